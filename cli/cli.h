@@ -1,0 +1,46 @@
+/* cli.h — what the subcommands share: error reporting, progress on a
+ * terminal, loading data or a model from a path, Ctrl-C handling.
+ * Each subcommand lives in cli/cmd_<name>.c as
+ *     int cmd_<name>(int argc, char **argv);   (argv[0] is the name)
+ * returning the process exit status: 0, or the mfr_status of the failure
+ * (see docs/cli.md), with MFR_E_INVALID (5) for bad command-line usage. */
+#ifndef MFR_CLI_H
+#define MFR_CLI_H
+
+#include <signal.h>
+#include <stdio.h>
+#include "mfrec.h"
+
+/* Prints "mfrec <cmd>: <message>" to stderr; returns the exit status (err->code). */
+int cli_fail(const char *cmd, mfr_status s, const mfr_error *err);
+/* Prints "mfrec <cmd>: <formatted>" and a hint to run --help; returns MFR_E_INVALID. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --quiet, and whether stderr is a terminal: progress is shown only when
+ * stderr is a terminal and not quiet. */
+void cli_set_quiet(int quiet);
+int cli_show_progress(void);
+/* mfr_progress_fn printing "epoch 3/20  train 0.8123  valid 0.8765  1.2s  ETA 4s"
+ * on one updating terminal line; returns 1 (cancel) once Ctrl-C was pressed. */
+int cli_progress(const mfr_progress *p, void *user);
+/* Install a SIGINT handler that sets cli_interrupted (a second Ctrl-C kills). */
+void cli_catch_sigint(void);
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Load a dataset from any accepted path (folder, zip, ratings file, .mfd). */
+mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
+                            mfr_dataset **out, mfr_error *err);
+
+/* Parse numbers strictly; return 0 on success, else print a usage error. */
+int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+
+/* Resolve a movie given as an external id or a title (exact, then substring):
+ * on several matches prints them and returns MFR_E_AMBIGUOUS. */
+mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *item,
+                             mfr_error *err);
+
+/* JSON string escaping to f. */
+void cli_json_string(FILE *f, const char *s);
+
+#endif

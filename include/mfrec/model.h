@@ -1,0 +1,211 @@
+/* mfrec/model.h — training, the model file, and the questions a model answers.
+ *
+ * A model predicts r̂(u,i). Factor models use r̂ = μ + b_u + b_i + p_u·q_i with
+ * factors stored row-major as float, 64-byte aligned: P[u*k + f], Q[i*k + f].
+ * The model carries the id maps, the catalogue (titles, genres, years), per-item
+ * rating counts and means, and each user's rated items (so recommendations can
+ * exclude seen movies), so it answers on its own without the dataset.
+ *
+ * Model file (.mfm): versioned, sectioned, checksummed, loaded with mmap;
+ * layout byte by byte in src/model/mfm.h. */
+#ifndef MFREC_MODEL_H
+#define MFREC_MODEL_H
+
+#include <stdint.h>
+#include "error.h"
+#include "core.h"
+#include "dataset.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Append-only: the number is stored in model files. */
+typedef enum mfr_algo {
+    MFR_ALGO_SGD = 0,      /* biased MF, SGD (the default) */
+    MFR_ALGO_ADAM = 1,     /* biased MF, Adam on mini-batches */
+    MFR_ALGO_ALS = 2,      /* explicit ALS with biases */
+    MFR_ALGO_SVD = 3,      /* truncated SVD of the centred sparse matrix */
+    MFR_ALGO_SVDPP = 4,    /* SVD++ */
+    MFR_ALGO_IALS = 5,     /* implicit-feedback ALS (Hu, Koren, Volinsky) */
+    MFR_ALGO_NMF = 6,      /* non-negative MF */
+    MFR_ALGO_BMF = 7,      /* Bayesian MF by Gibbs sampling */
+    MFR_ALGO_BASELINE = 8, /* μ + b_u + b_i */
+    MFR_ALGO_KNN_USER = 9,
+    MFR_ALGO_KNN_ITEM = 10,
+    MFR_ALGO_CONTENT = 11, /* TF-IDF on genres and tags */
+    MFR_ALGO_HYBRID = 12,  /* factor model blended with content */
+    MFR_ALGO__COUNT
+} mfr_algo;
+
+/* "sgd", "knn-item", ...; NULL for an unknown number. */
+const char *mfr_algo_name(mfr_algo a);
+/* MFR_E_INVALID (listing the known names) for an unknown name. */
+mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err);
+
+typedef enum mfr_sim {
+    MFR_SIM_PEARSON = 0,
+    MFR_SIM_COSINE = 1,
+    MFR_SIM_PEARSON_BASELINE = 2,
+    MFR_SIM_MSD = 3
+} mfr_sim;
+
+/* Training parameters. Start from mfr_train_params_default(algo) and change
+ * fields; every algorithm reads only the fields that apply to it. */
+typedef struct mfr_train_params {
+    mfr_algo algo;
+    int32_t factors;       /* k */
+    int32_t epochs;        /* epochs / iterations / Gibbs sweeps */
+    float lr;              /* learning rate (sgd, adam, svdpp, nmf) */
+    float lr_decay;        /* lr multiplied by this after each epoch */
+    float reg;             /* L2 on factors */
+    float reg_bias;        /* L2 on biases */
+    float init_std;        /* std of the initial factors */
+    uint64_t seed;
+    int32_t threads;       /* 0: all cores */
+    float valid_frac;      /* >0: hold out this fraction for validation RMSE */
+    int32_t early_stop;    /* >0: stop after this many epochs without a better
+                              validation RMSE, keeping the best epoch */
+    /* adam */
+    int32_t batch;         /* mini-batch size */
+    float beta1, beta2;
+    /* ials */
+    float alpha;           /* confidence 1 + alpha * r */
+    int32_t cg_steps;
+    /* bmf */
+    int32_t burnin, samples;
+    /* knn */
+    int32_t knn_k;
+    int32_t min_support;   /* common raters needed for a similarity */
+    float shrinkage;
+    mfr_sim sim;
+    /* hybrid */
+    mfr_algo hybrid_base;  /* factor model blended with content */
+    /* host callbacks */
+    mfr_progress_fn progress; void *progress_user;
+} mfr_train_params;
+
+mfr_train_params mfr_train_params_default(mfr_algo algo);
+/* MFR_E_INVALID naming the first bad field and its allowed range. */
+mfr_status mfr_train_params_check(const mfr_train_params *p, mfr_error *err);
+/* Set one field by name from text ("factors", "64"); names are the field
+ * names above plus "algo". MFR_E_INVALID for an unknown name or bad value. */
+mfr_status mfr_train_params_set(mfr_train_params *p, const char *name,
+                                const char *value, mfr_error *err);
+/* Write "name=value\n" lines for every field that applies to p->algo into buf
+ * (NUL-terminated, truncated to cap). Returns the length needed. */
+int mfr_train_params_format(const mfr_train_params *p, char *buf, int cap);
+
+typedef struct mfr_model mfr_model;
+
+/* Train on the ratings of ds (train == NULL) or on the subset train, whose
+ * indices refer to ds's id maps. valid (may be NULL) is used for validation
+ * RMSE and early stopping; when NULL and p->valid_frac > 0 a split is drawn
+ * from the training ratings with p->seed. *out owns the new model.
+ * MFR_E_CANCELLED when the progress callback asked to stop: *out then holds
+ * the model after the last completed epoch (the caller may save it). */
+mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
+                           const mfr_ratings *valid, const mfr_train_params *p,
+                           mfr_model **out, mfr_error *err);
+
+/* Save to path (temporary file + rename). MFR_E_IO naming the path. */
+mfr_status mfr_model_save(const mfr_model *m, const char *path, mfr_error *err);
+/* Load with mmap; checks magic, version, sizes and checksum: MFR_E_FORMAT
+ * saying what is wrong (truncated, corrupted, wrong version), MFR_E_IO. */
+mfr_status mfr_model_load(const char *path, mfr_model **out, mfr_error *err);
+void mfr_model_free(mfr_model *m); /* NULL is fine */
+
+typedef struct mfr_model_info {
+    mfr_algo algo;
+    mfr_train_params params;   /* callbacks NULL */
+    int32_t n_users, n_items, factors;
+    int64_t n_train;           /* ratings trained on */
+    float mu;
+    float rating_min, rating_max;
+    double train_rmse;         /* NaN when not measured */
+    double valid_rmse;         /* NaN when no validation */
+    int32_t epochs_run;
+    double fit_seconds;
+    uint32_t file_version;     /* 0 for a model not loaded from a file */
+} mfr_model_info;
+
+void mfr_model_info_get(const mfr_model *m, mfr_model_info *out);
+
+/* Ids and catalogue, as for the dataset. */
+int32_t mfr_model_n_users(const mfr_model *m);
+int32_t mfr_model_n_items(const mfr_model *m);
+int64_t mfr_model_user_id(const mfr_model *m, int32_t u);
+int64_t mfr_model_item_id(const mfr_model *m, int32_t i);
+int32_t mfr_model_user_index(const mfr_model *m, int64_t id); /* -1 unknown */
+int32_t mfr_model_item_index(const mfr_model *m, int64_t id); /* -1 unknown */
+const char *mfr_model_item_title(const mfr_model *m, int32_t i);
+const char *mfr_model_item_genres(const mfr_model *m, int32_t i);
+int32_t mfr_model_item_year(const mfr_model *m, int32_t i);
+int32_t mfr_model_item_count(const mfr_model *m, int32_t i);  /* ratings in training */
+float mfr_model_item_mean(const mfr_model *m, int32_t i);     /* NaN if none */
+/* User u's rated items in training (sorted), *n set; pointer valid while m lives. */
+const int32_t *mfr_model_user_items(const mfr_model *m, int32_t u, int32_t *n);
+
+/* Factors (NULL for models without them); k via info. Row-major. */
+const float *mfr_model_user_factors(const mfr_model *m);
+const float *mfr_model_item_factors(const mfr_model *m);
+
+/* Predicted rating, clipped to the scale. u or i may be -1 (unknown): the
+ * prediction falls back to μ + the known bias. */
+float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i);
+
+/* One answer row. */
+typedef struct mfr_scored {
+    int32_t item;
+    float score;
+} mfr_scored;
+
+typedef struct mfr_recommend_params {
+    int32_t n;              /* how many (default 10) */
+    const char *genre;      /* only movies of this genre (case-insensitive); NULL all */
+    int32_t min_ratings;    /* skip movies with fewer training ratings (default 1) */
+    int exclude_seen;       /* default 1 */
+} mfr_recommend_params;
+
+mfr_recommend_params mfr_recommend_params_default(void);
+
+/* Top-n for user u, best first, into out (capacity p->n); *n_out rows.
+ * MFR_E_NOT_FOUND for u out of range. */
+mfr_status mfr_model_recommend(const mfr_model *m, int32_t u,
+                               const mfr_recommend_params *p, mfr_scored *out,
+                               int32_t *n_out, mfr_error *err);
+
+/* Movies most similar to item i by the similarity of their latent factors
+ * (Pearson: correlation of the factor vectors; cosine), best first, i itself
+ * excluded, movies with fewer than min_ratings training ratings skipped.
+ * Models without factors use their own item similarity. */
+mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric,
+                             int32_t n, int32_t min_ratings, mfr_scored *out,
+                             int32_t *n_out, mfr_error *err);
+
+/* Title lookup: an exact title match first; otherwise every title containing
+ * query case-insensitively (accents folded). Up to cap indices into out,
+ * *n_found set to the total number found. */
+void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out,
+                          int32_t cap, int32_t *n_found);
+
+/* Fold-in: a user vector for ratings (items[j], ratings[j]) against the fixed
+ * item factors and biases, solving the regularised least-squares problem for
+ * [b_u, p_u]. vec has 1 + k floats: vec[0] = b_u, vec[1..k] = p_u.
+ * MFR_E_UNSUPPORTED for models without factors. */
+mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items,
+                             const float *ratings, int32_t n, float *vec,
+                             mfr_error *err);
+
+/* Top-n for a folded-in user vector; seen (n_seen, any order) excluded. */
+mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec,
+                                   const int32_t *seen, int32_t n_seen,
+                                   const mfr_recommend_params *p, mfr_scored *out,
+                                   int32_t *n_out, mfr_error *err);
+/* Prediction for a folded-in user vector. */
+float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

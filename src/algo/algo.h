@@ -1,0 +1,60 @@
+/* algo.h — the one small interface every model family implements.
+ *
+ * mfr_model_train builds the common part of the model (ids, catalogue, seen
+ * lists, μ, scale), then calls vt->fit, which fills factors, biases and any
+ * extra sections. Predictions go through vt->predict when set, otherwise the
+ * biased-MF formula μ + b_u + b_i + p_u·q_i. Models that keep extra state
+ * (neighbour lists, content profiles) rebuild their pointers in vt->attach
+ * after a load and free them in vt->release. No fit parses files or prints;
+ * progress goes through ctx->p->progress. */
+#ifndef MFR_ALGO_H
+#define MFR_ALGO_H
+
+#include "../model/model_impl.h"
+
+typedef struct mfr__fit_ctx {
+    const mfr_dataset *ds;        /* ids, catalogue, tags */
+    const mfr_ratings *train;     /* never NULL inside fit */
+    const mfr_ratings *valid;     /* may be NULL */
+    const mfr_train_params *p;
+    int threads;                  /* resolved (>= 1) */
+} mfr__fit_ctx;
+
+typedef struct mfr__algo {
+    mfr_algo id;
+    const char *name;
+    mfr_status (*fit)(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err);
+    /* NULL: default biased-MF formula. u or i may be -1. Unclipped. */
+    float (*predict)(const mfr_model *m, int32_t u, int32_t i);
+    /* Optional: scores for all items of user u into scores[n_items] (unclipped),
+     * faster than n_items predict calls. NULL: default. */
+    void (*score_user)(const mfr_model *m, int32_t u, float *scores);
+    /* Optional: item-item similarity for models without factors. */
+    mfr_status (*similar)(const mfr_model *m, int32_t i, mfr_sim metric,
+                          float *scores /* [n_items], NaN = skip */);
+    mfr_status (*attach)(mfr_model *m, mfr_error *err);
+    void (*release)(mfr_model *m);
+} mfr__algo;
+
+/* The table, indexed by mfr_algo; entries whose family is not built yet are
+ * NULL (mfr_model_train then answers MFR_E_UNSUPPORTED). */
+const mfr__algo *mfr__algo_get(mfr_algo a);
+
+/* Default biased-MF prediction (unclipped). */
+float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i);
+
+/* Shared helper for iterative fits: reports progress (epoch, rmse) through
+ * ctx->p->progress; returns non-zero when the host asked to cancel. */
+int mfr__report_epoch(const mfr__fit_ctx *ctx, int32_t epoch, int32_t epochs,
+                      double train_rmse, double valid_rmse, double t0);
+
+/* RMSE of the model's (clipped) predictions on r; NaN when r is NULL/empty. */
+double mfr__rmse(const mfr_model *m, const mfr_ratings *r);
+
+/* Each family's vtable (src/algo/<family>.c). */
+extern const mfr__algo mfr__algo_sgd, mfr__algo_adam, mfr__algo_als,
+    mfr__algo_svd, mfr__algo_svdpp, mfr__algo_ials, mfr__algo_nmf,
+    mfr__algo_bmf, mfr__algo_baseline, mfr__algo_knn_user, mfr__algo_knn_item,
+    mfr__algo_content, mfr__algo_hybrid;
+
+#endif

@@ -1,0 +1,87 @@
+/* core.h — internal helpers every module shares: allocation wrappers with
+ * fault injection, error formatting, logging, a seeded RNG, timing, and an
+ * int64 -> int32 hash map for external ids. Nothing here is public API. */
+#ifndef MFR_CORE_INTERNAL_H
+#define MFR_CORE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include "mfrec.h"
+
+#if defined(__GNUC__)
+#define MFR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define MFR_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MFR_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MFR_PRINTF(a, b)
+#define MFR_LIKELY(x) (x)
+#define MFR_UNLIKELY(x) (x)
+#endif
+
+/* ---- allocation ------------------------------------------------------
+ * All library memory goes through these so tests can make the Nth allocation
+ * fail (mfr__alloc_fail_after). mfr_malloc(0) returns a valid pointer.
+ * mfr_aligned_alloc returns 64-byte aligned memory freed by mfr_free too. */
+void *mfr_malloc(size_t n);
+void *mfr_calloc(size_t count, size_t size);
+void *mfr_realloc(void *p, size_t n);
+void *mfr_aligned_alloc(size_t n); /* 64-byte aligned, zeroed */
+void mfr_free(void *p);
+char *mfr_strdup(const char *s);
+/* Overflow-checked count*size; returns 0 and sets *out on success. */
+int mfr__mul_overflow(size_t count, size_t size, size_t *out);
+
+/* Fault injection for tests: after n more successful allocations, every
+ * allocation fails until reset with n < 0. Returns allocations so far. */
+void mfr__alloc_fail_after(long n);
+long mfr__alloc_count(void);
+
+/* ---- errors ---------------------------------------------------------- */
+/* Sets err (if non-NULL) to code and the formatted message; returns code. */
+mfr_status mfr__err(mfr_error *err, mfr_status code, const char *fmt, ...) MFR_PRINTF(3, 4);
+/* Out-of-memory shorthand naming what was being allocated. */
+mfr_status mfr__nomem(mfr_error *err, const char *what);
+
+/* ---- logging --------------------------------------------------------- */
+void mfr__log(int level, const char *fmt, ...) MFR_PRINTF(2, 3);
+
+/* ---- RNG: xoshiro256** seeded through splitmix64 ---------------------- */
+typedef struct mfr_rng { uint64_t s[4]; } mfr_rng;
+void mfr_rng_seed(mfr_rng *r, uint64_t seed);
+uint64_t mfr_rng_next(mfr_rng *r);
+double mfr_rng_uniform(mfr_rng *r);            /* [0, 1) */
+uint64_t mfr_rng_below(mfr_rng *r, uint64_t n);  /* [0, n), unbiased */
+double mfr_rng_normal(mfr_rng *r);             /* N(0, 1) */
+/* Independent stream for (seed, stream): splitmix of both. */
+void mfr_rng_seed_stream(mfr_rng *r, uint64_t seed, uint64_t stream);
+
+/* ---- time ------------------------------------------------------------ */
+double mfr_now(void); /* monotonic seconds */
+
+/* ---- id map: int64 external id -> int32 dense index ------------------
+ * Open addressing, linear probing, power-of-two capacity. */
+typedef struct mfr_idmap {
+    int64_t *keys;
+    int32_t *vals;   /* -1 = empty slot */
+    uint64_t cap;    /* power of two */
+    uint64_t len;
+} mfr_idmap;
+
+mfr_status mfr_idmap_init(mfr_idmap *m, uint64_t expected, mfr_error *err);
+void mfr_idmap_free(mfr_idmap *m);
+int32_t mfr_idmap_get(const mfr_idmap *m, int64_t key); /* -1 if absent */
+/* Inserts key -> val if absent; returns the stored value (old or new) or -2
+ * on allocation failure. */
+int32_t mfr_idmap_put(mfr_idmap *m, int64_t key, int32_t val);
+
+/* ---- checksum (CRC-32, zlib polynomial) ------------------------------ */
+uint32_t mfr_crc32(uint32_t crc, const void *data, size_t n);
+
+/* ---- text helpers ---------------------------------------------------- */
+/* Case-insensitive, accent-folding (Latin-1 range of UTF-8) substring test. */
+int mfr_text_contains_folded(const char *haystack, const char *needle);
+/* Fold s into out (lowercase ASCII, common accented letters to their base). */
+void mfr_text_fold(const char *s, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,76 @@
+/* idmap.c — int64 -> int32 open-addressing hash map for external ids.
+ * Linear probing over a power-of-two table kept at most half full; the hash is
+ * a 64-bit multiplicative mix, so sequential MovieLens ids spread well. */
+#include "core.h"
+
+#include <string.h>
+
+static inline uint64_t mix(int64_t k) {
+    uint64_t x = (uint64_t)k * 0x9E3779B97F4A7C15ull;
+    return x ^ (x >> 29);
+}
+
+static int alloc_table(mfr_idmap *m, uint64_t cap) {
+    int64_t *keys = mfr_malloc(cap * sizeof *keys);
+    int32_t *vals = mfr_malloc(cap * sizeof *vals);
+    if (!keys || !vals) {
+        mfr_free(keys);
+        mfr_free(vals);
+        return -1;
+    }
+    memset(vals, 0xff, cap * sizeof *vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+mfr_status mfr_idmap_init(mfr_idmap *m, uint64_t expected, mfr_error *err) {
+    uint64_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    memset(m, 0, sizeof *m);
+    if (alloc_table(m, cap)) return mfr__nomem(err, "id map");
+    return MFR_OK;
+}
+
+void mfr_idmap_free(mfr_idmap *m) {
+    if (!m) return;
+    mfr_free(m->keys);
+    mfr_free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+int32_t mfr_idmap_get(const mfr_idmap *m, int64_t key) {
+    if (!m->cap) return -1;
+    uint64_t mask = m->cap - 1;
+    for (uint64_t h = mix(key) & mask;; h = (h + 1) & mask) {
+        if (m->vals[h] < 0) return -1;
+        if (m->keys[h] == key) return m->vals[h];
+    }
+}
+
+static void insert_raw(mfr_idmap *m, int64_t key, int32_t val) {
+    uint64_t mask = m->cap - 1;
+    uint64_t h = mix(key) & mask;
+    while (m->vals[h] >= 0) h = (h + 1) & mask;
+    m->keys[h] = key;
+    m->vals[h] = val;
+    m->len++;
+}
+
+int32_t mfr_idmap_put(mfr_idmap *m, int64_t key, int32_t val) {
+    int32_t old = mfr_idmap_get(m, key);
+    if (old >= 0) return old;
+    if (!m->cap || (m->len + 1) * 2 > m->cap) {
+        mfr_idmap grown = *m;
+        if (alloc_table(&grown, m->cap ? m->cap * 2 : 16)) return -2;
+        grown.len = 0;
+        for (uint64_t s = 0; s < m->cap; s++)
+            if (m->vals[s] >= 0) insert_raw(&grown, m->keys[s], m->vals[s]);
+        mfr_free(m->keys);
+        mfr_free(m->vals);
+        *m = grown;
+    }
+    insert_raw(m, key, val);
+    return val;
+}

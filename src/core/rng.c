@@ -1,0 +1,69 @@
+/* rng.c — xoshiro256** (Blackman & Vigna, 2018) seeded through splitmix64.
+ * Fast, 256 bits of state, and identical on every platform, so the same seed
+ * gives the same model everywhere. Normal deviates by the polar Box–Muller
+ * method (no cached second value, so a stream's position depends only on the
+ * number of calls). */
+#include "core.h"
+
+#include <math.h>
+#include <time.h>
+
+static uint64_t splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void mfr_rng_seed(mfr_rng *r, uint64_t seed) {
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+}
+
+void mfr_rng_seed_stream(mfr_rng *r, uint64_t seed, uint64_t stream) {
+    uint64_t x = seed ^ 0x6A09E667F3BCC909ull;
+    uint64_t a = splitmix64(&x);
+    x = stream + a;
+    mfr_rng_seed(r, splitmix64(&x) ^ seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t mfr_rng_next(mfr_rng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double mfr_rng_uniform(mfr_rng *r) { return (double)(mfr_rng_next(r) >> 11) * 0x1.0p-53; }
+
+uint64_t mfr_rng_below(mfr_rng *r, uint64_t n) {
+    if (n <= 1) return 0;
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do x = mfr_rng_next(r); while (x >= limit);
+    return x % n;
+}
+
+double mfr_rng_normal(mfr_rng *r) {
+    double u, v, s;
+    do {
+        u = 2.0 * mfr_rng_uniform(r) - 1.0;
+        v = 2.0 * mfr_rng_uniform(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    return u * sqrt(-2.0 * log(s) / s);
+}
+
+double mfr_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

@@ -1,0 +1,53 @@
+/* text.c — small text helpers: accent-folding case-insensitive matching for
+ * title search ("amelie" finds "Amélie"), CRC-32 through zlib. */
+#include "core.h"
+
+#include <string.h>
+#include <zlib.h>
+
+uint32_t mfr_crc32(uint32_t crc, const void *data, size_t n) {
+    const unsigned char *p = data;
+    while (n > 0) {
+        uInt chunk = n > 0x40000000u ? 0x40000000u : (uInt)n;
+        crc = (uint32_t)crc32(crc, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return crc;
+}
+
+/* Base letter for a UTF-8 two-byte sequence C3 xx (U+00C0..U+00FF), or 0. */
+static char fold_c3(unsigned char b) {
+    static const char map[64] =
+        "aaaaaaaceeeeiiii"  /* C0-CF: À..Ï */
+        "dnooooo*ouuuuyts"  /* D0-DF: Ð..ß */
+        "aaaaaaaceeeeiiii"  /* E0-EF: à..ï */
+        "dnooooo/ouuuuyty"; /* F0-FF: ð..ÿ */
+    if (b < 0x80 || b > 0xBF) return 0;
+    return map[b - 0x80];
+}
+
+void mfr_text_fold(const char *s, char *out, size_t cap) {
+    size_t o = 0;
+    if (!cap) return;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 1 < cap; p++) {
+        if (*p == 0xC3 && p[1]) {
+            char c = fold_c3(p[1]);
+            if (c) {
+                out[o++] = c;
+                p++;
+                continue;
+            }
+        }
+        unsigned char c = *p;
+        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    out[o] = '\0';
+}
+
+int mfr_text_contains_folded(const char *haystack, const char *needle) {
+    char h[1024], n[256];
+    mfr_text_fold(haystack, h, sizeof h);
+    mfr_text_fold(needle, n, sizeof n);
+    return strstr(h, n) != NULL;
+}

@@ -1,0 +1,51 @@
+/* dataset_impl.h — the body of mfr_dataset, shared by io/ and data/.
+ *
+ * Ratings are parallel arrays of length n_ratings. When the dataset was
+ * loaded from a .mfd file the arrays point into the mapping (map_base) and
+ * are not freed one by one; otherwise each is owned (mfr_free).
+ * Catalogue strings live in one pool: title_off[i] / genres_off[i] are byte
+ * offsets of NUL-terminated strings in `strings` (offset 0 is "").
+ * Tags: tag_item/tag_user/tag_off arrays of length n_tags. */
+#ifndef MFR_DATASET_IMPL_H
+#define MFR_DATASET_IMPL_H
+
+#include "../core/core.h"
+
+struct mfr_dataset {
+    int32_t n_users, n_items;
+    int64_t n_ratings;
+    int32_t *user;        /* [n_ratings] */
+    int32_t *item;        /* [n_ratings] */
+    float *rating;        /* [n_ratings] */
+    int64_t *time;        /* [n_ratings] or NULL */
+
+    int64_t *user_ids;    /* [n_users] external ids */
+    int64_t *item_ids;    /* [n_items] */
+    mfr_idmap user_map, item_map;
+
+    /* catalogue */
+    char *strings;        /* pool; strings[0] == '\0' */
+    int64_t strings_len;
+    uint32_t *title_off;  /* [n_items] */
+    uint32_t *genres_off; /* [n_items] */
+    int16_t *year;        /* [n_items] */
+    int32_t n_catalog;
+
+    /* tags */
+    int64_t n_tags;
+    int32_t *tag_item, *tag_user;
+    uint32_t *tag_off;    /* into strings */
+
+    float scale_min, scale_max;
+    mfr_import_report report;
+    char **messages;      /* [report.n_messages] */
+    char *source;
+
+    void *map_base;       /* .mfd mapping, or NULL */
+    size_t map_len;
+};
+
+/* Allocate an empty dataset (all zero, strings pool "" ). NULL on no memory. */
+mfr_dataset *mfr__dataset_new(void);
+
+#endif

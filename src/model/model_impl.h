@@ -1,0 +1,83 @@
+/* model_impl.h — the body of mfr_model, shared by algo/ and model/.
+ *
+ * Arrays either come from mfr_malloc / mfr_aligned_alloc (owned, freed by
+ * mfr_model_free) or point into the mmap-ed model file (map_base != NULL,
+ * freed by munmap). Factor models fill P, Q (row-major, k floats a row,
+ * 64-byte aligned) and the biases; other models may leave P/Q NULL (k = 0)
+ * and keep what they need in `extra` sections, which the file format stores
+ * and restores as opaque bytes, after which vt->attach rebuilds pointers.
+ *
+ * seen_ptr/seen_item: CSR of each user's training items, sorted. */
+#ifndef MFR_MODEL_IMPL_H
+#define MFR_MODEL_IMPL_H
+
+#include "../core/core.h"
+
+struct mfr__algo;
+
+#define MFR_MODEL_MAX_EXTRA 16
+
+typedef struct mfr__section {
+    uint32_t tag;         /* four characters, e.g. MFR_TAG('K','N','N','I') */
+    uint64_t size;        /* bytes */
+    void *data;           /* 64-byte aligned */
+    int owned;            /* 1: mfr_free on model free */
+} mfr__section;
+
+#define MFR_TAG(a, b, c, d) \
+    ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | ((uint32_t)(d) << 24))
+
+struct mfr_model {
+    mfr_algo algo;
+    const struct mfr__algo *vt;
+    mfr_train_params params;
+    int32_t n_users, n_items, k;
+    int64_t n_train;
+    float mu, rmin, rmax;
+    double train_rmse, valid_rmse, fit_seconds;
+    int32_t epochs_run;
+    uint32_t file_version;
+
+    float *user_bias;     /* [n_users] (may be NULL: zero) */
+    float *item_bias;     /* [n_items] */
+    float *P;             /* [n_users * k] */
+    float *Q;             /* [n_items * k] */
+
+    int64_t *user_ids;    /* [n_users] */
+    int64_t *item_ids;    /* [n_items] */
+    mfr_idmap user_map, item_map;  /* built on load, always owned */
+
+    char *strings;        /* catalogue pool, strings[0] == '\0' */
+    int64_t strings_len;
+    uint32_t *title_off, *genres_off; /* [n_items] */
+    int16_t *year;        /* [n_items] */
+    int32_t *item_count;  /* [n_items] training ratings */
+    float *item_mean;     /* [n_items] NaN when none */
+
+    int64_t *seen_ptr;    /* [n_users + 1] */
+    int32_t *seen_item;   /* [seen_ptr[n_users]] */
+
+    mfr__section extra[MFR_MODEL_MAX_EXTRA];
+    int n_extra;
+    void *algo_state;     /* built by vt->attach, freed by vt->release */
+
+    void *map_base;
+    size_t map_len;
+};
+
+/* Empty model with algo set and vt resolved; NULL on no memory. */
+mfr_model *mfr__model_new(mfr_algo algo);
+/* Fill ids, catalogue, seen lists, item counts/means, mu and scale from ds
+ * and the training subset. */
+mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
+                                  const mfr_ratings *train, mfr_error *err);
+/* Allocate P, Q (aligned, zeroed) and biases for k factors. */
+mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
+/* Add an owned extra section (takes ownership of data, allocated with
+ * mfr_aligned_alloc). Returns MFR_E_LIMIT if full. */
+mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,
+                                uint64_t size, mfr_error *err);
+/* Extra section by tag, or NULL; *size set when non-NULL. */
+void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size);
+
+#endif
