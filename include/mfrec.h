@@ -11,5 +11,6 @@
 #include "mfrec/dataset.h"
 #include "mfrec/model.h"
 #include "mfrec/eval.h"
+#include "mfrec/analysis.h"
 
 #endif

@@ -48,4 +48,11 @@ struct mfr_dataset {
 /* Allocate an empty dataset (all zero, strings pool "" ). NULL on no memory. */
 mfr_dataset *mfr__dataset_new(void);
 
+/* Build a dataset from arrays of dense indices (copied); external ids are
+ * index + 1, no catalogue. time may be NULL. For synthetic data and tests. */
+mfr_status mfr__dataset_from_arrays(int32_t n_users, int32_t n_items, int64_t n,
+                                    const int32_t *user, const int32_t *item,
+                                    const float *rating, const int64_t *time,
+                                    mfr_dataset **out, mfr_error *err);
+
 #endif
