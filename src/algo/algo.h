@@ -34,6 +34,10 @@ typedef struct mfr__algo {
                           float *scores /* [n_items], NaN = skip */);
     mfr_status (*attach)(mfr_model *m, mfr_error *err);
     void (*release)(mfr_model *m);
+    /* Optional: this family's default parameters, applied by
+     * mfr_train_params_default(algo) over the generic defaults. Each family
+     * owns its defaults here, not in src/model/. */
+    void (*defaults)(mfr_train_params *p);
 } mfr__algo;
 
 /* The table, indexed by mfr_algo; entries whose family is not built yet are
