@@ -74,10 +74,14 @@ mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
 /* Allocate P, Q (aligned, zeroed) and biases for k factors. */
 mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
 /* Add an owned extra section (takes ownership of data, allocated with
- * mfr_aligned_alloc). Returns MFR_E_LIMIT if full. */
+ * mfr_aligned_alloc, on success only: on MFR_E_LIMIT the caller still owns
+ * data). A section with the same tag is replaced (the old one freed).
+ * Returns MFR_E_LIMIT if full. */
 mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,
                                 uint64_t size, mfr_error *err);
 /* Extra section by tag, or NULL; *size set when non-NULL. */
 void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size);
+/* (Re)build user_map / item_map from user_ids / item_ids. MFR_E_NOMEM. */
+mfr_status mfr__model_build_maps(mfr_model *m, mfr_error *err);
 
 #endif

@@ -1,0 +1,268 @@
+/* model.c — the model object: creation, the part every family shares (ids,
+ * catalogue, per-item counts and means, seen lists, μ, scale), training
+ * dispatch through the family vtable, lifetime, prediction and getters.
+ *
+ * Layout (see model_impl.h): factors row-major float, 64-byte aligned,
+ * P[u*k + f], Q[i*k + f]; biases float[n]; the catalogue is one string pool
+ * with per-item byte offsets; seen lists are CSR (seen_ptr[n_users + 1],
+ * seen_item sorted within each user). A model built here owns every array
+ * (map_base == NULL); a loaded one points into its mapping (mfm.c). */
+#include "model_impl.h"
+#include "../algo/algo.h"
+#include "../data/dataset_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+mfr_model *mfr__model_new(mfr_algo algo) {
+    mfr_model *m = mfr_calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->algo = algo;
+    m->vt = mfr__algo_get(algo);
+    m->params = mfr_train_params_default(algo);
+    m->train_rmse = NAN;
+    m->valid_rmse = NAN;
+    m->rmin = 0.5f;
+    m->rmax = 5.0f;
+    return m;
+}
+
+/* Owned copy of n elements of size sz (n may be 0); NULL on no memory. */
+static void *dup_array(const void *src, size_t n, size_t sz) {
+    size_t bytes;
+    if (mfr__mul_overflow(n, sz, &bytes)) return NULL;
+    void *d = mfr_aligned_alloc(bytes);
+    if (d && src && bytes) memcpy(d, src, bytes);
+    return d;
+}
+
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Build the id maps from user_ids / item_ids (used after train and load). */
+mfr_status mfr__model_build_maps(mfr_model *m, mfr_error *err) {
+    mfr_idmap_free(&m->user_map);
+    mfr_idmap_free(&m->item_map);
+    if (mfr_idmap_init(&m->user_map, (uint64_t)m->n_users, err) ||
+        mfr_idmap_init(&m->item_map, (uint64_t)m->n_items, err))
+        return mfr__nomem(err, "model id maps");
+    for (int32_t u = 0; u < m->n_users; u++)
+        if (mfr_idmap_put(&m->user_map, m->user_ids[u], u) == -2)
+            return mfr__nomem(err, "model user map");
+    for (int32_t i = 0; i < m->n_items; i++)
+        if (mfr_idmap_put(&m->item_map, m->item_ids[i], i) == -2)
+            return mfr__nomem(err, "model item map");
+    return MFR_OK;
+}
+
+/* Catalogue: string pool, offsets and years copied from ds. */
+static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error *err) {
+    size_t n = (size_t)m->n_items;
+    m->strings_len = ds->strings_len > 0 ? ds->strings_len : 1;
+    m->strings = dup_array(ds->strings_len > 0 ? ds->strings : NULL, (size_t)m->strings_len, 1);
+    m->title_off = dup_array(ds->title_off, n, sizeof *m->title_off);
+    m->genres_off = dup_array(ds->genres_off, n, sizeof *m->genres_off);
+    m->year = dup_array(ds->year, n, sizeof *m->year);
+    if (!m->strings || !m->title_off || !m->genres_off || !m->year)
+        return mfr__nomem(err, "model catalogue");
+    m->strings[m->strings_len - 1] = '\0';
+    return MFR_OK;
+}
+
+/* Item counts and means, seen CSR, μ from the training ratings tr. */
+static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_error *err) {
+    size_t nu = (size_t)m->n_users, ni = (size_t)m->n_items;
+    double *sum = mfr_calloc(ni + 1, sizeof *sum);
+    int64_t *fillp = mfr_calloc(nu + 1, sizeof *fillp);
+    m->item_count = dup_array(NULL, ni, sizeof *m->item_count);
+    m->item_mean = dup_array(NULL, ni, sizeof *m->item_mean);
+    m->seen_ptr = dup_array(NULL, nu + 1, sizeof *m->seen_ptr);
+    m->seen_item = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_item);
+    if (!sum || !fillp || !m->item_count || !m->item_mean || !m->seen_ptr || !m->seen_item) {
+        mfr_free(sum);
+        mfr_free(fillp);
+        return mfr__nomem(err, "model item statistics and seen lists");
+    }
+    double total = 0.0;
+    for (int64_t j = 0; j < tr->n; j++) {
+        int32_t i = tr->item[j];
+        m->item_count[i]++;
+        sum[i] += tr->rating[j];
+        total += tr->rating[j];
+        m->seen_ptr[tr->user[j] + 1]++;
+    }
+    for (size_t i = 0; i < ni; i++)
+        m->item_mean[i] = m->item_count[i] ? (float)(sum[i] / m->item_count[i]) : NAN;
+    for (size_t u = 0; u < nu; u++) m->seen_ptr[u + 1] += m->seen_ptr[u];
+    memcpy(fillp, m->seen_ptr, nu * sizeof *fillp);
+    for (int64_t j = 0; j < tr->n; j++) m->seen_item[fillp[tr->user[j]]++] = tr->item[j];
+    for (size_t u = 0; u < nu; u++)
+        qsort(m->seen_item + m->seen_ptr[u], (size_t)(m->seen_ptr[u + 1] - m->seen_ptr[u]),
+              sizeof *m->seen_item, cmp_i32);
+    m->mu = tr->n ? (float)(total / (double)tr->n) : 0.5f * (m->rmin + m->rmax);
+    m->n_train = tr->n;
+    mfr_free(sum);
+    mfr_free(fillp);
+    return MFR_OK;
+}
+
+mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds, const mfr_ratings *train,
+                                  mfr_error *err) {
+    m->n_users = ds->n_users;
+    m->n_items = ds->n_items;
+    mfr_dataset_scale(ds, &m->rmin, &m->rmax);
+    for (int64_t j = 0; j < train->n; j++) {
+        if (train->user[j] < 0 || train->user[j] >= m->n_users || train->item[j] < 0 ||
+            train->item[j] >= m->n_items)
+            return mfr__err(err, MFR_E_INVALID,
+                            "training rating %lld: user %d / item %d outside the dataset's %d users, %d items",
+                            (long long)j, (int)train->user[j], (int)train->item[j],
+                            (int)m->n_users, (int)m->n_items);
+    }
+    m->user_ids = dup_array(ds->user_ids, (size_t)m->n_users, sizeof *m->user_ids);
+    m->item_ids = dup_array(ds->item_ids, (size_t)m->n_items, sizeof *m->item_ids);
+    if (!m->user_ids || !m->item_ids) return mfr__nomem(err, "model ids");
+    mfr_status st = mfr__model_build_maps(m, err);
+    if (!st) st = copy_catalogue(m, ds, err);
+    if (!st) st = fill_from_ratings(m, train, err);
+    return st;
+}
+
+mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err) {
+    size_t pu, qi;
+    if (k < 0 || mfr__mul_overflow((size_t)m->n_users, (size_t)k * sizeof(float), &pu) ||
+        mfr__mul_overflow((size_t)m->n_items, (size_t)k * sizeof(float), &qi))
+        return mfr__err(err, MFR_E_INVALID, "factors: %d x (%d + %d) too large", (int)k,
+                        (int)m->n_users, (int)m->n_items);
+    if (!m->map_base) {
+        mfr_free(m->P);
+        mfr_free(m->Q);
+        mfr_free(m->user_bias);
+        mfr_free(m->item_bias);
+    }
+    m->k = k;
+    m->P = k ? mfr_aligned_alloc(pu) : NULL;
+    m->Q = k ? mfr_aligned_alloc(qi) : NULL;
+    m->user_bias = mfr_aligned_alloc((size_t)m->n_users * sizeof(float));
+    m->item_bias = mfr_aligned_alloc((size_t)m->n_items * sizeof(float));
+    if ((k && (!m->P || !m->Q)) || !m->user_bias || !m->item_bias)
+        return mfr__nomem(err, "model factors");
+    return MFR_OK;
+}
+
+mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data, uint64_t size,
+                                mfr_error *err) {
+    for (int j = 0; j < m->n_extra; j++) {
+        if (m->extra[j].tag != tag) continue;
+        if (m->extra[j].owned) mfr_free(m->extra[j].data);
+        m->extra[j] = (mfr__section){tag, size, data, 1};
+        return MFR_OK;
+    }
+    if (m->n_extra >= MFR_MODEL_MAX_EXTRA)
+        return mfr__err(err, MFR_E_LIMIT, "model: more than %d extra sections", MFR_MODEL_MAX_EXTRA);
+    m->extra[m->n_extra++] = (mfr__section){tag, size, data, 1};
+    return MFR_OK;
+}
+
+void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size) {
+    for (int j = 0; j < m->n_extra; j++) {
+        if (m->extra[j].tag != tag) continue;
+        if (size) *size = m->extra[j].size;
+        return m->extra[j].data;
+    }
+    if (size) *size = 0;
+    return NULL;
+}
+
+void mfr_model_free(mfr_model *m) {
+    if (!m) return;
+    if (m->vt && m->vt->release && m->algo_state) m->vt->release(m);
+    for (int j = 0; j < m->n_extra; j++)
+        if (m->extra[j].owned) mfr_free(m->extra[j].data);
+    if (!m->map_base) {
+        void *arrays[] = {m->user_bias, m->item_bias, m->P, m->Q, m->user_ids, m->item_ids,
+                          m->strings, m->title_off, m->genres_off, m->year, m->item_count,
+                          m->item_mean, m->seen_ptr, m->seen_item};
+        for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr_free(arrays[j]);
+    } else {
+        munmap(m->map_base, m->map_len);
+    }
+    mfr_idmap_free(&m->user_map);
+    mfr_idmap_free(&m->item_map);
+    mfr_free(m);
+}
+
+/* ---- prediction and getters --------------------------------------------- */
+
+static float clip(const mfr_model *m, float r) {
+    if (isnan(r)) r = m->mu;
+    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
+}
+
+float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i) {
+    if (u < 0 || u >= m->n_users) u = -1;
+    if (i < 0 || i >= m->n_items) i = -1;
+    float r = m->vt && m->vt->predict ? m->vt->predict(m, u, i) : mfr__predict_mf(m, u, i);
+    return clip(m, r);
+}
+
+void mfr_model_info_get(const mfr_model *m, mfr_model_info *out) {
+    memset(out, 0, sizeof *out);
+    out->algo = m->algo;
+    out->params = m->params;
+    out->params.progress = NULL;
+    out->params.progress_user = NULL;
+    out->n_users = m->n_users;
+    out->n_items = m->n_items;
+    out->factors = m->k;
+    out->n_train = m->n_train;
+    out->mu = m->mu;
+    out->rating_min = m->rmin;
+    out->rating_max = m->rmax;
+    out->train_rmse = m->train_rmse;
+    out->valid_rmse = m->valid_rmse;
+    out->epochs_run = m->epochs_run;
+    out->fit_seconds = m->fit_seconds;
+    out->file_version = m->file_version;
+}
+
+int32_t mfr_model_n_users(const mfr_model *m) { return m->n_users; }
+int32_t mfr_model_n_items(const mfr_model *m) { return m->n_items; }
+int64_t mfr_model_user_id(const mfr_model *m, int32_t u) {
+    return u >= 0 && u < m->n_users ? m->user_ids[u] : -1;
+}
+int64_t mfr_model_item_id(const mfr_model *m, int32_t i) {
+    return i >= 0 && i < m->n_items ? m->item_ids[i] : -1;
+}
+int32_t mfr_model_user_index(const mfr_model *m, int64_t id) { return mfr_idmap_get(&m->user_map, id); }
+int32_t mfr_model_item_index(const mfr_model *m, int64_t id) { return mfr_idmap_get(&m->item_map, id); }
+
+static const char *pool_str(const mfr_model *m, const uint32_t *off, int32_t i) {
+    if (!off || !m->strings || i < 0 || i >= m->n_items || off[i] >= m->strings_len) return "";
+    return m->strings + off[i];
+}
+const char *mfr_model_item_title(const mfr_model *m, int32_t i) { return pool_str(m, m->title_off, i); }
+const char *mfr_model_item_genres(const mfr_model *m, int32_t i) { return pool_str(m, m->genres_off, i); }
+int32_t mfr_model_item_year(const mfr_model *m, int32_t i) {
+    return m->year && i >= 0 && i < m->n_items ? m->year[i] : 0;
+}
+int32_t mfr_model_item_count(const mfr_model *m, int32_t i) {
+    return m->item_count && i >= 0 && i < m->n_items ? m->item_count[i] : 0;
+}
+float mfr_model_item_mean(const mfr_model *m, int32_t i) {
+    return m->item_mean && i >= 0 && i < m->n_items ? m->item_mean[i] : NAN;
+}
+const int32_t *mfr_model_user_items(const mfr_model *m, int32_t u, int32_t *n) {
+    if (!m->seen_ptr || u < 0 || u >= m->n_users) {
+        if (n) *n = 0;
+        return NULL;
+    }
+    if (n) *n = (int32_t)(m->seen_ptr[u + 1] - m->seen_ptr[u]);
+    return m->seen_item + m->seen_ptr[u];
+}
+const float *mfr_model_user_factors(const mfr_model *m) { return m->k > 0 ? m->P : NULL; }
+const float *mfr_model_item_factors(const mfr_model *m) { return m->k > 0 ? m->Q : NULL; }
