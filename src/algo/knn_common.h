@@ -1,0 +1,40 @@
+/* knn_common.h — internals shared by the neighbourhood, baseline, content,
+ * hybrid and analysis files (src/algo/{baseline,knn,content,hybrid,kmeans,
+ * pca}.c). Not public API.
+ *
+ * mfr__csr: compressed rows of a ratings subset, either by user (row = user,
+ * col = item) or by item (row = item, col = user); ptr[n_rows+1] int64,
+ * col[] int32 sorted ascending within a row, val[] float ratings. */
+#ifndef MFR_KNN_COMMON_H
+#define MFR_KNN_COMMON_H
+
+#include "algo.h"
+
+typedef struct mfr__csr {
+    int32_t n_rows, n_cols;
+    int64_t *ptr;
+    int32_t *col;
+    float *val;
+} mfr__csr;
+
+/* Build the CSR of r by user (by_item = 0) or by item (1). MFR_E_NOMEM. */
+mfr_status mfr__csr_build(const mfr_ratings *r, int by_item, mfr__csr *out,
+                          mfr_error *err);
+void mfr__csr_free(mfr__csr *c);
+
+/* Baseline biases by alternating closed-form updates (Koren 2010, §2.1;
+ * Surprise BaselineOnly 'als'):
+ *   b_i = Σ_{u∈R(i)} (r_ui − μ − b_u) / (reg_i + |R(i)|)
+ *   b_u = Σ_{i∈R(u)} (r_ui − μ − b_i) / (reg_u + |R(u)|)
+ * epochs rounds, starting from zero. bu[n_users], bi[n_items] caller-owned. */
+void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
+                       int32_t epochs, float reg_u, float reg_i, float *bu, float *bi);
+
+/* Copy the factor rows of the movies with >= min_ratings training ratings:
+ * *items[*n] (ascending) and *X[*n * m->k], both owned by the caller
+ * (mfr_free). MFR_E_UNSUPPORTED without factors, MFR_E_NOMEM. */
+mfr_status mfr__gather_item_factors(const mfr_model *m, int32_t min_ratings,
+                                    int32_t **items, float **X, int32_t *n,
+                                    mfr_error *err);
+
+#endif

@@ -1,0 +1,103 @@
+/* test_analysis.c — k-means and PCA (src/algo/kmeans.c, src/algo/pca.c):
+ * separable blobs are recovered, the same seed gives the same clustering,
+ * PCA of points on a line finds that line, bad sizes are refused. */
+#include "test.h"
+
+/* n points per blob around 3 centres far apart in 4-D, interleaved. */
+static float *make_blobs(int32_t per, uint64_t seed, int32_t *truth) {
+    static const float centre[3][4] = {{10, 0, 0, 0}, {0, 10, 0, 0}, {0, 0, -10, 5}};
+    float *X = malloc(sizeof(float) * 3 * per * 4);
+    uint64_t s = seed;
+    for (int32_t j = 0; j < 3 * per; j++) {
+        int32_t b = j % 3;
+        truth[j] = b;
+        for (int f = 0; f < 4; f++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            float noise = (float)((s >> 40) % 1000) / 1000.f - 0.5f; /* [-0.5, 0.5) */
+            X[j * 4 + f] = centre[b][f] + noise;
+        }
+    }
+    return X;
+}
+
+static void kmeans_recovers_blobs(void **state) {
+    (void)state;
+    int32_t per = 50, n = 3 * per, truth[150], assign[150];
+    float *X = make_blobs(per, 7, truth);
+    float C[3 * 4];
+    double inertia = 0;
+    assert_int_equal(mfr_kmeans(X, n, 4, 3, 1, 100, assign, C, &inertia, NULL), MFR_OK);
+    /* every blob maps to one cluster, and the three clusters differ */
+    int32_t map[3] = {assign[0], assign[1], assign[2]};
+    assert_int_not_equal(map[0], map[1]);
+    assert_int_not_equal(map[0], map[2]);
+    assert_int_not_equal(map[1], map[2]);
+    for (int32_t j = 0; j < n; j++) assert_int_equal(assign[j], map[truth[j]]);
+    /* inertia: 150 points × 4 dims × var(U(-.5,.5)) = 1/12 -> about 50 */
+    assert_true(inertia > 10 && inertia < 100);
+    free(X);
+}
+
+static void kmeans_same_seed_same_result(void **state) {
+    (void)state;
+    int32_t truth[150], a1[150], a2[150];
+    float *X = make_blobs(50, 3, truth);
+    float C1[5 * 4], C2[5 * 4];
+    assert_int_equal(mfr_kmeans(X, 150, 4, 5, 99, 50, a1, C1, NULL, NULL), MFR_OK);
+    assert_int_equal(mfr_kmeans(X, 150, 4, 5, 99, 50, a2, C2, NULL, NULL), MFR_OK);
+    assert_memory_equal(a1, a2, sizeof a1);
+    assert_memory_equal(C1, C2, sizeof C1);
+    free(X);
+}
+
+static void kmeans_rejects_bad_k(void **state) {
+    (void)state;
+    float X[4] = {0, 1, 2, 3};
+    int32_t a[4];
+    float C[8];
+    mfr_error err = {0};
+    assert_int_equal(mfr_kmeans(X, 4, 1, 5, 1, 10, a, C, NULL, &err), MFR_E_INVALID);
+    assert_non_null(strstr(err.message, "k=5"));
+    assert_int_equal(mfr_kmeans(X, 4, 1, 0, 1, 10, a, C, NULL, NULL), MFR_E_INVALID);
+}
+
+static void pca_line_direction(void **state) {
+    (void)state;
+    /* points t·(1, 2, 2)/3 + tiny orthogonal wobble, t in -10..10 */
+    int32_t n = 21;
+    float X[21 * 3], xy[21 * 2], axes[2 * 3], expl[2];
+    for (int32_t j = 0; j < n; j++) {
+        float t = (float)(j - 10);
+        float w = (j % 2 ? 0.01f : -0.01f);
+        X[j * 3 + 0] = t / 3.f + w * 2.f / 3.f;
+        X[j * 3 + 1] = 2.f * t / 3.f + w * 1.f / 3.f;  /* (2,1,-2)/3 ⟂ (1,2,2)/3 */
+        X[j * 3 + 2] = 2.f * t / 3.f - w * 2.f / 3.f;
+    }
+    assert_int_equal(mfr_pca(X, n, 3, 2, xy, axes, expl, NULL), MFR_OK);
+    assert_float_near(axes[0], 1.0 / 3, 1e-3);
+    assert_float_near(axes[1], 2.0 / 3, 1e-3);
+    assert_float_near(axes[2], 2.0 / 3, 1e-3);
+    assert_true(expl[0] > 0.999);
+    /* first coordinate is t (the points are centred already) */
+    for (int32_t j = 0; j < n; j++) assert_float_near(xy[j * 2], j - 10, 1e-3);
+    for (int32_t j = 0; j < n; j++) assert_float_near(fabs(xy[j * 2 + 1]), 0.01, 1e-3);
+}
+
+static void pca_rejects_bad_sizes(void **state) {
+    (void)state;
+    float X[3] = {1, 2, 3}, out[6];
+    assert_int_equal(mfr_pca(X, 1, 3, 2, out, NULL, NULL, NULL), MFR_E_INVALID);
+    assert_int_equal(mfr_pca(X, 3, 1, 2, out, NULL, NULL, NULL), MFR_E_INVALID);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kmeans_recovers_blobs),
+        cmocka_unit_test(kmeans_same_seed_same_result),
+        cmocka_unit_test(kmeans_rejects_bad_k),
+        cmocka_unit_test(pca_line_direction),
+        cmocka_unit_test(pca_rejects_bad_sizes),
+    };
+    if (argc > 1) cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
