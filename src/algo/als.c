@@ -1,0 +1,168 @@
+/* als.c — explicit alternating least squares with biases and weighted-λ
+ * regularisation (Zhou, Wilkinson, Schreiber & Pan 2008, "Large-scale parallel
+ * collaborative filtering for the Netflix Prize").
+ *
+ * Model: r̂_ui = μ + b_u + b_i + p_uᵀq_i. With the items fixed, each user's
+ * unknowns w_u = [b_u, p_u] (k+1 floats) solve the normal equations
+ *
+ *     (Σ_{i∈I_u} x_i x_iᵀ + n_u·Λ) w_u = Σ_{i∈I_u} x_i (r_ui − μ − b_i),
+ *     x_i = [1, q_i],  Λ = diag(λ_b, λ, …, λ),  n_u = |I_u|,
+ *
+ * and symmetrically for items with x_u = [1, p_u]. Each row is independent,
+ * so rows are solved in parallel (OpenMP) and the result does not depend on
+ * the thread count. The (k+1)² Gram matrix is accumulated on the lower
+ * triangle — by rank-one updates for short rows, by cblas_ssyrk over gathered
+ * blocks of 256 ratings for long ones — and solved by the owned Cholesky in
+ * src/linalg (faster than LAPACKE_sposv at these sizes; docs/perf/factors.md).
+ *
+ * Layout: P[u*k + f], Q[i*k + f] (model_impl.h); scratch per thread: the
+ * (k+1)² system, a 256 x (k+1) gather block and its targets. */
+#include "factor_util.h"
+#include "../linalg/linalg.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <math.h>
+#include <string.h>
+
+#define ALS_BLOCK 256
+#define ALS_SHORT 24 /* rows with fewer ratings use rank-one updates */
+
+/* Accumulate the row's Gram matrix A (lower) and right-hand side b. */
+static void als_gram(const mfr__rmat *c, int32_t r, const float *Y, const float *yb,
+                     float mu, int32_t k, float *A, float *b, float *G, float *t) {
+    const int D = k + 1;
+    int64_t lo = c->ptr[r], hi = c->ptr[r + 1];
+    if (hi - lo < ALS_SHORT) {
+        for (int64_t e = lo; e < hi; e++) {
+            int32_t j = c->idx[e];
+            G[0] = 1.f;
+            memcpy(G + 1, Y + (size_t)j * k, sizeof(float) * (size_t)k);
+            float res = c->val[e] - mu - yb[j];
+            mfr__syr_lower(A, D, D, G, 1.f);
+            for (int f = 0; f < D; f++) b[f] += res * G[f];
+        }
+        return;
+    }
+    for (int64_t e0 = lo; e0 < hi; e0 += ALS_BLOCK) {
+        int n = (int)(hi - e0 < ALS_BLOCK ? hi - e0 : ALS_BLOCK);
+        for (int q = 0; q < n; q++) {
+            int32_t j = c->idx[e0 + q];
+            float *g = G + (size_t)q * D;
+            g[0] = 1.f;
+            memcpy(g + 1, Y + (size_t)j * k, sizeof(float) * (size_t)k);
+            t[q] = c->val[e0 + q] - mu - yb[j];
+        }
+        cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, D, n, 1.f, G, D, 1.f, A, D);
+        cblas_sgemv(CblasRowMajor, CblasTrans, n, D, 1.f, G, D, t, 1, 1.f, b, 1);
+    }
+}
+
+/* Solve one row; A/b scratch are overwritten. Empty rows get zeros. */
+static void als_row(const mfr__rmat *c, int32_t r, const float *Y, const float *yb,
+                    float mu, int32_t k, float lam, float lam_b, float *X, float *xb,
+                    float *A, float *b, float *G, float *t) {
+    const int D = k + 1;
+    int64_t n = c->ptr[r + 1] - c->ptr[r];
+    float *x = X + (size_t)r * k;
+    if (n == 0) {
+        memset(x, 0, sizeof(float) * (size_t)k);
+        if (xb) xb[r] = 0.f;
+        return;
+    }
+    memset(A, 0, sizeof(float) * (size_t)D * D);
+    memset(b, 0, sizeof(float) * (size_t)D);
+    als_gram(c, r, Y, yb, mu, k, A, b, G, t);
+    A[0] += (float)n * lam_b;
+    for (int f = 1; f < D; f++) A[(size_t)f * D + f] += (float)n * lam;
+    if (!xb) { /* no bias: drop the first row/column by pinning b to 0 */
+        for (int f = 1; f < D; f++) A[(size_t)f * D] = 0.f;
+        A[0] = 1.f;
+        b[0] = 0.f;
+    }
+    if (mfr__chol(A, D, D) != 0) { /* λ = 0 and a rank-deficient row */
+        memset(x, 0, sizeof(float) * (size_t)k);
+        if (xb) xb[r] = 0.f;
+        return;
+    }
+    mfr__chol_solve(A, D, D, b);
+    if (xb) xb[r] = b[0];
+    memcpy(x, b + 1, sizeof(float) * (size_t)k);
+}
+
+mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *yb, float mu,
+                               int32_t k, float lam, float lam_b, float *X, float *xb,
+                               int threads, mfr_error *err) {
+    const int D = k + 1;
+    size_t per = (size_t)D * D + D + (size_t)ALS_BLOCK * D + ALS_BLOCK;
+    float *scratch = mfr_aligned_alloc(sizeof(float) * per * (size_t)threads);
+    if (!scratch) return mfr__nomem(err, "als scratch");
+    int old = mfr__blas_threads_set(1);
+#pragma omp parallel num_threads(threads)
+    {
+        int tid = omp_get_thread_num();
+        float *A = scratch + per * (size_t)tid, *b = A + (size_t)D * D, *G = b + D,
+              *t = G + (size_t)ALS_BLOCK * D;
+#pragma omp for schedule(dynamic, 16)
+        for (int32_t r = 0; r < c->rows; r++)
+            als_row(c, r, Y, yb, mu, k, lam, lam_b, X, xb, A, b, G, t);
+    }
+    mfr__blas_threads_set(old);
+    mfr_free(scratch);
+    return MFR_OK;
+}
+
+static void als_defaults(mfr_train_params *p) {
+    p->factors = 32;
+    p->epochs = 12;
+    p->reg = 0.1f;
+    p->reg_bias = 0.02f;
+    p->init_std = 0.1f;
+}
+
+static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__rmat *bu,
+                             const mfr__rmat *bi, mfr_error *err) {
+    const mfr_train_params *p = ctx->p;
+    const int32_t k = m->k;
+    double t0 = mfr_now();
+    for (int32_t ep = 1; ep <= p->epochs; ep++) {
+        mfr_status st = mfr__als_solve_side(bu, m->Q, m->item_bias, m->mu, k, p->reg,
+                                            p->reg_bias, m->P, m->user_bias, ctx->threads, err);
+        if (!st)
+            st = mfr__als_solve_side(bi, m->P, m->user_bias, m->mu, k, p->reg, p->reg_bias,
+                                     m->Q, m->item_bias, ctx->threads, err);
+        if (st) return st;
+        m->epochs_run = ep;
+        m->train_rmse = mfr__rmse(m, ctx->train);
+        m->valid_rmse = mfr__rmse(m, ctx->valid);
+        if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, m->valid_rmse, t0))
+            return mfr__cancelled(err, "als", ep);
+    }
+    return MFR_OK;
+}
+
+static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    const mfr_train_params *p = ctx->p;
+    mfr_status st = mfr__check_fit(m, ctx, p->factors, "als", err);
+    if (st) return st;
+    if ((st = mfr__model_alloc_factors(m, p->factors, err))) return st;
+    mfr__rmat bu, bi;
+    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
+    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
+        mfr__rmat_free(&bu);
+        return st;
+    }
+    /* Items start random, users are solved first, so P needs no init. */
+    mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
+    st = als_epochs(m, ctx, &bu, &bi, err);
+    mfr__rmat_free(&bu);
+    mfr__rmat_free(&bi);
+    return st;
+}
+
+const mfr__algo mfr__algo_als = {
+    .id = MFR_ALGO_ALS,
+    .name = "als",
+    .fit = als_fit,
+    .defaults = als_defaults,
+};

@@ -1,0 +1,106 @@
+/* factor_util.c — CSR views of a ratings subset, Gaussian initialisation,
+ * the fit preconditions, and the closed-form regularised baseline shared by
+ * the factor families (see factor_util.h for the layouts). */
+#include "factor_util.h"
+
+#include <string.h>
+
+void mfr__rmat_free(mfr__rmat *c) {
+    if (!c) return;
+    mfr_free(c->ptr);
+    mfr_free(c->idx);
+    mfr_free(c->val);
+    memset(c, 0, sizeof *c);
+}
+
+static mfr_status csr_check(const mfr_ratings *r, int32_t nu, int32_t ni, mfr_error *err) {
+    for (int64_t j = 0; j < r->n; j++) {
+        if (r->user[j] < 0 || r->user[j] >= nu || r->item[j] < 0 || r->item[j] >= ni)
+            return mfr__err(err, MFR_E_INVALID,
+                            "training rating %lld: user %d / item %d outside 0..%d / 0..%d",
+                            (long long)j, r->user[j], r->item[j], nu - 1, ni - 1);
+        if (!(r->rating[j] == r->rating[j]))
+            return mfr__err(err, MFR_E_INVALID, "training rating %lld is NaN", (long long)j);
+    }
+    return MFR_OK;
+}
+
+mfr_status mfr__rmat_build(const mfr_ratings *r, int32_t n_users, int32_t n_items,
+                          int by_item, mfr__rmat *out, mfr_error *err) {
+    memset(out, 0, sizeof *out);
+    mfr_status st = csr_check(r, n_users, n_items, err);
+    if (st) return st;
+    int32_t rows = by_item ? n_items : n_users;
+    const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
+    out->rows = rows;
+    out->nnz = r->n;
+    out->ptr = mfr_calloc((size_t)rows + 1, sizeof(int64_t));
+    out->idx = mfr_malloc(sizeof(int32_t) * (size_t)r->n);
+    out->val = mfr_malloc(sizeof(float) * (size_t)r->n);
+    if (!out->ptr || !out->idx || !out->val) {
+        mfr__rmat_free(out);
+        return mfr__nomem(err, "rating matrix view");
+    }
+    for (int64_t j = 0; j < r->n; j++) out->ptr[row[j] + 1]++;
+    for (int32_t i = 0; i < rows; i++) out->ptr[i + 1] += out->ptr[i];
+    int64_t *fill = mfr_malloc(sizeof(int64_t) * ((size_t)rows + 1));
+    if (!fill) {
+        mfr__rmat_free(out);
+        return mfr__nomem(err, "rating matrix view");
+    }
+    memcpy(fill, out->ptr, sizeof(int64_t) * ((size_t)rows + 1));
+    for (int64_t j = 0; j < r->n; j++) {
+        int64_t at = fill[row[j]]++;
+        out->idx[at] = col[j];
+        out->val[at] = r->rating[j];
+    }
+    mfr_free(fill);
+    return MFR_OK;
+}
+
+void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream) {
+    mfr_rng rng;
+    mfr_rng_seed_stream(&rng, seed, stream);
+    for (int64_t j = 0; j < n; j++) x[j] = (float)(std * mfr_rng_normal(&rng));
+}
+
+double mfr__ratings_mean(const mfr_ratings *r) {
+    double s = 0.0;
+    for (int64_t j = 0; j < r->n; j++) s += r->rating[j];
+    return r->n > 0 ? s / (double)r->n : 0.0;
+}
+
+mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
+                          const char *family, mfr_error *err) {
+    if (k < 1 || k > 4096)
+        return mfr__err(err, MFR_E_INVALID, "%s: factors = %d, allowed 1..4096", family, k);
+    if (!ctx->train || ctx->train->n <= 0)
+        return mfr__err(err, MFR_E_INVALID, "%s: no training ratings", family);
+    if (m->n_users <= 0 || m->n_items <= 0)
+        return mfr__err(err, MFR_E_INVALID, "%s: model has no users or items", family);
+    return MFR_OK;
+}
+
+mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch) {
+    return mfr__err(err, MFR_E_CANCELLED, "%s: training cancelled after epoch %d",
+                    family, epoch);
+}
+
+static void baseline_pass(const mfr__rmat *c, float mu, float reg, const float *other,
+                          float *b) {
+    for (int32_t r = 0; r < c->rows; r++) {
+        double s = 0.0;
+        for (int64_t e = c->ptr[r]; e < c->ptr[r + 1]; e++) s += c->val[e] - mu - other[c->idx[e]];
+        b[r] = (float)(s / (reg + (double)(c->ptr[r + 1] - c->ptr[r])));
+    }
+}
+
+void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
+                       float reg_u, float reg_i, int passes, float *bu, float *bi) {
+    memset(bu, 0, sizeof(float) * (size_t)by_user->rows);
+    memset(bi, 0, sizeof(float) * (size_t)by_item->rows);
+    for (int p = 0; p < passes; p++) {
+        baseline_pass(by_item, mu, reg_i, bu, bi);
+        baseline_pass(by_user, mu, reg_u, bi, bu);
+    }
+}

@@ -1,0 +1,58 @@
+/* factor_util.h — pieces the factor-model families share: compressed-row
+ * views of a ratings subset (by user or by item), Gaussian factor
+ * initialisation from a seeded stream, and the check every fit starts with.
+ *
+ * A mfr__rmat holds rows 0..rows-1; row r's entries are idx/val[ptr[r] ..
+ * ptr[r+1]-1] in the order the ratings appear in the view (a stable counting
+ * sort), so building is deterministic. */
+#ifndef MFR_FACTOR_UTIL_H
+#define MFR_FACTOR_UTIL_H
+
+#include "algo.h"
+
+typedef struct mfr__rmat {
+    int32_t rows;
+    int64_t nnz;
+    int64_t *ptr;   /* [rows + 1] */
+    int32_t *idx;   /* [nnz] column (item for by-user, user for by-item) */
+    float *val;     /* [nnz] rating */
+} mfr__rmat;
+
+/* Build the by-user (by_item == 0) or by-item view of r, whose indices must
+ * lie in 0..n_users-1 / 0..n_items-1 (MFR_E_INVALID naming the first rating
+ * out of range). On success *out owns its arrays (mfr__rmat_free); on failure
+ * *out is left empty. */
+mfr_status mfr__rmat_build(const mfr_ratings *r, int32_t n_users, int32_t n_items,
+                          int by_item, mfr__rmat *out, mfr_error *err);
+void mfr__rmat_free(mfr__rmat *c);
+
+/* x[0..n) ~ N(0, std²) from the stream (seed, stream). */
+void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream);
+
+/* Training mean of r (0 when empty). */
+double mfr__ratings_mean(const mfr_ratings *r);
+
+/* MFR_E_INVALID when k is out of 1..4096 or the training set is empty. */
+mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
+                          const char *family, mfr_error *err);
+
+/* Cancellation during a fit: the status to return (MFR_E_CANCELLED, message
+ * naming the family and epoch). The model keeps the last completed epoch. */
+mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch);
+
+/* Regularised baseline μ + b_u + b_i by alternating closed-form passes
+ * (Koren 2010, §2.1): b_i = Σ(r − μ − b_u)/(λ_i + n_i), b_u likewise.
+ * bu/bi are overwritten. */
+void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
+                       float reg_u, float reg_i, int passes, float *bu, float *bi);
+
+/* ---- entry points the tests and benchmarks drive directly ------------- */
+
+/* als.c: solve every row of c for [b, x] against the fixed other side (Y, yb)
+ * — the weighted-λ normal equations in als.c's header; xb NULL solves without
+ * a bias. MFR_E_NOMEM for the per-thread scratch. */
+mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *yb, float mu,
+                               int32_t k, float lam, float lam_b, float *X, float *xb,
+                               int threads, mfr_error *err);
+
+#endif

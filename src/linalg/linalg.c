@@ -1,0 +1,104 @@
+/* linalg.c — owned small dense kernels: Cholesky factor and solves, rank-one
+ * updates, symmetric mat-vec and a matrix-free conjugate-gradient solver.
+ * Row-major float, lower triangle for symmetric storage (see linalg.h).
+ * Sums that decide pivots accumulate in double; the rest stays in float so
+ * the compiler can vectorise the inner loops. */
+#include "linalg.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+int mfr__chol(float *A, int n, int lda) {
+    for (int j = 0; j < n; j++) {
+        float *rj = A + (size_t)j * lda;
+        double d = rj[j];
+        for (int p = 0; p < j; p++) d -= (double)rj[p] * rj[p];
+        if (!(d > 0.0)) return -1;
+        float ljj = (float)sqrt(d), inv = 1.f / ljj;
+        rj[j] = ljj;
+        for (int i = j + 1; i < n; i++) {
+            float *ri = A + (size_t)i * lda;
+            float s = ri[j];
+            for (int p = 0; p < j; p++) s -= ri[p] * rj[p];
+            ri[j] = s * inv;
+        }
+    }
+    return 0;
+}
+
+void mfr__chol_solve(const float *L, int n, int lda, float *b) {
+    for (int i = 0; i < n; i++) { /* L y = b */
+        const float *ri = L + (size_t)i * lda;
+        float s = b[i];
+        for (int p = 0; p < i; p++) s -= ri[p] * b[p];
+        b[i] = s / ri[i];
+    }
+    mfr__chol_solve_lt(L, n, lda, b);
+}
+
+void mfr__chol_solve_lt(const float *L, int n, int lda, float *z) {
+    for (int i = n - 1; i >= 0; i--) { /* Lᵀ x = z, column i of L is row i of Lᵀ */
+        float s = z[i];
+        for (int p = i + 1; p < n; p++) s -= L[(size_t)p * lda + i] * z[p];
+        z[i] = s / L[(size_t)i * lda + i];
+    }
+}
+
+void mfr__syr_lower(float *A, int n, int lda, const float *x, float w) {
+    for (int i = 0; i < n; i++) {
+        float *ri = A + (size_t)i * lda;
+        float wx = w * x[i];
+        for (int j = 0; j <= i; j++) ri[j] += wx * x[j];
+    }
+}
+
+void mfr__sym_fill_upper(float *A, int n, int lda) {
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) A[(size_t)i * lda + j] = A[(size_t)j * lda + i];
+}
+
+float mfr__dot(const float *a, const float *b, int n) {
+    float s[8] = {0};
+    int f = 0;
+    for (; f + 8 <= n; f += 8)
+        for (int l = 0; l < 8; l++) s[l] += a[f + l] * b[f + l];
+    float t = 0.f;
+    for (; f < n; f++) t += a[f] * b[f];
+    return t + ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+void mfr__symv_full(const float *A, int n, int lda, const float *x, float *y) {
+    for (int i = 0; i < n; i++) y[i] = mfr__dot(A + (size_t)i * lda, x, n);
+}
+
+int mfr__cg(mfr__matvec_fn matvec, const void *ctx, const float *b, float *x,
+            int n, int steps, float tol2, float *scratch) {
+    float *r = scratch, *p = scratch + n, *Ap = scratch + 2 * n;
+    matvec(ctx, x, Ap);
+    for (int i = 0; i < n; i++) r[i] = b[i] - Ap[i];
+    memcpy(p, r, sizeof(float) * (size_t)n);
+    float rs = mfr__dot(r, r, n);
+    int it = 0;
+    for (; it < steps && rs > tol2; it++) {
+        matvec(ctx, p, Ap);
+        float pAp = mfr__dot(p, Ap, n);
+        if (!(pAp > 0.f)) break;
+        float a = rs / pAp;
+        for (int i = 0; i < n; i++) {
+            x[i] += a * p[i];
+            r[i] -= a * Ap[i];
+        }
+        float rs2 = mfr__dot(r, r, n);
+        float beta = rs2 / rs;
+        for (int i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
+        rs = rs2;
+    }
+    return it;
+}
+
+int mfr__blas_threads_set(int n) {
+    int old = openblas_get_num_threads();
+    openblas_set_num_threads(n);
+    return old;
+}

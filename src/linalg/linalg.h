@@ -1,0 +1,55 @@
+/* linalg.h — the small dense kernels the factor models own, and thin helpers
+ * around OpenBLAS.
+ *
+ * Matrices are row-major float with a leading dimension (lda >= n). The
+ * symmetric routines read and write only the lower triangle (j <= i), so a
+ * Gram matrix accumulated with mfr__syr_lower can go straight into mfr__chol.
+ * Owned rather than LAPACKE_spotrf/sposv because the systems are small
+ * (k+1 <= ~257) and solved hundreds of thousands of times per iteration, where
+ * LAPACKE's argument checks and layout transposition cost more than the work
+ * (measured in docs/perf/factors.md). */
+#ifndef MFR_LINALG_H
+#define MFR_LINALG_H
+
+#include <stdint.h>
+
+/* In-place Cholesky A = L·Lᵀ of the symmetric positive-definite n x n matrix
+ * whose lower triangle is in A; L overwrites the lower triangle (the strict
+ * upper triangle is not touched). Returns 0, or -1 when A is not positive
+ * definite (a pivot <= 0; A is then partly overwritten). */
+int mfr__chol(float *A, int n, int lda);
+
+/* Solve L·Lᵀ x = b given the factor from mfr__chol; x overwrites b. */
+void mfr__chol_solve(const float *L, int n, int lda, float *b);
+
+/* Solve Lᵀ x = z (back substitution only); x overwrites z. Used to draw
+ * x ~ N(0, (L·Lᵀ)^-1) from z ~ N(0, I). */
+void mfr__chol_solve_lt(const float *L, int n, int lda, float *z);
+
+/* A += w · x·xᵀ on the lower triangle (n x n). */
+void mfr__syr_lower(float *A, int n, int lda, const float *x, float w);
+
+/* Copy the lower triangle onto the upper one. */
+void mfr__sym_fill_upper(float *A, int n, int lda);
+
+/* y = A·x for the symmetric A stored fully (both triangles). */
+void mfr__symv_full(const float *A, int n, int lda, const float *x, float *y);
+
+/* Dot product of n floats, accumulated in float lanes (vectorised). */
+float mfr__dot(const float *a, const float *b, int n);
+
+/* Conjugate gradient for A x = b with A symmetric positive definite, given
+ * through matvec(ctx, x, Ax) (n floats each). x holds the starting point and
+ * receives the result; scratch needs 3n floats. Stops after `steps`
+ * iterations or when |r|² < tol2. Returns the iterations done.
+ * Reference: Hestenes & Stiefel 1952; used as in Takács, Pilászy & Tikk 2011. */
+typedef void (*mfr__matvec_fn)(const void *ctx, const float *x, float *y);
+int mfr__cg(mfr__matvec_fn matvec, const void *ctx, const float *b, float *x,
+            int n, int steps, float tol2, float *scratch);
+
+/* OpenBLAS threading: set to n threads, returning the previous count, so an
+ * OpenMP region that calls BLAS per row can run BLAS single-threaded and
+ * restore the host's setting afterwards. */
+int mfr__blas_threads_set(int n);
+
+#endif

@@ -1,0 +1,127 @@
+/* factors_common.h — fixtures shared by the factor-model tests
+ * (tests/unit/test_algo_*.c): a synthetic low-rank rating matrix with a
+ * held-out part, training through the public API, RMSE on a ratings view and
+ * a bit-for-bit model comparison. Static functions only (one copy per test). */
+#ifndef MFR_FACTORS_COMMON_H
+#define MFR_FACTORS_COMMON_H
+
+#include "test.h"
+#include <unistd.h>
+#include "core/core.h"
+#include "data/dataset_impl.h"
+#include "model/model_impl.h"
+#include "algo/algo.h"
+#include "algo/factor_util.h"
+
+/* r_ui = 3 + b_u + b_i + p_u·q_i + N(0, noise²), true factors N(0, 0.7²/√rank)
+ * so the signal std is about 0.7; each (u, i) observed with probability
+ * density; about 20% of the observed ones go to the test view. Scale wide
+ * enough (-20..20) that clipping never bites. */
+typedef struct lowrank {
+    mfr_dataset *ds;
+    int32_t *tu, *ti, *vu, *vi;
+    float *tr, *vr;
+    mfr_ratings train, test;
+} lowrank;
+
+static inline void lowrank_make(lowrank *L, int32_t nu, int32_t ni, int rank, double density,
+                                double noise, uint64_t seed) {
+    mfr_rng rng;
+    mfr_rng_seed(&rng, seed);
+    float *P = malloc(sizeof(float) * nu * rank), *Q = malloc(sizeof(float) * ni * rank);
+    float *bu = malloc(sizeof(float) * nu), *bi = malloc(sizeof(float) * ni);
+    double s = 0.7 / sqrt(sqrt((double)rank));
+    for (int j = 0; j < nu * rank; j++) P[j] = (float)(s * mfr_rng_normal(&rng));
+    for (int j = 0; j < ni * rank; j++) Q[j] = (float)(s * mfr_rng_normal(&rng));
+    for (int j = 0; j < nu; j++) bu[j] = (float)(0.3 * mfr_rng_normal(&rng));
+    for (int j = 0; j < ni; j++) bi[j] = (float)(0.3 * mfr_rng_normal(&rng));
+    size_t cap = (size_t)nu * ni;
+    int32_t *u = malloc(4 * cap), *it = malloc(4 * cap);
+    float *r = malloc(4 * cap);
+    int64_t n = 0;
+    for (int32_t a = 0; a < nu; a++)
+        for (int32_t b = 0; b < ni; b++) {
+            if (mfr_rng_uniform(&rng) >= density) continue;
+            double v = 3.0 + bu[a] + bi[b] + noise * mfr_rng_normal(&rng);
+            for (int f = 0; f < rank; f++) v += P[a * rank + f] * Q[b * rank + f];
+            u[n] = a, it[n] = b, r[n] = (float)v, n++;
+        }
+    mfr_error err;
+    assert_int_equal(mfr__dataset_from_arrays(nu, ni, n, u, it, r, NULL, &L->ds, &err), MFR_OK);
+    L->ds->scale_min = -20.f;
+    L->ds->scale_max = 20.f;
+    L->tu = malloc(4 * n), L->ti = malloc(4 * n), L->vu = malloc(4 * n), L->vi = malloc(4 * n);
+    L->tr = malloc(4 * n), L->vr = malloc(4 * n);
+    int64_t nt = 0, nv = 0;
+    for (int64_t j = 0; j < n; j++) {
+        if (mfr_rng_uniform(&rng) < 0.2) L->vu[nv] = u[j], L->vi[nv] = it[j], L->vr[nv++] = r[j];
+        else L->tu[nt] = u[j], L->ti[nt] = it[j], L->tr[nt++] = r[j];
+    }
+    L->train = (mfr_ratings){nt, nu, ni, L->tu, L->ti, L->tr, NULL};
+    L->test = (mfr_ratings){nv, nu, ni, L->vu, L->vi, L->vr, NULL};
+    free(P), free(Q), free(bu), free(bi), free(u), free(it), free(r);
+}
+
+static inline void lowrank_free(lowrank *L) {
+    mfr_dataset_free(L->ds);
+    free(L->tu), free(L->ti), free(L->vu), free(L->vi), free(L->tr), free(L->vr);
+}
+
+static inline mfr_model *train_ok(const lowrank *L, const mfr_train_params *p) {
+    mfr_model *m = NULL;
+    mfr_error err;
+    mfr_status st = mfr_model_train(L->ds, &L->train, NULL, p, &m, &err);
+    if (st) print_error("train: %s\n", err.message);
+    assert_int_equal(st, MFR_OK);
+    assert_non_null(m);
+    return m;
+}
+
+static inline double rmse_on(const mfr_model *m, const mfr_ratings *r) {
+    double se = 0;
+    for (int64_t j = 0; j < r->n; j++) {
+        double e = mfr_model_predict(m, r->user[j], r->item[j]) - r->rating[j];
+        se += e * e;
+    }
+    return sqrt(se / (double)r->n);
+}
+
+/* Both models' factors and biases equal byte for byte. */
+static inline void assert_models_identical(const mfr_model *a, const mfr_model *b) {
+    assert_int_equal(a->k, b->k);
+    assert_int_equal(a->n_users, b->n_users);
+    assert_int_equal(a->n_items, b->n_items);
+    assert_memory_equal(a->P, b->P, sizeof(float) * (size_t)a->n_users * a->k);
+    assert_memory_equal(a->Q, b->Q, sizeof(float) * (size_t)a->n_items * a->k);
+    assert_memory_equal(a->user_bias, b->user_bias, sizeof(float) * (size_t)a->n_users);
+    assert_memory_equal(a->item_bias, b->item_bias, sizeof(float) * (size_t)a->n_items);
+}
+
+/* Save then load: predictions for a sample of pairs identical. Skips (passes
+ * with a message) while mfr_model_save/_load answer MFR_E_UNSUPPORTED. */
+static inline void check_save_load(const mfr_model *m, const mfr_ratings *r) {
+    const char *dir = temp_dir();
+    assert_non_null(dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/m.mfm", dir);
+    mfr_error err;
+    mfr_status st = mfr_model_save(m, path, &err);
+    if (st == MFR_E_UNSUPPORTED) {
+        print_message("save/load not available: %s\n", err.message);
+        rmdir(dir);
+        return;
+    }
+    assert_int_equal(st, MFR_OK);
+    mfr_model *l = NULL;
+    st = mfr_model_load(path, &l, &err);
+    if (st) print_error("load: %s\n", err.message);
+    assert_int_equal(st, MFR_OK);
+    for (int64_t j = 0; j < r->n; j += 7)
+        assert_true(mfr_model_predict(m, r->user[j], r->item[j]) ==
+                    mfr_model_predict(l, r->user[j], r->item[j]));
+    mfr_model_free(l);
+    unlink(path);
+    rmdir(dir);
+}
+
+#endif
