@@ -1,0 +1,285 @@
+/* build.c — filling an mfr_dataset while reading: growing arrays, id maps,
+ * the string pool, bad-row accounting, and the final duplicate removal.
+ *
+ * Ratings are appended to the dataset's own parallel arrays (user, item,
+ * rating, time), which grow by doubling; the capacity beyond the rows read is
+ * never touched, so it costs address space, not memory. Users get dense
+ * indices in order of first appearance; items are added by the catalogue
+ * reader first (catalogue order), then by the ratings reader when no
+ * catalogue was loaded.
+ *
+ * Duplicates: rows are grouped by user with a counting sort (one int32
+ * permutation, O(n)); within a user, a per-item stamp array finds repeated
+ * items in file order. The row with the larger timestamp wins, the later line
+ * on ties (rows are in line order, so "later" is the larger row number). The
+ * losers are compacted away, keeping the file order of the survivors. */
+#include "io_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+mfr_status mfr__build_init(mfr__build *b, const mfr_import_params *p, const char *source,
+                           mfr_error *err) {
+    memset(b, 0, sizeof *b);
+    b->p = p;
+    b->rmin = 1.f;
+    b->rmax = 0.f; /* no validation until a reader sets it */
+    b->t0 = mfr_now();
+    b->next_progress = 1 << 20;
+    b->ds = mfr__dataset_new();
+    if (!b->ds) return mfr__nomem(err, "dataset");
+    b->pool_cap = 1;
+    b->ds->source = mfr_strdup(source);
+    if (!b->ds->source || mfr_idmap_init(&b->ds->user_map, 1024, err) ||
+        mfr_idmap_init(&b->ds->item_map, 1024, err)) {
+        mfr_dataset_free(b->ds);
+        b->ds = NULL;
+        return mfr__nomem(err, "dataset");
+    }
+    return MFR_OK;
+}
+
+/* Grow *p (elements of size sz) to hold need; *cap updated. 0 or -1. */
+static int grow(void **p, int64_t *cap, int64_t need, size_t sz) {
+    if (need <= *cap) return 0;
+    int64_t c = *cap ? *cap : 256;
+    while (c < need) c *= 2;
+    size_t bytes;
+    if (mfr__mul_overflow((size_t)c, sz, &bytes)) return -1;
+    void *q = mfr_realloc(*p, bytes);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char *file,
+                    int64_t line, const char *fmt, ...) {
+    char reason[400], msg[MFR_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s:%lld: %s", file, (long long)line, reason);
+    (*counter)++;
+    if (b->p->strict) return mfr__err(err, MFR_E_PARSE, "%s", msg);
+    mfr_dataset *ds = b->ds;
+    if (ds->report.n_messages >= b->p->max_messages) return MFR_OK;
+    if (ds->report.n_messages == b->msg_cap) {
+        int32_t c = b->msg_cap ? b->msg_cap * 2 : 8;
+        char **m = mfr_realloc(ds->messages, (size_t)c * sizeof *m);
+        if (!m) return mfr__nomem(err, "import messages");
+        ds->messages = m;
+        b->msg_cap = c;
+    }
+    char *s = mfr_strdup(msg);
+    if (!s) return mfr__nomem(err, "import message");
+    ds->messages[ds->report.n_messages++] = s;
+    return MFR_OK;
+}
+
+int64_t mfr__pool_add(mfr__build *b, const char *s, size_t n) {
+    mfr_dataset *ds = b->ds;
+    if (n == 0) return 0;
+    if (ds->strings_len + (int64_t)n + 1 > (int64_t)UINT32_MAX) return -1;
+    void *pool = ds->strings;
+    if (grow(&pool, &b->pool_cap, ds->strings_len + (int64_t)n + 1, 1)) return -1;
+    ds->strings = pool;
+    int64_t off = ds->strings_len;
+    memcpy(ds->strings + off, s, n);
+    ds->strings[off + (int64_t)n] = '\0';
+    ds->strings_len += (int64_t)n + 1;
+    return off;
+}
+
+int32_t mfr__user_index(mfr__build *b, int64_t id) {
+    mfr_dataset *ds = b->ds;
+    int32_t u = mfr_idmap_get(&ds->user_map, id);
+    if (u >= 0) return u;
+    if (ds->n_users == INT32_MAX) return -2;
+    int64_t cap = b->ucap;
+    void *ids = ds->user_ids;
+    if (grow(&ids, &cap, (int64_t)ds->n_users + 1, sizeof(int64_t))) return -2;
+    ds->user_ids = ids;
+    b->ucap = (int32_t)(cap > INT32_MAX ? INT32_MAX : cap);
+    if (mfr_idmap_put(&ds->user_map, id, ds->n_users) < 0) return -2;
+    ds->user_ids[ds->n_users] = id;
+    return ds->n_users++;
+}
+
+int32_t mfr__item_add(mfr__build *b, int64_t id) {
+    mfr_dataset *ds = b->ds;
+    int32_t i = mfr_idmap_get(&ds->item_map, id);
+    if (i >= 0) return i;
+    if (ds->n_items == INT32_MAX) return -2;
+    int64_t need = (int64_t)ds->n_items + 1;
+    if (need > b->icap) {
+        int64_t c = b->icap, c2 = b->icap, c3 = b->icap, c4 = b->icap;
+        void *a = ds->item_ids, *t = ds->title_off, *g = ds->genres_off, *y = ds->year;
+        int bad = grow(&a, &c, need, sizeof(int64_t));
+        ds->item_ids = a;
+        bad |= grow(&t, &c2, need, sizeof(uint32_t));
+        ds->title_off = t;
+        bad |= grow(&g, &c3, need, sizeof(uint32_t));
+        ds->genres_off = g;
+        bad |= grow(&y, &c4, need, sizeof(int16_t));
+        ds->year = y;
+        if (bad) return -2;
+        b->icap = (int32_t)(c > INT32_MAX ? INT32_MAX : c);
+    }
+    if (mfr_idmap_put(&ds->item_map, id, ds->n_items) < 0) return -2;
+    i = ds->n_items++;
+    ds->item_ids[i] = id;
+    ds->title_off[i] = 0;
+    ds->genres_off[i] = 0;
+    ds->year[i] = 0;
+    return i;
+}
+
+mfr_status mfr__rating_add(mfr__build *b, int32_t u, int32_t i, float r, int64_t t) {
+    mfr_dataset *ds = b->ds;
+    int64_t n = ds->n_ratings;
+    if (MFR_UNLIKELY(n == b->cap)) {
+        int64_t c1 = b->cap, c2 = b->cap, c3 = b->cap, c4 = b->cap;
+        void *pu = ds->user, *pi = ds->item, *pr = ds->rating, *pt = ds->time;
+        int bad = grow(&pu, &c1, n + 1, sizeof(int32_t));
+        ds->user = pu;
+        bad |= grow(&pi, &c2, n + 1, sizeof(int32_t));
+        ds->item = pi;
+        bad |= grow(&pr, &c3, n + 1, sizeof(float));
+        ds->rating = pr;
+        if (b->want_time) {
+            bad |= grow(&pt, &c4, n + 1, sizeof(int64_t));
+            ds->time = pt;
+        }
+        if (bad || n + 1 >= INT32_MAX) return MFR_E_NOMEM;
+        b->cap = c1;
+    }
+    ds->user[n] = u;
+    ds->item[n] = i;
+    ds->rating[n] = r;
+    if (b->want_time) ds->time[n] = t;
+    ds->n_ratings = n + 1;
+    return MFR_OK;
+}
+
+mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text,
+                        size_t n) {
+    mfr_dataset *ds = b->ds;
+    int64_t k = ds->n_tags;
+    if (k == b->tag_cap) {
+        int64_t c1 = b->tag_cap, c2 = b->tag_cap, c3 = b->tag_cap;
+        void *a = ds->tag_item, *u = ds->tag_user, *o = ds->tag_off;
+        int bad = grow(&a, &c1, k + 1, sizeof(int32_t));
+        ds->tag_item = a;
+        bad |= grow(&u, &c2, k + 1, sizeof(int32_t));
+        ds->tag_user = u;
+        bad |= grow(&o, &c3, k + 1, sizeof(uint32_t));
+        ds->tag_off = o;
+        if (bad) return MFR_E_NOMEM;
+        b->tag_cap = c1;
+    }
+    int64_t off = mfr__pool_add(b, text, n);
+    if (off < 0) return MFR_E_NOMEM;
+    ds->tag_item[k] = item;
+    ds->tag_user[k] = user;
+    ds->tag_off[k] = (uint32_t)off;
+    ds->n_tags = k + 1;
+    return MFR_OK;
+}
+
+mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
+    if (!b->p->progress) return MFR_OK;
+    b->next_progress += 1 << 20;
+    mfr_progress pr = {.stage = "import",
+                       .step = (int32_t)(b->ds->report.rows_read > INT32_MAX ? INT32_MAX
+                                                                           : b->ds->report.rows_read),
+                       .steps = -1,
+                       .train_rmse = NAN,
+                       .valid_rmse = NAN,
+                       .loss = NAN,
+                       .elapsed_s = mfr_now() - b->t0,
+                       .eta_s = NAN};
+    if (b->p->progress(&pr, b->p->progress_user))
+        return mfr__err(err, MFR_E_CANCELLED, "import cancelled after %lld rows",
+                        (long long)b->ds->report.rows_read);
+    return MFR_OK;
+}
+
+/* Mark duplicates (item = -1 on the losing row); returns the count, or -1 on
+ * no memory. */
+static int64_t mark_duplicates(mfr_dataset *ds) {
+    int64_t n = ds->n_ratings;
+    int32_t *start = mfr_calloc((size_t)ds->n_users + 1, sizeof *start);
+    int32_t *perm = mfr_malloc((size_t)n * sizeof *perm);
+    int32_t *stamp = mfr_malloc((size_t)ds->n_items * sizeof *stamp);
+    int32_t *where = mfr_malloc((size_t)ds->n_items * sizeof *where);
+    int64_t dups = 0;
+    if (!start || !perm || !stamp || !where) {
+        dups = -1;
+        goto done;
+    }
+    for (int64_t j = 0; j < n; j++) start[ds->user[j] + 1]++;
+    for (int32_t u = 0; u < ds->n_users; u++) start[u + 1] += start[u];
+    for (int64_t j = 0; j < n; j++) perm[start[ds->user[j]]++] = (int32_t)j;
+    memset(stamp, 0xff, (size_t)ds->n_items * sizeof *stamp);
+    int64_t k = 0; /* start[] now holds each user's end */
+    for (int32_t u = 0; u < ds->n_users; u++) {
+        for (; k < start[u]; k++) {
+            int32_t j = perm[k], it = ds->item[j];
+            if (stamp[it] != u) {
+                stamp[it] = u;
+                where[it] = j;
+                continue;
+            }
+            int32_t old = where[it]; /* old < j: earlier line */
+            int keep_new = !ds->time || ds->time[j] >= ds->time[old];
+            ds->item[keep_new ? old : j] = -1;
+            if (keep_new) where[it] = j;
+            dups++;
+        }
+    }
+done:
+    mfr_free(start);
+    mfr_free(perm);
+    mfr_free(stamp);
+    mfr_free(where);
+    return dups;
+}
+
+static void compact(mfr_dataset *ds) {
+    int64_t w = 0;
+    for (int64_t j = 0; j < ds->n_ratings; j++) {
+        if (ds->item[j] < 0) continue;
+        ds->user[w] = ds->user[j];
+        ds->item[w] = ds->item[j];
+        ds->rating[w] = ds->rating[j];
+        if (ds->time) ds->time[w] = ds->time[j];
+        w++;
+    }
+    ds->n_ratings = w;
+}
+
+mfr_status mfr__build_finish(mfr__build *b, mfr_error *err) {
+    mfr_dataset *ds = b->ds;
+    if (ds->n_ratings > 0) {
+        int64_t d = mark_duplicates(ds);
+        if (d < 0) return mfr__nomem(err, "duplicate detection");
+        if (d > 0) compact(ds);
+        ds->report.duplicates = d;
+    }
+    ds->report.rows_kept = ds->n_ratings;
+    /* Every array non-NULL so accessors and the .mfd writer need no cases. */
+    if (!ds->user) ds->user = mfr_malloc(sizeof *ds->user);
+    if (!ds->item) ds->item = mfr_malloc(sizeof *ds->item);
+    if (!ds->rating) ds->rating = mfr_malloc(sizeof *ds->rating);
+    if (!ds->user_ids) ds->user_ids = mfr_malloc(sizeof *ds->user_ids);
+    if (!ds->item_ids) ds->item_ids = mfr_malloc(sizeof *ds->item_ids);
+    if (!ds->title_off) ds->title_off = mfr_calloc(1, sizeof *ds->title_off);
+    if (!ds->genres_off) ds->genres_off = mfr_calloc(1, sizeof *ds->genres_off);
+    if (!ds->year) ds->year = mfr_calloc(1, sizeof *ds->year);
+    if (!ds->user || !ds->item || !ds->rating || !ds->user_ids || !ds->item_ids ||
+        !ds->title_off || !ds->genres_off || !ds->year)
+        return mfr__nomem(err, "dataset arrays");
+    return MFR_OK;
+}

@@ -1,0 +1,167 @@
+/* catalog.c — the movie catalogue and tags readers of each MovieLens layout.
+ *
+ *   movies.csv  movieId,title,genres          RFC 4180 quotes, UTF-8
+ *   u.item      id|title|release|video|url|19 genre flags   Latin-1
+ *   movies.dat  MovieID::Title::Genres        UTF-8 or Latin-1
+ *   tags.csv    userId,movieId,tag,timestamp  RFC 4180 quotes
+ *   tags.dat    UserID::MovieID::Tag::Timestamp
+ *
+ * Each file is read whole (they are small next to the ratings) and turned to
+ * UTF-8 when it is not valid UTF-8 (mfr__slurp_text). Every movie becomes an
+ * item in file order; its title (trailing spaces removed) and genres
+ * ('|'-separated, "" for "(no genres listed)" or no flag set) go into the
+ * string pool, and its year is the last "(YYYY)" of the title (u.item falls
+ * back to the release date's year). A repeated or non-numeric movie id, or a
+ * wrong field count, is a bad catalogue row (report.catalog_bad). */
+#include "io_internal.h"
+
+#include <string.h>
+
+static const char *const genres_100k[19] = {
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+    "Romance", "Sci-Fi", "Thriller", "War", "Western"};
+
+/* One catalogue entry; title/genres not NUL-terminated necessarily. */
+static mfr_status add_movie(mfr__build *b, const char *file, int64_t line, const char *idf,
+                            size_t idn, const char *title, size_t tn, const char *genres,
+                            size_t gn, int32_t year_fallback, mfr_error *err) {
+    mfr_import_report *rep = &b->ds->report;
+    int64_t id;
+    if (!mfr__parse_i64(idf, idf + idn, &id))
+        return mfr__bad(b, &rep->catalog_bad, err, file, line, "movie id \"%.60s\" is not a number",
+                        idf);
+    if (mfr_idmap_get(&b->ds->item_map, id) >= 0)
+        return mfr__bad(b, &rep->catalog_bad, err, file, line, "movie %lld listed twice",
+                        (long long)id);
+    while (tn > 0 && (title[tn - 1] == ' ' || title[tn - 1] == '\t')) tn--;
+    if (gn == 18 && memcmp(genres, "(no genres listed)", 18) == 0) gn = 0;
+    int32_t i = mfr__item_add(b, id);
+    int64_t to = i < 0 ? -1 : mfr__pool_add(b, title, tn);
+    int64_t go = to < 0 ? -1 : mfr__pool_add(b, genres, gn);
+    if (go < 0) return mfr__nomem(err, "catalogue");
+    int32_t y = mfr__title_year(title, tn);
+    b->ds->title_off[i] = (uint32_t)to;
+    b->ds->genres_off[i] = (uint32_t)go;
+    b->ds->year[i] = (int16_t)(y ? y : year_fallback);
+    b->ds->n_catalog++;
+    rep->catalog_rows++;
+    return MFR_OK;
+}
+
+/* Shared loop: read file, skip a header (first field not an integer when
+ * header_detect), hand each record to fn. */
+typedef mfr_status (*rec_fn)(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                             mfr_error *err);
+
+static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name,
+                              const char *delim, int quotes, rec_fn fn, mfr_error *err) {
+    char *buf, file[256];
+    size_t len;
+    mfr_status rc = mfr__slurp_text(s, name, &buf, &len, file, sizeof file, err);
+    if (rc) return rc;
+    mfr__rec r;
+    memset(&r, 0, sizeof r);
+    size_t pos = 0;
+    int64_t lines = 0;
+    for (int first = 1;; first = 0) {
+        int64_t line = lines + 1;
+        int k = mfr__rec_next(buf, len, &pos, delim, quotes, &r, &lines);
+        if (k < 0) { rc = mfr__nomem(err, "record buffer"); break; }
+        if (k == 0) break;
+        if (r.n == 1 && r.len[0] == 0) continue; /* empty line */
+        int64_t v;
+        if (first && !mfr__parse_i64(r.f[0], r.f[0] + r.len[0], &v)) continue; /* header */
+        rc = fn(b, file, line, &r, err);
+        if (rc) break;
+    }
+    mfr_free(r.scratch);
+    mfr_free(buf);
+    return rc;
+}
+
+static mfr_status movie_csv_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                                mfr_error *err) {
+    if (r->n != 3)
+        return mfr__bad(b, &b->ds->report.catalog_bad, err, file, line,
+                        "expected 3 fields, found %d", r->n);
+    return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], r->f[2], r->len[2],
+                     0, err);
+}
+
+mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name,
+                                mfr_error *err) {
+    mfr_status rc = each_record(b, s, name, ",", 1, movie_csv_row, err);
+    if (!rc) b->have_catalog = 1;
+    return rc;
+}
+
+mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name,
+                                mfr_error *err) {
+    mfr_status rc = each_record(b, s, name, "::", 0, movie_csv_row, err);
+    if (!rc) b->have_catalog = 1;
+    return rc;
+}
+
+static mfr_status u_item_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                             mfr_error *err) {
+    if (r->n != 24)
+        return mfr__bad(b, &b->ds->report.catalog_bad, err, file, line,
+                        "expected 24 fields, found %d", r->n);
+    char g[256];
+    size_t gn = 0;
+    for (int k = 0; k < 19; k++) {
+        const char *f = r->f[5 + k];
+        if (r->len[5 + k] != 1 || (f[0] != '0' && f[0] != '1'))
+            return mfr__bad(b, &b->ds->report.catalog_bad, err, file, line,
+                            "genre flag %d \"%.20s\" is not 0 or 1", k + 1, f);
+        if (f[0] != '1') continue;
+        size_t n = strlen(genres_100k[k]);
+        if (gn) g[gn++] = '|';
+        memcpy(g + gn, genres_100k[k], n);
+        gn += n;
+    }
+    int32_t y = 0; /* release date "01-Jan-1995": last four characters */
+    if (r->len[2] >= 4) {
+        int64_t v;
+        if (mfr__parse_i64(r->f[2] + r->len[2] - 4, r->f[2] + r->len[2], &v)) y = (int32_t)v;
+    }
+    return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], g, gn, y, err);
+}
+
+mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name,
+                            mfr_error *err) {
+    mfr_status rc = each_record(b, s, name, "|", 0, u_item_row, err);
+    if (!rc) b->have_catalog = 1;
+    return rc;
+}
+
+static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                          mfr_error *err) {
+    mfr_import_report *rep = &b->ds->report;
+    if (r->n != 4)
+        return mfr__bad(b, &rep->tags_bad, err, file, line, "expected 4 fields, found %d", r->n);
+    int64_t uid, mid, t;
+    if (!mfr__parse_i64(r->f[0], r->f[0] + r->len[0], &uid))
+        return mfr__bad(b, &rep->tags_bad, err, file, line, "user id \"%.60s\" is not a number",
+                        r->f[0]);
+    if (!mfr__parse_i64(r->f[1], r->f[1] + r->len[1], &mid))
+        return mfr__bad(b, &rep->tags_bad, err, file, line, "movie id \"%.60s\" is not a number",
+                        r->f[1]);
+    if (!mfr__parse_i64(r->f[3], r->f[3] + r->len[3], &t))
+        return mfr__bad(b, &rep->tags_bad, err, file, line, "timestamp \"%.60s\" is not a number",
+                        r->f[3]);
+    int32_t i = mfr_idmap_get(&b->ds->item_map, mid);
+    if (i < 0)
+        return mfr__bad(b, &rep->tags_bad, err, file, line, "movie %lld not in the dataset",
+                        (long long)mid);
+    int32_t u = mfr_idmap_get(&b->ds->user_map, uid);
+    if (mfr__tag_add(b, i, u, r->f[2], r->len[2])) return mfr__nomem(err, "tags");
+    rep->tags_rows++;
+    return MFR_OK;
+}
+
+mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name,
+                          const char *delim, int quotes, mfr_error *err) {
+    return each_record(b, s, name, delim, quotes, tag_row, err);
+}

@@ -1,0 +1,298 @@
+/* import.c — mfr_dataset_import: parameters, layout detection, dispatch.
+ *
+ * Detection by path:
+ *   folder -> the first of ratings.csv (MovieLens CSV), u.data (ml-100k),
+ *             ratings.dat (ml-1m / ml-10m) found in it;
+ *   file starting "PK\3\4" or named *.zip -> the same search inside the
+ *             archive, at its top or inside one top folder;
+ *   file starting "MFRD" -> binary dataset (.mfd, see mfd.h);
+ *   any other file -> by name: ratings.csv, u.data / *.base / *.test,
+ *             ratings.dat; otherwise a generic delimited file (delimiter
+ *             sniffed from the first line unless given: "::", tab, ',', ';',
+ *             '|', the most frequent wins).
+ *   params.format other than AUTO forces the reader for a single file.
+ *
+ * Rating scale (ds->scale_min..max, also the validation range unless the
+ * params give rating_min/rating_max, which then win): 0.5..5 for MovieLens
+ * CSV; 1..5 for ml-100k; for .dat files 0.5..5 is accepted and the scale is
+ * 1..5 when every kept rating is a whole number (ml-1m), else 0.5..5 (ml-10m);
+ * generic files are not range-checked and take the data's own min..max. */
+#include "io_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+mfr_import_params mfr_import_params_default(void) {
+    mfr_import_params p;
+    memset(&p, 0, sizeof p);
+    p.format = MFR_FMT_AUTO;
+    p.header = -1;
+    p.col_user = 0;
+    p.col_item = 1;
+    p.col_rating = 2;
+    p.col_time = 3;
+    p.load_catalog = 1;
+    p.load_tags = 1;
+    p.max_messages = 20;
+    return p;
+}
+
+mfr_status mfr_import_params_set_columns(mfr_import_params *p, const char *spec,
+                                         mfr_error *err) {
+    int col[4] = {-1, -1, -1, -1}, k = 0;
+    static const char *const names[4] = {"user", "item", "rating", "timestamp"};
+    for (const char *s = spec; s && *s; k++) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        int which = -2;
+        for (int j = 0; j < 4; j++)
+            if (strlen(names[j]) == n && strncmp(s, names[j], n) == 0) which = j;
+        if (n == 4 && strncmp(s, "skip", 4) == 0) which = -1;
+        if (which == -2)
+            return mfr__err(err, MFR_E_INVALID,
+                            "columns \"%s\": unknown name \"%.*s\" (use user, item, rating, "
+                            "timestamp or skip)", spec, (int)n, s);
+        if (which >= 0 && col[which] >= 0)
+            return mfr__err(err, MFR_E_INVALID, "columns \"%s\": \"%s\" given twice", spec,
+                            names[which]);
+        if (which >= 0) col[which] = k;
+        s = e ? e + 1 : s + n;
+    }
+    for (int j = 0; j < 3; j++)
+        if (col[j] < 0)
+            return mfr__err(err, MFR_E_INVALID, "columns \"%s\": no \"%s\" column",
+                            spec ? spec : "", names[j]);
+    p->col_user = col[0];
+    p->col_item = col[1];
+    p->col_rating = col[2];
+    p->col_time = col[3];
+    return MFR_OK;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static const char *base_name(const char *p) {
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* First bytes of a file (up to n), 0-filled. Returns bytes read or -1. */
+static long head_bytes(const char *path, char *buf, size_t n) {
+    memset(buf, 0, n);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    long r = (long)read(fd, buf, n - 1);
+    close(fd);
+    return r;
+}
+
+/* Delimiter of a generic file from its first line. */
+static int sniff_delim(const char *path, char out[3]) {
+    char buf[4096];
+    if (head_bytes(path, buf, sizeof buf) < 0) return -1;
+    char *nl = strchr(buf, '\n');
+    if (nl) *nl = '\0';
+    if (strstr(buf, "::")) { strcpy(out, "::"); return 0; }
+    static const char cand[] = "\t,;|";
+    int best = 0;
+    for (int k = 0; cand[k]; k++) {
+        int c = 0;
+        for (char *s = buf; *s; s++) c += *s == cand[k];
+        if (c > best) { best = c; out[0] = cand[k]; out[1] = '\0'; }
+    }
+    return best ? 0 : -1;
+}
+
+/* Apply the params' range when given, else the format's. */
+static void set_range(mfr__build *b, float lo, float hi) {
+    if (b->p->rating_min != 0.f || b->p->rating_max != 0.f) {
+        lo = b->p->rating_min;
+        hi = b->p->rating_max;
+    }
+    b->rmin = lo;
+    b->rmax = hi;
+}
+
+static mfr__rcols std_cols(const char *delim, int header) {
+    mfr__rcols c = {.header = header, .nfields = 4, .cu = 0, .ci = 1, .cr = 2, .ct = 3};
+    strcpy(c.delim, delim);
+    return c;
+}
+
+static mfr_status opt_catalog(mfr__build *b, const mfr__src *s, const char *name,
+                              mfr_status (*fn)(mfr__build *, const mfr__src *, const char *,
+                                               mfr_error *),
+                              mfr_error *err) {
+    if (!b->p->load_catalog || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
+    return fn(b, s, name, err);
+}
+
+static mfr_status opt_tags(mfr__build *b, const mfr__src *s, const char *name,
+                           const char *delim, int quotes, mfr_error *err) {
+    if (!b->p->load_tags || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
+    return mfr__read_tags(b, s, name, delim, quotes, err);
+}
+
+static mfr_status read_ml_csv(mfr__build *b, const mfr__src *s, mfr_error *err) {
+    mfr_status rc = opt_catalog(b, s, "movies.csv", mfr__read_movies_csv, err);
+    set_range(b, 0.5f, 5.f);
+    if (!rc) rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.csv",
+                                    std_cols(",", -1), err);
+    if (!rc) rc = opt_tags(b, s, "tags.csv", ",", 1, err);
+    return rc;
+}
+
+static mfr_status read_100k(mfr__build *b, const mfr__src *s, mfr_error *err) {
+    mfr_status rc = opt_catalog(b, s, "u.item", mfr__read_u_item, err);
+    set_range(b, 1.f, 5.f);
+    if (!rc) rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "u.data",
+                                    std_cols("\t", -1), err);
+    return rc;
+}
+
+static mfr_status read_dat(mfr__build *b, const mfr__src *s, mfr_error *err) {
+    mfr_status rc = opt_catalog(b, s, "movies.dat", mfr__read_movies_dat, err);
+    set_range(b, 0.5f, 5.f);
+    if (!rc) rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.dat",
+                                    std_cols("::", -1), err);
+    if (!rc) rc = opt_tags(b, s, "tags.dat", "::", 0, err);
+    return rc;
+}
+
+static mfr_status read_generic(mfr__build *b, const mfr__src *s, mfr_error *err) {
+    const mfr_import_params *p = b->p;
+    mfr__rcols c = {.header = p->header, .nfields = 0, .cu = p->col_user, .ci = p->col_item,
+                    .cr = p->col_rating, .ct = p->col_time};
+    if (c.cu < 0 || c.ci < 0 || c.cr < 0 || c.cu > 63 || c.ci > 63 || c.cr > 63 || c.ct > 63)
+        return mfr__err(err, MFR_E_INVALID, "%s: user, item and rating columns must be 0..63",
+                        s->path);
+    if (p->delimiter) {
+        c.delim[0] = p->delimiter;
+        if (p->delimiter == ':') c.delim[1] = ':'; /* ':' means "::" */
+    } else if (sniff_delim(s->path, c.delim)) {
+        return mfr__err(err, MFR_E_FORMAT,
+                        "%s: cannot tell the delimiter from the first line (give one)", s->path);
+    }
+    if (p->rating_min != 0.f || p->rating_max != 0.f) set_range(b, 0.f, 0.f);
+    return mfr__read_ratings(b, s, NULL, c, err);
+}
+
+/* Scale once the ratings are known (see the top of the file). */
+static void finish_scale(mfr__build *b, int layout) {
+    mfr_dataset *ds = b->ds;
+    if (b->rmax >= b->rmin) {
+        ds->scale_min = b->rmin;
+        ds->scale_max = b->rmax;
+    }
+    int given = b->p->rating_min != 0.f || b->p->rating_max != 0.f;
+    if (layout == MFR_FMT_ML_DAT && !given) {
+        int whole = 1;
+        for (int64_t j = 0; j < ds->n_ratings && whole; j++)
+            whole = ds->rating[j] == floorf(ds->rating[j]);
+        ds->scale_min = whole && ds->n_ratings ? 1.f : 0.5f;
+    }
+    if (layout == MFR_FMT_GENERIC && !given && ds->n_ratings) {
+        float lo = ds->rating[0], hi = ds->rating[0];
+        for (int64_t j = 1; j < ds->n_ratings; j++) {
+            if (ds->rating[j] < lo) lo = ds->rating[j];
+            if (ds->rating[j] > hi) hi = ds->rating[j];
+        }
+        ds->scale_min = lo;
+        ds->scale_max = hi;
+    }
+}
+
+static int layout_of_name(const char *name) {
+    if (strcmp(name, "ratings.csv") == 0) return MFR_FMT_ML_CSV;
+    if (strcmp(name, "u.data") == 0 || ends_with(name, ".base") || ends_with(name, ".test"))
+        return MFR_FMT_ML_100K;
+    if (strcmp(name, "ratings.dat") == 0) return MFR_FMT_ML_DAT;
+    return MFR_FMT_GENERIC;
+}
+
+/* Find the source and layout of path. */
+static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src *s,
+                         int *layout, mfr_error *err) {
+    static const char *const names[] = {"ratings.csv", "u.data", "ratings.dat", NULL};
+    struct stat sb;
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    if (stat(path, &sb) != 0) return mfr__err(err, MFR_E_IO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) {
+        s->kind = MFR__SRC_DIR;
+        for (int k = 0; names[k]; k++)
+            if (mfr__src_has(s, names[k])) {
+                *layout = layout_of_name(names[k]);
+                return MFR_OK;
+            }
+        return mfr__err(err, MFR_E_FORMAT, "%s: no ratings.csv, u.data or ratings.dat in the folder",
+                        path);
+    }
+    char head[8];
+    if (head_bytes(path, head, sizeof head) < 0)
+        return mfr__err(err, MFR_E_IO, "%s: %s", path, strerror(errno));
+    if (memcmp(head, "MFRD", 4) == 0 || p->format == MFR_FMT_MFD) {
+        *layout = MFR_FMT_MFD;
+        return MFR_OK;
+    }
+    if (memcmp(head, "PK\3\4", 4) == 0 || ends_with(path, ".zip")) {
+        s->kind = MFR__SRC_ZIP;
+        const char *found = mfr__zip_find(s, names, err);
+        if (!found) return err ? err->code : MFR_E_FORMAT;
+        *layout = layout_of_name(found);
+        return MFR_OK;
+    }
+    s->kind = MFR__SRC_FILE;
+    *layout = p->format != MFR_FMT_AUTO ? (int)p->format : layout_of_name(base_name(path));
+    return MFR_OK;
+}
+
+static mfr_status run_layout(mfr__build *b, const mfr__src *s, int layout, mfr_error *err) {
+    switch (layout) {
+    case MFR_FMT_ML_CSV: return read_ml_csv(b, s, err);
+    case MFR_FMT_ML_100K: return read_100k(b, s, err);
+    case MFR_FMT_ML_DAT: return read_dat(b, s, err);
+    default: return read_generic(b, s, err);
+    }
+}
+
+mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p,
+                              mfr_dataset **out, mfr_error *err) {
+    if (!out) return mfr__err(err, MFR_E_INVALID, "import: out is NULL");
+    *out = NULL;
+    if (!path || !*path) return mfr__err(err, MFR_E_INVALID, "import: empty path");
+    mfr_import_params params = p ? *p : mfr_import_params_default();
+    if (params.max_messages < 0) params.max_messages = 0;
+    mfr__src s;
+    int layout = 0;
+    mfr_status rc = detect(path, &params, &s, &layout, err);
+    if (rc) return rc;
+    if (layout == MFR_FMT_MFD) return mfr__mfd_load(path, out, err);
+    mfr__build b;
+    rc = mfr__build_init(&b, &params, path, err);
+    if (rc) return rc;
+    rc = run_layout(&b, &s, layout, err);
+    if (!rc) rc = mfr__build_finish(&b, err);
+    if (!rc && b.ds->n_ratings == 0) {
+        const mfr_import_report *r = &b.ds->report;
+        rc = mfr__err(err, MFR_E_PARSE, "%s: no usable rating among %lld rows%s%s", path,
+                      (long long)r->rows_read, r->n_messages ? " (first problem: " : "",
+                      r->n_messages ? b.ds->messages[0] : "");
+        if (r->n_messages && err) strncat(err->message, ")", sizeof err->message - strlen(err->message) - 1);
+    }
+    if (!rc) finish_scale(&b, layout);
+    if (rc) {
+        mfr_dataset_free(b.ds);
+        return rc;
+    }
+    *out = b.ds;
+    return MFR_OK;
+}

@@ -1,0 +1,156 @@
+/* io_internal.h — what the readers in src/io/ share.
+ *
+ * Three pieces:
+ *   - a source (mfr__src): where the files of one dataset come from — a
+ *     folder, a .zip archive (read through libarchive, possibly with all files
+ *     inside one top folder), or one single file. A stream (mfr__stream)
+ *     reads one named file of the source sequentially in large chunks with
+ *     read() (or archive_read_data), so file pages never count in RSS.
+ *   - a builder (mfr__build): the dataset being filled. Ratings are appended
+ *     as parallel arrays straight into the mfr_dataset (dense indices, mapped
+ *     on the fly through the dataset's id maps), catalogue strings go into the
+ *     dataset's pool, and every bad row goes through mfr__bad, which counts it
+ *     and keeps its "file:line: reason" message. On failure the caller frees
+ *     the half-built dataset with mfr_dataset_free: every array is always
+ *     either NULL or owned.
+ *   - the parsers: numbers (hand-written, no strtod), delimited records
+ *     (RFC 4180 quotes when asked), the ratings stream reader with a fast path
+ *     for the plain "user,item,rating[,time]" row, and the catalogue / tags
+ *     readers of each MovieLens layout.
+ *
+ * Dense indices: users in order of first appearance in the ratings file;
+ * items in catalogue order, then rated movies without a catalogue entry (only
+ * possible when no catalogue was loaded) in order of first appearance. */
+#ifndef MFR_IO_INTERNAL_H
+#define MFR_IO_INTERNAL_H
+
+#include "../core/core.h"
+#include "../data/dataset_impl.h"
+
+#include <stdio.h>
+
+/* ---- sources and streams ------------------------------------------------ */
+enum { MFR__SRC_DIR = 1, MFR__SRC_ZIP, MFR__SRC_FILE };
+
+typedef struct mfr__src {
+    int kind;
+    const char *path;   /* folder, zip file, or the single file */
+    char prefix[256];   /* inside a zip: "ml-latest-small/" or "" */
+} mfr__src;
+
+typedef struct mfr__stream {
+    int fd;                 /* -1 when reading from an archive */
+    struct archive *ar;     /* NULL when reading a plain file */
+    char name[256];         /* shown in messages: file name, no folder */
+    char path[1024];        /* shown in I/O errors: full path */
+} mfr__stream;
+
+/* 1 when the source holds a file called name (for a single-file source: when
+ * name is NULL or the file itself). */
+int mfr__src_has(const mfr__src *s, const char *name);
+/* Open name inside the source (NULL: the single file). MFR_E_IO naming the
+ * path when missing or unreadable. */
+mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st,
+                            mfr_error *err);
+/* Bytes read (0 at end), or -1 on a read error (errno / archive error). */
+long mfr__stream_read(mfr__stream *st, void *buf, size_t n);
+void mfr__stream_close(mfr__stream *st);
+/* Whole file into a new NUL-terminated buffer (caller frees with mfr_free),
+ * converted to UTF-8 when it is not valid UTF-8 (taken as Latin-1). */
+mfr_status mfr__slurp_text(const mfr__src *s, const char *name, char **buf, size_t *len,
+                           char *shown, size_t shown_cap, mfr_error *err);
+/* Find the layout of a zip: sets s->prefix; returns the first of the names
+ * present (in order), or NULL. */
+const char *mfr__zip_find(mfr__src *s, const char *const *names, mfr_error *err);
+
+/* UTF-8 validity, and Latin-1 -> UTF-8 (out holds 2*n+1 bytes). */
+int mfr__utf8_valid(const char *s, size_t n);
+size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out);
+
+/* ---- builder ------------------------------------------------------------- */
+typedef struct mfr__build {
+    const mfr_import_params *p;
+    mfr_dataset *ds;
+    int64_t cap;            /* capacity of the rating arrays */
+    int32_t ucap, icap;     /* capacity of user / item arrays */
+    int64_t pool_cap;       /* capacity of ds->strings */
+    int64_t tag_cap;
+    int32_t msg_cap;
+    int want_time;          /* ratings carry timestamps */
+    int have_catalog;       /* items are closed: unknown movies are bad rows */
+    float rmin, rmax;       /* validation range; rmax < rmin: none */
+    double t0;
+    int64_t next_progress;
+} mfr__build;
+
+mfr_status mfr__build_init(mfr__build *b, const mfr_import_params *p, const char *source,
+                           mfr_error *err);
+/* Count a bad row in *counter and keep its message "file:line: reason".
+ * Returns MFR_OK, MFR_E_PARSE (strict: err holds the message) or MFR_E_NOMEM. */
+mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char *file,
+                    int64_t line, const char *fmt, ...) MFR_PRINTF(6, 7);
+/* Append a string to the pool; returns its offset or -1 on no memory. */
+int64_t mfr__pool_add(mfr__build *b, const char *s, size_t n);
+/* Index of user / item id, adding it when new; -2 on no memory. */
+int32_t mfr__user_index(mfr__build *b, int64_t id);
+int32_t mfr__item_add(mfr__build *b, int64_t id);
+/* Append one rating (indices already mapped). MFR_E_NOMEM. */
+mfr_status mfr__rating_add(mfr__build *b, int32_t u, int32_t i, float r, int64_t t);
+mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text,
+                        size_t n);
+/* Progress every 2^20 rows; MFR_E_CANCELLED when the callback asks. */
+mfr_status mfr__progress(mfr__build *b, mfr_error *err);
+/* Drop duplicates, fix the scale, shrink: the dataset is complete. */
+mfr_status mfr__build_finish(mfr__build *b, mfr_error *err);
+
+/* ---- parsing --------------------------------------------------------------- */
+/* Strict decimal parsers over [s, e): 1 on success, 0 when not a number. */
+int mfr__parse_i64(const char *s, const char *e, int64_t *out);
+int mfr__parse_rating(const char *s, const char *e, float *out);
+/* Year of the last "(YYYY)" in title[0..n), or 0. */
+int32_t mfr__title_year(const char *t, size_t n);
+
+/* One delimited record out of a text buffer. Fields are copied, unquoted
+ * (RFC 4180: "a ""b"", c" when quotes is set) and NUL-terminated into
+ * scratch. Returns the number of fields (a record may span lines inside
+ * quotes), or -1 at the end of the buffer; *pos advances past the record and
+ * *lines by the newlines consumed. */
+typedef struct mfr__rec {
+    const char *f[64];
+    size_t len[64];
+    int n;               /* fields found (may exceed 64: only 64 kept) */
+    char *scratch;       /* grows as needed (mfr_realloc) */
+    size_t scratch_cap;
+} mfr__rec;
+/* 1: a record, 0: end of buffer, -1: no memory. */
+int mfr__rec_next(const char *buf, size_t len, size_t *pos, const char *delim, int quotes,
+                  mfr__rec *r, int64_t *lines);
+
+/* Layout of a ratings file. */
+typedef struct mfr__rcols {
+    char delim[3];        /* "," "\t" ";" "::" ... */
+    int header;           /* -1 detect, 0, 1 */
+    int nfields;          /* expected fields per row; 0: from the first row */
+    int cu, ci, cr, ct;   /* column indices; ct -1: no time */
+} mfr__rcols;
+
+/* Stream a ratings file into the builder. */
+mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
+                             mfr__rcols cols, mfr_error *err);
+
+/* Catalogue and tags readers (catalog.c). Each returns MFR_OK, MFR_E_IO,
+ * MFR_E_PARSE (strict) or MFR_E_NOMEM. */
+mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name,
+                                mfr_error *err);
+mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name,
+                            mfr_error *err);
+mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name,
+                                mfr_error *err);
+mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name,
+                          const char *delim, int quotes, mfr_error *err);
+
+/* ---- binary dataset file (mfd.c) ----------------------------------------- */
+int mfr__is_mfd(const char *path);
+mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err);
+
+#endif
