@@ -1,0 +1,474 @@
+/* sgd.c — biased matrix factorisation trained by stochastic gradient descent,
+ * r̂ = μ + b_u + b_i + p_u·q_i (Koren, Bell & Volinsky, IEEE Computer 2009);
+ * the update is written out in sgd_kernel.h.
+ *
+ * Parallel scheme (after LIBMF: Chin, Zhuang, Juan, Lin, "A Fast Parallel
+ * SGD for Matrix Factorization in Shared Memory Systems", RecSys 2013/2015):
+ * users and items are cut into nb contiguous ranges, giving an nb x nb grid
+ * of blocks. Blocks (a, (a + d) mod nb) for a = 0..nb-1 — one "diagonal" d —
+ * share no user and no item, so they can be updated at the same time without
+ * locks. An epoch runs the nb diagonals in an order drawn from the seed; in a
+ * round, thread j processes row blocks a = j, j+t, j+2t, ...; a barrier ends
+ * each round. Since the blocks of a round are independent, the result does
+ * not depend on which thread ran which block: the same seed and data give a
+ * bit-identical model for any thread count for which nb is the same
+ * (nb = max(8, 2t, ...) so every t <= 4 shares it).
+ *
+ * Layout: the training ratings are copied once per fit into block order, one
+ * 32-bit word per rating: user offset in its range (bits 0..11), item offset
+ * (bits 12..23) and a rating code (bits 24..31) indexing a table of the
+ * distinct rating values — 4 bytes a rating, so 20 M ratings take 80 MB. When
+ * the data has more than 256 distinct rating values, the offsets take 16 bits
+ * each and the ratings go to a parallel float array (8 bytes a rating). Ranges
+ * are at most 4096 (or 65536) users/items, which also keeps a block's rows of
+ * P and Q close together in cache. Within each block the ratings are shuffled
+ * once, with a stream of the seed per block.
+ *
+ * Factors start N(0, init_std²) from the seed, biases at 0; lr is multiplied by
+ * lr_decay after each epoch. With a validation set the exact validation RMSE
+ * (predictions clipped to the scale) is reported every epoch; with
+ * early_stop > 0 training stops after that many epochs without a better one and
+ * the best epoch's parameters are restored. Progress carries the running train
+ * RMSE of the epoch (errors before each update). */
+#include "algo.h"
+#include "sgd_kernel.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#define SMALL_BITS 12 /* offsets when ratings fit a code table */
+#define WIDE_BITS 16  /* offsets when ratings go to a float array */
+#define MAX_CODES 256
+#define MIN_BLOCKS 8
+
+/* ---- defaults --------------------------------------------------------- */
+
+/* Tuned on ml-latest-small, random 80/20 splits (docs/perf/sgd.md). */
+static void sgd_defaults(mfr_train_params *p) {
+    p->factors = 128;
+    p->epochs = 40;
+    p->lr = 0.007f;
+    p->lr_decay = 0.97f;
+    p->reg = 0.05f;
+    p->reg_bias = 0.01f;
+    p->init_std = 0.05f;
+}
+
+/* ---- the blocked copy of the ratings ----------------------------------- */
+
+typedef struct sgd_grid {
+    int32_t nb;            /* blocks per side */
+    int32_t ru, ri;        /* users / items per range */
+    int64_t *off;          /* [nb*nb + 1] start of block (a, b) at a*nb + b */
+    uint32_t *rec;         /* [n] packed ratings */
+    float *rf;             /* [n] or NULL (code table used) */
+    float rtab[MAX_CODES];
+    int32_t n_codes;       /* 0: rf used */
+    uint32_t umask, ishift, imask, rshift;
+} sgd_grid;
+
+static void grid_free(sgd_grid *g) {
+    mfr_free(g->off);
+    mfr_free(g->rec);
+    mfr_free(g->rf);
+}
+
+static uint32_t float_hash(float v) {
+    uint32_t x;
+    memcpy(&x, &v, sizeof x);
+    x ^= x >> 16;
+    x *= 0x45d9f3bu;
+    return x ^ (x >> 16);
+}
+
+/* Code of v in the table (hash slots -> code), adding it if new. -1 when the
+ * table is full. */
+static int32_t rating_code(sgd_grid *g, int16_t *slot, float v) {
+    uint32_t h = float_hash(v) & (2 * MAX_CODES - 1);
+    for (;; h = (h + 1) & (2 * MAX_CODES - 1)) {
+        if (slot[h] < 0) break;
+        if (memcmp(&g->rtab[slot[h]], &v, sizeof v) == 0) return slot[h];
+    }
+    if (g->n_codes >= MAX_CODES) return -1;
+    g->rtab[g->n_codes] = v;
+    slot[h] = (int16_t)g->n_codes;
+    return g->n_codes++;
+}
+
+/* n_codes > 0 when every rating value fits the table, else 0. */
+static void grid_build_table(sgd_grid *g, const mfr_ratings *tr) {
+    int16_t slot[2 * MAX_CODES];
+    memset(slot, 0xff, sizeof slot);
+    g->n_codes = 0;
+    for (int64_t j = 0; j < tr->n; j++) {
+        if (rating_code(g, slot, tr->rating[j]) < 0) {
+            g->n_codes = 0;
+            return;
+        }
+    }
+}
+
+static void grid_shape(sgd_grid *g, const mfr_model *m, int threads) {
+    int bits = g->n_codes ? SMALL_BITS : WIDE_BITS;
+    int64_t cap = (int64_t)1 << bits;
+    int64_t nb = MIN_BLOCKS;
+    if (2 * (int64_t)threads > nb) nb = 2 * (int64_t)threads;
+    if ((m->n_users + cap - 1) / cap > nb) nb = (m->n_users + cap - 1) / cap;
+    if ((m->n_items + cap - 1) / cap > nb) nb = (m->n_items + cap - 1) / cap;
+    g->nb = (int32_t)nb;
+    g->ru = (int32_t)((m->n_users + nb - 1) / nb);
+    g->ri = (int32_t)((m->n_items + nb - 1) / nb);
+    if (g->ru < 1) g->ru = 1;
+    if (g->ri < 1) g->ri = 1;
+    g->umask = (uint32_t)(cap - 1);
+    g->ishift = (uint32_t)bits;
+    g->imask = (uint32_t)(cap - 1);
+    g->rshift = g->n_codes ? 2u * SMALL_BITS : 32u;
+}
+
+static int64_t block_of(const sgd_grid *g, int32_t u, int32_t i) {
+    return (int64_t)(u / g->ru) * g->nb + i / g->ri;
+}
+
+/* Counting sort of the ratings into block order, packing each. */
+static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, mfr_error *err) {
+    int64_t nblk = (int64_t)g->nb * g->nb;
+    int16_t slot[2 * MAX_CODES];
+    g->off = mfr_calloc((size_t)nblk + 1, sizeof *g->off);
+    int64_t *cur = mfr_calloc((size_t)nblk, sizeof *cur);
+    g->rec = mfr_aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rec);
+    g->rf = g->n_codes ? NULL : mfr_aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rf);
+    if (!g->off || !cur || !g->rec || (!g->n_codes && !g->rf)) {
+        mfr_free(cur);
+        return mfr__nomem(err, "sgd: blocked ratings");
+    }
+    for (int64_t j = 0; j < tr->n; j++) g->off[block_of(g, tr->user[j], tr->item[j]) + 1]++;
+    for (int64_t b = 0; b < nblk; b++) g->off[b + 1] += g->off[b];
+    memcpy(cur, g->off, (size_t)nblk * sizeof *cur);
+    /* re-derive the codes in first-seen order: same table as grid_build_table */
+    memset(slot, 0xff, sizeof slot);
+    int32_t n_codes = g->n_codes;
+    g->n_codes = 0;
+    for (int64_t j = 0; j < tr->n; j++) {
+        int32_t u = tr->user[j], i = tr->item[j];
+        int64_t pos = cur[block_of(g, u, i)]++;
+        uint32_t w = (uint32_t)(u % g->ru) | (uint32_t)(i % g->ri) << g->ishift;
+        if (n_codes) w |= (uint32_t)rating_code(g, slot, tr->rating[j]) << g->rshift;
+        else g->rf[pos] = tr->rating[j];
+        g->rec[pos] = w;
+    }
+    mfr_free(cur);
+    return MFR_OK;
+}
+
+/* Fisher–Yates within each block, one RNG stream per block. */
+static void grid_shuffle(sgd_grid *g, uint64_t seed) {
+    int64_t nblk = (int64_t)g->nb * g->nb;
+    for (int64_t b = 0; b < nblk; b++) {
+        mfr_rng rng;
+        mfr_rng_seed_stream(&rng, seed, 0x100000000ull + (uint64_t)b);
+        uint32_t *rec = g->rec + g->off[b];
+        float *rf = g->rf ? g->rf + g->off[b] : NULL;
+        for (int64_t n = g->off[b + 1] - g->off[b]; n > 1; n--) {
+            int64_t s = (int64_t)mfr_rng_below(&rng, (uint64_t)n);
+            uint32_t t = rec[n - 1];
+            rec[n - 1] = rec[s];
+            rec[s] = t;
+            if (rf) {
+                float x = rf[n - 1];
+                rf[n - 1] = rf[s];
+                rf[s] = x;
+            }
+        }
+    }
+}
+
+static mfr_status grid_build(sgd_grid *g, const mfr_model *m, const mfr_ratings *tr,
+                             int threads, uint64_t seed, mfr_error *err) {
+    memset(g, 0, sizeof *g);
+    grid_build_table(g, tr);
+    grid_shape(g, m, threads);
+    mfr_status st = grid_fill(g, tr, err);
+    if (st) return st;
+    grid_shuffle(g, seed);
+    return MFR_OK;
+}
+
+/* ---- a barrier whose width can shrink (if a thread fails to start) ------ */
+
+typedef struct sgd_barrier {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int count, waiting;
+    unsigned gen;
+} sgd_barrier;
+
+static void barrier_release_locked(sgd_barrier *b) {
+    b->waiting = 0;
+    b->gen++;
+    pthread_cond_broadcast(&b->cv);
+}
+
+static void barrier_wait(sgd_barrier *b) {
+    pthread_mutex_lock(&b->mu);
+    unsigned gen = b->gen;
+    if (++b->waiting >= b->count) barrier_release_locked(b);
+    else
+        while (gen == b->gen) pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void barrier_set_count(sgd_barrier *b, int count) {
+    pthread_mutex_lock(&b->mu);
+    b->count = count;
+    if (b->waiting >= b->count) barrier_release_locked(b);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* ---- the threaded epoch ------------------------------------------------ */
+
+typedef struct sgd_run {
+    const sgd_grid *g;
+    mfr_model *m;
+    mfr__sgd_hyper h;
+    mfr__sgd_kernel_fn kern;
+    int t;                 /* threads taking part */
+    int32_t *order;        /* [nb] diagonals in this epoch's order */
+    double *loss;          /* [nb] squared error by row block */
+    sgd_barrier bar;
+    int stop;
+} sgd_run;
+
+typedef struct sgd_worker {
+    sgd_run *run;
+    int j;
+} sgd_worker;
+
+static double run_block(const sgd_run *R, int32_t a, int32_t b) {
+    const sgd_grid *g = R->g;
+    int64_t id = (int64_t)a * g->nb + b;
+    size_t u0 = (size_t)a * g->ru, i0 = (size_t)b * g->ri, k = (size_t)R->h.k;
+    mfr__sgd_block blk = {
+        .rec = g->rec + g->off[id], .rf = g->rf ? g->rf + g->off[id] : NULL,
+        .rtab = g->n_codes ? g->rtab : NULL, .n = g->off[id + 1] - g->off[id],
+        .umask = g->umask, .ishift = g->ishift, .imask = g->imask, .rshift = g->rshift,
+        .P = k ? R->m->P + u0 * k : NULL, .Q = k ? R->m->Q + i0 * k : NULL,
+        .bu = R->m->user_bias + u0, .bi = R->m->item_bias + i0,
+    };
+    return blk.n > 0 ? R->kern(&blk, &R->h) : 0.0;
+}
+
+/* Thread j's share of one epoch: its row blocks of every diagonal. */
+static void run_epoch_part(sgd_run *R, int j) {
+    const int32_t nb = R->g->nb;
+    for (int32_t d = 0; d < nb; d++) {
+        int32_t diag = R->order[d];
+        for (int32_t a = j; a < nb; a += R->t) R->loss[a] += run_block(R, a, (a + diag) % nb);
+        barrier_wait(&R->bar);
+    }
+}
+
+static void *worker_main(void *arg) {
+    sgd_worker *w = arg;
+    sgd_run *R = w->run;
+    for (;;) {
+        barrier_wait(&R->bar); /* epoch start (or stop) */
+        if (R->stop) break;
+        run_epoch_part(R, w->j);
+    }
+    return NULL;
+}
+
+/* ---- parameters, validation, snapshots --------------------------------- */
+
+static void init_factors(mfr_model *m, float std, uint64_t seed) {
+    mfr_rng rng;
+    size_t np = (size_t)m->n_users * m->k, nq = (size_t)m->n_items * m->k;
+    mfr_rng_seed_stream(&rng, seed, 1);
+    for (size_t j = 0; j < np; j++) m->P[j] = (float)(std * mfr_rng_normal(&rng));
+    mfr_rng_seed_stream(&rng, seed, 2);
+    for (size_t j = 0; j < nq; j++) m->Q[j] = (float)(std * mfr_rng_normal(&rng));
+    memset(m->user_bias, 0, (size_t)m->n_users * sizeof(float));
+    memset(m->item_bias, 0, (size_t)m->n_items * sizeof(float));
+}
+
+/* Exact RMSE of the clipped predictions on r (NaN when r is NULL/empty). */
+static double sgd_rmse(const mfr_model *m, const mfr_ratings *r) {
+    if (!r || r->n <= 0) return NAN;
+    double se = 0.0;
+    for (int64_t j = 0; j < r->n; j++) {
+        float p = mfr__predict_mf(m, r->user[j], r->item[j]);
+        if (m->rmax > m->rmin) p = p < m->rmin ? m->rmin : p > m->rmax ? m->rmax : p;
+        double e = (double)p - r->rating[j];
+        se += e * e;
+    }
+    return sqrt(se / (double)r->n);
+}
+
+typedef struct sgd_snap {
+    float *P, *Q, *bu, *bi;
+    double train_rmse, valid_rmse;
+} sgd_snap;
+
+static void snap_free(sgd_snap *s) {
+    mfr_free(s->P);
+    mfr_free(s->Q);
+    mfr_free(s->bu);
+    mfr_free(s->bi);
+}
+
+static mfr_status snap_alloc(sgd_snap *s, const mfr_model *m, mfr_error *err) {
+    s->P = mfr_aligned_alloc((size_t)m->n_users * m->k * sizeof(float) + 1);
+    s->Q = mfr_aligned_alloc((size_t)m->n_items * m->k * sizeof(float) + 1);
+    s->bu = mfr_aligned_alloc((size_t)m->n_users * sizeof(float) + 1);
+    s->bi = mfr_aligned_alloc((size_t)m->n_items * sizeof(float) + 1);
+    if (!s->P || !s->Q || !s->bu || !s->bi) return mfr__nomem(err, "sgd: early-stopping copy");
+    return MFR_OK;
+}
+
+/* to_model = 0: model -> snapshot; 1: snapshot -> model. */
+static void snap_copy(sgd_snap *s, mfr_model *m, int to_model) {
+    size_t np = (size_t)m->n_users * m->k * sizeof(float), nq = (size_t)m->n_items * m->k * sizeof(float);
+    size_t nu = (size_t)m->n_users * sizeof(float), ni = (size_t)m->n_items * sizeof(float);
+    if (to_model) {
+        memcpy(m->P, s->P, np);
+        memcpy(m->Q, s->Q, nq);
+        memcpy(m->user_bias, s->bu, nu);
+        memcpy(m->item_bias, s->bi, ni);
+    } else {
+        memcpy(s->P, m->P, np);
+        memcpy(s->Q, m->Q, nq);
+        memcpy(s->bu, m->user_bias, nu);
+        memcpy(s->bi, m->item_bias, ni);
+    }
+}
+
+/* ---- the epoch loop (thread 0) ----------------------------------------- */
+
+static void shuffle_order(int32_t *order, int32_t nb, uint64_t seed, int32_t epoch) {
+    mfr_rng rng;
+    mfr_rng_seed_stream(&rng, seed, 0x200000000ull + (uint64_t)epoch);
+    for (int32_t d = 0; d < nb; d++) order[d] = d;
+    for (int32_t n = nb; n > 1; n--) {
+        int32_t s = (int32_t)mfr_rng_below(&rng, (uint64_t)n), t = order[n - 1];
+        order[n - 1] = order[s];
+        order[s] = t;
+    }
+}
+
+static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err) {
+    const mfr_train_params *p = ctx->p;
+    mfr_model *m = R->m;
+    sgd_snap snap = {0};
+    int early = ctx->valid && ctx->valid->n > 0 && p->early_stop > 0;
+    mfr_status st = early ? snap_alloc(&snap, m, err) : MFR_OK;
+    double best = INFINITY, t0 = mfr_now();
+    int32_t since = 0, best_epoch = 0;
+    float lr = p->lr;
+    for (int32_t ep = 1; !st && ep <= p->epochs; ep++) {
+        shuffle_order(R->order, R->g->nb, p->seed, ep);
+        memset(R->loss, 0, (size_t)R->g->nb * sizeof *R->loss);
+        R->h.lr = lr;
+        barrier_wait(&R->bar);
+        run_epoch_part(R, 0);
+        double se = 0.0;
+        for (int32_t a = 0; a < R->g->nb; a++) se += R->loss[a];
+        double tr = ctx->train->n ? sqrt(se / (double)ctx->train->n) : NAN;
+        double va = sgd_rmse(m, ctx->valid);
+        m->epochs_run = ep;
+        m->valid_rmse = va;
+        if (ctx->train->n && !isfinite(tr)) {
+            st = mfr__err(err, MFR_E_RANGE, "sgd: training diverged at epoch %d (lr %g too large?)",
+                          (int)ep, (double)p->lr);
+            break;
+        }
+        if (early && va < best) {
+            best = va;
+            best_epoch = ep;
+            since = 0;
+            snap.train_rmse = tr;
+            snap.valid_rmse = va;
+            snap_copy(&snap, m, 0);
+        } else if (early && ++since >= p->early_stop) {
+            mfr__report_epoch(ctx, ep, p->epochs, tr, va, t0);
+            break;
+        }
+        if (mfr__report_epoch(ctx, ep, p->epochs, tr, va, t0)) {
+            early = 0; /* keep the last completed epoch */
+            st = MFR_E_CANCELLED;
+            mfr__err(err, MFR_E_CANCELLED, "sgd: cancelled after epoch %d", (int)ep);
+        }
+        lr *= p->lr_decay;
+    }
+    if (!st && early && best_epoch > 0 && best_epoch < m->epochs_run) {
+        snap_copy(&snap, m, 1);
+        m->valid_rmse = snap.valid_rmse;
+    }
+    snap_free(&snap);
+    return st;
+}
+
+/* ---- fit --------------------------------------------------------------- */
+
+static mfr_status start_threads(sgd_run *R, pthread_t *tid, sgd_worker *w, int *started) {
+    *started = 0;
+    for (int j = 1; j < R->t; j++) {
+        w[j] = (sgd_worker){R, j};
+        if (pthread_create(&tid[j], NULL, worker_main, &w[j]) != 0) break;
+        (*started)++;
+    }
+    if (*started + 1 < R->t) {
+        R->t = *started + 1; /* before any epoch: run with those that started */
+        barrier_set_count(&R->bar, R->t);
+    }
+    return MFR_OK;
+}
+
+static mfr_status run_threads(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err) {
+    pthread_t tid[64];
+    sgd_worker w[64];
+    int started = 0;
+    pthread_mutex_init(&R->bar.mu, NULL);
+    pthread_cond_init(&R->bar.cv, NULL);
+    R->bar.count = R->t;
+    start_threads(R, tid, w, &started);
+    mfr_status st = epoch_loop(R, ctx, err);
+    R->stop = 1;
+    barrier_wait(&R->bar);
+    for (int j = 1; j <= started; j++) pthread_join(tid[j], NULL);
+    pthread_mutex_destroy(&R->bar.mu);
+    pthread_cond_destroy(&R->bar.cv);
+    return st;
+}
+
+static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    const mfr_train_params *p = ctx->p;
+    mfr_status st = mfr__model_alloc_factors(m, p->factors, err);
+    if (st) return st;
+    init_factors(m, p->init_std, p->seed);
+    int t = ctx->threads < 1 ? 1 : ctx->threads > 64 ? 64 : ctx->threads;
+    sgd_grid g;
+    if ((st = grid_build(&g, m, ctx->train, t, p->seed, err))) {
+        grid_free(&g);
+        return st;
+    }
+    if (t > g.nb) t = g.nb;
+    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(), .t = t};
+    R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
+    R.order = mfr_calloc((size_t)g.nb, sizeof *R.order);
+    R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);
+    if (!R.order || !R.loss) st = mfr__nomem(err, "sgd: schedule");
+    if (!st) st = run_threads(&R, ctx, err);
+    mfr_free(R.order);
+    mfr_free(R.loss);
+    grid_free(&g);
+    return st;
+}
+
+const mfr__algo mfr__algo_sgd = {
+    .id = MFR_ALGO_SGD,
+    .name = "sgd",
+    .fit = sgd_fit,
+    .defaults = sgd_defaults,
+};

@@ -1,0 +1,62 @@
+/* sgd_kernel.h — the inner loops of the biased-MF SGD trainer (sgd.c), kept
+ * apart so the tests can drive them directly.
+ *
+ * One call processes one block of the rating grid: ratings packed one 32-bit
+ * word each, w = u_local | i_local << ishift | code << rshift, where u_local
+ * and i_local index the block's first user/item (P, Q, bu, bi below already
+ * point at them), and the rating is rtab[code] when rtab is set, otherwise
+ * rf[j] (the parallel float array used when the data has > 256 distinct
+ * rating values). Factor rows are k floats, row-major (P[u*k + f]), any
+ * alignment (rows are only 64-byte aligned when k % 16 == 0).
+ *
+ * For each rating, in the stored order (Koren, Bell & Volinsky, "Matrix
+ * Factorization Techniques for Recommender Systems", IEEE Computer 2009):
+ *     e   = r − (μ + b_u + b_i + p_u·q_i)
+ *     b_u += lr (e − λ_b b_u)          b_i += lr (e − λ_b b_i)
+ *     p_u += lr (e q_i − λ p_u)        q_i += lr (e p_u − λ q_i)   (old p_u)
+ * i.e. one step of −lr ∇ of ½e² + ½λ(|p_u|² + |q_i|²) + ½λ_b(b_u² + b_i²).
+ *
+ * The scalar kernel is the reference; the AVX2+FMA kernel computes the same
+ * update (the dot product summed in 8 lanes, p and q updated as
+ * p(1 − lr λ) + lr e q), so the two agree to float rounding (tests:
+ * test_sgd.c simd_matches_scalar, relative 1e-4 after several passes). */
+#ifndef MFR_SGD_KERNEL_H
+#define MFR_SGD_KERNEL_H
+
+#include <stdint.h>
+
+typedef struct mfr__sgd_block {
+    const uint32_t *rec;     /* [n] packed ratings */
+    const float *rf;         /* [n] ratings, or NULL when rtab is used */
+    const float *rtab;       /* rating by code, or NULL */
+    int64_t n;
+    uint32_t umask, ishift, imask, rshift;
+    float *P, *Q;            /* rows of the block's first user / item */
+    float *bu, *bi;          /* biases of the block's first user / item */
+} mfr__sgd_block;
+
+typedef struct mfr__sgd_hyper {
+    float mu, lr, reg, reg_bias;
+    int32_t k;
+} mfr__sgd_hyper;
+
+/* Process every rating of b once (updating P, Q, bu, bi in place) and return
+ * the sum of the squared errors seen before each update (a cheap estimate of
+ * the epoch's training loss). */
+typedef double (*mfr__sgd_kernel_fn)(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
+
+double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
+/* Only call when mfr__sgd_have_avx2() is true. */
+double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
+int mfr__sgd_have_avx2(void);
+
+/* The kernel to use: AVX2+FMA when the CPU has them and MFR_SGD_SCALAR is not
+ * set in the environment, else the scalar reference. */
+mfr__sgd_kernel_fn mfr__sgd_kernel(void);
+
+/* One update of the scalar reference on one rating r; returns e (before the
+ * update). For the gradient check. */
+float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
+                             const mfr__sgd_hyper *h);
+
+#endif
