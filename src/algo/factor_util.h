@@ -55,4 +55,12 @@ mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *
                                int32_t k, float lam, float lam_b, float *X, float *xb,
                                int threads, mfr_error *err);
 
+/* svd.c: rank-k truncated SVD R ≈ U·diag(S)·Vᵀ of the sparse matrix given as
+ * its row view and column view (same entries), by randomized range finding
+ * with `power` power iterations; U: rows x k, V: cols x k (row-major), S
+ * descending. MFR_E_INVALID when k > min(rows, cols), MFR_E_INTERNAL when
+ * LAPACK fails, MFR_E_NOMEM. */
+mfr_status mfr__rsvd(const mfr__rmat *rows, const mfr__rmat *cols, int32_t k, int32_t power,
+                     uint64_t seed, int threads, float *U, float *S, float *V, mfr_error *err);
+
 #endif
