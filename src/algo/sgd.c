@@ -48,9 +48,9 @@
 static void sgd_defaults(mfr_train_params *p) {
     p->factors = 128;
     p->epochs = 40;
-    p->lr = 0.007f;
+    p->lr = 0.015f;
     p->lr_decay = 0.97f;
-    p->reg = 0.05f;
+    p->reg = 0.06f;
     p->reg_bias = 0.01f;
     p->init_std = 0.05f;
 }

@@ -1,0 +1,241 @@
+/* bench_sgd.c — speed, memory and accuracy of the SGD trainer (src/algo/sgd.c).
+ *
+ *   bench_sgd synth [users=160000 items=60000 ratings=20000000 k=64 threads=2
+ *                    epochs=3 seed=1]
+ *       Builds a MovieLens-shaped synthetic set in memory (Zipf-like movie
+ *       popularity, heavy-tailed user activity, rank-10 truth + noise, half
+ *       stars 0.5..5, no timestamps), trains it through mfr_model_train and
+ *       prints rating-updates/s per epoch and the peak RSS (getrusage). The
+ *       rating arrays are handed to the dataset without a copy, so the peak is
+ *       what training this data costs: dataset 12 B/rating, the model's seen
+ *       lists 4 B/rating, SGD's blocked copy 4 B/rating, and the factors.
+ *
+ *   bench_sgd movielens DIR [seeds=3] [name=value ...]
+ *       Imports DIR (ml-latest-small), and for seeds 1..n splits it 80/20 at
+ *       random, trains with mfr_train_params_default(MFR_ALGO_SGD) changed by
+ *       the name=value pairs (any mfr_train_params_set field) and prints the
+ *       test RMSE per seed, their mean, and the training time.
+ *
+ * Results and how they were taken: docs/perf/sgd.md. */
+#include "core/core.h"
+#include "data/dataset_impl.h"
+#include "mfrec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static double peak_rss_mb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static long long arg_ll(int argc, char **argv, const char *name, long long dflt) {
+    size_t n = strlen(name);
+    for (int a = 0; a < argc; a++)
+        if (!strncmp(argv[a], name, n) && argv[a][n] == '=') return atoll(argv[a] + n + 1);
+    return dflt;
+}
+
+/* ---- synthetic data ---------------------------------------------------- */
+
+/* Cumulative weights (j + 1)^-s over n entries, normalised to 1. */
+static double *power_cdf(int32_t n, double s) {
+    double *c = malloc((size_t)n * sizeof *c), t = 0;
+    if (!c) return NULL;
+    for (int32_t j = 0; j < n; j++) c[j] = (t += pow(j + 1.0, -s));
+    for (int32_t j = 0; j < n; j++) c[j] /= t;
+    return c;
+}
+
+static int32_t draw(const double *cdf, int32_t n, double x) {
+    int32_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int32_t mid = (lo + hi) / 2;
+        if (cdf[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+enum { RANK = 10 };
+
+static mfr_dataset *synth(int32_t nu, int32_t ni, int64_t n, uint64_t seed) {
+    mfr_rng rng;
+    mfr_rng_seed(&rng, seed);
+    double *cu = power_cdf(nu, 0.6), *ci = power_cdf(ni, 0.9);
+    float *a = malloc((size_t)nu * RANK * sizeof *a), *c = malloc((size_t)ni * RANK * sizeof *c);
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    int32_t zero = 0;
+    float zf = 0;
+    if (!cu || !ci || !a || !c || mfr__dataset_from_arrays(nu, ni, 0, &zero, &zero, &zf, NULL, &ds, &err))
+        return NULL;
+    for (int64_t j = 0; j < (int64_t)nu * RANK; j++) a[j] = (float)(0.35 * mfr_rng_normal(&rng));
+    for (int64_t j = 0; j < (int64_t)ni * RANK; j++) c[j] = (float)(0.35 * mfr_rng_normal(&rng));
+    mfr_free(ds->user);
+    mfr_free(ds->item);
+    mfr_free(ds->rating);
+    ds->user = mfr_malloc((size_t)n * sizeof *ds->user);
+    ds->item = mfr_malloc((size_t)n * sizeof *ds->item);
+    ds->rating = mfr_malloc((size_t)n * sizeof *ds->rating);
+    if (!ds->user || !ds->item || !ds->rating) return NULL;
+    for (int64_t j = 0; j < n; j++) {
+        /* user ids scattered so activity is not sorted by index */
+        int32_t u = (int32_t)(((int64_t)draw(cu, nu, mfr_rng_uniform(&rng)) * 7919) % nu);
+        int32_t i = draw(ci, ni, mfr_rng_uniform(&rng));
+        double x = 3.5 + 0.3 * mfr_rng_normal(&rng);
+        for (int f = 0; f < RANK; f++) x += a[(size_t)u * RANK + f] * c[(size_t)i * RANK + f];
+        x = round(x * 2.0) / 2.0;
+        ds->user[j] = u;
+        ds->item[j] = i;
+        ds->rating[j] = (float)(x < 0.5 ? 0.5 : x > 5.0 ? 5.0 : x);
+    }
+    ds->n_ratings = n;
+    free(cu);
+    free(ci);
+    free(a);
+    free(c);
+    return ds;
+}
+
+typedef struct epoch_clock {
+    int64_t n;
+    double last;
+} epoch_clock;
+
+static int report_epoch(const mfr_progress *p, void *user) {
+    epoch_clock *c = user;
+    double dt = p->elapsed_s - c->last;
+    c->last = p->elapsed_s;
+    printf("epoch %d: %.3f s, %.1f M updates/s, running train RMSE %.4f, peak RSS %.0f MB\n",
+           (int)p->step, dt, (double)c->n / dt / 1e6, p->train_rmse, peak_rss_mb());
+    fflush(stdout);
+    return 0;
+}
+
+static int bench_synth(int argc, char **argv) {
+    int32_t nu = (int32_t)arg_ll(argc, argv, "users", 160000);
+    int32_t ni = (int32_t)arg_ll(argc, argv, "items", 60000);
+    int64_t n = arg_ll(argc, argv, "ratings", 20000000);
+    double t0 = mfr_now();
+    mfr_dataset *ds = synth(nu, ni, n, (uint64_t)arg_ll(argc, argv, "seed", 1));
+    if (!ds) {
+        fprintf(stderr, "bench_sgd: out of memory building the data\n");
+        return 1;
+    }
+    printf("synthetic: %d users, %d items, %lld ratings in %.1f s, peak RSS %.0f MB\n", nu, ni,
+           (long long)n, mfr_now() - t0, peak_rss_mb());
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.factors = (int32_t)arg_ll(argc, argv, "k", 64);
+    p.threads = (int32_t)arg_ll(argc, argv, "threads", 2);
+    p.epochs = (int32_t)arg_ll(argc, argv, "epochs", 3);
+    p.lr = 0.005f;
+    p.lr_decay = 1.f;
+    epoch_clock clk = {n, 0};
+    p.progress = report_epoch;
+    p.progress_user = &clk;
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    t0 = mfr_now();
+    mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
+    if (st) {
+        fprintf(stderr, "bench_sgd: %s\n", err.message);
+        mfr_dataset_free(ds);
+        return 1;
+    }
+    mfr_model_info info;
+    mfr_model_info_get(m, &info);
+    printf("k=%d threads=%d: train call %.1f s (fit %.1f s), train RMSE %.4f, peak RSS %.0f MB\n",
+           p.factors, p.threads, mfr_now() - t0, info.fit_seconds, info.train_rmse, peak_rss_mb());
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+    return 0;
+}
+
+/* ---- ml-latest-small accuracy ------------------------------------------- */
+
+static double split_train_rmse(const mfr_dataset *ds, const mfr_train_params *p, uint64_t seed,
+                               double *secs) {
+    mfr_ratings all, tr, te;
+    mfr_dataset_ratings(ds, &all);
+    int32_t *u = malloc((size_t)all.n * 2 * sizeof *u), *i = malloc((size_t)all.n * 2 * sizeof *i);
+    float *x = malloc((size_t)all.n * 2 * sizeof *x);
+    if (!u || !i || !x) return NAN;
+    tr = (mfr_ratings){0, all.n_users, all.n_items, u, i, x, NULL};
+    te = (mfr_ratings){0, all.n_users, all.n_items, u + all.n, i + all.n, x + all.n, NULL};
+    mfr_rng rng;
+    mfr_rng_seed(&rng, seed);
+    for (int64_t j = 0; j < all.n; j++) {
+        mfr_ratings *d = mfr_rng_uniform(&rng) < 0.2 ? &te : &tr;
+        ((int32_t *)d->user)[d->n] = all.user[j];
+        ((int32_t *)d->item)[d->n] = all.item[j];
+        ((float *)d->rating)[d->n] = all.rating[j];
+        d->n++;
+    }
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    double t0 = mfr_now(), se = 0;
+    if (mfr_model_train(ds, &tr, NULL, p, &m, &err)) {
+        fprintf(stderr, "bench_sgd: %s\n", err.message);
+        return NAN;
+    }
+    *secs = mfr_now() - t0;
+    for (int64_t j = 0; j < te.n; j++) {
+        double e = mfr_model_predict(m, te.user[j], te.item[j]) - te.rating[j];
+        se += e * e;
+    }
+    mfr_model_free(m);
+    free(u);
+    free(i);
+    free(x);
+    return sqrt(se / (double)te.n);
+}
+
+static int bench_movielens(int argc, char **argv) {
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    if (mfr_dataset_import(argv[0], NULL, &ds, &err)) {
+        fprintf(stderr, "bench_sgd: %s\n", err.message);
+        return 1;
+    }
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    int seeds = (int)arg_ll(argc, argv, "seeds", 3);
+    for (int a = 1; a < argc; a++) {
+        char name[64];
+        const char *eq = strchr(argv[a], '=');
+        if (!eq || eq - argv[a] >= (long)sizeof name || !strncmp(argv[a], "seeds=", 6)) continue;
+        memcpy(name, argv[a], (size_t)(eq - argv[a]));
+        name[eq - argv[a]] = 0;
+        if (mfr_train_params_set(&p, name, eq + 1, &err)) {
+            fprintf(stderr, "bench_sgd: %s\n", err.message);
+            return 2;
+        }
+    }
+    char buf[2048];
+    mfr_train_params_format(&p, buf, sizeof buf);
+    for (char *s = buf; *s; s++)
+        if (*s == '\n') *s = ' ';
+    printf("params: %s\n", buf);
+    double sum = 0, tsum = 0;
+    for (int s = 1; s <= seeds; s++) {
+        double secs = 0, r = split_train_rmse(ds, &p, (uint64_t)s, &secs);
+        printf("split seed %d: test RMSE %.4f, train %.2f s\n", s, r, secs);
+        sum += r;
+        tsum += secs;
+    }
+    printf("mean test RMSE %.4f over %d seeds, mean train %.2f s\n", sum / seeds, seeds, tsum / seeds);
+    mfr_dataset_free(ds);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "synth")) return bench_synth(argc - 2, argv + 2);
+    if (argc >= 3 && !strcmp(argv[1], "movielens")) return bench_movielens(argc - 2, argv + 2);
+    fprintf(stderr, "usage: bench_sgd synth [users= items= ratings= k= threads= epochs= seed=]\n"
+                    "       bench_sgd movielens DIR [seeds=3] [param=value ...]\n");
+    return 2;
+}
