@@ -1,0 +1,61 @@
+/* mfrec/serve.h — the HTTP service: a JSON API over a trained model, a SQLite
+ * store of users, tokens and ratings received through the API, and the web
+ * page. Lives in its own library (libmfrec_serve: libmicrohttpd, cJSON,
+ * SQLite) and is NOT included from mfrec.h. The API is described route by
+ * route in docs/http-api.md.
+ *
+ * Lifetime: mfr_server_create loads the model, opens (or creates) the store,
+ * binds the socket and starts serving on its own threads before it returns;
+ * mfr_server_free stops accepting, waits for requests in flight and the
+ * background retrain, and releases everything. */
+#ifndef MFREC_SERVE_H
+#define MFREC_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mfr_server mfr_server;
+
+typedef struct mfr_server_params {
+    const char *model_path;   /* .mfm to serve (required) */
+    const char *db_path;      /* SQLite store, created if absent ("ratings.db") */
+    const char *bind;         /* IPv4 address to listen on ("127.0.0.1") */
+    int port;                 /* 0: any free port (see mfr_server_port) */
+    int threads;              /* request threads; 0: 2 x cores, at least 4 */
+    const char *data_path;    /* original dataset folder (ml-latest-small layout)
+                                 for POST /api/admin/retrain; NULL disables it */
+    const char *admin_token;  /* NULL or "": admin routes always answer 403 */
+    size_t max_body;          /* request body limit in bytes (16384) */
+    size_t max_header;        /* per-connection memory for headers (32768) */
+    int timeout_s;            /* idle connection timeout (30) */
+    double write_rate;        /* writes per second per client address (50);
+                                 0 disables the limit */
+    double write_burst;       /* token-bucket depth (100) */
+    int synchronous_full;     /* 1: PRAGMA synchronous=FULL (default); 0: NORMAL */
+} mfr_server_params;
+
+mfr_server_params mfr_server_params_default(void);
+
+/* Start serving. On success *out owns a running server (free with
+ * mfr_server_free). On failure *out is NULL and err says why: MFR_E_IO or
+ * MFR_E_FORMAT (model or store unreadable, naming the path), MFR_E_INVALID
+ * (bad bind address or parameter), MFR_E_IO (cannot bind the port). */
+mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out,
+                             mfr_error *err);
+
+/* The port actually bound (useful with port 0). */
+int mfr_server_port(const mfr_server *s);
+
+/* Stop and release; waits for requests in flight and a running retrain.
+ * NULL is fine. */
+void mfr_server_free(mfr_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

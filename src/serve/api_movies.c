@@ -1,0 +1,164 @@
+/* api_movies.c — read-only routes over the model: health, title search,
+ * one movie, similar movies and the 2-D map of movie factors. Each handler
+ * works on r->mr, the model reference held for the request, and answers JSON
+ * (shapes in docs/http-api.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_impl.h"
+
+enum MHD_Result mfr__h_health(req *r) {
+    mfr_server *s = r->s;
+    const mfr_model_info *in = &r->mr->info;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "ok");
+    cJSON_AddStringToObject(o, "version", mfr_version());
+    cJSON_AddNumberToObject(o, "uptime_s", round((mfr__now() - s->started) * 1000) / 1000);
+    cJSON *m = cJSON_AddObjectToObject(o, "model");
+    const char *algo = mfr_algo_name(in->algo);
+    cJSON_AddStringToObject(m, "algo", algo ? algo : "unknown");
+    cJSON_AddNumberToObject(m, "version", r->mr->version);
+    cJSON_AddNumberToObject(m, "users", in->n_users);
+    cJSON_AddNumberToObject(m, "movies", in->n_items);
+    cJSON_AddNumberToObject(m, "factors", in->factors);
+    cJSON_AddNumberToObject(m, "ratings", (double)in->n_train);
+    cJSON_AddNumberToObject(m, "rating_min", in->rating_min);
+    cJSON_AddNumberToObject(m, "rating_max", in->rating_max);
+    pthread_rwlock_rdlock(&s->users_lock);
+    int64_t users = s->n_users;
+    pthread_rwlock_unlock(&s->users_lock);
+    cJSON *st = cJSON_AddObjectToObject(o, "store");
+    cJSON_AddNumberToObject(st, "users", (double)users);
+    cJSON_AddNumberToObject(st, "ratings", (double)atomic_load(&s->ratings_stored));
+    pthread_mutex_lock(&s->retrain_mu);
+    cJSON *rt = cJSON_AddObjectToObject(o, "retrain");
+    cJSON_AddBoolToObject(rt, "available", s->data_path != NULL && s->have_admin);
+    cJSON_AddBoolToObject(rt, "running", s->retrain_running);
+    if (s->retrain_last_ok >= 0) {
+        cJSON_AddBoolToObject(rt, "last_ok", s->retrain_last_ok);
+        cJSON_AddStringToObject(rt, "last_message", s->retrain_message);
+    }
+    pthread_mutex_unlock(&s->retrain_mu);
+    return mfr__send_json(r, 200, o);
+}
+
+enum MHD_Result mfr__h_movies(req *r) {
+    enum MHD_Result res;
+    long limit;
+    if (mfr__query_int(r, "limit", 1, 200, 20, &limit, &res) < 0) return res;
+    const char *q = mfr__query(r, "q");
+    if (q && strlen(q) > 200)
+        return mfr__send_error(r, 400, MFR_E_INVALID, "query parameter q: longer than 200 bytes");
+    int32_t idx[200];
+    int32_t found = 0, n;
+    if (q && *q) {
+        mfr_model_find_title(r->mr->m, q, idx, (int32_t)limit, &found);
+        n = found < limit ? found : (int32_t)limit;
+    } else {
+        found = r->mr->n_popular;
+        n = found < limit ? found : (int32_t)limit;
+        memcpy(idx, r->mr->popular, sizeof *idx * (size_t)n);
+    }
+    cJSON *o = cJSON_CreateObject();
+    if (q && *q) cJSON_AddStringToObject(o, "query", q);
+    else cJSON_AddStringToObject(o, "order", "popular");
+    cJSON_AddNumberToObject(o, "total", found);
+    cJSON *arr = cJSON_AddArrayToObject(o, "movies");
+    for (int32_t j = 0; j < n; j++) cJSON_AddItemToArray(arr, mfr__movie_json(r->mr, idx[j]));
+    return mfr__send_json(r, 200, o);
+}
+
+static int32_t movie_or_404(req *r, int64_t id, enum MHD_Result *res) {
+    int32_t i = mfr_model_item_index(r->mr->m, id);
+    if (i < 0) *res = mfr__send_error(r, 404, MFR_E_NOT_FOUND, "movie %lld: unknown id", (long long)id);
+    return i;
+}
+
+enum MHD_Result mfr__h_movie(req *r) {
+    enum MHD_Result res;
+    int32_t i = movie_or_404(r, r->a, &res);
+    if (i < 0) return res;
+    return mfr__send_json(r, 200, mfr__movie_json(r->mr, i));
+}
+
+enum MHD_Result mfr__h_similar(req *r) {
+    enum MHD_Result res;
+    long n, min_ratings;
+    if (mfr__query_int(r, "n", 1, 100, 10, &n, &res) < 0) return res;
+    if (mfr__query_int(r, "min_ratings", 0, 1000000, 3, &min_ratings, &res) < 0) return res;
+    const char *metric = mfr__query(r, "metric");
+    mfr_sim sim = MFR_SIM_PEARSON;
+    if (metric && !strcmp(metric, "cosine")) sim = MFR_SIM_COSINE;
+    else if (metric && strcmp(metric, "pearson"))
+        return mfr__send_error(r, 400, MFR_E_INVALID,
+                               "query parameter metric=\"%.40s\": expected pearson or cosine", metric);
+    int32_t i = movie_or_404(r, r->a, &res);
+    if (i < 0) return res;
+    mfr_scored out[100];
+    int32_t got = 0;
+    mfr_error err = {0};
+    mfr_status st = mfr_model_similar(r->mr->m, i, sim, (int32_t)n, (int32_t)min_ratings, out,
+                                      &got, &err);
+    if (st != MFR_OK)
+        return mfr__send_error(r, st == MFR_E_NOMEM ? 500 : 400, st, "%s", err.message);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "movie", mfr__movie_json(r->mr, i));
+    cJSON_AddStringToObject(o, "metric", sim == MFR_SIM_COSINE ? "cosine" : "pearson");
+    cJSON *arr = cJSON_AddArrayToObject(o, "similar");
+    for (int32_t j = 0; j < got; j++) {
+        cJSON *m = mfr__movie_json(r->mr, out[j].item);
+        cJSON_AddNumberToObject(m, "score", round(out[j].score * 10000) / 10000);
+        cJSON_AddItemToArray(arr, m);
+    }
+    return mfr__send_json(r, 200, o);
+}
+
+static void map_compute(model_ref *mr) {
+    const float *Q = mfr_model_item_factors(mr->m);
+    int32_t ni = mfr_model_n_items(mr->m), k = mr->info.factors;
+    if (!Q || k < 2) {
+        mr->map_status = MFR_E_UNSUPPORTED;
+        return;
+    }
+    mr->map_xy = malloc(sizeof *mr->map_xy * 2 * (size_t)ni);
+    if (!mr->map_xy) {
+        mr->map_status = MFR_E_NOMEM;
+        return;
+    }
+    mr->map_status = mfr__pca2(Q, ni, k, mr->map_xy, NULL);
+}
+
+/* The pthread_once callback gets no argument; the model ref travels here. */
+static __thread model_ref *map_target;
+static void map_once_fn(void) {
+    map_compute(map_target);
+}
+
+enum MHD_Result mfr__h_map(req *r) {
+    enum MHD_Result res;
+    long limit;
+    if (mfr__query_int(r, "limit", 1, 5000, 500, &limit, &res) < 0) return res;
+    map_target = r->mr;
+    pthread_once(&r->mr->map_once, map_once_fn);
+    if (r->mr->map_status != MFR_OK)
+        return mfr__send_error(r, r->mr->map_status == MFR_E_NOMEM ? 500 : 400,
+                               r->mr->map_status, "this model has no movie factors to map");
+    int32_t n = r->mr->n_popular < limit ? r->mr->n_popular : (int32_t)limit;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "method", "pca");
+    cJSON *arr = cJSON_AddArrayToObject(o, "points");
+    for (int32_t j = 0; j < n; j++) {
+        int32_t i = r->mr->popular[j];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "id", (double)mfr_model_item_id(r->mr->m, i));
+        const char *t = mfr_model_item_title(r->mr->m, i);
+        cJSON_AddStringToObject(p, "title", t ? t : "");
+        cJSON_AddNumberToObject(p, "x", round(r->mr->map_xy[2 * i] * 1e4) / 1e4);
+        cJSON_AddNumberToObject(p, "y", round(r->mr->map_xy[2 * i + 1] * 1e4) / 1e4);
+        cJSON_AddNumberToObject(p, "rating_count", mfr_model_item_count(r->mr->m, i));
+        cJSON_AddItemToArray(arr, p);
+    }
+    return mfr__send_json(r, 200, o);
+}

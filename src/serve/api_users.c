@@ -1,0 +1,307 @@
+/* api_users.c — user routes: create a user (id + a 256-bit token returned
+ * once, stored only as its SHA-256), write and delete one's own ratings
+ * (committed to SQLite before the answer; the in-memory copy is updated in
+ * commit order by the store's apply callback, which also invalidates the
+ * user's fold-in vector), list ratings, and recommendations: model users are
+ * answered from the model, API users by folding in their stored ratings
+ * (mfr_model_fold_in, then mfr_model_recommend_vec with those movies
+ * excluded). Check order for writes: rate limit, user, token, movie, body. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "server_impl.h"
+#include "sha256.h"
+
+static int64_t wall_time(void) {
+    return (int64_t)time(NULL);
+}
+
+/* ---- create ---- */
+
+static int random_token(char hex[65]) {
+    unsigned char raw[32];
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+        if (n <= 0) return -1;
+        got += (size_t)n;
+    }
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[raw[i] >> 4];
+        hex[2 * i + 1] = digits[raw[i] & 15];
+    }
+    hex[64] = 0;
+    return 0;
+}
+
+enum MHD_Result mfr__h_users_create(req *r) {
+    mfr_server *s = r->s;
+    if (!mfr__rate_allow(r))
+        return mfr__send_error(r, 429, MFR_E_LIMIT, "too many writes from this address; slow down");
+    char token[65];
+    if (random_token(token) < 0)
+        return mfr__send_error(r, 500, MFR_E_INTERNAL, "no randomness available for a token");
+    api_user *u = calloc(1, sizeof *u);
+    if (!u) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    pthread_mutex_init(&u->mu, NULL);
+    mfr__sha256(token, 64, u->hash);
+    u->created = wall_time();
+    pthread_mutex_lock(&s->create_mu);
+    int64_t id = s->next_user_id;
+    if (id <= r->mr->max_user_id) id = r->mr->max_user_id + 1;
+    u->id = id;
+    mfr_error err = {0};
+    mfr_status st = mfr__store_add_user(s->store, id, u->hash, u->created, NULL, NULL, &err);
+    if (st == MFR_OK) {
+        if (mfr__users_append(s, u) < 0) st = MFR_E_NOMEM; /* stored; visible after restart */
+        s->next_user_id = id + 1;
+    }
+    pthread_mutex_unlock(&s->create_mu);
+    if (st != MFR_OK) {
+        pthread_mutex_destroy(&u->mu);
+        free(u);
+        return mfr__send_error(r, 500, st, "%s", st == MFR_E_NOMEM ? "out of memory" : err.message);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddStringToObject(o, "token", token);
+    cJSON_AddStringToObject(o, "note", "keep this token: it is shown only once");
+    return mfr__send_json(r, 201, o);
+}
+
+/* ---- writes ---- */
+
+/* The checks shared by PUT and DELETE; returns the user or NULL after
+ * sending the error. */
+static api_user *writable_user(req *r, enum MHD_Result *res) {
+    if (!mfr__rate_allow(r)) {
+        *res = mfr__send_error(r, 429, MFR_E_LIMIT, "too many writes from this address; slow down");
+        return NULL;
+    }
+    api_user *u = mfr__user_find(r->s, r->a);
+    if (!u) {
+        int model_user = mfr_model_user_index(r->mr->m, r->a) >= 0;
+        *res = model_user
+            ? mfr__send_error(r, 403, MFR_E_AUTH, "user %lld comes from the training data and has "
+                              "no token; create a user with POST /api/users", (long long)r->a)
+            : mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld: unknown id", (long long)r->a);
+        return NULL;
+    }
+    if (!MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Authorization")) {
+        *res = mfr__send_error(r, 401, MFR_E_AUTH, "missing header Authorization: Bearer <token>");
+        return NULL;
+    }
+    if (!mfr__auth_ok(r, u->hash)) {
+        *res = mfr__send_error(r, 403, MFR_E_AUTH, "token does not belong to user %lld",
+                               (long long)r->a);
+        return NULL;
+    }
+    if (mfr_model_item_index(r->mr->m, r->b) < 0) {
+        *res = mfr__send_error(r, 404, MFR_E_NOT_FOUND, "movie %lld: unknown id", (long long)r->b);
+        return NULL;
+    }
+    return u;
+}
+
+/* Parses {"rating": x}; x on the model's scale in half-star steps. 0 ok. */
+static int parse_rating(req *r, float *out, enum MHD_Result *res) {
+    if (!r->ctx->body || !r->ctx->len) {
+        *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: expected JSON {\"rating\": number}");
+        return -1;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(r->ctx->body, r->ctx->len, &end, 0);
+    if (!j) {
+        size_t at = end ? (size_t)(end - r->ctx->body) : 0;
+        *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: malformed JSON near byte %zu", at);
+        return -1;
+    }
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "rating");
+    int ok = cJSON_IsObject(j) && cJSON_IsNumber(v);
+    double x = ok ? v->valuedouble : NAN;
+    cJSON_Delete(j);
+    if (!ok) {
+        *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: field \"rating\" missing or not a number");
+        return -1;
+    }
+    float lo = r->mr->info.rating_min, hi = r->mr->info.rating_max;
+    if (!(lo < hi)) { lo = 0.5f; hi = 5.0f; }
+    if (!(x >= lo && x <= hi) || fabs(x * 2 - round(x * 2)) > 1e-6) {
+        *res = mfr__send_error(r, 400, MFR_E_RANGE, "field \"rating\": %g outside %g..%g in steps "
+                               "of 0.5", x, (double)lo, (double)hi);
+        return -1;
+    }
+    *out = (float)x;
+    return 0;
+}
+
+typedef struct write_ctx {
+    mfr_server *s;
+    api_user *u;
+    int64_t movie, time;
+    float rating;
+    int changed;
+} write_ctx;
+
+static void apply_put(void *ctx) {
+    write_ctx *w = ctx;
+    pthread_mutex_lock(&w->u->mu);
+    w->changed = mfr__user_set(w->u, w->movie, w->rating, w->time);
+    pthread_mutex_unlock(&w->u->mu);
+    if (w->changed == 1) atomic_fetch_add(&w->s->ratings_stored, 1);
+}
+
+static void apply_delete(void *ctx) {
+    write_ctx *w = ctx;
+    pthread_mutex_lock(&w->u->mu);
+    w->changed = mfr__user_unset(w->u, w->movie);
+    pthread_mutex_unlock(&w->u->mu);
+    if (w->changed == 1) atomic_fetch_sub(&w->s->ratings_stored, 1);
+}
+
+enum MHD_Result mfr__h_rating_put(req *r) {
+    enum MHD_Result res;
+    api_user *u = writable_user(r, &res);
+    if (!u) return res;
+    float x;
+    if (parse_rating(r, &x, &res) < 0) return res;
+    write_ctx w = {r->s, u, r->b, wall_time(), x, 0};
+    mfr_error err = {0};
+    mfr_status st = mfr__store_put(r->s->store, u->id, r->b, x, w.time, apply_put, &w, &err);
+    if (st != MFR_OK) return mfr__send_error(r, 500, st, "%s", err.message);
+    if (w.changed < 0) return mfr__send_error(r, 500, MFR_E_NOMEM, "stored, but out of memory");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user", (double)u->id);
+    cJSON_AddNumberToObject(o, "movie", (double)r->b);
+    cJSON_AddNumberToObject(o, "rating", x);
+    cJSON_AddNumberToObject(o, "time", (double)w.time);
+    cJSON_AddBoolToObject(o, "created", w.changed == 1);
+    return mfr__send_json(r, w.changed == 1 ? 201 : 200, o);
+}
+
+enum MHD_Result mfr__h_rating_delete(req *r) {
+    enum MHD_Result res;
+    api_user *u = writable_user(r, &res);
+    if (!u) return res;
+    pthread_mutex_lock(&u->mu);
+    int have = 0;
+    for (int32_t j = 0; j < u->n && !have; j++) have = u->movie[j] == r->b;
+    pthread_mutex_unlock(&u->mu);
+    if (!have)
+        return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld has no rating for movie %lld",
+                               (long long)u->id, (long long)r->b);
+    write_ctx w = {r->s, u, r->b, wall_time(), 0, 0};
+    mfr_error err = {0};
+    mfr_status st = mfr__store_delete(r->s->store, u->id, r->b, w.time, apply_delete, &w, &err);
+    if (st != MFR_OK) return mfr__send_error(r, 500, st, "%s", err.message);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user", (double)u->id);
+    cJSON_AddNumberToObject(o, "movie", (double)r->b);
+    cJSON_AddBoolToObject(o, "deleted", 1);
+    return mfr__send_json(r, 200, o);
+}
+
+/* ---- reads ---- */
+
+enum MHD_Result mfr__h_ratings_get(req *r) {
+    api_user *u = mfr__user_find(r->s, r->a);
+    int32_t mu = u ? -1 : mfr_model_user_index(r->mr->m, r->a);
+    if (!u && mu < 0)
+        return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld: unknown id", (long long)r->a);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user", (double)r->a);
+    cJSON_AddStringToObject(o, "source", u ? "api" : "training");
+    cJSON *arr = cJSON_AddArrayToObject(o, "ratings");
+    if (u) {
+        pthread_mutex_lock(&u->mu);
+        for (int32_t j = 0; j < u->n; j++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddNumberToObject(x, "movie", (double)u->movie[j]);
+            int32_t i = mfr_model_item_index(r->mr->m, u->movie[j]);
+            const char *t = i >= 0 ? mfr_model_item_title(r->mr->m, i) : NULL;
+            cJSON_AddStringToObject(x, "title", t ? t : "");
+            cJSON_AddNumberToObject(x, "rating", u->rating[j]);
+            cJSON_AddNumberToObject(x, "time", (double)u->time[j]);
+            cJSON_AddItemToArray(arr, x);
+        }
+        pthread_mutex_unlock(&u->mu);
+    } else {
+        int32_t n = 0;
+        const int32_t *items = mfr_model_user_items(r->mr->m, mu, &n);
+        for (int32_t j = 0; items && j < n; j++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddNumberToObject(x, "movie", (double)mfr_model_item_id(r->mr->m, items[j]));
+            const char *t = mfr_model_item_title(r->mr->m, items[j]);
+            cJSON_AddStringToObject(x, "title", t ? t : "");
+            cJSON_AddNullToObject(x, "rating"); /* the model keeps which, not how much */
+            cJSON_AddItemToArray(arr, x);
+        }
+    }
+    return mfr__send_json(r, 200, o);
+}
+
+/* Top-n for an API user from the fold-in of their ratings. */
+static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params *p,
+                                mfr_scored *out, int32_t *got, int32_t *n_rated, mfr_error *err) {
+    pthread_mutex_lock(&u->mu);
+    mfr_status st = MFR_OK;
+    const float *vec = mfr__user_vec(u, r->mr, err);
+    int32_t *seen = malloc(sizeof *seen * (size_t)(u->n + 1));
+    int32_t n_seen = 0;
+    if (!vec) st = err && err->code ? err->code : MFR_E_INTERNAL;
+    else if (!seen) st = MFR_E_NOMEM;
+    for (int32_t j = 0; st == MFR_OK && j < u->n; j++) {
+        int32_t i = mfr_model_item_index(r->mr->m, u->movie[j]);
+        if (i >= 0) seen[n_seen++] = i;
+    }
+    *n_rated = n_seen;
+    if (st == MFR_OK) st = mfr_model_recommend_vec(r->mr->m, vec, seen, n_seen, p, out, got, err);
+    pthread_mutex_unlock(&u->mu);
+    free(seen);
+    return st;
+}
+
+enum MHD_Result mfr__h_recs(req *r) {
+    enum MHD_Result res;
+    long n, min_ratings;
+    if (mfr__query_int(r, "n", 1, 100, 10, &n, &res) < 0) return res;
+    if (mfr__query_int(r, "min_ratings", 0, 1000000, 1, &min_ratings, &res) < 0) return res;
+    const char *genre = mfr__query(r, "genre");
+    if (genre && strlen(genre) > 64)
+        return mfr__send_error(r, 400, MFR_E_INVALID, "query parameter genre: longer than 64 bytes");
+    mfr_recommend_params p = mfr_recommend_params_default();
+    p.n = (int32_t)n;
+    p.genre = genre && *genre ? genre : NULL;
+    p.min_ratings = (int32_t)min_ratings;
+    p.exclude_seen = 1;
+    api_user *u = mfr__user_find(r->s, r->a);
+    int32_t mu = u ? -1 : mfr_model_user_index(r->mr->m, r->a);
+    if (!u && mu < 0)
+        return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld: unknown id", (long long)r->a);
+    mfr_scored out[100];
+    int32_t got = 0, n_rated = 0;
+    mfr_error err = {0};
+    mfr_status st = u ? recs_api_user(r, u, &p, out, &got, &n_rated, &err)
+                      : mfr_model_recommend(r->mr->m, mu, &p, out, &got, &err);
+    if (st != MFR_OK)
+        return mfr__send_error(r, st == MFR_E_NOMEM || st == MFR_E_INTERNAL ? 500 : 400, st, "%s",
+                               err.message[0] ? err.message : mfr_status_message(st));
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "user", (double)r->a);
+    cJSON_AddStringToObject(o, "source", u ? "fold-in" : "model");
+    if (u) cJSON_AddNumberToObject(o, "ratings_used", n_rated);
+    cJSON_AddNumberToObject(o, "model_version", r->mr->version);
+    if (p.genre) cJSON_AddStringToObject(o, "genre", p.genre);
+    cJSON *arr = cJSON_AddArrayToObject(o, "recommendations");
+    for (int32_t j = 0; j < got; j++) {
+        cJSON *m = mfr__movie_json(r->mr, out[j].item);
+        cJSON_AddNumberToObject(m, "score", round(out[j].score * 1000) / 1000);
+        cJSON_AddItemToArray(arr, m);
+    }
+    return mfr__send_json(r, 200, o);
+}

@@ -1,0 +1,160 @@
+/* response.c — building and queueing responses (every one carries the
+ * security headers and is counted in /metrics), query-string parsing, the
+ * JSON shape of a movie, bearer-token checks and the per-address write rate
+ * limit (a token bucket per IPv4 address in a fixed table of
+ * MFR_RATE_SLOTS slots indexed by a hash of the address; a collision
+ * evicts the older address, which only ever resets a bucket to full). */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_impl.h"
+#include "sha256.h"
+
+static void add_headers(struct MHD_Response *resp, const char *type, int cache) {
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                            "script-src 'self'; connect-src 'self'; object-src 'none'; "
+                            "base-uri 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Cache-Control", cache ? "public, max-age=300" : "no-store");
+}
+
+static enum MHD_Result queue(req *r, unsigned int status, struct MHD_Response *resp,
+                             const char *type, int cache) {
+    if (!resp) return MHD_NO;
+    add_headers(resp, type, cache);
+    enum MHD_Result res = MHD_queue_response(r->c, status, resp);
+    MHD_destroy_response(resp);
+    mfr__metrics_record(r->s, r->ctx->route, status, mfr__now() - r->ctx->start);
+    return res;
+}
+
+enum MHD_Result mfr__send_buffer(req *r, unsigned int status, const char *type,
+                                 const void *data, size_t len, int copy, int cache) {
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+    return queue(r, status, resp, type, cache);
+}
+
+enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body) {
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    cJSON_Delete(body);
+    if (!text) {
+        static const char oom[] =
+            "{\"error\":{\"code\":\"MFR_E_NOMEM\",\"message\":\"out of memory\"}}";
+        return mfr__send_buffer(r, 500, "application/json", oom, sizeof oom - 1, 0, 0);
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(strlen(text), text, cJSON_free);
+    if (!resp) cJSON_free(text);
+    return queue(r, status, resp, "application/json", 0);
+}
+
+enum MHD_Result mfr__send_error(req *r, unsigned int status, mfr_status code, const char *fmt,
+                                ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(e, "code", mfr_status_name(code));
+    cJSON_AddStringToObject(e, "message", msg);
+    return mfr__send_json(r, status, root);
+}
+
+const char *mfr__query(req *r, const char *name) {
+    return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int mfr__query_int(req *r, const char *name, long lo, long hi, long def, long *out,
+                   enum MHD_Result *res) {
+    const char *v = mfr__query(r, name);
+    *out = def;
+    if (!v) return 0;
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || x < lo || x > hi) {
+        *res = mfr__send_error(r, 400, MFR_E_INVALID, "query parameter %s=\"%.40s\": expected an "
+                               "integer in %ld..%ld", name, v, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static void add_genres(cJSON *o, const char *g) {
+    cJSON *arr = cJSON_AddArrayToObject(o, "genres");
+    while (g && *g) {
+        const char *bar = strchr(g, '|');
+        size_t n = bar ? (size_t)(bar - g) : strlen(g);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*s", (int)(n < 63 ? n : 63), g);
+        if (n && strcmp(buf, "(no genres listed)")) cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+        g = bar ? bar + 1 : NULL;
+    }
+}
+
+cJSON *mfr__movie_json(const model_ref *mr, int32_t i) {
+    const mfr_model *m = mr->m;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)mfr_model_item_id(m, i));
+    const char *t = mfr_model_item_title(m, i);
+    cJSON_AddStringToObject(o, "title", t ? t : "");
+    int32_t y = mfr_model_item_year(m, i);
+    if (y > 0) cJSON_AddNumberToObject(o, "year", y);
+    else cJSON_AddNullToObject(o, "year");
+    add_genres(o, mfr_model_item_genres(m, i));
+    cJSON_AddNumberToObject(o, "rating_count", mfr_model_item_count(m, i));
+    float mean = mfr_model_item_mean(m, i);
+    if (isfinite(mean)) cJSON_AddNumberToObject(o, "rating_mean", round(mean * 1000) / 1000);
+    else cJSON_AddNullToObject(o, "rating_mean");
+    return o;
+}
+
+int mfr__auth_ok(req *r, const unsigned char hash[32]) {
+    const char *h = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncmp(h, "Bearer ", 7)) return 0;
+    const char *tok = h + 7;
+    size_t n = strlen(tok);
+    if (n == 0 || n > 256) return 0;
+    unsigned char got[32];
+    mfr__sha256(tok, n, got);
+    return mfr__ct_equal(got, hash, 32);
+}
+
+int mfr__rate_allow(req *r) {
+    mfr_server *s = r->s;
+    if (s->p.write_rate <= 0) return 1;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    uint32_t addr = 0;
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        addr = ((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr;
+    uint32_t slot = (addr * 2654435761u) % MFR_RATE_SLOTS;
+    double now = mfr__now();
+    pthread_mutex_lock(&s->rate_mu);
+    rate_slot *b = &s->rate[slot];
+    if (b->addr != addr || b->last == 0) {
+        b->addr = addr;
+        b->tokens = s->p.write_burst > 1 ? s->p.write_burst : 1;
+        b->last = now;
+    }
+    b->tokens += (now - b->last) * s->p.write_rate;
+    double cap = s->p.write_burst > 1 ? s->p.write_burst : 1;
+    if (b->tokens > cap) b->tokens = cap;
+    b->last = now;
+    int ok = b->tokens >= 1;
+    if (ok) b->tokens -= 1;
+    pthread_mutex_unlock(&s->rate_mu);
+    return ok;
+}

@@ -1,0 +1,400 @@
+/* server.c — the server's lifetime and its HTTP front: libmicrohttpd with an
+ * internal thread pool (epoll), the request context that gathers the body
+ * (refusing bodies over max_body with 413 before reading them), and the
+ * router: a table of (method, path pattern, handler) where a pattern segment
+ * "#" matches a decimal id. Paths outside /api and /metrics go to the
+ * embedded web assets only (mfr_web_assets[]), never to the filesystem. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "server_impl.h"
+#include "sha256.h"
+
+struct mfr_web_asset {
+    const char *path;
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct mfr_web_asset mfr_web_assets[] __attribute__((weak));
+
+double mfr__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static mfr_status fail(mfr_error *err, mfr_status code, const char *fmt, const char *a) {
+    if (err) {
+        err->code = code;
+        snprintf(err->message, sizeof err->message, fmt, a);
+    }
+    return code;
+}
+
+/* ---- model holder ---- */
+
+model_ref *mfr__model_acquire(mfr_server *s) {
+    pthread_mutex_lock(&s->model_mu);
+    model_ref *mr = s->cur;
+    atomic_fetch_add(&mr->refs, 1);
+    pthread_mutex_unlock(&s->model_mu);
+    return mr;
+}
+
+void mfr__model_release(model_ref *mr) {
+    if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
+        mfr_model_free(mr->m);
+        free(mr->popular);
+        free(mr->map_xy);
+        free(mr);
+    }
+}
+
+static const int32_t *g_counts_for_sort; /* only under sort_mu */
+static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int by_count_desc(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    int32_t cx = g_counts_for_sort[x], cy = g_counts_for_sort[y];
+    return cx != cy ? (cx < cy) - (cx > cy) : (x > y) - (x < y);
+}
+
+mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err) {
+    model_ref *mr = calloc(1, sizeof *mr);
+    int32_t ni = mfr_model_n_items(m);
+    int32_t *counts = malloc(sizeof *counts * (ni > 0 ? ni : 1));
+    if (mr) mr->popular = malloc(sizeof *mr->popular * (ni > 0 ? ni : 1));
+    if (!mr || !counts || !mr->popular) {
+        if (mr) free(mr->popular);
+        free(mr);
+        free(counts);
+        return fail(err, MFR_E_NOMEM, "%s", "out of memory");
+    }
+    mr->m = m;
+    atomic_init(&mr->refs, 1);
+    mfr_model_info_get(m, &mr->info);
+    pthread_once_t once = PTHREAD_ONCE_INIT;
+    mr->map_once = once;
+    for (int32_t u = 0; u < mfr_model_n_users(m); u++) {
+        int64_t id = mfr_model_user_id(m, u);
+        if (id > mr->max_user_id) mr->max_user_id = id;
+    }
+    int32_t n = 0;
+    for (int32_t i = 0; i < ni; i++) {
+        counts[i] = mfr_model_item_count(m, i);
+        if (counts[i] > 0) mr->popular[n++] = i;
+    }
+    pthread_mutex_lock(&sort_mu);
+    g_counts_for_sort = counts;
+    qsort(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc);
+    pthread_mutex_unlock(&sort_mu);
+    free(counts);
+    mr->n_popular = n;
+    mr->version = ++s->next_version;
+    *out = mr;
+    return MFR_OK;
+}
+
+void mfr__model_install(mfr_server *s, model_ref *mr) {
+    pthread_mutex_lock(&s->model_mu);
+    model_ref *old = s->cur;
+    s->cur = mr;
+    pthread_mutex_unlock(&s->model_mu);
+    mfr__model_release(old);
+}
+
+/* ---- routing ---- */
+
+typedef struct route {
+    const char *method;
+    const char *pattern;  /* segments; "#" = numeric id */
+    int id;
+    handler_fn fn;
+} route;
+
+static const route routes[] = {
+    {"GET", "/api/health", R_HEALTH, mfr__h_health},
+    {"GET", "/api/movies", R_MOVIES, mfr__h_movies},
+    {"GET", "/api/movies/#", R_MOVIE, mfr__h_movie},
+    {"GET", "/api/movies/#/similar", R_SIMILAR, mfr__h_similar},
+    {"GET", "/api/map", R_MAP, mfr__h_map},
+    {"GET", "/api/users/#/recommendations", R_RECS, mfr__h_recs},
+    {"POST", "/api/users", R_USERS_CREATE, mfr__h_users_create},
+    {"PUT", "/api/users/#/ratings/#", R_RATING_PUT, mfr__h_rating_put},
+    {"DELETE", "/api/users/#/ratings/#", R_RATING_DELETE, mfr__h_rating_delete},
+    {"GET", "/api/users/#/ratings", R_RATINGS_GET, mfr__h_ratings_get},
+    {"POST", "/api/admin/retrain", R_RETRAIN, mfr__h_retrain},
+    {"GET", "/metrics", R_METRICS, mfr__h_metrics},
+};
+
+/* Match url against pattern; numeric segments go to nums (up to 2). 1 on match. */
+static int match(const char *pat, const char *url, int64_t nums[2]) {
+    int k = 0;
+    while (*pat && *url) {
+        if (*pat == '#') {
+            if (*url < '0' || *url > '9') return 0;
+            int64_t v = 0;
+            int digits = 0;
+            while (*url >= '0' && *url <= '9') {
+                if (++digits > 15) return 0;
+                v = v * 10 + (*url++ - '0');
+            }
+            if (k < 2) nums[k++] = v;
+            pat++;
+        } else if (*pat++ != *url++) {
+            return 0;
+        }
+    }
+    return !*pat && (!*url || (url[0] == '/' && !url[1]));
+}
+
+static enum MHD_Result serve_static(req *r, const char *url) {
+    r->ctx->route = R_STATIC;
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+        return mfr__send_error(r, 405, MFR_E_INVALID, "method %s not allowed here", r->method);
+    if (!strcmp(url, "/")) url = "/index.html";
+    static const struct { const char *ext, *type; } types[] = {
+        {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"}, {".svg", "image/svg+xml"},
+        {".png", "image/png"}, {".ico", "image/x-icon"}};
+    for (const struct mfr_web_asset *a = mfr_web_assets; a && a->path; a++) {
+        if (strcmp(a->path, url)) continue;
+        const char *type = "application/octet-stream";
+        const char *dot = strrchr(url, '.');
+        for (size_t t = 0; dot && t < sizeof types / sizeof *types; t++)
+            if (!strcmp(dot, types[t].ext)) type = types[t].type;
+        return mfr__send_buffer(r, 200, type, a->data, a->len, 0, 1);
+    }
+    r->ctx->route = R_NOT_FOUND;
+    return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "no such page: %.200s", url);
+}
+
+static enum MHD_Result dispatch(req *r, const char *url) {
+    if (r->ctx->too_large)
+        return mfr__send_error(r, 413, MFR_E_LIMIT, "request body over %zu bytes",
+                               r->s->p.max_body);
+    int path_known = 0;
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        int64_t nums[2] = {0, 0};
+        if (!match(routes[i].pattern, url, nums)) continue;
+        path_known = 1;
+        if (strcmp(routes[i].method, r->method)) continue;
+        r->ctx->route = routes[i].id;
+        r->a = nums[0];
+        r->b = nums[1];
+        r->mr = mfr__model_acquire(r->s);
+        enum MHD_Result res = routes[i].fn(r);
+        mfr__model_release(r->mr);
+        r->mr = NULL;
+        return res;
+    }
+    if (path_known) {
+        r->ctx->route = R_NOT_FOUND;
+        return mfr__send_error(r, 405, MFR_E_INVALID, "method %s not allowed on %.200s",
+                               r->method, url);
+    }
+    if (!strncmp(url, "/api/", 5) || !strcmp(url, "/api")) {
+        r->ctx->route = R_NOT_FOUND;
+        return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "no such route: %s %.200s", r->method,
+                               url);
+    }
+    return serve_static(r, url);
+}
+
+static int body_append(req_ctx *ctx, const char *data, size_t n, size_t max) {
+    if (ctx->too_large || ctx->len + n > max) {
+        ctx->too_large = 1;
+        return 0;
+    }
+    if (ctx->len + n + 1 > ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap * 2 : 1024;
+        while (cap < ctx->len + n + 1) cap *= 2;
+        char *b = realloc(ctx->body, cap);
+        if (!b) return -1;
+        ctx->body = b;
+        ctx->cap = cap;
+    }
+    memcpy(ctx->body + ctx->len, data, n);
+    ctx->len += n;
+    ctx->body[ctx->len] = 0;
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls) {
+    mfr_server *s = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = calloc(1, sizeof *ctx);
+        if (!ctx) return MHD_NO;
+        ctx->start = mfr__now();
+        ctx->route = R_NOT_FOUND;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > s->p.max_body) ctx->too_large = 1;
+        *con_cls = ctx;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (body_append(ctx, upload_data, *upload_size, s->p.max_body) < 0) return MHD_NO;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    req r = {.s = s, .c = c, .ctx = ctx, .method = method};
+    return dispatch(&r, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    mfr_server *s = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    free(ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+    (void)s;
+}
+
+/* ---- lifetime ---- */
+
+mfr_server_params mfr_server_params_default(void) {
+    mfr_server_params p = {0};
+    p.db_path = "ratings.db";
+    p.bind = "127.0.0.1";
+    p.port = 8080;
+    p.max_body = 16384;
+    p.max_header = 32768;
+    p.timeout_s = 30;
+    p.write_rate = 50;
+    p.write_burst = 100;
+    p.synchronous_full = 1;
+    return p;
+}
+
+static char *dup_or_null(const char *s) {
+    return s && *s ? strdup(s) : NULL;
+}
+
+static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)s->p.port);
+    if (inet_pton(AF_INET, s->bind, &sa.sin_addr) != 1)
+        return fail(err, MFR_E_INVALID, "--bind %s: not an IPv4 address", s->bind);
+    int threads = s->p.threads > 0 ? s->p.threads : 2 * mfr_cpu_count();
+    if (s->p.threads <= 0 && threads < 4) threads = 4;
+    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL,
+                            on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->p.timeout_s,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->p.max_header,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)256,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_END);
+    if (!s->d) {
+        char what[64];
+        snprintf(what, sizeof what, "%d", s->p.port);
+        if (err) {
+            err->code = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "cannot listen on %s:%s (%s)", s->bind,
+                     what, strerror(errno));
+        }
+        return MFR_E_IO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : s->p.port;
+    return MFR_OK;
+}
+
+static mfr_status load_model(mfr_server *s, mfr_error *err) {
+    mfr_model *m = NULL;
+    mfr_status st = mfr_model_load(s->model_path, &m, err);
+    if (st != MFR_OK) return st;
+    model_ref *mr = NULL;
+    st = mfr__model_ref_new(s, m, &mr, err);
+    if (st != MFR_OK) {
+        mfr_model_free(m);
+        return st;
+    }
+    s->cur = mr;
+    return MFR_OK;
+}
+
+static void server_destroy(mfr_server *s) {
+    if (s->d) MHD_stop_daemon(s->d);
+    pthread_mutex_lock(&s->retrain_mu);
+    int join = s->retrain_joinable;
+    s->retrain_joinable = 0;
+    pthread_mutex_unlock(&s->retrain_mu);
+    if (join) pthread_join(s->retrain_thread, NULL);
+    mfr__store_close(s->store);
+    mfr__users_free(s);
+    if (s->cur) mfr__model_release(s->cur);
+    pthread_mutex_destroy(&s->model_mu);
+    pthread_mutex_destroy(&s->create_mu);
+    pthread_mutex_destroy(&s->retrain_mu);
+    pthread_mutex_destroy(&s->rate_mu);
+    pthread_rwlock_destroy(&s->users_lock);
+    free(s->model_path);
+    free(s->db_path);
+    free(s->data_path);
+    free(s->bind);
+    free(s);
+}
+
+mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out, mfr_error *err) {
+    *out = NULL;
+    if (!p->model_path || !*p->model_path)
+        return fail(err, MFR_E_INVALID, "%s", "no model path given");
+    if (p->port < 0 || p->port > 65535)
+        return fail(err, MFR_E_INVALID, "%s", "port outside 0..65535");
+    mfr_server *s = calloc(1, sizeof *s);
+    if (!s) return fail(err, MFR_E_NOMEM, "%s", "out of memory");
+    s->p = *p;
+    s->model_path = strdup(p->model_path);
+    s->db_path = strdup(p->db_path && *p->db_path ? p->db_path : "ratings.db");
+    s->data_path = dup_or_null(p->data_path);
+    s->bind = strdup(p->bind && *p->bind ? p->bind : "127.0.0.1");
+    if (!s->p.max_body) s->p.max_body = 16384;
+    if (!s->p.max_header) s->p.max_header = 32768;
+    if (s->p.timeout_s <= 0) s->p.timeout_s = 30;
+    s->p.model_path = s->p.db_path = s->p.data_path = s->p.bind = s->p.admin_token = NULL;
+    if (p->admin_token && *p->admin_token) {
+        mfr__sha256(p->admin_token, strlen(p->admin_token), s->admin_hash);
+        s->have_admin = 1;
+    }
+    s->retrain_last_ok = -1;
+    s->started = mfr__now();
+    pthread_mutex_init(&s->model_mu, NULL);
+    pthread_mutex_init(&s->create_mu, NULL);
+    pthread_mutex_init(&s->retrain_mu, NULL);
+    pthread_mutex_init(&s->rate_mu, NULL);
+    pthread_rwlock_init(&s->users_lock, NULL);
+    mfr_status st = MFR_OK;
+    if (!s->model_path || !s->db_path || !s->bind) st = fail(err, MFR_E_NOMEM, "%s", "out of memory");
+    if (st == MFR_OK) st = load_model(s, err);
+    if (st == MFR_OK) st = mfr__store_open(s->db_path, p->synchronous_full, &s->store, err);
+    if (st == MFR_OK) st = mfr__users_load(s, err);
+    if (st == MFR_OK) st = start_daemon(s, err);
+    if (st != MFR_OK) {
+        server_destroy(s);
+        return st;
+    }
+    *out = s;
+    return MFR_OK;
+}
+
+int mfr_server_port(const mfr_server *s) {
+    return s->port;
+}
+
+void mfr_server_free(mfr_server *s) {
+    if (s) server_destroy(s);
+}

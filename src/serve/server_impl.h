@@ -1,0 +1,196 @@
+/* server_impl.h — what the files of src/serve share: the server struct, the
+ * reference-counted model holder, the table of API users, the request
+ * context, the route handlers' signature and the response helpers.
+ *
+ * Model swap: the current model lives in a model_ref {model, refs, version}.
+ * A request takes a reference under s->model_mu (refs++) and drops it when it
+ * is done; a retrain installs a new ref under the same lock and drops the old
+ * one, which is freed when its last request finishes. So requests in flight
+ * finish on the model they started with.
+ *
+ * API users (created by POST /api/users; ids above every model user id) are
+ * kept in memory in a sorted array of pointers (ids are handed out in
+ * increasing order) under a rwlock; each user has its own mutex guarding its
+ * ratings (external movie ids, scores, times) and its cached fold-in vector,
+ * recomputed when its ratings or the model version change. */
+#ifndef MFR_SERVE_IMPL_H
+#define MFR_SERVE_IMPL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "mfrec.h"
+#include "mfrec/serve.h"
+#include "store.h"
+
+typedef struct model_ref {
+    mfr_model *m;
+    atomic_int refs;
+    int version;
+    mfr_model_info info;
+    int64_t max_user_id;
+    int32_t *popular;       /* items by training count, descending */
+    int32_t n_popular;
+    float *map_xy;          /* 2-D PCA of item factors (n_items x 2), lazily */
+    pthread_once_t map_once;
+    mfr_status map_status;
+} model_ref;
+
+typedef struct api_user {
+    int64_t id;
+    unsigned char hash[32];
+    int64_t created;
+    pthread_mutex_t mu;
+    int32_t n, cap;
+    int64_t *movie;          /* external ids, insertion order */
+    float *rating;
+    int64_t *time;
+    float *vec;              /* 1 + k, valid when vec_version == model version */
+    int vec_version;
+    int vec_k;
+} api_user;
+
+/* Route ids, also the /metrics label values. */
+enum {
+    R_HEALTH, R_MOVIES, R_MOVIE, R_SIMILAR, R_RECS, R_USERS_CREATE, R_RATING_PUT,
+    R_RATING_DELETE, R_RATINGS_GET, R_RETRAIN, R_MAP, R_METRICS, R_STATIC, R_NOT_FOUND,
+    R__COUNT
+};
+
+#define MFR_N_STATUS 16
+#define MFR_N_LAT 14
+
+typedef struct metrics {
+    atomic_llong req[R__COUNT][MFR_N_STATUS];
+    atomic_llong lat_bucket[MFR_N_LAT + 1]; /* last: +Inf */
+    atomic_llong lat_sum_us;
+    atomic_llong lat_count;
+} metrics;
+
+typedef struct rate_slot {
+    uint32_t addr;
+    double tokens;
+    double last;
+} rate_slot;
+
+#define MFR_RATE_SLOTS 4096
+
+struct mfr_server {
+    mfr_server_params p;
+    char *model_path, *db_path, *data_path, *bind;
+    unsigned char admin_hash[32];
+    int have_admin;
+    struct MHD_Daemon *d;
+    int port;
+    double started;
+
+    pthread_mutex_t model_mu;
+    model_ref *cur;
+    int next_version;
+
+    mfr_store *store;
+
+    pthread_rwlock_t users_lock;
+    api_user **users;
+    int64_t n_users, cap_users;
+    int64_t next_user_id;
+    pthread_mutex_t create_mu;   /* serialises user id allocation */
+    atomic_llong ratings_stored;
+
+    pthread_mutex_t retrain_mu;
+    int retrain_running;
+    pthread_t retrain_thread;
+    int retrain_joinable;
+    char retrain_message[512];
+    int retrain_last_ok;         /* -1 never, 0 failed, 1 ok */
+
+    pthread_mutex_t rate_mu;
+    rate_slot rate[MFR_RATE_SLOTS];
+
+    metrics met;
+};
+
+/* One request: body accumulated across MHD calls. */
+typedef struct req_ctx {
+    double start;
+    int route;
+    char *body;
+    size_t len, cap;
+    int too_large;
+} req_ctx;
+
+/* What a handler gets: the matched path parameters and the connection. */
+typedef struct req {
+    mfr_server *s;
+    struct MHD_Connection *c;
+    req_ctx *ctx;
+    const char *method;
+    int64_t a, b;             /* numeric path parameters */
+    model_ref *mr;            /* reference held for the request */
+} req;
+
+typedef enum MHD_Result (*handler_fn)(req *r);
+
+/* server.c */
+double mfr__now(void);
+model_ref *mfr__model_acquire(mfr_server *s);
+void mfr__model_release(model_ref *mr);
+mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err);
+void mfr__model_install(mfr_server *s, model_ref *mr);
+
+/* response.c */
+enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body);
+enum MHD_Result mfr__send_error(req *r, unsigned int status, mfr_status code,
+                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+enum MHD_Result mfr__send_buffer(req *r, unsigned int status, const char *type,
+                                 const void *data, size_t len, int copy, int cache);
+const char *mfr__query(req *r, const char *name);
+/* Parse ?name= as an integer in [lo, hi]; *out = def when absent. 0 ok, -1
+ * (after sending a 400) when malformed. */
+int mfr__query_int(req *r, const char *name, long lo, long hi, long def, long *out,
+                   enum MHD_Result *res);
+cJSON *mfr__movie_json(const model_ref *mr, int32_t i);
+/* Check "Authorization: Bearer <token>" against hash; 1 when it matches. */
+int mfr__auth_ok(req *r, const unsigned char hash[32]);
+/* 1 when the client may write now (token bucket per address). */
+int mfr__rate_allow(req *r);
+
+/* users.c */
+api_user *mfr__user_find(mfr_server *s, int64_t id);
+mfr_status mfr__users_load(mfr_server *s, mfr_error *err);
+void mfr__users_free(mfr_server *s);
+/* Fold-in vector for u against mr (u->mu held by the caller); NULL on failure. */
+const float *mfr__user_vec(api_user *u, model_ref *mr, mfr_error *err);
+/* u->mu held: insert/replace (1 new, 0 replaced, -1 OOM); remove (1 if there). */
+int mfr__user_set(api_user *u, int64_t movie, float rating, int64_t time);
+int mfr__user_unset(api_user *u, int64_t movie);
+/* Append a user whose id is above all others. -1 on OOM. */
+int mfr__users_append(mfr_server *s, api_user *u);
+
+/* handlers */
+enum MHD_Result mfr__h_health(req *r);
+enum MHD_Result mfr__h_movies(req *r);
+enum MHD_Result mfr__h_movie(req *r);
+enum MHD_Result mfr__h_similar(req *r);
+enum MHD_Result mfr__h_map(req *r);
+enum MHD_Result mfr__h_recs(req *r);
+enum MHD_Result mfr__h_users_create(req *r);
+enum MHD_Result mfr__h_rating_put(req *r);
+enum MHD_Result mfr__h_rating_delete(req *r);
+enum MHD_Result mfr__h_ratings_get(req *r);
+enum MHD_Result mfr__h_retrain(req *r);
+enum MHD_Result mfr__h_metrics(req *r);
+
+/* metrics.c */
+void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds);
+const char *mfr__route_name(int route);
+
+/* pca.c: first two principal components of the rows of X (n x k), row-major;
+ * xy gets n x 2 scores. MFR_E_NOMEM / MFR_E_INVALID. */
+mfr_status mfr__pca2(const float *X, int32_t n, int32_t k, float *xy, mfr_error *err);
+
+#endif

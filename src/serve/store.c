@@ -1,0 +1,318 @@
+/* store.c — SQLite store with a group-commit writer thread (see store.h).
+ * A queued write is a stack-allocated op owned by the blocked caller: a
+ * singly linked FIFO under one mutex; the writer takes the whole queue,
+ * runs it in one BEGIN IMMEDIATE ... COMMIT, records each op's status,
+ * runs the apply callbacks and wakes the callers with one broadcast. */
+#include "store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OP_USER, OP_PUT, OP_DELETE };
+
+typedef struct op {
+    int kind;
+    int64_t user, movie, time;
+    float rating;
+    const unsigned char *hash;
+    mfr_store_apply_fn apply;
+    void *ctx;
+    int done;
+    mfr_status status;
+    char message[256];
+    struct op *next;
+} op;
+
+enum { ST_ADD_USER, ST_PUT, ST_DELETE, ST_LOG, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST__N };
+
+static const char *const sql_text[ST__N] = {
+    "INSERT INTO users(id, token_hash, created) VALUES(?1, ?2, ?3)",
+    "INSERT INTO ratings(user_id, movie_id, rating, time) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(user_id, movie_id) DO UPDATE SET rating = excluded.rating, time = excluded.time",
+    "DELETE FROM ratings WHERE user_id = ?1 AND movie_id = ?2",
+    "INSERT INTO rating_log(user_id, movie_id, rating, time) VALUES(?1, ?2, ?3, ?4)",
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY, token_hash BLOB NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS ratings(user_id INTEGER NOT NULL, movie_id INTEGER NOT NULL,"
+    " rating REAL NOT NULL, time INTEGER NOT NULL, PRIMARY KEY(user_id, movie_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rating_log(seq INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
+    " movie_id INTEGER NOT NULL, rating REAL, time INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');";
+
+struct mfr_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__N];
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    op *head, *tail;
+    int stopping;
+    int64_t commits, writes, max_batch;
+};
+
+static mfr_status db_fail(sqlite3 *db, const char *what, mfr_error *err) {
+    if (err) {
+        err->code = MFR_E_IO;
+        snprintf(err->message, sizeof err->message, "%s: %s", what, db ? sqlite3_errmsg(db) : "?");
+    }
+    return MFR_E_IO;
+}
+
+static int run_op(mfr_store *s, op *o) {
+    sqlite3_stmt *st;
+    if (o->kind == OP_USER) {
+        st = s->st[ST_ADD_USER];
+        sqlite3_bind_int64(st, 1, o->user);
+        sqlite3_bind_blob(st, 2, o->hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, o->time);
+    } else {
+        st = s->st[o->kind == OP_PUT ? ST_PUT : ST_DELETE];
+        sqlite3_bind_int64(st, 1, o->user);
+        sqlite3_bind_int64(st, 2, o->movie);
+        if (o->kind == OP_PUT) {
+            sqlite3_bind_double(st, 3, o->rating);
+            sqlite3_bind_int64(st, 4, o->time);
+        }
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return rc;
+    if (o->kind == OP_USER) return SQLITE_DONE;
+    st = s->st[ST_LOG];
+    sqlite3_bind_int64(st, 1, o->user);
+    sqlite3_bind_int64(st, 2, o->movie);
+    if (o->kind == OP_PUT) sqlite3_bind_double(st, 3, o->rating);
+    else sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, o->time);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static int step_simple(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* One transaction for the batch; 0 on commit. The failing op's message goes
+ * into msg. */
+static int run_batch(mfr_store *s, op *batch, char *msg, size_t cap) {
+    if (step_simple(s->st[ST_BEGIN]) != SQLITE_DONE) {
+        snprintf(msg, cap, "store: begin: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    for (op *o = batch; o; o = o->next) {
+        if (run_op(s, o) != SQLITE_DONE) {
+            snprintf(msg, cap, "store: write: %s", sqlite3_errmsg(s->db));
+            step_simple(s->st[ST_ROLLBACK]);
+            return -1;
+        }
+    }
+    if (step_simple(s->st[ST_COMMIT]) != SQLITE_DONE) {
+        snprintf(msg, cap, "store: commit: %s", sqlite3_errmsg(s->db));
+        step_simple(s->st[ST_ROLLBACK]);
+        return -1;
+    }
+    return 0;
+}
+
+static void *writer_main(void *arg) {
+    mfr_store *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->stopping) pthread_cond_wait(&s->wake, &s->mu);
+        if (!s->head && s->stopping) break;
+        op *batch = s->head;
+        s->head = s->tail = NULL;
+        pthread_mutex_unlock(&s->mu);
+
+        char msg[256] = "";
+        int failed = run_batch(s, batch, msg, sizeof msg);
+        int64_t n = 0;
+        for (op *o = batch; o; o = o->next, n++) {
+            if (failed) {
+                o->status = MFR_E_IO;
+                snprintf(o->message, sizeof o->message, "%s", msg);
+            } else {
+                o->status = MFR_OK;
+                if (o->apply) o->apply(o->ctx);
+            }
+        }
+        pthread_mutex_lock(&s->mu);
+        if (!failed) {
+            s->commits++;
+            s->writes += n;
+            if (n > s->max_batch) s->max_batch = n;
+        }
+        for (op *o = batch; o;) {
+            op *next = o->next; /* o may vanish once done is set */
+            o->done = 1;
+            o = next;
+        }
+        pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static mfr_status submit(mfr_store *s, op *o, mfr_error *err) {
+    o->done = 0;
+    o->next = NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        if (err) {
+            err->code = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "store: shutting down");
+        }
+        return MFR_E_IO;
+    }
+    if (s->tail) s->tail->next = o;
+    else s->head = o;
+    s->tail = o;
+    pthread_cond_signal(&s->wake);
+    while (!o->done) pthread_cond_wait(&s->done, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    if (o->status != MFR_OK && err) {
+        err->code = o->status;
+        snprintf(err->message, sizeof err->message, "%s", o->message);
+    }
+    return o->status;
+}
+
+static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_error *err) {
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        char what[300];
+        snprintf(what, sizeof what, "%s: cannot open", path);
+        return db_fail(s->db, what, err);
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    char *emsg = NULL;
+    const char *pragmas = sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    if (sqlite3_exec(s->db, pragmas, NULL, NULL, &emsg) != SQLITE_OK ||
+        sqlite3_exec(s->db, schema, NULL, NULL, &emsg) != SQLITE_OK) {
+        if (err) {
+            err->code = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "%s: %s", path, emsg ? emsg : "?");
+        }
+        sqlite3_free(emsg);
+        return MFR_E_IO;
+    }
+    for (int i = 0; i < ST__N; i++)
+        if (sqlite3_prepare_v2(s->db, sql_text[i], -1, &s->st[i], NULL) != SQLITE_OK)
+            return db_fail(s->db, path, err);
+    return MFR_OK;
+}
+
+mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr_error *err) {
+    *out = NULL;
+    mfr_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
+        return MFR_E_NOMEM;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    pthread_cond_init(&s->done, NULL);
+    mfr_status st = open_db(s, path, sync_full, err);
+    if (st == MFR_OK && pthread_create(&s->writer, NULL, writer_main, s) != 0)
+        st = db_fail(NULL, "store: cannot start the writer thread", err);
+    if (st != MFR_OK) {
+        for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
+        sqlite3_close(s->db);
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->wake);
+        pthread_cond_destroy(&s->done);
+        free(s);
+        return st;
+    }
+    *out = s;
+    return MFR_OK;
+}
+
+void mfr__store_close(mfr_store *s) {
+    if (!s) return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->writer, NULL);
+    for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->done);
+    free(s);
+}
+
+mfr_status mfr__store_load(mfr_store *s, mfr_store_user_fn on_user,
+                           mfr_store_rating_fn on_rating, void *ctx, mfr_error *err) {
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock(&s->mu); /* the writer is idle before the server starts */
+    int ok = sqlite3_prepare_v2(s->db, "SELECT id, token_hash, created FROM users ORDER BY id",
+                                -1, &st, NULL) == SQLITE_OK;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        unsigned char hash[32] = {0};
+        const void *b = sqlite3_column_blob(st, 1);
+        if (b && sqlite3_column_bytes(st, 1) == 32) memcpy(hash, b, 32);
+        on_user(ctx, sqlite3_column_int64(st, 0), hash, sqlite3_column_int64(st, 2));
+    }
+    ok = ok && rc == SQLITE_DONE;
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(s->db, "SELECT user_id, movie_id, rating, time FROM ratings "
+                                  "ORDER BY user_id, movie_id", -1, &st, NULL) == SQLITE_OK;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        on_rating(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                  (float)sqlite3_column_double(st, 2), sqlite3_column_int64(st, 3));
+    ok = ok && rc == SQLITE_DONE;
+    sqlite3_finalize(st);
+    mfr_status ret = ok ? MFR_OK : db_fail(s->db, "store: load", err);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+mfr_status mfr__store_add_user(mfr_store *s, int64_t id, const unsigned char hash[32],
+                               int64_t created, mfr_store_apply_fn apply, void *ctx,
+                               mfr_error *err) {
+    op o = {.kind = OP_USER, .user = id, .hash = hash, .time = created, .apply = apply, .ctx = ctx};
+    return submit(s, &o, err);
+}
+
+mfr_status mfr__store_put(mfr_store *s, int64_t user, int64_t movie, float rating,
+                          int64_t time, mfr_store_apply_fn apply, void *ctx, mfr_error *err) {
+    op o = {.kind = OP_PUT, .user = user, .movie = movie, .rating = rating, .time = time,
+            .apply = apply, .ctx = ctx};
+    return submit(s, &o, err);
+}
+
+mfr_status mfr__store_delete(mfr_store *s, int64_t user, int64_t movie, int64_t time,
+                             mfr_store_apply_fn apply, void *ctx, mfr_error *err) {
+    op o = {.kind = OP_DELETE, .user = user, .movie = movie, .time = time, .apply = apply,
+            .ctx = ctx};
+    return submit(s, &o, err);
+}
+
+void mfr__store_stats(mfr_store *s, int64_t *commits, int64_t *writes, int64_t *max_batch) {
+    pthread_mutex_lock(&s->mu);
+    *commits = s->commits;
+    *writes = s->writes;
+    *max_batch = s->max_batch;
+    pthread_mutex_unlock(&s->mu);
+}

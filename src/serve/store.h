@@ -1,0 +1,54 @@
+/* store.h — the SQLite ratings store: users (id, SHA-256 of their token,
+ * creation time), their current ratings, and an append-only log of every
+ * rating write received. WAL journal; synchronous=FULL by default, so a write
+ * is on disk once its commit returns.
+ *
+ * Writes go through one writer thread that batches whatever is queued into a
+ * single transaction (group commit): each caller blocks until the transaction
+ * holding its write has committed (or failed), and the writer then runs each
+ * write's apply callback in commit order, so in-memory state follows the
+ * database exactly. Schema (version 1):
+ *   users(id INTEGER PRIMARY KEY, token_hash BLOB, created INTEGER)
+ *   ratings(user_id, movie_id, rating REAL, time INTEGER, PK(user_id, movie_id))
+ *   rating_log(seq INTEGER PRIMARY KEY, user_id, movie_id, rating REAL NULL
+ *              (NULL = deleted), time INTEGER)
+ *   meta(key TEXT PRIMARY KEY, value TEXT) */
+#ifndef MFR_SERVE_STORE_H
+#define MFR_SERVE_STORE_H
+
+#include <stdint.h>
+#include "mfrec/error.h"
+
+typedef struct mfr_store mfr_store;
+
+/* Open or create path. MFR_E_IO naming the path and SQLite's reason. */
+mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr_error *err);
+/* Stops the writer (after draining its queue) and closes. NULL is fine. */
+void mfr__store_close(mfr_store *s);
+
+typedef void (*mfr_store_user_fn)(void *ctx, int64_t id, const unsigned char hash[32],
+                                  int64_t created);
+typedef void (*mfr_store_rating_fn)(void *ctx, int64_t user, int64_t movie, float rating,
+                                    int64_t time);
+/* Calls on_user for every user (by id), then on_rating for every stored
+ * rating (by user, movie). MFR_E_IO on a read error. */
+mfr_status mfr__store_load(mfr_store *s, mfr_store_user_fn on_user,
+                           mfr_store_rating_fn on_rating, void *ctx, mfr_error *err);
+
+/* Run after the commit, in commit order, on the writer thread. */
+typedef void (*mfr_store_apply_fn)(void *ctx);
+
+/* Each blocks until durable. MFR_E_IO when the transaction failed (nothing of
+ * it is stored and apply is not called). */
+mfr_status mfr__store_add_user(mfr_store *s, int64_t id, const unsigned char hash[32],
+                               int64_t created, mfr_store_apply_fn apply, void *ctx,
+                               mfr_error *err);
+mfr_status mfr__store_put(mfr_store *s, int64_t user, int64_t movie, float rating,
+                          int64_t time, mfr_store_apply_fn apply, void *ctx, mfr_error *err);
+mfr_status mfr__store_delete(mfr_store *s, int64_t user, int64_t movie, int64_t time,
+                             mfr_store_apply_fn apply, void *ctx, mfr_error *err);
+
+/* Commits so far and the largest batch (for /metrics). */
+void mfr__store_stats(mfr_store *s, int64_t *commits, int64_t *writes, int64_t *max_batch);
+
+#endif

@@ -1,0 +1,178 @@
+/* users.c — the in-memory table of API users (see server_impl.h), filled from
+ * the store at start and kept in step by the store's apply callbacks; and the
+ * fold-in of a user's ratings into a vector [b_u, p_u] against the current
+ * model (mfr_model_fold_in: regularised least squares with the item factors
+ * and biases fixed), cached per model version. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_impl.h"
+
+api_user *mfr__user_find(mfr_server *s, int64_t id) {
+    api_user *u = NULL;
+    pthread_rwlock_rdlock(&s->users_lock);
+    int64_t lo = 0, hi = s->n_users - 1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int64_t v = s->users[mid]->id;
+        if (v == id) { u = s->users[mid]; break; }
+        if (v < id) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    pthread_rwlock_unlock(&s->users_lock);
+    return u;
+}
+
+static void user_free(api_user *u) {
+    if (!u) return;
+    pthread_mutex_destroy(&u->mu);
+    free(u->movie);
+    free(u->rating);
+    free(u->time);
+    free(u->vec);
+    free(u);
+}
+
+typedef struct load_ctx {
+    mfr_server *s;
+    int oom;
+} load_ctx;
+
+static void on_user(void *ctx, int64_t id, const unsigned char hash[32], int64_t created) {
+    load_ctx *lc = ctx;
+    mfr_server *s = lc->s;
+    if (s->n_users == s->cap_users) {
+        int64_t cap = s->cap_users ? s->cap_users * 2 : 64;
+        api_user **v = realloc(s->users, sizeof *v * (size_t)cap);
+        if (!v) { lc->oom = 1; return; }
+        s->users = v;
+        s->cap_users = cap;
+    }
+    api_user *u = calloc(1, sizeof *u);
+    if (!u) { lc->oom = 1; return; }
+    u->id = id;
+    memcpy(u->hash, hash, 32);
+    u->created = created;
+    pthread_mutex_init(&u->mu, NULL);
+    s->users[s->n_users++] = u;
+    if (id >= s->next_user_id) s->next_user_id = id + 1;
+}
+
+/* Insert or replace (movie, rating, time) in u; u->mu held. -1 on OOM. */
+int mfr__user_set(api_user *u, int64_t movie, float rating, int64_t time) {
+    for (int32_t j = 0; j < u->n; j++)
+        if (u->movie[j] == movie) {
+            u->rating[j] = rating;
+            u->time[j] = time;
+            u->vec_version = 0;
+            return 0;
+        }
+    if (u->n == u->cap) {
+        int32_t cap = u->cap ? u->cap * 2 : 16;
+        int64_t *m = realloc(u->movie, sizeof *m * (size_t)cap);
+        if (m) u->movie = m;
+        float *r = realloc(u->rating, sizeof *r * (size_t)cap);
+        if (r) u->rating = r;
+        int64_t *t = realloc(u->time, sizeof *t * (size_t)cap);
+        if (t) u->time = t;
+        if (!m || !r || !t) return -1;
+        u->cap = cap;
+    }
+    u->movie[u->n] = movie;
+    u->rating[u->n] = rating;
+    u->time[u->n] = time;
+    u->n++;
+    u->vec_version = 0;
+    return 1;
+}
+
+/* Remove movie from u; u->mu held. 1 when it was there. */
+int mfr__user_unset(api_user *u, int64_t movie) {
+    for (int32_t j = 0; j < u->n; j++)
+        if (u->movie[j] == movie) {
+            memmove(u->movie + j, u->movie + j + 1, sizeof *u->movie * (size_t)(u->n - j - 1));
+            memmove(u->rating + j, u->rating + j + 1, sizeof *u->rating * (size_t)(u->n - j - 1));
+            memmove(u->time + j, u->time + j + 1, sizeof *u->time * (size_t)(u->n - j - 1));
+            u->n--;
+            u->vec_version = 0;
+            return 1;
+        }
+    return 0;
+}
+
+static void on_rating(void *ctx, int64_t user, int64_t movie, float rating, int64_t time) {
+    load_ctx *lc = ctx;
+    api_user *u = mfr__user_find(lc->s, user);
+    if (!u) return; /* a rating without its user: ignored (cannot happen via the API) */
+    if (mfr__user_set(u, movie, rating, time) < 0) lc->oom = 1;
+    else atomic_fetch_add(&lc->s->ratings_stored, 1);
+}
+
+mfr_status mfr__users_load(mfr_server *s, mfr_error *err) {
+    load_ctx lc = {s, 0};
+    s->next_user_id = s->cur->max_user_id + 1;
+    mfr_status st = mfr__store_load(s->store, on_user, on_rating, &lc, err);
+    if (st == MFR_OK && lc.oom) {
+        if (err) {
+            err->code = MFR_E_NOMEM;
+            snprintf(err->message, sizeof err->message, "out of memory loading the store");
+        }
+        st = MFR_E_NOMEM;
+    }
+    return st;
+}
+
+void mfr__users_free(mfr_server *s) {
+    for (int64_t i = 0; i < s->n_users; i++) user_free(s->users[i]);
+    free(s->users);
+    s->users = NULL;
+    s->n_users = s->cap_users = 0;
+}
+
+const float *mfr__user_vec(api_user *u, model_ref *mr, mfr_error *err) {
+    int32_t k = mr->info.factors;
+    if (u->vec && u->vec_version == mr->version && u->vec_k == k) return u->vec;
+    if (u->vec_k != k || !u->vec) {
+        free(u->vec);
+        u->vec = calloc((size_t)k + 1, sizeof *u->vec);
+        u->vec_k = u->vec ? k : 0;
+        if (!u->vec) {
+            if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
+            return NULL;
+        }
+    }
+    int32_t *items = malloc(sizeof *items * (size_t)(u->n + 1));
+    float *vals = malloc(sizeof *vals * (size_t)(u->n + 1));
+    int32_t n = 0;
+    mfr_status st = items && vals ? MFR_OK : MFR_E_NOMEM;
+    for (int32_t j = 0; st == MFR_OK && j < u->n; j++) {
+        int32_t i = mfr_model_item_index(mr->m, u->movie[j]);
+        if (i < 0) continue; /* a movie this model does not know */
+        items[n] = i;
+        vals[n++] = u->rating[j];
+    }
+    if (st == MFR_OK && n > 0) st = mfr_model_fold_in(mr->m, items, vals, n, u->vec, err);
+    else if (st == MFR_OK) memset(u->vec, 0, sizeof *u->vec * ((size_t)k + 1));
+    else if (err) { err->code = st; snprintf(err->message, sizeof err->message, "out of memory"); }
+    free(items);
+    free(vals);
+    if (st != MFR_OK) return NULL;
+    u->vec_version = mr->version;
+    return u->vec;
+}
+
+/* Append a new user (id larger than all) to the table. -1 on OOM. */
+int mfr__users_append(mfr_server *s, api_user *u) {
+    pthread_rwlock_wrlock(&s->users_lock);
+    int ok = 1;
+    if (s->n_users == s->cap_users) {
+        int64_t cap = s->cap_users ? s->cap_users * 2 : 64;
+        api_user **v = realloc(s->users, sizeof *v * (size_t)cap);
+        if (v) { s->users = v; s->cap_users = cap; }
+        else ok = 0;
+    }
+    if (ok) s->users[s->n_users++] = u;
+    pthread_rwlock_unlock(&s->users_lock);
+    return ok ? 0 : -1;
+}
