@@ -43,4 +43,26 @@ mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *ite
 /* JSON string escaping to f. */
 void cli_json_string(FILE *f, const char *s);
 
+/* ---- additions (cli engineer) ---- */
+/* After getopt_long returned '?' or ':' (opterr = 0, optstring starting with
+ * ':'): prints which option was unknown or lacks a value; returns MFR_E_INVALID. */
+int cli_bad_option(const char *cmd, int c, char **argv);
+/* Ends the progress line (newline) if one was drawn. */
+void cli_progress_end(void);
+/* A '|'-separated genre list as a JSON array of strings. */
+void cli_json_genres(FILE *f, const char *genres);
+/* Display width of UTF-8 text (code points), and printing padded to width. */
+int cli_text_width(const char *s);
+void cli_print_padded(FILE *f, const char *s, int width);
+/* The statistics block `import` and `info` print for a dataset. */
+void cli_print_dataset_stats(FILE *f, const mfr_dataset *ds);
+/* Monotonic clock in seconds. */
+double cli_now(void);
+/* Answer rows as a table (rank, movieId, <score_name>, title, genres) or, with
+ * json, an array of objects with those keys (genres as an array). */
+void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
+                      const char *score_name, int json);
+/* mfr_model_load with the failure printed; returns 0 or the exit status. */
+int cli_load_model(const char *cmd, const char *path, mfr_model **out);
+
 #endif

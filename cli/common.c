@@ -1,0 +1,329 @@
+/* common.c — what the subcommands share (declared in cli.h): one-line error
+ * messages "mfrec <cmd>: <message>" on stderr, strict number parsing for
+ * options, the progress line on a terminal, Ctrl-C as "stop after this
+ * epoch", loading a dataset from any accepted path, resolving a movie given
+ * by id or title, JSON string escaping, and the dataset statistics table that
+ * `import` and `info` both print. Nothing here keeps state beyond the quiet
+ * flag, the progress-line flag and the interrupt flag (one command per
+ * process). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t cli_interrupted = 0;
+static int cli_quiet = 0;
+static int cli_progress_shown = 0;
+
+int cli_fail(const char *cmd, mfr_status s, const mfr_error *err) {
+    if (cli_progress_shown) cli_progress_end();
+    const char *msg = err && err->message[0] ? err->message : mfr_status_message(s);
+    fprintf(stderr, "mfrec %s: %s\n", cmd, msg);
+    return s ? (int)s : (int)MFR_E_INTERNAL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "mfrec %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see mfrec %s --help)\n", cmd);
+    return MFR_E_INVALID;
+}
+
+int cli_bad_option(const char *cmd, int c, char **argv) {
+    const char *opt = argv[optind - 1] ? argv[optind - 1] : "?";
+    if (c == ':') return cli_usage_error(cmd, "option %s needs a value", opt);
+    if (optopt && optopt != '?' && optopt < 256 && opt[0] == '-' && opt[1] != '-')
+        return cli_usage_error(cmd, "unknown option -%c", optopt);
+    return cli_usage_error(cmd, "unknown option %s", opt);
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_set_quiet(int quiet) { cli_quiet = quiet; }
+
+int cli_show_progress(void) { return !cli_quiet && isatty(STDERR_FILENO); }
+
+static void cli_fmt_secs(char *buf, size_t cap, double s) {
+    if (!(s >= 0) || isinf(s)) snprintf(buf, cap, "?");
+    else if (s < 10) snprintf(buf, cap, "%.1fs", s);
+    else if (s < 600) snprintf(buf, cap, "%.0fs", s);
+    else snprintf(buf, cap, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+}
+
+int cli_progress(const mfr_progress *p, void *user) {
+    (void)user;
+    if (cli_show_progress()) {
+        char el[32], eta[32], line[256];
+        int n = 0;
+        cli_fmt_secs(el, sizeof el, p->elapsed_s);
+        cli_fmt_secs(eta, sizeof eta, p->eta_s);
+        const char *stage = p->stage && strcmp(p->stage, "train") ? p->stage : "epoch";
+        if (p->steps > 0) n += snprintf(line + n, sizeof line - (size_t)n, "%s %d/%d", stage, p->step, p->steps);
+        else n += snprintf(line + n, sizeof line - (size_t)n, "%s %d", stage, p->step);
+        if (!isnan(p->train_rmse)) n += snprintf(line + n, sizeof line - (size_t)n, "  train %.4f", p->train_rmse);
+        if (!isnan(p->valid_rmse)) n += snprintf(line + n, sizeof line - (size_t)n, "  valid %.4f", p->valid_rmse);
+        n += snprintf(line + n, sizeof line - (size_t)n, "  %s", el);
+        if (!isnan(p->eta_s)) snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", eta);
+        fprintf(stderr, "\r%s\033[K", line);
+        fflush(stderr);
+        cli_progress_shown = 1;
+    }
+    return cli_interrupted ? 1 : 0;
+}
+
+void cli_progress_end(void) {
+    if (cli_progress_shown) {
+        fputc('\n', stderr);
+        cli_progress_shown = 0;
+    }
+}
+
+static void cli_on_sigint(int sig) {
+    if (cli_interrupted) { /* second Ctrl-C: die the default way */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    cli_interrupted = 1;
+}
+
+void cli_catch_sigint(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cli_on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_dataset **out,
+                            mfr_error *err) {
+    struct stat sb;
+    *out = NULL;
+    if (stat(path, &sb) != 0) {
+        if (err) {
+            err->code = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "%s: %s", path, strerror(errno));
+        }
+        return MFR_E_IO;
+    }
+    return mfr_dataset_import(path, p, out, err);
+}
+
+int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno == ERANGE)
+        return cli_usage_error(cmd, "%s: expected an integer, got \"%s\"", opt, s);
+    if (v < lo || v > hi) return cli_usage_error(cmd, "%s: %ld is outside %ld..%ld", opt, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno == ERANGE || isnan(v))
+        return cli_usage_error(cmd, "%s: expected a number, got \"%s\"", opt, s);
+    if (v < lo || v > hi) return cli_usage_error(cmd, "%s: %g is outside %g..%g", opt, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int cli_is_integer(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+/* 1 when title is query (case-insensitively) followed by " (YYYY)" and
+ * optional spaces. */
+static int cli_title_is_bare(const char *title, const char *query) {
+    size_t q = strlen(query);
+    if (strncasecmp(title, query, q) != 0) return 0;
+    const char *t = title + q;
+    if (t[0] != ' ' || t[1] != '(') return 0;
+    t += 2;
+    for (int d = 0; d < 4; d++, t++)
+        if (*t < '0' || *t > '9') return 0;
+    if (*t++ != ')') return 0;
+    while (*t == ' ') t++;
+    return *t == '\0';
+}
+
+mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *item, mfr_error *err) {
+    enum { CAP = 25, MAXF = 4096 };
+    mfr_error local;
+    if (!err) err = &local;
+    if (cli_is_integer(query)) {
+        int32_t i = mfr_model_item_index(m, strtoll(query, NULL, 10));
+        if (i < 0) {
+            snprintf(err->message, sizeof err->message, "no movie with movieId %s in the model", query);
+            return err->code = MFR_E_NOT_FOUND;
+        }
+        *item = i;
+        return MFR_OK;
+    }
+    int32_t found[MAXF], n = 0;
+    mfr_model_find_title(m, query, found, MAXF, &n);
+    if (n == 1) {
+        *item = found[0];
+        return MFR_OK;
+    }
+    /* "Toy Story" names "Toy Story (1995)" rather than "Toy Story 2 (1999)":
+     * one title equal to the query once its " (year)" is dropped wins. */
+    int32_t bare = -1, n_bare = 0;
+    for (int32_t j = 0; j < n && j < MAXF; j++)
+        if (cli_title_is_bare(mfr_model_item_title(m, found[j]), query)) {
+            bare = found[j];
+            n_bare++;
+        }
+    if (n_bare == 1) {
+        *item = bare;
+        return MFR_OK;
+    }
+    if (n == 0) {
+        snprintf(err->message, sizeof err->message, "no movie title matches \"%s\"", query);
+        return err->code = MFR_E_NOT_FOUND;
+    }
+    fprintf(stderr, "\"%s\" matches %d movies:\n", query, n);
+    for (int32_t j = 0; j < n && j < CAP; j++)
+        fprintf(stderr, "  %8lld  %s\n", (long long)mfr_model_item_id(m, found[j]),
+                mfr_model_item_title(m, found[j]));
+    if (n > CAP) fprintf(stderr, "  ... and %d more\n", n - CAP);
+    snprintf(err->message, sizeof err->message,
+             "\"%s\" matches %d movies; give the movieId of one of them", query, n);
+    return err->code = MFR_E_AMBIGUOUS;
+}
+
+void cli_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+            else fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void cli_json_genres(FILE *f, const char *genres) {
+    fputc('[', f);
+    const char *s = genres;
+    int first = 1;
+    while (s && *s) {
+        const char *bar = strchr(s, '|');
+        size_t len = bar ? (size_t)(bar - s) : strlen(s);
+        char g[128];
+        snprintf(g, sizeof g, "%.*s", (int)(len < sizeof g ? len : sizeof g - 1), s);
+        if (!first) fputc(',', f);
+        cli_json_string(f, g);
+        first = 0;
+        s = bar ? bar + 1 : NULL;
+    }
+    fputc(']', f);
+}
+
+int cli_text_width(const char *s) {
+    int w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+void cli_print_padded(FILE *f, const char *s, int width) {
+    fputs(s, f);
+    for (int w = cli_text_width(s); w < width; w++) fputc(' ', f);
+}
+
+static void cli_print_count_range(FILE *f, const char *what, int32_t lo, int32_t hi) {
+    fprintf(f, "%-13s%d..%d ratings\n", what, lo, hi);
+}
+
+void cli_print_dataset_stats(FILE *f, const mfr_dataset *ds) {
+    mfr_dataset_stats st;
+    mfr_dataset_stats_get(ds, &st);
+    fprintf(f, "%-13s%d\n", "users", st.n_users);
+    fprintf(f, "%-13s%d rated / %d in catalogue\n", "movies", st.n_items_rated, st.n_catalog);
+    fprintf(f, "%-13s%lld\n", "ratings", (long long)st.n_ratings);
+    fprintf(f, "%-13s%.4f%% of user x rated-movie cells\n", "density", 100.0 * st.density);
+    fprintf(f, "%-13s%g..%g (present %g..%g, mean %.3f)\n", "rating scale", (double)st.rating_min,
+            (double)st.rating_max, (double)st.rating_lo, (double)st.rating_hi, st.rating_mean);
+    cli_print_count_range(f, "per user", st.user_min, st.user_max);
+    cli_print_count_range(f, "per movie", st.item_min, st.item_max);
+    fprintf(f, "%-13s%s\n", "timestamps", st.has_time ? "yes" : "no");
+    fprintf(f, "%-13s%lld\n", "tags", (long long)st.n_tags);
+}
+
+/* Rows as a table (rank, movieId, score, title, genres) or a JSON array. */
+void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
+                      const char *score_name, int json) {
+    if (json) {
+        fputc('[', f);
+        for (int32_t j = 0; j < n; j++) {
+            int32_t i = rows[j].item;
+            fprintf(f, "%s\n  {\"rank\": %d, \"movieId\": %lld, \"%s\": %.4f, \"title\": ", j ? "," : "",
+                    j + 1, (long long)mfr_model_item_id(m, i), score_name, (double)rows[j].score);
+            cli_json_string(f, mfr_model_item_title(m, i));
+            fputs(", \"genres\": ", f);
+            cli_json_genres(f, mfr_model_item_genres(m, i));
+            fputc('}', f);
+        }
+        fputs(n ? "\n]\n" : "]\n", f);
+        return;
+    }
+    int tw = 5;
+    for (int32_t j = 0; j < n; j++) {
+        int w = cli_text_width(mfr_model_item_title(m, rows[j].item));
+        if (w > tw) tw = w;
+    }
+    if (tw > 60) tw = 60;
+    fprintf(f, "%4s  %7s  %9s  ", "rank", "movieId", score_name);
+    cli_print_padded(f, "title", tw);
+    fputs("  genres\n", f);
+    for (int32_t j = 0; j < n; j++) {
+        int32_t i = rows[j].item;
+        fprintf(f, "%4d  %7lld  %9.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
+        cli_print_padded(f, mfr_model_item_title(m, i), tw);
+        const char *g = mfr_model_item_genres(m, i);
+        fprintf(f, "  %s\n", *g ? g : "-");
+    }
+}
+
+/* Loads a model, printing "mfrec <cmd>: <message>"; 0 or the exit status. */
+int cli_load_model(const char *cmd, const char *path, mfr_model **out) {
+    mfr_error err = {0};
+    struct stat sb;
+    *out = NULL;
+    if (stat(path, &sb) != 0) {
+        err.code = MFR_E_IO;
+        snprintf(err.message, sizeof err.message, "%s: %s", path, strerror(errno));
+        return cli_fail(cmd, MFR_E_IO, &err);
+    }
+    mfr_status s = mfr_model_load(path, out, &err);
+    return s ? cli_fail(cmd, s, &err) : 0;
+}
