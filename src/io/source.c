@@ -87,8 +87,11 @@ int mfr__src_has(const mfr__src *s, const char *name) {
     if (s->kind == MFR__SRC_FILE) return name == NULL;
     if (s->kind == MFR__SRC_DIR) {
         snprintf(p, sizeof p, "%s/%s", s->path, name);
+        /* lstat: a dangling link counts as present, so opening it reports
+         * the I/O error instead of silently skipping the file */
         struct stat sb;
-        return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+        if (stat(p, &sb) == 0) return S_ISREG(sb.st_mode);
+        return lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode);
     }
     struct archive *a = zip_open(s->path);
     if (!a) return 0;
