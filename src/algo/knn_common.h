@@ -37,4 +37,9 @@ mfr_status mfr__gather_item_factors(const mfr_model *m, int32_t min_ratings,
                                     int32_t **items, float **X, int32_t *n,
                                     mfr_error *err);
 
+/* Reference similarity of rows a and b of `rows` (cols sorted) by merging
+ * the two rows; formulas in knn.c. 0 below min_support. */
+float mfr__knn_pair_sim(const mfr__csr *rows, int32_t a, int32_t b, mfr_sim s,
+                        int32_t min_support, float shrinkage);
+
 #endif

@@ -1,0 +1,499 @@
+/* knn.c — neighbourhood models, user-based (knn-user) and item-based
+ * (knn-item), with the baseline-corrected prediction of KNNBaseline
+ * (Koren, "Factor in the neighbors", TKDD 2010, eq. 3):
+ *
+ *   r̂_ui = b_ui + Σ_{v∈N^k} s(a,v)·(r_v − b_v) / Σ_{v∈N^k} s(a,v)
+ *
+ * where b_ui = μ + b_u + b_i (ALS baseline, reg_u 15, reg_i 10, 10 rounds),
+ * a is the target row (item i for knn-item, user u for knn-user), and N^k the
+ * k = knn_k most similar rows with positive similarity among those that rated
+ * the other side (items rated by u / users who rated i). No neighbour: b_ui.
+ *
+ * Similarities between two rows a, b over their common support C (|C| = n),
+ * with x, y their ratings (residuals r − b_ui for pearson-baseline):
+ *   cosine           Σxy / √(Σx² Σy²)
+ *   pearson          (nΣxy − ΣxΣy) / √((nΣx² − (Σx)²)(nΣy² − (Σy)²))
+ *   msd              1 / (Σ(x−y)²/n + 1)
+ *   pearson-baseline Σxy / √(Σx² Σy²) · (n−1)/(n−1+shrinkage)
+ * and 0 when n < min_support (as Surprise's similarities module).
+ *
+ * Computation: row by row (parallel over rows, OpenMP), each thread
+ * accumulating the sums for every row b co-rated with a in a dense scratch
+ * of n_rows entries by walking a's raters and their ratings — never the dense
+ * n_rows² matrix. Each row keeps its M = min(n_rows−1, max(25·knn_k, 1000))
+ * best positive similarities (ties by index): deterministic whatever the
+ * thread count. Memory bound of the stored model: n_rows·M·8 bytes for the
+ * lists plus 16 bytes a rating for the lookup CSR (ml-latest-small item-based:
+ * at most 9,742·1000·8 = 78 MB, measured 2.7 M entries = 21 MB, as rare movies have few
+ * co-rated partners).
+ *
+ * Extra sections (position independent; rebuilt into pointers by attach):
+ *   KNNH  knn_header
+ *   KNNP  int64 ptr[n_rows+1]    neighbour list of row a: ptr[a]..ptr[a+1]
+ *   KNNJ  int32 nb[]             neighbour row, best first
+ *   KNNS  float sim[]            its similarity
+ *   KNLP  int64 lptr[n_other+1]  lookup CSR: ratings of each "other" row
+ *   KNLC  int32 lcol[]           (user → items for knn-item, item → users
+ *   KNLV  float lval[]            for knn-user), columns sorted */
+#include "algo.h"
+#include "knn_common.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAG_HDR MFR_TAG('K', 'N', 'N', 'H')
+#define TAG_PTR MFR_TAG('K', 'N', 'N', 'P')
+#define TAG_NB MFR_TAG('K', 'N', 'N', 'J')
+#define TAG_SIM MFR_TAG('K', 'N', 'N', 'S')
+#define TAG_LPTR MFR_TAG('K', 'N', 'L', 'P')
+#define TAG_LCOL MFR_TAG('K', 'N', 'L', 'C')
+#define TAG_LVAL MFR_TAG('K', 'N', 'L', 'V')
+
+typedef struct knn_header {
+    int32_t by_item;   /* 1: rows are items */
+    int32_t n_rows, n_other, m;
+    int32_t k, sim;
+    int64_t n_nb, n_lookup;
+} knn_header;
+
+typedef struct knn_state {
+    const knn_header *h;
+    const int64_t *ptr, *lptr;
+    const int32_t *nb, *lcol;
+    const float *sim, *lval;
+} knn_state;
+
+/* ---- similarity -------------------------------------------------------- */
+
+typedef struct pair_acc { double sxy, sxx, syy; int32_t n; double sx, sy; } pair_acc;
+
+static float sim_from_acc(const pair_acc *a, mfr_sim s, int32_t min_support, float shrinkage) {
+    if (a->n < min_support || a->n == 0) return 0.f;
+    double n = a->n, num, den;
+    switch (s) {
+    case MFR_SIM_COSINE:
+        den = sqrt(a->sxx * a->syy);
+        return den > 0 ? (float)(a->sxy / den) : 0.f;
+    case MFR_SIM_PEARSON:
+        num = n * a->sxy - a->sx * a->sy;
+        den = (n * a->sxx - a->sx * a->sx) * (n * a->syy - a->sy * a->sy);
+        return den > 0 ? (float)(num / sqrt(den)) : 0.f;
+    case MFR_SIM_MSD:
+        return (float)(1.0 / ((a->sxx + a->syy - 2.0 * a->sxy) / n + 1.0));
+    case MFR_SIM_PEARSON_BASELINE:
+        den = sqrt(a->sxx * a->syy);
+        if (!(den > 0)) return 0.f;
+        return (float)(a->sxy / den * (n - 1.0) / (n - 1.0 + shrinkage));
+    }
+    return 0.f;
+}
+
+static void acc_add(pair_acc *a, double x, double y) {
+    a->sxy += x * y, a->sxx += x * x, a->syy += y * y, a->sx += x, a->sy += y;
+    a->n++;
+}
+
+/* Reference: similarity of rows a and b of `rows` by merging the two sorted
+ * rows (O(|a|+|b|)); the fitted lists must agree with it. */
+float mfr__knn_pair_sim(const mfr__csr *rows, int32_t a, int32_t b, mfr_sim s,
+                        int32_t min_support, float shrinkage) {
+    pair_acc acc = {0};
+    int64_t p = rows->ptr[a], q = rows->ptr[b];
+    while (p < rows->ptr[a + 1] && q < rows->ptr[b + 1]) {
+        if (rows->col[p] < rows->col[q]) p++;
+        else if (rows->col[p] > rows->col[q]) q++;
+        else acc_add(&acc, rows->val[p++], rows->val[q++]);
+    }
+    return sim_from_acc(&acc, s, min_support, shrinkage);
+}
+
+/* ---- top-M selection (min-heap on (sim, -index)) ------------------------ */
+
+typedef struct cand { float s; int32_t j; } cand;
+
+static int worse(cand a, cand b) { return a.s < b.s || (a.s == b.s && a.j > b.j); }
+
+static void heap_push(cand *h, int32_t *n, int32_t cap, cand c) {
+    int32_t x;
+    if (*n < cap) {
+        x = (*n)++;
+        while (x > 0 && worse(c, h[(x - 1) / 2])) h[x] = h[(x - 1) / 2], x = (x - 1) / 2;
+        h[x] = c;
+        return;
+    }
+    if (!worse(h[0], c)) return;
+    x = 0;
+    for (;;) {
+        int32_t l = 2 * x + 1, r = l + 1, w = x;
+        cand cw = c;
+        if (l < *n && worse(h[l], cw)) w = l, cw = h[l];
+        if (r < *n && worse(h[r], cw)) w = r;
+        if (w == x) break;
+        h[x] = h[w], x = w;
+    }
+    h[x] = c;
+}
+
+/* Pop the heap into best-first order in place. */
+static void heap_sort_desc(cand *h, int32_t n) {
+    for (int32_t end = n - 1; end > 0; end--) {
+        cand top = h[0];
+        int32_t m = end;
+        cand last = h[end];
+        int32_t x = 0;
+        for (;;) {
+            int32_t l = 2 * x + 1, r = l + 1, w = x;
+            cand cw = last;
+            if (l < m && worse(h[l], cw)) w = l, cw = h[l];
+            if (r < m && worse(h[r], cw)) w = r;
+            if (w == x) break;
+            h[x] = h[w], x = w;
+        }
+        h[x] = last;
+        h[end] = top;
+    }
+}
+
+/* ---- fit ----------------------------------------------------------------- */
+
+typedef struct sim_job {
+    const mfr__csr *rows, *cols; /* rows: a → its raters; cols: rater → rows */
+    mfr_sim sim;
+    int32_t min_support, m;
+    float shrinkage;
+    cand **out;                  /* [n_rows]: row a's list, sorted by index */
+    int32_t *cnt;                /* [n_rows] */
+} sim_job;
+
+/* Per-thread scratch: sums for every row b co-rated with the current row. */
+typedef struct scratch {
+    pair_acc *acc;               /* [n_rows] */
+    int32_t *touched;            /* [n_rows] */
+    cand *heap;                  /* [m] */
+} scratch;
+
+static int cmp_cand_index(const void *x, const void *y) {
+    const cand *a = x, *b = y;
+    return (a->j > b->j) - (a->j < b->j);
+}
+
+/* Sums over the common raters of row a and every row b, walking a's raters
+ * and their rows; returns how many rows were touched. */
+static int32_t accumulate(const sim_job *jb, int32_t a, pair_acc *acc, int32_t *touched) {
+    const mfr__csr *R = jb->rows, *C = jb->cols;
+    int32_t nt = 0;
+    int pearson = jb->sim == MFR_SIM_PEARSON;
+    for (int64_t p = R->ptr[a]; p < R->ptr[a + 1]; p++) {
+        int32_t u = R->col[p];
+        double x = R->val[p];
+        for (int64_t q = C->ptr[u]; q < C->ptr[u + 1]; q++) {
+            int32_t b = C->col[q];
+            double y = C->val[q];
+            pair_acc *c = &acc[b];
+            if (c->n == 0) touched[nt++] = b;
+            c->sxy += x * y, c->sxx += x * x, c->syy += y * y, c->n++;
+            if (pearson) c->sx += x, c->sy += y;
+        }
+    }
+    return nt;
+}
+
+/* Top-m similar rows of row a (positive similarities), sorted by index,
+ * into a new array jb->out[a] (NULL when none or on no memory: *fail set). */
+static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
+    int32_t nt = accumulate(jb, a, sc->acc, sc->touched), nh = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t b = sc->touched[t];
+        float s = b == a ? 0.f : sim_from_acc(&sc->acc[b], jb->sim, jb->min_support, jb->shrinkage);
+        if (s > 0.f) heap_push(sc->heap, &nh, jb->m, (cand){s, b});
+        memset(&sc->acc[b], 0, sizeof sc->acc[b]);
+    }
+    jb->cnt[a] = nh;
+    jb->out[a] = NULL;
+    if (nh == 0) return;
+    qsort(sc->heap, (size_t)nh, sizeof(cand), cmp_cand_index);
+    jb->out[a] = mfr_malloc(sizeof(cand) * (size_t)nh);
+    if (!jb->out[a]) {
+        jb->cnt[a] = 0;
+        *fail = 1;
+        return;
+    }
+    memcpy(jb->out[a], sc->heap, sizeof(cand) * (size_t)nh);
+}
+
+static mfr_status compute_rows(const sim_job *jb, int threads, mfr_error *err) {
+    int32_t n = jb->rows->n_rows;
+    int failed = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        scratch sc = {mfr_calloc((size_t)n, sizeof(pair_acc)),
+                      mfr_malloc(sizeof(int32_t) * (size_t)(n ? n : 1)),
+                      mfr_malloc(sizeof(cand) * (size_t)jb->m)};
+        int ok = sc.acc && sc.touched && sc.heap, fail = !ok;
+#pragma omp for schedule(dynamic, 16)
+        for (int32_t a = 0; a < n; a++) {
+            if (ok) one_row(jb, a, &sc, &fail);
+            else jb->cnt[a] = 0, jb->out[a] = NULL;
+        }
+        if (fail) {
+#pragma omp atomic write
+            failed = 1;
+        }
+        mfr_free(sc.acc), mfr_free(sc.touched), mfr_free(sc.heap);
+    }
+    return failed ? mfr__nomem(err, "similarity rows") : MFR_OK;
+}
+
+/* Allocate a section of `bytes` and register it; *out gets the data. */
+static mfr_status add_section(mfr_model *m, uint32_t tag, size_t bytes, void **out,
+                              mfr_error *err) {
+    void *d = mfr_aligned_alloc(bytes ? bytes : 1);
+    if (!d) return mfr__nomem(err, "neighbour model section");
+    mfr_status s = mfr__model_add_extra(m, tag, d, bytes, err);
+    if (s) mfr_free(d);
+    *out = s ? NULL : d;
+    return s;
+}
+
+/* Compact the per-row lists into the KNNP/KNNJ/KNNS sections. */
+static mfr_status store_lists(mfr_model *m, const sim_job *jb, knn_header *h, mfr_error *err) {
+    int32_t n = jb->rows->n_rows;
+    int64_t tot = 0;
+    for (int32_t a = 0; a < n; a++) tot += jb->cnt[a];
+    int64_t *ptr;
+    int32_t *nb;
+    float *sim;
+    mfr_status s = add_section(m, TAG_PTR, sizeof(int64_t) * ((size_t)n + 1), (void **)&ptr, err);
+    if (!s) s = add_section(m, TAG_NB, sizeof(int32_t) * (size_t)tot, (void **)&nb, err);
+    if (!s) s = add_section(m, TAG_SIM, sizeof(float) * (size_t)tot, (void **)&sim, err);
+    if (s) return s;
+    ptr[0] = 0;
+    for (int32_t a = 0; a < n; a++) {
+        const cand *c = jb->out[a];
+        for (int32_t t = 0; t < jb->cnt[a]; t++) {
+            nb[ptr[a] + t] = c[t].j;
+            sim[ptr[a] + t] = c[t].s;
+        }
+        ptr[a + 1] = ptr[a] + jb->cnt[a];
+    }
+    h->n_nb = tot;
+    return MFR_OK;
+}
+
+/* The lookup CSR (other side → rows with ratings) as three sections. */
+static mfr_status store_lookup(mfr_model *m, const mfr__csr *c, knn_header *h, mfr_error *err) {
+    int64_t nnz = c->ptr[c->n_rows];
+    void *p, *col, *val;
+    mfr_status s = add_section(m, TAG_LPTR, sizeof(int64_t) * ((size_t)c->n_rows + 1), &p, err);
+    if (!s) s = add_section(m, TAG_LCOL, sizeof(int32_t) * (size_t)nnz, &col, err);
+    if (!s) s = add_section(m, TAG_LVAL, sizeof(float) * (size_t)nnz, &val, err);
+    if (s) return s;
+    memcpy(p, c->ptr, sizeof(int64_t) * ((size_t)c->n_rows + 1));
+    memcpy(col, c->col, sizeof(int32_t) * (size_t)nnz);
+    memcpy(val, c->val, sizeof(float) * (size_t)nnz);
+    h->n_lookup = nnz;
+    return MFR_OK;
+}
+
+/* Residuals r − (μ + b_u + b_i) in place, for pearson-baseline. rows_are_items
+ * tells which of (row, col) is the item. */
+static void to_residuals(mfr__csr *c, const mfr_model *m, int rows_are_items) {
+    for (int32_t x = 0; x < c->n_rows; x++)
+        for (int64_t p = c->ptr[x]; p < c->ptr[x + 1]; p++) {
+            int32_t u = rows_are_items ? c->col[p] : x, i = rows_are_items ? x : c->col[p];
+            c->val[p] -= m->mu + m->user_bias[u] + m->item_bias[i];
+        }
+}
+
+static mfr_status knn_attach(mfr_model *m, mfr_error *err);
+
+static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_item,
+                                 mfr_error *err) {
+    const mfr_train_params *p = ctx->p;
+    mfr__csr byu = {0}, byi = {0};
+    sim_job jb = {0};
+    knn_header *h = NULL;
+    mfr_status s = mfr__model_alloc_factors(m, 0, err);
+    if (!s) s = mfr__csr_build(ctx->train, 0, &byu, err);
+    if (!s) s = mfr__csr_build(ctx->train, 1, &byi, err);
+    if (s) goto done;
+    mfr__baseline_als(&byu, &byi, m->mu, 10, 15.f, 10.f, m->user_bias, m->item_bias);
+    /* lookup CSR keeps raw ratings: the side opposite to the rows */
+    if ((s = add_section(m, TAG_HDR, sizeof *h, (void **)&h, err))) goto done;
+    if ((s = store_lookup(m, by_item ? &byu : &byi, h, err))) goto done;
+    if (p->sim == MFR_SIM_PEARSON_BASELINE) {
+        to_residuals(&byu, m, 0);
+        to_residuals(&byi, m, 1);
+    }
+    int32_t n_rows = by_item ? m->n_items : m->n_users;
+    int32_t mm = p->knn_k * 25 > 1000 ? p->knn_k * 25 : 1000;
+    if (mm > n_rows - 1) mm = n_rows > 1 ? n_rows - 1 : 1;
+    jb = (sim_job){by_item ? &byi : &byu, by_item ? &byu : &byi, p->sim, p->min_support, mm,
+                   p->shrinkage, NULL, NULL};
+    jb.out = mfr_calloc((size_t)n_rows + 1, sizeof(cand *));
+    jb.cnt = mfr_calloc((size_t)n_rows + 1, sizeof(int32_t));
+    if (!jb.out || !jb.cnt) {
+        s = mfr__nomem(err, "neighbour lists");
+        goto done;
+    }
+    if ((s = compute_rows(&jb, ctx->threads, err))) goto done;
+    int64_t n_lookup = h->n_lookup;
+    *h = (knn_header){by_item, n_rows, by_item ? m->n_users : m->n_items, mm, p->knn_k,
+                      (int32_t)p->sim, 0, n_lookup};
+    if ((s = store_lists(m, &jb, h, err))) goto done;
+    m->epochs_run = 1;
+    s = knn_attach(m, err);
+done:
+    for (int32_t a = 0; jb.out && a < jb.rows->n_rows; a++) mfr_free(jb.out[a]);
+    mfr_free(jb.out);
+    mfr_free(jb.cnt);
+    mfr__csr_free(&byu);
+    mfr__csr_free(&byi);
+    return s;
+}
+
+static mfr_status knn_item_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    return knn_fit_common(m, ctx, 1, err);
+}
+static mfr_status knn_user_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    return knn_fit_common(m, ctx, 0, err);
+}
+
+/* ---- attach / release ----------------------------------------------------- */
+
+static void knn_release(mfr_model *m) {
+    mfr_free(m->algo_state);
+    m->algo_state = NULL;
+}
+
+static mfr_status knn_attach(mfr_model *m, mfr_error *err) {
+    uint64_t sh, sp, sj, ss, slp, slc, slv;
+    const knn_header *h = mfr__model_get_extra(m, TAG_HDR, &sh);
+    knn_state st = {h, mfr__model_get_extra(m, TAG_PTR, &sp), mfr__model_get_extra(m, TAG_LPTR, &slp),
+                    mfr__model_get_extra(m, TAG_NB, &sj), mfr__model_get_extra(m, TAG_LCOL, &slc),
+                    mfr__model_get_extra(m, TAG_SIM, &ss), mfr__model_get_extra(m, TAG_LVAL, &slv)};
+    if (!h || sh != sizeof *h || !st.ptr || !st.lptr)
+        return mfr__err(err, MFR_E_FORMAT, "knn model: missing or bad KNNH/KNNP/KNLP section");
+    int by = h->by_item;
+    if (h->n_rows != (by ? m->n_items : m->n_users) || h->n_other != (by ? m->n_users : m->n_items) ||
+        sp != sizeof(int64_t) * ((uint64_t)h->n_rows + 1) ||
+        slp != sizeof(int64_t) * ((uint64_t)h->n_other + 1) || h->n_nb < 0 || h->n_lookup < 0 ||
+        sj != sizeof(int32_t) * (uint64_t)h->n_nb || ss != sizeof(float) * (uint64_t)h->n_nb ||
+        slc != sizeof(int32_t) * (uint64_t)h->n_lookup || slv != sizeof(float) * (uint64_t)h->n_lookup ||
+        st.ptr[h->n_rows] != h->n_nb || st.lptr[h->n_other] != h->n_lookup)
+        return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour sections have inconsistent sizes");
+    for (int64_t t = 0; t < h->n_nb; t++)
+        if (st.nb[t] < 0 || st.nb[t] >= h->n_rows)
+            return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour %lld out of range", (long long)t);
+    for (int64_t t = 0; t < h->n_lookup; t++)
+        if (st.lcol[t] < 0 || st.lcol[t] >= h->n_rows)
+            return mfr__err(err, MFR_E_FORMAT, "knn model: lookup entry %lld out of range", (long long)t);
+    knn_state *ps = mfr_malloc(sizeof *ps);
+    if (!ps) return mfr__nomem(err, "knn state");
+    *ps = st;
+    knn_release(m);
+    m->algo_state = ps;
+    return MFR_OK;
+}
+
+/* ---- predict ---------------------------------------------------------------- */
+
+/* Neighbours of row a that the other-side row o has a rating for, by
+ * intersecting two index-sorted lists (binary search from the shorter one
+ * when their lengths differ by more than 8×); the best k by similarity are
+ * kept in heap[0..*nh) with their ratings in r[] (parallel to the heap, the
+ * pair packed as cand{sim, position}). */
+static int32_t best_neighbours(const knn_state *s, int32_t a, int32_t o, cand *heap,
+                               int32_t k) {
+    int64_t p = s->ptr[a], pe = s->ptr[a + 1], q = s->lptr[o], qe = s->lptr[o + 1];
+    int32_t nh = 0;
+    if ((pe - p) > 8 * (qe - q)) {
+        for (; q < qe; q++) {
+            int64_t lo = p, hi = pe - 1, b = s->lcol[q];
+            while (lo <= hi) {
+                int64_t mid = lo + (hi - lo) / 2;
+                if (s->nb[mid] == b) {
+                    heap_push(heap, &nh, k, (cand){s->sim[mid], (int32_t)(q - s->lptr[o])});
+                    break;
+                }
+                if (s->nb[mid] < b) lo = mid + 1;
+                else hi = mid - 1;
+            }
+        }
+        return nh;
+    }
+    while (p < pe && q < qe) {
+        if (s->nb[p] < s->lcol[q]) p++;
+        else if (s->nb[p] > s->lcol[q]) q++;
+        else heap_push(heap, &nh, k, (cand){s->sim[p++], (int32_t)(q++ - s->lptr[o])});
+    }
+    return nh;
+}
+
+static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
+    float base = mfr__predict_mf(m, u, i);
+    const knn_state *s = m->algo_state;
+    if (!s || u < 0 || i < 0) return base;
+    int by = s->h->by_item;
+    int32_t a = by ? i : u, o = by ? u : i, k = s->h->k > 0 ? s->h->k : 1;
+    cand stack[256], *heap = k <= 256 ? stack : mfr_malloc(sizeof(cand) * (size_t)k);
+    if (!heap) return base;
+    int32_t nh = best_neighbours(s, a, o, heap, k);
+    double num = 0.0, den = 0.0;
+    for (int32_t t = 0; t < nh; t++) {
+        int64_t q = s->lptr[o] + heap[t].j;
+        int32_t b = s->lcol[q];
+        int32_t bu = by ? u : b, bi = by ? b : i;
+        float bb = m->mu + m->user_bias[bu] + m->item_bias[bi];
+        num += (double)heap[t].s * (s->lval[q] - bb);
+        den += heap[t].s;
+    }
+    if (heap != stack) mfr_free(heap);
+    return den > 0.0 ? base + (float)(num / den) : base;
+}
+
+/* Item-item similarity from the stored lists (knn-item only). */
+static mfr_status knn_similar(const mfr_model *m, int32_t i, mfr_sim metric, float *scores) {
+    const knn_state *s = m->algo_state;
+    if (!s || !s->h->by_item || i < 0 || i >= m->n_items) return MFR_E_UNSUPPORTED;
+    for (int32_t j = 0; j < m->n_items; j++) scores[j] = NAN;
+    for (int64_t t = s->ptr[i]; t < s->ptr[i + 1]; t++) scores[s->nb[t]] = s->sim[t];
+    return MFR_OK;
+}
+
+static void knn_defaults(mfr_train_params *p) {
+    p->factors = 0;
+    p->epochs = 1;
+    p->knn_k = 40;
+    p->min_support = 1;
+    p->shrinkage = 100.f;
+    p->sim = MFR_SIM_PEARSON_BASELINE;
+}
+
+static void knn_user_defaults(mfr_train_params *p) {
+    knn_defaults(p);
+    p->sim = MFR_SIM_MSD;
+}
+
+const mfr__algo mfr__algo_knn_item = {
+    .id = MFR_ALGO_KNN_ITEM,
+    .name = "knn-item",
+    .fit = knn_item_fit,
+    .predict = knn_predict,
+    .similar = knn_similar,
+    .attach = knn_attach,
+    .release = knn_release,
+    .defaults = knn_defaults,
+};
+
+const mfr__algo mfr__algo_knn_user = {
+    .id = MFR_ALGO_KNN_USER,
+    .name = "knn-user",
+    .fit = knn_user_fit,
+    .predict = knn_predict,
+    .similar = knn_similar,
+    .attach = knn_attach,
+    .release = knn_release,
+    .defaults = knn_user_defaults,
+};
