@@ -135,26 +135,6 @@ static void heap_push(cand *h, int32_t *n, int32_t cap, cand c) {
     h[x] = c;
 }
 
-/* Pop the heap into best-first order in place. */
-static void heap_sort_desc(cand *h, int32_t n) {
-    for (int32_t end = n - 1; end > 0; end--) {
-        cand top = h[0];
-        int32_t m = end;
-        cand last = h[end];
-        int32_t x = 0;
-        for (;;) {
-            int32_t l = 2 * x + 1, r = l + 1, w = x;
-            cand cw = last;
-            if (l < m && worse(h[l], cw)) w = l, cw = h[l];
-            if (r < m && worse(h[r], cw)) w = r;
-            if (w == x) break;
-            h[x] = h[w], x = w;
-        }
-        h[x] = last;
-        h[end] = top;
-    }
-}
-
 /* ---- fit ----------------------------------------------------------------- */
 
 typedef struct sim_job {
