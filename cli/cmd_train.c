@@ -239,7 +239,7 @@ int cmd_train(int argc, char **argv) {
     }
     if (cancelled)
         fprintf(stderr, "mfrec train: interrupted; saved the model of the last completed epoch to %s\n", out);
-    if (!quiet || cancelled) train_summary(m, out, secs, cancelled);
+    train_summary(m, out, secs, cancelled);
     mfr_model_free(m);
     return cancelled ? MFR_E_CANCELLED : 0;
 }
