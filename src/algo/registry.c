@@ -4,7 +4,17 @@
  * MFR_E_UNSUPPORTED instead of failing to link. */
 #include "algo.h"
 
+/* Test hook: a vtable that replaces the built one for algorithm a (NULL
+ * restores it). Lets tests drive mfr_model_train with a tiny test-only fit.
+ * Not thread-safe; tests only. */
+static const mfr__algo *overrides[MFR_ALGO__COUNT];
+
+void mfr__algo_set_override(mfr_algo a, const mfr__algo *vt) {
+    if ((int)a >= 0 && a < MFR_ALGO__COUNT) overrides[a] = vt;
+}
+
 const mfr__algo *mfr__algo_get(mfr_algo a) {
+    if ((int)a >= 0 && a < MFR_ALGO__COUNT && overrides[a]) return overrides[a];
     switch (a) {
 #ifdef MFR_HAVE_ALGO_SGD
     case MFR_ALGO_SGD: return &mfr__algo_sgd;

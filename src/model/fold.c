@@ -1,0 +1,139 @@
+/* fold.c — fold-in of a new user's ratings against the fixed item side of a
+ * factor model, and answers for the resulting user vector.
+ *
+ * With x = [b_u, p_u] (k + 1 values), a_j = [1, q_{i_j}] and the residual
+ * target y_j = r_j − μ − b_{i_j}, fold-in minimises
+ *     Σ_j (y_j − a_j·x)² + reg ‖p_u‖² + reg_bias b_u²
+ * whose normal equations are the (k+1)×(k+1) ridge system
+ *     (Σ_j a_j a_jᵀ + D) x = Σ_j a_j y_j,   D = diag(reg_bias, reg, ..., reg),
+ * symmetric positive definite when reg, reg_bias > 0; it is solved by
+ * Cholesky (A = L Lᵀ, then L z = b and Lᵀ x = z) in double precision.
+ * This is the user half-step of ALS with biases (Koren, Bell & Volinsky,
+ * "Matrix factorization techniques for recommender systems", IEEE Computer
+ * 2009; Hu, Koren & Volinsky 2008 for the fold-in use). reg and reg_bias are
+ * the model's training parameters. Unknown item indices are ignored. */
+#include "topn.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* In-place Cholesky of the n×n row-major SPD matrix A (lower triangle
+ * used); returns -1 on a non-positive pivot. */
+static int cholesky(double *A, int n) {
+    for (int j = 0; j < n; j++) {
+        double d = A[j * n + j];
+        for (int f = 0; f < j; f++) d -= A[j * n + f] * A[j * n + f];
+        if (!(d > 0.0)) return -1;
+        d = sqrt(d);
+        A[j * n + j] = d;
+        for (int i = j + 1; i < n; i++) {
+            double s = A[i * n + j];
+            for (int f = 0; f < j; f++) s -= A[i * n + f] * A[j * n + f];
+            A[i * n + j] = s / d;
+        }
+    }
+    return 0;
+}
+
+/* Solve L Lᵀ x = b in place (b becomes x). */
+static void cholesky_solve(const double *L, int n, double *b) {
+    for (int i = 0; i < n; i++) {
+        double s = b[i];
+        for (int f = 0; f < i; f++) s -= L[i * n + f] * b[f];
+        b[i] = s / L[i * n + i];
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        double s = b[i];
+        for (int f = i + 1; f < n; f++) s -= L[f * n + i] * b[f];
+        b[i] = s / L[i * n + i];
+    }
+}
+
+/* A = Σ a aᵀ + D, b = Σ a y over the known items (lower triangle of A). */
+static void normal_equations(const mfr_model *m, const int32_t *items, const float *ratings,
+                             int32_t n, double ridge, double *A, double *b) {
+    int d = m->k + 1;
+    memset(A, 0, (size_t)d * d * sizeof *A);
+    memset(b, 0, (size_t)d * sizeof *b);
+    double a[4097];
+    for (int32_t j = 0; j < n; j++) {
+        int32_t i = items[j];
+        if (i < 0 || i >= m->n_items || isnan(ratings[j])) continue;
+        a[0] = 1.0;
+        for (int f = 0; f < m->k; f++) a[f + 1] = m->Q[(size_t)i * m->k + f];
+        double y = (double)ratings[j] - m->mu - (m->item_bias ? m->item_bias[i] : 0.f);
+        for (int r = 0; r < d; r++) {
+            b[r] += a[r] * y;
+            for (int c = 0; c <= r; c++) A[r * d + c] += a[r] * a[c];
+        }
+    }
+    A[0] += (double)m->params.reg_bias + ridge;
+    for (int f = 1; f < d; f++) A[f * d + f] += (double)m->params.reg + ridge;
+}
+
+mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const float *ratings,
+                             int32_t n, float *vec, mfr_error *err) {
+    if (!m || !vec || n < 0 || (n > 0 && (!items || !ratings)))
+        return mfr__err(err, MFR_E_INVALID, "fold-in: NULL model, vector or ratings");
+    if (m->k <= 0 || !m->Q)
+        return mfr__err(err, MFR_E_UNSUPPORTED, "fold-in: %s models have no item factors",
+                        mfr_algo_name(m->algo));
+    if (m->k > 4096) return mfr__err(err, MFR_E_UNSUPPORTED, "fold-in: k = %d > 4096", (int)m->k);
+    int d = m->k + 1;
+    double *A = mfr_malloc(((size_t)d * d + (size_t)d) * sizeof *A);
+    if (!A) return mfr__nomem(err, "fold-in system");
+    double *b = A + (size_t)d * d;
+    /* With reg or reg_bias 0 and too few ratings the system is singular: a
+     * tiny ridge then picks the minimum-norm-like solution. */
+    double ridge = 0.0;
+    for (int tries = 0; tries < 3; tries++) {
+        normal_equations(m, items, ratings, n, ridge, A, b);
+        if (cholesky(A, d) == 0) break;
+        ridge = ridge == 0.0 ? 1e-6 : ridge * 1e3;
+        if (tries == 2) {
+            mfr_free(A);
+            return mfr__err(err, MFR_E_RANGE, "fold-in: system not positive definite");
+        }
+    }
+    cholesky_solve(A, d, b);
+    for (int f = 0; f < d; f++) vec[f] = (float)b[f];
+    mfr_free(A);
+    return MFR_OK;
+}
+
+float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i) {
+    float r = m->mu + vec[0];
+    if (i >= 0 && i < m->n_items) {
+        if (m->item_bias) r += m->item_bias[i];
+        if (m->k > 0 && m->Q) r += mfr__dot_ref(vec + 1, m->Q + (size_t)i * m->k, m->k);
+    }
+    if (isnan(r)) r = m->mu;
+    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
+}
+
+static int cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec, const int32_t *seen,
+                                   int32_t n_seen, const mfr_recommend_params *p, mfr_scored *out,
+                                   int32_t *n_out, mfr_error *err) {
+    int32_t dummy;
+    if (!n_out) n_out = &dummy;
+    *n_out = 0;
+    if (!m || !vec || n_seen < 0 || (n_seen > 0 && !seen))
+        return mfr__err(err, MFR_E_INVALID, "recommend: NULL model, vector or seen list");
+    if (m->k <= 0 || !m->Q)
+        return mfr__err(err, MFR_E_UNSUPPORTED, "recommend: %s models have no item factors",
+                        mfr_algo_name(m->algo));
+    int32_t *sorted = mfr_malloc((size_t)n_seen * sizeof *sorted + 1);
+    if (!sorted) return mfr__nomem(err, "seen list");
+    if (n_seen) memcpy(sorted, seen, (size_t)n_seen * sizeof *sorted);
+    qsort(sorted, (size_t)n_seen, sizeof *sorted, cmp_i32);
+    mfr_status st = mfr__recommend_with(m, m->mu + vec[0], vec + 1, -1, sorted, n_seen, p, out,
+                                        n_out, err);
+    mfr_free(sorted);
+    return st;
+}
