@@ -11,6 +11,9 @@
  *             sniffed from the first line unless given: "::", tab, ',', ';',
  *             '|', the most frequent wins).
  *   params.format other than AUTO forces the reader for a single file.
+ *   A generic file's field count comes from its first line; when that line
+ *   has no field for col_time (e.g. "user,item,rating" with the default
+ *   columns), the data has no timestamps.
  *
  * Rating scale (ds->scale_min..max, also the validation range unless the
  * params give rating_min/rating_max, which then win): 0.5..5 for MovieLens

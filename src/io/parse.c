@@ -252,6 +252,12 @@ static void learn_fields(rstate *st, const char *s, const char *e) {
     int64_t dummy = 0;
     if (mfr__rec_next(s, (size_t)(e - s), &pos, st->c.delim, 1, &st->rec, &dummy) > 0)
         st->c.nfields = st->rec.n;
+    /* a generic file narrower than the time column has no timestamps */
+    if (st->c.ct >= st->c.nfields && st->c.cu < st->c.nfields && st->c.ci < st->c.nfields &&
+        st->c.cr < st->c.nfields) {
+        st->c.ct = -1;
+        st->b->want_time = 0;
+    }
     int need = st->c.cu;
     if (st->c.ci > need) need = st->c.ci;
     if (st->c.cr > need) need = st->c.cr;
