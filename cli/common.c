@@ -279,6 +279,20 @@ void cli_print_dataset_stats(FILE *f, const mfr_dataset *ds) {
     fprintf(f, "%-13s%lld\n", "tags", (long long)st.n_tags);
 }
 
+/* A title in exactly width columns: padded, or cut at a code point with "...". */
+static void cli_print_title(FILE *f, const char *s, int width) {
+    if (cli_text_width(s) <= width) {
+        cli_print_padded(f, s, width);
+        return;
+    }
+    int w = 0;
+    const char *p = s;
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80 && w++ == width - 3) break;
+    }
+    fprintf(f, "%.*s...", (int)(p - s), s);
+}
+
 /* Rows as a table (rank, movieId, score, title, genres) or a JSON array. */
 void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
                       const char *score_name, int json) {
@@ -308,7 +322,7 @@ void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32
     for (int32_t j = 0; j < n; j++) {
         int32_t i = rows[j].item;
         fprintf(f, "%4d  %7lld  %9.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
-        cli_print_padded(f, mfr_model_item_title(m, i), tw);
+        cli_print_title(f, mfr_model_item_title(m, i), tw);
         const char *g = mfr_model_item_genres(m, i);
         fprintf(f, "  %s\n", *g ? g : "-");
     }
