@@ -63,4 +63,10 @@ mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *
 mfr_status mfr__rsvd(const mfr__rmat *rows, const mfr__rmat *cols, int32_t k, int32_t power,
                      uint64_t seed, int threads, float *U, float *S, float *V, mfr_error *err);
 
+/* bmf.c: one draw of (μ, Λ) from the Normal-Wishart posterior given the n
+ * rows of X (n x D), into Lam (D x D, full) and mean (D). Returns 0, or -1
+ * on allocation failure or a matrix that is not positive definite. */
+int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float *Lam,
+                          float *mean);
+
 #endif
