@@ -20,7 +20,7 @@ struct mfr_web_asset {
     const unsigned char *data;
     size_t len;
 };
-extern const struct mfr_web_asset mfr_web_assets[] __attribute__((weak));
+extern const struct mfr_web_asset mfr_web_assets[]; /* generated from web/ */
 
 double mfr__now(void) {
     struct timespec ts;
