@@ -1,0 +1,236 @@
+/* test_algo_knn.c — the neighbourhood models (src/algo/knn.c): similarity
+ * values against hand computation (cosine, pearson, msd, pearson-baseline
+ * shrinkage, min_support), the stored lists against the pairwise reference,
+ * the KNNBaseline prediction on a constructed case, save/load, determinism
+ * across thread counts, and accuracy on ml-latest-small when present. */
+#include "test.h"
+#include "data/dataset_impl.h"
+#include "model/model_impl.h"
+#include "algo/algo.h"
+#include "algo/knn_common.h"
+
+/* users 0..3, items 0..2:
+ *   item0: u0=5 u1=3 u2=4
+ *   item1: u0=4 u1=2 u2=5 u3=1
+ *   item2: u0=1           u3=5 */
+static const int32_t TU[] = {0, 1, 2, 0, 1, 2, 3, 0, 3};
+static const int32_t TI[] = {0, 0, 0, 1, 1, 1, 1, 2, 2};
+static const float TR[] = {5, 3, 4, 4, 2, 5, 1, 1, 5};
+
+static mfr_dataset *tiny(void) {
+    mfr_dataset *ds = NULL;
+    assert_int_equal(mfr__dataset_from_arrays(4, 3, 9, TU, TI, TR, NULL, &ds, NULL), MFR_OK);
+    ds->scale_min = 0.5f, ds->scale_max = 5.f;
+    return ds;
+}
+
+static void pair_similarity_by_hand(void **state) {
+    (void)state;
+    mfr_ratings r = {9, 4, 3, TU, TI, TR, NULL};
+    mfr__csr byi;
+    assert_int_equal(mfr__csr_build(&r, 1, &byi, NULL), MFR_OK);
+    /* items 0, 1 over u0..u2: x = (5,3,4), y = (4,2,5) */
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_COSINE, 1, 0), 46 / sqrt(50.0 * 45), 1e-6);
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_PEARSON, 1, 0), 6 / sqrt(84.0), 1e-6);
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_MSD, 1, 0), 0.5, 1e-6);
+    /* shrinkage (n-1)/(n-1+2) = 1/2 on the cosine of the given values */
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_PEARSON_BASELINE, 1, 2.f),
+                      46 / sqrt(50.0 * 45) * 0.5, 1e-6);
+    /* min_support 4 > 3 common raters: 0 */
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_COSINE, 4, 0), 0, 0);
+    /* items 0, 2 share u0 only: cosine 1, pearson undefined -> 0 */
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 2, MFR_SIM_COSINE, 1, 0), 1, 1e-6);
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 2, MFR_SIM_PEARSON, 1, 0), 0, 0);
+    mfr__csr_free(&byi);
+}
+
+static mfr_model *train(mfr_dataset *ds, mfr_algo a, mfr_sim s, int32_t k, int threads) {
+    mfr_train_params p = mfr_train_params_default(a);
+    p.sim = s, p.knn_k = k, p.min_support = 1, p.threads = threads;
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    return m;
+}
+
+static void stored_lists_match_reference(void **state) {
+    (void)state;
+    mfr_dataset *ds = tiny();
+    mfr_ratings r = {9, 4, 3, TU, TI, TR, NULL};
+    mfr__csr byi;
+    assert_int_equal(mfr__csr_build(&r, 1, &byi, NULL), MFR_OK);
+    mfr_sim sims[] = {MFR_SIM_COSINE, MFR_SIM_PEARSON, MFR_SIM_MSD};
+    float sc[3];
+    for (int s = 0; s < 3; s++) {
+        mfr_model *m = train(ds, MFR_ALGO_KNN_ITEM, sims[s], 40, 1);
+        for (int32_t i = 0; i < 3; i++) {
+            assert_int_equal(m->vt->similar(m, i, sims[s], sc), MFR_OK);
+            for (int32_t j = 0; j < 3; j++) {
+                if (j == i) continue;
+                float ref = mfr__knn_pair_sim(&byi, i, j, sims[s], 1, 0);
+                if (ref > 0) assert_float_near(sc[j], ref, 1e-5);
+                else assert_true(isnan(sc[j])); /* only positive ones are stored */
+            }
+        }
+        mfr_model_free(m);
+    }
+    mfr__csr_free(&byi);
+    mfr_dataset_free(ds);
+}
+
+/* knn-item cosine, predict (u3, item0): u3 rated item1 (1) and item2 (5);
+ * sim(0,1) = 46/√2250, sim(0,2) = 1. k = 1 takes item2 only. */
+static void item_prediction_known_answer(void **state) {
+    (void)state;
+    mfr_dataset *ds = tiny();
+    for (int32_t k = 1; k <= 2; k++) {
+        mfr_model *m = train(ds, MFR_ALGO_KNN_ITEM, MFR_SIM_COSINE, k, 1);
+        float mu = m->mu, *bu = m->user_bias, *bi = m->item_bias;
+        double b30 = mu + bu[3] + bi[0], b31 = mu + bu[3] + bi[1], b32 = mu + bu[3] + bi[2];
+        double s1 = 46 / sqrt(2250.0), s2 = 1.0, want;
+        if (k == 1) want = b30 + (5 - b32);
+        else want = b30 + (s1 * (1 - b31) + s2 * (5 - b32)) / (s1 + s2);
+        if (want > 5) want = 5;
+        assert_float_near(mfr_model_predict(m, 3, 0), want, 1e-4);
+        mfr_model_free(m);
+    }
+    mfr_dataset_free(ds);
+}
+
+/* knn-user msd, predict (u3, item0): raters of item0 are u0, u1, u2; u3
+ * shares item1 with each and item2 with u0:
+ *   msd(3,0) over (1,4),(5,1): (9+16)/2 = 12.5 -> 1/13.5
+ *   msd(3,1) over (1,2): 1 -> 1/2;  msd(3,2) over (1,5): 16 -> 1/17 */
+static void user_prediction_known_answer(void **state) {
+    (void)state;
+    mfr_dataset *ds = tiny();
+    mfr_model *m = train(ds, MFR_ALGO_KNN_USER, MFR_SIM_MSD, 2, 1);
+    float mu = m->mu, *bu = m->user_bias, *bi = m->item_bias;
+    double s0 = 1 / 13.5, s1 = 0.5; /* the two best: u1, u0 */
+    double want = mu + bu[3] + bi[0] +
+                  (s1 * (3 - (mu + bu[1] + bi[0])) + s0 * (5 - (mu + bu[0] + bi[0]))) / (s0 + s1);
+    assert_float_near(mfr_model_predict(m, 3, 0), want < 5 ? want : 5, 1e-4);
+    /* unknown user: the baseline */
+    assert_float_near(mfr_model_predict(m, -1, 0), mu + bi[0], 1e-5);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+/* A 60 x 40 matrix with structure, so lists are long. */
+static mfr_dataset *medium(void) {
+    int32_t u[2400], i[2400];
+    float r[2400];
+    int n = 0;
+    mfr_rng rng;
+    mfr_rng_seed(&rng, 5);
+    for (int a = 0; a < 60; a++)
+        for (int b = 0; b < 40; b++) {
+            if (mfr_rng_uniform(&rng) < 0.5) continue;
+            double v = 3 + ((a % 3) == (b % 3) ? 1.2 : -0.6) + 0.5 * mfr_rng_normal(&rng);
+            v = v < 0.5 ? 0.5 : v > 5 ? 5 : v;
+            u[n] = a, i[n] = b, r[n] = (float)(round(v * 2) / 2), n++;
+        }
+    mfr_dataset *ds = NULL;
+    assert_int_equal(mfr__dataset_from_arrays(60, 40, n, u, i, r, NULL, &ds, NULL), MFR_OK);
+    ds->scale_min = 0.5f, ds->scale_max = 5.f;
+    return ds;
+}
+
+static void same_model_any_thread_count(void **state) {
+    (void)state;
+    mfr_dataset *ds = medium();
+    mfr_model *a = train(ds, MFR_ALGO_KNN_ITEM, MFR_SIM_PEARSON_BASELINE, 10, 1);
+    mfr_model *b = train(ds, MFR_ALGO_KNN_ITEM, MFR_SIM_PEARSON_BASELINE, 10, 2);
+    assert_int_equal(a->n_extra, b->n_extra);
+    for (int s = 0; s < a->n_extra; s++) {
+        assert_int_equal(a->extra[s].tag, b->extra[s].tag);
+        assert_int_equal(a->extra[s].size, b->extra[s].size);
+        assert_memory_equal(a->extra[s].data, b->extra[s].data, a->extra[s].size);
+    }
+    mfr_model_free(a);
+    mfr_model_free(b);
+    mfr_dataset_free(ds);
+}
+
+static void save_load_round_trip(void **state) {
+    (void)state;
+    mfr_dataset *ds = medium();
+    mfr_algo algos[] = {MFR_ALGO_KNN_ITEM, MFR_ALGO_KNN_USER};
+    for (int a = 0; a < 2; a++) {
+        mfr_model *m = train(ds, algos[a], MFR_SIM_PEARSON, 5, 0), *l = NULL;
+        mfr_error err = {0};
+        char path[512];
+        snprintf(path, sizeof path, "%s/k.mfm", temp_dir());
+        assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+        assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+        assert_int_equal(l->algo, algos[a]);
+        for (int u = 0; u < 60; u++)
+            for (int i = 0; i < 40; i++)
+                assert_float_near(mfr_model_predict(l, u, i), mfr_model_predict(m, u, i), 0);
+        if (algos[a] == MFR_ALGO_KNN_ITEM) {
+            mfr_scored s1[5], s2[5];
+            int32_t n1 = 0, n2 = 0;
+            assert_int_equal(mfr_model_similar(m, 3, MFR_SIM_PEARSON, 5, 0, s1, &n1, &err), MFR_OK);
+            assert_int_equal(mfr_model_similar(l, 3, MFR_SIM_PEARSON, 5, 0, s2, &n2, &err), MFR_OK);
+            assert_int_equal(n1, n2);
+            assert_true(n1 > 0);
+            assert_memory_equal(s1, s2, sizeof(mfr_scored) * n1);
+            /* items of the same residue class are the similar ones */
+            assert_int_equal(s1[0].item % 3, 3 % 3);
+        }
+        remove(path);
+        mfr_model_free(m);
+        mfr_model_free(l);
+    }
+    mfr_dataset_free(ds);
+}
+
+static void movielens_item_rmse_slow(void **state) {
+    (void)state;
+    const char *dir = movielens_dir();
+    if (!dir) {
+        print_message("skipped: MovieLens ml-latest-small not found (MFR_DATA_DIR)\n");
+        skip();
+    }
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_dataset_import(dir, NULL, &ds, &err), MFR_OK);
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    int64_t n = all.n, nt = 0, nv = 0;
+    int32_t *tu = malloc(4 * n), *ti = malloc(4 * n), *vu = malloc(4 * n), *vi = malloc(4 * n);
+    float *tr = malloc(4 * n), *vr = malloc(4 * n);
+    for (int64_t j = 0; j < n; j++) {
+        if (j % 5 == 0) vu[nv] = all.user[j], vi[nv] = all.item[j], vr[nv++] = all.rating[j];
+        else tu[nt] = all.user[j], ti[nt] = all.item[j], tr[nt++] = all.rating[j];
+    }
+    mfr_ratings T = {nt, all.n_users, all.n_items, tu, ti, tr, NULL};
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_KNN_ITEM);
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(ds, &T, NULL, &p, &m, &err), MFR_OK);
+    double se = 0;
+    for (int64_t j = 0; j < nv; j++) {
+        double e = mfr_model_predict(m, vu[j], vi[j]) - vr[j];
+        se += e * e;
+    }
+    double rmse = sqrt(se / nv);
+    print_message("knn-item pearson-baseline held-out RMSE %.4f\n", rmse);
+    assert_true(rmse < 0.87);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+    free(tu), free(ti), free(vu), free(vi), free(tr), free(vr);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pair_similarity_by_hand),
+        cmocka_unit_test(stored_lists_match_reference),
+        cmocka_unit_test(item_prediction_known_answer),
+        cmocka_unit_test(user_prediction_known_answer),
+        cmocka_unit_test(same_model_any_thread_count),
+        cmocka_unit_test(save_load_round_trip),
+        cmocka_unit_test(movielens_item_rmse_slow),
+    };
+    if (argc > 1) cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
