@@ -316,12 +316,12 @@ void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32
         if (w > tw) tw = w;
     }
     if (tw > 60) tw = 60;
-    fprintf(f, "%4s  %7s  %9s  ", "rank", "movieId", score_name);
+    fprintf(f, "%4s  %7s  %10s  ", "rank", "movieId", score_name);
     cli_print_padded(f, "title", tw);
     fputs("  genres\n", f);
     for (int32_t j = 0; j < n; j++) {
         int32_t i = rows[j].item;
-        fprintf(f, "%4d  %7lld  %9.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
+        fprintf(f, "%4d  %7lld  %10.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
         cli_print_title(f, mfr_model_item_title(m, i), tw);
         const char *g = mfr_model_item_genres(m, i);
         fprintf(f, "  %s\n", *g ? g : "-");
