@@ -69,4 +69,11 @@ mfr_status mfr__rsvd(const mfr__rmat *rows, const mfr__rmat *cols, int32_t k, in
 int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float *Lam,
                           float *mean);
 
+/* ials.c: one half-iteration of implicit ALS — every row of c solved by
+ * cg_steps conjugate-gradient steps warm-started from X (see ials.c), with
+ * Y the other side's n_other x k factors. MFR_E_NOMEM for scratch. */
+mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+                                float lam, float alpha, int cg_steps, float *X, int threads,
+                                mfr_error *err);
+
 #endif

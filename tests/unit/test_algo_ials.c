@@ -1,0 +1,121 @@
+/* test_algo_ials.c — implicit ALS: the CG row solve against a direct
+ * Cholesky solve of the full normal equations; held-out positives of a
+ * clustered implicit data set rank above unseen items (AUC); same seed ->
+ * same model for any thread count; save/load. */
+#include "factors_common.h"
+#include "linalg/linalg.h"
+
+static void ials_cg_matches_cholesky(void **state) {
+    (void)state;
+    enum { K = 6, NO = 50, NR = 12 };
+    mfr_rng rng;
+    mfr_rng_seed(&rng, 4);
+    float Y[NO * K];
+    for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.5 * mfr_rng_normal(&rng));
+    int32_t idx[NR];
+    float val[NR];
+    for (int e = 0; e < NR; e++) idx[e] = 3 * e + 1, val[e] = (float)(1 + (e % 5));
+    int64_t ptr[2] = {0, NR};
+    mfr__rmat c = {1, NR, ptr, idx, val};
+    const float lam = 0.3f, alpha = 0.7f;
+    float X[K] = {0};
+    mfr_error err;
+    assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 50, X, 1, &err), MFR_OK);
+    /* direct: A = YᵀY + λI + Σ α r y yᵀ, b = Σ (1 + α r) y */
+    float A[K * K] = {0}, b[K] = {0};
+    for (int j = 0; j < NO; j++) mfr__syr_lower(A, K, K, Y + j * K, 1.f);
+    for (int f = 0; f < K; f++) A[f * K + f] += lam;
+    for (int e = 0; e < NR; e++) {
+        mfr__syr_lower(A, K, K, Y + idx[e] * K, alpha * val[e]);
+        for (int f = 0; f < K; f++) b[f] += (1 + alpha * val[e]) * Y[idx[e] * K + f];
+    }
+    assert_int_equal(mfr__chol(A, K, K), 0);
+    mfr__chol_solve(A, K, K, b);
+    for (int f = 0; f < K; f++) assert_float_near(X[f], b[f], 1e-4);
+    /* three steps from zero are not yet the solution, but closer than zero */
+    float X3[K] = {0};
+    assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 1, X3, 1, &err), MFR_OK);
+    double d3 = 0, d0 = 0;
+    for (int f = 0; f < K; f++) d3 += (X3[f] - b[f]) * (X3[f] - b[f]), d0 += b[f] * b[f];
+    assert_true(d3 < d0);
+}
+
+/* 4 user groups x 4 item groups; a user rates ~40% of its group's items. */
+static void clustered(mfr_dataset **ds, mfr_ratings *train, int32_t *hu, int32_t *hi, int *nh) {
+    enum { NU = 200, NI = 120 };
+    mfr_rng rng;
+    mfr_rng_seed(&rng, 9);
+    int32_t *u = malloc(4 * NU * NI), *it = malloc(4 * NU * NI);
+    float *r = malloc(4 * NU * NI);
+    int64_t n = 0;
+    *nh = 0;
+    for (int a = 0; a < NU; a++)
+        for (int b = 0; b < NI; b++) {
+            if (a % 4 != b % 4 || mfr_rng_uniform(&rng) > 0.4) continue;
+            if (mfr_rng_uniform(&rng) < 0.1 && *nh < 1000) {
+                hu[*nh] = a, hi[*nh] = b, (*nh)++;
+                continue;
+            }
+            u[n] = a, it[n] = b, r[n] = (float)(3 + mfr_rng_below(&rng, 3)), n++;
+        }
+    mfr_error err;
+    assert_int_equal(mfr__dataset_from_arrays(NU, NI, n, u, it, r, NULL, ds, &err), MFR_OK);
+    mfr_dataset_ratings(*ds, train);
+    free(u), free(it), free(r);
+}
+
+static void ials_ranks_heldout_positives_high(void **state) {
+    (void)state;
+    mfr_dataset *ds;
+    mfr_ratings tr;
+    int32_t hu[1000], hi[1000];
+    int nh;
+    clustered(&ds, &tr, hu, hi, &nh);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_IALS);
+    p.factors = 8, p.epochs = 10;
+    mfr_model *m = NULL;
+    mfr_error err;
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    /* AUC: held-out positive vs every item of another group */
+    long wins = 0, total = 0;
+    for (int h = 0; h < nh; h++) {
+        const float *pu = m->P + (size_t)hu[h] * m->k;
+        float s = mfr__dot(pu, m->Q + (size_t)hi[h] * m->k, m->k);
+        for (int32_t j = 0; j < m->n_items; j++) {
+            if (j % 4 == hu[h] % 4) continue;
+            wins += s > mfr__dot(pu, m->Q + (size_t)j * m->k, m->k);
+            total++;
+        }
+    }
+    double auc = (double)wins / (double)total;
+    print_message("ials held-out AUC %.4f over %d positives\n", auc, nh);
+    assert_true(nh > 50);
+    assert_true(auc > 0.95);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+static void ials_same_seed_identical(void **state) {
+    (void)state;
+    lowrank L;
+    lowrank_make(&L, 100, 80, 3, 0.3, 0.2, 5);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_IALS);
+    p.factors = 8, p.epochs = 3, p.threads = 1;
+    mfr_model *a = train_ok(&L, &p);
+    p.threads = 2;
+    mfr_model *b = train_ok(&L, &p);
+    assert_models_identical(a, b);
+    check_save_load(a, &L.test);
+    mfr_model_free(a), mfr_model_free(b);
+    lowrank_free(&L);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ials_cg_matches_cholesky),
+        cmocka_unit_test(ials_ranks_heldout_positives_high),
+        cmocka_unit_test(ials_same_seed_identical),
+    };
+    if (argc > 1) cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
