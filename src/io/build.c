@@ -26,6 +26,8 @@ mfr_status mfr__build_init(mfr__build *b, const mfr_import_params *p, const char
     b->rmax = 0.f; /* no validation until a reader sets it */
     b->t0 = mfr_now();
     b->next_progress = 1 << 20;
+    b->last_uid = -1;
+    b->last_u = -1;
     b->ds = mfr__dataset_new();
     if (!b->ds) return mfr__nomem(err, "dataset");
     b->pool_cap = 1;
@@ -92,10 +94,47 @@ int64_t mfr__pool_add(mfr__build *b, const char *s, size_t n) {
     return off;
 }
 
+void mfr__build_release(mfr__build *b) {
+    mfr_free(b->dense_user);
+    mfr_free(b->dense_item);
+    b->dense_user = b->dense_item = NULL;
+    b->dense_user_len = b->dense_item_len = 0;
+}
+
+/* Make the dense table cover id (when small). 0, or -1 on no memory. */
+static int dense_cover(int32_t **t, int64_t *len, int64_t id) {
+    if (id < 0 || id >= MFR__DENSE_MAX || id < *len) return 0;
+    int64_t n = *len ? *len : 1024;
+    while (n <= id) n *= 2;
+    if (n > MFR__DENSE_MAX) n = MFR__DENSE_MAX;
+    int32_t *q = mfr_realloc(*t, (size_t)n * sizeof *q);
+    if (!q) return -1;
+    memset(q + *len, 0xff, (size_t)(n - *len) * sizeof *q);
+    *t = q;
+    *len = n;
+    return 0;
+}
+
+static int32_t dense_get(const int32_t *t, int64_t len, const mfr_idmap *m, int64_t id) {
+    if (id >= 0 && id < len) return t[id];
+    if (id >= 0 && id < MFR__DENSE_MAX) return -1; /* would be in the table */
+    return mfr_idmap_get(m, id);
+}
+
+int32_t mfr__item_find(const mfr__build *b, int64_t id) {
+    return dense_get(b->dense_item, b->dense_item_len, &b->ds->item_map, id);
+}
+
 int32_t mfr__user_index(mfr__build *b, int64_t id) {
     mfr_dataset *ds = b->ds;
-    int32_t u = mfr_idmap_get(&ds->user_map, id);
-    if (u >= 0) return u;
+    if (id == b->last_uid) return b->last_u;
+    int32_t u = dense_get(b->dense_user, b->dense_user_len, &ds->user_map, id);
+    if (u >= 0) {
+        b->last_uid = id;
+        b->last_u = u;
+        return u;
+    }
+    if (dense_cover(&b->dense_user, &b->dense_user_len, id)) return -2;
     if (ds->n_users == INT32_MAX) return -2;
     int64_t cap = b->ucap;
     void *ids = ds->user_ids;
@@ -104,13 +143,15 @@ int32_t mfr__user_index(mfr__build *b, int64_t id) {
     b->ucap = (int32_t)(cap > INT32_MAX ? INT32_MAX : cap);
     if (mfr_idmap_put(&ds->user_map, id, ds->n_users) < 0) return -2;
     ds->user_ids[ds->n_users] = id;
+    if (id >= 0 && id < b->dense_user_len) b->dense_user[id] = ds->n_users;
     return ds->n_users++;
 }
 
 int32_t mfr__item_add(mfr__build *b, int64_t id) {
     mfr_dataset *ds = b->ds;
-    int32_t i = mfr_idmap_get(&ds->item_map, id);
+    int32_t i = mfr__item_find(b, id);
     if (i >= 0) return i;
+    if (dense_cover(&b->dense_item, &b->dense_item_len, id)) return -2;
     if (ds->n_items == INT32_MAX) return -2;
     int64_t need = (int64_t)ds->n_items + 1;
     if (need > b->icap) {
@@ -129,6 +170,7 @@ int32_t mfr__item_add(mfr__build *b, int64_t id) {
     }
     if (mfr_idmap_put(&ds->item_map, id, ds->n_items) < 0) return -2;
     i = ds->n_items++;
+    if (id >= 0 && id < b->dense_item_len) b->dense_item[id] = i;
     ds->item_ids[i] = id;
     ds->title_off[i] = 0;
     ds->genres_off[i] = 0;

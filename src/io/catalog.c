@@ -31,7 +31,7 @@ static mfr_status add_movie(mfr__build *b, const char *file, int64_t line, const
     if (!mfr__parse_i64(idf, idf + idn, &id))
         return mfr__bad(b, &rep->catalog_bad, err, file, line, "movie id \"%.60s\" is not a number",
                         idf);
-    if (mfr_idmap_get(&b->ds->item_map, id) >= 0)
+    if (mfr__item_find(b, id) >= 0)
         return mfr__bad(b, &rep->catalog_bad, err, file, line, "movie %lld listed twice",
                         (long long)id);
     while (tn > 0 && (title[tn - 1] == ' ' || title[tn - 1] == '\t')) tn--;
@@ -151,7 +151,7 @@ static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__re
     if (!mfr__parse_i64(r->f[3], r->f[3] + r->len[3], &t))
         return mfr__bad(b, &rep->tags_bad, err, file, line, "timestamp \"%.60s\" is not a number",
                         r->f[3]);
-    int32_t i = mfr_idmap_get(&b->ds->item_map, mid);
+    int32_t i = mfr__item_find(b, mid);
     if (i < 0)
         return mfr__bad(b, &rep->tags_bad, err, file, line, "movie %lld not in the dataset",
                         (long long)mid);

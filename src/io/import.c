@@ -292,6 +292,7 @@ mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p,
         if (r->n_messages && err) strncat(err->message, ")", sizeof err->message - strlen(err->message) - 1);
     }
     if (!rc) finish_scale(&b, layout);
+    mfr__build_release(&b);
     if (rc) {
         mfr_dataset_free(b.ds);
         return rc;

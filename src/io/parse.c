@@ -151,7 +151,7 @@ static mfr_status store(rstate *st, int64_t uid, int64_t mid, float r, int64_t t
                         "rating \"%g\" outside %g..%g", (double)r, (double)b->rmin, (double)b->rmax);
     int32_t i;
     if (b->have_catalog) {
-        i = mfr_idmap_get(&b->ds->item_map, mid);
+        i = mfr__item_find(b, mid);
         if (i < 0)
             return mfr__bad(b, &rep->unknown_movie, err, st->file, st->line,
                             "movie %lld not in the catalogue", (long long)mid);
@@ -284,7 +284,7 @@ static mfr_status one_line(rstate *st, const char *s, const char *nl, mfr_error 
     float r;
     if (st->fast_ok && fast_row(st, s, &u, &i, &r, &t)) {
         if (b->rmax >= b->rmin && !(r >= b->rmin && r <= b->rmax)) return slow_row(st, s, nl, err);
-        int32_t ii = b->have_catalog ? mfr_idmap_get(&b->ds->item_map, i) : mfr__item_add(b, i);
+        int32_t ii = b->have_catalog ? mfr__item_find(b, i) : mfr__item_add(b, i);
         int32_t uu = ii >= 0 ? mfr__user_index(b, u) : -1;
         if (ii < 0 || uu < 0) return ii == -1 ? slow_row(st, s, nl, err) : mfr__nomem(err, "ids");
         if (mfr__rating_add(b, uu, ii, r, t)) return mfr__nomem(err, "ratings");
