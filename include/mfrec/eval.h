@@ -309,7 +309,16 @@ mfr_status mfr_svg_long_tail(const mfr_dataset *ds, FILE *f, mfr_error *err);
 mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t labels,
                              FILE *f, mfr_error *err);
 
-void mfr_curve_free(mfr_curve *c);
+void mfr_curve_free(mfr_curve *c); /* frees the arrays; NULL is fine */
+
+/* Train on train (NULL = all of ds) with validation on valid, recording the
+ * training and validation RMSE of every epoch through the progress callback
+ * (p->progress is chained: it is still called). out->name is set from the
+ * algorithm's name; *model (when non-NULL) receives the trained model (caller
+ * frees), else it is freed. Non-iterative families give 0 or 1 point. */
+mfr_status mfr_eval_learning_curve(const mfr_dataset *ds, const mfr_ratings *train,
+                                   const mfr_ratings *valid, const mfr_train_params *p,
+                                   mfr_curve *out, mfr_model **model, mfr_error *err);
 
 #ifdef __cplusplus
 }

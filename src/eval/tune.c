@@ -166,41 +166,22 @@ static mfr_status make_point(const mfr_tune_space *sp, const mfr_tune_params *p,
     pt->params.threads = 1;
     pt->desc[0] = 0;
     int64_t rest = idx;
-    for (int32_t q = sp->n - 1; q >= 0; q--) {
+    char vals[TUNE_MAX_FIELDS][64];
+    for (int32_t q = sp->n - 1; q >= 0; q--) { /* last field varies fastest */
         const tune_field *f = &sp->f[q];
-        char v[64];
         if (p->random_points > 0) {
-            draw_value(f, rng, v, sizeof v);
+            draw_value(f, rng, vals[q], sizeof vals[q]);
         } else {
-            snprintf(v, sizeof v, "%s", f->vals[rest % f->n_vals]);
+            snprintf(vals[q], sizeof vals[q], "%s", f->vals[rest % f->n_vals]);
             rest /= f->n_vals;
         }
-        mfr_status s = mfr_train_params_set(&pt->params, f->name, v, err);
+        mfr_status s = mfr_train_params_set(&pt->params, f->name, vals[q], err);
         if (s) return s;
     }
     for (int32_t q = 0; q < sp->n; q++) {
-        char v[64];
-        mfr_train_params t = pt->params;
-        /* describe from the resolved parameters: read back through format */
-        char buf[2048];
-        mfr_train_params_format(&t, buf, sizeof buf);
-        const char *line = buf;
-        v[0] = 0;
-        size_t nl = strlen(sp->f[q].name);
-        while (line && *line) {
-            if (!strncmp(line, sp->f[q].name, nl) && line[nl] == '=') {
-                size_t len = strcspn(line + nl + 1, "\n");
-                if (len >= sizeof v) len = sizeof v - 1;
-                memcpy(v, line + nl + 1, len);
-                v[len] = 0;
-                break;
-            }
-            line = strchr(line, '\n');
-            if (line) line++;
-        }
         size_t len = strlen(pt->desc);
         snprintf(pt->desc + len, sizeof pt->desc - len, "%s%s=%s", q ? " " : "",
-                 sp->f[q].name, v);
+                 sp->f[q].name, vals[q]);
     }
     return MFR_OK;
 }

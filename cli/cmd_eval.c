@@ -1,0 +1,213 @@
+/* cmd_eval.c — `mfrec eval DATA`: train on a split and measure.
+ *
+ * The split is any kind of eo_split (holdout by default, --folds K for
+ * cross-validation, --test FILE / --train A --test B for predefined files);
+ * folds run in parallel (--jobs, default all cores), each model trained with
+ * the given training options (shared with mfrec train through train_opts).
+ * Prints a table (metric, mean, std, each fold) or, with --json, the per-fold
+ * values. --seed S seeds both the split and the training. */
+#include <stdio.h>
+#include <string.h>
+
+#include "train_opts.h"
+
+static const char *CMD = "eval";
+
+typedef struct eval_args {
+    const char *data;
+    eo_split split;
+    train_opts topts;
+    int ranking, json, quiet;
+    long jobs;
+    mfr_ranking_params rank;
+} eval_args;
+
+static void help(FILE *f) {
+    fprintf(f,
+            "usage: mfrec eval DATA [split] [options] [training options]\n"
+            "       mfrec eval --train A --test B [options]\n"
+            "Train on the training part of a split and measure on the test part:\n"
+            "RMSE, MAE, MSE, and (unless --no-ranking) precision, recall, NDCG, MAP,\n"
+            "hit rate @K, MRR over the full catalogue, coverage and novelty.\n"
+            "Test users or movies with no training ratings are predicted from the\n"
+            "biases and counted. Default split: --test-frac 0.2.\n\n");
+    eo_split_help(f);
+    fprintf(f,
+            "options:\n"
+            "  --seed S          seeds the split and the training (default 42)\n"
+            "  --no-ranking      rating accuracy only (faster)\n"
+            "  --k K             ranking cutoff (default 10)\n"
+            "  --threshold T     relevant = test rating >= T (default 4.0)\n"
+            "  --jobs N          folds trained in parallel (default: all cores)\n"
+            "  --json            JSON with per-fold values\n"
+            "  -q, --quiet       no progress\n");
+    train_opts_help(f);
+}
+
+/* Options of eval itself: 1 consumed, 0 not ours, -1 error. */
+static int take_own(int argc, char **argv, int *i, eval_args *a) {
+    const char *o = argv[*i], *v;
+    long n;
+    double x;
+    if (!strcmp(o, "--json")) return a->json = 1;
+    if (!strcmp(o, "--no-ranking")) return a->ranking = 0, 1;
+    if (!strcmp(o, "--ranking")) return a->ranking = 1;
+    if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
+    if (!strcmp(o, "--seed")) {
+        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
+            return -1;
+        a->split.p.seed = (uint64_t)n;
+        snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
+        a->topts.values[a->topts.n++] = v;
+        return 1;
+    }
+    if (!strcmp(o, "--k")) {
+        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 1, 100000, &n)) return -1;
+        a->rank.k = (int32_t)n;
+        return 1;
+    }
+    if (!strcmp(o, "--threshold")) {
+        if (!(v = eo_value(CMD, argc, argv, i)) || eo_double(CMD, o, v, -1e9, 1e9, &x)) return -1;
+        a->rank.threshold = (float)x;
+        return 1;
+    }
+    if (!strcmp(o, "--jobs")) {
+        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 1, 1024, &n)) return -1;
+        a->jobs = n;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, eval_args *a) {
+    for (int i = 1; i < argc; i++) {
+        int r = take_own(argc, argv, &i, a);
+        if (!r) r = eo_split_take(CMD, argc, argv, &i, &a->split);
+        if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
+        if (r < 0) return MFR_E_INVALID;
+        if (r) continue;
+        if (argv[i][0] == '-') return eo_usage(CMD, "unknown option %s", argv[i]);
+        if (a->data) return eo_usage(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
+        a->data = argv[i];
+    }
+    if (a->split.train_file && a->data)
+        return eo_usage(CMD, "give DATA or --train FILE, not both");
+    if (a->split.train_file && !a->split.test_file)
+        return eo_usage(CMD, "--train needs --test");
+    if (!a->data && !a->split.train_file) return eo_usage(CMD, "no DATA given");
+    if (a->split.test_file && a->split.given)
+        return eo_usage(CMD, "--test FILE is the split; drop --test-frac/--folds/...");
+    return 0;
+}
+
+static void print_table(FILE *f, const mfr_cv_result *r, int ranking) {
+    fprintf(f, "%-10s %9s %9s", "metric", "mean", "std");
+    if (r->n_folds > 1)
+        for (int32_t q = 0; q < r->n_folds; q++) fprintf(f, "   fold %-2d", q + 1);
+    fputc('\n', f);
+    for (int m = 0; m < MFR_METRIC__COUNT; m++) {
+        if (!ranking && mfr_metric_is_ranking((mfr_metric)m)) continue;
+        fprintf(f, "%-10s %9.4f %9.4f", mfr_metric_name((mfr_metric)m), r->mean[m], r->std[m]);
+        if (r->n_folds > 1)
+            for (int32_t q = 0; q < r->n_folds; q++) fprintf(f, " %9.4f", r->folds[q].v[m]);
+        fputc('\n', f);
+    }
+}
+
+static void print_counts(FILE *f, const mfr_cv_result *r, const eval_args *a) {
+    long long uu = 0, ui = 0, nt = 0, ur = 0, unr = 0, uk = 0;
+    for (int32_t q = 0; q < r->n_folds; q++) {
+        const mfr_fold_result *x = &r->folds[q];
+        uu += x->unknown_users;
+        ui += x->unknown_items;
+        nt += x->n_test;
+        ur += x->users_ranked;
+        unr += x->users_no_relevant;
+        uk += x->users_unknown;
+    }
+    fprintf(f, "test ratings: %lld; of users with no training ratings: %lld, of movies with none: "
+               "%lld (predicted from the biases)\n", nt, uu, ui);
+    if (a->ranking)
+        fprintf(f, "ranking: K=%d, relevant = rating >= %g; users ranked %lld, with no relevant "
+                   "test movie %lld (left out), unknown %lld (summed over folds)\n",
+                a->rank.k, a->rank.threshold, ur, unr, uk);
+}
+
+/* --test FILE (and --train A): one evaluation, as a one-fold result. */
+static mfr_status run_predefined(const mfr_dataset *ds, const mfr_cv_params *cp,
+                                 const char *test_path, mfr_cv_result *out, mfr_error *err) {
+    mfr_dataset *tds = NULL;
+    mfr_status s = eo_load(test_path, &tds, err);
+    if (s) return s;
+    mfr_ratings test;
+    s = mfr_ratings_map(tds, ds, &test, err);
+    mfr_dataset_free(tds);
+    if (s) return s;
+    static mfr_fold_result one; /* not owned by the library: never cv_result_free'd */
+    memset(out, 0, sizeof *out);
+    out->folds = &one;
+    s = mfr_eval_train_test(ds, NULL, &test, cp, &out->folds[0], err);
+    mfr_ratings_free(&test);
+    if (s) return s;
+    out->n_folds = 1;
+    mfr_cv_result_summarize(out);
+    return MFR_OK;
+}
+
+static void print_json(const eval_args *a, const mfr_train_params *tp, const mfr_cv_result *r) {
+    char split[128], params[4096];
+    eo_split_describe(&a->split.p, split, sizeof split);
+    mfr_train_params_format(tp, params, sizeof params);
+    printf("{\"algo\":\"%s\",\"data\":\"%s\",\"split\":\"%s\",\"seed\":%llu,\"k\":%d,"
+           "\"threshold\":%g,\"result\":",
+           mfr_algo_name(tp->algo), eo_basename(a->data ? a->data : a->split.train_file),
+           a->split.test_file ? "predefined" : split, (unsigned long long)a->split.p.seed,
+           a->rank.k, a->rank.threshold);
+    eo_cv_json(stdout, r);
+    printf("}\n");
+}
+
+int cmd_eval(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help(stdout), 0;
+    eval_args a = {.ranking = 1, .rank = mfr_ranking_params_default()};
+    a.split.p = mfr_split_params_default();
+    int rc = parse(argc, argv, &a);
+    if (rc) return rc;
+    mfr_error err = {0};
+    mfr_cv_params cp = mfr_cv_params_default(MFR_ALGO_SGD);
+    mfr_status s = train_opts_resolve(&a.topts, &cp.train, &err);
+    if (s) return eo_fail(CMD, s, &err);
+    cp.split = a.split.p;
+    cp.ranking = a.ranking;
+    cp.rank = a.rank;
+    cp.threads = (int32_t)a.jobs;
+    if (!a.quiet) cp.progress = eo_progress;
+    mfr_dataset *ds = NULL;
+    s = eo_load(a.data ? a.data : a.split.train_file, &ds, &err);
+    if (s) return eo_fail(CMD, s, &err);
+    mfr_cv_result r;
+    if (a.split.test_file) s = run_predefined(ds, &cp, a.split.test_file, &r, &err);
+    else s = mfr_cv_run(ds, NULL, &cp, &r, &err);
+    if (s) {
+        mfr_dataset_free(ds);
+        return eo_fail(CMD, s, &err);
+    }
+    if (a.json) {
+        print_json(&a, &cp.train, &r);
+    } else {
+        mfr_dataset_stats st;
+        mfr_dataset_stats_get(ds, &st);
+        char split[128];
+        eo_split_describe(&a.split.p, split, sizeof split);
+        printf("%s on %s: %s, seed %llu; %lld ratings, %d users, %d movies\n",
+               mfr_algo_name(cp.train.algo), eo_basename(a.data ? a.data : a.split.train_file),
+               a.split.test_file ? "predefined test file" : split,
+               (unsigned long long)a.split.p.seed, (long long)st.n_ratings, st.n_users, st.n_items);
+        print_table(stdout, &r, a.ranking);
+        print_counts(stdout, &r, &a);
+    }
+    if (!a.split.test_file) mfr_cv_result_free(&r);
+    mfr_dataset_free(ds);
+    return 0;
+}

@@ -1,0 +1,238 @@
+/* cmd_tune.c — `mfrec tune DATA --grid SPEC`: grid or random search.
+ *
+ * Each point of the space is scored by K-fold CV (--folds, default 5) on the
+ * training data only: with --test-frac F an outer holdout is set aside first,
+ * never seen by the search, and the best point is then trained on all the
+ * training data and measured once on it. The ranked table goes to stdout (or
+ * JSON with --json); -o FILE writes the best parameters as a params file that
+ * `mfrec train --params FILE` (and eval/tune/report --params) reads.
+ * (point, fold) fits run in parallel over the cores (--jobs) with progress
+ * and ETA on a terminal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train_opts.h"
+
+static const char *CMD = "tune";
+
+typedef struct tune_args {
+    const char *data, *grid, *out;
+    long random, jobs, top;
+    int json, quiet;
+    double outer_frac;
+    mfr_metric metric;
+    eo_split inner;
+    train_opts topts;
+    mfr_ranking_params rank;
+} tune_args;
+
+static void help(FILE *f) {
+    fprintf(f,
+            "usage: mfrec tune DATA --grid 'factors=32,64,128 reg=0.02,0.05' [options]\n"
+            "Score every point of a grid (or --random N points; ranges lo:hi allowed)\n"
+            "by K-fold CV on the training data, rank them by --metric and write the\n"
+            "best parameters for mfrec train --params.\n\n"
+            "options:\n"
+            "  --grid SPEC        NAME=V1,V2,... or NAME=LO:HI (random only), space-separated\n"
+            "  --random N         N random points instead of the full grid\n"
+            "  --metric M         rmse (default), mae, mse, precision, recall, ndcg, map,\n"
+            "                     hit, mrr, coverage, novelty, fit_s\n"
+            "  --folds K          inner CV folds (default 5)\n"
+            "  --test-frac F      hold out F first (never seen by the search); report the\n"
+            "                     best point's score on it\n"
+            "  --k K, --threshold T   ranking metrics' cutoff and relevance (10, 4.0)\n"
+            "  --seed S           split, draws and training seed (default 42)\n"
+            "  -o, --output FILE  write the best parameters (name=value lines)\n"
+            "  --top N            rows of the table (default all)\n"
+            "  --jobs N           fits in parallel (default: all cores)\n"
+            "  --json             JSON instead of the table\n"
+            "  -q, --quiet        no progress\n");
+    train_opts_help(f);
+}
+
+static int take_num(int argc, char **argv, int *i, long lo, long hi, long *out) {
+    const char *v = eo_value(CMD, argc, argv, i);
+    return v && !eo_long(CMD, argv[*i - 1], v, lo, hi, out) ? 1 : -1;
+}
+
+static int take_own(int argc, char **argv, int *i, tune_args *a) {
+    const char *o = argv[*i], *v;
+    long n;
+    double x;
+    mfr_error e;
+    if (!strcmp(o, "--json")) return a->json = 1;
+    if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
+    if (!strcmp(o, "--grid")) return (a->grid = eo_value(CMD, argc, argv, i)) ? 1 : -1;
+    if (!strcmp(o, "-o") || !strcmp(o, "--output"))
+        return (a->out = eo_value(CMD, argc, argv, i)) ? 1 : -1;
+    if (!strcmp(o, "--random")) return take_num(argc, argv, i, 1, 100000, &a->random);
+    if (!strcmp(o, "--jobs")) return take_num(argc, argv, i, 1, 1024, &a->jobs);
+    if (!strcmp(o, "--top")) return take_num(argc, argv, i, 1, 1000000, &a->top);
+    if (!strcmp(o, "--k")) {
+        if (take_num(argc, argv, i, 1, 100000, &n) < 0) return -1;
+        return a->rank.k = (int32_t)n, 1;
+    }
+    if (!strcmp(o, "--metric")) {
+        if (!(v = eo_value(CMD, argc, argv, i))) return -1;
+        if (mfr_metric_from_name(v, &a->metric, &e)) return eo_usage(CMD, "--metric: %s", e.message), -1;
+        return 1;
+    }
+    if (!strcmp(o, "--threshold") || !strcmp(o, "--test-frac")) {
+        int thr = !strcmp(o, "--threshold");
+        if (!(v = eo_value(CMD, argc, argv, i)) ||
+            eo_double(CMD, o, v, thr ? -1e9 : 1e-9, thr ? 1e9 : 1 - 1e-9, &x))
+            return -1;
+        if (thr) a->rank.threshold = (float)x;
+        else a->outer_frac = x;
+        return 1;
+    }
+    if (!strcmp(o, "--seed")) {
+        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
+            return -1;
+        a->inner.p.seed = (uint64_t)n;
+        snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
+        a->topts.values[a->topts.n++] = v;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, tune_args *a) {
+    for (int i = 1; i < argc; i++) {
+        int r = take_own(argc, argv, &i, a);
+        if (!r && !strcmp(argv[i], "--folds")) {
+            long n;
+            if (take_num(argc, argv, &i, 2, 1000, &n) < 0) return MFR_E_INVALID;
+            a->inner.p.folds = (int32_t)n;
+            continue;
+        }
+        if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
+        if (r < 0) return MFR_E_INVALID;
+        if (r) continue;
+        if (argv[i][0] == '-') return eo_usage(CMD, "unknown option %s", argv[i]);
+        if (a->data) return eo_usage(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
+        a->data = argv[i];
+    }
+    if (!a->data) return eo_usage(CMD, "no DATA given");
+    if (!a->grid) return eo_usage(CMD, "no search space (--grid 'factors=32,64 reg=0.02,0.05')");
+    return 0;
+}
+
+static void print_table(const tune_args *a, const mfr_tune_result *r) {
+    mfr_metric m = r->metric;
+    printf("%-4s %10s %8s %8s %8s  %s\n", "rank", mfr_metric_name(m), "std", "rmse", "fit_s",
+           "parameters");
+    int32_t n = a->top > 0 && a->top < r->n_points ? (int32_t)a->top : r->n_points;
+    for (int32_t q = 0; q < n; q++) {
+        const mfr_tune_point *p = &r->points[q];
+        printf("%-4d %10.4f %8.4f %8.4f %8.2f  %s\n", q + 1, p->cv.mean[m], p->cv.std[m],
+               p->cv.mean[MFR_METRIC_RMSE], p->cv.mean[MFR_METRIC_FIT_S], p->desc);
+    }
+}
+
+static void print_json(const mfr_tune_result *r, const mfr_fold_result *outer) {
+    printf("{\"metric\":\"%s\",\"points\":[", mfr_metric_name(r->metric));
+    for (int32_t q = 0; q < r->n_points; q++) {
+        printf("%s{\"rank\":%d,\"params\":\"%s\",\"cv\":", q ? "," : "", q + 1, r->points[q].desc);
+        eo_cv_json(stdout, &r->points[q].cv);
+        putchar('}');
+    }
+    printf("]");
+    if (outer) {
+        printf(",\"test\":{");
+        for (int m = 0; m < MFR_METRIC__COUNT; m++) {
+            printf("%s\"%s\":", m ? "," : "", mfr_metric_name((mfr_metric)m));
+            eo_json_num(stdout, outer->v[m]);
+        }
+        printf("}");
+    }
+    printf("}\n");
+}
+
+/* Train the best point on all of train, measure on the outer test. */
+static mfr_status score_outer(const mfr_dataset *ds, const mfr_ratings *train,
+                              const mfr_ratings *test, const tune_args *a,
+                              const mfr_tune_result *r, mfr_fold_result *out, mfr_error *err) {
+    mfr_cv_params cp = mfr_cv_params_default(r->points[0].params.algo);
+    cp.train = r->points[0].params;
+    cp.train.threads = 0;
+    cp.ranking = mfr_metric_is_ranking(r->metric);
+    cp.rank = a->rank;
+    return mfr_eval_train_test(ds, train, test, &cp, out, err);
+}
+
+static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err) {
+    mfr_tune_params tp = mfr_tune_params_default(MFR_ALGO_SGD);
+    mfr_status s = train_opts_resolve(&a->topts, &tp.base, err);
+    if (s) return s;
+    tp.random_points = (int32_t)a->random;
+    tp.metric = a->metric;
+    tp.inner = a->inner.p;
+    tp.rank = a->rank;
+    tp.threads = (int32_t)a->jobs;
+    if (!a->quiet) tp.progress = eo_progress;
+    mfr_tune_space *sp = NULL;
+    if ((s = mfr_tune_space_parse(a->grid, &tp.base, &sp, err))) return s;
+    mfr_ratings all, train = {0}, test = {0};
+    mfr_dataset_ratings(ds, &all);
+    int32_t *fold = NULL, nf;
+    if (a->outer_frac > 0) {
+        mfr_split_params op = mfr_split_params_default();
+        op.test_frac = a->outer_frac;
+        op.seed = a->inner.p.seed ^ 0x0ddba11;
+        fold = malloc((size_t)(all.n > 0 ? all.n : 1) * sizeof *fold);
+        s = fold ? mfr_split_assign(&all, &op, fold, &nf, err) : MFR_E_NOMEM;
+        if (!s) s = mfr_ratings_select(&all, fold, 1, 0, &train, err);
+        if (!s) s = mfr_ratings_select(&all, fold, 1, 1, &test, err);
+    }
+    mfr_tune_result r = {0};
+    mfr_fold_result outer;
+    if (!s) s = mfr_tune_run(ds, a->outer_frac > 0 ? &train : NULL, sp, &tp, &r, err);
+    if (!s && a->outer_frac > 0) s = score_outer(ds, &train, &test, a, &r, &outer, err);
+    if (!s && a->out) {
+        char c[512];
+        snprintf(c, sizeof c, "mfrec tune: best of %d points by %s (%.6g): %.300s", r.n_points,
+                 mfr_metric_name(r.metric), r.points[0].cv.mean[r.metric], r.points[0].desc);
+        mfr_train_params best = r.points[0].params;
+        best.threads = tp.base.threads;
+        s = train_opts_write_file(a->out, &best, c, err);
+    }
+    if (!s) {
+        if (a->json) {
+            print_json(&r, a->outer_frac > 0 ? &outer : NULL);
+        } else {
+            printf("tune %s on %s: %d points x %d-fold CV, by %s (%s is better)\n",
+                   mfr_algo_name(tp.base.algo), eo_basename(a->data), r.n_points, tp.inner.folds,
+                   mfr_metric_name(r.metric), mfr_metric_higher_better(r.metric) ? "higher" : "lower");
+            print_table(a, &r);
+            if (a->outer_frac > 0)
+                printf("best on the held-out %g%% (never seen by the search): %s %.4f, rmse %.4f\n",
+                       a->outer_frac * 100, mfr_metric_name(r.metric), outer.v[r.metric],
+                       outer.v[MFR_METRIC_RMSE]);
+            if (a->out) printf("best parameters written to %s\n", a->out);
+        }
+    }
+    mfr_tune_result_free(&r);
+    mfr_tune_space_free(sp);
+    mfr_ratings_free(&train);
+    mfr_ratings_free(&test);
+    free(fold);
+    return s;
+}
+
+int cmd_tune(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help(stdout), 0;
+    tune_args a = {.metric = MFR_METRIC_RMSE, .rank = mfr_ranking_params_default()};
+    a.inner.p = mfr_split_params_default();
+    a.inner.p.kind = MFR_SPLIT_KFOLD;
+    int rc = parse(argc, argv, &a);
+    if (rc) return rc;
+    mfr_error err = {0};
+    mfr_dataset *ds = NULL;
+    mfr_status s = eo_load(a.data, &ds, &err);
+    if (!s) s = run(&a, ds, &err);
+    mfr_dataset_free(ds);
+    return s ? eo_fail(CMD, s, &err) : 0;
+}
