@@ -42,4 +42,33 @@ mfr_status mfr__gather_item_factors(const mfr_model *m, int32_t min_ratings,
 float mfr__knn_pair_sim(const mfr__csr *rows, int32_t a, int32_t b, mfr_sim s,
                         int32_t min_support, float shrinkage);
 
+/* ---- content model pieces (content.c), shared with hybrid.c ------------- */
+
+typedef struct mfr__content_header {
+    int32_t n_items, n_users, n_terms, reserved;
+    int64_t nnz_items, nnz_users;
+    float alpha;           /* r̂ = b_ui + alpha · cos(p_u, v_i) */
+    float reserved2[3];
+} mfr__content_header;
+
+/* Pointers into the CN* sections of a model (valid while it lives). */
+typedef struct mfr__content_view {
+    const mfr__content_header *h;
+    const int64_t *iptr, *uptr;
+    const int32_t *iterm, *uterm;
+    const float *iw, *uw;
+} mfr__content_view;
+
+/* Build the CN* sections of m: movie TF-IDF vectors from m's catalogue and
+ * ctx->ds's tags, user profiles from the residuals against μ + bu + bi over
+ * byu (the training ratings by user), and α. */
+mfr_status mfr__content_build(mfr_model *m, const mfr__fit_ctx *ctx, const float *bu,
+                              const float *bi, const mfr__csr *byu, mfr_error *err);
+/* Check the CN* sections and fill v. MFR_E_FORMAT naming what is wrong. */
+mfr_status mfr__content_view_get(const mfr_model *m, mfr__content_view *v, mfr_error *err);
+/* cos(p_u, v_i) (both unit or zero). */
+float mfr__content_cos(const mfr__content_view *v, int32_t u, int32_t i);
+/* cos(v_i, v_j) for every j into scores[n_items]; NaN where <= 0. */
+void mfr__content_similar(const mfr__content_view *v, int32_t i, float *scores);
+
 #endif
