@@ -428,7 +428,7 @@ static mfr_status store_profiles(mfr_model *m, prof_job *j, mfr__content_header 
 
 mfr_status mfr__content_build(mfr_model *m, const mfr__fit_ctx *ctx, const float *bu,
                               const float *bi, const mfr__csr *byu, mfr_error *err) {
-    mfr__content_header *h;
+    mfr__content_header *h = NULL;
     mfr_status s = add_sec(m, TAG_CH, sizeof *h, (void **)&h, err);
     if (s) return s;
     int32_t n_terms = 0;
