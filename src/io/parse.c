@@ -201,14 +201,14 @@ static int fast_row(const rstate *st, const char *p, int64_t *u, int64_t *i, flo
                     int64_t *t) {
     const char d0 = st->c.delim[0], d1 = st->c.delim[1];
     const size_t dl = st->dl;
-    int64_t v;
+    uint64_t v; /* unsigned: a runaway digit string wraps, then fails the length check */
     const char *s = p;
 #define DIGITS(dst)                                                   \
     v = 0;                                                            \
     s = p;                                                            \
-    while ((unsigned)(unsigned char)*p - '0' < 10) v = v * 10 + (*p++ - '0'); \
+    while ((unsigned)(unsigned char)*p - '0' < 10) v = v * 10 + (uint64_t)(*p++ - '0'); \
     if (p == s || p - s > 18) return 0;                               \
-    dst = v
+    dst = (int64_t)v
 #define DELIM()                                                       \
     if (*p != d0 || (dl == 2 && p[1] != d1)) return 0;                \
     p += dl
@@ -217,12 +217,12 @@ static int fast_row(const rstate *st, const char *p, int64_t *u, int64_t *i, flo
     DIGITS(*i);
     DELIM();
     const char *rs = p;
-    DIGITS(int64_t m);
+    DIGITS(uint64_t m);
     int frac = 0;
     if (*p == '.') {
         p++;
         s = p;
-        while ((unsigned)(unsigned char)*p - '0' < 10) m = m * 10 + (*p++ - '0');
+        while ((unsigned)(unsigned char)*p - '0' < 10) m = m * 10 + (uint64_t)(*p++ - '0');
         frac = (int)(p - s);
     }
     if (p - rs > 9 + (frac > 0)) return 0;

@@ -264,6 +264,27 @@ static void nothing_usable(void **state) {
     rm_rf(d);
 }
 
+static void long_numbers(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/ratings.csv", d);
+    write_file(p, "userId,movieId,rating,timestamp\n123456789012345678901234,1,4,5\n1,1,4.00000000000000000000000001,5\n"
+                  "1,2,4.5,99999999999999999999999\n1,3,-4,5\n1,4,4.5,5\n");
+    mfr_dataset *ds = import_ok(p, NULL);
+    const mfr_import_report *r = mfr_dataset_report(ds);
+    assert_int_equal(r->rows_kept, 1);
+    assert_int_equal(r->bad_number, 3);
+    assert_int_equal(r->bad_rating, 1);
+    assert_string_equal(mfr_dataset_message(ds, 0),
+                        "ratings.csv:2: user id \"123456789012345678901234\" is not a number");
+    assert_string_equal(mfr_dataset_message(ds, 1),
+                        "ratings.csv:3: rating \"4.00000000000000000000000001\" is not a number");
+    assert_string_equal(mfr_dataset_message(ds, 3), "ratings.csv:5: rating \"-4\" outside 0.5..5");
+    mfr_dataset_free(ds);
+    rm_rf(d);
+}
+
 /* ---- ml-100k, .dat --------------------------------------------------------- */
 
 static void ml100k_folder(void **state) {
@@ -627,6 +648,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(missing_path),
         cmocka_unit_test(unreadable_catalog),
         cmocka_unit_test(nothing_usable),
+        cmocka_unit_test(long_numbers),
         cmocka_unit_test(ml100k_folder),
         cmocka_unit_test(ml_dat_folder),
         cmocka_unit_test(ml_dat_half_stars_and_tags),
