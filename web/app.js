@@ -108,7 +108,7 @@ async function refreshForYou(flash) {
   if (!state.user || state.ratings.size === 0) {
     list.textContent = ''; note.hidden = false; lastForYou = []; return;
   }
-  const r = await api('GET', `/api/users/${state.user.id}/recommendations?n=10&min_ratings=5`);
+  const r = await api('GET', `/api/users/${state.user.id}/recommendations?n=10&min_ratings=20`);
   note.hidden = true;
   list.textContent = '';
   const before = new Set(lastForYou);
@@ -185,6 +185,7 @@ async function showMap() {
   svg.setAttribute('id', 'map');
   const maxc = Math.max(...r.points.map((p) => p.rating_count), 1);
   const tip = el('div', { class: 'tip' });
+  let labels = 14;
   for (const p of r.points) {
     const c = document.createElementNS(NS, 'circle');
     c.setAttribute('cx', (pad + (p.x - x0) / (x1 - x0 || 1) * (W - 2 * pad)).toFixed(1));
@@ -197,6 +198,13 @@ async function showMap() {
     c.addEventListener('mouseleave', () => { tip.style.display = 'none'; });
     c.addEventListener('click', () => { location.hash = `#/movie/${p.id}`; });
     svg.append(c);
+    if (labels-- > 0) { // name the best-known movies, for orientation
+      const tx = document.createElementNS(NS, 'text');
+      tx.setAttribute('x', (Number(c.getAttribute('cx')) + 8).toFixed(1));
+      tx.setAttribute('y', (Number(c.getAttribute('cy')) + 4).toFixed(1));
+      tx.textContent = p.title.replace(/ \(\d{4}\)$/, '');
+      svg.append(tx);
+    }
   }
   v.append(el('div', { class: 'map-wrap' }, svg), tip);
 }
