@@ -1,0 +1,256 @@
+/* cmd_report.c — `mfrec report DATA|MODEL -o report.html`: one
+ * self-contained HTML page with the models' metrics table, learning curves,
+ * a 2-D map of movies and the rating / popularity charts.
+ *
+ * From DATA: a random holdout (--test-frac, default 0.2) is drawn; each model
+ * of --algos is trained on the rest with the holdout as validation (the
+ * per-epoch RMSE makes the learning curves) and measured on it (accuracy and
+ * ranking metrics make the table); the first model with item factors (or
+ * --model FILE) draws the map. From a MODEL (.mfm): the map, plus the data
+ * charts when --data DATA is given. --table / --table-json also write the
+ * table as Markdown / JSON. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "train_opts.h"
+
+static const char *CMD = "report";
+
+typedef struct report_args {
+    const char *input, *out, *algos, *model_path, *data_path, *title, *md, *json;
+    long clusters, labels;
+    double test_frac;
+    uint64_t seed;
+    int quiet;
+    mfr_ranking_params rank;
+    train_opts topts;
+} report_args;
+
+static void help(FILE *f) {
+    fprintf(f,
+            "usage: mfrec report DATA -o report.html [options]\n"
+            "       mfrec report MODEL.mfm -o report.html [--data DATA]\n"
+            "One self-contained HTML page (no network needed): metrics table, learning\n"
+            "curves, a PCA map of movies, rating distribution and long tail.\n\n"
+            "options:\n"
+            "  -o, --output FILE     the page (required)\n"
+            "  --algos A,B,...       models to train and compare (default sgd,als,svd,baseline)\n"
+            "  --test-frac F         holdout for curves and metrics (default 0.2)\n"
+            "  --seed S              split and training seed (default 42)\n"
+            "  --model FILE          draw the map from this model instead\n"
+            "  --data DATA           with a MODEL: also the data charts\n"
+            "  --clusters K          colour the map by K k-means clusters (default: genre)\n"
+            "  --labels N            movies named on the map (default 15)\n"
+            "  --k K, --threshold T  ranking cutoff and relevance (10, 4.0)\n"
+            "  --table FILE.md       also write the table as Markdown\n"
+            "  --table-json FILE     also write the table as JSON\n"
+            "  --title TEXT          page title\n"
+            "  -q, --quiet           no progress\n");
+    train_opts_help(f);
+}
+
+static int take_own(int argc, char **argv, int *i, report_args *a) {
+    const char *o = argv[*i], *v;
+    struct {
+        const char *opt;
+        const char **dst;
+    } str[] = {{"-o", &a->out},           {"--output", &a->out},     {"--algos", &a->algos},
+               {"--model", &a->model_path}, {"--data", &a->data_path}, {"--title", &a->title},
+               {"--table", &a->md},         {"--table-json", &a->json}};
+    for (size_t q = 0; q < sizeof str / sizeof *str; q++)
+        if (!strcmp(o, str[q].opt)) return (*str[q].dst = eo_value(CMD, argc, argv, i)) ? 1 : -1;
+    if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
+    long n;
+    double x;
+    if (!strcmp(o, "--clusters") || !strcmp(o, "--labels") || !strcmp(o, "--k") || !strcmp(o, "--seed")) {
+        if (!(v = eo_value(CMD, argc, argv, i)) ||
+            eo_long(CMD, o, v, !strcmp(o, "--k") ? 1 : 0, !strcmp(o, "--seed") ? 0x7fffffffffffffffL : 1000, &n))
+            return -1;
+        if (!strcmp(o, "--clusters")) a->clusters = n;
+        else if (!strcmp(o, "--labels")) a->labels = n;
+        else if (!strcmp(o, "--k")) a->rank.k = (int32_t)n;
+        else a->seed = (uint64_t)n;
+        return 1;
+    }
+    if (!strcmp(o, "--test-frac") || !strcmp(o, "--threshold")) {
+        int thr = !strcmp(o, "--threshold");
+        if (!(v = eo_value(CMD, argc, argv, i)) ||
+            eo_double(CMD, o, v, thr ? -1e9 : 1e-6, thr ? 1e9 : 0.9, &x))
+            return -1;
+        if (thr) a->rank.threshold = (float)x;
+        else a->test_frac = x;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse(int argc, char **argv, report_args *a) {
+    for (int i = 1; i < argc; i++) {
+        int r = take_own(argc, argv, &i, a);
+        if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
+        if (r < 0) return MFR_E_INVALID;
+        if (r) continue;
+        if (argv[i][0] == '-') return eo_usage(CMD, "unknown option %s", argv[i]);
+        if (a->input) return eo_usage(CMD, "one DATA or MODEL path, got \"%s\" and \"%s\"", a->input, argv[i]);
+        a->input = argv[i];
+    }
+    if (!a->input) return eo_usage(CMD, "no DATA or MODEL given");
+    if (!a->out) return eo_usage(CMD, "no output file (-o report.html)");
+    if (a->topts.algo[0]) return eo_usage(CMD, "use --algos A,B to choose the models");
+    return 0;
+}
+
+static int is_model_path(const char *p) {
+    size_t n = strlen(p);
+    return n > 4 && !strcmp(p + n - 4, ".mfm");
+}
+
+static double wall(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define MAX_MODELS 16
+
+typedef struct report_state {
+    mfr_curve curves[MAX_MODELS];
+    mfr_report_row rows[MAX_MODELS];
+    int32_t n_curves, n_rows;
+    mfr_model *map_model;
+} report_state;
+
+/* Train and measure one algorithm; a family not built is skipped with a note. */
+static mfr_status one_model(const report_args *a, const char *name, const mfr_dataset *ds,
+                            const mfr_ratings *train, const mfr_ratings *test, report_state *st,
+                            mfr_error *err) {
+    train_opts to = a->topts;
+    snprintf(to.algo, sizeof to.algo, "%s", name);
+    mfr_train_params tp;
+    mfr_status s = train_opts_resolve(&to, &tp, err);
+    if (s) return s;
+    tp.seed = a->seed;
+    if (!a->quiet) fprintf(stderr, "mfrec report: training %s\n", name);
+    mfr_curve c;
+    mfr_model *m = NULL;
+    s = mfr_eval_learning_curve(ds, train, test, &tp, &c, &m, err);
+    if (s == MFR_E_UNSUPPORTED) {
+        fprintf(stderr, "mfrec report: %s skipped: %s\n", name, err->message);
+        return MFR_OK;
+    }
+    if (s) return s;
+    mfr_report_row *row = &st->rows[st->n_rows++];
+    snprintf(row->name, sizeof row->name, "%s", name);
+    for (int q = 0; q < MFR_METRIC__COUNT; q++) row->r.v[q] = NAN;
+    mfr_model_info info;
+    mfr_model_info_get(m, &info);
+    mfr_accuracy acc;
+    double t0 = wall();
+    mfr_eval_accuracy(m, test, &acc);
+    mfr_ranking rk;
+    s = mfr_eval_ranking(m, test, &a->rank, &rk, err);
+    row->r.v[MFR_METRIC_RMSE] = acc.rmse;
+    row->r.v[MFR_METRIC_MAE] = acc.mae;
+    row->r.v[MFR_METRIC_MSE] = acc.mse;
+    row->r.v[MFR_METRIC_PRECISION] = rk.precision;
+    row->r.v[MFR_METRIC_RECALL] = rk.recall;
+    row->r.v[MFR_METRIC_NDCG] = rk.ndcg;
+    row->r.v[MFR_METRIC_MAP] = rk.map;
+    row->r.v[MFR_METRIC_HIT] = rk.hit;
+    row->r.v[MFR_METRIC_MRR] = rk.mrr;
+    row->r.v[MFR_METRIC_COVERAGE] = rk.coverage;
+    row->r.v[MFR_METRIC_NOVELTY] = rk.novelty;
+    row->r.v[MFR_METRIC_FIT_S] = info.fit_seconds;
+    row->r.v[MFR_METRIC_PREDICT_S] = wall() - t0;
+    row->r.n_train = train->n;
+    row->r.n_test = test->n;
+    if (c.n >= 2 && st->n_curves < MAX_MODELS) st->curves[st->n_curves++] = c;
+    else mfr_curve_free(&c);
+    if (!st->map_model && mfr_model_item_factors(m)) st->map_model = m;
+    else mfr_model_free(m);
+    return s;
+}
+
+static mfr_status train_all(const report_args *a, const mfr_dataset *ds, report_state *st,
+                            mfr_error *err) {
+    mfr_ratings all, train, test;
+    mfr_dataset_ratings(ds, &all);
+    mfr_split_params sp = mfr_split_params_default();
+    sp.test_frac = a->test_frac;
+    sp.seed = a->seed;
+    int32_t *fold = malloc((size_t)(all.n > 0 ? all.n : 1) * sizeof *fold), nf;
+    if (!fold) return MFR_E_NOMEM;
+    mfr_status s = mfr_split_assign(&all, &sp, fold, &nf, err);
+    if (!s) s = mfr_ratings_select(&all, fold, 1, 0, &train, err);
+    if (!s) s = mfr_ratings_select(&all, fold, 1, 1, &test, err);
+    free(fold);
+    if (s) return s;
+    char list[512];
+    snprintf(list, sizeof list, "%s", a->algos);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t && !s; t = strtok_r(NULL, ",", &save)) {
+        if (st->n_rows >= MAX_MODELS) break;
+        s = one_model(a, t, ds, &train, &test, st, err);
+    }
+    mfr_ratings_free(&train);
+    mfr_ratings_free(&test);
+    return s;
+}
+
+static mfr_status write_outputs(const report_args *a, const mfr_dataset *ds, report_state *st,
+                                const mfr_model *map, mfr_error *err) {
+    char title[300];
+    snprintf(title, sizeof title, "%s", a->title ? a->title : "");
+    if (!a->title) snprintf(title, sizeof title, "mfrec report: %s", eo_basename(a->input));
+    mfr_report_input in = {.title = title, .ds = ds, .model = map, .curves = st->curves,
+                           .n_curves = st->n_curves, .rows = st->rows, .n_rows = st->n_rows,
+                           .clusters = (int32_t)a->clusters, .labels = (int32_t)a->labels};
+    const char *paths[3] = {a->out, a->md, a->json};
+    mfr_status s = MFR_OK;
+    for (int q = 0; q < 3 && !s; q++) {
+        if (!paths[q]) continue;
+        FILE *f = fopen(paths[q], "w");
+        if (!f) {
+            err->code = s = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "%.400s: cannot write", paths[q]);
+            break;
+        }
+        if (q == 0) s = mfr_report_write_html(&in, f, err);
+        else s = mfr_report_write_table(st->rows, st->n_rows, q == 2, f, err);
+        if (fclose(f) && !s) {
+            err->code = s = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "%.400s: write failed", paths[q]);
+        }
+    }
+    if (!s && !a->quiet) printf("wrote %s (%d models)\n", a->out, st->n_rows);
+    return s;
+}
+
+int cmd_report(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help(stdout), 0;
+    report_args a = {.algos = "sgd,als,svd,baseline", .labels = 15, .test_frac = 0.2, .seed = 42,
+                     .rank = mfr_ranking_params_default()};
+    int rc = parse(argc, argv, &a);
+    if (rc) return rc;
+    mfr_error err = {0};
+    mfr_dataset *ds = NULL;
+    mfr_model *given = NULL;
+    report_state *st = calloc(1, sizeof *st);
+    mfr_status s = st ? MFR_OK : MFR_E_NOMEM;
+    int from_model = is_model_path(a.input);
+    const char *mpath = from_model ? a.input : a.model_path;
+    const char *dpath = from_model ? a.data_path : a.input;
+    if (!s && mpath) s = mfr_model_load(mpath, &given, &err);
+    if (!s && dpath) s = eo_load(dpath, &ds, &err);
+    if (!s && ds && !from_model) s = train_all(&a, ds, st, &err);
+    if (!s) s = write_outputs(&a, ds, st, given ? given : st->map_model, &err);
+    for (int32_t q = 0; st && q < st->n_curves; q++) mfr_curve_free(&st->curves[q]);
+    if (st) mfr_model_free(st->map_model);
+    free(st);
+    mfr_model_free(given);
+    mfr_dataset_free(ds);
+    return s ? eo_fail(CMD, s, &err) : 0;
+}
