@@ -1,7 +1,7 @@
 /* bench_import.c — import throughput and peak memory on an ml-25m-shaped
  * ratings.csv.
  *
- *   bench_import [-n ROWS] [-k] [PATH]
+ *   bench_import [-n ROWS] [-k] [-m] [PATH]
  *
  * Without PATH it writes (deterministically, xorshift64 seeded with a
  * constant) a ratings.csv of ROWS rows (default 25,000,095 like ml-25m:
@@ -14,7 +14,9 @@
  * figure on a shared, loaded machine,
  * then deletes the folder (-k keeps it). With PATH it imports that file or
  * folder instead. The generator writes through a small buffer, so the peak
- * RSS is the importer's. */
+ * RSS is the importer's. With -m it also saves the dataset as .mfd next to
+ * the CSV (or in /tmp for a given PATH) and times loading it back (mmap plus
+ * checksum and index checks), then deletes it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -99,15 +101,41 @@ static int generate(const char *path, int64_t rows) {
     return close(fd);
 }
 
+/* Save ds as .mfd in dir (or /tmp), time the save and a load, delete it. */
+static void time_mfd(const mfr_dataset *ds, const char *dir) {
+    char p[400];
+    snprintf(p, sizeof p, "%s/bench-%d.mfd", dir ? dir : "/tmp", (int)getpid());
+    mfr_error err = {0};
+    double t0 = now_s();
+    if (mfr_dataset_save(ds, p, &err)) {
+        fprintf(stderr, "save failed: %s\n", err.message);
+        return;
+    }
+    double t1 = now_s();
+    mfr_dataset *back = NULL;
+    if (mfr_dataset_import(p, NULL, &back, &err)) {
+        fprintf(stderr, "load failed: %s\n", err.message);
+    } else {
+        double t2 = now_s();
+        struct stat sb;
+        stat(p, &sb);
+        printf("mfd         %.1f MB, save %.2f s, load %.2f s (mmap, CRC, index checks, id maps)\n",
+               (double)sb.st_size / 1e6, t1 - t0, t2 - t1);
+        mfr_dataset_free(back);
+    }
+    unlink(p);
+}
+
 int main(int argc, char **argv) {
     int64_t rows = 25000095;
-    int keep = 0;
+    int keep = 0, mfd = 0;
     const char *path = NULL;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "-n") == 0 && a + 1 < argc) rows = strtoll(argv[++a], NULL, 10);
         else if (strcmp(argv[a], "-k") == 0) keep = 1;
+        else if (strcmp(argv[a], "-m") == 0) mfd = 1;
         else if (argv[a][0] == '-') {
-            fprintf(stderr, "usage: bench_import [-n ROWS] [-k] [PATH]\n");
+            fprintf(stderr, "usage: bench_import [-n ROWS] [-k] [-m] [PATH]\n");
             return 2;
         } else path = argv[a];
     }
@@ -149,6 +177,7 @@ int main(int argc, char **argv) {
     if (mb > 0) printf("throughput  %.1f MB/s wall, %.1f MB/s per CPU second\n", mb / dt, mb / cpu);
     printf("rows/s      %.2f M\n", (double)r->rows_read / dt / 1e6);
     printf("peak RSS    %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+    if (mfd) time_mfd(ds, path == file ? dir : NULL);
     mfr_dataset_free(ds);
     if (path == file && !keep) {
         unlink(file);
