@@ -4,8 +4,10 @@
  * Recommend scores items in blocks of SCORE_BLOCK on the stack: for factor
  * models μ + b_u + b_i + p_u·q_i with the vectorised row kernel over Q
  * (contiguous, row-major), for other models vt->score_user (one scratch array
- * of n_items floats) or vt->predict. Items are visited in index order, so the
- * user's sorted seen list is merged in step rather than searched. Selection
+ * of n_items floats) or vt->predict. Items are visited in index order; an
+ * item whose score cannot enter the current top n is dropped at once, and
+ * only the few candidates are checked against the filters (the user's sorted
+ * seen list by binary search). Selection
  * keeps the best n in a bounded heap inside the caller's output array: no
  * allocation per call for factor models. Items are ranked by the unclipped
  * prediction (ties by item index); the reported score is clipped to the scale.
@@ -52,37 +54,58 @@ typedef struct scorer {
     int mf;              /* 1: biased-MF formula with base and pu */
 } scorer;
 
-static void score_block(const scorer *s, int32_t i0, int32_t n, float *out) {
+/* Scores of items [i0, i0 + n) into out; returns their maximum (NaN-free
+ * maximum; +INFINITY when not cheaply known, so the block is never skipped). */
+static float score_block(const scorer *s, int32_t i0, int32_t n, float *out) {
     const mfr_model *m = s->m;
     if (s->all) {
         memcpy(out, s->all + i0, (size_t)n * sizeof *out);
-        return;
+        return INFINITY;
     }
     if (!s->mf) {
         for (int32_t j = 0; j < n; j++) out[j] = m->vt->predict(m, s->u, i0 + j);
-        return;
+        return INFINITY;
     }
-    if (s->pu && m->k > 0) mfr__dot_rows(m->Q, m->k, s->pu, i0, n, out);
-    else memset(out, 0, (size_t)n * sizeof *out);
-    const float *bi = m->item_bias ? m->item_bias + i0 : NULL;
-    for (int32_t j = 0; j < n; j++) out[j] += s->base + (bi ? bi[j] : 0.f);
+    if (s->pu && m->k > 0) return mfr__score_rows(m->Q, m->k, s->pu, i0, n, s->base, m->item_bias, out);
+    float best = -INFINITY;
+    for (int32_t j = 0; j < n; j++) {
+        out[j] = s->base + (m->item_bias ? m->item_bias[i0 + j] : 0.f);
+        if (out[j] > best) best = out[j];
+    }
+    return best;
 }
 
-/* Score every item, skip seen (sorted list) and filtered ones, keep top n. */
+/* 1 when item i is in the sorted list seen[0..n). */
+static int in_sorted(const int32_t *seen, int64_t n, int32_t i) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (seen[mid] < i) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && seen[lo] == i;
+}
+
+/* Score every item, keep the top n that pass the filters. Items come in
+ * index order, so once the heap is full a score equal to the worst kept one
+ * loses the tie: the cheap test "score <= worst" rejects most items before
+ * any filter runs; the filters (count, seen by binary search, genre) run
+ * only for the few candidates. */
 static int32_t rank_items(const scorer *s, const int32_t *seen, int64_t n_seen,
                           const mfr_recommend_params *p, mfr_scored *out) {
     const mfr_model *m = s->m;
     topn h = {out, p->n, 0};
     float buf[SCORE_BLOCK];
-    int64_t sj = 0;
+    if (p->n <= 0) return 0;
     for (int32_t i0 = 0; i0 < m->n_items; i0 += SCORE_BLOCK) {
         int32_t n = m->n_items - i0 < SCORE_BLOCK ? m->n_items - i0 : SCORE_BLOCK;
-        score_block(s, i0, n, buf);
+        float best = score_block(s, i0, n, buf);
+        if (h.len == h.cap && !(best > h.row[0].score)) continue; /* nothing here can enter */
         for (int32_t j = 0; j < n; j++) {
             int32_t i = i0 + j;
-            while (sj < n_seen && seen[sj] < i) sj++;
-            if (sj < n_seen && seen[sj] == i) continue;
-            if (m->item_count[i] < p->min_ratings || isnan(buf[j])) continue;
+            if (h.len == h.cap && !(buf[j] > h.row[0].score)) continue;
+            if (isnan(buf[j]) || m->item_count[i] < p->min_ratings) continue;
+            if (n_seen && in_sorted(seen, n_seen, i)) continue;
             if (p->genre && !has_genre(mfr_model_item_genres(m, i), p->genre)) continue;
             mfr__topn_push(&h, i, buf[j]);
         }

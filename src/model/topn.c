@@ -7,6 +7,7 @@
  * rounding (tests allow 1e-5 relative). */
 #include "topn.h"
 
+#include <math.h>
 #include <string.h>
 
 /* a better than b: higher score, then lower item index. */
@@ -78,9 +79,19 @@ typedef float v8f __attribute__((vector_size(32)));
 #define MFR_CLONES
 #endif
 
+/* Row j's score: dot + base + bias[i0 + j]; the running maximum kept. */
+#define FINISH(j, dot)                                               \
+    do {                                                             \
+        float v_ = (dot) + base + (bias ? bias[i0 + (j)] : 0.f);     \
+        out[j] = v_;                                                 \
+        if (v_ > best) best = v_;                                    \
+    } while (0)
+
 MFR_CLONES
-void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float *out) {
+float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float base,
+                      const float *bias, float *out) {
     int32_t k8 = k & ~7, j = 0;
+    float best = -INFINITY;
     const float *q = Q + (size_t)i0 * k;
     for (; j + 4 <= n; j += 4, q += 4 * (size_t)k) {
         v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
@@ -103,7 +114,10 @@ void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_
             s2 += p[f] * q[2 * (size_t)k + f];
             s3 += p[f] * q[3 * (size_t)k + f];
         }
-        out[j] = s0, out[j + 1] = s1, out[j + 2] = s2, out[j + 3] = s3;
+        FINISH(j, s0);
+        FINISH(j + 1, s1);
+        FINISH(j + 2, s2);
+        FINISH(j + 3, s3);
     }
     for (; j < n; j++, q += k) {
         v8f a = {0};
@@ -115,6 +129,11 @@ void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_
         }
         float s = HSUM(a);
         for (int32_t f = k8; f < k; f++) s += p[f] * q[f];
-        out[j] = s;
+        FINISH(j, s);
     }
+    return best;
+}
+
+void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float *out) {
+    mfr__score_rows(Q, k, p, i0, n, 0.f, NULL, out);
 }

@@ -23,6 +23,11 @@ int32_t mfr__topn_finish(topn *h);
  * clone chosen at load time on x86-64, plain SSE/NEON otherwise);
  * mfr__dot_ref is the scalar reference the tests compare it against. */
 void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float *out);
+/* The same fused with the rest of the biased-MF score:
+ * out[j] = base + bias[i0 + j] + dot(p, q_{i0+j}) (bias may be NULL);
+ * returns the largest out[j] (-INFINITY when n == 0; NaNs ignored). */
+float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float base,
+                      const float *bias, float *out);
 float mfr__dot_ref(const float *a, const float *b, int32_t k);
 
 /* Top-n over all items scored as base + b_i + pu·q_i (pu may be NULL), or

@@ -741,6 +741,16 @@ static void topn_ties_and_kernel(void **state) {
             float ref = mfr__dot_ref(p, Q + (size_t)(j + 2) * k, k);
             assert_float_near(out[j], ref, 1e-5 * (1 + sqrt((double)k) * 4));
         }
+        /* fused score: base + bias + dot, and the block maximum */
+        float bias[11], best = -INFINITY;
+        for (int32_t j = 0; j < n; j++) bias[j] = (float)j * 0.25f;
+        float got = mfr__score_rows(Q, k, p, 1, n - 1, 3.0f, bias, out);
+        for (int32_t j = 0; j < n - 1; j++) {
+            double ref = 3.0 + bias[j + 1] + mfr__dot_ref(p, Q + (size_t)(j + 1) * k, k);
+            assert_float_near(out[j], ref, 1e-5 * (4 + sqrt((double)k) * 4));
+            if (out[j] > best) best = out[j];
+        }
+        assert_true(got == best);
         free(Q);
     }
 }
@@ -835,8 +845,8 @@ static double fold_objective(const mfr_model *m, const int32_t *it, const float 
         for (int f = 0; f < m->k; f++) pred += x[f + 1] * m->Q[it[j] * m->k + f];
         J += (r[j] - pred) * (r[j] - pred);
     }
-    for (int f = 0; f < m->k; f++) J += m->params.reg * x[f + 1] * x[f + 1];
-    return J + m->params.reg_bias * x[0] * x[0];
+    for (int f = 0; f < m->k; f++) J += n * m->params.reg * x[f + 1] * x[f + 1];
+    return J + n * m->params.reg_bias * x[0] * x[0];
 }
 
 static void fold_in_closed_form(void **state) {
@@ -860,9 +870,9 @@ static void fold_in_closed_form(void **state) {
             for (int q = 0; q < 3; q++) A[p][q] += a[p] * a[q];
         }
     }
-    A[0][0] += 0.1;
-    A[1][1] += 0.3;
-    A[2][2] += 0.3;
+    A[0][0] += 4 * 0.1; /* n · reg_bias, n · reg with n = 4 ratings */
+    A[1][1] += 4 * 0.3;
+    A[2][2] += 4 * 0.3;
 #define DET3(M) (M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) + M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]))
     double D = DET3(A);
     for (int c = 0; c < 3; c++) {
