@@ -17,6 +17,7 @@
  *       test RMSE per seed, their mean, and the training time.
  *
  * Results and how they were taken: docs/perf/sgd.md. */
+#include "algo/sgd_kernel.h"
 #include "core/core.h"
 #include "data/dataset_impl.h"
 #include "mfrec.h"
@@ -26,6 +27,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+
+/* CPU seconds this thread / this process has run: on a shared, loaded
+ * machine wall time mostly measures the neighbours. */
+static double cpu_s(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static double peak_rss_mb(void) {
     struct rusage ru;
@@ -104,20 +114,31 @@ static mfr_dataset *synth(int32_t nu, int32_t ni, int64_t n, uint64_t seed) {
 
 typedef struct epoch_clock {
     int64_t n;
-    double last;
+    double last, cpu_last;
 } epoch_clock;
 
 static int report_epoch(const mfr_progress *p, void *user) {
     epoch_clock *c = user;
-    double dt = p->elapsed_s - c->last;
+    double dt = p->elapsed_s - c->last, cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+    double dc = cpu - c->cpu_last;
     c->last = p->elapsed_s;
-    printf("epoch %d: %.3f s, %.1f M updates/s, running train RMSE %.4f, peak RSS %.0f MB\n",
-           (int)p->step, dt, (double)c->n / dt / 1e6, p->train_rmse, peak_rss_mb());
+    c->cpu_last = cpu;
+    printf("epoch %d: %.3f s, %.1f M updates/s (%.1f M per CPU-second), running train RMSE %.4f, "
+           "peak RSS %.0f MB\n",
+           (int)p->step, dt, (double)c->n / dt / 1e6, (double)c->n / dc / 1e6, p->train_rmse,
+           peak_rss_mb());
     fflush(stdout);
     return 0;
 }
 
+static void print_log(int level, const char *msg, void *user) {
+    (void)level;
+    (void)user;
+    printf("log: %s\n", msg);
+}
+
 static int bench_synth(int argc, char **argv) {
+    mfr_set_log(print_log, NULL);
     int32_t nu = (int32_t)arg_ll(argc, argv, "users", 160000);
     int32_t ni = (int32_t)arg_ll(argc, argv, "items", 60000);
     int64_t n = arg_ll(argc, argv, "ratings", 20000000);
@@ -135,12 +156,13 @@ static int bench_synth(int argc, char **argv) {
     p.epochs = (int32_t)arg_ll(argc, argv, "epochs", 3);
     p.lr = 0.005f;
     p.lr_decay = 1.f;
-    epoch_clock clk = {n, 0};
+    epoch_clock clk = {n, 0, 0};
     p.progress = report_epoch;
     p.progress_user = &clk;
     mfr_model *m = NULL;
     mfr_error err = {0};
     t0 = mfr_now();
+    clk.cpu_last = cpu_s(CLOCK_PROCESS_CPUTIME_ID); /* epoch 1's CPU figure includes setup */
     mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
     if (st) {
         fprintf(stderr, "bench_sgd: %s\n", err.message);
@@ -153,6 +175,66 @@ static int bench_synth(int argc, char **argv) {
            p.factors, p.threads, mfr_now() - t0, info.fit_seconds, info.train_rmse, peak_rss_mb());
     mfr_model_free(m);
     mfr_dataset_free(ds);
+    return 0;
+}
+
+/* ---- the inner loop alone -------------------------------------------------
+ * One block of users x items rows (k floats each) and n random ratings,
+ * several passes of each kernel on one thread: the compute ceiling, free of
+ * scheduling, for comparison with the per-epoch figures. */
+static int bench_kernel(int argc, char **argv) {
+    int32_t nu = (int32_t)arg_ll(argc, argv, "users", 4000), ni = (int32_t)arg_ll(argc, argv, "items", 1500);
+    int32_t k = (int32_t)arg_ll(argc, argv, "k", 64);
+    int64_t n = arg_ll(argc, argv, "ratings", 1000000);
+    if (nu > 4096 || ni > 4096) return 2;
+    uint32_t *rec = mfr_aligned_alloc((size_t)n * 4);
+    float *P = mfr_aligned_alloc((size_t)nu * k * 4), *Q = mfr_aligned_alloc((size_t)ni * k * 4);
+    float *bu = mfr_aligned_alloc((size_t)nu * 4), *bi = mfr_aligned_alloc((size_t)ni * 4);
+    static const float rtab[4] = {1.f, 2.5f, 4.f, 5.f};
+    if (!rec || !P || !Q || !bu || !bi) return 1;
+    mfr_rng rng;
+    mfr_rng_seed(&rng, 1);
+    for (int64_t j = 0; j < n; j++)
+        rec[j] = (uint32_t)mfr_rng_below(&rng, (uint64_t)nu) |
+                 (uint32_t)mfr_rng_below(&rng, (uint64_t)ni) << 12 | (uint32_t)mfr_rng_below(&rng, 4) << 24;
+    for (int64_t j = 0; j < (int64_t)nu * k; j++) P[j] = (float)(0.1 * mfr_rng_normal(&rng));
+    for (int64_t j = 0; j < (int64_t)ni * k; j++) Q[j] = (float)(0.1 * mfr_rng_normal(&rng));
+    mfr__sgd_hyper h = {3.5f, 0.005f, 0.05f, 0.01f, k};
+    /* three orders of the same ratings: random, grouped by user, and grouped
+     * with 4 user runs interleaved (what sgd.c stores) */
+    uint32_t *grp = mfr_aligned_alloc((size_t)n * 4), *ilv = mfr_aligned_alloc((size_t)n * 4);
+    int64_t *cnt = mfr_calloc((size_t)nu + 1, sizeof *cnt);
+    if (!grp || !ilv || !cnt) return 1;
+    for (int64_t j = 0; j < n; j++) cnt[(rec[j] & 0xfff) + 1]++;
+    for (int32_t u = 0; u < nu; u++) cnt[u + 1] += cnt[u];
+    for (int64_t j = 0; j < n; j++) grp[cnt[rec[j] & 0xfff]++] = rec[j];
+    int64_t len = (n + 3) / 4, o = 0;
+    for (int64_t j = 0; j < len; j++)
+        for (int64_t q = j; q < n; q += len) ilv[o++] = grp[q];
+    const char *names[3] = {"random", "by-user", "interleaved"};
+    uint32_t *orders[3] = {rec, grp, ilv};
+    mfr__sgd_kernel_fn fns[2] = {mfr__sgd_block_scalar, mfr__sgd_block_avx2};
+    for (int pass = 0; pass < 3; pass++)
+        for (int v = 0; v < 2; v++) {
+            if (v == 1 && !mfr__sgd_have_avx2()) break;
+            for (int ord = 0; ord < 3; ord++) {
+                mfr__sgd_block b = {orders[ord], NULL, rtab, n, 0xfff, 12, 0xfff, 24, P, Q, bu, bi};
+                double t0 = mfr_now(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+                fns[v](&b, &h);
+                double dt = mfr_now() - t0, dc = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+                printf("%s %-11s k=%d block %dx%d: %5.1f M updates/s wall, %5.1f M per CPU-second\n",
+                       v ? "avx2  " : "scalar", names[ord], k, nu, ni, (double)n / dt / 1e6,
+                       (double)n / dc / 1e6);
+            }
+        }
+    mfr_free(grp);
+    mfr_free(ilv);
+    mfr_free(cnt);
+    mfr_free(rec);
+    mfr_free(P);
+    mfr_free(Q);
+    mfr_free(bu);
+    mfr_free(bi);
     return 0;
 }
 
@@ -233,9 +315,11 @@ static int bench_movielens(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "kernel")) return bench_kernel(argc - 2, argv + 2);
     if (argc >= 2 && !strcmp(argv[1], "synth")) return bench_synth(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "movielens")) return bench_movielens(argc - 2, argv + 2);
     fprintf(stderr, "usage: bench_sgd synth [users= items= ratings= k= threads= epochs= seed=]\n"
+                    "       bench_sgd kernel [users= items= ratings= k=]\n"
                     "       bench_sgd movielens DIR [seeds=3] [param=value ...]\n");
     return 2;
 }

@@ -63,15 +63,19 @@ __attribute__((target("avx2,fma"))) static inline float hsum256(__m256 v) {
 __attribute__((target("avx2,fma"))) static inline float update_avx2(
     float *restrict p, float *restrict q, float *bu, float *bi, float r, const mfr__sgd_hyper *h) {
     const int32_t k = h->k;
+    /* four independent sums: short FMA dependency chains */
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     int32_t f = 0;
-    for (; f + 16 <= k; f += 16) {
+    for (; f + 32 <= k; f += 32) {
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f), _mm256_loadu_ps(q + f), a0);
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f + 8), _mm256_loadu_ps(q + f + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f + 16), _mm256_loadu_ps(q + f + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f + 24), _mm256_loadu_ps(q + f + 24), a3);
     }
     for (; f + 8 <= k; f += 8)
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f), _mm256_loadu_ps(q + f), a0);
-    float dot = hsum256(_mm256_add_ps(a0, a1));
+    float dot = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (int32_t t = f; t < k; t++) dot += p[t] * q[t];
     float e = r - (h->mu + *bu + *bi + dot);
     *bu += h->lr * (e - h->reg_bias * *bu);
