@@ -111,6 +111,7 @@ int cmd_import(int argc, char **argv) {
     }
     if (optind >= argc) return cli_usage_error("import", "no PATH given");
     if (optind + 1 < argc) return cli_usage_error("import", "unexpected argument \"%s\"", argv[optind + 1]);
+    cli_set_quiet(quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_status s = cli_load_dataset(argv[optind], &p, &ds, &err);

@@ -74,7 +74,9 @@ int cli_progress(const mfr_progress *p, void *user) {
         cli_fmt_secs(el, sizeof el, p->elapsed_s);
         cli_fmt_secs(eta, sizeof eta, p->eta_s);
         const char *stage = p->stage && strcmp(p->stage, "train") ? p->stage : "epoch";
-        if (p->steps > 0) n += snprintf(line + n, sizeof line - (size_t)n, "%s %d/%d", stage, p->step, p->steps);
+        if (p->stage && !strcmp(p->stage, "import"))
+            n += snprintf(line + n, sizeof line - (size_t)n, "reading: %d rows", p->step);
+        else if (p->steps > 0) n += snprintf(line + n, sizeof line - (size_t)n, "%s %d/%d", stage, p->step, p->steps);
         else n += snprintf(line + n, sizeof line - (size_t)n, "%s %d", stage, p->step);
         if (!isnan(p->train_rmse)) n += snprintf(line + n, sizeof line - (size_t)n, "  train %.4f", p->train_rmse);
         if (!isnan(p->valid_rmse)) n += snprintf(line + n, sizeof line - (size_t)n, "  valid %.4f", p->valid_rmse);
@@ -122,7 +124,15 @@ mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_da
         }
         return MFR_E_IO;
     }
-    return mfr_dataset_import(path, p, out, err);
+    /* a line of rows read on a terminal; Ctrl-C (when caught) cancels */
+    mfr_import_params q = p ? *p : mfr_import_params_default();
+    if (!q.progress) {
+        q.progress = cli_progress;
+        q.progress_user = NULL;
+    }
+    mfr_status s = mfr_dataset_import(path, &q, out, err);
+    cli_progress_end();
+    return s;
 }
 
 int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out) {
