@@ -127,6 +127,54 @@ static void legend(FILE *f, int32_t clusters, const genre_tab *gt, const int *sl
     fputs("</g>\n", f);
 }
 
+/* Label the most rated movies, each placed right, left, above or below its
+ * dot, whichever first does not overlap an earlier label (boxes estimated at
+ * 6 px a character, 12 px high); a movie whose label fits nowhere is skipped
+ * and the next most rated tried, up to `labels` labels. */
+typedef struct lbox {
+    double x0, y0, x1, y1;
+} lbox;
+
+static int overlaps(const lbox *b, int n, const lbox *c) {
+    for (int q = 0; q < n; q++)
+        if (c->x0 < b[q].x1 && b[q].x0 < c->x1 && c->y0 < b[q].y1 && b[q].y0 < c->y1) return 1;
+    return 0;
+}
+
+static void label_movies(FILE *f, const mfr_model *m, map_data *d, int32_t labels, double X0,
+                         double Y0, double W, double H, float xmin, float xmax, float ymin,
+                         float ymax) {
+    lbox placed[64];
+    int np = 0;
+    if (labels > 64) labels = 64;
+    for (int tries = 0; np < labels && tries < 4 * labels + 8; tries++) {
+        int32_t best = -1, bc = -1;
+        for (int32_t j = 0; j < d->n; j++) {
+            int32_t c = mfr_model_item_count(m, d->items[j]);
+            if (c > bc && d->color[j] != -2) best = j, bc = c;
+        }
+        if (best < 0) break;
+        d->color[best] = -2; /* considered */
+        double cx = X0 + 8 + (d->xy[2 * best] - xmin) / (xmax - xmin) * (W - 16);
+        double cy = Y0 + H - 8 - (d->xy[2 * best + 1] - ymin) / (ymax - ymin) * (H - 16);
+        const char *t = mfr_model_item_title(m, d->items[best]);
+        double tw = 6.0 * (strlen(t) < 28 ? (double)strlen(t) : 29.0);
+        double pos[4][2] = {{cx + 7, cy + 4}, {cx - 7 - tw, cy + 4}, {cx - tw / 2, cy - 8},
+                            {cx - tw / 2, cy + 16}};
+        for (int p = 0; p < 4; p++) {
+            lbox b = {pos[p][0] - 1, pos[p][1] - 10, pos[p][0] + tw + 1, pos[p][1] + 2};
+            if (b.x0 < X0 || b.x1 > X0 + W || b.y0 < Y0 || b.y1 > Y0 + H || overlaps(placed, np, &b))
+                continue;
+            placed[np++] = b;
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" stroke=\"#fff\" stroke-width=\"3\" "
+                       "paint-order=\"stroke\">", pos[p][0], pos[p][1]);
+            xml(f, t, 28);
+            fputs("</text>\n", f);
+            break;
+        }
+    }
+}
+
 mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t labels, FILE *f,
                              mfr_error *err) {
     map_data d = {0};
@@ -172,22 +220,7 @@ mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t label
             fprintf(f, " (%d ratings)</title></circle>\n", c);
         }
     fputs("</g>\n<g class=\"labels\" font-size=\"11\" fill=\"#222\">\n", f);
-    for (int32_t l = 0; l < labels && l < d.n; l++) { /* the l-th most rated, by selection */
-        int32_t best = -1, bc = -1;
-        for (int32_t j = 0; j < d.n; j++) {
-            int32_t c = mfr_model_item_count(m, d.items[j]);
-            if (c > bc && d.color[j] != -2) best = j, bc = c;
-        }
-        if (best < 0) break;
-        double cx = X0 + 8 + (d.xy[2 * best] - xmin) / (xmax - xmin) * (W - 16);
-        double cy = Y0 + H - 8 - (d.xy[2 * best + 1] - ymin) / (ymax - ymin) * (H - 16);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" stroke=\"#fff\" stroke-width=\"3\" "
-                   "paint-order=\"stroke\">", cx + (cx > X0 + W / 2 ? -8 : 8), cy - 4,
-                cx > X0 + W / 2 ? "end" : "start");
-        xml(f, mfr_model_item_title(m, d.items[best]), 28);
-        fputs("</text>\n", f);
-        d.color[best] = -2; /* labelled */
-    }
+    label_movies(f, m, &d, labels, X0, Y0, W, H, xmin, xmax, ymin, ymax);
     fputs("</g>\n", f);
     legend(f, clusters, gt, slot);
     fputs("</svg>\n", f);

@@ -142,7 +142,7 @@ static const char *CSS =
     "main{max-width:1500px;margin:0 auto;padding:16px 24px}\n"
     "section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);"
     "margin:16px 0;padding:12px 20px}\nsection h2{font-size:18px;margin:6px 0 10px}\n"
-    ".row{display:flex;flex-wrap:wrap;gap:16px}.row>section{flex:1 1 680px}\n"
+    ".row{display:flex;flex-wrap:wrap;gap:16px}.row>section{flex:1 1 560px;min-width:0}\n"
     "svg.chart{max-width:100%;height:auto}\n"
     "table{border-collapse:collapse;font-size:13px}th,td{padding:5px 9px;text-align:right;"
     "border-bottom:1px solid #e3e6ea}th:first-child,td:first-child{text-align:left}"
