@@ -601,6 +601,75 @@ static void load_corrupted(void **state) {
     free(b);
 }
 
+/* Rewrites both CRCs of an .mfm image so a mutation reaches the semantic
+ * checks behind the checksums. */
+static void fix_crcs(unsigned char *b, long len) {
+    uint64_t data_off, fsize;
+    uint32_t nsect, zero = 0;
+    memcpy(&data_off, b + 96, 8);
+    memcpy(&fsize, b + 88, 8);
+    memcpy(&nsect, b + 12, 4);
+    if (data_off <= (uint64_t)len && fsize == (uint64_t)len) {
+        uint32_t pc = mfr_crc32(0, b + data_off, (size_t)(fsize - data_off));
+        memcpy(b + 104, &pc, 4);
+    }
+    if (nsect > 64 || 256 + 24 * (long)nsect > len) return;
+    memcpy(b + 108, &zero, 4);
+    uint32_t hc = mfr_crc32(0, b, 256 + 24 * (size_t)nsect);
+    memcpy(b + 108, &hc, 4);
+}
+
+/* Mutations that pass the checksums: the loader either rejects the file
+ * with MFR_E_FORMAT / MFR_E_UNSUPPORTED or the model answers every query
+ * without reading out of bounds (ASan watches). */
+static void load_crafted_mutations(void **state) {
+    (void)state;
+    char path[512];
+    long len;
+    unsigned char *orig = (unsigned char *)saved_bytes(path, sizeof path, &len);
+    unsigned char *b = malloc((size_t)len);
+    mfr_rng r;
+    mfr_rng_seed(&r, 2024);
+    int rejected = 0, loaded = 0;
+    for (int t = 0; t < 400; t++) {
+        memcpy(b, orig, (size_t)len);
+        /* half the mutations in the header and directory, half anywhere */
+        long span = t % 2 ? len : 256 + 24 * 16;
+        if (span > len) span = len;
+        int flips = 1 + (int)mfr_rng_below(&r, 3);
+        for (int f = 0; f < flips; f++) b[mfr_rng_below(&r, (uint64_t)span)] ^= (unsigned char)(1u << mfr_rng_below(&r, 8));
+        fix_crcs(b, len);
+        write_whole(path, (char *)b, len);
+        mfr_model *m = NULL;
+        mfr_error err;
+        mfr_status st = mfr_model_load(path, &m, &err);
+        if (st) {
+            assert_true(st == MFR_E_FORMAT || st == MFR_E_UNSUPPORTED);
+            assert_null(m);
+            rejected++;
+            continue;
+        }
+        loaded++;
+        int32_t nu = mfr_model_n_users(m), ni = mfr_model_n_items(m);
+        mfr_scored out[5];
+        int32_t n, found[4];
+        for (int32_t u = 0; u < nu; u++) mfr_model_recommend(m, u, NULL, out, &n, NULL);
+        for (int32_t i = 0; i < ni; i++) {
+            mfr_model_similar(m, i, MFR_SIM_PEARSON, 5, 0, out, &n, NULL);
+            (void)mfr_model_predict(m, i % (nu ? nu : 1), i);
+            (void)strlen(mfr_model_item_title(m, i));
+            (void)strlen(mfr_model_item_genres(m, i));
+        }
+        mfr_model_find_title(m, "toy", found, 4, &n);
+        mfr_model_free(m);
+    }
+    print_message("crafted mutations: %d rejected, %d loaded and queried\n", rejected, loaded);
+    assert_true(rejected > 0 && loaded > 0);
+    free(b);
+    free(orig);
+    unlink(path);
+}
+
 static void save_io_error(void **state) {
     (void)state;
     mfr_dataset *ds = make_dataset();
@@ -964,6 +1033,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(save_load_roundtrip),
         cmocka_unit_test(load_truncated),
         cmocka_unit_test(load_corrupted),
+        cmocka_unit_test(load_crafted_mutations),
         cmocka_unit_test(save_io_error),
         cmocka_unit_test(fault_model_save_load),
         cmocka_unit_test(recommend_rules),
