@@ -6,6 +6,8 @@
 
 #include <time.h>
 
+#include "core/core.h" /* mfr__alloc_fail_after */
+
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -271,6 +273,42 @@ static void scale_5m_slow(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* Every allocation failing in turn: MFR_E_NOMEM and nothing leaked (ASan),
+ * until enough succeed and the result is complete. */
+static void fault_alloc(void **state) {
+    (void)state;
+    mfr_synth_params p = small_params();
+    p.users = 30;
+    p.movies = 40;
+    p.ratings = 300;
+    const char *d = temp_dir();
+    for (int mode = 0; mode < 2; mode++) {
+        int ok = 0, failed = 0;
+        for (long n = 0; n < 200 && !ok; n++) {
+            mfr_error err;
+            mfr_dataset *ds = NULL;
+            mfr__alloc_fail_after(n);
+            mfr_status s = mode ? mfr_synth_write(&p, d, &err) : mfr_synth_dataset(&p, &ds, &err);
+            mfr__alloc_fail_after(-1);
+            if (s == MFR_OK) {
+                ok = 1;
+                if (!mode) {
+                    mfr_dataset_stats st;
+                    mfr_dataset_stats_get(ds, &st);
+                    assert_int_equal(st.n_ratings, p.ratings);
+                }
+            } else {
+                assert_int_equal(s, MFR_E_NOMEM);
+                assert_null(ds);
+                failed++;
+            }
+            mfr_dataset_free(ds);
+        }
+        assert_true(ok);
+        assert_true(failed >= 10); /* every allocation of the setup was tried */
+    }
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_seed_same_bytes),
@@ -280,6 +318,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(popularity_skew),
         cmocka_unit_test(activity_heavy_tailed),
         cmocka_unit_test(bad_params),
+        cmocka_unit_test(fault_alloc),
         cmocka_unit_test(scale_5m_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
