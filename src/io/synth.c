@@ -19,8 +19,10 @@
  *     rejections (near saturation) takes the rest uniformly from the movies
  *     left.
  * Generation is user by user with an RNG stream per user, and ratings.csv is
- * streamed through a buffer, so memory is O(users + movies) plus the output:
- * 20-25 M ratings take a few seconds and a few MB besides the file.
+ * streamed through a buffer, so memory is O(users + movies) plus the output
+ * (measured on a shared, loaded 2-core machine: 20 M ratings by 138,000 users
+ * of 27,000 movies written in 15.5 s with 21 MB resident; 5 M in memory in
+ * about 1 s).
  *
  * Layout written (ml-latest-small, LF line ends): ratings.csv
  * "userId,movieId,rating,timestamp" sorted by user then movie; movies.csv
