@@ -214,13 +214,13 @@ int cmd_train(int argc, char **argv) {
     mfr_train_params p;
     if (train_build_params(&cfg, &p)) return MFR_E_INVALID;
     cli_set_quiet(quiet);
+    cli_catch_sigint(); /* Ctrl-C while loading cancels the load (exit 7) */
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_status s = cli_load_dataset(argv[optind], NULL, &ds, &err);
     if (s) return cli_fail("train", s, &err);
     p.progress = cli_progress;
     p.progress_user = NULL;
-    cli_catch_sigint();
     mfr_model *m = NULL;
     double t0 = cli_now();
     s = mfr_model_train(ds, NULL, NULL, &p, &m, &err);

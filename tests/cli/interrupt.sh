@@ -10,6 +10,12 @@ pid=$!
 # wait until training has begun (the data is loaded in well under a second)
 sleep 2
 kill -INT $pid
+# it must stop within a minute; never let a stuck run hang the suite
+for _ in $(seq 1 120); do kill -0 $pid 2>/dev/null || break; sleep 0.5; done
+if kill -0 $pid 2>/dev/null; then
+  kill -KILL $pid
+  fail "train still running 60 s after SIGINT"
+fi
 wait $pid
 RC=$?
 set -e
