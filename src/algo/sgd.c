@@ -163,6 +163,43 @@ static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, mfr_error *err) 
     return MFR_OK;
 }
 
+/* ---- fork/join for the setup passes -----------------------------------
+ * fn(arg, j, t) runs once for each j in 0..t-1, j = 0 on the caller; a
+ * thread that cannot start has its share run by the caller. Plain pthreads
+ * (not OpenMP) so ThreadSanitizer sees every happens-before edge. Returns the
+ * OR of the calls' results. */
+typedef int (*sgd_part_fn)(void *arg, int j, int t);
+
+typedef struct sgd_part {
+    sgd_part_fn fn;
+    void *arg;
+    int j, t, rc;
+} sgd_part;
+
+static void *part_main(void *a) {
+    sgd_part *p = a;
+    p->rc = p->fn(p->arg, p->j, p->t);
+    return NULL;
+}
+
+static int parallel_run(int t, sgd_part_fn fn, void *arg) {
+    pthread_t tid[64];
+    sgd_part part[64];
+    int ok[64] = {0}, rc = 0;
+    t = t < 1 ? 1 : t > 64 ? 64 : t;
+    for (int j = 1; j < t; j++) {
+        part[j] = (sgd_part){fn, arg, j, t, 0};
+        ok[j] = pthread_create(&tid[j], NULL, part_main, &part[j]) == 0;
+    }
+    rc |= fn(arg, 0, t);
+    for (int j = 1; j < t; j++) {
+        if (ok[j]) pthread_join(tid[j], NULL);
+        else part[j].rc = fn(arg, j, t);
+        rc |= part[j].rc;
+    }
+    return rc;
+}
+
 /* Scratch for preparing one block: the largest block's words, and counts. */
 typedef struct block_tmp {
     uint32_t *rec;
@@ -212,27 +249,35 @@ static void block_prepare(const sgd_grid *g, int64_t b, uint64_t seed, block_tmp
         }
 }
 
-/* block_prepare on every block, blocks shared out among threads; the result
- * does not depend on the thread count (one RNG stream per block). */
+typedef struct prepare_arg {
+    const sgd_grid *g;
+    uint64_t seed;
+    int64_t most;     /* largest block */
+} prepare_arg;
+
+/* Thread j's blocks: j, j + t, ... */
+static int prepare_part(void *arg, int j, int t) {
+    prepare_arg *pa = arg;
+    const sgd_grid *g = pa->g;
+    block_tmp tmp = {mfr_malloc((size_t)pa->most * sizeof(uint32_t)),
+                     g->rf ? mfr_malloc((size_t)pa->most * sizeof(float)) : NULL,
+                     mfr_malloc(((size_t)g->ru + 1) * sizeof(int64_t))};
+    int failed = !tmp.rec || !tmp.cnt || (g->rf && !tmp.rf);
+    for (int64_t b = j; !failed && b < (int64_t)g->nb * g->nb; b += t)
+        block_prepare(g, b, pa->seed, &tmp);
+    mfr_free(tmp.rec);
+    mfr_free(tmp.rf);
+    mfr_free(tmp.cnt);
+    return failed;
+}
+
+/* block_prepare on every block, shared out among threads; the result does
+ * not depend on the thread count (one RNG stream per block). */
 static mfr_status grid_prepare(sgd_grid *g, uint64_t seed, int threads, mfr_error *err) {
-    int64_t nblk = (int64_t)g->nb * g->nb, most = 1;
-    for (int64_t b = 0; b < nblk; b++)
-        if (g->off[b + 1] - g->off[b] > most) most = g->off[b + 1] - g->off[b];
-    int failed = 0;
-#pragma omp parallel num_threads(threads) reduction(| : failed)
-    {
-        block_tmp t = {mfr_malloc((size_t)most * sizeof(uint32_t)),
-                       g->rf ? mfr_malloc((size_t)most * sizeof(float)) : NULL,
-                       mfr_malloc(((size_t)g->ru + 1) * sizeof(int64_t))};
-        failed = !t.rec || !t.cnt || (g->rf && !t.rf);
-#pragma omp for schedule(dynamic, 4)
-        for (int64_t b = 0; b < nblk; b++)
-            if (!failed) block_prepare(g, b, seed, &t);
-        mfr_free(t.rec);
-        mfr_free(t.rf);
-        mfr_free(t.cnt);
-    }
-    return failed ? mfr__nomem(err, "sgd: block scratch") : MFR_OK;
+    prepare_arg pa = {g, seed, 1};
+    for (int64_t b = 0; b < (int64_t)g->nb * g->nb; b++)
+        if (g->off[b + 1] - g->off[b] > pa.most) pa.most = g->off[b + 1] - g->off[b];
+    return parallel_run(threads, prepare_part, &pa) ? mfr__nomem(err, "sgd: block scratch") : MFR_OK;
 }
 
 static mfr_status grid_build(sgd_grid *g, const mfr_model *m, const mfr_ratings *tr,
@@ -333,19 +378,33 @@ static void *worker_main(void *arg) {
 
 #define INIT_ROWS 1024 /* rows per RNG stream of the initial factors */
 
-/* n rows of k floats, N(0, std²), stream (seed, tag + chunk) per INIT_ROWS
- * rows: the same values for any thread count. */
+typedef struct init_arg {
+    float *X;
+    int64_t n;
+    int32_t k;
+    float std;
+    uint64_t seed, tag;
+} init_arg;
+
+/* Chunks j, j + t, ... of INIT_ROWS rows, each from stream (seed, tag + c). */
+static int init_part(void *arg, int j, int t) {
+    init_arg *ia = arg;
+    size_t k = (size_t)ia->k;
+    for (int64_t c = j; c * INIT_ROWS < ia->n; c += t) {
+        mfr_rng rng;
+        mfr_rng_seed_stream(&rng, ia->seed, ia->tag + (uint64_t)c);
+        int64_t end = (c + 1) * INIT_ROWS < ia->n ? (c + 1) * INIT_ROWS : ia->n;
+        for (size_t x = (size_t)(c * INIT_ROWS) * k; x < (size_t)end * k; x++)
+            ia->X[x] = (float)(ia->std * mfr_rng_normal(&rng));
+    }
+    return 0;
+}
+
+/* n rows of k floats, N(0, std²): the same values for any thread count. */
 static void init_rows(float *X, int64_t n, int32_t k, float std, uint64_t seed, uint64_t tag,
                       int threads) {
-    int64_t chunks = (n + INIT_ROWS - 1) / INIT_ROWS;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t c = 0; c < chunks; c++) {
-        mfr_rng rng;
-        mfr_rng_seed_stream(&rng, seed, tag + (uint64_t)c);
-        int64_t end = (c + 1) * INIT_ROWS < n ? (c + 1) * INIT_ROWS : n;
-        for (size_t j = (size_t)(c * INIT_ROWS) * k; j < (size_t)end * k; j++)
-            X[j] = (float)(std * mfr_rng_normal(&rng));
-    }
+    init_arg ia = {X, n, k, std, seed, tag};
+    parallel_run(threads, init_part, &ia);
 }
 
 static void init_factors(mfr_model *m, float std, uint64_t seed, int threads) {
@@ -368,6 +427,51 @@ static double sgd_rmse(const mfr_model *m, const mfr_ratings *r) {
         se += e * e;
     }
     return sqrt(se / (double)r->n);
+}
+
+typedef struct rmse_arg {
+    const sgd_grid *g;
+    const mfr_model *m;
+    double *row;      /* [nb] squared error by row block */
+} rmse_arg;
+
+static double word_sq_error(const sgd_grid *g, const mfr_model *m, int32_t a, int32_t b, int64_t j) {
+    uint32_t w = g->rec[j];
+    int32_t u = a * g->ru + (int32_t)(w & g->umask);
+    int32_t i = b * g->ri + (int32_t)((w >> g->ishift) & g->imask);
+    float r = g->rf ? g->rf[j] : g->rtab[w >> g->rshift];
+    float p = mfr__predict_mf(m, u, i);
+    if (m->rmax > m->rmin) p = p < m->rmin ? m->rmin : p > m->rmax ? m->rmax : p;
+    return ((double)p - r) * ((double)p - r);
+}
+
+/* Row blocks j, j + t, ... */
+static int rmse_part(void *arg, int j, int t) {
+    rmse_arg *ra = arg;
+    const sgd_grid *g = ra->g;
+    for (int32_t a = j; a < g->nb; a += t) {
+        double se = 0.0;
+        for (int32_t b = 0; b < g->nb; b++) {
+            int64_t id = (int64_t)a * g->nb + b;
+            for (int64_t x = g->off[id]; x < g->off[id + 1]; x++) se += word_sq_error(g, ra->m, a, b, x);
+        }
+        ra->row[a] = se;
+    }
+    return 0;
+}
+
+/* Exact RMSE of the clipped predictions on the training ratings, from the
+ * blocked copy, row blocks shared among threads and summed in block order
+ * (the same value for any thread count). NaN when there are none. */
+static double grid_train_rmse(const sgd_grid *g, const mfr_model *m, int threads) {
+    int64_t total = g->off[(int64_t)g->nb * g->nb];
+    rmse_arg ra = {g, m, total > 0 ? mfr_calloc((size_t)g->nb, sizeof(double)) : NULL};
+    if (!ra.row) return NAN;
+    parallel_run(threads, rmse_part, &ra);
+    double se = 0.0;
+    for (int32_t a = 0; a < g->nb; a++) se += ra.row[a];
+    mfr_free(ra.row);
+    return sqrt(se / (double)total);
 }
 
 typedef struct sgd_snap {
@@ -528,6 +632,7 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);
     if (!R.order || !R.loss) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
+    if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t);
     mfr_free(R.order);
     mfr_free(R.loss);
     grid_free(&g);
