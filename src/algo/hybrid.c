@@ -1,0 +1,395 @@
+/* hybrid.c — a factor model blended with the content model.
+ *
+ * Prediction, with f_mf the base factor model's (clipped) μ + b_u + b_i +
+ * p_u·q_i, f_c the content model's b̃_ui + α·cos(p̃_u, v_i) (content.c; b̃
+ * its own ALS baseline), n_i the movie's training ratings and
+ * λ_i = n_i / (n_i + κ), κ = 5:
+ *
+ *   r̂_ui = λ_i (w0 + w1 f_mf + w2 f_c) + (1 − λ_i) f_c
+ *
+ * so a movie with no ratings is predicted by content alone and the blend
+ * takes over as ratings accumulate. The weights w are fitted by least squares
+ * (normal equations, tiny ridge) on a validation split of 10% of the training
+ * ratings drawn from the seed, against a base model and a content model
+ * trained on the other 90%; both are then retrained on all the training
+ * ratings (stacking; Koren, "The BellKor solution to the Netflix Grand Prize",
+ * 2009, blends predictors the same way on a probe set).
+ *
+ * Cold movies in factor space: a movie with no training ratings (whose base
+ * factors are just the random start) gets
+ *   q_i = Σ_j s_ij q_j / Σ_j s_ij,  b_i likewise,
+ * over its 20 most content-similar movies with >= κ ratings (s = TF-IDF
+ * cosine, found through an inverted term index), so factor-based similar
+ * lists, recommendations, maps and clusters place a new movie among the
+ * movies it resembles. (Pulling movies with 1..κ−1 ratings the same way was
+ * measured: 0.0004 worse RMSE on ml-latest-small, so they keep their own.)
+ *
+ * The base family (params.hybrid_base, default sgd) must predict with the
+ * biased-MF formula (its vtable has no predict hook); svdpp is refused.
+ * Layout: P, Q, biases as for factor models (copied from the base); the CN*
+ * sections of the content model; HYBU float[n_users] and HYBI float[n_items]
+ * the content baseline; HYBW hybrid_weights. */
+#include "algo.h"
+#include "knn_common.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TAG_HU MFR_TAG('H', 'Y', 'B', 'U')
+#define TAG_HI MFR_TAG('H', 'Y', 'B', 'I')
+#define TAG_HW MFR_TAG('H', 'Y', 'B', 'W')
+#define KAPPA 5.0f
+#define COLD_NEIGHBOURS 20
+
+typedef struct hybrid_weights {
+    float w0, w1, w2, kappa;
+    int32_t base_algo, reserved[3];
+} hybrid_weights;
+
+typedef struct hybrid_state {
+    mfr__content_view cv;
+    const float *cbu, *cbi;
+    const hybrid_weights *w;
+} hybrid_state;
+
+/* ---- prediction --------------------------------------------------------- */
+
+static float clipf(const mfr_model *m, float r) {
+    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
+}
+
+/* f_c with the given view and content baseline. */
+static float content_part(const mfr_model *m, const mfr__content_view *v, const float *cbu,
+                          const float *cbi, int32_t u, int32_t i) {
+    float r = m->mu + (u >= 0 ? cbu[u] : 0.f) + (i >= 0 ? cbi[i] : 0.f);
+    if (u >= 0 && i >= 0) r += v->h->alpha * mfr__content_cos(v, u, i);
+    return r;
+}
+
+static float blend(const hybrid_weights *w, float fmf, float fc, int32_t n_i) {
+    float lam = n_i > 0 ? (float)n_i / ((float)n_i + w->kappa) : 0.f;
+    return lam * (w->w0 + w->w1 * fmf + w->w2 * fc) + (1.f - lam) * fc;
+}
+
+static float hybrid_predict(const mfr_model *m, int32_t u, int32_t i) {
+    const hybrid_state *s = m->algo_state;
+    float fmf = clipf(m, mfr__predict_mf(m, u, i));
+    if (!s) return fmf;
+    float fc = content_part(m, &s->cv, s->cbu, s->cbi, u, i);
+    return blend(s->w, fmf, fc, i >= 0 && m->item_count ? m->item_count[i] : 0);
+}
+
+/* ---- attach / release ------------------------------------------------------ */
+
+static void hybrid_release(mfr_model *m) {
+    mfr_free(m->algo_state);
+    m->algo_state = NULL;
+}
+
+static mfr_status hybrid_attach(mfr_model *m, mfr_error *err) {
+    hybrid_state st;
+    uint64_t su, si, sw;
+    mfr_status s = mfr__content_view_get(m, &st.cv, err);
+    if (s) return s;
+    st.cbu = mfr__model_get_extra(m, TAG_HU, &su);
+    st.cbi = mfr__model_get_extra(m, TAG_HI, &si);
+    st.w = mfr__model_get_extra(m, TAG_HW, &sw);
+    if (!st.cbu || !st.cbi || !st.w || su != sizeof(float) * (uint64_t)m->n_users ||
+        si != sizeof(float) * (uint64_t)m->n_items || sw != sizeof(hybrid_weights))
+        return mfr__err(err, MFR_E_FORMAT, "hybrid model: missing or bad HYBU/HYBI/HYBW section");
+    hybrid_state *p = mfr_malloc(sizeof *p);
+    if (!p) return mfr__nomem(err, "hybrid state");
+    *p = st;
+    hybrid_release(m);
+    m->algo_state = p;
+    return MFR_OK;
+}
+
+/* ---- fit ---------------------------------------------------------------------- */
+
+/* Owned ratings subset (three parallel arrays). */
+typedef struct subset { int32_t *u, *i; float *r; mfr_ratings v; } subset;
+
+static void subset_free(subset *s) { mfr_free(s->u), mfr_free(s->i), mfr_free(s->r); }
+
+/* 90/10 split of t by a seeded Bernoulli draw. */
+static mfr_status split_train(const mfr_ratings *t, uint64_t seed, subset *fit, subset *val,
+                              mfr_error *err) {
+    size_t n = (size_t)(t->n ? t->n : 1);
+    subset *s[2] = {fit, val};
+    for (int k = 0; k < 2; k++) {
+        s[k]->u = mfr_malloc(n * 4), s[k]->i = mfr_malloc(n * 4), s[k]->r = mfr_malloc(n * 4);
+        if (!s[k]->u || !s[k]->i || !s[k]->r) return mfr__nomem(err, "hybrid validation split");
+        s[k]->v = (mfr_ratings){0, t->n_users, t->n_items, s[k]->u, s[k]->i, s[k]->r, NULL};
+    }
+    mfr_rng rng;
+    mfr_rng_seed_stream(&rng, seed, 0x487962ull /* "Hyb" */);
+    for (int64_t j = 0; j < t->n; j++) {
+        subset *d = mfr_rng_uniform(&rng) < 0.1 ? val : fit;
+        d->u[d->v.n] = t->user[j], d->i[d->v.n] = t->item[j], d->r[d->v.n] = t->rating[j];
+        d->v.n++;
+    }
+    return MFR_OK;
+}
+
+/* Content baseline (HYBU/HYBI sections: ALS biases around m->mu) and the
+ * CN* sections, from ratings r. Replaces earlier sections of the same tags. */
+static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr_ratings *r,
+                                mfr_error *err) {
+    mfr__csr byu = {0}, byi = {0};
+    float *cbu = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users + 1);
+    float *cbi = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items + 1);
+    int own_u = 0, own_i = 0;
+    mfr_status s = !cbu || !cbi ? mfr__nomem(err, "content baseline") : MFR_OK;
+    if (!s) s = mfr__csr_build(r, 0, &byu, err);
+    if (!s) s = mfr__csr_build(r, 1, &byi, err);
+    if (!s) {
+        mfr__baseline_als(&byu, &byi, m->mu, 10, 15.f, 10.f, cbu, cbi);
+        s = mfr__content_build(m, ctx, cbu, cbi, &byu, err);
+    }
+    if (!s && !(s = mfr__model_add_extra(m, TAG_HU, cbu, sizeof(float) * (size_t)m->n_users, err)))
+        own_u = 1;
+    if (!s && !(s = mfr__model_add_extra(m, TAG_HI, cbi, sizeof(float) * (size_t)m->n_items, err)))
+        own_i = 1;
+    if (!own_u) mfr_free(cbu);
+    if (!own_i) mfr_free(cbi);
+    mfr__csr_free(&byu);
+    mfr__csr_free(&byi);
+    return s;
+}
+
+static mfr_status train_base(const mfr__fit_ctx *ctx, const mfr_ratings *r, mfr_model **out,
+                             mfr_error *err) {
+    mfr_train_params bp = *ctx->p;
+    bp.algo = ctx->p->hybrid_base;
+    bp.progress = NULL, bp.progress_user = NULL;
+    bp.valid_frac = 0.f, bp.early_stop = 0;
+    bp.threads = ctx->threads;
+    mfr_status s = mfr_model_train(ctx->ds, r, NULL, &bp, out, err);
+    if (!s && (*out)->vt && (*out)->vt->predict) {
+        mfr_model_free(*out);
+        *out = NULL;
+        return mfr__err(err, MFR_E_UNSUPPORTED,
+                        "hybrid: hybrid_base = %s predicts with its own formula; use a plain "
+                        "biased-MF family (sgd, adam, als, svd, nmf)", mfr_algo_name(bp.algo));
+    }
+    return s;
+}
+
+/* Solve the 3x3 system A w = b (Gaussian elimination, partial pivoting). */
+static int solve3(double A[3][3], double b[3], double w[3]) {
+    for (int c = 0; c < 3; c++) {
+        int p = c;
+        for (int r = c + 1; r < 3; r++)
+            if (fabs(A[r][c]) > fabs(A[p][c])) p = r;
+        if (fabs(A[p][c]) < 1e-12) return -1;
+        for (int k = 0; k < 3; k++) {
+            double t = A[c][k];
+            A[c][k] = A[p][k], A[p][k] = t;
+        }
+        double t = b[c];
+        b[c] = b[p], b[p] = t;
+        for (int r = c + 1; r < 3; r++) {
+            double f = A[r][c] / A[c][c];
+            for (int k = c; k < 3; k++) A[r][k] -= f * A[c][k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = 2; c >= 0; c--) {
+        double s = b[c];
+        for (int k = c + 1; k < 3; k++) s -= A[c][k] * w[k];
+        w[c] = s / A[c][c];
+    }
+    return 0;
+}
+
+/* Least squares for w on the validation ratings: the target r − (1−λ)f_c
+ * is linear in w with features λ·(1, f_mf, f_c). */
+static void fit_weights(const mfr_model *m, const mfr_model *base, const subset *val,
+                        const int32_t *count, hybrid_weights *w) {
+    mfr__content_view v;
+    mfr__content_view_get(m, &v, NULL);
+    const float *cbu = mfr__model_get_extra(m, TAG_HU, NULL), *cbi = mfr__model_get_extra(m, TAG_HI, NULL);
+    double A[3][3] = {{1e-6, 0, 0}, {0, 1e-6, 0}, {0, 0, 1e-6}}, b[3] = {0, 0, 0}, x[3];
+    for (int64_t j = 0; j < val->v.n; j++) {
+        int32_t u = val->u[j], i = val->i[j];
+        float fmf = mfr_model_predict(base, u, i), fc = content_part(m, &v, cbu, cbi, u, i);
+        double lam = count[i] > 0 ? count[i] / (count[i] + (double)KAPPA) : 0.0;
+        double f[3] = {lam, lam * fmf, lam * fc}, y = val->r[j] - (1.0 - lam) * fc;
+        for (int a = 0; a < 3; a++) {
+            b[a] += f[a] * y;
+            for (int c = 0; c < 3; c++) A[a][c] += f[a] * f[c];
+        }
+    }
+    *w = (hybrid_weights){0.f, 1.f, 0.f, KAPPA, (int32_t)base->algo, {0}};
+    if (val->v.n >= 3 && solve3(A, b, x) == 0 && isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2]))
+        w->w0 = (float)x[0], w->w1 = (float)x[1], w->w2 = (float)x[2];
+}
+
+/* Inverted index of the movie vectors: term -> (movie, weight), restricted
+ * to movies with >= KAPPA ratings (the ones worth copying factors from). */
+typedef struct inverted { int64_t *ptr; int32_t *item; float *w; } inverted;
+
+static int inverted_build(const mfr_model *m, const mfr__content_view *v, inverted *x) {
+    int32_t nt = v->h->n_terms;
+    int64_t nnz = v->iptr[m->n_items];
+    x->ptr = mfr_calloc((size_t)nt + 2, sizeof *x->ptr);
+    x->item = mfr_malloc(sizeof *x->item * (size_t)(nnz + 1));
+    x->w = mfr_malloc(sizeof *x->w * (size_t)(nnz + 1));
+    if (!x->ptr || !x->item || !x->w) return -1;
+    for (int32_t i = 0; i < m->n_items; i++)
+        if (m->item_count[i] >= KAPPA)
+            for (int64_t p = v->iptr[i]; p < v->iptr[i + 1]; p++) x->ptr[v->iterm[p] + 2]++;
+    for (int32_t t = 0; t < nt; t++) x->ptr[t + 2] += x->ptr[t + 1];
+    for (int32_t i = 0; i < m->n_items; i++)
+        if (m->item_count[i] >= KAPPA)
+            for (int64_t p = v->iptr[i]; p < v->iptr[i + 1]; p++) {
+                int64_t d = x->ptr[v->iterm[p] + 1]++;
+                x->item[d] = i, x->w[d] = v->iw[p];
+            }
+    return 0;
+}
+
+/* The COLD_NEIGHBOURS best-scoring touched movies into best[], best first. */
+static int32_t top_touched(const float *sc, const int32_t *touched, int32_t nt, int32_t *best) {
+    int32_t nb = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t j = touched[t], pos;
+        if (nb < COLD_NEIGHBOURS) {
+            pos = nb++;
+        } else {
+            if (sc[best[COLD_NEIGHBOURS - 1]] > sc[j] ||
+                (sc[best[COLD_NEIGHBOURS - 1]] == sc[j] && best[COLD_NEIGHBOURS - 1] < j))
+                continue;
+            pos = COLD_NEIGHBOURS - 1;
+        }
+        while (pos > 0 && (sc[best[pos - 1]] < sc[j] || (sc[best[pos - 1]] == sc[j] && best[pos - 1] > j)))
+            best[pos] = best[pos - 1], pos--;
+        best[pos] = j;
+    }
+    return nb;
+}
+
+/* Movie i (no ratings): q_i and b_i from its content neighbours. */
+static void impute_one(mfr_model *m, const mfr__content_view *v, const inverted *x, int32_t i,
+                       float *sc, int32_t *touched) {
+    int32_t nt = 0, k = m->k, best[COLD_NEIGHBOURS];
+    for (int64_t p = v->iptr[i]; p < v->iptr[i + 1]; p++) {
+        int32_t t = v->iterm[p];
+        for (int64_t q = x->ptr[t]; q < x->ptr[t + 1]; q++) {
+            int32_t j = x->item[q];
+            if (sc[j] == 0.f) touched[nt++] = j;
+            sc[j] += v->iw[p] * x->w[q];
+        }
+    }
+    int32_t nb = top_touched(sc, touched, nt, best);
+    double den = 0.0;
+    for (int32_t t = 0; t < nb; t++) den += sc[best[t]];
+    if (nb && den > 0.0) {
+        float *q = m->Q + (size_t)i * k;
+        double b = 0.0;
+        memset(q, 0, sizeof(float) * (size_t)k);
+        for (int32_t t = 0; t < nb; t++) {
+            float wgt = (float)(sc[best[t]] / den);
+            const float *qj = m->Q + (size_t)best[t] * k;
+            for (int32_t f = 0; f < k; f++) q[f] += wgt * qj[f];
+            b += wgt * m->item_bias[best[t]];
+        }
+        m->item_bias[i] = (float)b;
+    }
+    for (int32_t t = 0; t < nt; t++) sc[touched[t]] = 0.f;
+}
+
+/* Movies without training ratings: factors from their content neighbours. */
+static mfr_status impute_cold(mfr_model *m, const mfr__content_view *v, int threads,
+                              mfr_error *err) {
+    inverted x = {0};
+    int failed = inverted_build(m, v, &x);
+    int32_t n = m->n_items;
+#pragma omp parallel num_threads(threads) if (!failed)
+    {
+        float *sc = mfr_calloc((size_t)n, sizeof *sc);
+        int32_t *touched = mfr_malloc(sizeof *touched * (size_t)n);
+        int ok = sc && touched && !failed;
+#pragma omp for schedule(dynamic, 16)
+        for (int32_t i = 0; i < n; i++)
+            if (ok && m->item_count[i] == 0) impute_one(m, v, &x, i, sc, touched);
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
+        mfr_free(sc), mfr_free(touched);
+    }
+    mfr_free(x.ptr), mfr_free(x.item), mfr_free(x.w);
+    return failed ? mfr__nomem(err, "cold-movie imputation") : MFR_OK;
+}
+
+/* Copy the base model's factors and biases into m. */
+static mfr_status take_factors(mfr_model *m, const mfr_model *b, mfr_error *err) {
+    mfr_status s = mfr__model_alloc_factors(m, b->k, err);
+    if (s) return s;
+    memcpy(m->P, b->P, sizeof(float) * (size_t)b->k * m->n_users);
+    memcpy(m->Q, b->Q, sizeof(float) * (size_t)b->k * m->n_items);
+    if (b->user_bias) memcpy(m->user_bias, b->user_bias, sizeof(float) * (size_t)m->n_users);
+    else memset(m->user_bias, 0, sizeof(float) * (size_t)m->n_users);
+    if (b->item_bias) memcpy(m->item_bias, b->item_bias, sizeof(float) * (size_t)m->n_items);
+    else memset(m->item_bias, 0, sizeof(float) * (size_t)m->n_items);
+    return MFR_OK;
+}
+
+/* Stage 1: weights from the 90/10 split, into *w. */
+static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_weights *w,
+                                mfr_error *err) {
+    subset fit = {0}, val = {0};
+    mfr_model *base = NULL;
+    int32_t *count = mfr_calloc((size_t)m->n_items + 1, sizeof *count);
+    mfr_status s = count ? split_train(ctx->train, ctx->p->seed, &fit, &val, err)
+                         : mfr__nomem(err, "hybrid counts");
+    if (!s) s = train_base(ctx, &fit.v, &base, err);
+    if (!s) s = build_content(m, ctx, &fit.v, err);
+    if (!s) {
+        for (int64_t j = 0; j < fit.v.n; j++) count[fit.i[j]]++;
+        fit_weights(m, base, &val, count, w);
+    }
+    mfr_model_free(base);
+    mfr_free(count);
+    subset_free(&fit);
+    subset_free(&val);
+    return s;
+}
+
+static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    hybrid_weights w;
+    mfr_model *base = NULL;
+    mfr_status s = stage_weights(m, ctx, &w, err);
+    if (!s) s = train_base(ctx, ctx->train, &base, err);
+    if (!s) s = build_content(m, ctx, ctx->train, err);
+    if (!s) s = take_factors(m, base, err);
+    if (!s) {
+        hybrid_weights *pw = mfr_aligned_alloc(sizeof *pw);
+        if (!pw) s = mfr__nomem(err, "hybrid weights");
+        else *pw = w;
+        if (!s && (s = mfr__model_add_extra(m, TAG_HW, pw, sizeof *pw, err))) mfr_free(pw);
+    }
+    if (!s) s = hybrid_attach(m, err);
+    if (!s && m->k > 0) s = impute_cold(m, &((hybrid_state *)m->algo_state)->cv, ctx->threads, err);
+    if (base) m->epochs_run = base->epochs_run;
+    mfr_model_free(base);
+    return s;
+}
+
+static void hybrid_defaults(mfr_train_params *p) {
+    const mfr__algo *b = mfr__algo_get(MFR_ALGO_SGD);
+    if (b && b->defaults) b->defaults(p);
+    p->hybrid_base = MFR_ALGO_SGD;
+}
+
+const mfr__algo mfr__algo_hybrid = {
+    .id = MFR_ALGO_HYBRID,
+    .name = "hybrid",
+    .fit = hybrid_fit,
+    .predict = hybrid_predict,
+    .attach = hybrid_attach,
+    .release = hybrid_release,
+    .defaults = hybrid_defaults,
+};

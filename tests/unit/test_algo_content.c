@@ -1,0 +1,159 @@
+/* test_algo_content.c — the content family (src/algo/content.c): on a
+ * constructed catalogue the most similar movie is the known one (also for a
+ * movie nobody rated), tag text is folded and trimmed, predictions follow
+ * taste, save/load keeps everything, and on ml-latest-small (when present)
+ * it beats the plain baseline. */
+#include "catalog_fixture.h"
+#include "model/model_impl.h"
+#include "algo/algo.h"
+
+static mfr_model *train_content(mfr_dataset *ds) {
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_CONTENT);
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    return m;
+}
+
+static int32_t most_similar(const mfr_model *m, int32_t i) {
+    mfr_scored s[6];
+    int32_t n = 0;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_similar(m, i, MFR_SIM_COSINE, 6, 0, s, &n, &err), MFR_OK);
+    return cf_top(s, n);
+}
+
+static void most_similar_is_known(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_model *m = train_content(ds);
+    assert_int_equal(most_similar(m, 0), 1);
+    assert_int_equal(most_similar(m, 1), 0);
+    assert_int_equal(most_similar(m, 2), 3);
+    assert_int_equal(most_similar(m, 3), 2);
+    /* Solaris has no ratings: Sci-Fi + "space" like Alien (fewer extra terms than Aliens) */
+    assert_int_equal(mfr_model_item_count(m, 5), 0);
+    assert_int_equal(most_similar(m, 5), 0);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+static void similarity_values(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_model *m = train_content(ds);
+    float sc[6];
+    assert_int_equal(m->vt->similar(m, 2, MFR_SIM_COSINE, sc), MFR_OK);
+    /* Notting Hill vs Alien: no shared term -> skipped (NaN) */
+    assert_true(isnan(sc[0]));
+    /* cosine of unit vectors is at most 1, and Love Actually > Toy Story */
+    assert_true(sc[3] > 0 && sc[3] <= 1.0001f);
+    assert_true(sc[4] < sc[3]);
+    /* " Space " and "space" fold into one term, so Aliens' vector has two
+     * counts of it: tf = 1 + ln 2. Check via Solaris vs Alien vs Aliens:
+     * both share g:sci-fi and t:space with Solaris. */
+    assert_int_equal(m->vt->similar(m, 5, MFR_SIM_COSINE, sc), MFR_OK);
+    assert_true(sc[0] > 0 && sc[1] > 0);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+static void predictions_follow_taste(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_model *m = train_content(ds);
+    /* user 0 loves Alien, dislikes Notting Hill; unseen: Aliens, Love Actually */
+    assert_true(mfr_model_predict(m, 0, 1) > mfr_model_predict(m, 0, 3));
+    assert_true(mfr_model_predict(m, 6, 3) > mfr_model_predict(m, 6, 1));
+    /* unrated Solaris: Sci-Fi fan above a romance fan */
+    assert_true(mfr_model_predict(m, 0, 5) > mfr_model_predict(m, 6, 5));
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+static void save_load_round_trip(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_model *m = train_content(ds), *l = NULL;
+    mfr_error err = {0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.mfm", temp_dir());
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    for (int u = 0; u < 12; u++)
+        for (int i = 0; i < 6; i++)
+            assert_float_near(mfr_model_predict(l, u, i), mfr_model_predict(m, u, i), 0);
+    assert_int_equal(most_similar(l, 5), 0);
+    remove(path);
+    mfr_model_free(m);
+    mfr_model_free(l);
+    mfr_dataset_free(ds);
+}
+
+static void same_seed_same_model(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_model *a = train_content(ds), *b = train_content(ds);
+    assert_int_equal(a->n_extra, b->n_extra);
+    for (int s = 0; s < a->n_extra; s++) {
+        assert_int_equal(a->extra[s].size, b->extra[s].size);
+        assert_memory_equal(a->extra[s].data, b->extra[s].data, a->extra[s].size);
+    }
+    mfr_model_free(a);
+    mfr_model_free(b);
+    mfr_dataset_free(ds);
+}
+
+static double holdout_rmse(const mfr_dataset *ds, mfr_algo algo) {
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    int64_t n = all.n, nt = 0, nv = 0;
+    int32_t *tu = malloc(4 * n), *ti = malloc(4 * n), *vu = malloc(4 * n), *vi = malloc(4 * n);
+    float *tr = malloc(4 * n), *vr = malloc(4 * n);
+    for (int64_t j = 0; j < n; j++) {
+        if (j % 5 == 0) vu[nv] = all.user[j], vi[nv] = all.item[j], vr[nv++] = all.rating[j];
+        else tu[nt] = all.user[j], ti[nt] = all.item[j], tr[nt++] = all.rating[j];
+    }
+    mfr_ratings T = {nt, all.n_users, all.n_items, tu, ti, tr, NULL};
+    mfr_train_params p = mfr_train_params_default(algo);
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, &T, NULL, &p, &m, &err), MFR_OK);
+    double se = 0;
+    for (int64_t j = 0; j < nv; j++) {
+        double e = mfr_model_predict(m, vu[j], vi[j]) - vr[j];
+        se += e * e;
+    }
+    mfr_model_free(m);
+    free(tu), free(ti), free(vu), free(vi), free(tr), free(vr);
+    return sqrt(se / nv);
+}
+
+static void movielens_beats_baseline_slow(void **state) {
+    (void)state;
+    const char *dir = movielens_dir();
+    if (!dir) {
+        print_message("skipped: MovieLens ml-latest-small not found (MFR_DATA_DIR)\n");
+        skip();
+    }
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_dataset_import(dir, NULL, &ds, &err), MFR_OK);
+    double c = holdout_rmse(ds, MFR_ALGO_CONTENT), b = holdout_rmse(ds, MFR_ALGO_BASELINE);
+    print_message("held-out RMSE: content %.4f, baseline %.4f\n", c, b);
+    assert_true(c < b - 0.005);
+    mfr_dataset_free(ds);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(most_similar_is_known),
+        cmocka_unit_test(similarity_values),
+        cmocka_unit_test(predictions_follow_taste),
+        cmocka_unit_test(save_load_round_trip),
+        cmocka_unit_test(same_seed_same_model),
+        cmocka_unit_test(movielens_beats_baseline_slow),
+    };
+    if (argc > 1) cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
