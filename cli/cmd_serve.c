@@ -28,7 +28,8 @@ static const char usage_text[] =
     "  --write-burst B         burst of writes allowed per client address (100)\n"
     "  --max-body BYTES        request body limit (16384)\n"
     "  --timeout S             idle connection timeout in seconds (30)\n"
-    "  --sync full|normal      SQLite synchronous mode (full: durable per commit)\n";
+    "  --sync full|normal      SQLite synchronous mode (full: durable per commit)\n"
+    "  --cache N               cached answers per model version, 0 = off (8192)\n";
 
 static int read_token_file(const char *path, char *buf, size_t cap) {
     FILE *f = fopen(path, "r");
@@ -78,6 +79,9 @@ static int set_option(opts *o, const char *name, const char *v) {
     } else if (!strcmp(name, "--write-burst")) {
         if (cli_parse_float("serve", name, v, 1, 1e9, &d)) return MFR_E_INVALID;
         p->write_burst = d;
+    } else if (!strcmp(name, "--cache")) {
+        if (cli_parse_int("serve", name, v, 0, 1L << 24, &x)) return MFR_E_INVALID;
+        p->cache_slots = (int)x;
     } else if (!strcmp(name, "--sync")) {
         if (strcmp(v, "full") && strcmp(v, "normal"))
             return cli_usage_error("serve", "--sync: expected full or normal, got '%s'", v);

@@ -37,6 +37,9 @@ typedef struct mfr_server_params {
                                  0 disables the limit */
     double write_burst;       /* token-bucket depth (100) */
     int synchronous_full;     /* 1: PRAGMA synchronous=FULL (default); 0: NORMAL */
+    int cache_slots;          /* answers of model users' recommendations and of
+                                 similar movies kept per model version (8192);
+                                 0 disables the cache */
 } mfr_server_params;
 
 mfr_server_params mfr_server_params_default(void);

@@ -96,6 +96,9 @@ enum MHD_Result mfr__h_similar(req *r) {
                                "query parameter metric=\"%.40s\": expected pearson or cosine", metric);
     int32_t i = movie_or_404(r, r->a, &res);
     if (i < 0) return res;
+    char key[MFR_CACHE_KEY];
+    snprintf(key, sizeof key, "s|%d|%d|%ld|%ld", i, (int)sim, n, min_ratings);
+    if (mfr__send_cached(r, key, &res)) return res;
     mfr_scored out[100];
     int32_t got = 0;
     mfr_error err = {0};
@@ -112,7 +115,7 @@ enum MHD_Result mfr__h_similar(req *r) {
         cJSON_AddNumberToObject(m, "score", round(out[j].score * 10000) / 10000);
         cJSON_AddItemToArray(arr, m);
     }
-    return mfr__send_json(r, 200, o);
+    return mfr__send_json_cache(r, o, key);
 }
 
 static void map_compute(model_ref *mr) {

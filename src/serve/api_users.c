@@ -2,7 +2,9 @@
  * once, stored only as its SHA-256), write and delete one's own ratings
  * (committed to SQLite before the answer; the in-memory copy is updated in
  * commit order by the store's apply callback, which also invalidates the
- * user's fold-in vector), list ratings, and recommendations: model users are
+ * user's fold-in vector; the connection is suspended meanwhile, so the
+ * request threads keep serving and concurrent writes share one commit), list
+ * ratings, and recommendations: model users are
  * answered from the model, API users by folding in their stored ratings
  * (mfr_model_fold_in, then mfr_model_recommend_vec with those movies
  * excluded). Check order for writes: rate limit, user, token, movie, body. */
@@ -140,28 +142,79 @@ static int parse_rating(req *r, float *out, enum MHD_Result *res) {
     return 0;
 }
 
-typedef struct write_ctx {
-    mfr_server *s;
-    api_user *u;
-    int64_t movie, time;
-    float rating;
-    int changed;
-} write_ctx;
-
-static void apply_put(void *ctx) {
-    write_ctx *w = ctx;
+/* Runs on the store's writer thread after the commit, in commit order. */
+static void apply_write(void *ctx) {
+    pending_write *w = ctx;
     pthread_mutex_lock(&w->u->mu);
-    w->changed = mfr__user_set(w->u, w->movie, w->rating, w->time);
+    w->changed = w->kind == R_RATING_PUT ? mfr__user_set(w->u, w->movie, w->rating, w->time)
+                                         : mfr__user_unset(w->u, w->movie);
     pthread_mutex_unlock(&w->u->mu);
-    if (w->changed == 1) atomic_fetch_add(&w->s->ratings_stored, 1);
+    if (w->changed == 1)
+        atomic_fetch_add(&w->s->ratings_stored, w->kind == R_RATING_PUT ? 1 : -1);
 }
 
-static void apply_delete(void *ctx) {
-    write_ctx *w = ctx;
-    pthread_mutex_lock(&w->u->mu);
-    w->changed = mfr__user_unset(w->u, w->movie);
-    pthread_mutex_unlock(&w->u->mu);
-    if (w->changed == 1) atomic_fetch_sub(&w->s->ratings_stored, 1);
+/* Writer thread: record the outcome and wake the connection. w may be freed
+ * by another thread as soon as the connection is resumed. */
+static void write_done(void *ctx, mfr_status st, const char *message) {
+    pending_write *w = ctx;
+    w->status = st;
+    snprintf(w->message, sizeof w->message, "%s", message ? message : "");
+    struct MHD_Connection *c = w->c;
+    atomic_store(&w->finished, 1);
+    MHD_resume_connection(c);
+}
+
+/* Queue the write and suspend the connection until it is committed. */
+static enum MHD_Result write_start(req *r, api_user *u, int kind, float rating) {
+    pending_write *w = calloc(1, sizeof *w);
+    if (!w) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    w->s = r->s;
+    w->c = r->c;
+    w->u = u;
+    w->kind = kind;
+    w->movie = r->b;
+    w->rating = rating;
+    w->time = wall_time();
+    atomic_init(&w->finished, 0);
+    atomic_fetch_add(&r->mr->refs, 1); /* released in mfr__write_answer */
+    w->mr = r->mr;
+    r->ctx->pending = w;
+    MHD_suspend_connection(r->c);
+    mfr_status st = kind == R_RATING_PUT
+        ? mfr__store_put_async(r->s->store, u->id, w->movie, rating, w->time, apply_write,
+                               write_done, w)
+        : mfr__store_delete_async(r->s->store, u->id, w->movie, w->time, apply_write,
+                                  write_done, w);
+    if (st != MFR_OK) write_done(w, st, "store: shutting down or out of memory");
+    return MHD_YES;
+}
+
+enum MHD_Result mfr__write_answer(req *r) {
+    pending_write *w = r->ctx->pending;
+    r->ctx->pending = NULL;
+    r->mr = w->mr;
+    enum MHD_Result res;
+    if (w->status != MFR_OK) {
+        res = mfr__send_error(r, 500, w->status, "%s", w->message);
+    } else if (w->changed < 0) {
+        res = mfr__send_error(r, 500, MFR_E_NOMEM, "stored, but out of memory");
+    } else {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "user", (double)w->u->id);
+        cJSON_AddNumberToObject(o, "movie", (double)w->movie);
+        if (w->kind == R_RATING_PUT) {
+            cJSON_AddNumberToObject(o, "rating", w->rating);
+            cJSON_AddNumberToObject(o, "time", (double)w->time);
+            cJSON_AddBoolToObject(o, "created", w->changed == 1);
+        } else {
+            cJSON_AddBoolToObject(o, "deleted", 1);
+        }
+        res = mfr__send_json(r, w->kind == R_RATING_PUT && w->changed == 1 ? 201 : 200, o);
+    }
+    r->mr = NULL;
+    mfr__model_release(w->mr);
+    free(w);
+    return res;
 }
 
 enum MHD_Result mfr__h_rating_put(req *r) {
@@ -170,18 +223,7 @@ enum MHD_Result mfr__h_rating_put(req *r) {
     if (!u) return res;
     float x;
     if (parse_rating(r, &x, &res) < 0) return res;
-    write_ctx w = {r->s, u, r->b, wall_time(), x, 0};
-    mfr_error err = {0};
-    mfr_status st = mfr__store_put(r->s->store, u->id, r->b, x, w.time, apply_put, &w, &err);
-    if (st != MFR_OK) return mfr__send_error(r, 500, st, "%s", err.message);
-    if (w.changed < 0) return mfr__send_error(r, 500, MFR_E_NOMEM, "stored, but out of memory");
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "user", (double)u->id);
-    cJSON_AddNumberToObject(o, "movie", (double)r->b);
-    cJSON_AddNumberToObject(o, "rating", x);
-    cJSON_AddNumberToObject(o, "time", (double)w.time);
-    cJSON_AddBoolToObject(o, "created", w.changed == 1);
-    return mfr__send_json(r, w.changed == 1 ? 201 : 200, o);
+    return write_start(r, u, R_RATING_PUT, x);
 }
 
 enum MHD_Result mfr__h_rating_delete(req *r) {
@@ -195,15 +237,7 @@ enum MHD_Result mfr__h_rating_delete(req *r) {
     if (!have)
         return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld has no rating for movie %lld",
                                (long long)u->id, (long long)r->b);
-    write_ctx w = {r->s, u, r->b, wall_time(), 0, 0};
-    mfr_error err = {0};
-    mfr_status st = mfr__store_delete(r->s->store, u->id, r->b, w.time, apply_delete, &w, &err);
-    if (st != MFR_OK) return mfr__send_error(r, 500, st, "%s", err.message);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "user", (double)u->id);
-    cJSON_AddNumberToObject(o, "movie", (double)r->b);
-    cJSON_AddBoolToObject(o, "deleted", 1);
-    return mfr__send_json(r, 200, o);
+    return write_start(r, u, R_RATING_DELETE, 0);
 }
 
 /* ---- reads ---- */
@@ -283,6 +317,11 @@ enum MHD_Result mfr__h_recs(req *r) {
     int32_t mu = u ? -1 : mfr_model_user_index(r->mr->m, r->a);
     if (!u && mu < 0)
         return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld: unknown id", (long long)r->a);
+    char key[MFR_CACHE_KEY] = "";
+    if (!u) { /* a model user's answer depends only on the model: cacheable */
+        snprintf(key, sizeof key, "r|%d|%ld|%ld|%.64s", mu, n, min_ratings, p.genre ? p.genre : "");
+        if (mfr__send_cached(r, key, &res)) return res;
+    }
     mfr_scored out[100];
     int32_t got = 0, n_rated = 0;
     mfr_error err = {0};
@@ -303,5 +342,5 @@ enum MHD_Result mfr__h_recs(req *r) {
         cJSON_AddNumberToObject(m, "score", round(out[j].score * 1000) / 1000);
         cJSON_AddItemToArray(arr, m);
     }
-    return mfr__send_json(r, 200, o);
+    return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
 }

@@ -121,6 +121,12 @@ enum MHD_Result mfr__h_metrics(req *r) {
             (long long)max_batch);
     bprintf(&b, "# HELP mfrec_model_version Model generation served (1 = loaded at start).\n"
                 "# TYPE mfrec_model_version gauge\nmfrec_model_version %d\n", r->mr->version);
+    long long hits, misses;
+    mfr__cache_stats(r->mr->cache, &hits, &misses);
+    bprintf(&b, "# HELP mfrec_cache_hits_total Answers served from the cache (this model).\n"
+                "# TYPE mfrec_cache_hits_total counter\nmfrec_cache_hits_total %lld\n", hits);
+    bprintf(&b, "# HELP mfrec_cache_misses_total Cache look-ups that computed the answer.\n"
+                "# TYPE mfrec_cache_misses_total counter\nmfrec_cache_misses_total %lld\n", misses);
     bprintf(&b, "# HELP mfrec_uptime_seconds Seconds since start.\n"
                 "# TYPE mfrec_uptime_seconds gauge\nmfrec_uptime_seconds %.3f\n",
             mfr__now() - s->started);

@@ -58,6 +58,27 @@ enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body) {
     return queue(r, status, resp, "application/json", 0);
 }
 
+int mfr__send_cached(req *r, const char *key, enum MHD_Result *res) {
+    size_t len = 0;
+    char *text = mfr__cache_get(r->mr->cache, key, &len);
+    if (!text) return 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    if (!resp) free(text);
+    *res = queue(r, 200, resp, "application/json", 0);
+    return 1;
+}
+
+enum MHD_Result mfr__send_json_cache(req *r, cJSON *body, const char *key) {
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    if (!text) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    size_t len = strlen(text);
+    mfr__cache_put(r->mr->cache, key, text, len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, cJSON_free);
+    if (!resp) cJSON_free(text);
+    return queue(r, 200, resp, "application/json", 0);
+}
+
 enum MHD_Result mfr__send_error(req *r, unsigned int status, mfr_status code, const char *fmt,
                                 ...) {
     char msg[512];

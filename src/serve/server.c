@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "server_impl.h"
 #include "sha256.h"
@@ -51,6 +52,7 @@ void mfr__model_release(model_ref *mr) {
         mfr_model_free(mr->m);
         free(mr->popular);
         free(mr->map_xy);
+        mfr__cache_free(mr->cache);
         free(mr);
     }
 }
@@ -95,6 +97,7 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
     pthread_mutex_unlock(&sort_mu);
     free(counts);
     mr->n_popular = n;
+    mr->cache = mfr__cache_new(s->p.cache_slots > 0 ? (size_t)s->p.cache_slots : 0);
     mr->version = ++s->next_version;
     *out = mr;
     return MFR_OK;
@@ -246,6 +249,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     req r = {.s = s, .c = c, .ctx = ctx, .method = method};
+    if (ctx->pending) {
+        if (!atomic_load(&ctx->pending->finished)) return MHD_YES; /* not ours yet */
+        return mfr__write_answer(&r);
+    }
     return dispatch(&r, url);
 }
 
@@ -254,6 +261,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     mfr_server *s = cls;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
+    /* connection closed after the commit, before the answer (a write still
+     * queued is never freed here: the writer thread owns it until done) */
+    if (ctx->pending && atomic_load(&ctx->pending->finished)) {
+        mfr__model_release(ctx->pending->mr);
+        free(ctx->pending);
+    }
     free(ctx->body);
     free(ctx);
     *con_cls = NULL;
@@ -273,6 +286,7 @@ mfr_server_params mfr_server_params_default(void) {
     p.write_rate = 50;
     p.write_burst = 100;
     p.synchronous_full = 1;
+    p.cache_slots = 8192;
     return p;
 }
 
@@ -288,7 +302,8 @@ static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
         return fail(err, MFR_E_INVALID, "--bind %s: not an IPv4 address", s->bind);
     int threads = s->p.threads > 0 ? s->p.threads : 2 * mfr_cpu_count();
     if (s->p.threads <= 0 && threads < 4) threads = 4;
-    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL,
+    s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
+                            MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC, 0, NULL, NULL,
                             on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
@@ -328,6 +343,13 @@ static mfr_status load_model(mfr_server *s, mfr_error *err) {
 }
 
 static void server_destroy(mfr_server *s) {
+    /* Finish queued writes first: their connections are suspended and must
+     * be resumed before the daemon stops; later writes fail with 500. */
+    if (s->d) {
+        MHD_socket fd = MHD_quiesce_daemon(s->d);
+        if (fd != MHD_INVALID_SOCKET) close(fd);
+    }
+    if (s->store) mfr__store_stop(s->store);
     if (s->d) MHD_stop_daemon(s->d);
     pthread_mutex_lock(&s->retrain_mu);
     int join = s->retrain_joinable;
@@ -365,6 +387,7 @@ mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out, mfr_e
     if (!s->p.max_body) s->p.max_body = 16384;
     if (!s->p.max_header) s->p.max_header = 32768;
     if (s->p.timeout_s <= 0) s->p.timeout_s = 30;
+    if (s->p.cache_slots < 0) s->p.cache_slots = 0;
     s->p.model_path = s->p.db_path = s->p.data_path = s->p.bind = s->p.admin_token = NULL;
     if (p->admin_token && *p->admin_token) {
         mfr__sha256(p->admin_token, strlen(p->admin_token), s->admin_hash);

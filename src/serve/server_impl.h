@@ -27,6 +27,9 @@
 #include "mfrec/serve.h"
 #include "store.h"
 
+typedef struct resp_cache resp_cache;
+#define MFR_CACHE_KEY 112
+
 typedef struct model_ref {
     mfr_model *m;
     atomic_int refs;
@@ -38,6 +41,7 @@ typedef struct model_ref {
     float *map_xy;          /* 2-D PCA of item factors (n_items x 2), lazily */
     pthread_once_t map_once;
     mfr_status map_status;
+    resp_cache *cache;      /* answers computed on this model; NULL: disabled */
 } model_ref;
 
 typedef struct api_user {
@@ -114,6 +118,23 @@ struct mfr_server {
     metrics met;
 };
 
+/* A rating write waiting for its group commit while the connection is
+ * suspended (MHD_suspend_connection); the writer thread fills the result and
+ * resumes the connection, whose next call answers. */
+typedef struct pending_write {
+    mfr_server *s;
+    struct MHD_Connection *c;
+    api_user *u;
+    model_ref *mr;           /* held until the answer is sent */
+    int kind;                /* R_RATING_PUT or R_RATING_DELETE */
+    int64_t movie, time;
+    float rating;
+    int changed;             /* from the apply callback */
+    atomic_int finished;
+    mfr_status status;
+    char message[256];
+} pending_write;
+
 /* One request: body accumulated across MHD calls. */
 typedef struct req_ctx {
     double start;
@@ -121,6 +142,7 @@ typedef struct req_ctx {
     char *body;
     size_t len, cap;
     int too_large;
+    pending_write *pending;  /* a suspended write, or NULL */
 } req_ctx;
 
 /* What a handler gets: the matched path parameters and the connection. */
@@ -184,10 +206,24 @@ enum MHD_Result mfr__h_rating_delete(req *r);
 enum MHD_Result mfr__h_ratings_get(req *r);
 enum MHD_Result mfr__h_retrain(req *r);
 enum MHD_Result mfr__h_metrics(req *r);
+/* Answer a write whose commit finished (the connection was resumed). */
+enum MHD_Result mfr__write_answer(req *r);
 
 /* metrics.c */
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds);
 const char *mfr__route_name(int route);
+
+/* cache.c: NULL for n_slots 0 (disabled) or OOM. get returns a malloc'd
+ * copy of the text (the caller frees it) or NULL. */
+resp_cache *mfr__cache_new(size_t n_slots);
+void mfr__cache_free(resp_cache *c);
+char *mfr__cache_get(resp_cache *c, const char *key, size_t *len);
+void mfr__cache_put(resp_cache *c, const char *key, const char *text, size_t len);
+void mfr__cache_stats(resp_cache *c, long long *hits, long long *misses);
+/* response.c: answer from the cache when key is there (1), else 0. */
+int mfr__send_cached(req *r, const char *key, enum MHD_Result *res);
+/* Send body as JSON (200) and keep its text in the cache under key. */
+enum MHD_Result mfr__send_json_cache(req *r, cJSON *body, const char *key);
 
 /* pca.c: first two principal components of the rows of X (n x k), row-major;
  * xy gets n x 2 scores. MFR_E_NOMEM / MFR_E_INVALID. */

@@ -19,6 +19,7 @@ typedef struct op {
     float rating;
     const unsigned char *hash;
     mfr_store_apply_fn apply;
+    mfr_store_done_fn on_done; /* async: heap op, freed after on_done */
     void *ctx;
     int done;
     mfr_status status;
@@ -56,7 +57,7 @@ struct mfr_store {
     pthread_mutex_t mu;
     pthread_cond_t wake, done;
     op *head, *tail;
-    int stopping;
+    int stopping, joined;
     int64_t commits, writes, max_batch;
 };
 
@@ -151,13 +152,27 @@ static void *writer_main(void *arg) {
                 if (o->apply) o->apply(o->ctx);
             }
         }
+        /* async ops: answer and free them outside the lock */
+        op *sync_head = NULL, **sync_tail = &sync_head;
+        for (op *o = batch; o;) {
+            op *next = o->next;
+            if (o->on_done) {
+                o->on_done(o->ctx, o->status, o->message);
+                free(o);
+            } else {
+                *sync_tail = o;
+                sync_tail = &o->next;
+            }
+            o = next;
+        }
+        *sync_tail = NULL;
         pthread_mutex_lock(&s->mu);
         if (!failed) {
             s->commits++;
             s->writes += n;
             if (n > s->max_batch) s->max_batch = n;
         }
-        for (op *o = batch; o;) {
+        for (op *o = sync_head; o;) {
             op *next = o->next; /* o may vanish once done is set */
             o->done = 1;
             o = next;
@@ -168,11 +183,49 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
+/* Queue o; 0 when queued, -1 when the store is stopping. s->mu held. */
+static int enqueue_locked(mfr_store *s, op *o) {
+    if (s->stopping) return -1;
+    o->next = NULL;
+    if (s->tail) s->tail->next = o;
+    else s->head = o;
+    s->tail = o;
+    pthread_cond_signal(&s->wake);
+    return 0;
+}
+
+static mfr_status submit_async(mfr_store *s, const op *tmpl) {
+    op *o = malloc(sizeof *o);
+    if (!o) return MFR_E_IO;
+    *o = *tmpl;
+    o->done = 0;
+    pthread_mutex_lock(&s->mu);
+    int ok = enqueue_locked(s, o) == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!ok) free(o);
+    return ok ? MFR_OK : MFR_E_IO;
+}
+
+mfr_status mfr__store_put_async(mfr_store *s, int64_t user, int64_t movie, float rating,
+                                int64_t time, mfr_store_apply_fn apply,
+                                mfr_store_done_fn done, void *ctx) {
+    op o = {.kind = OP_PUT, .user = user, .movie = movie, .rating = rating, .time = time,
+            .apply = apply, .on_done = done, .ctx = ctx};
+    return submit_async(s, &o);
+}
+
+mfr_status mfr__store_delete_async(mfr_store *s, int64_t user, int64_t movie, int64_t time,
+                                   mfr_store_apply_fn apply, mfr_store_done_fn done, void *ctx) {
+    op o = {.kind = OP_DELETE, .user = user, .movie = movie, .time = time, .apply = apply,
+            .on_done = done, .ctx = ctx};
+    return submit_async(s, &o);
+}
+
 static mfr_status submit(mfr_store *s, op *o, mfr_error *err) {
     o->done = 0;
-    o->next = NULL;
+    o->on_done = NULL;
     pthread_mutex_lock(&s->mu);
-    if (s->stopping) {
+    if (enqueue_locked(s, o) < 0) {
         pthread_mutex_unlock(&s->mu);
         if (err) {
             err->code = MFR_E_IO;
@@ -180,10 +233,6 @@ static mfr_status submit(mfr_store *s, op *o, mfr_error *err) {
         }
         return MFR_E_IO;
     }
-    if (s->tail) s->tail->next = o;
-    else s->head = o;
-    s->tail = o;
-    pthread_cond_signal(&s->wake);
     while (!o->done) pthread_cond_wait(&s->done, &s->mu);
     pthread_mutex_unlock(&s->mu);
     if (o->status != MFR_OK && err) {
@@ -245,13 +294,19 @@ mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr
     return MFR_OK;
 }
 
-void mfr__store_close(mfr_store *s) {
-    if (!s) return;
+void mfr__store_stop(mfr_store *s) {
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
+    int join = !s->joined;
+    s->joined = 1;
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->mu);
-    pthread_join(s->writer, NULL);
+    if (join) pthread_join(s->writer, NULL);
+}
+
+void mfr__store_close(mfr_store *s) {
+    if (!s) return;
+    mfr__store_stop(s);
     for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);

@@ -48,6 +48,22 @@ mfr_status mfr__store_put(mfr_store *s, int64_t user, int64_t movie, float ratin
 mfr_status mfr__store_delete(mfr_store *s, int64_t user, int64_t movie, int64_t time,
                              mfr_store_apply_fn apply, void *ctx, mfr_error *err);
 
+/* Asynchronous forms for the HTTP threads: queue the write and return at
+ * once; after the transaction, on the writer thread, apply (if it committed)
+ * and then done(ctx, status, message) run. MFR_OK when queued; MFR_E_IO
+ * when the store is stopping or out of memory (then neither callback runs). */
+typedef void (*mfr_store_done_fn)(void *ctx, mfr_status st, const char *message);
+mfr_status mfr__store_put_async(mfr_store *s, int64_t user, int64_t movie, float rating,
+                                int64_t time, mfr_store_apply_fn apply,
+                                mfr_store_done_fn done, void *ctx);
+mfr_status mfr__store_delete_async(mfr_store *s, int64_t user, int64_t movie, int64_t time,
+                                   mfr_store_apply_fn apply, mfr_store_done_fn done, void *ctx);
+
+/* Stop accepting writes, finish the queued ones (their callbacks run) and
+ * join the writer; later submissions fail with MFR_E_IO. Idempotent;
+ * mfr__store_close calls it. */
+void mfr__store_stop(mfr_store *s);
+
 /* Commits so far and the largest batch (for /metrics). */
 void mfr__store_stats(mfr_store *s, int64_t *commits, int64_t *writes, int64_t *max_batch);
 

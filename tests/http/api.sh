@@ -39,6 +39,11 @@ assert_py 'd["source"]=="training" and len(d["ratings"])>0' "model user has no t
 check "recommendations (model user)" GET "/api/users/1/recommendations?n=20" "" "" 200
 assert_py "len(d['recommendations'])==20 and d['source']=='model' and not (set(m['id'] for m in d['recommendations']) & set($SEEN))" "recommendations include seen movies"
 assert_py 'all(a["score"]>=b["score"] for a,b in zip(d["recommendations"],d["recommendations"][1:]))' "recommendations not sorted"
+FIRST_ANSWER=$(cat "$BODY_FILE")
+check "recommendations again (cached)" GET "/api/users/1/recommendations?n=20" "" "" 200
+[ "$(cat "$BODY_FILE")" = "$FIRST_ANSWER" ] || fail "cached answer differs from the computed one"
+check "recommendations n=3 (not the n=20 answer)" GET "/api/users/1/recommendations?n=3" "" "" 200
+assert_py 'len(d["recommendations"])==3' "cache returned an answer for other parameters"
 GENRE=$(jq_body 'd["recommendations"][0]["genres"][0]')
 check "recommendations ?genre=" GET "/api/users/1/recommendations?n=5&genre=$(echo "$GENRE" | tr 'A-Z' 'a-z')" "" "" 200
 assert_py "len(d['recommendations'])>0 and all('$GENRE' in m['genres'] for m in d['recommendations'])" "genre filter let other genres through"
@@ -71,6 +76,7 @@ grep -q 'mfrec_http_requests_total{route="similar",status="200"} 2' "$BODY_FILE"
 grep -q '^mfrec_http_request_duration_seconds_bucket{le="+Inf"} ' "$BODY_FILE" || fail "metrics: no latency histogram"
 grep -q '^mfrec_ratings_stored 0$' "$BODY_FILE" || fail "metrics: ratings_stored should be 0 after the delete"
 grep -q '^mfrec_model_version 1$' "$BODY_FILE" || fail "metrics: model version"
+grep -q '^mfrec_cache_hits_total [1-9]' "$BODY_FILE" || fail "metrics: the repeated request was not a cache hit"
 
 # the page, from the embedded assets, with security headers
 check "index page" GET / "" "" 200

@@ -30,7 +30,7 @@ check "retrain wrong token" POST /api/admin/retrain "" "not-the-admin-token" 403
 check "retrain" POST /api/admin/retrain "" "admin-token-for-tests-0123456789" 202
 for _ in $(seq 1 300); do
   req GET /api/health
-  [ "$(jq_body 'd["model"]["version"]')" = 2 ] && break
+  [ "$(jq_body 'd["model"]["version"]==2 and not d["retrain"]["running"]')" = True ] && break
   [ "$(jq_body 'd["retrain"].get("last_ok", True)')" = False ] && fail "retrain failed: $(jq_body 'd["retrain"]["last_message"]')"
   sleep 0.1
 done
