@@ -203,6 +203,80 @@ static void tune_space_errors(void **state) {
     assert_int_equal(mfr_tune_space_parse("lr=0.5:0.1", &base, &sp, &e), MFR_E_INVALID);
 }
 
+/* The page holds the four charts and the table, and nothing that fetches. */
+static void report_html_self_contained(void **state) {
+    (void)state;
+    mfr_dataset *ds = synth(6000);
+    assert_non_null(ds);
+    mfr_ratings all, train, test;
+    mfr_dataset_ratings(ds, &all);
+    int32_t *fold = malloc(6000 * sizeof *fold), nf;
+    mfr_split_params sp = mfr_split_params_default();
+    assert_int_equal(mfr_split_assign(&all, &sp, fold, &nf, NULL), MFR_OK);
+    assert_int_equal(mfr_ratings_select(&all, fold, 1, 0, &train, NULL), MFR_OK);
+    assert_int_equal(mfr_ratings_select(&all, fold, 1, 1, &test, NULL), MFR_OK);
+    mfr_train_params tp = mfr_train_params_default(MFR_ALGO_SGD);
+    tp.epochs = 12;
+    mfr_curve c;
+    mfr_model *m = NULL;
+    mfr_error e;
+    assert_int_equal(mfr_eval_learning_curve(ds, &train, &test, &tp, &c, &m, &e), MFR_OK);
+    assert_int_equal(c.n, 12); /* one point per epoch */
+    for (int q = 0; q < c.n; q++) assert_true(isfinite(c.valid_rmse[q]) && c.valid_rmse[q] > 0);
+    assert_true(c.valid_rmse[11] < c.valid_rmse[0]);
+    mfr_report_row row = {.name = "sgd"};
+    for (int q = 0; q < MFR_METRIC__COUNT; q++) row.r.v[q] = NAN;
+    row.r.v[MFR_METRIC_RMSE] = 0.9;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    mfr_report_input in = {.title = "t <&> t", .ds = ds, .model = m, .curves = &c, .n_curves = 1,
+                           .rows = &row, .n_rows = 1, .labels = 5};
+    assert_int_equal(mfr_report_write_html(&in, f, &e), MFR_OK);
+    fclose(f);
+    const char *ids[] = {"id=\"curves\"", "id=\"map\"", "id=\"ratings\"", "id=\"longtail\""};
+    for (int q = 0; q < 4; q++) assert_non_null(strstr(buf, ids[q]));
+    assert_non_null(strstr(buf, "t &lt;&amp;&gt; t")); /* escaped */
+    assert_null(strstr(buf, "src=\"http"));
+    assert_null(strstr(buf, "href=\"http"));
+    assert_null(strstr(buf, "<script"));
+    assert_non_null(strstr(buf, "<td>0.9000</td>"));
+    free(buf);
+    mfr_curve_free(&c);
+    mfr_model_free(m);
+    mfr_ratings_free(&train);
+    mfr_ratings_free(&test);
+    free(fold);
+    mfr_dataset_free(ds);
+}
+
+/* ml-latest-small, 5-fold CV of the default model: RMSE well under the
+ * baseline's ~0.87 and every rating tested once. Skips without the data. */
+static void cv_movielens_5fold_slow(void **state) {
+    (void)state;
+    const char *dir = movielens_dir();
+    if (!dir) {
+        print_message("skipped: ml-latest-small not found (set MFR_DATA_DIR)\n");
+        skip();
+    }
+    mfr_dataset *ds = NULL;
+    mfr_error e;
+    assert_int_equal(mfr_dataset_import(dir, NULL, &ds, &e), MFR_OK);
+    mfr_cv_params p = mfr_cv_params_default(MFR_ALGO_SGD);
+    p.ranking = 1;
+    mfr_cv_result r;
+    assert_int_equal(mfr_cv_run(ds, NULL, &p, &r, &e), MFR_OK);
+    int64_t nt = 0;
+    for (int f = 0; f < r.n_folds; f++) nt += r.folds[f].n_test;
+    assert_int_equal(nt, 100836);
+    print_message("rmse %.4f mae %.4f ndcg@10 %.4f\n", r.mean[MFR_METRIC_RMSE],
+                  r.mean[MFR_METRIC_MAE], r.mean[MFR_METRIC_NDCG]);
+    assert_true(r.mean[MFR_METRIC_RMSE] < 0.87);
+    assert_true(r.mean[MFR_METRIC_NDCG] > 0 && r.mean[MFR_METRIC_NDCG] < 1);
+    mfr_cv_result_free(&r);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cv_kfold_deterministic_across_threads),
@@ -211,6 +285,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(tune_picks_best_point),
         cmocka_unit_test(tune_random_points_in_range),
         cmocka_unit_test(tune_space_errors),
+        cmocka_unit_test(report_html_self_contained),
+        cmocka_unit_test(cv_movielens_5fold_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
