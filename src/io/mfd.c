@@ -154,8 +154,10 @@ static int write_all(const mfr_dataset *ds, int fd, writer *w) {
         if (k == MFD_MESSAGES) {
             for (int32_t i = 0; i < ds->report.n_messages; i++)
                 wr_put(w, ds->messages[i], strlen(ds->messages[i]) + 1);
-        } else if (len[k]) {
+        } else if (len[k] && ptr[k]) {
             wr_put(w, ptr[k], (size_t)len[k]);
+        } else if (len[k]) { /* an array a builder left NULL: all zero */
+            wr_pad_to(w, off[k] + len[k]);
         }
     }
     wr_flush(w);

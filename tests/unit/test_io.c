@@ -517,6 +517,55 @@ static void title_years(void **state) {
     assert_false(mfr__parse_i64("4 2", "4 2" + 3, &v));
 }
 
+static void record_quotes(void **state) {
+    (void)state;
+    /* quoted field spanning lines, doubled quotes, CRLF, empty fields */
+    const char *text = "1,\"multi\r\nline\",x\r\n2,\"a \"\"b\"\", c\",\r\n3,,\"\"\n";
+    size_t pos = 0, len = strlen(text);
+    int64_t lines = 0;
+    mfr__rec r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(mfr__rec_next(text, len, &pos, ",", 1, &r, &lines), 1);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.f[1], "multi\r\nline");
+    assert_int_equal(lines, 2);
+    assert_int_equal(mfr__rec_next(text, len, &pos, ",", 1, &r, &lines), 1);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.f[1], "a \"b\", c");
+    assert_string_equal(r.f[2], "");
+    assert_int_equal(mfr__rec_next(text, len, &pos, ",", 1, &r, &lines), 1);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.len[1], 0);
+    assert_int_equal(r.len[2], 0);
+    assert_int_equal(lines, 4);
+    assert_int_equal(mfr__rec_next(text, len, &pos, ",", 1, &r, &lines), 0);
+    /* "::" delimiter, a title with single colons, no quoting */
+    const char *dat = "7::Star: \"Wars\"::Sci-Fi";
+    pos = 0;
+    assert_int_equal(mfr__rec_next(dat, strlen(dat), &pos, "::", 0, &r, &lines), 1);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.f[1], "Star: \"Wars\"");
+    mfr_free(r.scratch);
+}
+
+static void generic_double_colon(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/r.txt", d);
+    write_file(p, "4::40::2.5::9\n4::41::3::10\n");
+    mfr_import_params ip = mfr_import_params_default();
+    ip.delimiter = ':';
+    mfr_dataset *ds = import_ok(p, &ip);
+    assert_int_equal(mfr_dataset_report(ds)->rows_kept, 2);
+    assert_float_near(rating_of(ds, 4, 40), 2.5, 0);
+    mfr_dataset_free(ds);
+    ds = import_ok(p, NULL); /* sniffed */
+    assert_int_equal(mfr_dataset_report(ds)->rows_kept, 2);
+    mfr_dataset_free(ds);
+    rm_rf(d);
+}
+
 static int count_progress(const mfr_progress *pr, void *user) {
     int *calls = user;
     assert_string_equal(pr->stage, "import");
@@ -553,8 +602,14 @@ static void progress_cancel(void **state) {
 
 static void fault_import(void **state) {
     (void)state;
-    const char *paths[] = {fixture("io/csv"), fixture("io/bad"), fixture("io/100k")};
-    for (int k = 0; k < 3; k++) {
+    const char *d = temp_dir();
+    char z[512];
+    snprintf(z, sizeof z, "%s/f.zip", d);
+    static const char *const files[] = {"movies.csv", "ratings.csv", "tags.csv", NULL};
+    make_zip(z, fixture("io/csv"), "top", files);
+    const char *paths[] = {fixture("io/csv"), fixture("io/bad"), fixture("io/100k"),
+                           fixture("io/dat"), z};
+    for (int k = 0; k < 5; k++) {
         int ok = 0;
         for (long n = 0; n < 5000 && !ok; n++) {
             mfr_error e = {0};
@@ -565,7 +620,7 @@ static void fault_import(void **state) {
             if (rc == MFR_OK) {
                 assert_true(n > 3);
                 ok = 1;
-                if (k == 0) check_csv_fixture(ds);
+                if (k == 0 || k == 4) check_csv_fixture(ds);
                 mfr_dataset_free(ds);
                 continue;
             }
@@ -575,6 +630,7 @@ static void fault_import(void **state) {
         }
         assert_true(ok);
     }
+    rm_rf(d);
 }
 
 /* ---- the real data ------------------------------------------------------------ */
@@ -659,6 +715,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(zip_100k_flat),
         cmocka_unit_test(zip_bad_rows_and_missing),
         cmocka_unit_test(title_years),
+        cmocka_unit_test(record_quotes),
+        cmocka_unit_test(generic_double_colon),
         cmocka_unit_test(progress_cancel),
         cmocka_unit_test(fault_import),
         cmocka_unit_test(movielens_small_facts),
