@@ -231,8 +231,8 @@ mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *t
 }
 
 mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
-    if (!b->p->progress) return MFR_OK;
     b->next_progress += 1 << 20;
+    if (!b->p->progress) return MFR_OK;
     mfr_progress pr = {.stage = "import",
                        .step = (int32_t)(b->ds->report.rows_read > INT32_MAX ? INT32_MAX
                                                                            : b->ds->report.rows_read),
