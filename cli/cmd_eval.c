@@ -106,7 +106,7 @@ static void print_table(FILE *f, const mfr_cv_result *r, int ranking) {
         for (int32_t q = 0; q < r->n_folds; q++) fprintf(f, "   fold %-2d", q + 1);
     fputc('\n', f);
     for (int m = 0; m < MFR_METRIC__COUNT; m++) {
-        if (!ranking && mfr_metric_is_ranking((mfr_metric)m)) continue;
+        if (!ranking && (mfr_metric_is_ranking((mfr_metric)m) || m == MFR_METRIC_RANK_S)) continue;
         fprintf(f, "%-10s %9.4f %9.4f", mfr_metric_name((mfr_metric)m), r->mean[m], r->std[m]);
         if (r->n_folds > 1)
             for (int32_t q = 0; q < r->n_folds; q++) fprintf(f, " %9.4f", r->folds[q].v[m]);

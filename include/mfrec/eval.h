@@ -103,7 +103,8 @@ typedef enum mfr_metric {
     MFR_METRIC_COVERAGE,
     MFR_METRIC_NOVELTY,
     MFR_METRIC_FIT_S,      /* seconds to train */
-    MFR_METRIC_PREDICT_S,  /* seconds to score the test fold (+ rankings) */
+    MFR_METRIC_PREDICT_S,  /* seconds to predict the test ratings */
+    MFR_METRIC_RANK_S,     /* seconds to rank the catalogue for the test users */
     MFR_METRIC__COUNT
 } mfr_metric;
 

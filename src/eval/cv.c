@@ -64,6 +64,7 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
     out->n_test = a.n;
     out->unknown_users = a.unknown_users;
     out->unknown_items = a.unknown_items;
+    double t2 = mfr_now();
     mfr_model_info info;
     mfr_model_info_get(m, &info);
     out->n_train = info.n_train;
@@ -76,7 +77,8 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
         if (!s) put_ranking(out, &rk);
     }
     out->v[MFR_METRIC_FIT_S] = t1 - t0;
-    out->v[MFR_METRIC_PREDICT_S] = mfr_now() - t1;
+    out->v[MFR_METRIC_PREDICT_S] = t2 - t1;
+    if (p->ranking) out->v[MFR_METRIC_RANK_S] = mfr_now() - t2;
     mfr_model_free(m);
     return s;
 }

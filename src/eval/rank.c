@@ -13,7 +13,7 @@
 
 static const char *metric_names[MFR_METRIC__COUNT] = {
     "rmse", "mae", "mse", "precision", "recall", "ndcg", "map",
-    "hit", "mrr", "coverage", "novelty", "fit_s", "predict_s",
+    "hit", "mrr", "coverage", "novelty", "fit_s", "predict_s", "rank_s",
 };
 
 const char *mfr_metric_name(mfr_metric m) {
@@ -28,7 +28,7 @@ mfr_status mfr_metric_from_name(const char *name, mfr_metric *out, mfr_error *er
         }
     return mfr__err(err, MFR_E_INVALID,
                     "unknown metric \"%s\" (known: rmse mae mse precision recall ndcg map "
-                    "hit mrr coverage novelty fit_s predict_s)", name ? name : "");
+                    "hit mrr coverage novelty fit_s predict_s rank_s)", name ? name : "");
 }
 
 int mfr_metric_higher_better(mfr_metric m) {
