@@ -423,12 +423,17 @@ static void make_zip(const char *zip_path, const char *src, const char *top,
     assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
     assert_int_equal(archive_write_open_filename(a, zip_path), ARCHIVE_OK);
     for (int k = 0; files[k]; k++) {
-        char p[512], name[256], buf[8192];
+        char p[512], name[256];
         snprintf(p, sizeof p, "%s/%s", src, files[k]);
         snprintf(name, sizeof name, "%s%s%s", top, *top ? "/" : "", files[k]);
         FILE *f = fopen(p, "rb");
         assert_non_null(f);
-        size_t n = fread(buf, 1, sizeof buf, f);
+        fseek(f, 0, SEEK_END);
+        size_t n = (size_t)ftell(f);
+        fseek(f, 0, SEEK_SET);
+        char *buf = malloc(n + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, n, f), n);
         fclose(f);
         struct archive_entry *e = archive_entry_new();
         archive_entry_set_pathname(e, name);
@@ -438,6 +443,7 @@ static void make_zip(const char *zip_path, const char *src, const char *top,
         assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
         assert_int_equal(archive_write_data(a, buf, n), (la_ssize_t)n);
         archive_entry_free(e);
+        free(buf);
     }
     archive_write_close(a);
     archive_write_free(a);
@@ -691,6 +697,39 @@ static void movielens_small_facts(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* The ml-latest-small.zip layout (everything inside ml-latest-small/), built
+ * from the real files: the same dataset as the folder. */
+static void movielens_small_zip(void **state) {
+    (void)state;
+    const char *dir = movielens_dir();
+    if (!dir) {
+        print_message("skipped: ml-latest-small not found (set MFR_DATA_DIR)\n");
+        skip();
+    }
+    const char *d = temp_dir();
+    char z[512];
+    snprintf(z, sizeof z, "%s/ml-latest-small.zip", d);
+    static const char *const files[] = {"links.csv", "movies.csv", "ratings.csv", "README.txt",
+                                        "tags.csv", NULL};
+    make_zip(z, dir, "ml-latest-small", files);
+    mfr_dataset *a = import_ok(dir, NULL), *b = import_ok(z, NULL);
+    mfr_ratings ra, rb;
+    mfr_dataset_ratings(a, &ra);
+    mfr_dataset_ratings(b, &rb);
+    assert_int_equal(rb.n, 100836);
+    assert_int_equal(rb.n_items, 9742);
+    assert_memory_equal(ra.user, rb.user, (size_t)ra.n * sizeof *ra.user);
+    assert_memory_equal(ra.item, rb.item, (size_t)ra.n * sizeof *ra.item);
+    assert_memory_equal(ra.rating, rb.rating, (size_t)ra.n * sizeof *ra.rating);
+    assert_memory_equal(ra.time, rb.time, (size_t)ra.n * sizeof *ra.time);
+    for (int32_t i = 0; i < ra.n_items; i++)
+        assert_string_equal(mfr_dataset_item_title(a, i), mfr_dataset_item_title(b, i));
+    assert_int_equal(mfr_dataset_n_tags(b), 3683);
+    mfr_dataset_free(a);
+    mfr_dataset_free(b);
+    rm_rf(d);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_folder),
@@ -720,6 +759,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(progress_cancel),
         cmocka_unit_test(fault_import),
         cmocka_unit_test(movielens_small_facts),
+        cmocka_unit_test(movielens_small_zip),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
