@@ -471,6 +471,7 @@ mfr_status mfr_model_load(const char *path, mfr_model **out, mfr_error *err) {
                       mfr_algo_name(m->algo));
     if (!st) st = mfr__model_build_maps(m, err);
     if (!st && m->vt && m->vt->attach) st = m->vt->attach(m, err);
+    if (!st) st = mfr__model_prepare(m, err);
     if (st) {
         mfr_model_free(m);
         return st;

@@ -178,8 +178,31 @@ void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size) {
     return NULL;
 }
 
+mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
+    mfr_free(m->item_sq);
+    mfr_free(m->item_sum);
+    m->item_sq = m->item_sum = NULL;
+    if (m->k <= 0 || !m->Q) return MFR_OK;
+    m->item_sq = mfr_malloc((size_t)m->n_items * sizeof *m->item_sq + 1);
+    m->item_sum = mfr_malloc((size_t)m->n_items * sizeof *m->item_sum + 1);
+    if (!m->item_sq || !m->item_sum) return mfr__nomem(err, "item norms");
+    for (int32_t i = 0; i < m->n_items; i++) {
+        const float *q = m->Q + (size_t)i * m->k;
+        double sq = 0.0, sum = 0.0;
+        for (int32_t f = 0; f < m->k; f++) {
+            sq += (double)q[f] * q[f];
+            sum += q[f];
+        }
+        m->item_sq[i] = sq;
+        m->item_sum[i] = sum;
+    }
+    return MFR_OK;
+}
+
 void mfr_model_free(mfr_model *m) {
     if (!m) return;
+    mfr_free(m->item_sq);
+    mfr_free(m->item_sum);
     if (m->vt && m->vt->release && m->algo_state) m->vt->release(m);
     for (int j = 0; j < m->n_extra; j++)
         if (m->extra[j].owned) mfr_free(m->extra[j].data);

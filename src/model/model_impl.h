@@ -63,6 +63,10 @@ struct mfr_model {
 
     void *map_base;
     size_t map_len;
+
+    /* Per-item Σ_f q_if² and Σ_f q_if for similar(); always owned, built by
+     * mfr__model_prepare after the fit and after a load (NULL without Q). */
+    double *item_sq, *item_sum;
 };
 
 /* Empty model with algo set and vt resolved; NULL on no memory. */
@@ -84,6 +88,9 @@ void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size);
 /* Test hook (src/algo/registry.c): make mfr__algo_get(a) return vt instead
  * of the built family; NULL restores it. Not thread-safe; tests only. */
 void mfr__algo_set_override(mfr_algo a, const struct mfr__algo *vt);
+/* Derived per-item data the queries use (item_sq, item_sum), rebuilt from Q.
+ * Called by mfr_model_train after the fit and by mfr_model_load. NOMEM. */
+mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err);
 /* (Re)build user_map / item_map from user_ids / item_ids. MFR_E_NOMEM. */
 mfr_status mfr__model_build_maps(mfr_model *m, mfr_error *err);
 

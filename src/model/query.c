@@ -16,7 +16,8 @@
  * vectors, cosine after centring each vector on its own mean over the k
  * factors:  s(i,j) = Σ_f (q_if − q̄_i)(q_jf − q̄_j) / (‖q_i − q̄_i‖ ‖q_j − q̄_j‖).
  * Since Σ_f (q_if − q̄_i) = 0 the numerator is c_i·q_j with c_i the centred
- * q_i, and ‖q_j − q̄_j‖² = ‖q_j‖² − k q̄_j², so one pass over Q suffices. */
+ * q_i, and ‖q_j − q̄_j‖² = ‖q_j‖² − k q̄_j²: one pass of the row kernel over
+ * Q, with ‖q_j‖² and Σ_f q_jf prepared once per model (mfr__model_prepare). */
 #include "topn.h"
 #include "../algo/algo.h"
 
@@ -159,27 +160,23 @@ mfr_status mfr_model_recommend(const mfr_model *m, int32_t u, const mfr_recommen
 
 /* ---- similar ------------------------------------------------------------ */
 
-/* Factor similarity of every item to item i into scores (NaN = skip). */
+/* Factor similarity of every item to item i into scores (NaN = skip); c is
+ * scratch for k floats. The dot products c·q_j come from the row kernel; the
+ * norms from the per-item sums prepared at train/load time. */
 static void factor_similar(const mfr_model *m, int32_t i, mfr_sim metric, float *c, float *scores) {
     int32_t k = m->k;
     const float *qi = m->Q + (size_t)i * k;
-    double mean = 0.0, nc = 0.0;
-    for (int32_t f = 0; f < k; f++) mean += qi[f];
-    mean = metric == MFR_SIM_PEARSON ? mean / k : 0.0;
+    int pearson = metric == MFR_SIM_PEARSON;
+    double mean = pearson ? m->item_sum[i] / k : 0.0, nc = 0.0;
     for (int32_t f = 0; f < k; f++) {
         c[f] = (float)(qi[f] - mean);
         nc += (double)c[f] * c[f];
     }
+    mfr__score_rows(m->Q, k, c, 0, m->n_items, 0.f, NULL, scores);
     for (int32_t j = 0; j < m->n_items; j++) {
-        const float *qj = m->Q + (size_t)j * k;
-        double dot = 0.0, sq = 0.0, sum = 0.0;
-        for (int32_t f = 0; f < k; f++) {
-            dot += (double)c[f] * qj[f];
-            sq += (double)qj[f] * qj[f];
-            sum += qj[f];
-        }
-        double nj = metric == MFR_SIM_PEARSON ? sq - sum * sum / k : sq;
-        scores[j] = nc > 0.0 && nj > 1e-12 * (sq + 1e-30) && nj > 0.0 ? (float)(dot / sqrt(nc * nj)) : NAN;
+        double sq = m->item_sq[j];
+        double nj = pearson ? sq - m->item_sum[j] * m->item_sum[j] / k : sq;
+        scores[j] = nc > 0.0 && nj > 1e-9 * sq && nj > 0.0 ? (float)(scores[j] / sqrt(nc * nj)) : NAN;
     }
 }
 
@@ -193,7 +190,7 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
         return mfr__err(err, MFR_E_NOT_FOUND, "similar: item index %d not in the model (0..%d)", (int)i,
                         (int)m->n_items - 1);
     if (n < 0 || (n > 0 && !out)) return mfr__err(err, MFR_E_INVALID, "similar: n = %d / out NULL", (int)n);
-    int factors = m->k > 0 && m->Q;
+    int factors = m->k > 0 && m->Q && m->item_sq && m->item_sum;
     if (factors && metric != MFR_SIM_PEARSON && metric != MFR_SIM_COSINE)
         return mfr__err(err, MFR_E_INVALID, "similar: factor models support pearson and cosine only");
     if (!factors && !(m->vt && m->vt->similar))

@@ -102,6 +102,10 @@ mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
     double t0 = mfr_now();
     if (!st) st = vt->fit(m, &ctx, err);
     if (!st || st == MFR_E_CANCELLED) {
+        mfr_status pst = mfr__model_prepare(m, err);
+        if (pst) st = pst;
+    }
+    if (!st || st == MFR_E_CANCELLED) {
         record_results(m, &ctx, t0);
         *out = m;
     } else {

@@ -829,6 +829,7 @@ static mfr_model *similar_model(mfr_dataset *ds, const float *Q) {
     mfr_model *m = train_test_model(ds, 3);
     memcpy(m->Q, Q, 3 * 5 * sizeof(float));
     for (int i = 5; i < 8; i++) m->Q[i * 3] = m->Q[i * 3 + 1] = m->Q[i * 3 + 2] = 0; /* no norm: skipped */
+    assert_int_equal(mfr__model_prepare(m, NULL), MFR_OK); /* Q changed: norms again */
     return m;
 }
 
