@@ -30,7 +30,7 @@ static void ials_defaults(mfr_train_params *p) {
     p->factors = 64;
     p->epochs = 15;
     p->reg = 0.1f;
-    p->alpha = 2.0f;
+    p->alpha = 1.0f; /* best P@10 of 1, 2, 5, 10, 40 on ml-latest-small (docs/perf/factors.md) */
     p->cg_steps = 3;
     p->init_std = 0.01f;
 }

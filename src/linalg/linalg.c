@@ -9,43 +9,58 @@
 #include <math.h>
 #include <string.h>
 
-int mfr__chol(float *A, int n, int lda) {
+/* Hot kernels get an AVX2+FMA clone picked at load time (the build is
+ * generic x86-64); `omp simd reduction` lets the float sums vectorise. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(MFR_SANITIZE)
+#define MFR_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define MFR_HOT
+#endif
+
+MFR_HOT int mfr__chol(float *A, int n, int lda) {
     for (int j = 0; j < n; j++) {
         float *rj = A + (size_t)j * lda;
-        double d = rj[j];
-        for (int p = 0; p < j; p++) d -= (double)rj[p] * rj[p];
-        if (!(d > 0.0)) return -1;
-        float ljj = (float)sqrt(d), inv = 1.f / ljj;
+        float d = 0.f;
+#pragma omp simd reduction(+ : d)
+        for (int p = 0; p < j; p++) d += rj[p] * rj[p];
+        double dj = (double)rj[j] - d;
+        if (!(dj > 0.0)) return -1;
+        float ljj = (float)sqrt(dj), inv = 1.f / ljj;
         rj[j] = ljj;
         for (int i = j + 1; i < n; i++) {
             float *ri = A + (size_t)i * lda;
-            float s = ri[j];
-            for (int p = 0; p < j; p++) s -= ri[p] * rj[p];
-            ri[j] = s * inv;
+            float s = 0.f;
+#pragma omp simd reduction(+ : s)
+            for (int p = 0; p < j; p++) s += ri[p] * rj[p];
+            ri[j] = (ri[j] - s) * inv;
         }
     }
     return 0;
 }
 
-void mfr__chol_solve(const float *L, int n, int lda, float *b) {
+MFR_HOT void mfr__chol_solve(const float *L, int n, int lda, float *b) {
     for (int i = 0; i < n; i++) { /* L y = b */
         const float *ri = L + (size_t)i * lda;
-        float s = b[i];
-        for (int p = 0; p < i; p++) s -= ri[p] * b[p];
-        b[i] = s / ri[i];
+        float s = 0.f;
+#pragma omp simd reduction(+ : s)
+        for (int p = 0; p < i; p++) s += ri[p] * b[p];
+        b[i] = (b[i] - s) / ri[i];
     }
     mfr__chol_solve_lt(L, n, lda, b);
 }
 
-void mfr__chol_solve_lt(const float *L, int n, int lda, float *z) {
-    for (int i = n - 1; i >= 0; i--) { /* Lᵀ x = z, column i of L is row i of Lᵀ */
-        float s = z[i];
-        for (int p = i + 1; p < n; p++) s -= L[(size_t)p * lda + i] * z[p];
-        z[i] = s / L[(size_t)i * lda + i];
+MFR_HOT void mfr__chol_solve_lt(const float *L, int n, int lda, float *z) {
+    /* column-oriented: once x_i is known, subtract x_i·L[i][0..i) from z[0..i) */
+    for (int i = n - 1; i >= 0; i--) {
+        const float *ri = L + (size_t)i * lda;
+        float xi = z[i] / ri[i];
+        z[i] = xi;
+#pragma omp simd
+        for (int p = 0; p < i; p++) z[p] -= xi * ri[p];
     }
 }
 
-void mfr__syr_lower(float *A, int n, int lda, const float *x, float w) {
+MFR_HOT void mfr__syr_lower(float *A, int n, int lda, const float *x, float w) {
     for (int i = 0; i < n; i++) {
         float *ri = A + (size_t)i * lda;
         float wx = w * x[i];
@@ -58,14 +73,11 @@ void mfr__sym_fill_upper(float *A, int n, int lda) {
         for (int j = i + 1; j < n; j++) A[(size_t)i * lda + j] = A[(size_t)j * lda + i];
 }
 
-float mfr__dot(const float *a, const float *b, int n) {
-    float s[8] = {0};
-    int f = 0;
-    for (; f + 8 <= n; f += 8)
-        for (int l = 0; l < 8; l++) s[l] += a[f + l] * b[f + l];
-    float t = 0.f;
-    for (; f < n; f++) t += a[f] * b[f];
-    return t + ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+MFR_HOT float mfr__dot(const float *a, const float *b, int n) {
+    float s = 0.f;
+#pragma omp simd reduction(+ : s)
+    for (int f = 0; f < n; f++) s += a[f] * b[f];
+    return s;
 }
 
 void mfr__symv_full(const float *A, int n, int lda, const float *x, float *y) {

@@ -1,0 +1,145 @@
+/* bench_ials.c — implicit ALS: (1) one iteration (users then items, 3 CG
+ * steps) at k = 64 on the 20M-rating synthetic matrix of
+ * bench_factors_data.h, wall and CPU time; (2) top-10 quality on
+ * ml-latest-small with a per-user holdout (5 random ratings of every user
+ * with >= 10 go to test; every held-out movie counts as relevant, and again
+ * with only those rated >= 4): precision@10 and NDCG@10 of ials, sgd and a
+ * most-popular baseline, all excluding each user's training movies.
+ *
+ * usage: bench_ials [threads (2)] [ratings (20000263; 0 skips part 1)]
+ *                   [ml-latest-small dir (MFR_DATA_DIR or ../shared/...)]
+ *                   [name value ... : overrides of the ials parameters] */
+#include "bench_factors_data.h"
+#include "mfrec.h"
+
+#include <string.h>
+#include <time.h>
+
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void time_iteration(int threads, int64_t target) {
+    const int32_t k = 64, nu = (int32_t)(138493.0 * target / 20000263.0), ni = 26744;
+    double t0 = mfr_now();
+    mfr__rmat bu, bi;
+    if (bench_make_data(nu, ni, target, &bu, &bi)) return;
+    printf("data: %d users, %d items, %lld ratings, built in %.2f s\n", nu, ni, (long long)bu.nnz,
+           mfr_now() - t0);
+    float *P = mfr_aligned_alloc(sizeof(float) * (size_t)nu * k), *Q = mfr_aligned_alloc(sizeof(float) * (size_t)ni * k);
+    mfr__fill_normal(P, (int64_t)nu * k, 0.01f, 1, 1);
+    mfr__fill_normal(Q, (int64_t)ni * k, 0.01f, 1, 2);
+    mfr_error err;
+    for (int it = 1; it <= 2; it++) {
+        double a = mfr_now(), ca = cpu_now();
+        mfr__ials_solve_side(&bu, Q, ni, k, 0.1f, 2.f, 3, P, threads, &err);
+        double b = mfr_now();
+        mfr__ials_solve_side(&bi, P, nu, k, 0.1f, 2.f, 3, Q, threads, &err);
+        double c = mfr_now(), cc = cpu_now();
+        printf("ials iteration %d: k=%d cg=3 threads=%d wall: users %.2f s + items %.2f s = %.2f s; "
+               "cpu %.2f s (cpu/threads %.2f s)\n", it, k, threads, b - a, c - b, c - a, cc - ca,
+               (cc - ca) / threads);
+    }
+    mfr__rmat_free(&bu), mfr__rmat_free(&bi);
+    mfr_free(P), mfr_free(Q);
+}
+
+/* Most popular (training count) top-10 for every test user with a relevant item. */
+static void popular(const mfr_model *m, const mfr_ratings *test, float thr, double *prec, double *ndcg) {
+    int32_t ni = mfr_model_n_items(m), nu = mfr_model_n_users(m);
+    float *score = malloc(sizeof(float) * (size_t)ni);
+    uint8_t *skip = calloc((size_t)ni, 1);
+    int32_t *rel = malloc(sizeof(int32_t) * (size_t)ni), top[10];
+    for (int32_t i = 0; i < ni; i++) score[i] = (float)mfr_model_item_count(m, i);
+    double sp = 0, sn = 0;
+    int64_t users = 0;
+    for (int32_t u = 0; u < nu; u++) {
+        int32_t nr = 0, ns;
+        for (int64_t j = 0; j < test->n; j++)
+            if (test->user[j] == u && test->rating[j] >= thr) rel[nr++] = test->item[j];
+        if (nr == 0) continue;
+        const int32_t *seen = mfr_model_user_items(m, u, &ns);
+        if (ns == 0) continue;
+        for (int32_t s = 0; s < ns; s++) skip[seen[s]] = 1;
+        int32_t nt = mfr_rank_top_k(score, ni, skip, 10, top);
+        for (int32_t s = 0; s < ns; s++) skip[seen[s]] = 0;
+        mfr_rank_user metr;
+        mfr_rank_user_metrics(top, nt, rel, nr, 10, 0, &metr);
+        sp += metr.precision, sn += metr.ndcg, users++;
+    }
+    *prec = sp / (double)users, *ndcg = sn / (double)users;
+    free(score), free(skip), free(rel);
+}
+
+static int n_over;
+static char **over; /* "name value" pairs applied to the ials params */
+
+static int quality(const char *dir, int threads) {
+    mfr_dataset *ds = NULL;
+    mfr_error err;
+    mfr_import_params ip = mfr_import_params_default();
+    if (mfr_dataset_import(dir, &ip, &ds, &err)) {
+        printf("quality: skipped (%s)\n", err.message);
+        return 0;
+    }
+    mfr_ratings all, tr, te;
+    mfr_dataset_ratings(ds, &all);
+    int32_t *fold = malloc(sizeof(int32_t) * (size_t)all.n), nf;
+    mfr_split_params sp = mfr_split_params_default();
+    sp.kind = MFR_SPLIT_LEAVE_OUT, sp.leave_out = 5, sp.min_user_ratings = 10, sp.seed = 42;
+    if (mfr_split_assign(&all, &sp, fold, &nf, &err) || mfr_ratings_select(&all, fold, 1, 0, &tr, &err) ||
+        mfr_ratings_select(&all, fold, 1, 1, &te, &err)) {
+        printf("quality: split failed: %s\n", err.message);
+        return 1;
+    }
+    printf("ml-latest-small per-user holdout: %lld train, %lld test ratings\n", (long long)tr.n, (long long)te.n);
+    mfr_algo algos[2] = {MFR_ALGO_IALS, MFR_ALGO_SGD};
+    mfr_model *ref = NULL;
+    for (int a = 0; a < 2; a++) {
+        mfr_train_params p = mfr_train_params_default(algos[a]);
+        p.threads = threads;
+        for (int o = 0; algos[a] == MFR_ALGO_IALS && o + 1 < n_over; o += 2)
+            if (mfr_train_params_set(&p, over[o], over[o + 1], &err)) printf("%s\n", err.message);
+        mfr_model *m = NULL;
+        double t0 = mfr_now();
+        if (mfr_model_train(ds, &tr, NULL, &p, &m, &err)) {
+            printf("%s: %s\n", mfr_algo_name(algos[a]), err.message);
+            continue;
+        }
+        double fit = mfr_now() - t0;
+        for (int t = 0; t < 2; t++) {
+            mfr_ranking_params rp = mfr_ranking_params_default();
+            rp.k = 10, rp.threshold = t ? 4.0f : 0.0f, rp.threads = threads;
+            mfr_ranking rk;
+            if (mfr_eval_ranking(m, &te, &rp, &rk, &err)) printf("ranking: %s\n", err.message);
+            else
+                printf("%-8s relevant=%s P@10 %.4f NDCG@10 %.4f (users %lld, fit %.2f s)\n",
+                       mfr_algo_name(algos[a]), t ? ">=4  " : "all  ", rk.precision, rk.ndcg,
+                       (long long)rk.users_ranked, fit);
+        }
+        if (!ref) ref = m;
+        else mfr_model_free(m);
+    }
+    for (int t = 0; ref && t < 2; t++) {
+        double pr, nd;
+        popular(ref, &te, t ? 4.0f : 0.0f, &pr, &nd);
+        printf("%-8s relevant=%s P@10 %.4f NDCG@10 %.4f\n", "popular", t ? ">=4  " : "all  ", pr, nd);
+    }
+    mfr_model_free(ref);
+    mfr_ratings_free(&tr), mfr_ratings_free(&te);
+    free(fold);
+    mfr_dataset_free(ds);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    int threads = argc > 1 ? atoi(argv[1]) : 2;
+    int64_t target = argc > 2 ? atoll(argv[2]) : 20000263;
+    const char *dir = argc > 3 ? argv[3] : getenv("MFR_DATA_DIR");
+    if (!dir || !*dir) dir = "../shared/datasets/ml-latest-small";
+    if (argc > 4) n_over = argc - 4, over = argv + 4;
+    if (target > 0) time_iteration(threads, target);
+    return quality(dir, threads);
+}
