@@ -82,11 +82,11 @@ void mfr_clustering_free(mfr_clustering *c); /* NULL is fine */
 /* The cluster of model item i, or -1 when i was not clustered. */
 int32_t mfr_clustering_of(const mfr_clustering *c, int32_t item);
 
-/* Up to n most typical movies of cluster c: smallest distance to the
- * centroid, discounted for popularity (score = dist / (1 + 0.1·ln(1+count)))
- * so that well-known movies come first among near-equals. Writes model item
- * indices into out (capacity n); returns how many were written (0 for a bad
- * cluster number). */
+/* Up to n most typical movies of cluster c: among the half of the cluster
+ * closest to its centroid (distance <= the median), the most rated first
+ * (ties: closer first), so the examples are both central and well known.
+ * Writes model item indices into out (capacity n); returns how many were
+ * written (0 for a bad cluster number). */
 int32_t mfr_clustering_typical(const mfr_model *m, const mfr_clustering *c,
                                int32_t cluster, int32_t n, int32_t *out);
 

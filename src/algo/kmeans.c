@@ -15,6 +15,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double sqdist(const float *a, const float *b, int32_t d) {
@@ -243,31 +244,61 @@ int32_t mfr_clustering_of(const mfr_clustering *c, int32_t item) {
     return -1;
 }
 
+static int cmp_float(const void *x, const void *y) {
+    float a = *(const float *)x, b = *(const float *)y;
+    return (a > b) - (a < b);
+}
+
+/* Median distance to the centroid among cluster c's members; -1 if empty. */
+static float median_dist(const mfr_clustering *c, int32_t cluster) {
+    int32_t n = c->size[cluster], got = 0;
+    if (n <= 0) return -1.f;
+    float *d = mfr_malloc(sizeof(float) * (size_t)n);
+    if (!d) return INFINITY;
+    for (int32_t j = 0; j < c->n && got < n; j++)
+        if (c->assign[j] == cluster) d[got++] = c->dist[j];
+    qsort(d, (size_t)got, sizeof *d, cmp_float);
+    float med = d[(got - 1) / 2];
+    mfr_free(d);
+    return med;
+}
+
+/* 1 when movie a (count ca, distance da) ranks before b. */
+static int typical_before(int32_t ca, float da, int32_t ia, int32_t cb, float db, int32_t ib) {
+    if (ca != cb) return ca > cb;
+    if (da != db) return da < db;
+    return ia < ib;
+}
+
 int32_t mfr_clustering_typical(const mfr_model *m, const mfr_clustering *c,
                                int32_t cluster, int32_t n, int32_t *out) {
     if (cluster < 0 || cluster >= c->k || n <= 0) return 0;
+    float med = median_dist(c, cluster);
     int32_t got = 0;
-    float *sc = mfr_malloc(sizeof(float) * (size_t)n);
-    if (!sc) return 0;
+    float *od = mfr_malloc(sizeof(float) * (size_t)n);
+    if (!od || med < 0) {
+        mfr_free(od);
+        return 0;
+    }
     for (int32_t j = 0; j < c->n; j++) {
-        if (c->assign[j] != cluster) continue;
-        int32_t i = c->items[j];
-        double cntv = m->item_count ? m->item_count[i] : 0;
-        float s = (float)(c->dist[j] / (1.0 + 0.1 * log1p(cntv)));
-        int32_t pos;
+        if (c->assign[j] != cluster || c->dist[j] > med) continue;
+        int32_t i = c->items[j], ci = m->item_count ? m->item_count[i] : 0, pos;
+        float d = c->dist[j];
         if (got < n) {
             pos = got++;
         } else {
-            if (s >= sc[n - 1]) continue;
+            int32_t l = out[n - 1];
+            if (!typical_before(ci, d, i, m->item_count ? m->item_count[l] : 0, od[n - 1], l)) continue;
             pos = n - 1;
         }
-        while (pos > 0 && sc[pos - 1] > s) {
-            sc[pos] = sc[pos - 1], out[pos] = out[pos - 1];
+        while (pos > 0 && typical_before(ci, d, i, m->item_count ? m->item_count[out[pos - 1]] : 0,
+                                         od[pos - 1], out[pos - 1])) {
+            out[pos] = out[pos - 1], od[pos] = od[pos - 1];
             pos--;
         }
-        sc[pos] = s, out[pos] = i;
+        out[pos] = i, od[pos] = d;
     }
-    mfr_free(sc);
+    mfr_free(od);
     return got;
 }
 

@@ -1,0 +1,149 @@
+/* cmd_cluster.c — `mfrec cluster MODEL [--k 20] [--seed S] [--top 5]
+ * [--min-ratings N] [--json]`: k-means (k-means++ seeding) on the movie
+ * factors of a model (mfr_model_cluster), then for each cluster its size, the
+ * most typical movies (closest to the centroid, popular ones first among
+ * near-equals) and the dominant genres with the share of the cluster's movies
+ * carrying each. Deterministic for a given seed. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char cluster_help[] =
+    "usage: mfrec cluster MODEL [options]\n"
+    "Group the movies of a factor model into k clusters (k-means++ on the movie factors).\n"
+    "\n"
+    "  -k, --k N              clusters (default 20)\n"
+    "      --seed S           seed of the k-means++ draw (default 42)\n"
+    "      --top N            typical movies and genres shown per cluster (default 5)\n"
+    "      --min-ratings N    only movies with at least N training ratings (default 10)\n"
+    "      --max-iter N       Lloyd iterations at most (default 100)\n"
+    "      --json             one JSON object {k, movies, inertia, clusters: [...]}\n"
+    "  -h, --help             this help\n"
+    "Exit status 8 for a model without movie factors (baseline, knn, content),\n"
+    "5 when fewer than k movies qualify.\n";
+
+enum { O_SEED = 256, O_TOP, O_MIN, O_ITER, O_JSON };
+
+static const struct option cluster_opts[] = {
+    {"k", required_argument, 0, 'k'},          {"seed", required_argument, 0, O_SEED},
+    {"top", required_argument, 0, O_TOP},      {"min-ratings", required_argument, 0, O_MIN},
+    {"max-iter", required_argument, 0, O_ITER}, {"json", no_argument, 0, O_JSON},
+    {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+
+typedef struct cluster_opts_t {
+    mfr_cluster_params p;
+    long top;
+    int json;
+} cluster_opts_t;
+
+static void print_text(const mfr_model *m, const mfr_clustering *c, int32_t top) {
+    int32_t *typ = malloc(sizeof(int32_t) * (size_t)top);
+    const char **gn = malloc(sizeof(char *) * (size_t)top);
+    int32_t *gl = malloc(sizeof(int32_t) * (size_t)top);
+    float *gs = malloc(sizeof(float) * (size_t)top);
+    if (!typ || !gn || !gl || !gs) goto out;
+    printf("%d clusters of %d movies (inertia %.4g)\n", (int)c->k, (int)c->n, c->inertia);
+    for (int32_t k = 0; k < c->k; k++) {
+        printf("\ncluster %d  (%d movies)\n  genres:", (int)k + 1, (int)c->size[k]);
+        int32_t ng = mfr_clustering_genres(m, c, k, top, gn, gl, gs);
+        for (int32_t g = 0; g < ng; g++) printf(" %.*s %.0f%%", (int)gl[g], gn[g], 100.0 * gs[g]);
+        printf("\n");
+        int32_t nt = mfr_clustering_typical(m, c, k, top, typ);
+        for (int32_t t = 0; t < nt; t++)
+            printf("  %7lld  %s  (%d ratings)\n", (long long)mfr_model_item_id(m, typ[t]),
+                   mfr_model_item_title(m, typ[t]), (int)mfr_model_item_count(m, typ[t]));
+    }
+out:
+    free(typ), free(gn), free(gl), free(gs);
+}
+
+static void print_json(const mfr_model *m, const mfr_clustering *c, int32_t top) {
+    int32_t *typ = malloc(sizeof(int32_t) * (size_t)top);
+    const char **gn = malloc(sizeof(char *) * (size_t)top);
+    int32_t *gl = malloc(sizeof(int32_t) * (size_t)top);
+    float *gs = malloc(sizeof(float) * (size_t)top);
+    if (!typ || !gn || !gl || !gs) goto out;
+    printf("{\"k\": %d, \"movies\": %d, \"inertia\": %.6g, \"clusters\": [", (int)c->k, (int)c->n,
+           c->inertia);
+    for (int32_t k = 0; k < c->k; k++) {
+        printf("%s\n  {\"cluster\": %d, \"size\": %d, \"genres\": [", k ? "," : "", (int)k + 1,
+               (int)c->size[k]);
+        int32_t ng = mfr_clustering_genres(m, c, k, top, gn, gl, gs);
+        for (int32_t g = 0; g < ng; g++) {
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)gl[g], gn[g]);
+            printf("%s{\"genre\": ", g ? ", " : "");
+            cli_json_string(stdout, name);
+            printf(", \"share\": %.4f}", gs[g]);
+        }
+        printf("], \"typical\": [");
+        int32_t nt = mfr_clustering_typical(m, c, k, top, typ);
+        for (int32_t t = 0; t < nt; t++) {
+            printf("%s{\"movieId\": %lld, \"title\": ", t ? ", " : "",
+                   (long long)mfr_model_item_id(m, typ[t]));
+            cli_json_string(stdout, mfr_model_item_title(m, typ[t]));
+            printf(", \"ratings\": %d}", (int)mfr_model_item_count(m, typ[t]));
+        }
+        printf("]}");
+    }
+    printf("\n]}\n");
+out:
+    free(typ), free(gn), free(gl), free(gs);
+}
+
+/* Options into o; returns 0, or the exit status after printing. */
+static int parse(int argc, char **argv, cluster_opts_t *o) {
+    int c;
+    long v;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:h", cluster_opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            if (cli_parse_int("cluster", "--k", optarg, 1, 100000, &v)) return MFR_E_INVALID;
+            o->p.k = (int32_t)v;
+            break;
+        case O_SEED:
+            if (cli_parse_int("cluster", "--seed", optarg, 0, 0x7fffffffL, &v)) return MFR_E_INVALID;
+            o->p.seed = (uint64_t)v;
+            break;
+        case O_TOP:
+            if (cli_parse_int("cluster", "--top", optarg, 1, 1000, &o->top)) return MFR_E_INVALID;
+            break;
+        case O_MIN:
+            if (cli_parse_int("cluster", "--min-ratings", optarg, 0, 2000000000, &v)) return MFR_E_INVALID;
+            o->p.min_ratings = (int32_t)v;
+            break;
+        case O_ITER:
+            if (cli_parse_int("cluster", "--max-iter", optarg, 1, 100000, &v)) return MFR_E_INVALID;
+            o->p.max_iter = (int32_t)v;
+            break;
+        case O_JSON: o->json = 1; break;
+        case 'h': fputs(cluster_help, stdout); return -1;
+        default: return cli_bad_option("cluster", c, argv);
+        }
+    }
+    if (optind + 1 > argc) return cli_usage_error("cluster", "expected MODEL");
+    if (optind + 1 < argc) return cli_usage_error("cluster", "unexpected argument \"%s\"", argv[optind + 1]);
+    return 0;
+}
+
+int cmd_cluster(int argc, char **argv) {
+    cluster_opts_t o = {mfr_cluster_params_default(), 5, 0};
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    mfr_model *m;
+    if ((rc = cli_load_model("cluster", argv[optind], &m))) return rc;
+    mfr_error err = {0};
+    mfr_clustering *c = NULL;
+    mfr_status s = mfr_model_cluster(m, &o.p, &c, &err);
+    if (!s) {
+        if (o.json) print_json(m, c, (int32_t)o.top);
+        else print_text(m, c, (int32_t)o.top);
+    }
+    mfr_clustering_free(c);
+    mfr_model_free(m);
+    return s ? cli_fail("cluster", s, &err) : 0;
+}

@@ -1,0 +1,174 @@
+/* cmd_project.c — `mfrec project MODEL [--format csv|json] [--min-ratings N]
+ * [--clusters K [--seed S]] -o FILE`: a 2-D map of the movies, the first two
+ * principal components of the movie factors (mfr_model_project_2d), one row
+ * per movie: movieId, title, genres, x, y and, with --clusters, the k-means
+ * cluster (1-based) of the same factors. CSV follows RFC 4180 (fields with a
+ * comma, quote or newline are quoted, quotes doubled); JSON is
+ * {"explained": [e1, e2], "movies": [{movieId, title, genres, x, y[, cluster]}]}.
+ * The file is written to FILE.tmp and renamed, so a failed run leaves no
+ * half-written map; "-o -" (or no -o) writes to standard output. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+static const char project_help[] =
+    "usage: mfrec project MODEL [options] [-o FILE]\n"
+    "Map the movies of a factor model to 2-D (PCA of the movie factors).\n"
+    "\n"
+    "  -o, --output FILE      where to write (default: standard output)\n"
+    "      --format F         csv (default) or json\n"
+    "      --min-ratings N    only movies with at least N training ratings (default 10)\n"
+    "      --clusters K       add a cluster column from k-means with K clusters\n"
+    "      --seed S           seed of the k-means++ draw (default 42)\n"
+    "  -h, --help             this help\n"
+    "Columns: movieId,title,genres,x,y[,cluster]. Exit status 8 for a model without\n"
+    "movie factors (baseline, knn, content), 2 when FILE cannot be written.\n";
+
+enum { O_FORMAT = 256, O_MIN, O_CLUSTERS, O_SEED };
+
+static const struct option project_opts[] = {
+    {"output", required_argument, 0, 'o'},     {"format", required_argument, 0, O_FORMAT},
+    {"min-ratings", required_argument, 0, O_MIN}, {"clusters", required_argument, 0, O_CLUSTERS},
+    {"seed", required_argument, 0, O_SEED},    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
+
+typedef struct project_opts_t {
+    const char *out;
+    int json;
+    long min_ratings, clusters, seed;
+} project_opts_t;
+
+static void csv_field(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_rows(FILE *f, const mfr_model *m, const project_opts_t *o, const int32_t *items,
+                       const float *xy, int32_t n, const float *expl, const mfr_clustering *c) {
+    if (o->json)
+        fprintf(f, "{\"explained\": [%.6f, %.6f], \"movies\": [", expl[0], expl[1]);
+    else
+        fprintf(f, "movieId,title,genres,x,y%s\n", c ? ",cluster" : "");
+    for (int32_t j = 0; j < n; j++) {
+        int32_t i = items[j];
+        long long id = (long long)mfr_model_item_id(m, i);
+        if (o->json) {
+            fprintf(f, "%s\n  {\"movieId\": %lld, \"title\": ", j ? "," : "", id);
+            cli_json_string(f, mfr_model_item_title(m, i));
+            fprintf(f, ", \"genres\": ");
+            cli_json_genres(f, mfr_model_item_genres(m, i));
+            fprintf(f, ", \"x\": %.6f, \"y\": %.6f", xy[2 * j], xy[2 * j + 1]);
+            if (c) fprintf(f, ", \"cluster\": %d", (int)mfr_clustering_of(c, i) + 1);
+            fputc('}', f);
+        } else {
+            fprintf(f, "%lld,", id);
+            csv_field(f, mfr_model_item_title(m, i));
+            fputc(',', f);
+            csv_field(f, mfr_model_item_genres(m, i));
+            fprintf(f, ",%.6f,%.6f", xy[2 * j], xy[2 * j + 1]);
+            if (c) fprintf(f, ",%d", (int)mfr_clustering_of(c, i) + 1);
+            fputc('\n', f);
+        }
+    }
+    if (o->json) fprintf(f, "\n]}\n");
+}
+
+/* Write to o->out (via a temporary file) or stdout. */
+static mfr_status write_map(const mfr_model *m, const project_opts_t *o, const int32_t *items,
+                            const float *xy, int32_t n, const float *expl, const mfr_clustering *c,
+                            mfr_error *err) {
+    if (!o->out || !strcmp(o->out, "-")) {
+        write_rows(stdout, m, o, items, xy, n, expl, c);
+        return MFR_OK;
+    }
+    size_t len = strlen(o->out) + 8;
+    char *tmp = malloc(len);
+    if (!tmp) return MFR_E_NOMEM;
+    snprintf(tmp, len, "%s.tmp", o->out);
+    FILE *f = fopen(tmp, "w");
+    mfr_status s = MFR_OK;
+    if (!f) {
+        s = MFR_E_IO;
+    } else {
+        write_rows(f, m, o, items, xy, n, expl, c);
+        if (ferror(f) | fclose(f) || rename(tmp, o->out)) s = MFR_E_IO;
+    }
+    if (s) {
+        err->code = s;
+        snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", o->out, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return s;
+}
+
+static int parse(int argc, char **argv, project_opts_t *o) {
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", project_opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case O_FORMAT:
+            if (!strcasecmp(optarg, "csv")) o->json = 0;
+            else if (!strcasecmp(optarg, "json")) o->json = 1;
+            else return cli_usage_error("project", "--format: expected csv or json, got \"%s\"", optarg);
+            break;
+        case O_MIN:
+            if (cli_parse_int("project", "--min-ratings", optarg, 0, 2000000000, &o->min_ratings))
+                return MFR_E_INVALID;
+            break;
+        case O_CLUSTERS:
+            if (cli_parse_int("project", "--clusters", optarg, 1, 100000, &o->clusters)) return MFR_E_INVALID;
+            break;
+        case O_SEED:
+            if (cli_parse_int("project", "--seed", optarg, 0, 0x7fffffffL, &o->seed)) return MFR_E_INVALID;
+            break;
+        case 'h': fputs(project_help, stdout); return -1;
+        default: return cli_bad_option("project", c, argv);
+        }
+    }
+    if (optind + 1 > argc) return cli_usage_error("project", "expected MODEL");
+    if (optind + 1 < argc) return cli_usage_error("project", "unexpected argument \"%s\"", argv[optind + 1]);
+    return 0;
+}
+
+int cmd_project(int argc, char **argv) {
+    project_opts_t o = {NULL, 0, 10, 0, 42};
+    int rc = parse(argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    mfr_model *m;
+    if ((rc = cli_load_model("project", argv[optind], &m))) return rc;
+    int32_t ni = mfr_model_n_items(m), n = 0;
+    int32_t *items = malloc(sizeof(int32_t) * (size_t)(ni ? ni : 1));
+    float *xy = malloc(sizeof(float) * 2 * (size_t)(ni ? ni : 1)), expl[2] = {0, 0};
+    mfr_error err = {0};
+    mfr_clustering *c = NULL;
+    mfr_status s = items && xy ? mfr_model_project_2d(m, (int32_t)o.min_ratings, items, xy, &n, expl, &err)
+                               : MFR_E_NOMEM;
+    if (!s && o.clusters > 0) {
+        mfr_cluster_params cp = mfr_cluster_params_default();
+        cp.k = (int32_t)o.clusters, cp.seed = (uint64_t)o.seed, cp.min_ratings = (int32_t)o.min_ratings;
+        s = mfr_model_cluster(m, &cp, &c, &err);
+    }
+    if (!s) s = write_map(m, &o, items, xy, n, expl, c, &err);
+    if (!s && o.out && strcmp(o.out, "-"))
+        fprintf(stderr, "mfrec project: %d movies -> %s (axes explain %.1f%% and %.1f%% of the variance)\n",
+                (int)n, o.out, 100.0 * expl[0], 100.0 * expl[1]);
+    mfr_clustering_free(c);
+    free(items), free(xy);
+    mfr_model_free(m);
+    return s ? cli_fail("project", s, &err) : 0;
+}
