@@ -367,6 +367,63 @@ static void cancel_returns_model(void **state) {
     mfr_dataset_free(ds);
 }
 
+static void diverging_lr_is_an_error(void **state) {
+    (void)state;
+    mfr_dataset *ds = low_rank_dataset(100, 80, 2, 0.3, 0.2, 4);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.factors = 8;
+    p.lr = 9.f; /* allowed by the range check, but blows up to inf/NaN */
+    p.init_std = 1.f;
+    p.lr_decay = 1.f;
+    p.epochs = 10;
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
+    print_message("lr 9: %s\n", err.message);
+    assert_int_equal(st, MFR_E_RANGE);
+    assert_null(m);
+    assert_non_null(strstr(err.message, "diverged"));
+    mfr_dataset_free(ds);
+}
+
+/* Every allocation of a small training run failing in turn: each run ends in
+ * MFR_OK or MFR_E_NOMEM with no model leaked (ASan checks the leaks). */
+static void fault_every_allocation(void **state) {
+    (void)state;
+    mfr_dataset *ds = low_rank_dataset(60, 50, 2, 0.3, 0.2, 6);
+    owned_ratings tr, va;
+    split_ratings(ds, 0.2, 3, &tr, &va);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.factors = 4;
+    p.epochs = 3;
+    p.early_stop = 1; /* the snapshot allocations too */
+    p.threads = 2;
+    int ok = 0, nomem = 0;
+    for (long n = 0; n < 400 && ok < 3; n++) {
+        mfr_model *m = NULL;
+        mfr_error err = {0};
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_train(ds, &tr.r, &va.r, &p, &m, &err);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_OK) {
+            ok++;
+            assert_non_null(m);
+        } else {
+            if (st != MFR_E_NOMEM) print_error("allocation %ld: status %d (%s)\n", n, (int)st, err.message);
+            assert_int_equal(st, MFR_E_NOMEM);
+            assert_null(m);
+            nomem++;
+        }
+        mfr_model_free(m);
+    }
+    print_message("%d runs out of memory, then %d succeeded\n", nomem, ok);
+    assert_true(nomem > 5);
+    assert_int_equal(ok, 3);
+    owned_free(&tr);
+    owned_free(&va);
+    mfr_dataset_free(ds);
+}
+
 /* ---- ml-latest-small ---------------------------------------------------- */
 
 /* ratings.csv (userId,movieId,rating,timestamp) into a dataset, ids made
@@ -435,6 +492,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(gradient_check),
         cmocka_unit_test(early_stop_restores_best),
         cmocka_unit_test(cancel_returns_model),
+        cmocka_unit_test(diverging_lr_is_an_error),
+        cmocka_unit_test(fault_every_allocation),
         cmocka_unit_test(movielens_defaults_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
