@@ -70,7 +70,8 @@ static int generate(const char *path, int64_t rows) {
     for (int64_t u = 1; u <= users && done < rows; u++) {
         int64_t left_users = users - u + 1, left = rows - done;
         int64_t k = u == users ? left : left / left_users;
-        if (k > 1 && u < users) k = k / 2 + (int64_t)(next_u64() % (uint64_t)k); /* vary, mean kept */
+        if (k > 1 && u < users)
+            k = k / 2 + (int64_t)(next_u64() % (uint64_t)k); /* vary, mean kept */
         if (k > left) k = left;
         if (k > max_movie) k = max_movie;
         if (k < 1) k = 1;
@@ -91,13 +92,19 @@ static int generate(const char *path, int64_t rows) {
             p = put_u(p, 1000000000u + next_u64() % 600000000u);
             *p++ = '\n';
             if (p - buf > (long)sizeof buf - 128) {
-                if (write(fd, buf, (size_t)(p - buf)) != p - buf) { close(fd); return -1; }
+                if (write(fd, buf, (size_t)(p - buf)) != p - buf) {
+                    close(fd);
+                    return -1;
+                }
                 p = buf;
             }
         }
         done += k;
     }
-    if (write(fd, buf, (size_t)(p - buf)) != p - buf) { close(fd); return -1; }
+    if (write(fd, buf, (size_t)(p - buf)) != p - buf) {
+        close(fd);
+        return -1;
+    }
     return close(fd);
 }
 
@@ -131,21 +138,32 @@ int main(int argc, char **argv) {
     int keep = 0, mfd = 0;
     const char *path = NULL;
     for (int a = 1; a < argc; a++) {
-        if (strcmp(argv[a], "-n") == 0 && a + 1 < argc) rows = strtoll(argv[++a], NULL, 10);
-        else if (strcmp(argv[a], "-k") == 0) keep = 1;
-        else if (strcmp(argv[a], "-m") == 0) mfd = 1;
+        if (strcmp(argv[a], "-n") == 0 && a + 1 < argc)
+            rows = strtoll(argv[++a], NULL, 10);
+        else if (strcmp(argv[a], "-k") == 0)
+            keep = 1;
+        else if (strcmp(argv[a], "-m") == 0)
+            mfd = 1;
         else if (argv[a][0] == '-') {
             fprintf(stderr, "usage: bench_import [-n ROWS] [-k] [-m] [PATH]\n");
             return 2;
-        } else path = argv[a];
+        } else
+            path = argv[a];
     }
     char dir[256], file[300];
     if (!path) {
-        snprintf(dir, sizeof dir, "%s/mfrec-bench-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+        snprintf(dir, sizeof dir, "%s/mfrec-bench-XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            return 1;
+        }
         snprintf(file, sizeof file, "%s/ratings.csv", dir);
         double g0 = now_s();
-        if (generate(file, rows)) { perror(file); return 1; }
+        if (generate(file, rows)) {
+            perror(file);
+            return 1;
+        }
         printf("generated %" PRId64 " rows in %.1f s: %s\n", rows, now_s() - g0, file);
         path = file;
     }
@@ -161,8 +179,8 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)(ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
                  (double)(ru.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
-                 1e-6 * (double)(ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
-                                 ru.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+                 1e-6 * (double)(ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru.ru_stime.tv_usec -
+                                 ru0.ru_stime.tv_usec);
     if (rc != MFR_OK) {
         fprintf(stderr, "import failed: %s\n", err.message);
         return 1;
@@ -171,7 +189,8 @@ int main(int argc, char **argv) {
     mfr_dataset_stats st;
     mfr_dataset_stats_get(ds, &st);
     printf("file        %.1f MB\n", mb);
-    printf("rows        %" PRId64 " read, %" PRId64 " kept, %" PRId64 " duplicates, %d users, %d items\n",
+    printf("rows        %" PRId64 " read, %" PRId64 " kept, %" PRId64
+           " duplicates, %d users, %d items\n",
            r->rows_read, r->rows_kept, r->duplicates, st.n_users, st.n_items);
     printf("import      %.2f s wall, %.2f s CPU (user+sys; one thread)\n", dt, cpu);
     if (mb > 0) printf("throughput  %.1f MB/s wall, %.1f MB/s per CPU second\n", mb / dt, mb / cpu);

@@ -55,8 +55,8 @@ static int grow(void **p, int64_t *cap, int64_t need, size_t sz) {
     return 0;
 }
 
-mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char *file,
-                    int64_t line, const char *fmt, ...) {
+mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char *file, int64_t line,
+                    const char *fmt, ...) {
     char reason[400], msg[MFR_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -205,8 +205,7 @@ mfr_status mfr__rating_add(mfr__build *b, int32_t u, int32_t i, float r, int64_t
     return MFR_OK;
 }
 
-mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text,
-                        size_t n) {
+mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text, size_t n) {
     mfr_dataset *ds = b->ds;
     int64_t k = ds->n_tags;
     if (k == b->tag_cap) {
@@ -233,15 +232,16 @@ mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *t
 mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
     b->next_progress += 1 << 20;
     if (!b->p->progress) return MFR_OK;
-    mfr_progress pr = {.stage = "import",
-                       .step = (int32_t)(b->ds->report.rows_read > INT32_MAX ? INT32_MAX
-                                                                           : b->ds->report.rows_read),
-                       .steps = -1,
-                       .train_rmse = NAN,
-                       .valid_rmse = NAN,
-                       .loss = NAN,
-                       .elapsed_s = mfr_now() - b->t0,
-                       .eta_s = NAN};
+    mfr_progress pr = {
+        .stage = "import",
+        .step =
+            (int32_t)(b->ds->report.rows_read > INT32_MAX ? INT32_MAX : b->ds->report.rows_read),
+        .steps = -1,
+        .train_rmse = NAN,
+        .valid_rmse = NAN,
+        .loss = NAN,
+        .elapsed_s = mfr_now() - b->t0,
+        .eta_s = NAN};
     if (b->p->progress(&pr, b->p->progress_user))
         return mfr__err(err, MFR_E_CANCELLED, "import cancelled after %lld rows",
                         (long long)b->ds->report.rows_read);
@@ -320,8 +320,8 @@ mfr_status mfr__build_finish(mfr__build *b, mfr_error *err) {
     if (!ds->title_off) ds->title_off = mfr_calloc(1, sizeof *ds->title_off);
     if (!ds->genres_off) ds->genres_off = mfr_calloc(1, sizeof *ds->genres_off);
     if (!ds->year) ds->year = mfr_calloc(1, sizeof *ds->year);
-    if (!ds->user || !ds->item || !ds->rating || !ds->user_ids || !ds->item_ids ||
-        !ds->title_off || !ds->genres_off || !ds->year)
+    if (!ds->user || !ds->item || !ds->rating || !ds->user_ids || !ds->item_ids || !ds->title_off ||
+        !ds->genres_off || !ds->year)
         return mfr__nomem(err, "dataset arrays");
     return MFR_OK;
 }

@@ -18,14 +18,14 @@
 #include <string.h>
 
 static const char *const genres_100k[19] = {
-    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
-    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
-    "Romance", "Sci-Fi", "Thriller", "War", "Western"};
+    "unknown",     "Action", "Adventure", "Animation", "Children's", "Comedy",  "Crime",
+    "Documentary", "Drama",  "Fantasy",   "Film-Noir", "Horror",     "Musical", "Mystery",
+    "Romance",     "Sci-Fi", "Thriller",  "War",       "Western"};
 
 /* One catalogue entry; title/genres not NUL-terminated necessarily. */
 static mfr_status add_movie(mfr__build *b, const char *file, int64_t line, const char *idf,
-                            size_t idn, const char *title, size_t tn, const char *genres,
-                            size_t gn, int32_t year_fallback, mfr_error *err) {
+                            size_t idn, const char *title, size_t tn, const char *genres, size_t gn,
+                            int32_t year_fallback, mfr_error *err) {
     mfr_import_report *rep = &b->ds->report;
     int64_t id;
     if (!mfr__parse_i64(idf, idf + idn, &id))
@@ -54,8 +54,8 @@ static mfr_status add_movie(mfr__build *b, const char *file, int64_t line, const
 typedef mfr_status (*rec_fn)(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
                              mfr_error *err);
 
-static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name,
-                              const char *delim, int quotes, rec_fn fn, mfr_error *err) {
+static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
+                              int quotes, rec_fn fn, mfr_error *err) {
     char *buf, file[256];
     size_t len;
     mfr_status rc = mfr__slurp_text(s, name, &buf, &len, file, sizeof file, err);
@@ -67,7 +67,10 @@ static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name
     for (int first = 1;; first = 0) {
         int64_t line = lines + 1;
         int k = mfr__rec_next(buf, len, &pos, delim, quotes, &r, &lines);
-        if (k < 0) { rc = mfr__nomem(err, "record buffer"); break; }
+        if (k < 0) {
+            rc = mfr__nomem(err, "record buffer");
+            break;
+        }
         if (k == 0) break;
         if (r.n == 1 && r.len[0] == 0) continue; /* empty line */
         int64_t v;
@@ -85,8 +88,8 @@ static mfr_status movie_csv_row(mfr__build *b, const char *file, int64_t line, m
     if (r->n != 3)
         return mfr__bad(b, &b->ds->report.catalog_bad, err, file, line,
                         "expected 3 fields, found %d", r->n);
-    return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], r->f[2], r->len[2],
-                     0, err);
+    return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], r->f[2], r->len[2], 0,
+                     err);
 }
 
 mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name,
@@ -129,8 +132,7 @@ static mfr_status u_item_row(mfr__build *b, const char *file, int64_t line, mfr_
     return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], g, gn, y, err);
 }
 
-mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name,
-                            mfr_error *err) {
+mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err) {
     mfr_status rc = each_record(b, s, name, "|", 0, u_item_row, err);
     if (!rc) b->have_catalog = 1;
     return rc;
@@ -161,7 +163,7 @@ static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__re
     return MFR_OK;
 }
 
-mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name,
-                          const char *delim, int quotes, mfr_error *err) {
+mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
+                          int quotes, mfr_error *err) {
     return each_record(b, s, name, delim, quotes, tag_row, err);
 }

@@ -45,8 +45,7 @@ mfr_import_params mfr_import_params_default(void) {
     return p;
 }
 
-mfr_status mfr_import_params_set_columns(mfr_import_params *p, const char *spec,
-                                         mfr_error *err) {
+mfr_status mfr_import_params_set_columns(mfr_import_params *p, const char *spec, mfr_error *err) {
     int col[4] = {-1, -1, -1, -1}, k = 0;
     static const char *const names[4] = {"user", "item", "rating", "timestamp"};
     for (const char *s = spec; s && *s; k++) {
@@ -59,7 +58,8 @@ mfr_status mfr_import_params_set_columns(mfr_import_params *p, const char *spec,
         if (which == -2)
             return mfr__err(err, MFR_E_INVALID,
                             "columns \"%s\": unknown name \"%.*s\" (use user, item, rating, "
-                            "timestamp or skip)", spec, (int)n, s);
+                            "timestamp or skip)",
+                            spec, (int)n, s);
         if (which >= 0 && col[which] >= 0)
             return mfr__err(err, MFR_E_INVALID, "columns \"%s\": \"%s\" given twice", spec,
                             names[which]);
@@ -103,13 +103,20 @@ static int sniff_delim(const char *path, char out[3]) {
     if (head_bytes(path, buf, sizeof buf) < 0) return -1;
     char *nl = strchr(buf, '\n');
     if (nl) *nl = '\0';
-    if (strstr(buf, "::")) { strcpy(out, "::"); return 0; }
+    if (strstr(buf, "::")) {
+        strcpy(out, "::");
+        return 0;
+    }
     static const char cand[] = "\t,;|";
     int best = 0;
     for (int k = 0; cand[k]; k++) {
         int c = 0;
         for (char *s = buf; *s; s++) c += *s == cand[k];
-        if (c > best) { best = c; out[0] = cand[k]; out[1] = '\0'; }
+        if (c > best) {
+            best = c;
+            out[0] = cand[k];
+            out[1] = '\0';
+        }
     }
     return best ? 0 : -1;
 }
@@ -138,8 +145,8 @@ static mfr_status opt_catalog(mfr__build *b, const mfr__src *s, const char *name
     return fn(b, s, name, err);
 }
 
-static mfr_status opt_tags(mfr__build *b, const mfr__src *s, const char *name,
-                           const char *delim, int quotes, mfr_error *err) {
+static mfr_status opt_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
+                           int quotes, mfr_error *err) {
     if (!b->p->load_tags || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
     return mfr__read_tags(b, s, name, delim, quotes, err);
 }
@@ -147,8 +154,9 @@ static mfr_status opt_tags(mfr__build *b, const mfr__src *s, const char *name,
 static mfr_status read_ml_csv(mfr__build *b, const mfr__src *s, mfr_error *err) {
     mfr_status rc = opt_catalog(b, s, "movies.csv", mfr__read_movies_csv, err);
     set_range(b, 0.5f, 5.f);
-    if (!rc) rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.csv",
-                                    std_cols(",", -1), err);
+    if (!rc)
+        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.csv",
+                               std_cols(",", -1), err);
     if (!rc) rc = opt_tags(b, s, "tags.csv", ",", 1, err);
     return rc;
 }
@@ -156,24 +164,30 @@ static mfr_status read_ml_csv(mfr__build *b, const mfr__src *s, mfr_error *err) 
 static mfr_status read_100k(mfr__build *b, const mfr__src *s, mfr_error *err) {
     mfr_status rc = opt_catalog(b, s, "u.item", mfr__read_u_item, err);
     set_range(b, 1.f, 5.f);
-    if (!rc) rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "u.data",
-                                    std_cols("\t", -1), err);
+    if (!rc)
+        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "u.data", std_cols("\t", -1),
+                               err);
     return rc;
 }
 
 static mfr_status read_dat(mfr__build *b, const mfr__src *s, mfr_error *err) {
     mfr_status rc = opt_catalog(b, s, "movies.dat", mfr__read_movies_dat, err);
     set_range(b, 0.5f, 5.f);
-    if (!rc) rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.dat",
-                                    std_cols("::", -1), err);
+    if (!rc)
+        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.dat",
+                               std_cols("::", -1), err);
     if (!rc) rc = opt_tags(b, s, "tags.dat", "::", 0, err);
     return rc;
 }
 
 static mfr_status read_generic(mfr__build *b, const mfr__src *s, mfr_error *err) {
     const mfr_import_params *p = b->p;
-    mfr__rcols c = {.header = p->header, .nfields = 0, .cu = p->col_user, .ci = p->col_item,
-                    .cr = p->col_rating, .ct = p->col_time};
+    mfr__rcols c = {.header = p->header,
+                    .nfields = 0,
+                    .cu = p->col_user,
+                    .ci = p->col_item,
+                    .cr = p->col_rating,
+                    .ct = p->col_time};
     if (c.cu < 0 || c.ci < 0 || c.cr < 0 || c.cu > 63 || c.ci > 63 || c.cr > 63 || c.ct > 63)
         return mfr__err(err, MFR_E_INVALID, "%s: user, item and rating columns must be 0..63",
                         s->path);
@@ -222,8 +236,8 @@ static int layout_of_name(const char *name) {
 }
 
 /* Find the source and layout of path. */
-static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src *s,
-                         int *layout, mfr_error *err) {
+static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src *s, int *layout,
+                         mfr_error *err) {
     static const char *const names[] = {"ratings.csv", "u.data", "ratings.dat", NULL};
     struct stat sb;
     memset(s, 0, sizeof *s);
@@ -236,8 +250,8 @@ static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src 
                 *layout = layout_of_name(names[k]);
                 return MFR_OK;
             }
-        return mfr__err(err, MFR_E_FORMAT, "%s: no ratings.csv, u.data or ratings.dat in the folder",
-                        path);
+        return mfr__err(err, MFR_E_FORMAT,
+                        "%s: no ratings.csv, u.data or ratings.dat in the folder", path);
     }
     char head[8];
     if (head_bytes(path, head, sizeof head) < 0)
@@ -260,15 +274,19 @@ static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src 
 
 static mfr_status run_layout(mfr__build *b, const mfr__src *s, int layout, mfr_error *err) {
     switch (layout) {
-    case MFR_FMT_ML_CSV: return read_ml_csv(b, s, err);
-    case MFR_FMT_ML_100K: return read_100k(b, s, err);
-    case MFR_FMT_ML_DAT: return read_dat(b, s, err);
-    default: return read_generic(b, s, err);
+    case MFR_FMT_ML_CSV:
+        return read_ml_csv(b, s, err);
+    case MFR_FMT_ML_100K:
+        return read_100k(b, s, err);
+    case MFR_FMT_ML_DAT:
+        return read_dat(b, s, err);
+    default:
+        return read_generic(b, s, err);
     }
 }
 
-mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p,
-                              mfr_dataset **out, mfr_error *err) {
+mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p, mfr_dataset **out,
+                              mfr_error *err) {
     if (!out) return mfr__err(err, MFR_E_INVALID, "import: out is NULL");
     *out = NULL;
     if (!path || !*path) return mfr__err(err, MFR_E_INVALID, "import: empty path");
@@ -289,7 +307,8 @@ mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p,
         rc = mfr__err(err, MFR_E_PARSE, "%s: no usable rating among %lld rows%s%s", path,
                       (long long)r->rows_read, r->n_messages ? " (first problem: " : "",
                       r->n_messages ? b.ds->messages[0] : "");
-        if (r->n_messages && err) strncat(err->message, ")", sizeof err->message - strlen(err->message) - 1);
+        if (r->n_messages && err)
+            strncat(err->message, ")", sizeof err->message - strlen(err->message) - 1);
     }
     if (!rc) finish_scale(&b, layout);
     mfr__build_release(&b);

@@ -34,15 +34,15 @@ enum { MFR__SRC_DIR = 1, MFR__SRC_ZIP, MFR__SRC_FILE };
 
 typedef struct mfr__src {
     int kind;
-    const char *path;   /* folder, zip file, or the single file */
-    char prefix[256];   /* inside a zip: "ml-latest-small/" or "" */
+    const char *path; /* folder, zip file, or the single file */
+    char prefix[256]; /* inside a zip: "ml-latest-small/" or "" */
 } mfr__src;
 
 typedef struct mfr__stream {
-    int fd;                 /* -1 when reading from an archive */
-    struct archive *ar;     /* NULL when reading a plain file */
-    char name[256];         /* shown in messages: file name, no folder */
-    char path[1024];        /* shown in I/O errors: full path */
+    int fd;             /* -1 when reading from an archive */
+    struct archive *ar; /* NULL when reading a plain file */
+    char name[256];     /* shown in messages: file name, no folder */
+    char path[1024];    /* shown in I/O errors: full path */
 } mfr__stream;
 
 /* 1 when the source holds a file called name (for a single-file source: when
@@ -50,8 +50,7 @@ typedef struct mfr__stream {
 int mfr__src_has(const mfr__src *s, const char *name);
 /* Open name inside the source (NULL: the single file). MFR_E_IO naming the
  * path when missing or unreadable. */
-mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st,
-                            mfr_error *err);
+mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st, mfr_error *err);
 /* Bytes read (0 at end), or -1 on a read error (errno / archive error). */
 long mfr__stream_read(mfr__stream *st, void *buf, size_t n);
 void mfr__stream_close(mfr__stream *st);
@@ -71,14 +70,14 @@ size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out);
 typedef struct mfr__build {
     const mfr_import_params *p;
     mfr_dataset *ds;
-    int64_t cap;            /* capacity of the rating arrays */
-    int32_t ucap, icap;     /* capacity of user / item arrays */
-    int64_t pool_cap;       /* capacity of ds->strings */
+    int64_t cap;        /* capacity of the rating arrays */
+    int32_t ucap, icap; /* capacity of user / item arrays */
+    int64_t pool_cap;   /* capacity of ds->strings */
     int64_t tag_cap;
     int32_t msg_cap;
-    int want_time;          /* ratings carry timestamps */
-    int have_catalog;       /* items are closed: unknown movies are bad rows */
-    float rmin, rmax;       /* validation range; rmax < rmin: none */
+    int want_time;    /* ratings carry timestamps */
+    int have_catalog; /* items are closed: unknown movies are bad rows */
+    float rmin, rmax; /* validation range; rmax < rmin: none */
     double t0;
     int64_t next_progress;
     /* Direct tables for small ids (0 <= id < MFR__DENSE_MAX), id -> index or
@@ -86,7 +85,7 @@ typedef struct mfr__build {
      * array lookup is several times faster than hashing. */
     int32_t *dense_user, *dense_item;
     int64_t dense_user_len, dense_item_len;
-    int64_t last_uid;       /* ratings come grouped by user: cache the last */
+    int64_t last_uid; /* ratings come grouped by user: cache the last */
     int32_t last_u;
 } mfr__build;
 
@@ -96,8 +95,8 @@ mfr_status mfr__build_init(mfr__build *b, const mfr_import_params *p, const char
                            mfr_error *err);
 /* Count a bad row in *counter and keep its message "file:line: reason".
  * Returns MFR_OK, MFR_E_PARSE (strict: err holds the message) or MFR_E_NOMEM. */
-mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char *file,
-                    int64_t line, const char *fmt, ...) MFR_PRINTF(6, 7);
+mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char *file, int64_t line,
+                    const char *fmt, ...) MFR_PRINTF(6, 7);
 /* Append a string to the pool; returns its offset or -1 on no memory. */
 int64_t mfr__pool_add(mfr__build *b, const char *s, size_t n);
 /* Index of user / item id, adding it when new; -2 on no memory. */
@@ -109,8 +108,7 @@ int32_t mfr__item_find(const mfr__build *b, int64_t id);
 void mfr__build_release(mfr__build *b);
 /* Append one rating (indices already mapped). MFR_E_NOMEM. */
 mfr_status mfr__rating_add(mfr__build *b, int32_t u, int32_t i, float r, int64_t t);
-mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text,
-                        size_t n);
+mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text, size_t n);
 /* Progress every 2^20 rows; MFR_E_CANCELLED when the callback asks. */
 mfr_status mfr__progress(mfr__build *b, mfr_error *err);
 /* Drop duplicates, fix the scale, shrink: the dataset is complete. */
@@ -131,8 +129,8 @@ int32_t mfr__title_year(const char *t, size_t n);
 typedef struct mfr__rec {
     const char *f[64];
     size_t len[64];
-    int n;               /* fields found (may exceed 64: only 64 kept) */
-    char *scratch;       /* grows as needed (mfr_realloc) */
+    int n;         /* fields found (may exceed 64: only 64 kept) */
+    char *scratch; /* grows as needed (mfr_realloc) */
     size_t scratch_cap;
 } mfr__rec;
 /* 1: a record, 0: end of buffer, -1: no memory. */
@@ -141,26 +139,23 @@ int mfr__rec_next(const char *buf, size_t len, size_t *pos, const char *delim, i
 
 /* Layout of a ratings file. */
 typedef struct mfr__rcols {
-    char delim[3];        /* "," "\t" ";" "::" ... */
-    int header;           /* -1 detect, 0, 1 */
-    int nfields;          /* expected fields per row; 0: from the first row */
-    int cu, ci, cr, ct;   /* column indices; ct -1: no time */
+    char delim[3];      /* "," "\t" ";" "::" ... */
+    int header;         /* -1 detect, 0, 1 */
+    int nfields;        /* expected fields per row; 0: from the first row */
+    int cu, ci, cr, ct; /* column indices; ct -1: no time */
 } mfr__rcols;
 
 /* Stream a ratings file into the builder. */
-mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
-                             mfr__rcols cols, mfr_error *err);
+mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name, mfr__rcols cols,
+                             mfr_error *err);
 
 /* Catalogue and tags readers (catalog.c). Each returns MFR_OK, MFR_E_IO,
  * MFR_E_PARSE (strict) or MFR_E_NOMEM. */
-mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name,
-                                mfr_error *err);
-mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name,
-                            mfr_error *err);
-mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name,
-                                mfr_error *err);
-mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name,
-                          const char *delim, int quotes, mfr_error *err);
+mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
+mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
+mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
+mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
+                          int quotes, mfr_error *err);
 
 /* ---- binary dataset file (mfd.c) ----------------------------------------- */
 int mfr__is_mfd(const char *path);

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 static const char *const sec_name[MFD_SECTIONS] = {
-    "user", "item", "rating", "time", "user_ids", "item_ids", "strings", "title_off",
-    "genres_off", "year", "tag_item", "tag_user", "tag_off", "report", "messages", "reserved"};
+    "user",       "item", "rating",   "time",     "user_ids", "item_ids", "strings",  "title_off",
+    "genres_off", "year", "tag_item", "tag_user", "tag_off",  "report",   "messages", "reserved"};
 
 static int host_little_endian(void) {
     const uint16_t one = 1;
@@ -34,9 +34,9 @@ static uint64_t align_up(uint64_t x) { return (x + MFD_ALIGN - 1) & ~(uint64_t)(
 
 typedef struct writer {
     int fd;
-    uint64_t off;   /* bytes of the data part written (after the header) */
+    uint64_t off; /* bytes of the data part written (after the header) */
     uint32_t crc;
-    int failed;     /* errno of the first failed write, or 0 */
+    int failed; /* errno of the first failed write, or 0 */
     size_t n;
     unsigned char buf[1 << 16];
 } writer;
@@ -47,7 +47,10 @@ static void wr_flush(writer *w) {
     while (n && !w->failed) {
         ssize_t r = write(w->fd, p, n);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) { w->failed = r < 0 ? errno : EIO; break; }
+        if (r <= 0) {
+            w->failed = r < 0 ? errno : EIO;
+            break;
+        }
         p += r;
         n -= (size_t)r;
     }
@@ -83,20 +86,33 @@ static void sections_of(const mfr_dataset *ds, const void *ptr[MFD_SECTIONS],
                         uint64_t len[MFD_SECTIONS], int64_t report[MFD_REPORT_FIELDS],
                         uint64_t msg_len) {
     const mfr_import_report *r = &ds->report;
-    int64_t v[MFD_REPORT_FIELDS] = {r->rows_read, r->rows_kept, r->bad_field_count,
-                                    r->bad_number, r->bad_rating, r->unknown_movie,
+    int64_t v[MFD_REPORT_FIELDS] = {r->rows_read,  r->rows_kept,    r->bad_field_count,
+                                    r->bad_number, r->bad_rating,   r->unknown_movie,
                                     r->duplicates, r->catalog_rows, r->catalog_bad,
-                                    r->tags_rows, r->tags_bad, r->n_messages};
+                                    r->tags_rows,  r->tags_bad,     r->n_messages};
     memcpy(report, v, sizeof v);
-    uint64_t n = (uint64_t)ds->n_ratings, nu = (uint64_t)ds->n_users,
-             ni = (uint64_t)ds->n_items, nt = (uint64_t)ds->n_tags;
-    const void *p[MFD_SECTIONS] = {ds->user, ds->item, ds->rating, ds->time, ds->user_ids,
-                                   ds->item_ids, ds->strings, ds->title_off, ds->genres_off,
-                                   ds->year, ds->tag_item, ds->tag_user, ds->tag_off, report,
-                                   NULL, NULL};
-    uint64_t l[MFD_SECTIONS] = {4 * n, 4 * n, 4 * n, ds->time ? 8 * n : 0, 8 * nu, 8 * ni,
-                                (uint64_t)ds->strings_len, 4 * ni, 4 * ni, 2 * ni, 4 * nt,
-                                4 * nt, 4 * nt, 8 * MFD_REPORT_FIELDS, msg_len, 0};
+    uint64_t n = (uint64_t)ds->n_ratings, nu = (uint64_t)ds->n_users, ni = (uint64_t)ds->n_items,
+             nt = (uint64_t)ds->n_tags;
+    const void *p[MFD_SECTIONS] = {ds->user,       ds->item,     ds->rating,   ds->time,
+                                   ds->user_ids,   ds->item_ids, ds->strings,  ds->title_off,
+                                   ds->genres_off, ds->year,     ds->tag_item, ds->tag_user,
+                                   ds->tag_off,    report,       NULL,         NULL};
+    uint64_t l[MFD_SECTIONS] = {4 * n,
+                                4 * n,
+                                4 * n,
+                                ds->time ? 8 * n : 0,
+                                8 * nu,
+                                8 * ni,
+                                (uint64_t)ds->strings_len,
+                                4 * ni,
+                                4 * ni,
+                                2 * ni,
+                                4 * nt,
+                                4 * nt,
+                                4 * nt,
+                                8 * MFD_REPORT_FIELDS,
+                                msg_len,
+                                0};
     memcpy(ptr, p, sizeof p);
     memcpy(len, l, sizeof l);
 }
@@ -233,20 +249,22 @@ static mfr_status check_header(const char *path, const unsigned char *h, uint64_
         return mfr__err(err, MFR_E_FORMAT, "%s: format version %u, this build reads version %u",
                         path, ver, MFD_VERSION);
     if (get_u32(h, 8) != MFD_HEADER_SIZE)
-        return mfr__err(err, MFR_E_FORMAT, "%s: header size %u, expected %u", path,
-                        get_u32(h, 8), MFD_HEADER_SIZE);
+        return mfr__err(err, MFR_E_FORMAT, "%s: header size %u, expected %u", path, get_u32(h, 8),
+                        MFD_HEADER_SIZE);
     uint32_t stored = get_u32(h, MFD_OFF_HEADER_CRC), got = mfr_crc32(0, h, MFD_OFF_HEADER_CRC);
     if (stored != got)
         return mfr__err(err, MFR_E_FORMAT,
                         "%s: header checksum mismatch (stored %08x, computed %08x): the file is "
-                        "corrupted", path, stored, got);
+                        "corrupted",
+                        path, stored, got);
     uint64_t want = get_u64(h, 64);
     if (want > size)
         return mfr__err(err, MFR_E_FORMAT, "%s: truncated: header says %llu bytes, file has %llu",
                         path, (unsigned long long)want, (unsigned long long)size);
     if (want < size)
-        return mfr__err(err, MFR_E_FORMAT, "%s: %llu trailing bytes after the %llu the header gives",
-                        path, (unsigned long long)(size - want), (unsigned long long)want);
+        return mfr__err(err, MFR_E_FORMAT,
+                        "%s: %llu trailing bytes after the %llu the header gives", path,
+                        (unsigned long long)(size - want), (unsigned long long)want);
     return MFR_OK;
 }
 
@@ -256,8 +274,8 @@ typedef struct counts {
     int has_time;
 } counts;
 
-static mfr_status read_counts(const char *path, const unsigned char *h, uint64_t size,
-                              counts *c, mfr_error *err) {
+static mfr_status read_counts(const char *path, const unsigned char *h, uint64_t size, counts *c,
+                              mfr_error *err) {
     c->n = get_u64(h, 16);
     c->nu = get_u32(h, 24);
     c->ni = get_u32(h, 28);
@@ -274,28 +292,33 @@ static mfr_status read_counts(const char *path, const unsigned char *h, uint64_t
 
 static mfr_status check_sections(const char *path, const unsigned char *h, uint64_t size,
                                  const counts *c, mfr_error *err) {
-    const uint64_t want[MFD_SECTIONS] = {4 * c->n, 4 * c->n, 4 * c->n, c->has_time ? 8 * c->n : 0,
-                                         8 * c->nu, 8 * c->ni, c->sl, 4 * c->ni, 4 * c->ni,
-                                         2 * c->ni, 4 * c->nt, 4 * c->nt, 4 * c->nt,
-                                         8 * MFD_REPORT_FIELDS, UINT64_MAX, 0};
+    const uint64_t want[MFD_SECTIONS] = {4 * c->n,   4 * c->n,
+                                         4 * c->n,   c->has_time ? 8 * c->n : 0,
+                                         8 * c->nu,  8 * c->ni,
+                                         c->sl,      4 * c->ni,
+                                         4 * c->ni,  2 * c->ni,
+                                         4 * c->nt,  4 * c->nt,
+                                         4 * c->nt,  8 * MFD_REPORT_FIELDS,
+                                         UINT64_MAX, 0};
     for (int k = 0; k < MFD_SECTIONS; k++) {
         uint64_t off = get_u64(h, MFD_OFF_TABLE + 16 * (size_t)k);
         uint64_t len = get_u64(h, MFD_OFF_TABLE + 16 * (size_t)k + 8);
         if (off % MFD_ALIGN || off < MFD_HEADER_SIZE || off > size || len > size - off)
-            return mfr__err(err, MFR_E_FORMAT, "%s: section %s (offset %llu, %llu bytes) lies "
-                            "outside the file or is not 64-byte aligned", path, sec_name[k],
-                            (unsigned long long)off, (unsigned long long)len);
+            return mfr__err(err, MFR_E_FORMAT,
+                            "%s: section %s (offset %llu, %llu bytes) lies "
+                            "outside the file or is not 64-byte aligned",
+                            path, sec_name[k], (unsigned long long)off, (unsigned long long)len);
         if (want[k] != UINT64_MAX && len != want[k])
-            return mfr__err(err, MFR_E_FORMAT, "%s: section %s has %llu bytes, expected %llu",
-                            path, sec_name[k], (unsigned long long)len,
-                            (unsigned long long)want[k]);
+            return mfr__err(err, MFR_E_FORMAT, "%s: section %s has %llu bytes, expected %llu", path,
+                            sec_name[k], (unsigned long long)len, (unsigned long long)want[k]);
     }
     uint32_t stored = get_u32(h, MFD_OFF_DATA_CRC);
     uint32_t got = mfr_crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE));
     if (stored != got)
         return mfr__err(err, MFR_E_FORMAT,
                         "%s: data checksum mismatch (stored %08x, computed %08x): the file is "
-                        "corrupted", path, stored, got);
+                        "corrupted",
+                        path, stored, got);
     return MFR_OK;
 }
 
@@ -381,14 +404,16 @@ static mfr_status finish_load(const char *path, mfr_dataset *ds, const unsigned 
     for (int32_t u = 0; u < ds->n_users; u++) {
         int32_t v = mfr_idmap_put(&ds->user_map, ds->user_ids[u], u);
         if (v == -2) return mfr__nomem(err, "id maps");
-        if (v != u) return mfr__err(err, MFR_E_FORMAT, "%s: user id %lld appears twice", path,
-                                    (long long)ds->user_ids[u]);
+        if (v != u)
+            return mfr__err(err, MFR_E_FORMAT, "%s: user id %lld appears twice", path,
+                            (long long)ds->user_ids[u]);
     }
     for (int32_t i = 0; i < ds->n_items; i++) {
         int32_t v = mfr_idmap_put(&ds->item_map, ds->item_ids[i], i);
         if (v == -2) return mfr__nomem(err, "id maps");
-        if (v != i) return mfr__err(err, MFR_E_FORMAT, "%s: movie id %lld appears twice", path,
-                                    (long long)ds->item_ids[i]);
+        if (v != i)
+            return mfr__err(err, MFR_E_FORMAT, "%s: movie id %lld appears twice", path,
+                            (long long)ds->item_ids[i]);
     }
     return MFR_OK;
 }
@@ -405,9 +430,8 @@ static mfr_status map_file(const char *path, void **base, uint64_t *size, mfr_er
     *size = (uint64_t)sb.st_size;
     if (*size < MFD_HEADER_SIZE) {
         close(fd);
-        return mfr__err(err, MFR_E_FORMAT,
-                        "%s: truncated: %llu bytes, the header alone needs %u", path,
-                        (unsigned long long)*size, MFD_HEADER_SIZE);
+        return mfr__err(err, MFR_E_FORMAT, "%s: truncated: %llu bytes, the header alone needs %u",
+                        path, (unsigned long long)*size, MFD_HEADER_SIZE);
     }
     *base = mmap(NULL, (size_t)*size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
@@ -439,8 +463,7 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
     ds->map_len = (size_t)size;
     attach(ds, b, &c);
     const char *bad = check_contents(ds);
-    if (bad)
-        rc = mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
+    if (bad) rc = mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
     if (!rc) rc = finish_load(path, ds, b, &c, err);
     if (!rc && !(ds->source = mfr_strdup(path))) rc = mfr__nomem(err, "source");
     if (rc) {

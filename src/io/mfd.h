@@ -70,20 +70,33 @@
 
 #include <stdint.h>
 
-#define MFD_MAGIC "MFRD"
-#define MFD_VERSION 1u
-#define MFD_HEADER_SIZE 384u
-#define MFD_ALIGN 64u
-#define MFD_SECTIONS 16
-#define MFD_OFF_TABLE 72u
-#define MFD_OFF_DATA_CRC 328u
+#define MFD_MAGIC          "MFRD"
+#define MFD_VERSION        1u
+#define MFD_HEADER_SIZE    384u
+#define MFD_ALIGN          64u
+#define MFD_SECTIONS       16
+#define MFD_OFF_TABLE      72u
+#define MFD_OFF_DATA_CRC   328u
 #define MFD_OFF_HEADER_CRC 332u
-#define MFD_FLAG_TIME 1u
+#define MFD_FLAG_TIME      1u
 
 enum mfd_section {
-    MFD_USER, MFD_ITEM, MFD_RATING, MFD_TIME, MFD_USER_IDS, MFD_ITEM_IDS, MFD_STRINGS,
-    MFD_TITLE_OFF, MFD_GENRES_OFF, MFD_YEAR, MFD_TAG_ITEM, MFD_TAG_USER, MFD_TAG_OFF,
-    MFD_REPORT, MFD_MESSAGES, MFD_RESERVED
+    MFD_USER,
+    MFD_ITEM,
+    MFD_RATING,
+    MFD_TIME,
+    MFD_USER_IDS,
+    MFD_ITEM_IDS,
+    MFD_STRINGS,
+    MFD_TITLE_OFF,
+    MFD_GENRES_OFF,
+    MFD_YEAR,
+    MFD_TAG_ITEM,
+    MFD_TAG_USER,
+    MFD_TAG_OFF,
+    MFD_REPORT,
+    MFD_MESSAGES,
+    MFD_RESERVED
 };
 
 #define MFD_REPORT_FIELDS 12

@@ -96,30 +96,51 @@ int mfr__rec_next(const char *buf, size_t len, size_t *pos, const char *delim, i
         char c = p < len ? buf[p] : '\n';
         int at_end = p >= len;
         if (inq) {
-            if (at_end) { inq = 0; continue; } /* unterminated quote: close it */
+            if (at_end) {
+                inq = 0;
+                continue;
+            } /* unterminated quote: close it */
             if (c == '"') {
-                if (p + 1 < len && buf[p + 1] == '"') { *o++ = '"'; p += 2; continue; }
-                inq = 0; p++;
+                if (p + 1 < len && buf[p + 1] == '"') {
+                    *o++ = '"';
+                    p += 2;
+                    continue;
+                }
+                inq = 0;
+                p++;
                 continue;
             }
             if (c == '\n') (*lines)++;
-            *o++ = c; p++;
+            *o++ = c;
+            p++;
             continue;
         }
-        if (c == '\n' || c == '\r' || (c == delim[0] && (dl == 1 || (p + 1 < len && buf[p + 1] == delim[1])))) {
+        if (c == '\n' || c == '\r' ||
+            (c == delim[0] && (dl == 1 || (p + 1 < len && buf[p + 1] == delim[1])))) {
             int eol = c == '\n' || c == '\r';
             *o++ = '\0';
-            if (nf < 64) { r->f[nf] = fstart; r->len[nf] = (size_t)(o - 1 - fstart); }
+            if (nf < 64) {
+                r->f[nf] = fstart;
+                r->len[nf] = (size_t)(o - 1 - fstart);
+            }
             nf++;
             fstart = o;
-            if (!eol) { p += dl; continue; }
+            if (!eol) {
+                p += dl;
+                continue;
+            }
             if (c == '\r') p++;
             if (p < len && buf[p] == '\n') p++;
             (*lines)++;
             break;
         }
-        if (quotes && c == '"' && o == fstart) { inq = 1; p++; continue; }
-        *o++ = c; p++;
+        if (quotes && c == '"' && o == fstart) {
+            inq = 1;
+            p++;
+            continue;
+        }
+        *o++ = c;
+        p++;
     }
     r->n = nf;
     *pos = p;
@@ -133,22 +154,22 @@ typedef struct rstate {
     mfr__rcols c;
     const char *file;
     int64_t line;
-    int first;           /* the next line is the file's first */
+    int first; /* the next line is the file's first */
     size_t dl;
-    int fast_ok;         /* column order allows the fast path */
+    int fast_ok; /* column order allows the fast path */
     mfr__rec rec;
 } rstate;
 
 static const char *const col_names[4] = {"user id", "movie id", "rating", "timestamp"};
 
 /* Validate and store one row of parsed values. */
-static mfr_status store(rstate *st, int64_t uid, int64_t mid, float r, int64_t t,
-                        mfr_error *err) {
+static mfr_status store(rstate *st, int64_t uid, int64_t mid, float r, int64_t t, mfr_error *err) {
     mfr__build *b = st->b;
     mfr_import_report *rep = &b->ds->report;
     if (b->rmax >= b->rmin && !(r >= b->rmin && r <= b->rmax))
         return mfr__bad(b, &rep->bad_rating, err, st->file, st->line,
-                        "rating \"%g\" outside %g..%g", (double)r, (double)b->rmin, (double)b->rmax);
+                        "rating \"%g\" outside %g..%g", (double)r, (double)b->rmin,
+                        (double)b->rmax);
     int32_t i;
     if (b->have_catalog) {
         i = mfr__item_find(b, mid);
@@ -197,20 +218,19 @@ static mfr_status slow_row(rstate *st, const char *s, const char *e, mfr_error *
 
 /* Fast path over one line ending at '\n' (guaranteed present). Returns 1 and
  * the values, or 0 to let the slow path decide. */
-static int fast_row(const rstate *st, const char *p, int64_t *u, int64_t *i, float *r,
-                    int64_t *t) {
+static int fast_row(const rstate *st, const char *p, int64_t *u, int64_t *i, float *r, int64_t *t) {
     const char d0 = st->c.delim[0], d1 = st->c.delim[1];
     const size_t dl = st->dl;
     uint64_t v; /* unsigned: a runaway digit string wraps, then fails the length check */
     const char *s = p;
-#define DIGITS(dst)                                                   \
-    v = 0;                                                            \
-    s = p;                                                            \
-    while ((unsigned)(unsigned char)*p - '0' < 10) v = v * 10 + (uint64_t)(*p++ - '0'); \
-    if (p == s || p - s > 18) return 0;                               \
+#define DIGITS(dst)                                                                                \
+    v = 0;                                                                                         \
+    s = p;                                                                                         \
+    while ((unsigned)(unsigned char)*p - '0' < 10) v = v * 10 + (uint64_t)(*p++ - '0');            \
+    if (p == s || p - s > 18) return 0;                                                            \
     dst = (int64_t)v
-#define DELIM()                                                       \
-    if (*p != d0 || (dl == 2 && p[1] != d1)) return 0;                \
+#define DELIM()                                                                                    \
+    if (*p != d0 || (dl == 2 && p[1] != d1)) return 0;                                             \
     p += dl
     DIGITS(*u);
     DELIM();
@@ -319,12 +339,18 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
     for (int eof = 0; !eof;) {
         if (n == cap) { /* one line longer than the buffer */
             char *nb = mfr_realloc(buf, cap * 2 + 1);
-            if (!nb) { rc = mfr__nomem(err, "read buffer"); break; }
+            if (!nb) {
+                rc = mfr__nomem(err, "read buffer");
+                break;
+            }
             buf = nb;
             cap *= 2;
         }
         long r = mfr__stream_read(in, buf + n, cap - n);
-        if (r < 0) { rc = mfr__err(err, MFR_E_IO, "%s: read error", in->path); break; }
+        if (r < 0) {
+            rc = mfr__err(err, MFR_E_IO, "%s: read error", in->path);
+            break;
+        }
         n += (size_t)r;
         if (r == 0) {
             eof = 1;
@@ -341,8 +367,8 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
     return rc;
 }
 
-mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
-                             mfr__rcols cols, mfr_error *err) {
+mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name, mfr__rcols cols,
+                             mfr_error *err) {
     mfr__stream in;
     mfr_status rc = mfr__stream_open(s, name, &in, err);
     if (rc) return rc;
@@ -353,8 +379,8 @@ mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
     st.file = in.name;
     st.first = 1;
     st.dl = strlen(cols.delim);
-    st.fast_ok = cols.cu == 0 && cols.ci == 1 && cols.cr == 2 &&
-                 (cols.ct == 3 || cols.ct < 0) && st.dl >= 1 && st.dl <= 2;
+    st.fast_ok = cols.cu == 0 && cols.ci == 1 && cols.cr == 2 && (cols.ct == 3 || cols.ct < 0) &&
+                 st.dl >= 1 && st.dl <= 2;
     b->want_time = cols.ct >= 0;
     rc = pump(&st, &in, err);
     mfr__stream_close(&in);

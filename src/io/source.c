@@ -101,8 +101,7 @@ int mfr__src_has(const mfr__src *s, const char *name) {
     return ok;
 }
 
-mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st,
-                            mfr_error *err) {
+mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st, mfr_error *err) {
     memset(st, 0, sizeof *st);
     st->fd = -1;
     if (s->kind == MFR__SRC_ZIP) {
@@ -160,7 +159,10 @@ int mfr__utf8_valid(const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
         unsigned c = *p;
-        if (c < 0x80) { p++; continue; }
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
         int k = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
         if (k < 0 || c > 0xF4 || e - p <= k) return 0;
         for (int j = 1; j <= k; j++)

@@ -68,7 +68,8 @@ static void check_csv_fixture(const mfr_dataset *ds) {
     assert_int_equal(item_of(ds, 10), 0);
     assert_int_equal(item_of(ds, 60), 5);
     assert_string_equal(mfr_dataset_item_title(ds, 0), "Toy Story (1995)");
-    assert_string_equal(mfr_dataset_item_genres(ds, 0), "Adventure|Animation|Children|Comedy|Fantasy");
+    assert_string_equal(mfr_dataset_item_genres(ds, 0),
+                        "Adventure|Animation|Children|Comedy|Fantasy");
     assert_int_equal(mfr_dataset_item_year(ds, 0), 1995);
     assert_string_equal(mfr_dataset_item_title(ds, 1), "American President, The (1995)");
     assert_string_equal(mfr_dataset_item_title(ds, 2), "A \"Quoted\" Word (2001)");
@@ -269,7 +270,8 @@ static void long_numbers(void **state) {
     const char *d = temp_dir();
     char p[512];
     snprintf(p, sizeof p, "%s/ratings.csv", d);
-    write_file(p, "userId,movieId,rating,timestamp\n123456789012345678901234,1,4,5\n1,1,4.00000000000000000000000001,5\n"
+    write_file(p, "userId,movieId,rating,timestamp\n123456789012345678901234,1,4,5\n1,1,4."
+                  "00000000000000000000000001,5\n"
                   "1,2,4.5,99999999999999999999999\n1,3,-4,5\n1,4,4.5,5\n");
     mfr_dataset *ds = import_ok(p, NULL);
     const mfr_import_report *r = mfr_dataset_report(ds);
@@ -386,7 +388,8 @@ static void generic_set_columns_errors(void **state) {
     mfr_error e = {0};
     assert_int_equal(mfr_import_params_set_columns(&p, "user,item", &e), MFR_E_INVALID);
     assert_non_null(strstr(e.message, "no \"rating\" column"));
-    assert_int_equal(mfr_import_params_set_columns(&p, "user,item,rating,movie", &e), MFR_E_INVALID);
+    assert_int_equal(mfr_import_params_set_columns(&p, "user,item,rating,movie", &e),
+                     MFR_E_INVALID);
     assert_non_null(strstr(e.message, "unknown name \"movie\""));
     assert_int_equal(mfr_import_params_set_columns(&p, "user,user,rating", &e), MFR_E_INVALID);
     assert_non_null(strstr(e.message, "given twice"));
@@ -666,9 +669,11 @@ static void movielens_small_facts(void **state) {
     assert_int_equal(r->n_messages, 0);
     int32_t toy = item_of(ds, 1);
     assert_string_equal(mfr_dataset_item_title(ds, toy), "Toy Story (1995)");
-    assert_string_equal(mfr_dataset_item_genres(ds, toy), "Adventure|Animation|Children|Comedy|Fantasy");
+    assert_string_equal(mfr_dataset_item_genres(ds, toy),
+                        "Adventure|Animation|Children|Comedy|Fantasy");
     assert_int_equal(mfr_dataset_item_year(ds, toy), 1995);
-    assert_string_equal(mfr_dataset_item_title(ds, item_of(ds, 11)), "American President, The (1995)");
+    assert_string_equal(mfr_dataset_item_title(ds, item_of(ds, 11)),
+                        "American President, The (1995)");
     mfr_ratings rt;
     mfr_dataset_ratings(ds, &rt);
     /* first row 1,1,4.0,964982703; last 610,170875,3.0,1493846415 */
@@ -679,7 +684,8 @@ static void movielens_small_facts(void **state) {
     assert_int_equal(rt.item[rt.n - 1], item_of(ds, 170875));
     assert_int_equal(rt.time[rt.n - 1], 1493846415);
     /* rows per rating value */
-    static const int64_t want[10] = {1370, 2811, 1791, 7551, 5550, 20047, 13136, 26818, 8551, 13211};
+    static const int64_t want[10] = {1370,  2811,  1791,  7551, 5550,
+                                     20047, 13136, 26818, 8551, 13211};
     int64_t got[10] = {0};
     int64_t tmin = INT64_MAX, tmax = 0;
     for (int64_t j = 0; j < rt.n; j++) {
@@ -709,8 +715,8 @@ static void movielens_small_zip(void **state) {
     const char *d = temp_dir();
     char z[512];
     snprintf(z, sizeof z, "%s/ml-latest-small.zip", d);
-    static const char *const files[] = {"links.csv", "movies.csv", "ratings.csv", "README.txt",
-                                        "tags.csv", NULL};
+    static const char *const files[] = {"links.csv",  "movies.csv", "ratings.csv",
+                                        "README.txt", "tags.csv",   NULL};
     make_zip(z, dir, "ml-latest-small", files);
     mfr_dataset *a = import_ok(dir, NULL), *b = import_ok(z, NULL);
     mfr_ratings ra, rb;

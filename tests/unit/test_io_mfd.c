@@ -90,8 +90,8 @@ static void round_trip(const char *src) {
 
 static void mfd_round_trip_fixture(void **state) {
     (void)state;
-    round_trip(fixture("io/csv"));  /* catalogue, tags */
-    round_trip(fixture("io/bad"));  /* messages, report counts */
+    round_trip(fixture("io/csv"));         /* catalogue, tags */
+    round_trip(fixture("io/bad"));         /* messages, report counts */
     round_trip(fixture("io/generic.txt")); /* no timestamps */
 }
 
@@ -305,8 +305,10 @@ static void fault_mfd(void **state) {
         mfr__alloc_fail_after(n);
         mfr_status rc = mfr_dataset_save(a, p, &e);
         mfr__alloc_fail_after(-1);
-        if (rc == MFR_OK) saved = 1;
-        else assert_int_equal(rc, MFR_E_NOMEM);
+        if (rc == MFR_OK)
+            saved = 1;
+        else
+            assert_int_equal(rc, MFR_E_NOMEM);
     }
     for (long n = 0; n < 1000 && !loaded; n++) {
         mfr_error e = {0};
