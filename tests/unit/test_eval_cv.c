@@ -5,6 +5,7 @@
  * hand-built table for the cold-start case. */
 #include "test.h"
 #include "data/dataset_impl.h"
+#include "core/core.h"
 
 static mfr_dataset *synth(int64_t n) {
     mfr_synth_params sp = mfr_synth_params_default();
@@ -277,6 +278,47 @@ static void cv_movielens_5fold_slow(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* Every allocation of a split, a subset and a ranking failing in turn ends
+ * in MFR_E_NOMEM (or success once past the last one) and leaks nothing
+ * (checked by the ASan build). */
+static void fault_split_select_ranking(void **state) {
+    (void)state;
+    mfr_dataset *ds = synth(3000);
+    assert_non_null(ds);
+    mfr_train_params tp = mfr_train_params_default(MFR_ALGO_SGD);
+    tp.epochs = 2;
+    tp.threads = 1;
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &tp, &m, NULL), MFR_OK);
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    int32_t *fold = malloc(3000 * sizeof *fold), nf;
+    mfr_split_params sp = mfr_split_params_default();
+    sp.kind = MFR_SPLIT_LEAVE_OUT;
+    mfr_ranking_params rp = mfr_ranking_params_default();
+    rp.threads = 1;
+    int done = 0;
+    for (long n = 0; n < 200 && !done; n++) {
+        mfr_ratings test = {0};
+        mfr_ranking rk;
+        mfr__alloc_fail_after(n);
+        mfr_status s = mfr_split_assign(&all, &sp, fold, &nf, NULL);
+        if (!s) s = mfr_ratings_select(&all, fold, 1, 1, &test, NULL);
+        if (!s) s = mfr_eval_ranking(m, &test, &rp, &rk, NULL);
+        mfr__alloc_fail_after(-1);
+        assert_true(s == MFR_OK || s == MFR_E_NOMEM);
+        if (s == MFR_OK) {
+            assert_true(rk.users_ranked > 0);
+            done = 1;
+        }
+        mfr_ratings_free(&test);
+    }
+    assert_true(done);
+    free(fold);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cv_kfold_deterministic_across_threads),
@@ -286,6 +328,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(tune_random_points_in_range),
         cmocka_unit_test(tune_space_errors),
         cmocka_unit_test(report_html_self_contained),
+        cmocka_unit_test(fault_split_select_ranking),
         cmocka_unit_test(cv_movielens_5fold_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
