@@ -22,14 +22,21 @@
  * each and the ratings go to a parallel float array (8 bytes a rating). Ranges
  * are at most 4096 (or 65536) users/items, which also keeps a block's rows of
  * P and Q close together in cache. Within each block the ratings are shuffled
- * once, with a stream of the seed per block.
+ * once (a stream of the seed per block), grouped by user (stable counting
+ * sort, as LIBMF sorts its blocks) and four user runs interleaved, so a user's
+ * row stays in L1 while consecutive updates still touch different users.
+ * Setup passes (initial factors, block preparation, the final exact train
+ * RMSE) are shared among the same threads on plain pthreads.
  *
  * Factors start N(0, init_std²) from the seed, biases at 0; lr is multiplied by
  * lr_decay after each epoch. With a validation set the exact validation RMSE
  * (predictions clipped to the scale) is reported every epoch; with
  * early_stop > 0 training stops after that many epochs without a better one and
  * the best epoch's parameters are restored. Progress carries the running train
- * RMSE of the epoch (errors before each update). */
+ * RMSE of the epoch (errors before each update); the model's train_rmse is
+ * exact, computed after the last epoch. A progress callback asking to stop
+ * ends training with MFR_E_CANCELLED and the last completed epoch's model; a
+ * non-finite training error ends it with MFR_E_RANGE ("diverged"). */
 #include "algo.h"
 #include "sgd_kernel.h"
 
@@ -37,7 +44,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#ifndef SMALL_BITS
 #define SMALL_BITS 12 /* offsets when ratings fit a code table */
+#endif
 #define WIDE_BITS 16  /* offsets when ratings go to a float array */
 #define MAX_CODES 256
 #define MIN_BLOCKS 8
@@ -579,7 +588,9 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
 
 /* ---- fit --------------------------------------------------------------- */
 
-static mfr_status start_threads(sgd_run *R, pthread_t *tid, sgd_worker *w, int *started) {
+/* Workers 1..t-1; if one cannot start, the run shrinks to those that did
+ * (before any epoch, so the schedule is unaffected). */
+static void start_threads(sgd_run *R, pthread_t *tid, sgd_worker *w, int *started) {
     *started = 0;
     for (int j = 1; j < R->t; j++) {
         w[j] = (sgd_worker){R, j};
@@ -587,10 +598,9 @@ static mfr_status start_threads(sgd_run *R, pthread_t *tid, sgd_worker *w, int *
         (*started)++;
     }
     if (*started + 1 < R->t) {
-        R->t = *started + 1; /* before any epoch: run with those that started */
+        R->t = *started + 1;
         barrier_set_count(&R->bar, R->t);
     }
-    return MFR_OK;
 }
 
 static mfr_status run_threads(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err) {

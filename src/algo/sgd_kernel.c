@@ -12,7 +12,9 @@
 #define MFR_SGD_X86 1
 #endif
 
-#define PF_DIST 8
+#ifndef PF_DIST
+#define PF_DIST 8 /* ratings ahead whose rows are prefetched */
+#endif
 
 static inline float block_rating(const mfr__sgd_block *b, int64_t j, uint32_t w) {
     return b->rtab ? b->rtab[w >> b->rshift] : b->rf[j];
