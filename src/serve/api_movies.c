@@ -118,19 +118,26 @@ enum MHD_Result mfr__h_similar(req *r) {
     return mfr__send_json_cache(r, o, key);
 }
 
+/* The map: mfr_model_project_2d (include/mfrec/analysis.h: PCA of the item
+ * factors of the movies with at least one rating), spread into an
+ * n_items x 2 table with NaN for movies it did not place. */
 static void map_compute(model_ref *mr) {
-    const float *Q = mfr_model_item_factors(mr->m);
-    int32_t ni = mfr_model_n_items(mr->m), k = mr->info.factors;
-    if (!Q || k < 2) {
-        mr->map_status = MFR_E_UNSUPPORTED;
-        return;
+    int32_t ni = mfr_model_n_items(mr->m), n = 0;
+    int32_t *items = malloc(sizeof *items * (size_t)(ni > 0 ? ni : 1));
+    float *xy = malloc(sizeof *xy * 2 * (size_t)(ni > 0 ? ni : 1));
+    mr->map_xy = malloc(sizeof *mr->map_xy * 2 * (size_t)(ni > 0 ? ni : 1));
+    mr->map_status = items && xy && mr->map_xy ? MFR_OK : MFR_E_NOMEM;
+    if (mr->map_status == MFR_OK)
+        mr->map_status = mfr_model_project_2d(mr->m, 1, items, xy, &n, NULL, NULL);
+    if (mr->map_status == MFR_OK) {
+        for (int32_t i = 0; i < 2 * ni; i++) mr->map_xy[i] = NAN;
+        for (int32_t j = 0; j < n; j++) {
+            mr->map_xy[2 * items[j]] = xy[2 * j];
+            mr->map_xy[2 * items[j] + 1] = xy[2 * j + 1];
+        }
     }
-    mr->map_xy = malloc(sizeof *mr->map_xy * 2 * (size_t)ni);
-    if (!mr->map_xy) {
-        mr->map_status = MFR_E_NOMEM;
-        return;
-    }
-    mr->map_status = mfr__pca2(Q, ni, k, mr->map_xy, NULL);
+    free(items);
+    free(xy);
 }
 
 /* The pthread_once callback gets no argument; the model ref travels here. */
@@ -148,12 +155,13 @@ enum MHD_Result mfr__h_map(req *r) {
     if (r->mr->map_status != MFR_OK)
         return mfr__send_error(r, r->mr->map_status == MFR_E_NOMEM ? 500 : 400,
                                r->mr->map_status, "this model has no movie factors to map");
-    int32_t n = r->mr->n_popular < limit ? r->mr->n_popular : (int32_t)limit;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "method", "pca");
     cJSON *arr = cJSON_AddArrayToObject(o, "points");
-    for (int32_t j = 0; j < n; j++) {
+    for (int32_t j = 0, shown = 0; j < r->mr->n_popular && shown < limit; j++) {
         int32_t i = r->mr->popular[j];
+        if (isnan(r->mr->map_xy[2 * i])) continue;
+        shown++;
         cJSON *p = cJSON_CreateObject();
         cJSON_AddNumberToObject(p, "id", (double)mfr_model_item_id(r->mr->m, i));
         const char *t = mfr_model_item_title(r->mr->m, i);

@@ -225,8 +225,4 @@ int mfr__send_cached(req *r, const char *key, enum MHD_Result *res);
 /* Send body as JSON (200) and keep its text in the cache under key. */
 enum MHD_Result mfr__send_json_cache(req *r, cJSON *body, const char *key);
 
-/* pca.c: first two principal components of the rows of X (n x k), row-major;
- * xy gets n x 2 scores. MFR_E_NOMEM / MFR_E_INVALID. */
-mfr_status mfr__pca2(const float *X, int32_t n, int32_t k, float *xy, mfr_error *err);
-
 #endif

@@ -1,8 +1,7 @@
 /* test_serve.c — unit tests of the server's own parts: SHA-256 against the
  * FIPS 180-4 / NIST example vectors, constant-time comparison, the SQLite
  * store (round trip, reopen, group commit keeping memory in commit order),
- * the 2-D PCA on data with known principal axes, and server start-up errors
- * and port 0. The HTTP behaviour is tested end to end in tests/http/. */
+ * and server start-up errors and port 0. The HTTP behaviour is tested end to end in tests/http/. */
 #include "test.h"
 
 #include <pthread.h>
@@ -213,42 +212,6 @@ static void store_group_commit_order(void **state) {
     mfr__store_close(s);
 }
 
-/* ---- PCA ---- */
-
-static void pca_known_axes(void **state) {
-    (void)state;
-    /* points c1*a + c2*b + 1 in 4-D with a, b orthonormal and c1 = 3 cos t,
-     * c2 = sin t on a uniform grid of t: the coefficients are exactly
-     * centred and uncorrelated, var(c1) = 9 var(c2), so the principal axes
-     * are a and b and the scores are c1, c2 (up to sign). */
-    enum { N = 400, K = 4 };
-    static float X[N * K], xy[N * 2];
-    const float a[K] = {0.5f, 0.5f, 0.5f, 0.5f}, b[K] = {0.5f, -0.5f, 0.5f, -0.5f};
-    float c1[N], c2[N];
-    for (int i = 0; i < N; i++) {
-        double t = 2 * M_PI * i / N;
-        c1[i] = (float)(3 * cos(t));
-        c2[i] = (float)sin(t);
-        for (int f = 0; f < K; f++) X[i * K + f] = 1.0f + c1[i] * a[f] + c2[i] * b[f];
-    }
-    assert_int_equal(mfr__pca2(X, N, K, xy, NULL), MFR_OK);
-    /* scores equal the centred coefficients up to sign */
-    double m1 = 0, m2 = 0;
-    for (int i = 0; i < N; i++) { m1 += c1[i] / N; m2 += c2[i] / N; }
-    double s1 = 0, s2 = 0;
-    for (int i = 0; i < N; i++) {
-        s1 += xy[2 * i] * (c1[i] - m1);
-        s2 += xy[2 * i + 1] * (c2[i] - m2);
-    }
-    double g1 = s1 > 0 ? 1 : -1, g2 = s2 > 0 ? 1 : -1;
-    for (int i = 0; i < N; i++) {
-        assert_float_near(xy[2 * i], g1 * (c1[i] - m1), 1e-3);
-        assert_float_near(xy[2 * i + 1], g2 * (c2[i] - m2), 1e-3);
-    }
-    mfr_error err = {0};
-    assert_int_equal(mfr__pca2(X, N, 1, xy, &err), MFR_E_INVALID);
-}
-
 /* ---- server start-up ---- */
 
 static const char *small_model(void) {
@@ -314,7 +277,6 @@ int main(int argc, char **argv) {
         cmocka_unit_test(store_roundtrip),
         cmocka_unit_test(store_open_error),
         cmocka_unit_test(store_group_commit_order),
-        cmocka_unit_test(pca_known_axes),
         cmocka_unit_test(server_start_errors),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
