@@ -7,6 +7,7 @@
  * Prints a table (metric, mean, std, each fold) or, with --json, the per-fold
  * values. --seed S seeds both the split and the training. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "train_opts.h"
@@ -26,6 +27,7 @@ static void help(FILE *f) {
     fprintf(f,
             "usage: mfrec eval DATA [split] [options] [training options]\n"
             "       mfrec eval --train A --test B [options]\n"
+            "       mfrec eval DATA --test B [options]   (B's pairs are left out of training)\n"
             "Train on the training part of a split and measure on the test part:\n"
             "RMSE, MAE, MSE, and (unless --no-ranking) precision, recall, NDCG, MAP,\n"
             "hit rate @K, MRR over the full catalogue, coverage and novelty.\n"
@@ -133,20 +135,60 @@ static void print_counts(FILE *f, const mfr_cv_result *r, const eval_args *a) {
                 a->rank.k, a->rank.threshold, ur, unr, uk);
 }
 
-/* --test FILE (and --train A): one evaluation, as a one-fold result. */
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t pair_key(int32_t u, int32_t i) {
+    return (uint64_t)(uint32_t)u << 32 | (uint32_t)i;
+}
+
+/* fold[j] = 1 for each rating of ds whose (user, movie) pair is in test, so
+ * that a test file drawn from DATA itself is never trained on; *n_dup counts
+ * them. */
+static mfr_status mark_test_pairs(const mfr_dataset *ds, const mfr_ratings *test, int32_t *fold,
+                                  long long *n_dup) {
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    uint64_t *keys = malloc((size_t)(test->n > 0 ? test->n : 1) * sizeof *keys);
+    if (!keys) return MFR_E_NOMEM;
+    int64_t nk = 0;
+    for (int64_t j = 0; j < test->n; j++)
+        if (test->user[j] >= 0 && test->item[j] >= 0) keys[nk++] = pair_key(test->user[j], test->item[j]);
+    qsort(keys, (size_t)nk, sizeof *keys, cmp_u64);
+    *n_dup = 0;
+    for (int64_t j = 0; j < all.n; j++) {
+        uint64_t k = pair_key(all.user[j], all.item[j]);
+        fold[j] = nk > 0 && bsearch(&k, keys, (size_t)nk, sizeof *keys, cmp_u64) != NULL;
+        *n_dup += fold[j];
+    }
+    free(keys);
+    return MFR_OK;
+}
+
+/* --test FILE (with DATA or --train A): train on DATA minus any rating of the
+ * same (user, movie) pairs as FILE, measure on FILE; a one-fold result. */
 static mfr_status run_predefined(const mfr_dataset *ds, const mfr_cv_params *cp,
-                                 const char *test_path, mfr_cv_result *out, mfr_error *err) {
+                                 const char *test_path, mfr_cv_result *out, long long *n_dup,
+                                 mfr_error *err) {
     mfr_dataset *tds = NULL;
     mfr_status s = eo_load(test_path, &tds, err);
     if (s) return s;
-    mfr_ratings test;
+    mfr_ratings test, all, train = {0};
     s = mfr_ratings_map(tds, ds, &test, err);
     mfr_dataset_free(tds);
     if (s) return s;
+    mfr_dataset_ratings(ds, &all);
+    int32_t *fold = malloc((size_t)(all.n > 0 ? all.n : 1) * sizeof *fold);
+    s = fold ? mark_test_pairs(ds, &test, fold, n_dup) : MFR_E_NOMEM;
+    if (!s) s = mfr_ratings_select(&all, fold, 1, 0, &train, err);
+    free(fold);
     static mfr_fold_result one; /* not owned by the library: never cv_result_free'd */
     memset(out, 0, sizeof *out);
     out->folds = &one;
-    s = mfr_eval_train_test(ds, NULL, &test, cp, &out->folds[0], err);
+    if (!s) s = mfr_eval_train_test(ds, &train, &test, cp, &out->folds[0], err);
+    mfr_ratings_free(&train);
     mfr_ratings_free(&test);
     if (s) return s;
     out->n_folds = 1;
@@ -187,7 +229,8 @@ int cmd_eval(int argc, char **argv) {
     s = eo_load(a.data ? a.data : a.split.train_file, &ds, &err);
     if (s) return eo_fail(CMD, s, &err);
     mfr_cv_result r;
-    if (a.split.test_file) s = run_predefined(ds, &cp, a.split.test_file, &r, &err);
+    long long n_dup = 0;
+    if (a.split.test_file) s = run_predefined(ds, &cp, a.split.test_file, &r, &n_dup, &err);
     else s = mfr_cv_run(ds, NULL, &cp, &r, &err);
     if (s) {
         mfr_dataset_free(ds);
@@ -206,6 +249,9 @@ int cmd_eval(int argc, char **argv) {
                (unsigned long long)a.split.p.seed, (long long)st.n_ratings, st.n_users, st.n_items);
         print_table(stdout, &r, a.ranking);
         print_counts(stdout, &r, &a);
+        if (n_dup)
+            printf("%lld ratings of the training data are also in the test file: left out of "
+                   "training\n", n_dup);
     }
     if (!a.split.test_file) mfr_cv_result_free(&r);
     mfr_dataset_free(ds);

@@ -50,6 +50,12 @@ uu=$(sed -n 's/.*users with no training ratings: \([0-9]*\).*/\1/p' "$T/pre")
 ui=$(sed -n 's/.*of movies with none: \([0-9]*\).*/\1/p' "$T/pre")
 [ "${uu:-0}" -ge 1 ] && [ "${ui:-0}" -ge 1 ] && ok "unknown users ($uu) and movies ($ui) counted" || fail "cold counts: $(grep 'test ratings' "$T/pre")"
 
+# ---- DATA --test FILE where FILE is drawn from DATA: those pairs leave training ----
+{ echo "userId,movieId,rating,timestamp"; tail -n +2 "$T/syn/ratings.csv" | awk 'NR % 10 == 0'; } >"$T/sub.csv"
+"$MFREC" eval "$T/syn" --test "$T/sub.csv" --epochs 5 --no-ranking -q >"$T/sub"
+grep -q "^1200 ratings of the training data are also in the test file" "$T/sub" \
+  && ok "test pairs left out of training" || fail "leak guard: $(tail -2 "$T/sub")"
+
 # ---- errors ----
 expect_exit 5 "no DATA" "$MFREC" eval && expect_err_has "no DATA" "names the missing DATA"
 expect_exit 5 "--folds 1" "$MFREC" eval "$T/syn" --folds 1 && expect_err_has "--folds" "names --folds"
