@@ -102,16 +102,22 @@ static int parse(int argc, char **argv, eval_args *a) {
     return 0;
 }
 
-static void print_table(FILE *f, const mfr_cv_result *r, int ranking) {
-    fprintf(f, "%-10s %9s %9s", "metric", "mean", "std");
-    if (r->n_folds > 1)
-        for (int32_t q = 0; q < r->n_folds; q++) fprintf(f, "   fold %-2d", q + 1);
+/* One fold: metric and value. Several: mean, std and one column per fold. */
+static void print_table(FILE *f, const mfr_cv_result *r, int ranking, int32_t k) {
+    int many = r->n_folds > 1;
+    fprintf(f, many ? "%-13s %9s %9s" : "%-13s %9s", "metric", many ? "mean" : "value", "std");
+    for (int32_t q = 0; many && q < r->n_folds; q++) fprintf(f, "   fold %-2d", q + 1);
     fputc('\n', f);
     for (int m = 0; m < MFR_METRIC__COUNT; m++) {
         if (!ranking && (mfr_metric_is_ranking((mfr_metric)m) || m == MFR_METRIC_RANK_S)) continue;
-        fprintf(f, "%-10s %9.4f %9.4f", mfr_metric_name((mfr_metric)m), r->mean[m], r->std[m]);
-        if (r->n_folds > 1)
-            for (int32_t q = 0; q < r->n_folds; q++) fprintf(f, " %9.4f", r->folds[q].v[m]);
+        char name[32];
+        if (m >= MFR_METRIC_PRECISION && m <= MFR_METRIC_HIT)
+            snprintf(name, sizeof name, "%s@%d", mfr_metric_name((mfr_metric)m), k);
+        else
+            snprintf(name, sizeof name, "%s", mfr_metric_name((mfr_metric)m));
+        fprintf(f, "%-13s %9.4f", name, r->mean[m]);
+        if (many) fprintf(f, " %9.4f", r->std[m]);
+        for (int32_t q = 0; many && q < r->n_folds; q++) fprintf(f, " %9.4f", r->folds[q].v[m]);
         fputc('\n', f);
     }
 }
@@ -247,7 +253,7 @@ int cmd_eval(int argc, char **argv) {
                mfr_algo_name(cp.train.algo), eo_basename(a.data ? a.data : a.split.train_file),
                a.split.test_file ? "predefined test file" : split,
                (unsigned long long)a.split.p.seed, (long long)st.n_ratings, st.n_users, st.n_items);
-        print_table(stdout, &r, a.ranking);
+        print_table(stdout, &r, a.ranking, a.rank.k);
         print_counts(stdout, &r, &a);
         if (n_dup)
             printf("%lld ratings of the training data are also in the test file: left out of "
