@@ -169,7 +169,9 @@ static mfr_status one_model(const report_args *a, const char *name, const mfr_da
     row->r.v[MFR_METRIC_RANK_S] = wall() - t1;
     row->r.n_train = train->n;
     row->r.n_test = test->n;
-    if (c.n >= 2 && st->n_curves < MAX_MODELS) st->curves[st->n_curves++] = c;
+    int finite = 0;
+    for (int32_t q = 0; q < c.n; q++) finite += isfinite(c.valid_rmse[q]) || isfinite(c.train_rmse[q]);
+    if (finite >= 2 && st->n_curves < MAX_MODELS) st->curves[st->n_curves++] = c;
     else mfr_curve_free(&c);
     if (!st->map_model && mfr_model_item_factors(m)) st->map_model = m;
     else mfr_model_free(m);

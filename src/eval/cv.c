@@ -72,7 +72,7 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
     if (p->ranking) {
         mfr_ranking rk;
         mfr_ranking_params rp = p->rank;
-        if (rp.threads <= 0) rp.threads = p->train.threads > 0 ? p->train.threads : 1;
+        if (rp.threads <= 0) rp.threads = p->train.threads > 0 ? p->train.threads : mfr_cpu_count();
         s = mfr_eval_ranking(m, test, &rp, &rk, err);
         if (!s) put_ranking(out, &rk);
     }
