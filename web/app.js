@@ -185,7 +185,7 @@ async function showMap() {
   svg.setAttribute('id', 'map');
   const maxc = Math.max(...r.points.map((p) => p.rating_count), 1);
   const tip = el('div', { class: 'tip' });
-  let labels = 14;
+  let labels = 10;
   for (const p of r.points) {
     const c = document.createElementNS(NS, 'circle');
     c.setAttribute('cx', (pad + (p.x - x0) / (x1 - x0 || 1) * (W - 2 * pad)).toFixed(1));
@@ -200,9 +200,13 @@ async function showMap() {
     svg.append(c);
     if (labels-- > 0) { // name the best-known movies, for orientation
       const tx = document.createElementNS(NS, 'text');
-      tx.setAttribute('x', (Number(c.getAttribute('cx')) + 8).toFixed(1));
+      const cx = Number(c.getAttribute('cx'));
+      const right = cx > W - 180; // near the right edge: label on the left
+      tx.setAttribute('x', (right ? cx - 8 : cx + 8).toFixed(1));
       tx.setAttribute('y', (Number(c.getAttribute('cy')) + 4).toFixed(1));
-      tx.textContent = p.title.replace(/ \(\d{4}\)$/, '');
+      if (right) tx.setAttribute('text-anchor', 'end');
+      const name = p.title.replace(/ \(\d{4}\)$/, '');
+      tx.textContent = name.length > 26 ? name.slice(0, 25) + '…' : name;
       svg.append(tx);
     }
   }
