@@ -310,6 +310,16 @@ static void train_validation_split(void **state) {
     }
     assert_int_equal(seen, tn);
     mfr_model_free(m);
+    /* another seed draws another split (over a few seeds, some count differs) */
+    int differs = 0;
+    for (uint64_t sd = 1; sd <= 8 && !differs; sd++) {
+        p.seed = 42 + sd;
+        assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, NULL), MFR_OK);
+        differs = g_fit_train_n != tn;
+        mfr_model_free(m);
+    }
+    assert_true(differs);
+    p.seed = 42;
     /* an explicit valid view is passed through untouched */
     mfr_ratings all;
     mfr_dataset_ratings(ds, &all);
