@@ -103,9 +103,10 @@ static const char *dot_color(int32_t c, int32_t clusters, const int *slot) {
     return clusters > 0 ? COLORS[c % 10] : COLORS[slot[c]];
 }
 
-static void legend(FILE *f, int32_t clusters, const genre_tab *gt, const int *slot) {
+/* One legend row per colour in use, in slot order, "other genres" last. */
+static void legend(FILE *f, int32_t clusters, const genre_tab *gt, const int *slot, int other) {
     fputs("<g class=\"legend\" font-size=\"12\">\n", f);
-    int rows = clusters > 0 ? (clusters < 10 ? clusters : 10) : MAP_GENRES + 1;
+    int row = 0, rows = clusters > 0 ? (clusters < 10 ? clusters : 10) : MAP_GENRES + 1;
     for (int r = 0; r < rows; r++) {
         const char *name = NULL;
         char buf[40];
@@ -113,16 +114,17 @@ static void legend(FILE *f, int32_t clusters, const genre_tab *gt, const int *sl
             snprintf(buf, sizeof buf, clusters > 10 && r == 9 ? "clusters 10+ (repeat)" : "cluster %d", r + 1);
             name = buf;
         } else if (r == MAP_GENRES) {
-            name = "other genres";
+            name = other ? "other genres" : NULL;
         } else {
             for (int q = 0; q < gt->n; q++)
                 if (slot[q] == r) name = gt->name[q];
         }
         if (!name) continue;
         fprintf(f, "<circle cx=\"572\" cy=\"%d\" r=\"6\" fill=\"%s\"/><text x=\"584\" y=\"%d\">",
-                60 + r * 20, COLORS[r], 64 + r * 20);
+                60 + row * 20, COLORS[r], 64 + row * 20);
         xml(f, name, 30);
         fputs("</text>\n", f);
+        row++;
     }
     fputs("</g>\n", f);
 }
@@ -222,7 +224,12 @@ mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t label
     fputs("</g>\n<g class=\"labels\" font-size=\"11\" fill=\"#222\">\n", f);
     label_movies(f, m, &d, labels, X0, Y0, W, H, xmin, xmax, ymin, ymax);
     fputs("</g>\n", f);
-    legend(f, clusters, gt, slot);
+    int other = 0;
+    for (int32_t j = 0; j < d.n && !clusters; j++) {
+        int32_t g = first_genre(gt, mfr_model_item_genres(m, d.items[j]));
+        other |= g < 0 || slot[g] == 9;
+    }
+    legend(f, clusters, gt, slot, other);
     fputs("</svg>\n", f);
     if (ferror(f)) s = mfr__err(err, MFR_E_IO, "report: write error");
 done:
