@@ -14,6 +14,10 @@ grep -qx "reg=0.0500000007\|reg=0.05" "$T/best.params" && grep -qx "epochs=20" "
   && grep -qx "algo=sgd" "$T/best.params" && ok "params file holds the best point" || fail "params: $(cat "$T/best.params")"
 "$MFREC" eval "$T/syn" --params "$T/best.params" --no-ranking -q >"$T/ev" && ok "eval --params reads it" || fail "eval --params failed"
 
+"$MFREC" tune "$T/syn" --grid 'reg=50,0.05 epochs=1,20' --folds 3 --jobs 1 -q >"$T/t1"
+diff <(awk '$1+0>0 {print $1, $2, $3, $NF}' "$T/t") <(awk '$1+0>0 {print $1, $2, $3, $NF}' "$T/t1") >/dev/null \
+  && ok "same ranking and scores with --jobs 1" || fail "tune depends on the thread count"
+
 "$MFREC" tune "$T/syn" --grid 'factors=4:12' --random 3 --folds 2 --epochs 3 --json -q >"$T/r.json"
 python3 - "$T/r.json" <<'PY' && ok "random points inside the range, ranked" || fail "random search JSON"
 import json, sys
