@@ -45,13 +45,14 @@ typedef struct svdpp_state {
 } svdpp_state;
 
 /* z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j. */
-static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
+MFR_HOT static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
     const mfr__rmat *c = s->c;
     memset(z, 0, sizeof(float) * (size_t)k);
     int64_t n = c->ptr[u + 1] - c->ptr[u];
     if (n == 0) return;
     for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
         const float *y = s->Y + (size_t)c->idx[e] * k;
+#pragma omp simd
         for (int32_t f = 0; f < k; f++) z[f] += y[f];
     }
     float nrm = 1.f / sqrtf((float)n);
@@ -59,7 +60,7 @@ static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
 }
 
 /* One user's ratings; returns the sum of squared errors. */
-static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float lr,
+MFR_HOT static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float lr,
                          const mfr_train_params *p) {
     const mfr__rmat *c = s->c;
     const int32_t k = m->k;
@@ -76,6 +77,7 @@ static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float lr,
         se += (double)err * err;
         m->user_bias[u] += lr * (err - p->reg_bias * m->user_bias[u]);
         m->item_bias[i] += lr * (err - p->reg_bias * m->item_bias[i]);
+#pragma omp simd
         for (int32_t f = 0; f < k; f++) {
             float qf = qi[f];
             qi[f] += lr * (err * pz[f] - p->reg * qf);
@@ -88,6 +90,7 @@ static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float lr,
     if (decay > 0.5f) decay = 0.5f; /* keep the batched shrink stable for heavy users */
     for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
         float *y = s->Y + (size_t)c->idx[e] * k;
+#pragma omp simd
         for (int32_t f = 0; f < k; f++) y[f] += lr * nrm * g[f] - decay * y[f];
     }
     return se;

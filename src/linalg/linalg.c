@@ -9,13 +9,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Hot kernels get an AVX2+FMA clone picked at load time (the build is
- * generic x86-64); `omp simd reduction` lets the float sums vectorise. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(MFR_SANITIZE)
-#define MFR_HOT __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define MFR_HOT
-#endif
 
 MFR_HOT int mfr__chol(float *A, int n, int lda) {
     for (int j = 0; j < n; j++) {

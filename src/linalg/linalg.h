@@ -13,6 +13,14 @@
 
 #include <stdint.h>
 
+/* Hot kernels get an AVX2+FMA clone picked at load time (the build is
+ * generic x86-64); `omp simd reduction` lets their float sums vectorise. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(MFR_SANITIZE)
+#define MFR_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define MFR_HOT
+#endif
+
 /* In-place Cholesky A = L·Lᵀ of the symmetric positive-definite n x n matrix
  * whose lower triangle is in A; L overwrites the lower triangle (the strict
  * upper triangle is not touched). Returns 0, or -1 when A is not positive
