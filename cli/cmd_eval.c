@@ -222,6 +222,7 @@ int cmd_eval(int argc, char **argv) {
     a.split.p = mfr_split_params_default();
     int rc = parse(argc, argv, &a);
     if (rc) return rc;
+    eo_begin(a.quiet);
     mfr_error err = {0};
     mfr_cv_params cp = mfr_cv_params_default(MFR_ALGO_SGD);
     mfr_status s = train_opts_resolve(&a.topts, &cp.train, &err);

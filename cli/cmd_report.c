@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "train_opts.h"
 
 static const char *CMD = "report";
@@ -136,7 +137,9 @@ static mfr_status one_model(const report_args *a, const char *name, const mfr_da
     if (!a->quiet) fprintf(stderr, "mfrec report: training %s\n", name);
     mfr_curve c;
     mfr_model *m = NULL;
+    if (!a->quiet) tp.progress = cli_progress; /* epoch line on a terminal; Ctrl-C cancels */
     s = mfr_eval_learning_curve(ds, train, test, &tp, &c, &m, err);
+    cli_progress_end();
     if (s == MFR_E_UNSUPPORTED) {
         fprintf(stderr, "mfrec report: %s skipped: %s\n", name, err->message);
         return MFR_OK;
@@ -239,6 +242,7 @@ int cmd_report(int argc, char **argv) {
                      .rank = mfr_ranking_params_default()};
     int rc = parse(argc, argv, &a);
     if (rc) return rc;
+    eo_begin(a.quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_model *given = NULL;

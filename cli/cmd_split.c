@@ -108,6 +108,7 @@ int cmd_split(int argc, char **argv) {
     if (!data) return eo_usage(CMD, "no DATA given");
     if (!dir) return eo_usage(CMD, "no output folder (-o DIR)");
     if (sp.train_file || sp.test_file) return eo_usage(CMD, "--train/--test are for mfrec eval");
+    eo_begin(0);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_status s = eo_load(data, &ds, &err);

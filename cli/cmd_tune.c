@@ -229,6 +229,7 @@ int cmd_tune(int argc, char **argv) {
     a.inner.p.kind = MFR_SPLIT_KFOLD;
     int rc = parse(argc, argv, &a);
     if (rc) return rc;
+    eo_begin(a.quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_status s = eo_load(a.data, &ds, &err);

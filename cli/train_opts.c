@@ -4,6 +4,7 @@
  * through mfr_train_params_set, so every field the library knows is an
  * option here without a table to keep in step. */
 #include "train_opts.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -218,13 +219,18 @@ const char *eo_value(const char *cmd, int argc, char **argv, int *i) {
 }
 
 mfr_status eo_load(const char *path, mfr_dataset **out, mfr_error *err) {
-    mfr_import_params ip = mfr_import_params_default();
-    return mfr_dataset_import(path, &ip, out, err);
+    return cli_load_dataset(path, NULL, out, err); /* rows-read line on a terminal */
+}
+
+void eo_begin(int quiet) {
+    cli_set_quiet(quiet);
+    cli_catch_sigint();
 }
 
 int eo_progress(const mfr_progress *p, void *user) {
     (void)user;
-    if (!isatty(2)) return 0;
+    if (cli_interrupted) return 1; /* Ctrl-C: stop after the running fits */
+    if (!cli_show_progress()) return 0;
     if (p->eta_s == p->eta_s)
         fprintf(stderr, "\r%s %d/%d  %.1fs  ETA %.0fs   ", p->stage, p->step, p->steps, p->elapsed_s,
                 p->eta_s);

@@ -55,9 +55,14 @@ int eo_long(const char *cmd, const char *opt, const char *s, long lo, long hi, l
 int eo_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
 /* The value of option argv[*i] (advancing *i), or NULL after a usage error. */
 const char *eo_value(const char *cmd, int argc, char **argv, int *i);
-/* Import a dataset (folder, zip, ratings file, .mfd) with defaults. */
+/* Import a dataset (folder, zip, ratings file, .mfd) with defaults, through
+ * cli_load_dataset (cli/common.c): a rows-read line on a terminal. */
 mfr_status eo_load(const char *path, mfr_dataset **out, mfr_error *err);
-/* Progress line on stderr when it is a terminal ("tune 12/60  3.1s  ETA 12s"). */
+/* Per command: --quiet, and Ctrl-C handling (a first Ctrl-C cancels at the
+ * next progress report, exit 7; a second kills). */
+void eo_begin(int quiet);
+/* Progress line on stderr when it is a terminal and not quiet
+ * ("tune 12/60  3.1s  ETA 12s"); returns 1 (cancel) after Ctrl-C. */
 int eo_progress(const mfr_progress *p, void *user);
 /* Short name of a data path: its last component ("ml-latest-small"). */
 const char *eo_basename(const char *path);
