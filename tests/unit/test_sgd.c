@@ -145,6 +145,56 @@ static void recovers_low_rank(void **state) {
     mfr_dataset_free(ds);
 }
 
+static char last_log[512];
+
+static void keep_log(int level, const char *msg, void *user) {
+    (void)level;
+    (void)user;
+    if (strncmp(msg, "sgd:", 4) == 0) snprintf(last_log, sizeof last_log, "%s", msg);
+}
+
+/* Half-star ratings (10 values: the 4-byte coded layout) with more users than
+ * one 4096-wide range per block of an 8 x 8 grid, so the grid grows to 11 x 11.
+ * The fit's exact train RMSE is computed from the packed words; it matching
+ * the RMSE computed from the original arrays shows every user, item and rating
+ * survives packing. */
+static void coded_layout_round_trips(void **state) {
+    (void)state;
+    enum { NU = 45000, NI = 700, PER_USER = 4 };
+    owned_ratings o;
+    owned_alloc(&o, (int64_t)NU * PER_USER, NU, NI);
+    mfr_rng rng;
+    mfr_rng_seed(&rng, 12);
+    for (int32_t u = 0; u < NU; u++)
+        for (int j = 0; j < PER_USER; j++) {
+            int32_t i = (int32_t)mfr_rng_below(&rng, NI);
+            float x = 0.5f * (float)(1 + (int)mfr_rng_below(&rng, 10));
+            owned_push(&o, u, i, x);
+        }
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr__dataset_from_arrays(NU, NI, o.r.n, o.u, o.i, o.x, NULL, &ds, &err), MFR_OK);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.factors = 8;
+    p.epochs = 3;
+    p.threads = 2;
+    last_log[0] = 0;
+    mfr_set_log(keep_log, NULL);
+    mfr_model *m = train_or_fail(ds, NULL, NULL, &p);
+    mfr_set_log(NULL, NULL);
+    print_message("%s\n", last_log);
+    assert_non_null(strstr(last_log, "11 x 11 blocks"));
+    assert_non_null(strstr(last_log, "coded"));
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    mfr_model_info info;
+    mfr_model_info_get(m, &info);
+    assert_float_near(info.train_rmse, rmse_on(m, &all), 1e-5);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+    owned_free(&o);
+}
+
 /* ---- determinism -------------------------------------------------------- */
 
 static mfr_model *train_small(const mfr_dataset *ds, uint64_t seed, int threads) {
@@ -486,6 +536,7 @@ static void movielens_defaults_rmse_slow(void **state) {
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recovers_low_rank),
+        cmocka_unit_test(coded_layout_round_trips),
         cmocka_unit_test(same_seed_identical),
         cmocka_unit_test(different_seed_differs),
         cmocka_unit_test(simd_matches_scalar),
