@@ -52,6 +52,8 @@
 #define MIN_BLOCKS 8
 #define STREAMS 4     /* user runs interleaved within a block */
 
+int64_t mfr__sgd_min_round_work = 20000;
+
 /* ---- defaults --------------------------------------------------------- */
 
 /* Tuned on ml-latest-small, random 80/20 splits (docs/perf/sgd.md). */
@@ -635,8 +637,12 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr__log(MFR_LOG_DEBUG, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
              (int)g.nb, (int)g.nb, (int)g.ru, (int)g.ri, g.n_codes ? "coded" : "float",
              mfr_now() - t0);
-    if (t > g.nb) t = g.nb;
-    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(), .t = t};
+    /* Threads pay only when each has enough work between two barriers (on a
+     * busy machine every barrier can cost a time slice). Fewer threads give
+     * the same model: nb was fixed from the requested count above. */
+    int te = t > g.nb ? g.nb : t;
+    while (te > 1 && ctx->train->n / g.nb / te < mfr__sgd_min_round_work) te--;
+    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(), .t = te};
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
     R.order = mfr_calloc((size_t)g.nb, sizeof *R.order);
     R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);

@@ -59,4 +59,9 @@ mfr__sgd_kernel_fn mfr__sgd_kernel(void);
 float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
                              const mfr__sgd_hyper *h);
 
+/* Fewest updates per thread per round for the epoch loop to use another
+ * thread (default 20000; the model does not depend on it). Tests set 0 to
+ * run small problems on several threads. */
+extern int64_t mfr__sgd_min_round_work;
+
 #endif

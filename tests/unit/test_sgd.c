@@ -224,6 +224,12 @@ static void same_seed_identical(void **state) {
     /* the blocks of a round are independent and the grid is the same for
      * t <= 4, so even 1 vs 2 threads agree bit for bit */
     assert_true(same_model(a1, a2));
+    /* the small-problem rule (fewer threads for little work) changes nothing */
+    mfr__sgd_min_round_work = 20000;
+    mfr_model *c2 = train_small(ds, 5, 2);
+    mfr__sgd_min_round_work = 0;
+    assert_true(same_model(a2, c2));
+    mfr_model_free(c2);
     mfr_model_free(a1);
     mfr_model_free(b1);
     mfr_model_free(a2);
@@ -548,5 +554,6 @@ int main(int argc, char **argv) {
         cmocka_unit_test(movielens_defaults_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
+    mfr__sgd_min_round_work = 0; /* small problems here really run on 2 threads */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
