@@ -162,9 +162,10 @@ static void rank_users(const rank_work *w, int threads) {
         int ok = s && skip && rel;
         if (ok) memcpy(skip, w->cold, (size_t)ni);
 #pragma omp for schedule(dynamic, 16)
-        for (int32_t u = 0; u < nu; u++)
+        for (int32_t u = 0; u < nu; u++) {
             if (ok) rank_one_user(w, u, s, skip, rel);
-            else if (w->start[u + 1] > w->start[u]) w->state[u] = -1;
+            else if (w->start[u + 1] > w->start[u]) w->state[u] = -1; /* -> MFR_E_NOMEM */
+        }
         mfr_free(s);
         mfr_free(skip);
         mfr_free(rel);
