@@ -46,14 +46,36 @@ typedef struct ials_row {
 } ials_row;
 
 /* out = (YᵀY + λI)x + Σ α r_i (y_i·x) y_i */
-static void ials_matvec(const void *vctx, const float *x, float *out) {
+MFR_HOT static void ials_matvec(const void *vctx, const float *x, float *out) {
     const ials_row *c = vctx;
     const int32_t k = c->k;
-    mfr__symv_full(c->G, k, k, x, out);
+    for (int32_t i = 0; i < k; i++) {
+        const float *g = c->G + (size_t)i * k;
+        float s = 0.f;
+#pragma omp simd reduction(+ : s)
+        for (int32_t f = 0; f < k; f++) s += g[f] * x[f];
+        out[i] = s;
+    }
     for (int64_t e = 0; e < c->n; e++) {
         const float *y = c->Y + (size_t)c->idx[e] * k;
-        float w = c->alpha * c->val[e] * mfr__dot(y, x, k);
+        float d = 0.f;
+#pragma omp simd reduction(+ : d)
+        for (int32_t f = 0; f < k; f++) d += y[f] * x[f];
+        float w = c->alpha * c->val[e] * d;
+#pragma omp simd
         for (int32_t f = 0; f < k; f++) out[f] += w * y[f];
+    }
+}
+
+/* b = Σ c_ui y_i over the row. */
+MFR_HOT static void ials_rhs(const ials_row *row, float *b) {
+    const int32_t k = row->k;
+    memset(b, 0, sizeof(float) * (size_t)k);
+    for (int64_t e = 0; e < row->n; e++) {
+        const float *y = row->Y + (size_t)row->idx[e] * k;
+        float w = 1.f + row->alpha * row->val[e];
+#pragma omp simd
+        for (int32_t f = 0; f < k; f++) b[f] += w * y[f];
     }
 }
 
@@ -81,12 +103,7 @@ mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_ot
 #pragma omp for schedule(dynamic, 64)
         for (int32_t r = 0; r < c->rows; r++) {
             ials_row row = {G, Y, c->idx + c->ptr[r], c->val + c->ptr[r], c->ptr[r + 1] - c->ptr[r], k, alpha};
-            memset(b, 0, sizeof(float) * (size_t)k);
-            for (int64_t e = 0; e < row.n; e++) { /* b = Σ c_ui y_i */
-                const float *y = Y + (size_t)row.idx[e] * k;
-                float w = 1.f + alpha * row.val[e];
-                for (int32_t f = 0; f < k; f++) b[f] += w * y[f];
-            }
+            ials_rhs(&row, b);
             mfr__cg(ials_matvec, &row, b, X + (size_t)r * k, k, cg_steps, 1e-12f, cg);
         }
     }
