@@ -8,14 +8,16 @@
 #   4. soak: mixed 90% reads / 10% writes for SOAK seconds, sampling the
 #      server's RSS and open file descriptors every 5 s
 # usage: bench/serve.sh [MFREC] ; env DATA (ml-latest-small folder), DUR (s per
-# test, 15), SOAK (s, 60), CONNS (64), WRK_THREADS (1), SERVER_THREADS (0 = default).
+# test, 15), SOAK (s, 60), CONNS (16), WRK_THREADS (1), SERVER_THREADS (0 =
+# default), CACHE (answer cache slots, 0 = off; 8192), ONLY=reads (skip the
+# writes and the soak).
 # Needs wrk (scripts/install-deps --bench). Prints a summary; results on a
 # shared, loaded machine are noisy: report them as such.
 set -euo pipefail
 MFREC=${1:-${MFREC:-build/mfrec}}
 DATA=${DATA:-$(cd "$(dirname "$0")/.." && pwd)/../shared/datasets/ml-latest-small}
-DUR=${DUR:-15}; SOAK=${SOAK:-60}; CONNS=${CONNS:-64}; WRK_THREADS=${WRK_THREADS:-1}
-SERVER_THREADS=${SERVER_THREADS:-0}
+DUR=${DUR:-15}; SOAK=${SOAK:-60}; CONNS=${CONNS:-16}; WRK_THREADS=${WRK_THREADS:-1}
+SERVER_THREADS=${SERVER_THREADS:-0}; CACHE=${CACHE:-8192}; ONLY=${ONLY:-}
 command -v wrk >/dev/null || { echo "serve.sh: wrk not found (scripts/install-deps --bench)"; exit 1; }
 [ -f "$DATA/ratings.csv" ] || { echo "serve.sh: no ml-latest-small at $DATA (set DATA)"; exit 1; }
 
@@ -23,12 +25,12 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/mfrec-bench-serve-XXXXXX")
 PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 "$MFREC" train "$DATA" -o "$T/m.mfm" --threads 1 -q >/dev/null
-"$MFREC" serve "$T/m.mfm" --port 0 --db "$T/r.db" --write-rate 0 --threads "$SERVER_THREADS" >"$T/out" 2>"$T/err" &
+"$MFREC" serve "$T/m.mfm" --port 0 --db "$T/r.db" --write-rate 0 --threads "$SERVER_THREADS" --cache "$CACHE" >"$T/out" 2>"$T/err" &
 PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$T/out" 2>/dev/null && break; sleep 0.1; done
 BASE=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/out")
 [ -n "$BASE" ] || { echo "server did not start: $(cat "$T/err")"; exit 1; }
-echo "server pid $PID at $BASE; $(nproc) cores; wrk $WRK_THREADS thread(s), $CONNS connections, ${DUR}s per test"
+echo "server pid $PID at $BASE; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); wrk $WRK_THREADS thread(s), $CONNS connections, ${DUR}s per test, cache $CACHE"
 
 # ids for the scripts
 curl -s "$BASE/api/movies?limit=200" | python3 -c '
@@ -92,6 +94,7 @@ rss_fd() { echo "$(awk '/VmRSS/{print $2}' /proc/$PID/status) $(ls /proc/$PID/fd
 
 run recommendations "$T/recs.lua" "${DUR}s"
 run similar "$T/similar.lua" "${DUR}s"
+[ "$ONLY" = reads ] && exit 0
 run writes "$T/writes.lua" "${DUR}s"
 echo "stored ratings after the write test: $(sqlite3 "$T/r.db" 'select count(*) from rating_log')"
 curl -s "$BASE/metrics" | grep -E '^mfrec_store_(commits|writes|max_batch)'
@@ -108,7 +111,7 @@ for _ in $(seq 1 $((SOAK / 5))); do
   [ "$RSS" -gt "$MAXRSS" ] && MAXRSS=$RSS
   echo "  rss ${RSS} kB, fds ${FD}"
 done
-wait "$WPID" || echo "wrk exited with $?"; ls "$T"
+wait "$WPID" || echo "wrk exited with $?"
 sleep 1
 read -r RSS1 FD1 < <(rss_fd)
 grep -E "Requests/sec|Latency  |  99%|Non-2xx|Socket errors|requests in" "$T/soak.txt"
