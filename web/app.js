@@ -130,7 +130,6 @@ async function showHome() {
       el('h1', {}, 'Welcome! Rate a few movies you know'),
       el('p', { class: 'muted' }, 'Three to five ratings are enough for a first “For you” list — it updates the moment each rating is saved. No account needed: a private profile is created on your first rating and kept in this browser.'),
       el('p', { id: 'start-progress' }, `${state.ratings.size} of 5 rated`)));
-    document.addEventListener('rated', () => { const p = $('#start-progress'); if (p) p.textContent = `${state.ratings.size} of 5 rated`; });
   } else {
     v.append(el('h1', {}, 'Popular movies'), el('p', { class: 'muted' }, 'Rate more to sharpen your list.'));
   }
@@ -241,6 +240,10 @@ async function main() {
     if (q) location.hash = `#/search/${encodeURIComponent(q)}`;
   });
   window.addEventListener('hashchange', route);
+  document.addEventListener('rated', () => {
+    const p = $('#start-progress');
+    if (p) p.textContent = `${state.ratings.size} of 5 rated` + (state.ratings.size >= 3 ? ' — see “For you” →' : '');
+  });
   loadUser();
   await loadRatings();
   renderWho();

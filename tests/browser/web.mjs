@@ -19,6 +19,9 @@ try {
   await page.goto(base + '/');
   await page.waitForSelector('#start');
   await page.waitForSelector('#popular .card');
+  const nstars = await page.$$eval('#popular .card .stars button', (bs) => bs.length);
+  if (nstars < 5 * 12) fail(`start screen offers ${nstars} star buttons`);
+  await page.screenshot({ path: `${art}/web-start.png` });
   ok('start screen asks for ratings of popular movies');
 
   await page.fill('#search', query);
@@ -80,7 +83,7 @@ try {
   await page.screenshot({ path: `${art}/web-map.png` });
 
   if (errors.length) fail('console errors: ' + errors.join(' / '));
-  console.log(`screenshots in ${art}: web.png, web-map.png`);
+  console.log(`screenshots in ${art}: web-start.png, web.png, web-map.png`);
   console.log('PASS web');
 } finally {
   await browser.close();
