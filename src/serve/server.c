@@ -3,7 +3,11 @@
  * (refusing bodies over max_body with 413 before reading them), and the
  * router: a table of (method, path pattern, handler) where a pattern segment
  * "#" matches a decimal id. Paths outside /api and /metrics go to the
- * embedded web assets only (mfr_web_assets[]), never to the filesystem. */
+ * embedded web assets only (mfr_web_assets[]), never to the filesystem.
+ * Rating writes suspend their connection until the store's group commit
+ * (MHD_suspend_connection / MHD_resume_connection), so the request threads
+ * never block on fsync. Shutdown: stop listening, let the store finish and
+ * answer queued writes, then stop the daemon. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

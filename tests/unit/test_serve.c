@@ -1,7 +1,7 @@
 /* test_serve.c — unit tests of the server's own parts: SHA-256 against the
  * FIPS 180-4 / NIST example vectors, constant-time comparison, the SQLite
  * store (round trip, reopen, group commit keeping memory in commit order),
- * and server start-up errors and port 0. The HTTP behaviour is tested end to end in tests/http/. */
+ * the answer cache, and server start-up errors and port 0. The HTTP behaviour is tested end to end in tests/http/. */
 #include "test.h"
 
 #include <pthread.h>
@@ -212,6 +212,52 @@ static void store_group_commit_order(void **state) {
     mfr__store_close(s);
 }
 
+/* ---- answer cache ---- */
+
+static void cache_get_put(void **state) {
+    (void)state;
+    assert_null(mfr__cache_new(0)); /* disabled */
+    size_t len = 0;
+    assert_null(mfr__cache_get(NULL, "k", &len));
+    mfr__cache_put(NULL, "k", "v", 1); /* no-op */
+    resp_cache *c = mfr__cache_new(2); /* tiny: keys collide */
+    assert_non_null(c);
+    assert_null(mfr__cache_get(c, "r|1|10|1|", &len));
+    mfr__cache_put(c, "r|1|10|1|", "{\"a\":1}", 7);
+    char *t = mfr__cache_get(c, "r|1|10|1|", &len);
+    assert_non_null(t);
+    assert_int_equal(len, 7);
+    assert_memory_equal(t, "{\"a\":1}", 7);
+    free(t);
+    /* a different key never returns another key's text, even in the same slot */
+    for (int k = 0; k < 20; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "s|%d|0|10|3", k);
+        mfr__cache_put(c, key, key, strlen(key));
+    }
+    for (int k = 0; k < 20; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "s|%d|0|10|3", k);
+        t = mfr__cache_get(c, key, &len);
+        if (t) {
+            assert_int_equal(len, strlen(key));
+            assert_memory_equal(t, key, len);
+            free(t);
+        }
+    }
+    long long hits, misses;
+    mfr__cache_stats(c, &hits, &misses);
+    assert_true(hits >= 2 && misses >= 1);
+    /* a key too long is simply not cached */
+    char big[200];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    mfr__cache_put(c, big, "v", 1);
+    assert_null(mfr__cache_get(c, big, &len));
+    mfr__cache_free(c);
+    mfr__cache_free(NULL);
+}
+
 /* ---- server start-up ---- */
 
 static const char *small_model(void) {
@@ -277,6 +323,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(store_roundtrip),
         cmocka_unit_test(store_open_error),
         cmocka_unit_test(store_group_commit_order),
+        cmocka_unit_test(cache_get_put),
         cmocka_unit_test(server_start_errors),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
