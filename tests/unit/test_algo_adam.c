@@ -68,11 +68,17 @@ static void adam_same_seed_identical_and_checks(void **state) {
     lowrank_free(&L);
 }
 
+static void fault_adam_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_ADAM, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adam_one_step_matches_hand_computation),
         cmocka_unit_test(adam_recovers_lowrank),
         cmocka_unit_test(adam_same_seed_identical_and_checks),
+        cmocka_unit_test(fault_adam_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -109,12 +109,18 @@ static void als_save_load_roundtrip(void **state) {
     lowrank_free(&L);
 }
 
+static void fault_als_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_ALS, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(als_recovers_lowrank),
         cmocka_unit_test(als_same_seed_identical),
         cmocka_unit_test(als_row_solve_matches_direct),
         cmocka_unit_test(als_save_load_roundtrip),
+        cmocka_unit_test(fault_als_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,12 +98,18 @@ static void bmf_cancel_keeps_partial_average(void **state) {
     lowrank_free(&L);
 }
 
+static void fault_bmf_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_BMF, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bmf_hyper_draw_matches_sample_moments),
         cmocka_unit_test(bmf_recovers_lowrank),
         cmocka_unit_test(bmf_same_chain_any_threads),
         cmocka_unit_test(bmf_cancel_keeps_partial_average),
+        cmocka_unit_test(fault_bmf_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,11 +110,17 @@ static void ials_same_seed_identical(void **state) {
     lowrank_free(&L);
 }
 
+static void fault_ials_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_IALS, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ials_cg_matches_cholesky),
         cmocka_unit_test(ials_ranks_heldout_positives_high),
         cmocka_unit_test(ials_same_seed_identical),
+        cmocka_unit_test(fault_ials_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,10 +101,16 @@ static void nmf_one_epoch_matches_hand_computation(void **state) {
     mfr_dataset_free(ds);
 }
 
+static void fault_nmf_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_NMF, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nmf_factors_nonnegative_and_recover),
         cmocka_unit_test(nmf_one_epoch_matches_hand_computation),
+        cmocka_unit_test(fault_nmf_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,12 +112,18 @@ static void svd_same_seed_identical(void **state) {
     lowrank_free(&L);
 }
 
+static void fault_svd_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_SVD, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(svd_matches_lapack_full_svd),
         cmocka_unit_test(svd_k_too_large_is_invalid),
         cmocka_unit_test(svd_recovers_lowrank),
         cmocka_unit_test(svd_same_seed_identical),
+        cmocka_unit_test(fault_svd_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

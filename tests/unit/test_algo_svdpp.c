@@ -80,11 +80,17 @@ static void svdpp_same_seed_identical(void **state) {
     lowrank_free(&L);
 }
 
+static void fault_svdpp_alloc_failures(void **state) {
+    (void)state;
+    check_alloc_failures(MFR_ALGO_SVDPP, 3);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(svdpp_one_epoch_matches_hand_computation),
         cmocka_unit_test(svdpp_recovers_lowrank),
         cmocka_unit_test(svdpp_same_seed_identical),
+        cmocka_unit_test(fault_svdpp_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
