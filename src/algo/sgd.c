@@ -8,7 +8,7 @@
  * of blocks. Blocks (a, (a + d) mod nb) for a = 0..nb-1 — one "diagonal" d —
  * share no user and no item, so they can be updated at the same time without
  * locks. An epoch runs the nb diagonals in an order drawn from the seed; in a
- * round, thread j processes row blocks a = j, j+t, j+2t, ...; a barrier ends
+ * round, threads claim its blocks first-come from a counter; a barrier ends
  * each round. Since the blocks of a round are independent, the result does
  * not depend on which thread ran which block: the same seed and data give a
  * bit-identical model for any thread count for which nb is the same
@@ -42,6 +42,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #ifndef SMALL_BITS
@@ -341,6 +342,7 @@ typedef struct sgd_run {
     int t;                 /* threads taking part */
     int32_t *order;        /* [nb] diagonals in this epoch's order */
     double *loss;          /* [nb] squared error by row block */
+    atomic_int *next;      /* [nb] next row block to claim, by round */
     sgd_barrier bar;
     int stop;
 } sgd_run;
@@ -364,12 +366,21 @@ static double run_block(const sgd_run *R, int32_t a, int32_t b) {
     return blk.n > 0 ? R->kern(&blk, &R->h) : 0.0;
 }
 
-/* Thread j's share of one epoch: its row blocks of every diagonal. */
-static void run_epoch_part(sgd_run *R, int j) {
+/* One thread's part of an epoch: in each round (diagonal) it claims row
+ * blocks from the round's counter until none is left, then waits at the
+ * barrier. Who runs which block does not matter (the round's blocks are
+ * independent, the loss is kept per row block), so the claiming can be
+ * first-come: a thread that is descheduled on a busy machine holds up only
+ * the block it is in. */
+static void run_epoch_part(sgd_run *R) {
     const int32_t nb = R->g->nb;
     for (int32_t d = 0; d < nb; d++) {
         int32_t diag = R->order[d];
-        for (int32_t a = j; a < nb; a += R->t) R->loss[a] += run_block(R, a, (a + diag) % nb);
+        for (;;) {
+            int32_t a = atomic_fetch_add_explicit(&R->next[d], 1, memory_order_relaxed);
+            if (a >= nb) break;
+            R->loss[a] += run_block(R, a, (a + diag) % nb);
+        }
         barrier_wait(&R->bar);
     }
 }
@@ -380,7 +391,7 @@ static void *worker_main(void *arg) {
     for (;;) {
         barrier_wait(&R->bar); /* epoch start (or stop) */
         if (R->stop) break;
-        run_epoch_part(R, w->j);
+        run_epoch_part(R);
     }
     return NULL;
 }
@@ -443,15 +454,19 @@ static double sgd_rmse(const mfr_model *m, const mfr_ratings *r) {
 typedef struct rmse_arg {
     const sgd_grid *g;
     const mfr_model *m;
+    mfr__sgd_dot_fn dot;
     double *row;      /* [nb] squared error by row block */
 } rmse_arg;
 
-static double word_sq_error(const sgd_grid *g, const mfr_model *m, int32_t a, int32_t b, int64_t j) {
+static double word_sq_error(const rmse_arg *ra, int32_t a, int32_t b, int64_t j) {
+    const sgd_grid *g = ra->g;
+    const mfr_model *m = ra->m;
     uint32_t w = g->rec[j];
-    int32_t u = a * g->ru + (int32_t)(w & g->umask);
-    int32_t i = b * g->ri + (int32_t)((w >> g->ishift) & g->imask);
+    size_t u = (size_t)a * g->ru + (w & g->umask);
+    size_t i = (size_t)b * g->ri + ((w >> g->ishift) & g->imask);
     float r = g->rf ? g->rf[j] : g->rtab[w >> g->rshift];
-    float p = mfr__predict_mf(m, u, i);
+    float p = m->mu + m->user_bias[u] + m->item_bias[i] +
+              (m->k ? ra->dot(m->P + u * m->k, m->Q + i * m->k, m->k) : 0.f);
     if (m->rmax > m->rmin) p = p < m->rmin ? m->rmin : p > m->rmax ? m->rmax : p;
     return ((double)p - r) * ((double)p - r);
 }
@@ -464,7 +479,7 @@ static int rmse_part(void *arg, int j, int t) {
         double se = 0.0;
         for (int32_t b = 0; b < g->nb; b++) {
             int64_t id = (int64_t)a * g->nb + b;
-            for (int64_t x = g->off[id]; x < g->off[id + 1]; x++) se += word_sq_error(g, ra->m, a, b, x);
+            for (int64_t x = g->off[id]; x < g->off[id + 1]; x++) se += word_sq_error(ra, a, b, x);
         }
         ra->row[a] = se;
     }
@@ -476,7 +491,7 @@ static int rmse_part(void *arg, int j, int t) {
  * (the same value for any thread count). NaN when there are none. */
 static double grid_train_rmse(const sgd_grid *g, const mfr_model *m, int threads) {
     int64_t total = g->off[(int64_t)g->nb * g->nb];
-    rmse_arg ra = {g, m, total > 0 ? mfr_calloc((size_t)g->nb, sizeof(double)) : NULL};
+    rmse_arg ra = {g, m, mfr__sgd_dot(), total > 0 ? mfr_calloc((size_t)g->nb, sizeof(double)) : NULL};
     if (!ra.row) return NAN;
     parallel_run(threads, rmse_part, &ra);
     double se = 0.0;
@@ -548,9 +563,10 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
     for (int32_t ep = 1; !st && ep <= p->epochs; ep++) {
         shuffle_order(R->order, R->g->nb, p->seed, ep);
         memset(R->loss, 0, (size_t)R->g->nb * sizeof *R->loss);
+        for (int32_t d = 0; d < R->g->nb; d++) atomic_store_explicit(&R->next[d], 0, memory_order_relaxed);
         R->h.lr = lr;
         barrier_wait(&R->bar);
-        run_epoch_part(R, 0);
+        run_epoch_part(R);
         double se = 0.0;
         for (int32_t a = 0; a < R->g->nb; a++) se += R->loss[a];
         double tr = ctx->train->n ? sqrt(se / (double)ctx->train->n) : NAN;
@@ -646,11 +662,13 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
     R.order = mfr_calloc((size_t)g.nb, sizeof *R.order);
     R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);
-    if (!R.order || !R.loss) st = mfr__nomem(err, "sgd: schedule");
+    R.next = mfr_calloc((size_t)g.nb, sizeof *R.next);
+    if (!R.order || !R.loss || !R.next) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
     if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t);
     mfr_free(R.order);
     mfr_free(R.loss);
+    mfr_free(R.next);
     grid_free(&g);
     return st;
 }

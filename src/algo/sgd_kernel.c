@@ -35,6 +35,12 @@ float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
     return e;
 }
 
+float mfr__sgd_dot_scalar(const float *p, const float *q, int32_t k) {
+    float dot = 0.f;
+    for (int32_t f = 0; f < k; f++) dot += p[f] * q[f];
+    return dot;
+}
+
 double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     double se = 0.0;
     const size_t k = (size_t)h->k;
@@ -98,6 +104,20 @@ __attribute__((target("avx2,fma"))) static inline float update_avx2(
     return e;
 }
 
+__attribute__((target("avx2,fma"))) float mfr__sgd_dot_avx2(const float *p, const float *q,
+                                                             int32_t k) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int32_t f = 0;
+    for (; f + 16 <= k; f += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f), _mm256_loadu_ps(q + f), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f + 8), _mm256_loadu_ps(q + f + 8), a1);
+    }
+    for (; f + 8 <= k; f += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f), _mm256_loadu_ps(q + f), a0);
+    float dot = hsum256(_mm256_add_ps(a0, a1));
+    for (; f < k; f++) dot += p[f] * q[f];
+    return dot;
+}
+
 __attribute__((target("avx2,fma"))) static inline void prefetch_rows(const mfr__sgd_block *b,
                                                                      uint32_t w, size_t k) {
     const char *pp = (const char *)(b->P + (w & b->umask) * k);
@@ -124,13 +144,21 @@ __attribute__((target("avx2,fma"))) double mfr__sgd_block_avx2(const mfr__sgd_bl
 }
 #else
 int mfr__sgd_have_avx2(void) { return 0; }
+float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
+    return mfr__sgd_dot_scalar(p, q, k);
+}
 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     return mfr__sgd_block_scalar(b, h);
 }
 #endif
 
-mfr__sgd_kernel_fn mfr__sgd_kernel(void) {
+static int use_avx2(void) {
     const char *s = getenv("MFR_SGD_SCALAR");
-    if ((!s || !*s || *s == '0') && mfr__sgd_have_avx2()) return mfr__sgd_block_avx2;
-    return mfr__sgd_block_scalar;
+    return (!s || !*s || *s == '0') && mfr__sgd_have_avx2();
 }
+
+mfr__sgd_kernel_fn mfr__sgd_kernel(void) {
+    return use_avx2() ? mfr__sgd_block_avx2 : mfr__sgd_block_scalar;
+}
+
+mfr__sgd_dot_fn mfr__sgd_dot(void) { return use_avx2() ? mfr__sgd_dot_avx2 : mfr__sgd_dot_scalar; }

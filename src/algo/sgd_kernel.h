@@ -59,6 +59,13 @@ mfr__sgd_kernel_fn mfr__sgd_kernel(void);
 float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
                              const mfr__sgd_hyper *h);
 
+/* p·q over k floats: the scalar sum in order, or the AVX2 one (8 lanes);
+ * mfr__sgd_dot() picks like mfr__sgd_kernel(). */
+typedef float (*mfr__sgd_dot_fn)(const float *p, const float *q, int32_t k);
+float mfr__sgd_dot_scalar(const float *p, const float *q, int32_t k);
+float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k);
+mfr__sgd_dot_fn mfr__sgd_dot(void);
+
 /* Fewest updates per thread per round for the epoch loop to use another
  * thread (default 20000; the model does not depend on it). Tests set 0 to
  * run small problems on several threads. */

@@ -1,9 +1,11 @@
 /* test_sgd.c — the biased-MF SGD trainer (src/algo/sgd.c, sgd_kernel.c):
- * recovery of a known low-rank matrix, determinism (same seed -> identical
- * bytes for 1 and 2 threads; different seed -> different), the AVX2 kernel
- * against the scalar reference, one update against finite differences of the
- * loss, early stopping, cancellation, and the accuracy target on
- * ml-latest-small with the default parameters. */
+ * recovery of a known low-rank matrix (float-rating layout), the coded 4-byte
+ * layout round trip on a grid larger than the minimum, determinism (same seed
+ * -> identical bytes for 1 and 2 threads; different seed -> different), the
+ * AVX2 kernel against the scalar reference, one update against finite
+ * differences of the loss, early stopping, cancellation, divergence, every
+ * allocation failing in turn, and the accuracy target on ml-latest-small with
+ * the default parameters (skipped without the data). */
 #include "test.h"
 
 #include "algo/sgd_kernel.h"
@@ -299,6 +301,9 @@ static void simd_matches_scalar(void **state) {
         double db = fmax(max_rel_diff(bu1, bu2, 50), max_rel_diff(bi1, bi2, 40));
         print_message("k=%d: max rel diff P %.2e Q %.2e biases %.2e\n", k, dp, dq, db);
         assert_true(dp < 1e-4 && dq < 1e-4 && db < 1e-4);
+        /* the dot product used for the exact train RMSE: relative 1e-5 */
+        float ds_ = mfr__sgd_dot_scalar(P1, Q1, k), dv = mfr__sgd_dot_avx2(P1, Q1, k);
+        assert_float_near(dv, ds_, 1e-5 * (1e-3 + fabs(ds_)) + 1e-7);
         free(P1);
         free(Q1);
         free(P2);
