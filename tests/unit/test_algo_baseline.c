@@ -147,12 +147,45 @@ static void movielens_rmse_slow(void **state) {
     free(tu), free(ti), free(vu), free(vi), free(tr), free(vr);
 }
 
+
+/* Fail each allocation of a training run in turn: every failure must end in
+ * MFR_E_NOMEM with no model (ASan reports any leak), until one succeeds. */
+static void check_train_alloc_failures(const mfr_dataset *ds, const mfr_train_params *p) {
+    for (long n = 0;; n++) {
+        mfr_model *m = NULL;
+        mfr_error err = {0};
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_train(ds, NULL, NULL, p, &m, &err);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_OK) {
+            assert_non_null(m);
+            mfr_model_free(m);
+            break;
+        }
+        if (st != MFR_E_NOMEM) print_error("allocation %ld: %s\n", n, err.message);
+        assert_int_equal(st, MFR_E_NOMEM);
+        assert_null(m);
+        assert_true(n < 100000);
+    }
+}
+
+static void fault_baseline_alloc_failures(void **state) {
+    (void)state;
+    mfr_dataset *ds = additive();
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_BASELINE);
+    check_train_alloc_failures(ds, &p);
+    p.reg_bias = 0.02f; /* the SGD path */
+    check_train_alloc_failures(ds, &p);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(als_one_round_by_hand),
         cmocka_unit_test(sgd_fits_additive_data),
         cmocka_unit_test(save_load_round_trip),
         cmocka_unit_test(movielens_rmse_slow),
+        cmocka_unit_test(fault_baseline_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

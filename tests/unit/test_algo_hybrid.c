@@ -133,6 +133,15 @@ static void movielens_beats_base_slow(void **state) {
     mfr_dataset_free(ds);
 }
 
+static void fault_hybrid_alloc_failures(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_HYBRID);
+    p.threads = 1, p.factors = 2, p.epochs = 2;
+    check_train_alloc_failures(ds, &p);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zero_rating_movie_has_similar),
@@ -140,6 +149,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(save_load_round_trip),
         cmocka_unit_test(same_seed_same_model),
         cmocka_unit_test(movielens_beats_base_slow),
+        cmocka_unit_test(fault_hybrid_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
