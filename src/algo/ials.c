@@ -67,15 +67,25 @@ MFR_HOT static void ials_matvec(const void *vctx, const float *x, float *out) {
     }
 }
 
-/* b = Σ c_ui y_i over the row. */
-MFR_HOT static void ials_rhs(const ials_row *row, float *b) {
+/* The CG start residual r = b − A·x in one pass over the row:
+ * b − A·x = −(YᵀY + λI)·x + Σ_i y_i (c_ui − (c_ui − 1)(y_i·x)). */
+MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r) {
     const int32_t k = row->k;
-    memset(b, 0, sizeof(float) * (size_t)k);
+    for (int32_t i = 0; i < k; i++) {
+        const float *g = row->G + (size_t)i * k;
+        float s = 0.f;
+#pragma omp simd reduction(+ : s)
+        for (int32_t f = 0; f < k; f++) s += g[f] * x[f];
+        r[i] = -s;
+    }
     for (int64_t e = 0; e < row->n; e++) {
         const float *y = row->Y + (size_t)row->idx[e] * k;
-        float w = 1.f + row->alpha * row->val[e];
+        float d = 0.f;
+#pragma omp simd reduction(+ : d)
+        for (int32_t f = 0; f < k; f++) d += y[f] * x[f];
+        float cm1 = row->alpha * row->val[e], w = 1.f + cm1 - cm1 * d;
 #pragma omp simd
-        for (int32_t f = 0; f < k; f++) b[f] += w * y[f];
+        for (int32_t f = 0; f < k; f++) r[f] += w * y[f];
     }
 }
 
@@ -99,12 +109,13 @@ mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_ot
     gram(Y, n_other, k, lam, G);
 #pragma omp parallel num_threads(threads)
     {
-        float *b = scratch + per * (size_t)omp_get_thread_num(), *cg = b + k;
+        float *cg = scratch + per * (size_t)omp_get_thread_num();
 #pragma omp for schedule(dynamic, 64)
         for (int32_t r = 0; r < c->rows; r++) {
             ials_row row = {G, Y, c->idx + c->ptr[r], c->val + c->ptr[r], c->ptr[r + 1] - c->ptr[r], k, alpha};
-            ials_rhs(&row, b);
-            mfr__cg(ials_matvec, &row, b, X + (size_t)r * k, k, cg_steps, 1e-12f, cg);
+            float *x = X + (size_t)r * k;
+            ials_residual(&row, x, cg);
+            mfr__cg_residual(ials_matvec, &row, x, k, cg_steps, 1e-12f, cg);
         }
     }
     mfr_free(G), mfr_free(scratch);

@@ -55,6 +55,11 @@ typedef void (*mfr__matvec_fn)(const void *ctx, const float *x, float *y);
 int mfr__cg(mfr__matvec_fn matvec, const void *ctx, const float *b, float *x,
             int n, int steps, float tol2, float *scratch);
 
+/* The same, starting from a residual r = b − A·x the caller has already put
+ * in scratch[0..n) (saves one product when it can be fused with building b). */
+int mfr__cg_residual(mfr__matvec_fn matvec, const void *ctx, float *x, int n, int steps,
+                     float tol2, float *scratch);
+
 /* OpenBLAS threading: set to n threads, returning the previous count, so an
  * OpenMP region that calls BLAS per row can run BLAS single-threaded and
  * restore the host's setting afterwards. */
