@@ -82,10 +82,15 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     }
     nmf_init(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     nmf_init(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
+    /* An epoch is ~4·N·k flops: below ~16M (ml-latest-small at k = 15 is 5M)
+     * the fork/join of two parallel regions per epoch costs more than it
+     * saves (measured: 2 threads used 3x the CPU of 1 on a loaded box). The
+     * result does not depend on the thread count. */
+    int threads = 4.0 * (double)ctx->train->n * m->k < 16e6 ? 1 : ctx->threads;
     double t0 = mfr_now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
-        nmf_side(&bu, m->Q, m->k, p->reg, m->P, ctx->threads);
-        nmf_side(&bi, m->P, m->k, p->reg, m->Q, ctx->threads);
+        nmf_side(&bu, m->Q, m->k, p->reg, m->P, threads);
+        nmf_side(&bi, m->P, m->k, p->reg, m->Q, threads);
         m->epochs_run = ep;
         if (mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0)) {
             st = mfr__cancelled(err, "nmf", ep);
