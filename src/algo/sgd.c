@@ -12,7 +12,7 @@
  * each round. Since the blocks of a round are independent, the result does
  * not depend on which thread ran which block: the same seed and data give a
  * bit-identical model for any thread count for which nb is the same
- * (nb = max(8, 2t, ...) so every t <= 4 shares it).
+ * (nb = max(16, 2t, ...) so every t <= 8 shares it).
  *
  * Layout: the training ratings are copied once per fit into block order, one
  * 32-bit word per rating: user offset in its range (bits 0..11), item offset
@@ -50,7 +50,7 @@
 #endif
 #define WIDE_BITS 16  /* offsets when ratings go to a float array */
 #define MAX_CODES 256
-#define MIN_BLOCKS 8
+#define MIN_BLOCKS 16
 #define STREAMS 4     /* user runs interleaved within a block */
 
 int64_t mfr__sgd_min_round_work = 20000;

@@ -156,13 +156,14 @@ static void keep_log(int level, const char *msg, void *user) {
 }
 
 /* Half-star ratings (10 values: the 4-byte coded layout) with more users than
- * one 4096-wide range per block of an 8 x 8 grid, so the grid grows to 11 x 11.
+ * one 4096-wide range per block of the minimum 16 x 16 grid, so the grid grows
+ * to 18 x 18.
  * The fit's exact train RMSE is computed from the packed words; it matching
  * the RMSE computed from the original arrays shows every user, item and rating
  * survives packing. */
 static void coded_layout_round_trips(void **state) {
     (void)state;
-    enum { NU = 45000, NI = 700, PER_USER = 4 };
+    enum { NU = 70000, NI = 700, PER_USER = 4 };
     owned_ratings o;
     owned_alloc(&o, (int64_t)NU * PER_USER, NU, NI);
     mfr_rng rng;
@@ -185,7 +186,7 @@ static void coded_layout_round_trips(void **state) {
     mfr_model *m = train_or_fail(ds, NULL, NULL, &p);
     mfr_set_log(NULL, NULL);
     print_message("%s\n", last_log);
-    assert_non_null(strstr(last_log, "11 x 11 blocks"));
+    assert_non_null(strstr(last_log, "18 x 18 blocks"));
     assert_non_null(strstr(last_log, "coded"));
     mfr_ratings all;
     mfr_dataset_ratings(ds, &all);
@@ -224,7 +225,7 @@ static void same_seed_identical(void **state) {
     assert_true(same_model(a1, b1));
     assert_true(same_model(a2, b2));
     /* the blocks of a round are independent and the grid is the same for
-     * t <= 4, so even 1 vs 2 threads agree bit for bit */
+     * t <= 8, so even 1 vs 2 threads agree bit for bit */
     assert_true(same_model(a1, a2));
     /* the small-problem rule (fewer threads for little work) changes nothing */
     mfr__sgd_min_round_work = 20000;
