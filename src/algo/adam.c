@@ -15,7 +15,8 @@
  * with t the global step count. Rows a batch does not touch keep their
  * moments unchanged ("lazy" Adam, as TensorFlow's LazyAdamOptimizer), so a
  * step costs O(|B|·k), not O(all parameters). γ_t = lr · lr_decay^epoch.
- * Single-threaded; deterministic in the seed.
+ * Single-threaded; deterministic in the seed. With a validation set and
+ * early_stop > 0 the best epoch is kept.
  *
  * Layout: P, Q and their moment arrays are row-major k floats per row;
  * gradients accumulate in arrays of the same shape and are cleared per row
@@ -124,7 +125,8 @@ static double adam_batch(mfr_model *m, const mfr_ratings *r, adam_run *w, int64_
     return se;
 }
 
-static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w, mfr_error *err) {
+static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w, mfr__best *best,
+                              mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     const mfr_ratings *r = ctx->train;
     mfr_rng rng;
@@ -146,8 +148,10 @@ static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w
         m->valid_rmse = mfr__rmse(m, ctx->valid);
         if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, m->valid_rmse, t0))
             return mfr__cancelled(err, "adam", ep);
+        if (mfr__best_update(best, m, m->valid_rmse, ep)) break;
     }
     m->train_rmse = NAN; /* measured by the caller at the final parameters */
+    mfr__best_restore(best, m);
     return MFR_OK;
 }
 
@@ -173,7 +177,9 @@ static mfr_status adam_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
         st = mfr__nomem(err, "adam state");
     } else {
         for (int64_t j = 0; j < ctx->train->n; j++) w.order[j] = j;
-        st = adam_epochs(m, ctx, &w, err);
+        mfr__best best;
+        if (!(st = mfr__best_init(&best, m, ctx, err))) st = adam_epochs(m, ctx, &w, &best, err);
+        mfr__best_free(&best);
     }
     block_free(&w.P), block_free(&w.Q), block_free(&w.bu), block_free(&w.bi);
     mfr_free(w.order);

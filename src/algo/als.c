@@ -15,6 +15,7 @@
  * blocks of 256 ratings for long ones — and solved by the owned Cholesky in
  * src/linalg (faster than LAPACKE_sposv at these sizes; docs/perf/factors.md).
  *
+ * With a validation set and early_stop > 0 it keeps the best epoch.
  * Layout: P[u*k + f], Q[i*k + f] (model_impl.h); scratch per thread: the
  * (k+1)² system, a 256 x (k+1) gather block and its targets. */
 #include "factor_util.h"
@@ -121,7 +122,7 @@ static void als_defaults(mfr_train_params *p) {
 }
 
 static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__rmat *bu,
-                             const mfr__rmat *bi, mfr_error *err) {
+                             const mfr__rmat *bi, mfr__best *best, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     const int32_t k = m->k;
     double t0 = mfr_now();
@@ -137,7 +138,9 @@ static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__r
         m->valid_rmse = mfr__rmse(m, ctx->valid);
         if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, m->valid_rmse, t0))
             return mfr__cancelled(err, "als", ep);
+        if (mfr__best_update(best, m, m->valid_rmse, ep)) break;
     }
+    mfr__best_restore(best, m);
     return MFR_OK;
 }
 
@@ -154,7 +157,9 @@ static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     }
     /* Items start random, users are solved first, so P needs no init. */
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
-    st = als_epochs(m, ctx, &bu, &bi, err);
+    mfr__best best;
+    if (!(st = mfr__best_init(&best, m, ctx, err))) st = als_epochs(m, ctx, &bu, &bi, &best, err);
+    mfr__best_free(&best);
     mfr__rmat_free(&bu);
     mfr__rmat_free(&bi);
     return st;

@@ -3,6 +3,7 @@
  * the factor families (see factor_util.h for the layouts). */
 #include "factor_util.h"
 
+#include <math.h>
 #include <string.h>
 
 void mfr__rmat_free(mfr__rmat *c) {
@@ -103,4 +104,53 @@ void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float
         baseline_pass(by_item, mu, reg_i, bu, bi);
         baseline_pass(by_user, mu, reg_u, bi, bu);
     }
+}
+
+mfr_status mfr__best_init(mfr__best *b, const mfr_model *m, const mfr__fit_ctx *ctx,
+                          mfr_error *err) {
+    memset(b, 0, sizeof *b);
+    b->rmse = INFINITY;
+    if (!ctx->valid || ctx->valid->n <= 0 || ctx->p->early_stop <= 0) return MFR_OK;
+    b->active = 1;
+    b->patience = ctx->p->early_stop;
+    b->P = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users * m->k);
+    b->Q = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items * m->k);
+    b->bu = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users);
+    b->bi = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items);
+    if (!b->P || !b->Q || !b->bu || !b->bi) {
+        mfr__best_free(b);
+        return mfr__nomem(err, "early-stopping snapshot");
+    }
+    return MFR_OK;
+}
+
+int mfr__best_update(mfr__best *b, const mfr_model *m, double valid_rmse, int32_t epoch) {
+    if (!b->active) return 0;
+    if (valid_rmse < b->rmse) {
+        b->rmse = valid_rmse;
+        b->epoch = epoch;
+        memcpy(b->P, m->P, sizeof(float) * (size_t)m->n_users * m->k);
+        memcpy(b->Q, m->Q, sizeof(float) * (size_t)m->n_items * m->k);
+        memcpy(b->bu, m->user_bias, sizeof(float) * (size_t)m->n_users);
+        memcpy(b->bi, m->item_bias, sizeof(float) * (size_t)m->n_items);
+        return 0;
+    }
+    return epoch - b->epoch >= b->patience;
+}
+
+void mfr__best_restore(mfr__best *b, mfr_model *m) {
+    if (!b->active || b->epoch == 0) return;
+    memcpy(m->P, b->P, sizeof(float) * (size_t)m->n_users * m->k);
+    memcpy(m->Q, b->Q, sizeof(float) * (size_t)m->n_items * m->k);
+    memcpy(m->user_bias, b->bu, sizeof(float) * (size_t)m->n_users);
+    memcpy(m->item_bias, b->bi, sizeof(float) * (size_t)m->n_items);
+    m->valid_rmse = b->rmse;
+    m->epochs_run = b->epoch;
+    m->train_rmse = NAN; /* re-measured by the caller for the restored epoch */
+}
+
+void mfr__best_free(mfr__best *b) {
+    mfr_free(b->P), mfr_free(b->Q), mfr_free(b->bu), mfr_free(b->bi);
+    b->P = b->Q = b->bu = b->bi = NULL;
+    b->active = 0;
 }

@@ -46,6 +46,24 @@ mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch);
 void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
                        float reg_u, float reg_i, int passes, float *bu, float *bi);
 
+/* ---- early stopping ---------------------------------------------------
+ * With a validation set and p->early_stop > 0, a fit calls mfr__best_update
+ * after every epoch; it snapshots P, Q and the biases whenever the validation
+ * RMSE improves and answers 1 once early_stop epochs passed without a better
+ * one. mfr__best_restore then puts the best epoch back (and its RMSE and
+ * epoch count in m). Without validation or patience everything is a no-op. */
+typedef struct mfr__best {
+    float *P, *Q, *bu, *bi;
+    double rmse;
+    int32_t epoch, patience, active;
+} mfr__best;
+
+mfr_status mfr__best_init(mfr__best *b, const mfr_model *m, const mfr__fit_ctx *ctx,
+                          mfr_error *err);
+int mfr__best_update(mfr__best *b, const mfr_model *m, double valid_rmse, int32_t epoch);
+void mfr__best_restore(mfr__best *b, mfr_model *m);
+void mfr__best_free(mfr__best *b);
+
 /* ---- entry points the tests and benchmarks drive directly ------------- */
 
 /* als.c: solve every row of c for [b, x] against the fixed other side (Y, yb)

@@ -12,6 +12,8 @@
  * starts >= 0 (initialised uniform in [0, √12·init_std), see nmf_init).
  * Rows are independent: parallel with OpenMP, identical for any thread count.
  *
+ * With a validation set and early_stop > 0 the best epoch is kept.
+ *
  * No biases: the model keeps μ (training mean) only for unknown users or
  * items and predicts through vt->predict: p_uᵀq_i when both are known, else
  * μ. Layout: P[u*k + f], Q[i*k + f], all >= 0. */
@@ -88,15 +90,20 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
      * result does not depend on the thread count. */
     int threads = 4.0 * (double)ctx->train->n * m->k < 16e6 ? 1 : ctx->threads;
     double t0 = mfr_now();
-    for (int32_t ep = 1; ep <= p->epochs; ep++) {
+    mfr__best best;
+    st = mfr__best_init(&best, m, ctx, err);
+    for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
         nmf_side(&bu, m->Q, m->k, p->reg, m->P, threads);
         nmf_side(&bi, m->P, m->k, p->reg, m->Q, threads);
         m->epochs_run = ep;
-        if (mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0)) {
+        m->valid_rmse = mfr__rmse(m, ctx->valid);
+        if (mfr__report_epoch(ctx, ep, p->epochs, NAN, m->valid_rmse, t0))
             st = mfr__cancelled(err, "nmf", ep);
+        else if (mfr__best_update(&best, m, m->valid_rmse, ep))
             break;
-        }
     }
+    if (!st) mfr__best_restore(&best, m);
+    mfr__best_free(&best);
     mfr__rmat_free(&bu);
     mfr__rmat_free(&bi);
     return st;

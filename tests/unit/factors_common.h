@@ -150,4 +150,50 @@ static inline void check_alloc_failures(mfr_algo algo, int32_t k) {
     lowrank_free(&L);
 }
 
+/* Validation RMSE of every epoch, from the progress callback. */
+typedef struct epoch_log {
+    double valid[1024];
+    int32_t n;
+} epoch_log;
+
+static inline int log_epoch(const mfr_progress *pr, void *user) {
+    epoch_log *l = user;
+    if (pr->step >= 1 && pr->step <= 1024) l->valid[pr->step - 1] = pr->valid_rmse, l->n = pr->step;
+    return 0;
+}
+
+/* Early stopping on a noisy matrix with weak regularisation (ratings clamped
+ * at 0 for nmf): the fit stops before `epochs`, and the model it keeps is the
+ * epoch with the lowest validation RMSE of those it reported, which is also
+ * what the kept model measures now. */
+static inline void check_early_stop(mfr_algo algo, int32_t k, float reg, int32_t epochs) {
+    lowrank L;
+    lowrank_make(&L, 150, 100, 2, 0.3, 1.0, 4);
+    for (int64_t j = 0; j < L.train.n; j++) L.tr[j] = L.tr[j] < 0 ? 0 : L.tr[j];
+    for (int64_t j = 0; j < L.test.n; j++) L.vr[j] = L.vr[j] < 0 ? 0 : L.vr[j];
+    mfr_train_params p = mfr_train_params_default(algo);
+    p.factors = k, p.reg = reg, p.epochs = epochs, p.early_stop = 2;
+    epoch_log log = {.n = 0};
+    p.progress = log_epoch, p.progress_user = &log;
+    mfr_model *es = NULL;
+    mfr_error err;
+    mfr_status st = mfr_model_train(L.ds, &L.train, &L.test, &p, &es, &err);
+    if (st) print_error("train: %s\n", err.message);
+    assert_int_equal(st, MFR_OK);
+    mfr_model_info ei;
+    mfr_model_info_get(es, &ei);
+    int32_t best = 0;
+    for (int32_t e = 1; e < log.n; e++)
+        if (log.valid[e] < log.valid[best]) best = e;
+    double now = rmse_on(es, &L.test);
+    print_message("%s: ran %d of %d epochs, kept epoch %d, valid %.4f (now %.4f)\n",
+                  mfr_algo_name(algo), log.n, epochs, ei.epochs_run, ei.valid_rmse, now);
+    assert_true(log.n < epochs);
+    assert_int_equal(ei.epochs_run, best + 1);
+    assert_float_near(ei.valid_rmse, log.valid[best], 1e-12);
+    assert_float_near(now, ei.valid_rmse, 1e-6);
+    mfr_model_free(es);
+    lowrank_free(&L);
+}
+
 #endif

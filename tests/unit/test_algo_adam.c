@@ -73,12 +73,18 @@ static void fault_adam_alloc_failures(void **state) {
     check_alloc_failures(MFR_ALGO_ADAM, 3);
 }
 
+static void adam_early_stop_keeps_best_epoch(void **state) {
+    (void)state;
+    check_early_stop(MFR_ALGO_ADAM, 20, 0.0f, 40);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adam_one_step_matches_hand_computation),
         cmocka_unit_test(adam_recovers_lowrank),
         cmocka_unit_test(adam_same_seed_identical_and_checks),
         cmocka_unit_test(fault_adam_alloc_failures),
+        cmocka_unit_test(adam_early_stop_keeps_best_epoch),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

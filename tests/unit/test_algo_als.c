@@ -114,6 +114,11 @@ static void fault_als_alloc_failures(void **state) {
     check_alloc_failures(MFR_ALGO_ALS, 3);
 }
 
+static void als_early_stop_keeps_best_epoch(void **state) {
+    (void)state;
+    check_early_stop(MFR_ALGO_ALS, 20, 0.001f, 30);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(als_recovers_lowrank),
@@ -121,6 +126,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(als_row_solve_matches_direct),
         cmocka_unit_test(als_save_load_roundtrip),
         cmocka_unit_test(fault_als_alloc_failures),
+        cmocka_unit_test(als_early_stop_keeps_best_epoch),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

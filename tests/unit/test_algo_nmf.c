@@ -106,11 +106,17 @@ static void fault_nmf_alloc_failures(void **state) {
     check_alloc_failures(MFR_ALGO_NMF, 3);
 }
 
+static void nmf_early_stop_keeps_best_epoch(void **state) {
+    (void)state;
+    check_early_stop(MFR_ALGO_NMF, 20, 0.0f, 200);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nmf_factors_nonnegative_and_recover),
         cmocka_unit_test(nmf_one_epoch_matches_hand_computation),
         cmocka_unit_test(fault_nmf_alloc_failures),
+        cmocka_unit_test(nmf_early_stop_keeps_best_epoch),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
