@@ -486,6 +486,32 @@ static void fault_every_allocation(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* Degenerate inputs: no training ratings, one rating, one factor, more
+ * threads than blocks. Each trains without error and predicts finite values. */
+static void tiny_and_empty_inputs(void **state) {
+    (void)state;
+    int32_t u[1] = {2}, i[1] = {1};
+    float x[1] = {4.5f};
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr__dataset_from_arrays(3, 2, 1, u, i, x, NULL, &ds, &err), MFR_OK);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.factors = 1;
+    p.epochs = 5;
+    p.threads = 40;
+    mfr_ratings none = {0, 3, 2, u, i, x, NULL};
+    mfr_model *m = train_or_fail(ds, &none, NULL, &p);
+    assert_true(isfinite(mfr_model_predict(m, 0, 0)));
+    mfr_model_free(m);
+    m = train_or_fail(ds, NULL, NULL, &p);
+    float r = mfr_model_predict(m, 2, 1);
+    print_message("one rating 4.5: predicted %.3f\n", r);
+    assert_true(isfinite(r) && fabsf(r - 4.5f) < 0.2f); /* mu is that rating */
+    assert_true(isfinite(mfr_model_predict(m, 0, 0)));
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 /* ---- ml-latest-small ---------------------------------------------------- */
 
 /* ratings.csv (userId,movieId,rating,timestamp) into a dataset, ids made
@@ -557,6 +583,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(cancel_returns_model),
         cmocka_unit_test(diverging_lr_is_an_error),
         cmocka_unit_test(fault_every_allocation),
+        cmocka_unit_test(tiny_and_empty_inputs),
         cmocka_unit_test(movielens_defaults_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
