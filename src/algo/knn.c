@@ -108,32 +108,12 @@ float mfr__knn_pair_sim(const mfr__csr *rows, int32_t a, int32_t b, mfr_sim s,
     return sim_from_acc(&acc, s, min_support, shrinkage);
 }
 
-/* ---- top-M selection (min-heap on (sim, -index)) ------------------------ */
+/* ---- best-M selection: ordering (sim desc, index asc) ---------------------- */
 
 typedef struct cand { float s; int32_t j; } cand;
 
+/* 1 when a ranks after b. */
 static int worse(cand a, cand b) { return a.s < b.s || (a.s == b.s && a.j > b.j); }
-
-static void heap_push(cand *h, int32_t *n, int32_t cap, cand c) {
-    int32_t x;
-    if (*n < cap) {
-        x = (*n)++;
-        while (x > 0 && worse(c, h[(x - 1) / 2])) h[x] = h[(x - 1) / 2], x = (x - 1) / 2;
-        h[x] = c;
-        return;
-    }
-    if (!worse(h[0], c)) return;
-    x = 0;
-    for (;;) {
-        int32_t l = 2 * x + 1, r = l + 1, w = x;
-        cand cw = c;
-        if (l < *n && worse(h[l], cw)) w = l, cw = h[l];
-        if (r < *n && worse(h[r], cw)) w = r;
-        if (w == x) break;
-        h[x] = h[w], x = w;
-    }
-    h[x] = c;
-}
 
 /* ---- fit ----------------------------------------------------------------- */
 
@@ -156,7 +136,7 @@ typedef struct scratch {
     pair_acc *acc;               /* [n_rows], pearson only */
     acc_f *accf;                 /* [n_rows], the others */
     int32_t *touched;            /* [n_rows] */
-    cand *heap;                  /* [m] */
+    cand *heap;                  /* [n_rows]: the row's candidates */
 } scratch;
 
 static int cmp_cand_index(const void *x, const void *y) {
@@ -207,26 +187,54 @@ static float take_sim(const sim_job *jb, scratch *sc, int32_t b) {
     return sim_from_acc(&a, jb->sim, jb->min_support, jb->shrinkage);
 }
 
+/* Reorder c[0..n) so its k best (sim desc, index asc) come first
+ * (quickselect, Hoare partition around a median-of-three pivot). */
+static void select_best(cand *c, int32_t n, int32_t k) {
+    int32_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        cand a = c[lo], b = c[mid], d = c[hi], piv;
+        if (worse(a, b)) piv = worse(b, d) ? b : (worse(a, d) ? d : a);
+        else piv = worse(a, d) ? a : (worse(b, d) ? d : b);
+        int32_t i = lo, j = hi;
+        while (i <= j) {
+            while (worse(piv, c[i])) i++;   /* c[i] better than the pivot */
+            while (worse(c[j], piv)) j--;
+            if (i <= j) {
+                cand t = c[i];
+                c[i++] = c[j], c[j--] = t;
+            }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else break;
+    }
+}
+
 /* Top-m similar rows of row a (positive similarities), sorted by index,
  * into a new array jb->out[a] (NULL when none or on no memory: *fail set). */
 static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
-    int32_t nt = accumulate(jb, a, sc), nh = 0;
+    int32_t nt = accumulate(jb, a, sc), nc = 0;
     for (int32_t t = 0; t < nt; t++) {
         int32_t b = sc->touched[t];
         float s = take_sim(jb, sc, b);
-        if (s > 0.f && b != a) heap_push(sc->heap, &nh, jb->m, (cand){s, b});
+        if (s > 0.f && b != a) sc->heap[nc++] = (cand){s, b};
     }
-    jb->cnt[a] = nh;
+    if (nc > jb->m) {
+        select_best(sc->heap, nc, jb->m);
+        nc = jb->m;
+    }
+    jb->cnt[a] = nc;
     jb->out[a] = NULL;
-    if (nh == 0) return;
-    qsort(sc->heap, (size_t)nh, sizeof(cand), cmp_cand_index);
-    jb->out[a] = mfr_malloc(sizeof(cand) * (size_t)nh);
+    if (nc == 0) return;
+    qsort(sc->heap, (size_t)nc, sizeof(cand), cmp_cand_index);
+    jb->out[a] = mfr_malloc(sizeof(cand) * (size_t)nc);
     if (!jb->out[a]) {
         jb->cnt[a] = 0;
         *fail = 1;
         return;
     }
-    memcpy(jb->out[a], sc->heap, sizeof(cand) * (size_t)nh);
+    memcpy(jb->out[a], sc->heap, sizeof(cand) * (size_t)nc);
 }
 
 static mfr_status compute_rows(const sim_job *jb, int threads, mfr_error *err) {
@@ -238,7 +246,7 @@ static mfr_status compute_rows(const sim_job *jb, int threads, mfr_error *err) {
         scratch sc = {pearson ? mfr_calloc((size_t)n + 1, sizeof(pair_acc)) : NULL,
                       pearson ? NULL : mfr_calloc((size_t)n + 1, sizeof(acc_f)),
                       mfr_malloc(sizeof(int32_t) * (size_t)(n ? n : 1)),
-                      mfr_malloc(sizeof(cand) * (size_t)jb->m)};
+                      mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1))};
         int ok = (sc.acc || sc.accf) && sc.touched && sc.heap, fail = !ok;
 #pragma omp for schedule(dynamic, 16)
         for (int32_t a = 0; a < n; a++) {
@@ -408,36 +416,52 @@ static mfr_status knn_attach(mfr_model *m, mfr_error *err) {
 
 /* ---- predict ---------------------------------------------------------------- */
 
+/* Position of value x in the sorted v[lo..hi), or -1. */
+static int64_t find_i32(const int32_t *v, int64_t lo, int64_t hi, int32_t x) {
+    hi--;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (v[mid] == x) return mid;
+        if (v[mid] < x) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+static int32_t log2_ceil(int64_t n) {
+    int32_t l = 1;
+    while (l < 62 && (1LL << l) < n) l++;
+    return l;
+}
+
 /* Neighbours of row a that the other-side row o has a rating for, by
- * intersecting two index-sorted lists (binary search from the shorter one
- * when their lengths differ by more than 8×); the best k by similarity are
- * kept in heap[0..*nh) with their ratings in r[] (parallel to the heap, the
- * pair packed as cand{sim, position}). */
-static int32_t best_neighbours(const knn_state *s, int32_t a, int32_t o, cand *heap,
-                               int32_t k) {
-    int64_t p = s->ptr[a], pe = s->ptr[a + 1], q = s->lptr[o], qe = s->lptr[o + 1];
-    int32_t nh = 0;
-    if ((pe - p) > 8 * (qe - q)) {
-        for (; q < qe; q++) {
-            int64_t lo = p, hi = pe - 1, b = s->lcol[q];
-            while (lo <= hi) {
-                int64_t mid = lo + (hi - lo) / 2;
-                if (s->nb[mid] == b) {
-                    heap_push(heap, &nh, k, (cand){s->sim[mid], (int32_t)(q - s->lptr[o])});
-                    break;
-                }
-                if (s->nb[mid] < b) lo = mid + 1;
-                else hi = mid - 1;
-            }
+ * intersecting two index-sorted lists: binary search from the shorter list
+ * when that costs less than a linear merge (n_short·log n_long < n_a + n_o).
+ * Each match is packed into buf as cand{sim, position of the rating in o's
+ * lookup row}; buf holds min(n_a, n_o) entries. Returns the count. */
+static int32_t matches(const knn_state *s, int32_t a, int32_t o, cand *buf) {
+    int64_t p0 = s->ptr[a], pe = s->ptr[a + 1], q0 = s->lptr[o], qe = s->lptr[o + 1];
+    int64_t na = pe - p0, no = qe - q0;
+    int32_t n = 0;
+    if (no * log2_ceil(na) < na + no) {
+        for (int64_t q = q0; q < qe; q++) {
+            int64_t p = find_i32(s->nb, p0, pe, s->lcol[q]);
+            if (p >= 0) buf[n++] = (cand){s->sim[p], (int32_t)(q - q0)};
         }
-        return nh;
+    } else if (na * log2_ceil(no) < na + no) {
+        for (int64_t p = p0; p < pe; p++) {
+            int64_t q = find_i32(s->lcol, q0, qe, s->nb[p]);
+            if (q >= 0) buf[n++] = (cand){s->sim[p], (int32_t)(q - q0)};
+        }
+    } else {
+        int64_t p = p0, q = q0;
+        while (p < pe && q < qe) {
+            if (s->nb[p] < s->lcol[q]) p++;
+            else if (s->nb[p] > s->lcol[q]) q++;
+            else buf[n++] = (cand){s->sim[p++], (int32_t)(q++ - q0)};
+        }
     }
-    while (p < pe && q < qe) {
-        if (s->nb[p] < s->lcol[q]) p++;
-        else if (s->nb[p] > s->lcol[q]) q++;
-        else heap_push(heap, &nh, k, (cand){s->sim[p++], (int32_t)(q++ - s->lptr[o])});
-    }
-    return nh;
+    return n;
 }
 
 static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
@@ -446,19 +470,22 @@ static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
     if (!s || u < 0 || i < 0) return base;
     int by = s->h->by_item;
     int32_t a = by ? i : u, o = by ? u : i, k = s->h->k > 0 ? s->h->k : 1;
-    cand stack[256], *heap = k <= 256 ? stack : mfr_malloc(sizeof(cand) * (size_t)k);
-    if (!heap) return base;
-    int32_t nh = best_neighbours(s, a, o, heap, k);
+    int64_t na = s->ptr[a + 1] - s->ptr[a], no = s->lptr[o + 1] - s->lptr[o];
+    int64_t cap = na < no ? na : no;
+    cand stack[1024], *buf = cap <= 1024 ? stack : mfr_malloc(sizeof(cand) * (size_t)cap);
+    if (!buf) return base;
+    int32_t n = matches(s, a, o, buf);
+    if (n > k) select_best(buf, n, k), n = k;
     double num = 0.0, den = 0.0;
-    for (int32_t t = 0; t < nh; t++) {
-        int64_t q = s->lptr[o] + heap[t].j;
+    for (int32_t t = 0; t < n; t++) {
+        int64_t q = s->lptr[o] + buf[t].j;
         int32_t b = s->lcol[q];
         int32_t bu = by ? u : b, bi = by ? b : i;
         float bb = m->mu + m->user_bias[bu] + m->item_bias[bi];
-        num += (double)heap[t].s * (s->lval[q] - bb);
-        den += heap[t].s;
+        num += (double)buf[t].s * (s->lval[q] - bb);
+        den += buf[t].s;
     }
-    if (heap != stack) mfr_free(heap);
+    if (buf != stack) mfr_free(buf);
     return den > 0.0 ? base + (float)(num / den) : base;
 }
 
