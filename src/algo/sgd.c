@@ -7,10 +7,12 @@
  * users and items are cut into nb contiguous ranges, giving an nb x nb grid
  * of blocks. Blocks (a, (a + d) mod nb) for a = 0..nb-1 — one "diagonal" d —
  * share no user and no item, so they can be updated at the same time without
- * locks. An epoch runs the nb diagonals in an order drawn from the seed; in a
- * round, threads claim its blocks first-come from a counter; a barrier ends
- * each round. Since the blocks of a round are independent, the result does
- * not depend on which thread ran which block: the same seed and data give a
+ * locks. An epoch runs the nb diagonals in an order drawn from the seed.
+ * Threads claim blocks first-come in round order; a block starts as soon as
+ * the previous round's blocks of its row and of its column are done (the only
+ * blocks it depends on), which gives exactly the result of a barrier between
+ * rounds without one (run_epoch_part). Since the blocks of a round are
+ * independent, the result does not depend on which thread ran which block: the same seed and data give a
  * bit-identical model for any thread count for which nb is the same
  * (nb = max(16, 2t, ...) so every t <= 8 shares it).
  *
@@ -42,6 +44,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -342,7 +345,9 @@ typedef struct sgd_run {
     int t;                 /* threads taking part */
     int32_t *order;        /* [nb] diagonals in this epoch's order */
     double *loss;          /* [nb] squared error by row block */
-    atomic_int *next;      /* [nb] next row block to claim, by round */
+    atomic_int *row_done; /* [nb] rounds finished by row block a this epoch */
+    atomic_int *col_done; /* [nb] rounds finished by column block b */
+    atomic_llong ticket;  /* next block to claim, round-major: d * nb + a */
     sgd_barrier bar;
     int stop;
 } sgd_run;
@@ -366,23 +371,48 @@ static double run_block(const sgd_run *R, int32_t a, int32_t b) {
     return blk.n > 0 ? R->kern(&blk, &R->h) : 0.0;
 }
 
-/* One thread's part of an epoch: in each round (diagonal) it claims row
- * blocks from the round's counter until none is left, then waits at the
- * barrier. Who runs which block does not matter (the round's blocks are
- * independent, the loss is kept per row block), so the claiming can be
- * first-come: a thread that is descheduled on a busy machine holds up only
- * the block it is in. */
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Until *x >= d (acquire: the writes of the block that stored it are seen). */
+static void wait_round(atomic_int *x, int32_t d) {
+    for (int spins = 0; atomic_load_explicit(x, memory_order_acquire) < d;) {
+        if (++spins < 256) {
+            cpu_relax();
+        } else {
+            sched_yield(); /* a busy machine: let the thread we wait on run */
+            spins = 0;
+        }
+    }
+}
+
+/* One thread's part of an epoch. Blocks are claimed first-come in round-major
+ * order (ticket d * nb + a: round d, row block a, column block
+ * b = (a + diagonal_d) mod nb). Block (a, b) of round d starts once row block
+ * a and column block b have each finished round d − 1: those two blocks are
+ * the last writers of every row of P, Q and bias it reads (all other blocks of
+ * round d − 1 touch other rows), so it sees exactly what it would after a
+ * barrier between rounds — the model is the same, bit for bit, as with
+ * barriers, for any thread count — but a slow or descheduled thread holds up
+ * only the blocks that need its rows. Tickets are taken in order, so the
+ * smallest unfinished one always has its inputs ready: no deadlock. */
 static void run_epoch_part(sgd_run *R) {
     const int32_t nb = R->g->nb;
-    for (int32_t d = 0; d < nb; d++) {
-        int32_t diag = R->order[d];
-        for (;;) {
-            int32_t a = atomic_fetch_add_explicit(&R->next[d], 1, memory_order_relaxed);
-            if (a >= nb) break;
-            R->loss[a] += run_block(R, a, (a + diag) % nb);
-        }
-        barrier_wait(&R->bar);
+    const long long total = (long long)nb * nb;
+    for (;;) {
+        long long tk = atomic_fetch_add_explicit(&R->ticket, 1, memory_order_relaxed);
+        if (tk >= total) break;
+        int32_t d = (int32_t)(tk / nb), a = (int32_t)(tk % nb), b = (a + R->order[d]) % nb;
+        wait_round(&R->row_done[a], d);
+        wait_round(&R->col_done[b], d);
+        R->loss[a] += run_block(R, a, b);
+        atomic_store_explicit(&R->row_done[a], d + 1, memory_order_release);
+        atomic_store_explicit(&R->col_done[b], d + 1, memory_order_release);
     }
+    barrier_wait(&R->bar); /* epoch end */
 }
 
 static void *worker_main(void *arg) {
@@ -563,7 +593,11 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
     for (int32_t ep = 1; !st && ep <= p->epochs; ep++) {
         shuffle_order(R->order, R->g->nb, p->seed, ep);
         memset(R->loss, 0, (size_t)R->g->nb * sizeof *R->loss);
-        for (int32_t d = 0; d < R->g->nb; d++) atomic_store_explicit(&R->next[d], 0, memory_order_relaxed);
+        for (int32_t x = 0; x < R->g->nb; x++) {
+            atomic_store_explicit(&R->row_done[x], 0, memory_order_relaxed);
+            atomic_store_explicit(&R->col_done[x], 0, memory_order_relaxed);
+        }
+        atomic_store_explicit(&R->ticket, 0, memory_order_relaxed);
         R->h.lr = lr;
         barrier_wait(&R->bar);
         run_epoch_part(R);
@@ -662,13 +696,15 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
     R.order = mfr_calloc((size_t)g.nb, sizeof *R.order);
     R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);
-    R.next = mfr_calloc((size_t)g.nb, sizeof *R.next);
-    if (!R.order || !R.loss || !R.next) st = mfr__nomem(err, "sgd: schedule");
+    R.row_done = mfr_calloc((size_t)g.nb, sizeof *R.row_done);
+    R.col_done = mfr_calloc((size_t)g.nb, sizeof *R.col_done);
+    if (!R.order || !R.loss || !R.row_done || !R.col_done) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
     if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t);
     mfr_free(R.order);
     mfr_free(R.loss);
-    mfr_free(R.next);
+    mfr_free(R.row_done);
+    mfr_free(R.col_done);
     grid_free(&g);
     return st;
 }
