@@ -3,6 +3,8 @@
  * PCA of points on a line finds that line, bad sizes are refused. */
 #include "test.h"
 
+#include "model/model_impl.h"
+
 /* n points per blob around 3 centres far apart in 4-D, interleaved. */
 static float *make_blobs(int32_t per, uint64_t seed, int32_t *truth) {
     static const float centre[3][4] = {{10, 0, 0, 0}, {0, 10, 0, 0}, {0, 0, -10, 5}};
@@ -90,6 +92,102 @@ static void pca_rejects_bad_sizes(void **state) {
     assert_int_equal(mfr_pca(X, 3, 1, 2, out, NULL, NULL, NULL), MFR_E_INVALID);
 }
 
+/* A small synthetic data set and an sgd model on it (one thread). */
+static mfr_model *synth_model(mfr_algo algo, mfr_dataset **ds_out) {
+    mfr_synth_params sp = mfr_synth_params_default();
+    sp.users = 150, sp.movies = 120, sp.ratings = 6000, sp.rank = 3, sp.seed = 4;
+    mfr_dataset *ds = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_synth_dataset(&sp, &ds, &err), MFR_OK);
+    mfr_train_params p = mfr_train_params_default(algo);
+    p.threads = 1;
+    if (p.factors > 0) p.factors = 6;
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    *ds_out = ds;
+    return m;
+}
+
+static void model_cluster_consistent(void **state) {
+    (void)state;
+    mfr_dataset *ds;
+    mfr_model *m = synth_model(MFR_ALGO_SGD, &ds);
+    mfr_cluster_params cp = mfr_cluster_params_default();
+    cp.k = 4, cp.min_ratings = 30;
+    mfr_clustering *c = NULL, *c2 = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_cluster(m, &cp, &c, &err), MFR_OK);
+    assert_int_equal(mfr_model_cluster(m, &cp, &c2, &err), MFR_OK);
+    int32_t want = 0, total = 0;
+    for (int32_t i = 0; i < mfr_model_n_items(m); i++) want += mfr_model_item_count(m, i) >= 30;
+    assert_int_equal(c->n, want);
+    for (int32_t k = 0; k < c->k; k++) total += c->size[k];
+    assert_int_equal(total, c->n);
+    assert_memory_equal(c->assign, c2->assign, sizeof(int32_t) * c->n);
+    for (int32_t j = 0; j < c->n; j++) {
+        if (j) assert_true(c->items[j] > c->items[j - 1]);
+        assert_int_equal(mfr_clustering_of(c, c->items[j]), c->assign[j]);
+    }
+    int32_t typ[3];
+    const char *gn[3];
+    int32_t gl[3];
+    float gs[3];
+    for (int32_t k = 0; k < c->k; k++) {
+        int32_t nt = mfr_clustering_typical(m, c, k, 3, typ);
+        assert_true(nt <= 3 && nt <= c->size[k] && (nt > 0 || c->size[k] == 0));
+        for (int32_t t = 0; t < nt; t++) assert_int_equal(mfr_clustering_of(c, typ[t]), k);
+        for (int32_t t = 1; t < nt; t++)
+            assert_true(mfr_model_item_count(m, typ[t - 1]) >= mfr_model_item_count(m, typ[t]));
+        int32_t ng = mfr_clustering_genres(m, c, k, 3, gn, gl, gs);
+        for (int32_t g = 0; g < ng; g++) assert_true(gs[g] > 0 && gs[g] <= 1 && gl[g] > 0);
+        for (int32_t g = 1; g < ng; g++) assert_true(gs[g - 1] >= gs[g]);
+    }
+    assert_int_equal(mfr_clustering_of(c, -5), -1);
+    mfr_clustering_free(c);
+    mfr_clustering_free(c2);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+static void model_project_centred(void **state) {
+    (void)state;
+    mfr_dataset *ds;
+    mfr_model *m = synth_model(MFR_ALGO_SGD, &ds);
+    int32_t ni = mfr_model_n_items(m), n = 0, want = 0;
+    int32_t *items = malloc(sizeof(int32_t) * ni);
+    float *xy = malloc(sizeof(float) * 2 * ni), ex[2];
+    assert_int_equal(mfr_model_project_2d(m, 20, items, xy, &n, ex, NULL), MFR_OK);
+    for (int32_t i = 0; i < ni; i++) want += mfr_model_item_count(m, i) >= 20;
+    assert_int_equal(n, want);
+    double sx = 0, sy = 0, vx = 0, vy = 0;
+    for (int32_t j = 0; j < n; j++) sx += xy[2 * j], sy += xy[2 * j + 1];
+    for (int32_t j = 0; j < n; j++) vx += xy[2 * j] * xy[2 * j], vy += xy[2 * j + 1] * xy[2 * j + 1];
+    assert_float_near(sx / n, 0, 1e-4);
+    assert_float_near(sy / n, 0, 1e-4);
+    assert_true(vx >= vy);                 /* the first axis carries more variance */
+    assert_true(ex[0] >= ex[1] && ex[1] > 0 && ex[0] + ex[1] <= 1.0001);
+    free(items), free(xy);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+static void model_without_factors_refused(void **state) {
+    (void)state;
+    mfr_dataset *ds;
+    mfr_model *m = synth_model(MFR_ALGO_BASELINE, &ds);
+    mfr_clustering *c = (mfr_clustering *)1;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_cluster(m, NULL, &c, &err), MFR_E_UNSUPPORTED);
+    assert_null(c);
+    assert_non_null(strstr(err.message, "baseline"));
+    int32_t items[1], n = 7;
+    float xy[2];
+    assert_int_equal(mfr_model_project_2d(m, 0, items, xy, &n, NULL, NULL), MFR_E_UNSUPPORTED);
+    assert_int_equal(n, 0);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kmeans_recovers_blobs),
@@ -97,6 +195,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(kmeans_rejects_bad_k),
         cmocka_unit_test(pca_line_direction),
         cmocka_unit_test(pca_rejects_bad_sizes),
+        cmocka_unit_test(model_cluster_consistent),
+        cmocka_unit_test(model_project_centred),
+        cmocka_unit_test(model_without_factors_refused),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
