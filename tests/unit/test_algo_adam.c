@@ -78,6 +78,14 @@ static void adam_early_stop_keeps_best_epoch(void **state) {
     check_early_stop(MFR_ALGO_ADAM, 20, 0.0f, 40);
 }
 
+/* Defaults on real data: better than sgd-level. */
+static void adam_movielens_rmse_slow(void **state) {
+    (void)state;
+    double r = movielens_rmse(MFR_ALGO_ADAM);
+    if (isnan(r)) return;
+    assert_true(r < 0.860);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adam_one_step_matches_hand_computation),
@@ -85,6 +93,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(adam_same_seed_identical_and_checks),
         cmocka_unit_test(fault_adam_alloc_failures),
         cmocka_unit_test(adam_early_stop_keeps_best_epoch),
+        cmocka_unit_test(adam_movielens_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,6 +119,14 @@ static void als_early_stop_keeps_best_epoch(void **state) {
     check_early_stop(MFR_ALGO_ALS, 20, 0.001f, 30);
 }
 
+/* Defaults on real data: better than Surprise SVD 0.8726. */
+static void als_movielens_rmse_slow(void **state) {
+    (void)state;
+    double r = movielens_rmse(MFR_ALGO_ALS);
+    if (isnan(r)) return;
+    assert_true(r < 0.872);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(als_recovers_lowrank),
@@ -127,6 +135,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(als_save_load_roundtrip),
         cmocka_unit_test(fault_als_alloc_failures),
         cmocka_unit_test(als_early_stop_keeps_best_epoch),
+        cmocka_unit_test(als_movielens_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,6 +103,14 @@ static void fault_bmf_alloc_failures(void **state) {
     check_alloc_failures(MFR_ALGO_BMF, 3);
 }
 
+/* Defaults on real data: better than the BPMF target. */
+static void bmf_movielens_rmse_slow(void **state) {
+    (void)state;
+    double r = movielens_rmse(MFR_ALGO_BMF);
+    if (isnan(r)) return;
+    assert_true(r < 0.845);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bmf_hyper_draw_matches_sample_moments),
@@ -110,6 +118,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(bmf_same_chain_any_threads),
         cmocka_unit_test(bmf_cancel_keeps_partial_average),
         cmocka_unit_test(fault_bmf_alloc_failures),
+        cmocka_unit_test(bmf_movielens_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
