@@ -687,9 +687,10 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr__log(MFR_LOG_DEBUG, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
              (int)g.nb, (int)g.nb, (int)g.ru, (int)g.ri, g.n_codes ? "coded" : "float",
              mfr_now() - t0);
-    /* Threads pay only when each has enough work between two barriers (on a
-     * busy machine every barrier can cost a time slice). Fewer threads give
-     * the same model: nb was fixed from the requested count above. */
+    /* Threads pay only when each has enough work per round (on a busy
+     * machine every wait for another thread's block can cost a time slice).
+     * Fewer threads give the same model: nb was fixed from the requested
+     * count above. */
     int te = t > g.nb ? g.nb : t;
     while (te > 1 && ctx->train->n / g.nb / te < mfr__sgd_min_round_work) te--;
     sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(), .t = te};
