@@ -58,7 +58,7 @@ static int take_own(int argc, char **argv, int *i, eval_args *a) {
     if (!strcmp(o, "--seed")) {
         if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
             return -1;
-        a->split.p.seed = (uint64_t)n;
+        if (!a->split.seed_set) a->split.p.seed = (uint64_t)n;
         snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
         a->topts.values[a->topts.n++] = v;
         return 1;

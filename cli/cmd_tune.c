@@ -90,7 +90,7 @@ static int take_own(int argc, char **argv, int *i, tune_args *a) {
     if (!strcmp(o, "--seed")) {
         if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
             return -1;
-        a->inner.p.seed = (uint64_t)n;
+        if (!a->inner.seed_set) a->inner.p.seed = (uint64_t)n;
         snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
         a->topts.values[a->topts.n++] = v;
         return 1;

@@ -282,6 +282,7 @@ int eo_split_take(const char *cmd, int argc, char **argv, int *i, eo_split *s) {
     if (!strcmp(a, "--split-seed")) {
         if (eo_long(cmd, a, v, 0, 0x7fffffffffffffffL, &n)) return -1;
         s->p.seed = (uint64_t)n;
+        s->seed_set = 1;
         return 1;
     }
     if (eo_long(cmd, a, v, !strcmp(a, "--folds") ? 2 : !strcmp(a, "--min-user-ratings") ? 0 : 1,

@@ -74,6 +74,7 @@ const char *eo_basename(const char *path);
 typedef struct eo_split {
     mfr_split_params p;
     int given;                 /* a split kind was chosen */
+    int seed_set;              /* --split-seed given: --seed leaves the split alone */
     const char *train_file, *test_file;
 } eo_split;
 

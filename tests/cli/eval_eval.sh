@@ -17,6 +17,13 @@ grep -q "test ratings: 2400;" "$T/h1" && ok "holdout tests 20% of 12000" || fail
 diff <(grep -v "_s " "$T/h1") <(grep -v "_s " "$T/h2") >/dev/null \
   && ok "same seed, same metrics" || fail "holdout not deterministic"
 
+# ---- --split-seed wins over --seed for the split, in either order ----
+"$MFREC" eval "$T/syn" --split-seed 3 --seed 5 --epochs 5 --no-ranking -q | grep -v "_s " >"$T/s1"
+"$MFREC" eval "$T/syn" --seed 5 --split-seed 3 --epochs 5 --no-ranking -q | grep -v "_s " >"$T/s2"
+"$MFREC" eval "$T/syn" --seed 5 --epochs 5 --no-ranking -q | grep -v "_s " >"$T/s3"
+diff <(tail -n +2 "$T/s1") <(tail -n +2 "$T/s2") >/dev/null && ok "--split-seed order-independent" || fail "--split-seed depends on order"
+diff <(tail -n +2 "$T/s1") <(tail -n +2 "$T/s3") >/dev/null && fail "--split-seed ignored" || ok "--split-seed changes the split"
+
 # ---- k-fold JSON: 3 folds, every rating tested once, mean of folds ----
 "$MFREC" eval "$T/syn" --folds 3 --epochs 10 --json -q >"$T/k.json"
 python3 - "$T/k.json" <<'PY' && ok "k-fold JSON: folds cover the data, mean/std agree" || fail "k-fold JSON checks"
