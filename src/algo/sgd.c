@@ -53,6 +53,7 @@
 #endif
 #define WIDE_BITS 16  /* offsets when ratings go to a float array */
 #define MAX_CODES 256
+_Static_assert(32 - 2 * SMALL_BITS >= 8, "the rating code needs 8 bits of the packed word");
 #define MIN_BLOCKS 16
 #define STREAMS 4     /* user runs interleaved within a block */
 
