@@ -87,6 +87,10 @@ static void check_row_solve(int n) {
     direct_row(n, K, idx, val, Y, yb, 3.5f, 0.1f, 0.05f, w);
     assert_float_near(xb[0], w[0], 1e-4);
     for (int f = 0; f < K; f++) assert_float_near(X[f], w[f + 1], 1e-4);
+    /* without a bias (xb NULL): the limit of an infinitely penalised bias */
+    assert_int_equal(mfr__als_solve_side(&c, Y, yb, 3.5f, K, 0.1f, 0.05f, X, NULL, 1, &err), MFR_OK);
+    direct_row(n, K, idx, val, Y, yb, 3.5f, 0.1f, 1e7f, w);
+    for (int f = 0; f < K; f++) assert_float_near(X[f], w[f + 1], 1e-4);
     free(idx), free(val);
 }
 
