@@ -4,6 +4,7 @@
 #include "test.h"
 
 #include "model/model_impl.h"
+#include "core/core.h"
 
 /* n points per blob around 3 centres far apart in 4-D, interleaved. */
 static float *make_blobs(int32_t per, uint64_t seed, int32_t *truth) {
@@ -188,6 +189,42 @@ static void model_without_factors_refused(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* Every allocation of clustering and projection failed in turn: MFR_E_NOMEM,
+ * nothing returned, nothing leaked (ASan), until the call succeeds. */
+static void fault_analysis_alloc_failures(void **state) {
+    (void)state;
+    mfr_dataset *ds;
+    mfr_model *m = synth_model(MFR_ALGO_SGD, &ds);
+    mfr_cluster_params cp = mfr_cluster_params_default();
+    cp.k = 3;
+    for (long n = 0;; n++) {
+        mfr_clustering *c = NULL;
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_cluster(m, &cp, &c, NULL);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_OK) {
+            mfr_clustering_free(c);
+            break;
+        }
+        assert_int_equal(st, MFR_E_NOMEM);
+        assert_null(c);
+    }
+    int32_t ni = mfr_model_n_items(m), got;
+    int32_t *items = malloc(sizeof(int32_t) * ni);
+    float *xy = malloc(sizeof(float) * 2 * ni);
+    for (long n = 0;; n++) {
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_project_2d(m, 10, items, xy, &got, NULL, NULL);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_OK) break;
+        assert_int_equal(st, MFR_E_NOMEM);
+        assert_int_equal(got, 0);
+    }
+    free(items), free(xy);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kmeans_recovers_blobs),
@@ -198,6 +235,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(model_cluster_consistent),
         cmocka_unit_test(model_project_centred),
         cmocka_unit_test(model_without_factors_refused),
+        cmocka_unit_test(fault_analysis_alloc_failures),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
