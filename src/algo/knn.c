@@ -23,14 +23,15 @@
  * n_rows² matrix. Each row keeps its M = min(n_rows−1, max(25·knn_k, 1000))
  * best positive similarities (ties by index): deterministic whatever the
  * thread count. Memory bound of the stored model: n_rows·M·8 bytes for the
- * lists plus 16 bytes a rating for the lookup CSR (ml-latest-small item-based:
- * at most 9,742·1000·8 = 78 MB, measured 2.7 M entries = 21 MB, as rare movies have few
- * co-rated partners).
+ * lists plus 8 bytes a rating for the lookup CSR (ml-latest-small item-based:
+ * at most 9,742·1000·8 = 78 MB, measured 2.7 M entries = 21 MB, as rare
+ * movies have few co-rated partners); the fit needs the same again while it
+ * compacts the per-row lists.
  *
  * Extra sections (position independent; rebuilt into pointers by attach):
  *   KNNH  knn_header
  *   KNNP  int64 ptr[n_rows+1]    neighbour list of row a: ptr[a]..ptr[a+1]
- *   KNNJ  int32 nb[]             neighbour row, best first
+ *   KNNJ  int32 nb[]             neighbour rows, ascending within a list
  *   KNNS  float sim[]            its similarity
  *   KNLP  int64 lptr[n_other+1]  lookup CSR: ratings of each "other" row
  *   KNLC  int32 lcol[]           (user → items for knn-item, item → users
