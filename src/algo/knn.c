@@ -238,7 +238,8 @@ static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
     memcpy(jb->out[a], sc->heap, sizeof(cand) * (size_t)nc);
 }
 
-static mfr_status compute_rows(const sim_job *jb, int threads, mfr_error *err) {
+/* Rows lo..hi-1 in parallel; returns 1 when some allocation failed. */
+static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads) {
     int32_t n = jb->rows->n_rows;
     int failed = 0;
 #pragma omp parallel num_threads(threads)
@@ -250,7 +251,7 @@ static mfr_status compute_rows(const sim_job *jb, int threads, mfr_error *err) {
                       mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1))};
         int ok = (sc.acc || sc.accf) && sc.touched && sc.heap, fail = !ok;
 #pragma omp for schedule(dynamic, 16)
-        for (int32_t a = 0; a < n; a++) {
+        for (int32_t a = lo; a < hi; a++) {
             if (ok) one_row(jb, a, &sc, &fail);
             else jb->cnt[a] = 0, jb->out[a] = NULL;
         }
@@ -260,7 +261,24 @@ static mfr_status compute_rows(const sim_job *jb, int threads, mfr_error *err) {
         }
         mfr_free(sc.acc), mfr_free(sc.accf), mfr_free(sc.touched), mfr_free(sc.heap);
     }
-    return failed ? mfr__nomem(err, "similarity rows") : MFR_OK;
+    return failed;
+}
+
+/* All rows, in KNN_STEPS slices with a progress report after each; a cancel
+ * leaves the later rows without neighbours (they predict the baseline) and
+ * returns MFR_E_CANCELLED. */
+#define KNN_STEPS 20
+static mfr_status compute_rows(const sim_job *jb, const mfr__fit_ctx *ctx, mfr_error *err) {
+    int32_t n = jb->rows->n_rows;
+    double t0 = mfr_now();
+    for (int32_t st = 0; st < KNN_STEPS; st++) {
+        int32_t lo = (int32_t)((int64_t)n * st / KNN_STEPS), hi = (int32_t)((int64_t)n * (st + 1) / KNN_STEPS);
+        if (compute_range(jb, lo, hi, ctx->threads)) return mfr__nomem(err, "similarity rows");
+        if (st + 1 < KNN_STEPS && mfr__report_epoch(ctx, st + 1, KNN_STEPS, NAN, NAN, t0))
+            return mfr__err(err, MFR_E_CANCELLED, "knn: cancelled after %d of %d rows; the rest predict the baseline",
+                            (int)hi, (int)n);
+    }
+    return MFR_OK;
 }
 
 /* Allocate a section of `bytes` and register it; *out gets the data. */
@@ -355,13 +373,18 @@ static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_i
         s = mfr__nomem(err, "neighbour lists");
         goto done;
     }
-    if ((s = compute_rows(&jb, ctx->threads, err))) goto done;
+    mfr_status cancel = compute_rows(&jb, ctx, err);
+    if (cancel && cancel != MFR_E_CANCELLED) {
+        s = cancel;
+        goto done;
+    }
     int64_t n_lookup = h->n_lookup;
     *h = (knn_header){by_item, n_rows, by_item ? m->n_users : m->n_items, mm, p->knn_k,
                       (int32_t)p->sim, 0, n_lookup};
     if ((s = store_lists(m, &jb, h, err))) goto done;
     m->epochs_run = 1;
     s = knn_attach(m, err);
+    if (!s && cancel) s = MFR_E_CANCELLED; /* err already says where it stopped */
 done:
     for (int32_t a = 0; jb.out && a < jb.rows->n_rows; a++) mfr_free(jb.out[a]);
     mfr_free(jb.out);

@@ -256,6 +256,38 @@ static void fault_knn_alloc_failures(void **state) {
     mfr_dataset_free(ds);
 }
 
+static int stop_at_3(const mfr_progress *pr, void *user) {
+    (*(int *)user)++;
+    return pr->step >= 3;
+}
+
+/* A progress callback that cancels: MFR_E_CANCELLED, a usable model whose
+ * later rows fall back to the baseline, and it saves and loads. */
+static void cancel_keeps_usable_model(void **state) {
+    (void)state;
+    mfr_dataset *ds = medium();
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_KNN_ITEM);
+    int calls = 0;
+    p.progress = stop_at_3, p.progress_user = &calls;
+    mfr_model *m = NULL, *l = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_E_CANCELLED);
+    assert_int_equal(calls, 3);
+    assert_non_null(m);
+    assert_non_null(strstr(err.message, "cancelled"));
+    /* the last item (row 39 of 40) was not computed: its prediction is the baseline */
+    assert_float_near(mfr_model_predict(m, 0, 39), m->mu + m->user_bias[0] + m->item_bias[39], 1e-5);
+    char path[512];
+    snprintf(path, sizeof path, "%s/c.mfm", temp_dir());
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    assert_float_near(mfr_model_predict(l, 5, 2), mfr_model_predict(m, 5, 2), 0);
+    remove(path);
+    mfr_model_free(m);
+    mfr_model_free(l);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pair_similarity_by_hand),
@@ -266,6 +298,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(save_load_round_trip),
         cmocka_unit_test(movielens_item_rmse_slow),
         cmocka_unit_test(fault_knn_alloc_failures),
+        cmocka_unit_test(cancel_keeps_usable_model),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
