@@ -228,6 +228,17 @@ mfr_status mfr_train_params_set(mfr_train_params *p, const char *name, const cha
     return mfr__err(err, MFR_E_INVALID, "params: unknown field \"%s\"", name);
 }
 
+/* The shortest "%.Ng" text of v that reads back as the same float, so
+ * params files show 0.015 rather than 0.0149999997 yet round-trip exactly. */
+static int shortest_float_digits(float v) {
+    char t[48];
+    for (int d = 6; d < 9; d++) {
+        snprintf(t, sizeof t, "%.*g", d, (double)v);
+        if (strtof(t, NULL) == v) return d;
+    }
+    return 9;
+}
+
 /* One "name=value" line for field f into buf+len (bounded by cap). */
 static int format_field(const mfr_train_params *p, const field *f, char *buf, int cap, int len) {
     const char *b = (const char *)p + f->off;
@@ -240,7 +251,10 @@ static int format_field(const mfr_train_params *p, const field *f, char *buf, in
     case F_SIM: return snprintf(dst, room, "%s=%s\n", f->name, sim_names[*(const mfr_sim *)(const void *)b]);
     case F_U64: return snprintf(dst, room, "%s=%llu\n", f->name, (unsigned long long)*(const uint64_t *)(const void *)b);
     case F_I32: return snprintf(dst, room, "%s=%d\n", f->name, (int)*(const int32_t *)(const void *)b);
-    case F_F32: return snprintf(dst, room, "%s=%.9g\n", f->name, (double)*(const float *)(const void *)b);
+    case F_F32: {
+        float v = *(const float *)(const void *)b;
+        return snprintf(dst, room, "%s=%.*g\n", f->name, shortest_float_digits(v), (double)v);
+    }
     }
     return 0;
 }
