@@ -158,15 +158,32 @@ static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr
     return s;
 }
 
-static mfr_status train_base(const mfr__fit_ctx *ctx, const mfr_ratings *r, mfr_model **out,
-                             mfr_error *err) {
+/* Progress of the base trainings, passed on to the host: stage 1 (the
+ * validation fit) reports as "hybrid: blend weights" and cannot be cancelled
+ * (a half-built hybrid could not be saved); stage 2 reports as "train" and
+ * may cancel, keeping the base model of the last completed epoch. */
+typedef struct relay { const mfr__fit_ctx *ctx; int stage; } relay;
+
+static int relay_progress(const mfr_progress *pr, void *user) {
+    const relay *r = user;
+    mfr_progress q = *pr;
+    if (r->stage == 1) q.stage = "hybrid: blend weights";
+    int stop = r->ctx->p->progress(&q, r->ctx->p->progress_user);
+    return r->stage == 1 ? 0 : stop;
+}
+
+/* The base factor model on ratings r; MFR_E_CANCELLED (stage 2 only) still
+ * leaves *out set. */
+static mfr_status train_base(const mfr__fit_ctx *ctx, const mfr_ratings *r, int stage,
+                             mfr_model **out, mfr_error *err) {
     mfr_train_params bp = *ctx->p;
+    relay rl = {ctx, stage};
     bp.algo = ctx->p->hybrid_base;
-    bp.progress = NULL, bp.progress_user = NULL;
+    bp.progress = ctx->p->progress ? relay_progress : NULL, bp.progress_user = &rl;
     bp.valid_frac = 0.f, bp.early_stop = 0;
     bp.threads = ctx->threads;
     mfr_status s = mfr_model_train(ctx->ds, r, NULL, &bp, out, err);
-    if (!s && (*out)->vt && (*out)->vt->predict) {
+    if ((!s || s == MFR_E_CANCELLED) && (*out)->vt && (*out)->vt->predict) {
         mfr_model_free(*out);
         *out = NULL;
         return mfr__err(err, MFR_E_UNSUPPORTED,
@@ -345,7 +362,7 @@ static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_we
     int32_t *count = mfr_calloc((size_t)m->n_items + 1, sizeof *count);
     mfr_status s = count ? split_train(ctx->train, ctx->p->seed, &fit, &val, err)
                          : mfr__nomem(err, "hybrid counts");
-    if (!s) s = train_base(ctx, &fit.v, &base, err);
+    if (!s) s = train_base(ctx, &fit.v, 1, &base, err);
     if (!s) s = build_content(m, ctx, &fit.v, err);
     if (!s) {
         for (int64_t j = 0; j < fit.v.n; j++) count[fit.i[j]]++;
@@ -361,8 +378,9 @@ static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_we
 static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     hybrid_weights w;
     mfr_model *base = NULL;
-    mfr_status s = stage_weights(m, ctx, &w, err);
-    if (!s) s = train_base(ctx, ctx->train, &base, err);
+    mfr_status s = stage_weights(m, ctx, &w, err), cancel = MFR_OK;
+    if (!s) s = train_base(ctx, ctx->train, 2, &base, err);
+    if (s == MFR_E_CANCELLED && base) cancel = s, s = MFR_OK; /* finish around it */
     if (!s) s = build_content(m, ctx, ctx->train, err);
     if (!s) s = take_factors(m, base, err);
     if (!s) {
@@ -375,7 +393,7 @@ static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *e
     if (!s && m->k > 0) s = impute_cold(m, &((hybrid_state *)m->algo_state)->cv, ctx->threads, err);
     if (base) m->epochs_run = base->epochs_run;
     mfr_model_free(base);
-    return s;
+    return s ? s : cancel;
 }
 
 static void hybrid_defaults(mfr_train_params *p) {

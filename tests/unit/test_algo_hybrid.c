@@ -142,6 +142,40 @@ static void fault_hybrid_alloc_failures(void **state) {
     mfr_dataset_free(ds);
 }
 
+typedef struct seen { int blend, train; } seen;
+
+/* Asks to stop at every report: stage 1 must ignore it, stage 2 obey. */
+static int always_stop(const mfr_progress *pr, void *user) {
+    seen *s = user;
+    if (!strcmp(pr->stage, "hybrid: blend weights")) s->blend++;
+    else s->train++;
+    return 1;
+}
+
+static void cancel_keeps_usable_model(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_HYBRID);
+    seen s = {0, 0};
+    p.threads = 1, p.factors = 4, p.epochs = 10;
+    p.progress = always_stop, p.progress_user = &s;
+    mfr_model *m = NULL, *l = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_E_CANCELLED);
+    assert_non_null(m);
+    assert_true(s.blend >= 2);       /* stage 1 went on past a "stop" */
+    assert_int_equal(s.train, 1);    /* stage 2 stopped after its first */
+    char path[512];
+    snprintf(path, sizeof path, "%s/hc.mfm", temp_dir());
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    assert_float_near(mfr_model_predict(l, 0, 5), mfr_model_predict(m, 0, 5), 0);
+    remove(path);
+    mfr_model_free(m);
+    mfr_model_free(l);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zero_rating_movie_has_similar),
@@ -150,6 +184,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(same_seed_same_model),
         cmocka_unit_test(movielens_beats_base_slow),
         cmocka_unit_test(fault_hybrid_alloc_failures),
+        cmocka_unit_test(cancel_keeps_usable_model),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
