@@ -49,9 +49,17 @@ static void similarity_values(void **state) {
     /* cosine of unit vectors is at most 1, and Love Actually > Toy Story */
     assert_true(sc[3] > 0 && sc[3] <= 1.0001f);
     assert_true(sc[4] < sc[3]);
-    /* " Space " and "space" fold into one term, so Aliens' vector has two
-     * counts of it: tf = 1 + ln 2. Check via Solaris vs Alien vs Aliens:
-     * both share g:sci-fi and t:space with Solaris. */
+    /* TF-IDF by hand, Alien vs Aliens. N = 6 movies with terms; df: horror 2,
+     * sci-fi 3, action 1, space 3, creature 2. " Space " and "space" fold
+     * into one term, so Aliens counts it twice: tf = 1 + ln 2.
+     *   v0 = (horror ln3, sci-fi ln2, space ln2, creature ln3)
+     *   v1 = (action ln6, horror ln3, sci-fi ln2, space (1+ln2) ln2, creature ln3) */
+    double l2 = log(2), l3 = log(3), l6 = log(6);
+    double num = 2 * l3 * l3 + l2 * l2 + (1 + l2) * l2 * l2;
+    double n0 = sqrt(2 * l3 * l3 + 2 * l2 * l2);
+    double n1 = sqrt(l6 * l6 + 2 * l3 * l3 + l2 * l2 + (1 + l2) * l2 * (1 + l2) * l2);
+    assert_int_equal(m->vt->similar(m, 0, MFR_SIM_COSINE, sc), MFR_OK);
+    assert_float_near(sc[1], num / (n0 * n1), 1e-5);
     assert_int_equal(m->vt->similar(m, 5, MFR_SIM_COSINE, sc), MFR_OK);
     assert_true(sc[0] > 0 && sc[1] > 0);
     mfr_model_free(m);
