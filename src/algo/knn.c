@@ -424,6 +424,14 @@ static mfr_status knn_attach(mfr_model *m, mfr_error *err) {
         slc != sizeof(int32_t) * (uint64_t)h->n_lookup || slv != sizeof(float) * (uint64_t)h->n_lookup ||
         st.ptr[h->n_rows] != h->n_nb || st.lptr[h->n_other] != h->n_lookup)
         return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour sections have inconsistent sizes");
+    if (h->m < 1 || st.ptr[0] != 0 || st.lptr[0] != 0)
+        return mfr__err(err, MFR_E_FORMAT, "knn model: bad list length or row index start");
+    for (int32_t a = 0; a < h->n_rows; a++)
+        if (st.ptr[a + 1] < st.ptr[a] || st.ptr[a + 1] - st.ptr[a] > h->m)
+            return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour list %d has a bad length", (int)a);
+    for (int32_t o = 0; o < h->n_other; o++)
+        if (st.lptr[o + 1] < st.lptr[o])
+            return mfr__err(err, MFR_E_FORMAT, "knn model: lookup row %d out of order", (int)o);
     for (int64_t t = 0; t < h->n_nb; t++)
         if (st.nb[t] < 0 || st.nb[t] >= h->n_rows)
             return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour %lld out of range", (long long)t);
@@ -513,6 +521,43 @@ static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
     return den > 0.0 ? base + (float)(num / den) : base;
 }
 
+/* knn-item scores of every movie for user u (unclipped), the same numbers
+ * as knn_predict: the user's residuals go into a dense array once, then each
+ * movie's neighbour list is walked against it — O(stored neighbours) for all
+ * movies instead of a list intersection per movie. On no memory it falls
+ * back to knn_predict per movie. */
+static void knn_item_score_user(const mfr_model *m, int32_t u, float *scores) {
+    const knn_state *s = m->algo_state;
+    int32_t n = m->n_items, k = s ? (s->h->k > 0 ? s->h->k : 1) : 1;
+    float *resid = s && u >= 0 && u < m->n_users ? mfr_malloc(sizeof(float) * (size_t)n) : NULL;
+    cand *buf = resid ? mfr_malloc(sizeof(cand) * ((size_t)s->h->m + 1)) : NULL;
+    if (!resid || !buf || !s->h->by_item) {
+        mfr_free(resid), mfr_free(buf);
+        for (int32_t i = 0; i < n; i++) scores[i] = m->vt->predict(m, u, i);
+        return;
+    }
+    for (int32_t j = 0; j < n; j++) resid[j] = NAN;
+    for (int64_t q = s->lptr[u]; q < s->lptr[u + 1]; q++) {
+        int32_t j = s->lcol[q];
+        float bb = m->mu + m->user_bias[u] + m->item_bias[j];
+        resid[j] = s->lval[q] - bb;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        int32_t nm = 0;
+        for (int64_t p = s->ptr[i]; p < s->ptr[i + 1]; p++)
+            if (!isnan(resid[s->nb[p]])) buf[nm++] = (cand){s->sim[p], s->nb[p]};
+        if (nm > k) select_best(buf, nm, k), nm = k;
+        double num = 0.0, den = 0.0;
+        for (int32_t t = 0; t < nm; t++) {
+            num += (double)buf[t].s * resid[buf[t].j];
+            den += buf[t].s;
+        }
+        float base = mfr__predict_mf(m, u, i);
+        scores[i] = den > 0.0 ? base + (float)(num / den) : base;
+    }
+    mfr_free(resid), mfr_free(buf);
+}
+
 /* Item-item similarity from the stored lists (knn-item only). */
 static mfr_status knn_similar(const mfr_model *m, int32_t i, mfr_sim metric, float *scores) {
     const knn_state *s = m->algo_state;
@@ -541,6 +586,7 @@ const mfr__algo mfr__algo_knn_item = {
     .name = "knn-item",
     .fit = knn_item_fit,
     .predict = knn_predict,
+    .score_user = knn_item_score_user,
     .similar = knn_similar,
     .attach = knn_attach,
     .release = knn_release,

@@ -288,6 +288,21 @@ static void cancel_keeps_usable_model(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* score_user (the recommend path) gives exactly what predict gives. */
+static void score_user_matches_predict(void **state) {
+    (void)state;
+    mfr_dataset *ds = medium();
+    mfr_model *m = train(ds, MFR_ALGO_KNN_ITEM, MFR_SIM_PEARSON_BASELINE, 5, 1);
+    assert_non_null(m->vt->score_user);
+    float sc[40];
+    for (int32_t u = 0; u < 60; u++) {
+        m->vt->score_user(m, u, sc);
+        for (int32_t i = 0; i < 40; i++) assert_float_near(sc[i], m->vt->predict(m, u, i), 0);
+    }
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pair_similarity_by_hand),
@@ -299,6 +314,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(movielens_item_rmse_slow),
         cmocka_unit_test(fault_knn_alloc_failures),
         cmocka_unit_test(cancel_keeps_usable_model),
+        cmocka_unit_test(score_user_matches_predict),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
