@@ -10,6 +10,7 @@
 #include "../algo/algo.h"
 
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 /* Owned split of a ratings view: a train part and a validation part. */
@@ -100,7 +101,13 @@ mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
     mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads};
     st = mfr__model_fill_common(m, ds, &all, err);
     double t0 = mfr_now();
+    /* OpenMP regions in the fit without their own num_threads clause follow
+     * the caller's thread count (this ICV is per calling thread, so folds
+     * trained on parallel threads each keep theirs). */
+    int omp_before = omp_get_max_threads();
+    omp_set_num_threads(run.threads);
     if (!st) st = vt->fit(m, &ctx, err);
+    omp_set_num_threads(omp_before);
     if (!st || st == MFR_E_CANCELLED) {
         mfr_status pst = mfr__model_prepare(m, err);
         if (pst) st = pst;
