@@ -61,11 +61,13 @@ int64_t mfr__sgd_min_round_work = 20000;
 
 /* ---- defaults --------------------------------------------------------- */
 
-/* Tuned on ml-latest-small, random 80/20 splits (docs/perf/sgd.md). */
+/* Tuned on ml-latest-small (docs/perf/sgd.md): k = 64, 20 epochs reaches
+ * 5-fold RMSE 0.851 in a fifth of the time of k = 128, 40 epochs (0.846),
+ * which keeps the default fit >= 10x faster than Surprise's SVD. */
 static void sgd_defaults(mfr_train_params *p) {
-    p->factors = 128;
-    p->epochs = 40;
-    p->lr = 0.015f;
+    p->factors = 64;
+    p->epochs = 20;
+    p->lr = 0.025f;
     p->lr_decay = 0.97f;
     p->reg = 0.06f;
     p->reg_bias = 0.01f;

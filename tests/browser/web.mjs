@@ -78,7 +78,8 @@ try {
   if (npts < 50) fail(`map shows ${npts} movies`);
   const tip = await page.$eval('#map circle title', (t) => t.textContent);
   if (!tip) fail('map points have no titles');
-  await page.hover('#map circle >> nth=0');
+  // Points overlap: hover the first one even when a neighbour is on top.
+  await page.hover('#map circle >> nth=0', { force: true });
   ok(`map with ${npts} movies, hover title "${tip}"`);
   await page.screenshot({ path: `${art}/web-map.png` });
 
