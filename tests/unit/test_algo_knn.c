@@ -33,6 +33,8 @@ static void pair_similarity_by_hand(void **state) {
     assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_COSINE, 1, 0), 46 / sqrt(50.0 * 45), 1e-6);
     assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_PEARSON, 1, 0), 6 / sqrt(84.0), 1e-6);
     assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_MSD, 1, 0), 0.5, 1e-6);
+    /* msd support shrinkage n/(n+3) = 3/6 */
+    assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_MSD, 1, 3.f), 0.25, 1e-6);
     /* shrinkage (n-1)/(n-1+2) = 1/2 on the cosine of the given values */
     assert_float_near(mfr__knn_pair_sim(&byi, 0, 1, MFR_SIM_PEARSON_BASELINE, 1, 2.f),
                       46 / sqrt(50.0 * 45) * 0.5, 1e-6);
@@ -47,6 +49,7 @@ static void pair_similarity_by_hand(void **state) {
 static mfr_model *train(mfr_dataset *ds, mfr_algo a, mfr_sim s, int32_t k, int threads) {
     mfr_train_params p = mfr_train_params_default(a);
     p.sim = s, p.knn_k = k, p.min_support = 1, p.threads = threads;
+    if (s == MFR_SIM_MSD) p.shrinkage = 0.f; /* plain msd: the hand-computed values */
     mfr_model *m = NULL;
     mfr_error err = {0};
     assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
@@ -112,6 +115,31 @@ static void user_prediction_known_answer(void **state) {
     assert_float_near(mfr_model_predict(m, 3, 0), want < 5 ? want : 5, 1e-4);
     /* unknown user: the baseline */
     assert_float_near(mfr_model_predict(m, -1, 0), mu + bi[0], 1e-5);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+/* knn-user with its defaults (msd, shrinkage 2, k 40), the same case: the
+ * msd values above times n/(n+2): u0 (n 2) 1/13.5·1/2, u1 (n 1) 1/2·1/3,
+ * u2 (n 1) 1/17·1/3; all three rated item0 and k = 40 takes them all. */
+static void user_default_shrunk_msd(void **state) {
+    (void)state;
+    mfr_dataset *ds = tiny();
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_KNN_USER);
+    assert_int_equal(p.sim, MFR_SIM_MSD);
+    assert_float_near(p.shrinkage, 2.f, 0);
+    assert_int_equal(p.knn_k, 40);
+    p.min_support = 1, p.threads = 1;
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    float mu = m->mu, *bu = m->user_bias, *bi = m->item_bias;
+    double s0 = 1 / 13.5 / 2, s1 = 0.5 / 3, s2 = 1 / 17.0 / 3;
+    double num = s0 * (5 - (mu + bu[0] + bi[0])) + s1 * (3 - (mu + bu[1] + bi[0])) +
+                 s2 * (4 - (mu + bu[2] + bi[0]));
+    double want = mu + bu[3] + bi[0] + num / (s0 + s1 + s2);
+    want = want < 0.5 ? 0.5 : want > 5 ? 5 : want;
+    assert_float_near(mfr_model_predict(m, 3, 0), want, 1e-4);
     mfr_model_free(m);
     mfr_dataset_free(ds);
 }
@@ -309,6 +337,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(stored_lists_match_reference),
         cmocka_unit_test(item_prediction_known_answer),
         cmocka_unit_test(user_prediction_known_answer),
+        cmocka_unit_test(user_default_shrunk_msd),
         cmocka_unit_test(same_model_any_thread_count),
         cmocka_unit_test(save_load_round_trip),
         cmocka_unit_test(movielens_item_rmse_slow),
