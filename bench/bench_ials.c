@@ -8,12 +8,16 @@
  *
  * usage: bench_ials [threads (2)] [ratings (20000263; 0 skips part 1)]
  *                   [ml-latest-small dir (MFR_DATA_DIR or ../shared/...)]
- *                   [name value ... : overrides of the ials parameters] */
+ *                   [name value ... : overrides of the ials parameters]
+ * MFR_IALS_SCALAR=1 in the environment runs the scalar reference kernels
+ * (the code before the AVX2 ones) for a before/after comparison. */
 #include "bench_factors_data.h"
 #include "mfrec.h"
 
 #include <string.h>
 #include <time.h>
+
+extern int mfr__ials_kernel; /* ials.c: 0 = scalar reference */
 
 static double cpu_now(void) {
     struct timespec ts;
@@ -136,6 +140,9 @@ static int quality(const char *dir, int threads) {
 
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
+    const char *sc = getenv("MFR_IALS_SCALAR");
+    if (sc && *sc == '1') mfr__ials_kernel = 0;
+    printf("ials kernels: %s\n", mfr__ials_kernel ? "auto (AVX2+FMA when k % 8 == 0)" : "scalar reference");
     int64_t target = argc > 2 ? atoll(argv[2]) : 20000263;
     const char *dir = argc > 3 ? argv[3] : getenv("MFR_DATA_DIR");
     if (!dir || !*dir) dir = "../shared/datasets/ml-latest-small";
