@@ -14,9 +14,13 @@
 #include <stdint.h>
 
 /* Hot kernels get an AVX2+FMA clone picked at load time (the build is
- * generic x86-64); `omp simd reduction` lets their float sums vectorise. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(MFR_SANITIZE)
-#define MFR_HOT __attribute__((target_clones("arch=haswell", "default")))
+ * generic x86-64); `omp simd reduction` lets their float sums vectorise.
+ * The clone is chosen by the x86-64-v3 feature level (AVX2, FMA, BMI...),
+ * not by CPU model: "arch=haswell" is selected only on Intel CPUs GCC
+ * recognises, so AMD EPYC ran the SSE2 copy (found profiling svdpp). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && \
+    !defined(MFR_SANITIZE)
+#define MFR_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define MFR_HOT
 #endif
