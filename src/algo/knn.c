@@ -47,6 +47,7 @@
 #include "knn_common.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,11 +146,20 @@ typedef struct scratch {
     acc_f *accf;                 /* [n_rows], the others */
     int32_t *touched;            /* [n_rows] */
     cand *heap;                  /* [n_rows]: the row's candidates */
+    cand *tmp;                   /* [n_rows]: the boundary bucket */
+    int32_t *hist;               /* [HIST_N]: candidates per bucket */
+    uint64_t *bits;              /* [n_rows/64 + 1]: chosen rows */
+    float *sd;                   /* [n_rows]: their similarity */
 } scratch;
 
-static int cmp_cand_index(const void *x, const void *y) {
-    const cand *a = x, *b = y;
-    return (a->j > b->j) - (a->j < b->j);
+/* Bucket of a positive similarity: the top bits of its IEEE-754 pattern,
+ * which for positive floats orders as the values do. */
+#define HIST_SHIFT 19
+#define HIST_N ((0x7f800000u >> HIST_SHIFT) + 1)
+static uint32_t bucket(float s) {
+    uint32_t u;
+    memcpy(&u, &s, sizeof u);
+    return u >> HIST_SHIFT;
 }
 
 /* Sums over the common raters of row a and every row b, walking a's raters
@@ -189,8 +199,12 @@ static float take_sim(const sim_job *jb, scratch *sc, int32_t b) {
         memset(&sc->acc[b], 0, sizeof a);
     } else {
         acc_f f = sc->accf[b];
-        a = (pair_acc){f.sxy, f.sxx, f.syy, f.n, 0, 0};
         memset(&sc->accf[b], 0, sizeof f);
+        /* pearson-baseline is ≤ 0 when Σxy ≤ 0 and exactly 0 for n = 1
+         * ((n−1) factor): rejected here without the square root — most
+         * co-rated pairs of movies, the same lists as the full formula */
+        if (jb->sim == MFR_SIM_PEARSON_BASELINE && (f.n <= 1 || !(f.sxy > 0.f))) return 0.f;
+        a = (pair_acc){f.sxy, f.sxx, f.syy, f.n, 0, 0};
     }
     return sim_from_acc(&a, jb->sim, jb->min_support, jb->shrinkage);
 }
@@ -219,6 +233,49 @@ static void select_best(cand *c, int32_t n, int32_t k) {
     }
 }
 
+/* Move the m best of heap[0..nc) (sim desc, index asc) to its front and
+ * return m — the same set as select_best, found faster: a histogram over
+ * similarity buckets finds the bucket holding the m-th best; rows in better
+ * buckets are all kept, and select_best only orders that boundary bucket. */
+static int32_t keep_best(scratch *sc, int32_t nc, int32_t m) {
+    cand *c = sc->heap;
+    for (int32_t t = 0; t < nc; t++) sc->hist[bucket(c[t].s)]++;
+    int32_t above = 0, T = (int32_t)HIST_N - 1;
+    while (above + sc->hist[T] < m) above += sc->hist[T--];
+    int32_t nk = 0, nb = 0;
+    for (int32_t t = 0; t < nc; t++) {
+        int32_t b = (int32_t)bucket(c[t].s);
+        sc->hist[b] = 0;
+        if (b > T) c[nk++] = c[t];
+        else if (b == T) sc->tmp[nb++] = c[t];
+    }
+    select_best(sc->tmp, nb, m - above);
+    memcpy(c + nk, sc->tmp, sizeof(cand) * (size_t)(m - above));
+    return m;
+}
+
+/* heap[0..nc) sorted by index into out, through the chosen-rows bitmap
+ * (O(nc + n_rows/64), no comparison sort); leaves the bitmap clear. */
+static void by_index(scratch *sc, int32_t nc, cand *out) {
+    int32_t lo = INT32_MAX, hi = 0;
+    for (int32_t t = 0; t < nc; t++) {
+        int32_t j = sc->heap[t].j;
+        sc->bits[j >> 6] |= 1ull << (j & 63);
+        sc->sd[j] = sc->heap[t].s;
+        lo = j < lo ? j : lo, hi = j > hi ? j : hi;
+    }
+    int32_t n = 0;
+    for (int32_t w = lo >> 6; w <= hi >> 6; w++) {
+        uint64_t x = sc->bits[w];
+        sc->bits[w] = 0;
+        while (x) {
+            int32_t j = w * 64 + __builtin_ctzll(x);
+            x &= x - 1;
+            out[n++] = (cand){sc->sd[j], j};
+        }
+    }
+}
+
 /* Top-m similar rows of row a (positive similarities), sorted by index,
  * into a new array jb->out[a] (NULL when none or on no memory: *fail set). */
 static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
@@ -228,21 +285,17 @@ static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
         float s = take_sim(jb, sc, b);
         if (s > 0.f && b != a) sc->heap[nc++] = (cand){s, b};
     }
-    if (nc > jb->m) {
-        select_best(sc->heap, nc, jb->m);
-        nc = jb->m;
-    }
+    if (nc > jb->m) nc = keep_best(sc, nc, jb->m);
     jb->cnt[a] = nc;
     jb->out[a] = NULL;
     if (nc == 0) return;
-    qsort(sc->heap, (size_t)nc, sizeof(cand), cmp_cand_index);
     jb->out[a] = mfr_malloc(sizeof(cand) * (size_t)nc);
     if (!jb->out[a]) {
         jb->cnt[a] = 0;
         *fail = 1;
         return;
     }
-    memcpy(jb->out[a], sc->heap, sizeof(cand) * (size_t)nc);
+    by_index(sc, nc, jb->out[a]);
 }
 
 /* Rows lo..hi-1 in parallel; returns 1 when some allocation failed. */
@@ -255,8 +308,13 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
         scratch sc = {pearson ? mfr_calloc((size_t)n + 1, sizeof(pair_acc)) : NULL,
                       pearson ? NULL : mfr_calloc((size_t)n + 1, sizeof(acc_f)),
                       mfr_malloc(sizeof(int32_t) * (size_t)(n ? n : 1)),
-                      mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1))};
-        int ok = (sc.acc || sc.accf) && sc.touched && sc.heap, fail = !ok;
+                      mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1)),
+                      mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1)),
+                      mfr_calloc(HIST_N, sizeof(int32_t)),
+                      mfr_calloc((size_t)n / 64 + 1, sizeof(uint64_t)),
+                      mfr_malloc(sizeof(float) * (size_t)(n ? n : 1))};
+        int ok = (sc.acc || sc.accf) && sc.touched && sc.heap && sc.tmp && sc.hist && sc.bits && sc.sd,
+            fail = !ok;
 #pragma omp for schedule(dynamic, 16)
         for (int32_t a = lo; a < hi; a++) {
             if (ok) one_row(jb, a, &sc, &fail);
@@ -267,6 +325,7 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
             failed = 1;
         }
         mfr_free(sc.acc), mfr_free(sc.accf), mfr_free(sc.touched), mfr_free(sc.heap);
+        mfr_free(sc.tmp), mfr_free(sc.hist), mfr_free(sc.bits), mfr_free(sc.sd);
     }
     return failed;
 }
