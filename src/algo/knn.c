@@ -180,11 +180,16 @@ static int32_t accumulate(const sim_job *jb, int32_t a, scratch *sc) {
             }
         } else {
             float x = R->val[p];
+            /* branch-free first-touch record: whether a row is new is
+             * unpredictable, and a mispredicted branch stalls the loop */
             for (int64_t q = C->ptr[u]; q < C->ptr[u + 1]; q++) {
-                acc_f *c = &sc->accf[C->col[q]];
+                int32_t b = C->col[q];
+                acc_f *c = &sc->accf[b];
                 float y = C->val[q];
-                if (c->n == 0) touched[nt++] = C->col[q];
-                c->sxy += x * y, c->sxx += x * x, c->syy += y * y, c->n++;
+                int32_t n = c->n;
+                touched[nt] = b;
+                nt += n == 0;
+                c->sxy += x * y, c->sxx += x * x, c->syy += y * y, c->n = n + 1;
             }
         }
     }
