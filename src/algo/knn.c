@@ -144,7 +144,7 @@ typedef struct acc_f { float sxy, sxx, syy; int32_t n; } acc_f;
 typedef struct scratch {
     pair_acc *acc;               /* [n_rows], pearson only */
     acc_f *accf;                 /* [n_rows], the others */
-    int32_t *touched;            /* [n_rows] */
+    int32_t *touched;            /* [n_rows + 1]: one spare slot */
     cand *heap;                  /* [n_rows]: the row's candidates */
     cand *tmp;                   /* [n_rows]: the boundary bucket */
     int32_t *hist;               /* [HIST_N]: candidates per bucket */
@@ -312,7 +312,7 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
         int pearson = jb->sim == MFR_SIM_PEARSON;
         scratch sc = {pearson ? mfr_calloc((size_t)n + 1, sizeof(pair_acc)) : NULL,
                       pearson ? NULL : mfr_calloc((size_t)n + 1, sizeof(acc_f)),
-                      mfr_malloc(sizeof(int32_t) * (size_t)(n ? n : 1)),
+                      mfr_malloc(sizeof(int32_t) * ((size_t)n + 1)), /* +1: the branch-free store */
                       mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1)),
                       mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1)),
                       mfr_calloc(HIST_N, sizeof(int32_t)),
