@@ -34,8 +34,9 @@ for every test user (relevant = test rating ≥ 4; see docs/evaluation.md).
 test ratings of a fold (what Surprise's predict time measures), rank = scoring
 every movie for every test user.
 Surprise's figures (5-fold on ml-latest-small, from the models issue) are beside
-for comparison. Measured on $(date -u +%Y-%m-%d) on a shared, loaded 2-core machine
-($(nproc) cores visible): times are noisy, read them as orders of magnitude.
+for comparison. Measured on $(date -u +%Y-%m-%d) on a $(nproc)-core machine, load
+average $(cut -d' ' -f1 /proc/loadavg) when the run began: on a shared machine times are
+noisy, read them as orders of magnitude.
 
 | model | RMSE | MAE | NDCG@10 | fit s/fold | predict s/fold | rank s/fold | Surprise equivalent | Surprise RMSE / MAE / fit / predict |
 |---|---:|---:|---:|---:|---:|---:|---|---|
