@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 
 #include "mfrec.h"
 
@@ -54,13 +56,34 @@ static inline const char *movielens_dir(void) {
     return d;
 }
 
+/* Temporary directories made by temp_dir() are removed, with their
+ * contents, when the test process exits. */
+static char temp_dirs_made[32][256];
+static int n_temp_dirs_made;
+
+static inline int temp_rm_entry(const char *path, const struct stat *sb, int flag,
+                                struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static inline void temp_dirs_remove(void) {
+    for (int i = 0; i < n_temp_dirs_made; i++)
+        nftw(temp_dirs_made[i], temp_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A fresh temporary directory (mkdtemp), in a static buffer. */
 static inline const char *temp_dir(void) {
     static char buf[4][256];
     static int k;
     k = (k + 1) % 4;
     snprintf(buf[k], sizeof buf[k], "%s/mfrec-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    return mkdtemp(buf[k]);
+    if (!mkdtemp(buf[k])) return NULL;
+    if (n_temp_dirs_made < 32) {
+        if (n_temp_dirs_made == 0) atexit(temp_dirs_remove);
+        snprintf(temp_dirs_made[n_temp_dirs_made++], sizeof temp_dirs_made[0], "%s", buf[k]);
+    }
+    return buf[k];
 }
 
 #endif
