@@ -91,7 +91,8 @@ static void baseline_pass(const mfr__rmat *c, float mu, float reg, const float *
                           float *b) {
     for (int32_t r = 0; r < c->rows; r++) {
         double s = 0.0;
-        for (int64_t e = c->ptr[r]; e < c->ptr[r + 1]; e++) s += c->val[e] - mu - other[c->idx[e]];
+        for (int64_t e = c->ptr[r]; e < c->ptr[r + 1]; e++)
+            s += (double)c->val[e] - mu - other[c->idx[e]];
         b[r] = (float)(s / (reg + (double)(c->ptr[r + 1] - c->ptr[r])));
     }
 }

@@ -11,32 +11,19 @@ void mfr__csr_free(mfr__csr *c) {
     memset(c, 0, sizeof *c);
 }
 
-/* Counting sort by row; ratings keep their input order within a row, then
- * each row is sorted by column (insertion sort: rows are short, and the
- * dataset order is usually sorted already). */
+/* The rows come from mfr__rmat_build (counting sort, input order within a
+ * row); each row is then sorted by column (insertion sort: rows are short,
+ * and the dataset order is usually sorted already). */
 mfr_status mfr__csr_build(const mfr_ratings *r, int by_item, mfr__csr *out, mfr_error *err) {
     memset(out, 0, sizeof *out);
-    out->n_rows = by_item ? r->n_items : r->n_users;
+    mfr__rmat m;
+    mfr_status st = mfr__rmat_build(r, r->n_users, r->n_items, by_item, &m, err);
+    if (st) return st;
+    out->n_rows = m.rows;
     out->n_cols = by_item ? r->n_users : r->n_items;
-    const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
-    out->ptr = mfr_calloc((size_t)out->n_rows + 1, sizeof *out->ptr);
-    out->col = mfr_malloc(sizeof *out->col * (size_t)(r->n ? r->n : 1));
-    out->val = mfr_malloc(sizeof *out->val * (size_t)(r->n ? r->n : 1));
-    int64_t *fill = mfr_malloc(sizeof *fill * ((size_t)out->n_rows + 1));
-    if (!out->ptr || !out->col || !out->val || !fill) {
-        mfr_free(fill);
-        mfr__csr_free(out);
-        return mfr__nomem(err, "rating matrix (CSR)");
-    }
-    for (int64_t j = 0; j < r->n; j++) out->ptr[row[j] + 1]++;
-    for (int32_t x = 0; x < out->n_rows; x++) out->ptr[x + 1] += out->ptr[x];
-    memcpy(fill, out->ptr, sizeof *fill * ((size_t)out->n_rows + 1));
-    for (int64_t j = 0; j < r->n; j++) {
-        int64_t d = fill[row[j]]++;
-        out->col[d] = col[j];
-        out->val[d] = r->rating[j];
-    }
-    mfr_free(fill);
+    out->ptr = m.ptr;
+    out->col = m.idx;
+    out->val = m.val;
     for (int32_t x = 0; x < out->n_rows; x++) {
         for (int64_t a = out->ptr[x] + 1; a < out->ptr[x + 1]; a++) {
             int32_t c = out->col[a];
@@ -52,24 +39,15 @@ mfr_status mfr__csr_build(const mfr_ratings *r, int by_item, mfr__csr *out, mfr_
     return MFR_OK;
 }
 
-/* One half-step: bias of each row from the residuals against the other side. */
-static void bias_step(const mfr__csr *c, float mu, const float *other, float reg,
-                      float *out) {
-#pragma omp parallel for schedule(static)
-    for (int32_t x = 0; x < c->n_rows; x++) {
-        double dev = 0.0;
-        for (int64_t a = c->ptr[x]; a < c->ptr[x + 1]; a++)
-            dev += (double)c->val[a] - mu - other[c->col[a]];
-        out[x] = (float)(dev / (reg + (double)(c->ptr[x + 1] - c->ptr[x])));
-    }
+/* The same alternating fit the factor models use (mfr__baseline_fit), on
+ * views of these CSR arrays. */
+static mfr__rmat rmat_view(const mfr__csr *c) {
+    mfr__rmat v = {c->n_rows, c->ptr[c->n_rows], c->ptr, c->col, c->val};
+    return v;
 }
 
 void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
                        int32_t epochs, float reg_u, float reg_i, float *bu, float *bi) {
-    memset(bu, 0, sizeof(float) * (size_t)by_user->n_rows);
-    memset(bi, 0, sizeof(float) * (size_t)by_item->n_rows);
-    for (int32_t e = 0; e < epochs; e++) {
-        bias_step(by_item, mu, bu, reg_i, bi);
-        bias_step(by_user, mu, bi, reg_u, bu);
-    }
+    mfr__rmat u = rmat_view(by_user), i = rmat_view(by_item);
+    mfr__baseline_fit(&u, &i, mu, reg_u, reg_i, epochs, bu, bi);
 }

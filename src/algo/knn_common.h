@@ -9,6 +9,7 @@
 #define MFR_KNN_COMMON_H
 
 #include "algo.h"
+#include "factor_util.h"
 
 typedef struct mfr__csr {
     int32_t n_rows, n_cols;
