@@ -62,7 +62,11 @@ static mfr_status draw_split(const mfr_ratings *all, float frac, uint64_t seed, 
 static void record_results(mfr_model *m, const mfr__fit_ctx *ctx, double t0) {
     m->fit_seconds = mfr_now() - t0;
     if (m->epochs_run <= 0) m->epochs_run = ctx->p->epochs;
-    if (isnan(m->train_rmse)) m->train_rmse = mfr__rmse(m, ctx->train);
+    /* Train RMSE costs one prediction per training rating: cheap for the
+     * biased-MF formula, a second pass over the data for families with their
+     * own predictor (neighbourhood, content, hybrid), which set it
+     * themselves when they want it reported. */
+    if (isnan(m->train_rmse) && !m->vt->predict) m->train_rmse = mfr__rmse(m, ctx->train);
     if (isnan(m->valid_rmse) && ctx->valid) m->valid_rmse = mfr__rmse(m, ctx->valid);
 }
 
