@@ -76,25 +76,4 @@ static inline mfr_dataset *catalog_fixture(void) {
 /* Index of the best-scored row, or -1. */
 static inline int32_t cf_top(const mfr_scored *s, int32_t n) { return n > 0 ? s[0].item : -1; }
 
-/* Fail each allocation of a training run in turn: every failure must end in
- * MFR_E_NOMEM with no model (ASan reports any leak), until one succeeds. */
-static inline void check_train_alloc_failures(const mfr_dataset *ds, const mfr_train_params *p) {
-    for (long n = 0;; n++) {
-        mfr_model *m = NULL;
-        mfr_error err = {0};
-        mfr__alloc_fail_after(n);
-        mfr_status st = mfr_model_train(ds, NULL, NULL, p, &m, &err);
-        mfr__alloc_fail_after(-1);
-        if (st == MFR_OK) {
-            assert_non_null(m);
-            mfr_model_free(m);
-            break;
-        }
-        if (st != MFR_E_NOMEM) print_error("allocation %ld: %s\n", n, err.message);
-        assert_int_equal(st, MFR_E_NOMEM);
-        assert_null(m);
-        assert_true(n < 100000);
-    }
-}
-
 #endif

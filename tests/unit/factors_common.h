@@ -131,22 +131,7 @@ static inline void check_alloc_failures(mfr_algo algo, int32_t k) {
     lowrank_make(&L, 30, 20, 2, 0.4, 0.1, 2);
     mfr_train_params p = mfr_train_params_default(algo);
     p.factors = k, p.epochs = 2, p.burnin = 1, p.samples = 2;
-    for (long n = 0;; n++) {
-        mfr_model *m = NULL;
-        mfr_error err;
-        mfr__alloc_fail_after(n);
-        mfr_status st = mfr_model_train(L.ds, &L.train, NULL, &p, &m, &err);
-        mfr__alloc_fail_after(-1);
-        if (st == MFR_OK) {
-            assert_non_null(m);
-            mfr_model_free(m);
-            break;
-        }
-        if (st != MFR_E_NOMEM) print_error("allocation %ld: %s\n", n, err.message);
-        assert_int_equal(st, MFR_E_NOMEM);
-        assert_null(m);
-        assert_true(n < 10000);
-    }
+    check_train_alloc_failures_on(L.ds, &L.train, &p);
     lowrank_free(&L);
 }
 

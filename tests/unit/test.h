@@ -18,6 +18,8 @@
 
 #include "mfrec.h"
 
+void mfr__alloc_fail_after(long n); /* src/core/alloc.c */
+
 /* argv[1], when given, is the name of the one case to run. */
 #define MFR_TEST_MAIN(tests)                                              \
     int main(int argc, char **argv) {                                     \
@@ -84,6 +86,65 @@ static inline const char *temp_dir(void) {
         snprintf(temp_dirs_made[n_temp_dirs_made++], sizeof temp_dirs_made[0], "%s", buf[k]);
     }
     return buf[k];
+}
+
+/* Train p on train (NULL: all of ds) with allocation n failing, for n = 0,
+ * 1, ... until training succeeds: every failing run must answer
+ * MFR_E_NOMEM with no model (leaks show under ASan). */
+static inline void check_train_alloc_failures_on(const mfr_dataset *ds, const mfr_ratings *train,
+                                                 const mfr_train_params *p) {
+    for (long n = 0;; n++) {
+        mfr_model *m = NULL;
+        mfr_error err = {0};
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_train(ds, train, NULL, p, &m, &err);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_OK) {
+            assert_non_null(m);
+            mfr_model_free(m);
+            break;
+        }
+        if (st != MFR_E_NOMEM) print_error("allocation %ld: %s\n", n, err.message);
+        assert_int_equal(st, MFR_E_NOMEM);
+        assert_null(m);
+        assert_true(n < 100000);
+    }
+}
+
+static inline void check_train_alloc_failures(const mfr_dataset *ds, const mfr_train_params *p) {
+    check_train_alloc_failures_on(ds, NULL, p);
+}
+
+/* RMSE on every 5th rating of ds of a model trained with p on the others. */
+static inline double holdout_rmse_params(const mfr_dataset *ds, const mfr_train_params *p) {
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    int64_t n = all.n, nt = 0, nv = 0;
+    int32_t *tu = malloc(4 * n), *ti = malloc(4 * n), *vu = malloc(4 * n), *vi = malloc(4 * n);
+    float *tr = malloc(4 * n), *vr = malloc(4 * n);
+    assert_true(tu && ti && vu && vi && tr && vr);
+    for (int64_t j = 0; j < n; j++) {
+        if (j % 5 == 0) vu[nv] = all.user[j], vi[nv] = all.item[j], vr[nv++] = all.rating[j];
+        else tu[nt] = all.user[j], ti[nt] = all.item[j], tr[nt++] = all.rating[j];
+    }
+    mfr_ratings T = {nt, all.n_users, all.n_items, tu, ti, tr, NULL};
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_train(ds, &T, NULL, p, &m, &err), MFR_OK);
+    double se = 0;
+    for (int64_t j = 0; j < nv; j++) {
+        double e = mfr_model_predict(m, vu[j], vi[j]) - vr[j];
+        se += e * e;
+    }
+    mfr_model_free(m);
+    free(tu), free(ti), free(vu), free(vi), free(tr), free(vr);
+    return sqrt(se / (double)nv);
+}
+
+/* The same with algo's default parameters. */
+static inline double holdout_rmse(const mfr_dataset *ds, mfr_algo algo) {
+    mfr_train_params p = mfr_train_params_default(algo);
+    return holdout_rmse_params(ds, &p);
 }
 
 #endif

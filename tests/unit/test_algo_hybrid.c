@@ -92,31 +92,6 @@ static void same_seed_same_model(void **state) {
     mfr_dataset_free(ds);
 }
 
-static double holdout_rmse(const mfr_dataset *ds, mfr_algo algo) {
-    mfr_ratings all;
-    mfr_dataset_ratings(ds, &all);
-    int64_t n = all.n, nt = 0, nv = 0;
-    int32_t *tu = malloc(4 * n), *ti = malloc(4 * n), *vu = malloc(4 * n), *vi = malloc(4 * n);
-    float *tr = malloc(4 * n), *vr = malloc(4 * n);
-    for (int64_t j = 0; j < n; j++) {
-        if (j % 5 == 0) vu[nv] = all.user[j], vi[nv] = all.item[j], vr[nv++] = all.rating[j];
-        else tu[nt] = all.user[j], ti[nt] = all.item[j], tr[nt++] = all.rating[j];
-    }
-    mfr_ratings T = {nt, all.n_users, all.n_items, tu, ti, tr, NULL};
-    mfr_train_params p = mfr_train_params_default(algo);
-    mfr_model *m = NULL;
-    mfr_error err = {0};
-    assert_int_equal(mfr_model_train(ds, &T, NULL, &p, &m, &err), MFR_OK);
-    double se = 0;
-    for (int64_t j = 0; j < nv; j++) {
-        double e = mfr_model_predict(m, vu[j], vi[j]) - vr[j];
-        se += e * e;
-    }
-    mfr_model_free(m);
-    free(tu), free(ti), free(vu), free(vi), free(tr), free(vr);
-    return sqrt(se / nv);
-}
-
 static void movielens_beats_base_slow(void **state) {
     (void)state;
     const char *dir = movielens_dir();

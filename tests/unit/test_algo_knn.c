@@ -223,52 +223,10 @@ static void movielens_item_rmse_slow(void **state) {
     mfr_dataset *ds = NULL;
     mfr_error err = {0};
     assert_int_equal(mfr_dataset_import(dir, NULL, &ds, &err), MFR_OK);
-    mfr_ratings all;
-    mfr_dataset_ratings(ds, &all);
-    int64_t n = all.n, nt = 0, nv = 0;
-    int32_t *tu = malloc(4 * n), *ti = malloc(4 * n), *vu = malloc(4 * n), *vi = malloc(4 * n);
-    float *tr = malloc(4 * n), *vr = malloc(4 * n);
-    for (int64_t j = 0; j < n; j++) {
-        if (j % 5 == 0) vu[nv] = all.user[j], vi[nv] = all.item[j], vr[nv++] = all.rating[j];
-        else tu[nt] = all.user[j], ti[nt] = all.item[j], tr[nt++] = all.rating[j];
-    }
-    mfr_ratings T = {nt, all.n_users, all.n_items, tu, ti, tr, NULL};
-    mfr_train_params p = mfr_train_params_default(MFR_ALGO_KNN_ITEM);
-    mfr_model *m = NULL;
-    assert_int_equal(mfr_model_train(ds, &T, NULL, &p, &m, &err), MFR_OK);
-    double se = 0;
-    for (int64_t j = 0; j < nv; j++) {
-        double e = mfr_model_predict(m, vu[j], vi[j]) - vr[j];
-        se += e * e;
-    }
-    double rmse = sqrt(se / nv);
+    double rmse = holdout_rmse(ds, MFR_ALGO_KNN_ITEM);
     print_message("knn-item pearson-baseline held-out RMSE %.4f\n", rmse);
     assert_true(rmse < 0.87);
-    mfr_model_free(m);
     mfr_dataset_free(ds);
-    free(tu), free(ti), free(vu), free(vi), free(tr), free(vr);
-}
-
-
-/* Fail each allocation of a training run in turn: every failure must end in
- * MFR_E_NOMEM with no model (ASan reports any leak), until one succeeds. */
-static void check_train_alloc_failures(const mfr_dataset *ds, const mfr_train_params *p) {
-    for (long n = 0;; n++) {
-        mfr_model *m = NULL;
-        mfr_error err = {0};
-        mfr__alloc_fail_after(n);
-        mfr_status st = mfr_model_train(ds, NULL, NULL, p, &m, &err);
-        mfr__alloc_fail_after(-1);
-        if (st == MFR_OK) {
-            assert_non_null(m);
-            mfr_model_free(m);
-            break;
-        }
-        if (st != MFR_E_NOMEM) print_error("allocation %ld: %s\n", n, err.message);
-        assert_int_equal(st, MFR_E_NOMEM);
-        assert_null(m);
-        assert_true(n < 100000);
-    }
 }
 
 static void fault_knn_alloc_failures(void **state) {
