@@ -224,7 +224,7 @@ int cmd_eval(int argc, char **argv) {
     if (rc) return rc;
     eo_begin(a.quiet);
     mfr_error err = {0};
-    mfr_cv_params cp = mfr_cv_params_default(MFR_ALGO_SGD);
+    mfr_cv_params cp = mfr_cv_params_default(MFR_ALGO_DEFAULT);
     mfr_status s = train_opts_resolve(&a.topts, &cp.train, &err);
     if (s) return eo_fail(CMD, s, &err);
     cp.split = a.split.p;

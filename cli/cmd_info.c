@@ -33,6 +33,7 @@ static void info_model(const char *path, const mfr_model *m) {
     printf("%-13s%d\n", "users", in.n_users);
     printf("%-13s%d\n", "movies", in.n_items);
     printf("%-13s%d\n", "factors", in.factors);
+    if (in.ranked_items < in.n_items) printf("%-13s%d of %d movies\n", "ranked", in.ranked_items, in.n_items);
     printf("%-13s%lld\n", "trained on", (long long)in.n_train);
     printf("%-13s%.4f\n", "mean (mu)", (double)in.mu);
     printf("%-13s%g..%g\n", "rating scale", (double)in.rating_min, (double)in.rating_max);

@@ -134,9 +134,10 @@ static int train_read_params(train_cfg *c, const char *path) {
     return rc;
 }
 
-/* The family: the last algo setting (options and files alike), else sgd. */
+/* The family: the last algo setting (options and files alike), else the
+ * default (auto). */
 static int train_pick_algo(const train_cfg *c, mfr_algo *algo) {
-    *algo = MFR_ALGO_SGD;
+    *algo = MFR_ALGO_DEFAULT;
     for (int j = 0; j < c->n; j++) {
         if (strcmp(c->s[j].name, "algo")) continue;
         mfr_error err = {0};
@@ -168,6 +169,17 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
     printf("%s %s: %d users, %d movies, %lld ratings, %d epochs in %.2f s%s%s\n",
            cancelled ? "interrupted" : "trained", mfr_algo_name(info.algo), info.n_users,
            info.n_items, (long long)info.n_train, info.epochs_run, secs, train, valid);
+    if (info.ranked_items < info.n_items) {
+        int32_t eligible = 0;
+        for (int32_t i = 0; i < info.n_items; i++)
+            eligible += mfr_model_item_count(m, i) >= info.params.rank_min_ratings;
+        printf("ranking covers %d movies (with >= %d training ratings%s); the other %d %s\n",
+               info.ranked_items, (int)info.params.rank_min_ratings,
+               eligible > info.ranked_items ? ", the most rated that fit max_memory_mb" : "",
+               info.n_items - info.ranked_items,
+               info.algo == MFR_ALGO_AUTO ? "come after them, by predicted rating"
+                                          : "are predicted but never recommended");
+    }
     printf("saved %s\n", path);
 }
 

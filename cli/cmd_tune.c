@@ -163,7 +163,7 @@ static mfr_status score_outer(const mfr_dataset *ds, const mfr_ratings *train,
 }
 
 static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err) {
-    mfr_tune_params tp = mfr_tune_params_default(MFR_ALGO_SGD);
+    mfr_tune_params tp = mfr_tune_params_default(MFR_ALGO_DEFAULT);
     mfr_status s = train_opts_resolve(&a->topts, &tp.base, err);
     if (s) return s;
     tp.random_points = (int32_t)a->random;

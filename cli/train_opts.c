@@ -133,7 +133,7 @@ mfr_status train_opts_write_file(const char *path, const mfr_train_params *p,
 }
 
 mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_error *err) {
-    mfr_algo a = MFR_ALGO_SGD;
+    mfr_algo a = MFR_ALGO_DEFAULT;
     if (o->algo[0]) {
         mfr_status s = mfr_algo_from_name(o->algo, &a, err);
         if (s) return s;
@@ -166,7 +166,7 @@ mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_erro
 void train_opts_help(FILE *f) {
     fprintf(f,
             "training options (as for mfrec train):\n"
-            "  --algo NAME        model family (sgd, als, baseline, svd, knn-item, ...; default sgd)\n"
+            "  --algo NAME        model family (auto, ease, sgd, ials, als, knn-item, ...; default auto)\n"
             "  --params FILE      name=value lines (what mfrec tune -o writes)\n"
             "  --NAME VALUE       any training parameter: --factors 64 --epochs 20 --lr 0.01\n"
             "                     --reg 0.05 --seed 7 --threads 2 ...\n"

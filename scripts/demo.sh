@@ -26,7 +26,7 @@ step() { printf '\n%s== %s%s\n$ %s\n' "$B" "$1" "$N" "$2"; }
 step "Import" "mfrec import $DATA"
 "$MFREC" import "$DATA" | sed -n '2,10p'
 
-step "Train the default model (biased MF by SGD)" "mfrec train $DATA -o model.mfm"
+step "Train the default model (EASE orders the lists, biased MF by SGD gives the stars)" "mfrec train $DATA -o model.mfm"
 "$MFREC" train "$DATA" -o "$WORK/model.mfm"
 
 step "Evaluate: train on 80%, test on 20%" "mfrec eval $DATA --test-frac 0.2 --seed 1"

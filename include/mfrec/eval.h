@@ -157,6 +157,10 @@ typedef struct mfr_ranking_params {
     int32_t k;               /* cutoff (default 10) */
     float threshold;         /* relevant: test rating >= threshold (default 4.0) */
     int32_t threads;         /* users scored in parallel (0: all cores) */
+    int32_t min_ratings;     /* candidates: movies with at least this many
+                                training ratings (default 1: every movie the
+                                model has seen; the user's training movies
+                                are never candidates) */
 } mfr_ranking_params;
 
 mfr_ranking_params mfr_ranking_params_default(void);

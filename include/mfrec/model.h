@@ -35,8 +35,13 @@ typedef enum mfr_algo {
     MFR_ALGO_KNN_ITEM = 10,
     MFR_ALGO_CONTENT = 11, /* TF-IDF on genres and tags */
     MFR_ALGO_HYBRID = 12,  /* factor model blended with content */
+    MFR_ALGO_EASE = 13,    /* EASE^R item-item closed form (Steck 2019), ranking */
+    MFR_ALGO_AUTO = 14,    /* the default: EASE orders the list, SGD gives the stars */
     MFR_ALGO__COUNT
 } mfr_algo;
+
+/* What `mfrec train DATA` trains when no family is named. */
+#define MFR_ALGO_DEFAULT MFR_ALGO_AUTO
 
 /* "sgd", "knn-item", ...; NULL for an unknown number. */
 const char *mfr_algo_name(mfr_algo a);
@@ -49,6 +54,11 @@ typedef enum mfr_sim {
     MFR_SIM_PEARSON_BASELINE = 2,
     MFR_SIM_MSD = 3
 } mfr_sim;
+/* mfr_sim 4, for mfr_model_similar only (not a knn training similarity):
+ * who watched both movies, and how much more they liked them than their
+ * usual; works for every family. Kept out of the enum's list so the knn
+ * similarity switches stay exhaustive. */
+#define MFR_SIM_COOC ((mfr_sim)4)
 
 /* Training parameters. Start from mfr_train_params_default(algo) and change
  * fields; every algorithm reads only the fields that apply to it. */
@@ -81,6 +91,17 @@ typedef struct mfr_train_params {
     mfr_sim sim;
     /* hybrid */
     mfr_algo hybrid_base;  /* factor model blended with content */
+    /* ranking models (ease, auto; rating_power also ials) */
+    float ease_lambda;     /* L2 on the item-item weights B */
+    int32_t max_memory_mb; /* budget for B and its Gram matrix, MiB (0: no limit) */
+    int32_t rank_min_ratings; /* items the ranker covers: at least this many
+                                 training ratings (others are never ranked) */
+    float rating_power;    /* input weight of a rating r: (r / max)^power;
+                              0 = every rating counts 1 */
+    float blend;           /* auto: rank score = ranker + blend * predicted rating */
+    /* ials (Rendle et al. 2021) */
+    float unobserved;      /* weight of the unobserved entries (1 = Hu et al.) */
+    float reg_exp;         /* reg scaled by (n_rated + unobserved * n_other)^reg_exp */
     /* host callbacks */
     mfr_progress_fn progress; void *progress_user;
 } mfr_train_params;
@@ -127,6 +148,10 @@ typedef struct mfr_model_info {
     int32_t epochs_run;
     double fit_seconds;
     uint32_t file_version;     /* 0 for a model not loaded from a file */
+    int32_t ranked_items;      /* movies the ranking stage covers (ease,
+                                  auto: those that fit max_memory_mb; the
+                                  others are never recommended); n_items for
+                                  models that rank by predicted rating */
 } mfr_model_info;
 
 void mfr_model_info_get(const mfr_model *m, mfr_model_info *out);
@@ -157,28 +182,60 @@ float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i);
 /* One answer row. */
 typedef struct mfr_scored {
     int32_t item;
-    float score;
+    float score;       /* the ranking score the list is ordered by */
+    float prediction;  /* predicted rating, clipped to the scale (NaN in similar()) */
 } mfr_scored;
 
 typedef struct mfr_recommend_params {
     int32_t n;              /* how many (default 10) */
     const char *genre;      /* only movies of this genre (case-insensitive); NULL all */
-    int32_t min_ratings;    /* skip movies with fewer training ratings (default 1) */
+    int32_t min_ratings;    /* skip movies with fewer training ratings
+                               (default MFR_RECOMMEND_MIN_RATINGS) */
     int exclude_seen;       /* default 1 */
+    float *scores;          /* optional [n_items]: receives every item's ranking
+                               score (NaN where the model ranks nothing) */
 } mfr_recommend_params;
+
+/* Movies with fewer training ratings stay out of default lists: a movie one
+ * person rated is a guess, not a recommendation. --min-ratings 1 asks for them. */
+#define MFR_RECOMMEND_MIN_RATINGS 3
 
 mfr_recommend_params mfr_recommend_params_default(void);
 
-/* Top-n for user u, best first, into out (capacity p->n); *n_out rows.
+/* Top-n for user u, best first, into out (capacity p->n); *n_out rows. Rows
+ * are ordered by the model's ranking score (for ranking models not a rating)
+ * and carry the predicted rating. Every list, the CLI's, eval's, the batch's
+ * and the server's, comes from this one scoring path.
  * MFR_E_NOT_FOUND for u out of range. */
 mfr_status mfr_model_recommend(const mfr_model *m, int32_t u,
                                const mfr_recommend_params *p, mfr_scored *out,
                                int32_t *n_out, mfr_error *err);
 
-/* Movies most similar to item i by the similarity of their latent factors
- * (Pearson: correlation of the factor vectors; cosine), best first, i itself
- * excluded, movies with fewer than min_ratings training ratings skipped.
- * Models without factors use their own item similarity. */
+/* Top-n for each of users[0..n_users) (all users when users == NULL and
+ * n_users == mfr_model_n_users(m)) into out[j * p->n ...], n_out[j] rows each,
+ * on `threads` threads (0: all cores); identical to mfr_model_recommend per
+ * user. p->scores must be NULL. */
+mfr_status mfr_model_recommend_batch(const mfr_model *m, const int32_t *users,
+                                     int32_t n_users, const mfr_recommend_params *p,
+                                     int threads, mfr_scored *out, int32_t *n_out,
+                                     mfr_error *err);
+
+/* Movies most similar to item i, best first, i itself excluded, movies with
+ * fewer than min_ratings training ratings skipped (MFR_SIMILAR_MIN_RATINGS is
+ * the CLI's and the server's default). metric:
+ *  - MFR_SIM_COOC (the default everywhere; any family): from the training
+ *    ratings the model carries: the movies most often rated by the same users
+ *    (cosine over users, each rating weighted by how much the user liked it
+ *    against their own mean), re-scored by a ridge regression of "rated i" on
+ *    those 100 neighbours (max(n, 100)), so the rows are the movies that best
+ *    explain who watches i: sequels and prequels first. score: the regression
+ *    weight (not bounded to [-1, 1]). A movie no one else co-rated falls back
+ *    to the model's own similarity when it has one (else 0 rows).
+ *  - MFR_SIM_PEARSON / MFR_SIM_COSINE: factor models: the correlation /
+ *    cosine of the latent factor vectors; models without factors use their
+ *    own item similarity (knn-item, content), others MFR_E_UNSUPPORTED.
+ * MFR_E_INVALID for another metric on a factor model. */
+#define MFR_SIMILAR_MIN_RATINGS 5
 mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric,
                              int32_t n, int32_t min_ratings, mfr_scored *out,
                              int32_t *n_out, mfr_error *err);
@@ -189,6 +246,11 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric,
 void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out,
                           int32_t cap, int32_t *n_found);
 
+/* Floats in a folded-in user vector: k + 1 for models with item factors, 0
+ * for models that answer a new user from the rated movies alone (ease, knn,
+ * content): those take vec == NULL below. */
+int32_t mfr_model_fold_dim(const mfr_model *m);
+
 /* Fold-in: a user vector for ratings (items[j], ratings[j]) against the fixed
  * item factors and biases, solving the regularised least-squares problem for
  * [b_u, p_u]. vec has 1 + k floats: vec[0] = b_u, vec[1..k] = p_u.
@@ -197,12 +259,18 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items,
                              const float *ratings, int32_t n, float *vec,
                              mfr_error *err);
 
-/* Top-n for a folded-in user vector; seen (n_seen, any order) excluded. */
+/* Top-n for a user who is not in the model, given by the movies they rated
+ * (seen, n_seen, any order; excluded from the list and read by ranking
+ * models: EASE scores x·B), their ratings of those movies (ratings, may be
+ * NULL: each counts as a liked movie) and, for factor models, their folded-in vector
+ * (vec; NULL for models with mfr_model_fold_dim 0). n_seen == 0: the list is
+ * by popularity (training rating count). */
 mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec,
-                                   const int32_t *seen, int32_t n_seen,
+                                   const int32_t *seen, const float *ratings, int32_t n_seen,
                                    const mfr_recommend_params *p, mfr_scored *out,
                                    int32_t *n_out, mfr_error *err);
-/* Prediction for a folded-in user vector. */
+/* Prediction for a folded-in user vector (vec NULL: the model's fallback,
+ * μ + b_i). */
 float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i);
 
 #ifdef __cplusplus

@@ -29,6 +29,11 @@ typedef struct mfr__algo {
     /* Optional: scores for all items of user u into scores[n_items] (unclipped),
      * faster than n_items predict calls. NULL: default. */
     void (*score_user)(const mfr_model *m, int32_t u, float *scores);
+    /* Optional: ranking scores for w into rank[n_items] (higher first, NaN:
+     * never recommended) given the predicted ratings pred[n_items]
+     * (unclipped) of the same user (two distinct arrays). NULL: the list is
+     * ordered by pred. Ranking families (ease, auto) set this. */
+    void (*rank_user)(const mfr_model *m, const mfr__who *w, const float *pred, float *rank);
     /* Optional: item-item similarity for models without factors. */
     mfr_status (*similar)(const mfr_model *m, int32_t i, mfr_sim metric,
                           float *scores /* [n_items], NaN = skip */);
@@ -44,21 +49,15 @@ typedef struct mfr__algo {
  * NULL (mfr_model_train then answers MFR_E_UNSUPPORTED). */
 const mfr__algo *mfr__algo_get(mfr_algo a);
 
-/* Default biased-MF prediction (unclipped). */
-float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i);
-
 /* Shared helper for iterative fits: reports progress (epoch, rmse) through
  * ctx->p->progress; returns non-zero when the host asked to cancel. */
 int mfr__report_epoch(const mfr__fit_ctx *ctx, int32_t epoch, int32_t epochs,
                       double train_rmse, double valid_rmse, double t0);
 
-/* RMSE of the model's (clipped) predictions on r; NaN when r is NULL/empty. */
-double mfr__rmse(const mfr_model *m, const mfr_ratings *r);
-
 /* Each family's vtable (src/algo/<family>.c). */
 extern const mfr__algo mfr__algo_sgd, mfr__algo_adam, mfr__algo_als,
     mfr__algo_svd, mfr__algo_svdpp, mfr__algo_ials, mfr__algo_nmf,
     mfr__algo_bmf, mfr__algo_baseline, mfr__algo_knn_user, mfr__algo_knn_item,
-    mfr__algo_content, mfr__algo_hybrid;
+    mfr__algo_content, mfr__algo_hybrid, mfr__algo_ease, mfr__algo_auto;
 
 #endif

@@ -53,6 +53,12 @@ const mfr__algo *mfr__algo_get(mfr_algo a) {
 #ifdef MFR_HAVE_ALGO_HYBRID
     case MFR_ALGO_HYBRID: return &mfr__algo_hybrid;
 #endif
+#ifdef MFR_HAVE_ALGO_EASE
+    case MFR_ALGO_EASE: return &mfr__algo_ease;
+#endif
+#ifdef MFR_HAVE_ALGO_AUTO
+    case MFR_ALGO_AUTO: return &mfr__algo_auto;
+#endif
     default: return NULL;
     }
 }

@@ -6,13 +6,13 @@
  * the known bias) and counted.
  *
  * Ranking groups the test ratings by user (counting sort), then for each known
- * user scores every candidate item (unclipped scores, so a clipped 5.0 does not
- * create ties), keeps the top K with ties broken by smaller item index, and
- * applies the definitions at the top of include/mfrec/eval.h. The per-user
+ * user asks mfr_model_recommend for the top K (the one scoring path that
+ * recommend, the batch and the server use: ranking scores, ties broken by
+ * smaller item index, training items excluded) and applies the definitions
+ * at the top of include/mfrec/eval.h. The per-user
  * lists are stored ([users × K]) so coverage and novelty are computed after,
  * serially; users are scored in parallel with OpenMP, each thread with its own
  * score buffer and seen-mask. */
-#include "../algo/algo.h"
 #include "eval_impl.h"
 
 #include <math.h>
@@ -57,40 +57,8 @@ void mfr_eval_accuracy(const mfr_model *m, const mfr_ratings *test, mfr_accuracy
 /* ---- the whole test set ------------------------------------------------- */
 
 mfr_ranking_params mfr_ranking_params_default(void) {
-    mfr_ranking_params p = {.k = 10, .threshold = 4.0f, .threads = 0};
+    mfr_ranking_params p = {.k = 10, .threshold = 4.0f, .threads = 0, .min_ratings = 1};
     return p;
-}
-
-/* s[i] = μ + b_u + b_i + p_u·q_i for every item: the default biased-MF
- * formula, with eight partial sums so the dot product vectorises (the order
- * of additions differs from mfr__predict_mf by float rounding only). */
-static void score_mf(const mfr_model *m, int32_t u, float *s) {
-    int32_t k = m->k;
-    const float *p = m->P + (size_t)u * k;
-    float base = m->mu + (m->user_bias ? m->user_bias[u] : 0.f);
-    for (int32_t i = 0; i < m->n_items; i++) {
-        const float *q = m->Q + (size_t)i * k;
-        float acc[8] = {0};
-        int32_t f = 0;
-        for (; f + 8 <= k; f += 8)
-            for (int l = 0; l < 8; l++) acc[l] += p[f + l] * q[f + l];
-        float dot = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for (; f < k; f++) dot += p[f] * q[f];
-        s[i] = base + (m->item_bias ? m->item_bias[i] : 0.f) + dot;
-    }
-}
-
-static void score_all(const mfr_model *m, int32_t u, float *s) {
-    if (m->vt && m->vt->score_user) {
-        m->vt->score_user(m, u, s);
-        return;
-    }
-    if (m->vt && !m->vt->predict && m->P && m->Q && m->k > 0) {
-        score_mf(m, u, s);
-        return;
-    }
-    for (int32_t i = 0; i < m->n_items; i++)
-        s[i] = m->vt && m->vt->predict ? m->vt->predict(m, u, i) : mfr__predict_mf(m, u, i);
 }
 
 /* 1-based rank, in the full candidate ordering, of the best relevant candidate;
@@ -115,14 +83,17 @@ typedef struct rank_work {
     const mfr_ratings *test;
     const mfr_ranking_params *p;
     const int64_t *order, *start; /* test ratings grouped by user */
-    const uint8_t *cold;          /* items without training ratings */
+    const uint8_t *cold;          /* items under min_ratings training ratings */
     int32_t *lists, *list_len;    /* [n_users * k], [n_users] */
     mfr_rank_user *per_user;      /* [n_users] */
     int8_t *state;                /* 0 no test, 1 ranked, 2 no relevant, 3 unknown */
 } rank_work;
 
+/* The user's list is the one mfr_model_recommend gives (the same scoring
+ * path as recommend, the batch and the server), its scores array kept for
+ * the rank of the first relevant item (MRR). */
 static void rank_one_user(const rank_work *w, int32_t u, float *s, uint8_t *skip,
-                          int32_t *rel) {
+                          int32_t *rel, mfr_scored *rows) {
     const mfr_model *m = w->m;
     int64_t c = w->start[u + 1] - w->start[u];
     if (c == 0) return;
@@ -141,34 +112,46 @@ static void rank_one_user(const rank_work *w, int32_t u, float *s, uint8_t *skip
         w->state[u] = 2;
         return;
     }
-    const int32_t *seen = mfr_model_user_items(m, u, &n_seen);
-    score_all(m, u, s);
-    for (int32_t q = 0; q < n_seen; q++) skip[seen[q]] = 1;
+    mfr_recommend_params rp = mfr_recommend_params_default();
+    rp.n = w->p->k;
+    rp.min_ratings = w->p->min_ratings;
+    rp.exclude_seen = 1;
+    rp.scores = s;
+    int32_t got = 0;
+    if (mfr_model_recommend(m, u, &rp, rows, &got, NULL)) {
+        w->state[u] = -1;
+        return;
+    }
     int32_t *list = w->lists + (size_t)u * w->p->k;
-    w->list_len[u] = mfr_rank_top_k(s, m->n_items, skip, w->p->k, list);
-    int64_t fr = first_relevant_rank(s, skip, m->n_items, rel, n_rel);
-    mfr_rank_user_metrics(list, w->list_len[u], rel, n_rel, w->p->k, fr, &w->per_user[u]);
+    for (int32_t q = 0; q < got; q++) list[q] = rows[q].item;
+    w->list_len[u] = got;
+    const int32_t *seen = mfr_model_user_items(m, u, &n_seen);
+    for (int32_t q = 0; q < n_seen; q++) skip[seen[q]] = 1;
+    int64_t fr = first_relevant_rank(s, skip, mfr_model_n_items(m), rel, n_rel);
+    mfr_rank_user_metrics(list, got, rel, n_rel, w->p->k, fr, &w->per_user[u]);
     for (int32_t q = 0; q < n_seen; q++) skip[seen[q]] = w->cold[seen[q]];
     w->state[u] = 1;
 }
 
 static void rank_users(const rank_work *w, int threads) {
-    int32_t nu = w->m->n_users, ni = w->m->n_items;
+    int32_t nu = mfr_model_n_users(w->m), ni = mfr_model_n_items(w->m);
 #pragma omp parallel num_threads(threads)
     {
         float *s = mfr_malloc((size_t)(ni > 0 ? ni : 1) * sizeof *s);
         uint8_t *skip = mfr_malloc((size_t)(ni > 0 ? ni : 1));
         int32_t *rel = mfr_malloc((size_t)(w->test->n > 0 ? w->test->n : 1) * sizeof *rel);
-        int ok = s && skip && rel;
+        mfr_scored *rows = mfr_malloc((size_t)w->p->k * sizeof *rows);
+        int ok = s && skip && rel && rows;
         if (ok) memcpy(skip, w->cold, (size_t)ni);
 #pragma omp for schedule(dynamic, 16)
         for (int32_t u = 0; u < nu; u++) {
-            if (ok) rank_one_user(w, u, s, skip, rel);
+            if (ok) rank_one_user(w, u, s, skip, rel, rows);
             else if (w->start[u + 1] > w->start[u]) w->state[u] = -1; /* -> MFR_E_NOMEM */
         }
         mfr_free(s);
         mfr_free(skip);
         mfr_free(rel);
+        mfr_free(rows);
     }
 }
 
@@ -182,7 +165,7 @@ static int cmp_pop(const void *a, const void *b, void *ctx) {
 }
 
 static mfr_status popularity_rank(const mfr_model *m, int32_t *rank, mfr_error *err) {
-    int32_t n = m->n_items;
+    int32_t n = mfr_model_n_items(m);
     int32_t *cnt = mfr_malloc((size_t)(n > 0 ? n : 1) * sizeof *cnt);
     int32_t *ord = mfr_malloc((size_t)(n > 0 ? n : 1) * sizeof *ord);
     if (!cnt || !ord) {
@@ -208,15 +191,15 @@ static mfr_status summarize(const rank_work *w, mfr_ranking *out, mfr_error *err
     double sum[6] = {0};
     int64_t n_rec = 0, n_cand = 0, distinct = 0;
     double pop_sum = 0.0;
-    uint8_t *hit = mfr_calloc((size_t)m->n_items + 1, 1);
-    int32_t *rank = mfr_malloc(((size_t)m->n_items + 1) * sizeof *rank);
+    uint8_t *hit = mfr_calloc((size_t)mfr_model_n_items(m) + 1, 1);
+    int32_t *rank = mfr_malloc(((size_t)mfr_model_n_items(m) + 1) * sizeof *rank);
     if (!hit || !rank) {
         mfr_free(hit);
         mfr_free(rank);
         return mfr__nomem(err, "ranking summary");
     }
     mfr_status s = popularity_rank(m, rank, err);
-    for (int32_t u = 0; u < m->n_users && !s; u++) {
+    for (int32_t u = 0; u < mfr_model_n_users(m) && !s; u++) {
         if (w->state[u] == -1) s = mfr__nomem(err, "ranking buffers");
         else if (w->state[u] == 2) out->users_no_relevant++;
         else if (w->state[u] == 3) out->users_unknown++;
@@ -233,7 +216,7 @@ static mfr_status summarize(const rank_work *w, mfr_ranking *out, mfr_error *err
             n_rec++;
         }
     }
-    for (int32_t i = 0; i < m->n_items; i++) n_cand += !w->cold[i];
+    for (int32_t i = 0; i < mfr_model_n_items(m); i++) n_cand += !w->cold[i];
     double nr = (double)out->users_ranked;
     double *dst[6] = {&out->precision, &out->recall, &out->ndcg, &out->map, &out->hit, &out->mrr};
     for (int q = 0; q < 6; q++) *dst[q] = nr > 0 ? sum[q] / nr : NAN;
@@ -270,7 +253,7 @@ mfr_status mfr_eval_ranking(const mfr_model *m, const mfr_ratings *test,
                             const mfr_ranking_params *p, mfr_ranking *out, mfr_error *err) {
     memset(out, 0, sizeof *out);
     if (p->k < 1) return mfr__err(err, MFR_E_INVALID, "ranking k %d must be >= 1", p->k);
-    int32_t nu = m->n_users, ni = m->n_items;
+    int32_t nu = mfr_model_n_users(m), ni = mfr_model_n_items(m);
     rank_work w = {.m = m, .test = test, .p = p};
     int64_t *order = NULL, *start = NULL, no_index = 0;
     mfr_status s = group_test(test, nu, &order, &start, &no_index, err);
@@ -286,7 +269,7 @@ mfr_status mfr_eval_ranking(const mfr_model *m, const mfr_ratings *test,
         s = mfr__nomem(err, "ranking work");
         goto done;
     }
-    for (int32_t i = 0; i < ni; i++) cold[i] = !item_known(m, i);
+    for (int32_t i = 0; i < ni; i++) cold[i] = mfr_model_item_count(m, i) < p->min_ratings;
     w.cold = cold;
     rank_users(&w, p->threads > 0 ? p->threads : mfr_cpu_count());
     s = summarize(&w, out, err);

@@ -112,7 +112,10 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const flo
     return MFR_OK;
 }
 
+int32_t mfr_model_fold_dim(const mfr_model *m) { return m && m->k > 0 && m->Q ? m->k + 1 : 0; }
+
 float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i) {
+    if (!vec || m->k <= 0 || !m->Q) return mfr_model_predict(m, -1, i);
     float r = m->mu + vec[0];
     if (i >= 0 && i < m->n_items) {
         if (m->item_bias) r += m->item_bias[i];
@@ -122,28 +125,59 @@ float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i) {
     return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
 }
 
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
+/* (item, rating) pairs ordered by item. */
+typedef struct rated {
+    int32_t item, pos;
+    float rating;
+} rated;
+
+static int cmp_rated(const void *a, const void *b) {
+    const rated *x = a, *y = b;
+    if (x->item != y->item) return (x->item > y->item) - (x->item < y->item);
+    return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec, const int32_t *seen,
-                                   int32_t n_seen, const mfr_recommend_params *p, mfr_scored *out,
+                                   const float *ratings, int32_t n_seen,
+                                   const mfr_recommend_params *p, mfr_scored *out,
                                    int32_t *n_out, mfr_error *err) {
     int32_t dummy;
     if (!n_out) n_out = &dummy;
     *n_out = 0;
-    if (!m || !vec || n_seen < 0 || (n_seen > 0 && !seen))
-        return mfr__err(err, MFR_E_INVALID, "recommend: NULL model, vector or seen list");
-    if (m->k <= 0 || !m->Q)
-        return mfr__err(err, MFR_E_UNSUPPORTED, "recommend: %s models have no item factors",
+    if (!m || n_seen < 0 || (n_seen > 0 && !seen))
+        return mfr__err(err, MFR_E_INVALID, "recommend: NULL model or seen list");
+    if (!vec && mfr_model_fold_dim(m) > 0 && n_seen > 0)
+        return mfr__err(err, MFR_E_INVALID, "recommend: %s models need the folded-in vector",
                         mfr_algo_name(m->algo));
-    int32_t *sorted = mfr_malloc((size_t)n_seen * sizeof *sorted + 1);
-    if (!sorted) return mfr__nomem(err, "seen list");
-    if (n_seen) memcpy(sorted, seen, (size_t)n_seen * sizeof *sorted);
-    qsort(sorted, (size_t)n_seen, sizeof *sorted, cmp_i32);
-    mfr_status st = mfr__recommend_with(m, m->mu + vec[0], vec + 1, -1, sorted, n_seen, p, out,
-                                        n_out, err);
-    mfr_free(sorted);
+    /* sorted, without duplicates (the last rating of a movie counts) or
+     * indices the model does not know */
+    size_t cap = (size_t)n_seen + 1;
+    rated *rt = mfr_malloc(cap * sizeof *rt);
+    int32_t *sorted = mfr_malloc(cap * sizeof *sorted);
+    float *rs = mfr_malloc(cap * sizeof *rs);
+    if (!rt || !sorted || !rs) {
+        mfr_free(rt);
+        mfr_free(sorted);
+        mfr_free(rs);
+        return mfr__nomem(err, "seen list");
+    }
+    int32_t ns = 0;
+    for (int32_t j = 0; j < n_seen; j++)
+        if (seen[j] >= 0 && seen[j] < m->n_items)
+            rt[ns++] = (rated){seen[j], j, ratings ? ratings[j] : m->rmax};
+    qsort(rt, (size_t)ns, sizeof *rt, cmp_rated);
+    int32_t nd = 0;
+    for (int32_t j = 0; j < ns; j++) {
+        if (nd > 0 && sorted[nd - 1] == rt[j].item) {
+            rs[nd - 1] = rt[j].rating;
+            continue;
+        }
+        sorted[nd] = rt[j].item;
+        rs[nd++] = rt[j].rating;
+    }
+    mfr__who w = {-1, sorted, rs, nd, mfr_model_fold_dim(m) > 0 ? vec : NULL};
+    mfr_status st = mfr__recommend_with(m, &w, sorted, nd, p, out, n_out, err);
+    mfr_free(rt);
+    mfr_free(rs);
     return st;
 }

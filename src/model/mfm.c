@@ -65,7 +65,8 @@ static const char *tag_name(uint32_t tag, char out[5]) {
 #define T_IMEA MFR_TAG('I', 'M', 'E', 'A')
 #define T_SPTR MFR_TAG('S', 'P', 'T', 'R')
 #define T_SITM MFR_TAG('S', 'I', 'T', 'M')
-#define N_CORE 14
+#define T_SRAT MFR_TAG('S', 'R', 'A', 'T')
+#define N_CORE 15
 
 /* ---- params block ------------------------------------------------------- */
 static void put_params(uint8_t *h, const mfr_train_params *p) {
@@ -82,6 +83,10 @@ static void put_params(uint8_t *h, const mfr_train_params *p) {
     put32(b, 196, (uint32_t)p->samples);   put32(b, 200, (uint32_t)p->knn_k);
     put32(b, 204, (uint32_t)p->min_support); putf(b, 208, p->shrinkage);
     put32(b, 212, (uint32_t)p->sim);       put32(b, 216, (uint32_t)p->hybrid_base);
+    putf(b, 220, p->ease_lambda);          put32(b, 224, (uint32_t)p->max_memory_mb);
+    put32(b, 228, (uint32_t)p->rank_min_ratings); putf(b, 232, p->rating_power);
+    putf(b, 236, p->blend);                putf(b, 240, p->unobserved);
+    putf(b, 244, p->reg_exp);
 }
 
 static void get_params(const uint8_t *b, mfr_train_params *p) {
@@ -98,6 +103,12 @@ static void get_params(const uint8_t *b, mfr_train_params *p) {
     p->samples = (int32_t)get32(b, 196);     p->knn_k = (int32_t)get32(b, 200);
     p->min_support = (int32_t)get32(b, 204); p->shrinkage = getf(b, 208);
     p->sim = (mfr_sim)get32(b, 212);         p->hybrid_base = (mfr_algo)get32(b, 216);
+    p->ease_lambda = getf(b, 220);           p->max_memory_mb = (int32_t)get32(b, 224);
+    p->rank_min_ratings = (int32_t)get32(b, 228); p->rating_power = getf(b, 232);
+    p->blend = getf(b, 236);                 p->unobserved = getf(b, 240);
+    p->reg_exp = getf(b, 244);
+    /* Files written before these fields existed hold zeros there. */
+    if (p->rank_min_ratings < 1) p->rank_min_ratings = 1;
 }
 
 /* ---- save ---------------------------------------------------------------- */
@@ -127,6 +138,7 @@ static int collect_sections(const mfr_model *m, sec *s) {
     n = add_sec(s, n, T_IMEA, m->item_mean, ni * 4);
     n = add_sec(s, n, T_SPTR, m->seen_ptr, (nu + 1) * 8);
     n = add_sec(s, n, T_SITM, m->seen_item, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
+    n = add_sec(s, n, T_SRAT, m->seen_rating, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
     for (int j = 0; j < m->n_extra; j++)
         n = add_sec(s, n, m->extra[j].tag, m->extra[j].data, m->extra[j].size);
     return n;
@@ -359,6 +371,7 @@ static void **core_slot(mfr_model *m, uint32_t tag, uint64_t *want) {
     case T_IMEA: *want = ni * 4; return (void **)&m->item_mean;
     case T_SPTR: *want = (nu + 1) * 8; return (void **)&m->seen_ptr;
     case T_SITM: *want = UINT64_MAX; return (void **)&m->seen_item; /* checked with SPTR */
+    case T_SRAT: *want = UINT64_MAX; return (void **)&m->seen_rating; /* optional; with SPTR */
     default: return NULL;
     }
 }
@@ -397,11 +410,16 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
         if (!req[j]) return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: section %s missing", v->path, names[j]);
     if (m->k > 0 && (!m->P || !m->Q))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: k = %d but section P or Q missing", v->path, (int)m->k);
-    uint64_t sitm = 0;
-    for (uint32_t j = 0; j < n; j++)
+    uint64_t sitm = 0, srat = 0;
+    for (uint32_t j = 0; j < n; j++) {
         if (s[j].tag == T_SITM) sitm = s[j].size;
+        if (s[j].tag == T_SRAT) srat = s[j].size;
+    }
     if (m->seen_ptr[0] != 0 || (uint64_t)m->seen_ptr[m->n_users] * 4 != sitm)
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen lists do not match section SITM", v->path);
+    if (m->seen_rating && srat != sitm)
+        return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: section SRAT has %llu bytes, SITM %llu", v->path,
+                        (unsigned long long)srat, (unsigned long long)sitm);
     for (int32_t u = 0; u < m->n_users; u++)
         if (m->seen_ptr[u + 1] < m->seen_ptr[u])
             return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen list of user %d", v->path, (int)u);

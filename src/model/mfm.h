@@ -27,7 +27,11 @@
  *        172 i32 batch  176 f32 beta1    180 f32 beta2    184 f32 alpha
  *        188 i32 cg_steps 192 i32 burnin 196 i32 samples  200 i32 knn_k
  *        204 i32 min_support 208 f32 shrinkage 212 u32 sim 216 u32 hybrid_base
- *   220  36 bytes zero
+ *        220 f32 ease_lambda 224 i32 max_memory_mb 228 i32 rank_min_ratings
+ *        232 f32 rating_power 236 f32 blend 240 f32 unobserved 244 f32 reg_exp
+ *        (files from before these fields hold zeros there: read as the
+ *        classic behaviour, rank_min_ratings 1)
+ *   248  8 bytes zero
  *
  *   Section directory at 256: n_sections entries of 24 bytes:
  *     u32 tag (four characters, MFR_TAG), u32 flags (0), u64 offset, u64 size

@@ -38,8 +38,13 @@ static void *dup_array(const void *src, size_t n, size_t sz) {
     return d;
 }
 
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+typedef struct seen_pair {
+    int32_t item;
+    float rating;
+} seen_pair;
+
+static int cmp_pair(const void *a, const void *b) {
+    int32_t x = ((const seen_pair *)a)->item, y = ((const seen_pair *)b)->item;
     return (x > y) - (x < y);
 }
 
@@ -82,9 +87,13 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
     m->item_mean = dup_array(NULL, ni, sizeof *m->item_mean);
     m->seen_ptr = dup_array(NULL, nu + 1, sizeof *m->seen_ptr);
     m->seen_item = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_item);
-    if (!sum || !fillp || !m->item_count || !m->item_mean || !m->seen_ptr || !m->seen_item) {
+    m->seen_rating = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_rating);
+    seen_pair *pairs = mfr_malloc(((size_t)tr->n + 1) * sizeof *pairs);
+    if (!sum || !fillp || !m->item_count || !m->item_mean || !m->seen_ptr || !m->seen_item ||
+        !m->seen_rating || !pairs) {
         mfr_free(sum);
         mfr_free(fillp);
+        mfr_free(pairs);
         return mfr__nomem(err, "model item statistics and seen lists");
     }
     double total = 0.0;
@@ -99,10 +108,15 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
         m->item_mean[i] = m->item_count[i] ? (float)(sum[i] / m->item_count[i]) : NAN;
     for (size_t u = 0; u < nu; u++) m->seen_ptr[u + 1] += m->seen_ptr[u];
     memcpy(fillp, m->seen_ptr, nu * sizeof *fillp);
-    for (int64_t j = 0; j < tr->n; j++) m->seen_item[fillp[tr->user[j]]++] = tr->item[j];
+    for (int64_t j = 0; j < tr->n; j++) pairs[fillp[tr->user[j]]++] = (seen_pair){tr->item[j], tr->rating[j]};
     for (size_t u = 0; u < nu; u++)
-        qsort(m->seen_item + m->seen_ptr[u], (size_t)(m->seen_ptr[u + 1] - m->seen_ptr[u]),
-              sizeof *m->seen_item, cmp_i32);
+        qsort(pairs + m->seen_ptr[u], (size_t)(m->seen_ptr[u + 1] - m->seen_ptr[u]), sizeof *pairs,
+              cmp_pair);
+    for (int64_t j = 0; j < tr->n; j++) {
+        m->seen_item[j] = pairs[j].item;
+        m->seen_rating[j] = pairs[j].rating;
+    }
+    mfr_free(pairs);
     m->mu = tr->n ? (float)(total / (double)tr->n) : 0.5f * (m->rmin + m->rmax);
     m->n_train = tr->n;
     mfr_free(sum);
@@ -209,7 +223,7 @@ void mfr_model_free(mfr_model *m) {
     if (!m->map_base) {
         void *arrays[] = {m->user_bias, m->item_bias, m->P, m->Q, m->user_ids, m->item_ids,
                           m->strings, m->title_off, m->genres_off, m->year, m->item_count,
-                          m->item_mean, m->seen_ptr, m->seen_item};
+                          m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating};
         for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr_free(arrays[j]);
     } else {
         munmap(m->map_base, m->map_len);
@@ -251,6 +265,7 @@ void mfr_model_info_get(const mfr_model *m, mfr_model_info *out) {
     out->epochs_run = m->epochs_run;
     out->fit_seconds = m->fit_seconds;
     out->file_version = m->file_version;
+    out->ranked_items = m->vt && m->vt->rank_user ? m->ranked_items : m->n_items;
 }
 
 int32_t mfr_model_n_users(const mfr_model *m) { return m->n_users; }

@@ -56,10 +56,13 @@ struct mfr_model {
 
     int64_t *seen_ptr;    /* [n_users + 1] */
     int32_t *seen_item;   /* [seen_ptr[n_users]] */
+    float *seen_rating;   /* [seen_ptr[n_users]]: the rating of each seen item
+                             (NULL in files from before it was stored) */
 
     mfr__section extra[MFR_MODEL_MAX_EXTRA];
     int n_extra;
     void *algo_state;     /* built by vt->attach, freed by vt->release */
+    int32_t ranked_items; /* items a ranking family's ranker covers (its attach) */
 
     void *map_base;
     size_t map_len;
@@ -68,6 +71,31 @@ struct mfr_model {
      * mfr__model_prepare after the fit and after a load (NULL without Q). */
     double *item_sq, *item_sum;
 };
+
+/* One user as a model scores them: a trained user (u >= 0; items are the
+ * training items), or a user who is not in the model (u == -1) given by the
+ * movies they rated and, for factor models, their folded-in vector. */
+typedef struct mfr__who {
+    int32_t u;               /* trained user index, or -1 */
+    const int32_t *items;    /* rated items, sorted ascending, no duplicates */
+    const float *ratings;    /* their ratings (NULL: not known) */
+    int32_t n;
+    const float *vec;        /* u == -1: [b_u, p_u] from fold-in, or NULL */
+} mfr__who;
+
+/* The one scoring function behind every list (src/model/score.c): pred[i]
+ * is the predicted rating of every item (unclipped), rank[i] the ranking
+ * score the lists are ordered by (higher first, NaN: never recommended):
+ * vt->rank_user's when the family has one, else pred itself (two distinct
+ * arrays of n_items floats). MFR_E_NOMEM. */
+mfr_status mfr__model_score(const mfr_model *m, const mfr__who *w, float *rank, float *pred,
+                            mfr_error *err);
+
+/* Default biased-MF prediction μ + b_u + b_i + p_u·q_i (unclipped); u or i
+ * may be -1 (unknown): the known terms only. */
+float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i);
+/* RMSE of the model's (clipped) predictions on r; NaN when r is NULL/empty. */
+double mfr__rmse(const mfr_model *m, const mfr_ratings *r);
 
 /* Empty model with algo set and vt resolved; NULL on no memory. */
 mfr_model *mfr__model_new(mfr_algo algo);

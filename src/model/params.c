@@ -20,7 +20,7 @@
 
 static const char *const algo_names[MFR_ALGO__COUNT] = {
     "sgd", "adam", "als", "svd", "svdpp", "ials", "nmf", "bmf",
-    "baseline", "knn-user", "knn-item", "content", "hybrid",
+    "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto",
 };
 
 static const char *const sim_names[] = {"pearson", "cosine", "pearson-baseline", "msd"};
@@ -39,17 +39,18 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
     }
     return mfr__err(err, MFR_E_INVALID,
                     "unknown algorithm \"%s\" (known: sgd adam als svd svdpp ials nmf "
-                    "bmf baseline knn-user knn-item content hybrid)",
+                    "bmf baseline knn-user knn-item content hybrid ease auto)",
                     name ? name : "(null)");
 }
 
 /* ---- which fields apply to which algorithm ----------------------------- */
 #define A(x) (1u << MFR_ALGO_##x)
 #define ALL ((1u << MFR_ALGO__COUNT) - 1u)
-#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID))
-#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID))
-#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID))
-#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID))
+#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO))
+#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO))
+#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO))
+#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE))
+#define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
 
 typedef enum { F_ALGO, F_I32, F_F32, F_U64, F_SIM } ftype;
@@ -88,6 +89,13 @@ static const field FIELDS[] = {
     {"shrinkage", F_F32, P(shrinkage), KNN, 0, 1e9},
     {"sim", F_SIM, P(sim), KNN, 0, N_SIM - 1},
     {"hybrid_base", F_ALGO, P(hybrid_base), A(HYBRID), 0, MFR_ALGO__COUNT - 1},
+    {"ease_lambda", F_F32, P(ease_lambda), RANK, 0, 1e9},
+    {"max_memory_mb", F_I32, P(max_memory_mb), RANK, 0, 1 << 30},
+    {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK, 1, 1 << 30},
+    {"rating_power", F_F32, P(rating_power), RANK | A(IALS), 0, 16},
+    {"blend", F_F32, P(blend), A(AUTO), 0, 1e6},
+    {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6},
+    {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4},
 };
 #undef P
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
@@ -119,6 +127,13 @@ mfr_train_params mfr_train_params_default(mfr_algo algo) {
     p.shrinkage = 100.0f;
     p.sim = MFR_SIM_PEARSON_BASELINE;
     p.hybrid_base = MFR_ALGO_SGD;
+    p.ease_lambda = 200.0f;
+    p.max_memory_mb = 4096;
+    p.rank_min_ratings = MFR_RECOMMEND_MIN_RATINGS;
+    p.rating_power = 0.0f;
+    p.blend = 0.0f;
+    p.unobserved = 1.0f;
+    p.reg_exp = 0.0f;
     const mfr__algo *vt = mfr__algo_get(algo);
     if (vt && vt->defaults) vt->defaults(&p);
     p.algo = algo; /* a hook must not change the family */

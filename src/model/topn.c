@@ -29,7 +29,7 @@ static void sift_down(mfr_scored *h, int32_t n, int32_t j) {
 }
 
 void mfr__topn_push(topn *h, int32_t item, float score) {
-    mfr_scored c = {item, score};
+    mfr_scored c = {item, score, NAN};
     if (h->cap <= 0) return;
     if (h->len < h->cap) {
         int32_t j = h->len++;

@@ -30,12 +30,11 @@ float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int
                       const float *bias, float *out);
 float mfr__dot_ref(const float *a, const float *b, int32_t k);
 
-/* Top-n over all items scored as base + b_i + pu·q_i (pu may be NULL), or
- * through the family's score_user / predict when u >= 0; seen is sorted
- * (n_seen entries). Shared by recommend and recommend_vec (query.c). */
-mfr_status mfr__recommend_with(const mfr_model *m, float base, const float *pu, int32_t u,
-                               const int32_t *seen, int64_t n_seen,
-                               const mfr_recommend_params *p, mfr_scored *out,
+/* Top-n for the user w (scored by mfr__model_score) that pass p's filters;
+ * seen (sorted, n_seen entries) excluded when p->exclude_seen. Shared by
+ * recommend, the batch (query.c) and recommend_vec (fold.c). */
+mfr_status mfr__recommend_with(const mfr_model *m, const mfr__who *w, const int32_t *seen,
+                               int64_t n_seen, const mfr_recommend_params *p, mfr_scored *out,
                                int32_t *n_out, mfr_error *err);
 
 #endif

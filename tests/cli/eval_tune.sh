@@ -11,7 +11,7 @@ grep -q "4 points x 3-fold CV" "$T/t" && ok "4 points x 3 folds" || fail "header
 awk '$1=="1"' "$T/t" | grep -q "reg=0.05 epochs=20" && ok "best point ranked first" || fail "rank 1: $(awk '$1=="1"' "$T/t")"
 awk 'NR>2 && $1+0>0 {print $2}' "$T/t" | sort -c -g && ok "table sorted by rmse" || fail "table not sorted"
 grep -qx "reg=0.0500000007\|reg=0.05" "$T/best.params" && grep -qx "epochs=20" "$T/best.params" \
-  && grep -qx "algo=sgd" "$T/best.params" && ok "params file holds the best point" || fail "params: $(cat "$T/best.params")"
+  && grep -qx "algo=auto" "$T/best.params" && ok "params file holds the best point" || fail "params: $(cat "$T/best.params")"
 "$MFREC" eval "$T/syn" --params "$T/best.params" --no-ranking -q >"$T/ev" && ok "eval --params reads it" || fail "eval --params failed"
 
 "$MFREC" tune "$T/syn" --grid 'reg=50,0.05 epochs=1,20' --folds 3 --jobs 1 -q >"$T/t1"

@@ -8,7 +8,7 @@ train=("$MFREC" train "$T/syn" -o "$T/m.mfm" --epochs 5 --valid-frac 0.1 --threa
 
 "${train[@]}" >"$T/out" 2>"$T/err"
 [ ! -s "$T/err" ] && ok "no progress when stderr is a file" || fail "stderr not empty: $(cat "$T/err")"
-grep -q "^trained sgd: .* 5 epochs .*valid RMSE [0-9.]*$" "$T/out" && ok "summary line" || fail "summary: $(cat "$T/out")"
+grep -q "^trained auto: .* 5 epochs .*valid RMSE [0-9.]*$" "$T/out" && ok "summary line" || fail "summary: $(cat "$T/out")"
 
 if ! command -v script >/dev/null; then
   echo "skip: script(1) absent, cannot give train a terminal"

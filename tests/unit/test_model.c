@@ -47,8 +47,8 @@ static mfr_status test_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     return st;
 }
 
-static const mfr__algo test_vt = {MFR_ALGO_SGD, "sgd", test_fit, NULL, NULL, NULL, NULL, NULL, NULL};
-static const mfr__algo nofit_vt = {MFR_ALGO_SGD, "sgd", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+static const mfr__algo test_vt = {.id = MFR_ALGO_SGD, .name = "sgd", .fit = test_fit};
+static const mfr__algo nofit_vt = {.id = MFR_ALGO_SGD, .name = "sgd"};
 
 /* 6 users x 8 items with a hand-made catalogue. */
 static const char *TITLES[8] = {"Toy Story (1995)", "Toy Story 2 (1999)", "Am\xc3\xa9lie (2001)", "Heat (1995)",
@@ -1021,7 +1021,7 @@ static void fold_in_recovers_user(void **state) {
     /* seen in reverse order: recommend_vec accepts any order */
     int32_t rev[NI];
     for (int j = 0; j < ns; j++) rev[j] = seen[ns - 1 - j];
-    assert_int_equal(mfr_model_recommend_vec(m, vec, rev, ns, &rp, b, &nb, NULL), MFR_OK);
+    assert_int_equal(mfr_model_recommend_vec(m, vec, rev, NULL, ns, &rp, b, &nb, NULL), MFR_OK);
     assert_int_equal(na, nb);
     for (int j = 0; j < na; j++) {
         assert_int_equal(a[j].item, b[j].item);

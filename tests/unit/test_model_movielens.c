@@ -67,7 +67,8 @@ static void movielens_recommend_slow(void **state) {
         const int32_t *seen = mfr_model_user_items(g_m, u, &ns);
         for (int j = 0; j < n; j++) {
             for (int32_t s = 0; s < ns; s++) assert_int_not_equal(out[j].item, seen[s]);
-            assert_float_near(out[j].score, mfr_model_predict(g_m, u, out[j].item), 1e-4);
+            assert_float_near(out[j].prediction, mfr_model_predict(g_m, u, out[j].item), 1e-4);
+            if (j > 0) assert_true(out[j - 1].score >= out[j].score); /* ordered by the ranking score */
         }
     }
     int reps = 3000;
@@ -107,7 +108,7 @@ static void movielens_fold_in(void **state) {
         mfr_scored a[10], b[10];
         int32_t na, nb, common = 0;
         assert_int_equal(mfr_model_recommend(g_m, u, &rp, a, &na, NULL), MFR_OK);
-        assert_int_equal(mfr_model_recommend_vec(g_m, vec, items, n, &rp, b, &nb, NULL), MFR_OK);
+        assert_int_equal(mfr_model_recommend_vec(g_m, vec, items, ratings, n, &rp, b, &nb, NULL), MFR_OK);
         for (int i = 0; i < na; i++)
             for (int j = 0; j < nb; j++) common += a[i].item == b[j].item;
         /* the fold-in fits the user's ratings about as well as training did */

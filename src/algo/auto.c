@@ -1,0 +1,57 @@
+/* auto.c — the default model: two stages in one file. A biased-MF model
+ * trained by SGD (sgd.c) predicts the ratings, the stars a list shows; EASE
+ * (ease.c) on the rating-weighted training matrix orders the list:
+ *
+ *     rank(u, i) = (x_u·B)_i + blend · r̂(u, i)
+ *
+ * The EASE term says what this user is likely to watch and like next; the
+ * small rating term breaks its near-ties towards the movies the user would
+ * rate higher. Both weights were measured on random 80/20 splits of
+ * ml-latest-small (docs/benchmarks.md). EASE covers the movies with at least
+ * rank_min_ratings training ratings, and no more than max_memory_mb holds:
+ * on a catalogue that does not fit, the most rated ones (mfrec info says
+ * how many); the others follow them in the list by predicted rating (on
+ * data too small for any movie to be covered, the list is the SGD model's). A new
+ * user is served from their ratings at once: fold-in for r̂, x·B for the
+ * order. */
+#include "ease.h"
+
+#include <math.h>
+
+
+static void auto_defaults(mfr_train_params *p) {
+    if (mfr__algo_sgd.defaults) mfr__algo_sgd.defaults(p);
+    p->ease_lambda = 120.0f;
+    p->rating_power = 1.0f;
+    p->blend = 0.03f;
+}
+
+static mfr_status auto_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    mfr_status st = mfr__algo_sgd.fit(m, ctx, err);
+    if (st && st != MFR_E_CANCELLED) return st;
+    /* Interrupted SGD still gets its ranker (seconds): the saved model of
+     * the last completed epoch then lists like a finished one. */
+    mfr_status est = mfr__ease_build(m, ctx, 1, err);
+    if (!est) est = mfr__ease_attach(m, err);
+    return est ? est : st;
+}
+
+/* Covered movies by x·B + blend·r̂; the others after all of them, by r̂
+ * (the offset is far below any x·B, and float keeps r̂'s differences at that
+ * magnitude: ulp(10⁴) ≈ 0.001). */
+static void auto_rank_user(const mfr_model *m, const mfr__who *w, const float *pred, float *rank) {
+    float blend = m->params.blend;
+    mfr__ease_rank(m, w, rank);
+    for (int32_t i = 0; i < m->n_items; i++)
+        rank[i] = isnan(rank[i]) ? pred[i] - 1e4f : rank[i] + blend * pred[i];
+}
+
+const mfr__algo mfr__algo_auto = {
+    .id = MFR_ALGO_AUTO,
+    .name = "auto",
+    .fit = auto_fit,
+    .rank_user = auto_rank_user,
+    .attach = mfr__ease_attach,
+    .release = mfr__ease_release,
+    .defaults = auto_defaults,
+};

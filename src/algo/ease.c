@@ -1,0 +1,312 @@
+/* ease.c — EASE^R (Steck 2019, "Embarrassingly Shallow Autoencoders for
+ * Sparse Data", WWW): the item-item weights
+ *
+ *     B = argmin ‖X − XB‖² + λ‖B‖²  subject to diag(B) = 0,
+ *     P = (XᵀX + λI)⁻¹,  B = I − P·diag(1/diag P), i.e. B_ij = −P_ij / P_jj,
+ *
+ * where X (users × covered items) holds each training rating's input weight
+ * w(r) = (r / r_max)^rating_power (1 for every rating when the power is 0;
+ * docs/models.md says which input measured best). A user with weighted row
+ * x scores s = x·B: the sum of the rows of B of the movies they rated, so a
+ * new user is served at once with no solve.
+ *
+ * Covered items: those with at least rank_min_ratings training ratings (a
+ * movie a single person rated has no co-occurrence to learn from), and no
+ * more than the memory budget holds: B takes 4·n² bytes, built in place from
+ * the Gram matrix, so the peak is one n × n float matrix plus a block of 256
+ * user rows. Items not covered are never ranked (NaN).
+ *
+ * Numerics: G = XᵀX + λI accumulated by blocks of users with cblas_ssyrk,
+ * inverted through its Cholesky factor (LAPACKE spotrf + spotri, single
+ * precision: on ml-latest-small the lists match a double-precision inverse,
+ * tests/unit/test_algo_ease.c checks B against a direct inverse). The
+ * family's rating predictions (the stars shown) are the baseline
+ * μ + b_u + b_i, fitted by the baseline family. */
+#include "ease.h"
+#include "../linalg/linalg.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#define T_EASB MFR_TAG('E', 'A', 'S', 'B')
+#define T_EASI MFR_TAG('E', 'A', 'S', 'I')
+enum { EASE_BLOCK = 256 };
+
+typedef struct ease_state {
+    int32_t n;            /* covered items */
+    const int32_t *item;  /* [n] model index of each row, ascending */
+    const float *B;       /* [n * n] */
+    int32_t *row;         /* [n_items] row of each model item, -1 if not covered */
+} ease_state;
+
+float mfr__ease_weight(const mfr_model *m, float r) {
+    float pw = m->params.rating_power;
+    if (pw == 0.0f || !(r > 0.0f)) return 1.0f;
+    float x = r / m->rmax;
+    return pw == 1.0f ? x : powf(x, pw);
+}
+
+/* Covered items: count >= min, the most rated first until the budget; the
+ * result in ascending index order. Returns how many, or -1 on no memory. */
+static int32_t choose_items(const mfr_model *m, int32_t min, int64_t max_n, int32_t *out) {
+    int32_t n = 0;
+    for (int32_t i = 0; i < m->n_items; i++)
+        if (m->item_count[i] >= min) out[n++] = i;
+    if (n <= max_n) return n;
+    /* Keep the max_n most rated: find the count cutoff by a histogram over
+     * counts, ties at the cutoff broken by the smaller index. */
+    int32_t top = 0;
+    for (int32_t j = 0; j < n; j++) top = m->item_count[out[j]] > top ? m->item_count[out[j]] : top;
+    int64_t *hist = mfr_calloc((size_t)top + 2, sizeof *hist);
+    if (!hist) return -1;
+    for (int32_t j = 0; j < n; j++) hist[m->item_count[out[j]]]++;
+    int64_t kept = 0;
+    int32_t cut = top;
+    for (; cut >= min; cut--) {
+        if (kept + hist[cut] >= max_n) break;
+        kept += hist[cut];
+    }
+    int64_t room_at_cut = max_n - kept;
+    int32_t w = 0;
+    for (int32_t j = 0; j < n; j++) {
+        int32_t c = m->item_count[out[j]];
+        if (c > cut || (c == cut && room_at_cut-- > 0)) out[w++] = out[j];
+    }
+    mfr_free(hist);
+    return w;
+}
+
+/* G += X_bᵀ X_b over users [u0, u1), G upper triangle; xb scratch 256 × n. */
+static void gram_block(const mfr_model *m, const mfr_ratings *byu, const int64_t *ptr,
+                       const int32_t *row, int32_t u0, int32_t u1, int32_t n, float *xb, float *G) {
+    memset(xb, 0, (size_t)(u1 - u0) * (size_t)n * sizeof *xb);
+    for (int32_t u = u0; u < u1; u++)
+        for (int64_t j = ptr[u]; j < ptr[u + 1]; j++) {
+            int32_t r = row[byu->item[j]];
+            if (r >= 0) xb[(size_t)(u - u0) * n + r] = mfr__ease_weight(m, byu->rating[j]);
+        }
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, u1 - u0, 1.0f, xb, n, 1.0f, G, n);
+}
+
+/* The training ratings grouped by user (counting sort): ptr[n_users + 1]
+ * and item/rating arrays in *out (owned). */
+static mfr_status group_by_user(const mfr_ratings *tr, int32_t nu, int64_t **ptr, mfr_ratings *out,
+                                mfr_error *err) {
+    int64_t *p = mfr_calloc((size_t)nu + 2, sizeof *p);
+    int32_t *item = mfr_malloc(((size_t)tr->n + 1) * sizeof *item);
+    float *rating = mfr_malloc(((size_t)tr->n + 1) * sizeof *rating);
+    if (!p || !item || !rating) {
+        mfr_free(p);
+        mfr_free(item);
+        mfr_free(rating);
+        return mfr__nomem(err, "ease: ratings by user");
+    }
+    for (int64_t j = 0; j < tr->n; j++) p[tr->user[j] + 2]++;
+    for (int32_t u = 0; u < nu; u++) p[u + 2] += p[u + 1];
+    for (int64_t j = 0; j < tr->n; j++) {
+        int64_t d = p[tr->user[j] + 1]++;
+        item[d] = tr->item[j];
+        rating[d] = tr->rating[j];
+    }
+    *ptr = p;
+    *out = (mfr_ratings){tr->n, tr->n_users, tr->n_items, NULL, item, rating, NULL};
+    return MFR_OK;
+}
+
+mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mfr_error *err) {
+    const mfr_train_params *p = ctx->p;
+    int64_t budget = p->max_memory_mb > 0 ? (int64_t)p->max_memory_mb << 20 : INT64_MAX;
+    int64_t max_n = (int64_t)floor(sqrt((double)budget / 4.0));
+    if (max_n > m->n_items) max_n = m->n_items;
+    int32_t *item = mfr_aligned_alloc(((size_t)m->n_items + 1) * sizeof *item);
+    if (!item) return mfr__nomem(err, "ease: item list");
+    int32_t n_all = 0;
+    for (int32_t i = 0; i < m->n_items; i++) n_all += m->item_count[i] >= p->rank_min_ratings;
+    if (n_all > max_n && !shrink) {
+        mfr_free(item);
+        double need = 4.0 * (double)n_all * (double)n_all / 1048576.0;
+        return mfr__err(err, MFR_E_LIMIT,
+                        "ease: %d movies with >= %d training ratings need a %d x %d matrix B "
+                        "(%.0f MiB) but --max-memory is %d MiB; raise --max-memory or "
+                        "rank_min_ratings",
+                        (int)n_all, (int)p->rank_min_ratings, (int)n_all, (int)n_all, need,
+                        (int)p->max_memory_mb);
+    }
+    int32_t n = choose_items(m, p->rank_min_ratings, max_n, item);
+    if (n < 0) {
+        mfr_free(item);
+        return mfr__nomem(err, "ease: item choice");
+    }
+    if (n == 0 && !shrink) {
+        mfr_free(item);
+        return mfr__err(err, MFR_E_INVALID, "ease: no movie has %d or more training ratings "
+                        "(lower rank_min_ratings)", (int)p->rank_min_ratings);
+    }
+    if (n == 0) { /* auto on data too small: no ranker, lists by rating */
+        float *none = mfr_aligned_alloc(sizeof *none);
+        mfr_status st = none ? mfr__model_add_extra(m, T_EASI, item, 0, err) : mfr__nomem(err, "ease");
+        if (st) {
+            mfr_free(item);
+            mfr_free(none);
+            return st;
+        }
+        if ((st = mfr__model_add_extra(m, T_EASB, none, 0, err))) mfr_free(none);
+        return st;
+    }
+    int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
+    float *G = mfr_aligned_alloc((size_t)n * (size_t)n * sizeof *G);
+    float *xb = mfr_aligned_alloc((size_t)EASE_BLOCK * (size_t)n * sizeof *xb);
+    int64_t *ptr = NULL;
+    mfr_ratings byu = {0};
+    mfr_status st = !row || !G || !xb ? mfr__nomem(err, "ease: item-item matrix")
+                                      : group_by_user(ctx->train, m->n_users, &ptr, &byu, err);
+    if (!st) {
+        int blas_before = mfr__blas_threads_set(ctx->threads);
+        for (int32_t i = 0; i < m->n_items; i++) row[i] = -1;
+        for (int32_t r = 0; r < n; r++) row[item[r]] = r;
+        memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
+        for (int32_t u0 = 0; u0 < m->n_users; u0 += EASE_BLOCK) {
+            int32_t u1 = u0 + EASE_BLOCK < m->n_users ? u0 + EASE_BLOCK : m->n_users;
+            gram_block(m, &byu, ptr, row, u0, u1, n, xb, G);
+        }
+        for (int32_t r = 0; r < n; r++) G[(size_t)r * n + r] += p->ease_lambda;
+        lapack_int info = LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'U', n, G, n);
+        if (!info) info = LAPACKE_spotri(LAPACK_ROW_MAJOR, 'U', n, G, n);
+        mfr__blas_threads_set(blas_before);
+        if (info)
+            st = mfr__err(err, MFR_E_RANGE,
+                          "ease: XᵀX + λI not positive definite (LAPACK info %d); raise ease_lambda",
+                          (int)info);
+    }
+    if (!st) {
+        /* P = G (upper triangle) → B_ij = −P_ij / P_jj, full matrix, in place. */
+        for (int32_t i = 0; i < n; i++)
+            for (int32_t j = 0; j < i; j++) G[(size_t)i * n + j] = G[(size_t)j * n + i];
+        float *inv_d = xb; /* n floats of scratch */
+        for (int32_t j = 0; j < n; j++) inv_d[j] = -1.0f / G[(size_t)j * n + j];
+#pragma omp parallel for num_threads(ctx->threads) schedule(static)
+        for (int32_t i = 0; i < n; i++) {
+            float *g = G + (size_t)i * n;
+            for (int32_t j = 0; j < n; j++) g[j] *= inv_d[j];
+            g[i] = 0.0f;
+        }
+    }
+    mfr_free(xb);
+    mfr_free(row);
+    mfr_free(ptr);
+    mfr_free((void *)byu.item);
+    mfr_free((void *)byu.rating);
+    if (!st) st = mfr__model_add_extra(m, T_EASI, item, (uint64_t)n * sizeof *item, err);
+    else mfr_free(item);
+    if (!st) {
+        st = mfr__model_add_extra(m, T_EASB, G, (uint64_t)n * (uint64_t)n * sizeof *G, err);
+        if (st) mfr_free(G);
+    } else {
+        mfr_free(G);
+    }
+    return st;
+}
+
+mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
+    uint64_t ni_bytes = 0, b_bytes = 0;
+    const int32_t *item = mfr__model_get_extra(m, T_EASI, &ni_bytes);
+    const float *B = mfr__model_get_extra(m, T_EASB, &b_bytes);
+    if (!item || !B)
+        return mfr__err(err, MFR_E_FORMAT, "ease: sections EASI and EASB missing");
+    uint64_t n = ni_bytes / sizeof *item;
+    if (ni_bytes % sizeof *item || n > (uint64_t)m->n_items ||
+        b_bytes != n * n * sizeof *B)
+        return mfr__err(err, MFR_E_FORMAT,
+                        "ease: section EASI (%llu bytes) and EASB (%llu bytes) do not fit %d items",
+                        (unsigned long long)ni_bytes, (unsigned long long)b_bytes, (int)m->n_items);
+    for (uint64_t r = 0; r < n; r++)
+        if (item[r] < 0 || item[r] >= m->n_items || (r > 0 && item[r] <= item[r - 1]))
+            return mfr__err(err, MFR_E_FORMAT, "ease: section EASI: row %llu holds item %d (not ascending "
+                                               "or out of range)", (unsigned long long)r, (int)item[r]);
+    mfr__ease_release(m);
+    ease_state *s = mfr_calloc(1, sizeof *s);
+    int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
+    if (!s || !row) {
+        mfr_free(s);
+        mfr_free(row);
+        return mfr__nomem(err, "ease: item rows");
+    }
+    for (int32_t i = 0; i < m->n_items; i++) row[i] = -1;
+    for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r;
+    *s = (ease_state){(int32_t)n, item, B, row};
+    m->algo_state = s;
+    m->ranked_items = (int32_t)n;
+    return MFR_OK;
+}
+
+void mfr__ease_release(mfr_model *m) {
+    ease_state *s = m->algo_state;
+    if (!s) return;
+    mfr_free(s->row);
+    mfr_free(s);
+    m->algo_state = NULL;
+}
+
+int32_t mfr__ease_covered(const mfr_model *m) {
+    const ease_state *s = m->algo_state;
+    return s ? s->n : 0;
+}
+
+void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank) {
+    const ease_state *s = m->algo_state;
+    for (int32_t i = 0; i < m->n_items; i++) rank[i] = NAN;
+    if (!s) return;
+    /* The rows of B accumulate in rank[0..n) (n <= n_items), then move to
+     * the model's item order. */
+    float *acc = rank;
+    memset(acc, 0, (size_t)s->n * sizeof *acc);
+    for (int32_t j = 0; j < w->n; j++) {
+        int32_t r = s->row[w->items[j]];
+        if (r < 0) continue;
+        float x = mfr__ease_weight(m, w->ratings ? w->ratings[j] : m->rmax);
+        const float *b = s->B + (size_t)r * s->n;
+#pragma omp simd
+        for (int32_t c = 0; c < s->n; c++) acc[c] += x * b[c];
+    }
+    /* item[] is ascending with item[c] >= c, so moving from the back never
+     * overwrites a value not yet moved. */
+    for (int32_t c = s->n - 1; c >= 0; c--) {
+        float v = acc[c];
+        if (s->item[c] != c) acc[c] = NAN;
+        rank[s->item[c]] = v;
+    }
+}
+
+/* ---- the family ---------------------------------------------------------- */
+
+static void ease_defaults(mfr_train_params *p) {
+    p->factors = 0;
+    p->epochs = 10;      /* baseline passes for the stars */
+    p->reg_bias = 15.0f; /* baseline fit (see baseline.c) */
+    p->ease_lambda = 120.0f;
+    p->rating_power = 1.0f;
+}
+
+static mfr_status ease_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
+    mfr_status st = mfr__algo_baseline.fit(m, ctx, err);
+    if (!st) st = mfr__ease_build(m, ctx, 0, err);
+    if (!st) st = mfr__ease_attach(m, err);
+    return st;
+}
+
+static void ease_rank_user(const mfr_model *m, const mfr__who *w, const float *pred, float *rank) {
+    (void)pred;
+    mfr__ease_rank(m, w, rank);
+}
+
+const mfr__algo mfr__algo_ease = {
+    .id = MFR_ALGO_EASE,
+    .name = "ease",
+    .fit = ease_fit,
+    .rank_user = ease_rank_user,
+    .attach = mfr__ease_attach,
+    .release = mfr__ease_release,
+    .defaults = ease_defaults,
+};

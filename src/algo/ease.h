@@ -1,0 +1,30 @@
+/* ease.h — the EASE^R item-item model (Steck 2019, "Embarrassingly Shallow
+ * Autoencoders for Sparse Data"), shared by the `ease` family and the
+ * default `auto` family, which orders its lists by it.
+ *
+ * B (n × n, float, row-major) over the n items the ranker covers; a user
+ * with weighted rating row x scores s = x·B. Sections in the model file:
+ * EASB (B), EASI (the covered items' model indices, ascending). */
+#ifndef MFR_EASE_H
+#define MFR_EASE_H
+
+#include "algo.h"
+
+/* Covered items and B built from ctx->train into m's extra sections, within
+ * p->max_memory_mb. shrink != 0: when the items with >= rank_min_ratings
+ * training ratings do not fit, keep the most rated that do; shrink == 0:
+ * MFR_E_LIMIT before allocating, saying what it needs. */
+mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mfr_error *err);
+/* After a fit or a load: check the sections and build the item -> row map
+ * (m->algo_state). MFR_E_FORMAT for sections that do not fit together. */
+mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err);
+void mfr__ease_release(mfr_model *m);
+/* rank[i] = Σ_j w(r_j) B[j, i] over w's rated covered items, NaN for the
+ * items not covered. */
+void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank);
+/* Number of covered items (0 before attach). */
+int32_t mfr__ease_covered(const mfr_model *m);
+/* Input weight of rating r: (r / rmax)^power, 1 when power is 0. */
+float mfr__ease_weight(const mfr_model *m, float r);
+
+#endif

@@ -1,0 +1,89 @@
+/* score.c — the one scoring function behind every list: recommend, the
+ * batch, eval's ranking metrics and the server all come through
+ * mfr__model_score (see model_impl.h).
+ *
+ * Predicted ratings: the family's score_user for a trained user when it has
+ * one, else the biased-MF formula μ + b_u + b_i + p_u·q_i through the
+ * vectorised row kernel over Q (contiguous, row-major; topn.c), else one
+ * vt->predict call per item. A user who is not in the model is scored from
+ * their folded-in vector [b_u, p_u] with the same kernel, or, without one,
+ * by the model's fallback μ + b_i.
+ *
+ * Ranking scores: the family's rank_user hook (ranking families: ease,
+ * auto) given the predictions, else the predictions themselves. A user
+ * with no ratings at all is ranked by popularity (training rating count):
+ * there is nothing else to go on. */
+#include "topn.h"
+#include "../algo/algo.h"
+
+#include <math.h>
+#include <string.h>
+
+float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i) {
+    float r = m->mu;
+    int ku = u >= 0 && u < m->n_users, ki = i >= 0 && i < m->n_items;
+    if (ku && m->user_bias) r += m->user_bias[u];
+    if (ki && m->item_bias) r += m->item_bias[i];
+    if (ku && ki && m->k > 0 && m->P && m->Q) {
+        const float *p = m->P + (size_t)u * m->k, *q = m->Q + (size_t)i * m->k;
+        float dot = 0.f;
+        for (int32_t f = 0; f < m->k; f++) dot += p[f] * q[f];
+        r += dot;
+    }
+    return r;
+}
+
+double mfr__rmse(const mfr_model *m, const mfr_ratings *r) {
+    if (!r || r->n <= 0) return NAN;
+    double se = 0.0;
+    for (int64_t j = 0; j < r->n; j++) {
+        double e = (double)mfr_model_predict(m, r->user[j], r->item[j]) - r->rating[j];
+        se += e * e;
+    }
+    return sqrt(se / (double)r->n);
+}
+
+/* Predicted ratings (unclipped) of every item for w into pred. */
+static void predict_all(const mfr_model *m, const mfr__who *w, float *pred) {
+    const mfr__algo *vt = m->vt;
+    int32_t ni = m->n_items;
+    if (w->u >= 0 && vt && vt->score_user) {
+        vt->score_user(m, w->u, pred);
+        return;
+    }
+    if (w->u >= 0 && vt && vt->predict) {
+        for (int32_t i = 0; i < ni; i++) pred[i] = vt->predict(m, w->u, i);
+        return;
+    }
+    const float *pu = NULL;
+    float base = m->mu;
+    if (w->u >= 0) {
+        base += m->user_bias ? m->user_bias[w->u] : 0.f;
+        pu = m->k > 0 && m->P ? m->P + (size_t)w->u * m->k : NULL;
+    } else if (w->vec) {
+        base += w->vec[0];
+        pu = m->k > 0 && m->Q ? w->vec + 1 : NULL;
+    }
+    if (pu) {
+        mfr__score_rows(m->Q, m->k, pu, 0, ni, base, m->item_bias, pred);
+        return;
+    }
+    if (w->u < 0 && vt && vt->predict) { /* fallback of a family with its own predictor */
+        for (int32_t i = 0; i < ni; i++) pred[i] = vt->predict(m, -1, i);
+        return;
+    }
+    for (int32_t i = 0; i < ni; i++) pred[i] = base + (m->item_bias ? m->item_bias[i] : 0.f);
+}
+
+mfr_status mfr__model_score(const mfr_model *m, const mfr__who *w, float *rank, float *pred,
+                            mfr_error *err) {
+    (void)err;
+    predict_all(m, w, pred);
+    if (w->u < 0 && w->n == 0) { /* nobody to personalise for: most rated first */
+        for (int32_t i = 0; i < m->n_items; i++) rank[i] = (float)m->item_count[i];
+        return MFR_OK;
+    }
+    if (m->vt && m->vt->rank_user) m->vt->rank_user(m, w, pred, rank);
+    else if (rank != pred) memcpy(rank, pred, (size_t)m->n_items * sizeof *rank);
+    return MFR_OK;
+}
