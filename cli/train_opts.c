@@ -75,8 +75,10 @@ mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error
         ln = 0;
         while (!s && fgets(line, sizeof line, f)) {
             ln++;
+            char *hash = strchr(line, '#'); /* a comment runs to the end of the line */
+            if (hash) *hash = '\0';
             char *t = trim(line);
-            if (!*t || *t == '#') continue;
+            if (!*t) continue;
             char *eq = strchr(t, '=');
             if (!eq) {
                 s = MFR_E_PARSE;
@@ -165,7 +167,7 @@ mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_erro
 
 void train_opts_help(FILE *f) {
     fprintf(f,
-            "training options (as for mfrec train):\n"
+            "training options (the same for train, eval, tune and report):\n"
             "  --algo NAME        model family (auto, ease, sgd, ials, als, knn-item, ...; default auto)\n"
             "  --params FILE      name=value lines (what mfrec tune -o writes)\n"
             "  --NAME VALUE       any training parameter: --factors 64 --epochs 20 --lr 0.01\n"

@@ -35,7 +35,8 @@ int train_opts_take(const char *cmd, int argc, char **argv, int *i, train_opts *
  * "file:line"). */
 mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_error *err);
 
-/* Read a params file ("name=value" lines, '#' comments, blank lines; an
+/* Read a params file ("name=value" lines, '#' starts a comment anywhere on a
+ * line, blank lines; an
  * "algo=" line applies that algorithm's defaults first) into *p. */
 mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error *err);
 /* Write p as a params file (temporary file + rename). MFR_E_IO naming path. */

@@ -37,6 +37,7 @@ typedef enum mfr_algo {
     MFR_ALGO_HYBRID = 12,  /* factor model blended with content */
     MFR_ALGO_EASE = 13,    /* EASE^R item-item closed form (Steck 2019), ranking */
     MFR_ALGO_AUTO = 14,    /* the default: EASE orders the list, SGD gives the stars */
+    MFR_ALGO_BPR = 15,     /* pairwise ranking MF (BPR / WARP sampling) */
     MFR_ALGO__COUNT
 } mfr_algo;
 
@@ -99,6 +100,8 @@ typedef struct mfr_train_params {
     float rating_power;    /* input weight of a rating r: (r / max)^power;
                               0 = every rating counts 1 */
     float blend;           /* auto: rank score = ranker + blend * predicted rating */
+    int32_t ease_keep;     /* weights kept per row of B, largest first
+                              (0: the dense B) */
     /* ials (Rendle et al. 2021) */
     float unobserved;      /* weight of the unobserved entries (1 = Hu et al.) */
     float reg_exp;         /* reg scaled by (n_rated + unobserved * n_other)^reg_exp */
@@ -227,10 +230,11 @@ mfr_status mfr_model_recommend_batch(const mfr_model *m, const int32_t *users,
  *    ratings the model carries: the movies most often rated by the same users
  *    (cosine over users, each rating weighted by how much the user liked it
  *    against their own mean), re-scored by a ridge regression of "rated i" on
- *    those 100 neighbours (max(n, 100)), so the rows are the movies that best
- *    explain who watches i: sequels and prequels first. score: the regression
- *    weight (not bounded to [-1, 1]). A movie no one else co-rated falls back
- *    to the model's own similarity when it has one (else 0 rows).
+ *    those 100 neighbours (max(n, 100), at most 1000: no longer lists), so
+ *    the rows are the movies that best explain who watches i: sequels and
+ *    prequels first. score: the regression weight (not bounded to [-1, 1]).
+ *    A movie no one else co-rated falls back to the model's own similarity
+ *    when it has one (else 0 rows).
  *  - MFR_SIM_PEARSON / MFR_SIM_COSINE: factor models: the correlation /
  *    cosine of the latent factor vectors; models without factors use their
  *    own item similarity (knn-item, content), others MFR_E_UNSUPPORTED.

@@ -28,16 +28,23 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #define T_EASB MFR_TAG('E', 'A', 'S', 'B')
 #define T_EASI MFR_TAG('E', 'A', 'S', 'I')
+#define T_EASP MFR_TAG('E', 'A', 'S', 'P')
+#define T_EASC MFR_TAG('E', 'A', 'S', 'C')
+#define T_EASV MFR_TAG('E', 'A', 'S', 'V')
 enum { EASE_BLOCK = 256 };
 
 typedef struct ease_state {
     int32_t n;            /* covered items */
     const int32_t *item;  /* [n] model index of each row, ascending */
-    const float *B;       /* [n * n] */
+    const float *B;       /* [n * n] dense, or NULL when pruned: */
+    const int64_t *ptr;   /* [n + 1] row starts of the kept weights */
+    const int32_t *col;   /* [ptr[n]] their columns (rows of B), ascending */
+    const float *val;     /* [ptr[n]] their values */
     int32_t *row;         /* [n_items] row of each model item, -1 if not covered */
 } ease_state;
 
@@ -115,6 +122,65 @@ static mfr_status group_by_user(const mfr_ratings *tr, int32_t nu, int64_t **ptr
     return MFR_OK;
 }
 
+/* The keep largest |B_jc| of row j (ties by the smaller column) into col /
+ * val, columns ascending; tmp scratch for n floats. */
+static void keep_row(const float *b, int32_t n, int32_t keep, float *tmp, int32_t *col, float *val) {
+    /* threshold: the keep-th largest magnitude, by selection on a copy */
+    for (int32_t c = 0; c < n; c++) tmp[c] = fabsf(b[c]);
+    int32_t lo = 0, hi = n - 1, want = keep - 1; /* descending order index */
+    while (lo < hi) {
+        float piv = tmp[lo + (hi - lo) / 2];
+        int32_t i = lo, j = hi;
+        while (i <= j) {
+            while (tmp[i] > piv) i++;
+            while (tmp[j] < piv) j--;
+            if (i <= j) {
+                float t = tmp[i];
+                tmp[i++] = tmp[j];
+                tmp[j--] = t;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else break;
+    }
+    float cut = tmp[want];
+    int32_t above = 0;
+    for (int32_t c = 0; c < n; c++) above += fabsf(b[c]) > cut;
+    int32_t at_cut = keep - above, w = 0;
+    for (int32_t c = 0; c < n && w < keep; c++) {
+        float a = fabsf(b[c]);
+        if (a > cut || (a == cut && at_cut-- > 0)) col[w] = c, val[w++] = b[c];
+    }
+}
+
+/* Sparse B: each row's keep largest weights (sections EASP, EASC, EASV). */
+static mfr_status prune(mfr_model *m, const float *B, int32_t n, int32_t keep, int threads,
+                        mfr_error *err) {
+    size_t nnz = (size_t)n * (size_t)keep;
+    int64_t *ptr = mfr_aligned_alloc(((size_t)n + 1) * sizeof *ptr);
+    int32_t *col = mfr_aligned_alloc(nnz * sizeof *col);
+    float *val = mfr_aligned_alloc(nnz * sizeof *val);
+    float *tmp = mfr_malloc((size_t)threads * (size_t)n * sizeof *tmp);
+    mfr_status st = MFR_OK;
+    if (!ptr || !col || !val || !tmp) st = mfr__nomem(err, "ease: pruned B");
+    if (!st) {
+        for (int32_t j = 0; j <= n; j++) ptr[j] = (int64_t)j * keep;
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int32_t j = 0; j < n; j++)
+            keep_row(B + (size_t)j * n, n, keep, tmp + (size_t)omp_get_thread_num() * n,
+                     col + (size_t)j * keep, val + (size_t)j * keep);
+    }
+    mfr_free(tmp);
+    if (!st && !(st = mfr__model_add_extra(m, T_EASP, ptr, ((uint64_t)n + 1) * sizeof *ptr, err))) ptr = NULL;
+    if (!st && !(st = mfr__model_add_extra(m, T_EASC, col, nnz * sizeof *col, err))) col = NULL;
+    if (!st && !(st = mfr__model_add_extra(m, T_EASV, val, nnz * sizeof *val, err))) val = NULL;
+    mfr_free(ptr);
+    mfr_free(col);
+    mfr_free(val);
+    return st;
+}
+
 mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     int64_t budget = p->max_memory_mb > 0 ? (int64_t)p->max_memory_mb << 20 : INT64_MAX;
@@ -129,8 +195,8 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
         double need = 4.0 * (double)n_all * (double)n_all / 1048576.0;
         return mfr__err(err, MFR_E_LIMIT,
                         "ease: %d movies with >= %d training ratings need a %d x %d matrix B "
-                        "(%.0f MiB) but --max-memory is %d MiB; raise --max-memory or "
-                        "rank_min_ratings",
+                        "(%.0f MiB) but max_memory_mb is %d MiB; raise --max-memory-mb or "
+                        "--rank-min-ratings",
                         (int)n_all, (int)p->rank_min_ratings, (int)n_all, (int)n_all, need,
                         (int)p->max_memory_mb);
     }
@@ -200,6 +266,11 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     mfr_free((void *)byu.rating);
     if (!st) st = mfr__model_add_extra(m, T_EASI, item, (uint64_t)n * sizeof *item, err);
     else mfr_free(item);
+    if (!st && p->ease_keep > 0 && p->ease_keep < n) {
+        st = prune(m, G, n, p->ease_keep, ctx->threads, err);
+        mfr_free(G);
+        return st;
+    }
     if (!st) {
         st = mfr__model_add_extra(m, T_EASB, G, (uint64_t)n * (uint64_t)n * sizeof *G, err);
         if (st) mfr_free(G);
@@ -210,14 +281,16 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
 }
 
 mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
-    uint64_t ni_bytes = 0, b_bytes = 0;
+    uint64_t ni_bytes = 0, b_bytes = 0, p_bytes = 0, c_bytes = 0, v_bytes = 0;
     const int32_t *item = mfr__model_get_extra(m, T_EASI, &ni_bytes);
     const float *B = mfr__model_get_extra(m, T_EASB, &b_bytes);
-    if (!item || !B)
-        return mfr__err(err, MFR_E_FORMAT, "ease: sections EASI and EASB missing");
+    const int64_t *ptr = mfr__model_get_extra(m, T_EASP, &p_bytes);
+    const int32_t *col = mfr__model_get_extra(m, T_EASC, &c_bytes);
+    const float *val = mfr__model_get_extra(m, T_EASV, &v_bytes);
+    if (!item || (!B && !(ptr && col && val)))
+        return mfr__err(err, MFR_E_FORMAT, "ease: sections EASI and EASB (or EASP, EASC, EASV) missing");
     uint64_t n = ni_bytes / sizeof *item;
-    if (ni_bytes % sizeof *item || n > (uint64_t)m->n_items ||
-        b_bytes != n * n * sizeof *B)
+    if (ni_bytes % sizeof *item || n > (uint64_t)m->n_items || (B && b_bytes != n * n * sizeof *B))
         return mfr__err(err, MFR_E_FORMAT,
                         "ease: section EASI (%llu bytes) and EASB (%llu bytes) do not fit %d items",
                         (unsigned long long)ni_bytes, (unsigned long long)b_bytes, (int)m->n_items);
@@ -225,6 +298,21 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
         if (item[r] < 0 || item[r] >= m->n_items || (r > 0 && item[r] <= item[r - 1]))
             return mfr__err(err, MFR_E_FORMAT, "ease: section EASI: row %llu holds item %d (not ascending "
                                                "or out of range)", (unsigned long long)r, (int)item[r]);
+    if (!B) {
+        if (p_bytes != (n + 1) * sizeof *ptr || c_bytes % sizeof *col || c_bytes / sizeof *col != v_bytes / sizeof *val ||
+            v_bytes % sizeof *val || ptr[0] != 0 || (uint64_t)ptr[n] != c_bytes / sizeof *col)
+            return mfr__err(err, MFR_E_FORMAT, "ease: sections EASP (%llu bytes), EASC (%llu), EASV (%llu) "
+                                               "do not fit %llu rows", (unsigned long long)p_bytes,
+                            (unsigned long long)c_bytes, (unsigned long long)v_bytes, (unsigned long long)n);
+        for (uint64_t r = 0; r < n; r++) {
+            if (ptr[r + 1] < ptr[r])
+                return mfr__err(err, MFR_E_FORMAT, "ease: section EASP: row %llu ends before it starts",
+                                (unsigned long long)r);
+            for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
+                if (col[e] < 0 || (uint64_t)col[e] >= n)
+                    return mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d out of range", (int)col[e]);
+        }
+    }
     mfr__ease_release(m);
     ease_state *s = mfr_calloc(1, sizeof *s);
     int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
@@ -235,7 +323,7 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
     }
     for (int32_t i = 0; i < m->n_items; i++) row[i] = -1;
     for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r;
-    *s = (ease_state){(int32_t)n, item, B, row};
+    *s = (ease_state){(int32_t)n, item, B, B ? NULL : ptr, B ? NULL : col, B ? NULL : val, row};
     m->algo_state = s;
     m->ranked_items = (int32_t)n;
     return MFR_OK;
@@ -266,6 +354,10 @@ void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank) {
         int32_t r = s->row[w->items[j]];
         if (r < 0) continue;
         float x = mfr__ease_weight(m, w->ratings ? w->ratings[j] : m->rmax);
+        if (!s->B) {
+            for (int64_t e = s->ptr[r]; e < s->ptr[r + 1]; e++) acc[s->col[e]] += x * s->val[e];
+            continue;
+        }
         const float *b = s->B + (size_t)r * s->n;
 #pragma omp simd
         for (int32_t c = 0; c < s->n; c++) acc[c] += x * b[c];

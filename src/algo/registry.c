@@ -59,6 +59,9 @@ const mfr__algo *mfr__algo_get(mfr_algo a) {
 #ifdef MFR_HAVE_ALGO_AUTO
     case MFR_ALGO_AUTO: return &mfr__algo_auto;
 #endif
+#ifdef MFR_HAVE_ALGO_BPR
+    case MFR_ALGO_BPR: return &mfr__algo_bpr;
+#endif
     default: return NULL;
     }
 }

@@ -86,7 +86,7 @@ static void put_params(uint8_t *h, const mfr_train_params *p) {
     putf(b, 220, p->ease_lambda);          put32(b, 224, (uint32_t)p->max_memory_mb);
     put32(b, 228, (uint32_t)p->rank_min_ratings); putf(b, 232, p->rating_power);
     putf(b, 236, p->blend);                putf(b, 240, p->unobserved);
-    putf(b, 244, p->reg_exp);
+    putf(b, 244, p->reg_exp);              put32(b, 248, (uint32_t)p->ease_keep);
 }
 
 static void get_params(const uint8_t *b, mfr_train_params *p) {
@@ -106,7 +106,7 @@ static void get_params(const uint8_t *b, mfr_train_params *p) {
     p->ease_lambda = getf(b, 220);           p->max_memory_mb = (int32_t)get32(b, 224);
     p->rank_min_ratings = (int32_t)get32(b, 228); p->rating_power = getf(b, 232);
     p->blend = getf(b, 236);                 p->unobserved = getf(b, 240);
-    p->reg_exp = getf(b, 244);
+    p->reg_exp = getf(b, 244);               p->ease_keep = (int32_t)get32(b, 248);
     /* Files written before these fields existed hold zeros there. */
     if (p->rank_min_ratings < 1) p->rank_min_ratings = 1;
 }

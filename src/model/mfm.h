@@ -31,7 +31,8 @@
  *        232 f32 rating_power 236 f32 blend 240 f32 unobserved 244 f32 reg_exp
  *        (files from before these fields hold zeros there: read as the
  *        classic behaviour, rank_min_ratings 1)
- *   248  8 bytes zero
+ *        248 i32 ease_keep
+ *   252  4 bytes zero
  *
  *   Section directory at 256: n_sections entries of 24 bytes:
  *     u32 tag (four characters, MFR_TAG), u32 flags (0), u64 offset, u64 size

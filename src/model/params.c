@@ -20,7 +20,7 @@
 
 static const char *const algo_names[MFR_ALGO__COUNT] = {
     "sgd", "adam", "als", "svd", "svdpp", "ials", "nmf", "bmf",
-    "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto",
+    "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto", "bpr",
 };
 
 static const char *const sim_names[] = {"pearson", "cosine", "pearson-baseline", "msd"};
@@ -39,16 +39,16 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
     }
     return mfr__err(err, MFR_E_INVALID,
                     "unknown algorithm \"%s\" (known: sgd adam als svd svdpp ials nmf "
-                    "bmf baseline knn-user knn-item content hybrid ease auto)",
+                    "bmf baseline knn-user knn-item content hybrid ease auto bpr)",
                     name ? name : "(null)");
 }
 
 /* ---- which fields apply to which algorithm ----------------------------- */
 #define A(x) (1u << MFR_ALGO_##x)
 #define ALL ((1u << MFR_ALGO__COUNT) - 1u)
-#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO))
-#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO))
-#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO))
+#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR))
+#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
+#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
 #define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE))
 #define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
@@ -94,6 +94,7 @@ static const field FIELDS[] = {
     {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK, 1, 1 << 30},
     {"rating_power", F_F32, P(rating_power), RANK | A(IALS), 0, 16},
     {"blend", F_F32, P(blend), A(AUTO), 0, 1e6},
+    {"ease_keep", F_I32, P(ease_keep), RANK, 0, 1 << 30},
     {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6},
     {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4},
 };
@@ -132,6 +133,7 @@ mfr_train_params mfr_train_params_default(mfr_algo algo) {
     p.rank_min_ratings = MFR_RECOMMEND_MIN_RATINGS;
     p.rating_power = 0.0f;
     p.blend = 0.0f;
+    p.ease_keep = 0;
     p.unobserved = 1.0f;
     p.reg_exp = 0.0f;
     const mfr__algo *vt = mfr__algo_get(algo);

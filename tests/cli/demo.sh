@@ -22,7 +22,7 @@ start=$(date +%s)
 expect_exit 0 "demo runs" env MFREC_DATA="$D" bash "$S" "$MFREC" || cat "$T/err" >&2
 secs=$(($(date +%s) - start))
 echo "demo took ${secs}s"
-for want in "ratings      100836" "trained sgd" "rank  movieId  prediction" "movies most similar to Toy Story (1995) [movieId 1]" "Harper and Joseph A. Konstan"; do
+for want in "ratings      100836" "trained auto" "rank  movieId      score  prediction" "movies most similar to Toy Story (1995) [movieId 1]" "Harper and Joseph A. Konstan"; do
   grep -qF "$want" "$T/out" && ok "demo prints \"$want\"" || fail "demo output lacks \"$want\""
 done
 [ -z "$(ls -d "$(dirname "$MFREC")"/demo-* 2>/dev/null)" ] && ok "scratch folder removed" || fail "demo left $(ls -d "$(dirname "$MFREC")"/demo-*)"

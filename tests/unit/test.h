@@ -20,6 +20,47 @@
 
 void mfr__alloc_fail_after(long n); /* src/core/alloc.c */
 
+/* A whole file into a malloc-ed buffer (*len bytes). */
+static inline char *read_whole(const char *path, long *len) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)*len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)*len, f), (size_t)*len);
+    fclose(f);
+    return b;
+}
+
+static inline void write_whole(const char *path, const char *b, long len) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+}
+
+uint32_t mfr_crc32(uint32_t crc, const void *buf, size_t len); /* src/core */
+
+/* Rewrites both CRCs of an .mfm image (layout: src/model/mfm.h) so a
+ * mutation reaches the semantic checks behind the checksums. */
+static inline void fix_crcs(unsigned char *b, long len) {
+    uint64_t data_off, fsize;
+    uint32_t nsect, zero = 0;
+    memcpy(&data_off, b + 96, 8);
+    memcpy(&fsize, b + 88, 8);
+    memcpy(&nsect, b + 12, 4);
+    if (data_off <= (uint64_t)len && fsize == (uint64_t)len) {
+        uint32_t pc = mfr_crc32(0, b + data_off, (size_t)(fsize - data_off));
+        memcpy(b + 104, &pc, 4);
+    }
+    if (nsect > 64 || 256 + 24 * (long)nsect > len) return;
+    memcpy(b + 108, &zero, 4);
+    uint32_t hc = mfr_crc32(0, b, 256 + 24 * (size_t)nsect);
+    memcpy(b + 108, &hc, 4);
+}
+
 /* argv[1], when given, is the name of the one case to run. */
 #define MFR_TEST_MAIN(tests)                                              \
     int main(int argc, char **argv) {                                     \

@@ -399,26 +399,6 @@ static void predict_fallbacks(void **state) {
 }
 
 /* ---- the .mfm file ---------------------------------------------------------- */
-static char *read_whole(const char *path, long *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)*len + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)*len, f), (size_t)*len);
-    fclose(f);
-    return b;
-}
-
-static void write_whole(const char *path, const char *b, long len) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-}
-
 static void assert_same_model(const mfr_model *a, const mfr_model *b) {
     mfr_model_info x, y;
     mfr_model_info_get(a, &x);
@@ -609,24 +589,6 @@ static void load_corrupted(void **state) {
     assert_int_equal(mfr_model_load(path, &m, &err), MFR_E_IO);
     assert_non_null(strstr(err.message, path));
     free(b);
-}
-
-/* Rewrites both CRCs of an .mfm image so a mutation reaches the semantic
- * checks behind the checksums. */
-static void fix_crcs(unsigned char *b, long len) {
-    uint64_t data_off, fsize;
-    uint32_t nsect, zero = 0;
-    memcpy(&data_off, b + 96, 8);
-    memcpy(&fsize, b + 88, 8);
-    memcpy(&nsect, b + 12, 4);
-    if (data_off <= (uint64_t)len && fsize == (uint64_t)len) {
-        uint32_t pc = mfr_crc32(0, b + data_off, (size_t)(fsize - data_off));
-        memcpy(b + 104, &pc, 4);
-    }
-    if (nsect > 64 || 256 + 24 * (long)nsect > len) return;
-    memcpy(b + 108, &zero, 4);
-    uint32_t hc = mfr_crc32(0, b, 256 + 24 * (size_t)nsect);
-    memcpy(b + 108, &hc, 4);
 }
 
 /* Mutations that pass the checksums: the loader either rejects the file
