@@ -1,8 +1,9 @@
 /* cmd_similar.c — `mfrec similar MODEL MOVIE [...]`: the movies closest to
- * one movie in the latent factor space (mfr_model_similar: Pearson
- * correlation or cosine of the factor vectors). MOVIE is a movieId or a title
- * (exact, then case-insensitive substring); a title matching several movies
- * lists them and exits 10 so the user can pick an id. */
+ * one movie (mfr_model_similar): by default from who rated both
+ * (co-occurrence re-scored by a neighbourhood regression: any model family),
+ * or by Pearson correlation / cosine of the factor vectors. MOVIE is a
+ * movieId or a title (exact, then case-insensitive substring); a title
+ * matching several movies lists them and exits 10 so the user can pick an id. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,9 @@ static const char similar_help[] =
     "Movies most similar to MOVIE (a movieId, an exact title, or part of a title).\n"
     "\n"
     "  -n, --count N          how many (default 10)\n"
-    "      --metric M         pearson (default) or cosine, on the movie factors\n"
-    "      --min-ratings N    skip movies with fewer training ratings (default 20)\n"
+    "      --metric M         cooccurrence (default: who rated both movies; any model),\n"
+    "                         or pearson / cosine of the movie factors\n"
+    "      --min-ratings N    skip movies with fewer training ratings (default 5)\n"
     "      --json             a JSON array of {rank, movieId, score, title, genres}\n"
     "  -h, --help             this help\n"
     "Exit status 6 when no movie matches, 10 when several titles match (they are listed).\n";
@@ -30,8 +32,8 @@ static const struct option similar_opts[] = {
     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 
 int cmd_similar(int argc, char **argv) {
-    long n = 10, min_ratings = 20;
-    mfr_sim metric = MFR_SIM_PEARSON;
+    long n = 10, min_ratings = MFR_SIMILAR_MIN_RATINGS;
+    mfr_sim metric = MFR_SIM_COOC;
     int json = 0, c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:h", similar_opts, NULL)) != -1) {
@@ -40,9 +42,13 @@ int cmd_similar(int argc, char **argv) {
             if (cli_parse_int("similar", "-n", optarg, 1, 100000, &n)) return MFR_E_INVALID;
             break;
         case O_METRIC:
-            if (!strcasecmp(optarg, "pearson")) metric = MFR_SIM_PEARSON;
+            if (!strcasecmp(optarg, "cooccurrence")) metric = MFR_SIM_COOC;
+            else if (!strcasecmp(optarg, "pearson")) metric = MFR_SIM_PEARSON;
             else if (!strcasecmp(optarg, "cosine")) metric = MFR_SIM_COSINE;
-            else return cli_usage_error("similar", "--metric: expected pearson or cosine, got \"%s\"", optarg);
+            else
+                return cli_usage_error(
+                    "similar", "--metric: expected cooccurrence, pearson or cosine, got \"%s\"",
+                    optarg);
             break;
         case O_MIN:
             if (cli_parse_int("similar", "--min-ratings", optarg, 0, 2000000000, &min_ratings))

@@ -26,6 +26,11 @@ enum MHD_Result mfr__h_health(req *r) {
     cJSON_AddNumberToObject(m, "ratings", (double)in->n_train);
     cJSON_AddNumberToObject(m, "rating_min", in->rating_min);
     cJSON_AddNumberToObject(m, "rating_max", in->rating_max);
+    cJSON_AddNumberToObject(m, "fold_dim", r->mr->fold_dim);
+    mfr__route_desc d[8];
+    int nd = mfr__describe_routes(s, r->mr, d, 8);
+    cJSON *routes = cJSON_AddObjectToObject(o, "routes");
+    for (int j = 0; j < nd; j++) cJSON_AddStringToObject(routes, d[j].key, d[j].text);
     pthread_rwlock_rdlock(&s->users_lock);
     int64_t users = s->n_users;
     pthread_rwlock_unlock(&s->users_lock);
@@ -87,13 +92,17 @@ enum MHD_Result mfr__h_similar(req *r) {
     enum MHD_Result res;
     long n, min_ratings;
     if (mfr__query_int(r, "n", 1, 100, 10, &n, &res) < 0) return res;
-    if (mfr__query_int(r, "min_ratings", 0, 1000000, 3, &min_ratings, &res) < 0) return res;
+    long min_default = MFR_SIMILAR_MIN_RATINGS;
+    if (mfr__query_int(r, "min_ratings", 0, 1000000, min_default, &min_ratings, &res) < 0) return res;
     const char *metric = mfr__query(r, "metric");
-    mfr_sim sim = MFR_SIM_PEARSON;
-    if (metric && !strcmp(metric, "cosine")) sim = MFR_SIM_COSINE;
-    else if (metric && strcmp(metric, "pearson"))
-        return mfr__send_error(r, 400, MFR_E_INVALID,
-                               "query parameter metric=\"%.40s\": expected pearson or cosine", metric);
+    mfr_sim sim = MFR_SIM_COOC;
+    const char *sim_label = "cooccurrence";
+    if (metric && !strcmp(metric, "cosine")) sim = MFR_SIM_COSINE, sim_label = "cosine";
+    else if (metric && !strcmp(metric, "pearson")) sim = MFR_SIM_PEARSON, sim_label = "pearson";
+    else if (metric && strcmp(metric, "cooccurrence"))
+        return mfr__send_error(
+            r, 400, MFR_E_INVALID,
+            "query parameter metric=\"%.40s\": expected cooccurrence, pearson or cosine", metric);
     int32_t i = movie_or_404(r, r->a, &res);
     if (i < 0) return res;
     char key[MFR_CACHE_KEY];
@@ -108,7 +117,7 @@ enum MHD_Result mfr__h_similar(req *r) {
         return mfr__send_error(r, st == MFR_E_NOMEM ? 500 : 400, st, "%s", err.message);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "movie", mfr__movie_json(r->mr, i));
-    cJSON_AddStringToObject(o, "metric", sim == MFR_SIM_COSINE ? "cosine" : "pearson");
+    cJSON_AddStringToObject(o, "metric", sim_label);
     cJSON *arr = cJSON_AddArrayToObject(o, "similar");
     for (int32_t j = 0; j < got; j++) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);

@@ -43,6 +43,7 @@ for a in content hybrid; do
 done
 "$MFREC" recommend "$T/hybrid.mfm" --user 3 -n 200 --min-ratings 0 >"$T/rec"
 awk 'NR>1{print $2}' "$T/rec" | grep -qx 5 && ok "hybrid can recommend the unrated movie" || fail "hybrid never recommends movie 5"
-expect_exit 8 "similar on knn-user is unsupported" "$MFREC" similar "$T/knn-user.mfm" 1
+expect_exit 8 "factor similarity on knn-user is unsupported" "$MFREC" similar "$T/knn-user.mfm" 1 --metric pearson
+"$MFREC" similar "$T/knn-user.mfm" 1 -n 3 --min-ratings 1 >"$T/simk" && [ "$(grep -c "^ *[0-9]" "$T/simk")" -ge 1 ] && ok "co-occurrence similarity works for knn-user" || fail "similar on knn-user: $(cat "$T/simk")"
 
 finish
