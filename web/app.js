@@ -154,13 +154,20 @@ async function showMovie(id) {
     el('p', {}, 'Your rating: ', stars(m.id, false)));
   v.append(panel);
   const simBox = el('div', { class: 'panel' }, el('h2', {}, 'Similar movies'));
-  const metric = el('select', { 'aria-label': 'similarity', onchange: () => loadSim() },
-    el('option', { value: 'pearson' }, 'Pearson'), el('option', { value: 'cosine' }, 'cosine'));
+  const metric = el('select', { 'aria-label': 'similarity', onchange: () => { caption.textContent = captions[metric.value]; loadSim(); } },
+    el('option', { value: 'cooccurrence' }, 'watched together'), el('option', { value: 'pearson' }, 'Pearson of factors'),
+    el('option', { value: 'cosine' }, 'cosine of factors'));
+  const captions = {
+    cooccurrence: 'by who rated both movies, and how highly · ',
+    pearson: 'by the correlation of the movies’ latent factors · ',
+    cosine: 'by the cosine of the movies’ latent factors · ',
+  };
+  const caption = el('span', {}, captions.cooccurrence);
   const ul = el('ul', { class: 'list', id: 'similar' });
-  simBox.append(el('p', { class: 'muted' }, 'by the correlation of the movies’ latent factors · ', metric), ul);
+  simBox.append(el('p', { class: 'muted' }, caption, metric), ul);
   v.append(simBox);
   async function loadSim() {
-    const s = await api('GET', `/api/movies/${id}/similar?n=12&metric=${metric.value}`);
+    const s = await api('GET', `/api/movies/${id}/similar?n=12&metric=${metric.value}`).catch(() => ({ similar: [] }));
     ul.textContent = '';
     for (const x of s.similar)
       ul.append(el('li', {}, el('span', {}, el('a', { href: `#/movie/${x.id}` }, x.title), ' ', el('span', { class: 'muted' }, `(${x.score.toFixed(3)})`)), stars(x.id, true)));

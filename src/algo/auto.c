@@ -24,6 +24,10 @@ static void auto_defaults(mfr_train_params *p) {
     p->ease_lambda = 120.0f;
     p->rating_power = 1.0f;
     p->blend = 0.03f;
+    /* 400 weights a row: lists within 1 % NDCG@10 of the dense B on
+     * ml-latest-small, a quarter of its scoring time, a model file of 16 MB
+     * instead of 99 MB (docs/models-ranking.md). */
+    p->ease_keep = 400;
 }
 
 static mfr_status auto_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {

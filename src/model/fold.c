@@ -179,5 +179,6 @@ mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec, const i
     mfr_status st = mfr__recommend_with(m, &w, sorted, nd, p, out, n_out, err);
     mfr_free(rt);
     mfr_free(rs);
+    mfr_free(sorted);
     return st;
 }

@@ -382,6 +382,71 @@ static void ease_hostile_model_file(void **state) {
     }
     free(b);
     free(orig);
+    /* the pruned form: a column out of range, a row ending before it starts */
+    p.ease_keep = 3;
+    assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, NULL), MFR_OK);
+    assert_int_equal(mfr_model_save(m, path, NULL), MFR_OK);
+    mfr_model_free(m);
+    orig = (unsigned char *)read_whole(path, &len);
+    b = malloc((size_t)len);
+    uint64_t c_size, p_size;
+    long easc = section_at(orig, len, "EASC", &c_size), easp = section_at(orig, len, "EASP", &p_size);
+    assert_true(easc > 0 && easp > 0 && section_at(orig, len, "EASB", &easb_size) < 0);
+    for (int c = 0; c < 2; c++) {
+        memcpy(b, orig, (size_t)len);
+        if (c == 0) memcpy(b + easc, &(int32_t){NI}, 4);
+        else memcpy(b + easp + 8, &(int64_t){-1}, 8);
+        fix_crcs(b, len);
+        write_whole(path, (char *)b, len);
+        mfr_error err = {0};
+        assert_int_equal(mfr_model_load(path, &m, &err), MFR_E_FORMAT);
+        assert_non_null(strstr(err.message, c == 0 ? "EASC" : "EASP"));
+    }
+    free(b);
+    free(orig);
+    mfr_dataset_free(ds);
+}
+
+/* Pruned B keeps each row's largest weights: with keep = n it is B itself,
+ * and with keep = 2 each rated movie adds exactly its two strongest
+ * neighbours. */
+static void ease_pruned_rows(void **state) {
+    (void)state;
+    int32_t u[NU * NI], it[NU * NI];
+    float r[NU * NI];
+    mfr_dataset *ds;
+    mfr_ratings tr;
+    tiny(&ds, &tr, u, it, r);
+    mfr_train_params p = ease_params(1.f);
+    mfr_model *dense = NULL, *pruned = NULL;
+    assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &dense, NULL), MFR_OK);
+    p.ease_keep = 2;
+    assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &pruned, NULL), MFR_OK);
+    for (int32_t j = 0; j < NI; j++) {
+        /* a new user who rated only j: the scores are row j of B */
+        float rowd[NI], rowp[NI];
+        mfr_recommend_params rp = mfr_recommend_params_default();
+        rp.n = NI, rp.min_ratings = 1, rp.exclude_seen = 0;
+        mfr_scored o[NI];
+        int32_t n;
+        float five = 5.f;
+        rp.scores = rowd;
+        assert_int_equal(mfr_model_recommend_vec(dense, NULL, &j, &five, 1, &rp, o, &n, NULL), MFR_OK);
+        rp.scores = rowp;
+        assert_int_equal(mfr_model_recommend_vec(pruned, NULL, &j, &five, 1, &rp, o, &n, NULL), MFR_OK);
+        int kept = 0;
+        for (int c = 0; c < NI; c++) {
+            if (rowp[c] != 0.f) {
+                kept++;
+                assert_float_near(rowp[c], rowd[c], 1e-6);
+                for (int d = 0; d < NI; d++) /* nothing dropped is larger */
+                    if (rowp[d] == 0.f && d != c) assert_true(fabsf(rowd[d]) <= fabsf(rowd[c]) + 1e-7f);
+            }
+        }
+        assert_true(kept <= 2);
+    }
+    mfr_model_free(dense);
+    mfr_model_free(pruned);
     mfr_dataset_free(ds);
 }
 
@@ -393,6 +458,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(eval_uses_recommend_lists),
         cmocka_unit_test(ease_save_load_and_determinism),
         cmocka_unit_test(ease_hostile_model_file),
+        cmocka_unit_test(ease_pruned_rows),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
