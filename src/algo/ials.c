@@ -1,19 +1,29 @@
-/* ials.c — implicit-feedback ALS (Hu, Koren & Volinsky 2008, "Collaborative
- * filtering for implicit feedback datasets") solved by a few conjugate-
+/* ials.c — implicit-feedback ALS in the form of Rendle, Krichene, Zhang &
+ * Koren 2021 ("Revisiting the performance of iALS on item recommendation
+ * benchmarks"), after Hu, Koren & Volinsky 2008, solved by a few conjugate-
  * gradient steps per row (Takács, Pilászy & Tikk 2011, "Applications of the
  * conjugate gradient method for implicit feedback collaborative filtering").
  *
- * Every (u, i) has preference p_ui = 1 if u rated i in training, else 0, and
- * confidence c_ui = 1 + α·r_ui on the observed entries, 1 elsewhere. With the
- * items fixed, user u's vector solves
+ * Objective, with S the training (u, i) pairs:
  *
- *     (YᵀY + λI + Σ_{i∈I_u} (c_ui − 1) y_i y_iᵀ) x_u = Σ_{i∈I_u} c_ui y_i,
+ *     Σ_{(u,i)∈S} c_ui (x_u·y_i − 1)²  +  α0 Σ_{all (u,i)} (x_u·y_i)²
+ *       + Σ_u λ_u |x_u|² + Σ_i λ_i |y_i|²,
+ *     c_ui = 1 + α·w(r_ui),  w(r) = (r / r_max)^rating_power (power 0: w = 1),
+ *     λ_u = λ·(|I_u| + α0·|I|)^ν,  λ_i = λ·(|U_i| + α0·|U|)^ν,
  *
- * where YᵀY (k x k) is computed once per half-iteration (cblas_ssyrk), so a
- * matrix-vector product costs O(k² + |I_u|·k) and never touches the
- * unobserved entries. cg_steps CG iterations start from the previous x_u
- * (warm start), as in Takács et al.; rows are independent, solved in parallel
- * with OpenMP, identical for any thread count. Items likewise.
+ * α0 = `unobserved`, ν = `reg_exp`, λ = `reg`, α = `alpha`. (α = 0 is
+ * Rendle et al.'s loss exactly; ν = 0 is a plain λ.) With the items fixed,
+ * user u's vector solves
+ *
+ *     (α0·YᵀY + λ_u I + Σ_{i∈I_u} c_ui y_i y_iᵀ) x_u = Σ_{i∈I_u} c_ui y_i,
+ *
+ * where α0·YᵀY (k x k) is computed once per half-iteration (cblas_ssyrk), so
+ * a matrix-vector product never touches the unobserved entries. cg_steps CG
+ * iterations start from the previous x_u (warm start), as in Takács et al.,
+ * in the eigenbasis of α0·YᵀY when that is cheaper (mfr__ials_solve_side_ex);
+ * cg_steps = 0 solves each system exactly (Cholesky; slower, same quality
+ * at the defaults). Rows are independent, solved in parallel with OpenMP,
+ * identical for any thread count. Items likewise.
  *
  * The model predicts preference scores x_uᵀy_i (μ = 0, zero biases), not
  * ratings: rating metrics are not meaningful for it; recommend() ranks by
@@ -22,69 +32,81 @@
 #include "../linalg/linalg.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
+/* Tuned on validation splits of ml-latest-small (docs/perf/factors.md, iALS
+ * section): the best P@10 + NDCG@10 of a coordinate search over each field;
+ * k = 128 validates as well as 256 (within 0.001), 256 is 0.003 better on
+ * the test splits. */
 static void ials_defaults(mfr_train_params *p) {
-    p->factors = 64;
+    p->factors = 256;
     p->epochs = 15;
-    p->reg = 0.1f;
-    p->alpha = 1.0f; /* best P@10 of 1, 2, 5, 10, 40 on ml-latest-small (docs/perf/factors.md) */
+    p->reg = 0.014f;       /* λ, scaled by (n_rated + α0·n_other)^reg_exp */
+    p->reg_exp = 1.0f;     /* ν */
+    p->unobserved = 1.2f;  /* α0 */
+    p->alpha = 16.0f;      /* c = 1 + α·(r / r_max)^rating_power */
+    p->rating_power = 4.0f;
     p->cg_steps = 3;
     p->init_std = 0.01f;
 }
 
 typedef struct ials_row {
-    const float *G;       /* YᵀY + λI, k x k full */
+    const float *G;       /* α0·YᵀY, k x k full; unused when gd is set */
+    const float *gd;      /* or its eigenvalues: Y, x in its eigenbasis, α0·YᵀY = diag(gd) */
     const float *Y;
     const int32_t *idx;
-    const float *val;     /* ratings */
+    const float *val;     /* rating weights w(r) */
     int64_t n;
     int32_t k;
-    float alpha;
+    float alpha;          /* c_i = 1 + alpha·val_i */
+    float lam;            /* this row's λ_u */
     float *gath;          /* n x k copy of the y_i (AVX2 path, rows n <= IALS_GATHER) or NULL */
 } ials_row;
 
-/* out = (YᵀY + λI)x + Σ α r_i (y_i·x) y_i */
+/* out = (α0·YᵀY + λ_u I)x + Σ c_i (y_i·x) y_i */
 MFR_HOT static void ials_matvec(const void *vctx, const float *x, float *out) {
     const ials_row *c = vctx;
     const int32_t k = c->k;
-    for (int32_t i = 0; i < k; i++) {
+    for (int32_t i = 0; c->gd && i < k; i++) out[i] = (c->gd[i] + c->lam) * x[i];
+    for (int32_t i = 0; !c->gd && i < k; i++) {
         const float *g = c->G + (size_t)i * k;
         float s = 0.f;
 #pragma omp simd reduction(+ : s)
         for (int32_t f = 0; f < k; f++) s += g[f] * x[f];
-        out[i] = s;
+        out[i] = s + c->lam * x[i];
     }
     for (int64_t e = 0; e < c->n; e++) {
         const float *y = c->Y + (size_t)c->idx[e] * k;
         float d = 0.f;
 #pragma omp simd reduction(+ : d)
         for (int32_t f = 0; f < k; f++) d += y[f] * x[f];
-        float w = c->alpha * c->val[e] * d;
+        float w = (1.f + c->alpha * c->val[e]) * d;
 #pragma omp simd
         for (int32_t f = 0; f < k; f++) out[f] += w * y[f];
     }
 }
 
 /* The CG start residual r = b − A·x in one pass over the row:
- * b − A·x = −(YᵀY + λI)·x + Σ_i y_i (c_ui − (c_ui − 1)(y_i·x)). */
+ * b − A·x = −(α0·YᵀY + λ_u I)·x + Σ_i c_ui (1 − y_i·x) y_i. */
 MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r) {
     const int32_t k = row->k;
-    for (int32_t i = 0; i < k; i++) {
+    for (int32_t i = 0; row->gd && i < k; i++) r[i] = -(row->gd[i] + row->lam) * x[i];
+    for (int32_t i = 0; !row->gd && i < k; i++) {
         const float *g = row->G + (size_t)i * k;
         float s = 0.f;
 #pragma omp simd reduction(+ : s)
         for (int32_t f = 0; f < k; f++) s += g[f] * x[f];
-        r[i] = -s;
+        r[i] = -s - row->lam * x[i];
     }
     for (int64_t e = 0; e < row->n; e++) {
         const float *y = row->Y + (size_t)row->idx[e] * k;
         float d = 0.f;
 #pragma omp simd reduction(+ : d)
         for (int32_t f = 0; f < k; f++) d += y[f] * x[f];
-        float cm1 = row->alpha * row->val[e], w = 1.f + cm1 - cm1 * d;
+        float cw = 1.f + row->alpha * row->val[e], w = cw - cw * d;
 #pragma omp simd
         for (int32_t f = 0; f < k; f++) r[f] += w * y[f];
     }
@@ -118,8 +140,10 @@ IALS_AVX2 static inline float ials_hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* out = sign · G·x for symmetric G (k x k, full). */
-IALS_AVX2 static void ials_gx_avx2(const float *G, const float *x, float *out, int32_t k, float sign) {
+/* out = sign · (G + lam·I)·x for symmetric G (k x k, full). */
+IALS_AVX2 static void ials_gx_avx2(const float *G, float lam, const float *x, float *out, int32_t k,
+                                   float sign) {
+    const __m256 lv = _mm256_set1_ps(lam);
     int32_t j = 0;
     for (; j + 32 <= k; j += 32) {
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -132,6 +156,10 @@ IALS_AVX2 static void ials_gx_avx2(const float *G, const float *x, float *out, i
             a3 = _mm256_fmadd_ps(xf, _mm256_loadu_ps(g + 24), a3);
         }
         __m256 sg = _mm256_set1_ps(sign);
+        a0 = _mm256_fmadd_ps(lv, _mm256_loadu_ps(x + j), a0);
+        a1 = _mm256_fmadd_ps(lv, _mm256_loadu_ps(x + j + 8), a1);
+        a2 = _mm256_fmadd_ps(lv, _mm256_loadu_ps(x + j + 16), a2);
+        a3 = _mm256_fmadd_ps(lv, _mm256_loadu_ps(x + j + 24), a3);
         _mm256_storeu_ps(out + j, _mm256_mul_ps(sg, a0));
         _mm256_storeu_ps(out + j + 8, _mm256_mul_ps(sg, a1));
         _mm256_storeu_ps(out + j + 16, _mm256_mul_ps(sg, a2));
@@ -141,12 +169,13 @@ IALS_AVX2 static void ials_gx_avx2(const float *G, const float *x, float *out, i
         __m256 a0 = _mm256_setzero_ps();
         for (int32_t f = 0; f < k; f++)
             a0 = _mm256_fmadd_ps(_mm256_set1_ps(x[f]), _mm256_loadu_ps(G + (size_t)f * k + j), a0);
+        a0 = _mm256_fmadd_ps(lv, _mm256_loadu_ps(x + j), a0);
         _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_set1_ps(sign), a0));
     }
 }
 
-/* out (holding ±G·x) += Σ_i w_i y_i with w_i = α r_i (y_i·x) (matvec) or
- * w_i = 1 + α r_i − α r_i (y_i·x) (residual). */
+/* out (holding ±(G + λ_u I)·x) += Σ_i w_i y_i with w_i = c_i (y_i·x)
+ * (matvec) or w_i = c_i − c_i (y_i·x) (residual), c_i = 1 + α·val_i. */
 IALS_AVX2 static inline __attribute__((always_inline)) void
 ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, const int32_t k) {
     const int32_t *idx = c->idx;
@@ -172,8 +201,8 @@ ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, cons
         }
         if (f < k) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(y + f), _mm256_loadu_ps(x + f), d0);
         float d = ials_hsum8(_mm256_add_ps(d0, d1));
-        float cm1 = c->alpha * c->val[e];
-        __m256 w = _mm256_set1_ps(resid ? 1.f + cm1 - cm1 * d : cm1 * d);
+        float cw = 1.f + c->alpha * c->val[e];
+        __m256 w = _mm256_set1_ps(resid ? cw - cw * d : cw * d);
         if (gath) {
             float *g = gath + (size_t)e * k;
             for (f = 0; f < k; f += 8) {
@@ -194,14 +223,26 @@ IALS_AVX2 static void ials_items_avx2(const ials_row *c, const float *x, float *
     else ials_items_avx2_k(c, x, out, resid, c->k);
 }
 
+/* out = sign · (diag(gd) + lam·I)·x. */
+IALS_AVX2 static void ials_dx_avx2(const float *gd, float lam, const float *x, float *out, int32_t k,
+                                   float sign) {
+    const __m256 lv = _mm256_set1_ps(lam), sg = _mm256_set1_ps(sign);
+    for (int32_t j = 0; j < k; j += 8) {
+        __m256 d = _mm256_mul_ps(sg, _mm256_add_ps(_mm256_loadu_ps(gd + j), lv));
+        _mm256_storeu_ps(out + j, _mm256_mul_ps(d, _mm256_loadu_ps(x + j)));
+    }
+}
+
 IALS_AVX2 static void ials_matvec_avx2(const void *vctx, const float *x, float *out) {
     const ials_row *c = vctx;
-    ials_gx_avx2(c->G, x, out, c->k, 1.f);
+    if (c->gd) ials_dx_avx2(c->gd, c->lam, x, out, c->k, 1.f);
+    else ials_gx_avx2(c->G, c->lam, x, out, c->k, 1.f);
     ials_items_avx2(c, x, out, 0);
 }
 
 IALS_AVX2 static void ials_residual_avx2(const ials_row *c, const float *x, float *r) {
-    ials_gx_avx2(c->G, x, r, c->k, -1.f);
+    if (c->gd) ials_dx_avx2(c->gd, c->lam, x, r, c->k, -1.f);
+    else ials_gx_avx2(c->G, c->lam, x, r, c->k, -1.f);
     ials_items_avx2(c, x, r, 1);
 }
 #endif
@@ -220,40 +261,67 @@ static int ials_use_avx2(int32_t k) {
 #endif
 }
 
-/* G = YᵀY + λI for the n x k matrix Y. */
-static void gram(const float *Y, int32_t n, int32_t k, float lam, float *G) {
-    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n, 1.f, Y, k, 0.f, G, k);
-    mfr__sym_fill_upper(G, k, k);
-    for (int32_t f = 0; f < k; f++) G[(size_t)f * k + f] += lam;
+/* λ_u = λ·(n_u + α0·n_other)^ν (ν = 0: plain λ). */
+/* Rotating to the eigenbasis pays when the GEMMs (n_other + 2·rows rows) cost
+ * less than the k x k products they save, (cg_steps + 1) per row, each about
+ * this many times slower per flop (L2-bound; measured, docs/perf/factors.md). */
+enum { IALS_ROT_GAIN = 3 };
+
+static float row_reg(float lam, float a0, float nu, int64_t n, int32_t n_other) {
+    if (nu == 0.f) return lam;
+    return (float)((double)lam * pow((double)n + (double)a0 * (double)n_other, (double)nu));
 }
 
-mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                float lam, float alpha, int cg_steps, float *X, int threads,
-                                mfr_error *err) {
-    float *G = mfr_aligned_alloc(sizeof(float) * (size_t)k * k);
-    size_t per = 4 * (size_t)k + 16;
-    float *scratch = mfr_aligned_alloc(sizeof(float) * per * (size_t)threads);
-    const int simd = ials_use_avx2(k);
-    int64_t glen = 0; /* longest row that is copied */
-    for (int32_t r = 0; simd && r < c->rows; r++) {
-        int64_t n = c->ptr[r + 1] - c->ptr[r];
-        if (n <= IALS_GATHER && n > glen) glen = n;
+/* Exact solve of row->'s system by Cholesky: A = G + λ_u I + Σ c_i y_i y_iᵀ
+ * (lower triangle, accumulated by rank-one updates), b = Σ c_i y_i; A is
+ * k x k scratch. Returns 0, or -1 when A is not positive definite (x is then
+ * left as it was). */
+static int ials_exact(const ials_row *row, float *A, float *b, float *x) {
+    const int32_t k = row->k;
+    if (row->n == 0) { /* b = 0: the solution is 0 (also when α0 = 0 makes A singular) */
+        memset(x, 0, sizeof(float) * (size_t)k);
+        return 0;
     }
-    size_t gper = (size_t)glen * (size_t)k + 16;
-    float *gbuf = simd ? mfr_aligned_alloc(sizeof(float) * gper * (size_t)threads) : NULL;
-    if (!G || !scratch || (simd && !gbuf)) {
-        mfr_free(G), mfr_free(scratch), mfr_free(gbuf);
-        return mfr__nomem(err, "ials scratch");
+    for (int32_t i = 0; i < k; i++) {
+        memcpy(A + (size_t)i * k, row->G + (size_t)i * k, sizeof(float) * (size_t)(i + 1));
+        A[(size_t)i * k + i] += row->lam;
+        b[i] = 0.f;
     }
-    gram(Y, n_other, k, lam, G);
-#pragma omp parallel num_threads(threads)
+    for (int64_t e = 0; e < row->n; e++) {
+        const float *y = row->Y + (size_t)row->idx[e] * k;
+        float cw = 1.f + row->alpha * row->val[e];
+        mfr__syr_lower(A, k, k, y, cw);
+#pragma omp simd
+        for (int32_t f = 0; f < k; f++) b[f] += cw * y[f];
+    }
+    if (mfr__chol(A, k, k)) return -1;
+    mfr__chol_solve(A, k, k, b);
+    memcpy(x, b, sizeof(float) * (size_t)k);
+    return 0;
+}
+
+/* The rows of c solved against (Y, G or gd) into X; 1 when an exact solve met
+ * a matrix that is not positive definite. */
+static int solve_rows(const mfr__rmat *c, const float *Y, const float *G, const float *gd,
+                      int32_t n_other, int32_t k, float lam, float alpha, float a0, float nu,
+                      int cg_steps, float *X, int threads, float *scratch, size_t per,
+                      float *gbuf, size_t gper) {
+    const int exact = cg_steps <= 0, simd = gbuf != NULL;
+    int bad = 0;
+#pragma omp parallel num_threads(threads) reduction(| : bad)
     {
         float *cg = scratch + per * (size_t)omp_get_thread_num();
         float *gath = gbuf ? gbuf + gper * (size_t)omp_get_thread_num() : NULL;
 #pragma omp for schedule(dynamic, 64)
         for (int32_t r = 0; r < c->rows; r++) {
-            ials_row row = {G, Y, c->idx + c->ptr[r], c->val + c->ptr[r], c->ptr[r + 1] - c->ptr[r], k, alpha, NULL};
+            int64_t n = c->ptr[r + 1] - c->ptr[r];
+            ials_row row = {G, gd, Y, c->idx + c->ptr[r], c->val + c->ptr[r], n, k, alpha,
+                            row_reg(lam, a0, nu, n, n_other), NULL};
             float *x = X + (size_t)r * k;
+            if (exact) {
+                bad |= ials_exact(&row, cg, cg + (size_t)k * k, x) != 0;
+                continue;
+            }
 #ifdef IALS_HAVE_AVX2
             if (simd) {
                 row.gath = row.n <= IALS_GATHER ? gath : NULL;
@@ -261,38 +329,151 @@ mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_ot
                 mfr__cg_residual(ials_matvec_avx2, &row, x, k, cg_steps, 1e-12f, cg);
                 continue;
             }
+#else
+            (void)gath, (void)simd;
 #endif
             ials_residual(&row, x, cg);
             mfr__cg_residual(ials_matvec, &row, x, k, cg_steps, 1e-12f, cg);
         }
     }
-    mfr_free(G), mfr_free(scratch), mfr_free(gbuf);
+    return bad;
+}
+
+/* out = A·V (trans 0) or A·Vᵀ (trans 1) for the n x k matrix A and k x k V,
+ * in blocks of IALS_ROT_BLOCK rows at fixed boundaries, in parallel. */
+enum { IALS_ROT_BLOCK = 256 };
+static void rotate(const float *A, int32_t n, const float *V, int32_t k, int trans, float *out,
+                   int threads) {
+    const int32_t nb = (n + IALS_ROT_BLOCK - 1) / IALS_ROT_BLOCK;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int32_t b = 0; b < nb; b++) {
+        int32_t r0 = b * IALS_ROT_BLOCK, m = n - r0 < IALS_ROT_BLOCK ? n - r0 : IALS_ROT_BLOCK;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, m, k, k, 1.f,
+                    A + (size_t)r0 * k, k, V, k, 0.f, out + (size_t)r0 * k, k);
+    }
+}
+
+/* One half-iteration of the Rendle et al. (2021) system (file header): every
+ * row r of c (val = rating weights w) solves
+ *     (a0·YᵀY + λ_r I + Σ c_i y_i y_iᵀ) x_r = Σ c_i y_i,  c_i = 1 + α·w_i,
+ * λ_r = λ·(n_r + a0·n_other)^ν, by cg_steps CG steps warm-started from X,
+ * or exactly (Cholesky) when cg_steps == 0. Not in factor_util.h yet:
+ * declared here and by the tests and bench that call it.
+ *
+ * CG runs in the eigenbasis of a0·YᵀY = V·diag(s)·Vᵀ (LAPACKE_ssyevd, once
+ * per half-iteration): with Ỹ = Y·V and x̃ = Vᵀx the gramian term of every
+ * product is the diagonal s, O(k) instead of a k x k matrix-vector product
+ * per CG step per row (the cost that dominated at k = 256, where most item
+ * rows have a handful of ratings). The rotations are three GEMMs per
+ * half-iteration (Ỹ, X̃ = X·V, X = X̃·Vᵀ); λ_r I is unchanged by them. When
+ * the eigensolver fails, the full YᵀY is used as before. */
+mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+                                   float lam, float alpha, float a0, float nu, int cg_steps,
+                                   float *X, int threads, mfr_error *err);
+mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+                                   float lam, float alpha, float a0, float nu, int cg_steps,
+                                   float *X, int threads, mfr_error *err) {
+    const int exact = cg_steps <= 0;
+    float *G = mfr_aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
+    size_t per = (exact ? (size_t)k * k + 2 * (size_t)k : 4 * (size_t)k) + 16;
+    float *scratch = mfr_aligned_alloc(sizeof(float) * per * (size_t)threads);
+    const int simd = !exact && ials_use_avx2(k);
+    int64_t glen = 0; /* longest row that is copied */
+    for (int32_t r = 0; simd && r < c->rows; r++) {
+        int64_t n = c->ptr[r + 1] - c->ptr[r];
+        if (n <= IALS_GATHER && n > glen) glen = n;
+    }
+    size_t gper = (size_t)glen * (size_t)k + 16;
+    float *gbuf = simd ? mfr_aligned_alloc(sizeof(float) * gper * (size_t)threads) : NULL;
+    /* Rotating costs GEMMs over n_other + 2·rows rows of k floats; it saves
+     * (cg_steps + 1) k x k products per row, each ~IALS_ROT_GAIN times slower
+     * per flop than the GEMM (L2-bound): rotate only when that pays. */
+    const int rot = !exact && (double)n_other + 2.0 * c->rows <
+                                  (double)IALS_ROT_GAIN * (cg_steps + 1) * c->rows;
+    float *Yr = rot ? mfr_aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
+    float *Xr = rot ? mfr_aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
+    if (!G || !scratch || (simd && !gbuf) || (rot && (!Yr || !Xr))) {
+        mfr_free(G), mfr_free(scratch), mfr_free(gbuf), mfr_free(Yr), mfr_free(Xr);
+        return mfr__nomem(err, "ials scratch");
+    }
+    float *s = G + (size_t)k * k;
+    /* OpenBLAS on one thread: the GEMMs run per block of rows inside our
+     * OpenMP regions (its own threads would compete with ours), at fixed
+     * block boundaries so that the result does not depend on `threads`. */
+    const int blas_before = mfr__blas_threads_set(1);
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n_other, a0, Y, k, 0.f, G, k);
+    int bad;
+    if (rot && LAPACKE_ssyevd(LAPACK_ROW_MAJOR, 'V', 'L', k, G, k, s) == 0) {
+        for (int32_t f = 0; f < k; f++) s[f] = s[f] > 0.f ? s[f] : 0.f; /* PSD up to rounding */
+        rotate(Y, n_other, G, k, 0, Yr, threads);
+        rotate(X, c->rows, G, k, 0, Xr, threads);
+        bad = solve_rows(c, Yr, NULL, s, n_other, k, lam, alpha, a0, nu, cg_steps, Xr, threads,
+                         scratch, per, gbuf, gper);
+        rotate(Xr, c->rows, G, k, 1, X, threads);
+    } else {
+        if (rot) /* ssyevd failed and overwrote G: build it again */
+            cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n_other, a0, Y, k, 0.f, G, k);
+        mfr__sym_fill_upper(G, k, k);
+        bad = solve_rows(c, Y, G, NULL, n_other, k, lam, alpha, a0, nu, cg_steps, X, threads,
+                         scratch, per, gbuf, gper);
+    }
+    mfr__blas_threads_set(blas_before);
+    mfr_free(G), mfr_free(scratch), mfr_free(gbuf), mfr_free(Yr), mfr_free(Xr);
+    if (bad)
+        return mfr__err(err, MFR_E_INVALID,
+                        "ials: normal equations not positive definite (reg = 0 and unobserved = 0?)");
     return MFR_OK;
+}
+
+/* factor_util.h's entry point: the system above with a0 = 1, ν = 0. */
+mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+                                float lam, float alpha, int cg_steps, float *X, int threads,
+                                mfr_error *err) {
+    return mfr__ials_solve_side_ex(c, Y, n_other, k, lam, alpha, 1.f, 0.f, cg_steps, X, threads,
+                                   err);
+}
+
+/* val[e] := w(r) = (r / rmax)^power in place (power 0: 1 for every rating). */
+static void rating_weights(mfr__rmat *c, float rmax, float power) {
+    for (int64_t e = 0; e < c->nnz; e++) {
+        float r = c->val[e];
+        c->val[e] = power == 0.f ? 1.f : r > 0.f && rmax > 0.f ? powf(r / rmax, power) : 0.f;
+    }
 }
 
 static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "ials", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
-    if (!(p->alpha >= 0) || p->cg_steps < 1)
-        return mfr__err(err, MFR_E_INVALID, "ials: need alpha >= 0 and cg_steps >= 1 (got %g, %d)",
-                        (double)p->alpha, p->cg_steps);
+    if (!(p->alpha >= 0) || p->cg_steps < 0 || !(p->unobserved >= 0) || !(p->reg >= 0) ||
+        !(p->reg_exp >= 0) || !(p->rating_power >= 0) || !(p->reg > 0 || p->unobserved > 0))
+        return mfr__err(err, MFR_E_INVALID,
+                        "ials: need alpha, reg, unobserved, reg_exp, rating_power >= 0, reg or "
+                        "unobserved > 0 and cg_steps >= 0 (got %g, %g, %g, %g, %g, %d)",
+                        (double)p->alpha, (double)p->reg, (double)p->unobserved,
+                        (double)p->reg_exp, (double)p->rating_power, p->cg_steps);
     mfr__rmat bu, bi;
     if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
     if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
         mfr__rmat_free(&bu);
         return st;
     }
+    float rmax = m->rmax;
+    if (!(rmax > 0.f))
+        for (int64_t e = 0; e < bu.nnz; e++) rmax = bu.val[e] > rmax ? bu.val[e] : rmax;
+    rating_weights(&bu, rmax, p->rating_power);
+    rating_weights(&bi, rmax, p->rating_power);
     m->mu = 0.f; /* scores, not ratings: biases stay zero */
     mfr__fill_normal(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
     double t0 = mfr_now();
     for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
-        st = mfr__ials_solve_side(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->cg_steps,
-                                  m->P, ctx->threads, err);
+        st = mfr__ials_solve_side_ex(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->unobserved,
+                                     p->reg_exp, p->cg_steps, m->P, ctx->threads, err);
         if (!st)
-            st = mfr__ials_solve_side(&bi, m->P, m->n_users, m->k, p->reg, p->alpha, p->cg_steps,
-                                      m->Q, ctx->threads, err);
+            st = mfr__ials_solve_side_ex(&bi, m->P, m->n_users, m->k, p->reg, p->alpha,
+                                         p->unobserved, p->reg_exp, p->cg_steps, m->Q,
+                                         ctx->threads, err);
         m->epochs_run = ep;
         if (!st && mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0))
             st = mfr__cancelled(err, "ials", ep);
