@@ -62,6 +62,13 @@ double cli_now(void);
  * json, an array of objects with those keys (genres as an array). */
 void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
                       const char *score_name, int json);
+/* Recommendation rows (rank, movieId, score = the ranking score the list is
+ * ordered by, 3 decimals; prediction = the predicted rating, 1 decimal;
+ * title, genres) as a table, or with json an array of objects with those
+ * keys (score 4 decimals, genres as an array). */
+void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int json);
+/* One recommendation row as a JSON object (no newline), as cli_print_recs. */
+void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank);
 /* mfr_model_load with the failure printed; returns 0 or the exit status. */
 int cli_load_model(const char *cmd, const char *path, mfr_model **out);
 

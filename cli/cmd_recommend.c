@@ -1,38 +1,212 @@
 /* cmd_recommend.c — `mfrec recommend MODEL --user ID [...]`: the top-N movies
- * the user has not rated, best first, by predicted rating
- * (mfr_model_recommend), as a table or a JSON array. An id not in the model
- * is an error (exit 6), never a silent fallback. */
+ * the user has not rated, best first, ordered by the model's ranking score
+ * (mfr_model_recommend; for rating models the predicted rating itself, for
+ * ranking models such as ease and auto a score that is not a rating), each
+ * with its predicted rating, as a table or a JSON array. An id not in the
+ * model is an error (exit 6), never a silent fallback.
+ *
+ * `mfrec recommend MODEL --all [...]`: the same list for every user of the
+ * model through mfr_model_recommend_batch on --threads threads, users in
+ * increasing userId, written as CSV (user,rank,movieId,score,prediction) or
+ * a JSON array of {user, recommendations}. Users are computed in chunks so
+ * memory stays bounded; with -o the file is written under a temporary name
+ * and renamed into place only when complete. */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const char recommend_help[] =
     "usage: mfrec recommend MODEL --user ID [options]\n"
-    "Top-N movies the user has not rated, by predicted rating.\n"
+    "       mfrec recommend MODEL --all [-o FILE] [options]\n"
+    "Top-N movies a user has not rated, ordered by the model's ranking score\n"
+    "(for rating models the predicted rating; for ranking models such as ease\n"
+    "and auto a score that is not a rating), each with its predicted rating.\n"
     "\n"
-    "  -u, --user ID          userId as in the ratings (required)\n"
-    "  -n, --count N          how many (default 10)\n"
+    "  -u, --user ID          userId as in the ratings\n"
+    "      --all              every user of the model (CSV unless --json)\n"
+    "  -n, --count N          how many per user (default 10)\n"
     "      --genre G          only movies of this genre (case-insensitive), e.g. Comedy\n"
-    "      --min-ratings N    skip movies with fewer training ratings (default 1)\n"
-    "      --json             a JSON array of {rank, movieId, prediction, title, genres}\n"
+    "      --min-ratings N    skip movies with fewer training ratings (default 3;\n"
+    "                         --min-ratings 1 lets in movies only one person rated;\n"
+    "                         ranking models (auto, ease) rank only the movies with\n"
+    "                         rank_min_ratings ratings: train with\n"
+    "                         --set rank_min_ratings=1 to rank those too)\n"
+    "      --json             JSON: --user an array of {rank, movieId, score,\n"
+    "                         prediction, title, genres}; --all an array of\n"
+    "                         {user, recommendations: [...]}\n"
+    "  -o, --output FILE      write to FILE instead of standard output\n"
+    "      --threads N        threads for --all (default 0 = all cores)\n"
     "  -h, --help             this help\n"
-    "Exit status 6 when the user is not in the model.\n";
+    "Table columns: rank, movieId, score (3 decimals), prediction (stars, 1 decimal),\n"
+    "title, genres. --all CSV columns: user,rank,movieId,score,prediction.\n"
+    "Exactly one of --user and --all. Exit status 6 when the user is not in the model.\n";
 
-enum { O_GENRE = 256, O_MIN, O_JSON };
+enum { O_GENRE = 256, O_MIN, O_JSON, O_ALL, O_THREADS };
 
 static const struct option recommend_opts[] = {
-    {"user", required_argument, 0, 'u'}, {"count", required_argument, 0, 'n'},
-    {"genre", required_argument, 0, O_GENRE}, {"min-ratings", required_argument, 0, O_MIN},
-    {"json", no_argument, 0, O_JSON}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    {"user", required_argument, 0, 'u'},          {"count", required_argument, 0, 'n'},
+    {"genre", required_argument, 0, O_GENRE},     {"min-ratings", required_argument, 0, O_MIN},
+    {"json", no_argument, 0, O_JSON},             {"all", no_argument, 0, O_ALL},
+    {"output", required_argument, 0, 'o'},        {"threads", required_argument, 0, O_THREADS},
+    {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
+
+/* Users of the model in increasing external id. */
+static const mfr_model *g_sort_model; /* one command per process */
+static int by_user_id(const void *a, const void *b) {
+    int64_t x = mfr_model_user_id(g_sort_model, *(const int32_t *)a);
+    int64_t y = mfr_model_user_id(g_sort_model, *(const int32_t *)b);
+    return (x > y) - (x < y);
+}
+
+/* An output file written under a temporary name and renamed when done. */
+typedef struct out_file {
+    FILE *f;
+    const char *path;   /* as given; NULL: stdout */
+    char *tmp;
+} out_file;
+
+static int out_open(out_file *o, const char *path) {
+    o->path = path;
+    o->tmp = NULL;
+    if (!path) {
+        o->f = stdout;
+        return 0;
+    }
+    size_t len = strlen(path) + 32;
+    o->tmp = malloc(len);
+    if (!o->tmp) {
+        fprintf(stderr, "mfrec recommend: out of memory\n");
+        return MFR_E_NOMEM;
+    }
+    snprintf(o->tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    o->f = fopen(o->tmp, "w");
+    if (!o->f) {
+        int e = errno;
+        fprintf(stderr, "mfrec recommend: -o %s: cannot write: %s\n", path, strerror(e));
+        free(o->tmp);
+        o->tmp = NULL;
+        return MFR_E_IO;
+    }
+    return 0;
+}
+
+/* Close (ok: keep the file) or abandon it; returns 0 or MFR_E_IO. */
+static int out_close(out_file *o, int ok) {
+    int rc = 0;
+    if (!o->path) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "mfrec recommend: writing standard output: %s\n", strerror(errno));
+            rc = MFR_E_IO;
+        }
+        return rc;
+    }
+    int bad = ferror(o->f);
+    if (fclose(o->f) != 0) bad = 1;
+    if (ok && bad) {
+        fprintf(stderr, "mfrec recommend: -o %s: write failed: %s\n", o->path, strerror(errno));
+        rc = MFR_E_IO;
+    }
+    if (ok && !bad && rename(o->tmp, o->path) != 0) {
+        fprintf(stderr, "mfrec recommend: -o %s: %s\n", o->path, strerror(errno));
+        rc = MFR_E_IO;
+    }
+    if (!ok || rc) unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return rc;
+}
+
+static void write_csv_rows(FILE *f, const mfr_model *m, int64_t user, const mfr_scored *rows,
+                           int32_t n) {
+    for (int32_t j = 0; j < n; j++) {
+        fprintf(f, "%lld,%d,%lld,", (long long)user, j + 1,
+                (long long)mfr_model_item_id(m, rows[j].item));
+        if (isfinite(rows[j].score)) fprintf(f, "%.4f", (double)rows[j].score);
+        fputc(',', f);
+        if (isfinite(rows[j].prediction)) fprintf(f, "%.1f", (double)rows[j].prediction);
+        fputc('\n', f);
+    }
+}
+
+static void write_json_user(FILE *f, const mfr_model *m, int64_t user, const mfr_scored *rows,
+                            int32_t n, int first) {
+    fprintf(f, "%s\n  {\"user\": %lld, \"recommendations\": [", first ? "" : ",", (long long)user);
+    for (int32_t j = 0; j < n; j++) {
+        fputs(j ? ",\n    " : "\n    ", f);
+        cli_json_rec(f, m, &rows[j], j + 1);
+    }
+    fputs(n ? "\n  ]}" : "]}", f);
+}
+
+/* --all: every user, in chunks, through the batch call. */
+static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int threads, int json,
+                         const char *path) {
+    enum { CHUNK = 4096 };
+    int32_t nu = mfr_model_n_users(m);
+    int32_t *users = malloc(sizeof *users * (size_t)(nu > 0 ? nu : 1));
+    int32_t chunk = nu < CHUNK ? (nu > 0 ? nu : 1) : CHUNK;
+    mfr_scored *rows = malloc(sizeof *rows * (size_t)chunk * (size_t)rp->n);
+    int32_t *got = malloc(sizeof *got * (size_t)chunk);
+    mfr_error err = {0};
+    if (!users || !rows || !got) {
+        free(users);
+        free(rows);
+        free(got);
+        fprintf(stderr, "mfrec recommend: out of memory for %d users x %d rows\n", nu, rp->n);
+        return MFR_E_NOMEM;
+    }
+    for (int32_t u = 0; u < nu; u++) users[u] = u;
+    g_sort_model = m;
+    qsort(users, (size_t)nu, sizeof *users, by_user_id);
+    out_file o;
+    int rc = out_open(&o, path);
+    if (rc) {
+        free(users);
+        free(rows);
+        free(got);
+        return rc;
+    }
+    double t0 = cli_now();
+    int64_t n_rows = 0;
+    mfr_status s = MFR_OK;
+    if (json) fputc('[', o.f);
+    else fputs("user,rank,movieId,score,prediction\n", o.f);
+    for (int32_t j0 = 0; j0 < nu && s == MFR_OK; j0 += chunk) {
+        int32_t n = nu - j0 < chunk ? nu - j0 : chunk;
+        s = mfr_model_recommend_batch(m, users + j0, n, rp, threads, rows, got, &err);
+        for (int32_t j = 0; s == MFR_OK && j < n; j++) {
+            int64_t id = mfr_model_user_id(m, users[j0 + j]);
+            const mfr_scored *r = rows + (size_t)j * (size_t)rp->n;
+            if (json) write_json_user(o.f, m, id, r, got[j], j0 + j == 0);
+            else write_csv_rows(o.f, m, id, r, got[j]);
+            n_rows += got[j];
+        }
+    }
+    if (s == MFR_OK && json) fputs(nu ? "\n]\n" : "]\n", o.f);
+    free(users);
+    free(rows);
+    free(got);
+    rc = out_close(&o, s == MFR_OK);
+    if (s) return cli_fail("recommend", s, &err);
+    if (!rc && path)
+        fprintf(stderr, "mfrec recommend: %lld rows for %d users written to %s (%.1fs)\n",
+                (long long)n_rows, nu, path, cli_now() - t0);
+    return rc;
+}
 
 int cmd_recommend(int argc, char **argv) {
     mfr_recommend_params rp = mfr_recommend_params_default();
     long user = 0, v;
-    int have_user = 0, json = 0, c;
+    int have_user = 0, all = 0, json = 0, threads = 0, c;
+    const char *path = NULL;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":u:n:h", recommend_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":u:n:o:h", recommend_opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             if (cli_parse_int("recommend", "--user", optarg, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
@@ -48,16 +222,30 @@ int cmd_recommend(int argc, char **argv) {
             rp.min_ratings = (int32_t)v;
             break;
         case O_JSON: json = 1; break;
+        case O_ALL: all = 1; break;
+        case 'o': path = optarg; break;
+        case O_THREADS:
+            if (cli_parse_int("recommend", "--threads", optarg, 0, 4096, &v)) return MFR_E_INVALID;
+            threads = (int)v;
+            break;
         case 'h': fputs(recommend_help, stdout); return 0;
         default: return cli_bad_option("recommend", c, argv);
         }
     }
     if (optind >= argc) return cli_usage_error("recommend", "no MODEL given");
     if (optind + 1 < argc) return cli_usage_error("recommend", "unexpected argument \"%s\"", argv[optind + 1]);
-    if (!have_user) return cli_usage_error("recommend", "--user ID is required");
+    if (have_user && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
+    if (!have_user && !all) return cli_usage_error("recommend", "--user ID or --all is required");
+    if (path && !*path) return cli_usage_error("recommend", "-o: empty file name");
+    if (rp.n > 1000 && all) return cli_usage_error("recommend", "-n %d: at most 1000 with --all", (int)rp.n);
     mfr_model *m;
     int rc = cli_load_model("recommend", argv[optind], &m);
     if (rc) return rc;
+    if (all) {
+        rc = recommend_all(m, &rp, threads, json, path);
+        mfr_model_free(m);
+        return rc;
+    }
     mfr_error err = {0};
     int32_t u = mfr_model_user_index(m, user);
     if (u < 0) {
@@ -68,9 +256,16 @@ int cmd_recommend(int argc, char **argv) {
     mfr_scored *rows = malloc((size_t)rp.n * sizeof *rows);
     int32_t n = 0;
     mfr_status s = rows ? mfr_model_recommend(m, u, &rp, rows, &n, &err) : MFR_E_NOMEM;
-    if (!s) cli_print_scored(stdout, m, rows, n, "prediction", json);
-    if (!s && !json && n == 0) fprintf(stderr, "mfrec recommend: no movie matches the filters\n");
+    if (!s) {
+        out_file o;
+        rc = out_open(&o, path);
+        if (!rc) {
+            cli_print_recs(o.f, m, rows, n, json);
+            rc = out_close(&o, 1);
+        }
+    }
+    if (!s && !rc && !json && n == 0) fprintf(stderr, "mfrec recommend: no movie matches the filters\n");
     free(rows);
     mfr_model_free(m);
-    return s ? cli_fail("recommend", s, &err) : 0;
+    return s ? cli_fail("recommend", s, &err) : rc;
 }

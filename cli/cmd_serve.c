@@ -3,7 +3,11 @@
  * "listening on http://ADDR:PORT" on stdout once the socket is bound (with
  * --port 0 the kernel picks the port; tests read it from this line). The
  * admin token comes from --admin-token-file or $MFREC_ADMIN_TOKEN and is never
- * printed. Options are a table; each one sets a field of mfr_server_params. */
+ * printed. Options are a table; each one sets a field of mfr_server_params.
+ * Before that line, stderr gets one "mfrec serve: <route>: ..." line per
+ * model-dependent route saying what it does with the loaded model
+ * (mfr_server_describe: fold-in for factor models, the rated movies for
+ * ease/knn/content, the similarity used, ...). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +17,7 @@
 
 #include "cli.h"
 #include "mfrec/serve.h"
+#include "../src/serve/describe.h"
 
 static const char usage_text[] =
     "usage: mfrec serve MODEL [options]\n"
@@ -136,6 +141,14 @@ int cmd_serve(int argc, char **argv) {
     mfr_error err = {0};
     mfr_status st = mfr_server_create(&o.p, &s, &err);
     if (st != MFR_OK) return cli_fail("serve", st, &err);
+    /* what each model-dependent route will do with this model, one line each */
+    char desc[4096];
+    mfr_server_describe(s, desc, sizeof desc);
+    for (char *line = desc, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl) break;
+        fprintf(stderr, "mfrec serve: %.*s\n", (int)(nl - line), line);
+    }
     printf("listening on http://%s:%d\n", o.p.bind, mfr_server_port(s));
     fflush(stdout);
     int sig = 0;

@@ -303,7 +303,10 @@ static void cli_print_title(FILE *f, const char *s, int width) {
     fprintf(f, "%.*s...", (int)(p - s), s);
 }
 
-/* Rows as a table (rank, movieId, score, title, genres) or a JSON array. */
+static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n);
+
+/* Rows as a table (rank, movieId, score, title, genres) or a JSON array
+ * (similar; recommendations use cli_print_recs). */
 void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
                       const char *score_name, int json) {
     if (json) {
@@ -320,18 +323,64 @@ void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32
         fputs(n ? "\n]\n" : "]\n", f);
         return;
     }
-    int tw = 5;
-    for (int32_t j = 0; j < n; j++) {
-        int w = cli_text_width(mfr_model_item_title(m, rows[j].item));
-        if (w > tw) tw = w;
-    }
-    if (tw > 60) tw = 60;
+    int tw = cli_title_width(m, rows, n);
     fprintf(f, "%4s  %7s  %10s  ", "rank", "movieId", score_name);
     cli_print_padded(f, "title", tw);
     fputs("  genres\n", f);
     for (int32_t j = 0; j < n; j++) {
         int32_t i = rows[j].item;
         fprintf(f, "%4d  %7lld  %10.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
+        cli_print_title(f, mfr_model_item_title(m, i), tw);
+        const char *g = mfr_model_item_genres(m, i);
+        fprintf(f, "  %s\n", *g ? g : "-");
+    }
+}
+
+/* Title column width for rows: the widest title, 5..60 columns. */
+static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n) {
+    int tw = 5;
+    for (int32_t j = 0; j < n; j++) {
+        int w = cli_text_width(mfr_model_item_title(m, rows[j].item));
+        if (w > tw) tw = w;
+    }
+    return tw > 60 ? 60 : tw;
+}
+
+void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank) {
+    int32_t i = row->item;
+    fprintf(f, "{\"rank\": %d, \"movieId\": %lld, \"score\": ", rank,
+            (long long)mfr_model_item_id(m, i));
+    if (isfinite(row->score)) fprintf(f, "%.4f", (double)row->score);
+    else fputs("null", f);
+    if (isfinite(row->prediction)) fprintf(f, ", \"prediction\": %.1f, \"title\": ", (double)row->prediction);
+    else fputs(", \"prediction\": null, \"title\": ", f);
+    cli_json_string(f, mfr_model_item_title(m, i));
+    fputs(", \"genres\": ", f);
+    cli_json_genres(f, mfr_model_item_genres(m, i));
+    fputc('}', f);
+}
+
+/* Recommendation rows: ordered by score (the model's ranking score), each
+ * with the predicted rating on the scale. */
+void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int json) {
+    if (json) {
+        fputc('[', f);
+        for (int32_t j = 0; j < n; j++) {
+            fputs(j ? ",\n  " : "\n  ", f);
+            cli_json_rec(f, m, &rows[j], j + 1);
+        }
+        fputs(n ? "\n]\n" : "]\n", f);
+        return;
+    }
+    int tw = cli_title_width(m, rows, n);
+    fprintf(f, "%4s  %7s  %9s  %10s  ", "rank", "movieId", "score", "prediction");
+    cli_print_padded(f, "title", tw);
+    fputs("  genres\n", f);
+    for (int32_t j = 0; j < n; j++) {
+        int32_t i = rows[j].item;
+        fprintf(f, "%4d  %7lld  %9.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
+        if (isfinite(rows[j].prediction)) fprintf(f, "%10.1f  ", (double)rows[j].prediction);
+        else fprintf(f, "%10s  ", "-");
         cli_print_title(f, mfr_model_item_title(m, i), tw);
         const char *g = mfr_model_item_genres(m, i);
         fprintf(f, "  %s\n", *g ? g : "-");

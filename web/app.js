@@ -114,7 +114,8 @@ async function refreshForYou(flash) {
   const before = new Set(lastForYou);
   for (const m of r.recommendations) {
     const li = el('li', { class: flash && !before.has(m.id) ? 'new' : '' },
-      el('a', { href: `#/movie/${m.id}` }, m.title), el('span', { class: 'score' }, m.score.toFixed(2)));
+      el('a', { href: `#/movie/${m.id}` }, m.title),
+      el('span', { class: 'score', title: 'predicted rating' }, `★ ${m.prediction.toFixed(1)}`));
     list.append(li);
   }
   lastForYou = r.recommendations.map((m) => m.id);

@@ -4,10 +4,13 @@
  * commit order by the store's apply callback, which also invalidates the
  * user's fold-in vector; the connection is suspended meanwhile, so the
  * request threads keep serving and concurrent writes share one commit), list
- * ratings, and recommendations: model users are
- * answered from the model, API users by folding in their stored ratings
- * (mfr_model_fold_in, then mfr_model_recommend_vec with those movies
- * excluded). Check order for writes: rate limit, user, token, movie, body. */
+ * ratings, and recommendations: model users are answered from the model,
+ * API users from their stored ratings through mfr_model_recommend_vec with
+ * those movies excluded (factor models: the fold-in vector of the ratings;
+ * models with mfr_model_fold_dim 0: the rated movies alone; no ratings: by
+ * popularity). Rows carry the ranking score the list is ordered by and the
+ * predicted rating. Check order for writes: rate limit, user, token, movie,
+ * body. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,24 +282,36 @@ enum MHD_Result mfr__h_ratings_get(req *r) {
     return mfr__send_json(r, 200, o);
 }
 
-/* Top-n for an API user from the fold-in of their ratings. */
+/* Top-n for an API user from their stored ratings (the movies the model
+ * knows): factor models fold them in and rank with the vector, models with
+ * fold_dim 0 (ease, knn, content) get the rated movies and their ratings
+ * with vec NULL; with none the library ranks by popularity. The rated
+ * movies are excluded either way. */
 static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params *p,
                                 mfr_scored *out, int32_t *got, int32_t *n_rated, mfr_error *err) {
     pthread_mutex_lock(&u->mu);
-    mfr_status st = MFR_OK;
-    const float *vec = mfr__user_vec(u, r->mr, err);
     int32_t *seen = malloc(sizeof *seen * (size_t)(u->n + 1));
+    float *rated = malloc(sizeof *rated * (size_t)(u->n + 1));
     int32_t n_seen = 0;
-    if (!vec) st = err && err->code ? err->code : MFR_E_INTERNAL;
-    else if (!seen) st = MFR_E_NOMEM;
+    mfr_status st = seen && rated ? MFR_OK : MFR_E_NOMEM;
+    if (st != MFR_OK && err) {
+        err->code = st;
+        snprintf(err->message, sizeof err->message, "out of memory");
+    }
     for (int32_t j = 0; st == MFR_OK && j < u->n; j++) {
         int32_t i = mfr_model_item_index(r->mr->m, u->movie[j]);
-        if (i >= 0) seen[n_seen++] = i;
+        if (i < 0) continue; /* a movie this model does not know */
+        rated[n_seen] = u->rating[j];
+        seen[n_seen++] = i;
     }
     *n_rated = n_seen;
-    if (st == MFR_OK) st = mfr_model_recommend_vec(r->mr->m, vec, seen, n_seen, p, out, got, err);
+    const float *vec = NULL;
+    if (st == MFR_OK) st = mfr__user_vec(u, r->mr, seen, rated, n_seen, &vec, err);
+    if (st == MFR_OK)
+        st = mfr_model_recommend_vec(r->mr->m, vec, seen, rated, n_seen, p, out, got, err);
     pthread_mutex_unlock(&u->mu);
     free(seen);
+    free(rated);
     return st;
 }
 
@@ -304,7 +319,8 @@ enum MHD_Result mfr__h_recs(req *r) {
     enum MHD_Result res;
     long n, min_ratings;
     if (mfr__query_int(r, "n", 1, 100, 10, &n, &res) < 0) return res;
-    if (mfr__query_int(r, "min_ratings", 0, 1000000, 1, &min_ratings, &res) < 0) return res;
+    if (mfr__query_int(r, "min_ratings", 0, 1000000, MFR_RECOMMEND_MIN_RATINGS, &min_ratings, &res) < 0)
+        return res;
     const char *genre = mfr__query(r, "genre");
     if (genre && strlen(genre) > 64)
         return mfr__send_error(r, 400, MFR_E_INVALID, "query parameter genre: longer than 64 bytes");
@@ -332,7 +348,10 @@ enum MHD_Result mfr__h_recs(req *r) {
                                err.message[0] ? err.message : mfr_status_message(st));
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "user", (double)r->a);
-    cJSON_AddStringToObject(o, "source", u ? "fold-in" : "model");
+    /* model: a training user; fold-in: an API user answered from their
+     * ratings (folded in, or read as rated movies by models with fold_dim
+     * 0); popular: an API user with no ratings the model knows */
+    cJSON_AddStringToObject(o, "source", !u ? "model" : n_rated > 0 ? "fold-in" : "popular");
     if (u) cJSON_AddNumberToObject(o, "ratings_used", n_rated);
     cJSON_AddNumberToObject(o, "model_version", r->mr->version);
     if (p.genre) cJSON_AddStringToObject(o, "genre", p.genre);
@@ -340,6 +359,10 @@ enum MHD_Result mfr__h_recs(req *r) {
     for (int32_t j = 0; j < got; j++) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);
         cJSON_AddNumberToObject(m, "score", round(out[j].score * 1000) / 1000);
+        if (isfinite(out[j].prediction))
+            cJSON_AddNumberToObject(m, "prediction", round(out[j].prediction * 10) / 10);
+        else
+            cJSON_AddNullToObject(m, "prediction");
         cJSON_AddItemToArray(arr, m);
     }
     return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);

@@ -84,6 +84,8 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
     mr->m = m;
     atomic_init(&mr->refs, 1);
     mfr_model_info_get(m, &mr->info);
+    mr->fold_dim = mfr_model_fold_dim(m);
+    mr->similar_ok = mfr__model_similar_ok(m);
     pthread_once_t once = PTHREAD_ONCE_INIT;
     mr->map_once = once;
     for (int32_t u = 0; u < mfr_model_n_users(m); u++) {

@@ -35,6 +35,8 @@ typedef struct model_ref {
     atomic_int refs;
     int version;
     mfr_model_info info;
+    int32_t fold_dim;       /* mfr_model_fold_dim: 0 = answers from rated movies */
+    int similar_ok;         /* the similar route can answer (describe.c) */
     int64_t max_user_id;
     int32_t *popular;       /* items by training count, descending */
     int32_t n_popular;
@@ -53,9 +55,10 @@ typedef struct api_user {
     int64_t *movie;          /* external ids, insertion order */
     float *rating;
     int64_t *time;
-    float *vec;              /* 1 + k, valid when vec_version == model version */
+    float *vec;              /* fold_dim floats [b_u, p_u], valid when vec_version ==
+                                model version; unused for models with fold_dim 0 */
     int vec_version;
-    int vec_k;
+    int vec_dim;
 } api_user;
 
 /* Route ids, also the /metrics label values. */
@@ -185,8 +188,14 @@ int mfr__rate_allow(req *r);
 api_user *mfr__user_find(mfr_server *s, int64_t id);
 mfr_status mfr__users_load(mfr_server *s, mfr_error *err);
 void mfr__users_free(mfr_server *s);
-/* Fold-in vector for u against mr (u->mu held by the caller); NULL on failure. */
-const float *mfr__user_vec(api_user *u, model_ref *mr, mfr_error *err);
+/* u->mu held by the caller. The fold-in vector of u's ratings (items[j],
+ * ratings[j]: the n that mr's model knows) against mr, cached per model
+ * version: mr->fold_dim floats; *vec = NULL for models with fold_dim 0,
+ * which answer from the rated movies alone. A fold-in the model refuses
+ * leaves the zero vector (the model's fallback) instead of an error: only
+ * MFR_E_NOMEM fails. */
+mfr_status mfr__user_vec(api_user *u, model_ref *mr, const int32_t *items, const float *ratings,
+                         int32_t n, const float **vec, mfr_error *err);
 /* u->mu held: insert/replace (1 new, 0 replaced, -1 OOM); remove (1 if there). */
 int mfr__user_set(api_user *u, int64_t movie, float rating, int64_t time);
 int mfr__user_unset(api_user *u, int64_t movie);
@@ -208,6 +217,16 @@ enum MHD_Result mfr__h_retrain(req *r);
 enum MHD_Result mfr__h_metrics(req *r);
 /* Answer a write whose commit finished (the connection was resumed). */
 enum MHD_Result mfr__write_answer(req *r);
+
+/* describe.c: one sentence per model-dependent route (describe.h). */
+typedef struct mfr__route_desc {
+    const char *key;     /* "recommendations", "recommendations_new_users", "similar", ... */
+    const char *route;   /* "GET /api/movies/{id}/similar" */
+    char text[320];
+} mfr__route_desc;
+int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *out, int cap);
+/* 0 when m has neither item factors nor an item similarity. */
+int mfr__model_similar_ok(const mfr_model *m);
 
 /* metrics.c */
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds);

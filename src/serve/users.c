@@ -1,8 +1,10 @@
 /* users.c — the in-memory table of API users (see server_impl.h), filled from
- * the store at start and kept in step by the store's apply callbacks; and the
- * fold-in of a user's ratings into a vector [b_u, p_u] against the current
- * model (mfr_model_fold_in: regularised least squares with the item factors
- * and biases fixed), cached per model version. */
+ * the store at start and kept in step by the store's apply callbacks; and,
+ * for models with item factors (mfr_model_fold_dim > 0), the fold-in of a
+ * user's ratings into a vector [b_u, p_u] against the current model
+ * (mfr_model_fold_in: regularised least squares with the item factors and
+ * biases fixed), cached per model version. Models with fold_dim 0 (ease,
+ * knn, content) need no vector: they answer from the rated movies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,36 +132,35 @@ void mfr__users_free(mfr_server *s) {
     s->n_users = s->cap_users = 0;
 }
 
-const float *mfr__user_vec(api_user *u, model_ref *mr, mfr_error *err) {
-    int32_t k = mr->info.factors;
-    if (u->vec && u->vec_version == mr->version && u->vec_k == k) return u->vec;
-    if (u->vec_k != k || !u->vec) {
+mfr_status mfr__user_vec(api_user *u, model_ref *mr, const int32_t *items, const float *ratings,
+                         int32_t n, const float **vec, mfr_error *err) {
+    int32_t dim = mr->fold_dim;
+    *vec = NULL;
+    if (dim <= 0) return MFR_OK; /* the model answers from the rated movies alone */
+    if (u->vec && u->vec_version == mr->version && u->vec_dim == dim) {
+        *vec = u->vec;
+        return MFR_OK;
+    }
+    if (u->vec_dim != dim || !u->vec) {
         free(u->vec);
-        u->vec = calloc((size_t)k + 1, sizeof *u->vec);
-        u->vec_k = u->vec ? k : 0;
+        u->vec = calloc((size_t)dim, sizeof *u->vec);
+        u->vec_dim = u->vec ? dim : 0;
         if (!u->vec) {
             if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
-            return NULL;
+            return MFR_E_NOMEM;
         }
     }
-    int32_t *items = malloc(sizeof *items * (size_t)(u->n + 1));
-    float *vals = malloc(sizeof *vals * (size_t)(u->n + 1));
-    int32_t n = 0;
-    mfr_status st = items && vals ? MFR_OK : MFR_E_NOMEM;
-    for (int32_t j = 0; st == MFR_OK && j < u->n; j++) {
-        int32_t i = mfr_model_item_index(mr->m, u->movie[j]);
-        if (i < 0) continue; /* a movie this model does not know */
-        items[n] = i;
-        vals[n++] = u->rating[j];
+    mfr_status st = n > 0 ? mfr_model_fold_in(mr->m, items, ratings, n, u->vec, NULL) : MFR_OK;
+    if (st == MFR_E_NOMEM) {
+        if (err) { err->code = st; snprintf(err->message, sizeof err->message, "out of memory (fold-in)"); }
+        return st;
     }
-    if (st == MFR_OK && n > 0) st = mfr_model_fold_in(mr->m, items, vals, n, u->vec, err);
-    else if (st == MFR_OK) memset(u->vec, 0, sizeof *u->vec * ((size_t)k + 1));
-    else if (err) { err->code = st; snprintf(err->message, sizeof err->message, "out of memory"); }
-    free(items);
-    free(vals);
-    if (st != MFR_OK) return NULL;
+    /* no ratings, or a fold-in the model refused: the zero vector, i.e. the
+     * model's fallback μ + b_i; a rating write is never followed by an error */
+    if (n == 0 || st != MFR_OK) memset(u->vec, 0, sizeof *u->vec * (size_t)dim);
     u->vec_version = mr->version;
-    return u->vec;
+    *vec = u->vec;
+    return MFR_OK;
 }
 
 /* Append a new user (id larger than all) to the table. -1 on OOM. */

@@ -5,7 +5,13 @@ source "$(dirname "$0")/lib.bash"
 make_model
 start_server "$T/r.db"
 
+# start-up: one line per model-dependent route on stderr, also in /api/health
+for want in "mfrec serve: recommendations for training users: " "mfrec serve: recommendations for new users: " "fold-in of their ratings (k=16)" "mfrec serve: similar: cooccurrence by default" "?metric=pearson|cosine: of the item factors (k=16)" "mfrec serve: map: " "mfrec serve: retrain: off"; do
+  grep -qF "$want" "$SERVER_ERR" || fail "start-up lines lack \"$want\": $(cat "$SERVER_ERR")"
+done
+pass "start-up says what each route does"
 check "health" GET /api/health "" "" 200
+assert_py 'd["model"]["fold_dim"]==17 and "fold-in of their ratings (k=16)" in d["routes"]["recommendations_new_users"] and set(d["routes"])=={"recommendations","recommendations_new_users","similar","map","retrain"}' "health: routes / fold_dim wrong"
 assert_py 'd["status"]=="ok" and d["model"]["movies"]==400 and d["model"]["users"]==300 and d["model"]["factors"]==16 and d["model"]["version"]==1' "health: model summary wrong"
 assert_py 'd["uptime_s"] >= 0' "health: uptime missing"
 
@@ -38,7 +44,9 @@ SEEN=$(jq_body '[r["movie"] for r in d["ratings"]]')
 assert_py 'd["source"]=="training" and len(d["ratings"])>0' "model user has no training ratings listed"
 check "recommendations (model user)" GET "/api/users/1/recommendations?n=20" "" "" 200
 assert_py "len(d['recommendations'])==20 and d['source']=='model' and not (set(m['id'] for m in d['recommendations']) & set($SEEN))" "recommendations include seen movies"
-assert_py 'all(a["score"]>=b["score"] for a,b in zip(d["recommendations"],d["recommendations"][1:]))' "recommendations not sorted"
+assert_py 'all(a["score"]>=b["score"] for a,b in zip(d["recommendations"],d["recommendations"][1:]))' "recommendations not sorted by score"
+assert_py 'all(0.5<=m["prediction"]<=5 and abs(m["prediction"]*10-round(m["prediction"]*10))<1e-9 for m in d["recommendations"])' "rows lack a one-decimal prediction on the scale"
+assert_py 'all(m["rating_count"]>=3 for m in d["recommendations"])' "default min_ratings is not 3"
 FIRST_ANSWER=$(cat "$BODY_FILE")
 check "recommendations again (cached)" GET "/api/users/1/recommendations?n=20" "" "" 200
 [ "$(cat "$BODY_FILE")" = "$FIRST_ANSWER" ] || fail "cached answer differs from the computed one"
@@ -51,6 +59,12 @@ assert_py "len(d['recommendations'])>0 and all('$GENRE' in m['genres'] for m in 
 # API user: create, write, read, delete
 new_user
 pass "create user -> 201 id=$UID_"
+check "recommendations (API user, no ratings)" GET "/api/users/$UID_/recommendations?n=10" "" "" 200
+assert_py 'd["source"]=="popular" and d["ratings_used"]==0 and len(d["recommendations"])==10' "a user without ratings does not get the popular list"
+check "popular movies" GET "/api/movies?limit=10" "" "" 200
+POP=$(jq_body '[m["id"] for m in d["movies"]]')
+check "recommendations (API user, no ratings) again" GET "/api/users/$UID_/recommendations?n=10" "" "" 200
+assert_py "[m['id'] for m in d['recommendations']]==$POP" "no-ratings list is not /api/movies' popular list"
 [ ${#TOK} -eq 64 ] || fail "token is not 256 bits in hex: ${#TOK} chars"
 python3 -c 'import sys; sys.exit(0 if int(sys.argv[1])>300 else 1)' "$UID_" || fail "API user id $UID_ not above the model's users"
 check "put rating (new)" PUT "/api/users/$UID_/ratings/$FIRST_ID" '{"rating": 4.5}' "$TOK" 201

@@ -37,10 +37,11 @@ make_model() {
   "$MFREC" train "$DATA" -o "$MODEL" --factors 16 --epochs 20 --threads 1 -q
 }
 
-# start_server DB [extra args] -> sets PID, PORT, BASE
+# start_server DB [extra args] -> sets PID, PORT, BASE, SERVER_ERR (its stderr)
 start_server() {
   local db=$1; shift
   local out=$T/server.$RANDOM.out
+  SERVER_ERR=$out.err
   "$MFREC" serve "$MODEL" --port 0 --db "$db" "$@" >"$out" 2>"$out.err" &
   PID=$!
   PIDS+=("$PID")

@@ -1,0 +1,120 @@
+/* describe.c — what each model-dependent route does with the served model,
+ * in words (describe.h): recommendations for training users and for API
+ * users (fold-in of their ratings for factor models, their rated movies for
+ * models with mfr_model_fold_dim 0, popularity while they have none),
+ * similar movies (co-occurrence by default for every family, pearson /
+ * cosine where the model has factors or its own similarity), the map and
+ * retraining. The sentences follow what the
+ * handlers call, so they change with the model family, not with requests.
+ * Only the public model API is used; the one probe (whether a model without
+ * factors has an item similarity) is done once per model reference
+ * (mfr__model_ref_new) and kept in model_ref.similar_ok. */
+#include <stdio.h>
+#include <string.h>
+
+#include "describe.h"
+#include "server_impl.h"
+
+static const char *sim_name(mfr_sim s) {
+    switch (s) {
+    case MFR_SIM_PEARSON: return "pearson";
+    case MFR_SIM_COSINE: return "cosine";
+    case MFR_SIM_PEARSON_BASELINE: return "pearson-baseline";
+    case MFR_SIM_MSD: return "msd";
+    default: return "?";
+    }
+}
+
+int mfr__model_similar_ok(const mfr_model *m) {
+    if (mfr_model_fold_dim(m) > 0) return 1;
+    int32_t ni = mfr_model_n_items(m), probe = 0;
+    for (int32_t i = 0; i < ni; i++) /* a rated movie: the similarity may skip unrated ones */
+        if (mfr_model_item_count(m, i) > 0) { probe = i; break; }
+    if (ni <= 0) return 0;
+    mfr_scored row;
+    int32_t n = 0;
+    return mfr_model_similar(m, probe, MFR_SIM_PEARSON, 1, 0, &row, &n, NULL) != MFR_E_UNSUPPORTED;
+}
+
+int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *out, int cap) {
+    const mfr_model_info *in = &mr->info;
+    const char *algo = mfr_algo_name(in->algo);
+    if (!algo) algo = "unknown";
+    int k = mr->fold_dim > 0 ? mr->fold_dim - 1 : 0;
+    int n = 0;
+#define ADD(KEY, ROUTE, ...)                                                         \
+    do {                                                                             \
+        if (n < cap) {                                                               \
+            out[n].key = KEY;                                                        \
+            out[n].route = ROUTE;                                                    \
+            snprintf(out[n].text, sizeof out[n].text, __VA_ARGS__);                  \
+            n++;                                                                     \
+        }                                                                            \
+    } while (0)
+    const char *recs = "GET /api/users/{id}/recommendations";
+    /* training users */
+    if (in->algo == MFR_ALGO_AUTO)
+        ADD("recommendations", recs, "recommendations for training users: ranked by ease x·B of their ratings + %g x "
+            "predicted stars, stars from biased MF (auto, k=%d)", (double)in->params.blend, k);
+    else if (in->algo == MFR_ALGO_EASE)
+        ADD("recommendations", recs, "recommendations for training users: ranked by ease x·B of their ratings, stars "
+            "from the baseline mu + b_u + b_i");
+    else if (k > 0)
+        ADD("recommendations", recs, "recommendations for training users: ranked by predicted rating (%s, k=%d)", algo, k);
+    else
+        ADD("recommendations", recs, "recommendations for training users: ranked by predicted rating (%s)", algo);
+    /* API users */
+    const char *none = "; no ratings yet: most-rated movies (\"source\": \"popular\")";
+    if (in->algo == MFR_ALGO_AUTO)
+        ADD("recommendations_new_users", recs, "recommendations for new users: ranked by ease x·B of their rated movies, "
+            "stars by fold-in of their ratings (k=%d)%s", k, none);
+    else if (mr->fold_dim > 0)
+        ADD("recommendations_new_users", recs, "recommendations for new users: fold-in of their ratings (k=%d)%s", k, none);
+    else if (in->algo == MFR_ALGO_EASE)
+        ADD("recommendations_new_users", recs, "recommendations for new users: from their rated movies (ease x·B)%s", none);
+    else
+        ADD("recommendations_new_users", recs, "recommendations for new users: from their rated movies (%s)%s", algo, none);
+    /* similar: co-occurrence by default for every family; ?metric=pearson|cosine
+     * on the factors, or the model's own item similarity */
+    const char *sim = "GET /api/movies/{id}/similar";
+    const char *cooc = "similar: cooccurrence by default (who rated both movies, re-scored by a "
+                       "neighbourhood regression)";
+    if (mr->fold_dim > 0)
+        ADD("similar", sim, "%s; ?metric=pearson|cosine: of the item factors (k=%d)", cooc, k);
+    else if (!mr->similar_ok)
+        ADD("similar", sim, "%s; ?metric=pearson|cosine: not available for %s models (400)", cooc, algo);
+    else if (in->algo == MFR_ALGO_KNN_ITEM)
+        ADD("similar", sim, "%s; ?metric=pearson|cosine: the model's item-item %s similarity "
+            "(knn-item)", cooc, sim_name(in->params.sim));
+    else if (in->algo == MFR_ALGO_CONTENT)
+        ADD("similar", sim, "%s; ?metric=pearson|cosine: TF-IDF cosine of genres and tags (content)",
+            cooc);
+    else
+        ADD("similar", sim, "%s; ?metric=pearson|cosine: the model's own item similarity (%s)", cooc,
+            algo);
+    /* map */
+    if (mr->fold_dim > 0) ADD("map", "GET /api/map", "map: 2-D PCA of the item factors (k=%d)", k);
+    else ADD("map", "GET /api/map", "map: not available without item factors (answers 400)");
+    /* retrain */
+    if (s->data_path && s->have_admin)
+        ADD("retrain", "POST /api/admin/retrain", "retrain: %s with the model's parameters on %s "
+            "plus the stored ratings", algo, s->data_path);
+    else
+        ADD("retrain", "POST /api/admin/retrain", "retrain: off (needs --data DIR and an admin token)");
+#undef ADD
+    return n;
+}
+
+size_t mfr_server_describe(mfr_server *s, char *buf, size_t cap) {
+    model_ref *mr = mfr__model_acquire(s);
+    mfr__route_desc d[8];
+    int n = mfr__describe_routes(s, mr, d, 8);
+    mfr__model_release(mr);
+    size_t len = 0;
+    if (cap) buf[0] = 0;
+    for (int j = 0; j < n; j++) {
+        int w = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0, "%s\n", d[j].text);
+        if (w > 0) len += (size_t)w;
+    }
+    return len;
+}
