@@ -26,10 +26,6 @@ static double cpu_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ials.c: the Rendle et al. (2021) half-iteration (not in factor_util.h yet). */
-mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                   float lam, float alpha, float a0, float nu, int cg_steps,
-                                   float *X, int threads, mfr_error *err);
 
 static int n_over;
 static char **over; /* "name value" pairs applied to the ials params */
@@ -63,10 +59,10 @@ static void time_iteration(int threads, int64_t target) {
     mfr_error err;
     for (int it = 1; it <= 2; it++) {
         double a = mfr_now(), ca = cpu_now();
-        mfr__ials_solve_side_ex(&bu, Q, ni, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
+        mfr__ials_solve_side(&bu, Q, ni, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
                                 P, threads, &err);
         double b = mfr_now();
-        mfr__ials_solve_side_ex(&bi, P, nu, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
+        mfr__ials_solve_side(&bi, P, nu, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
                                 Q, threads, &err);
         double c = mfr_now(), cc = cpu_now();
         printf("ials iteration %d: k=%d cg=%d threads=%d wall: users %.2f s + items %.2f s = %.2f s; "

@@ -87,11 +87,13 @@ mfr_status mfr__rsvd(const mfr__rmat *rows, const mfr__rmat *cols, int32_t k, in
 int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float *Lam,
                           float *mean);
 
-/* ials.c: one half-iteration of implicit ALS — every row of c solved by
- * cg_steps conjugate-gradient steps warm-started from X (see ials.c), with
- * Y the other side's n_other x k factors. MFR_E_NOMEM for scratch. */
+/* ials.c: one half-iteration of implicit ALS (Rendle et al. 2021) — every
+ * row r of c solves (a0·YᵀY + λ·(n_r + a0·n_other)^nu I + Σ c_i y_i y_iᵀ) x
+ * = Σ c_i y_i, c_i = 1 + alpha·val_i, by cg_steps conjugate-gradient steps
+ * warm-started from X (0: an exact Cholesky solve), with Y the other side's
+ * n_other x k factors. a0 = 1, nu = 0: Hu et al.'s weights. MFR_E_NOMEM. */
 mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                float lam, float alpha, int cg_steps, float *X, int threads,
-                                mfr_error *err);
+                                float lam, float alpha, float a0, float nu, int cg_steps,
+                                float *X, int threads, mfr_error *err);
 
 #endif

@@ -20,7 +20,7 @@
  * where α0·YᵀY (k x k) is computed once per half-iteration (cblas_ssyrk), so
  * a matrix-vector product never touches the unobserved entries. cg_steps CG
  * iterations start from the previous x_u (warm start), as in Takács et al.,
- * in the eigenbasis of α0·YᵀY when that is cheaper (mfr__ials_solve_side_ex);
+ * in the eigenbasis of α0·YᵀY when that is cheaper (mfr__ials_solve_side);
  * cg_steps = 0 solves each system exactly (Cholesky; slower, same quality
  * at the defaults). Rows are independent, solved in parallel with OpenMP,
  * identical for any thread count. Items likewise.
@@ -367,10 +367,7 @@ static void rotate(const float *A, int32_t n, const float *V, int32_t k, int tra
  * rows have a handful of ratings). The rotations are three GEMMs per
  * half-iteration (Ỹ, X̃ = X·V, X = X̃·Vᵀ); λ_r I is unchanged by them. When
  * the eigensolver fails, the full YᵀY is used as before. */
-mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                   float lam, float alpha, float a0, float nu, int cg_steps,
-                                   float *X, int threads, mfr_error *err);
-mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
                                    float lam, float alpha, float a0, float nu, int cg_steps,
                                    float *X, int threads, mfr_error *err) {
     const int exact = cg_steps <= 0;
@@ -425,13 +422,6 @@ mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n
     return MFR_OK;
 }
 
-/* factor_util.h's entry point: the system above with a0 = 1, ν = 0. */
-mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                float lam, float alpha, int cg_steps, float *X, int threads,
-                                mfr_error *err) {
-    return mfr__ials_solve_side_ex(c, Y, n_other, k, lam, alpha, 1.f, 0.f, cg_steps, X, threads,
-                                   err);
-}
 
 /* val[e] := w(r) = (r / rmax)^power in place (power 0: 1 for every rating). */
 static void rating_weights(mfr__rmat *c, float rmax, float power) {
@@ -468,10 +458,10 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
     double t0 = mfr_now();
     for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
-        st = mfr__ials_solve_side_ex(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->unobserved,
+        st = mfr__ials_solve_side(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->unobserved,
                                      p->reg_exp, p->cg_steps, m->P, ctx->threads, err);
         if (!st)
-            st = mfr__ials_solve_side_ex(&bi, m->P, m->n_users, m->k, p->reg, p->alpha,
+            st = mfr__ials_solve_side(&bi, m->P, m->n_users, m->k, p->reg, p->alpha,
                                          p->unobserved, p->reg_exp, p->cg_steps, m->Q,
                                          ctx->threads, err);
         m->epochs_run = ep;

@@ -6,10 +6,6 @@
 #include "factors_common.h"
 #include "linalg/linalg.h"
 
-/* ials.c: the Rendle et al. (2021) half-iteration (not in factor_util.h yet). */
-mfr_status mfr__ials_solve_side_ex(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                   float lam, float alpha, float a0, float nu, int cg_steps,
-                                   float *X, int threads, mfr_error *err);
 
 /* Direct solve, in double, of row r's normal equations
  *     (a0·YᵀY + λ·(n_r + a0·NO)^ν I + Σ c_i y_i y_iᵀ) x = Σ c_i y_i,  c_i = 1 + α·w_i. */
@@ -69,10 +65,10 @@ static void ials_normal_equations_known_answer(void **state) {
             float X[ROWS * K];
             for (int j = 0; j < ROWS * K; j++) X[j] = 0.1f;
             if (v == 1 && s == 0)
-                assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, steps[s], X, 1, &err),
+                assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 1.f, 0.f, steps[s], X, 1, &err),
                                  MFR_OK);
             else
-                assert_int_equal(mfr__ials_solve_side_ex(&c, Y, NO, K, lam, alpha, a0s[v], nus[v],
+                assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, a0s[v], nus[v],
                                                          steps[s], X, 2, &err),
                                  MFR_OK);
             for (int r = 0; r < ROWS; r++) {
@@ -85,7 +81,7 @@ static void ials_normal_equations_known_answer(void **state) {
         }
     /* one step from zero is not yet the solution, but closer than zero */
     float X1[ROWS * K] = {0};
-    assert_int_equal(mfr__ials_solve_side_ex(&c, Y, NO, K, lam, alpha, 0.25f, 0.5f, 1, X1, 1, &err),
+    assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 0.25f, 0.5f, 1, X1, 1, &err),
                      MFR_OK);
     double x[K], d1 = 0, d0 = 0;
     ials_direct(&c, 0, Y, NO, K, lam, alpha, 0.25, 0.5, x);
@@ -131,10 +127,10 @@ static void ials_simd_matches_scalar(void **state) {
                 mfr_error err;
                 mfr__ials_kernel = 0;
                 assert_int_equal(
-                    mfr__ials_solve_side_ex(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xs, 1, &err), MFR_OK);
+                    mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xs, 1, &err), MFR_OK);
                 mfr__ials_kernel = -1;
                 assert_int_equal(
-                    mfr__ials_solve_side_ex(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xv, 2, &err), MFR_OK);
+                    mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xv, 2, &err), MFR_OK);
                 for (int r = 0; r < NR; r++) {
                     double nrm = 0;
                     for (int f = 0; f < K; f++) nrm += (double)Xs[r * K + f] * Xs[r * K + f];
