@@ -48,7 +48,7 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
                info.ranked_items, (int)info.params.rank_min_ratings,
                eligible > info.ranked_items ? ", the most rated that fit max_memory_mb" : "",
                info.n_items - info.ranked_items,
-               info.algo == MFR_ALGO_AUTO ? "come after them, by predicted rating"
+               info.algo == MFR_ALGO_AUTO ? "come after them, by their baseline rating"
                                           : "are predicted but never recommended");
     }
     printf("saved %s\n", path);

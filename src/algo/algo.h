@@ -34,6 +34,9 @@ typedef struct mfr__algo {
      * (unclipped) of the same user (two distinct arrays). NULL: the list is
      * ordered by pred. Ranking families (ease, auto) set this. */
     void (*rank_user)(const mfr_model *m, const mfr__who *w, const float *pred, float *rank);
+    /* 1: rank_user is called with pred == NULL and computes the few
+     * predictions it needs itself (mfr__model_predict_rows): ease, auto. */
+    int rank_without_pred;
     /* Optional: item-item similarity for models without factors. */
     mfr_status (*similar)(const mfr_model *m, int32_t i, mfr_sim metric,
                           float *scores /* [n_items], NaN = skip */);

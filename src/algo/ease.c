@@ -43,9 +43,10 @@ typedef struct ease_state {
     const int32_t *item;  /* [n] model index of each row, ascending */
     const float *B;       /* [n * n] dense, or NULL when pruned: */
     const int64_t *ptr;   /* [n + 1] row starts of the kept weights */
-    const int32_t *col;   /* [ptr[n]] their columns (rows of B), ascending */
+    const int32_t *col;   /* [ptr[n]] their columns as model item indices, ascending */
     const float *val;     /* [ptr[n]] their values */
     int32_t *row;         /* [n_items] row of each model item, -1 if not covered */
+    float *blank;         /* [n_items] 0 for covered items, NaN for the others */
 } ease_state;
 
 float mfr__ease_weight(const mfr_model *m, float r) {
@@ -154,9 +155,11 @@ static void keep_row(const float *b, int32_t n, int32_t keep, float *tmp, int32_
     }
 }
 
-/* Sparse B: each row's keep largest weights (sections EASP, EASC, EASV). */
-static mfr_status prune(mfr_model *m, const float *B, int32_t n, int32_t keep, int threads,
-                        mfr_error *err) {
+/* Sparse B: each row's keep largest weights (sections EASP, EASC, EASV), the
+ * columns stored as model item indices so scoring adds straight into the
+ * catalogue's order. */
+static mfr_status prune(mfr_model *m, const float *B, const int32_t *item, int32_t n, int32_t keep,
+                        int threads, mfr_error *err) {
     size_t nnz = (size_t)n * (size_t)keep;
     int64_t *ptr = mfr_aligned_alloc(((size_t)n + 1) * sizeof *ptr);
     int32_t *col = mfr_aligned_alloc(nnz * sizeof *col);
@@ -170,6 +173,7 @@ static mfr_status prune(mfr_model *m, const float *B, int32_t n, int32_t keep, i
         for (int32_t j = 0; j < n; j++)
             keep_row(B + (size_t)j * n, n, keep, tmp + (size_t)omp_get_thread_num() * n,
                      col + (size_t)j * keep, val + (size_t)j * keep);
+        for (size_t e = 0; e < nnz; e++) col[e] = item[col[e]];
     }
     mfr_free(tmp);
     if (!st && !(st = mfr__model_add_extra(m, T_EASP, ptr, ((uint64_t)n + 1) * sizeof *ptr, err))) ptr = NULL;
@@ -267,7 +271,7 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     if (!st) st = mfr__model_add_extra(m, T_EASI, item, (uint64_t)n * sizeof *item, err);
     else mfr_free(item);
     if (!st && p->ease_keep > 0 && p->ease_keep < n) {
-        st = prune(m, G, n, p->ease_keep, ctx->threads, err);
+        st = prune(m, G, item, n, p->ease_keep, ctx->threads, err);
         mfr_free(G);
         return st;
     }
@@ -308,22 +312,29 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
             if (ptr[r + 1] < ptr[r])
                 return mfr__err(err, MFR_E_FORMAT, "ease: section EASP: row %llu ends before it starts",
                                 (unsigned long long)r);
-            for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
-                if (col[e] < 0 || (uint64_t)col[e] >= n)
-                    return mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d out of range", (int)col[e]);
         }
     }
     mfr__ease_release(m);
     ease_state *s = mfr_calloc(1, sizeof *s);
     int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
-    if (!s || !row) {
+    float *blank = mfr_malloc(((size_t)m->n_items + 1) * sizeof *blank);
+    if (!s || !row || !blank) {
         mfr_free(s);
         mfr_free(row);
+        mfr_free(blank);
         return mfr__nomem(err, "ease: item rows");
     }
-    for (int32_t i = 0; i < m->n_items; i++) row[i] = -1;
-    for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r;
-    *s = (ease_state){(int32_t)n, item, B, B ? NULL : ptr, B ? NULL : col, B ? NULL : val, row};
+    for (int32_t i = 0; i < m->n_items; i++) row[i] = -1, blank[i] = NAN;
+    for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r, blank[item[r]] = 0.0f;
+    for (int64_t e = 0; !B && e < ptr[n]; e++)
+        if (col[e] < 0 || col[e] >= m->n_items || row[col[e]] < 0) {
+            int32_t c = col[e];
+            mfr_free(s);
+            mfr_free(row);
+            mfr_free(blank);
+            return mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d is not a covered movie", (int)c);
+        }
+    *s = (ease_state){(int32_t)n, item, B, B ? NULL : ptr, B ? NULL : col, B ? NULL : val, row, blank};
     m->algo_state = s;
     m->ranked_items = (int32_t)n;
     return MFR_OK;
@@ -333,31 +344,42 @@ void mfr__ease_release(mfr_model *m) {
     ease_state *s = m->algo_state;
     if (!s) return;
     mfr_free(s->row);
+    mfr_free(s->blank);
     mfr_free(s);
     m->algo_state = NULL;
 }
 
-int32_t mfr__ease_covered(const mfr_model *m) {
+const int32_t *mfr__ease_items(const mfr_model *m, int32_t *n) {
     const ease_state *s = m->algo_state;
-    return s ? s->n : 0;
+    *n = s ? s->n : 0;
+    return s ? s->item : NULL;
 }
 
 void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank) {
     const ease_state *s = m->algo_state;
-    for (int32_t i = 0; i < m->n_items; i++) rank[i] = NAN;
-    if (!s) return;
-    /* The rows of B accumulate in rank[0..n) (n <= n_items), then move to
-     * the model's item order. */
+    if (!s) {
+        for (int32_t i = 0; i < m->n_items; i++) rank[i] = NAN;
+        return;
+    }
+    if (!s->B) { /* pruned: each rated movie adds its kept weights in place */
+        memcpy(rank, s->blank, (size_t)m->n_items * sizeof *rank);
+        for (int32_t j = 0; j < w->n; j++) {
+            int32_t r = s->row[w->items[j]];
+            if (r < 0) continue;
+            float x = mfr__ease_weight(m, w->ratings ? w->ratings[j] : m->rmax);
+            for (int64_t e = s->ptr[r]; e < s->ptr[r + 1]; e++) rank[s->col[e]] += x * s->val[e];
+        }
+        return;
+    }
+    /* dense: the rows of B accumulate in rank[0..n) (n <= n_items), then
+     * move to the model's item order */
+    for (int32_t i = s->n; i < m->n_items; i++) rank[i] = NAN;
     float *acc = rank;
     memset(acc, 0, (size_t)s->n * sizeof *acc);
     for (int32_t j = 0; j < w->n; j++) {
         int32_t r = s->row[w->items[j]];
         if (r < 0) continue;
         float x = mfr__ease_weight(m, w->ratings ? w->ratings[j] : m->rmax);
-        if (!s->B) {
-            for (int64_t e = s->ptr[r]; e < s->ptr[r + 1]; e++) acc[s->col[e]] += x * s->val[e];
-            continue;
-        }
         const float *b = s->B + (size_t)r * s->n;
 #pragma omp simd
         for (int32_t c = 0; c < s->n; c++) acc[c] += x * b[c];
@@ -398,6 +420,7 @@ const mfr__algo mfr__algo_ease = {
     .name = "ease",
     .fit = ease_fit,
     .rank_user = ease_rank_user,
+    .rank_without_pred = 1,
     .attach = mfr__ease_attach,
     .release = mfr__ease_release,
     .defaults = ease_defaults,

@@ -22,8 +22,8 @@ void mfr__ease_release(mfr_model *m);
 /* rank[i] = Σ_j w(r_j) B[j, i] over w's rated covered items, NaN for the
  * items not covered. */
 void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank);
-/* Number of covered items (0 before attach). */
-int32_t mfr__ease_covered(const mfr_model *m);
+/* The covered items (model indices, ascending), *n set; NULL before attach. */
+const int32_t *mfr__ease_items(const mfr_model *m, int32_t *n);
 /* Input weight of rating r: (r / rmax)^power, 1 when power is 0. */
 float mfr__ease_weight(const mfr_model *m, float r);
 

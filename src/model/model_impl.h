@@ -83,13 +83,17 @@ typedef struct mfr__who {
     const float *vec;        /* u == -1: [b_u, p_u] from fold-in, or NULL */
 } mfr__who;
 
-/* The one scoring function behind every list (src/model/score.c): pred[i]
- * is the predicted rating of every item (unclipped), rank[i] the ranking
- * score the lists are ordered by (higher first, NaN: never recommended):
- * vt->rank_user's when the family has one, else pred itself (two distinct
- * arrays of n_items floats). MFR_E_NOMEM. */
-mfr_status mfr__model_score(const mfr_model *m, const mfr__who *w, float *rank, float *pred,
+/* The one scoring function behind every list (src/model/score.c): rank[i]
+ * (n_items) receives the ranking score the lists are ordered by (higher
+ * first, NaN: never recommended): vt->rank_user's when the family has one,
+ * else the predicted rating; scratch is n_items floats of working space
+ * (the predictions, when they are needed). MFR_E_NOMEM. */
+mfr_status mfr__model_score(const mfr_model *m, const mfr__who *w, float *rank, float *scratch,
                             mfr_error *err);
+/* Predicted ratings (unclipped) of items idx[0..n) for w into out (idx NULL:
+ * items 0..n-1), the same values mfr__model_score's predictions take. */
+void mfr__model_predict_rows(const mfr_model *m, const mfr__who *w, const int32_t *idx, int32_t n,
+                             float *out);
 
 /* Default biased-MF prediction μ + b_u + b_i + p_u·q_i (unclipped); u or i
  * may be -1 (unknown): the known terms only. */

@@ -58,7 +58,7 @@ static float clip(const mfr_model *m, float r) {
  * the tie: the cheap test "score <= worst" rejects most items before any
  * filter runs; the filters (count, seen by binary search, genre) run only
  * for the few candidates. */
-static int32_t select_top(const mfr_model *m, const float *rank, const float *pred,
+static int32_t select_top(const mfr_model *m, const mfr__who *w, const float *rank,
                           const int32_t *seen, int64_t n_seen, const mfr_recommend_params *p,
                           mfr_scored *out) {
     topn h = {out, p->n, 0};
@@ -72,7 +72,15 @@ static int32_t select_top(const mfr_model *m, const float *rank, const float *pr
         mfr__topn_push(&h, i, v);
     }
     int32_t n = mfr__topn_finish(&h);
-    for (int32_t j = 0; j < n; j++) out[j].prediction = clip(m, pred[out[j].item]);
+    /* the stars of the rows kept: a few predictions, in blocks */
+    enum { BLK = 64 };
+    for (int32_t j0 = 0; j0 < n; j0 += BLK) {
+        int32_t nb = n - j0 < BLK ? n - j0 : BLK, idx[BLK];
+        float pr[BLK];
+        for (int32_t j = 0; j < nb; j++) idx[j] = out[j0 + j].item;
+        mfr__model_predict_rows(m, w, idx, nb, pr);
+        for (int32_t j = 0; j < nb; j++) out[j0 + j].prediction = clip(m, pr[j]);
+    }
     return n;
 }
 
@@ -89,10 +97,10 @@ mfr_status mfr__recommend_with(const mfr_model *m, const mfr__who *w, const int3
     size_t ni = (size_t)m->n_items;
     float *buf = mfr_malloc((p->scores ? ni : 2 * ni) * sizeof *buf + 1);
     if (!buf) return mfr__nomem(err, "recommend scores");
-    float *pred = buf, *rank = p->scores ? p->scores : buf + ni;
-    mfr_status st = mfr__model_score(m, w, rank, pred, err);
+    float *scratch = buf, *rank = p->scores ? p->scores : buf + ni;
+    mfr_status st = mfr__model_score(m, w, rank, scratch, err);
     if (!p->exclude_seen) n_seen = 0;
-    if (!st) *n_out = select_top(m, rank, pred, seen, n_seen, p, out);
+    if (!st) *n_out = select_top(m, w, rank, seen, n_seen, p, out);
     mfr_free(buf);
     return st;
 }

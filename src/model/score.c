@@ -10,9 +10,12 @@
  * by the model's fallback μ + b_i.
  *
  * Ranking scores: the family's rank_user hook (ranking families: ease,
- * auto) given the predictions, else the predictions themselves. A user
- * with no ratings at all is ranked by popularity (training rating count):
- * there is nothing else to go on. */
+ * auto) given the predictions (or without them, for a family that computes
+ * the few it needs itself: rank_without_pred), else the predictions
+ * themselves. A user with no ratings at all is ranked by popularity
+ * (training rating count): there is nothing else to go on. The predicted
+ * rating a list shows is computed for its rows only
+ * (mfr__model_predict_rows). */
 #include "topn.h"
 #include "../algo/algo.h"
 
@@ -43,16 +46,12 @@ double mfr__rmse(const mfr_model *m, const mfr_ratings *r) {
     return sqrt(se / (double)r->n);
 }
 
-/* Predicted ratings (unclipped) of every item for w into pred. */
-static void predict_all(const mfr_model *m, const mfr__who *w, float *pred) {
+void mfr__model_predict_rows(const mfr_model *m, const mfr__who *w, const int32_t *idx, int32_t n,
+                             float *out) {
     const mfr__algo *vt = m->vt;
-    int32_t ni = m->n_items;
-    if (w->u >= 0 && vt && vt->score_user) {
-        vt->score_user(m, w->u, pred);
-        return;
-    }
+#define ITEM(j) (idx ? idx[j] : (j))
     if (w->u >= 0 && vt && vt->predict) {
-        for (int32_t i = 0; i < ni; i++) pred[i] = vt->predict(m, w->u, i);
+        for (int32_t j = 0; j < n; j++) out[j] = vt->predict(m, w->u, ITEM(j));
         return;
     }
     const float *pu = NULL;
@@ -65,25 +64,38 @@ static void predict_all(const mfr_model *m, const mfr__who *w, float *pred) {
         pu = m->k > 0 && m->Q ? w->vec + 1 : NULL;
     }
     if (pu) {
-        mfr__score_rows(m->Q, m->k, pu, 0, ni, base, m->item_bias, pred);
+        if (idx) mfr__score_rows_idx(m->Q, m->k, pu, idx, n, base, m->item_bias, out);
+        else mfr__score_rows(m->Q, m->k, pu, 0, n, base, m->item_bias, out);
         return;
     }
     if (w->u < 0 && vt && vt->predict) { /* fallback of a family with its own predictor */
-        for (int32_t i = 0; i < ni; i++) pred[i] = vt->predict(m, -1, i);
+        for (int32_t j = 0; j < n; j++) out[j] = vt->predict(m, -1, ITEM(j));
         return;
     }
-    for (int32_t i = 0; i < ni; i++) pred[i] = base + (m->item_bias ? m->item_bias[i] : 0.f);
+    for (int32_t j = 0; j < n; j++) out[j] = base + (m->item_bias ? m->item_bias[ITEM(j)] : 0.f);
+#undef ITEM
 }
 
-mfr_status mfr__model_score(const mfr_model *m, const mfr__who *w, float *rank, float *pred,
+/* Predicted ratings (unclipped) of every item for w into pred. */
+static void predict_all(const mfr_model *m, const mfr__who *w, float *pred) {
+    if (w->u >= 0 && m->vt && m->vt->score_user) m->vt->score_user(m, w->u, pred);
+    else mfr__model_predict_rows(m, w, NULL, m->n_items, pred);
+}
+
+mfr_status mfr__model_score(const mfr_model *m, const mfr__who *w, float *rank, float *scratch,
                             mfr_error *err) {
     (void)err;
-    predict_all(m, w, pred);
+    const mfr__algo *vt = m->vt;
     if (w->u < 0 && w->n == 0) { /* nobody to personalise for: most rated first */
         for (int32_t i = 0; i < m->n_items; i++) rank[i] = (float)m->item_count[i];
         return MFR_OK;
     }
-    if (m->vt && m->vt->rank_user) m->vt->rank_user(m, w, pred, rank);
-    else if (rank != pred) memcpy(rank, pred, (size_t)m->n_items * sizeof *rank);
+    if (vt && vt->rank_user && vt->rank_without_pred) {
+        vt->rank_user(m, w, NULL, rank);
+        return MFR_OK;
+    }
+    predict_all(m, w, scratch);
+    if (vt && vt->rank_user) vt->rank_user(m, w, scratch, rank);
+    else memcpy(rank, scratch, (size_t)m->n_items * sizeof *rank);
     return MFR_OK;
 }

@@ -28,6 +28,9 @@ void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_
  * returns the largest out[j] (-INFINITY when n == 0; NaNs ignored). */
 float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float base,
                       const float *bias, float *out);
+/* The same for the rows idx[0..n) (no running maximum). */
+void mfr__score_rows_idx(const float *Q, int32_t k, const float *p, const int32_t *idx, int32_t n,
+                         float base, const float *bias, float *out);
 float mfr__dot_ref(const float *a, const float *b, int32_t k);
 
 /* Top-n for the user w (scored by mfr__model_score) that pass p's filters;
