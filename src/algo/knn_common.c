@@ -3,6 +3,7 @@
  * alternating baseline fit. Layouts in knn_common.h. */
 #include "knn_common.h"
 
+#include <math.h>
 #include <string.h>
 
 void mfr__csr_free(mfr__csr *c) {
@@ -50,4 +51,22 @@ void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float m
                        int32_t epochs, float reg_u, float reg_i, float *bu, float *bi) {
     mfr__rmat u = rmat_view(by_user), i = rmat_view(by_item);
     mfr__baseline_fit(&u, &i, mu, reg_u, reg_i, epochs, bu, bi);
+}
+
+float mfr__who_rating(const mfr_model *m, const mfr__who *w, int32_t j) {
+    int32_t i = w->items[j];
+    if (i < 0 || i >= m->n_items) return NAN;
+    return w->ratings ? w->ratings[j] : m->rmax;
+}
+
+float mfr__who_bias(const mfr_model *m, const mfr__who *w, const float *bi, float reg_u) {
+    double s = 0.0;
+    int32_t n = 0;
+    for (int32_t j = 0; j < w->n; j++) {
+        float r = mfr__who_rating(m, w, j);
+        if (isnan(r)) continue;
+        s += (double)r - m->mu - (bi ? bi[w->items[j]] : 0.f);
+        n++;
+    }
+    return n ? (float)(s / (reg_u + n)) : 0.f;
 }

@@ -31,6 +31,16 @@ void mfr__csr_free(mfr__csr *c);
 void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
                        int32_t epochs, float reg_u, float reg_i, float *bu, float *bi);
 
+/* ---- a user who is not in the model (mfr__who u == -1) ----------------- */
+
+/* The rating of w's j-th movie (rmax when w has no ratings: each counts as
+ * liked), or NaN when it is unusable (unknown movie, NaN rating). */
+float mfr__who_rating(const mfr_model *m, const mfr__who *w, int32_t j);
+/* b_u of w against the fixed item biases bi (NULL: 0): one ALS user step of
+ * mfr__baseline_als, Σ_j (r_j − μ − b_j) / (reg_u + n) (the families here
+ * fit with reg_u 15). */
+float mfr__who_bias(const mfr_model *m, const mfr__who *w, const float *bi, float reg_u);
+
 /* Copy the factor rows of the movies with >= min_ratings training ratings:
  * *items[*n] (ascending) and *X[*n * m->k], both owned by the caller
  * (mfr_free). MFR_E_UNSUPPORTED without factors, MFR_E_NOMEM. */
@@ -71,5 +81,12 @@ mfr_status mfr__content_view_get(const mfr_model *m, mfr__content_view *v, mfr_e
 float mfr__content_cos(const mfr__content_view *v, int32_t u, int32_t i);
 /* cos(v_i, v_j) for every j into scores[n_items]; NaN where <= 0. */
 void mfr__content_similar(const mfr__content_view *v, int32_t i, float *scores);
+/* A user who is not in the model: the profile p = Σ_j (r_j − μ − bu − bi_j) v_j
+ * of w's rated movies (the training profile's formula, bu from
+ * mfr__who_bias), and cos(p, v_i) for every movie into cos[n_items].
+ * Returns 1 when the profile is zero (no usable rating, no terms, or every
+ * residual 0: cos untouched), -1 on no memory, 0 otherwise. */
+int mfr__content_fold_cos(const mfr_model *m, const mfr__content_view *v, const mfr__who *w,
+                          float bu, const float *bi, float *cos);
 
 #endif

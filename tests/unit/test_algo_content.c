@@ -1,8 +1,9 @@
 /* test_algo_content.c — the content family (src/algo/content.c): on a
  * constructed catalogue the most similar movie is the known one (also for a
  * movie nobody rated), tag text is folded and trimmed, predictions follow
- * taste, save/load keeps everything, and on ml-latest-small (when present)
- * it beats the plain baseline. */
+ * taste, save/load keeps everything, on ml-latest-small (when present)
+ * it beats the plain baseline, and a user who is not in the model gets
+ * the movies like the ones they rated (rank_user, a known answer). */
 #include "catalog_fixture.h"
 #include "model/model_impl.h"
 #include "algo/algo.h"
@@ -137,6 +138,52 @@ static void fault_content_alloc_failures(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* A new user who rated Alien 5 stars: the profile is e·v_Alien, so
+ *   rank_i = μ + b_new + b_i + cos(v_Alien, v_i)
+ * (b_new = (5 − μ − b_0)/16, e > 0) and Aliens — the most similar rated
+ * movie — comes first; rated 1 star (e < 0), the cosine counts against it
+ * and the romance movies come first. Trained users keep the predicted order. */
+static void new_user_known_answer(void **state) {
+    (void)state;
+    mfr_dataset *ds = catalog_fixture();
+    mfr_model *m = train_content(ds);
+    assert_non_null(m->vt->rank_user);
+    float sim[6], pred[6], rank[6];
+    assert_int_equal(m->vt->similar(m, 0, MFR_SIM_COSINE, sim), MFR_OK);
+    int32_t items[1] = {0};
+    float ratings[1] = {5};
+    mfr__who w = {-1, items, ratings, 1, NULL};
+    for (int i = 0; i < 6; i++) pred[i] = mfr_model_predict(m, -1, i);
+    m->vt->rank_user(m, &w, pred, rank);
+    double bn = (5 - m->mu - m->item_bias[0]) / 16.0;
+    for (int i = 1; i < 6; i++)
+        assert_float_near(rank[i], m->mu + bn + m->item_bias[i] + (isnan(sim[i]) ? 0 : sim[i]), 1e-5);
+    mfr_recommend_params rp = mfr_recommend_params_default();
+    rp.n = 3, rp.min_ratings = 1;
+    mfr_scored out[3];
+    int32_t n = 0;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_recommend_vec(m, NULL, items, ratings, 1, &rp, out, &n, &err), MFR_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(out[0].item, 1);
+    assert_float_near(out[0].prediction, mfr_model_predict(m, -1, 1), 1e-6);
+    ratings[0] = 1;
+    assert_int_equal(mfr_model_recommend_vec(m, NULL, items, ratings, 1, &rp, out, &n, &err), MFR_OK);
+    assert_true(out[0].item == 2 || out[0].item == 3);
+    assert_int_not_equal(out[0].item, 1);
+    /* a trained user: rank is pred */
+    for (int32_t u = 0; u < 12; u++) {
+        int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1];
+        mfr__who t = {u, m->seen_item + lo, m->seen_rating ? m->seen_rating + lo : NULL,
+                      (int32_t)(hi - lo), NULL};
+        for (int i = 0; i < 6; i++) pred[i] = m->vt->predict(m, u, i);
+        m->vt->rank_user(m, &t, pred, rank);
+        assert_memory_equal(rank, pred, sizeof pred);
+    }
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(most_similar_is_known),
@@ -146,6 +193,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(same_seed_same_model),
         cmocka_unit_test(movielens_beats_baseline_slow),
         cmocka_unit_test(fault_content_alloc_failures),
+        cmocka_unit_test(new_user_known_answer),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,9 @@
  * values against hand computation (cosine, pearson, msd, pearson-baseline
  * shrinkage, min_support), the stored lists against the pairwise reference,
  * the KNNBaseline prediction on a constructed case, save/load, determinism
- * across thread counts, and accuracy on ml-latest-small when present. */
+ * across thread counts, accuracy on ml-latest-small when present, and the
+ * lists of a user who is not in the model (rank_user: known scores on the
+ * tiny case, the taste classes of the medium case, trained users untouched). */
 #include "test.h"
 #include "data/dataset_impl.h"
 #include "model/model_impl.h"
@@ -289,6 +291,123 @@ static void score_user_matches_predict(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* A user who is not in the model, by their (sorted) ratings. */
+static mfr__who new_user(const int32_t *items, const float *ratings, int32_t n) {
+    return (mfr__who){-1, items, ratings, n, NULL};
+}
+
+/* knn-item cosine on the tiny case, a new user who rated item 2 (5 stars):
+ * rank_i = s_i2² (1 + γ e) / √(d_i d_2), d_i = Σ_j s_ij², γ = 0.5,
+ * e = 5 − (μ + b_new + b_2), b_new = (5 − μ − b_2) / 16. Item 0 (cosine 1
+ * with item 2) comes before item 1 (0.43). */
+static void item_new_user_known_answer(void **state) {
+    (void)state;
+    mfr_dataset *ds = tiny();
+    mfr_ratings r = {9, 4, 3, TU, TI, TR, NULL};
+    mfr__csr byi;
+    assert_int_equal(mfr__csr_build(&r, 1, &byi, NULL), MFR_OK);
+    mfr_model *m = train(ds, MFR_ALGO_KNN_ITEM, MFR_SIM_COSINE, 40, 1);
+    assert_non_null(m->vt->rank_user);
+    double S[3][3], d[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            S[i][j] = i == j ? 0 : mfr__knn_pair_sim(&byi, i, j, MFR_SIM_COSINE, 1, 0);
+            d[i] += S[i][j] * S[i][j];
+        }
+    int32_t items[1] = {2};
+    float ratings[1] = {5}, pred[3], rank[3];
+    double bn = (5 - m->mu - m->item_bias[2]) / 16.0, e = 5 - (m->mu + bn + m->item_bias[2]);
+    mfr__who w = new_user(items, ratings, 1);
+    for (int i = 0; i < 3; i++) pred[i] = mfr_model_predict(m, -1, i);
+    m->vt->rank_user(m, &w, pred, rank);
+    for (int i = 0; i < 2; i++)
+        assert_float_near(rank[i], S[i][2] * S[i][2] * (1 + 0.5 * e) / sqrt(d[i] * d[2]), 1e-5);
+    assert_true(rank[0] > rank[1]);
+    /* through the library: the neighbour first, stars the fallback μ + b_i */
+    mfr_recommend_params rp = mfr_recommend_params_default();
+    rp.n = 2, rp.min_ratings = 1;
+    mfr_scored out[2];
+    int32_t n = 0;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_recommend_vec(m, NULL, items, ratings, 1, &rp, out, &n, &err), MFR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].item, 0);
+    assert_float_near(out[0].prediction, mfr_model_predict(m, -1, 0), 1e-6);
+    /* disliked (1 star, e < −2): its neighbours score below zero */
+    ratings[0] = 1;
+    m->vt->rank_user(m, &w, pred, rank);
+    assert_true(rank[0] < 0 && rank[1] < 0);
+    mfr_model_free(m);
+    mfr__csr_free(&byi);
+    mfr_dataset_free(ds);
+}
+
+/* knn-user plain msd, k = 2, a new user with u3's ratings (item1 1, item2
+ * 5): msd to u3 1, u1 1/2 (item1: 1 vs 2), u0 1/13.5, u2 1/17; the two
+ * nearest are u3 (no rating of item 0) and u1, weighted 1/2 / √|R(u1)| =
+ * 1/(2√2): rank_0 = (1 + γ (3 − b_{1,0})) / (2√2). */
+static void user_new_user_known_answer(void **state) {
+    (void)state;
+    mfr_dataset *ds = tiny();
+    mfr_model *m = train(ds, MFR_ALGO_KNN_USER, MFR_SIM_MSD, 2, 1);
+    assert_non_null(m->vt->rank_user);
+    int32_t items[2] = {1, 2};
+    float ratings[2] = {1, 5}, pred[3], rank[3];
+    mfr__who w = new_user(items, ratings, 2);
+    for (int i = 0; i < 3; i++) pred[i] = mfr_model_predict(m, -1, i);
+    m->vt->rank_user(m, &w, pred, rank);
+    double b10 = m->mu + m->user_bias[1] + m->item_bias[0];
+    assert_float_near(rank[0], (1 + 0.5 * (3 - b10)) / (2 * sqrt(2.0)), 1e-5);
+    /* k = 3 adds u0 (5 for item 0, 3 ratings): 1/13.5/√3 (1 + γ (5 − b_{0,0})) */
+    mfr_model_free(m);
+    m = train(ds, MFR_ALGO_KNN_USER, MFR_SIM_MSD, 3, 1);
+    m->vt->rank_user(m, &w, pred, rank);
+    double b00 = m->mu + m->user_bias[0] + m->item_bias[0];
+    b10 = m->mu + m->user_bias[1] + m->item_bias[0];
+    assert_float_near(rank[0], (1 + 0.5 * (3 - b10)) / (2 * sqrt(2.0)) +
+                                   (1 + 0.5 * (5 - b00)) / (13.5 * sqrt(3.0)), 1e-5);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+/* The medium case has three taste classes (item b % 3 == user a % 3 rated
+ * higher): a new user who liked three class-1 movies and disliked three
+ * class-2 movies gets class-1 movies first, from both families and their
+ * default similarities; trained users keep the predicted order (rank is
+ * pred, bit for bit). */
+static void new_user_lists_follow_taste(void **state) {
+    (void)state;
+    mfr_dataset *ds = medium();
+    mfr_algo algos[2] = {MFR_ALGO_KNN_ITEM, MFR_ALGO_KNN_USER};
+    for (int a = 0; a < 2; a++) {
+        mfr_train_params p = mfr_train_params_default(algos[a]);
+        p.threads = 1;
+        mfr_model *m = NULL;
+        mfr_error err = {0};
+        assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+        int32_t items[6] = {1, 2, 4, 5, 7, 8};
+        float ratings[6] = {5, 1, 4.5f, 1.5f, 5, 1};
+        mfr_recommend_params rp = mfr_recommend_params_default();
+        rp.n = 6, rp.min_ratings = 1;
+        mfr_scored out[6];
+        int32_t n = 0;
+        assert_int_equal(mfr_model_recommend_vec(m, NULL, items, ratings, 6, &rp, out, &n, &err), MFR_OK);
+        assert_int_equal(n, 6);
+        for (int j = 0; j < n; j++) assert_int_equal(out[j].item % 3, 1);
+        float pred[40], rank[40];
+        for (int32_t u = 0; u < 60; u += 7) {
+            int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1];
+            mfr__who w = {u, m->seen_item + lo, m->seen_rating ? m->seen_rating + lo : NULL,
+                          (int32_t)(hi - lo), NULL};
+            for (int32_t i = 0; i < 40; i++) pred[i] = m->vt->predict(m, u, i);
+            m->vt->rank_user(m, &w, pred, rank);
+            assert_memory_equal(rank, pred, sizeof pred);
+        }
+        mfr_model_free(m);
+    }
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pair_similarity_by_hand),
@@ -302,6 +421,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(fault_knn_alloc_failures),
         cmocka_unit_test(cancel_keeps_usable_model),
         cmocka_unit_test(score_user_matches_predict),
+        cmocka_unit_test(item_new_user_known_answer),
+        cmocka_unit_test(user_new_user_known_answer),
+        cmocka_unit_test(new_user_lists_follow_taste),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
