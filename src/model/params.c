@@ -49,7 +49,7 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
 #define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR))
 #define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
 #define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
-#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE))
+#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR))
 #define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
 
@@ -81,7 +81,7 @@ static const field FIELDS[] = {
     {"beta1", F_F32, P(beta1), A(ADAM), 0, 0.999999},
     {"beta2", F_F32, P(beta2), A(ADAM), 0, 0.999999},
     {"alpha", F_F32, P(alpha), A(IALS), 0, 1e6},
-    {"cg_steps", F_I32, P(cg_steps), A(IALS), 0, 1000},
+    {"cg_steps", F_I32, P(cg_steps), A(IALS) | A(BPR), 0, 1000},
     {"burnin", F_I32, P(burnin), A(BMF), 0, 1000000},
     {"samples", F_I32, P(samples), A(BMF), 1, 1000000},
     {"knn_k", F_I32, P(knn_k), KNN, 1, 1 << 20},
@@ -92,7 +92,7 @@ static const field FIELDS[] = {
     {"ease_lambda", F_F32, P(ease_lambda), RANK, 0, 1e9},
     {"max_memory_mb", F_I32, P(max_memory_mb), RANK, 0, 1 << 30},
     {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK, 1, 1 << 30},
-    {"rating_power", F_F32, P(rating_power), RANK | A(IALS), 0, 16},
+    {"rating_power", F_F32, P(rating_power), RANK | A(IALS) | A(BPR), 0, 16},
     {"blend", F_F32, P(blend), A(AUTO), 0, 1e6},
     {"ease_keep", F_I32, P(ease_keep), RANK, 0, 1 << 30},
     {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6},
