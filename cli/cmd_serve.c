@@ -17,7 +17,6 @@
 
 #include "cli.h"
 #include "mfrec/serve.h"
-#include "../src/serve/describe.h"
 
 static const char usage_text[] =
     "usage: mfrec serve MODEL [options]\n"

@@ -53,13 +53,12 @@ typedef enum mfr_sim {
     MFR_SIM_PEARSON = 0,
     MFR_SIM_COSINE = 1,
     MFR_SIM_PEARSON_BASELINE = 2,
-    MFR_SIM_MSD = 3
+    MFR_SIM_MSD = 3,
+    /* For mfr_model_similar only (not a knn training similarity): who
+     * watched both movies, and how much more they liked them than their
+     * usual; works for every family. */
+    MFR_SIM_COOC = 4
 } mfr_sim;
-/* mfr_sim 4, for mfr_model_similar only (not a knn training similarity):
- * who watched both movies, and how much more they liked them than their
- * usual; works for every family. Kept out of the enum's list so the knn
- * similarity switches stay exhaustive. */
-#define MFR_SIM_COOC ((mfr_sim)4)
 
 /* Training parameters. Start from mfr_train_params_default(algo) and change
  * fields; every algorithm reads only the fields that apply to it. */
@@ -250,9 +249,10 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric,
 void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out,
                           int32_t cap, int32_t *n_found);
 
-/* Floats in a folded-in user vector: k + 1 for models with item factors, 0
- * for models that answer a new user from the rated movies alone (ease, knn,
- * content): those take vec == NULL below. */
+/* Floats in a folded-in user vector: k + 1 for models whose item factors
+ * predict ratings, 0 for models that answer a new user from the rated movies
+ * alone (ease, knn, content; ials and bpr, whose factors score preferences,
+ * solve their own user step): those take vec == NULL below. */
 int32_t mfr_model_fold_dim(const mfr_model *m);
 
 /* Fold-in: a user vector for ratings (items[j], ratings[j]) against the fixed

@@ -54,6 +54,13 @@ mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out,
 /* The port actually bound (useful with port 0). */
 int mfr_server_port(const mfr_server *s);
 
+/* What each model-dependent route does with the current model, in words:
+ * one "route: what it does" line each, ending in '\n', into buf
+ * (NUL-terminated, truncated to cap); `mfrec serve` prints them at start-up
+ * and GET /api/health returns them under "routes". Returns the length
+ * needed. */
+size_t mfr_server_describe(mfr_server *s, char *buf, size_t cap);
+
 /* Stop and release; waits for requests in flight and a running retrain.
  * NULL is fine. */
 void mfr_server_free(mfr_server *s);

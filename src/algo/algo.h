@@ -37,6 +37,10 @@ typedef struct mfr__algo {
     /* 1: rank_user is called with pred == NULL and computes the few
      * predictions it needs itself (mfr__model_predict_rows): ease, auto. */
     int rank_without_pred;
+    /* 1: the item factors are not a rating model's (ials, bpr: preference
+     * scores), so a new user gets no rating fold-in (mfr_model_fold_dim 0):
+     * rank_user ranks them from their ratings, the stars are predict(-1, i). */
+    int no_fold_in;
     /* Optional: item-item similarity for models without factors. */
     mfr_status (*similar)(const mfr_model *m, int32_t i, mfr_sim metric,
                           float *scores /* [n_items], NaN = skip */);

@@ -582,6 +582,7 @@ const mfr__algo mfr__algo_bpr = {
     .predict = bpr_predict,
     .score_user = bpr_score_user,
     .rank_user = bpr_rank_user,
+    .no_fold_in = 1,
     .attach = bpr_attach,
     .defaults = bpr_defaults,
 };

@@ -25,11 +25,13 @@
  * at the defaults). Rows are independent, solved in parallel with OpenMP,
  * identical for any thread count. Items likewise.
  *
- * The model predicts preference scores x_uᵀy_i (μ = 0, zero biases), not
- * ratings: rating metrics are not meaningful for it; recommend() ranks by
- * the score. Layout: P[u*k + f], Q[i*k + f]. */
+ * Lists are ordered by the preference score x_uᵀy_i (rank_user; a user not
+ * in the model gets the exact solve of the user half-step from their
+ * ratings); the stars shown are the baseline μ + b_u + b_i fitted by the
+ * closed-form alternating passes (reg_bias), as for ease and bpr. Layout: P[u*k + f], Q[i*k + f]. */
 #include "factor_util.h"
 #include "../linalg/linalg.h"
+#include "../model/topn.h"
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -51,6 +53,7 @@ static void ials_defaults(mfr_train_params *p) {
     p->rating_power = 4.0f;
     p->cg_steps = 3;
     p->init_std = 0.01f;
+    p->reg_bias = 15.0f;   /* the stars' baseline (see baseline.c) */
 }
 
 typedef struct ials_row {
@@ -431,6 +434,9 @@ static void rating_weights(mfr__rmat *c, float rmax, float power) {
     }
 }
 
+static mfr_status ials_attach(mfr_model *m, mfr_error *err);
+static void ials_release(mfr_model *m);
+
 static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "ials", err);
@@ -448,12 +454,19 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
         mfr__rmat_free(&bu);
         return st;
     }
+    /* The stars a list shows: the baseline μ + b_u + b_i (the ranking is
+     * x_u·y_i, a preference score, not a rating). */
+    float rb = p->reg_bias;
+    mfr__baseline_fit(&bu, &bi, m->mu, rb, rb * (2.f / 3.f), 10, m->user_bias, m->item_bias);
+    for (int32_t u = 0; u < m->n_users; u++)
+        if (!isfinite(m->user_bias[u])) m->user_bias[u] = 0.f;
+    for (int32_t i = 0; i < m->n_items; i++)
+        if (!isfinite(m->item_bias[i])) m->item_bias[i] = 0.f;
     float rmax = m->rmax;
     if (!(rmax > 0.f))
         for (int64_t e = 0; e < bu.nnz; e++) rmax = bu.val[e] > rmax ? bu.val[e] : rmax;
     rating_weights(&bu, rmax, p->rating_power);
     rating_weights(&bi, rmax, p->rating_power);
-    m->mu = 0.f; /* scores, not ratings: biases stay zero */
     mfr__fill_normal(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
     double t0 = mfr_now();
@@ -470,12 +483,87 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     }
     mfr__rmat_free(&bu);
     mfr__rmat_free(&bi);
+    if (!st || st == MFR_E_CANCELLED) {
+        mfr_status ast = ials_attach(m, err);
+        if (ast) st = ast;
+    }
     return st;
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+static float ials_predict(const mfr_model *m, int32_t u, int32_t i) {
+    float r = m->mu;
+    if (u >= 0 && u < m->n_users) r += m->user_bias[u];
+    if (i >= 0 && i < m->n_items) r += m->item_bias[i];
+    return r;
+}
+
+/* A user not in the model: the closed-form solve of the user half-step of
+ * training (the system above, exact, against the fixed Y = Q and its
+ * α0·QᵀQ prepared at load), then x·y_i. Trained users: p_u·q_i. */
+static void ials_rank_user(const mfr_model *m, const mfr__who *w, const float *pred, float *rank) {
+    (void)pred;
+    const int32_t k = m->k;
+    const float *G = m->algo_state;
+    const float *x = w->u >= 0 ? m->P + (size_t)w->u * k : NULL;
+    float *buf = NULL;
+    if (!x && G) {
+        size_t kk = (size_t)k * k;
+        buf = mfr_malloc((kk + 2 * (size_t)k + 2 * (size_t)w->n + 1) * sizeof *buf);
+        int32_t *idx = buf ? (int32_t *)(buf + kk + 2 * (size_t)k) : NULL;
+        float *val = buf ? buf + kk + 2 * (size_t)k + w->n : NULL;
+        const mfr_train_params *p = &m->params;
+        if (buf) {
+            int64_t n = 0;
+            for (int32_t j = 0; j < w->n; j++) {
+                float r = w->ratings ? w->ratings[j] : m->rmax;
+                if (!(r > 0.f)) continue;
+                idx[n] = w->items[j];
+                val[n++] = p->rating_power == 0.f ? 1.f : powf(r / m->rmax, p->rating_power);
+            }
+            ials_row row = {.G = G, .Y = m->Q, .idx = idx, .val = val, .n = n, .k = k,
+                            .alpha = p->alpha,
+                            .lam = row_reg(p->reg, p->unobserved, p->reg_exp, n, m->n_items)};
+            float *xv = buf + kk + k;
+            if (ials_exact(&row, buf, buf + kk, xv) == 0) x = xv;
+        }
+    }
+    if (x) mfr__dot_rows(m->Q, k, x, 0, m->n_items, rank);
+    else for (int32_t i = 0; i < m->n_items; i++) rank[i] = (float)m->item_count[i]; /* no memory */
+    mfr_free(buf);
+}
+
+/* α0·QᵀQ (full k x k) for the new-user solve, after a fit or a load. */
+static mfr_status ials_attach(mfr_model *m, mfr_error *err) {
+    if (m->k <= 0 || !m->Q) return MFR_OK;
+    ials_release(m);
+    float *G = mfr_malloc((size_t)m->k * m->k * sizeof *G);
+    if (!G) return mfr__nomem(err, "ials: item gramian");
+    int before = mfr__blas_threads_set(1);
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, m->k, m->n_items, m->params.unobserved, m->Q,
+                m->k, 0.f, G, m->k);
+    mfr__blas_threads_set(before);
+    for (int32_t i = 0; i < m->k; i++)
+        for (int32_t j = i + 1; j < m->k; j++) G[(size_t)i * m->k + j] = G[(size_t)j * m->k + i];
+    m->algo_state = G;
+    return MFR_OK;
+}
+
+static void ials_release(mfr_model *m) {
+    mfr_free(m->algo_state);
+    m->algo_state = NULL;
 }
 
 const mfr__algo mfr__algo_ials = {
     .id = MFR_ALGO_IALS,
     .name = "ials",
     .fit = ials_fit,
+    .predict = ials_predict,
+    .rank_user = ials_rank_user,
+    .no_fold_in = 1,
+    .rank_without_pred = 1,
+    .attach = ials_attach,
+    .release = ials_release,
     .defaults = ials_defaults,
 };

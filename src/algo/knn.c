@@ -100,6 +100,8 @@ static float sim_from_acc(const pair_acc *a, mfr_sim s, int32_t min_support, flo
         den = sqrt(a->sxx * a->syy);
         if (!(den > 0)) return 0.f;
         return (float)(a->sxy / den * (n - 1.0) / (n - 1.0 + shrinkage));
+    case MFR_SIM_COOC: /* a query-time similarity; the params check refuses it here */
+        return 0.f;
     }
     return 0.f;
 }

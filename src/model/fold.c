@@ -20,6 +20,7 @@
  * training parameters; unknown item indices and NaN ratings are ignored
  * (n counts the ratings used, at least 1). */
 #include "topn.h"
+#include "../algo/algo.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -112,7 +113,10 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const flo
     return MFR_OK;
 }
 
-int32_t mfr_model_fold_dim(const mfr_model *m) { return m && m->k > 0 && m->Q ? m->k + 1 : 0; }
+int32_t mfr_model_fold_dim(const mfr_model *m) {
+    if (!m || m->k <= 0 || !m->Q || (m->vt && m->vt->no_fold_in)) return 0;
+    return m->k + 1;
+}
 
 float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i) {
     if (!vec || m->k <= 0 || !m->Q) return mfr_model_predict(m, -1, i);

@@ -49,7 +49,7 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
 #define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR))
 #define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
 #define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
-#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR))
+#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS))
 #define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
 

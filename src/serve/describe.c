@@ -1,5 +1,5 @@
 /* describe.c — what each model-dependent route does with the served model,
- * in words (describe.h): recommendations for training users and for API
+ * in words (mfr_server_describe in mfrec/serve.h): recommendations for training users and for API
  * users (fold-in of their ratings for factor models, their rated movies for
  * models with mfr_model_fold_dim 0, popularity while they have none),
  * similar movies (co-occurrence by default for every family, pearson /
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "describe.h"
+#include "mfrec/serve.h"
 #include "server_impl.h"
 
 static const char *sim_name(mfr_sim s) {
@@ -21,6 +21,7 @@ static const char *sim_name(mfr_sim s) {
     case MFR_SIM_COSINE: return "cosine";
     case MFR_SIM_PEARSON_BASELINE: return "pearson-baseline";
     case MFR_SIM_MSD: return "msd";
+    case MFR_SIM_COOC: return "cooccurrence";
     default: return "?";
     }
 }

@@ -258,9 +258,85 @@ static void ials_movielens_precision_slow(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* A user not in the model: the list's scores are x·q_i with x the exact
+ * solve of the user half-step (checked against the direct double solve),
+ * the stars the baseline's; a save/load keeps both. */
+static void ials_new_user_closed_form(void **state) {
+    (void)state;
+    enum { NU = 40, NI = 30, K = 6 };
+    int32_t u[NU * NI], it[NU * NI];
+    float r[NU * NI];
+    int64_t n = 0;
+    for (int a = 0; a < NU; a++)
+        for (int b = 0; b < NI; b++)
+            if ((a * 7 + b * 11) % 4 == 0) u[n] = a, it[n] = b, r[n++] = (float)(1 + (a * 3 + b) % 5);
+    mfr_dataset *ds;
+    mfr_error err;
+    assert_int_equal(mfr__dataset_from_arrays(NU, NI, n, u, it, r, NULL, &ds, &err), MFR_OK);
+    ds->scale_min = 0.5f, ds->scale_max = 5.0f;
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_IALS);
+    p.factors = K, p.epochs = 4, p.threads = 1;
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    int32_t items[4] = {2, 9, 17, 25};
+    float rat[4] = {5.f, 4.f, 1.5f, 3.f};
+    /* the reference: the direct solve with the model's parameters */
+    float val[4];
+    for (int j = 0; j < 4; j++) val[j] = powf(rat[j] / 5.f, p.rating_power);
+    int64_t ptr[2] = {0, 4};
+    mfr__rmat c = {1, 4, ptr, items, val};
+    double x[K];
+    ials_direct(&c, 0, m->Q, NI, K, p.reg, p.alpha, p.unobserved, p.reg_exp, x);
+    float scores[NI];
+    mfr_recommend_params rp = mfr_recommend_params_default();
+    rp.n = 5, rp.min_ratings = 1, rp.scores = scores;
+    mfr_scored out[5];
+    int32_t got = 0;
+    float *vec = calloc(K + 1, sizeof *vec);
+    assert_int_equal(mfr_model_fold_in(m, items, rat, 4, vec, &err), MFR_OK);
+    assert_int_equal(mfr_model_recommend_vec(m, vec, items, rat, 4, &rp, out, &got, &err), MFR_OK);
+    assert_int_equal(got, 5);
+    for (int i = 0; i < NI; i++) {
+        double want = 0;
+        for (int f = 0; f < K; f++) want += x[f] * m->Q[i * K + f];
+        assert_float_near(scores[i], want, 1e-3 * (1 + fabs(want)));
+    }
+    for (int j = 0; j < got; j++) {
+        for (int q = 0; q < 4; q++) assert_int_not_equal(out[j].item, items[q]);
+        float base = m->mu + m->item_bias[out[j].item];
+        assert_float_near(out[j].prediction, base < 0.5f ? 0.5f : base > 5.f ? 5.f : base, 1e-5);
+    }
+    /* a trained user: ranked by p_u·q_i, stars μ + b_u + b_i */
+    rp.scores = scores;
+    assert_int_equal(mfr_model_recommend(m, 3, &rp, out, &got, &err), MFR_OK);
+    for (int i = 0; i < NI; i++) {
+        double want = 0;
+        for (int f = 0; f < K; f++) want += (double)m->P[3 * K + f] * m->Q[i * K + f];
+        assert_float_near(scores[i], want, 1e-4 * (1 + fabs(want)));
+    }
+    float pr = mfr_model_predict(m, 3, out[0].item);
+    assert_float_near(pr, m->mu + m->user_bias[3] + m->item_bias[out[0].item], 1e-5);
+    char path[512];
+    snprintf(path, sizeof path, "%s/i.mfm", temp_dir());
+    mfr_model *l = NULL;
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    float s2[NI];
+    rp.scores = s2;
+    assert_int_equal(mfr_model_recommend_vec(l, vec, items, rat, 4, &rp, out, &got, &err), MFR_OK);
+    rp.scores = scores;
+    assert_int_equal(mfr_model_recommend_vec(m, vec, items, rat, 4, &rp, out, &got, &err), MFR_OK);
+    assert_memory_equal(scores, s2, sizeof s2);
+    free(vec);
+    mfr_model_free(l);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ials_normal_equations_known_answer),
+        cmocka_unit_test(ials_new_user_closed_form),
         cmocka_unit_test(ials_simd_matches_scalar),
         cmocka_unit_test(ials_ranks_heldout_positives_high),
         cmocka_unit_test(ials_same_seed_identical),
