@@ -79,70 +79,26 @@ typedef float v8f __attribute__((vector_size(32)));
 #define MFR_CLONES
 #endif
 
-/* Row j's score: dot + base + bias[i0 + j]; the running maximum kept. */
+/* Row j is item ROW(j): idx[j] for an index list, else i0 + j. */
+#define ROW(j) (idx ? idx[j] : i0 + (j))
+
+/* Row j's score: dot + base + bias[ROW(j)]; the running maximum kept. */
 #define FINISH(j, dot)                                               \
     do {                                                             \
-        float v_ = (dot) + base + (bias ? bias[i0 + (j)] : 0.f);     \
+        float v_ = (dot) + base + (bias ? bias[ROW(j)] : 0.f);       \
         out[j] = v_;                                                 \
         if (v_ > best) best = v_;                                    \
     } while (0)
 
-MFR_CLONES
-float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float base,
-                      const float *bias, float *out) {
+/* The kernel of both entry points below, inlined into each of their clones. */
+static inline __attribute__((always_inline)) float
+rows_kernel(const float *Q, int32_t k, const float *p, const int32_t *idx, int32_t i0, int32_t n,
+            float base, const float *bias, float *out) {
     int32_t k8 = k & ~7, j = 0;
     float best = -INFINITY;
-    const float *q = Q + (size_t)i0 * k;
-    for (; j + 4 <= n; j += 4, q += 4 * (size_t)k) {
-        v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        for (int32_t f = 0; f < k8; f += 8) {
-            v8f pv, q0, q1, q2, q3;
-            LOAD8(pv, p + f);
-            LOAD8(q0, q + f);
-            LOAD8(q1, q + k + f);
-            LOAD8(q2, q + 2 * (size_t)k + f);
-            LOAD8(q3, q + 3 * (size_t)k + f);
-            a0 += pv * q0;
-            a1 += pv * q1;
-            a2 += pv * q2;
-            a3 += pv * q3;
-        }
-        float s0 = HSUM(a0), s1 = HSUM(a1), s2 = HSUM(a2), s3 = HSUM(a3);
-        for (int32_t f = k8; f < k; f++) {
-            s0 += p[f] * q[f];
-            s1 += p[f] * q[k + f];
-            s2 += p[f] * q[2 * (size_t)k + f];
-            s3 += p[f] * q[3 * (size_t)k + f];
-        }
-        FINISH(j, s0);
-        FINISH(j + 1, s1);
-        FINISH(j + 2, s2);
-        FINISH(j + 3, s3);
-    }
-    for (; j < n; j++, q += k) {
-        v8f a = {0};
-        for (int32_t f = 0; f < k8; f += 8) {
-            v8f pv, qv;
-            LOAD8(pv, p + f);
-            LOAD8(qv, q + f);
-            a += pv * qv;
-        }
-        float s = HSUM(a);
-        for (int32_t f = k8; f < k; f++) s += p[f] * q[f];
-        FINISH(j, s);
-    }
-    return best;
-}
-
-/* The same for the rows idx[0..n): out[j] = base + bias[idx[j]] + p·q_idx[j],
- * four rows at a time. */
-MFR_CLONES
-void mfr__score_rows_idx(const float *Q, int32_t k, const float *p, const int32_t *idx, int32_t n,
-                         float base, const float *bias, float *out) {
-    int32_t k8 = k & ~7, j = 0;
     for (; j + 4 <= n; j += 4) {
-        const float *q0 = Q + (size_t)idx[j] * k, *q1 = Q + (size_t)idx[j + 1] * k;
-        const float *q2 = Q + (size_t)idx[j + 2] * k, *q3 = Q + (size_t)idx[j + 3] * k;
+        const float *q0 = Q + (size_t)ROW(j) * k, *q1 = Q + (size_t)ROW(j + 1) * k;
+        const float *q2 = Q + (size_t)ROW(j + 2) * k, *q3 = Q + (size_t)ROW(j + 3) * k;
         v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
         for (int32_t f = 0; f < k8; f += 8) {
             v8f pv, x0, x1, x2, x3;
@@ -163,13 +119,13 @@ void mfr__score_rows_idx(const float *Q, int32_t k, const float *p, const int32_
             s2 += p[f] * q2[f];
             s3 += p[f] * q3[f];
         }
-        out[j] = s0 + base + (bias ? bias[idx[j]] : 0.f);
-        out[j + 1] = s1 + base + (bias ? bias[idx[j + 1]] : 0.f);
-        out[j + 2] = s2 + base + (bias ? bias[idx[j + 2]] : 0.f);
-        out[j + 3] = s3 + base + (bias ? bias[idx[j + 3]] : 0.f);
+        FINISH(j, s0);
+        FINISH(j + 1, s1);
+        FINISH(j + 2, s2);
+        FINISH(j + 3, s3);
     }
     for (; j < n; j++) {
-        const float *q = Q + (size_t)idx[j] * k;
+        const float *q = Q + (size_t)ROW(j) * k;
         v8f a = {0};
         for (int32_t f = 0; f < k8; f += 8) {
             v8f pv, qv;
@@ -177,10 +133,23 @@ void mfr__score_rows_idx(const float *Q, int32_t k, const float *p, const int32_
             LOAD8(qv, q + f);
             a += pv * qv;
         }
-        float s = HSUM(a);
-        for (int32_t f = k8; f < k; f++) s += p[f] * q[f];
-        out[j] = s + base + (bias ? bias[idx[j]] : 0.f);
+        float sum = HSUM(a);
+        for (int32_t f = k8; f < k; f++) sum += p[f] * q[f];
+        FINISH(j, sum);
     }
+    return best;
+}
+
+MFR_CLONES
+float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float base,
+                      const float *bias, float *out) {
+    return rows_kernel(Q, k, p, NULL, i0, n, base, bias, out);
+}
+
+MFR_CLONES
+void mfr__score_rows_idx(const float *Q, int32_t k, const float *p, const int32_t *idx, int32_t n,
+                         float base, const float *bias, float *out) {
+    rows_kernel(Q, k, p, idx, 0, n, base, bias, out);
 }
 
 void mfr__dot_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float *out) {
