@@ -57,9 +57,7 @@ static void auto_rank_user(const mfr_model *m, const mfr__who *w, const float *p
         return;
     }
     float *r = mfr_malloc((size_t)n * sizeof *r);
-    mfr__ease_rank(m, w, rank);
-    for (int32_t i = 0; i < m->n_items; i++)
-        if (isnan(rank[i])) rank[i] = m->mu + (m->item_bias ? m->item_bias[i] : 0.f) - 1e4f;
+    mfr__ease_rank(m, w, rank, 1);
     if (!r) return; /* out of memory: the EASE order alone */
     mfr__model_predict_rows(m, w, item, n, r);
     float blend = m->params.blend;

@@ -47,6 +47,8 @@ typedef struct ease_state {
     const float *val;     /* [ptr[n]] their values */
     int32_t *row;         /* [n_items] row of each model item, -1 if not covered */
     float *blank;         /* [n_items] 0 for covered items, NaN for the others */
+    float *tail;          /* [n_items] 0 for covered, μ + b_i − 10⁴ for the others
+                             (auto's order for what EASE does not cover) */
 } ease_state;
 
 float mfr__ease_weight(const mfr_model *m, float r) {
@@ -318,23 +320,29 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
     ease_state *s = mfr_calloc(1, sizeof *s);
     int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
     float *blank = mfr_malloc(((size_t)m->n_items + 1) * sizeof *blank);
-    if (!s || !row || !blank) {
+    float *tail = mfr_malloc(((size_t)m->n_items + 1) * sizeof *tail);
+    if (!s || !row || !blank || !tail) {
         mfr_free(s);
         mfr_free(row);
         mfr_free(blank);
+        mfr_free(tail);
         return mfr__nomem(err, "ease: item rows");
     }
-    for (int32_t i = 0; i < m->n_items; i++) row[i] = -1, blank[i] = NAN;
-    for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r, blank[item[r]] = 0.0f;
+    for (int32_t i = 0; i < m->n_items; i++) {
+        row[i] = -1, blank[i] = NAN;
+        tail[i] = m->mu + (m->item_bias ? m->item_bias[i] : 0.f) - 1e4f;
+    }
+    for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r, blank[item[r]] = 0.0f, tail[item[r]] = 0.0f;
     for (int64_t e = 0; !B && e < ptr[n]; e++)
         if (col[e] < 0 || col[e] >= m->n_items || row[col[e]] < 0) {
             int32_t c = col[e];
             mfr_free(s);
             mfr_free(row);
             mfr_free(blank);
+            mfr_free(tail);
             return mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d is not a covered movie", (int)c);
         }
-    *s = (ease_state){(int32_t)n, item, B, B ? NULL : ptr, B ? NULL : col, B ? NULL : val, row, blank};
+    *s = (ease_state){(int32_t)n, item, B, B ? NULL : ptr, B ? NULL : col, B ? NULL : val, row, blank, tail};
     m->algo_state = s;
     m->ranked_items = (int32_t)n;
     return MFR_OK;
@@ -345,6 +353,7 @@ void mfr__ease_release(mfr_model *m) {
     if (!s) return;
     mfr_free(s->row);
     mfr_free(s->blank);
+    mfr_free(s->tail);
     mfr_free(s);
     m->algo_state = NULL;
 }
@@ -355,14 +364,14 @@ const int32_t *mfr__ease_items(const mfr_model *m, int32_t *n) {
     return s ? s->item : NULL;
 }
 
-void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank) {
+void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank, int with_tail) {
     const ease_state *s = m->algo_state;
     if (!s) {
         for (int32_t i = 0; i < m->n_items; i++) rank[i] = NAN;
         return;
     }
     if (!s->B) { /* pruned: each rated movie adds its kept weights in place */
-        memcpy(rank, s->blank, (size_t)m->n_items * sizeof *rank);
+        memcpy(rank, with_tail ? s->tail : s->blank, (size_t)m->n_items * sizeof *rank);
         for (int32_t j = 0; j < w->n; j++) {
             int32_t r = s->row[w->items[j]];
             if (r < 0) continue;
@@ -391,6 +400,9 @@ void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank) {
         if (s->item[c] != c) acc[c] = NAN;
         rank[s->item[c]] = v;
     }
+    if (with_tail)
+        for (int32_t i = 0; i < m->n_items; i++)
+            if (isnan(rank[i])) rank[i] = s->tail[i];
 }
 
 /* ---- the family ---------------------------------------------------------- */
@@ -412,7 +424,7 @@ static mfr_status ease_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
 
 static void ease_rank_user(const mfr_model *m, const mfr__who *w, const float *pred, float *rank) {
     (void)pred;
-    mfr__ease_rank(m, w, rank);
+    mfr__ease_rank(m, w, rank, 0);
 }
 
 const mfr__algo mfr__algo_ease = {
