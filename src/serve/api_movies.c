@@ -121,7 +121,7 @@ enum MHD_Result mfr__h_similar(req *r) {
     cJSON *arr = cJSON_AddArrayToObject(o, "similar");
     for (int32_t j = 0; j < got; j++) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);
-        cJSON_AddNumberToObject(m, "score", round(out[j].score * 10000) / 10000);
+        mfr__json_fixed(m, "score", out[j].score, 4);
         cJSON_AddItemToArray(arr, m);
     }
     return mfr__send_json_cache(r, o, key);

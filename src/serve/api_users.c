@@ -358,11 +358,8 @@ enum MHD_Result mfr__h_recs(req *r) {
     cJSON *arr = cJSON_AddArrayToObject(o, "recommendations");
     for (int32_t j = 0; j < got; j++) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);
-        cJSON_AddNumberToObject(m, "score", round(out[j].score * 1000) / 1000);
-        if (isfinite(out[j].prediction))
-            cJSON_AddNumberToObject(m, "prediction", round(out[j].prediction * 10) / 10);
-        else
-            cJSON_AddNullToObject(m, "prediction");
+        mfr__json_fixed(m, "score", out[j].score, 3);
+        mfr__json_fixed(m, "prediction", out[j].prediction, 1);
         cJSON_AddItemToArray(arr, m);
     }
     return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);

@@ -125,6 +125,16 @@ static void add_genres(cJSON *o, const char *g) {
     }
 }
 
+void mfr__json_fixed(cJSON *o, const char *name, double v, int decimals) {
+    char buf[48];
+    if (!isfinite(v)) {
+        cJSON_AddNullToObject(o, name);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    cJSON_AddRawToObject(o, name, buf);
+}
+
 cJSON *mfr__movie_json(const model_ref *mr, int32_t i) {
     const mfr_model *m = mr->m;
     cJSON *o = cJSON_CreateObject();
@@ -137,8 +147,7 @@ cJSON *mfr__movie_json(const model_ref *mr, int32_t i) {
     add_genres(o, mfr_model_item_genres(m, i));
     cJSON_AddNumberToObject(o, "rating_count", mfr_model_item_count(m, i));
     float mean = mfr_model_item_mean(m, i);
-    if (isfinite(mean)) cJSON_AddNumberToObject(o, "rating_mean", round(mean * 1000) / 1000);
-    else cJSON_AddNullToObject(o, "rating_mean");
+    mfr__json_fixed(o, "rating_mean", mean, 3);
     return o;
 }
 

@@ -178,6 +178,10 @@ const char *mfr__query(req *r, const char *name);
  * (after sending a 400) when malformed. */
 int mfr__query_int(req *r, const char *name, long lo, long hi, long def, long *out,
                    enum MHD_Result *res);
+/* Add v to o as a JSON number with this many decimals (null when not
+ * finite), printed once by snprintf: cJSON's own number printing checks each
+ * double by reading it back. */
+void mfr__json_fixed(cJSON *o, const char *name, double v, int decimals);
 cJSON *mfr__movie_json(const model_ref *mr, int32_t i);
 /* Check "Authorization: Bearer <token>" against hash; 1 when it matches. */
 int mfr__auth_ok(req *r, const unsigned char hash[32]);
