@@ -1,6 +1,6 @@
 /* model.c — the model object: creation, the part every family shares (ids,
  * catalogue, per-item counts and means, seen lists, μ, scale), training
- * dispatch through the family vtable, lifetime, prediction and getters.
+ * dispatch through the family vtable, lifetime and getters (prediction: score.c).
  *
  * Layout (see model_impl.h): factors row-major float, 64-byte aligned,
  * P[u*k + f], Q[i*k + f]; biases float[n]; the catalogue is one string pool
@@ -233,19 +233,7 @@ void mfr_model_free(mfr_model *m) {
     mfr_free(m);
 }
 
-/* ---- prediction and getters --------------------------------------------- */
-
-static float clip(const mfr_model *m, float r) {
-    if (isnan(r)) r = m->mu;
-    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
-}
-
-float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i) {
-    if (u < 0 || u >= m->n_users) u = -1;
-    if (i < 0 || i >= m->n_items) i = -1;
-    float r = m->vt && m->vt->predict ? m->vt->predict(m, u, i) : mfr__predict_mf(m, u, i);
-    return clip(m, r);
-}
+/* ---- getters --------------------------------------------- */
 
 void mfr_model_info_get(const mfr_model *m, mfr_model_info *out) {
     memset(out, 0, sizeof *out);

@@ -2,6 +2,8 @@
  * batch, eval's ranking metrics and the server all come through
  * mfr__model_score (see model_impl.h).
  *
+ * mfr_model_predict (one rating, clipped) lives here too.
+ *
  * Predicted ratings: the family's score_user for a trained user when it has
  * one, else the biased-MF formula μ + b_u + b_i + p_u·q_i through the
  * vectorised row kernel over Q (contiguous, row-major; topn.c), else one
@@ -34,6 +36,18 @@ float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i) {
         r += dot;
     }
     return r;
+}
+
+static float clip(const mfr_model *m, float r) {
+    if (isnan(r)) r = m->mu;
+    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
+}
+
+float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i) {
+    if (u < 0 || u >= m->n_users) u = -1;
+    if (i < 0 || i >= m->n_items) i = -1;
+    float r = m->vt && m->vt->predict ? m->vt->predict(m, u, i) : mfr__predict_mf(m, u, i);
+    return clip(m, r);
 }
 
 double mfr__rmse(const mfr_model *m, const mfr_ratings *r) {
