@@ -1,7 +1,11 @@
 /* main.c — the mfrec command: a table of subcommands and a dispatcher.
  * Each subcommand is cmd_<name> in cli/cmd_<name>.c; a subcommand whose file
- * is not part of this build is simply absent from the table (weak symbol). */
+ * is not part of this build is simply absent from the table (weak symbol).
+ * Every "--name=value" argument is split into "--name" "value" before the
+ * subcommand sees it, so each command (getopt or its own loop) takes both
+ * spellings. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -56,9 +60,39 @@ int main(int argc, char **argv) {
         printf("mfrec %s\n", mfr_version());
         return 0;
     }
-    for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
-        if (commands[c].fn && !strcmp(argv[1], commands[c].name))
-            return commands[c].fn(argc - 1, argv + 1);
+    for (size_t c = 0; c < sizeof commands / sizeof *commands; c++) {
+        if (!commands[c].fn || strcmp(argv[1], commands[c].name)) continue;
+        /* argv[1..] with each --name=value split in two (at the first '=') */
+        char **av = malloc(sizeof *av * (2 * (size_t)argc + 1));
+        char **names = malloc(sizeof *names * ((size_t)argc + 1));
+        if (!av || !names) {
+            free(av);
+            free(names);
+            fprintf(stderr, "mfrec: out of memory\n");
+            return MFR_E_NOMEM;
+        }
+        int n = 0, nn = 0;
+        for (int i = 1; i < argc; i++) {
+            const char *eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
+            if (!eq || eq == argv[i] + 2) {
+                av[n++] = argv[i];
+                continue;
+            }
+            names[nn] = strndup(argv[i], (size_t)(eq - argv[i]));
+            if (!names[nn]) {
+                av[n++] = argv[i];
+                continue;
+            }
+            av[n++] = names[nn++];
+            av[n++] = (char *)eq + 1;
+        }
+        av[n] = NULL;
+        int rc = commands[c].fn(n, av);
+        for (int j = 0; j < nn; j++) free(names[j]);
+        free(names);
+        free(av);
+        return rc;
+    }
     fprintf(stderr, "mfrec: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return MFR_E_INVALID;
