@@ -1,6 +1,5 @@
 /* main.c — the mfrec command: a table of subcommands and a dispatcher.
- * Each subcommand is cmd_<name> in cli/cmd_<name>.c; a subcommand whose file
- * is not part of this build is simply absent from the table (weak symbol).
+ * Each subcommand is cmd_<name> in cli/cmd_<name>.c.
  * Every "--name=value" argument is split into "--name" "value" before the
  * subcommand sees it, so each command (getopt or its own loop) takes both
  * spellings. */
@@ -10,7 +9,7 @@
 
 #include "cli.h"
 
-#define CMD(name) int cmd_##name(int argc, char **argv) __attribute__((weak));
+#define CMD(name) int cmd_##name(int argc, char **argv);
 CMD(import) CMD(synth) CMD(train) CMD(recommend) CMD(similar) CMD(predict)
 CMD(eval) CMD(info) CMD(split) CMD(tune) CMD(report) CMD(cluster) CMD(project)
 CMD(serve)
@@ -42,7 +41,7 @@ static const command commands[] = {
 static void usage(FILE *f) {
     fprintf(f, "usage: mfrec <command> [options]   (mfrec <command> --help for more)\n\ncommands:\n");
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
-        if (commands[c].fn) fprintf(f, "  %-10s %s\n", commands[c].name, commands[c].summary);
+        fprintf(f, "  %-10s %s\n", commands[c].name, commands[c].summary);
     fprintf(f, "\nmfrec %s — https://grouplens.org/datasets/movielens/ data: cite Harper & Konstan 2015\n",
             mfr_version());
 }
@@ -61,7 +60,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++) {
-        if (!commands[c].fn || strcmp(argv[1], commands[c].name)) continue;
+        if (strcmp(argv[1], commands[c].name)) continue;
         /* argv[1..] with each --name=value split in two (at the first '=') */
         char **av = malloc(sizeof *av * (2 * (size_t)argc + 1));
         char **names = malloc(sizeof *names * ((size_t)argc + 1));

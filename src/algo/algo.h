@@ -52,8 +52,8 @@ typedef struct mfr__algo {
     void (*defaults)(mfr_train_params *p);
 } mfr__algo;
 
-/* The table, indexed by mfr_algo; entries whose family is not built yet are
- * NULL (mfr_model_train then answers MFR_E_UNSUPPORTED). */
+/* The family of a, or NULL for a number outside mfr_algo (mfr_model_train
+ * then answers MFR_E_UNSUPPORTED). */
 const mfr__algo *mfr__algo_get(mfr_algo a);
 
 /* Shared helper for iterative fits: reports progress (epoch, rmse) through

@@ -65,12 +65,6 @@ void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t st
     for (int64_t j = 0; j < n; j++) x[j] = (float)(std * mfr_rng_normal(&rng));
 }
 
-double mfr__ratings_mean(const mfr_ratings *r) {
-    double s = 0.0;
-    for (int64_t j = 0; j < r->n; j++) s += r->rating[j];
-    return r->n > 0 ? s / (double)r->n : 0.0;
-}
-
 mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
                           const char *family, mfr_error *err) {
     if (k < 1 || k > 4096)

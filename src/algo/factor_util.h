@@ -29,9 +29,6 @@ void mfr__rmat_free(mfr__rmat *c);
 /* x[0..n) ~ N(0, std²) from the stream (seed, stream). */
 void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream);
 
-/* Training mean of r (0 when empty). */
-double mfr__ratings_mean(const mfr_ratings *r);
-
 /* MFR_E_INVALID when k is out of 1..4096 or the training set is empty. */
 mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
                           const char *family, mfr_error *err);

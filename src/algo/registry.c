@@ -1,7 +1,5 @@
-/* registry.c — the table from mfr_algo to each family's vtable.
- * CMake defines MFR_HAVE_ALGO_<FILE> for each src/algo/<file>.c present, so a
- * family not built yet resolves to NULL and training it reports
- * MFR_E_UNSUPPORTED instead of failing to link. */
+/* registry.c — the table from mfr_algo to each family's vtable, and the
+ * tests' override hook. */
 #include "algo.h"
 
 /* Test hook: a vtable that replaces the built one for algorithm a (NULL
@@ -13,55 +11,20 @@ void mfr__algo_set_override(mfr_algo a, const mfr__algo *vt) {
     if ((int)a >= 0 && a < MFR_ALGO__COUNT) overrides[a] = vt;
 }
 
+/* Indexed by mfr_algo; every family is built (a new one adds its row). */
+static const mfr__algo *const table[MFR_ALGO__COUNT] = {
+    [MFR_ALGO_SGD] = &mfr__algo_sgd,         [MFR_ALGO_ADAM] = &mfr__algo_adam,
+    [MFR_ALGO_ALS] = &mfr__algo_als,         [MFR_ALGO_SVD] = &mfr__algo_svd,
+    [MFR_ALGO_SVDPP] = &mfr__algo_svdpp,     [MFR_ALGO_IALS] = &mfr__algo_ials,
+    [MFR_ALGO_NMF] = &mfr__algo_nmf,         [MFR_ALGO_BMF] = &mfr__algo_bmf,
+    [MFR_ALGO_BASELINE] = &mfr__algo_baseline,
+    [MFR_ALGO_KNN_USER] = &mfr__algo_knn_user, [MFR_ALGO_KNN_ITEM] = &mfr__algo_knn_item,
+    [MFR_ALGO_CONTENT] = &mfr__algo_content, [MFR_ALGO_HYBRID] = &mfr__algo_hybrid,
+    [MFR_ALGO_EASE] = &mfr__algo_ease,       [MFR_ALGO_AUTO] = &mfr__algo_auto,
+    [MFR_ALGO_BPR] = &mfr__algo_bpr,
+};
+
 const mfr__algo *mfr__algo_get(mfr_algo a) {
-    if ((int)a >= 0 && a < MFR_ALGO__COUNT && overrides[a]) return overrides[a];
-    switch (a) {
-#ifdef MFR_HAVE_ALGO_SGD
-    case MFR_ALGO_SGD: return &mfr__algo_sgd;
-#endif
-#ifdef MFR_HAVE_ALGO_ADAM
-    case MFR_ALGO_ADAM: return &mfr__algo_adam;
-#endif
-#ifdef MFR_HAVE_ALGO_ALS
-    case MFR_ALGO_ALS: return &mfr__algo_als;
-#endif
-#ifdef MFR_HAVE_ALGO_SVD
-    case MFR_ALGO_SVD: return &mfr__algo_svd;
-#endif
-#ifdef MFR_HAVE_ALGO_SVDPP
-    case MFR_ALGO_SVDPP: return &mfr__algo_svdpp;
-#endif
-#ifdef MFR_HAVE_ALGO_IALS
-    case MFR_ALGO_IALS: return &mfr__algo_ials;
-#endif
-#ifdef MFR_HAVE_ALGO_NMF
-    case MFR_ALGO_NMF: return &mfr__algo_nmf;
-#endif
-#ifdef MFR_HAVE_ALGO_BMF
-    case MFR_ALGO_BMF: return &mfr__algo_bmf;
-#endif
-#ifdef MFR_HAVE_ALGO_BASELINE
-    case MFR_ALGO_BASELINE: return &mfr__algo_baseline;
-#endif
-#ifdef MFR_HAVE_ALGO_KNN
-    case MFR_ALGO_KNN_USER: return &mfr__algo_knn_user;
-    case MFR_ALGO_KNN_ITEM: return &mfr__algo_knn_item;
-#endif
-#ifdef MFR_HAVE_ALGO_CONTENT
-    case MFR_ALGO_CONTENT: return &mfr__algo_content;
-#endif
-#ifdef MFR_HAVE_ALGO_HYBRID
-    case MFR_ALGO_HYBRID: return &mfr__algo_hybrid;
-#endif
-#ifdef MFR_HAVE_ALGO_EASE
-    case MFR_ALGO_EASE: return &mfr__algo_ease;
-#endif
-#ifdef MFR_HAVE_ALGO_AUTO
-    case MFR_ALGO_AUTO: return &mfr__algo_auto;
-#endif
-#ifdef MFR_HAVE_ALGO_BPR
-    case MFR_ALGO_BPR: return &mfr__algo_bpr;
-#endif
-    default: return NULL;
-    }
+    if ((int)a < 0 || a >= MFR_ALGO__COUNT) return NULL;
+    return overrides[a] ? overrides[a] : table[a];
 }

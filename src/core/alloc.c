@@ -17,8 +17,6 @@ void mfr__alloc_fail_after(long n) {
     atomic_store(&fail_at, n < 0 ? -1 : atomic_load(&alloc_count) + n);
 }
 
-long mfr__alloc_count(void) { return atomic_load(&alloc_count); }
-
 static int should_fail(void) {
     long f = atomic_load(&fail_at);
     long c = atomic_fetch_add(&alloc_count, 1);

@@ -33,9 +33,8 @@ char *mfr_strdup(const char *s);
 int mfr__mul_overflow(size_t count, size_t size, size_t *out);
 
 /* Fault injection for tests: after n more successful allocations, every
- * allocation fails until reset with n < 0. Returns allocations so far. */
+ * allocation fails until reset with n < 0. */
 void mfr__alloc_fail_after(long n);
-long mfr__alloc_count(void);
 
 /* ---- errors ---------------------------------------------------------- */
 /* Sets err (if non-NULL) to code and the formatted message; returns code. */

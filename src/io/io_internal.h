@@ -158,7 +158,6 @@ mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, co
                           int quotes, mfr_error *err);
 
 /* ---- binary dataset file (mfd.c) ----------------------------------------- */
-int mfr__is_mfd(const char *path);
 mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err);
 
 #endif

@@ -229,15 +229,6 @@ static uint64_t get_u64(const unsigned char *h, size_t off) {
     return v;
 }
 
-int mfr__is_mfd(const char *path) {
-    char m[4] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t r = read(fd, m, 4);
-    close(fd);
-    return r == 4 && memcmp(m, MFD_MAGIC, 4) == 0;
-}
-
 /* Header checks up to the section table (the mapping is size bytes). */
 static mfr_status check_header(const char *path, const unsigned char *h, uint64_t size,
                                mfr_error *err) {

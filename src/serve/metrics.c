@@ -19,10 +19,6 @@ static const char *const route_names[R__COUNT] = {
     "health", "movies", "movie", "similar", "recommendations", "users_create", "rating_put",
     "rating_delete", "ratings_get", "retrain", "map", "metrics", "static", "not_found"};
 
-const char *mfr__route_name(int route) {
-    return route >= 0 && route < R__COUNT ? route_names[route] : "other";
-}
-
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds) {
     if (route < 0 || route >= R__COUNT) route = R_NOT_FOUND;
     int k = MFR_N_STATUS - 1;

@@ -234,7 +234,6 @@ int mfr__model_similar_ok(const mfr_model *m);
 
 /* metrics.c */
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds);
-const char *mfr__route_name(int route);
 
 /* cache.c: NULL for n_slots 0 (disabled) or OOM. get returns a malloc'd
  * copy of the text (the caller frees it) or NULL. */
