@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "train_opts.h"
 
 static const char *CMD = "eval";
@@ -56,7 +57,7 @@ static int take_own(int argc, char **argv, int *i, eval_args *a) {
     if (!strcmp(o, "--ranking")) return a->ranking = 1;
     if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
     if (!strcmp(o, "--seed")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
+        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
             return -1;
         if (!a->split.seed_set) a->split.p.seed = (uint64_t)n;
         snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
@@ -64,17 +65,17 @@ static int take_own(int argc, char **argv, int *i, eval_args *a) {
         return 1;
     }
     if (!strcmp(o, "--k")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 1, 100000, &n)) return -1;
+        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 1, 100000, &n)) return -1;
         a->rank.k = (int32_t)n;
         return 1;
     }
     if (!strcmp(o, "--threshold")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || eo_double(CMD, o, v, -1e9, 1e9, &x)) return -1;
+        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_float(CMD, o, v, -1e9, 1e9, &x)) return -1;
         a->rank.threshold = (float)x;
         return 1;
     }
     if (!strcmp(o, "--jobs")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 1, 1024, &n)) return -1;
+        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 1, 1024, &n)) return -1;
         a->jobs = n;
         return 1;
     }
@@ -88,17 +89,17 @@ static int parse(int argc, char **argv, eval_args *a) {
         if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
         if (r < 0) return MFR_E_INVALID;
         if (r) continue;
-        if (argv[i][0] == '-') return eo_usage(CMD, "unknown option %s", argv[i]);
-        if (a->data) return eo_usage(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
+        if (argv[i][0] == '-') return cli_usage_error(CMD, "unknown option %s", argv[i]);
+        if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
         a->data = argv[i];
     }
     if (a->split.train_file && a->data)
-        return eo_usage(CMD, "give DATA or --train FILE, not both");
+        return cli_usage_error(CMD, "give DATA or --train FILE, not both");
     if (a->split.train_file && !a->split.test_file)
-        return eo_usage(CMD, "--train needs --test");
-    if (!a->data && !a->split.train_file) return eo_usage(CMD, "no DATA given");
+        return cli_usage_error(CMD, "--train needs --test");
+    if (!a->data && !a->split.train_file) return cli_usage_error(CMD, "no DATA given");
     if (a->split.test_file && a->split.given)
-        return eo_usage(CMD, "--test FILE is the split; drop --test-frac/--folds/...");
+        return cli_usage_error(CMD, "--test FILE is the split; drop --test-frac/--folds/...");
     return 0;
 }
 
@@ -179,7 +180,7 @@ static mfr_status run_predefined(const mfr_dataset *ds, const mfr_cv_params *cp,
                                  const char *test_path, mfr_cv_result *out, long long *n_dup,
                                  mfr_error *err) {
     mfr_dataset *tds = NULL;
-    mfr_status s = eo_load(test_path, &tds, err);
+    mfr_status s = cli_load_dataset(test_path, NULL, &tds, err);
     if (s) return s;
     mfr_ratings test, all, train = {0};
     s = mfr_ratings_map(tds, ds, &test, err);
@@ -226,22 +227,22 @@ int cmd_eval(int argc, char **argv) {
     mfr_error err = {0};
     mfr_cv_params cp = mfr_cv_params_default(MFR_ALGO_DEFAULT);
     mfr_status s = train_opts_resolve(&a.topts, &cp.train, &err);
-    if (s) return eo_fail(CMD, s, &err);
+    if (s) return cli_fail(CMD, s, &err);
     cp.split = a.split.p;
     cp.ranking = a.ranking;
     cp.rank = a.rank;
     cp.threads = (int32_t)a.jobs;
     if (!a.quiet) cp.progress = eo_progress;
     mfr_dataset *ds = NULL;
-    s = eo_load(a.data ? a.data : a.split.train_file, &ds, &err);
-    if (s) return eo_fail(CMD, s, &err);
+    s = cli_load_dataset(a.data ? a.data : a.split.train_file, NULL, &ds, &err);
+    if (s) return cli_fail(CMD, s, &err);
     mfr_cv_result r;
     long long n_dup = 0;
     if (a.split.test_file) s = run_predefined(ds, &cp, a.split.test_file, &r, &n_dup, &err);
     else s = mfr_cv_run(ds, NULL, &cp, &r, &err);
     if (s) {
         mfr_dataset_free(ds);
-        return eo_fail(CMD, s, &err);
+        return cli_fail(CMD, s, &err);
     }
     if (a.json) {
         print_json(&a, &cp.train, &r);

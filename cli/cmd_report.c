@@ -68,7 +68,7 @@ static int take_own(int argc, char **argv, int *i, report_args *a) {
     double x;
     if (!strcmp(o, "--clusters") || !strcmp(o, "--labels") || !strcmp(o, "--k") || !strcmp(o, "--seed")) {
         if (!(v = eo_value(CMD, argc, argv, i)) ||
-            eo_long(CMD, o, v, !strcmp(o, "--k") ? 1 : 0, !strcmp(o, "--seed") ? 0x7fffffffffffffffL : 1000, &n))
+            cli_parse_int(CMD, o, v, !strcmp(o, "--k") ? 1 : 0, !strcmp(o, "--seed") ? 0x7fffffffffffffffL : 1000, &n))
             return -1;
         if (!strcmp(o, "--clusters")) a->clusters = n;
         else if (!strcmp(o, "--labels")) a->labels = n;
@@ -79,7 +79,7 @@ static int take_own(int argc, char **argv, int *i, report_args *a) {
     if (!strcmp(o, "--test-frac") || !strcmp(o, "--threshold")) {
         int thr = !strcmp(o, "--threshold");
         if (!(v = eo_value(CMD, argc, argv, i)) ||
-            eo_double(CMD, o, v, thr ? -1e9 : 1e-6, thr ? 1e9 : 0.9, &x))
+            cli_parse_float(CMD, o, v, thr ? -1e9 : 1e-6, thr ? 1e9 : 0.9, &x))
             return -1;
         if (thr) a->rank.threshold = (float)x;
         else a->test_frac = x;
@@ -94,13 +94,13 @@ static int parse(int argc, char **argv, report_args *a) {
         if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
         if (r < 0) return MFR_E_INVALID;
         if (r) continue;
-        if (argv[i][0] == '-') return eo_usage(CMD, "unknown option %s", argv[i]);
-        if (a->input) return eo_usage(CMD, "one DATA or MODEL path, got \"%s\" and \"%s\"", a->input, argv[i]);
+        if (argv[i][0] == '-') return cli_usage_error(CMD, "unknown option %s", argv[i]);
+        if (a->input) return cli_usage_error(CMD, "one DATA or MODEL path, got \"%s\" and \"%s\"", a->input, argv[i]);
         a->input = argv[i];
     }
-    if (!a->input) return eo_usage(CMD, "no DATA or MODEL given");
-    if (!a->out) return eo_usage(CMD, "no output file (-o report.html)");
-    if (a->topts.algo[0]) return eo_usage(CMD, "use --algos A,B to choose the models");
+    if (!a->input) return cli_usage_error(CMD, "no DATA or MODEL given");
+    if (!a->out) return cli_usage_error(CMD, "no output file (-o report.html)");
+    if (a->topts.algo[0]) return cli_usage_error(CMD, "use --algos A,B to choose the models");
     return 0;
 }
 
@@ -252,7 +252,7 @@ int cmd_report(int argc, char **argv) {
     const char *mpath = from_model ? a.input : a.model_path;
     const char *dpath = from_model ? a.data_path : a.input;
     if (!s && mpath) s = mfr_model_load(mpath, &given, &err);
-    if (!s && dpath) s = eo_load(dpath, &ds, &err);
+    if (!s && dpath) s = cli_load_dataset(dpath, NULL, &ds, &err);
     if (!s && ds && !from_model) s = train_all(&a, ds, st, &err);
     if (!s) s = write_outputs(&a, ds, st, given ? given : st->map_model, &err);
     for (int32_t q = 0; st && q < st->n_curves; q++) mfr_curve_free(&st->curves[q]);
@@ -260,5 +260,5 @@ int cmd_report(int argc, char **argv) {
     free(st);
     mfr_model_free(given);
     mfr_dataset_free(ds);
-    return s ? eo_fail(CMD, s, &err) : 0;
+    return s ? cli_fail(CMD, s, &err) : 0;
 }

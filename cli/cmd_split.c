@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "train_opts.h"
 
 static const char *CMD = "split";
@@ -94,30 +95,30 @@ int cmd_split(int argc, char **argv) {
             if (!(dir = eo_value(CMD, argc, argv, &i))) return MFR_E_INVALID;
         } else if (!strcmp(o, "--seed")) {
             if (!(v = eo_value(CMD, argc, argv, &i)) ||
-                eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
+                cli_parse_int(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
                 return MFR_E_INVALID;
             sp.p.seed = (uint64_t)n;
         } else if (o[0] == '-') {
-            return eo_usage(CMD, "unknown option %s", o);
+            return cli_usage_error(CMD, "unknown option %s", o);
         } else if (data) {
-            return eo_usage(CMD, "one DATA path, got \"%s\" and \"%s\"", data, o);
+            return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", data, o);
         } else {
             data = o;
         }
     }
-    if (!data) return eo_usage(CMD, "no DATA given");
-    if (!dir) return eo_usage(CMD, "no output folder (-o DIR)");
-    if (sp.train_file || sp.test_file) return eo_usage(CMD, "--train/--test are for mfrec eval");
+    if (!data) return cli_usage_error(CMD, "no DATA given");
+    if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
+    if (sp.train_file || sp.test_file) return cli_usage_error(CMD, "--train/--test are for mfrec eval");
     eo_begin(0);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
-    mfr_status s = eo_load(data, &ds, &err);
-    if (s) return eo_fail(CMD, s, &err);
+    mfr_status s = cli_load_dataset(data, NULL, &ds, &err);
+    if (s) return cli_fail(CMD, s, &err);
     if (make_dir(dir)) {
         err.code = s = MFR_E_IO;
         snprintf(err.message, sizeof err.message, "%.400s: %s", dir, strerror(errno));
     }
     if (!s) s = write_folds(ds, &sp, dir, &err);
     mfr_dataset_free(ds);
-    return s ? eo_fail(CMD, s, &err) : 0;
+    return s ? cli_fail(CMD, s, &err) : 0;
 }

@@ -81,12 +81,12 @@ static int train_parse_args(int argc, char **argv, train_opts *t, const char **d
         int r = train_opts_take("train", argc, argv, &i, t);
         if (r < 0) return MFR_E_INVALID;
         if (r) continue;
-        if (o[0] == '-') return eo_usage("train", "unknown option %s", o);
-        if (*data) return eo_usage("train", "unexpected argument \"%s\"", o);
+        if (o[0] == '-') return cli_usage_error("train", "unknown option %s", o);
+        if (*data) return cli_usage_error("train", "unexpected argument \"%s\"", o);
         *data = o;
     }
-    if (!*data) return eo_usage("train", "no DATA given");
-    if (!*out) return eo_usage("train", "-o model.mfm is required");
+    if (!*data) return cli_usage_error("train", "no DATA given");
+    if (!*out) return cli_usage_error("train", "-o model.mfm is required");
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "train_opts.h"
 
 static const char *CMD = "tune";
@@ -53,7 +54,7 @@ static void help(FILE *f) {
 
 static int take_num(int argc, char **argv, int *i, long lo, long hi, long *out) {
     const char *v = eo_value(CMD, argc, argv, i);
-    return v && !eo_long(CMD, argv[*i - 1], v, lo, hi, out) ? 1 : -1;
+    return v && !cli_parse_int(CMD, argv[*i - 1], v, lo, hi, out) ? 1 : -1;
 }
 
 static int take_own(int argc, char **argv, int *i, tune_args *a) {
@@ -75,20 +76,20 @@ static int take_own(int argc, char **argv, int *i, tune_args *a) {
     }
     if (!strcmp(o, "--metric")) {
         if (!(v = eo_value(CMD, argc, argv, i))) return -1;
-        if (mfr_metric_from_name(v, &a->metric, &e)) return eo_usage(CMD, "--metric: %s", e.message), -1;
+        if (mfr_metric_from_name(v, &a->metric, &e)) return cli_usage_error(CMD, "--metric: %s", e.message), -1;
         return 1;
     }
     if (!strcmp(o, "--threshold") || !strcmp(o, "--test-frac")) {
         int thr = !strcmp(o, "--threshold");
         if (!(v = eo_value(CMD, argc, argv, i)) ||
-            eo_double(CMD, o, v, thr ? -1e9 : 1e-9, thr ? 1e9 : 1 - 1e-9, &x))
+            cli_parse_float(CMD, o, v, thr ? -1e9 : 1e-9, thr ? 1e9 : 1 - 1e-9, &x))
             return -1;
         if (thr) a->rank.threshold = (float)x;
         else a->outer_frac = x;
         return 1;
     }
     if (!strcmp(o, "--seed")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || eo_long(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
+        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
             return -1;
         if (!a->inner.seed_set) a->inner.p.seed = (uint64_t)n;
         snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
@@ -110,12 +111,12 @@ static int parse(int argc, char **argv, tune_args *a) {
         if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
         if (r < 0) return MFR_E_INVALID;
         if (r) continue;
-        if (argv[i][0] == '-') return eo_usage(CMD, "unknown option %s", argv[i]);
-        if (a->data) return eo_usage(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
+        if (argv[i][0] == '-') return cli_usage_error(CMD, "unknown option %s", argv[i]);
+        if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
         a->data = argv[i];
     }
-    if (!a->data) return eo_usage(CMD, "no DATA given");
-    if (!a->grid) return eo_usage(CMD, "no search space (--grid 'factors=32,64 reg=0.02,0.05')");
+    if (!a->data) return cli_usage_error(CMD, "no DATA given");
+    if (!a->grid) return cli_usage_error(CMD, "no search space (--grid 'factors=32,64 reg=0.02,0.05')");
     return 0;
 }
 
@@ -232,8 +233,8 @@ int cmd_tune(int argc, char **argv) {
     eo_begin(a.quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
-    mfr_status s = eo_load(a.data, &ds, &err);
+    mfr_status s = cli_load_dataset(a.data, NULL, &ds, &err);
     if (!s) s = run(&a, ds, &err);
     mfr_dataset_free(ds);
-    return s ? eo_fail(CMD, s, &err) : 0;
+    return s ? cli_fail(CMD, s, &err) : 0;
 }

@@ -26,8 +26,8 @@ int train_opts_take(const char *cmd, int argc, char **argv, int *i, train_opts *
         } else {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->names[0])
-                return eo_usage(cmd, "--set wants NAME=VALUE, got \"%s\"", v), -1;
-            if (o->n >= TRAIN_OPTS_MAX) return eo_usage(cmd, "too many training options"), -1;
+                return cli_usage_error(cmd, "--set wants NAME=VALUE, got \"%s\"", v), -1;
+            if (o->n >= TRAIN_OPTS_MAX) return cli_usage_error(cmd, "too many training options"), -1;
             memcpy(o->names[o->n], v, (size_t)(eq - v));
             o->names[o->n][eq - v] = 0;
             o->values[o->n++] = eq + 1;
@@ -45,7 +45,7 @@ int train_opts_take(const char *cmd, int argc, char **argv, int *i, train_opts *
     if (mfr_train_params_set(&probe, field, "x", &e) && strstr(e.message, "unknown field")) return 0;
     const char *v = eo_value(cmd, argc, argv, i);
     if (!v) return -1;
-    if (o->n >= TRAIN_OPTS_MAX) return eo_usage(cmd, "too many training options"), -1;
+    if (o->n >= TRAIN_OPTS_MAX) return cli_usage_error(cmd, "too many training options"), -1;
     snprintf(o->names[o->n], sizeof o->names[0], "%s", field);
     o->values[o->n++] = v;
     return 1;
@@ -177,51 +177,12 @@ void train_opts_help(FILE *f) {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-int eo_fail(const char *cmd, mfr_status s, const mfr_error *err) {
-    fprintf(stderr, "mfrec %s: %s\n", cmd, err && err->message[0] ? err->message : mfr_status_message(s));
-    return (int)s;
-}
-
-int eo_usage(const char *cmd, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "mfrec %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see mfrec %s --help)\n", cmd);
-    va_end(ap);
-    return MFR_E_INVALID;
-}
-
-int eo_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return eo_usage(cmd, "%s: \"%s\" is not an integer in %ld..%ld", opt, s, lo, hi), -1;
-    *out = v;
-    return 0;
-}
-
-int eo_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return eo_usage(cmd, "%s: \"%s\" is not a number in %g..%g", opt, s, lo, hi), -1;
-    *out = v;
-    return 0;
-}
-
 const char *eo_value(const char *cmd, int argc, char **argv, int *i) {
     if (*i + 1 >= argc) {
-        eo_usage(cmd, "%s needs a value", argv[*i]);
+        cli_usage_error(cmd, "%s needs a value", argv[*i]);
         return NULL;
     }
     return argv[++*i];
-}
-
-mfr_status eo_load(const char *path, mfr_dataset **out, mfr_error *err) {
-    return cli_load_dataset(path, NULL, out, err); /* rows-read line on a terminal */
 }
 
 void eo_begin(int quiet) {
@@ -255,7 +216,7 @@ const char *eo_basename(const char *path) {
 
 static int take_kind(const char *cmd, eo_split *s, mfr_split_kind k, const char *opt) {
     if (s->given && s->p.kind != k)
-        return eo_usage(cmd, "%s: only one split kind (--test-frac, --folds, --leave-out, "
+        return cli_usage_error(cmd, "%s: only one split kind (--test-frac, --folds, --leave-out, "
                         "--time-frac, --user-last) at a time", opt), -1;
     s->given = 1;
     s->p.kind = k;
@@ -277,17 +238,17 @@ int eo_split_take(const char *cmd, int argc, char **argv, int *i, eo_split *s) {
     if (!is_frac && !is_count) return 0;
     if (!(v = eo_value(cmd, argc, argv, i))) return -1;
     if (is_frac) {
-        if (eo_double(cmd, a, v, 1e-9, 1 - 1e-9, &x)) return -1;
+        if (cli_parse_float(cmd, a, v, 1e-9, 1 - 1e-9, &x)) return -1;
         s->p.test_frac = x;
         return take_kind(cmd, s, !strcmp(a, "--test-frac") ? MFR_SPLIT_HOLDOUT : MFR_SPLIT_TIME, a);
     }
     if (!strcmp(a, "--split-seed")) {
-        if (eo_long(cmd, a, v, 0, 0x7fffffffffffffffL, &n)) return -1;
+        if (cli_parse_int(cmd, a, v, 0, 0x7fffffffffffffffL, &n)) return -1;
         s->p.seed = (uint64_t)n;
         s->seed_set = 1;
         return 1;
     }
-    if (eo_long(cmd, a, v, !strcmp(a, "--folds") ? 2 : !strcmp(a, "--min-user-ratings") ? 0 : 1,
+    if (cli_parse_int(cmd, a, v, !strcmp(a, "--folds") ? 2 : !strcmp(a, "--min-user-ratings") ? 0 : 1,
                 1000000, &n))
         return -1;
     if (!strcmp(a, "--min-user-ratings")) {

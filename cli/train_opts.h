@@ -46,19 +46,11 @@ mfr_status train_opts_write_file(const char *path, const mfr_train_params *p,
 /* The help lines for the options above (to f). */
 void train_opts_help(FILE *f);
 
-/* Helpers for the eval/split/tune/report commands. */
-/* "mfrec CMD: message" to stderr; returns the status (the exit code). */
-int eo_fail(const char *cmd, mfr_status s, const mfr_error *err);
-/* "mfrec CMD: message (see mfrec CMD --help)"; returns MFR_E_INVALID. */
-int eo_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Strict number parsing: 0 on success, else a usage error was printed. */
-int eo_long(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
-int eo_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* Helpers for the commands that parse their own argument loop (train, eval,
+ * split, tune, report); errors, numbers and loading are cli.h's (cli_fail,
+ * cli_usage_error, cli_parse_int/float, cli_load_dataset). */
 /* The value of option argv[*i] (advancing *i), or NULL after a usage error. */
 const char *eo_value(const char *cmd, int argc, char **argv, int *i);
-/* Import a dataset (folder, zip, ratings file, .mfd) with defaults, through
- * cli_load_dataset (cli/common.c): a rows-read line on a terminal. */
-mfr_status eo_load(const char *path, mfr_dataset **out, mfr_error *err);
 /* Per command: --quiet, and Ctrl-C handling (a first Ctrl-C cancels at the
  * next progress report, exit 7; a second kills). */
 void eo_begin(int quiet);
