@@ -203,7 +203,8 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
     if (fd < 0) {
         rc = mfr__err(err, MFR_E_IO, "%s: cannot create temporary file: %s", path, strerror(errno));
     } else {
-        int e = write_all(ds, fd, w);
+        int e = fchmod(fd, 0644) ? errno : 0; /* mkstemp makes 0600; a dataset is shared like a model */
+        if (!e) e = write_all(ds, fd, w);
         if (close(fd) != 0 && !e) e = errno;
         if (!e && rename(tmp, path) != 0) e = errno;
         if (e) {

@@ -25,6 +25,9 @@ static void save_ok(const mfr_dataset *ds, const char *path) {
     mfr_status rc = mfr_dataset_save(ds, path, &e);
     if (rc != MFR_OK) print_error("save %s: %s\n", path, e.message);
     assert_int_equal(rc, MFR_OK);
+    struct stat st; /* readable by others, like a model file (not mkstemp's 0600) */
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
 }
 
 #define SAME_ARRAY(a, b, n) assert_memory_equal((a), (b), (size_t)(n) * sizeof *(a))
