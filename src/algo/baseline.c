@@ -80,9 +80,9 @@ static mfr_status fit_als(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         mfr__csr_free(&bu);
         return st;
     }
-    float reg_u = ctx->p->reg_bias, reg_i = ctx->p->reg_bias * (2.0f / 3.0f);
-    mfr__baseline_als(&bu, &bi, m->mu, ctx->p->epochs, reg_u, reg_i, m->user_bias,
-                      m->item_bias);
+    mfr__baseline_settings set = mfr__baseline_default(ctx->p->reg_bias);
+    set.passes = ctx->p->epochs;
+    mfr__baseline_als(&bu, &bi, m->mu, &set, m->user_bias, m->item_bias);
     m->epochs_run = ctx->p->epochs;
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);

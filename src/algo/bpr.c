@@ -401,13 +401,9 @@ static mfr_status fit_baseline(mfr_model *m, const mfr__fit_ctx *ctx, mfr__rmat 
         return st;
     }
     float rb = ctx->p->reg_bias;
-    mfr__baseline_fit(&bu, bi, m->mu, rb, rb * (2.f / 3.f), 10, m->user_bias, m->item_bias);
+    mfr__baseline_settings set = mfr__baseline_default(rb);
+    mfr__baseline_fit(&bu, bi, m->mu, &set, m->user_bias, m->item_bias);
     mfr__rmat_free(&bu);
-    /* reg_bias = 0 leaves 0/0 for a user or movie without training ratings */
-    for (int32_t u = 0; u < m->n_users; u++)
-        if (!isfinite(m->user_bias[u])) m->user_bias[u] = 0.f;
-    for (int32_t i = 0; i < m->n_items; i++)
-        if (!isfinite(m->item_bias[i])) m->item_bias[i] = 0.f;
     return MFR_OK;
 }
 

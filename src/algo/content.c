@@ -509,7 +509,8 @@ static mfr_status content_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
     if (!s) s = mfr__csr_build(ctx->train, 0, &byu, err);
     if (!s) s = mfr__csr_build(ctx->train, 1, &byi, err);
     if (!s) {
-        mfr__baseline_als(&byu, &byi, m->mu, 10, 15.f, 10.f, m->user_bias, m->item_bias);
+        mfr__baseline_als(&byu, &byi, m->mu, &MFR__BASELINE_15, m->user_bias,
+                          m->item_bias);
         s = mfr__content_build(m, ctx, m->user_bias, m->item_bias, &byu, err);
     }
     if (!s) s = content_attach(m, err);

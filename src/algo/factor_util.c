@@ -92,13 +92,17 @@ static void baseline_pass(const mfr__rmat *c, float mu, float reg, const float *
 }
 
 void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
-                       float reg_u, float reg_i, int passes, float *bu, float *bi) {
+                       const mfr__baseline_settings *set, float *bu, float *bi) {
     memset(bu, 0, sizeof(float) * (size_t)by_user->rows);
     memset(bi, 0, sizeof(float) * (size_t)by_item->rows);
-    for (int p = 0; p < passes; p++) {
-        baseline_pass(by_item, mu, reg_i, bu, bi);
-        baseline_pass(by_user, mu, reg_u, bi, bu);
+    for (int p = 0; p < set->passes; p++) {
+        baseline_pass(by_item, mu, set->reg_item, bu, bi);
+        baseline_pass(by_user, mu, set->reg_user, bi, bu);
     }
+    for (int32_t r = 0; r < by_user->rows; r++) /* 0/0 when λ = 0 and the row is empty */
+        if (!isfinite(bu[r])) bu[r] = 0.f;
+    for (int32_t r = 0; r < by_item->rows; r++)
+        if (!isfinite(bi[r])) bi[r] = 0.f;
 }
 
 mfr_status mfr__best_init(mfr__best *b, const mfr_model *m, const mfr__fit_ctx *ctx,

@@ -37,11 +37,29 @@ mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k
  * naming the family and epoch). The model keeps the last completed epoch. */
 mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch);
 
+/* How a baseline μ + b_u + b_i is fitted: alternating passes and the two
+ * penalties. */
+typedef struct mfr__baseline_settings {
+    int32_t passes;
+    float reg_user, reg_item;
+} mfr__baseline_settings;
+
+/* The baseline every family that needs one beside its own model uses (the
+ * stars of ease, ials, bpr; the base of svd, knn, content, hybrid): 10 passes,
+ * λ_u = reg, λ_i = ⅔·reg (Surprise's BaselineOnly 15 / 10 at reg 15). */
+static inline mfr__baseline_settings mfr__baseline_default(float reg) {
+    return (mfr__baseline_settings){10, reg, reg * (2.f / 3.f)};
+}
+
+/* The fixed baseline of the families whose base is not tuned (svd, knn,
+ * content, hybrid): mfr__baseline_default(15). */
+static const mfr__baseline_settings MFR__BASELINE_15 = {10, 15.f, 10.f};
+
 /* Regularised baseline μ + b_u + b_i by alternating closed-form passes
  * (Koren 2010, §2.1): b_i = Σ(r − μ − b_u)/(λ_i + n_i), b_u likewise.
- * bu/bi are overwritten. */
+ * bu/bi are overwritten; a row with no ratings and λ = 0 gets 0. */
 void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
-                       float reg_u, float reg_i, int passes, float *bu, float *bi);
+                       const mfr__baseline_settings *s, float *bu, float *bi);
 
 /* ---- early stopping ---------------------------------------------------
  * With a validation set and p->early_stop > 0, a fit calls mfr__best_update

@@ -457,11 +457,8 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     /* The stars a list shows: the baseline μ + b_u + b_i (the ranking is
      * x_u·y_i, a preference score, not a rating). */
     float rb = p->reg_bias;
-    mfr__baseline_fit(&bu, &bi, m->mu, rb, rb * (2.f / 3.f), 10, m->user_bias, m->item_bias);
-    for (int32_t u = 0; u < m->n_users; u++)
-        if (!isfinite(m->user_bias[u])) m->user_bias[u] = 0.f;
-    for (int32_t i = 0; i < m->n_items; i++)
-        if (!isfinite(m->item_bias[i])) m->item_bias[i] = 0.f;
+    mfr__baseline_settings bset = mfr__baseline_default(rb);
+    mfr__baseline_fit(&bu, &bi, m->mu, &bset, m->user_bias, m->item_bias);
     float rmax = m->rmax;
     if (!(rmax > 0.f))
         for (int64_t e = 0; e < bu.nnz; e++) rmax = bu.val[e] > rmax ? bu.val[e] : rmax;

@@ -433,7 +433,8 @@ static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_i
     if (!s) s = mfr__csr_build(ctx->train, 0, &byu, err);
     if (!s) s = mfr__csr_build(ctx->train, 1, &byi, err);
     if (s) goto done;
-    mfr__baseline_als(&byu, &byi, m->mu, 10, 15.f, 10.f, m->user_bias, m->item_bias);
+    mfr__baseline_als(&byu, &byi, m->mu, &MFR__BASELINE_15, m->user_bias,
+                          m->item_bias);
     /* lookup CSR keeps raw ratings: the side opposite to the rows */
     if ((s = add_section(m, TAG_HDR, sizeof *h, (void **)&h, err))) goto done;
     if ((s = store_lookup(m, by_item ? &byu : &byi, h, err))) goto done;

@@ -48,9 +48,9 @@ static mfr__rmat rmat_view(const mfr__csr *c) {
 }
 
 void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
-                       int32_t epochs, float reg_u, float reg_i, float *bu, float *bi) {
+                       const mfr__baseline_settings *s, float *bu, float *bi) {
     mfr__rmat u = rmat_view(by_user), i = rmat_view(by_item);
-    mfr__baseline_fit(&u, &i, mu, reg_u, reg_i, epochs, bu, bi);
+    mfr__baseline_fit(&u, &i, mu, s, bu, bi);
 }
 
 float mfr__who_rating(const mfr_model *m, const mfr__who *w, int32_t j) {

@@ -29,7 +29,7 @@ void mfr__csr_free(mfr__csr *c);
  *   b_u = Σ_{i∈R(u)} (r_ui − μ − b_i) / (reg_u + |R(u)|)
  * epochs rounds, starting from zero. bu[n_users], bi[n_items] caller-owned. */
 void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
-                       int32_t epochs, float reg_u, float reg_i, float *bu, float *bi);
+                       const mfr__baseline_settings *s, float *bu, float *bi);
 
 /* ---- a user who is not in the model (mfr__who u == -1) ----------------- */
 

@@ -128,7 +128,8 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         mfr__rmat_free(&bu);
         return st;
     }
-    mfr__baseline_fit(&bu, &bi, m->mu, 15.f, 10.f, 10, m->user_bias, m->item_bias);
+    mfr__baseline_fit(&bu, &bi, m->mu, &MFR__BASELINE_15, m->user_bias,
+                      m->item_bias);
     centre(&bu, m->mu, m->user_bias, m->item_bias);
     centre(&bi, m->mu, m->item_bias, m->user_bias);
     float S[4096];
