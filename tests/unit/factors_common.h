@@ -181,27 +181,46 @@ static inline void check_early_stop(mfr_algo algo, int32_t k, float reg, int32_t
     lowrank_free(&L);
 }
 
+/* ml-latest-small split by sp into *tr / *te (owned: mfr_ratings_free) and
+ * *ds (mfr_dataset_free); 0 when the data set is absent (the caller then
+ * skips; a message is printed). */
+static inline int movielens_split(const mfr_split_params *sp, mfr_dataset **ds, mfr_ratings *tr,
+                                  mfr_ratings *te) {
+    const char *dir = movielens_dir();
+    if (!dir) {
+        print_message("ml-latest-small not found (MFR_DATA_DIR): skipped\n");
+        return 0;
+    }
+    mfr_error err;
+    mfr_import_params ip = mfr_import_params_default();
+    assert_int_equal(mfr_dataset_import(dir, &ip, ds, &err), MFR_OK);
+    mfr_ratings all;
+    mfr_dataset_ratings(*ds, &all);
+    int32_t *fold = malloc(sizeof(int32_t) * (size_t)all.n), nf;
+    assert_non_null(fold);
+    assert_int_equal(mfr_split_assign(&all, sp, fold, &nf, &err), MFR_OK);
+    assert_int_equal(mfr_ratings_select(&all, fold, 1, 0, tr, &err), MFR_OK);
+    assert_int_equal(mfr_ratings_select(&all, fold, 1, 1, te, &err), MFR_OK);
+    free(fold);
+    return 1;
+}
+
+/* The random 80/20 holdout of ml-latest-small with this seed. */
+static inline int movielens_holdout(uint64_t seed, mfr_dataset **ds, mfr_ratings *tr,
+                                    mfr_ratings *te) {
+    mfr_split_params sp = mfr_split_params_default();
+    sp.kind = MFR_SPLIT_HOLDOUT, sp.test_frac = 0.2, sp.seed = seed;
+    return movielens_split(&sp, ds, tr, te);
+}
+
 /* ml-latest-small, random 80/20 holdout (seed 42), the family's defaults:
  * test RMSE, or NaN when the data set is absent (the test then skips with a
  * message). */
 static inline double movielens_rmse(mfr_algo algo) {
-    const char *dir = movielens_dir();
-    if (!dir) {
-        print_message("ml-latest-small not found (MFR_DATA_DIR): skipped\n");
-        return NAN;
-    }
     mfr_dataset *ds = NULL;
+    mfr_ratings tr, te;
+    if (!movielens_holdout(42, &ds, &tr, &te)) return NAN;
     mfr_error err;
-    mfr_import_params ip = mfr_import_params_default();
-    assert_int_equal(mfr_dataset_import(dir, &ip, &ds, &err), MFR_OK);
-    mfr_ratings all, tr, te;
-    mfr_dataset_ratings(ds, &all);
-    int32_t *fold = malloc(sizeof(int32_t) * (size_t)all.n), nf;
-    mfr_split_params sp = mfr_split_params_default();
-    sp.kind = MFR_SPLIT_HOLDOUT, sp.test_frac = 0.2, sp.seed = 42;
-    assert_int_equal(mfr_split_assign(&all, &sp, fold, &nf, &err), MFR_OK);
-    assert_int_equal(mfr_ratings_select(&all, fold, 1, 0, &tr, &err), MFR_OK);
-    assert_int_equal(mfr_ratings_select(&all, fold, 1, 1, &te, &err), MFR_OK);
     mfr_train_params p = mfr_train_params_default(algo);
     mfr_model *m = NULL;
     double t0 = mfr_now();
@@ -213,7 +232,6 @@ static inline double movielens_rmse(mfr_algo algo) {
                   acc.rmse, fit);
     mfr_model_free(m);
     mfr_ratings_free(&tr), mfr_ratings_free(&te);
-    free(fold);
     mfr_dataset_free(ds);
     return acc.rmse;
 }

@@ -370,23 +370,10 @@ static void fault_bpr_alloc_failures(void **state) {
  * same split). */
 static void bpr_movielens_ranking_slow(void **state) {
     (void)state;
-    const char *dir = movielens_dir();
-    if (!dir) {
-        print_message("ml-latest-small not found (MFR_DATA_DIR): skipped\n");
-        return;
-    }
     mfr_dataset *ds = NULL;
+    mfr_ratings tr, te;
+    if (!movielens_holdout(1, &ds, &tr, &te)) return;
     mfr_error err;
-    mfr_import_params ip = mfr_import_params_default();
-    assert_int_equal(mfr_dataset_import(dir, &ip, &ds, &err), MFR_OK);
-    mfr_ratings all, tr, te;
-    mfr_dataset_ratings(ds, &all);
-    int32_t *fold = malloc(sizeof(int32_t) * (size_t)all.n), nf;
-    mfr_split_params sp = mfr_split_params_default();
-    sp.kind = MFR_SPLIT_HOLDOUT, sp.test_frac = 0.2, sp.seed = 1;
-    assert_int_equal(mfr_split_assign(&all, &sp, fold, &nf, &err), MFR_OK);
-    assert_int_equal(mfr_ratings_select(&all, fold, 1, 0, &tr, &err), MFR_OK);
-    assert_int_equal(mfr_ratings_select(&all, fold, 1, 1, &te, &err), MFR_OK);
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_BPR);
     p.seed = 1;
     mfr_model *m = NULL;
@@ -404,7 +391,6 @@ static void bpr_movielens_ranking_slow(void **state) {
     assert_true(rk.ndcg > 0.27);
     mfr_model_free(m);
     mfr_ratings_free(&tr), mfr_ratings_free(&te);
-    free(fold);
     mfr_dataset_free(ds);
 }
 

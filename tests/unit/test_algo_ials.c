@@ -224,23 +224,12 @@ static void fault_ials_alloc_failures(void **state) {
  * the previous defaults gave 0.096). */
 static void ials_movielens_precision_slow(void **state) {
     (void)state;
-    const char *dir = movielens_dir();
-    if (!dir) {
-        print_message("ml-latest-small not found (MFR_DATA_DIR): skipped\n");
-        return;
-    }
-    mfr_dataset *ds = NULL;
-    mfr_error err;
-    mfr_import_params ip = mfr_import_params_default();
-    assert_int_equal(mfr_dataset_import(dir, &ip, &ds, &err), MFR_OK);
-    mfr_ratings all, tr, te;
-    mfr_dataset_ratings(ds, &all);
-    int32_t *fold = malloc(sizeof(int32_t) * (size_t)all.n), nf;
     mfr_split_params sp = mfr_split_params_default();
     sp.kind = MFR_SPLIT_LEAVE_OUT, sp.leave_out = 5, sp.min_user_ratings = 10, sp.seed = 42;
-    assert_int_equal(mfr_split_assign(&all, &sp, fold, &nf, &err), MFR_OK);
-    assert_int_equal(mfr_ratings_select(&all, fold, 1, 0, &tr, &err), MFR_OK);
-    assert_int_equal(mfr_ratings_select(&all, fold, 1, 1, &te, &err), MFR_OK);
+    mfr_dataset *ds = NULL;
+    mfr_ratings tr, te;
+    if (!movielens_split(&sp, &ds, &tr, &te)) return;
+    mfr_error err;
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_IALS);
     mfr_model *m = NULL;
     assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, &err), MFR_OK);
@@ -254,7 +243,6 @@ static void ials_movielens_precision_slow(void **state) {
     assert_true(rk.precision > 0.09);
     mfr_model_free(m);
     mfr_ratings_free(&tr), mfr_ratings_free(&te);
-    free(fold);
     mfr_dataset_free(ds);
 }
 
