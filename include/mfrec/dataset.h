@@ -139,6 +139,37 @@ int64_t mfr_dataset_user_id(const mfr_dataset *ds, int32_t u);
 int64_t mfr_dataset_item_id(const mfr_dataset *ds, int32_t i);
 int32_t mfr_dataset_user_index(const mfr_dataset *ds, int64_t id);
 int32_t mfr_dataset_item_index(const mfr_dataset *ds, int64_t id);
+/* Every external id at once, in index order: [n_users] / [n_items] (see
+ * mfr_dataset_stats_get); valid while ds lives. */
+const int64_t *mfr_dataset_user_ids(const mfr_dataset *ds);
+const int64_t *mfr_dataset_item_ids(const mfr_dataset *ds);
+
+/* Ratings held in memory, as parallel arrays of external ids (the arrays are
+ * copied; the caller keeps them). */
+typedef struct mfr_dataset_arrays {
+    int64_t n;                  /* ratings (>= 1) */
+    const int64_t *user;        /* [n] user ids */
+    const int64_t *item;        /* [n] movie ids */
+    const float *rating;        /* [n], or NULL: every rating is 1 (implicit data) */
+    const int64_t *time;        /* [n] timestamps, or NULL: none */
+    /* NULL, or a dataset whose movies (ids, titles, genres, years, in its
+     * index order) and tags are copied first; when it has a catalogue, a
+     * movie outside it is an error. To merge new ratings into an imported
+     * dataset, pass its ratings plus the new ones with it as the catalogue. */
+    const mfr_dataset *catalog;
+    float rating_min, rating_max; /* both 0: the catalogue dataset's scale,
+                                     else the data's own min..max */
+} mfr_dataset_arrays;
+
+/* A dataset from arrays, built as an import builds one: users indexed in
+ * order of first appearance, movies in the catalogue's order then in order
+ * of first appearance, duplicate (user, movie) pairs keep the latest
+ * (larger timestamp, else the later row; counted in the report). *out owns
+ * the new dataset. The first bad value fails the call, naming its position:
+ * MFR_E_INVALID (no ratings, a NULL array, a rating that is NaN or
+ * infinite, a movie outside the catalogue), MFR_E_RANGE (a rating outside
+ * rating_min..rating_max), MFR_E_LIMIT, MFR_E_NOMEM. */
+mfr_status mfr_dataset_build(const mfr_dataset_arrays *a, mfr_dataset **out, mfr_error *err);
 
 /* Catalogue: "" when unknown. Genres are '|'-separated, "" for none.
  * Year 0 when the title carries none. Strings live as long as ds. */

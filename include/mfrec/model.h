@@ -118,6 +118,11 @@ mfr_status mfr_train_params_set(mfr_train_params *p, const char *name,
 /* Write "name=value\n" lines for every field that applies to p->algo into buf
  * (NUL-terminated, truncated to cap). Returns the length needed. */
 int mfr_train_params_format(const mfr_train_params *p, char *buf, int cap);
+/* Whether the field called name is read by algo: 1 yes, 0 a field that algo
+ * does not use, -1 no such field. */
+int mfr_train_params_applies(mfr_algo algo, const char *name);
+/* The name of field j (0 = "algo", in struct order), NULL past the last. */
+const char *mfr_train_params_field(int j);
 
 typedef struct mfr_model mfr_model;
 
@@ -180,6 +185,17 @@ const float *mfr_model_item_factors(const mfr_model *m);
 /* Predicted rating, clipped to the scale. u or i may be -1 (unknown): the
  * prediction falls back to μ + the known bias. */
 float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i);
+/* mfr_model_predict for n pairs (users[j], items[j]) into out[n]. */
+void mfr_model_predict_many(const mfr_model *m, int64_t n, const int32_t *users,
+                            const int32_t *items, float *out);
+
+/* Whole arrays, valid while m lives: external ids in index order ([n_users]
+ * / [n_items]), and the biases b_u / b_i of r̂ = μ + b_u + b_i + p_u·q_i
+ * (NULL for models without them; μ is in mfr_model_info). */
+const int64_t *mfr_model_user_ids(const mfr_model *m);
+const int64_t *mfr_model_item_ids(const mfr_model *m);
+const float *mfr_model_user_bias(const mfr_model *m);
+const float *mfr_model_item_bias(const mfr_model *m);
 
 /* One answer row. */
 typedef struct mfr_scored {
@@ -243,9 +259,34 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric,
                              int32_t n, int32_t min_ratings, mfr_scored *out,
                              int32_t *n_out, mfr_error *err);
 
-/* Title lookup: an exact title match first; otherwise every title containing
- * query case-insensitively (accents folded). Up to cap indices into out,
- * *n_found set to the total number found. */
+/* Title search, the one matcher (src/model/title.c) behind the server's
+ * search and the CLI's `similar MOVIE`: titles as people type them. Accents,
+ * case and punctuation are folded; a MovieLens trailing article is moved back
+ * and a leading one ignored ("The Matrix" = "matrix" = "Matrix, The (1999)";
+ * A, An, Le, La, Les, L', El, Il, Die, Der, Das ...); the year is optional
+ * ("godfather 1972", "Toy Story (1995)": then only titles of that year);
+ * "(a.k.a. ...)" alternative titles match too. Levels, best first: */
+typedef enum mfr_title_quality {
+    MFR_TITLE_TYPO = 1,     /* only when nothing matches better: each word
+                               within 1 typo (4-7 letters) or 2 (8+) */
+    MFR_TITLE_CONTAINS = 2, /* the query inside the title */
+    MFR_TITLE_WORDS = 3,    /* every query word starts a title word */
+    MFR_TITLE_PREFIX = 4,   /* the title starts with the query */
+    MFR_TITLE_EXACT = 5     /* the same title once folded */
+} mfr_title_quality;
+typedef struct mfr_title_hit {
+    int32_t item;
+    mfr_title_quality quality;
+    int32_t typos;          /* edit distance, for MFR_TITLE_TYPO; else 0 */
+} mfr_title_hit;
+/* Hits ordered by quality, then a matching year, then fewer typos, then more
+ * training ratings (popularity), then index; up to cap into out, *n_found the
+ * total. An empty query finds nothing. MFR_E_NOMEM, MFR_E_INVALID (NULL). */
+mfr_status mfr_model_search_titles(const mfr_model *m, const char *query, mfr_title_hit *out,
+                                   int32_t cap, int32_t *n_found, mfr_error *err);
+/* "exact", "prefix", "words", "contains", "typo". */
+const char *mfr_title_quality_name(mfr_title_quality q);
+/* The same search, item indices only (none on an error). */
 void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out,
                           int32_t cap, int32_t *n_found);
 
