@@ -35,8 +35,9 @@ mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
 int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
 
-/* Resolve a movie given as an external id or a title (exact, then substring):
- * on several matches prints them and returns MFR_E_AMBIGUOUS. */
+/* Resolve a movie given as an external id or a title (mfr_model_search_titles:
+ * one exact title, or the only non-typo match): otherwise prints the best
+ * candidates and returns MFR_E_AMBIGUOUS (MFR_E_NOT_FOUND for none). */
 mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *item,
                              mfr_error *err);
 

@@ -2,8 +2,9 @@
  * one movie (mfr_model_similar): by default from who rated both
  * (co-occurrence re-scored by a neighbourhood regression: any model family),
  * or by Pearson correlation / cosine of the factor vectors. MOVIE is a
- * movieId or a title (exact, then case-insensitive substring); a title
- * matching several movies lists them and exits 10 so the user can pick an id. */
+ * movieId or a title as people type it (cli_resolve_movie: the library's
+ * title matcher; one exact title wins); otherwise the candidates are listed
+ * and the exit status is 10 so the user can pick an id. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

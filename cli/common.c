@@ -164,23 +164,13 @@ static int cli_is_integer(const char *s) {
     return 1;
 }
 
-/* 1 when title is query (case-insensitively) followed by " (YYYY)" and
- * optional spaces. */
-static int cli_title_is_bare(const char *title, const char *query) {
-    size_t q = strlen(query);
-    if (strncasecmp(title, query, q) != 0) return 0;
-    const char *t = title + q;
-    if (t[0] != ' ' || t[1] != '(') return 0;
-    t += 2;
-    for (int d = 0; d < 4; d++, t++)
-        if (*t < '0' || *t > '9') return 0;
-    if (*t++ != ')') return 0;
-    while (*t == ' ') t++;
-    return *t == '\0';
-}
-
+/* A title goes through the library's one matcher (mfr_model_search_titles):
+ * one exact title once folded (articles, accents, punctuation; the year
+ * optional) wins, as does a single match that is not a guess at a typo;
+ * otherwise the best candidates are listed, best first, and the answer is
+ * MFR_E_AMBIGUOUS, so an obscure movie is never picked silently. */
 mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *item, mfr_error *err) {
-    enum { CAP = 25, MAXF = 4096 };
+    enum { CAP = 10 };
     mfr_error local;
     if (!err) err = &local;
     if (cli_is_integer(query)) {
@@ -192,32 +182,25 @@ mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *ite
         *item = i;
         return MFR_OK;
     }
-    int32_t found[MAXF], n = 0;
-    mfr_model_find_title(m, query, found, MAXF, &n);
-    if (n == 1) {
-        *item = found[0];
-        return MFR_OK;
-    }
-    /* "Toy Story" names "Toy Story (1995)" rather than "Toy Story 2 (1999)":
-     * one title equal to the query once its " (year)" is dropped wins. */
-    int32_t bare = -1, n_bare = 0;
-    for (int32_t j = 0; j < n && j < MAXF; j++)
-        if (cli_title_is_bare(mfr_model_item_title(m, found[j]), query)) {
-            bare = found[j];
-            n_bare++;
-        }
-    if (n_bare == 1) {
-        *item = bare;
+    mfr_title_hit h[CAP];
+    int32_t n = 0;
+    mfr_status st = mfr_model_search_titles(m, query, h, CAP, &n, err);
+    if (st) return st;
+    int exact_one = n >= 1 && h[0].quality == MFR_TITLE_EXACT &&
+                    (n == 1 || h[1].quality != MFR_TITLE_EXACT);
+    if (exact_one || (n == 1 && h[0].quality != MFR_TITLE_TYPO)) {
+        *item = h[0].item;
         return MFR_OK;
     }
     if (n == 0) {
         snprintf(err->message, sizeof err->message, "no movie title matches \"%s\"", query);
         return err->code = MFR_E_NOT_FOUND;
     }
-    fprintf(stderr, "\"%s\" matches %d movies:\n", query, n);
+    fprintf(stderr, "\"%s\" %s %d movies:\n", query,
+            h[0].quality == MFR_TITLE_TYPO ? "is close to" : "matches", n);
     for (int32_t j = 0; j < n && j < CAP; j++)
-        fprintf(stderr, "  %8lld  %s\n", (long long)mfr_model_item_id(m, found[j]),
-                mfr_model_item_title(m, found[j]));
+        fprintf(stderr, "  %8lld  %s  (%d ratings)\n", (long long)mfr_model_item_id(m, h[j].item),
+                mfr_model_item_title(m, h[j].item), mfr_model_item_count(m, h[j].item));
     if (n > CAP) fprintf(stderr, "  ... and %d more\n", n - CAP);
     snprintf(err->message, sizeof err->message,
              "\"%s\" matches %d movies; give the movieId of one of them", query, n);

@@ -1,6 +1,6 @@
 /* query.c — the questions a model answers: top-n recommendations for a user
- * (one, a batch, or a user given by their ratings: fold.c) and title lookup
- * (movies similar to a movie: similar.c).
+ * (one, a batch, or a user given by their ratings: fold.c); title search:
+ * title.c; movies similar to a movie: similar.c.
  *
  * Recommend scores every item through mfr__model_score (score.c: the
  * predicted rating and the ranking score), then keeps the best n that pass
@@ -152,29 +152,4 @@ mfr_status mfr_model_recommend_batch(const mfr_model *m, const int32_t *users, i
         }
     }
     return first ? mfr__err(err, first, "recommend batch: %s", mfr_status_message(first)) : MFR_OK;
-}
-
-/* ---- title lookup -------------------------------------------------------- */
-
-void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out, int32_t cap,
-                          int32_t *n_found) {
-    int32_t found = 0;
-    if (n_found) *n_found = 0;
-    if (!m || !query || !*query) return;
-    for (int32_t i = 0; i < m->n_items; i++) {
-        if (strcmp(mfr_model_item_title(m, i), query) != 0) continue;
-        if (found < cap && out) out[found] = i;
-        found++;
-    }
-    if (!found) {
-        char q[256], t[1024];
-        mfr_text_fold(query, q, sizeof q);
-        for (int32_t i = 0; i < m->n_items; i++) {
-            mfr_text_fold(mfr_model_item_title(m, i), t, sizeof t);
-            if (!strstr(t, q)) continue;
-            if (found < cap && out) out[found] = i;
-            found++;
-        }
-    }
-    if (n_found) *n_found = found;
 }

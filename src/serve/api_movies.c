@@ -56,22 +56,29 @@ enum MHD_Result mfr__h_movies(req *r) {
     const char *q = mfr__query(r, "q");
     if (q && strlen(q) > 200)
         return mfr__send_error(r, 400, MFR_E_INVALID, "query parameter q: longer than 200 bytes");
-    int32_t idx[200];
+    mfr_title_hit hits[200];
     int32_t found = 0, n;
     if (q && *q) {
-        mfr_model_find_title(r->mr->m, q, idx, (int32_t)limit, &found);
-        n = found < limit ? found : (int32_t)limit;
+        mfr_error err = {0};
+        mfr_status st = mfr_model_search_titles(r->mr->m, q, hits, (int32_t)limit, &found, &err);
+        if (st != MFR_OK)
+            return mfr__send_error(r, st == MFR_E_NOMEM ? 500 : 400, st, "%s", err.message);
     } else {
         found = r->mr->n_popular;
-        n = found < limit ? found : (int32_t)limit;
-        memcpy(idx, r->mr->popular, sizeof *idx * (size_t)n);
+        for (int32_t j = 0; j < found && j < limit; j++)
+            hits[j] = (mfr_title_hit){r->mr->popular[j], 0, 0};
     }
+    n = found < limit ? found : (int32_t)limit;
     cJSON *o = cJSON_CreateObject();
     if (q && *q) cJSON_AddStringToObject(o, "query", q);
     else cJSON_AddStringToObject(o, "order", "popular");
     cJSON_AddNumberToObject(o, "total", found);
     cJSON *arr = cJSON_AddArrayToObject(o, "movies");
-    for (int32_t j = 0; j < n; j++) cJSON_AddItemToArray(arr, mfr__movie_json(r->mr, idx[j]));
+    for (int32_t j = 0; j < n; j++) {
+        cJSON *m = mfr__movie_json(r->mr, hits[j].item);
+        if (q && *q) cJSON_AddStringToObject(m, "match", mfr_title_quality_name(hits[j].quality));
+        cJSON_AddItemToArray(arr, m);
+    }
     return mfr__send_json(r, 200, o);
 }
 
