@@ -70,7 +70,9 @@ enum MHD_Result mfr__h_users_create(req *r) {
     if (st != MFR_OK) {
         pthread_mutex_destroy(&u->mu);
         free(u);
-        return mfr__send_error(r, 500, st, "%s", st == MFR_E_NOMEM ? "out of memory" : err.message);
+        /* 503: the store refuses every write (its file is gone, or it stops) */
+        return mfr__send_error(r, st == MFR_E_IO && mfr__store_unavailable(s->store) ? 503 : 500,
+                               st, "%s", st == MFR_E_NOMEM ? "out of memory" : err.message);
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)id);
@@ -198,7 +200,8 @@ enum MHD_Result mfr__write_answer(req *r) {
     r->mr = w->mr;
     enum MHD_Result res;
     if (w->status != MFR_OK) {
-        res = mfr__send_error(r, 500, w->status, "%s", w->message);
+        res = mfr__send_error(r, mfr__store_unavailable(r->s->store) ? 503 : 500, w->status, "%s",
+                              w->message);
     } else if (w->changed < 0) {
         res = mfr__send_error(r, 500, MFR_E_NOMEM, "stored, but out of memory");
     } else {

@@ -2,14 +2,28 @@
  * A queued write is a stack-allocated op owned by the blocked caller: a
  * singly linked FIFO under one mutex; the writer takes the whole queue,
  * runs it in one BEGIN IMMEDIATE ... COMMIT, records each op's status,
- * runs the apply callbacks and wakes the callers with one broadcast. */
+ * runs the apply callbacks and wakes the callers with one broadcast.
+ *
+ * The database file is watched: at open the store keeps its own read-only
+ * descriptor of the file SQLite opened (device, inode). Before and after each
+ * commit it checks that this file still has a link and that the path still
+ * names it; when not (deleted, or another file renamed over it) the batch
+ * fails, one line goes to stderr, and every later write is refused
+ * (mfr__store_unavailable): a commit into an unlinked file would be
+ * acknowledged and then lost at the next start. The descriptor is closed only
+ * after sqlite3_close: closing any descriptor of the file drops the process's
+ * POSIX locks on it, SQLite's included. */
 #include "store.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { OP_USER, OP_PUT, OP_DELETE };
 
@@ -59,7 +73,38 @@ struct mfr_store {
     op *head, *tail;
     int stopping, joined;
     int64_t commits, writes, max_batch;
+    char *path;        /* as given to open */
+    int fd;            /* read-only descriptor of the database file, -1: none */
+    dev_t dev;
+    ino_t ino;
+    atomic_int gone;   /* 1 once the file was found deleted or replaced */
+    char gone_msg[256];
 };
+
+/* 0 while s->path still names the file the store opened; else -1 with the
+ * reason in msg. Only the writer thread calls it. */
+static int file_check(mfr_store *s, char *msg, size_t cap) {
+    if (s->fd < 0) return 0;
+    struct stat mine, named;
+    const char *what = NULL;
+    if (stat(s->path, &named) != 0) what = "deleted or moved away";
+    else if (named.st_dev != s->dev || named.st_ino != s->ino) what = "replaced by another file";
+    else if (fstat(s->fd, &mine) != 0 || mine.st_nlink == 0) what = "deleted";
+    if (what) {
+        snprintf(msg, cap, "store: %s: the database file was %s while the server ran; writes "
+                 "are refused until a restart", s->path, what);
+        return -1;
+    }
+    return 0;
+}
+
+/* Latch the store as unavailable: log once, refuse every later write. */
+static void mark_gone(mfr_store *s, const char *msg) {
+    if (atomic_exchange(&s->gone, 1)) return;
+    snprintf(s->gone_msg, sizeof s->gone_msg, "%s", msg);
+    fprintf(stderr, "mfrec serve: %s\n", msg);
+    fflush(stderr);
+}
 
 static mfr_status db_fail(sqlite3 *db, const char *what, mfr_error *err) {
     if (err) {
@@ -111,6 +156,10 @@ static int step_simple(sqlite3_stmt *st) {
 /* One transaction for the batch; 0 on commit. The failing op's message goes
  * into msg. */
 static int run_batch(mfr_store *s, op *batch, char *msg, size_t cap) {
+    if (atomic_load(&s->gone)) {
+        snprintf(msg, cap, "%s", s->gone_msg);
+        return -1;
+    }
     if (step_simple(s->st[ST_BEGIN]) != SQLITE_DONE) {
         snprintf(msg, cap, "store: begin: %s", sqlite3_errmsg(s->db));
         return -1;
@@ -122,9 +171,20 @@ static int run_batch(mfr_store *s, op *batch, char *msg, size_t cap) {
             return -1;
         }
     }
+    if (file_check(s, msg, cap) < 0) { /* nothing is committed into a lost file */
+        step_simple(s->st[ST_ROLLBACK]);
+        mark_gone(s, msg);
+        return -1;
+    }
     if (step_simple(s->st[ST_COMMIT]) != SQLITE_DONE) {
         snprintf(msg, cap, "store: commit: %s", sqlite3_errmsg(s->db));
         step_simple(s->st[ST_ROLLBACK]);
+        return -1;
+    }
+    /* removed between the check and the commit: committed, but into a file no
+     * restart will open, so not acknowledged */
+    if (file_check(s, msg, cap) < 0) {
+        mark_gone(s, msg);
         return -1;
     }
     return 0;
@@ -265,6 +325,25 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
     for (int i = 0; i < ST__N; i++)
         if (sqlite3_prepare_v2(s->db, sql_text[i], -1, &s->st[i], NULL) != SQLITE_OK)
             return db_fail(s->db, path, err);
+    /* the file SQLite opened (the schema write made sure it exists); an
+     * in-memory or URI database has no file to watch */
+    const char *file = sqlite3_db_filename(s->db, "main");
+    struct stat st;
+    if (file && *file) s->fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (s->fd >= 0) {
+        if (fstat(s->fd, &st) != 0) {
+            close(s->fd);
+            s->fd = -1;
+        } else {
+            s->dev = st.st_dev;
+            s->ino = st.st_ino;
+        }
+    }
+    s->path = strdup(file && *file ? file : path);
+    if (!s->path) {
+        if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
+        return MFR_E_NOMEM;
+    }
     return MFR_OK;
 }
 
@@ -278,15 +357,18 @@ mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->done, NULL);
+    s->fd = -1;
     mfr_status st = open_db(s, path, sync_full, err);
     if (st == MFR_OK && pthread_create(&s->writer, NULL, writer_main, s) != 0)
         st = db_fail(NULL, "store: cannot start the writer thread", err);
     if (st != MFR_OK) {
         for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
         sqlite3_close(s->db);
+        if (s->fd >= 0) close(s->fd); /* after SQLite's own: see the top */
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->wake);
         pthread_cond_destroy(&s->done);
+        free(s->path);
         free(s);
         return st;
     }
@@ -309,10 +391,20 @@ void mfr__store_close(mfr_store *s) {
     mfr__store_stop(s);
     for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
+    if (s->fd >= 0) close(s->fd); /* after SQLite's own: see the top */
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
+    free(s->path);
     free(s);
+}
+
+int mfr__store_unavailable(mfr_store *s) {
+    if (atomic_load(&s->gone)) return 1;
+    pthread_mutex_lock(&s->mu);
+    int stopping = s->stopping;
+    pthread_mutex_unlock(&s->mu);
+    return stopping;
 }
 
 mfr_status mfr__store_load(mfr_store *s, mfr_store_user_fn on_user,

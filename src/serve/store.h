@@ -7,7 +7,11 @@
  * single transaction (group commit): each caller blocks until the transaction
  * holding its write has committed (or failed), and the writer then runs each
  * write's apply callback in commit order, so in-memory state follows the
- * database exactly. Schema (version 1):
+ * database exactly. Before and after each commit the store checks that the
+ * path still names the file it opened and that this file still has a link
+ * (store.c); when not, the batch fails and so does every later write, so a
+ * write into a deleted or replaced file is never acknowledged. Schema
+ * (version 1):
  *   users(id INTEGER PRIMARY KEY, token_hash BLOB, created INTEGER)
  *   ratings(user_id, movie_id, rating REAL, time INTEGER, PK(user_id, movie_id))
  *   rating_log(seq INTEGER PRIMARY KEY, user_id, movie_id, rating REAL NULL
@@ -63,6 +67,12 @@ mfr_status mfr__store_delete_async(mfr_store *s, int64_t user, int64_t movie, in
  * join the writer; later submissions fail with MFR_E_IO. Idempotent;
  * mfr__store_close calls it. */
 void mfr__store_stop(mfr_store *s);
+
+/* 1 while writes are refused for a reason no retry by the client fixes now:
+ * the database file was deleted or replaced while the store ran (latched
+ * until a restart; one line on stderr says which), or the store is stopping.
+ * The HTTP layer answers such failures 503, other store failures 500. */
+int mfr__store_unavailable(mfr_store *s);
 
 /* Commits so far and the largest batch (for /metrics). */
 void mfr__store_stats(mfr_store *s, int64_t *commits, int64_t *writes, int64_t *max_batch);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # persist.sh — users, tokens and ratings survive a restart of the server on
-# the same SQLite file; fold-in recommendations come back identical.
+# the same SQLite file; fold-in recommendations come back identical. Then the
+# database file deleted, or replaced by a rename, while the server runs
+# (issue 11, defect 5): no write is acknowledged after that (503, MFR_E_IO),
+# one line on stderr names the file, and reads keep being served.
 source "$(dirname "$0")/lib.bash"
 make_model
 start_server "$T/r.db"
@@ -30,4 +33,29 @@ new_user
 pass "new user after restart gets id $UID_"
 check "health counts" GET /api/health "" "" 200
 assert_py 'd["store"]["users"]==2 and d["store"]["ratings"]==5' "store counts after restart wrong"
+stop_server "$PID"
+
+for how in deleted replaced; do
+  DB=$T/$how.db
+  start_server "$DB" --write-rate 0
+  new_user
+  check "$how: rate before" PUT "/api/users/$UID_/ratings/1" '{"rating": 4}' "$TOK" 201
+  if [ $how = deleted ]; then
+    rm -f "$DB"
+    expect_log="$how.db: the database file was deleted"
+  else
+    sqlite3 "$T/other.db" 'PRAGMA journal_mode=WAL; CREATE TABLE t(x);' >/dev/null
+    mv "$T/other.db" "$DB"
+    expect_log="$how.db: the database file was replaced by another file"
+  fi
+  check "$how: write after" PUT "/api/users/$UID_/ratings/2" '{"rating": 3}' "$TOK" 503 MFR_E_IO
+  check "$how: user after" POST /api/users "" "" 503 MFR_E_IO
+  check "$how: later writes too" PUT "/api/users/$UID_/ratings/3" '{"rating": 3}' "$TOK" 503 MFR_E_IO
+  check "$how: reads still served" GET "/api/users/$UID_/ratings" "" "" 200
+  assert_py '[r["movie"] for r in d["ratings"]]==[1]' "$how: a refused write reached memory"
+  grep -q "$expect_log" "$SERVER_ERR" || fail "$how: no log line '$expect_log' on stderr"
+  [ "$(grep -c 'the database file was' "$SERVER_ERR")" = 1 ] || fail "$how: expected one log line"
+  pass "$how: one log line: $(grep 'the database file was' "$SERVER_ERR")"
+  stop_server "$PID"
+done
 echo "PASS persist"
