@@ -32,8 +32,19 @@ static const char usage_text[] =
     "  --write-burst B         burst of writes allowed per client address (100)\n"
     "  --max-body BYTES        request body limit (16384)\n"
     "  --timeout S             idle connection timeout in seconds (30)\n"
+    "  --head-timeout S        seconds a client has to send a whole request, from\n"
+    "                          connecting or from the previous answer (10)\n"
+    "  --metrics WHO           who may read GET /metrics: loopback, any or off\n"
+    "                          (loopback: clients on 127.0.0.0/8 only)\n"
     "  --sync full|normal      SQLite synchronous mode (full: durable per commit)\n"
     "  --cache N               cached answers per model version, 0 = off (8192)\n";
+
+/* The admin token's one length rule, naming where the token came from. */
+static int token_long_enough(const char *source, const char *token) {
+    if (strlen(token) >= 16) return 1;
+    fprintf(stderr, "mfrec serve: %s: admin token shorter than 16 characters\n", source);
+    return 0;
+}
 
 static int read_token_file(const char *path, char *buf, size_t cap) {
     FILE *f = fopen(path, "r");
@@ -44,11 +55,7 @@ static int read_token_file(const char *path, char *buf, size_t cap) {
     if (!fgets(buf, (int)cap, f)) buf[0] = 0;
     fclose(f);
     buf[strcspn(buf, "\r\n")] = 0;
-    if (strlen(buf) < 16) {
-        fprintf(stderr, "mfrec serve: %s: admin token shorter than 16 characters\n", path);
-        return -1;
-    }
-    return 0;
+    return token_long_enough(path, buf) ? 0 : -1;
 }
 
 typedef struct opts {
@@ -77,6 +84,14 @@ static int set_option(opts *o, const char *name, const char *v) {
     } else if (!strcmp(name, "--timeout")) {
         if (cli_parse_int("serve", name, v, 1, 3600, &x)) return MFR_E_INVALID;
         p->timeout_s = (int)x;
+    } else if (!strcmp(name, "--head-timeout")) {
+        if (cli_parse_int("serve", name, v, 1, 3600, &x)) return MFR_E_INVALID;
+        p->head_timeout_s = (int)x;
+    } else if (!strcmp(name, "--metrics")) {
+        if (!strcmp(v, "loopback")) p->metrics = MFR_METRICS_LOOPBACK;
+        else if (!strcmp(v, "any")) p->metrics = MFR_METRICS_ANY;
+        else if (!strcmp(v, "off")) p->metrics = MFR_METRICS_OFF;
+        else return cli_usage_error("serve", "--metrics: expected loopback, any or off, got '%s'", v);
     } else if (!strcmp(name, "--write-rate")) {
         if (cli_parse_float("serve", name, v, 0, 1e9, &d)) return MFR_E_INVALID;
         p->write_rate = d;
@@ -126,8 +141,9 @@ int cmd_serve(int argc, char **argv) {
     if (o.token_file) {
         if (read_token_file(o.token_file, token, sizeof token) < 0) return MFR_E_IO;
         o.p.admin_token = token;
-    } else if (getenv("MFREC_ADMIN_TOKEN")) {
+    } else if (getenv("MFREC_ADMIN_TOKEN") && *getenv("MFREC_ADMIN_TOKEN")) {
         o.p.admin_token = getenv("MFREC_ADMIN_TOKEN");
+        if (!token_long_enough("$MFREC_ADMIN_TOKEN", o.p.admin_token)) return MFR_E_INVALID;
     }
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;

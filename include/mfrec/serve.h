@@ -40,14 +40,23 @@ typedef struct mfr_server_params {
     int cache_slots;          /* answers of model users' recommendations and of
                                  similar movies kept per model version (8192);
                                  0 disables the cache */
+    int head_timeout_s;       /* seconds a client has for a whole request (line,
+                                 headers, body) from connecting or from the
+                                 previous answer (10); then the socket is shut */
+    int metrics;              /* who may read GET /metrics (MFR_METRICS_*) */
 } mfr_server_params;
+
+/* GET /metrics exposure: loopback clients only (the default: the counters
+ * say who uses the service and how), every client, or no route at all. */
+enum { MFR_METRICS_LOOPBACK = 0, MFR_METRICS_ANY = 1, MFR_METRICS_OFF = 2 };
 
 mfr_server_params mfr_server_params_default(void);
 
 /* Start serving. On success *out owns a running server (free with
  * mfr_server_free). On failure *out is NULL and err says why: MFR_E_IO or
  * MFR_E_FORMAT (model or store unreadable, naming the path), MFR_E_INVALID
- * (bad bind address or parameter), MFR_E_IO (cannot bind the port). */
+ * (bad bind address or parameter, an admin token shorter than 16
+ * characters), MFR_E_IO (cannot bind the port). */
 mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out,
                              mfr_error *err);
 

@@ -105,7 +105,7 @@ static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
     p.threads = 1;
     p.valid_frac = 0;
     p.early_stop = 0;
-    double t0 = mfr__now();
+    double t0 = mfr_now();
     if (st == MFR_OK) st = mfr_dataset_import(dir, NULL, &ds, &err);
     if (st == MFR_OK) st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
     if (st != MFR_OK && !msg[0]) snprintf(msg, cap, "%s", err.message);
@@ -121,7 +121,7 @@ static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
         mfr_dataset_stats ds_st;
         mfr_dataset_stats_get(ds, &ds_st);
         snprintf(msg, cap, "model version %d trained on %lld ratings in %.1f s", mr->version,
-                 (long long)ds_st.n_ratings, mfr__now() - t0);
+                 (long long)ds_st.n_ratings, mfr_now() - t0);
     }
     mfr_dataset_free(ds);
     unstage(dir);

@@ -9,8 +9,8 @@
  * those movies excluded (factor models: the fold-in vector of the ratings;
  * models with mfr_model_fold_dim 0: the rated movies alone; no ratings: by
  * popularity). Rows carry the ranking score the list is ordered by and the
- * predicted rating. Check order for writes: rate limit, user, token, movie,
- * body. */
+ * predicted rating. Check order for writes: rate limit (server.c, before
+ * the handler), user, token, movie, body. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +46,6 @@ static int random_token(char hex[65]) {
 
 enum MHD_Result mfr__h_users_create(req *r) {
     mfr_server *s = r->s;
-    if (!mfr__rate_allow(r))
-        return mfr__send_error(r, 429, MFR_E_LIMIT, "too many writes from this address; slow down");
     char token[65];
     if (random_token(token) < 0)
         return mfr__send_error(r, 500, MFR_E_INTERNAL, "no randomness available for a token");
@@ -86,10 +84,6 @@ enum MHD_Result mfr__h_users_create(req *r) {
 /* The checks shared by PUT and DELETE; returns the user or NULL after
  * sending the error. */
 static api_user *writable_user(req *r, enum MHD_Result *res) {
-    if (!mfr__rate_allow(r)) {
-        *res = mfr__send_error(r, 429, MFR_E_LIMIT, "too many writes from this address; slow down");
-        return NULL;
-    }
     api_user *u = mfr__user_find(r->s, r->a);
     if (!u) {
         int model_user = mfr_model_user_index(r->mr->m, r->a) >= 0;
@@ -121,8 +115,16 @@ static int parse_rating(req *r, float *out, enum MHD_Result *res) {
         *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: expected JSON {\"rating\": number}");
         return -1;
     }
+    const char *nul = memchr(r->ctx->body, 0, r->ctx->len);
+    if (nul) {
+        *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: NUL byte at byte %zu",
+                               (size_t)(nul - r->ctx->body));
+        return -1;
+    }
+    /* the length counts the terminating NUL: with require_null_terminated,
+     * anything after the value but white space is refused */
     const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(r->ctx->body, r->ctx->len, &end, 0);
+    cJSON *j = cJSON_ParseWithLengthOpts(r->ctx->body, r->ctx->len + 1, &end, 1);
     if (!j) {
         size_t at = end ? (size_t)(end - r->ctx->body) : 0;
         *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: malformed JSON near byte %zu", at);

@@ -12,7 +12,7 @@
 #include "server_impl.h"
 
 static const unsigned int status_codes[MFR_N_STATUS] = {200, 201, 202, 204, 400, 401, 403, 404,
-                                                        405, 409, 413, 415, 429, 500, 503, 0};
+                                                        405, 409, 413, 414, 415, 429, 500, 503, 0};
 static const double lat_bounds[MFR_N_LAT] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                              0.01,   0.025,   0.05,   0.1,   0.25,   0.5, 1, 5};
 static const char *const route_names[R__COUNT] = {
@@ -50,7 +50,7 @@ static void bprintf(buf *b, const char *fmt, ...) {
         if (n < 0) { b->oom = 1; return; }
         if ((size_t)n < b->cap - b->len) { b->len += (size_t)n; return; }
         size_t cap = b->cap * 2 + (size_t)n;
-        char *p = realloc(b->p, cap);
+        char *p = mfr_realloc(b->p, cap);
         if (!p) { b->oom = 1; return; }
         b->p = p;
         b->cap = cap;
@@ -92,7 +92,7 @@ static void write_latency(buf *b, mfr_server *s) {
 
 enum MHD_Result mfr__h_metrics(req *r) {
     mfr_server *s = r->s;
-    buf b = {malloc(8192), 0, 8192, 0};
+    buf b = {mfr_malloc(8192), 0, 8192, 0};
     if (!b.p) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     write_requests(&b, s);
     write_latency(&b, s);
@@ -125,13 +125,17 @@ enum MHD_Result mfr__h_metrics(req *r) {
                 "# TYPE mfrec_cache_misses_total counter\nmfrec_cache_misses_total %lld\n", misses);
     bprintf(&b, "# HELP mfrec_uptime_seconds Seconds since start.\n"
                 "# TYPE mfrec_uptime_seconds gauge\nmfrec_uptime_seconds %.3f\n",
-            mfr__now() - s->started);
+            mfr_now() - s->started);
+    bprintf(&b, "# HELP mfrec_http_deadline_cuts_total Connections shut for not sending a whole "
+                "request within the deadline.\n"
+                "# TYPE mfrec_http_deadline_cuts_total counter\nmfrec_http_deadline_cuts_total %lld\n",
+            mfr__watchdog_cuts(s));
     if (b.oom) {
-        free(b.p);
+        mfr_free(b.p);
         return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     }
     enum MHD_Result res =
         mfr__send_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len, 1, 0);
-    free(b.p);
+    mfr_free(b.p);
     return res;
 }

@@ -1,12 +1,17 @@
 /* response.c — building and queueing responses (every one carries the
- * security headers and is counted in /metrics), query-string parsing, the
- * JSON shape of a movie, bearer-token checks and the per-address write rate
- * limit (a token bucket per IPv4 address in a fixed table of
- * MFR_RATE_SLOTS slots indexed by a hash of the address; a collision
- * evicts the older address, which only ever resets a bucket to full). */
-#include <arpa/inet.h>
+ * security headers and is counted in /metrics), the one error answer,
+ * query-string parsing, UTF-8 checks, the JSON shape of a movie and
+ * bearer-token checks.
+ *
+ * The security headers go on in MHD_queue_response below, which this file
+ * defines over libmicrohttpd's: libmicrohttpd queues its own error answers
+ * (400 for a malformed request line or header, 414, 431, 505) through its
+ * exported MHD_queue_response, a call that goes through the dynamic
+ * symbol table and so reaches this definition, which adds the headers and
+ * then calls libmicrohttpd's (dlsym RTLD_NEXT). tests/http/attack.sh checks
+ * the headers on each of those answers. */
+#include <dlfcn.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +20,41 @@
 #include "server_impl.h"
 #include "sha256.h"
 
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_fn real_queue;
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+static void find_real_queue(void) {
+    real_queue = (queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+int mfr__queue_hook_ok(void) {
+    pthread_once(&real_once, find_real_queue);
+    return real_queue != NULL && real_queue != MHD_queue_response;
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status,
+                                   struct MHD_Response *resp) {
+    pthread_once(&real_once, find_real_queue);
+    if (!real_queue || real_queue == MHD_queue_response) return MHD_NO;
+    if (resp && !MHD_get_response_header(resp, "X-Content-Type-Options")) {
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                "script-src 'self'; connect-src 'self'; object-src 'none'; "
+                                "base-uri 'none'; frame-ancestors 'none'");
+        if (!MHD_get_response_header(resp, "Cache-Control"))
+            MHD_add_response_header(resp, "Cache-Control", "no-store");
+        if (!MHD_get_response_header(resp, "Content-Type"))
+            MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+    }
+    return real_queue(c, status, resp);
+}
+
 static void add_headers(struct MHD_Response *resp, const char *type, int cache) {
     MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                            "script-src 'self'; connect-src 'self'; object-src 'none'; "
-                            "base-uri 'none'; frame-ancestors 'none'");
     MHD_add_response_header(resp, "Cache-Control", cache ? "public, max-age=300" : "no-store");
 }
 
@@ -33,7 +64,7 @@ static enum MHD_Result queue(req *r, unsigned int status, struct MHD_Response *r
     add_headers(resp, type, cache);
     enum MHD_Result res = MHD_queue_response(r->c, status, resp);
     MHD_destroy_response(resp);
-    mfr__metrics_record(r->s, r->ctx->route, status, mfr__now() - r->ctx->start);
+    mfr__metrics_record(r->s, r->ctx->route, status, mfr_now() - r->ctx->start);
     return res;
 }
 
@@ -62,8 +93,8 @@ int mfr__send_cached(req *r, const char *key, enum MHD_Result *res) {
     size_t len = 0;
     char *text = mfr__cache_get(r->mr->cache, key, &len);
     if (!text) return 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
-    if (!resp) free(text);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, mfr_free);
+    if (!resp) mfr_free(text);
     *res = queue(r, 200, resp, "application/json", 0);
     return 1;
 }
@@ -79,13 +110,37 @@ enum MHD_Result mfr__send_json_cache(req *r, cJSON *body, const char *key) {
     return queue(r, 200, resp, "application/json", 0);
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
+static size_t utf8_seq(const char *s, size_t n) {
+    for (size_t k = 1; k <= 4 && k <= n; k++)
+        if (mfr__utf8_valid(s, k)) return k;
+    return 0;
+}
+
+size_t mfr__utf8_clean(const char *s, size_t n, char *out, size_t cap) {
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        const char *piece = k ? s + i : "\xEF\xBF\xBD";
+        size_t len = k ? k : 3;
+        if (o + len + 1 > cap) break;
+        memcpy(out + o, piece, len);
+        o += len;
+        i += k ? k : 1;
+    }
+    out[o] = 0;
+    return o;
+}
+
 enum MHD_Result mfr__send_error(req *r, unsigned int status, mfr_status code, const char *fmt,
                                 ...) {
-    char msg[512];
+    char raw[512], msg[4 * sizeof raw];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
+    mfr__utf8_clean(raw, len, msg, sizeof msg);
     cJSON *root = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(e, "code", mfr_status_name(code));
@@ -160,31 +215,4 @@ int mfr__auth_ok(req *r, const unsigned char hash[32]) {
     unsigned char got[32];
     mfr__sha256(tok, n, got);
     return mfr__ct_equal(got, hash, 32);
-}
-
-int mfr__rate_allow(req *r) {
-    mfr_server *s = r->s;
-    if (s->p.write_rate <= 0) return 1;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    uint32_t addr = 0;
-    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        addr = ((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr;
-    uint32_t slot = (addr * 2654435761u) % MFR_RATE_SLOTS;
-    double now = mfr__now();
-    pthread_mutex_lock(&s->rate_mu);
-    rate_slot *b = &s->rate[slot];
-    if (b->addr != addr || b->last == 0) {
-        b->addr = addr;
-        b->tokens = s->p.write_burst > 1 ? s->p.write_burst : 1;
-        b->last = now;
-    }
-    b->tokens += (now - b->last) * s->p.write_rate;
-    double cap = s->p.write_burst > 1 ? s->p.write_burst : 1;
-    if (b->tokens > cap) b->tokens = cap;
-    b->last = now;
-    int ok = b->tokens >= 1;
-    if (ok) b->tokens -= 1;
-    pthread_mutex_unlock(&s->rate_mu);
-    return ok;
 }

@@ -1,15 +1,22 @@
 /* server.c — the server's lifetime and its HTTP front: libmicrohttpd with an
  * internal thread pool (epoll), the request context that gathers the body
  * (refusing bodies over max_body with 413 before reading them), and the
- * router: a table of (method, path pattern, handler) where a pattern segment
- * "#" matches a decimal id. Paths outside /api and /metrics go to the
- * embedded web assets only (mfr_web_assets[]), never to the filesystem.
+ * router: a table of (method, path pattern, handler, rate limit) where a
+ * pattern segment "#" matches a decimal id; HEAD is answered on every GET
+ * route (libmicrohttpd sends the headers alone). Paths outside /api and
+ * /metrics go to the embedded web assets only (mfr_web_assets[]), never to
+ * the filesystem. Before any handler: a body over max_body is refused 413 on
+ * the first call (before a "100 Continue" or a byte of the body is read), a
+ * query string of more than MFR_MAX_QUERY_PARAMS parameters 414 (the URI
+ * callback keeps libmicrohttpd from parsing them), a parameter that is not
+ * valid UTF-8 or holds a NUL 400, and the route's per-address bucket 429.
  * Rating writes suspend their connection until the store's group commit
  * (MHD_suspend_connection / MHD_resume_connection), so the request threads
  * never block on fsync. Shutdown: stop listening, let the store finish and
  * answer queued writes, then stop the daemon. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +34,6 @@ struct mfr_web_asset {
 };
 extern const struct mfr_web_asset mfr_web_assets[]; /* generated from web/ */
 
-double mfr__now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static mfr_status fail(mfr_error *err, mfr_status code, const char *fmt, const char *a) {
-    if (err) {
-        err->code = code;
-        snprintf(err->message, sizeof err->message, fmt, a);
-    }
-    return code;
-}
-
 /* ---- model holder ---- */
 
 model_ref *mfr__model_acquire(mfr_server *s) {
@@ -54,10 +47,10 @@ model_ref *mfr__model_acquire(mfr_server *s) {
 void mfr__model_release(model_ref *mr) {
     if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
         mfr_model_free(mr->m);
-        free(mr->popular);
-        free(mr->map_xy);
+        mfr_free(mr->popular);
+        free(mr->map_xy); /* api_movies.c allocates it with malloc */
         mfr__cache_free(mr->cache);
-        free(mr);
+        mfr_free(mr);
     }
 }
 
@@ -71,15 +64,15 @@ static int by_count_desc(const void *a, const void *b) {
 }
 
 mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err) {
-    model_ref *mr = calloc(1, sizeof *mr);
+    model_ref *mr = mfr_calloc(1, sizeof *mr);
     int32_t ni = mfr_model_n_items(m);
-    int32_t *counts = malloc(sizeof *counts * (ni > 0 ? ni : 1));
-    if (mr) mr->popular = malloc(sizeof *mr->popular * (ni > 0 ? ni : 1));
+    int32_t *counts = mfr_malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));
+    if (mr) mr->popular = mfr_malloc(sizeof *mr->popular * (size_t)(ni > 0 ? ni : 1));
     if (!mr || !counts || !mr->popular) {
-        if (mr) free(mr->popular);
-        free(mr);
-        free(counts);
-        return fail(err, MFR_E_NOMEM, "%s", "out of memory");
+        if (mr) mfr_free(mr->popular);
+        mfr_free(mr);
+        mfr_free(counts);
+        return mfr__nomem(err, "the served model's tables");
     }
     mr->m = m;
     atomic_init(&mr->refs, 1);
@@ -101,7 +94,7 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
     g_counts_for_sort = counts;
     qsort(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc);
     pthread_mutex_unlock(&sort_mu);
-    free(counts);
+    mfr_free(counts);
     mr->n_popular = n;
     mr->cache = mfr__cache_new(s->p.cache_slots > 0 ? (size_t)s->p.cache_slots : 0);
     mr->version = ++s->next_version;
@@ -119,26 +112,30 @@ void mfr__model_install(mfr_server *s, model_ref *mr) {
 
 /* ---- routing ---- */
 
+/* Which per-address bucket a route draws on before its handler runs. */
+enum { LIMIT_NONE, LIMIT_WRITE, LIMIT_ADMIN };
+
 typedef struct route {
     const char *method;
     const char *pattern;  /* segments; "#" = numeric id */
     int id;
     handler_fn fn;
+    int limit;            /* LIMIT_*: writes and admin routes are rate-limited */
 } route;
 
 static const route routes[] = {
-    {"GET", "/api/health", R_HEALTH, mfr__h_health},
-    {"GET", "/api/movies", R_MOVIES, mfr__h_movies},
-    {"GET", "/api/movies/#", R_MOVIE, mfr__h_movie},
-    {"GET", "/api/movies/#/similar", R_SIMILAR, mfr__h_similar},
-    {"GET", "/api/map", R_MAP, mfr__h_map},
-    {"GET", "/api/users/#/recommendations", R_RECS, mfr__h_recs},
-    {"POST", "/api/users", R_USERS_CREATE, mfr__h_users_create},
-    {"PUT", "/api/users/#/ratings/#", R_RATING_PUT, mfr__h_rating_put},
-    {"DELETE", "/api/users/#/ratings/#", R_RATING_DELETE, mfr__h_rating_delete},
-    {"GET", "/api/users/#/ratings", R_RATINGS_GET, mfr__h_ratings_get},
-    {"POST", "/api/admin/retrain", R_RETRAIN, mfr__h_retrain},
-    {"GET", "/metrics", R_METRICS, mfr__h_metrics},
+    {"GET", "/api/health", R_HEALTH, mfr__h_health, LIMIT_NONE},
+    {"GET", "/api/movies", R_MOVIES, mfr__h_movies, LIMIT_NONE},
+    {"GET", "/api/movies/#", R_MOVIE, mfr__h_movie, LIMIT_NONE},
+    {"GET", "/api/movies/#/similar", R_SIMILAR, mfr__h_similar, LIMIT_NONE},
+    {"GET", "/api/map", R_MAP, mfr__h_map, LIMIT_NONE},
+    {"GET", "/api/users/#/recommendations", R_RECS, mfr__h_recs, LIMIT_NONE},
+    {"POST", "/api/users", R_USERS_CREATE, mfr__h_users_create, LIMIT_WRITE},
+    {"PUT", "/api/users/#/ratings/#", R_RATING_PUT, mfr__h_rating_put, LIMIT_WRITE},
+    {"DELETE", "/api/users/#/ratings/#", R_RATING_DELETE, mfr__h_rating_delete, LIMIT_WRITE},
+    {"GET", "/api/users/#/ratings", R_RATINGS_GET, mfr__h_ratings_get, LIMIT_NONE},
+    {"POST", "/api/admin/retrain", R_RETRAIN, mfr__h_retrain, LIMIT_ADMIN},
+    {"GET", "/metrics", R_METRICS, mfr__h_metrics, LIMIT_NONE},
 };
 
 /* Match url against pattern; numeric segments go to nums (up to 2). 1 on match. */
@@ -183,21 +180,83 @@ static enum MHD_Result serve_static(req *r, const char *url) {
     return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "no such page: %.200s", url);
 }
 
+/* Query parameters: each key and value valid UTF-8 without a NUL (the
+ * first offender is kept for the answer). */
+typedef struct arg_check {
+    const char *bad_key;
+    const char *why;
+} arg_check;
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size) {
+    arg_check *a = cls;
+    (void)kind;
+    const char *why = NULL;
+    if (memchr(key, 0, key_size) || (value && memchr(value, 0, value_size)))
+        why = "holds a NUL byte";
+    else if (!mfr__utf8_valid(key, key_size) || (value && !mfr__utf8_valid(value, value_size)))
+        why = "is not valid UTF-8";
+    if (!why) return MHD_YES;
+    a->bad_key = key;
+    a->why = why;
+    return MHD_NO;
+}
+
+/* Who may read /metrics (mfr_server_params.metrics); 0 after an answer. */
+static int metrics_allowed(req *r, enum MHD_Result *res) {
+    unsigned char addr[16];
+    int mode = r->s->p.metrics;
+    if (mode == MFR_METRICS_ANY || (mode == MFR_METRICS_LOOPBACK && mfr__client_addr(r->c, addr)))
+        return 1;
+    r->ctx->route = R_METRICS;
+    *res = mode == MFR_METRICS_OFF
+        ? mfr__send_error(r, 404, MFR_E_NOT_FOUND, "no such route: /metrics is off "
+                          "(mfrec serve --metrics)")
+        : mfr__send_error(r, 403, MFR_E_AUTH, "/metrics is served to loopback clients only "
+                          "(mfrec serve --metrics any)");
+    return 0;
+}
+
 static enum MHD_Result dispatch(req *r, const char *url) {
     if (r->ctx->too_large)
         return mfr__send_error(r, 413, MFR_E_LIMIT, "request body over %zu bytes",
                                r->s->p.max_body);
+    if (r->ctx->too_many_params)
+        return mfr__send_error(r, 414, MFR_E_LIMIT, "more than %d query parameters",
+                               MFR_MAX_QUERY_PARAMS);
+    arg_check ac = {NULL, NULL};
+    MHD_get_connection_values_n(r->c, MHD_GET_ARGUMENT_KIND, check_arg, &ac);
+    if (ac.why)
+        return mfr__send_error(r, 400, MFR_E_INVALID, "query parameter %.40s %s",
+                               ac.bad_key, ac.why);
+    int head = !strcmp(r->method, "HEAD");
     int path_known = 0;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         int64_t nums[2] = {0, 0};
         if (!match(routes[i].pattern, url, nums)) continue;
         path_known = 1;
-        if (strcmp(routes[i].method, r->method)) continue;
+        if (strcmp(routes[i].method, r->method) && !(head && !strcmp(routes[i].method, "GET")))
+            continue;
         r->ctx->route = routes[i].id;
+        enum MHD_Result res;
+        if (routes[i].id == R_METRICS && !metrics_allowed(r, &res)) return res;
+        if (routes[i].limit != LIMIT_NONE) {
+            if (atomic_load(&r->s->stopping))
+                return mfr__send_error(r, 503, MFR_E_UNSUPPORTED,
+                                       "the server is shutting down; retry later");
+            unsigned char addr[16];
+            mfr__client_addr(r->c, addr);
+            mfr__limiter *l = routes[i].limit == LIMIT_WRITE ? r->s->write_limit
+                                                             : r->s->admin_limit;
+            if (!mfr__limiter_take(l, addr, mfr_now()))
+                return mfr__send_error(r, 429, MFR_E_LIMIT, "too many %s from this address; "
+                                       "slow down", routes[i].limit == LIMIT_WRITE
+                                       ? "writes" : "admin requests");
+        }
         r->a = nums[0];
         r->b = nums[1];
         r->mr = mfr__model_acquire(r->s);
-        enum MHD_Result res = routes[i].fn(r);
+        res = routes[i].fn(r);
         mfr__model_release(r->mr);
         r->mr = NULL;
         return res;
@@ -215,15 +274,22 @@ static enum MHD_Result dispatch(req *r, const char *url) {
     return serve_static(r, url);
 }
 
+/* A body without a Content-Length (chunked) can only be refused once it
+ * passes the limit, and libmicrohttpd queues no answer mid-body: it is read
+ * and dropped up to this many times the limit, then the connection closed. */
+#define DISCARD_FACTOR 4
+
+/* 0 ok, -1 out of memory, -2 too much past the limit. */
 static int body_append(req_ctx *ctx, const char *data, size_t n, size_t max) {
     if (ctx->too_large || ctx->len + n > max) {
         ctx->too_large = 1;
-        return 0;
+        ctx->discarded += n;
+        return ctx->discarded > DISCARD_FACTOR * max ? -2 : 0;
     }
     if (ctx->len + n + 1 > ctx->cap) {
         size_t cap = ctx->cap ? ctx->cap * 2 : 1024;
         while (cap < ctx->len + n + 1) cap *= 2;
-        char *b = realloc(ctx->body, cap);
+        char *b = mfr_realloc(ctx->body, cap);
         if (!b) return -1;
         ctx->body = b;
         ctx->cap = cap;
@@ -234,26 +300,51 @@ static int body_append(req_ctx *ctx, const char *data, size_t n, size_t max) {
     return 0;
 }
 
+/* MHD_OPTION_URI_LOG_CALLBACK: runs once the request line is in, before
+ * libmicrohttpd parses the query string into its per-connection memory
+ * (where ~500 parameters exhaust it and the request is never answered, in
+ * 0.9.75). The request context starts here; a query string with too many
+ * parameters is cut at its '?' (the buffer is libmicrohttpd's own, writable
+ * at this point: the parser writes into it next) and answered 414. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    (void)cls;
+    (void)c;
+    req_ctx *ctx = mfr_calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    ctx->start = mfr_now();
+    ctx->route = R_NOT_FOUND;
+    char *q = strchr(uri, '?');
+    if (q) {
+        int n = 1;
+        for (const char *p = q + 1; *p && n <= MFR_MAX_QUERY_PARAMS; p++) n += *p == '&';
+        if (n > MFR_MAX_QUERY_PARAMS) {
+            q[1] = 0;
+            ctx->too_many_params = 1;
+        }
+    }
+    return ctx;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls) {
     mfr_server *s = cls;
     req_ctx *ctx = *con_cls;
-    if (!ctx) {
-        ctx = calloc(1, sizeof *ctx);
+    if (!ctx || !ctx->started) {
+        if (!ctx) ctx = *con_cls = on_uri(s, "", c);
         if (!ctx) return MHD_NO;
-        ctx->start = mfr__now();
-        ctx->route = R_NOT_FOUND;
+        ctx->started = 1;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > s->p.max_body) ctx->too_large = 1;
-        *con_cls = ctx;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (body_append(ctx, upload_data, *upload_size, s->p.max_body) < 0) return MHD_NO;
+        /* refused before the body: no "100 Continue", nothing of it read */
+        if (!ctx->too_large && !ctx->too_many_params) return MHD_YES;
+    } else if (*upload_size) {
+        int rc = body_append(ctx, upload_data, *upload_size, s->p.max_body);
+        if (rc < 0) return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
+    mfr__watchdog_head(c, 1);
     req r = {.s = s, .c = c, .ctx = ctx, .method = method};
     if (ctx->pending) {
         if (!atomic_load(&ctx->pending->finished)) return MHD_YES; /* not ours yet */
@@ -273,10 +364,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         mfr__model_release(ctx->pending->mr);
         free(ctx->pending);
     }
-    free(ctx->body);
-    free(ctx);
+    mfr_free(ctx->body);
+    mfr_free(ctx);
     *con_cls = NULL;
     (void)s;
+    (void)toe;
+    mfr__watchdog_head(c, 0); /* the next request's time starts now */
 }
 
 /* ---- lifetime ---- */
@@ -293,11 +386,13 @@ mfr_server_params mfr_server_params_default(void) {
     p.write_burst = 100;
     p.synchronous_full = 1;
     p.cache_slots = 8192;
+    p.head_timeout_s = 10;
+    p.metrics = MFR_METRICS_LOOPBACK;
     return p;
 }
 
 static char *dup_or_null(const char *s) {
-    return s && *s ? strdup(s) : NULL;
+    return s && *s ? mfr_strdup(s) : NULL;
 }
 
 static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
@@ -305,7 +400,7 @@ static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)s->p.port);
     if (inet_pton(AF_INET, s->bind, &sa.sin_addr) != 1)
-        return fail(err, MFR_E_INVALID, "--bind %s: not an IPv4 address", s->bind);
+        return mfr__err(err, MFR_E_INVALID, "--bind %s: not an IPv4 address", s->bind);
     int threads = s->p.threads > 0 ? s->p.threads : 2 * mfr_cpu_count();
     if (s->p.threads <= 0 && threads < 4) threads = 4;
     s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
@@ -318,17 +413,12 @@ static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)256,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, mfr__watchdog_notify, s,
                             MHD_OPTION_END);
-    if (!s->d) {
-        char what[64];
-        snprintf(what, sizeof what, "%d", s->p.port);
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "cannot listen on %s:%s (%s)", s->bind,
-                     what, strerror(errno));
-        }
-        return MFR_E_IO;
-    }
+    if (!s->d)
+        return mfr__err(err, MFR_E_IO, "cannot listen on %s:%d (%s)", s->bind, s->p.port,
+                        strerror(errno));
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : s->p.port;
     return MFR_OK;
@@ -350,13 +440,16 @@ static mfr_status load_model(mfr_server *s, mfr_error *err) {
 
 static void server_destroy(mfr_server *s) {
     /* Finish queued writes first: their connections are suspended and must
-     * be resumed before the daemon stops; later writes fail with 500. */
+     * be resumed before the daemon stops; writes arriving from now on are
+     * answered 503 (dispatch), as are those the stopped store refuses. */
+    atomic_store(&s->stopping, 1);
     if (s->d) {
         MHD_socket fd = MHD_quiesce_daemon(s->d);
         if (fd != MHD_INVALID_SOCKET) close(fd);
     }
     if (s->store) mfr__store_stop(s->store);
     if (s->d) MHD_stop_daemon(s->d);
+    mfr__watchdog_stop(s);
     pthread_mutex_lock(&s->retrain_mu);
     int join = s->retrain_joinable;
     s->retrain_joinable = 0;
@@ -368,49 +461,80 @@ static void server_destroy(mfr_server *s) {
     pthread_mutex_destroy(&s->model_mu);
     pthread_mutex_destroy(&s->create_mu);
     pthread_mutex_destroy(&s->retrain_mu);
-    pthread_mutex_destroy(&s->rate_mu);
     pthread_rwlock_destroy(&s->users_lock);
-    free(s->model_path);
-    free(s->db_path);
-    free(s->data_path);
-    free(s->bind);
-    free(s);
+    mfr__limiter_free(s->write_limit);
+    mfr__limiter_free(s->admin_limit);
+    mfr_free(s->model_path);
+    mfr_free(s->db_path);
+    mfr_free(s->data_path);
+    mfr_free(s->bind);
+    mfr_free(s);
+}
+
+/* cJSON allocates through the library's wrappers (fault injection reaches
+ * the answers' JSON too). Process-wide, set once. */
+static void *json_malloc(size_t n) { return mfr_malloc(n); }
+static void json_free(void *p) { mfr_free(p); }
+static void json_hooks_init(void) {
+    cJSON_Hooks h = {json_malloc, json_free};
+    cJSON_InitHooks(&h);
+}
+static pthread_once_t json_once = PTHREAD_ONCE_INIT;
+
+static mfr_status make_limiters(mfr_server *s, mfr_error *err) {
+    int oom1 = 0, oom2 = 0;
+    s->write_limit = mfr__limiter_new(s->p.write_rate, s->p.write_burst, MFR_LIMIT_SLOTS, &oom1);
+    s->admin_limit = mfr__limiter_new(MFR_ADMIN_RATE, MFR_ADMIN_BURST, MFR_LIMIT_SLOTS, &oom2);
+    return oom1 || oom2 ? mfr__nomem(err, "the rate-limit tables") : MFR_OK;
 }
 
 mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out, mfr_error *err) {
     *out = NULL;
     if (!p->model_path || !*p->model_path)
-        return fail(err, MFR_E_INVALID, "%s", "no model path given");
+        return mfr__err(err, MFR_E_INVALID, "no model path given");
     if (p->port < 0 || p->port > 65535)
-        return fail(err, MFR_E_INVALID, "%s", "port outside 0..65535");
-    mfr_server *s = calloc(1, sizeof *s);
-    if (!s) return fail(err, MFR_E_NOMEM, "%s", "out of memory");
+        return mfr__err(err, MFR_E_INVALID, "port outside 0..65535");
+    if (p->admin_token && *p->admin_token && strlen(p->admin_token) < MFR_ADMIN_TOKEN_MIN)
+        return mfr__err(err, MFR_E_INVALID, "admin token shorter than %d characters",
+                        MFR_ADMIN_TOKEN_MIN);
+    if (p->metrics < MFR_METRICS_LOOPBACK || p->metrics > MFR_METRICS_OFF)
+        return mfr__err(err, MFR_E_INVALID, "metrics exposure %d: expected loopback, any or off",
+                        p->metrics);
+    if (!mfr__queue_hook_ok())
+        return mfr__err(err, MFR_E_INTERNAL, "libmicrohttpd's MHD_queue_response not found "
+                        "(the server must link libmicrohttpd dynamically)");
+    pthread_once(&json_once, json_hooks_init);
+    mfr_server *s = mfr_calloc(1, sizeof *s);
+    if (!s) return mfr__nomem(err, "the server");
     s->p = *p;
-    s->model_path = strdup(p->model_path);
-    s->db_path = strdup(p->db_path && *p->db_path ? p->db_path : "ratings.db");
+    s->model_path = mfr_strdup(p->model_path);
+    s->db_path = mfr_strdup(p->db_path && *p->db_path ? p->db_path : "ratings.db");
     s->data_path = dup_or_null(p->data_path);
-    s->bind = strdup(p->bind && *p->bind ? p->bind : "127.0.0.1");
+    s->bind = mfr_strdup(p->bind && *p->bind ? p->bind : "127.0.0.1");
     if (!s->p.max_body) s->p.max_body = 16384;
     if (!s->p.max_header) s->p.max_header = 32768;
     if (s->p.timeout_s <= 0) s->p.timeout_s = 30;
     if (s->p.cache_slots < 0) s->p.cache_slots = 0;
+    if (s->p.head_timeout_s <= 0) s->p.head_timeout_s = 10;
     s->p.model_path = s->p.db_path = s->p.data_path = s->p.bind = s->p.admin_token = NULL;
     if (p->admin_token && *p->admin_token) {
         mfr__sha256(p->admin_token, strlen(p->admin_token), s->admin_hash);
         s->have_admin = 1;
     }
     s->retrain_last_ok = -1;
-    s->started = mfr__now();
+    s->started = mfr_now();
     pthread_mutex_init(&s->model_mu, NULL);
     pthread_mutex_init(&s->create_mu, NULL);
     pthread_mutex_init(&s->retrain_mu, NULL);
-    pthread_mutex_init(&s->rate_mu, NULL);
     pthread_rwlock_init(&s->users_lock, NULL);
     mfr_status st = MFR_OK;
-    if (!s->model_path || !s->db_path || !s->bind) st = fail(err, MFR_E_NOMEM, "%s", "out of memory");
+    if (!s->model_path || !s->db_path || !s->bind || (p->data_path && *p->data_path && !s->data_path))
+        st = mfr__nomem(err, "the server's paths");
+    if (st == MFR_OK) st = make_limiters(s, err);
     if (st == MFR_OK) st = load_model(s, err);
     if (st == MFR_OK) st = mfr__store_open(s->db_path, p->synchronous_full, &s->store, err);
     if (st == MFR_OK) st = mfr__users_load(s, err);
+    if (st == MFR_OK) st = mfr__watchdog_start(s, err);
     if (st == MFR_OK) st = start_daemon(s, err);
     if (st != MFR_OK) {
         server_destroy(s);

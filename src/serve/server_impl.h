@@ -26,6 +26,11 @@
 #include "mfrec.h"
 #include "mfrec/serve.h"
 #include "store.h"
+/* The library's allocation wrappers (mfr_malloc, ...: fault injection, so the
+ * server's out-of-memory paths are tested like the library's), its error
+ * helper (mfr__err) and its monotonic clock (mfr_now). The rest of the
+ * server uses the public API only. */
+#include "../core/core.h"
 
 typedef struct resp_cache resp_cache;
 #define MFR_CACHE_KEY 112
@@ -68,7 +73,7 @@ enum {
     R__COUNT
 };
 
-#define MFR_N_STATUS 16
+#define MFR_N_STATUS 17
 #define MFR_N_LAT 14
 
 typedef struct metrics {
@@ -78,13 +83,50 @@ typedef struct metrics {
     atomic_llong lat_count;
 } metrics;
 
-typedef struct rate_slot {
-    uint32_t addr;
-    double tokens;
-    double last;
-} rate_slot;
+/* ratelimit.c: token buckets keyed by the full client address (16 bytes:
+ * IPv6, or IPv4 as ::ffff:a.b.c.d) in an open-addressed table (hash of the
+ * whole address, linear probing). A slot is reused for another address only
+ * when its bucket has refilled to the burst (forgetting it changes nothing);
+ * when every slot in the probe window holds a bucket still refilling, the new
+ * address is refused rather than any bucket reset. */
+typedef struct mfr__limiter mfr__limiter;
+#define MFR_LIMIT_SLOTS 4096
+#define MFR_LIMIT_PROBE 64
+/* NULL for rate <= 0 (no limit) or out of memory (*oom set). */
+mfr__limiter *mfr__limiter_new(double rate, double burst, size_t slots, int *oom);
+void mfr__limiter_free(mfr__limiter *l);
+/* 1: allowed (one token taken); 0: refused. l NULL: always 1. */
+int mfr__limiter_take(mfr__limiter *l, const unsigned char addr[16], double now);
+/* The client's address as 16 bytes (IPv4 mapped); 1 when it is a loopback
+ * address (127.0.0.0/8 or ::1). */
+int mfr__client_addr(struct MHD_Connection *c, unsigned char addr[16]);
 
-#define MFR_RATE_SLOTS 4096
+/* The admin routes' bucket per address: MFR_ADMIN_RATE requests a second,
+ * MFR_ADMIN_BURST at once (fixed: guessing the token is the threat). */
+#define MFR_ADMIN_RATE 1.0
+#define MFR_ADMIN_BURST 5.0
+/* Fewest characters an admin token may have (file or environment). */
+#define MFR_ADMIN_TOKEN_MIN 16
+/* Most query parameters a request may carry (libmicrohttpd keeps each in its
+ * per-connection memory; more are answered 414 before it parses them). */
+#define MFR_MAX_QUERY_PARAMS 64
+
+/* watchdog.c: the deadline for a request head (line and headers). Each
+ * connection is tracked from its start (libmicrohttpd's connection
+ * notification) and from the end of each answer; a head not complete within
+ * head_timeout_s has its socket shut down, whatever trickle keeps the idle
+ * timeout from firing (slowloris). */
+typedef struct mfr__watchdog mfr__watchdog;
+typedef struct mfr__conn mfr__conn;
+mfr_status mfr__watchdog_start(mfr_server *s, mfr_error *err);
+void mfr__watchdog_stop(mfr_server *s);
+/* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the server). */
+void mfr__watchdog_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code);
+/* The request's head is complete (1) or a new one begins (0). */
+void mfr__watchdog_head(struct MHD_Connection *c, int complete);
+/* Connections shut down for missing the deadline so far (/metrics). */
+long long mfr__watchdog_cuts(mfr_server *s);
 
 struct mfr_server {
     mfr_server_params p;
@@ -115,8 +157,10 @@ struct mfr_server {
     char retrain_message[512];
     int retrain_last_ok;         /* -1 never, 0 failed, 1 ok */
 
-    pthread_mutex_t rate_mu;
-    rate_slot rate[MFR_RATE_SLOTS];
+    mfr__limiter *write_limit;   /* user creation and rating writes */
+    mfr__limiter *admin_limit;   /* admin routes */
+    mfr__watchdog *watchdog;
+    atomic_int stopping;         /* set when shutdown begins: writes answer 503 */
 
     metrics met;
 };
@@ -144,7 +188,10 @@ typedef struct req_ctx {
     int route;
     char *body;
     size_t len, cap;
+    size_t discarded;        /* body bytes past the limit, read and dropped */
     int too_large;
+    int too_many_params;     /* seen by the URI callback (server.c) */
+    int started;             /* the access handler's first call is done */
     pending_write *pending;  /* a suspended write, or NULL */
 } req_ctx;
 
@@ -161,7 +208,6 @@ typedef struct req {
 typedef enum MHD_Result (*handler_fn)(req *r);
 
 /* server.c */
-double mfr__now(void);
 model_ref *mfr__model_acquire(mfr_server *s);
 void mfr__model_release(model_ref *mr);
 mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err);
@@ -169,8 +215,14 @@ void mfr__model_install(mfr_server *s, model_ref *mr);
 
 /* response.c */
 enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body);
+/* The one error answer: {"error":{"code","message"}}; the message is made
+ * valid UTF-8 (a cut or invalid sequence becomes U+FFFD), since it may quote
+ * the request. */
 enum MHD_Result mfr__send_error(req *r, unsigned int status, mfr_status code,
                                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 1 when libmicrohttpd's own MHD_queue_response was found behind this
+ * file's (the one that adds the security headers to every answer). */
+int mfr__queue_hook_ok(void);
 enum MHD_Result mfr__send_buffer(req *r, unsigned int status, const char *type,
                                  const void *data, size_t len, int copy, int cache);
 const char *mfr__query(req *r, const char *name);
@@ -185,8 +237,12 @@ void mfr__json_fixed(cJSON *o, const char *name, double v, int decimals);
 cJSON *mfr__movie_json(const model_ref *mr, int32_t i);
 /* Check "Authorization: Bearer <token>" against hash; 1 when it matches. */
 int mfr__auth_ok(req *r, const unsigned char hash[32]);
-/* 1 when the client may write now (token bucket per address). */
-int mfr__rate_allow(req *r);
+/* Copy n bytes of s into out (cap >= 4) as valid UTF-8: invalid or cut
+ * sequences become U+FFFD; NUL-terminated. Returns the length written. */
+size_t mfr__utf8_clean(const char *s, size_t n, char *out, size_t cap);
+/* 1 when s[0..n) is valid UTF-8 (RFC 3629): the library's one check, in
+ * src/io/source.c (declared here rather than through the readers' header). */
+int mfr__utf8_valid(const char *s, size_t n);
 
 /* users.c */
 api_user *mfr__user_find(mfr_server *s, int64_t id);
@@ -206,7 +262,7 @@ int mfr__user_unset(api_user *u, int64_t movie);
 /* Append a user whose id is above all others. -1 on OOM. */
 int mfr__users_append(mfr_server *s, api_user *u);
 
-/* handlers */
+/* handlers (health.c: GET /api/health) */
 enum MHD_Result mfr__h_health(req *r);
 enum MHD_Result mfr__h_movies(req *r);
 enum MHD_Result mfr__h_movie(req *r);
