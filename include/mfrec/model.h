@@ -290,6 +290,20 @@ const char *mfr_title_quality_name(mfr_title_quality q);
 void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out,
                           int32_t cap, int32_t *n_found);
 
+/* Why a movie is in a user's list (src/model/explain.c): of the user's liked
+ * movies liked[0..n_liked) (item indices), those among the co-occurrence
+ * neighbours of item (mfr_model_similar, MFR_SIM_COOC: any family), the
+ * strongest first; score: the neighbour weight (> 0), prediction NaN. Up to
+ * cap rows, *n_out set (0 when none of them is a neighbour). */
+mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *liked,
+                             int32_t n_liked, mfr_scored *out, int32_t cap, int32_t *n_out,
+                             mfr_error *err);
+/* Movie i's training ratings by half star: counts[0] for 0.5 ... counts[9]
+ * for 5.0 (rounded to the nearest half, clipped). MFR_E_UNSUPPORTED for a
+ * model file that keeps no ratings. */
+mfr_status mfr_model_item_histogram(const mfr_model *m, int32_t i, int32_t counts[10],
+                                    mfr_error *err);
+
 /* Floats in a folded-in user vector: k + 1 for models whose item factors
  * predict ratings, 0 for models that answer a new user from the rated movies
  * alone (ease, knn, content; ials and bpr, whose factors score preferences,

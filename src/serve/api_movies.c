@@ -52,7 +52,16 @@ enum MHD_Result mfr__h_movie(req *r) {
     enum MHD_Result res;
     int32_t i = movie_or_404(r, r->a, &res);
     if (i < 0) return res;
-    return mfr__send_json(r, 200, mfr__movie_json(r->mr, i));
+    cJSON *o = mfr__movie_json(r->mr, i);
+    /* the training ratings by half star, 0.5 first (null: the file keeps none) */
+    int32_t h[10];
+    if (mfr_model_item_histogram(r->mr->m, i, h, NULL) == MFR_OK) {
+        cJSON *a = cJSON_AddArrayToObject(o, "histogram");
+        for (int b = 0; b < 10; b++) cJSON_AddItemToArray(a, cJSON_CreateNumber(h[b]));
+    } else {
+        cJSON_AddNullToObject(o, "histogram");
+    }
+    return mfr__send_json(r, 200, o);
 }
 
 enum MHD_Result mfr__h_similar(req *r) {

@@ -320,17 +320,46 @@ static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params 
     return st;
 }
 
+/* The liked movies of API user u: rated in the top third of the scale (3.5
+ * and up on 0.5..5), as item indices in *out (malloc'd; NULL when none or
+ * out of memory). */
+static int32_t liked_items(req *r, api_user *u, int32_t **out) {
+    float lo = r->mr->info.rating_min, hi = r->mr->info.rating_max;
+    if (!(lo < hi)) { lo = 0.5f; hi = 5.0f; }
+    float cut = lo + (hi - lo) * 2.0f / 3.0f - 1e-4f;
+    int32_t n = 0;
+    pthread_mutex_lock(&u->mu);
+    int32_t *liked = *out = u->n ? malloc(sizeof *liked * (size_t)u->n) : NULL;
+    for (int32_t j = 0; liked && j < u->n; j++) {
+        int32_t i = mfr_model_item_index(r->mr->m, u->movie[j]);
+        if (i >= 0 && u->rating[j] >= cut) liked[n++] = i;
+    }
+    pthread_mutex_unlock(&u->mu);
+    return n;
+}
+
+/* GET /api/users/{id}/recommendations?n&min_ratings&genre&decade&explain:
+ * decade (1990 = 1990..1999) filters a longer list (the best 1000) down to
+ * n; explain=1 adds "because": up to two of an API user's liked movies that
+ * explain the row (mfr_model_explain: the co-occurrence signal). */
 enum MHD_Result mfr__h_recs(req *r) {
     enum MHD_Result res;
-    long n, min_ratings;
+    long n, min_ratings, decade, explain;
     if (mfr__query_int(r, "n", 1, 100, 10, &n, &res) < 0) return res;
     if (mfr__query_int(r, "min_ratings", 0, 1000000, MFR_RECOMMEND_MIN_RATINGS, &min_ratings, &res) < 0)
         return res;
+    if (mfr__query_int(r, "decade", 0, 2100, 0, &decade, &res) < 0) return res;
+    if (mfr__query_int(r, "explain", 0, 1, 0, &explain, &res) < 0) return res;
+    if (decade && (decade < 1870 || decade % 10))
+        return mfr__send_error(r, 400, MFR_E_RANGE, "query parameter decade=%ld: expected a year "
+                               "ending in 0 from 1870, e.g. 1990", decade);
     const char *genre = mfr__query(r, "genre");
     if (genre && strlen(genre) > 64)
         return mfr__send_error(r, 400, MFR_E_INVALID, "query parameter genre: longer than 64 bytes");
     mfr_recommend_params p = mfr_recommend_params_default();
-    p.n = (int32_t)n;
+    int32_t ni = mfr_model_n_items(r->mr->m);
+    p.n = decade ? (ni < 1000 ? ni : 1000) : (int32_t)n;
+    if (p.n < 1) p.n = 1;
     p.genre = genre && *genre ? genre : NULL;
     p.min_ratings = (int32_t)min_ratings;
     p.exclude_seen = 1;
@@ -340,17 +369,31 @@ enum MHD_Result mfr__h_recs(req *r) {
         return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %lld: unknown id", (long long)r->a);
     char key[MFR_CACHE_KEY] = "";
     if (!u) { /* a model user's answer depends only on the model: cacheable */
-        snprintf(key, sizeof key, "r|%d|%ld|%ld|%.64s", mu, n, min_ratings, p.genre ? p.genre : "");
+        snprintf(key, sizeof key, "r|%d|%ld|%ld|%ld|%.64s", mu, n, min_ratings, decade,
+                 p.genre ? p.genre : "");
         if (mfr__send_cached(r, key, &res)) return res;
     }
-    mfr_scored out[100];
+    mfr_scored *out = malloc(sizeof *out * (size_t)p.n);
+    if (!out) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     int32_t got = 0, n_rated = 0;
     mfr_error err = {0};
     mfr_status st = u ? recs_api_user(r, u, &p, out, &got, &n_rated, &err)
                       : mfr_model_recommend(r->mr->m, mu, &p, out, &got, &err);
-    if (st != MFR_OK)
+    if (st != MFR_OK) {
+        free(out);
         return mfr__send_error(r, st == MFR_E_NOMEM || st == MFR_E_INTERNAL ? 500 : 400, st, "%s",
                                err.message[0] ? err.message : mfr_status_message(st));
+    }
+    if (decade) { /* keep the rows of that decade, in order */
+        int32_t k = 0;
+        for (int32_t j = 0; j < got && k < n; j++) {
+            int32_t y = mfr_model_item_year(r->mr->m, out[j].item);
+            if (y >= decade && y < decade + 10) out[k++] = out[j];
+        }
+        got = k;
+    }
+    int32_t *liked = NULL, n_liked = 0;
+    if (explain && u) n_liked = liked_items(r, u, &liked);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "user", (double)r->a);
     /* model: a training user; fold-in: an API user answered from their
@@ -360,12 +403,30 @@ enum MHD_Result mfr__h_recs(req *r) {
     if (u) cJSON_AddNumberToObject(o, "ratings_used", n_rated);
     cJSON_AddNumberToObject(o, "model_version", r->mr->version);
     if (p.genre) cJSON_AddStringToObject(o, "genre", p.genre);
+    if (decade) cJSON_AddNumberToObject(o, "decade", (double)decade);
     cJSON *arr = cJSON_AddArrayToObject(o, "recommendations");
     for (int32_t j = 0; j < got; j++) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);
         mfr__json_fixed(m, "score", out[j].score, 3);
         mfr__json_fixed(m, "prediction", out[j].prediction, 1);
+        if (explain) {
+            mfr_scored why[2];
+            int32_t nw = 0;
+            if (n_liked)
+                mfr_model_explain(r->mr->m, out[j].item, liked, n_liked, why, 2, &nw, NULL);
+            cJSON *b = cJSON_AddArrayToObject(m, "because");
+            for (int32_t w = 0; w < nw; w++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddNumberToObject(x, "id", (double)mfr_model_item_id(r->mr->m, why[w].item));
+                const char *t = mfr_model_item_title(r->mr->m, why[w].item);
+                cJSON_AddStringToObject(x, "title", t ? t : "");
+                cJSON_AddItemToArray(b, x);
+            }
+        }
         cJSON_AddItemToArray(arr, m);
     }
-    return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
+    free(out);
+    free(liked);
+    if (u || explain) return mfr__send_json(r, 200, o);
+    return mfr__send_json_cache(r, o, key);
 }
