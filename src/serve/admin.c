@@ -1,21 +1,34 @@
 /* admin.c — POST /api/admin/retrain: with the admin token, retrains in a
  * background thread on the original ratings (--data: a folder in the
- * ml-latest-small layout) plus every rating stored through the API, then
- * swaps the new model in (mfr__model_install; requests in flight keep the
- * old one until they finish). The combined data is staged in a temporary
- * folder next to the database: ratings.csv = the original file followed by
- * the API ratings as "userId,movieId,rating,timestamp" rows, movies.csv a
- * symbolic link to the original, and imported with mfr_dataset_import, so
- * the server still uses only the public API. Training reuses the served
- * model's parameters with one thread, leaving the other cores to requests. */
+ * ml-latest-small layout) plus every rating stored through the API, saves
+ * the new model next to the database, then swaps it in (mfr__model_install;
+ * requests in flight keep the old one until they finish). The combined data
+ * is staged in a temporary folder next to the database: ratings.csv = the
+ * original file followed by the API ratings as "userId,movieId,rating,
+ * timestamp" rows, movies.csv a symbolic link to the original, and imported
+ * with mfr_dataset_import, so the server still uses only the public API.
+ * Training reuses the served model's parameters with one thread, leaving the
+ * other cores to requests.
+ *
+ * Retrained models are kept as DB.model.N.mfm beside the database DB (N = 1,
+ * 2, ...; the newest MFR_RETRAIN_KEEP are kept): written by mfr_model_save
+ * (a temporary file, fsync, rename) and the folder fsync-ed before the swap,
+ * so a model that was served survives a crash. At start the server serves the
+ * newest of them when it is newer than MODEL (mfr__model_load_newest): a
+ * restart does not revert to the original file, and an operator who installs
+ * a newer MODEL gets it. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server_impl.h"
+#include "../core/core.h" /* mfr_now (server_impl.h has it too once it includes core.h) */
 
 /* Messages may be cut at their buffer size; a path cut at 4 KiB fails to open
  * and is reported, so truncation is never silent corruption. */
@@ -85,6 +98,120 @@ static void unstage(const char *dir) {
     rmdir(dir);
 }
 
+/* ---- saved retrained models: DB.model.N.mfm ---- */
+
+/* The folder and file-name prefix of db_path's saved models. */
+static void saved_prefix(const char *db_path, char *dir, size_t dcap, char *prefix, size_t pcap) {
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s", db_path);
+    snprintf(b, sizeof b, "%s", db_path);
+    snprintf(dir, dcap, "%s", dirname(a));
+    snprintf(prefix, pcap, "%s.model.", basename(b));
+}
+
+/* N when name is PREFIX N ".mfm" (N a positive decimal without a sign), else 0. */
+static long saved_generation(const char *name, const char *prefix) {
+    size_t pl = strlen(prefix);
+    if (strncmp(name, prefix, pl)) return 0;
+    const char *p = name + pl;
+    long n = 0;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9' && digits < 9) n = n * 10 + (*p++ - '0'), digits++;
+    return digits && !strcmp(p, ".mfm") ? n : 0;
+}
+
+/* The newest saved generations, newest first, into gen (up to cap); their
+ * count (at most cap). */
+static int saved_list(const char *db_path, long *gen, int cap) {
+    char dir[4096], prefix[4200];
+    saved_prefix(db_path, dir, sizeof dir, prefix, sizeof prefix);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long g = saved_generation(e->d_name, prefix);
+        if (g <= 0) continue;
+        if (n == cap && g <= gen[n - 1]) continue; /* older than every one kept */
+        int i = n < cap ? n++ : n - 1;
+        for (; i > 0 && gen[i - 1] < g; i--) gen[i] = gen[i - 1];
+        gen[i] = g;
+    }
+    closedir(d);
+    return n;
+}
+
+/* How many retrained models are kept beside the database. */
+#define MFR_RETRAIN_KEEP 3
+
+static void saved_path(const char *db_path, long g, char *out, size_t cap) {
+    char dir[4096], prefix[4200];
+    saved_prefix(db_path, dir, sizeof dir, prefix, sizeof prefix);
+    snprintf(out, cap, "%s/%s%ld.mfm", dir, prefix, g);
+}
+
+/* Save m as the next generation, make the rename durable, drop all but the
+ * newest MFR_RETRAIN_KEEP. 0 ok, else -1 with the reason in msg. */
+static int save_retrained(mfr_server *s, const mfr_model *m, char *path, size_t pcap, char *msg,
+                          size_t cap) {
+    long gen[MFR_RETRAIN_KEEP + 1];
+    int n = saved_list(s->db_path, gen, MFR_RETRAIN_KEEP + 1);
+    long next = n ? gen[0] + 1 : 1;
+    saved_path(s->db_path, next, path, pcap);
+    mfr_error err = {0};
+    if (mfr_model_save(m, path, &err) != MFR_OK) {
+        snprintf(msg, cap, "%s", err.message);
+        return -1;
+    }
+    char dir[4096], prefix[4200];
+    saved_prefix(s->db_path, dir, sizeof dir, prefix, sizeof prefix);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int synced = fd >= 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0) close(fd);
+    if (!synced) {
+        snprintf(msg, cap, "%s: cannot sync the folder (%s)", dir, strerror(e));
+        unlink(path);
+        return -1;
+    }
+    /* drop the oldest until MFR_RETRAIN_KEEP are left */
+    while (saved_list(s->db_path, gen, MFR_RETRAIN_KEEP + 1) > MFR_RETRAIN_KEEP) {
+        char old[4400];
+        saved_path(s->db_path, gen[MFR_RETRAIN_KEEP], old, sizeof old);
+        if (unlink(old) != 0) break;
+    }
+    return 0;
+}
+
+/* Newer modification time: 1 when a is newer than b. */
+static int newer(const struct stat *a, const struct stat *b) {
+    return a->st_mtim.tv_sec != b->st_mtim.tv_sec ? a->st_mtim.tv_sec > b->st_mtim.tv_sec
+                                                  : a->st_mtim.tv_nsec > b->st_mtim.tv_nsec;
+}
+
+mfr_status mfr__model_load_newest(mfr_server *s, mfr_model **out, mfr_error *err) {
+    long gen[1];
+    struct stat saved, orig;
+    char path[4400];
+    if (saved_list(s->db_path, gen, 1) == 1) {
+        saved_path(s->db_path, gen[0], path, sizeof path);
+        if (stat(path, &saved) == 0 && (stat(s->model_path, &orig) != 0 || newer(&saved, &orig))) {
+            mfr_status st = mfr_model_load(path, out, err);
+            if (st == MFR_OK) {
+                fprintf(stderr, "mfrec serve: serving the retrained model %s (saved after %s)\n",
+                        path, s->model_path);
+                return MFR_OK;
+            }
+            fprintf(stderr, "mfrec serve: %s: cannot load the retrained model (%s); serving %s\n",
+                    path, err ? err->message : "?", s->model_path);
+        } else {
+            fprintf(stderr, "mfrec serve: %s is newer than the retrained model %s: serving it\n",
+                    s->model_path, path);
+        }
+    }
+    return mfr_model_load(s->model_path, out, err);
+}
+
 static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
     char dir[4096], dbdir[4096];
     snprintf(dbdir, sizeof dbdir, "%s", s->db_path);
@@ -109,6 +236,13 @@ static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
     if (st == MFR_OK) st = mfr_dataset_import(dir, NULL, &ds, &err);
     if (st == MFR_OK) st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
     if (st != MFR_OK && !msg[0]) snprintf(msg, cap, "%s", err.message);
+    /* durable before it is served: what is served is what a restart serves */
+    char saved[4400] = "";
+    if (st == MFR_OK && save_retrained(s, m, saved, sizeof saved, msg, cap) < 0) {
+        mfr_model_free(m);
+        m = NULL;
+        st = MFR_E_IO;
+    }
     model_ref *mr = NULL;
     if (st == MFR_OK) {
         pthread_mutex_lock(&s->create_mu); /* next_version is shared with user creation's lock */
@@ -120,8 +254,8 @@ static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
         mfr__model_install(s, mr);
         mfr_dataset_stats ds_st;
         mfr_dataset_stats_get(ds, &ds_st);
-        snprintf(msg, cap, "model version %d trained on %lld ratings in %.1f s", mr->version,
-                 (long long)ds_st.n_ratings, mfr_now() - t0);
+        snprintf(msg, cap, "model version %d trained on %lld ratings in %.1f s, saved as %s",
+                 mr->version, (long long)ds_st.n_ratings, mfr_now() - t0, saved);
     }
     mfr_dataset_free(ds);
     unstage(dir);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "server_impl.h"
+#include "admin.h"
 #include "sha256.h"
 
 struct mfr_web_asset {
@@ -426,7 +427,7 @@ static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
 
 static mfr_status load_model(mfr_server *s, mfr_error *err) {
     mfr_model *m = NULL;
-    mfr_status st = mfr_model_load(s->model_path, &m, err);
+    mfr_status st = mfr__model_load_newest(s, &m, err); /* admin.c: a saved retrain, or MODEL */
     if (st != MFR_OK) return st;
     model_ref *mr = NULL;
     st = mfr__model_ref_new(s, m, &mr, err);
