@@ -3,9 +3,11 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
+PYTHON     ?= /usr/bin/python3
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build demo test test-fast test-asan bench clean
+.PHONY: all deps build demo test test-fast test-asan bench clean install python
 
 all: build
 
@@ -33,6 +35,22 @@ test-asan:
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 1800 -LE 'slow|browser'
+
+# The tool, the headers, libmfrec.a and libmfrec.so.0, mfrec.pc and the CMake
+# package under $(DESTDIR)$(PREFIX) (README: "Use it from C").
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# The Python package (docs/python.md): the C library installed as above, then
+# python/ by pip, offline, over Debian's numpy. Debian's own Python is
+# "externally managed" (PEP 668): outside a virtualenv pip needs
+# --break-system-packages, and puts the package under /usr/local too.
+PIP_FLAGS ?= $(shell $(PYTHON) -c 'import sys; print("" if sys.prefix != sys.base_prefix else "--break-system-packages")' 2>/dev/null)
+python:
+	@scripts/install-deps --python
+	@$(MAKE) --no-print-directory install
+	@$(PYTHON) -m pip install --no-build-isolation --no-index $(PIP_FLAGS) ./python
 
 bench: build
 	@scripts/install-deps --bench
