@@ -101,23 +101,31 @@ void mfr__build_release(mfr__build *b) {
     b->dense_user_len = b->dense_item_len = 0;
 }
 
-/* Make the dense table cover id (when small). 0, or -1 on no memory. */
-static int dense_cover(int32_t **t, int64_t *len, int64_t id) {
+/* Make the dense table cover id when it is small and not far beyond the ids
+ * mapped so far (count of them, ids[k] -> k): 4 bytes a slot up to the
+ * largest id, so the table grows only while the ids stay dense (at most 16
+ * slots an id beyond the first 64 Ki); a stray large id in a small file
+ * costs a hash entry, not a 64 MiB table. Ids already mapped inside the
+ * newly covered range are copied in. 0, or -1 on no memory. */
+static int dense_cover(int32_t **t, int64_t *len, int64_t id, const int64_t *ids, int32_t count) {
     if (id < 0 || id >= MFR__DENSE_MAX || id < *len) return 0;
-    int64_t n = *len ? *len : 1024;
+    if (id >= (int64_t)16 * count + 65536) return 0;
+    int64_t old = *len, n = old ? old : 1024;
     while (n <= id) n *= 2;
     if (n > MFR__DENSE_MAX) n = MFR__DENSE_MAX;
     int32_t *q = mfr_realloc(*t, (size_t)n * sizeof *q);
     if (!q) return -1;
-    memset(q + *len, 0xff, (size_t)(n - *len) * sizeof *q);
+    memset(q + old, 0xff, (size_t)(n - old) * sizeof *q);
+    for (int32_t k = 0; k < count; k++)
+        if (ids[k] >= old && ids[k] < n) q[ids[k]] = k;
     *t = q;
     *len = n;
     return 0;
 }
 
+/* Every id is in the hash map; the table answers for the ids it covers. */
 static int32_t dense_get(const int32_t *t, int64_t len, const mfr_idmap *m, int64_t id) {
     if (id >= 0 && id < len) return t[id];
-    if (id >= 0 && id < MFR__DENSE_MAX) return -1; /* would be in the table */
     return mfr_idmap_get(m, id);
 }
 
@@ -134,7 +142,7 @@ int32_t mfr__user_index(mfr__build *b, int64_t id) {
         b->last_u = u;
         return u;
     }
-    if (dense_cover(&b->dense_user, &b->dense_user_len, id)) return -2;
+    if (dense_cover(&b->dense_user, &b->dense_user_len, id, ds->user_ids, ds->n_users)) return -2;
     if (ds->n_users == INT32_MAX) return -2;
     int64_t cap = b->ucap;
     void *ids = ds->user_ids;
@@ -151,7 +159,7 @@ int32_t mfr__item_add(mfr__build *b, int64_t id) {
     mfr_dataset *ds = b->ds;
     int32_t i = mfr__item_find(b, id);
     if (i >= 0) return i;
-    if (dense_cover(&b->dense_item, &b->dense_item_len, id)) return -2;
+    if (dense_cover(&b->dense_item, &b->dense_item_len, id, ds->item_ids, ds->n_items)) return -2;
     if (ds->n_items == INT32_MAX) return -2;
     int64_t need = (int64_t)ds->n_items + 1;
     if (need > b->icap) {

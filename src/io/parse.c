@@ -18,6 +18,7 @@
 #include "io_internal.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 int mfr__parse_i64(const char *s, const char *e, int64_t *out) {
     int neg = 0;
@@ -332,7 +333,12 @@ static mfr_status lines(rstate *st, char *buf, size_t n, size_t *used, mfr_error
 }
 
 static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
+    /* 4 MiB, or less for a smaller plain file (the buffer grows if needed) */
     size_t cap = (size_t)4 << 20, n = 0;
+    struct stat sb;
+    if (in->fd >= 0 && fstat(in->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
+        (uint64_t)sb.st_size < cap)
+        cap = (size_t)sb.st_size < 4096 ? 4096 : (size_t)sb.st_size + 1;
     char *buf = mfr_malloc(cap + 1);
     if (!buf) return mfr__nomem(err, "read buffer");
     mfr_status rc = MFR_OK;
