@@ -49,18 +49,22 @@ typedef struct mfr_import_params {
     /* Generic files (and overrides for single ratings files): */
     char delimiter;        /* 0: detect (',', '\t', ';', "::") */
     int header;            /* -1 detect, 0 none, 1 first line is a header */
-    int col_user, col_item, col_rating, col_time; /* 0-based; col_time -1 = none */
+    int col_user, col_item, col_rating, col_time; /* 0-based; col_time -1 = none;
+                              col_rating -1 = implicit data: every row a rating of 1 */
     float rating_min, rating_max; /* both 0: from the format (0.5..5 or 1..5) */
     int load_catalog;      /* 1: read movies/u.item/movies.dat when present */
     int load_tags;         /* 1: read tags.csv / tags.dat when present */
     int max_messages;      /* bad-row messages kept in the report (default 20) */
     mfr_progress_fn progress; void *progress_user;
+    const char *movies_path; /* a catalogue file (movies.csv, u.item, movies.dat)
+                                for a single ratings file; NULL: none */
 } mfr_import_params;
 
 mfr_import_params mfr_import_params_default(void);
 
 /* Parse "user,item,rating[,timestamp]" into the col_* fields (names are
- * user/item/rating/timestamp or skip, in file column order). MFR_E_INVALID. */
+ * user/item/rating/timestamp or skip, in file column order; without a rating
+ * column every row is a rating of 1, for ranking models). MFR_E_INVALID. */
 mfr_status mfr_import_params_set_columns(mfr_import_params *p, const char *spec,
                                          mfr_error *err);
 

@@ -6,7 +6,8 @@
  *   file starting "PK\3\4" or named *.zip -> the same search inside the
  *             archive, at its top or inside one top folder;
  *   file starting "MFRD" -> binary dataset (.mfd, see mfd.h);
- *   any other file -> by name: ratings.csv, u.data / *.base / *.test,
+ *   any other file -> by name (a ".gz" suffix dropped: gzip files are
+ *             read through zlib): ratings.csv, u.data / *.base / *.test,
  *             ratings.dat; otherwise a generic delimited file (delimiter
  *             sniffed from the first line unless given: "::", tab, ',', ';',
  *             '|', the most frequent wins).
@@ -19,7 +20,10 @@
  * params give rating_min/rating_max, which then win): 0.5..5 for MovieLens
  * CSV; 1..5 for ml-100k; for .dat files 0.5..5 is accepted and the scale is
  * 1..5 when every kept rating is a whole number (ml-1m), else 0.5..5 (ml-10m);
- * generic files are not range-checked and take the data's own min..max. */
+ * generic files are not range-checked and take the data's own min..max.
+ * A generic file without a rating column (columns "user,item") is implicit
+ * data: every row is a rating of 1. params.movies_path gives a single
+ * ratings file its catalogue (read by its name: movies.csv, u.item, *.dat). */
 #include "io_internal.h"
 
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 mfr_import_params mfr_import_params_default(void) {
     mfr_import_params p;
@@ -66,7 +71,7 @@ mfr_status mfr_import_params_set_columns(mfr_import_params *p, const char *spec,
         if (which >= 0) col[which] = k;
         s = e ? e + 1 : s + n;
     }
-    for (int j = 0; j < 3; j++)
+    for (int j = 0; j < 2; j++) /* no rating column: implicit data */
         if (col[j] < 0)
             return mfr__err(err, MFR_E_INVALID, "columns \"%s\": no \"%s\" column",
                             spec ? spec : "", names[j]);
@@ -87,14 +92,15 @@ static const char *base_name(const char *p) {
     return s ? s + 1 : p;
 }
 
-/* First bytes of a file (up to n), 0-filled. Returns bytes read or -1. */
+/* First bytes of a file (up to n), 0-filled; of its contents when it is
+ * gzip-compressed (zlib reads other files as they are). Bytes read or -1. */
 static long head_bytes(const char *path, char *buf, size_t n) {
     memset(buf, 0, n);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    long r = (long)read(fd, buf, n - 1);
-    close(fd);
-    return r;
+    gzFile g = gzopen(path, "rb");
+    if (!g) return -1;
+    long r = (long)gzread(g, buf, (unsigned)(n - 1));
+    gzclose(g);
+    return r < 0 ? 0 : r;
 }
 
 /* Delimiter of a generic file from its first line. */
@@ -137,10 +143,28 @@ static mfr__rcols std_cols(const char *delim, int header) {
     return c;
 }
 
+/* The file name of path without a ".gz": "ratings.csv.gz" reads as "ratings.csv". */
+static void plain_name(const char *path, char *out, size_t cap) {
+    snprintf(out, cap, "%s", base_name(path));
+    if (ends_with(out, ".gz")) out[strlen(out) - 3] = '\0';
+}
+
+/* A catalogue file given by the params (movies_path) for a single ratings
+ * file, read by its name: u.item, *.dat, else movies.csv's layout. */
+static mfr_status given_catalog(mfr__build *b, mfr_error *err) {
+    mfr__src c = {.kind = MFR__SRC_FILE, .path = b->p->movies_path};
+    char name[256];
+    plain_name(c.path, name, sizeof name);
+    if (!strcmp(name, "u.item")) return mfr__read_u_item(b, &c, NULL, err);
+    if (ends_with(name, ".dat")) return mfr__read_movies_dat(b, &c, NULL, err);
+    return mfr__read_movies_csv(b, &c, NULL, err);
+}
+
 static mfr_status opt_catalog(mfr__build *b, const mfr__src *s, const char *name,
                               mfr_status (*fn)(mfr__build *, const mfr__src *, const char *,
                                                mfr_error *),
                               mfr_error *err) {
+    if (s->kind == MFR__SRC_FILE && b->p->movies_path) return given_catalog(b, err);
     if (!b->p->load_catalog || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
     return fn(b, s, name, err);
 }
@@ -188,7 +212,7 @@ static mfr_status read_generic(mfr__build *b, const mfr__src *s, mfr_error *err)
                     .ci = p->col_item,
                     .cr = p->col_rating,
                     .ct = p->col_time};
-    if (c.cu < 0 || c.ci < 0 || c.cr < 0 || c.cu > 63 || c.ci > 63 || c.cr > 63 || c.ct > 63)
+    if (c.cu < 0 || c.ci < 0 || c.cu > 63 || c.ci > 63 || c.cr > 63 || c.ct > 63)
         return mfr__err(err, MFR_E_INVALID, "%s: user, item and rating columns must be 0..63",
                         s->path);
     if (p->delimiter) {
@@ -199,7 +223,8 @@ static mfr_status read_generic(mfr__build *b, const mfr__src *s, mfr_error *err)
                         "%s: cannot tell the delimiter from the first line (give one)", s->path);
     }
     if (p->rating_min != 0.f || p->rating_max != 0.f) set_range(b, 0.f, 0.f);
-    return mfr__read_ratings(b, s, NULL, c, err);
+    mfr_status rc = s->kind == MFR__SRC_FILE && p->movies_path ? given_catalog(b, err) : MFR_OK;
+    return rc ? rc : mfr__read_ratings(b, s, NULL, c, err);
 }
 
 /* Scale once the ratings are known (see the top of the file). */
@@ -268,7 +293,9 @@ static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src 
         return MFR_OK;
     }
     s->kind = MFR__SRC_FILE;
-    *layout = p->format != MFR_FMT_AUTO ? (int)p->format : layout_of_name(base_name(path));
+    char name[256];
+    plain_name(path, name, sizeof name);
+    *layout = p->format != MFR_FMT_AUTO ? (int)p->format : layout_of_name(name);
     return MFR_OK;
 }
 
@@ -296,6 +323,10 @@ mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p, mfr_
     int layout = 0;
     mfr_status rc = detect(path, &params, &s, &layout, err);
     if (rc) return rc;
+    if (params.movies_path && (s.kind != MFR__SRC_FILE || layout == MFR_FMT_MFD))
+        return mfr__err(err, MFR_E_INVALID,
+                        "%s: a catalogue file (%s) goes with a single ratings file, not a "
+                        "folder, zip or .mfd", path, params.movies_path);
     if (layout == MFR_FMT_MFD) return mfr__mfd_load(path, out, err);
     mfr__build b;
     rc = mfr__build_init(&b, &params, path, err);

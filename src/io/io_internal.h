@@ -41,6 +41,7 @@ typedef struct mfr__src {
 typedef struct mfr__stream {
     int fd;             /* -1 when reading from an archive */
     struct archive *ar; /* NULL when reading a plain file */
+    void *gz;           /* a gzip-compressed plain file: zlib's gzFile over fd */
     char name[256];     /* shown in messages: file name, no folder */
     char path[1024];    /* shown in I/O errors: full path */
 } mfr__stream;

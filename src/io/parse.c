@@ -200,7 +200,7 @@ static mfr_status slow_row(rstate *st, const char *s, const char *e, mfr_error *
                         "expected %d fields, found %d", st->c.nfields, st->rec.n);
     const int cols[4] = {st->c.cu, st->c.ci, st->c.cr, st->c.ct};
     int64_t v[4] = {0, 0, 0, 0};
-    float r = 0.f;
+    float r = 1.f; /* no rating column: implicit data, every row a 1 */
     for (int k = 0; k < 4; k++) {
         if (cols[k] < 0) continue;
         const char *f = st->rec.f[cols[k]];

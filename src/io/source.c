@@ -7,7 +7,10 @@
  * chunks with archive_read_data; each stream reopens the archive, so the
  * readers may take the files in any order. Inside a zip, the layout files may
  * sit at the top or inside one top folder ("ml-latest-small/ratings.csv");
- * mfr__zip_find records that folder as the source's prefix.
+ * mfr__zip_find records that folder as the source's prefix. A plain file
+ * that starts with the gzip magic (1f 8b) is decompressed while it is read
+ * (zlib's gzread over the same descriptor), so "ratings.csv.gz" works wherever
+ * "ratings.csv" does.
  * Text helpers: UTF-8 validation and Latin-1 -> UTF-8 conversion, used for
  * catalogue and tags files ("UTF-8 when valid, else Latin-1", per file). */
 #include "io_internal.h"
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
@@ -133,6 +137,15 @@ mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st
         mfr__stream_close(st);
         return mfr__err(err, MFR_E_IO, "%s: is a directory", st->path);
     }
+    unsigned char magic[2];
+    if (pread(st->fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        st->gz = gzdopen(st->fd, "rb"); /* owns fd from here on */
+        if (!st->gz) {
+            mfr__stream_close(st);
+            return mfr__nomem(err, "gzip stream");
+        }
+        st->fd = -1;
+    }
     return MFR_OK;
 }
 
@@ -140,6 +153,11 @@ long mfr__stream_read(mfr__stream *st, void *buf, size_t n) {
     if (st->ar) {
         la_ssize_t r = archive_read_data(st->ar, buf, n);
         return r < 0 ? -1 : (long)r;
+    }
+    if (st->gz) { /* a corrupt or truncated stream is a read error */
+        int r = gzread((gzFile)st->gz, buf, n > (1u << 30) ? 1u << 30 : (unsigned)n), e = Z_OK;
+        if (r == 0) gzerror((gzFile)st->gz, &e); /* Z_BUF_ERROR: cut short */
+        return r < 0 || e != Z_OK ? -1 : (long)r;
     }
     for (;;) {
         ssize_t r = read(st->fd, buf, n);
@@ -150,8 +168,10 @@ long mfr__stream_read(mfr__stream *st, void *buf, size_t n) {
 
 void mfr__stream_close(mfr__stream *st) {
     if (st->ar) archive_read_free(st->ar);
+    if (st->gz) gzclose((gzFile)st->gz);
     if (st->fd >= 0) close(st->fd);
     st->ar = NULL;
+    st->gz = NULL;
     st->fd = -1;
 }
 

@@ -47,7 +47,8 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
 #define A(x) (1u << MFR_ALGO_##x)
 #define ALL ((1u << MFR_ALGO__COUNT) - 1u)
 #define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR))
-#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
+/* ease runs `epochs` baseline passes for its stars (ease_defaults) */
+#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(EASE))
 #define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
 #define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS))
 #define RANK (A(EASE) | A(AUTO))
@@ -243,6 +244,17 @@ mfr_status mfr_train_params_set(mfr_train_params *p, const char *name, const cha
     for (int j = 0; j < N_FIELDS; j++)
         if (strcmp(name, FIELDS[j].name) == 0) return set_field(p, &FIELDS[j], value, err);
     return mfr__err(err, MFR_E_INVALID, "params: unknown field \"%s\"", name);
+}
+
+int mfr_train_params_applies(mfr_algo algo, const char *name) {
+    for (int j = 0; name && j < N_FIELDS; j++)
+        if (strcmp(name, FIELDS[j].name) == 0)
+            return (int)algo >= 0 && algo < MFR_ALGO__COUNT && (FIELDS[j].algos & (1u << algo)) ? 1 : 0;
+    return -1;
+}
+
+const char *mfr_train_params_field(int j) {
+    return j >= 0 && j < N_FIELDS ? FIELDS[j].name : NULL;
 }
 
 /* The shortest "%.Ng" text of v that reads back as the same float, so
