@@ -2,6 +2,7 @@
  * terminal, loading data or a model from a path, Ctrl-C handling.
  * Each subcommand lives in cli/cmd_<name>.c as
  *     int cmd_<name>(int argc, char **argv);   (argv[0] is the name)
+ *     const cli_spec cli_spec_<name>;           (its options: opts.h)
  * returning the process exit status: 0, or the mfr_status of the failure
  * (see docs/cli.md), with MFR_E_INVALID (5) for bad command-line usage. */
 #ifndef MFR_CLI_H
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include "mfrec.h"
+#include "opts.h"
 
 /* Prints "mfrec <cmd>: <message>" to stderr; returns the exit status (err->code). */
 int cli_fail(const char *cmd, mfr_status s, const mfr_error *err);
@@ -20,12 +22,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * stderr is a terminal and not quiet. */
 void cli_set_quiet(int quiet);
 int cli_show_progress(void);
-/* mfr_progress_fn printing "epoch 3/20  train 0.8123  valid 0.8765  1.2s  ETA 4s"
- * on one updating terminal line; returns 1 (cancel) once Ctrl-C was pressed. */
+/* The one progress style, a mfr_progress_fn for every command: one updating
+ * terminal line, "epoch 3/20  train 0.8123  valid 0.8765  1.2s  ETA 4s",
+ * "tune 17/60  6.2s  ETA 15s", "reading: 2097152 rows  0.5s"; returns 1
+ * (cancel) once Ctrl-C was pressed. */
 int cli_progress(const mfr_progress *p, void *user);
 /* Install a SIGINT handler that sets cli_interrupted (a second Ctrl-C kills). */
 void cli_catch_sigint(void);
 extern volatile sig_atomic_t cli_interrupted;
+
+/* The reading options of import and train (ids CLI_I_*): --format, --columns,
+ * --delimiter, --header, --scale MIN..MAX, --movies FILE, --strict. */
+extern const cli_opt cli_import_group[];
+/* Option id (value v) of that group into p: 1 taken, 0 not one, -1 after a
+ * usage error. */
+int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p);
 
 /* Load a dataset from any accepted path (folder, zip, ratings file, .mfd). */
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
@@ -43,11 +54,13 @@ mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *ite
 
 /* JSON string escaping to f. */
 void cli_json_string(FILE *f, const char *s);
+/* A JSON number, or null for NaN and infinities. */
+void cli_json_num(FILE *f, double v);
 
-/* ---- additions (cli engineer) ---- */
-/* After getopt_long returned '?' or ':' (opterr = 0, optstring starting with
- * ':'): prints which option was unknown or lacks a value; returns MFR_E_INVALID. */
-int cli_bad_option(const char *cmd, int c, char **argv);
+/* --quiet and Ctrl-C handling for a command (cli_set_quiet + cli_catch_sigint). */
+void cli_begin(int quiet);
+/* Short name of a data path: its last component ("ml-latest-small"). */
+const char *cli_basename(const char *path);
 /* Ends the progress line (newline) if one was drawn. */
 void cli_progress_end(void);
 /* A '|'-separated genre list as a JSON array of strings. */
@@ -57,6 +70,8 @@ int cli_text_width(const char *s);
 void cli_print_padded(FILE *f, const char *s, int width);
 /* The statistics block `import` and `info` print for a dataset. */
 void cli_print_dataset_stats(FILE *f, const mfr_dataset *ds);
+/* The same as JSON members ("users": .., "ratings": .., ...; no braces). */
+void cli_json_dataset_stats(FILE *f, const mfr_dataset *ds);
 /* Monotonic clock in seconds. */
 double cli_now(void);
 /* Answer rows as a table (rank, movieId, <score_name>, title, genres) or, with

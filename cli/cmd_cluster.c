@@ -4,36 +4,32 @@
  * most typical movies (closest to the centroid, popular ones first among
  * near-equals) and the dominant genres with the share of the cluster's movies
  * carrying each. Deterministic for a given seed. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char cluster_help[] =
-    "usage: mfrec cluster MODEL [options]\n"
-    "Group the movies of a factor model into k clusters (k-means++ on the movie factors).\n"
-    "\n"
-    "  -k, --k N              clusters (default 20)\n"
-    "      --seed S           seed of the k-means++ draw (default 42)\n"
-    "      --top N            typical movies and genres shown per cluster (default 5)\n"
-    "      --min-ratings N    only movies with at least N training ratings (default 10)\n"
-    "      --max-iter N       Lloyd iterations at most (default 100)\n"
-    "      --json             one JSON object {k, movies, inertia, clusters: [...]}\n"
-    "  -h, --help             this help\n"
+enum { O_K = 1, O_SEED, O_TOP, O_MIN, O_ITER, O_JSON };
+
+static const cli_opt cluster_opts[] = {
+    {O_K, 'k', "k", "N", "clusters (20; 1..100000; more than the qualifying movies exits 5)"},
+    {O_SEED, 0, "seed", "S", "seed of the k-means++ draw (42)"},
+    {O_TOP, 0, "top", "N", "typical movies and genres shown per cluster (5)"},
+    {O_MIN, 0, "min-ratings", "N", "movies with fewer training ratings are left out (10)"},
+    {O_ITER, 0, "max-iter", "N", "Lloyd iterations at most (100; stops when nothing changes)"},
+    {O_JSON, 0, "json", NULL, "one JSON object {k, movies, inertia, clusters: [...]}"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_cluster = {
+    "cluster", "k-means clusters of movie factors", "cluster MODEL [options]",
+    "Group the movies of a factor model into k clusters (k-means++ on the movie factors).",
+    cluster_opts, 0,
     "Exit status 8 for a model without movie factors (baseline, knn, content),\n"
-    "5 when fewer than k movies qualify.\n";
-
-enum { O_SEED = 256, O_TOP, O_MIN, O_ITER, O_JSON };
-
-static const struct option cluster_opts[] = {
-    {"k", required_argument, 0, 'k'},          {"seed", required_argument, 0, O_SEED},
-    {"top", required_argument, 0, O_TOP},      {"min-ratings", required_argument, 0, O_MIN},
-    {"max-iter", required_argument, 0, O_ITER}, {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    "5 when fewer than k movies qualify."};
 
 typedef struct cluster_opts_t {
+    const char *model;
     mfr_cluster_params p;
     long top;
     int json;
@@ -96,46 +92,51 @@ out:
 
 /* Options into o; returns 0, or the exit status after printing. */
 static int parse(int argc, char **argv, cluster_opts_t *o) {
-    int c;
+    int id;
     long v;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":k:h", cluster_opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            if (cli_parse_int("cluster", "--k", optarg, 1, 100000, &v)) return MFR_E_INVALID;
+    const char *val;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_cluster, argc, argv);
+    while ((id = cli_next(&ps, &val)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return -1;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (o->model) return cli_usage_error("cluster", "unexpected argument \"%s\"", val);
+            o->model = val;
+            break;
+        case O_K:
+            if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
             o->p.k = (int32_t)v;
             break;
         case O_SEED:
-            if (cli_parse_int("cluster", "--seed", optarg, 0, 0x7fffffffL, &v)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 0, 0x7fffffffL, &v)) return MFR_E_INVALID;
             o->p.seed = (uint64_t)v;
             break;
         case O_TOP:
-            if (cli_parse_int("cluster", "--top", optarg, 1, 1000, &o->top)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 1, 1000, &o->top)) return MFR_E_INVALID;
             break;
         case O_MIN:
-            if (cli_parse_int("cluster", "--min-ratings", optarg, 0, 2000000000, &v)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 0, 2000000000, &v)) return MFR_E_INVALID;
             o->p.min_ratings = (int32_t)v;
             break;
         case O_ITER:
-            if (cli_parse_int("cluster", "--max-iter", optarg, 1, 100000, &v)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
             o->p.max_iter = (int32_t)v;
             break;
         case O_JSON: o->json = 1; break;
-        case 'h': fputs(cluster_help, stdout); return -1;
-        default: return cli_bad_option("cluster", c, argv);
         }
     }
-    if (optind + 1 > argc) return cli_usage_error("cluster", "expected MODEL");
-    if (optind + 1 < argc) return cli_usage_error("cluster", "unexpected argument \"%s\"", argv[optind + 1]);
+    if (!o->model) return cli_usage_error("cluster", "expected MODEL");
     return 0;
 }
 
 int cmd_cluster(int argc, char **argv) {
-    cluster_opts_t o = {mfr_cluster_params_default(), 5, 0};
+    cluster_opts_t o = {NULL, mfr_cluster_params_default(), 5, 0};
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_model *m;
-    if ((rc = cli_load_model("cluster", argv[optind], &m))) return rc;
+    if ((rc = cli_load_model("cluster", o.model, &m))) return rc;
     mfr_error err = {0};
     mfr_clustering *c = NULL;
     mfr_status s = mfr_model_cluster(m, &o.p, &c, &err);

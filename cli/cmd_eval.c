@@ -1,6 +1,6 @@
 /* cmd_eval.c — `mfrec eval DATA`: train on a split and measure.
  *
- * The split is any kind of eo_split (holdout by default, --folds K for
+ * The split is any kind of cli_split (holdout by default, --folds K for
  * cross-validation, --test FILE / --train A --test B for predefined files);
  * folds run in parallel (--jobs, default all cores), each model trained with
  * the given training options (shared with mfrec train through train_opts).
@@ -17,81 +17,78 @@ static const char *CMD = "eval";
 
 typedef struct eval_args {
     const char *data;
-    eo_split split;
+    cli_split split;
     train_opts topts;
     int ranking, json, quiet;
     long jobs;
     mfr_ranking_params rank;
 } eval_args;
 
-static void help(FILE *f) {
-    fprintf(f,
-            "usage: mfrec eval DATA [split] [options] [training options]\n"
-            "       mfrec eval --train A --test B [options]\n"
-            "       mfrec eval DATA --test B [options]   (B's pairs are left out of training)\n"
-            "Train on the training part of a split and measure on the test part:\n"
-            "RMSE, MAE, MSE, and (unless --no-ranking) precision, recall, NDCG, MAP,\n"
-            "hit rate @K, MRR over the full catalogue, coverage and novelty.\n"
-            "Test users or movies with no training ratings are predicted from the\n"
-            "biases and counted. Default split: --test-frac 0.2.\n\n");
-    eo_split_help(f);
-    fprintf(f,
-            "options:\n"
-            "  --seed S          seeds the split and the training (default 42)\n"
-            "  --no-ranking      rating accuracy only (faster)\n"
-            "  --k K             ranking cutoff (default 10)\n"
-            "  --threshold T     relevant = test rating >= T (default 4.0)\n"
-            "  --jobs N          folds trained in parallel (default: all cores)\n"
-            "  --json            JSON with per-fold values\n"
-            "  -q, --quiet       no progress\n");
-    train_opts_help(f);
-}
+enum { O_SEED = 1, O_NO_RANKING, O_RANKING, O_K, O_THRESHOLD, O_JOBS, O_JSON, O_QUIET };
 
-/* Options of eval itself: 1 consumed, 0 not ours, -1 error. */
-static int take_own(int argc, char **argv, int *i, eval_args *a) {
-    const char *o = argv[*i], *v;
-    long n;
-    double x;
-    if (!strcmp(o, "--json")) return a->json = 1;
-    if (!strcmp(o, "--no-ranking")) return a->ranking = 0, 1;
-    if (!strcmp(o, "--ranking")) return a->ranking = 1;
-    if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
-    if (!strcmp(o, "--seed")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
-            return -1;
-        if (!a->split.seed_set) a->split.p.seed = (uint64_t)n;
-        snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
-        a->topts.values[a->topts.n++] = v;
-        return 1;
-    }
-    if (!strcmp(o, "--k")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 1, 100000, &n)) return -1;
-        a->rank.k = (int32_t)n;
-        return 1;
-    }
-    if (!strcmp(o, "--threshold")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_float(CMD, o, v, -1e9, 1e9, &x)) return -1;
-        a->rank.threshold = (float)x;
-        return 1;
-    }
-    if (!strcmp(o, "--jobs")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 1, 1024, &n)) return -1;
-        a->jobs = n;
-        return 1;
-    }
-    return 0;
-}
+static const cli_opt eval_opts[] = {
+    {O_SEED, 0, "seed", "S", "seeds the split and the training (42)"},
+    {O_NO_RANKING, 0, "no-ranking", NULL, "rating accuracy only (faster)"},
+    {O_RANKING, 0, "ranking", NULL, "also the ranking metrics (the default)"},
+    {O_K, 0, "k", "K", "ranking cutoff (10)"},
+    {O_THRESHOLD, 0, "threshold", "T", "relevant = test rating >= T (4.0)"},
+    {O_JOBS, 0, "jobs", "N", "folds trained in parallel (all cores)"},
+    {O_JSON, 0, "json", NULL, "JSON with per-fold values"},
+    {O_QUIET, 'q', "quiet", NULL, "no progress"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_eval = {
+    "eval", "train on a split and measure accuracy",
+    "eval DATA [split] [options] [training options]\neval --train A --test B [options]\n"
+    "eval DATA --test B [options]   (B's pairs are left out of training)",
+    "Train on the training part of a split and measure on the test part:\n"
+    "RMSE, MAE, MSE, and (unless --no-ranking) precision, recall, NDCG, MAP,\n"
+    "hit rate @K, MRR over the full catalogue, coverage and novelty.\n"
+    "Test users or movies with no training ratings are predicted from the\n"
+    "biases and counted. Default split: --test-frac 0.2.",
+    eval_opts, CLI_G_SPLIT | CLI_G_TRAIN, NULL};
 
 static int parse(int argc, char **argv, eval_args *a) {
-    for (int i = 1; i < argc; i++) {
-        int r = take_own(argc, argv, &i, a);
-        if (!r) r = eo_split_take(CMD, argc, argv, &i, &a->split);
-        if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
-        if (r < 0) return MFR_E_INVALID;
-        if (r) continue;
-        if (argv[i][0] == '-') return cli_usage_error(CMD, "unknown option %s", argv[i]);
-        if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
-        a->data = argv[i];
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_eval, argc, argv);
+    int id, r;
+    long n;
+    double x;
+    const char *v;
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return -1;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, v);
+            a->data = v;
+            break;
+        case O_JSON: a->json = 1; break;
+        case O_NO_RANKING: a->ranking = 0; break;
+        case O_RANKING: a->ranking = 1; break;
+        case O_QUIET: a->quiet = 1; break;
+        case O_SEED:
+            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
+            if (!a->split.seed_set) a->split.p.seed = (uint64_t)n;
+            if (train_opts_add(CMD, &a->topts, "seed", v, "--seed") < 0) return MFR_E_INVALID;
+            break;
+        case O_K:
+            if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
+            a->rank.k = (int32_t)n;
+            break;
+        case O_THRESHOLD:
+            if (cli_opt_float(&ps, v, -1e9, 1e9, &x)) return MFR_E_INVALID;
+            a->rank.threshold = (float)x;
+            break;
+        case O_JOBS:
+            if (cli_opt_int(&ps, v, 1, 1024, &n)) return MFR_E_INVALID;
+            a->jobs = n;
+            break;
+        default:
+            r = cli_split_take(&ps, id, v, &a->split);
+            if (!r) r = train_opts_take(&ps, id, v, &a->topts);
+            if (r < 0) return MFR_E_INVALID;
+        }
     }
     if (a->split.train_file && a->data)
         return cli_usage_error(CMD, "give DATA or --train FILE, not both");
@@ -205,25 +202,23 @@ static mfr_status run_predefined(const mfr_dataset *ds, const mfr_cv_params *cp,
 
 static void print_json(const eval_args *a, const mfr_train_params *tp, const mfr_cv_result *r) {
     char split[128], params[4096];
-    eo_split_describe(&a->split.p, split, sizeof split);
+    cli_split_describe(&a->split.p, split, sizeof split);
     mfr_train_params_format(tp, params, sizeof params);
     printf("{\"algo\":\"%s\",\"data\":\"%s\",\"split\":\"%s\",\"seed\":%llu,\"k\":%d,"
            "\"threshold\":%g,\"result\":",
-           mfr_algo_name(tp->algo), eo_basename(a->data ? a->data : a->split.train_file),
+           mfr_algo_name(tp->algo), cli_basename(a->data ? a->data : a->split.train_file),
            a->split.test_file ? "predefined" : split, (unsigned long long)a->split.p.seed,
            a->rank.k, a->rank.threshold);
-    eo_cv_json(stdout, r);
+    cli_cv_json(stdout, r);
     printf("}\n");
 }
 
 int cmd_eval(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help(stdout), 0;
     eval_args a = {.ranking = 1, .rank = mfr_ranking_params_default()};
     a.split.p = mfr_split_params_default();
     int rc = parse(argc, argv, &a);
-    if (rc) return rc;
-    eo_begin(a.quiet);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_begin(a.quiet);
     mfr_error err = {0};
     mfr_cv_params cp = mfr_cv_params_default(MFR_ALGO_DEFAULT);
     mfr_status s = train_opts_resolve(&a.topts, &cp.train, &err);
@@ -232,7 +227,7 @@ int cmd_eval(int argc, char **argv) {
     cp.ranking = a.ranking;
     cp.rank = a.rank;
     cp.threads = (int32_t)a.jobs;
-    if (!a.quiet) cp.progress = eo_progress;
+    if (!a.quiet) cp.progress = cli_progress;
     mfr_dataset *ds = NULL;
     s = cli_load_dataset(a.data ? a.data : a.split.train_file, NULL, &ds, &err);
     if (s) return cli_fail(CMD, s, &err);
@@ -240,6 +235,7 @@ int cmd_eval(int argc, char **argv) {
     long long n_dup = 0;
     if (a.split.test_file) s = run_predefined(ds, &cp, a.split.test_file, &r, &n_dup, &err);
     else s = mfr_cv_run(ds, NULL, &cp, &r, &err);
+    cli_progress_end();
     if (s) {
         mfr_dataset_free(ds);
         return cli_fail(CMD, s, &err);
@@ -250,9 +246,9 @@ int cmd_eval(int argc, char **argv) {
         mfr_dataset_stats st;
         mfr_dataset_stats_get(ds, &st);
         char split[128];
-        eo_split_describe(&a.split.p, split, sizeof split);
+        cli_split_describe(&a.split.p, split, sizeof split);
         printf("%s on %s: %s, seed %llu; %lld ratings, %d users, %d movies\n",
-               mfr_algo_name(cp.train.algo), eo_basename(a.data ? a.data : a.split.train_file),
+               mfr_algo_name(cp.train.algo), cli_basename(a.data ? a.data : a.split.train_file),
                a.split.test_file ? "predefined test file" : split,
                (unsigned long long)a.split.p.seed, (long long)st.n_ratings, st.n_users, st.n_items);
         print_table(stdout, &r, a.ranking, a.rank.k);

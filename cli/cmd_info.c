@@ -3,7 +3,6 @@
  * else (folder, zip, ratings file, .mfd), the statistics of the dataset.
  * A path ending in .mfm is always read as a model, so a damaged model file
  * reports the model loader's precise error (exit 4). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,14 +10,60 @@
 
 #include "cli.h"
 
-static const char info_help[] =
-    "usage: mfrec info MODEL|DATA\n"
-    "Show what a model file (.mfm) holds, or the statistics of a dataset\n"
-    "(MovieLens folder or .zip, ratings file, or .mfd).\n"
-    "\n"
-    "  -h, --help   this help\n";
+enum { O_JSON = 1 };
 
-static const struct option info_opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+static const cli_opt info_opts[] = {
+    {O_JSON, 0, "json", NULL, "one JSON object (parameters as an object) instead of the text"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_info = {
+    "info", "show what a model or dataset holds", "info MODEL|DATA [--json]",
+    "Show what a model file (.mfm) holds, or the statistics of a dataset\n"
+    "(MovieLens folder or .zip, ratings file, or .mfd).",
+    info_opts, 0, NULL};
+
+static void json_num_or_null(const char *key, double v) {
+    printf(", \"%s\": ", key);
+    cli_json_num(stdout, v);
+}
+
+static void info_model_json(const char *path, const mfr_model *m) {
+    mfr_model_info in;
+    mfr_model_info_get(m, &in);
+    printf("{\"model\": ");
+    cli_json_string(stdout, path);
+    printf(", \"file_version\": %u, \"algorithm\": \"%s\", \"users\": %d, \"movies\": %d, "
+           "\"factors\": %d, \"ranked\": %d, \"trained_on\": %lld, \"mu\": %.6g, \"scale\": [%g, %g]",
+           in.file_version, mfr_algo_name(in.algo), in.n_users, in.n_items, in.factors,
+           in.ranked_items, (long long)in.n_train, (double)in.mu, (double)in.rating_min,
+           (double)in.rating_max);
+    json_num_or_null("train_rmse", in.train_rmse);
+    json_num_or_null("valid_rmse", in.valid_rmse);
+    printf(", \"epochs_run\": %d, \"fit_seconds\": %.6g, \"parameters\": {", in.epochs_run,
+           in.fit_seconds);
+    char buf[4096];
+    mfr_train_params_format(&in.params, buf, sizeof buf);
+    int first = 1;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        *eq = '\0';
+        printf("%s", first ? "" : ", ");
+        cli_json_string(stdout, line);
+        fputs(": ", stdout);
+        cli_json_string(stdout, eq + 1); /* as text, exactly what a params file holds */
+        first = 0;
+    }
+    printf("}}\n");
+}
+
+static void info_dataset_json(const char *path, const mfr_dataset *ds) {
+    printf("{\"dataset\": ");
+    cli_json_string(stdout, path);
+    fputs(", ", stdout);
+    cli_json_dataset_stats(stdout, ds);
+    printf("}\n");
+}
 
 static void info_rmse(const char *what, double v) {
     if (isnan(v)) printf("%-13s-\n", what);
@@ -53,18 +98,18 @@ static int info_is_model(const char *path) {
 }
 
 int cmd_info(int argc, char **argv) {
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", info_opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(info_help, stdout);
-            return 0;
-        }
-        return cli_bad_option("info", c, argv);
+    const char *path = NULL, *v;
+    int json = 0, id;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_info, argc, argv);
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        if (id == CLI_HELP) return 0;
+        if (id == CLI_ERR) return MFR_E_INVALID;
+        if (id == O_JSON) json = 1;
+        else if (path) return cli_usage_error("info", "unexpected argument \"%s\"", v);
+        else path = v;
     }
-    if (optind >= argc) return cli_usage_error("info", "no MODEL or DATA given");
-    if (optind + 1 < argc) return cli_usage_error("info", "unexpected argument \"%s\"", argv[optind + 1]);
-    const char *path = argv[optind];
+    if (!path) return cli_usage_error("info", "no MODEL or DATA given");
     mfr_error err = {0};
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -76,7 +121,8 @@ int cmd_info(int argc, char **argv) {
     mfr_status s = MFR_E_FORMAT;
     if (S_ISREG(sb.st_mode)) s = mfr_model_load(path, &m, &err);
     if (!s) {
-        info_model(path, m);
+        if (json) info_model_json(path, m);
+        else info_model(path, m);
         mfr_model_free(m);
         return 0;
     }
@@ -85,8 +131,12 @@ int cmd_info(int argc, char **argv) {
     memset(&err, 0, sizeof err);
     s = cli_load_dataset(path, NULL, &ds, &err);
     if (s) return cli_fail("info", s, &err);
-    printf("%-13s%s\n", "dataset", path);
-    cli_print_dataset_stats(stdout, ds);
+    if (json) {
+        info_dataset_json(path, ds);
+    } else {
+        printf("%-13s%s\n", "dataset", path);
+        cli_print_dataset_stats(stdout, ds);
+    }
     mfr_dataset_free(ds);
     return 0;
 }

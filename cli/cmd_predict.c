@@ -9,30 +9,34 @@
  * skipped; any other malformed line stops with "FILE:LINE: ..." (exit 3).
  * Output is in input order, one line per input line ("-" reads stdin). */
 #include <errno.h>
-#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const char predict_help[] =
-    "usage: mfrec predict MODEL --user U --movie M\n"
-    "       mfrec predict MODEL --input pairs.csv\n"
-    "Predicted ratings, as lines user,movie,prediction[,note].\n"
-    "\n"
-    "  -u, --user U       userId\n"
-    "  -m, --movie M      movieId\n"
-    "  -i, --input FILE   lines \"user,movie[,...]\" (header optional, extra columns\n"
-    "                     ignored; - for stdin); answers in input order\n"
-    "  -h, --help         this help\n"
+enum { O_USER = 1, O_MOVIE, O_INPUT, O_JSON };
+
+static const cli_opt predict_opts[] = {
+    {O_USER, 'u', "user", "U", "userId"},
+    {O_MOVIE, 'm', "movie", "M", "movieId"},
+    {O_INPUT, 'i', "input", "FILE",
+     "lines \"user,movie[,...]\" (header optional, extra columns ignored;\n- for stdin); answers in input order"},
+    {O_JSON, 0, "json", NULL,
+     "JSON lines instead of CSV: one {\"user\", \"movie\", \"prediction\", \"note\"}\nobject a line"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_predict = {
+    "predict", "predicted ratings for user/movie pairs",
+    "predict MODEL --user U --movie M\npredict MODEL --input pairs.csv",
+    "Predicted ratings, as lines user,movie,prediction[,note].",
+    predict_opts, 0,
     "An id missing from the model falls back to the mean and the known bias and is\n"
     "flagged in a fourth column: unknown_user, unknown_movie, unknown_user_and_movie.\n"
-    "A malformed input line stops with FILE:LINE and exit status 3.\n";
+    "A malformed input line stops with FILE:LINE and exit status 3."};
 
-static const struct option predict_opts[] = {
-    {"user", required_argument, 0, 'u'}, {"movie", required_argument, 0, 'm'},
-    {"input", required_argument, 0, 'i'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+static int predict_json; /* one command per process */
 
 static const char *predict_note(int32_t u, int32_t i) {
     if (u < 0 && i < 0) return "unknown_user_and_movie";
@@ -44,8 +48,15 @@ static const char *predict_note(int32_t u, int32_t i) {
 static void predict_one(FILE *f, const mfr_model *m, long long user, long long movie) {
     int32_t u = mfr_model_user_index(m, user), i = mfr_model_item_index(m, movie);
     const char *note = predict_note(u, i);
-    fprintf(f, "%lld,%lld,%.4f%s%s\n", user, movie, (double)mfr_model_predict(m, u, i),
-            note ? "," : "", note ? note : "");
+    double r = (double)mfr_model_predict(m, u, i);
+    if (predict_json) {
+        fprintf(f, "{\"user\": %lld, \"movie\": %lld, \"prediction\": ", user, movie);
+        if (isfinite(r)) fprintf(f, "%.4f", r);
+        else fputs("null", f);
+        fprintf(f, ", \"note\": %s%s%s}\n", note ? "\"" : "", note ? note : "null", note ? "\"" : "");
+        return;
+    }
+    fprintf(f, "%lld,%lld,%.4f%s%s\n", user, movie, r, note ? "," : "", note ? note : "");
 }
 
 /* Parses an integer field ending at ',', end of line or whitespace; advances *p. */
@@ -88,7 +99,7 @@ static int predict_batch(const mfr_model *m, const char *path) {
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         if (len == 0 || strspn(line, " \t") == (size_t)len) continue;
         if (ln == 1 && predict_is_header(line)) {
-            printf("userId,movieId,prediction,note\n");
+            if (!predict_json) printf("userId,movieId,prediction,note\n");
             continue;
         }
         const char *p = line;
@@ -112,32 +123,37 @@ static int predict_batch(const mfr_model *m, const char *path) {
 
 int cmd_predict(int argc, char **argv) {
     long user = 0, movie = 0;
-    int have_user = 0, have_movie = 0, c;
-    const char *input = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":u:m:i:h", predict_opts, NULL)) != -1) {
-        switch (c) {
-        case 'u':
-            if (cli_parse_int("predict", "--user", optarg, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
+    int have_user = 0, have_movie = 0, id;
+    const char *input = NULL, *model = NULL, *v;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_predict, argc, argv);
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return 0;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (model) return cli_usage_error("predict", "unexpected argument \"%s\"", v);
+            model = v;
+            break;
+        case O_USER:
+            if (cli_opt_int(&ps, v, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
             have_user = 1;
             break;
-        case 'm':
-            if (cli_parse_int("predict", "--movie", optarg, 0, 9223372036854775807L, &movie)) return MFR_E_INVALID;
+        case O_MOVIE:
+            if (cli_opt_int(&ps, v, 0, 9223372036854775807L, &movie)) return MFR_E_INVALID;
             have_movie = 1;
             break;
-        case 'i': input = optarg; break;
-        case 'h': fputs(predict_help, stdout); return 0;
-        default: return cli_bad_option("predict", c, argv);
+        case O_INPUT: input = v; break;
+        case O_JSON: predict_json = 1; break;
         }
     }
-    if (optind >= argc) return cli_usage_error("predict", "no MODEL given");
-    if (optind + 1 < argc) return cli_usage_error("predict", "unexpected argument \"%s\"", argv[optind + 1]);
+    if (!model) return cli_usage_error("predict", "no MODEL given");
     if (input && (have_user || have_movie))
         return cli_usage_error("predict", "give either --input or --user and --movie, not both");
     if (!input && !(have_user && have_movie))
         return cli_usage_error("predict", "--user and --movie (or --input FILE) are required");
     mfr_model *m;
-    int rc = cli_load_model("predict", argv[optind], &m);
+    int rc = cli_load_model("predict", model, &m);
     if (rc) return rc;
     if (input) rc = predict_batch(m, input);
     else predict_one(stdout, m, user, movie);

@@ -8,7 +8,6 @@
  * The file is written to FILE.tmp and renamed, so a failed run leaves no
  * half-written map; "-o -" (or no -o) writes to standard output. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +15,25 @@
 
 #include "cli.h"
 
-static const char project_help[] =
-    "usage: mfrec project MODEL [options] [-o FILE]\n"
-    "Map the movies of a factor model to 2-D (PCA of the movie factors).\n"
-    "\n"
-    "  -o, --output FILE      where to write (default: standard output)\n"
-    "      --format F         csv (default) or json\n"
-    "      --min-ratings N    only movies with at least N training ratings (default 10)\n"
-    "      --clusters K       add a cluster column from k-means with K clusters\n"
-    "      --seed S           seed of the k-means++ draw (default 42)\n"
-    "  -h, --help             this help\n"
+enum { O_OUT = 1, O_FORMAT, O_MIN, O_CLUSTERS, O_SEED };
+
+static const cli_opt project_opts[] = {
+    {O_OUT, 'o', "output", "FILE", "where to write (standard output; - too)"},
+    {O_FORMAT, 0, "format", "F", "csv (default) or json"},
+    {O_MIN, 0, "min-ratings", "N", "only movies with at least N training ratings (10)"},
+    {O_CLUSTERS, 0, "clusters", "K", "add the k-means cluster of each movie (same as mfrec cluster --k K)"},
+    {O_SEED, 0, "seed", "S", "seed of that k-means (42)"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_project = {
+    "project", "2-D PCA map of movie factors", "project MODEL [-o FILE] [options]",
+    "Map the movies of a factor model to 2-D (PCA of the movie factors).",
+    project_opts, 0,
     "Columns: movieId,title,genres,x,y[,cluster]. Exit status 8 for a model without\n"
-    "movie factors (baseline, knn, content), 2 when FILE cannot be written.\n";
-
-enum { O_FORMAT = 256, O_MIN, O_CLUSTERS, O_SEED };
-
-static const struct option project_opts[] = {
-    {"output", required_argument, 0, 'o'},     {"format", required_argument, 0, O_FORMAT},
-    {"min-ratings", required_argument, 0, O_MIN}, {"clusters", required_argument, 0, O_CLUSTERS},
-    {"seed", required_argument, 0, O_SEED},    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0}};
+    "movie factors (baseline, knn, content), 2 when FILE cannot be written."};
 
 typedef struct project_opts_t {
-    const char *out;
+    const char *model, *out;
     int json;
     long min_ratings, clusters, seed;
 } project_opts_t;
@@ -116,41 +111,45 @@ static mfr_status write_map(const mfr_model *m, const project_opts_t *o, const i
 }
 
 static int parse(int argc, char **argv, project_opts_t *o) {
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", project_opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': o->out = optarg; break;
+    int id;
+    const char *v;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_project, argc, argv);
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return -1;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (o->model) return cli_usage_error("project", "unexpected argument \"%s\"", v);
+            o->model = v;
+            break;
+        case O_OUT: o->out = v; break;
         case O_FORMAT:
-            if (!strcasecmp(optarg, "csv")) o->json = 0;
-            else if (!strcasecmp(optarg, "json")) o->json = 1;
-            else return cli_usage_error("project", "--format: expected csv or json, got \"%s\"", optarg);
+            if (!strcasecmp(v, "csv")) o->json = 0;
+            else if (!strcasecmp(v, "json")) o->json = 1;
+            else return cli_opt_error(&ps, "expected csv or json, got \"%s\"", v);
             break;
         case O_MIN:
-            if (cli_parse_int("project", "--min-ratings", optarg, 0, 2000000000, &o->min_ratings))
-                return MFR_E_INVALID;
+            if (cli_opt_int(&ps, v, 0, 2000000000, &o->min_ratings)) return MFR_E_INVALID;
             break;
         case O_CLUSTERS:
-            if (cli_parse_int("project", "--clusters", optarg, 1, 100000, &o->clusters)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, v, 1, 100000, &o->clusters)) return MFR_E_INVALID;
             break;
         case O_SEED:
-            if (cli_parse_int("project", "--seed", optarg, 0, 0x7fffffffL, &o->seed)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, v, 0, 0x7fffffffL, &o->seed)) return MFR_E_INVALID;
             break;
-        case 'h': fputs(project_help, stdout); return -1;
-        default: return cli_bad_option("project", c, argv);
         }
     }
-    if (optind + 1 > argc) return cli_usage_error("project", "expected MODEL");
-    if (optind + 1 < argc) return cli_usage_error("project", "unexpected argument \"%s\"", argv[optind + 1]);
+    if (!o->model) return cli_usage_error("project", "expected MODEL");
     return 0;
 }
 
 int cmd_project(int argc, char **argv) {
-    project_opts_t o = {NULL, 0, 10, 0, 42};
+    project_opts_t o = {NULL, NULL, 0, 10, 0, 42};
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_model *m;
-    if ((rc = cli_load_model("project", argv[optind], &m))) return rc;
+    if ((rc = cli_load_model("project", o.model, &m))) return rc;
     int32_t ni = mfr_model_n_items(m), n = 0;
     int32_t *items = malloc(sizeof(int32_t) * (size_t)(ni ? ni : 1));
     float *xy = malloc(sizeof(float) * 2 * (size_t)(ni ? ni : 1)), expl[2] = {0, 0};

@@ -12,7 +12,6 @@
  * memory stays bounded; with -o the file is written under a temporary name
  * and renamed into place only when complete. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,40 +20,34 @@
 
 #include "cli.h"
 
-static const char recommend_help[] =
-    "usage: mfrec recommend MODEL --user ID [options]\n"
-    "       mfrec recommend MODEL --all [-o FILE] [options]\n"
+enum { O_USER = 1, O_COUNT, O_GENRE, O_MIN, O_JSON, O_ALL, O_OUT, O_THREADS };
+
+static const cli_opt recommend_opts[] = {
+    {O_USER, 'u', "user", "ID", "userId as in the ratings"},
+    {O_ALL, 0, "all", NULL, "every user of the model (CSV unless --json); exactly one of\n--user and --all"},
+    {O_COUNT, 'n', "count", "N", "how many per user (10; at most 1000 with --all)"},
+    {O_GENRE, 0, "genre", "G", "only movies of genre G, case-insensitive, e.g. Comedy"},
+    {O_MIN, 0, "min-ratings", "N",
+     "skip movies with fewer training ratings (3; --min-ratings 1 lets in\nmovies only one person rated; "
+     "ranking models (auto, ease) rank only\nthe movies with rank_min_ratings ratings: train with\n"
+     "--set rank_min_ratings=1 to rank those too)"},
+    {O_JSON, 0, "json", NULL,
+     "JSON: --user an array of {rank, movieId, score, prediction, title,\ngenres}; --all an array of "
+     "{user, recommendations: [...]}"},
+    {O_OUT, 'o', "output", "FILE", "write to FILE instead of standard output"},
+    {O_THREADS, 0, "threads", "N", "threads for --all (0 = all cores)"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_recommend = {
+    "recommend", "top-N unseen movies for a user",
+    "recommend MODEL --user ID [options]\nrecommend MODEL --all [-o FILE] [options]",
     "Top-N movies a user has not rated, ordered by the model's ranking score\n"
     "(for rating models the predicted rating; for ranking models such as ease\n"
-    "and auto a score that is not a rating), each with its predicted rating.\n"
-    "\n"
-    "  -u, --user ID          userId as in the ratings\n"
-    "      --all              every user of the model (CSV unless --json)\n"
-    "  -n, --count N          how many per user (default 10)\n"
-    "      --genre G          only movies of this genre (case-insensitive), e.g. Comedy\n"
-    "      --min-ratings N    skip movies with fewer training ratings (default 3;\n"
-    "                         --min-ratings 1 lets in movies only one person rated;\n"
-    "                         ranking models (auto, ease) rank only the movies with\n"
-    "                         rank_min_ratings ratings: train with\n"
-    "                         --set rank_min_ratings=1 to rank those too)\n"
-    "      --json             JSON: --user an array of {rank, movieId, score,\n"
-    "                         prediction, title, genres}; --all an array of\n"
-    "                         {user, recommendations: [...]}\n"
-    "  -o, --output FILE      write to FILE instead of standard output\n"
-    "      --threads N        threads for --all (default 0 = all cores)\n"
-    "  -h, --help             this help\n"
+    "and auto a score that is not a rating), each with its predicted rating.",
+    recommend_opts, 0,
     "Table columns: rank, movieId, score (3 decimals), prediction (stars, 1 decimal),\n"
     "title, genres. --all CSV columns: user,rank,movieId,score,prediction.\n"
-    "Exactly one of --user and --all. Exit status 6 when the user is not in the model.\n";
-
-enum { O_GENRE = 256, O_MIN, O_JSON, O_ALL, O_THREADS };
-
-static const struct option recommend_opts[] = {
-    {"user", required_argument, 0, 'u'},          {"count", required_argument, 0, 'n'},
-    {"genre", required_argument, 0, O_GENRE},     {"min-ratings", required_argument, 0, O_MIN},
-    {"json", no_argument, 0, O_JSON},             {"all", no_argument, 0, O_ALL},
-    {"output", required_argument, 0, 'o'},        {"threads", required_argument, 0, O_THREADS},
-    {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
+    "Exit status 6 when the user is not in the model."};
 
 /* Users of the model in increasing external id. */
 static const mfr_model *g_sort_model; /* one command per process */
@@ -203,43 +196,47 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
 int cmd_recommend(int argc, char **argv) {
     mfr_recommend_params rp = mfr_recommend_params_default();
     long user = 0, v;
-    int have_user = 0, all = 0, json = 0, threads = 0, c;
-    const char *path = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":u:n:o:h", recommend_opts, NULL)) != -1) {
-        switch (c) {
-        case 'u':
-            if (cli_parse_int("recommend", "--user", optarg, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
+    int have_user = 0, all = 0, json = 0, threads = 0, id;
+    const char *path = NULL, *model = NULL, *val;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_recommend, argc, argv);
+    while ((id = cli_next(&ps, &val)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return 0;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (model) return cli_usage_error("recommend", "unexpected argument \"%s\"", val);
+            model = val;
+            break;
+        case O_USER:
+            if (cli_opt_int(&ps, val, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
             have_user = 1;
             break;
-        case 'n':
-            if (cli_parse_int("recommend", "-n", optarg, 1, 100000, &v)) return MFR_E_INVALID;
+        case O_COUNT:
+            if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
             rp.n = (int32_t)v;
             break;
-        case O_GENRE: rp.genre = optarg; break;
+        case O_GENRE: rp.genre = val; break;
         case O_MIN:
-            if (cli_parse_int("recommend", "--min-ratings", optarg, 0, 2000000000, &v)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 0, 2000000000, &v)) return MFR_E_INVALID;
             rp.min_ratings = (int32_t)v;
             break;
         case O_JSON: json = 1; break;
         case O_ALL: all = 1; break;
-        case 'o': path = optarg; break;
+        case O_OUT: path = val; break;
         case O_THREADS:
-            if (cli_parse_int("recommend", "--threads", optarg, 0, 4096, &v)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 0, 4096, &v)) return MFR_E_INVALID;
             threads = (int)v;
             break;
-        case 'h': fputs(recommend_help, stdout); return 0;
-        default: return cli_bad_option("recommend", c, argv);
         }
     }
-    if (optind >= argc) return cli_usage_error("recommend", "no MODEL given");
-    if (optind + 1 < argc) return cli_usage_error("recommend", "unexpected argument \"%s\"", argv[optind + 1]);
+    if (!model) return cli_usage_error("recommend", "no MODEL given");
     if (have_user && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
     if (!have_user && !all) return cli_usage_error("recommend", "--user ID or --all is required");
     if (path && !*path) return cli_usage_error("recommend", "-o: empty file name");
     if (rp.n > 1000 && all) return cli_usage_error("recommend", "-n %d: at most 1000 with --all", (int)rp.n);
     mfr_model *m;
-    int rc = cli_load_model("recommend", argv[optind], &m);
+    int rc = cli_load_model("recommend", model, &m);
     if (rc) return rc;
     if (all) {
         rc = recommend_all(m, &rp, threads, json, path);

@@ -30,77 +30,107 @@ typedef struct report_args {
     train_opts topts;
 } report_args;
 
-static void help(FILE *f) {
-    fprintf(f,
-            "usage: mfrec report DATA -o report.html [options]\n"
-            "       mfrec report MODEL.mfm -o report.html [--data DATA]\n"
-            "One self-contained HTML page (no network needed): metrics table, learning\n"
-            "curves, a PCA map of movies, rating distribution and long tail.\n\n"
-            "options:\n"
-            "  -o, --output FILE     the page (required)\n"
-            "  --algos A,B,...       models to train and compare (default sgd,als,svd,baseline)\n"
-            "  --test-frac F         holdout for curves and metrics (default 0.2)\n"
-            "  --seed S              split and training seed (default 42)\n"
-            "  --model FILE          draw the map from this model instead\n"
-            "  --data DATA           with a MODEL: also the data charts\n"
-            "  --clusters K          colour the map by K k-means clusters (default: genre)\n"
-            "  --labels N            movies named on the map (default 15)\n"
-            "  --k K, --threshold T  ranking cutoff and relevance (10, 4.0)\n"
-            "  --table FILE.md       also write the table as Markdown\n"
-            "  --table-json FILE     also write the table as JSON\n"
-            "  --title TEXT          page title\n"
-            "  -q, --quiet           no progress\n");
-    train_opts_help(f);
-}
+#define MAX_MODELS 16
 
-static int take_own(int argc, char **argv, int *i, report_args *a) {
-    const char *o = argv[*i], *v;
-    struct {
-        const char *opt;
-        const char **dst;
-    } str[] = {{"-o", &a->out},           {"--output", &a->out},     {"--algos", &a->algos},
-               {"--model", &a->model_path}, {"--data", &a->data_path}, {"--title", &a->title},
-               {"--table", &a->md},         {"--table-json", &a->json}};
-    for (size_t q = 0; q < sizeof str / sizeof *str; q++)
-        if (!strcmp(o, str[q].opt)) return (*str[q].dst = eo_value(CMD, argc, argv, i)) ? 1 : -1;
-    if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
-    long n;
-    double x;
-    if (!strcmp(o, "--clusters") || !strcmp(o, "--labels") || !strcmp(o, "--k") || !strcmp(o, "--seed")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) ||
-            cli_parse_int(CMD, o, v, !strcmp(o, "--k") ? 1 : 0, !strcmp(o, "--seed") ? 0x7fffffffffffffffL : 1000, &n))
-            return -1;
-        if (!strcmp(o, "--clusters")) a->clusters = n;
-        else if (!strcmp(o, "--labels")) a->labels = n;
-        else if (!strcmp(o, "--k")) a->rank.k = (int32_t)n;
-        else a->seed = (uint64_t)n;
-        return 1;
-    }
-    if (!strcmp(o, "--test-frac") || !strcmp(o, "--threshold")) {
-        int thr = !strcmp(o, "--threshold");
-        if (!(v = eo_value(CMD, argc, argv, i)) ||
-            cli_parse_float(CMD, o, v, thr ? -1e9 : 1e-6, thr ? 1e9 : 0.9, &x))
-            return -1;
-        if (thr) a->rank.threshold = (float)x;
-        else a->test_frac = x;
-        return 1;
+enum { O_OUT = 1, O_ALGOS, O_TEST_FRAC, O_SEED, O_MODEL, O_DATA, O_CLUSTERS, O_LABELS, O_K,
+       O_THRESHOLD, O_TABLE, O_TABLE_JSON, O_TITLE, O_QUIET };
+
+static const cli_opt report_opts[] = {
+    {O_OUT, 'o', "output", "FILE", "the page (required)"},
+    {O_ALGOS, 0, "algos", "A,B,...", "models to train and compare, at most 16 (sgd,als,svd,baseline)"},
+    {O_TEST_FRAC, 0, "test-frac", "F", "holdout for curves and metrics (0.2)"},
+    {O_SEED, 0, "seed", "S", "split and training seed (42)"},
+    {O_MODEL, 0, "model", "FILE", "draw the map from this model instead"},
+    {O_DATA, 0, "data", "DATA", "with a MODEL: also the data charts"},
+    {O_CLUSTERS, 0, "clusters", "K", "colour the map by K k-means clusters (default: genre)"},
+    {O_LABELS, 0, "labels", "N", "movies named on the map (15)"},
+    {O_K, 0, "k", "K", "ranking cutoff (10)"},
+    {O_THRESHOLD, 0, "threshold", "T", "relevant = test rating >= T (4.0)"},
+    {O_TABLE, 0, "table", "FILE.md", "also write the table as Markdown"},
+    {O_TABLE_JSON, 0, "table-json", "FILE", "also write the table as JSON"},
+    {O_TITLE, 0, "title", "TEXT", "page title"},
+    {O_QUIET, 'q', "quiet", NULL, "no progress"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_report = {
+    "report", "an HTML report with charts",
+    "report DATA -o report.html [options] [training options]\nreport MODEL.mfm -o report.html [--data DATA]",
+    "One self-contained HTML page (no network needed): metrics table, learning\n"
+    "curves, a PCA map of movies, rating distribution and long tail.",
+    report_opts, CLI_G_TRAIN,
+    "The models are chosen with --algos (not --algo); each training option goes to\n"
+    "the models of --algos that use it and must be used by one of them."};
+
+/* 1 when some family of the comma list uses parameter name. */
+static int some_algo_uses(const char *list, const char *name) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        mfr_algo al;
+        if (!mfr_algo_from_name(t, &al, NULL) && mfr_train_params_applies(al, name) == 1) return 1;
     }
     return 0;
 }
 
 static int parse(int argc, char **argv, report_args *a) {
-    for (int i = 1; i < argc; i++) {
-        int r = take_own(argc, argv, &i, a);
-        if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
-        if (r < 0) return MFR_E_INVALID;
-        if (r) continue;
-        if (argv[i][0] == '-') return cli_usage_error(CMD, "unknown option %s", argv[i]);
-        if (a->input) return cli_usage_error(CMD, "one DATA or MODEL path, got \"%s\" and \"%s\"", a->input, argv[i]);
-        a->input = argv[i];
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_report, argc, argv);
+    int id;
+    long n;
+    double x;
+    const char *v;
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return -1;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (a->input) return cli_usage_error(CMD, "one DATA or MODEL path, got \"%s\" and \"%s\"", a->input, v);
+            a->input = v;
+            break;
+        case O_OUT: a->out = v; break;
+        case O_ALGOS: a->algos = v; break;
+        case O_MODEL: a->model_path = v; break;
+        case O_DATA: a->data_path = v; break;
+        case O_TITLE: a->title = v; break;
+        case O_TABLE: a->md = v; break;
+        case O_TABLE_JSON: a->json = v; break;
+        case O_QUIET: a->quiet = 1; break;
+        case O_CLUSTERS:
+        case O_LABELS:
+            if (cli_opt_int(&ps, v, 0, 1000, &n)) return MFR_E_INVALID;
+            *(id == O_CLUSTERS ? &a->clusters : &a->labels) = n;
+            break;
+        case O_K:
+            if (cli_opt_int(&ps, v, 1, 1000, &n)) return MFR_E_INVALID;
+            a->rank.k = (int32_t)n;
+            break;
+        case O_SEED:
+            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
+            a->seed = (uint64_t)n;
+            break;
+        case O_TEST_FRAC:
+            if (cli_opt_float(&ps, v, 1e-6, 0.9, &x)) return MFR_E_INVALID;
+            a->test_frac = x;
+            break;
+        case O_THRESHOLD:
+            if (cli_opt_float(&ps, v, -1e9, 1e9, &x)) return MFR_E_INVALID;
+            a->rank.threshold = (float)x;
+            break;
+        default:
+            if (train_opts_take(&ps, id, v, &a->topts) < 0) return MFR_E_INVALID;
+        }
     }
     if (!a->input) return cli_usage_error(CMD, "no DATA or MODEL given");
     if (!a->out) return cli_usage_error(CMD, "no output file (-o report.html)");
     if (a->topts.algo[0]) return cli_usage_error(CMD, "use --algos A,B to choose the models");
+    int n_algos = 1;
+    for (const char *c = a->algos; *c; c++) n_algos += *c == ',';
+    if (n_algos > MAX_MODELS || strlen(a->algos) >= 512)
+        return cli_usage_error(CMD, "--algos: at most %d models, got %d", MAX_MODELS, n_algos);
+    for (int q = 0; q < a->topts.n; q++)
+        if (!some_algo_uses(a->algos, a->topts.names[q]))
+            return cli_usage_error(CMD, "%s: none of %s uses %s", a->topts.from[q], a->algos,
+                                   a->topts.names[q]);
     return 0;
 }
 
@@ -115,8 +145,6 @@ static double wall(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-#define MAX_MODELS 16
-
 typedef struct report_state {
     mfr_curve curves[MAX_MODELS];
     mfr_report_row rows[MAX_MODELS];
@@ -128,8 +156,17 @@ typedef struct report_state {
 static mfr_status one_model(const report_args *a, const char *name, const mfr_dataset *ds,
                             const mfr_ratings *train, const mfr_ratings *test, report_state *st,
                             mfr_error *err) {
-    train_opts to = a->topts;
+    train_opts to = a->topts; /* only the options this family uses */
     snprintf(to.algo, sizeof to.algo, "%s", name);
+    mfr_algo al;
+    to.n = 0;
+    if (!mfr_algo_from_name(name, &al, NULL))
+        for (int q = 0; q < a->topts.n; q++)
+            if (mfr_train_params_applies(al, a->topts.names[q]) == 1) {
+                memcpy(to.names[to.n], a->topts.names[q], sizeof to.names[0]);
+                memcpy(to.from[to.n], a->topts.from[q], sizeof to.from[0]);
+                to.values[to.n++] = a->topts.values[q];
+            }
     mfr_train_params tp;
     mfr_status s = train_opts_resolve(&to, &tp, err);
     if (s) return s;
@@ -198,7 +235,6 @@ static mfr_status train_all(const report_args *a, const mfr_dataset *ds, report_
     char list[512];
     snprintf(list, sizeof list, "%s", a->algos);
     for (char *save = NULL, *t = strtok_r(list, ",", &save); t && !s; t = strtok_r(NULL, ",", &save)) {
-        if (st->n_rows >= MAX_MODELS) break;
         s = one_model(a, t, ds, &train, &test, st, err);
     }
     mfr_ratings_free(&train);
@@ -210,7 +246,7 @@ static mfr_status write_outputs(const report_args *a, const mfr_dataset *ds, rep
                                 const mfr_model *map, mfr_error *err) {
     char title[300];
     snprintf(title, sizeof title, "%s", a->title ? a->title : "");
-    if (!a->title) snprintf(title, sizeof title, "mfrec report: %s", eo_basename(a->input));
+    if (!a->title) snprintf(title, sizeof title, "mfrec report: %s", cli_basename(a->input));
     mfr_report_input in = {.title = title, .ds = ds, .model = map, .curves = st->curves,
                            .n_curves = st->n_curves, .rows = st->rows, .n_rows = st->n_rows,
                            .clusters = (int32_t)a->clusters, .labels = (int32_t)a->labels};
@@ -236,13 +272,11 @@ static mfr_status write_outputs(const report_args *a, const mfr_dataset *ds, rep
 }
 
 int cmd_report(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help(stdout), 0;
     report_args a = {.algos = "sgd,als,svd,baseline", .labels = 15, .test_frac = 0.2, .seed = 42,
                      .rank = mfr_ranking_params_default()};
     int rc = parse(argc, argv, &a);
-    if (rc) return rc;
-    eo_begin(a.quiet);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_begin(a.quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_model *given = NULL;

@@ -18,28 +18,31 @@
 #include "cli.h"
 #include "mfrec/serve.h"
 
-static const char usage_text[] =
-    "usage: mfrec serve MODEL [options]\n"
-    "HTTP API and web page over a trained model (see docs/http-api.md).\n\n"
-    "  --db FILE               SQLite ratings store, created if absent (ratings.db)\n"
-    "  --bind ADDR             IPv4 address to listen on (127.0.0.1)\n"
-    "  --port N                TCP port, 0 = any free port (8080)\n"
-    "  --threads N             request threads (0 = 2 x cores, at least 4)\n"
-    "  --data DIR              original dataset folder (ml-latest-small layout),\n"
-    "                          enables POST /api/admin/retrain; each retrained model\n"
-    "                          is saved as DB.model.N.mfm (newest 3 kept) and served\n"
-    "                          at the next start when newer than MODEL\n"
-    "  --admin-token-file F    admin token (first line of F); else $MFREC_ADMIN_TOKEN\n"
-    "  --write-rate R          writes/s allowed per client address, 0 = no limit (50)\n"
-    "  --write-burst B         burst of writes allowed per client address (100)\n"
-    "  --max-body BYTES        request body limit (16384)\n"
-    "  --timeout S             idle connection timeout in seconds (30)\n"
-    "  --head-timeout S        seconds a client has to send a whole request, from\n"
-    "                          connecting or from the previous answer (10)\n"
-    "  --metrics WHO           who may read GET /metrics: loopback, any or off\n"
-    "                          (loopback: clients on 127.0.0.0/8 only)\n"
-    "  --sync full|normal      SQLite synchronous mode (full: durable per commit)\n"
-    "  --cache N               cached answers per model version, 0 = off (8192)\n";
+enum { O_DB = 1, O_BIND, O_PORT, O_THREADS, O_DATA, O_TOKEN_FILE, O_WRITE_RATE, O_WRITE_BURST,
+       O_MAX_BODY, O_TIMEOUT, O_SYNC, O_CACHE, O_HEAD_TIMEOUT, O_METRICS };
+
+static const cli_opt serve_opts[] = {
+    {O_DB, 0, "db", "FILE", "SQLite store of API users, token hashes and ratings; created if\nabsent (ratings.db)"},
+    {O_BIND, 0, "bind", "ADDR", "IPv4 address to listen on (127.0.0.1)"},
+    {O_PORT, 0, "port", "N", "TCP port, 0 = any free port (8080)"},
+    {O_THREADS, 0, "threads", "N", "request threads (0 = 2 x cores, at least 4)"},
+    {O_DATA, 0, "data", "DIR", "original dataset (ml-latest-small layout): enables\nPOST /api/admin/retrain; each retrained model is saved\nas DB.model.N.mfm (newest 3 kept) and served at the next\nstart when newer than MODEL"},
+    {O_TOKEN_FILE, 0, "admin-token-file", "FILE", "admin token (first line, >= 16 characters); else $MFREC_ADMIN_TOKEN"},
+    {O_WRITE_RATE, 0, "write-rate", "R", "writes/s allowed per client address, 0 = no limit (50)"},
+    {O_WRITE_BURST, 0, "write-burst", "B", "burst of writes allowed per client address (100)"},
+    {O_MAX_BODY, 0, "max-body", "BYTES", "larger request bodies get 413 (16384)"},
+    {O_TIMEOUT, 0, "timeout", "S", "idle connection timeout in seconds (30)"},
+    {O_SYNC, 0, "sync", "full|normal", "SQLite synchronous mode (full: each commit durable before its answer)"},
+    {O_CACHE, 0, "cache", "N", "cached answers per model version, 0 = off (8192)"},
+    {O_HEAD_TIMEOUT, 0, "head-timeout", "S", "seconds a client has to send a whole request, from\nconnecting or from the previous answer (10)"},
+    {O_METRICS, 0, "metrics", "loopback|any|off", "who may read GET /metrics (loopback: clients on\n127.0.0.0/8 only, the default)"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_serve = {
+    "serve", "HTTP API and web page", "serve MODEL [options]",
+    "HTTP API and web page over a trained model (see docs/http-api.md), until\n"
+    "SIGINT or SIGTERM; prints \"listening on http://ADDR:PORT\" once bound.",
+    serve_opts, 0, NULL};
 
 /* The admin token's one length rule, naming where the token came from. */
 static int token_long_enough(const char *source, const char *token) {
@@ -66,68 +69,75 @@ typedef struct opts {
 } opts;
 
 /* One option with its value; returns 0, or an exit status. */
-static int set_option(opts *o, const char *name, const char *v) {
+static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
     long x;
     double d;
     mfr_server_params *p = &o->p;
-    if (!strcmp(name, "--db")) p->db_path = v;
-    else if (!strcmp(name, "--bind")) p->bind = v;
-    else if (!strcmp(name, "--data")) p->data_path = v;
-    else if (!strcmp(name, "--admin-token-file")) o->token_file = v;
-    else if (!strcmp(name, "--port")) {
-        if (cli_parse_int("serve", name, v, 0, 65535, &x)) return MFR_E_INVALID;
+    switch (id) {
+    case O_DB: p->db_path = v; return 0;
+    case O_BIND: p->bind = v; return 0;
+    case O_DATA: p->data_path = v; return 0;
+    case O_TOKEN_FILE: o->token_file = v; return 0;
+    case O_PORT:
+        if (cli_opt_int(ps, v, 0, 65535, &x)) return MFR_E_INVALID;
         p->port = (int)x;
-    } else if (!strcmp(name, "--threads")) {
-        if (cli_parse_int("serve", name, v, 0, 1024, &x)) return MFR_E_INVALID;
+        return 0;
+    case O_THREADS:
+        if (cli_opt_int(ps, v, 0, 1024, &x)) return MFR_E_INVALID;
         p->threads = (int)x;
-    } else if (!strcmp(name, "--max-body")) {
-        if (cli_parse_int("serve", name, v, 64, 64L << 20, &x)) return MFR_E_INVALID;
+        return 0;
+    case O_MAX_BODY:
+        if (cli_opt_int(ps, v, 64, 64L << 20, &x)) return MFR_E_INVALID;
         p->max_body = (size_t)x;
-    } else if (!strcmp(name, "--timeout")) {
-        if (cli_parse_int("serve", name, v, 1, 3600, &x)) return MFR_E_INVALID;
+        return 0;
+    case O_TIMEOUT:
+        if (cli_opt_int(ps, v, 1, 3600, &x)) return MFR_E_INVALID;
         p->timeout_s = (int)x;
-    } else if (!strcmp(name, "--head-timeout")) {
-        if (cli_parse_int("serve", name, v, 1, 3600, &x)) return MFR_E_INVALID;
+        return 0;
+    case O_WRITE_RATE:
+        if (cli_opt_float(ps, v, 0, 1e9, &d)) return MFR_E_INVALID;
+        p->write_rate = d;
+        return 0;
+    case O_WRITE_BURST:
+        if (cli_opt_float(ps, v, 1, 1e9, &d)) return MFR_E_INVALID;
+        p->write_burst = d;
+        return 0;
+    case O_CACHE:
+        if (cli_opt_int(ps, v, 0, 1L << 24, &x)) return MFR_E_INVALID;
+        p->cache_slots = (int)x;
+        return 0;
+    case O_HEAD_TIMEOUT:
+        if (cli_opt_int(ps, v, 1, 3600, &x)) return MFR_E_INVALID;
         p->head_timeout_s = (int)x;
-    } else if (!strcmp(name, "--metrics")) {
+        return 0;
+    case O_METRICS:
         if (!strcmp(v, "loopback")) p->metrics = MFR_METRICS_LOOPBACK;
         else if (!strcmp(v, "any")) p->metrics = MFR_METRICS_ANY;
         else if (!strcmp(v, "off")) p->metrics = MFR_METRICS_OFF;
-        else return cli_usage_error("serve", "--metrics: expected loopback, any or off, got '%s'", v);
-    } else if (!strcmp(name, "--write-rate")) {
-        if (cli_parse_float("serve", name, v, 0, 1e9, &d)) return MFR_E_INVALID;
-        p->write_rate = d;
-    } else if (!strcmp(name, "--write-burst")) {
-        if (cli_parse_float("serve", name, v, 1, 1e9, &d)) return MFR_E_INVALID;
-        p->write_burst = d;
-    } else if (!strcmp(name, "--cache")) {
-        if (cli_parse_int("serve", name, v, 0, 1L << 24, &x)) return MFR_E_INVALID;
-        p->cache_slots = (int)x;
-    } else if (!strcmp(name, "--sync")) {
+        else return cli_opt_error(ps, "expected loopback, any or off, got '%s'", v);
+        return 0;
+    case O_SYNC:
         if (strcmp(v, "full") && strcmp(v, "normal"))
-            return cli_usage_error("serve", "--sync: expected full or normal, got '%s'", v);
+            return cli_opt_error(ps, "expected full or normal, got '%s'", v);
         p->synchronous_full = !strcmp(v, "full");
-    } else {
-        return cli_usage_error("serve", "unknown option '%s'", name);
+        return 0;
     }
-    return 0;
+    return MFR_E_INVALID;
 }
 
 static int parse_args(int argc, char **argv, opts *o) {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage_text, stdout);
-            return -1;
-        }
-        if (a[0] == '-' && a[1] == '-') {
-            if (i + 1 >= argc) return cli_usage_error("serve", "%s needs a value", a);
-            int rc = set_option(o, a, argv[++i]);
-            if (rc) return rc;
-        } else if (!o->p.model_path) {
-            o->p.model_path = a;
-        } else {
-            return cli_usage_error("serve", "unexpected argument '%s'", a);
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_serve, argc, argv);
+    int id, rc;
+    const char *v;
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        if (id == CLI_HELP) return -1;
+        if (id == CLI_ERR) return MFR_E_INVALID;
+        if (id == CLI_ARG) {
+            if (o->p.model_path) return cli_usage_error("serve", "unexpected argument '%s'", v);
+            o->p.model_path = v;
+        } else if ((rc = set_option(&ps, o, id, v))) {
+            return rc;
         }
     }
     if (!o->p.model_path) return cli_usage_error("serve", "no MODEL given");

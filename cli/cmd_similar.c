@@ -5,7 +5,6 @@
  * movieId or a title as people type it (cli_resolve_movie: the library's
  * title matcher; one exact title wins); otherwise the candidates are listed
  * and the exit status is 10 so the user can pick an id. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,61 +12,59 @@
 
 #include "cli.h"
 
-static const char similar_help[] =
-    "usage: mfrec similar MODEL MOVIE [options]\n"
-    "Movies most similar to MOVIE (a movieId, an exact title, or part of a title).\n"
-    "\n"
-    "  -n, --count N          how many (default 10)\n"
-    "      --metric M         cooccurrence (default: who rated both movies; any model),\n"
-    "                         or pearson / cosine of the movie factors\n"
-    "      --min-ratings N    skip movies with fewer training ratings (default 5)\n"
-    "      --json             a JSON array of {rank, movieId, score, title, genres}\n"
-    "  -h, --help             this help\n"
-    "Exit status 6 when no movie matches, 10 when several titles match (they are listed).\n";
+enum { O_COUNT = 1, O_METRIC, O_MIN, O_JSON };
 
-enum { O_METRIC = 256, O_MIN, O_JSON };
+static const cli_opt similar_opts[] = {
+    {O_COUNT, 'n', "count", "N", "how many (10)"},
+    {O_METRIC, 0, "metric", "M",
+     "cooccurrence (default: who rated both movies; any model),\nor pearson / cosine of the movie factors"},
+    {O_MIN, 0, "min-ratings", "N", "skip movies with fewer training ratings (5)"},
+    {O_JSON, 0, "json", NULL, "a JSON array of {rank, movieId, score, title, genres}"},
+    {0, 0, 0, 0, 0}};
 
-static const struct option similar_opts[] = {
-    {"count", required_argument, 0, 'n'}, {"metric", required_argument, 0, O_METRIC},
-    {"min-ratings", required_argument, 0, O_MIN}, {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+const cli_spec cli_spec_similar = {
+    "similar", "movies most similar to a movie", "similar MODEL MOVIE [options]",
+    "Movies most similar to MOVIE (a movieId, an exact title, or part of a title).",
+    similar_opts, 0,
+    "Exit status 6 when no movie matches, 10 when several titles match (they are listed)."};
 
 int cmd_similar(int argc, char **argv) {
     long n = 10, min_ratings = MFR_SIMILAR_MIN_RATINGS;
     mfr_sim metric = MFR_SIM_COOC;
-    int json = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:h", similar_opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (cli_parse_int("similar", "-n", optarg, 1, 100000, &n)) return MFR_E_INVALID;
+    int json = 0, id, npos = 0;
+    const char *pos[2] = {NULL, NULL}, *v;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_similar, argc, argv);
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return 0;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (npos == 2) return cli_usage_error("similar", "unexpected argument \"%s\"", v);
+            pos[npos++] = v;
+            break;
+        case O_COUNT:
+            if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
             break;
         case O_METRIC:
-            if (!strcasecmp(optarg, "cooccurrence")) metric = MFR_SIM_COOC;
-            else if (!strcasecmp(optarg, "pearson")) metric = MFR_SIM_PEARSON;
-            else if (!strcasecmp(optarg, "cosine")) metric = MFR_SIM_COSINE;
-            else
-                return cli_usage_error(
-                    "similar", "--metric: expected cooccurrence, pearson or cosine, got \"%s\"",
-                    optarg);
+            if (!strcasecmp(v, "cooccurrence")) metric = MFR_SIM_COOC;
+            else if (!strcasecmp(v, "pearson")) metric = MFR_SIM_PEARSON;
+            else if (!strcasecmp(v, "cosine")) metric = MFR_SIM_COSINE;
+            else return cli_opt_error(&ps, "expected cooccurrence, pearson or cosine, got \"%s\"", v);
             break;
         case O_MIN:
-            if (cli_parse_int("similar", "--min-ratings", optarg, 0, 2000000000, &min_ratings))
-                return MFR_E_INVALID;
+            if (cli_opt_int(&ps, v, 0, 2000000000, &min_ratings)) return MFR_E_INVALID;
             break;
         case O_JSON: json = 1; break;
-        case 'h': fputs(similar_help, stdout); return 0;
-        default: return cli_bad_option("similar", c, argv);
         }
     }
-    if (optind + 2 > argc) return cli_usage_error("similar", "expected MODEL and MOVIE");
-    if (optind + 2 < argc) return cli_usage_error("similar", "unexpected argument \"%s\"", argv[optind + 2]);
+    if (npos < 2) return cli_usage_error("similar", "expected MODEL and MOVIE");
     mfr_model *m;
-    int rc = cli_load_model("similar", argv[optind], &m);
+    int rc = cli_load_model("similar", pos[0], &m);
     if (rc) return rc;
     mfr_error err = {0};
     int32_t item, got = 0;
-    mfr_status s = cli_resolve_movie(m, argv[optind + 1], &item, &err);
+    mfr_status s = cli_resolve_movie(m, pos[1], &item, &err);
     mfr_scored *rows = NULL;
     if (!s) {
         rows = malloc((size_t)n * sizeof *rows);

@@ -17,14 +17,19 @@
 
 static const char *CMD = "split";
 
-static void help(FILE *f) {
-    fprintf(f,
-            "usage: mfrec split DATA -o DIR [split] [--seed S]\n"
-            "Write train/test files for a split: DIR/foldK/{train,test}.csv for --folds,\n"
-            "DIR/{train,test}.csv otherwise (ratings.csv layout, original ids).\n"
-            "Default split: --test-frac 0.2. Deterministic from --seed (default 42).\n\n");
-    eo_split_help(f);
-}
+enum { O_OUT = 1, O_SEED };
+
+static const cli_opt split_opts[] = {
+    {O_OUT, 'o', "output", "DIR", "folder to write (required; created if absent)"},
+    {O_SEED, 0, "seed", "S", "the split's seed (42)"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_split = {
+    "split", "write train/test splits as files", "split DATA -o DIR [split] [--seed S]",
+    "Write train/test files for a split: DIR/foldK/{train,test}.csv for --folds,\n"
+    "DIR/{train,test}.csv otherwise (ratings.csv layout, original ids).\n"
+    "Default split: --test-frac 0.2. Deterministic from --seed (default 42).",
+    split_opts, CLI_G_SPLIT, NULL};
 
 static int make_dir(const char *path) {
     return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : -1;
@@ -53,7 +58,7 @@ ioerr:
     return MFR_E_IO;
 }
 
-static mfr_status write_folds(const mfr_dataset *ds, const eo_split *sp, const char *dir,
+static mfr_status write_folds(const mfr_dataset *ds, const cli_split *sp, const char *dir,
                               mfr_error *err) {
     mfr_ratings r;
     mfr_dataset_ratings(ds, &r);
@@ -82,34 +87,33 @@ static mfr_status write_folds(const mfr_dataset *ds, const eo_split *sp, const c
 }
 
 int cmd_split(int argc, char **argv) {
-    eo_split sp = {.p = mfr_split_params_default()};
+    cli_split sp = {.p = mfr_split_params_default()};
     const char *data = NULL, *dir = NULL, *v;
     long n;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "--help") || !strcmp(o, "-h")) return help(stdout), 0;
-        int r = eo_split_take(CMD, argc, argv, &i, &sp);
-        if (r < 0) return MFR_E_INVALID;
-        if (r) continue;
-        if (!strcmp(o, "-o") || !strcmp(o, "--output")) {
-            if (!(dir = eo_value(CMD, argc, argv, &i))) return MFR_E_INVALID;
-        } else if (!strcmp(o, "--seed")) {
-            if (!(v = eo_value(CMD, argc, argv, &i)) ||
-                cli_parse_int(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
-                return MFR_E_INVALID;
-            sp.p.seed = (uint64_t)n;
-        } else if (o[0] == '-') {
-            return cli_usage_error(CMD, "unknown option %s", o);
-        } else if (data) {
-            return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", data, o);
-        } else {
-            data = o;
+    int id;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_split, argc, argv);
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return 0;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", data, v);
+            data = v;
+            break;
+        case O_OUT: dir = v; break;
+        case O_SEED:
+            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
+            if (!sp.seed_set) sp.p.seed = (uint64_t)n;
+            break;
+        default:
+            if (cli_split_take(&ps, id, v, &sp) < 0) return MFR_E_INVALID;
         }
     }
     if (!data) return cli_usage_error(CMD, "no DATA given");
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (sp.train_file || sp.test_file) return cli_usage_error(CMD, "--train/--test are for mfrec eval");
-    eo_begin(0);
+    cli_begin(0);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_status s = cli_load_dataset(data, NULL, &ds, &err);

@@ -3,7 +3,8 @@
  * model file. Parameters are the training options every training command
  * shares (train_opts.h: the family's defaults, --params FILE, then --NAME
  * VALUE / --set NAME=VALUE in command-line order); every one goes through
- * mfr_train_params_set, so the names and checks are the library's. On a
+ * mfr_train_params_set, so the names and checks are the library's. The
+ * reading options (--columns, --scale, --movies, ...) are import's. On a
  * terminal one updating line shows epoch, RMSEs, time and ETA; Ctrl-C stops
  * after the current epoch and the last completed epoch is still saved. */
 #include <math.h>
@@ -14,21 +15,22 @@
 #include "cli.h"
 #include "train_opts.h"
 
-static const char train_help[] =
-    "usage: mfrec train DATA -o model.mfm [options] [training options]\n"
-    "Train a model on DATA (MovieLens folder or .zip, ratings file, or .mfd) and save it.\n"
-    "\n"
-    "  -o, --output FILE     model file to write (required)\n"
-    "  -q, --quiet           no progress line\n"
-    "  -h, --help            this help\n"
-    "%s"
-    "Families: auto (the default: EASE orders the lists, biased MF by SGD gives the\n"
-    "stars), ease, sgd, adam, als, svd, svdpp, ials, bpr, nmf, bmf, baseline,\n"
-    "knn-user, knn-item, content, hybrid. Every parameter: --NAME VALUE with the\n"
-    "names `mfrec info` prints (dashes or underscores), e.g. --ease-lambda 120\n"
-    "--max-memory-mb 4096 --rank-min-ratings 3. Precedence: the family's defaults,\n"
-    "then --params, then the options in command-line order.\n"
-    "Ctrl-C stops after the current epoch and saves that model (exit status 7).\n";
+enum { O_OUT = 1, O_QUIET };
+
+static const cli_opt train_opts_table[] = {
+    {O_OUT, 'o', "output", "FILE", "model file to write (required)"},
+    {O_QUIET, 'q', "quiet", NULL, "no progress line"},
+    {0, 0, 0, 0, 0}};
+
+const cli_spec cli_spec_train = {
+    "train", "train a model and save it (.mfm)", "train DATA -o model.mfm [options]",
+    "Train a model on DATA (MovieLens folder or .zip, ratings file, or .mfd) and save it.",
+    train_opts_table, CLI_G_TRAIN | CLI_G_IMPORT,
+    "Precedence: the family's defaults, then --params FILE, then every --NAME VALUE\n"
+    "and --set NAME=VALUE in command-line order (a later one wins). A parameter the\n"
+    "family does not use is an error; mfrec train --algo NAME --help lists NAME's\n"
+    "parameters with their defaults. Ctrl-C stops after the current epoch and saves\n"
+    "that model (exit status 7)."};
 
 static void train_summary(const mfr_model *m, const char *path, double secs, int cancelled) {
     mfr_model_info info;
@@ -54,36 +56,27 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
     printf("saved %s\n", path);
 }
 
-static int train_parse_args(int argc, char **argv, train_opts *t, const char **data,
-                            const char **out, int *quiet) {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-            char opts[1024];
-            FILE *f = fmemopen(opts, sizeof opts, "w");
-            if (f) {
-                train_opts_help(f);
-                fclose(f);
-            } else {
-                opts[0] = '\0';
-            }
-            printf(train_help, opts);
-            return -1;
+static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_params *ip,
+                            const char **data, const char **out, int *quiet) {
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_train, argc, argv);
+    int id, r;
+    const char *v;
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return -1;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (*data) return cli_usage_error("train", "unexpected argument \"%s\"", v);
+            *data = v;
+            break;
+        case O_OUT: *out = v; break;
+        case O_QUIET: *quiet = 1; break;
+        default:
+            r = train_opts_take(&ps, id, v, t);
+            if (!r) r = cli_import_take(&ps, id, v, ip);
+            if (r < 0) return MFR_E_INVALID;
         }
-        if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
-            *quiet = 1;
-            continue;
-        }
-        if (!strcmp(o, "-o") || !strcmp(o, "--output")) {
-            if (!(*out = eo_value("train", argc, argv, &i))) return MFR_E_INVALID;
-            continue;
-        }
-        int r = train_opts_take("train", argc, argv, &i, t);
-        if (r < 0) return MFR_E_INVALID;
-        if (r) continue;
-        if (o[0] == '-') return cli_usage_error("train", "unknown option %s", o);
-        if (*data) return cli_usage_error("train", "unexpected argument \"%s\"", o);
-        *data = o;
     }
     if (!*data) return cli_usage_error("train", "no DATA given");
     if (!*out) return cli_usage_error("train", "-o model.mfm is required");
@@ -95,18 +88,17 @@ int cmd_train(int argc, char **argv) {
     const char *out = NULL, *data = NULL;
     int quiet = 0;
     memset(&topts, 0, sizeof topts);
-    int rc = train_parse_args(argc, argv, &topts, &data, &out, &quiet);
+    mfr_import_params ip = mfr_import_params_default();
+    int rc = train_parse_args(argc, argv, &topts, &ip, &data, &out, &quiet);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_train_params p;
     mfr_error err = {0};
-    if (train_opts_resolve(&topts, &p, &err)) {
-        fprintf(stderr, "mfrec train: %s\n", err.message);
-        return err.code == MFR_E_IO ? MFR_E_IO : MFR_E_INVALID;
-    }
+    mfr_status s = train_opts_resolve(&topts, &p, &err);
+    if (s) return cli_fail("train", s, &err);
     cli_set_quiet(quiet);
     cli_catch_sigint(); /* Ctrl-C while loading cancels the load (exit 7) */
     mfr_dataset *ds = NULL;
-    mfr_status s = cli_load_dataset(data, NULL, &ds, &err);
+    s = cli_load_dataset(data, &ip, &ds, &err);
     if (s) return cli_fail("train", s, &err);
     p.progress = cli_progress;
     p.progress_user = NULL;

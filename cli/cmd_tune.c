@@ -23,97 +23,96 @@ typedef struct tune_args {
     int json, quiet;
     double outer_frac;
     mfr_metric metric;
-    eo_split inner;
+    cli_split inner;
     train_opts topts;
     mfr_ranking_params rank;
 } tune_args;
 
-static void help(FILE *f) {
-    fprintf(f,
-            "usage: mfrec tune DATA --grid 'factors=32,64,128 reg=0.02,0.05' [options]\n"
-            "Score every point of a grid (or --random N points; ranges lo:hi allowed)\n"
-            "by K-fold CV on the training data, rank them by --metric and write the\n"
-            "best parameters for mfrec train --params.\n\n"
-            "options:\n"
-            "  --grid SPEC        NAME=V1,V2,... or NAME=LO:HI (random only), space-separated\n"
-            "  --random N         N random points instead of the full grid\n"
-            "  --metric M         rmse (default), mae, mse, precision, recall, ndcg, map,\n"
-            "                     hit, mrr, coverage, novelty, fit_s\n"
-            "  --folds K          inner CV folds (default 5)\n"
-            "  --test-frac F      hold out F first (never seen by the search); report the\n"
-            "                     best point's score on it\n"
-            "  --k K, --threshold T   ranking metrics' cutoff and relevance (10, 4.0)\n"
-            "  --seed S           split, draws and training seed (default 42)\n"
-            "  -o, --output FILE  write the best parameters (name=value lines)\n"
-            "  --top N            rows of the table (default all)\n"
-            "  --jobs N           fits in parallel (default: all cores)\n"
-            "  --json             JSON instead of the table\n"
-            "  -q, --quiet        no progress\n");
-    train_opts_help(f);
-}
+enum { O_GRID = 1, O_RANDOM, O_METRIC, O_FOLDS, O_TEST_FRAC, O_K, O_THRESHOLD, O_SEED, O_OUT,
+       O_TOP, O_JOBS, O_JSON, O_QUIET };
 
-static int take_num(int argc, char **argv, int *i, long lo, long hi, long *out) {
-    const char *v = eo_value(CMD, argc, argv, i);
-    return v && !cli_parse_int(CMD, argv[*i - 1], v, lo, hi, out) ? 1 : -1;
-}
+static const cli_opt tune_opts[] = {
+    {O_GRID, 0, "grid", "SPEC", "NAME=V1,V2,... or NAME=LO:HI (random only), space-separated"},
+    {O_RANDOM, 0, "random", "N", "N random points instead of the full grid"},
+    {O_METRIC, 0, "metric", "M",
+     "rmse (default), mae, mse, precision, recall, ndcg, map, hit, mrr,\ncoverage, novelty, fit_s"},
+    {O_FOLDS, 0, "folds", "K", "inner CV folds (5)"},
+    {O_TEST_FRAC, 0, "test-frac", "F",
+     "hold out F first (never seen by the search); report the best\npoint's score on it"},
+    {O_K, 0, "k", "K", "ranking metrics' cutoff (10)"},
+    {O_THRESHOLD, 0, "threshold", "T", "relevant = test rating >= T (4.0)"},
+    {O_SEED, 0, "seed", "S", "split, draws and training seed (42)"},
+    {O_OUT, 'o', "output", "FILE", "write the best parameters (name=value lines, with algo=)"},
+    {O_TOP, 0, "top", "N", "rows of the table (all)"},
+    {O_JOBS, 0, "jobs", "N", "fits in parallel (all cores)"},
+    {O_JSON, 0, "json", NULL, "JSON instead of the table"},
+    {O_QUIET, 'q', "quiet", NULL, "no progress"},
+    {0, 0, 0, 0, 0}};
 
-static int take_own(int argc, char **argv, int *i, tune_args *a) {
-    const char *o = argv[*i], *v;
+const cli_spec cli_spec_tune = {
+    "tune", "grid or random search of parameters by cross-validation",
+    "tune DATA --grid 'factors=32,64,128 reg=0.02,0.05' [options] [training options]",
+    "Score every point of a grid (or --random N points; ranges lo:hi allowed)\n"
+    "by K-fold CV on the training data, rank them by --metric and write the\n"
+    "best parameters for mfrec train --params.",
+    tune_opts, CLI_G_TRAIN, NULL};
+
+static int parse(int argc, char **argv, tune_args *a) {
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_spec_tune, argc, argv);
+    int id;
     long n;
     double x;
     mfr_error e;
-    if (!strcmp(o, "--json")) return a->json = 1;
-    if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) return a->quiet = 1;
-    if (!strcmp(o, "--grid")) return (a->grid = eo_value(CMD, argc, argv, i)) ? 1 : -1;
-    if (!strcmp(o, "-o") || !strcmp(o, "--output"))
-        return (a->out = eo_value(CMD, argc, argv, i)) ? 1 : -1;
-    if (!strcmp(o, "--random")) return take_num(argc, argv, i, 1, 100000, &a->random);
-    if (!strcmp(o, "--jobs")) return take_num(argc, argv, i, 1, 1024, &a->jobs);
-    if (!strcmp(o, "--top")) return take_num(argc, argv, i, 1, 1000000, &a->top);
-    if (!strcmp(o, "--k")) {
-        if (take_num(argc, argv, i, 1, 100000, &n) < 0) return -1;
-        return a->rank.k = (int32_t)n, 1;
-    }
-    if (!strcmp(o, "--metric")) {
-        if (!(v = eo_value(CMD, argc, argv, i))) return -1;
-        if (mfr_metric_from_name(v, &a->metric, &e)) return cli_usage_error(CMD, "--metric: %s", e.message), -1;
-        return 1;
-    }
-    if (!strcmp(o, "--threshold") || !strcmp(o, "--test-frac")) {
-        int thr = !strcmp(o, "--threshold");
-        if (!(v = eo_value(CMD, argc, argv, i)) ||
-            cli_parse_float(CMD, o, v, thr ? -1e9 : 1e-9, thr ? 1e9 : 1 - 1e-9, &x))
-            return -1;
-        if (thr) a->rank.threshold = (float)x;
-        else a->outer_frac = x;
-        return 1;
-    }
-    if (!strcmp(o, "--seed")) {
-        if (!(v = eo_value(CMD, argc, argv, i)) || cli_parse_int(CMD, o, v, 0, 0x7fffffffffffffffL, &n))
-            return -1;
-        if (!a->inner.seed_set) a->inner.p.seed = (uint64_t)n;
-        snprintf(a->topts.names[a->topts.n], sizeof a->topts.names[0], "seed");
-        a->topts.values[a->topts.n++] = v;
-        return 1;
-    }
-    return 0;
-}
-
-static int parse(int argc, char **argv, tune_args *a) {
-    for (int i = 1; i < argc; i++) {
-        int r = take_own(argc, argv, &i, a);
-        if (!r && !strcmp(argv[i], "--folds")) {
-            long n;
-            if (take_num(argc, argv, &i, 2, 1000, &n) < 0) return MFR_E_INVALID;
+    const char *v;
+    while ((id = cli_next(&ps, &v)) != CLI_END) {
+        switch (id) {
+        case CLI_HELP: return -1;
+        case CLI_ERR: return MFR_E_INVALID;
+        case CLI_ARG:
+            if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, v);
+            a->data = v;
+            break;
+        case O_JSON: a->json = 1; break;
+        case O_QUIET: a->quiet = 1; break;
+        case O_GRID: a->grid = v; break;
+        case O_OUT: a->out = v; break;
+        case O_RANDOM:
+            if (cli_opt_int(&ps, v, 1, 100000, &a->random)) return MFR_E_INVALID;
+            break;
+        case O_JOBS:
+            if (cli_opt_int(&ps, v, 1, 1024, &a->jobs)) return MFR_E_INVALID;
+            break;
+        case O_TOP:
+            if (cli_opt_int(&ps, v, 1, 1000000, &a->top)) return MFR_E_INVALID;
+            break;
+        case O_FOLDS:
+            if (cli_opt_int(&ps, v, 2, 1000, &n)) return MFR_E_INVALID;
             a->inner.p.folds = (int32_t)n;
-            continue;
+            break;
+        case O_K:
+            if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
+            a->rank.k = (int32_t)n;
+            break;
+        case O_METRIC:
+            if (mfr_metric_from_name(v, &a->metric, &e)) return cli_opt_error(&ps, "%s", e.message);
+            break;
+        case O_THRESHOLD:
+            if (cli_opt_float(&ps, v, -1e9, 1e9, &x)) return MFR_E_INVALID;
+            a->rank.threshold = (float)x;
+            break;
+        case O_TEST_FRAC:
+            if (cli_opt_float(&ps, v, 1e-9, 1 - 1e-9, &x)) return MFR_E_INVALID;
+            a->outer_frac = x;
+            break;
+        case O_SEED:
+            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
+            a->inner.p.seed = (uint64_t)n;
+            if (train_opts_add(CMD, &a->topts, "seed", v, "--seed") < 0) return MFR_E_INVALID;
+            break;
+        default:
+            if (train_opts_take(&ps, id, v, &a->topts) < 0) return MFR_E_INVALID;
         }
-        if (!r) r = train_opts_take(CMD, argc, argv, &i, &a->topts);
-        if (r < 0) return MFR_E_INVALID;
-        if (r) continue;
-        if (argv[i][0] == '-') return cli_usage_error(CMD, "unknown option %s", argv[i]);
-        if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, argv[i]);
-        a->data = argv[i];
     }
     if (!a->data) return cli_usage_error(CMD, "no DATA given");
     if (!a->grid) return cli_usage_error(CMD, "no search space (--grid 'factors=32,64 reg=0.02,0.05')");
@@ -136,7 +135,7 @@ static void print_json(const mfr_tune_result *r, const mfr_fold_result *outer) {
     printf("{\"metric\":\"%s\",\"points\":[", mfr_metric_name(r->metric));
     for (int32_t q = 0; q < r->n_points; q++) {
         printf("%s{\"rank\":%d,\"params\":\"%s\",\"cv\":", q ? "," : "", q + 1, r->points[q].desc);
-        eo_cv_json(stdout, &r->points[q].cv);
+        cli_cv_json(stdout, &r->points[q].cv);
         putchar('}');
     }
     printf("]");
@@ -144,7 +143,7 @@ static void print_json(const mfr_tune_result *r, const mfr_fold_result *outer) {
         printf(",\"test\":{");
         for (int m = 0; m < MFR_METRIC__COUNT; m++) {
             printf("%s\"%s\":", m ? "," : "", mfr_metric_name((mfr_metric)m));
-            eo_json_num(stdout, outer->v[m]);
+            cli_json_num(stdout, outer->v[m]);
         }
         printf("}");
     }
@@ -172,7 +171,7 @@ static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err)
     tp.inner = a->inner.p;
     tp.rank = a->rank;
     tp.threads = (int32_t)a->jobs;
-    if (!a->quiet) tp.progress = eo_progress;
+    if (!a->quiet) tp.progress = cli_progress;
     mfr_tune_space *sp = NULL;
     if ((s = mfr_tune_space_parse(a->grid, &tp.base, &sp, err))) return s;
     mfr_ratings all, train = {0}, test = {0};
@@ -190,6 +189,7 @@ static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err)
     mfr_tune_result r = {0};
     mfr_fold_result outer;
     if (!s) s = mfr_tune_run(ds, a->outer_frac > 0 ? &train : NULL, sp, &tp, &r, err);
+    cli_progress_end();
     if (!s && a->outer_frac > 0) s = score_outer(ds, &train, &test, a, &r, &outer, err);
     if (!s && a->out) {
         char c[512];
@@ -204,7 +204,7 @@ static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err)
             print_json(&r, a->outer_frac > 0 ? &outer : NULL);
         } else {
             printf("tune %s on %s: %d points x %d-fold CV, by %s (%s is better)\n",
-                   mfr_algo_name(tp.base.algo), eo_basename(a->data), r.n_points, tp.inner.folds,
+                   mfr_algo_name(tp.base.algo), cli_basename(a->data), r.n_points, tp.inner.folds,
                    mfr_metric_name(r.metric), mfr_metric_higher_better(r.metric) ? "higher" : "lower");
             print_table(a, &r);
             if (a->outer_frac > 0)
@@ -223,14 +223,12 @@ static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err)
 }
 
 int cmd_tune(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help(stdout), 0;
     tune_args a = {.metric = MFR_METRIC_RMSE, .rank = mfr_ranking_params_default()};
     a.inner.p = mfr_split_params_default();
     a.inner.p.kind = MFR_SPLIT_KFOLD;
     int rc = parse(argc, argv, &a);
-    if (rc) return rc;
-    eo_begin(a.quiet);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_begin(a.quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;
     mfr_status s = cli_load_dataset(a.data, NULL, &ds, &err);

@@ -1,6 +1,6 @@
 /* common.c — what the subcommands share (declared in cli.h): one-line error
  * messages "mfrec <cmd>: <message>" on stderr, strict number parsing for
- * options, the progress line on a terminal, Ctrl-C as "stop after this
+ * options, the one progress line on a terminal (epochs, folds, tune points), Ctrl-C as "stop after this
  * epoch", loading a dataset from any accepted path, resolving a movie given
  * by id or title, JSON string escaping, and the dataset statistics table that
  * `import` and `info` both print. Nothing here keeps state beyond the quiet
@@ -9,13 +9,13 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "train_opts.h"
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,14 +41,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return MFR_E_INVALID;
 }
 
-int cli_bad_option(const char *cmd, int c, char **argv) {
-    const char *opt = argv[optind - 1] ? argv[optind - 1] : "?";
-    if (c == ':') return cli_usage_error(cmd, "option %s needs a value", opt);
-    if (optopt && optopt != '?' && optopt < 256 && opt[0] == '-' && opt[1] != '-')
-        return cli_usage_error(cmd, "unknown option -%c", optopt);
-    return cli_usage_error(cmd, "unknown option %s", opt);
-}
-
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -56,6 +48,20 @@ double cli_now(void) {
 }
 
 void cli_set_quiet(int quiet) { cli_quiet = quiet; }
+
+void cli_begin(int quiet) {
+    cli_set_quiet(quiet);
+    cli_catch_sigint();
+}
+
+const char *cli_basename(const char *path) {
+    static char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    size_t n = strlen(buf);
+    while (n > 1 && buf[n - 1] == '/') buf[--n] = 0;
+    const char *s = strrchr(buf, '/');
+    return s ? s + 1 : buf;
+}
 
 int cli_show_progress(void) { return !cli_quiet && isatty(STDERR_FILENO); }
 
@@ -111,6 +117,70 @@ void cli_catch_sigint(void) {
     sa.sa_handler = cli_on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+}
+
+const cli_opt cli_import_group[] = {
+    {CLI_I_FORMAT, 0, "format", "F", "auto (default: from the path and contents), movielens, ml100k,\nmldat, csv"},
+    {CLI_I_COLUMNS, 0, "columns", "SPEC",
+     "column order of a generic file, e.g. user,item,rating,timestamp\n(user, item, rating, timestamp, skip; "
+     "without rating every row is\na rating of 1: implicit data for ranking models; implies --format csv)"},
+    {CLI_I_DELIM, 0, "delimiter", "C", "field delimiter of a generic file: one character, or tab"},
+    {CLI_I_HEADER, 0, "header", "yes|no", "whether the first line of a generic file is a header (detected)"},
+    {CLI_I_SCALE, 0, "scale", "MIN..MAX",
+     "the rating scale, e.g. 1..10: ratings outside it are bad rows\n(default: the format's; a generic file's own min..max)"},
+    {CLI_I_MOVIES, 0, "movies", "FILE",
+     "catalogue for a single ratings file (movies.csv, u.item or\nmovies.dat layout): titles and genres"},
+    {CLI_I_STRICT, 0, "strict", NULL, "fail on the first bad row (exit 3, file:line in the message)"},
+    {0, 0, 0, 0, 0}};
+
+static int import_format(const cli_parser *ps, const char *s, mfr_format *out) {
+    static const struct { const char *name; mfr_format f; } names[] = {
+        {"auto", MFR_FMT_AUTO}, {"movielens", MFR_FMT_ML_CSV}, {"ml100k", MFR_FMT_ML_100K},
+        {"mldat", MFR_FMT_ML_DAT}, {"csv", MFR_FMT_GENERIC}, {"mfd", MFR_FMT_MFD}};
+    for (size_t j = 0; j < sizeof names / sizeof *names; j++)
+        if (!strcasecmp(s, names[j].name)) {
+            *out = names[j].f;
+            return 1;
+        }
+    return cli_opt_error(ps, "unknown format \"%s\" (auto, movielens, ml100k, mldat, csv)", s), -1;
+}
+
+int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p) {
+    mfr_error err = {0};
+    switch (id) {
+    case CLI_I_FORMAT: return import_format(ps, v, &p->format);
+    case CLI_I_COLUMNS:
+        if (mfr_import_params_set_columns(p, v, &err)) return cli_opt_error(ps, "%s", err.message), -1;
+        if (p->format == MFR_FMT_AUTO) p->format = MFR_FMT_GENERIC;
+        return 1;
+    case CLI_I_DELIM:
+        if (!strcasecmp(v, "tab") || !strcmp(v, "\\t")) p->delimiter = '\t';
+        else if (strlen(v) == 1) p->delimiter = v[0];
+        else return cli_opt_error(ps, "expected one character or 'tab', got \"%s\"", v), -1;
+        return 1;
+    case CLI_I_HEADER:
+        if (!strcasecmp(v, "yes")) p->header = 1;
+        else if (!strcasecmp(v, "no")) p->header = 0;
+        else return cli_opt_error(ps, "expected yes or no, got \"%s\"", v), -1;
+        return 1;
+    case CLI_I_SCALE: {
+        const char *dots = strstr(v, "..");
+        char lo[64];
+        double a, b;
+        if (!dots || (size_t)(dots - v) >= sizeof lo)
+            return cli_opt_error(ps, "expected MIN..MAX (e.g. 1..10), got \"%s\"", v), -1;
+        snprintf(lo, sizeof lo, "%.*s", (int)(dots - v), v);
+        if (cli_opt_float(ps, lo, -1e9, 1e9, &a) || cli_opt_float(ps, dots + 2, -1e9, 1e9, &b)) return -1;
+        if (!(a < b)) return cli_opt_error(ps, "MIN must be below MAX, got \"%s\"", v), -1;
+        if (a == 0 && b == 0) return cli_opt_error(ps, "0..0 is not a scale"), -1;
+        p->rating_min = (float)a;
+        p->rating_max = (float)b;
+        return 1;
+    }
+    case CLI_I_MOVIES: p->movies_path = v; return 1;
+    case CLI_I_STRICT: p->strict = 1; return 1;
+    }
+    return 0;
 }
 
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_dataset **out,
@@ -224,6 +294,11 @@ void cli_json_string(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+void cli_json_num(FILE *f, double v) {
+    if (v != v || v > 1e308 || v < -1e308) fputs("null", f);
+    else fprintf(f, "%.10g", v);
+}
+
 void cli_json_genres(FILE *f, const char *genres) {
     fputc('[', f);
     const char *s = genres;
@@ -270,6 +345,18 @@ void cli_print_dataset_stats(FILE *f, const mfr_dataset *ds) {
     cli_print_count_range(f, "per movie", st.item_min, st.item_max);
     fprintf(f, "%-13s%s\n", "timestamps", st.has_time ? "yes" : "no");
     fprintf(f, "%-13s%lld\n", "tags", (long long)st.n_tags);
+}
+
+void cli_json_dataset_stats(FILE *f, const mfr_dataset *ds) {
+    mfr_dataset_stats st;
+    mfr_dataset_stats_get(ds, &st);
+    fprintf(f, "\"users\": %d, \"movies_rated\": %d, \"movies_catalogue\": %d, \"ratings\": %lld, "
+               "\"density\": %.6g, \"scale\": [%g, %g], \"present\": [%g, %g], \"mean\": %.6g, "
+               "\"per_user\": [%d, %d], \"per_movie\": [%d, %d], \"timestamps\": %s, \"tags\": %lld",
+            st.n_users, st.n_items_rated, st.n_catalog, (long long)st.n_ratings, st.density,
+            (double)st.rating_min, (double)st.rating_max, (double)st.rating_lo, (double)st.rating_hi,
+            st.rating_mean, st.user_min, st.user_max, st.item_min, st.item_max,
+            st.has_time ? "true" : "false", (long long)st.n_tags);
 }
 
 /* A title in exactly width columns: padded, or cut at a code point with "...". */

@@ -1,8 +1,9 @@
-/* train_opts.c — shared training options and params files, plus the small
- * helpers of the eval / split / tune / report commands (see train_opts.h).
- * Options are kept as (name, text) pairs until resolve, which applies them
- * through mfr_train_params_set, so every field the library knows is an
- * option here without a table to keep in step. */
+/* train_opts.c — the training and split option groups (train_opts.h), params
+ * files, and the JSON of a CV result. Training options are kept as (name,
+ * text) pairs until resolve, which applies them through
+ * mfr_train_params_set, so every field the library knows is an option here
+ * without a table to keep in step, and mfr_train_params_applies says which of
+ * them a family reads. */
 #include "train_opts.h"
 #include "cli.h"
 
@@ -12,43 +13,80 @@
 #include <string.h>
 #include <unistd.h>
 
-int train_opts_take(const char *cmd, int argc, char **argv, int *i, train_opts *o) {
-    const char *a = argv[*i];
-    if (strncmp(a, "--", 2) != 0 || !a[2]) return 0;
-    const char *name = a + 2;
-    if (!strcmp(name, "algo") || !strcmp(name, "params") || !strcmp(name, "set")) {
-        const char *v = eo_value(cmd, argc, argv, i);
-        if (!v) return -1;
-        if (!strcmp(name, "params")) {
-            o->params_file = v;
-        } else if (!strcmp(name, "algo")) {
-            snprintf(o->algo, sizeof o->algo, "%s", v);
-        } else {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || (size_t)(eq - v) >= sizeof o->names[0])
-                return cli_usage_error(cmd, "--set wants NAME=VALUE, got \"%s\"", v), -1;
-            if (o->n >= TRAIN_OPTS_MAX) return cli_usage_error(cmd, "too many training options"), -1;
-            memcpy(o->names[o->n], v, (size_t)(eq - v));
-            o->names[o->n][eq - v] = 0;
-            o->values[o->n++] = eq + 1;
-        }
-        return 1;
-    }
-    /* --NAME VALUE for any parameter field: validate the name now. */
-    char field[32];
-    if (strlen(name) >= sizeof field) return 0;
-    snprintf(field, sizeof field, "%s", name);
-    for (char *c = field; *c; c++)
-        if (*c == '-') *c = '_';
-    mfr_train_params probe = mfr_train_params_default(MFR_ALGO_SGD);
-    mfr_error e;
-    if (mfr_train_params_set(&probe, field, "x", &e) && strstr(e.message, "unknown field")) return 0;
-    const char *v = eo_value(cmd, argc, argv, i);
-    if (!v) return -1;
-    if (o->n >= TRAIN_OPTS_MAX) return cli_usage_error(cmd, "too many training options"), -1;
-    snprintf(o->names[o->n], sizeof o->names[0], "%s", field);
-    o->values[o->n++] = v;
+const cli_opt cli_train_group[] = {
+    {CLI_T_ALGO, 0, "algo", "NAME",
+     "model family: auto (the default), ease, ials, bpr, sgd, adam, als, svd,\nsvdpp, nmf, bmf, "
+     "baseline, knn-user, knn-item, content, hybrid"},
+    {CLI_T_PARAMS, 0, "params", "FILE",
+     "name=value lines (# starts a comment anywhere; what tune -o writes)"},
+    {CLI_T_SET, 0, "set", "NAME=VALUE", "one training parameter, as one argument (repeatable)"},
+    {CLI_T_PARAM, 0, "NAME", "VALUE",
+     "any training parameter the family uses, dashes or underscores:\n--factors 64 --epochs 20 "
+     "--lr 0.01 --reg-bias 0.02 --threads 2 ...;\nmfrec train --algo NAME --help lists NAME's"},
+    {0, 0, 0, 0, 0}};
+
+const cli_opt cli_split_group[] = {
+    {CLI_S_TEST_FRAC, 0, "test-frac", "F", "random holdout of fraction F (the default, 0.2)"},
+    {CLI_S_FOLDS, 0, "folds", "K", "K-fold: every rating in exactly one test fold"},
+    {CLI_S_LEAVE_OUT, 0, "leave-out", "K", "per user, K random ratings to test"},
+    {CLI_S_TIME_FRAC, 0, "time-frac", "F", "the latest fraction F of all ratings (by timestamp) to test"},
+    {CLI_S_USER_LAST, 0, "user-last", "K", "per user, the K latest ratings to test"},
+    {CLI_S_MIN_USER, 0, "min-user-ratings", "N",
+     "per-user kinds: users with fewer ratings stay in training (K+1)"},
+    {CLI_S_SPLIT_SEED, 0, "split-seed", "S", "the split's seed alone (--seed sets split and training)"},
+    {CLI_S_TRAIN, 0, "train", "FILE", "predefined training file (eval only), e.g. ml-100k u1.base"},
+    {CLI_S_TEST, 0, "test", "FILE", "predefined test file (eval only), e.g. ml-100k u1.test"},
+    {0, 0, 0, 0, 0}};
+
+int train_opts_add(const char *cmd, train_opts *o, const char *name, const char *value,
+                   const char *from) {
+    if (o->n >= TRAIN_OPTS_MAX)
+        return cli_usage_error(cmd, "%s: more than %d training options", from, TRAIN_OPTS_MAX), -1;
+    if (strlen(name) >= sizeof o->names[0])
+        return cli_usage_error(cmd, "%s: unknown parameter \"%s\"", from, name), -1;
+    snprintf(o->names[o->n], sizeof o->names[0], "%s", name);
+    snprintf(o->from[o->n], sizeof o->from[0], "%s", from);
+    o->values[o->n++] = value;
     return 1;
+}
+
+int train_opts_take(const cli_parser *ps, int id, const char *v, train_opts *o) {
+    const char *cmd = ps->spec->name;
+    switch (id) {
+    case CLI_T_PARAMS: o->params_file = v; return 1;
+    case CLI_T_ALGO:
+        if (strlen(v) >= sizeof o->algo) return cli_usage_error(cmd, "--algo: unknown algorithm \"%s\"", v), -1;
+        snprintf(o->algo, sizeof o->algo, "%s", v);
+        return 1;
+    case CLI_T_PARAM: return train_opts_add(cmd, o, ps->param, v, ps->opt);
+    case CLI_T_SET: {
+        const char *eq = strchr(v, '=');
+        char name[32];
+        if (!eq || eq == v || (size_t)(eq - v) >= sizeof name)
+            return cli_usage_error(cmd, "--set wants NAME=VALUE, got \"%s\"", v), -1;
+        memcpy(name, v, (size_t)(eq - v));
+        name[eq - v] = 0;
+        for (char *c = name; *c; c++)
+            if (*c == '-') *c = '_';
+        return train_opts_add(cmd, o, name, eq + 1, "--set");
+    }
+    }
+    return 0;
+}
+
+/* "knn-item does not use lr; its parameters: ..." into err. */
+static mfr_status not_used(mfr_algo a, const char *where, const char *name, mfr_error *err) {
+    char list[1024] = "";
+    size_t n = 0;
+    for (int j = 1; mfr_train_params_field(j) && n < sizeof list - 40; j++)
+        if (mfr_train_params_applies(a, mfr_train_params_field(j)) == 1)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", mfr_train_params_field(j));
+    if (err) {
+        err->code = MFR_E_INVALID;
+        snprintf(err->message, sizeof err->message, "%.80s: %s does not use %.32s; its parameters: %.350s",
+                 where, mfr_algo_name(a), name, list);
+    }
+    return MFR_E_INVALID;
 }
 
 static char *trim(char *s) {
@@ -97,6 +135,12 @@ mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error
                 if (!s) *p = mfr_train_params_default(a);
             } else if (pass == 1 && !is_algo) {
                 mfr_error e;
+                char where[1200];
+                snprintf(where, sizeof where, "%s:%d", path, ln);
+                if (mfr_train_params_applies(p->algo, name) == 0) {
+                    s = not_used(p->algo, where, name, err);
+                    break;
+                }
                 s = mfr_train_params_set(p, name, val, &e);
                 if (s && err) {
                     err->code = s;
@@ -152,12 +196,14 @@ mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_erro
                        : MFR_E_INVALID;
     }
     for (int q = 0; q < o->n; q++) {
+        if (mfr_train_params_applies(p->algo, o->names[q]) == 0)
+            return not_used(p->algo, o->from[q], o->names[q], err);
         mfr_error e;
         mfr_status s = mfr_train_params_set(p, o->names[q], o->values[q], &e);
         if (s) {
             if (err) {
                 err->code = s;
-                snprintf(err->message, sizeof err->message, "--%s: %.450s", o->names[q], e.message);
+                snprintf(err->message, sizeof err->message, "%s: %.450s", o->from[q], e.message);
             }
             return s;
         }
@@ -165,118 +211,66 @@ mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_erro
     return mfr_train_params_check(p, err);
 }
 
-void train_opts_help(FILE *f) {
-    fprintf(f,
-            "training options (the same for train, eval, tune and report):\n"
-            "  --algo NAME        model family (auto, ease, sgd, ials, als, knn-item, ...; default auto)\n"
-            "  --params FILE      name=value lines (what mfrec tune -o writes)\n"
-            "  --NAME VALUE       any training parameter: --factors 64 --epochs 20 --lr 0.01\n"
-            "                     --reg 0.05 --seed 7 --threads 2 ...\n"
-            "  --set NAME=VALUE   the same, as one argument\n");
-}
-
-/* ---- helpers ---------------------------------------------------------------- */
-
-const char *eo_value(const char *cmd, int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) {
-        cli_usage_error(cmd, "%s needs a value", argv[*i]);
-        return NULL;
+void train_opts_help_algo(FILE *f, const char *algo) {
+    mfr_algo a;
+    mfr_error e;
+    if (mfr_algo_from_name(algo, &a, &e)) {
+        fprintf(f, "\n--algo %s: %s\n", algo, e.message);
+        return;
     }
-    return argv[++*i];
-}
-
-void eo_begin(int quiet) {
-    cli_set_quiet(quiet);
-    cli_catch_sigint();
-}
-
-int eo_progress(const mfr_progress *p, void *user) {
-    (void)user;
-    if (cli_interrupted) return 1; /* Ctrl-C: stop after the running fits */
-    if (!cli_show_progress()) return 0;
-    if (p->eta_s == p->eta_s)
-        fprintf(stderr, "\r%s %d/%d  %.1fs  ETA %.0fs   ", p->stage, p->step, p->steps, p->elapsed_s,
-                p->eta_s);
-    else
-        fprintf(stderr, "\r%s %d/%d  %.1fs   ", p->stage, p->step, p->steps, p->elapsed_s);
-    if (p->step == p->steps) fprintf(stderr, "\r%60s\r", "");
-    return 0;
-}
-
-const char *eo_basename(const char *path) {
-    static char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    size_t n = strlen(buf);
-    while (n > 1 && buf[n - 1] == '/') buf[--n] = 0;
-    const char *s = strrchr(buf, '/');
-    return s ? s + 1 : buf;
+    mfr_train_params p = mfr_train_params_default(a);
+    char buf[4096];
+    mfr_train_params_format(&p, buf, sizeof buf);
+    fprintf(f, "\nparameters of %s (defaults; --NAME VALUE or --set NAME=VALUE):\n", mfr_algo_name(a));
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        if (strncmp(line, "algo=", 5)) fprintf(f, "  %s\n", line);
 }
 
 /* ---- split options ---------------------------------------------------------- */
 
-static int take_kind(const char *cmd, eo_split *s, mfr_split_kind k, const char *opt) {
+static int take_kind(const cli_parser *ps, cli_split *s, mfr_split_kind k) {
     if (s->given && s->p.kind != k)
-        return cli_usage_error(cmd, "%s: only one split kind (--test-frac, --folds, --leave-out, "
-                        "--time-frac, --user-last) at a time", opt), -1;
+        return cli_opt_error(ps, "only one split kind (--test-frac, --folds, --leave-out, "
+                                 "--time-frac, --user-last) at a time"), -1;
     s->given = 1;
     s->p.kind = k;
     return 1;
 }
 
-int eo_split_take(const char *cmd, int argc, char **argv, int *i, eo_split *s) {
-    const char *a = argv[*i], *v;
+int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s) {
     long n;
     double x;
-    if (!strcmp(a, "--train") || !strcmp(a, "--test")) {
-        if (!(v = eo_value(cmd, argc, argv, i))) return -1;
-        *(!strcmp(a, "--train") ? &s->train_file : &s->test_file) = v;
-        return 1;
-    }
-    int is_frac = !strcmp(a, "--test-frac") || !strcmp(a, "--time-frac");
-    int is_count = !strcmp(a, "--folds") || !strcmp(a, "--leave-out") || !strcmp(a, "--user-last") ||
-                   !strcmp(a, "--min-user-ratings") || !strcmp(a, "--split-seed");
-    if (!is_frac && !is_count) return 0;
-    if (!(v = eo_value(cmd, argc, argv, i))) return -1;
-    if (is_frac) {
-        if (cli_parse_float(cmd, a, v, 1e-9, 1 - 1e-9, &x)) return -1;
+    switch (id) {
+    case CLI_S_TRAIN: s->train_file = v; return 1;
+    case CLI_S_TEST: s->test_file = v; return 1;
+    case CLI_S_TEST_FRAC:
+    case CLI_S_TIME_FRAC:
+        if (cli_opt_float(ps, v, 1e-9, 1 - 1e-9, &x)) return -1;
         s->p.test_frac = x;
-        return take_kind(cmd, s, !strcmp(a, "--test-frac") ? MFR_SPLIT_HOLDOUT : MFR_SPLIT_TIME, a);
-    }
-    if (!strcmp(a, "--split-seed")) {
-        if (cli_parse_int(cmd, a, v, 0, 0x7fffffffffffffffL, &n)) return -1;
+        return take_kind(ps, s, id == CLI_S_TEST_FRAC ? MFR_SPLIT_HOLDOUT : MFR_SPLIT_TIME);
+    case CLI_S_SPLIT_SEED:
+        if (cli_opt_int(ps, v, 0, 0x7fffffffffffffffL, &n)) return -1;
         s->p.seed = (uint64_t)n;
         s->seed_set = 1;
         return 1;
-    }
-    if (cli_parse_int(cmd, a, v, !strcmp(a, "--folds") ? 2 : !strcmp(a, "--min-user-ratings") ? 0 : 1,
-                1000000, &n))
-        return -1;
-    if (!strcmp(a, "--min-user-ratings")) {
+    case CLI_S_MIN_USER:
+        if (cli_opt_int(ps, v, 0, 1000000, &n)) return -1;
         s->p.min_user_ratings = (int32_t)n;
         return 1;
-    }
-    if (!strcmp(a, "--folds")) {
+    case CLI_S_FOLDS:
+        if (cli_opt_int(ps, v, 2, 1000000, &n)) return -1;
         s->p.folds = (int32_t)n;
-        return take_kind(cmd, s, MFR_SPLIT_KFOLD, a);
+        return take_kind(ps, s, MFR_SPLIT_KFOLD);
+    case CLI_S_LEAVE_OUT:
+    case CLI_S_USER_LAST:
+        if (cli_opt_int(ps, v, 1, 1000000, &n)) return -1;
+        s->p.leave_out = (int32_t)n;
+        return take_kind(ps, s, id == CLI_S_LEAVE_OUT ? MFR_SPLIT_LEAVE_OUT : MFR_SPLIT_USER_LAST);
     }
-    s->p.leave_out = (int32_t)n;
-    return take_kind(cmd, s, !strcmp(a, "--leave-out") ? MFR_SPLIT_LEAVE_OUT : MFR_SPLIT_USER_LAST, a);
+    return 0;
 }
 
-void eo_split_help(FILE *f) {
-    fprintf(f,
-            "split options (one kind; all deterministic from --seed):\n"
-            "  --test-frac F         random holdout of fraction F\n"
-            "  --folds K             K-fold cross-validation (every rating tested once)\n"
-            "  --leave-out K         per user, K random ratings to test\n"
-            "  --time-frac F         the latest fraction F of all ratings (by timestamp) to test\n"
-            "  --user-last K         per user, the K latest ratings to test\n"
-            "  --min-user-ratings N  per-user kinds: users with fewer stay in training\n"
-            "                        (default K+1)\n"
-            "  --train A --test B    predefined files (e.g. ml-100k u1.base / u1.test)\n");
-}
-
-void eo_split_describe(const mfr_split_params *p, char *buf, size_t cap) {
+void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap) {
     switch (p->kind) {
     case MFR_SPLIT_KFOLD: snprintf(buf, cap, "%d-fold CV", p->folds); break;
     case MFR_SPLIT_HOLDOUT: snprintf(buf, cap, "random holdout %g%%", p->test_frac * 100); break;
@@ -287,21 +281,16 @@ void eo_split_describe(const mfr_split_params *p, char *buf, size_t cap) {
     }
 }
 
-void eo_json_num(FILE *f, double v) {
-    if (v != v || v > 1e308 || v < -1e308) fputs("null", f);
-    else fprintf(f, "%.10g", v);
-}
-
 static void metrics_obj(FILE *f, const double *v) {
     fputc('{', f);
     for (int m = 0; m < MFR_METRIC__COUNT; m++) {
         fprintf(f, "%s\"%s\":", m ? "," : "", mfr_metric_name((mfr_metric)m));
-        eo_json_num(f, v[m]);
+        cli_json_num(f, v[m]);
     }
     fputc('}', f);
 }
 
-void eo_cv_json(FILE *f, const mfr_cv_result *r) {
+void cli_cv_json(FILE *f, const mfr_cv_result *r) {
     fputs("{\"mean\":", f);
     metrics_obj(f, r->mean);
     fputs(",\"std\":", f);

@@ -1,85 +1,74 @@
-/* train_opts.h — the training options every command that trains shares
- * (train, eval, tune, report), and small helpers those commands use.
+/* train_opts.h — the two option groups commands share (opts.h): the
+ * training options of train, eval, tune and report, and the split options of
+ * eval, split and tune; plus params files and the JSON of a CV result.
  *
- * Options are collected first and applied after the whole command line is
- * read, so their order does not matter: the algorithm's defaults
- * (--algo), then a params file (--params FILE, "name=value" lines as
- * mfr_train_params_format writes them and `mfrec tune -o` saves), then each
- * single option in command-line order. Accepted single options:
- *   --algo NAME, --params FILE, --set NAME=VALUE, and --NAME VALUE for every
- *   field of mfr_train_params (dashes or underscores: --reg-bias / --reg_bias),
- *   e.g. --factors 64 --epochs 20 --lr 0.01 --reg 0.05 --seed 7 --threads 2. */
+ * Training options are collected while the command line is read and applied
+ * once it is complete, in one documented order (docs/cli.md "Precedence"):
+ *   1. the family's defaults (--algo, else auto; or a params file's algo=),
+ *   2. the params file (--params FILE),
+ *   3. every --NAME VALUE and --set NAME=VALUE in command-line order (the
+ *      two spellings are the same thing; a later one wins).
+ * A parameter the family does not read is an error that lists the family's
+ * parameters; `mfrec train --algo NAME --help` prints them with defaults. */
 #ifndef MFR_CLI_TRAIN_OPTS_H
 #define MFR_CLI_TRAIN_OPTS_H
 
 #include <stdio.h>
 #include "mfrec.h"
+#include "opts.h"
+
+/* The group tables (ids CLI_T_* and CLI_S_*, opts.h). */
+extern const cli_opt cli_train_group[];
+extern const cli_opt cli_split_group[];
 
 #define TRAIN_OPTS_MAX 64
 
 typedef struct train_opts {
-    char algo[32];                    /* "" = sgd */
+    char algo[32]; /* "" = the default family */
     const char *params_file;
     int n;
     char names[TRAIN_OPTS_MAX][32];
     const char *values[TRAIN_OPTS_MAX];
+    char from[TRAIN_OPTS_MAX][40]; /* how it was given: "--factors", "--set" */
 } train_opts;
 
-/* If argv[*i] is a training option, consume it (and its value: *i advances)
- * and return 1; return 0 if it is not one; -1 after printing a usage error
- * (missing value, too many options). */
-int train_opts_take(const char *cmd, int argc, char **argv, int *i, train_opts *o);
+/* Handle option id (value v) of the training group: 1 taken, 0 not a
+ * training option, -1 after a usage error (bad --set, too many options). */
+int train_opts_take(const cli_parser *ps, int id, const char *v, train_opts *o);
+/* Append name=value (name with underscores); -1 after a usage error when the
+ * table is full. from names the option in messages. */
+int train_opts_add(const char *cmd, train_opts *o, const char *name, const char *value,
+                   const char *from);
 
-/* Resolve into *p (defaults of the algo, the file, then the options).
- * MFR_E_INVALID / MFR_E_IO with the reason in err (naming the option or
- * "file:line"). */
+/* Resolve into *p. MFR_E_INVALID naming the option or "file:line" (also for
+ * a parameter the family does not use), MFR_E_PARSE for a malformed params
+ * line, MFR_E_IO for an unreadable file. */
 mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_error *err);
 
-/* Read a params file ("name=value" lines, '#' starts a comment anywhere on a
- * line, blank lines; an
- * "algo=" line applies that algorithm's defaults first) into *p. */
+/* Read a params file ("name=value" lines; '#' starts a comment anywhere on a
+ * line; blank lines ignored; an "algo=" line applies that family's defaults
+ * first) into *p; every name must be one p's family uses. */
 mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error *err);
 /* Write p as a params file (temporary file + rename). MFR_E_IO naming path. */
 mfr_status train_opts_write_file(const char *path, const mfr_train_params *p,
                                  const char *comment, mfr_error *err);
+/* "parameters of NAME (defaults): ..." for --algo NAME --help. */
+void train_opts_help_algo(FILE *f, const char *algo);
 
-/* The help lines for the options above (to f). */
-void train_opts_help(FILE *f);
-
-/* Helpers for the commands that parse their own argument loop (train, eval,
- * split, tune, report); errors, numbers and loading are cli.h's (cli_fail,
- * cli_usage_error, cli_parse_int/float, cli_load_dataset). */
-/* The value of option argv[*i] (advancing *i), or NULL after a usage error. */
-const char *eo_value(const char *cmd, int argc, char **argv, int *i);
-/* Per command: --quiet, and Ctrl-C handling (a first Ctrl-C cancels at the
- * next progress report, exit 7; a second kills). */
-void eo_begin(int quiet);
-/* Progress line on stderr when it is a terminal and not quiet
- * ("tune 12/60  3.1s  ETA 12s"); returns 1 (cancel) after Ctrl-C. */
-int eo_progress(const mfr_progress *p, void *user);
-/* Short name of a data path: its last component ("ml-latest-small"). */
-const char *eo_basename(const char *path);
-
-/* Split options shared by eval, split and tune:
- *   --test-frac F (random holdout), --folds K, --leave-out K (per user),
- *   --time-frac F (global time cut), --user-last K (per user, latest),
- *   --min-user-ratings N, --split-seed S, --train FILE --test FILE. */
-typedef struct eo_split {
+/* Split options. */
+typedef struct cli_split {
     mfr_split_params p;
-    int given;                 /* a split kind was chosen */
-    int seed_set;              /* --split-seed given: --seed leaves the split alone */
+    int given;    /* a split kind was chosen */
+    int seed_set; /* --split-seed given: --seed leaves the split alone */
     const char *train_file, *test_file;
-} eo_split;
+} cli_split;
 
-/* As train_opts_take: 1 consumed, 0 not a split option, -1 usage error. */
-int eo_split_take(const char *cmd, int argc, char **argv, int *i, eo_split *s);
-void eo_split_help(FILE *f);
-/* "5-fold CV", "holdout 20%", ... into buf. */
-void eo_split_describe(const mfr_split_params *p, char *buf, size_t cap);
+/* As train_opts_take, for the split group. */
+int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s);
+/* "5-fold CV", "random holdout 20%", ... into buf. */
+void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap);
 
 /* JSON of a CV result: {"mean":{..},"std":{..},"folds":[{..},..]} (NaN: null). */
-void eo_cv_json(FILE *f, const mfr_cv_result *r);
-/* A JSON number or null. */
-void eo_json_num(FILE *f, double v);
+void cli_cv_json(FILE *f, const mfr_cv_result *r);
 
 #endif

@@ -100,13 +100,14 @@ printf '# a params file\nfactors = 6\nepochs=3 # short\n' >"$T/p.txt"
 "$MFREC" info "$T/p.mfm" >"$T/pinfo"
 grep -q "^factors *6$" "$T/pinfo" && grep -q "^epochs run *4$" "$T/pinfo" && ok "--params then --set applied" || fail "params: $(grep -E 'factors|epochs' "$T/pinfo")"
 # --name=value spells the same as --name value, for any parameter and command
-"$MFREC" train "$T/syn" -o "$T/q.mfm" --algo=sgd --factors=5 --rank-min-ratings=2 --set=epochs=2 --threads=1 --quiet
+"$MFREC" train "$T/syn" -o "$T/q.mfm" --algo=sgd --factors=5 --reg-bias=0.03 --set=epochs=2 --threads=1 --quiet
 "$MFREC" info "$T/q.mfm" >"$T/qinfo"
 grep -q "^factors *5$" "$T/qinfo" && grep -q "^epochs run *2$" "$T/qinfo" && ok "--name=value options" || fail "--name=value: $(grep -E 'factors|epochs' "$T/qinfo")"
 "$MFREC" recommend "$T/q.mfm" --user=$U --count=3 >"$T/rq" 2>&1 && [ "$(awk 'NR>1' "$T/rq" | wc -l)" -eq 3 ] && ok "recommend --user=ID" || fail "recommend --user=: $(cat "$T/rq")"
 
 # ---- every subcommand has --help ----
-for c in import synth train recommend similar predict info; do
+for c in import synth train recommend similar predict eval info split tune report cluster project serve; do
   "$MFREC" $c --help >"$T/h" && grep -q "^usage: mfrec $c" "$T/h" && ok "$c --help" || fail "$c --help"
+  "$MFREC" help $c >"$T/h2" && cmp -s "$T/h" "$T/h2" && ok "mfrec help $c is $c --help" || fail "mfrec help $c differs"
 done
 finish

@@ -13,7 +13,8 @@ source "$(dirname "$0")/lib.bash"
 make_model
 for a in sgd knn-item content ease; do
   MODEL=$T/$a.mfm
-  if ! "$MFREC" train "$DATA" -o "$MODEL" --algo "$a" --factors 16 --threads 1 -q >/dev/null 2>"$T/train.err"; then
+  k=(); [ "$a" = sgd ] && k=(--factors 16) # a parameter the family does not use is an error
+  if ! "$MFREC" train "$DATA" -o "$MODEL" --algo "$a" "${k[@]}" --threads 1 -q >/dev/null 2>"$T/train.err"; then
     [ "$a" = ease ] && { echo "skip: this build has no ease ($(cat "$T/train.err"))"; continue; }
     fail "$a: train failed: $(cat "$T/train.err")"
   fi

@@ -1,0 +1,94 @@
+/* opts.h — the one option layer of every subcommand.
+ *
+ * Each command describes its options once, in a table of cli_opt rows inside
+ * its cli_spec; from that table come the parsing (cli_next), the --help text
+ * (cli_help), `mfrec help CMD`, the option tables of docs/cli.md, the man page
+ * and the bash completion (cli_gen_*, run by scripts/gen-cli-docs), so none of
+ * them can disagree with what the parser accepts.
+ *
+ * Spellings accepted for every option of every command: --name VALUE,
+ * --name=VALUE, and for those with a short letter -n VALUE and -nVALUE; a
+ * flag takes no value (--json=1 is an error); "--" ends the options; options
+ * and positional arguments may come in any order. -h/--help prints the help
+ * and exits 0. Commands that train also take the training option group
+ * (train_opts.h: --algo, --params, --set, --NAME VALUE for every training
+ * parameter); eval, split and tune the split option group; import and train
+ * the import option group (cli.h: --format, --columns, --scale, --movies...). */
+#ifndef MFR_CLI_OPTS_H
+#define MFR_CLI_OPTS_H
+
+#include <stdio.h>
+
+typedef struct cli_opt {
+    int id;           /* > 0, returned by cli_next; a row with id 0 ends a table */
+    char shrt;        /* short letter, or 0 */
+    const char *name; /* long name without "--" */
+    const char *meta; /* value placeholder ("N", "FILE"); NULL for a flag */
+    const char *help; /* what it does (default); '\n' breaks the line in --help */
+} cli_opt;
+
+/* Option groups a command may take besides its own table. */
+enum { CLI_G_TRAIN = 1, CLI_G_SPLIT = 2, CLI_G_IMPORT = 4 };
+
+typedef struct cli_spec {
+    const char *name;    /* "recommend" */
+    const char *summary; /* one line, for `mfrec --help` and the man page */
+    const char *usage;   /* synopsis lines without "usage: mfrec ", '\n'-separated */
+    const char *about;   /* paragraph under the synopsis (may be NULL) */
+    const cli_opt *opts; /* the command's own options, ending with {0} */
+    unsigned groups;     /* CLI_G_* */
+    const char *notes;   /* text after the options (may be NULL) */
+} cli_spec;
+
+/* cli_next's answers other than an option id. */
+enum { CLI_END = 0, CLI_ARG = -1, CLI_HELP = -2, CLI_ERR = -3 };
+
+/* Ids of the shared groups (train_opts.c handles them). */
+enum {
+    CLI_T_ALGO = 1000, CLI_T_PARAMS, CLI_T_SET, CLI_T_PARAM, /* --NAME VALUE */
+    CLI_S_TEST_FRAC = 1100, CLI_S_FOLDS, CLI_S_LEAVE_OUT, CLI_S_TIME_FRAC, CLI_S_USER_LAST,
+    CLI_S_MIN_USER, CLI_S_SPLIT_SEED, CLI_S_TRAIN, CLI_S_TEST,
+    CLI_I_FORMAT = 1200, CLI_I_COLUMNS, CLI_I_DELIM, CLI_I_HEADER, CLI_I_SCALE, CLI_I_MOVIES,
+    CLI_I_STRICT
+};
+
+typedef struct cli_parser {
+    const cli_spec *spec;
+    int argc;
+    char **argv;
+    int i;             /* next argv index */
+    int no_more_opts;  /* after "--" */
+    char opt[64];      /* the option being answered, as "--name" (for messages) */
+    char param[40];    /* CLI_T_PARAM: the field name, dashes as underscores */
+    char *short_rest;  /* "-n5": the value glued to the letter */
+} cli_parser;
+
+/* Every registered command's spec (main.c), NULL-terminated. */
+extern const cli_spec *const cli_specs[];
+const cli_spec *cli_spec_find(const char *name);
+
+void cli_parser_init(cli_parser *ps, const cli_spec *spec, int argc, char **argv);
+/* The next option (its id; *val its value or NULL for a flag), CLI_ARG (a
+ * positional argument in *val), CLI_END, CLI_HELP (the help was printed:
+ * the command returns 0) or CLI_ERR (a usage error was printed: the command
+ * returns MFR_E_INVALID). */
+int cli_next(cli_parser *ps, const char **val);
+/* The value of the option just returned as a number in lo..hi; 0, or
+ * MFR_E_INVALID after printing "mfrec CMD: --opt: ...". */
+int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out);
+int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out);
+/* A usage error about the option just returned: "mfrec CMD: --opt: <fmt>". */
+int cli_opt_error(const cli_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The help of a command (to f); for a command with training options and an
+ * algo named, also that family's parameters and their defaults. */
+void cli_help(FILE *f, const cli_spec *spec, const char *algo);
+
+/* Generated documents (scripts/gen-cli-docs writes them into the tree). */
+void cli_gen_markdown(FILE *f, const cli_spec *spec); /* the option table of docs/cli.md */
+void cli_gen_man(FILE *f);                           /* man/mfrec.1 */
+void cli_gen_bash(FILE *f);                          /* completions/mfrec.bash */
+/* Every long option a command takes (one a line, "--name"), for tests. */
+void cli_gen_options(FILE *f, const cli_spec *spec);
+
+#endif
