@@ -50,6 +50,7 @@
  *   KNLV  float lval[]            for knn-user), columns sorted */
 #include "algo.h"
 #include "knn_common.h"
+#include "../core/binfile.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -500,26 +501,27 @@ static mfr_status knn_attach(mfr_model *m, mfr_error *err) {
         return mfr__err(err, MFR_E_FORMAT, "knn model: missing or bad KNNH/KNNP/KNLP section");
     int by = h->by_item;
     if (h->n_rows != (by ? m->n_items : m->n_users) || h->n_other != (by ? m->n_users : m->n_items) ||
-        sp != sizeof(int64_t) * ((uint64_t)h->n_rows + 1) ||
-        slp != sizeof(int64_t) * ((uint64_t)h->n_other + 1) || h->n_nb < 0 || h->n_lookup < 0 ||
-        sj != sizeof(int32_t) * (uint64_t)h->n_nb || ss != sizeof(float) * (uint64_t)h->n_nb ||
-        slc != sizeof(int32_t) * (uint64_t)h->n_lookup || slv != sizeof(float) * (uint64_t)h->n_lookup ||
-        st.ptr[h->n_rows] != h->n_nb || st.lptr[h->n_other] != h->n_lookup)
+        !mfr__bytes_are(sp, (int64_t)h->n_rows + 1, sizeof(int64_t)) ||
+        !mfr__bytes_are(slp, (int64_t)h->n_other + 1, sizeof(int64_t)) ||
+        !mfr__bytes_are(sj, h->n_nb, sizeof(int32_t)) || !mfr__bytes_are(ss, h->n_nb, sizeof(float)) ||
+        !mfr__bytes_are(slc, h->n_lookup, sizeof(int32_t)) ||
+        !mfr__bytes_are(slv, h->n_lookup, sizeof(float)))
         return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour sections have inconsistent sizes");
-    if (h->m < 1 || st.ptr[0] != 0 || st.lptr[0] != 0)
-        return mfr__err(err, MFR_E_FORMAT, "knn model: bad list length or row index start");
-    for (int32_t a = 0; a < h->n_rows; a++)
-        if (st.ptr[a + 1] < st.ptr[a] || st.ptr[a + 1] - st.ptr[a] > h->m)
-            return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour list %d has a bad length", (int)a);
-    for (int32_t o = 0; o < h->n_other; o++)
-        if (st.lptr[o + 1] < st.lptr[o])
-            return mfr__err(err, MFR_E_FORMAT, "knn model: lookup row %d out of order", (int)o);
-    for (int64_t t = 0; t < h->n_nb; t++)
-        if (st.nb[t] < 0 || st.nb[t] >= h->n_rows)
-            return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour %lld out of range", (long long)t);
-    for (int64_t t = 0; t < h->n_lookup; t++)
-        if (st.lcol[t] < 0 || st.lcol[t] >= h->n_rows)
-            return mfr__err(err, MFR_E_FORMAT, "knn model: lookup entry %lld out of range", (long long)t);
+    /* the fit keeps at most n_rows - 1 neighbours a row (1 when n_rows <= 1);
+     * m sizes per-query buffers, so it is bounded by the rows that exist */
+    if (h->m < 1 || h->m > (h->n_rows > 1 ? h->n_rows : 1))
+        return mfr__err(err, MFR_E_FORMAT, "knn model: list length %d outside 1..%d", (int)h->m,
+                        (int)(h->n_rows > 1 ? h->n_rows : 1));
+    /* both lists are intersected by merging: each row sorted, no repeats */
+    int64_t row;
+    const char *why = mfr__csr_check(st.ptr, h->n_rows, h->n_nb, st.nb, h->n_rows, h->m, &row);
+    if (why)
+        return mfr__err(err, MFR_E_FORMAT, "knn model: neighbour list %lld (KNNP/KNNJ): %s",
+                        (long long)row, why);
+    why = mfr__csr_check(st.lptr, h->n_other, h->n_lookup, st.lcol, h->n_rows, -1, &row);
+    if (why)
+        return mfr__err(err, MFR_E_FORMAT, "knn model: lookup row %lld (KNLP/KNLC): %s",
+                        (long long)row, why);
     /* the row norms the new-user lists need (knn_item_rank_user) */
     st.inv_deg = by ? mfr_malloc(sizeof(float) * ((size_t)h->n_rows + 1)) : NULL;
     knn_state *ps = mfr_malloc(sizeof *ps);

@@ -5,7 +5,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/mman.h>
 
 mfr_dataset *mfr__dataset_new(void) {
     mfr_dataset *ds = mfr_calloc(1, sizeof *ds);
@@ -24,7 +23,7 @@ mfr_dataset *mfr__dataset_new(void) {
 void mfr_dataset_free(mfr_dataset *ds) {
     if (!ds) return;
     if (ds->map_base) {
-        munmap(ds->map_base, ds->map_len);
+        mfr_free(ds->map_base); /* the .mfd file's contents (mfd.c) */
     } else {
         mfr_free(ds->user);
         mfr_free(ds->item);

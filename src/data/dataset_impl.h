@@ -1,7 +1,7 @@
 /* dataset_impl.h — the body of mfr_dataset, shared by io/ and data/.
  *
  * Ratings are parallel arrays of length n_ratings. When the dataset was
- * loaded from a .mfd file the arrays point into the mapping (map_base) and
+ * loaded from a .mfd file the arrays point into the file's block (map_base) and
  * are not freed one by one; otherwise each is owned (mfr_free).
  * Catalogue strings live in one pool: title_off[i] / genres_off[i] are byte
  * offsets of NUL-terminated strings in `strings` (offset 0 is "").
@@ -41,7 +41,7 @@ struct mfr_dataset {
     char **messages;      /* [report.n_messages] */
     char *source;
 
-    void *map_base;       /* .mfd mapping, or NULL */
+    void *map_base;       /* .mfd file contents (owned, one block), or NULL */
     size_t map_len;
 };
 

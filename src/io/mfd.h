@@ -1,9 +1,11 @@
 /* mfd.h — the binary dataset file (.mfd), byte by byte.
  *
  * Written by mfr_dataset_save, read by mfr_dataset_import (detected by the
- * magic, whatever the file is called). The loader maps the file read-only
- * (mmap) and points the dataset's arrays into the mapping; only the id maps
- * and the messages are built in memory. All integers and floats are
+ * magic, whatever the file is called). The loader reads the file into one
+ * owned, 64-byte aligned block (src/core/binfile.c: not a mapping, so the
+ * file rewritten in place later changes nothing) and points the dataset's
+ * arrays into it; only the id maps and the messages are built apart. All
+ * integers and floats are
  * little-endian (IEEE 754 binary32 for floats); a big-endian host refuses
  * the file with MFR_E_UNSUPPORTED.
  *
@@ -62,9 +64,11 @@
  * naming the file and the problem: size >= 384 ("truncated"), magic, version,
  * header size, header CRC, file size equal to the header's ("truncated" /
  * "trailing bytes"), each section's alignment, bounds and exact length, the
- * data CRC, then the contents (indices within range, string offsets inside
- * the pool, pool NUL-terminated), so a file with a valid checksum but
- * inconsistent contents cannot make the library read out of bounds. */
+ * message count against the messages' bytes (no allocation larger than the
+ * file can justify), the data CRC, then the contents (indices within range,
+ * string offsets inside the pool, pool NUL-terminated, every user and movie
+ * id once), so a file with a valid checksum but inconsistent contents cannot
+ * make the library read out of bounds. */
 #ifndef MFR_IO_MFD_H
 #define MFR_IO_MFD_H
 

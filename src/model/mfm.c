@@ -1,44 +1,26 @@
 /* mfm.c — saving and loading the model file (.mfm); the layout is specified
- * byte by byte in mfm.h and docs/model-format.md.
+ * byte by byte in mfm.h and docs/model-format.md, and what it shares with
+ * the dataset file (.mfd) — section layout, CRC, atomic save, reading,
+ * consistency checks — is src/core/binfile.c.
  *
  * Save collects the sections (core arrays, then the family's extras), lays
  * them out 64-byte aligned after the header and directory, computes the
- * payload and header CRC-32s, writes everything to a temporary file in the
- * same directory, fsyncs and renames it over the target, so an existing model
- * is never half-overwritten. Load mmaps the file read-only, validates every
- * count, offset and checksum against the file length before touching the
- * data, points the model's arrays into the mapping, rebuilds the id maps and
- * lets the family re-attach its extra sections. */
+ * payload and header CRC-32s and saves through mfr__bin_save (temporary
+ * file, 0644, fsync, rename), so an existing model is never half-overwritten.
+ * Load reads the file into one owned block (a file rewritten in place while
+ * a server holds the model cannot fault it), validates every count, offset
+ * and checksum against the file length before touching the data, then the
+ * contents that index other arrays, points the model's arrays into the
+ * block, builds the id maps (each id once) and lets the family re-attach its
+ * extra sections. */
 #include "mfm.h"
 #include "../algo/algo.h"
+#include "../core/binfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-typedef struct sec {
-    uint32_t tag;
-    const void *data;
-    uint64_t size, off;
-} sec;
-
-static void put32(uint8_t *b, size_t off, uint32_t v) { memcpy(b + off, &v, 4); }
-static void put64(uint8_t *b, size_t off, uint64_t v) { memcpy(b + off, &v, 8); }
-static void putf(uint8_t *b, size_t off, float v) { memcpy(b + off, &v, 4); }
-static void putd(uint8_t *b, size_t off, double v) { memcpy(b + off, &v, 8); }
-static uint32_t get32(const uint8_t *b, size_t off) { uint32_t v; memcpy(&v, b + off, 4); return v; }
-static uint64_t get64(const uint8_t *b, size_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
-static float getf(const uint8_t *b, size_t off) { float v; memcpy(&v, b + off, 4); return v; }
-static double getd(const uint8_t *b, size_t off) { double v; memcpy(&v, b + off, 8); return v; }
-
-static uint64_t align64(uint64_t x) { return (x + MFM_ALIGN - 1) & ~(uint64_t)(MFM_ALIGN - 1); }
+typedef mfr__bsec sec;
 
 /* "P", "SITM": the tag as text with trailing spaces dropped. */
 static const char *tag_name(uint32_t tag, char out[5]) {
@@ -71,42 +53,42 @@ static const char *tag_name(uint32_t tag, char out[5]) {
 /* ---- params block ------------------------------------------------------- */
 static void put_params(uint8_t *h, const mfr_train_params *p) {
     uint8_t *b = h + MFM_OFF_PARAMS - 120; /* offsets below are absolute */
-    put32(b, 120, (uint32_t)p->algo);      put32(b, 124, (uint32_t)p->factors);
-    put32(b, 128, (uint32_t)p->epochs);    putf(b, 132, p->lr);
-    putf(b, 136, p->lr_decay);             putf(b, 140, p->reg);
-    putf(b, 144, p->reg_bias);             putf(b, 148, p->init_std);
-    put64(b, 152, p->seed);                put32(b, 160, (uint32_t)p->threads);
-    putf(b, 164, p->valid_frac);           put32(b, 168, (uint32_t)p->early_stop);
-    put32(b, 172, (uint32_t)p->batch);     putf(b, 176, p->beta1);
-    putf(b, 180, p->beta2);                putf(b, 184, p->alpha);
-    put32(b, 188, (uint32_t)p->cg_steps);  put32(b, 192, (uint32_t)p->burnin);
-    put32(b, 196, (uint32_t)p->samples);   put32(b, 200, (uint32_t)p->knn_k);
-    put32(b, 204, (uint32_t)p->min_support); putf(b, 208, p->shrinkage);
-    put32(b, 212, (uint32_t)p->sim);       put32(b, 216, (uint32_t)p->hybrid_base);
-    putf(b, 220, p->ease_lambda);          put32(b, 224, (uint32_t)p->max_memory_mb);
-    put32(b, 228, (uint32_t)p->rank_min_ratings); putf(b, 232, p->rating_power);
-    putf(b, 236, p->blend);                putf(b, 240, p->unobserved);
-    putf(b, 244, p->reg_exp);              put32(b, 248, (uint32_t)p->ease_keep);
+    mfr__put32(b, 120, (uint32_t)p->algo);      mfr__put32(b, 124, (uint32_t)p->factors);
+    mfr__put32(b, 128, (uint32_t)p->epochs);    mfr__putf(b, 132, p->lr);
+    mfr__putf(b, 136, p->lr_decay);             mfr__putf(b, 140, p->reg);
+    mfr__putf(b, 144, p->reg_bias);             mfr__putf(b, 148, p->init_std);
+    mfr__put64(b, 152, p->seed);                mfr__put32(b, 160, (uint32_t)p->threads);
+    mfr__putf(b, 164, p->valid_frac);           mfr__put32(b, 168, (uint32_t)p->early_stop);
+    mfr__put32(b, 172, (uint32_t)p->batch);     mfr__putf(b, 176, p->beta1);
+    mfr__putf(b, 180, p->beta2);                mfr__putf(b, 184, p->alpha);
+    mfr__put32(b, 188, (uint32_t)p->cg_steps);  mfr__put32(b, 192, (uint32_t)p->burnin);
+    mfr__put32(b, 196, (uint32_t)p->samples);   mfr__put32(b, 200, (uint32_t)p->knn_k);
+    mfr__put32(b, 204, (uint32_t)p->min_support); mfr__putf(b, 208, p->shrinkage);
+    mfr__put32(b, 212, (uint32_t)p->sim);       mfr__put32(b, 216, (uint32_t)p->hybrid_base);
+    mfr__putf(b, 220, p->ease_lambda);          mfr__put32(b, 224, (uint32_t)p->max_memory_mb);
+    mfr__put32(b, 228, (uint32_t)p->rank_min_ratings); mfr__putf(b, 232, p->rating_power);
+    mfr__putf(b, 236, p->blend);                mfr__putf(b, 240, p->unobserved);
+    mfr__putf(b, 244, p->reg_exp);              mfr__put32(b, 248, (uint32_t)p->ease_keep);
 }
 
 static void get_params(const uint8_t *b, mfr_train_params *p) {
     memset(p, 0, sizeof *p);
-    p->algo = (mfr_algo)get32(b, 120);       p->factors = (int32_t)get32(b, 124);
-    p->epochs = (int32_t)get32(b, 128);      p->lr = getf(b, 132);
-    p->lr_decay = getf(b, 136);              p->reg = getf(b, 140);
-    p->reg_bias = getf(b, 144);              p->init_std = getf(b, 148);
-    p->seed = get64(b, 152);                 p->threads = (int32_t)get32(b, 160);
-    p->valid_frac = getf(b, 164);            p->early_stop = (int32_t)get32(b, 168);
-    p->batch = (int32_t)get32(b, 172);       p->beta1 = getf(b, 176);
-    p->beta2 = getf(b, 180);                 p->alpha = getf(b, 184);
-    p->cg_steps = (int32_t)get32(b, 188);    p->burnin = (int32_t)get32(b, 192);
-    p->samples = (int32_t)get32(b, 196);     p->knn_k = (int32_t)get32(b, 200);
-    p->min_support = (int32_t)get32(b, 204); p->shrinkage = getf(b, 208);
-    p->sim = (mfr_sim)get32(b, 212);         p->hybrid_base = (mfr_algo)get32(b, 216);
-    p->ease_lambda = getf(b, 220);           p->max_memory_mb = (int32_t)get32(b, 224);
-    p->rank_min_ratings = (int32_t)get32(b, 228); p->rating_power = getf(b, 232);
-    p->blend = getf(b, 236);                 p->unobserved = getf(b, 240);
-    p->reg_exp = getf(b, 244);               p->ease_keep = (int32_t)get32(b, 248);
+    p->algo = (mfr_algo)mfr__get32(b, 120);       p->factors = (int32_t)mfr__get32(b, 124);
+    p->epochs = (int32_t)mfr__get32(b, 128);      p->lr = mfr__getf(b, 132);
+    p->lr_decay = mfr__getf(b, 136);              p->reg = mfr__getf(b, 140);
+    p->reg_bias = mfr__getf(b, 144);              p->init_std = mfr__getf(b, 148);
+    p->seed = mfr__get64(b, 152);                 p->threads = (int32_t)mfr__get32(b, 160);
+    p->valid_frac = mfr__getf(b, 164);            p->early_stop = (int32_t)mfr__get32(b, 168);
+    p->batch = (int32_t)mfr__get32(b, 172);       p->beta1 = mfr__getf(b, 176);
+    p->beta2 = mfr__getf(b, 180);                 p->alpha = mfr__getf(b, 184);
+    p->cg_steps = (int32_t)mfr__get32(b, 188);    p->burnin = (int32_t)mfr__get32(b, 192);
+    p->samples = (int32_t)mfr__get32(b, 196);     p->knn_k = (int32_t)mfr__get32(b, 200);
+    p->min_support = (int32_t)mfr__get32(b, 204); p->shrinkage = mfr__getf(b, 208);
+    p->sim = (mfr_sim)mfr__get32(b, 212);         p->hybrid_base = (mfr_algo)mfr__get32(b, 216);
+    p->ease_lambda = mfr__getf(b, 220);           p->max_memory_mb = (int32_t)mfr__get32(b, 224);
+    p->rank_min_ratings = (int32_t)mfr__get32(b, 228); p->rating_power = mfr__getf(b, 232);
+    p->blend = mfr__getf(b, 236);                 p->unobserved = mfr__getf(b, 240);
+    p->reg_exp = mfr__getf(b, 244);               p->ease_keep = (int32_t)mfr__get32(b, 248);
     /* Files written before these fields existed hold zeros there. */
     if (p->rank_min_ratings < 1) p->rank_min_ratings = 1;
 }
@@ -144,113 +126,52 @@ static int collect_sections(const mfr_model *m, sec *s) {
     return n;
 }
 
-static const uint8_t zeros[MFM_ALIGN];
-
-/* Lay the sections out; returns the file size. */
-static uint64_t layout(sec *s, int n, uint64_t data_off) {
-    uint64_t cur = data_off;
-    for (int j = 0; j < n; j++) {
-        s[j].off = align64(cur);
-        cur = s[j].off + s[j].size;
-    }
-    return cur;
-}
-
-static uint32_t payload_crc(const sec *s, int n, uint64_t data_off) {
-    uint32_t crc = mfr_crc32(0, NULL, 0);
-    uint64_t pos = data_off;
-    for (int j = 0; j < n; j++) {
-        crc = mfr_crc32(crc, zeros, (size_t)(s[j].off - pos));
-        crc = mfr_crc32(crc, s[j].data, (size_t)s[j].size);
-        pos = s[j].off + s[j].size;
-    }
-    return crc;
-}
-
 /* Header + directory + padding up to data_off into h (zeroed by caller). */
 static void build_header(const mfr_model *m, const sec *s, int n, uint64_t data_off,
                          uint64_t file_size, uint8_t *h) {
     memcpy(h, MFM_MAGIC, 4);
-    put32(h, MFM_OFF_VERSION, MFM_VERSION);
-    put32(h, MFM_OFF_HEADER_BYTES, MFM_HEADER_BYTES);
-    put32(h, MFM_OFF_NSECT, (uint32_t)n);
-    put32(h, MFM_OFF_ALGO, (uint32_t)m->algo);
-    put32(h, MFM_OFF_NUSERS, (uint32_t)m->n_users);
-    put32(h, MFM_OFF_NITEMS, (uint32_t)m->n_items);
-    put32(h, MFM_OFF_K, (uint32_t)m->k);
-    put64(h, MFM_OFF_NTRAIN, (uint64_t)m->n_train);
-    putf(h, MFM_OFF_MU, m->mu);
-    putf(h, MFM_OFF_RMIN, m->rmin);
-    putf(h, MFM_OFF_RMAX, m->rmax);
-    put32(h, MFM_OFF_EPOCHS, (uint32_t)m->epochs_run);
-    putd(h, MFM_OFF_TRAIN_RMSE, m->train_rmse);
-    putd(h, MFM_OFF_VALID_RMSE, m->valid_rmse);
-    putd(h, MFM_OFF_FIT_SECONDS, m->fit_seconds);
-    put64(h, MFM_OFF_STRLEN, (uint64_t)m->strings_len);
-    put64(h, MFM_OFF_FILE_SIZE, file_size);
-    put64(h, MFM_OFF_DATA, data_off);
+    mfr__put32(h, MFM_OFF_VERSION, MFM_VERSION);
+    mfr__put32(h, MFM_OFF_HEADER_BYTES, MFM_HEADER_BYTES);
+    mfr__put32(h, MFM_OFF_NSECT, (uint32_t)n);
+    mfr__put32(h, MFM_OFF_ALGO, (uint32_t)m->algo);
+    mfr__put32(h, MFM_OFF_NUSERS, (uint32_t)m->n_users);
+    mfr__put32(h, MFM_OFF_NITEMS, (uint32_t)m->n_items);
+    mfr__put32(h, MFM_OFF_K, (uint32_t)m->k);
+    mfr__put64(h, MFM_OFF_NTRAIN, (uint64_t)m->n_train);
+    mfr__putf(h, MFM_OFF_MU, m->mu);
+    mfr__putf(h, MFM_OFF_RMIN, m->rmin);
+    mfr__putf(h, MFM_OFF_RMAX, m->rmax);
+    mfr__put32(h, MFM_OFF_EPOCHS, (uint32_t)m->epochs_run);
+    mfr__putd(h, MFM_OFF_TRAIN_RMSE, m->train_rmse);
+    mfr__putd(h, MFM_OFF_VALID_RMSE, m->valid_rmse);
+    mfr__putd(h, MFM_OFF_FIT_SECONDS, m->fit_seconds);
+    mfr__put64(h, MFM_OFF_STRLEN, (uint64_t)m->strings_len);
+    mfr__put64(h, MFM_OFF_FILE_SIZE, file_size);
+    mfr__put64(h, MFM_OFF_DATA, data_off);
     put_params(h, &m->params);
     for (int j = 0; j < n; j++) {
         uint8_t *d = h + MFM_HEADER_BYTES + (size_t)j * MFM_DIR_ENTRY;
-        put32(d, 0, s[j].tag);
-        put64(d, 8, s[j].off);
-        put64(d, 16, s[j].size);
+        mfr__put32(d, 0, s[j].tag);
+        mfr__put64(d, 8, s[j].off);
+        mfr__put64(d, 16, s[j].size);
     }
-    put32(h, MFM_OFF_PAYLOAD_CRC, payload_crc(s, n, data_off));
+    mfr__put32(h, MFM_OFF_PAYLOAD_CRC, mfr__bsec_crc(s, n, data_off));
     uint32_t crc = mfr_crc32(0, h, MFM_HEADER_BYTES + (size_t)n * MFM_DIR_ENTRY);
-    put32(h, MFM_OFF_HEADER_CRC, crc);
-}
-
-static int write_all(int fd, const void *data, size_t n) {
-    const char *p = data;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int write_file(int fd, const uint8_t *h, const sec *s, int n, uint64_t data_off) {
-    if (write_all(fd, h, (size_t)data_off)) return -1;
-    uint64_t pos = data_off;
-    for (int j = 0; j < n; j++) {
-        if (write_all(fd, zeros, (size_t)(s[j].off - pos)) ||
-            write_all(fd, s[j].data, (size_t)s[j].size))
-            return -1;
-        pos = s[j].off + s[j].size;
-    }
-    return fsync(fd);
+    mfr__put32(h, MFM_OFF_HEADER_CRC, crc);
 }
 
 mfr_status mfr_model_save(const mfr_model *m, const char *path, mfr_error *err) {
     if (!m || !path) return mfr__err(err, MFR_E_INVALID, "save: model or path is NULL");
+    mfr_status st = mfr__bin_host_ok(path, err);
+    if (st) return st;
     sec s[N_CORE + MFR_MODEL_MAX_EXTRA];
     int n = collect_sections(m, s);
-    uint64_t data_off = align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY);
-    uint64_t file_size = layout(s, n, data_off);
+    uint64_t data_off = mfr__align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY);
+    uint64_t file_size = mfr__bsec_layout(s, n, data_off);
     uint8_t h[MFM_HEADER_BYTES + (N_CORE + MFR_MODEL_MAX_EXTRA) * MFM_DIR_ENTRY + MFM_ALIGN];
     memset(h, 0, sizeof h);
     build_header(m, s, n, data_off, file_size, h);
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return mfr__err(err, MFR_E_INVALID, "%s: path too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return mfr__err(err, MFR_E_IO, "%s: cannot create: %s", path, strerror(errno));
-    if (write_file(fd, h, s, n, data_off) || fchmod(fd, 0644)) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mfr__err(err, MFR_E_IO, "%s: write failed: %s", path, strerror(e));
-    }
-    if (close(fd) || rename(tmp, path)) {
-        int e = errno;
-        unlink(tmp);
-        return mfr__err(err, MFR_E_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    return MFR_OK;
+    return mfr__bin_save(path, h, (size_t)data_off, s, n, err);
 }
 
 /* ---- load ---------------------------------------------------------------- */
@@ -260,18 +181,16 @@ typedef struct view {
     uint64_t len;
 } view;
 
-/* Fixed header checks: length, magic, version, directory bounds, header CRC. */
+/* Fixed header checks (mfr__bin_read checked the length): magic, version,
+ * directory bounds, header CRC. */
 static mfr_status check_header(const view *v, uint32_t *n_sect, mfr_error *err) {
-    if (v->len < MFM_HEADER_BYTES)
-        return mfr__err(err, MFR_E_FORMAT, "%s: truncated: header needs %u bytes, file has %llu",
-                        v->path, MFM_HEADER_BYTES, (unsigned long long)v->len);
     if (memcmp(v->b, MFM_MAGIC, 4) != 0)
         return mfr__err(err, MFR_E_FORMAT, "%s: not a model file (magic is not \"MFRM\")", v->path);
-    uint32_t ver = get32(v->b, MFM_OFF_VERSION);
+    uint32_t ver = mfr__get32(v->b, MFM_OFF_VERSION);
     if (ver != MFM_VERSION)
         return mfr__err(err, MFR_E_FORMAT, "%s: unsupported format version %u (this library reads %u)",
                         v->path, ver, MFM_VERSION);
-    uint32_t hb = get32(v->b, MFM_OFF_HEADER_BYTES), n = get32(v->b, MFM_OFF_NSECT);
+    uint32_t hb = mfr__get32(v->b, MFM_OFF_HEADER_BYTES), n = mfr__get32(v->b, MFM_OFF_NSECT);
     if (hb != MFM_HEADER_BYTES || n > MFM_MAX_SECTIONS)
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: header size %u / %u sections (max %u)",
                         v->path, hb, n, MFM_MAX_SECTIONS);
@@ -282,10 +201,10 @@ static mfr_status check_header(const view *v, uint32_t *n_sect, mfr_error *err) 
                         (unsigned long long)dir_end, (unsigned long long)v->len);
     uint8_t h[MFM_HEADER_BYTES];
     memcpy(h, v->b, sizeof h);
-    put32(h, MFM_OFF_HEADER_CRC, 0);
+    mfr__put32(h, MFM_OFF_HEADER_CRC, 0);
     uint32_t crc = mfr_crc32(0, h, sizeof h);
     crc = mfr_crc32(crc, v->b + MFM_HEADER_BYTES, (size_t)(dir_end - MFM_HEADER_BYTES));
-    if (crc != get32(v->b, MFM_OFF_HEADER_CRC))
+    if (crc != mfr__get32(v->b, MFM_OFF_HEADER_CRC))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: header checksum mismatch", v->path);
     *n_sect = n;
     return MFR_OK;
@@ -293,16 +212,16 @@ static mfr_status check_header(const view *v, uint32_t *n_sect, mfr_error *err) 
 
 /* Directory entries: alignment, bounds, then file size and payload CRC. */
 static mfr_status check_sections(const view *v, uint32_t n, sec *s, mfr_error *err) {
-    uint64_t data_off = get64(v->b, MFM_OFF_DATA), fsize = get64(v->b, MFM_OFF_FILE_SIZE);
+    uint64_t data_off = mfr__get64(v->b, MFM_OFF_DATA), fsize = mfr__get64(v->b, MFM_OFF_FILE_SIZE);
     char t[5];
-    if (data_off != align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY) || data_off > fsize)
+    if (data_off != mfr__align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY) || data_off > fsize)
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: data offset %llu", v->path,
                         (unsigned long long)data_off);
     for (uint32_t j = 0; j < n; j++) {
         const uint8_t *d = v->b + MFM_HEADER_BYTES + (size_t)j * MFM_DIR_ENTRY;
-        s[j].tag = get32(d, 0);
-        s[j].off = get64(d, 8);
-        s[j].size = get64(d, 16);
+        s[j].tag = mfr__get32(d, 0);
+        s[j].off = mfr__get64(d, 8);
+        s[j].size = mfr__get64(d, 16);
         tag_name(s[j].tag, t);
         if (s[j].off % MFM_ALIGN || s[j].off < data_off || s[j].size > UINT64_MAX - s[j].off)
             return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: section %s at offset %llu", v->path, t,
@@ -319,7 +238,7 @@ static mfr_status check_sections(const view *v, uint32_t n, sec *s, mfr_error *e
                         fsize > v->len ? "truncated" : "corrupted", (unsigned long long)fsize,
                         (unsigned long long)v->len);
     uint32_t crc = mfr_crc32(0, v->b + data_off, (size_t)(fsize - data_off));
-    if (crc != get32(v->b, MFM_OFF_PAYLOAD_CRC))
+    if (crc != mfr__get32(v->b, MFM_OFF_PAYLOAD_CRC))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: payload checksum mismatch", v->path);
     return MFR_OK;
 }
@@ -327,19 +246,19 @@ static mfr_status check_sections(const view *v, uint32_t n, sec *s, mfr_error *e
 /* Scalars and params from the header; counts sanity-checked. */
 static mfr_status read_scalars(const view *v, mfr_model *m, mfr_error *err) {
     const uint8_t *b = v->b;
-    m->n_users = (int32_t)get32(b, MFM_OFF_NUSERS);
-    m->n_items = (int32_t)get32(b, MFM_OFF_NITEMS);
-    m->k = (int32_t)get32(b, MFM_OFF_K);
-    m->n_train = (int64_t)get64(b, MFM_OFF_NTRAIN);
-    m->mu = getf(b, MFM_OFF_MU);
-    m->rmin = getf(b, MFM_OFF_RMIN);
-    m->rmax = getf(b, MFM_OFF_RMAX);
-    m->epochs_run = (int32_t)get32(b, MFM_OFF_EPOCHS);
-    m->train_rmse = getd(b, MFM_OFF_TRAIN_RMSE);
-    m->valid_rmse = getd(b, MFM_OFF_VALID_RMSE);
-    m->fit_seconds = getd(b, MFM_OFF_FIT_SECONDS);
-    m->strings_len = (int64_t)get64(b, MFM_OFF_STRLEN);
-    m->file_version = get32(b, MFM_OFF_VERSION);
+    m->n_users = (int32_t)mfr__get32(b, MFM_OFF_NUSERS);
+    m->n_items = (int32_t)mfr__get32(b, MFM_OFF_NITEMS);
+    m->k = (int32_t)mfr__get32(b, MFM_OFF_K);
+    m->n_train = (int64_t)mfr__get64(b, MFM_OFF_NTRAIN);
+    m->mu = mfr__getf(b, MFM_OFF_MU);
+    m->rmin = mfr__getf(b, MFM_OFF_RMIN);
+    m->rmax = mfr__getf(b, MFM_OFF_RMAX);
+    m->epochs_run = (int32_t)mfr__get32(b, MFM_OFF_EPOCHS);
+    m->train_rmse = mfr__getd(b, MFM_OFF_TRAIN_RMSE);
+    m->valid_rmse = mfr__getd(b, MFM_OFF_VALID_RMSE);
+    m->fit_seconds = mfr__getd(b, MFM_OFF_FIT_SECONDS);
+    m->strings_len = (int64_t)mfr__get64(b, MFM_OFF_STRLEN);
+    m->file_version = mfr__get32(b, MFM_OFF_VERSION);
     get_params(b, &m->params);
     if (m->n_users < 0 || m->n_items < 0 || m->k < 0 || m->k > 4096 || m->strings_len < 1 ||
         !isfinite(m->mu) || !(m->rmin <= m->rmax))
@@ -399,8 +318,11 @@ static mfr_status attach_sections(const view *v, mfr_model *m, const sec *s, uin
     return MFR_OK;
 }
 
-/* Contents that index other arrays: required sections present, seen CSR
- * monotone with items in range, string offsets inside the NUL-ended pool. */
+/* Contents that index other arrays: required sections present (the biases
+ * for every family but EASE, the one that stores none), the seen lists a CSR
+ * whose rows are sorted, without repeats and in range, string offsets inside
+ * the NUL-ended pool. Messages name the section and the row, never the
+ * file's bytes. */
 static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s, uint32_t n,
                                  mfr_error *err) {
     const void *req[] = {m->user_ids, m->item_ids, m->strings, m->title_off, m->genres_off,
@@ -408,6 +330,9 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
     static const char *names[] = {"UIDS", "IIDS", "STRS", "TOFF", "GOFF", "YEAR", "ICNT", "IMEA", "SPTR", "SITM"};
     for (int j = 0; j < 10; j++)
         if (!req[j]) return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: section %s missing", v->path, names[j]);
+    if (m->algo != MFR_ALGO_EASE && (!m->user_bias || !m->item_bias))
+        return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: a %s model needs sections UBIA and IBIA",
+                        v->path, mfr_algo_name(m->algo));
     if (m->k > 0 && (!m->P || !m->Q))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: k = %d but section P or Q missing", v->path, (int)m->k);
     uint64_t sitm = 0, srat = 0;
@@ -415,18 +340,17 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
         if (s[j].tag == T_SITM) sitm = s[j].size;
         if (s[j].tag == T_SRAT) srat = s[j].size;
     }
-    if (m->seen_ptr[0] != 0 || (uint64_t)m->seen_ptr[m->n_users] * 4 != sitm)
-        return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen lists do not match section SITM", v->path);
+    int64_t nnz = m->seen_ptr[m->n_users], row;
+    if (!mfr__bytes_are(sitm, nnz, 4))
+        return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen lists (SPTR) do not match the %llu bytes of section SITM",
+                        v->path, (unsigned long long)sitm);
     if (m->seen_rating && srat != sitm)
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: section SRAT has %llu bytes, SITM %llu", v->path,
                         (unsigned long long)srat, (unsigned long long)sitm);
-    for (int32_t u = 0; u < m->n_users; u++)
-        if (m->seen_ptr[u + 1] < m->seen_ptr[u])
-            return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen list of user %d", v->path, (int)u);
-    for (int64_t j = 0; j < m->seen_ptr[m->n_users]; j++)
-        if (m->seen_item[j] < 0 || m->seen_item[j] >= m->n_items)
-            return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen item %d out of range", v->path,
-                            (int)m->seen_item[j]);
+    const char *why = mfr__csr_check(m->seen_ptr, m->n_users, nnz, m->seen_item, m->n_items, -1, &row);
+    if (why)
+        return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen list of user %lld (SPTR/SITM): %s", v->path,
+                        (long long)row, why);
     if (m->strings[m->strings_len - 1] != '\0')
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: string pool not NUL-terminated", v->path);
     for (int32_t i = 0; i < m->n_items; i++)
@@ -435,51 +359,29 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
     return MFR_OK;
 }
 
-static mfr_status map_file(const char *path, view *v, mfr_error *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return mfr__err(err, MFR_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        int e = errno;
-        close(fd);
-        return mfr__err(err, MFR_E_IO, "%s: not a readable file%s%s", path, e ? ": " : "", e ? strerror(e) : "");
-    }
-    v->path = path;
-    v->len = (uint64_t)st.st_size;
-    v->b = NULL;
-    if (v->len >= MFM_HEADER_BYTES) {
-        void *p = mmap(NULL, (size_t)v->len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            close(fd);
-            return mfr__err(err, MFR_E_IO, "%s: cannot map: %s", path, strerror(e));
-        }
-        v->b = p;
-    }
-    close(fd);
-    return MFR_OK;
-}
-
 mfr_status mfr_model_load(const char *path, mfr_model **out, mfr_error *err) {
     if (!out || !path) return mfr__err(err, MFR_E_INVALID, "load: path or out is NULL");
     *out = NULL;
     view v = {path, NULL, 0};
-    mfr_status st = map_file(path, &v, err);
+    void *block = NULL;
+    mfr_status st = mfr__bin_host_ok(path, err);
+    if (!st) st = mfr__bin_read(path, MFM_HEADER_BYTES, &block, &v.len, err);
     if (st) return st;
+    v.b = block;
     uint32_t n = 0;
     sec s[MFM_MAX_SECTIONS];
     st = check_header(&v, &n, err);
     if (!st) st = check_sections(&v, n, s, err);
-    uint32_t algo = st ? 0 : get32(v.b, MFM_OFF_ALGO);
+    uint32_t algo = st ? 0 : mfr__get32(v.b, MFM_OFF_ALGO);
     if (!st && algo >= MFR_ALGO__COUNT)
         st = mfr__err(err, MFR_E_FORMAT, "%s: corrupted: unknown algorithm %u", path, algo);
     mfr_model *m = st ? NULL : mfr__model_new((mfr_algo)algo);
     if (!st && !m) st = mfr__nomem(err, "model");
     if (st) {
-        if (v.b) munmap((void *)v.b, (size_t)v.len);
+        mfr_free(block);
         return st;
     }
-    m->map_base = (void *)v.b;
+    m->map_base = block;
     m->map_len = (size_t)v.len;
     st = read_scalars(&v, m, err);
     if (!st) st = attach_sections(&v, m, s, n, err);
@@ -487,8 +389,13 @@ mfr_status mfr_model_load(const char *path, mfr_model **out, mfr_error *err) {
     if (!st && !m->vt && m->n_extra > 0)
         st = mfr__err(err, MFR_E_UNSUPPORTED, "%s: algorithm %s is not built into this library", path,
                       mfr_algo_name(m->algo));
-    if (!st) st = mfr__model_build_maps(m, err);
-    if (!st && m->vt && m->vt->attach) st = m->vt->attach(m, err);
+    if (!st) st = mfr__idmap_from_ids(&m->user_map, m->user_ids, m->n_users, path, "user", err);
+    if (!st) st = mfr__idmap_from_ids(&m->item_map, m->item_ids, m->n_items, path, "movie", err);
+    if (!st && m->vt && m->vt->attach && (st = m->vt->attach(m, err)) == MFR_E_FORMAT && err) {
+        char why[sizeof err->message]; /* the family's sections: name the file too */
+        memcpy(why, err->message, sizeof why);
+        mfr__err(err, st, "%s: corrupted: %s", path, why);
+    }
     if (!st) st = mfr__model_prepare(m, err);
     if (st) {
         mfr_model_free(m);

@@ -38,22 +38,28 @@
  *     u32 tag (four characters, MFR_TAG), u32 flags (0), u64 offset, u64 size
  *
  *   Sections: each starts at a multiple of 64 (so float arrays can be used
- *   in place from the mapping); gaps are zero bytes. Core tags and sizes:
+ *   in place from the loaded block); gaps are zero bytes. Core tags and sizes:
  *     UBIA f32[n_users]  user biases      IBIA f32[n_items]  item biases
  *     P    f32[n_users*k]                 Q    f32[n_items*k] (only when k > 0)
  *     UIDS i64[n_users]  external ids     IIDS i64[n_items]
  *     STRS char[strings_len] pool         TOFF u32[n_items]  GOFF u32[n_items]
  *     YEAR i16[n_items]                   ICNT i32[n_items]  IMEA f32[n_items]
  *     SPTR i64[n_users+1] seen CSR        SITM i32[SPTR[n_users]] (sorted rows)
- *   UBIA/IBIA/P/Q may be absent (models without them); every other core
- *   section is required. Any other tag is a family's extra section, stored
- *   and restored as opaque bytes (at most MFR_MODEL_MAX_EXTRA).
+ *   UBIA/IBIA are required for every family but EASE (which stores none);
+ *   P/Q when k > 0; every other core section is required. Any other tag is
+ *   a family's extra section, stored and restored as opaque bytes (at most
+ *   MFR_MODEL_MAX_EXTRA); the family's attach checks its own.
  *
- * The loader checks, in order: length >= 256, magic, version, directory
- * within the file, header CRC, each section's alignment and bounds, file
- * size, payload CRC, section sizes against the counts, then the contents
- * that index other arrays (CSR monotone and in range, string offsets inside
- * the pool) so no later query can read out of bounds. */
+ * The loader reads the whole file into one owned block (src/core/binfile.c;
+ * not a mapping: the file truncated or rewritten in place while a server
+ * holds the model changes nothing), then checks, in order: length >= 256,
+ * magic, version, directory within the file, header CRC, each section's
+ * alignment and bounds, file size, payload CRC, section sizes against the
+ * counts, then the contents that index other arrays (seen CSR: pointers
+ * monotone and overflow-safe against SITM, each row sorted without repeats
+ * and in range; string offsets inside the pool), every user and movie id
+ * once, and the family's sections (vt->attach), so no later query can read
+ * out of bounds. Errors name the file and the section, never its bytes. */
 #ifndef MFR_MFM_H
 #define MFR_MFM_H
 

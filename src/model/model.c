@@ -6,15 +6,15 @@
  * P[u*k + f], Q[i*k + f]; biases float[n]; the catalogue is one string pool
  * with per-item byte offsets; seen lists are CSR (seen_ptr[n_users + 1],
  * seen_item sorted within each user). A model built here owns every array
- * (map_base == NULL); a loaded one points into its mapping (mfm.c). */
+ * (map_base == NULL); a loaded one points into the file's block (mfm.c). */
 #include "model_impl.h"
 #include "../algo/algo.h"
 #include "../data/dataset_impl.h"
+#include "../core/binfile.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 mfr_model *mfr__model_new(mfr_algo algo) {
     mfr_model *m = mfr_calloc(1, sizeof *m);
@@ -50,18 +50,8 @@ static int cmp_pair(const void *a, const void *b) {
 
 /* Build the id maps from user_ids / item_ids (used after train and load). */
 mfr_status mfr__model_build_maps(mfr_model *m, mfr_error *err) {
-    mfr_idmap_free(&m->user_map);
-    mfr_idmap_free(&m->item_map);
-    if (mfr_idmap_init(&m->user_map, (uint64_t)m->n_users, err) ||
-        mfr_idmap_init(&m->item_map, (uint64_t)m->n_items, err))
-        return mfr__nomem(err, "model id maps");
-    for (int32_t u = 0; u < m->n_users; u++)
-        if (mfr_idmap_put(&m->user_map, m->user_ids[u], u) == -2)
-            return mfr__nomem(err, "model user map");
-    for (int32_t i = 0; i < m->n_items; i++)
-        if (mfr_idmap_put(&m->item_map, m->item_ids[i], i) == -2)
-            return mfr__nomem(err, "model item map");
-    return MFR_OK;
+    mfr_status st = mfr__idmap_from_ids(&m->user_map, m->user_ids, m->n_users, NULL, "user", err);
+    return st ? st : mfr__idmap_from_ids(&m->item_map, m->item_ids, m->n_items, NULL, "movie", err);
 }
 
 /* Catalogue: string pool, offsets and years copied from ds. */
@@ -226,7 +216,7 @@ void mfr_model_free(mfr_model *m) {
                           m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating};
         for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr_free(arrays[j]);
     } else {
-        munmap(m->map_base, m->map_len);
+        mfr_free(m->map_base); /* the .mfm file's contents (mfm.c) */
     }
     mfr_idmap_free(&m->user_map);
     mfr_idmap_free(&m->item_map);

@@ -1,8 +1,8 @@
 /* model_impl.h — the body of mfr_model, shared by algo/ and model/.
  *
  * Arrays either come from mfr_malloc / mfr_aligned_alloc (owned, freed by
- * mfr_model_free) or point into the mmap-ed model file (map_base != NULL,
- * freed by munmap). Factor models fill P, Q (row-major, k floats a row,
+ * mfr_model_free) or point into the model file's contents, read into one
+ * owned block (map_base != NULL, freed whole). Factor models fill P, Q (row-major, k floats a row,
  * 64-byte aligned) and the biases; other models may leave P/Q NULL (k = 0)
  * and keep what they need in `extra` sections, which the file format stores
  * and restores as opaque bytes, after which vt->attach rebuilds pointers.

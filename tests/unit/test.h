@@ -61,6 +61,24 @@ static inline void fix_crcs(unsigned char *b, long len) {
     memcpy(b + 108, &hc, 4);
 }
 
+/* The section tagged tag ("KNNJ", "P   ") of an .mfm image: its bytes and
+ * *size, or NULL; *dir (when non-NULL) gets its directory entry. */
+static inline unsigned char *mfm_section(unsigned char *b, long len, const char tag[4],
+                                         uint64_t *size, unsigned char **dir) {
+    uint32_t nsect;
+    memcpy(&nsect, b + 12, 4);
+    for (uint32_t j = 0; j < nsect && 256 + 24 * (long)(j + 1) <= len; j++) {
+        unsigned char *d = b + 256 + 24 * (size_t)j;
+        uint64_t off;
+        if (memcmp(d, tag, 4) != 0) continue;
+        memcpy(&off, d + 8, 8);
+        memcpy(size, d + 16, 8);
+        if (dir) *dir = d;
+        return off <= (uint64_t)len ? b + off : NULL;
+    }
+    return NULL;
+}
+
 /* argv[1], when given, is the name of the one case to run. */
 #define MFR_TEST_MAIN(tests)                                              \
     int main(int argc, char **argv) {                                     \

@@ -11,6 +11,8 @@
 #include "algo/algo.h"
 #include "algo/knn_common.h"
 
+#include <unistd.h>
+
 /* users 0..3, items 0..2:
  *   item0: u0=5 u1=3 u2=4
  *   item1: u0=4 u1=2 u2=5 u3=1
@@ -215,6 +217,128 @@ static void save_load_round_trip(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* ---- hostile files: valid checksums, inconsistent contents (issue 11) ---- */
+
+/* A saved knn model's bytes (the medium case) and the file they came from. */
+static unsigned char *saved_knn(mfr_algo a, char *path, size_t cap, long *len) {
+    mfr_dataset *ds = medium();
+    mfr_model *m = train(ds, a, MFR_SIM_PEARSON, 5, 0);
+    snprintf(path, cap, "%s/k.mfm", temp_dir());
+    assert_int_equal(mfr_model_save(m, path, NULL), MFR_OK);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+    return (unsigned char *)read_whole(path, len);
+}
+
+/* b (mutated) written with fresh checksums must be refused: MFR_E_FORMAT,
+ * the file named, the message containing want; no model. */
+static void expect_refused(const char *path, unsigned char *b, long len, const char *want) {
+    fix_crcs(b, len);
+    write_whole(path, (char *)b, len);
+    mfr_model *m = (mfr_model *)1;
+    mfr_error err = {0};
+    mfr_status st = mfr_model_load(path, &m, &err);
+    if (st != MFR_E_FORMAT || !strstr(err.message, want))
+        print_error("status %d, message \"%s\", wanted \"%s\"\n", st, err.message, want);
+    assert_int_equal(st, MFR_E_FORMAT);
+    assert_null(m);
+    assert_non_null(strstr(err.message, want));
+    assert_non_null(strstr(err.message, path));
+}
+
+/* Row r of the CSR (ptr section p, index section x) with at least 2 entries. */
+static int64_t long_row(const unsigned char *p, uint64_t psize, int64_t *start) {
+    for (uint64_t r = 0; (r + 2) * 8 <= psize; r++) {
+        int64_t a, b;
+        memcpy(&a, p + 8 * r, 8);
+        memcpy(&b, p + 8 * (r + 1), 8);
+        if (b - a >= 2) {
+            *start = a;
+            return (int64_t)r;
+        }
+    }
+    return -1;
+}
+
+/* Neighbour (KNNJ) and lookup (KNLC) columns that are unsorted or repeated
+ * made matches() overflow its stack buffer on the next prediction; the
+ * loader now refuses them (defect 1). */
+static void load_refuses_unsorted_or_repeated_lists(void **state) {
+    (void)state;
+    const char *cols[][2] = {{"KNNP", "KNNJ"}, {"KNLP", "KNLC"}};
+    mfr_algo algos[] = {MFR_ALGO_KNN_ITEM, MFR_ALGO_KNN_USER};
+    for (int a = 0; a < 2; a++)
+        for (int c = 0; c < 2; c++) {
+            char path[512];
+            long len;
+            unsigned char *orig = saved_knn(algos[a], path, sizeof path, &len), *b = malloc((size_t)len);
+            for (int how = 0; how < 2; how++) {
+                memcpy(b, orig, (size_t)len);
+                uint64_t ps = 0, xs = 0;
+                unsigned char *p = mfm_section(b, len, cols[c][0], &ps, NULL);
+                unsigned char *x = mfm_section(b, len, cols[c][1], &xs, NULL);
+                assert_non_null(p);
+                assert_non_null(x);
+                int64_t start = 0;
+                assert_true(long_row(p, ps, &start) >= 0);
+                int32_t v0, v1;
+                memcpy(&v0, x + 4 * start, 4);
+                memcpy(&v1, x + 4 * (start + 1), 4);
+                if (how == 0) { /* swapped: unsorted */
+                    memcpy(x + 4 * start, &v1, 4);
+                    memcpy(x + 4 * (start + 1), &v0, 4);
+                } else { /* the first one twice */
+                    memcpy(x + 4 * (start + 1), &v0, 4);
+                }
+                expect_refused(path, b, len, "unsorted or repeated index");
+            }
+            /* the untouched file still loads */
+            write_whole(path, (char *)orig, len);
+            mfr_model *m = NULL;
+            assert_int_equal(mfr_model_load(path, &m, NULL), MFR_OK);
+            mfr_model_free(m);
+            free(b);
+            free(orig);
+            unlink(path);
+        }
+}
+
+/* Without UBIA or IBIA a knn model loaded, then knn_predict read through a
+ * NULL bias array (defect 2): the biases are required for every family but
+ * EASE. The section is hidden by renaming its tag to one no family uses. */
+static void load_refuses_missing_biases(void **state) {
+    (void)state;
+    const char *tags[] = {"UBIA", "IBIA"};
+    for (int t = 0; t < 2; t++) {
+        char path[512];
+        long len;
+        unsigned char *b = saved_knn(MFR_ALGO_KNN_ITEM, path, sizeof path, &len), *dir = NULL;
+        uint64_t size = 0;
+        assert_non_null(mfm_section(b, len, tags[t], &size, &dir));
+        memcpy(dir, "XXXX", 4);
+        expect_refused(path, b, len, "needs sections UBIA and IBIA");
+        free(b);
+        unlink(path);
+    }
+}
+
+/* The header's list length m sizes a buffer on every recommendation; a
+ * crafted 2^31 - 1 made each one allocate 17 GB (defect 7). */
+static void load_bounds_list_length(void **state) {
+    (void)state;
+    char path[512];
+    long len;
+    unsigned char *b = saved_knn(MFR_ALGO_KNN_ITEM, path, sizeof path, &len);
+    uint64_t size = 0;
+    unsigned char *h = mfm_section(b, len, "KNNH", &size, NULL);
+    assert_non_null(h);
+    int32_t m = INT32_MAX; /* knn_header: by_item, n_rows, n_other, m, ... */
+    memcpy(h + 12, &m, 4);
+    expect_refused(path, b, len, "list length 2147483647 outside 1..40");
+    free(b);
+    unlink(path);
+}
+
 static void movielens_item_rmse_slow(void **state) {
     (void)state;
     const char *dir = movielens_dir();
@@ -417,6 +541,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(user_default_shrunk_msd),
         cmocka_unit_test(same_model_any_thread_count),
         cmocka_unit_test(save_load_round_trip),
+        cmocka_unit_test(load_refuses_unsorted_or_repeated_lists),
+        cmocka_unit_test(load_refuses_missing_biases),
+        cmocka_unit_test(load_bounds_list_length),
         cmocka_unit_test(movielens_item_rmse_slow),
         cmocka_unit_test(fault_knn_alloc_failures),
         cmocka_unit_test(cancel_keeps_usable_model),

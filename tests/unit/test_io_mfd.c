@@ -73,7 +73,7 @@ static void round_trip(const char *src) {
     mfr_dataset *a = import_ok(src);
     save_ok(a, p);
     mfr_dataset *b = import_ok(p);
-    assert_non_null(b->map_base); /* mapped, not parsed */
+    assert_non_null(b->map_base); /* one block read from the file, not parsed */
     assert_true((uintptr_t)b->user % 64 == 0 && (uintptr_t)b->rating % 64 == 0);
     assert_string_equal(mfr_dataset_source(b), p);
     assert_same(a, b);
@@ -176,7 +176,7 @@ static void mfd_truncated(void **state) {
     size_t n;
     unsigned char *b = saved_bytes(p, &n);
     write_bytes(p, b, 100);
-    expect_format(p, "truncated: 100 bytes, the header alone needs 384");
+    expect_format(p, "truncated: header needs 384 bytes, file has 100");
     write_bytes(p, b, n - 10);
     char want[128];
     snprintf(want, sizeof want, "truncated: header says %zu bytes, file has %zu", n, n - 10);
@@ -271,6 +271,80 @@ static void mfd_inconsistent_contents(void **state) {
     rmdir(d);
 }
 
+/* Both checksums of an .mfd image recomputed after a mutation. */
+static void reseal_all(unsigned char *b, size_t n) {
+    uint32_t crc = mfr_crc32(0, b + MFD_HEADER_SIZE, n - MFD_HEADER_SIZE);
+    memcpy(b + MFD_OFF_DATA_CRC, &crc, 4);
+    reseal_header(b);
+}
+
+/* n_messages was trusted: 2^31 - 1 in a 1.6 KB file made the loader calloc
+ * 16 GiB before finding the section malformed (defect 7). Each message takes
+ * at least its NUL byte, so the count is bounded by the section's length. */
+static void mfd_message_count_bounded(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/m.mfd", d);
+    size_t n;
+    unsigned char *b = saved_bytes(p, &n);
+    uint32_t nm = INT32_MAX;
+    memcpy(b + 44, &nm, 4);
+    reseal_header(b);
+    write_bytes(p, b, n);
+    expect_format(p, "header says 2147483647 messages, section messages has 0 bytes");
+    free(b);
+    unlink(p);
+    rmdir(d);
+}
+
+/* The same id twice (user or movie) is refused with the id named. */
+static void mfd_duplicate_ids(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/d.mfd", d);
+    const int secs[] = {MFD_USER_IDS, MFD_ITEM_IDS};
+    const char *what[] = {"user", "movie"};
+    for (int k = 0; k < 2; k++) {
+        size_t n;
+        unsigned char *b = saved_bytes(p, &n);
+        uint64_t off;
+        memcpy(&off, b + MFD_OFF_TABLE + 16 * secs[k], 8);
+        int64_t id;
+        memcpy(&id, b + off, 8);
+        memcpy(b + off + 8, &id, 8);
+        reseal_all(b, n);
+        write_bytes(p, b, n);
+        char want[96];
+        snprintf(want, sizeof want, "%s id %lld appears twice", what[k], (long long)id);
+        expect_format(p, want);
+        free(b);
+    }
+    unlink(p);
+    rmdir(d);
+}
+
+/* A loaded dataset owns its bytes: truncating the file afterwards changes
+ * nothing (a mapping would fault on the next access). */
+static void mfd_survives_truncation_in_place(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/live.mfd", d);
+    mfr_dataset *a = import_ok(fixture("io/csv"));
+    save_ok(a, p);
+    mfr_dataset *b = import_ok(p);
+    FILE *f = fopen(p, "wb"); /* same inode, now 0 bytes */
+    assert_non_null(f);
+    fclose(f);
+    assert_same(a, b);
+    mfr_dataset_free(a);
+    mfr_dataset_free(b);
+    unlink(p);
+    rmdir(d);
+}
+
 static void mfd_save_failure(void **state) {
     (void)state;
     mfr_dataset *a = import_ok(fixture("io/csv"));
@@ -343,6 +417,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(mfd_corrupted),
         cmocka_unit_test(mfd_wrong_magic_and_version),
         cmocka_unit_test(mfd_inconsistent_contents),
+        cmocka_unit_test(mfd_message_count_bounded),
+        cmocka_unit_test(mfd_duplicate_ids),
+        cmocka_unit_test(mfd_survives_truncation_in_place),
         cmocka_unit_test(mfd_save_failure),
         cmocka_unit_test(fault_mfd),
     };

@@ -642,6 +642,134 @@ static void load_crafted_mutations(void **state) {
     unlink(path);
 }
 
+/* ---- hostile files: valid checksums, inconsistent contents (issue 11) ---- */
+
+/* A repeated user or movie id made the second one unreachable; the .mfd
+ * loader refused it and now the .mfm one does too (defect 13). */
+static void load_refuses_duplicate_ids(void **state) {
+    (void)state;
+    char path[512];
+    long len;
+    unsigned char *orig = (unsigned char *)saved_bytes(path, sizeof path, &len);
+    unsigned char *b = malloc((size_t)len);
+    const char *tags[] = {"UIDS", "IIDS"}, *what[] = {"user", "movie"};
+    for (int t = 0; t < 2; t++) {
+        memcpy(b, orig, (size_t)len);
+        uint64_t size = 0;
+        unsigned char *ids = mfm_section(b, len, tags[t], &size, NULL);
+        assert_non_null(ids);
+        assert_true(size >= 24);
+        memcpy(ids + 16, ids, 8); /* index 2 gets index 0's id */
+        int64_t id;
+        memcpy(&id, ids, 8);
+        fix_crcs(b, len);
+        write_whole(path, (char *)b, len);
+        char want[128];
+        snprintf(want, sizeof want, "%s id %lld appears twice", what[t], (long long)id);
+        expect_format_error(path, want);
+    }
+    free(b);
+    free(orig);
+    unlink(path);
+}
+
+/* The seen-list check was (uint64_t)SPTR[n_users] * 4 == size of SITM, which
+ * wraps: SPTR[n] + 2^62 passed and the range loop read far past the file
+ * (defect 6). Also refused: a seen row out of order, and the message names
+ * the section and row, never the crafted number. */
+static void load_refuses_bad_seen_lists(void **state) {
+    (void)state;
+    char path[512];
+    long len;
+    unsigned char *orig = (unsigned char *)saved_bytes(path, sizeof path, &len);
+    unsigned char *b = malloc((size_t)len);
+    memcpy(b, orig, (size_t)len);
+    uint64_t ps = 0, xs = 0;
+    unsigned char *sptr = mfm_section(b, len, "SPTR", &ps, NULL);
+    assert_non_null(sptr);
+    int64_t nu = (int64_t)(ps / 8) - 1, last;
+    memcpy(&last, sptr + 8 * nu, 8);
+    last += (int64_t)1 << 62; /* times 4 wraps back to the real byte count */
+    memcpy(sptr + 8 * nu, &last, 8);
+    fix_crcs(b, len);
+    write_whole(path, (char *)b, len);
+    expect_format_error(path, "seen lists (SPTR) do not match");
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_load(path, &m, &err), MFR_E_FORMAT);
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)last);
+    assert_null(strstr(err.message, num));
+    /* a row with two items swapped */
+    memcpy(b, orig, (size_t)len);
+    sptr = mfm_section(b, len, "SPTR", &ps, NULL);
+    unsigned char *sitm = mfm_section(b, len, "SITM", &xs, NULL);
+    assert_non_null(sitm);
+    int64_t u = 0, a = 0, e = 0;
+    for (; u < nu; u++) {
+        memcpy(&a, sptr + 8 * u, 8);
+        memcpy(&e, sptr + 8 * (u + 1), 8);
+        if (e - a >= 2) break;
+    }
+    assert_true(u < nu);
+    unsigned char tmp[4];
+    memcpy(tmp, sitm + 4 * a, 4);
+    memcpy(sitm + 4 * a, sitm + 4 * (a + 1), 4);
+    memcpy(sitm + 4 * (a + 1), tmp, 4);
+    fix_crcs(b, len);
+    write_whole(path, (char *)b, len);
+    char want[96];
+    snprintf(want, sizeof want, "seen list of user %lld (SPTR/SITM): unsorted or repeated index", (long long)u);
+    expect_format_error(path, want);
+    free(b);
+    free(orig);
+    unlink(path);
+}
+
+/* A loaded model owns its bytes: the file truncated or overwritten in place
+ * afterwards (a server keeps its model loaded for days) changes nothing. A
+ * MAP_PRIVATE mapping raised SIGBUS on the next query after a truncation
+ * and showed the new bytes after an overwrite (defect 3). */
+static void loaded_model_survives_file_rewritten_in_place(void **state) {
+    (void)state;
+    mfr_dataset *ds = make_dataset();
+    mfr_model *m = train_test_model(ds, 4), *l = NULL;
+    mfr__algo_set_override(MFR_ALGO_SGD, NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/live.mfm", temp_dir());
+    assert_int_equal(mfr_model_save(m, path, NULL), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &l, NULL), MFR_OK);
+    long len;
+    char *bytes = read_whole(path, &len);
+    for (int round = 0; round < 2; round++) {
+        if (round == 0) { /* truncated in place: same inode, 0 bytes */
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            fclose(f);
+        } else { /* overwritten in place with other bytes of the same length */
+            memset(bytes, 0x5a, (size_t)len);
+            FILE *f = fopen(path, "r+b");
+            assert_non_null(f);
+            assert_int_equal(fwrite(bytes, 1, (size_t)len, f), (size_t)len);
+            fclose(f);
+        }
+        for (int32_t u = 0; u < mfr_model_n_users(l); u++) {
+            mfr_scored out[5];
+            int32_t n = 0;
+            assert_int_equal(mfr_model_recommend(l, u, NULL, out, &n, NULL), MFR_OK);
+            for (int32_t i = 0; i < mfr_model_n_items(l); i++)
+                assert_true(mfr_model_predict(l, u, i) == mfr_model_predict(m, u, i));
+        }
+        for (int32_t i = 0; i < mfr_model_n_items(l); i++)
+            assert_string_equal(mfr_model_item_title(l, i), mfr_model_item_title(m, i));
+    }
+    free(bytes);
+    mfr_model_free(l);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+    unlink(path);
+}
+
 static void save_io_error(void **state) {
     (void)state;
     mfr_dataset *ds = make_dataset();
@@ -1007,6 +1135,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(load_truncated),
         cmocka_unit_test(load_corrupted),
         cmocka_unit_test(load_crafted_mutations),
+        cmocka_unit_test(load_refuses_duplicate_ids),
+        cmocka_unit_test(load_refuses_bad_seen_lists),
+        cmocka_unit_test(loaded_model_survives_file_rewritten_in_place),
         cmocka_unit_test(save_io_error),
         cmocka_unit_test(fault_model_save_load),
         cmocka_unit_test(recommend_rules),

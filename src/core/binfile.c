@@ -1,0 +1,216 @@
+/* binfile.c — what the .mfd and .mfm files share (see binfile.h): section
+ * layout, payload CRC, atomic save, reading a file into owned memory, and
+ * the loaders' consistency checks. */
+#include "binfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const unsigned char zeros[4096];
+
+mfr_status mfr__bin_host_ok(const char *path, mfr_error *err) {
+    const uint16_t one = 1;
+    if (*(const unsigned char *)&one == 1) return MFR_OK;
+    return mfr__err(err, MFR_E_UNSUPPORTED, "%s: mfrec's binary files are little-endian only",
+                    path);
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+uint64_t mfr__bsec_layout(mfr__bsec *s, int n, uint64_t data_off) {
+    uint64_t cur = data_off;
+    for (int j = 0; j < n; j++) {
+        s[j].off = mfr__align64(cur);
+        cur = s[j].off + s[j].size;
+    }
+    return cur;
+}
+
+static uint32_t crc_zeros(uint32_t crc, uint64_t n) {
+    for (; n > 0; n -= n > sizeof zeros ? sizeof zeros : n)
+        crc = mfr_crc32(crc, zeros, n > sizeof zeros ? sizeof zeros : (size_t)n);
+    return crc;
+}
+
+uint32_t mfr__bsec_crc(const mfr__bsec *s, int n, uint64_t data_off) {
+    uint32_t crc = mfr_crc32(0, NULL, 0);
+    uint64_t pos = data_off;
+    for (int j = 0; j < n; j++) {
+        crc = crc_zeros(crc, s[j].off - pos);
+        crc = s[j].data ? mfr_crc32(crc, s[j].data, (size_t)s[j].size) : crc_zeros(crc, s[j].size);
+        pos = s[j].off + s[j].size;
+    }
+    return crc;
+}
+
+/* 0 or an errno. */
+static int write_bytes(int fd, const void *data, uint64_t n) {
+    const unsigned char *p = data;
+    while (n > 0) {
+        size_t want = n > (1u << 30) ? (1u << 30) : (size_t)n;
+        if (!data && want > sizeof zeros) want = sizeof zeros;
+        ssize_t w = write(fd, data ? (const void *)p : zeros, want);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return w < 0 ? errno : EIO;
+        if (data) p += w;
+        n -= (uint64_t)w;
+    }
+    return 0;
+}
+
+static int write_sections(int fd, const void *head, size_t head_len, const mfr__bsec *s, int n) {
+    int e = write_bytes(fd, head, head_len);
+    uint64_t pos = head_len;
+    for (int j = 0; j < n && !e; j++) {
+        e = write_bytes(fd, NULL, s[j].off - pos);
+        if (!e) e = write_bytes(fd, s[j].data, s[j].size);
+        pos = s[j].off + s[j].size;
+    }
+    return e;
+}
+
+/* fsync the folder holding path, so the rename itself is durable. */
+static int sync_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else return 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0; /* the rename happened; a folder we cannot open stays unsynced */
+    int e = fsync(fd) != 0 && errno != EINVAL ? errno : 0;
+    close(fd);
+    return e;
+}
+
+mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, const mfr__bsec *s,
+                         int n, mfr_error *err) {
+    size_t pl = strlen(path);
+    if (pl > 4000) return mfr__err(err, MFR_E_INVALID, "%s: path too long", path);
+    char *tmp = mfr_malloc(pl + 16);
+    if (!tmp) return mfr__nomem(err, "save path");
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp-XXXXXX", 12);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        mfr_free(tmp);
+        return mfr__err(err, MFR_E_IO, "%s: cannot create a temporary file beside it: %s", path,
+                        strerror(e));
+    }
+    /* mkstemp makes 0600; models and datasets are shared like any data file */
+    int e = fchmod(fd, 0644) ? errno : 0;
+    if (!e) e = write_sections(fd, head, head_len, s, n);
+    if (!e && fsync(fd) != 0) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) unlink(tmp);
+    else e = sync_dir(path);
+    mfr_free(tmp);
+    if (e) return mfr__err(err, MFR_E_IO, "%s: write failed: %s", path, strerror(e));
+    return MFR_OK;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64_t *len,
+                         mfr_error *err) {
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return mfr__err(err, MFR_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        close(fd);
+        return mfr__err(err, MFR_E_IO, "%s: not a readable file%s%s", path, e ? ": " : "",
+                        e ? strerror(e) : "");
+    }
+    uint64_t n = (uint64_t)st.st_size;
+    if (n < min_len) {
+        close(fd);
+        return mfr__err(err, MFR_E_FORMAT, "%s: truncated: header needs %llu bytes, file has %llu",
+                        path, (unsigned long long)min_len, (unsigned long long)n);
+    }
+    if (n > SIZE_MAX - MFR_BIN_ALIGN) {
+        close(fd);
+        return mfr__err(err, MFR_E_LIMIT, "%s: %llu bytes do not fit in memory", path,
+                        (unsigned long long)n);
+    }
+    unsigned char *b = mfr_aligned_alloc((size_t)n);
+    if (!b) {
+        close(fd);
+        return mfr__nomem(err, "file contents");
+    }
+    uint64_t got = 0;
+    int e = 0;
+    while (got < n) {
+        size_t want = n - got > (1u << 30) ? (1u << 30) : (size_t)(n - got);
+        ssize_t r = read(fd, b + got, want);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) e = errno;
+        if (r <= 0) break;
+        got += (uint64_t)r;
+    }
+    close(fd);
+    if (e || got < n) {
+        mfr_free(b);
+        if (e) return mfr__err(err, MFR_E_IO, "%s: read failed: %s", path, strerror(e));
+        return mfr__err(err, MFR_E_FORMAT,
+                        "%s: truncated while being read (%llu of %llu bytes): the file changed",
+                        path, (unsigned long long)got, (unsigned long long)n);
+    }
+    *data = b;
+    *len = n;
+    return MFR_OK;
+}
+
+/* ---- consistency checks ----------------------------------------------- */
+
+int mfr__bsec_inside(uint64_t off, uint64_t size, uint64_t min_off, uint64_t len) {
+    return off % MFR_BIN_ALIGN == 0 && off >= min_off && off <= len && size <= len - off;
+}
+
+int64_t mfr__first_out_of_range(const int32_t *v, int64_t n, int32_t lo, int32_t hi) {
+    for (int64_t j = 0; j < n; j++)
+        if (v[j] < lo || v[j] >= hi) return j;
+    return -1;
+}
+
+const char *mfr__csr_check(const int64_t *ptr, int64_t rows, int64_t nnz, const int32_t *idx,
+                           int32_t hi, int64_t max_len, int64_t *bad_row) {
+    *bad_row = 0;
+    if (rows < 0 || nnz < 0 || ptr[0] != 0 || ptr[rows] != nnz) return "row pointers";
+    for (int64_t r = 0; r < rows; r++) {
+        *bad_row = r;
+        int64_t a = ptr[r], b = ptr[r + 1];
+        /* a <= b <= nnz, checked before any subtraction or index */
+        if (b < a || b > nnz) return "row pointers";
+        if (max_len >= 0 && b - a > max_len) return "row length";
+        if (!idx) continue;
+        for (int64_t t = a; t < b; t++) {
+            if (idx[t] < 0 || idx[t] >= hi) return "index out of range";
+            if (t > a && idx[t] <= idx[t - 1]) return "unsorted or repeated index";
+        }
+    }
+    return NULL;
+}
+
+mfr_status mfr__idmap_from_ids(mfr_idmap *m, const int64_t *ids, int32_t n, const char *source,
+                               const char *what, mfr_error *err) {
+    mfr_idmap_free(m);
+    if (mfr_idmap_init(m, n > 0 ? (uint64_t)n : 0, err)) return mfr__nomem(err, "id map");
+    for (int32_t j = 0; j < n; j++) {
+        int32_t v = mfr_idmap_put(m, ids[j], j);
+        if (v == -2) return mfr__nomem(err, "id map");
+        if (v != j)
+            return mfr__err(err, MFR_E_FORMAT, "%s: %s id %lld appears twice (indices %d and %d)",
+                            source ? source : "model", what, (long long)ids[j], (int)v, (int)j);
+    }
+    return MFR_OK;
+}
