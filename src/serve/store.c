@@ -14,6 +14,7 @@
  * after sqlite3_close: closing any descriptor of the file drops the process's
  * POSIX locks on it, SQLite's included. */
 #include "store.h"
+#include "../core/core.h" /* mfr_malloc and friends: injectable failures */
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -218,7 +219,7 @@ static void *writer_main(void *arg) {
             op *next = o->next;
             if (o->on_done) {
                 o->on_done(o->ctx, o->status, o->message);
-                free(o);
+                mfr_free(o);
             } else {
                 *sync_tail = o;
                 sync_tail = &o->next;
@@ -255,14 +256,14 @@ static int enqueue_locked(mfr_store *s, op *o) {
 }
 
 static mfr_status submit_async(mfr_store *s, const op *tmpl) {
-    op *o = malloc(sizeof *o);
+    op *o = mfr_malloc(sizeof *o);
     if (!o) return MFR_E_IO;
     *o = *tmpl;
     o->done = 0;
     pthread_mutex_lock(&s->mu);
     int ok = enqueue_locked(s, o) == 0;
     pthread_mutex_unlock(&s->mu);
-    if (!ok) free(o);
+    if (!ok) mfr_free(o);
     return ok ? MFR_OK : MFR_E_IO;
 }
 
@@ -339,7 +340,7 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
             s->ino = st.st_ino;
         }
     }
-    s->path = strdup(file && *file ? file : path);
+    s->path = mfr_strdup(file && *file ? file : path);
     if (!s->path) {
         if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
         return MFR_E_NOMEM;
@@ -349,7 +350,7 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
 
 mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr_error *err) {
     *out = NULL;
-    mfr_store *s = calloc(1, sizeof *s);
+    mfr_store *s = mfr_calloc(1, sizeof *s);
     if (!s) {
         if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
         return MFR_E_NOMEM;
@@ -368,8 +369,8 @@ mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->wake);
         pthread_cond_destroy(&s->done);
-        free(s->path);
-        free(s);
+        mfr_free(s->path);
+        mfr_free(s);
         return st;
     }
     *out = s;
@@ -395,8 +396,8 @@ void mfr__store_close(mfr_store *s) {
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
-    free(s->path);
-    free(s);
+    mfr_free(s->path);
+    mfr_free(s);
 }
 
 int mfr__store_unavailable(mfr_store *s) {
