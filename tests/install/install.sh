@@ -8,6 +8,11 @@
 source "$MFR_FIXTURES/cli/lib.bash"
 : "${MFR_BUILD_DIR:?}" "${MFR_SOURCE_DIR:?}"
 
+# A sanitizer build installs instrumented libraries: programs linked with
+# them need the same -fsanitize flags (and get the small fixture: fast).
+SAN=""
+grep -q '^MFR_SANITIZE:BOOL=ON' "$MFR_BUILD_DIR/CMakeCache.txt" && SAN="-fsanitize=address,undefined"
+
 D="$T/stage"
 P="$D/usr/local"
 DESTDIR="$D" cmake --install "$MFR_BUILD_DIR" --prefix /usr/local >"$T/install.log" 2>&1 ||
@@ -29,7 +34,7 @@ grep -q 'int main' "$T/example.c" && ok "README example extracted" || fail "no C
 
 # It reads ./ml-latest-small: the real one when there, else a tiny fixture.
 mkdir -p "$T/run"
-if [ -n "${MFR_DATA_DIR:-}" ] && [ -f "$MFR_DATA_DIR/ratings.csv" ]; then
+if [ -z "$SAN" ] && [ -n "${MFR_DATA_DIR:-}" ] && [ -f "$MFR_DATA_DIR/ratings.csv" ]; then
   ln -s "$MFR_DATA_DIR" "$T/run/ml-latest-small"
 else
   ln -s "$MFR_FIXTURES/io/csv" "$T/run/ml-latest-small"
@@ -55,7 +60,7 @@ check_run() { # NAME BINARY
 }
 
 flags=$(pkg-config --cflags --libs mfrec) && ok "pkg-config --cflags --libs mfrec: $flags" || fail "pkg-config mfrec"
-if cc -std=c17 -Wall -Wextra -Werror "$T/example.c" $flags -o "$T/ex_pc" 2>"$T/cc.err"; then
+if cc -std=c17 -Wall -Wextra -Werror $SAN "$T/example.c" $flags -o "$T/ex_pc" 2>"$T/cc.err"; then
   ok "pkg-config build (shared)"
   objdump -p "$T/ex_pc" | grep -q 'NEEDED *libmfrec.so.0' && ok "linked against libmfrec.so.0" || fail "ex_pc does not need libmfrec.so.0"
   check_run pkgconfig-shared "$T/ex_pc"
@@ -65,7 +70,7 @@ sflags=$(pkg-config --cflags --static --libs mfrec | sed 's/-lmfrec /-l:libmfrec
 for need in -lopenblas -llapacke -larchive -lz -fopenmp -lm -lpthread; do
   case " $sflags " in *" $need "*) ;; *) fail "pkg-config --static lacks $need: $sflags" ;; esac
 done
-if cc -std=c99 -Wall -Wextra -Werror "$T/example.c" $sflags -o "$T/ex_pcs" 2>"$T/cc.err"; then
+if cc -std=c99 -Wall -Wextra -Werror $SAN "$T/example.c" $sflags -o "$T/ex_pcs" 2>"$T/cc.err"; then
   ok "pkg-config --static build (libmfrec.a)"
   objdump -p "$T/ex_pcs" | grep -q 'libmfrec' && fail "static build still needs libmfrec.so" || ok "no libmfrec.so needed"
   check_run pkgconfig-static "$T/ex_pcs"
@@ -82,7 +87,7 @@ target_link_libraries(ex_cmake PRIVATE mfrec::mfrec)
 add_executable(ex_cmake_static example.c)
 target_link_libraries(ex_cmake_static PRIVATE mfrec::mfrec_static)
 CM
-if cmake -S "$T/cm" -B "$T/cm/b" -DCMAKE_PREFIX_PATH="$P" >"$T/cm.log" 2>&1 &&
+if cmake -S "$T/cm" -B "$T/cm/b" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_C_FLAGS="$SAN" >"$T/cm.log" 2>&1 &&
    cmake --build "$T/cm/b" >>"$T/cm.log" 2>&1; then
   ok "cmake find_package(mfrec) build"
   check_run cmake-shared "$T/cm/b/ex_cmake"
@@ -100,7 +105,7 @@ int main() {
     return 0;
 }
 CPP
-if c++ -std=c++17 -Wall -Wextra -pedantic -Werror "$T/cpp.cpp" $flags -o "$T/cpp" 2>"$T/cxx.err"; then
+if c++ -std=c++17 -Wall -Wextra -pedantic -Werror $SAN "$T/cpp.cpp" $flags -o "$T/cpp" 2>"$T/cxx.err"; then
   LD_LIBRARY_PATH="$P/lib" "$T/cpp" | grep -q ' ials$' && ok "C++ links and calls the C API" || fail "C++ program output"
 else fail "C++ build: $(head -c 600 "$T/cxx.err")"; fi
 finish
