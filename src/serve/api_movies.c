@@ -147,13 +147,9 @@ enum MHD_Result mfr__h_map(req *r) {
         int32_t i = r->mr->popular[j];
         if (isnan(r->mr->map_xy[2 * i])) continue;
         shown++;
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddNumberToObject(p, "id", (double)mfr_model_item_id(r->mr->m, i));
-        const char *t = mfr_model_item_title(r->mr->m, i);
-        cJSON_AddStringToObject(p, "title", t ? t : "");
+        cJSON *p = mfr__movie_json(r->mr, i); /* id, title, year, genres, count, mean */
         cJSON_AddNumberToObject(p, "x", round(r->mr->map_xy[2 * i] * 1e4) / 1e4);
         cJSON_AddNumberToObject(p, "y", round(r->mr->map_xy[2 * i + 1] * 1e4) / 1e4);
-        cJSON_AddNumberToObject(p, "rating_count", mfr_model_item_count(r->mr->m, i));
         cJSON_AddItemToArray(arr, p);
     }
     return mfr__send_json(r, 200, o);
