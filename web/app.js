@@ -76,7 +76,12 @@ function renderWho() {
 }
 
 const fmtStars = (r) => `${Number(r).toFixed(1).replace(/\.0$/, '')} ★`;
-const bareTitle = (t) => String(t || '').replace(/ \(\d{4}\)$/, '');
+// "Godfather, The (1972)" -> "The Godfather": for sentences and labels
+const bareTitle = (t) => {
+  const s = String(t || '').replace(/ \(\d{4}\)$/, '');
+  const m = s.match(/^(.*), (The|A|An|Les|La|Le|L'|Die|Der|Das|El|Il)$/);
+  return m ? (m[2] === "L'" ? m[2] : m[2] + ' ') + m[1] : s;
+};
 
 // The one write path: set (or with rating null, clear) a rating, then tell
 // everyone (stars repaint, "For you" refreshes) and offer an undo.
