@@ -120,6 +120,7 @@ class Dataset:
 
     def __init__(self, handle):
         self._h = c_void_p(handle)
+        self._st = None
 
     def __del__(self):
         h = getattr(self, "_h", None)
@@ -185,17 +186,19 @@ class Dataset:
             cols = np.asarray(item_ids, dtype=np.int64)[cols]
         return cls.from_arrays(rows, cols, m.data.astype(np.float32), **kw)
 
-    def merge(self, users, items, ratings=None, timestamps=None):
+    def merge(self, users, items=None, ratings=None, timestamps=None):
         """This dataset plus more ratings (new users, or newer ratings of
         known ones: the latest wins), with this dataset's catalogue and
-        scale. users / items / ratings may also be a DataFrame-like object
-        with columns userId, movieId, rating[, timestamp] as the first argument."""
-        if items is None if False else hasattr(users, "keys"):
+        scale. The first argument may also be a DataFrame-like object with
+        columns userId, movieId, rating[, timestamp]."""
+        if items is None and hasattr(users, "keys"):
             df = users
             items = df["movieId"]
             ratings = df["rating"] if "rating" in df else None
             timestamps = df["timestamp"] if "timestamp" in df else None
             users = df["userId"]
+        if items is None:
+            raise ValueError("merge: give users and items (or one frame)")
         u, i, r, t = self.to_arrays()
         nu = np.asarray(users, dtype=np.int64)
         nr = np.ones(len(nu), np.float32) if ratings is None else np.asarray(ratings, np.float32)
@@ -234,9 +237,11 @@ class Dataset:
         return pd.DataFrame(d)
 
     def _stats(self):
-        s = L.DatasetStats()
-        lib.mfr_dataset_stats_get(self._h, byref(s))
-        return s
+        if self._st is None:  # a dataset never changes: count once
+            s = L.DatasetStats()
+            lib.mfr_dataset_stats_get(self._h, byref(s))
+            self._st = s
+        return self._st
 
     @property
     def stats(self):

@@ -69,6 +69,10 @@ def test_merge_keeps_catalogue_and_tags(fixtures):
     assert "movie 12345 is not in the catalogue" in e.value.message
     with pytest.raises(mfrec.MfrecError):  # off the scale
         ds.merge([500], [50], [7])
+    # a frame-like mapping works the same; a newer rating of a known pair wins
+    again = ds.merge({"userId": [1], "movieId": [10], "rating": [1.5]})
+    u, i, r, _ = again.to_arrays()
+    assert again.n_ratings == ds.n_ratings and r[(u == 1) & (i == 10)].tolist() == [1.5]
 
 
 def test_save_and_reload(tmp_path, small):
