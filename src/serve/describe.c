@@ -8,7 +8,7 @@
  * handlers call, so they change with the model family, not with requests.
  * Only the public model API is used; the one probe (whether a model without
  * factors has an item similarity) is done once per model reference
- * (mfr__model_ref_new) and kept in model_ref.similar_ok. */
+ * (mfr__model_ref_new, model_ref.c) and kept in model_ref.similar_ok. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,17 +24,6 @@ static const char *sim_name(mfr_sim s) {
     case MFR_SIM_COOC: return "cooccurrence";
     default: return "?";
     }
-}
-
-int mfr__model_similar_ok(const mfr_model *m) {
-    if (mfr_model_fold_dim(m) > 0) return 1;
-    int32_t ni = mfr_model_n_items(m), probe = 0;
-    for (int32_t i = 0; i < ni; i++) /* a rated movie: the similarity may skip unrated ones */
-        if (mfr_model_item_count(m, i) > 0) { probe = i; break; }
-    if (ni <= 0) return 0;
-    mfr_scored row;
-    int32_t n = 0;
-    return mfr_model_similar(m, probe, MFR_SIM_PEARSON, 1, 0, &row, &n, NULL) != MFR_E_UNSUPPORTED;
 }
 
 int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *out, int cap) {

@@ -1,4 +1,5 @@
-/* metrics.c — counters for GET /metrics in the Prometheus text format
+/* metrics.c — counters for GET /metrics (status.c) and their text in the
+ * Prometheus text format
  * (https://prometheus.io/docs/instrumenting/exposition_formats/): requests by
  * route and status, a cumulative latency histogram (seconds, buckets below),
  * ratings and users stored, group-commit figures and the model version.
@@ -90,10 +91,9 @@ static void write_latency(buf *b, mfr_server *s) {
     bprintf(b, "mfrec_http_request_duration_seconds_count %lld\n", atomic_load(&s->met.lat_count));
 }
 
-enum MHD_Result mfr__h_metrics(req *r) {
-    mfr_server *s = r->s;
+char *mfr__metrics_text(mfr_server *s, const model_ref *mr, size_t *len) {
     buf b = {mfr_malloc(8192), 0, 8192, 0};
-    if (!b.p) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    if (!b.p) return NULL;
     write_requests(&b, s);
     write_latency(&b, s);
     int64_t commits, writes, max_batch;
@@ -116,9 +116,9 @@ enum MHD_Result mfr__h_metrics(req *r) {
                 "# TYPE mfrec_store_max_batch gauge\nmfrec_store_max_batch %lld\n",
             (long long)max_batch);
     bprintf(&b, "# HELP mfrec_model_version Model generation served (1 = loaded at start).\n"
-                "# TYPE mfrec_model_version gauge\nmfrec_model_version %d\n", r->mr->version);
+                "# TYPE mfrec_model_version gauge\nmfrec_model_version %d\n", mr->version);
     long long hits, misses;
-    mfr__cache_stats(r->mr->cache, &hits, &misses);
+    mfr__cache_stats(mr->cache, &hits, &misses);
     bprintf(&b, "# HELP mfrec_cache_hits_total Answers served from the cache (this model).\n"
                 "# TYPE mfrec_cache_hits_total counter\nmfrec_cache_hits_total %lld\n", hits);
     bprintf(&b, "# HELP mfrec_cache_misses_total Cache look-ups that computed the answer.\n"
@@ -132,10 +132,8 @@ enum MHD_Result mfr__h_metrics(req *r) {
             mfr__watchdog_cuts(s));
     if (b.oom) {
         mfr_free(b.p);
-        return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+        return NULL;
     }
-    enum MHD_Result res =
-        mfr__send_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len, 1, 0);
-    mfr_free(b.p);
-    return res;
+    *len = b.len;
+    return b.p;
 }

@@ -35,82 +35,6 @@ struct mfr_web_asset {
 };
 extern const struct mfr_web_asset mfr_web_assets[]; /* generated from web/ */
 
-/* ---- model holder ---- */
-
-model_ref *mfr__model_acquire(mfr_server *s) {
-    pthread_mutex_lock(&s->model_mu);
-    model_ref *mr = s->cur;
-    atomic_fetch_add(&mr->refs, 1);
-    pthread_mutex_unlock(&s->model_mu);
-    return mr;
-}
-
-void mfr__model_release(model_ref *mr) {
-    if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
-        mfr_model_free(mr->m);
-        mfr_free(mr->popular);
-        free(mr->map_xy); /* api_movies.c allocates it with malloc */
-        mfr__cache_free(mr->cache);
-        mfr_free(mr);
-    }
-}
-
-static const int32_t *g_counts_for_sort; /* only under sort_mu */
-static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int by_count_desc(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    int32_t cx = g_counts_for_sort[x], cy = g_counts_for_sort[y];
-    return cx != cy ? (cx < cy) - (cx > cy) : (x > y) - (x < y);
-}
-
-mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err) {
-    model_ref *mr = mfr_calloc(1, sizeof *mr);
-    int32_t ni = mfr_model_n_items(m);
-    int32_t *counts = mfr_malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));
-    if (mr) mr->popular = mfr_malloc(sizeof *mr->popular * (size_t)(ni > 0 ? ni : 1));
-    if (!mr || !counts || !mr->popular) {
-        if (mr) mfr_free(mr->popular);
-        mfr_free(mr);
-        mfr_free(counts);
-        return mfr__nomem(err, "the served model's tables");
-    }
-    mr->m = m;
-    atomic_init(&mr->refs, 1);
-    mfr_model_info_get(m, &mr->info);
-    mr->fold_dim = mfr_model_fold_dim(m);
-    mr->similar_ok = mfr__model_similar_ok(m);
-    pthread_once_t once = PTHREAD_ONCE_INIT;
-    mr->map_once = once;
-    for (int32_t u = 0; u < mfr_model_n_users(m); u++) {
-        int64_t id = mfr_model_user_id(m, u);
-        if (id > mr->max_user_id) mr->max_user_id = id;
-    }
-    int32_t n = 0;
-    for (int32_t i = 0; i < ni; i++) {
-        counts[i] = mfr_model_item_count(m, i);
-        if (counts[i] > 0) mr->popular[n++] = i;
-    }
-    pthread_mutex_lock(&sort_mu);
-    g_counts_for_sort = counts;
-    qsort(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc);
-    pthread_mutex_unlock(&sort_mu);
-    mfr_free(counts);
-    mr->n_popular = n;
-    mr->cache = mfr__cache_new(s->p.cache_slots > 0 ? (size_t)s->p.cache_slots : 0);
-    mr->version = ++s->next_version;
-    *out = mr;
-    return MFR_OK;
-}
-
-void mfr__model_install(mfr_server *s, model_ref *mr) {
-    pthread_mutex_lock(&s->model_mu);
-    model_ref *old = s->cur;
-    s->cur = mr;
-    pthread_mutex_unlock(&s->model_mu);
-    mfr__model_release(old);
-}
-
 /* ---- routing ---- */
 
 /* Which per-address bucket a route draws on before its handler runs. */
@@ -203,21 +127,6 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_NO;
 }
 
-/* Who may read /metrics (mfr_server_params.metrics); 0 after an answer. */
-static int metrics_allowed(req *r, enum MHD_Result *res) {
-    unsigned char addr[16];
-    int mode = r->s->p.metrics;
-    if (mode == MFR_METRICS_ANY || (mode == MFR_METRICS_LOOPBACK && mfr__client_addr(r->c, addr)))
-        return 1;
-    r->ctx->route = R_METRICS;
-    *res = mode == MFR_METRICS_OFF
-        ? mfr__send_error(r, 404, MFR_E_NOT_FOUND, "no such route: /metrics is off "
-                          "(mfrec serve --metrics)")
-        : mfr__send_error(r, 403, MFR_E_AUTH, "/metrics is served to loopback clients only "
-                          "(mfrec serve --metrics any)");
-    return 0;
-}
-
 static enum MHD_Result dispatch(req *r, const char *url) {
     if (r->ctx->too_large)
         return mfr__send_error(r, 413, MFR_E_LIMIT, "request body over %zu bytes",
@@ -240,7 +149,6 @@ static enum MHD_Result dispatch(req *r, const char *url) {
             continue;
         r->ctx->route = routes[i].id;
         enum MHD_Result res;
-        if (routes[i].id == R_METRICS && !metrics_allowed(r, &res)) return res;
         if (routes[i].limit != LIMIT_NONE) {
             if (atomic_load(&r->s->stopping))
                 return mfr__send_error(r, 503, MFR_E_UNSUPPORTED,

@@ -207,7 +207,7 @@ typedef struct req {
 
 typedef enum MHD_Result (*handler_fn)(req *r);
 
-/* server.c */
+/* model_ref.c */
 model_ref *mfr__model_acquire(mfr_server *s);
 void mfr__model_release(model_ref *mr);
 mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err);
@@ -262,7 +262,7 @@ int mfr__user_unset(api_user *u, int64_t movie);
 /* Append a user whose id is above all others. -1 on OOM. */
 int mfr__users_append(mfr_server *s, api_user *u);
 
-/* handlers (health.c: GET /api/health) */
+/* handlers (status.c: GET /api/health and GET /metrics) */
 enum MHD_Result mfr__h_health(req *r);
 enum MHD_Result mfr__h_movies(req *r);
 enum MHD_Result mfr__h_movie(req *r);
@@ -285,11 +285,11 @@ typedef struct mfr__route_desc {
     char text[320];
 } mfr__route_desc;
 int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *out, int cap);
-/* 0 when m has neither item factors nor an item similarity. */
-int mfr__model_similar_ok(const mfr_model *m);
 
 /* metrics.c */
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds);
+/* The /metrics text (mfr_malloc'd, *len bytes), NULL when out of memory. */
+char *mfr__metrics_text(mfr_server *s, const model_ref *mr, size_t *len);
 
 /* cache.c: NULL for n_slots 0 (disabled) or OOM. get returns a malloc'd
  * copy of the text (the caller frees it) or NULL. */

@@ -1,7 +1,9 @@
-/* health.c — GET /api/health: the server's state in one answer (version,
- * uptime, the model served and what each model-dependent route does with it
- * (describe.c), the store's counts, the retrain status). Polled by the page
- * and by POST /api/admin/retrain's callers. */
+/* status.c — the routes about the server itself. GET /api/health: its state
+ * in one answer (version, uptime, the model served and what each
+ * model-dependent route does with it (describe.c), the store's counts, the
+ * retrain status), polled by the page and by POST /api/admin/retrain's
+ * callers. GET /metrics: the counters of metrics.c, to loopback clients only
+ * unless the operator says otherwise (mfr_server_params.metrics). */
 #include <math.h>
 
 #include "server_impl.h"
@@ -44,4 +46,22 @@ enum MHD_Result mfr__h_health(req *r) {
     }
     pthread_mutex_unlock(&s->retrain_mu);
     return mfr__send_json(r, 200, o);
+}
+
+enum MHD_Result mfr__h_metrics(req *r) {
+    unsigned char addr[16];
+    int mode = r->s->p.metrics;
+    if (mode == MFR_METRICS_OFF)
+        return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "no such route: /metrics is off "
+                               "(mfrec serve --metrics)");
+    if (mode == MFR_METRICS_LOOPBACK && !mfr__client_addr(r->c, addr))
+        return mfr__send_error(r, 403, MFR_E_AUTH, "/metrics is served to loopback clients only "
+                               "(mfrec serve --metrics any)");
+    size_t len = 0;
+    char *text = mfr__metrics_text(r->s, r->mr, &len);
+    if (!text) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    enum MHD_Result res =
+        mfr__send_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, 1, 0);
+    mfr_free(text);
+    return res;
 }

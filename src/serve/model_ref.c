@@ -1,0 +1,94 @@
+/* model_ref.c — the reference-counted holder of the served model
+ * (server_impl.h): built once per model (the popularity order, whether the
+ * similar route can answer, the answer cache), acquired by each request and
+ * by the retrain, swapped in by mfr__model_install, freed with its last
+ * reference. */
+#include <stdlib.h>
+
+#include "server_impl.h"
+
+/* 0 when m has neither item factors nor an item similarity (one probe). */
+static int model_similar_ok(const mfr_model *m) {
+    if (mfr_model_fold_dim(m) > 0) return 1;
+    int32_t ni = mfr_model_n_items(m), probe = 0;
+    for (int32_t i = 0; i < ni; i++) /* a rated movie: the similarity may skip unrated ones */
+        if (mfr_model_item_count(m, i) > 0) { probe = i; break; }
+    if (ni <= 0) return 0;
+    mfr_scored row;
+    int32_t n = 0;
+    return mfr_model_similar(m, probe, MFR_SIM_PEARSON, 1, 0, &row, &n, NULL) != MFR_E_UNSUPPORTED;
+}
+
+model_ref *mfr__model_acquire(mfr_server *s) {
+    pthread_mutex_lock(&s->model_mu);
+    model_ref *mr = s->cur;
+    atomic_fetch_add(&mr->refs, 1);
+    pthread_mutex_unlock(&s->model_mu);
+    return mr;
+}
+
+void mfr__model_release(model_ref *mr) {
+    if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
+        mfr_model_free(mr->m);
+        mfr_free(mr->popular);
+        free(mr->map_xy); /* api_movies.c allocates it with malloc */
+        mfr__cache_free(mr->cache);
+        mfr_free(mr);
+    }
+}
+
+static const int32_t *g_counts_for_sort; /* only under sort_mu */
+static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int by_count_desc(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    int32_t cx = g_counts_for_sort[x], cy = g_counts_for_sort[y];
+    return cx != cy ? (cx < cy) - (cx > cy) : (x > y) - (x < y);
+}
+
+mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err) {
+    model_ref *mr = mfr_calloc(1, sizeof *mr);
+    int32_t ni = mfr_model_n_items(m);
+    int32_t *counts = mfr_malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));
+    if (mr) mr->popular = mfr_malloc(sizeof *mr->popular * (size_t)(ni > 0 ? ni : 1));
+    if (!mr || !counts || !mr->popular) {
+        if (mr) mfr_free(mr->popular);
+        mfr_free(mr);
+        mfr_free(counts);
+        return mfr__nomem(err, "the served model's tables");
+    }
+    mr->m = m;
+    atomic_init(&mr->refs, 1);
+    mfr_model_info_get(m, &mr->info);
+    mr->fold_dim = mfr_model_fold_dim(m);
+    mr->similar_ok = model_similar_ok(m);
+    pthread_once_t once = PTHREAD_ONCE_INIT;
+    mr->map_once = once;
+    for (int32_t u = 0; u < mfr_model_n_users(m); u++) {
+        int64_t id = mfr_model_user_id(m, u);
+        if (id > mr->max_user_id) mr->max_user_id = id;
+    }
+    int32_t n = 0;
+    for (int32_t i = 0; i < ni; i++) {
+        counts[i] = mfr_model_item_count(m, i);
+        if (counts[i] > 0) mr->popular[n++] = i;
+    }
+    pthread_mutex_lock(&sort_mu);
+    g_counts_for_sort = counts;
+    qsort(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc);
+    pthread_mutex_unlock(&sort_mu);
+    mfr_free(counts);
+    mr->n_popular = n;
+    mr->cache = mfr__cache_new(s->p.cache_slots > 0 ? (size_t)s->p.cache_slots : 0);
+    mr->version = ++s->next_version;
+    *out = mr;
+    return MFR_OK;
+}
+
+void mfr__model_install(mfr_server *s, model_ref *mr) {
+    pthread_mutex_lock(&s->model_mu);
+    model_ref *old = s->cur;
+    s->cur = mr;
+    pthread_mutex_unlock(&s->model_mu);
+    mfr__model_release(old);
+}
