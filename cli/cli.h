@@ -13,7 +13,10 @@
 #include "mfrec.h"
 #include "opts.h"
 
-/* Prints "mfrec <cmd>: <message>" to stderr; returns the exit status (err->code). */
+/* The one error helper: prints "mfrec <cmd>: <message>" to stderr (ending a
+ * progress line first) and returns the exit status s. cli_fail takes the
+ * message of a library error (or the status's own text). */
+int cli_error(const char *cmd, mfr_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cli_fail(const char *cmd, mfr_status s, const mfr_error *err);
 /* Prints "mfrec <cmd>: <formatted>" and a hint to run --help; returns MFR_E_INVALID. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -102,8 +102,7 @@ static int parse(int argc, char **argv, cluster_opts_t *o) {
         case CLI_HELP: return -1;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (o->model) return cli_usage_error("cluster", "unexpected argument \"%s\"", val);
-            o->model = val;
+            if (cli_take_arg(&ps, val, &o->model)) return MFR_E_INVALID;
             break;
         case O_K:
             if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;

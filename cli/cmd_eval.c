@@ -60,17 +60,14 @@ static int parse(int argc, char **argv, eval_args *a) {
         case CLI_HELP: return -1;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, v);
-            a->data = v;
+            if (cli_take_arg(&ps, v, &a->data)) return MFR_E_INVALID;
             break;
         case O_JSON: a->json = 1; break;
         case O_NO_RANKING: a->ranking = 0; break;
         case O_RANKING: a->ranking = 1; break;
         case O_QUIET: a->quiet = 1; break;
         case O_SEED:
-            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
-            if (!a->split.seed_set) a->split.p.seed = (uint64_t)n;
-            if (train_opts_add(CMD, &a->topts, "seed", v, "--seed") < 0) return MFR_E_INVALID;
+            if (cli_seed_take(&ps, v, &a->split, &a->topts) < 0) return MFR_E_INVALID;
             break;
         case O_K:
             if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;

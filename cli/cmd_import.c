@@ -85,8 +85,7 @@ int cmd_import(int argc, char **argv) {
         case CLI_HELP: return 0;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (path) return cli_usage_error("import", "unexpected argument \"%s\"", v);
-            path = v;
+            if (cli_take_arg(&ps, v, &path)) return MFR_E_INVALID;
             break;
         case O_OUT: out = v; break;
         case O_QUIET: quiet = 1; break;

@@ -106,8 +106,7 @@ int cmd_info(int argc, char **argv) {
         if (id == CLI_HELP) return 0;
         if (id == CLI_ERR) return MFR_E_INVALID;
         if (id == O_JSON) json = 1;
-        else if (path) return cli_usage_error("info", "unexpected argument \"%s\"", v);
-        else path = v;
+        else if (cli_take_arg(&ps, v, &path)) return MFR_E_INVALID;
     }
     if (!path) return cli_usage_error("info", "no MODEL or DATA given");
     mfr_error err = {0};

@@ -86,8 +86,7 @@ static int predict_is_header(const char *line) {
 static int predict_batch(const mfr_model *m, const char *path) {
     FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
     if (!f) {
-        fprintf(stderr, "mfrec predict: %s: %s\n", path, strerror(errno));
-        return MFR_E_IO;
+        return cli_error("predict", MFR_E_IO, "%s: %s", path, strerror(errno));
     }
     char *line = NULL;
     size_t cap = 0;
@@ -105,16 +104,14 @@ static int predict_batch(const mfr_model *m, const char *path) {
         const char *p = line;
         long long user, movie;
         if (predict_field(&p, &user) || predict_field(&p, &movie)) {
-            fprintf(stderr, "mfrec predict: %s:%ld: expected \"user,movie\" (integer ids), got \"%.80s\"\n",
-                    path, ln, line);
-            rc = MFR_E_PARSE;
+            rc = cli_error("predict", MFR_E_PARSE, "%s:%ld: expected \"user,movie\" (integer ids), got \"%.80s\"",
+                           path, ln, line);
             break;
         }
         predict_one(stdout, m, user, movie);
     }
     if (!rc && ferror(f)) {
-        fprintf(stderr, "mfrec predict: %s: read error\n", path);
-        rc = MFR_E_IO;
+        rc = cli_error("predict", MFR_E_IO, "%s: read error", path);
     }
     free(line);
     if (f != stdin) fclose(f);
@@ -132,8 +129,7 @@ int cmd_predict(int argc, char **argv) {
         case CLI_HELP: return 0;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (model) return cli_usage_error("predict", "unexpected argument \"%s\"", v);
-            model = v;
+            if (cli_take_arg(&ps, v, &model)) return MFR_E_INVALID;
             break;
         case O_USER:
             if (cli_opt_int(&ps, v, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;

@@ -120,8 +120,7 @@ static int parse(int argc, char **argv, project_opts_t *o) {
         case CLI_HELP: return -1;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (o->model) return cli_usage_error("project", "unexpected argument \"%s\"", v);
-            o->model = v;
+            if (cli_take_arg(&ps, v, &o->model)) return MFR_E_INVALID;
             break;
         case O_OUT: o->out = v; break;
         case O_FORMAT:

@@ -74,17 +74,15 @@ static int out_open(out_file *o, const char *path) {
     size_t len = strlen(path) + 32;
     o->tmp = malloc(len);
     if (!o->tmp) {
-        fprintf(stderr, "mfrec recommend: out of memory\n");
-        return MFR_E_NOMEM;
+        return cli_error("recommend", MFR_E_NOMEM, "out of memory");
     }
     snprintf(o->tmp, len, "%s.tmp.%ld", path, (long)getpid());
     o->f = fopen(o->tmp, "w");
     if (!o->f) {
         int e = errno;
-        fprintf(stderr, "mfrec recommend: -o %s: cannot write: %s\n", path, strerror(e));
         free(o->tmp);
         o->tmp = NULL;
-        return MFR_E_IO;
+        return cli_error("recommend", MFR_E_IO, "-o %s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }
@@ -94,20 +92,17 @@ static int out_close(out_file *o, int ok) {
     int rc = 0;
     if (!o->path) {
         if (fflush(stdout) != 0 || ferror(stdout)) {
-            fprintf(stderr, "mfrec recommend: writing standard output: %s\n", strerror(errno));
-            rc = MFR_E_IO;
+            rc = cli_error("recommend", MFR_E_IO, "writing standard output: %s", strerror(errno));
         }
         return rc;
     }
     int bad = ferror(o->f);
     if (fclose(o->f) != 0) bad = 1;
     if (ok && bad) {
-        fprintf(stderr, "mfrec recommend: -o %s: write failed: %s\n", o->path, strerror(errno));
-        rc = MFR_E_IO;
+        rc = cli_error("recommend", MFR_E_IO, "-o %s: write failed: %s", o->path, strerror(errno));
     }
     if (ok && !bad && rename(o->tmp, o->path) != 0) {
-        fprintf(stderr, "mfrec recommend: -o %s: %s\n", o->path, strerror(errno));
-        rc = MFR_E_IO;
+        rc = cli_error("recommend", MFR_E_IO, "-o %s: %s", o->path, strerror(errno));
     }
     if (!ok || rc) unlink(o->tmp);
     free(o->tmp);
@@ -151,8 +146,7 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
         free(users);
         free(rows);
         free(got);
-        fprintf(stderr, "mfrec recommend: out of memory for %d users x %d rows\n", nu, rp->n);
-        return MFR_E_NOMEM;
+        return cli_error("recommend", MFR_E_NOMEM, "out of memory for %d users x %d rows", nu, rp->n);
     }
     for (int32_t u = 0; u < nu; u++) users[u] = u;
     g_sort_model = m;
@@ -205,8 +199,7 @@ int cmd_recommend(int argc, char **argv) {
         case CLI_HELP: return 0;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (model) return cli_usage_error("recommend", "unexpected argument \"%s\"", val);
-            model = val;
+            if (cli_take_arg(&ps, val, &model)) return MFR_E_INVALID;
             break;
         case O_USER:
             if (cli_opt_int(&ps, val, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
@@ -247,8 +240,7 @@ int cmd_recommend(int argc, char **argv) {
     int32_t u = mfr_model_user_index(m, user);
     if (u < 0) {
         mfr_model_free(m);
-        fprintf(stderr, "mfrec recommend: no user with id %ld in the model\n", user);
-        return MFR_E_NOT_FOUND;
+        return cli_error("recommend", MFR_E_NOT_FOUND, "no user with id %ld in the model", user);
     }
     mfr_scored *rows = malloc((size_t)rp.n * sizeof *rows);
     int32_t n = 0;

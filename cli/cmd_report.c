@@ -84,8 +84,7 @@ static int parse(int argc, char **argv, report_args *a) {
         case CLI_HELP: return -1;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (a->input) return cli_usage_error(CMD, "one DATA or MODEL path, got \"%s\" and \"%s\"", a->input, v);
-            a->input = v;
+            if (cli_take_arg(&ps, v, &a->input)) return MFR_E_INVALID;
             break;
         case O_OUT: a->out = v; break;
         case O_ALGOS: a->algos = v; break;

@@ -58,7 +58,9 @@ static int read_token_file(const char *path, char *buf, size_t cap) {
         return -1;
     }
     if (!fgets(buf, (int)cap, f)) buf[0] = 0;
+    int whole = strchr(buf, '\n') || fgetc(f) == EOF; /* the line fit in buf */
     fclose(f);
+    if (!whole) return cli_error("serve", MFR_E_INVALID, "%s: admin token longer than %d characters", path, (int)cap - 2), -1;
     buf[strcspn(buf, "\r\n")] = 0;
     return token_long_enough(path, buf) ? 0 : -1;
 }
@@ -134,8 +136,7 @@ static int parse_args(int argc, char **argv, opts *o) {
         if (id == CLI_HELP) return -1;
         if (id == CLI_ERR) return MFR_E_INVALID;
         if (id == CLI_ARG) {
-            if (o->p.model_path) return cli_usage_error("serve", "unexpected argument '%s'", v);
-            o->p.model_path = v;
+            if (cli_take_arg(&ps, v, &o->p.model_path)) return MFR_E_INVALID;
         } else if ((rc = set_option(&ps, o, id, v))) {
             return rc;
         }

@@ -98,8 +98,7 @@ int cmd_split(int argc, char **argv) {
         case CLI_HELP: return 0;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", data, v);
-            data = v;
+            if (cli_take_arg(&ps, v, &data)) return MFR_E_INVALID;
             break;
         case O_OUT: dir = v; break;
         case O_SEED:
@@ -112,6 +111,7 @@ int cmd_split(int argc, char **argv) {
     }
     if (!data) return cli_usage_error(CMD, "no DATA given");
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
+    if (strlen(dir) > 2900) return cli_usage_error(CMD, "-o: folder name longer than 2900 characters");
     if (sp.train_file || sp.test_file) return cli_usage_error(CMD, "--train/--test are for mfrec eval");
     cli_begin(0);
     mfr_error err = {0};

@@ -67,8 +67,7 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
         case CLI_HELP: return -1;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (*data) return cli_usage_error("train", "unexpected argument \"%s\"", v);
-            *data = v;
+            if (cli_take_arg(&ps, v, data)) return MFR_E_INVALID;
             break;
         case O_OUT: *out = v; break;
         case O_QUIET: *quiet = 1; break;

@@ -70,8 +70,7 @@ static int parse(int argc, char **argv, tune_args *a) {
         case CLI_HELP: return -1;
         case CLI_ERR: return MFR_E_INVALID;
         case CLI_ARG:
-            if (a->data) return cli_usage_error(CMD, "one DATA path, got \"%s\" and \"%s\"", a->data, v);
-            a->data = v;
+            if (cli_take_arg(&ps, v, &a->data)) return MFR_E_INVALID;
             break;
         case O_JSON: a->json = 1; break;
         case O_QUIET: a->quiet = 1; break;
@@ -106,9 +105,7 @@ static int parse(int argc, char **argv, tune_args *a) {
             a->outer_frac = x;
             break;
         case O_SEED:
-            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
-            a->inner.p.seed = (uint64_t)n;
-            if (train_opts_add(CMD, &a->topts, "seed", v, "--seed") < 0) return MFR_E_INVALID;
+            if (cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;
             break;
         default:
             if (train_opts_take(&ps, id, v, &a->topts) < 0) return MFR_E_INVALID;

@@ -24,21 +24,28 @@ volatile sig_atomic_t cli_interrupted = 0;
 static int cli_quiet = 0;
 static int cli_progress_shown = 0;
 
-int cli_fail(const char *cmd, mfr_status s, const mfr_error *err) {
+int cli_error(const char *cmd, mfr_status s, const char *fmt, ...) {
     if (cli_progress_shown) cli_progress_end();
-    const char *msg = err && err->message[0] ? err->message : mfr_status_message(s);
-    fprintf(stderr, "mfrec %s: %s\n", cmd, msg);
-    return s ? (int)s : (int)MFR_E_INTERNAL;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "mfrec %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see mfrec %s --help)\n", cmd);
-    return MFR_E_INVALID;
+    fputc('\n', stderr);
+    return s ? (int)s : (int)MFR_E_INTERNAL;
+}
+
+int cli_fail(const char *cmd, mfr_status s, const mfr_error *err) {
+    return cli_error(cmd, s, "%s", err && err->message[0] ? err->message : mfr_status_message(s));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return cli_error(cmd, MFR_E_INVALID, "%s (see mfrec %s --help)", msg, cmd);
 }
 
 double cli_now(void) {

@@ -53,8 +53,7 @@ static int help(int argc, char **argv) {
     const char *name = gen ? (argc > 3 ? argv[3] : NULL) : a;
     const cli_spec *s = cli_spec_find(name);
     if (!s) {
-        fprintf(stderr, "mfrec help: unknown command '%s' (see mfrec help)\n", name ? name : "");
-        return MFR_E_INVALID;
+        return cli_error("help", MFR_E_INVALID, "unknown command '%s' (see mfrec help)", name ? name : "");
     }
     if (gen == 1) cli_gen_markdown(stdout, s);
     else if (gen == 2) cli_gen_options(stdout, s);

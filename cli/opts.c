@@ -35,6 +35,18 @@ static int spec_tables(const cli_spec *s, const cli_opt *t[4], const char *title
     return n;
 }
 
+/* Every option of a command, its own first, into out (cap rows); the count. */
+static int spec_all(const cli_spec *s, const cli_opt **out, int cap) {
+    const cli_opt *t[4];
+    const char *titles[4];
+    int nt = spec_tables(s, t, titles), n = 0;
+    for (int k = 0; k < nt; k++)
+        for (const cli_opt *o = t[k]; o->id && n < cap; o++) out[n++] = o;
+    return n;
+}
+
+enum { MAX_OPTS = 128 }; /* options of one command, groups included */
+
 void cli_parser_init(cli_parser *ps, const cli_spec *spec, int argc, char **argv) {
     memset(ps, 0, sizeof *ps);
     ps->spec = spec;
@@ -50,6 +62,12 @@ int cli_opt_error(const cli_parser *ps, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return cli_usage_error(ps->spec->name, "%s: %s", ps->opt, msg);
+}
+
+int cli_take_arg(const cli_parser *ps, const char *v, const char **slot) {
+    if (*slot) return cli_usage_error(ps->spec->name, "unexpected argument \"%s\" (after \"%s\")", v, *slot);
+    *slot = v;
+    return 0;
 }
 
 int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out) {
@@ -73,13 +91,11 @@ static const char *help_algo(const cli_parser *ps) {
 }
 
 static const cli_opt *find_long(const cli_spec *s, const char *name, size_t n) {
-    const cli_opt *t[4];
-    const char *titles[4];
-    int nt = spec_tables(s, t, titles);
-    for (int k = 0; k < nt; k++)
-        for (const cli_opt *o = t[k]; o->id; o++)
-            if (o->name && o->id != CLI_T_PARAM && strlen(o->name) == n && !strncmp(o->name, name, n))
-                return o;
+    const cli_opt *all[MAX_OPTS];
+    int na = spec_all(s, all, MAX_OPTS);
+    for (int j = 0; j < na; j++)
+        if (all[j]->id != CLI_T_PARAM && strlen(all[j]->name) == n && !strncmp(all[j]->name, name, n))
+            return all[j];
     return NULL;
 }
 
@@ -213,31 +229,25 @@ static void md_text(FILE *f, const char *h) {
 }
 
 void cli_gen_markdown(FILE *f, const cli_spec *s) {
-    const cli_opt *t[4];
-    const char *titles[4];
-    int nt = spec_tables(s, t, titles);
+    const cli_opt *all[MAX_OPTS];
+    int na = spec_all(s, all, MAX_OPTS);
     fprintf(f, "| option | meaning (default) |\n|---|---|\n");
-    for (int k = 0; k < nt; k++)
-        for (const cli_opt *o = t[k]; o->id; o++) {
-            char label[96];
-            opt_label(o, label, sizeof label);
-            const char *l = label;
-            while (*l == ' ') l++;
-            fprintf(f, "| `");
-            md_text(f, l);
-            fprintf(f, "` | ");
-            md_text(f, o->help);
-            fprintf(f, " |\n");
-        }
+    for (int j = 0; j < na; j++) {
+        char label[96];
+        opt_label(all[j], label, sizeof label);
+        fprintf(f, "| `");
+        md_text(f, label + strspn(label, " "));
+        fprintf(f, "` | ");
+        md_text(f, all[j]->help);
+        fprintf(f, " |\n");
+    }
 }
 
 void cli_gen_options(FILE *f, const cli_spec *s) {
-    const cli_opt *t[4];
-    const char *titles[4];
-    int nt = spec_tables(s, t, titles);
-    for (int k = 0; k < nt; k++)
-        for (const cli_opt *o = t[k]; o->id; o++)
-            if (o->id != CLI_T_PARAM) fprintf(f, "--%s\n", o->name);
+    const cli_opt *all[MAX_OPTS];
+    int na = spec_all(s, all, MAX_OPTS);
+    for (int j = 0; j < na; j++)
+        if (all[j]->id != CLI_T_PARAM) fprintf(f, "--%s\n", all[j]->name);
     fprintf(f, "--help\n");
 }
 
@@ -288,21 +298,17 @@ void cli_gen_man(FILE *f) {
             man_text(f, s->about, 1);
             fputc('\n', f);
         }
-        const cli_opt *t[4];
-        const char *titles[4];
-        int nt = spec_tables(s, t, titles);
-        for (int k = 0; k < nt; k++)
-            for (const cli_opt *o = t[k]; o->id; o++) {
-                char label[96];
-                opt_label(o, label, sizeof label);
-                const char *l = label;
-                while (*l == ' ') l++;
-                fputs(".TP\n.B ", f);
-                man_text(f, l, 0);
-                fputc('\n', f);
-                man_text(f, o->help, 1);
-                fputc('\n', f);
-            }
+        const cli_opt *all[MAX_OPTS];
+        int na = spec_all(s, all, MAX_OPTS);
+        for (int j = 0; j < na; j++) {
+            char label[96];
+            opt_label(all[j], label, sizeof label);
+            fputs(".TP\n.B ", f);
+            man_text(f, label + strspn(label, " "), 0);
+            fputc('\n', f);
+            man_text(f, all[j]->help, 1);
+            fputc('\n', f);
+        }
         if (s->notes) {
             fputs(".PP\n", f);
             man_text(f, s->notes, 1);
@@ -352,13 +358,11 @@ void cli_gen_bash(FILE *f) {
     for (int c = 0; cli_specs[c]; c++) {
         const cli_spec *s = cli_specs[c];
         fprintf(f, "        %s) opts=\"", s->name);
-        const cli_opt *t[4];
-        const char *titles[4];
-        int nt = spec_tables(s, t, titles), first = 1;
-        for (int k = 0; k < nt; k++)
-            for (const cli_opt *o = t[k]; o->id; o++) {
-                if (o->id == CLI_T_PARAM) continue;
-                fprintf(f, "%s--%s", first ? "" : " ", o->name);
+        const cli_opt *all[MAX_OPTS];
+        int na = spec_all(s, all, MAX_OPTS);
+        for (int j = 0, first = 1; j < na; j++)
+            if (all[j]->id != CLI_T_PARAM) {
+                fprintf(f, "%s--%s", first ? "" : " ", all[j]->name);
                 first = 0;
             }
         fprintf(f, " --help%s\" ;;\n", (s->groups & CLI_G_TRAIN) ? " $params" : "");

@@ -77,6 +77,9 @@ int cli_next(cli_parser *ps, const char **val);
  * MFR_E_INVALID after printing "mfrec CMD: --opt: ...". */
 int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out);
 int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out);
+/* A positional argument into *slot (NULL until then); a second one is the
+ * usage error 'unexpected argument "X"'. 0 or MFR_E_INVALID. */
+int cli_take_arg(const cli_parser *ps, const char *v, const char **slot);
 /* A usage error about the option just returned: "mfrec CMD: --opt: <fmt>". */
 int cli_opt_error(const cli_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -156,6 +156,14 @@ mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error
 mfr_status train_opts_write_file(const char *path, const mfr_train_params *p,
                                  const char *comment, mfr_error *err) {
     char tmp[4096];
+    if (strlen(path) > sizeof tmp - 32) {
+        if (err) {
+            err->code = MFR_E_IO;
+            snprintf(err->message, sizeof err->message, "%.200s...: path longer than %d characters", path,
+                     (int)sizeof tmp - 32);
+        }
+        return MFR_E_IO;
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     char buf[8192];
@@ -268,6 +276,13 @@ int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s) {
         return take_kind(ps, s, id == CLI_S_LEAVE_OUT ? MFR_SPLIT_LEAVE_OUT : MFR_SPLIT_USER_LAST);
     }
     return 0;
+}
+
+int cli_seed_take(const cli_parser *ps, const char *v, cli_split *s, train_opts *o) {
+    long n;
+    if (cli_opt_int(ps, v, 0, 0x7fffffffffffffffL, &n)) return -1;
+    if (!s->seed_set) s->p.seed = (uint64_t)n;
+    return train_opts_add(ps->spec->name, o, "seed", v, "--seed");
 }
 
 void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap) {

@@ -65,6 +65,9 @@ typedef struct cli_split {
 
 /* As train_opts_take, for the split group. */
 int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s);
+/* --seed S of eval and tune: the training seed, and the split's unless
+ * --split-seed gave that. 1, or -1 after a usage error. */
+int cli_seed_take(const cli_parser *ps, const char *v, cli_split *s, train_opts *o);
 /* "5-fold CV", "random holdout 20%", ... into buf. */
 void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap);
 
