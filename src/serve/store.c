@@ -4,15 +4,15 @@
  * runs it in one BEGIN IMMEDIATE ... COMMIT, records each op's status,
  * runs the apply callbacks and wakes the callers with one broadcast.
  *
- * The database file is watched: at open the store keeps its own read-only
- * descriptor of the file SQLite opened (device, inode). Before and after each
- * commit it checks that this file still has a link and that the path still
- * names it; when not (deleted, or another file renamed over it) the batch
- * fails, one line goes to stderr, and every later write is refused
- * (mfr__store_unavailable): a commit into an unlinked file would be
- * acknowledged and then lost at the next start. The descriptor is closed only
- * after sqlite3_close: closing any descriptor of the file drops the process's
- * POSIX locks on it, SQLite's included. */
+ * The database file and its write-ahead log are watched: at open the store
+ * keeps its own read-only descriptor of each file SQLite opened (device,
+ * inode). Before and after each commit it checks that each still has a link
+ * and that its path still names it; when not (deleted, or another file
+ * renamed over it) the batch fails, one line goes to stderr, and every later
+ * write is refused (mfr__store_unavailable): a commit into an unlinked file
+ * would be acknowledged and then lost at the next start. The descriptors are
+ * closed only after sqlite3_close: closing any descriptor of a file drops the
+ * process's POSIX locks on it, SQLite's included. */
 #include "store.h"
 #include "../core/core.h" /* mfr_malloc and friends: injectable failures */
 
@@ -27,6 +27,14 @@
 #include <unistd.h>
 
 enum { OP_USER, OP_PUT, OP_DELETE };
+
+typedef struct watched {
+    char *path;        /* absolute, as SQLite opened it */
+    const char *what;  /* for the message */
+    int fd;            /* read-only descriptor, -1: not watched */
+    dev_t dev;
+    ino_t ino;
+} watched;
 
 typedef struct op {
     int kind;
@@ -74,27 +82,51 @@ struct mfr_store {
     op *head, *tail;
     int stopping, joined;
     int64_t commits, writes, max_batch;
-    char *path;        /* as given to open */
-    int fd;            /* read-only descriptor of the database file, -1: none */
-    dev_t dev;
-    ino_t ino;
-    atomic_int gone;   /* 1 once the file was found deleted or replaced */
+    watched files[2];  /* the database file, its write-ahead log */
+    atomic_int gone;   /* 1 once a file was found deleted or replaced */
     char gone_msg[256];
 };
 
-/* 0 while s->path still names the file the store opened; else -1 with the
- * reason in msg. Only the writer thread calls it. */
+/* Start watching path (what: "database file", ...); a file that cannot be
+ * opened is not watched. -1 on OOM. */
+static int watch(watched *w, const char *path, const char *what) {
+    struct stat st;
+    w->what = what;
+    w->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (w->fd >= 0 && fstat(w->fd, &st) != 0) {
+        close(w->fd);
+        w->fd = -1;
+    }
+    if (w->fd < 0) return 0;
+    w->dev = st.st_dev;
+    w->ino = st.st_ino;
+    w->path = mfr_strdup(path);
+    return w->path ? 0 : -1;
+}
+
+static void unwatch(watched *w) {
+    if (w->fd >= 0) close(w->fd); /* after sqlite3_close: see the top */
+    w->fd = -1;
+    mfr_free(w->path);
+    w->path = NULL;
+}
+
+/* 0 while each watched path still names the file the store opened; else -1
+ * with the reason in msg. Only the writer thread calls it. */
 static int file_check(mfr_store *s, char *msg, size_t cap) {
-    if (s->fd < 0) return 0;
-    struct stat mine, named;
-    const char *what = NULL;
-    if (stat(s->path, &named) != 0) what = "deleted or moved away";
-    else if (named.st_dev != s->dev || named.st_ino != s->ino) what = "replaced by another file";
-    else if (fstat(s->fd, &mine) != 0 || mine.st_nlink == 0) what = "deleted";
-    if (what) {
-        snprintf(msg, cap, "store: %s: the database file was %s while the server ran; writes "
-                 "are refused until a restart", s->path, what);
-        return -1;
+    for (size_t i = 0; i < sizeof s->files / sizeof *s->files; i++) {
+        watched *w = &s->files[i];
+        if (w->fd < 0) continue;
+        struct stat mine, named;
+        const char *how = NULL;
+        if (stat(w->path, &named) != 0) how = "deleted or moved away";
+        else if (named.st_dev != w->dev || named.st_ino != w->ino) how = "replaced by another file";
+        else if (fstat(w->fd, &mine) != 0 || mine.st_nlink == 0) how = "deleted";
+        if (how) {
+            snprintf(msg, cap, "store: %s: the %s was %s while the server ran; writes are "
+                     "refused until a restart", w->path, w->what, how);
+            return -1;
+        }
     }
     return 0;
 }
@@ -326,22 +358,12 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
     for (int i = 0; i < ST__N; i++)
         if (sqlite3_prepare_v2(s->db, sql_text[i], -1, &s->st[i], NULL) != SQLITE_OK)
             return db_fail(s->db, path, err);
-    /* the file SQLite opened (the schema write made sure it exists); an
-     * in-memory or URI database has no file to watch */
-    const char *file = sqlite3_db_filename(s->db, "main");
-    struct stat st;
-    if (file && *file) s->fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (s->fd >= 0) {
-        if (fstat(s->fd, &st) != 0) {
-            close(s->fd);
-            s->fd = -1;
-        } else {
-            s->dev = st.st_dev;
-            s->ino = st.st_ino;
-        }
-    }
-    s->path = mfr_strdup(file && *file ? file : path);
-    if (!s->path) {
+    /* the files SQLite opened (the schema statements made sure both exist);
+     * an in-memory database has none to watch */
+    sqlite3_filename file = sqlite3_db_filename(s->db, "main");
+    if (file && *file &&
+        (watch(&s->files[0], file, "database file") < 0 ||
+         watch(&s->files[1], sqlite3_filename_wal(file), "write-ahead log") < 0)) {
         if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
         return MFR_E_NOMEM;
     }
@@ -358,18 +380,18 @@ mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->done, NULL);
-    s->fd = -1;
+    s->files[0].fd = s->files[1].fd = -1;
     mfr_status st = open_db(s, path, sync_full, err);
     if (st == MFR_OK && pthread_create(&s->writer, NULL, writer_main, s) != 0)
         st = db_fail(NULL, "store: cannot start the writer thread", err);
     if (st != MFR_OK) {
         for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
         sqlite3_close(s->db);
-        if (s->fd >= 0) close(s->fd); /* after SQLite's own: see the top */
+        unwatch(&s->files[0]);
+        unwatch(&s->files[1]);
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->wake);
         pthread_cond_destroy(&s->done);
-        mfr_free(s->path);
         mfr_free(s);
         return st;
     }
@@ -392,11 +414,11 @@ void mfr__store_close(mfr_store *s) {
     mfr__store_stop(s);
     for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
-    if (s->fd >= 0) close(s->fd); /* after SQLite's own: see the top */
+    unwatch(&s->files[0]);
+    unwatch(&s->files[1]);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
-    mfr_free(s->path);
     mfr_free(s);
 }
 

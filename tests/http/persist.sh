@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # persist.sh — users, tokens and ratings survive a restart of the server on
 # the same SQLite file; fold-in recommendations come back identical. Then the
-# database file deleted, or replaced by a rename, while the server runs
+# database file deleted, or replaced by a rename, or its write-ahead log
+# deleted, while the server runs
 # (issue 11, defect 5): no write is acknowledged after that (503, MFR_E_IO),
 # one line on stderr names the file, and reads keep being served.
 source "$(dirname "$0")/lib.bash"
@@ -35,7 +36,7 @@ check "health counts" GET /api/health "" "" 200
 assert_py 'd["store"]["users"]==2 and d["store"]["ratings"]==5' "store counts after restart wrong"
 stop_server "$PID"
 
-for how in deleted replaced; do
+for how in deleted replaced wal; do
   DB=$T/$how.db
   start_server "$DB" --write-rate 0
   new_user
@@ -43,6 +44,9 @@ for how in deleted replaced; do
   if [ $how = deleted ]; then
     rm -f "$DB"
     expect_log="$how.db: the database file was deleted"
+  elif [ $how = wal ]; then
+    rm "$DB-wal"
+    expect_log="$how.db-wal: the write-ahead log was deleted"
   else
     sqlite3 "$T/other.db" 'PRAGMA journal_mode=WAL; CREATE TABLE t(x);' >/dev/null
     mv "$T/other.db" "$DB"
@@ -54,8 +58,8 @@ for how in deleted replaced; do
   check "$how: reads still served" GET "/api/users/$UID_/ratings" "" "" 200
   assert_py '[r["movie"] for r in d["ratings"]]==[1]' "$how: a refused write reached memory"
   grep -q "$expect_log" "$SERVER_ERR" || fail "$how: no log line '$expect_log' on stderr"
-  [ "$(grep -c 'the database file was' "$SERVER_ERR")" = 1 ] || fail "$how: expected one log line"
-  pass "$how: one log line: $(grep 'the database file was' "$SERVER_ERR")"
+  [ "$(grep -c 'while the server ran' "$SERVER_ERR")" = 1 ] || fail "$how: expected one log line"
+  pass "$how: one log line: $(grep 'while the server ran' "$SERVER_ERR")"
   stop_server "$PID"
 done
 echo "PASS persist"

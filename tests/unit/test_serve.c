@@ -169,11 +169,15 @@ static void count_apply(void *ctx) {
 }
 
 /* Defect 5 of issue 11: the database file deleted, or another renamed over
- * it, while the store runs. Writes must fail (nothing acknowledged into a
- * file no restart opens) and keep failing, naming the path. */
+ * it, or its write-ahead log deleted, while the store runs. Writes must fail
+ * (nothing acknowledged into a file no restart opens) and keep failing,
+ * naming the file. */
 static void store_file_deleted(void **state) {
     (void)state;
-    for (int replace = 0; replace < 2; replace++) {
+    static const char *const expect[3] = {"r.db: the database file was deleted",
+                                          "r.db: the database file was replaced",
+                                          "r.db-wal: the write-ahead log was deleted"};
+    for (int replace = 0; replace < 3; replace++) {
         const char *dir = temp_dir();
         char path[512], other[512];
         snprintf(path, sizeof path, "%s/r.db", dir);
@@ -185,7 +189,11 @@ static void store_file_deleted(void **state) {
         assert_int_equal(mfr__store_add_user(s, 700, h, 1, NULL, NULL, &err), MFR_OK);
         assert_int_equal(mfr__store_put(s, 700, 10, 4.5f, 2, NULL, NULL, &err), MFR_OK);
         assert_int_equal(mfr__store_unavailable(s), 0);
-        if (replace) {
+        if (replace == 2) {
+            char wal[600];
+            snprintf(wal, sizeof wal, "%s-wal", path);
+            assert_int_equal(unlink(wal), 0);
+        } else if (replace) {
             mfr_store *o = NULL;
             assert_int_equal(mfr__store_open(other, 1, &o, &err), MFR_OK);
             mfr__store_close(o);
@@ -197,12 +205,12 @@ static void store_file_deleted(void **state) {
         err.message[0] = 0;
         assert_int_equal(mfr__store_put(s, 700, 11, 3.0f, 3, count_apply, &applied, &err), MFR_E_IO);
         assert_int_equal(applied, 0);
-        assert_non_null(strstr(err.message, "r.db"));
-        assert_non_null(strstr(err.message, replace ? "replaced" : "deleted"));
+        if (!strstr(err.message, expect[replace])) print_error("got: %s\n", err.message);
+        assert_non_null(strstr(err.message, expect[replace]));
         assert_int_equal(mfr__store_unavailable(s), 1);
         /* latched: later writes fail too, users included */
         assert_int_equal(mfr__store_add_user(s, 701, h, 1, NULL, NULL, &err), MFR_E_IO);
-        assert_non_null(strstr(err.message, replace ? "replaced" : "deleted"));
+        assert_non_null(strstr(err.message, expect[replace]));
         mfr__store_close(s);
     }
 }
