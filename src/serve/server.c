@@ -352,12 +352,13 @@ static void server_destroy(mfr_server *s) {
      * be resumed before the daemon stops; writes arriving from now on are
      * answered 503 (dispatch), as are those the stopped store refuses. */
     atomic_store(&s->stopping, 1);
-    if (s->d) {
-        MHD_socket fd = MHD_quiesce_daemon(s->d);
-        if (fd != MHD_INVALID_SOCKET) close(fd);
-    }
+    /* The quiesced listening socket is closed after MHD_stop_daemon: the
+     * daemon's threads may use it until then (libmicrohttpd's manual; TSan
+     * saw close() race a worker's epoll_ctl). */
+    MHD_socket lfd = s->d ? MHD_quiesce_daemon(s->d) : MHD_INVALID_SOCKET;
     if (s->store) mfr__store_stop(s->store);
     if (s->d) MHD_stop_daemon(s->d);
+    if (lfd != MHD_INVALID_SOCKET) close(lfd);
     mfr__watchdog_stop(s);
     pthread_mutex_lock(&s->retrain_mu);
     int join = s->retrain_joinable;

@@ -16,8 +16,8 @@ cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
   # a sanitizer build reports on the server's stderr: any report fails the test
-  if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/server.*.err 2>/dev/null; then
-    grep -h -A30 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/server.*.err | head -60 >&2
+  if grep -l -E "ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:" "$T"/server.*.err 2>/dev/null; then
+    grep -h -A30 -E "ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:" "$T"/server.*.err | head -60 >&2
     echo "FAIL: sanitizer report from the server" >&2
     rc=1
   fi
