@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,11 +143,15 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
         return mfr__err(err, MFR_E_LIMIT, "%s: %llu bytes do not fit in memory", path,
                         (unsigned long long)n);
     }
-    unsigned char *b = mfr_aligned_alloc((size_t)n);
-    if (!b) {
+    /* anonymous pages of our own, handed back whole on free: malloc would
+     * keep a freed block this size in its heap (glibc raises its mmap
+     * threshold after the first one), growing a process that reloads */
+    void *p = mmap(NULL, (size_t)(n ? n : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
         close(fd);
         return mfr__nomem(err, "file contents");
     }
+    unsigned char *b = p;
     uint64_t got = 0;
     int e = 0;
     while (got < n) {
@@ -159,7 +164,7 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
     }
     close(fd);
     if (e || got < n) {
-        mfr_free(b);
+        mfr__bin_free(b, n);
         if (e) return mfr__err(err, MFR_E_IO, "%s: read failed: %s", path, strerror(e));
         return mfr__err(err, MFR_E_FORMAT,
                         "%s: truncated while being read (%llu of %llu bytes): the file changed",
@@ -168,6 +173,10 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
     *data = b;
     *len = n;
     return MFR_OK;
+}
+
+void mfr__bin_free(void *data, uint64_t len) {
+    if (data) munmap(data, (size_t)(len ? len : 1));
 }
 
 /* ---- consistency checks ----------------------------------------------- */

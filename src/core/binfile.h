@@ -8,9 +8,10 @@
  *   - little-endian field access (memcpy, so unaligned offsets are fine);
  *   - the section layout, the payload CRC and the atomic save (temporary
  *     file beside the target, mode 0644, fsync, rename, fsync of the folder);
- *   - reading a whole file into owned, 64-byte aligned memory (read(), not
- *     mmap: a file rewritten or truncated in place while it is loaded cannot
- *     fault the process, and the data is checked once, then trusted);
+ *   - reading a whole file into owned memory (read() into anonymous pages,
+ *     not a mapping of the file: a file rewritten or truncated in place
+ *     while it is loaded cannot fault the process or change what it holds,
+ *     and the data is checked once, then trusted);
  *   - the consistency checks a loader runs before trusting contents:
  *     overflow-safe section sizes, indices in range, sorted unique index
  *     lists (CSR rows), and ids that appear once. */
@@ -78,13 +79,16 @@ mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, co
                          int n, mfr_error *err);
 
 /* ---- reading ---------------------------------------------------------- */
-/* The whole regular file into *data (64-byte aligned, owned: mfr_free) and
- * its length into *len. A file shorter than min_len is MFR_E_FORMAT
+/* The whole regular file into *data (page-aligned anonymous memory, owned:
+ * mfr__bin_free(*data, *len)) and its length into *len. A file shorter than
+ * min_len is MFR_E_FORMAT
  * "truncated: header needs N bytes, file has M" (no allocation then).
  * A file that shrinks while being read is MFR_E_FORMAT "truncated".
  * MFR_E_IO names the path and the system's reason. */
 mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64_t *len,
                          mfr_error *err);
+/* Frees what mfr__bin_read returned (NULL: nothing). */
+void mfr__bin_free(void *data, uint64_t len);
 
 /* ---- consistency checks ----------------------------------------------- */
 /* 1 when size == count * elem exactly, count >= 0, without overflow. */

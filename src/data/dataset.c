@@ -2,6 +2,7 @@
  * building a dataset from arrays (synthetic data, tests).
  * The readers live in src/io/; this file knows nothing of file formats. */
 #include "dataset_impl.h"
+#include "../core/binfile.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,7 +24,7 @@ mfr_dataset *mfr__dataset_new(void) {
 void mfr_dataset_free(mfr_dataset *ds) {
     if (!ds) return;
     if (ds->map_base) {
-        mfr_free(ds->map_base); /* the .mfd file's contents (mfd.c) */
+        mfr__bin_free(ds->map_base, ds->map_len); /* the .mfd file's contents */
     } else {
         mfr_free(ds->user);
         mfr_free(ds->item);
@@ -35,6 +36,7 @@ void mfr_dataset_free(mfr_dataset *ds) {
         mfr_free(ds->title_off);
         mfr_free(ds->genres_off);
         mfr_free(ds->year);
+        mfr_free(ds->links);
         mfr_free(ds->tag_item);
         mfr_free(ds->tag_user);
         mfr_free(ds->tag_off);
@@ -92,6 +94,12 @@ const char *mfr_dataset_item_title(const mfr_dataset *ds, int32_t i) {
 }
 const char *mfr_dataset_item_genres(const mfr_dataset *ds, int32_t i) {
     return pool_str(ds, ds->genres_off, i);
+}
+int32_t mfr_dataset_item_imdb(const mfr_dataset *ds, int32_t i) {
+    return ds->links && i >= 0 && i < ds->n_items ? ds->links[2 * (size_t)i] : 0;
+}
+int32_t mfr_dataset_item_tmdb(const mfr_dataset *ds, int32_t i) {
+    return ds->links && i >= 0 && i < ds->n_items ? ds->links[2 * (size_t)i + 1] : 0;
 }
 int32_t mfr_dataset_item_year(const mfr_dataset *ds, int32_t i) {
     return ds->year && i >= 0 && i < ds->n_items ? ds->year[i] : 0;

@@ -16,12 +16,12 @@
 
 static const char *const sec_name[MFD_SECTIONS] = {
     "user",       "item", "rating",   "time",     "user_ids", "item_ids", "strings",  "title_off",
-    "genres_off", "year", "tag_item", "tag_user", "tag_off",  "report",   "messages", "reserved"};
+    "genres_off", "year", "tag_item", "tag_user", "tag_off",  "report",   "messages", "links"};
 
 /* Counts, from the dataset (save) or the header (load). */
 typedef struct counts {
     uint64_t n, nu, ni, nc, nt, sl, nm;
-    int has_time;
+    int has_time, has_links;
 } counts;
 
 /* The byte length each section must have; UINT64_MAX: messages (free). */
@@ -29,7 +29,8 @@ static void section_lengths(const counts *c, uint64_t len[MFD_SECTIONS]) {
     const uint64_t l[MFD_SECTIONS] = {4 * c->n,  4 * c->n,  4 * c->n,  c->has_time ? 8 * c->n : 0,
                                       8 * c->nu, 8 * c->ni, c->sl,     4 * c->ni,
                                       4 * c->ni, 2 * c->ni, 4 * c->nt, 4 * c->nt,
-                                      4 * c->nt, 8 * MFD_REPORT_FIELDS, UINT64_MAX, 0};
+                                      4 * c->nt, 8 * MFD_REPORT_FIELDS, UINT64_MAX,
+                                      c->has_links ? 8 * c->ni : 0};
     memcpy(len, l, sizeof l);
 }
 
@@ -41,7 +42,7 @@ static void fill_header(const mfr_dataset *ds, unsigned char h[MFD_HEADER_SIZE],
     memcpy(h, MFD_MAGIC, 4);
     mfr__put32(h, 4, MFD_VERSION);
     mfr__put32(h, 8, MFD_HEADER_SIZE);
-    mfr__put32(h, 12, ds->time ? MFD_FLAG_TIME : 0);
+    mfr__put32(h, 12, (ds->time ? MFD_FLAG_TIME : 0) | (ds->links ? MFD_FLAG_LINKS : 0));
     mfr__put64(h, 16, (uint64_t)ds->n_ratings);
     mfr__put32(h, 24, (uint32_t)ds->n_users);
     mfr__put32(h, 28, (uint32_t)ds->n_items);
@@ -79,14 +80,15 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
         pos += l;
     }
     counts c = {(uint64_t)ds->n_ratings, (uint64_t)ds->n_users, (uint64_t)ds->n_items, 0,
-                (uint64_t)ds->n_tags,    (uint64_t)ds->strings_len, 0, ds->time != NULL};
+                (uint64_t)ds->n_tags,    (uint64_t)ds->strings_len, 0, ds->time != NULL,
+                ds->links != NULL};
     uint64_t len[MFD_SECTIONS];
     section_lengths(&c, len);
     len[MFD_MESSAGES] = msg_len;
     const void *ptr[MFD_SECTIONS] = {ds->user,       ds->item,     ds->rating,   ds->time,
                                      ds->user_ids,   ds->item_ids, ds->strings,  ds->title_off,
                                      ds->genres_off, ds->year,     ds->tag_item, ds->tag_user,
-                                     ds->tag_off,    report,       msgs,         NULL};
+                                     ds->tag_off,    report,       msgs,         ds->links};
     mfr__bsec s[MFD_SECTIONS];
     for (int k = 0; k < MFD_SECTIONS; k++) /* an array a builder left NULL is written as zeros */
         s[k] = (mfr__bsec){0, len[k] ? ptr[k] : NULL, len[k], 0};
@@ -140,6 +142,7 @@ static mfr_status read_counts(const char *path, const unsigned char *h, uint64_t
     c->nt = mfr__get64(h, 48);
     c->sl = mfr__get64(h, 56);
     c->has_time = (mfr__get32(h, 12) & MFD_FLAG_TIME) != 0;
+    c->has_links = (mfr__get32(h, 12) & MFD_FLAG_LINKS) != 0;
     if (c->n > INT32_MAX || c->nu > INT32_MAX || c->ni > INT32_MAX || c->nc > c->ni ||
         c->nt > size / 4 || c->sl > UINT32_MAX || c->sl < 1 || c->nm > INT32_MAX)
         return mfr__err(err, MFR_E_FORMAT, "%s: header counts out of range", path);
@@ -204,6 +207,7 @@ static void attach(mfr_dataset *ds, unsigned char *b, const counts *c) {
     ds->tag_item = sec(b, MFD_TAG_ITEM);
     ds->tag_user = sec(b, MFD_TAG_USER);
     ds->tag_off = sec(b, MFD_TAG_OFF);
+    ds->links = c->has_links ? sec(b, MFD_LINKS) : NULL;
     const int64_t *r = sec(b, MFD_REPORT);
     mfr_import_report *rep = &ds->report;
     rep->rows_read = r[0];
@@ -274,7 +278,7 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
     mfr_dataset *ds = rc ? NULL : mfr__dataset_new();
     if (!rc && !ds) rc = mfr__nomem(err, "dataset");
     if (rc) {
-        mfr_free(base);
+        mfr__bin_free(base, size);
         return rc;
     }
     mfr_free(ds->strings); /* the pool lives in the file's block */

@@ -48,7 +48,8 @@ static const char *tag_name(uint32_t tag, char out[5]) {
 #define T_SPTR MFR_TAG('S', 'P', 'T', 'R')
 #define T_SITM MFR_TAG('S', 'I', 'T', 'M')
 #define T_SRAT MFR_TAG('S', 'R', 'A', 'T')
-#define N_CORE 15
+#define T_LINK MFR_TAG('L', 'I', 'N', 'K') /* optional: imdbId, tmdbId per movie */
+#define N_CORE 16
 
 /* ---- params block ------------------------------------------------------- */
 static void put_params(uint8_t *h, const mfr_train_params *p) {
@@ -121,6 +122,7 @@ static int collect_sections(const mfr_model *m, sec *s) {
     n = add_sec(s, n, T_SPTR, m->seen_ptr, (nu + 1) * 8);
     n = add_sec(s, n, T_SITM, m->seen_item, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
     n = add_sec(s, n, T_SRAT, m->seen_rating, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
+    n = add_sec(s, n, T_LINK, m->links, ni * 8);
     for (int j = 0; j < m->n_extra; j++)
         n = add_sec(s, n, m->extra[j].tag, m->extra[j].data, m->extra[j].size);
     return n;
@@ -291,6 +293,7 @@ static void **core_slot(mfr_model *m, uint32_t tag, uint64_t *want) {
     case T_SPTR: *want = (nu + 1) * 8; return (void **)&m->seen_ptr;
     case T_SITM: *want = UINT64_MAX; return (void **)&m->seen_item; /* checked with SPTR */
     case T_SRAT: *want = UINT64_MAX; return (void **)&m->seen_rating; /* optional; with SPTR */
+    case T_LINK: *want = ni * 8; return (void **)&m->links; /* optional */
     default: return NULL;
     }
 }
@@ -378,7 +381,7 @@ mfr_status mfr_model_load(const char *path, mfr_model **out, mfr_error *err) {
     mfr_model *m = st ? NULL : mfr__model_new((mfr_algo)algo);
     if (!st && !m) st = mfr__nomem(err, "model");
     if (st) {
-        mfr_free(block);
+        mfr__bin_free(block, v.len);
         return st;
     }
     m->map_base = block;

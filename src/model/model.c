@@ -62,7 +62,8 @@ static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error 
     m->title_off = dup_array(ds->title_off, n, sizeof *m->title_off);
     m->genres_off = dup_array(ds->genres_off, n, sizeof *m->genres_off);
     m->year = dup_array(ds->year, n, sizeof *m->year);
-    if (!m->strings || !m->title_off || !m->genres_off || !m->year)
+    m->links = ds->links ? dup_array(ds->links, 2 * n, sizeof *m->links) : NULL;
+    if (!m->strings || !m->title_off || !m->genres_off || !m->year || (ds->links && !m->links))
         return mfr__nomem(err, "model catalogue");
     m->strings[m->strings_len - 1] = '\0';
     return MFR_OK;
@@ -213,10 +214,10 @@ void mfr_model_free(mfr_model *m) {
     if (!m->map_base) {
         void *arrays[] = {m->user_bias, m->item_bias, m->P, m->Q, m->user_ids, m->item_ids,
                           m->strings, m->title_off, m->genres_off, m->year, m->item_count,
-                          m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating};
+                          m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating, m->links};
         for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr_free(arrays[j]);
     } else {
-        mfr_free(m->map_base); /* the .mfm file's contents (mfm.c) */
+        mfr__bin_free(m->map_base, m->map_len); /* the .mfm file's contents */
     }
     mfr_idmap_free(&m->user_map);
     mfr_idmap_free(&m->item_map);
@@ -263,6 +264,12 @@ static const char *pool_str(const mfr_model *m, const uint32_t *off, int32_t i) 
 }
 const char *mfr_model_item_title(const mfr_model *m, int32_t i) { return pool_str(m, m->title_off, i); }
 const char *mfr_model_item_genres(const mfr_model *m, int32_t i) { return pool_str(m, m->genres_off, i); }
+int32_t mfr_model_item_imdb(const mfr_model *m, int32_t i) {
+    return m->links && i >= 0 && i < m->n_items ? m->links[2 * (size_t)i] : 0;
+}
+int32_t mfr_model_item_tmdb(const mfr_model *m, int32_t i) {
+    return m->links && i >= 0 && i < m->n_items ? m->links[2 * (size_t)i + 1] : 0;
+}
 int32_t mfr_model_item_year(const mfr_model *m, int32_t i) {
     return m->year && i >= 0 && i < m->n_items ? m->year[i] : 0;
 }

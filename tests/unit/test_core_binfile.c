@@ -111,7 +111,7 @@ static void layout_save_and_read(void **state) {
     for (uint64_t j = 100; j < 320; j++)
         if (j < 128 || j >= 131) assert_int_equal(u[j], 0);
     assert_int_equal(mfr__bsec_crc(s, 3, sizeof head), mfr_crc32(0, u + 100, 220));
-    mfr_free(b);
+    mfr__bin_free(b, len);
     /* too short, missing, a folder */
     mfr_error err = {0};
     assert_int_equal(mfr__bin_read(p, 321, &b, &len, &err), MFR_E_FORMAT);
