@@ -15,7 +15,7 @@
  * then deletes the folder (-k keeps it). With PATH it imports that file or
  * folder instead. The generator writes through a small buffer, so the peak
  * RSS is the importer's. With -m it also saves the dataset as .mfd next to
- * the CSV (or in /tmp for a given PATH) and times loading it back (mmap plus
+ * the CSV (or in /tmp for a given PATH) and times loading it back (one read plus
  * checksum and index checks), then deletes it. */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +126,7 @@ static void time_mfd(const mfr_dataset *ds, const char *dir) {
         double t2 = now_s();
         struct stat sb;
         stat(p, &sb);
-        printf("mfd         %.1f MB, save %.2f s, load %.2f s (mmap, CRC, index checks, id maps)\n",
+        printf("mfd         %.1f MB, save %.2f s, load %.2f s (read, CRC, index checks, id maps)\n",
                (double)sb.st_size / 1e6, t1 - t0, t2 - t1);
         mfr_dataset_free(back);
     }

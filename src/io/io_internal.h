@@ -44,7 +44,15 @@ typedef struct mfr__stream {
     void *gz;           /* a gzip-compressed plain file: zlib's gzFile over fd */
     char name[256];     /* shown in messages: file name, no folder */
     char path[1024];    /* shown in I/O errors: full path */
+    /* zip entry or gzip file: bytes decompressed so far, and the most it may
+     * give (MFR__UNPACK_RATIO x the compressed file, at least
+     * MFR__UNPACK_FLOOR): a small archive cannot make the import take
+     * gigabytes. 0: no limit (a plain file). */
+    uint64_t unpacked, unpack_limit, packed;
 } mfr__stream;
+
+#define MFR__UNPACK_RATIO 32u
+#define MFR__UNPACK_FLOOR ((uint64_t)16 << 20)
 
 /* 1 when the source holds a file called name (for a single-file source: when
  * name is NULL or the file itself). */
@@ -52,8 +60,12 @@ int mfr__src_has(const mfr__src *s, const char *name);
 /* Open name inside the source (NULL: the single file). MFR_E_IO naming the
  * path when missing or unreadable. */
 mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st, mfr_error *err);
-/* Bytes read (0 at end), or -1 on a read error (errno / archive error). */
+/* Bytes read (0 at end), or -1 on a read error (errno / archive error) or
+ * when a compressed stream passes its unpack_limit. */
 long mfr__stream_read(mfr__stream *st, void *buf, size_t n);
+/* The error for a -1 from mfr__stream_read: MFR_E_LIMIT naming the limit
+ * when it was passed, else MFR_E_IO "read error". */
+mfr_status mfr__stream_error(const mfr__stream *st, mfr_error *err);
 void mfr__stream_close(mfr__stream *st);
 /* Whole file into a new NUL-terminated buffer (caller frees with mfr_free),
  * converted to UTF-8 when it is not valid UTF-8 (taken as Latin-1). */
@@ -155,6 +167,8 @@ mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
 mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
 mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
 mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
+/* links.csv (movieId,imdbId,tmdbId) into ds->links; after the ratings. */
+mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
 mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
                           int quotes, mfr_error *err);
 

@@ -354,7 +354,7 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
         }
         long r = mfr__stream_read(in, buf + n, cap - n);
         if (r < 0) {
-            rc = mfr__err(err, MFR_E_IO, "%s: read error", in->path);
+            rc = mfr__stream_error(in, err);
             break;
         }
         n += (size_t)r;

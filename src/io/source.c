@@ -10,7 +10,10 @@
  * mfr__zip_find records that folder as the source's prefix. A plain file
  * that starts with the gzip magic (1f 8b) is decompressed while it is read
  * (zlib's gzread over the same descriptor), so "ratings.csv.gz" works wherever
- * "ratings.csv" does.
+ * "ratings.csv" does. A zip entry or gzip file may unpack to at most
+ * MFR__UNPACK_RATIO (32) times the compressed file's size or MFR__UNPACK_FLOOR
+ * (16 MiB), whichever is larger; past that the read fails with MFR_E_LIMIT
+ * (MovieLens zips unpack 3-5x; a 204 KB bomb used to take 831 MB).
  * Text helpers: UTF-8 validation and Latin-1 -> UTF-8 conversion, used for
  * catalogue and tags files ("UTF-8 when valid, else Latin-1", per file). */
 #include "io_internal.h"
@@ -23,6 +26,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+/* The cap on what a compressed file of packed bytes may unpack to. */
+static void set_unpack_limit(mfr__stream *st, uint64_t packed) {
+    uint64_t lim = packed > UINT64_MAX / MFR__UNPACK_RATIO ? UINT64_MAX : packed * MFR__UNPACK_RATIO;
+    st->packed = packed;
+    st->unpack_limit = lim > MFR__UNPACK_FLOOR ? lim : MFR__UNPACK_FLOOR;
+}
 
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
@@ -119,6 +129,8 @@ mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st
             mfr__stream_close(st);
             return mfr__err(err, MFR_E_IO, "%s: no such file in the archive", st->path);
         }
+        struct stat zb;
+        set_unpack_limit(st, stat(s->path, &zb) == 0 ? (uint64_t)zb.st_size : 0);
         return MFR_OK;
     }
     if (s->kind == MFR__SRC_DIR)
@@ -145,19 +157,39 @@ mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st
             return mfr__nomem(err, "gzip stream");
         }
         st->fd = -1;
+        set_unpack_limit(st, (uint64_t)sb.st_size);
     }
     return MFR_OK;
+}
+
+/* Count what a compressed stream gave: -1 once it passes its limit. */
+static long count_unpacked(mfr__stream *st, long r) {
+    if (r <= 0 || !st->unpack_limit) return r;
+    st->unpacked += (uint64_t)r;
+    return st->unpacked > st->unpack_limit ? -1 : r;
+}
+
+mfr_status mfr__stream_error(const mfr__stream *st, mfr_error *err) {
+    if (st->unpack_limit && st->unpacked > st->unpack_limit)
+        return mfr__err(err, MFR_E_LIMIT,
+                        "%s: decompresses to more than %llu bytes (%u times its %llu compressed "
+                        "bytes, at least %llu MiB): refused as a likely decompression bomb; "
+                        "unpack it and import the plain files if it is genuine",
+                        st->path, (unsigned long long)st->unpack_limit, MFR__UNPACK_RATIO,
+                        (unsigned long long)st->packed,
+                        (unsigned long long)(MFR__UNPACK_FLOOR >> 20));
+    return mfr__err(err, MFR_E_IO, "%s: read error", st->path);
 }
 
 long mfr__stream_read(mfr__stream *st, void *buf, size_t n) {
     if (st->ar) {
         la_ssize_t r = archive_read_data(st->ar, buf, n);
-        return r < 0 ? -1 : (long)r;
+        return r < 0 ? -1 : count_unpacked(st, (long)r);
     }
     if (st->gz) { /* a corrupt or truncated stream is a read error */
         int r = gzread((gzFile)st->gz, buf, n > (1u << 30) ? 1u << 30 : (unsigned)n), e = Z_OK;
         if (r == 0) gzerror((gzFile)st->gz, &e); /* Z_BUF_ERROR: cut short */
-        return r < 0 || e != Z_OK ? -1 : (long)r;
+        return r < 0 || e != Z_OK ? -1 : count_unpacked(st, (long)r);
     }
     for (;;) {
         ssize_t r = read(st->fd, buf, n);
@@ -229,7 +261,7 @@ static mfr_status slurp_raw(mfr__stream *st, char **buf, size_t *len, mfr_error 
         long r = mfr__stream_read(st, b + n, cap - n);
         if (r < 0) {
             mfr_free(b);
-            return mfr__err(err, MFR_E_IO, "%s: read error", st->path);
+            return mfr__stream_error(st, err);
         }
         if (r == 0) break;
         n += (size_t)r;
