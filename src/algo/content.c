@@ -30,6 +30,7 @@
  * hybrid family (hybrid.c), which calls the mfr__content_* helpers. */
 #include "algo.h"
 #include "knn_common.h"
+#include "../core/binfile.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -259,15 +260,13 @@ static mfr_status view_rows(const mfr_model *m, uint32_t tp, uint32_t tt, uint32
     *w = mfr__model_get_extra(m, tw, &sw);
     if (!*ptr || sp != sizeof(int64_t) * ((uint64_t)rows + 1))
         return mfr__err(err, MFR_E_FORMAT, "content model: bad row index section");
-    int64_t nnz = (*ptr)[rows];
-    if (nnz < 0 || st != sizeof(int32_t) * (uint64_t)nnz || sw != sizeof(float) * (uint64_t)nnz)
+    int64_t nnz = (*ptr)[rows], bad; /* sizes compared without overflow (binfile.h) */
+    if (!mfr__bytes_are(st, nnz, sizeof(int32_t)) || !mfr__bytes_are(sw, nnz, sizeof(float)))
         return mfr__err(err, MFR_E_FORMAT, "content model: term sections do not match the index");
-    for (int32_t r = 0; r < rows; r++)
-        if ((*ptr)[r] > (*ptr)[r + 1] || (*ptr)[r] < 0)
-            return mfr__err(err, MFR_E_FORMAT, "content model: row %d out of order", (int)r);
-    for (int64_t p = 0; p < nnz; p++)
-        if ((*term)[p] < 0 || (*term)[p] >= n_terms)
-            return mfr__err(err, MFR_E_FORMAT, "content model: term %lld out of range", (long long)p);
+    if (mfr__csr_check(*ptr, rows, nnz, NULL, 0, -1, &bad))
+        return mfr__err(err, MFR_E_FORMAT, "content model: row %lld out of order", (long long)bad);
+    if ((bad = mfr__first_out_of_range(*term, nnz, 0, n_terms)) >= 0)
+        return mfr__err(err, MFR_E_FORMAT, "content model: term %lld out of range", (long long)bad);
     return MFR_OK;
 }
 

@@ -79,6 +79,20 @@ static inline unsigned char *mfm_section(unsigned char *b, long len, const char 
     return NULL;
 }
 
+/* Loading path must fail with MFR_E_FORMAT, no model, and a message naming
+ * the file and containing want. */
+static inline void expect_model_refused(const char *path, const char *want) {
+    mfr_model *m = (mfr_model *)1;
+    mfr_error err = {0};
+    mfr_status st = mfr_model_load(path, &m, &err);
+    if (st != MFR_E_FORMAT || !strstr(err.message, want))
+        print_error("status %d, message \"%s\", wanted \"%s\"\n", st, err.message, want);
+    assert_int_equal(st, MFR_E_FORMAT);
+    assert_non_null(strstr(err.message, want));
+    assert_non_null(strstr(err.message, path));
+    assert_null(m);
+}
+
 /* argv[1], when given, is the name of the one case to run. */
 #define MFR_TEST_MAIN(tests)                                              \
     int main(int argc, char **argv) {                                     \

@@ -224,6 +224,36 @@ static void params_errors(void **state) {
 }
 
 /* ---- training dispatch ---------------------------------------------------- */
+/* Which fields a family reads: the one table behind the CLI's "does not use". */
+static void params_applies(void **state) {
+    (void)state;
+    assert_int_equal(mfr_train_params_applies(MFR_ALGO_SGD, "lr"), 1);
+    assert_int_equal(mfr_train_params_applies(MFR_ALGO_KNN_ITEM, "lr"), 0);
+    assert_int_equal(mfr_train_params_applies(MFR_ALGO_KNN_ITEM, "knn_k"), 1);
+    assert_int_equal(mfr_train_params_applies(MFR_ALGO_EASE, "epochs"), 1); /* baseline passes */
+    assert_int_equal(mfr_train_params_applies(MFR_ALGO_EASE, "factors"), 0);
+    assert_int_equal(mfr_train_params_applies(MFR_ALGO_SGD, "factorz"), -1);
+    /* the field list names every field once, "algo" first; each applies to
+     * some family exactly when params files of that family show it */
+    assert_string_equal(mfr_train_params_field(0), "algo");
+    int n = 0;
+    for (; mfr_train_params_field(n); n++) {
+        const char *f = mfr_train_params_field(n);
+        assert_int_not_equal(mfr_train_params_applies(MFR_ALGO_SGD, f), -1);
+        for (int a = 0; a < MFR_ALGO__COUNT; a++) {
+            mfr_train_params p = mfr_train_params_default((mfr_algo)a);
+            char buf[4096], key[64];
+            mfr_train_params_format(&p, buf, sizeof buf);
+            snprintf(key, sizeof key, "\n%s=", f);
+            int shown = !strncmp(buf, key + 1, strlen(key + 1)) || strstr(buf, key);
+            if (strcmp(f, "hybrid_base") && strcmp(f, "sim") && strcmp(f, "algo"))
+                assert_int_equal(shown, mfr_train_params_applies((mfr_algo)a, f));
+        }
+    }
+    assert_true(n > 20);
+    assert_null(mfr_train_params_field(-1));
+}
+
 static void train_common_part(void **state) {
     (void)state;
     mfr_dataset *ds = make_dataset();
@@ -510,18 +540,6 @@ static char *saved_bytes(char *path, size_t cap, long *len) {
     return read_whole(path, len);
 }
 
-static void expect_format_error(const char *path, const char *want) {
-    mfr_model *m = (mfr_model *)1;
-    mfr_error err = {0};
-    mfr_status st = mfr_model_load(path, &m, &err);
-    if (st != MFR_E_FORMAT || !strstr(err.message, want))
-        print_error("status %d, message \"%s\", wanted \"%s\"\n", st, err.message, want);
-    assert_int_equal(st, MFR_E_FORMAT);
-    assert_non_null(strstr(err.message, want));
-    assert_non_null(strstr(err.message, path));
-    assert_null(m);
-}
-
 static void load_truncated(void **state) {
     (void)state;
     char path[512];
@@ -530,19 +548,19 @@ static void load_truncated(void **state) {
     long cuts[] = {0, 3, 100, 255, 256, 300, 700, len / 2, len - 64, len - 1};
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
         write_whole(path, b, cuts[c]);
-        expect_format_error(path, "truncated");
+        expect_model_refused(path, "truncated");
     }
     write_whole(path, b, 100);
-    expect_format_error(path, "header needs 256 bytes, file has 100");
+    expect_model_refused(path, "header needs 256 bytes, file has 100");
     write_whole(path, b, len - 1);
-    expect_format_error(path, "truncated: section");
+    expect_model_refused(path, "truncated: section");
     write_whole(path, b, len / 2);
-    expect_format_error(path, "needs");
+    expect_model_refused(path, "needs");
     /* a longer file than the header says */
     char *longer = calloc(1, (size_t)len + 10);
     memcpy(longer, b, (size_t)len);
     write_whole(path, longer, len + 10);
-    expect_format_error(path, "header says");
+    expect_model_refused(path, "header says");
     free(longer);
     free(b);
     unlink(path);
@@ -556,27 +574,27 @@ static void load_corrupted(void **state) {
     /* a flipped payload byte */
     b[len - 5] ^= 0x10;
     write_whole(path, b, len);
-    expect_format_error(path, "payload checksum");
+    expect_model_refused(path, "payload checksum");
     b[len - 5] ^= 0x10;
     /* a flipped header byte (n_users) */
     b[21] ^= 0x01;
     write_whole(path, b, len);
-    expect_format_error(path, "header checksum");
+    expect_model_refused(path, "header checksum");
     b[21] ^= 0x01;
     /* a flipped directory byte */
     b[256 + 30] ^= 0x40;
     write_whole(path, b, len);
-    expect_format_error(path, "header checksum");
+    expect_model_refused(path, "header checksum");
     b[256 + 30] ^= 0x40;
     /* wrong magic */
     memcpy(b, "MFRX", 4);
     write_whole(path, b, len);
-    expect_format_error(path, "magic");
+    expect_model_refused(path, "magic");
     memcpy(b, "MFRM", 4);
     /* wrong version */
     b[4] = 2;
     write_whole(path, b, len);
-    expect_format_error(path, "unsupported format version 2");
+    expect_model_refused(path, "unsupported format version 2");
     b[4] = 1;
     /* intact again */
     write_whole(path, b, len);
@@ -666,7 +684,7 @@ static void load_refuses_duplicate_ids(void **state) {
         write_whole(path, (char *)b, len);
         char want[128];
         snprintf(want, sizeof want, "%s id %lld appears twice", what[t], (long long)id);
-        expect_format_error(path, want);
+        expect_model_refused(path, want);
     }
     free(b);
     free(orig);
@@ -693,7 +711,7 @@ static void load_refuses_bad_seen_lists(void **state) {
     memcpy(sptr + 8 * nu, &last, 8);
     fix_crcs(b, len);
     write_whole(path, (char *)b, len);
-    expect_format_error(path, "seen lists (SPTR) do not match");
+    expect_model_refused(path, "seen lists (SPTR) do not match");
     mfr_model *m = NULL;
     mfr_error err = {0};
     assert_int_equal(mfr_model_load(path, &m, &err), MFR_E_FORMAT);
@@ -720,7 +738,7 @@ static void load_refuses_bad_seen_lists(void **state) {
     write_whole(path, (char *)b, len);
     char want[96];
     snprintf(want, sizeof want, "seen list of user %lld (SPTR/SITM): unsorted or repeated index", (long long)u);
-    expect_format_error(path, want);
+    expect_model_refused(path, want);
     free(b);
     free(orig);
     unlink(path);
@@ -1127,6 +1145,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(algo_names),
         cmocka_unit_test(params_roundtrip),
         cmocka_unit_test(params_errors),
+        cmocka_unit_test(params_applies),
         cmocka_unit_test(train_common_part),
         cmocka_unit_test(train_validation_split),
         cmocka_unit_test(train_cancel_and_errors),
