@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "io/io_internal.h"
 
@@ -386,8 +387,11 @@ static void generic_set_columns_errors(void **state) {
     (void)state;
     mfr_import_params p = mfr_import_params_default();
     mfr_error e = {0};
-    assert_int_equal(mfr_import_params_set_columns(&p, "user,item", &e), MFR_E_INVALID);
-    assert_non_null(strstr(e.message, "no \"rating\" column"));
+    assert_int_equal(mfr_import_params_set_columns(&p, "user,rating", &e), MFR_E_INVALID);
+    assert_non_null(strstr(e.message, "no \"item\" column"));
+    /* no rating column: implicit data */
+    assert_int_equal(mfr_import_params_set_columns(&p, "user,item", &e), MFR_OK);
+    assert_int_equal(p.col_rating, -1);
     assert_int_equal(mfr_import_params_set_columns(&p, "user,item,rating,movie", &e),
                      MFR_E_INVALID);
     assert_non_null(strstr(e.message, "unknown name \"movie\""));
@@ -397,6 +401,64 @@ static void generic_set_columns_errors(void **state) {
                      MFR_OK);
     assert_int_equal(p.col_user, 1);
     assert_int_equal(p.col_time, 4);
+}
+
+/* Implicit data (no rating column: every row a 1), a gzip-compressed file
+ * read as the plain one, and a catalogue given for a bare ratings file. */
+static void generic_implicit_gzip_movies(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char plain[512], gz[512], movies[512];
+    snprintf(plain, sizeof plain, "%s/clicks.csv", d);
+    snprintf(gz, sizeof gz, "%s/clicks.csv.gz", d);
+    snprintf(movies, sizeof movies, "%s/movies.csv", d);
+    const char *text = "user,item\n1,10\n1,11\n2,10\n3,12\n";
+    write_file(plain, text);
+    gzFile g = gzopen(gz, "wb");
+    assert_non_null(g);
+    assert_int_equal(gzputs(g, text), (int)strlen(text));
+    assert_int_equal(gzclose(g), Z_OK);
+    write_file(movies, "movieId,title,genres\n10,Ten (1990),Drama\n11,Eleven (1991),Comedy\n12,Twelve (1992),Drama\n13,Unrated (1993),Drama\n");
+    mfr_import_params ip = mfr_import_params_default();
+    mfr_error e = {0};
+    assert_int_equal(mfr_import_params_set_columns(&ip, "user,item", &e), MFR_OK);
+    for (int k = 0; k < 2; k++) {
+        mfr_dataset *ds = import_ok(k ? gz : plain, &ip);
+        mfr_dataset_stats st;
+        mfr_dataset_stats_get(ds, &st);
+        assert_int_equal(st.n_ratings, 4);
+        assert_float_near(rating_of(ds, 1, 11), 1.0, 0);
+        assert_float_near(st.rating_lo, 1.0, 0);
+        assert_float_near(st.rating_hi, 1.0, 0);
+        mfr_dataset_free(ds);
+    }
+    ip.movies_path = movies;
+    mfr_dataset *ds = import_ok(gz, &ip);
+    mfr_dataset_stats st;
+    mfr_dataset_stats_get(ds, &st);
+    assert_int_equal(st.n_catalog, 4); /* the unrated movie too */
+    mfr_dataset_free(ds);
+    /* a catalogue goes with a single file only */
+    ds = NULL;
+    char folder[512], inside[600];
+    snprintf(folder, sizeof folder, "%s/ml", d);
+    snprintf(inside, sizeof inside, "%s/ratings.csv", folder);
+    assert_int_equal(mkdir(folder, 0700), 0);
+    write_file(inside, "userId,movieId,rating,timestamp\n1,10,4,1\n");
+    assert_int_equal(mfr_dataset_import(folder, &ip, &ds, &e), MFR_E_INVALID);
+    assert_non_null(strstr(e.message, "single ratings file"));
+    /* a cut gzip stream is an error, not a short dataset */
+    char cut[512];
+    snprintf(cut, sizeof cut, "%s/cut.csv.gz", d);
+    FILE *in = fopen(gz, "rb"), *out = fopen(cut, "wb");
+    char buf[64];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fwrite(buf, 1, n > 24 ? 24 : n, out);
+    fclose(in);
+    fclose(out);
+    ip.movies_path = NULL;
+    assert_int_not_equal(mfr_dataset_import(cut, &ip, &ds, &e), MFR_OK);
+    rm_rf(d);
 }
 
 static void generic_tab_no_header(void **state) {
@@ -755,6 +817,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ml_dat_half_stars_and_tags),
         cmocka_unit_test(generic_columns),
         cmocka_unit_test(generic_set_columns_errors),
+        cmocka_unit_test(generic_implicit_gzip_movies),
         cmocka_unit_test(generic_tab_no_header),
         cmocka_unit_test(zip_csv_top_folder),
         cmocka_unit_test(zip_100k_flat),
