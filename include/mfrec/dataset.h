@@ -180,6 +180,9 @@ mfr_status mfr_dataset_build(const mfr_dataset_arrays *a, mfr_dataset **out, mfr
 const char *mfr_dataset_item_title(const mfr_dataset *ds, int32_t i);
 const char *mfr_dataset_item_genres(const mfr_dataset *ds, int32_t i);
 int32_t mfr_dataset_item_year(const mfr_dataset *ds, int32_t i);
+/* IMDb and TMDB ids from links.csv (ml-latest layouts), 0 when unknown. */
+int32_t mfr_dataset_item_imdb(const mfr_dataset *ds, int32_t i);
+int32_t mfr_dataset_item_tmdb(const mfr_dataset *ds, int32_t i);
 
 /* Tags (tags.csv): count, and tag t's item index, user index (-1 if the user
  * has no ratings) and text. */

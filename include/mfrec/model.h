@@ -173,6 +173,8 @@ int32_t mfr_model_item_index(const mfr_model *m, int64_t id); /* -1 unknown */
 const char *mfr_model_item_title(const mfr_model *m, int32_t i);
 const char *mfr_model_item_genres(const mfr_model *m, int32_t i);
 int32_t mfr_model_item_year(const mfr_model *m, int32_t i);
+int32_t mfr_model_item_imdb(const mfr_model *m, int32_t i);  /* links.csv ids, 0 unknown */
+int32_t mfr_model_item_tmdb(const mfr_model *m, int32_t i);
 int32_t mfr_model_item_count(const mfr_model *m, int32_t i);  /* ratings in training */
 float mfr_model_item_mean(const mfr_model *m, int32_t i);     /* NaN if none */
 /* User u's rated items in training (sorted), *n set; pointer valid while m lives. */

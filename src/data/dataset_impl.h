@@ -29,6 +29,7 @@ struct mfr_dataset {
     uint32_t *title_off;  /* [n_items] */
     uint32_t *genres_off; /* [n_items] */
     int16_t *year;        /* [n_items] */
+    int32_t *links;       /* [2 n_items]: imdbId, tmdbId (0 = none); NULL without links.csv */
     int32_t n_catalog;
 
     /* tags */

@@ -5,6 +5,7 @@
  *   movies.dat  MovieID::Title::Genres        UTF-8 or Latin-1
  *   tags.csv    userId,movieId,tag,timestamp  RFC 4180 quotes
  *   tags.dat    UserID::MovieID::Tag::Timestamp
+ *   links.csv   movieId,imdbId,tmdbId         the IMDb / TMDB ids (ds->links)
  *
  * Each file is read whole (they are small next to the ratings) and turned to
  * UTF-8 when it is not valid UTF-8 (mfr__slurp_text). Every movie becomes an
@@ -166,4 +167,36 @@ static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__re
 mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
                           int quotes, mfr_error *err) {
     return each_record(b, s, name, delim, quotes, tag_row, err);
+}
+
+/* links.csv: movieId,imdbId,tmdbId (ml-latest; either id may be empty, as
+ * for a few TMDB entries). Read after the ratings, so every movie has its
+ * index: ids of movies the dataset does not know are skipped silently (as in
+ * links.csv of a subset). A wrong field count or an id that is not a
+ * non-negative 32-bit number is a bad catalogue row (file:line, the field). */
+static mfr_status link_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                           mfr_error *err) {
+    mfr_import_report *rep = &b->ds->report;
+    static const char *const field[3] = {"movieId", "imdbId", "tmdbId"};
+    if (r->n != 3)
+        return mfr__bad(b, &rep->catalog_bad, err, file, line,
+                        "expected 3 fields (movieId,imdbId,tmdbId), found %d", r->n);
+    int64_t v[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++)
+        if ((k == 0 || r->len[k]) && (!mfr__parse_i64(r->f[k], r->f[k] + r->len[k], &v[k]) ||
+                                      v[k] < 0 || v[k] > INT32_MAX))
+            return mfr__bad(b, &rep->catalog_bad, err, file, line, "%s \"%.*s\" is not an id",
+                            field[k], (int)(r->len[k] < 60 ? r->len[k] : 60), r->f[k]);
+    int32_t i = mfr__item_find(b, v[0]);
+    if (i < 0) return MFR_OK;
+    b->ds->links[2 * (size_t)i] = (int32_t)v[1];
+    b->ds->links[2 * (size_t)i + 1] = (int32_t)v[2];
+    return MFR_OK;
+}
+
+mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err) {
+    mfr_free(b->ds->links);
+    b->ds->links = mfr_calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->links);
+    if (!b->ds->links) return mfr__nomem(err, "links");
+    return each_record(b, s, name, ",", 1, link_row, err);
 }

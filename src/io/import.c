@@ -182,6 +182,8 @@ static mfr_status read_ml_csv(mfr__build *b, const mfr__src *s, mfr_error *err) 
         rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.csv",
                                std_cols(",", -1), err);
     if (!rc) rc = opt_tags(b, s, "tags.csv", ",", 1, err);
+    if (!rc && b->p->load_catalog && s->kind != MFR__SRC_FILE && mfr__src_has(s, "links.csv"))
+        rc = mfr__read_links(b, s, "links.csv", err);
     return rc;
 }
 

@@ -15,7 +15,8 @@
  *     0     4  char[4]     magic "MFRD"
  *     4     4  u32         version (MFD_VERSION = 1)
  *     8     4  u32         header size (384)
- *    12     4  u32         flags: bit 0 = ratings carry timestamps
+ *    12     4  u32         flags: bit 0 = ratings carry timestamps,
+ *                          bit 1 = section 15 holds the links
  *    16     8  i64         n_ratings
  *    24     4  i32         n_users
  *    28     4  i32         n_items
@@ -58,7 +59,9 @@
  *                     tags_bad, n_messages
  *  14  messages     u8[]                     n_messages NUL-terminated
  *                                            "file:line: reason" strings
- *  15  (reserved)   empty
+ *  15  links        i32[2 n_items]           imdbId, tmdbId of each movie
+ *                                            (0 = none), with flag bit 1;
+ *                                            else empty
  *
  * The loader checks, in this order, and fails with MFR_E_FORMAT and a message
  * naming the file and the problem: size >= 384 ("truncated"), magic, version,
@@ -83,6 +86,7 @@
 #define MFD_OFF_DATA_CRC   328u
 #define MFD_OFF_HEADER_CRC 332u
 #define MFD_FLAG_TIME      1u
+#define MFD_FLAG_LINKS     2u
 
 enum mfd_section {
     MFD_USER,
@@ -100,7 +104,7 @@ enum mfd_section {
     MFD_TAG_OFF,
     MFD_REPORT,
     MFD_MESSAGES,
-    MFD_RESERVED
+    MFD_LINKS
 };
 
 #define MFD_REPORT_FIELDS 12

@@ -51,6 +51,7 @@ struct mfr_model {
     int64_t strings_len;
     uint32_t *title_off, *genres_off; /* [n_items] */
     int16_t *year;        /* [n_items] */
+    int32_t *links;       /* [2 n_items] imdbId, tmdbId (0 = none), or NULL */
     int32_t *item_count;  /* [n_items] training ratings */
     float *item_mean;     /* [n_items] NaN when none */
 

@@ -53,6 +53,12 @@ enum MHD_Result mfr__h_movie(req *r) {
     int32_t i = movie_or_404(r, r->a, &res);
     if (i < 0) return res;
     cJSON *o = mfr__movie_json(r->mr, i);
+    /* IMDb / TMDB ids from links.csv (null when the model has none) */
+    int32_t imdb = mfr_model_item_imdb(r->mr->m, i), tmdb = mfr_model_item_tmdb(r->mr->m, i);
+    if (imdb > 0) cJSON_AddNumberToObject(o, "imdb_id", imdb);
+    else cJSON_AddNullToObject(o, "imdb_id");
+    if (tmdb > 0) cJSON_AddNumberToObject(o, "tmdb_id", tmdb);
+    else cJSON_AddNullToObject(o, "tmdb_id");
     /* the training ratings by half star, 0.5 first (null: the file keeps none) */
     int32_t h[10];
     if (mfr_model_item_histogram(r->mr->m, i, h, NULL) == MFR_OK) {

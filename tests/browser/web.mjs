@@ -1,7 +1,7 @@
 // web.mjs — drives the mfrec page in headless chromium (playwright-core),
 // every flow of docs/web.md: the start screen (diverse movies, skip), title
 // search as people type it ("The Matrix", "the godfather", a typo), a movie
-// page (histogram, IMDb/TMDB links when the model has them), a 3.5 rating
+// page (histogram, IMDb/TMDB links from links.csv, href only), a 3.5 rating
 // with the keyboard, ratings by pointer, "For you" saying "because you
 // liked", genre and decade filters, "not interested" and its undo, "My
 // ratings" (sorted, dated) and clearing a rating there, the map (legend,
@@ -119,8 +119,8 @@ try {
     const href = await imdb.getAttribute('href');
     if (ml && href !== 'https://www.imdb.com/title/tt0068646/') fail(`IMDb link of The Godfather: ${href}`);
     ok(`IMDb link ${href}, TMDB ${await page.getAttribute('#tmdb', 'href')}`);
-  } else {
-    console.log('note: this model carries no IMDb/TMDB ids (links.csv), no links shown');
+  } else if (ml) {
+    fail('no IMDb link on the movie page (links.csv ids)');
   }
   ok(`movie page "${first}": a 10-bar histogram, ${nsim} similar movies`);
 

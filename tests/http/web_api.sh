@@ -2,8 +2,8 @@
 # web_api.sh — what the web page asks of the API beyond the basics, on a
 # knn-item model (no factors: fold_dim 0) of ml-latest-small (skips without
 # it): title search as people type ("The Matrix", "the godfather", a typo)
-# with each row's match level; a movie's rating histogram (sums to its
-# count); recommendations with explain=1 ("because": liked movies from the
+# with each row's match level; a movie's IMDb/TMDB ids and its rating
+# histogram (sums to its count); recommendations with explain=1 ("because": liked movies from the
 # co-occurrence signal), a decade filter (only that decade; 400 for 1985), a
 # genre filter; a rating changed to a half star, cleared (DELETE), and gone.
 source "$(dirname "$0")/lib.bash"
@@ -22,6 +22,7 @@ assert_py "d['movies'][0]['id']==318 and d['movies'][0]['match']=='typo'" "shaws
 
 check "movie histogram" GET /api/movies/1 "" "" 200
 assert_py "len(d['histogram'])==10 and sum(d['histogram'])==d['rating_count']" "histogram: 10 half-star bins summing to rating_count"
+assert_py "d['imdb_id']==114709 and d['tmdb_id']==862" "links.csv ids: Toy Story is tt0114709, TMDB 862"
 
 new_user
 for m in 1196 1198 260 1240; do check "rate $m" PUT "/api/users/$UID_/ratings/$m" '{"rating":4.5}' "$TOK" 201; done
