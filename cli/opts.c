@@ -178,24 +178,42 @@ static void opt_label(const cli_opt *o, char *buf, size_t cap) {
     else snprintf(buf, cap, "%s--%s%s%s", s, o->name, o->meta ? " " : "", o->meta ? o->meta : "");
 }
 
+enum { HELP_COL = 26, HELP_WIDTH = 80 };
+
+/* The next line of help text h (its '\n's are spaces: the text flows), cut
+ * at a space so it fits in width columns (a longer word stands alone). Its
+ * length; *next the rest. */
+static size_t help_line(const char *h, size_t width, const char **next) {
+    size_t n = strlen(h), cut = n;
+    if (n > width) {
+        cut = width;
+        while (cut > 0 && h[cut] != ' ' && h[cut] != '\n') cut--;
+        if (cut == 0) cut = strcspn(h, " \n");
+    }
+    *next = h + cut + (h[cut] == ' ' || h[cut] == '\n');
+    return cut;
+}
+
+/* One group of options: label, then the help flowed into its column. */
 static void help_table(FILE *f, const char *title, const cli_opt *t, int with_help_row) {
     fprintf(f, "\n%s:\n", title);
     for (const cli_opt *o = t; o->id; o++) {
         char label[96];
         opt_label(o, label, sizeof label);
         int w = fprintf(f, "  %s", label);
-        const char *h = o->help;
-        for (int first = 1; first || *h; first = 0) {
-            const char *nl = strchr(h, '\n');
-            size_t n = nl ? (size_t)(nl - h) : strlen(h);
-            if (w > 25) {
-                fputc('\n', f);
-                w = 0;
-            }
-            fprintf(f, "%*s%.*s\n", 26 - w, "", (int)n, h);
+        if (w >= HELP_COL) {
+            fputc('\n', f);
             w = 0;
-            h = nl ? nl + 1 : h + n;
         }
+        const char *h = o->help, *next;
+        do {
+            size_t n = help_line(h, HELP_WIDTH - HELP_COL, &next);
+            fprintf(f, "%*s", HELP_COL - w, "");
+            for (size_t j = 0; j < n; j++) fputc(h[j] == '\n' ? ' ' : h[j], f);
+            fputc('\n', f);
+            w = 0;
+            h = next;
+        } while (*h);
     }
     if (with_help_row) fprintf(f, "  -h, --help              this help\n");
 }
