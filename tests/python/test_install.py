@@ -33,3 +33,11 @@ def test_pip_install_offline(tmp_path):
     assert r.returncode == 0, r.stderr
     where, n = r.stdout.split()
     assert where.startswith(str(venv)) and n == "3"
+
+
+def test_missing_library_is_a_clear_import_error(tmp_path):
+    code = "import sys; sys.path.insert(0, %r); import mfrec" % os.path.join(ROOT, "python")
+    env = dict(os.environ, MFREC_LIB=str(tmp_path / "nope.so"))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "MFREC_LIB" in r.stderr and "nope.so" in r.stderr

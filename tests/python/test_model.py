@@ -133,3 +133,26 @@ def test_evaluate_and_cross_validate(small):
     cv = mfrec.cross_validate(small, algo="baseline", folds=3, ranking=False)
     assert cv["n_folds"] == 3 and len(cv["folds"]) == 3 and "ndcg" not in cv["mean"]
     assert cv["mean"]["rmse"] == pytest.approx(np.mean([f["rmse"] for f in cv["folds"]]))
+
+
+def test_progress_true_uses_tqdm_when_installed(small, monkeypatch):
+    import sys
+    import types
+    bars = []
+
+    class FakeTqdm:
+        def __init__(self, total=None, desc=None, leave=None):
+            self.total, self.n, self.closed = total, 0, False
+            bars.append(self)
+
+        def set_postfix(self, **kw):
+            pass
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            self.closed = True
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeTqdm))
+    mfrec.train(small, algo="sgd", epochs=4, progress=True)
+    assert len(bars) == 1 and bars[0].total == 4 and bars[0].n == 4 and bars[0].closed
