@@ -127,7 +127,12 @@ static int parse_rating(req *r, float *out, enum MHD_Result *res) {
     cJSON *j = cJSON_ParseWithLengthOpts(r->ctx->body, r->ctx->len + 1, &end, 1);
     if (!j) {
         size_t at = end ? (size_t)(end - r->ctx->body) : 0;
-        *res = mfr__send_error(r, 400, MFR_E_PARSE, "body: malformed JSON near byte %zu", at);
+        cJSON *alone = cJSON_ParseWithLengthOpts(r->ctx->body, r->ctx->len, NULL, 0);
+        int trailing = alone != NULL; /* a whole value, then more */
+        cJSON_Delete(alone);
+        *res = mfr__send_error(r, 400, MFR_E_PARSE, trailing
+                               ? "body: bytes after the JSON value, at byte %zu"
+                               : "body: malformed JSON near byte %zu", at);
         return -1;
     }
     cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "rating");

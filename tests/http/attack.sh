@@ -307,6 +307,7 @@ atk utf8
 new_user; A=$UID_; TA=$TOK
 M=$(cut -d' ' -f1 "$T/atk.py.movies")
 check "trailing garbage after the JSON" PUT "/api/users/$A/ratings/$M" '{"rating":4}garbage' "$TA" 400 MFR_E_PARSE
+assert_py 'd["error"]["message"]=="body: bytes after the JSON value, at byte 12"' "trailing garbage: message does not say where"
 check "a second JSON value" PUT "/api/users/$A/ratings/$M" '{"rating":4}{"rating":5}' "$TA" 400 MFR_E_PARSE
 LAST_DESC="NUL byte in the body"
 CODE=$(printf '{"rating":4}\0x' | curl -s -o "$BODY_FILE" -w '%{http_code}' -X PUT -H "Authorization: Bearer $TA" \
