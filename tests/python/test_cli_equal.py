@@ -64,3 +64,13 @@ def test_eval_metrics_are_the_same(movielens_dir, movielens, cli):
             continue  # seconds
         assert got[m] == pytest.approx(v, rel=1e-8, abs=1e-9), m
     assert got["n_test"] == out["result"]["folds"][0]["n_test"]
+
+
+def test_cross_validation_is_the_same(movielens_dir, movielens, cli):
+    out = json.loads(cli("eval", movielens_dir, "--algo", "baseline", "--folds", 3, "--json", "-q"))
+    got = mfrec.cross_validate(movielens, algo="baseline", folds=3)
+    for m, v in out["result"]["mean"].items():
+        if not m.endswith("_s"):
+            assert got["mean"][m] == pytest.approx(v, rel=1e-8, abs=1e-9), m
+            assert got["std"][m] == pytest.approx(out["result"]["std"][m], rel=1e-6, abs=1e-9), m
+    assert [f["n_test"] for f in got["folds"]] == [f["n_test"] for f in out["result"]["folds"]]
