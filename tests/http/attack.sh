@@ -131,29 +131,38 @@ def utf8():
     print("ok: %d requests with invalid UTF-8 or NUL -> 4xx, every answer valid JSON" % len(paths))
 
 def slow_one():
+    """Trickles that each keep the idle timeout from firing: headers, the
+    request line itself, and a body; each connection is cut at the deadline."""
     deadline = float(ARGS[0])
-    s = socket.socket()
-    s.connect(("127.0.0.1", PORT))
-    s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
-    t0 = time.time()
-    s.settimeout(0.05)
-    while time.time() - t0 < deadline + 5:
-        try:
-            s.sendall(b"X-Trickle: a\r\n")
-        except OSError:
-            break
-        try:
-            if s.recv(100) == b"":
+    cases = [
+        ("header lines", b"GET /api/health HTTP/1.1\r\nHost: x\r\n", b"X-Trickle: a\r\n"),
+        ("the request line", b"GET /api/heal", b"t"),
+        ("a body", b"PUT /api/users/1/ratings/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", b"{"),
+    ]
+    for name, start, trickle in cases:
+        s = socket.socket()
+        s.connect(("127.0.0.1", PORT))
+        s.sendall(start)
+        t0 = time.time()
+        s.settimeout(0.05)
+        while time.time() - t0 < deadline + 5:
+            try:
+                s.sendall(trickle)
+            except OSError:
                 break
-        except socket.timeout:
-            pass
-        except OSError:
-            break
-        time.sleep(0.3)
-    dt = time.time() - t0
-    if dt > deadline + 2:
-        fail("a header trickled every 0.3 s kept its connection %.1f s (deadline %g s)" % (dt, deadline))
-    print("ok: slowloris connection cut after %.1f s (deadline %g s)" % (dt, deadline))
+            try:
+                if s.recv(100) == b"":
+                    break
+            except socket.timeout:
+                pass
+            except OSError:
+                break
+            time.sleep(0.3)
+        dt = time.time() - t0
+        s.close()
+        if dt > deadline + 2:
+            fail("%s trickled every 0.3 s kept its connection %.1f s (deadline %g s)" % (name, dt, deadline))
+        print("ok: slowloris (%s) cut after %.1f s (deadline %g s)" % (name, dt, deadline))
 
 def slow_many():
     deadline, per_addr, addrs = float(ARGS[0]), int(ARGS[1]), int(ARGS[2])
