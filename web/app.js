@@ -407,7 +407,7 @@ async function showMap() {
   v.textContent = '';
   v.append(el('h1', {}, 'Map of movies'));
   if (state.caps && !state.caps.map) {
-    v.append(el('p', { class: 'panel', id: 'map-off' }, `This server’s model (${state.caps.algo}) has no movie factors, so there is no map to draw. Search, ratings and “For you” work as usual.`));
+    v.append(el('p', { class: 'panel', id: 'map-off' }, `This server’s model (${state.caps.algo}) has no movie factors to place on a map. Search, ratings and “For you” work as usual.`));
     return;
   }
   v.append(el('p', { class: 'muted' }, 'The 600 most-rated movies placed by the first two principal components of their latent factors: neighbours tend to be liked by the same people. Colour: genre. Ringed: movies you rated. Scroll or use the buttons to zoom, drag to pan; hover for titles, click to open.'));
@@ -522,16 +522,15 @@ async function health() {
     state.caps = {
       algo: h.model.algo, min: h.model.rating_min || 0.5, max: h.model.rating_max || 5,
       map: !/not available/.test(routes.map || ''), factorSim: !/not available/.test(routes.similar || ''),
-      newUsers: routes.recommendations_new_users || '',
     };
     $('#health').textContent = `model ${h.model.algo} v${h.model.version} · ${h.model.movies} movies` + (h.model.factors ? ` · ${h.model.factors} factors` : '');
     const off = [];
-    if (!state.caps.map) off.push('no map');
+    if (!state.caps.map) off.push('no map of movies');
     if (!state.caps.factorSim) off.push('similar movies by “watched together” only');
     const caps = $('#caps');
     if (off.length) {
       caps.hidden = false;
-      caps.textContent = `This server’s model (${h.model.algo}) has no movie factors: ${off.join(', ')}. Your ratings still shape “For you” (${state.caps.newUsers.replace(/^recommendations for new users: /, '').replace(/;.*$/, '')}).`;
+      caps.textContent = `This server’s model (${h.model.algo}) offers ${off.join(' and ')}. Ratings, search and “For you” work as usual.`;
     }
     if (!state.caps.map) $('#nav-map').title = 'not available for this model';
   } catch (e) { $('#health').textContent = 'server unreachable'; }

@@ -5,7 +5,8 @@
 // with the keyboard, ratings by pointer, "For you" saying "because you
 // liked", genre and decade filters, "not interested" and its undo, "My
 // ratings" (sorted, dated) and clearing a rating there, the map (legend,
-// zoom, labels that do not overlap, rated movies ringed), an axe-core check
+// zoom, labels that do not overlap, rated movies ringed), a phone (touch a
+// half star, no sideways scrolling), an axe-core check
 // (no serious or critical violation) of each page, and — with a second
 // server — a knn-item model end to end (no map, said up front; ratings still
 // shape the list). Any console error (a CSP violation included) fails.
@@ -256,6 +257,26 @@ try {
   await shot(page, 'web-map');
   if (errors.length) fail('console errors: ' + errors.join(' / '));
 
+  // ---- a phone: touch a half star, nothing wider than the screen ----
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const phone = await ctx.newPage();
+  const perr = watch(phone);
+  await phone.goto(base + '/#/movie/' + movieId);
+  await phone.waitForSelector('#movie .stars');
+  await phone.waitForFunction(() => document.body.dataset.ready === '1');
+  const wide = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (wide > 1) fail(`on a phone the page is ${wide}px wider than the screen`);
+  v = await version(phone);
+  const pb = await (await phone.$('#movie .stars')).boundingBox();
+  await phone.touchscreen.tap(pb.x + pb.width * 0.45, pb.y + pb.height / 2); /* the 5th half: 2.5 */
+  await bumped(phone, v);
+  const prs = await serverRatings(phone);
+  if (prs[movieId] !== 2.5) fail(`touch rating stored ${prs[movieId]}, expected 2.5`);
+  ok('phone (390 px): no sideways scrolling; a tap on the stars stores a half star (2.5)');
+  await shot(phone, 'web-phone', true);
+  if (perr.length) fail('phone console errors: ' + perr.join(' / '));
+  await ctx.close();
+
   // ---- a knn-item model end to end ----
   if (knnBase) {
     const kp = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -264,7 +285,7 @@ try {
     await kp.waitForSelector('#movie .stars');
     await kp.waitForFunction(() => document.body.dataset.ready === '1');
     const caps = await kp.textContent('#caps');
-    if (!(await kp.isVisible('#caps')) || !/no map/.test(caps)) fail(`knn: no capability note (${caps})`);
+    if (!(await kp.isVisible('#caps')) || !/no map of movies/.test(caps)) fail(`knn: no capability note (${caps})`);
     const nopts = await kp.$$eval('#sim-metric option', (o) => o.length);
     v = await version(kp);
     await kp.focus('#movie .stars');
