@@ -7,8 +7,8 @@
  * binaries include this file.
  *
  * Every file method passes through to the wrapped file (io methods version 3:
- * WAL shared memory and memory-mapped I/O included); only the three counted
- * calls can fail. Counters are atomic: the store's writer thread does the
+ * WAL shared memory and memory-mapped I/O included, answered as absent for a
+ * wrapped file with older methods); only the three counted calls can fail. Counters are atomic: the store's writer thread does the
  * I/O while the test thread arms and reads them. */
 #ifndef MFR_TEST_FAULT_VFS_H
 #define MFR_TEST_FAULT_VFS_H
@@ -85,22 +85,32 @@ static int ff_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(RE
 static int ff_devchar(sqlite3_file *f) {
     return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
 }
+/* Shared memory (io methods version 2) and memory-mapped reads (version 3):
+ * a wrapped file whose methods are older has none; SQLite then does without
+ * (no WAL, plain xRead). */
+#define HAS(f, v) (REAL(f)->pMethods->iVersion >= (v))
 static int ff_shm_map(sqlite3_file *f, int pg, int sz, int extend, void volatile **pp) {
+    if (!HAS(f, 2)) return SQLITE_IOERR_SHMMAP;
     return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, extend, pp);
 }
 static int ff_shm_lock(sqlite3_file *f, int off, int n, int flags) {
+    if (!HAS(f, 2)) return SQLITE_IOERR_SHMLOCK;
     return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
 }
-static void ff_shm_barrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static void ff_shm_barrier(sqlite3_file *f) {
+    if (HAS(f, 2)) REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
 static int ff_shm_unmap(sqlite3_file *f, int del) {
-    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+    return HAS(f, 2) ? REAL(f)->pMethods->xShmUnmap(REAL(f), del) : SQLITE_OK;
 }
 static int ff_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp) {
+    if (!HAS(f, 3)) { *pp = NULL; return SQLITE_OK; }
     return REAL(f)->pMethods->xFetch(REAL(f), off, n, pp);
 }
 static int ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) {
-    return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+    return HAS(f, 3) ? REAL(f)->pMethods->xUnfetch(REAL(f), off, p) : SQLITE_OK;
 }
+#undef HAS
 
 static const sqlite3_io_methods fault_io = {
     3, ff_close, ff_read, ff_write, ff_truncate, ff_sync, ff_size, ff_lock, ff_unlock,
