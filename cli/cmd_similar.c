@@ -24,7 +24,8 @@ static const cli_opt similar_opts[] = {
 
 const cli_spec cli_spec_similar = {
     "similar", "movies most similar to a movie", "similar MODEL MOVIE [options]",
-    "Movies most similar to MOVIE (a movieId, an exact title, or part of a title).",
+    "Movies most similar to MOVIE (a movieId, or a title as you would type it:\n"
+    "\"the matrix\", \"godfather 1972\"; one exact title wins, else candidates are listed).",
     similar_opts, 0,
     "Exit status 6 when no movie matches, 10 when several titles match (they are listed)."};
 
