@@ -25,6 +25,9 @@ done
 [ ! -e "$P/include/mfrec/serve.h" ] && ok "serve.h stays private" || fail "serve.h installed"
 soname=$(objdump -p "$P/lib/libmfrec.so" | awk '$1 == "SONAME" {print $2}')
 [ "$soname" = libmfrec.so.0 ] && ok "soname libmfrec.so.0" || fail "soname: '$soname'"
+nm -D --defined-only "$P/lib/libmfrec.so" | grep -q ' mfr__' &&
+  fail "libmfrec.so exports internal mfr__ symbols: $(nm -D --defined-only "$P/lib/libmfrec.so" | grep -m3 ' mfr__')" ||
+  ok "libmfrec.so exports the public API only"
 "$P/bin/mfrec" --version | grep -q '^mfrec 0\.' && ok "installed mfrec runs" || fail "installed mfrec --version"
 
 # The README's example: the first ```c block after "## Use it from C".
