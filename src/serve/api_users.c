@@ -303,11 +303,7 @@ static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params 
     int32_t *seen = malloc(sizeof *seen * (size_t)(u->n + 1));
     float *rated = malloc(sizeof *rated * (size_t)(u->n + 1));
     int32_t n_seen = 0;
-    mfr_status st = seen && rated ? MFR_OK : MFR_E_NOMEM;
-    if (st != MFR_OK && err) {
-        err->code = st;
-        snprintf(err->message, sizeof err->message, "out of memory");
-    }
+    mfr_status st = seen && rated ? MFR_OK : mfr__nomem(err, "the user's rated movies");
     for (int32_t j = 0; st == MFR_OK && j < u->n; j++) {
         int32_t i = mfr_model_item_index(r->mr->m, u->movie[j]);
         if (i < 0) continue; /* a movie this model does not know */

@@ -140,11 +140,7 @@ static void mark_gone(mfr_store *s, const char *msg) {
 }
 
 static mfr_status db_fail(sqlite3 *db, const char *what, mfr_error *err) {
-    if (err) {
-        err->code = MFR_E_IO;
-        snprintf(err->message, sizeof err->message, "%s: %s", what, db ? sqlite3_errmsg(db) : "?");
-    }
-    return MFR_E_IO;
+    return mfr__err(err, MFR_E_IO, "%s: %s", what, db ? sqlite3_errmsg(db) : "?");
 }
 
 static int run_op(mfr_store *s, op *o) {
@@ -320,19 +316,11 @@ static mfr_status submit(mfr_store *s, op *o, mfr_error *err) {
     pthread_mutex_lock(&s->mu);
     if (enqueue_locked(s, o) < 0) {
         pthread_mutex_unlock(&s->mu);
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "store: shutting down");
-        }
-        return MFR_E_IO;
+        return mfr__err(err, MFR_E_IO, "store: shutting down");
     }
     while (!o->done) pthread_cond_wait(&s->done, &s->mu);
     pthread_mutex_unlock(&s->mu);
-    if (o->status != MFR_OK && err) {
-        err->code = o->status;
-        snprintf(err->message, sizeof err->message, "%s", o->message);
-    }
-    return o->status;
+    return o->status == MFR_OK ? MFR_OK : mfr__err(err, o->status, "%s", o->message);
 }
 
 static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_error *err) {
@@ -348,10 +336,7 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
                                     : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, &emsg) != SQLITE_OK ||
         sqlite3_exec(s->db, schema, NULL, NULL, &emsg) != SQLITE_OK) {
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%s: %s", path, emsg ? emsg : "?");
-        }
+        mfr__err(err, MFR_E_IO, "%s: %s", path, emsg ? emsg : "?");
         sqlite3_free(emsg);
         return MFR_E_IO;
     }
@@ -363,20 +348,15 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
     sqlite3_filename file = sqlite3_db_filename(s->db, "main");
     if (file && *file &&
         (watch(&s->files[0], file, "database file") < 0 ||
-         watch(&s->files[1], sqlite3_filename_wal(file), "write-ahead log") < 0)) {
-        if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
-        return MFR_E_NOMEM;
-    }
+         watch(&s->files[1], sqlite3_filename_wal(file), "write-ahead log") < 0))
+        return mfr__nomem(err, "the store's file watch");
     return MFR_OK;
 }
 
 mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr_error *err) {
     *out = NULL;
     mfr_store *s = mfr_calloc(1, sizeof *s);
-    if (!s) {
-        if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
-        return MFR_E_NOMEM;
-    }
+    if (!s) return mfr__nomem(err, "the store");
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->done, NULL);

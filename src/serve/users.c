@@ -115,13 +115,7 @@ mfr_status mfr__users_load(mfr_server *s, mfr_error *err) {
     load_ctx lc = {s, 0};
     s->next_user_id = s->cur->max_user_id + 1;
     mfr_status st = mfr__store_load(s->store, on_user, on_rating, &lc, err);
-    if (st == MFR_OK && lc.oom) {
-        if (err) {
-            err->code = MFR_E_NOMEM;
-            snprintf(err->message, sizeof err->message, "out of memory loading the store");
-        }
-        st = MFR_E_NOMEM;
-    }
+    if (st == MFR_OK && lc.oom) st = mfr__nomem(err, "the stored users");
     return st;
 }
 
@@ -145,16 +139,10 @@ mfr_status mfr__user_vec(api_user *u, model_ref *mr, const int32_t *items, const
         mfr_free(u->vec);
         u->vec = mfr_calloc((size_t)dim, sizeof *u->vec);
         u->vec_dim = u->vec ? dim : 0;
-        if (!u->vec) {
-            if (err) { err->code = MFR_E_NOMEM; snprintf(err->message, sizeof err->message, "out of memory"); }
-            return MFR_E_NOMEM;
-        }
+        if (!u->vec) return mfr__nomem(err, "a fold-in vector");
     }
     mfr_status st = n > 0 ? mfr_model_fold_in(mr->m, items, ratings, n, u->vec, NULL) : MFR_OK;
-    if (st == MFR_E_NOMEM) {
-        if (err) { err->code = st; snprintf(err->message, sizeof err->message, "out of memory (fold-in)"); }
-        return st;
-    }
+    if (st == MFR_E_NOMEM) return mfr__nomem(err, "the fold-in");
     /* no ratings, or a fold-in the model refused: the zero vector, i.e. the
      * model's fallback μ + b_i; a rating write is never followed by an error */
     if (n == 0 || st != MFR_OK) memset(u->vec, 0, sizeof *u->vec * (size_t)dim);
