@@ -36,7 +36,13 @@ const char *fz_fixtures(void);
 void fz_copy_fixture(const char *rel, const char *path);
 
 /* Import path with p (NULL: defaults), check what every import promises,
- * walk every accessor of the dataset, and free it. Returns the status. */
+ * walk every accessor of the dataset, save it as .mfd and read it back
+ * (when fz_roundtrip is set), and free it. Returns the status. */
+extern int fz_roundtrip;
+/* Set fz_roundtrip for one input in 8, chosen by its CRC (so a replay does
+ * what the fuzzer did): the save and reload cost more than the import of a
+ * small file. */
+void fz_sample_roundtrip(const uint8_t *data, size_t size);
 mfr_status fz_import(const char *path, const mfr_import_params *p);
 /* Walk every accessor of ds (ids, titles, genres, tags, messages, stats). */
 void fz_walk_dataset(const mfr_dataset *ds);

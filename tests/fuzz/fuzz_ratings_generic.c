@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         p.rating_max = 10.f;
     }
     const char *path = fz_path("ratings.txt");
+    fz_sample_roundtrip(data, size);
     fz_write(path, data + 1, size - 1);
     fz_import(path, &p);
     return 0;

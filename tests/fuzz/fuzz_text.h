@@ -13,6 +13,7 @@
 #define FZ_SINGLE_FILE_TARGET(name)                                        \
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {         \
         const char *p = fz_path(name);                                     \
+        fz_sample_roundtrip(data, size);                                   \
         fz_write(p, data, size);                                           \
         fz_import(p, NULL);                                                \
         return 0;                                                          \
@@ -35,6 +36,7 @@
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {         \
         char p[700];                                                       \
         snprintf(p, sizeof p, "%s/%s/%s", fz_dir(), folder, name);         \
+        fz_sample_roundtrip(data, size);                                   \
         fz_write(p, data, size);                                           \
         fz_import(fz_path(folder), NULL);                                  \
         return 0;                                                          \

@@ -1,6 +1,7 @@
 /* gen_seeds.c — the seed inputs of every fuzz target, made from the test
  * fixtures: `gen_seeds FIXTURES OUT` writes OUT/<target>/<name>.
- *   text targets  the fixture files of their kind, as they are;
+ *   text targets  the fixture files of their kind, as they are, and a few
+ *                 gzip-compressed (read wherever the plain file is);
  *   zip           archives of the fixture folders (deflated and stored, files
  *                 at the top and inside one folder), written with libarchive;
  *   mfd           each fixture dataset saved by mfr_dataset_save;
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 static const char *fix, *out;
 
@@ -96,6 +98,19 @@ static void zip(const char *name, const char *rel, const char *const *names, con
     archive_write_free(a);
 }
 
+/* Fixture file rel gzip-compressed, as seed `name` of target (the readers
+ * decompress any file that starts with the gzip magic). */
+static void gz(const char *target, const char *rel, const char *name) {
+    char src[2048], p[4096];
+    snprintf(src, sizeof src, "%s/%s", fix, rel);
+    snprintf(p, sizeof p, "%s/%s", target_dir(target), name);
+    size_t n;
+    char *b = slurp(src, &n);
+    gzFile g = gzopen(p, "wb9");
+    if (!g || gzwrite(g, b, (unsigned)n) != (int)n || gzclose(g) != Z_OK) die(p, "gzip write failed");
+    free(b);
+}
+
 static mfr_dataset *load(const char *rel) {
     char p[2048];
     snprintf(p, sizeof p, "%s/%s", fix, rel);
@@ -149,6 +164,8 @@ int main(int argc, char **argv) {
     copy("ratings_csv", "io/csv/ratings.csv", "csv", "");
     copy("ratings_csv", "io/bad/ratings.csv", "bad", "");
     copy("ratings_csv", "cli/synth_seed3/ratings.csv", "synth", "");
+    gz("ratings_csv", "cli/tiny/ratings.csv", "tiny.gz");
+    gz("movies_csv", "io/csv/movies.csv", "csv.gz");
     copy("ratings_generic", "io/generic.txt", "semicolon-header", "\x13"); /* ';', header */
     copy("ratings_generic", "io/generic.txt", "sniff-strict", "\x40");
     copy("ratings_generic", "io/100k/u.data", "tab", "\x02");
