@@ -4,36 +4,7 @@
  * films a user liked, never by a liked movie outside its co-occurrence
  * neighbours; a movie's histogram sums to its training count and puts its
  * mass where its mean is. */
-#include "test.h"
-
-static mfr_model *g_m;
-
-static int setup(void **state) {
-    (void)state;
-    const char *dir = movielens_dir();
-    if (!dir) return 0;
-    mfr_dataset *ds = NULL;
-    mfr_error err;
-    if (mfr_dataset_import(dir, NULL, &ds, &err)) return -1;
-    mfr_train_params p = mfr_train_params_default(MFR_ALGO_BASELINE);
-    mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &g_m, &err);
-    mfr_dataset_free(ds);
-    return st ? -1 : 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    mfr_model_free(g_m);
-    return 0;
-}
-
-#define NEED_MODEL()                                                        \
-    do {                                                                    \
-        if (!g_m) {                                                         \
-            print_message("skipped: no MovieLens data (MFR_DATA_DIR)\n");   \
-            skip();                                                         \
-        }                                                                   \
-    } while (0)
+#include "ml_baseline.h"
 
 static int32_t idx(int64_t id) {
     int32_t i = mfr_model_item_index(g_m, id);
@@ -83,5 +54,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(histogram_sums_to_count),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ml_baseline_setup, ml_baseline_teardown);
 }

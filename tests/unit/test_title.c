@@ -5,41 +5,7 @@
  * punctuation and a.k.a. titles; ranking by match quality, then popularity.
  * A baseline model (no factors needed) carries the catalogue. Skips without
  * the data. */
-#include "test.h"
-
-static mfr_model *g_m;
-
-static int setup(void **state) {
-    (void)state;
-    const char *dir = movielens_dir();
-    if (!dir) return 0;
-    mfr_dataset *ds = NULL;
-    mfr_error err;
-    if (mfr_dataset_import(dir, NULL, &ds, &err)) {
-        print_error("import: %s\n", err.message);
-        return -1;
-    }
-    mfr_train_params p = mfr_train_params_default(MFR_ALGO_BASELINE);
-    p.seed = 1;
-    mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &g_m, &err);
-    if (st) print_error("train: %s\n", err.message);
-    mfr_dataset_free(ds);
-    return st ? -1 : 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    mfr_model_free(g_m);
-    return 0;
-}
-
-#define NEED_MODEL()                                                        \
-    do {                                                                    \
-        if (!g_m) {                                                         \
-            print_message("skipped: no MovieLens data (MFR_DATA_DIR)\n");   \
-            skip();                                                         \
-        }                                                                   \
-    } while (0)
+#include "ml_baseline.h"
 
 /* The first hit's title and quality for query (n total in *n). */
 static const char *first(const char *query, mfr_title_quality *q, int32_t *n) {
@@ -158,5 +124,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(title_ranked_by_popularity),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ml_baseline_setup, ml_baseline_teardown);
 }
