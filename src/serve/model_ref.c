@@ -31,7 +31,7 @@ void mfr__model_release(model_ref *mr) {
     if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
         mfr_model_free(mr->m);
         mfr_free(mr->popular);
-        free(mr->map_xy); /* api_movies.c allocates it with malloc */
+        mfr_free(mr->map_xy);
         mfr__cache_free(mr->cache);
         mfr_free(mr);
     }

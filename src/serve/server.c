@@ -271,7 +271,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
      * queued is never freed here: the writer thread owns it until done) */
     if (ctx->pending && atomic_load(&ctx->pending->finished)) {
         mfr__model_release(ctx->pending->mr);
-        free(ctx->pending);
+        mfr_free(ctx->pending);
     }
     mfr_free(ctx->body);
     mfr_free(ctx);
