@@ -57,6 +57,9 @@ mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *ite
 
 /* JSON string escaping to f. */
 void cli_json_string(FILE *f, const char *s);
+/* One CSV field (RFC 4180: quoted when it holds a comma, quote or newline,
+ * quotes doubled). */
+void cli_csv_field(FILE *f, const char *s);
 /* A JSON number, or null for NaN and infinities. */
 void cli_json_num(FILE *f, double v);
 

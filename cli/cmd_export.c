@@ -107,19 +107,6 @@ static mfr_status write_npy(sink *s, const char *name, const char *descr, size_t
     return sink_close(s, f, name, err);
 }
 
-static void csv_text(FILE *f, const char *t) {
-    if (!strpbrk(t, ",\"\r\n")) {
-        fputs(t, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *t; t++) {
-        if (*t == '"') fputc('"', f);
-        fputc(*t, f);
-    }
-    fputc('"', f);
-}
-
 /* users.csv or items.csv: id,bias?,f1..fk[,title]. */
 static mfr_status write_csv(sink *s, const mfr_model *m, int items, int32_t k, mfr_error *err) {
     const char *name = items ? "items.csv" : "users.csv";
@@ -139,7 +126,7 @@ static mfr_status write_csv(sink *s, const mfr_model *m, int items, int32_t k, m
         for (int32_t c = 0; F && c < k; c++) fprintf(f, ",%.9g", (double)F[(size_t)r * (size_t)k + c]);
         if (items) {
             fputc(',', f);
-            csv_text(f, mfr_model_item_title(m, r));
+            cli_csv_field(f, mfr_model_item_title(m, r));
         }
         fputc('\n', f);
     }

@@ -38,19 +38,6 @@ typedef struct project_opts_t {
     long min_ratings, clusters, seed;
 } project_opts_t;
 
-static void csv_field(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void write_rows(FILE *f, const mfr_model *m, const project_opts_t *o, const int32_t *items,
                        const float *xy, int32_t n, const float *expl, const mfr_clustering *c) {
     if (o->json)
@@ -70,9 +57,9 @@ static void write_rows(FILE *f, const mfr_model *m, const project_opts_t *o, con
             fputc('}', f);
         } else {
             fprintf(f, "%lld,", id);
-            csv_field(f, mfr_model_item_title(m, i));
+            cli_csv_field(f, mfr_model_item_title(m, i));
             fputc(',', f);
-            csv_field(f, mfr_model_item_genres(m, i));
+            cli_csv_field(f, mfr_model_item_genres(m, i));
             fprintf(f, ",%.6f,%.6f", xy[2 * j], xy[2 * j + 1]);
             if (c) fprintf(f, ",%d", (int)mfr_clustering_of(c, i) + 1);
             fputc('\n', f);

@@ -301,6 +301,19 @@ void cli_json_string(FILE *f, const char *s) {
     fputc('"', f);
 }
 
+void cli_csv_field(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 void cli_json_num(FILE *f, double v) {
     if (v != v || v > 1e308 || v < -1e308) fputs("null", f);
     else fprintf(f, "%.10g", v);

@@ -111,22 +111,30 @@ class _Progress:
             raise self.error
 
 
-# ---- datasets ---------------------------------------------------------------
-
-class Dataset:
-    """Ratings with their id maps and, from MovieLens, the movie catalogue
-    (titles, genres, years) and tags. Users and movies are named by their
-    external ids (MovieLens userId / movieId) everywhere in this API."""
-
-    def __init__(self, handle):
-        self._h = c_void_p(handle)
-        self._st = None
+class _Handle:
+    """Owns one library object (self._h), freed by the class's _free when
+    the Python object goes."""
+    _free = None
 
     def __del__(self):
         h = getattr(self, "_h", None)
         if h and h.value:
-            lib.mfr_dataset_free(h)
+            type(self)._free(h)
             self._h = None
+
+
+# ---- datasets ---------------------------------------------------------------
+
+class Dataset(_Handle):
+    """Ratings with their id maps and, from MovieLens, the movie catalogue
+    (titles, genres, years) and tags. Users and movies are named by their
+    external ids (MovieLens userId / movieId) everywhere in this API."""
+
+    _free = staticmethod(lib.mfr_dataset_free)
+
+    def __init__(self, handle):
+        self._h = c_void_p(handle)
+        self._st = None
 
     @classmethod
     def from_arrays(cls, users, items, ratings=None, timestamps=None, catalog=None,
@@ -365,7 +373,7 @@ def train_params(algo="auto", **params):
     return box
 
 
-class Model:
+class Model(_Handle):
     """A recommender. Model(algo="ials", factors=128).fit(ds), or
     mfrec.train(ds, ...), or mfrec.load("model.mfm"). Parameters are the
     names of `mfrec train --help` (factors, epochs, lr, reg, seed, threads,
@@ -377,11 +385,7 @@ class Model:
         self.progress = progress
         self.cancelled = False
 
-    def __del__(self):
-        h = getattr(self, "_h", None)
-        if h and h.value:
-            lib.mfr_model_free(h)
-            self._h = None
+    _free = staticmethod(lib.mfr_model_free)
 
     @classmethod
     def _wrap(cls, handle):
@@ -487,6 +491,12 @@ class Model:
         i = lib.mfr_model_item_index(self._need(), int(item_id))
         return _s(lib.mfr_model_item_title(self._h, i)) if i >= 0 else ""
 
+    def genres(self, item_id):
+        """The movie's genres, a list ([] when unknown)."""
+        i = lib.mfr_model_item_index(self._need(), int(item_id))
+        g = _s(lib.mfr_model_item_genres(self._h, i)) if i >= 0 else ""
+        return g.split("|") if g else []
+
     def find(self, title):
         """Movie ids whose title matches (exact first, else containing)."""
         cap = 50
@@ -532,13 +542,7 @@ class Model:
         them: Recommendations (ids, scores), scores the ranking score the
         list is ordered by; .predictions has the predicted ratings."""
         u = self._uidx(user_id)
-        rp = lib.mfr_recommend_params_default()
-        rp.n = int(n)
-        rp.exclude_seen = 1 if filter_seen else 0
-        if genre:
-            rp.genre = _b(genre)
-        if min_ratings is not None:
-            rp.min_ratings = int(min_ratings)
+        rp = _recommend_params(n, filter_seen, genre, min_ratings)
         out, got, err = (L.Scored * max(1, rp.n))(), c_int32(), L.Error()
         _check(lib.mfr_model_recommend(self._h, u, byref(rp), out, byref(got), byref(err)), err)
         return Recommendations(*self._rows(out, got.value))
@@ -555,13 +559,7 @@ class Model:
             if (uidx < 0).any():
                 bad = np.asarray(users)[uidx < 0][0]
                 raise MfrecError(6, "user %d is not in the model" % int(bad))
-        rp = lib.mfr_recommend_params_default()
-        rp.n = int(n)
-        rp.exclude_seen = 1 if filter_seen else 0
-        if genre:
-            rp.genre = _b(genre)
-        if min_ratings is not None:
-            rp.min_ratings = int(min_ratings)
+        rp = _recommend_params(n, filter_seen, genre, min_ratings)
         U = len(uidx)
         out = np.zeros((U, rp.n, 3), dtype=np.int32)  # mfr_scored rows: item, score, prediction
         got = np.zeros(U, dtype=np.int32)
@@ -615,6 +613,17 @@ class Model:
         i = self._info()
         return "<mfrec.Model %s: %d users, %d movies, k=%d>" % (
             _s(lib.mfr_algo_name(i.algo)), i.n_users, i.n_items, i.factors)
+
+
+def _recommend_params(n, filter_seen, genre, min_ratings):
+    rp = lib.mfr_recommend_params_default()
+    rp.n = int(n)
+    rp.exclude_seen = 1 if filter_seen else 0
+    if genre:
+        rp.genre = _b(genre)  # the bytes object lives in rp._objects
+    if min_ratings is not None:
+        rp.min_ratings = int(min_ratings)
+    return rp
 
 
 class Recommendations(tuple):

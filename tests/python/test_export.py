@@ -71,3 +71,15 @@ def test_errors(trained, tmp_path, small):
     assert r.returncode == 2 and "/proc/no/such/dir" in r.stderr
     r = run(d / "missing.mfm")
     assert r.returncode == 2
+
+
+def test_csv_quotes_titles(tmp_path, fixtures, cli):
+    ds = mfrec.load_movielens(fixtures + "/io/csv")  # titles with commas and quotes
+    m = mfrec.train(ds, algo="baseline")
+    m.save(tmp_path / "q.mfm")
+    cli("export", tmp_path / "q.mfm", "-o", tmp_path / "q")
+    with open(tmp_path / "q" / "items.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["title"] for r in rows] == [m.title(i) for i in m.item_ids]
+    assert 'A "Quoted" Word (2001)' in [r["title"] for r in rows]
+    assert list(rows[0]) == ["movieId", "bias", "title"]  # no factors: no f columns

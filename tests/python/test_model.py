@@ -156,3 +156,11 @@ def test_progress_true_uses_tqdm_when_installed(small, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeTqdm))
     mfrec.train(small, algo="sgd", epochs=4, progress=True)
     assert len(bars) == 1 and bars[0].total == 4 and bars[0].n == 4 and bars[0].closed
+
+
+def test_genre_filter_and_titles(movielens):
+    m = mfrec.train(movielens, algo="baseline")
+    r = m.recommend(1, n=10, genre="comedy")
+    assert len(r.ids) == 10 and all("Comedy" in m.genres(i) for i in r.ids)
+    assert m.title(1) == "Toy Story (1995)" and 1 in m.find("toy story")
+    assert m.genres(-1) == [] and m.title(-1) == ""
