@@ -152,6 +152,10 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
         return mfr__nomem(err, "file contents");
     }
     unsigned char *b = p;
+    /* a hint (transparent huge pages in "madvise" mode, Debian's default):
+     * 2 MiB faults instead of 4 KiB ones; bench_load on the 16 MB default
+     * model: 10.4 ms of CPU at best instead of 14.8 (mapping the file: 7.3) */
+    if (n >= (2u << 20)) madvise(p, (size_t)n, MADV_HUGEPAGE);
     uint64_t got = 0;
     int e = 0;
     while (got < n) {
