@@ -331,6 +331,15 @@ expect 400
 pass "NUL byte inside a string -> 400"
 [ "$(sqlite3 "$T/r.db" "select count(*) from ratings where user_id=$A")" = 0 ] || fail "a refused body was stored"
 check "trailing white space is fine" PUT "/api/users/$A/ratings/$M" $'{"rating":4} \n' "$TA" 201
+# under the limit, Expect: 100-continue still gets "100 Continue", then the answer
+M2=$(cut -d' ' -f2 "$T/atk.py.movies")
+PAD=$(python3 -c 'print("{\"rating\": 3, \"pad\": \"" + "x"*900 + "\"}")')
+LAST_DESC="Expect: 100-continue under the limit"
+CODE=$(curl -s -v -o "$BODY_FILE" -w '%{http_code}' -X PUT -H "Expect: 100-continue" -H "Authorization: Bearer $TA" \
+  -H 'Content-Type: application/json' --data-binary "$PAD" "$BASE/api/users/$A/ratings/$M2" 2>"$T/expect.log")
+expect 201
+grep -q "< HTTP/1.1 100 Continue" "$T/expect.log" || fail "no 100 Continue for a body under the limit"
+pass "Expect: 100-continue, 920-byte body -> 100 Continue, 201"
 
 # HEAD on GET routes: the headers, no body
 for p in /api/health "/api/movies?limit=3" "/api/movies/$M" "/api/users/$A/ratings" /; do
