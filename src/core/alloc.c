@@ -23,6 +23,8 @@ static int should_fail(void) {
     return f >= 0 && c >= f;
 }
 
+int mfr__alloc_injected_failure(void) { return should_fail(); }
+
 int mfr__mul_overflow(size_t count, size_t size, size_t *out) {
     if (size && count > SIZE_MAX / size) return 1;
     *out = count * size;

@@ -146,7 +146,9 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
     /* anonymous pages of our own, handed back whole on free: malloc would
      * keep a freed block this size in its heap (glibc raises its mmap
      * threshold after the first one), growing a process that reloads */
-    void *p = mmap(NULL, (size_t)(n ? n : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = mfr__alloc_injected_failure()
+                  ? MAP_FAILED
+                  : mmap(NULL, (size_t)(n ? n : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         close(fd);
         return mfr__nomem(err, "file contents");

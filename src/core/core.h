@@ -35,6 +35,9 @@ int mfr__mul_overflow(size_t count, size_t size, size_t *out);
 /* Fault injection for tests: after n more successful allocations, every
  * allocation fails until reset with n < 0. */
 void mfr__alloc_fail_after(long n);
+/* For memory that does not come from malloc (binfile.c's anonymous pages):
+ * 1 when this allocation is to fail, counting it like mfr_malloc does. */
+int mfr__alloc_injected_failure(void);
 
 /* ---- errors ---------------------------------------------------------- */
 /* Sets err (if non-NULL) to code and the formatted message; returns code. */

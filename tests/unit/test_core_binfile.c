@@ -112,6 +112,11 @@ static void layout_save_and_read(void **state) {
         if (j < 128 || j >= 131) assert_int_equal(u[j], 0);
     assert_int_equal(mfr__bsec_crc(s, 3, sizeof head), mfr_crc32(0, u + 100, 220));
     mfr__bin_free(b, len);
+    /* the block counts as an allocation: fault injection reaches it */
+    mfr__alloc_fail_after(0);
+    assert_int_equal(mfr__bin_read(p, 100, &b, &len, NULL), MFR_E_NOMEM);
+    mfr__alloc_fail_after(-1);
+    assert_null(b);
     /* too short, missing, a folder */
     mfr_error err = {0};
     assert_int_equal(mfr__bin_read(p, 321, &b, &len, &err), MFR_E_FORMAT);
