@@ -47,14 +47,20 @@ def test_predict_is_the_factor_formula(sgd, small):
 
 
 def test_views_are_read_only_and_outlive_the_model(small):
+    import weakref
     m = mfrec.train(small, algo="sgd", factors=4, epochs=2)
     P = m.user_factors
     first = P.copy()
     with pytest.raises(ValueError):
         P[0, 0] = 1.0
+    alive = weakref.ref(m)
     del m
     gc.collect()
-    assert np.array_equal(P, first)  # the view keeps the model alive
+    assert alive() is not None  # the view keeps the model (and its memory)
+    assert np.array_equal(P, first)
+    del P
+    gc.collect()
+    assert alive() is None  # and lets it go with the view
 
 
 def test_recommend_and_recommend_all_agree(sgd):
