@@ -78,6 +78,10 @@ void cli_print_padded(FILE *f, const char *s, int width);
 void cli_print_dataset_stats(FILE *f, const mfr_dataset *ds);
 /* The same as JSON members ("users": .., "ratings": .., ...; no braces). */
 void cli_json_dataset_stats(FILE *f, const mfr_dataset *ds);
+/* Movies a model's lists can hold: mfr_model_info's ranked_items for the
+ * families whose ranker covers only some (those that read rank_min_ratings:
+ * ease, auto), else every movie (ials, knn, content report 0 there). */
+int32_t cli_ranked_items(const mfr_model_info *in);
 /* Monotonic clock in seconds. */
 double cli_now(void);
 /* Answer rows as a table (rank, movieId, <score_name>, title, genres) or, with

@@ -35,7 +35,7 @@ static void info_model_json(const char *path, const mfr_model *m) {
     printf(", \"file_version\": %u, \"algorithm\": \"%s\", \"users\": %d, \"movies\": %d, "
            "\"factors\": %d, \"ranked\": %d, \"trained_on\": %lld, \"mu\": %.6g, \"scale\": [%g, %g]",
            in.file_version, mfr_algo_name(in.algo), in.n_users, in.n_items, in.factors,
-           in.ranked_items, (long long)in.n_train, (double)in.mu, (double)in.rating_min,
+           cli_ranked_items(&in), (long long)in.n_train, (double)in.mu, (double)in.rating_min,
            (double)in.rating_max);
     json_num_or_null("train_rmse", in.train_rmse);
     json_num_or_null("valid_rmse", in.valid_rmse);
@@ -78,7 +78,8 @@ static void info_model(const char *path, const mfr_model *m) {
     printf("%-13s%d\n", "users", in.n_users);
     printf("%-13s%d\n", "movies", in.n_items);
     printf("%-13s%d\n", "factors", in.factors);
-    if (in.ranked_items < in.n_items) printf("%-13s%d of %d movies\n", "ranked", in.ranked_items, in.n_items);
+    if (cli_ranked_items(&in) < in.n_items)
+        printf("%-13s%d of %d movies\n", "ranked", cli_ranked_items(&in), in.n_items);
     printf("%-13s%lld\n", "trained on", (long long)in.n_train);
     printf("%-13s%.4f\n", "mean (mu)", (double)in.mu);
     printf("%-13s%g..%g\n", "rating scale", (double)in.rating_min, (double)in.rating_max);

@@ -42,7 +42,7 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
     printf("%s %s: %d users, %d movies, %lld ratings, %d epochs in %.2f s%s%s\n",
            cancelled ? "interrupted" : "trained", mfr_algo_name(info.algo), info.n_users,
            info.n_items, (long long)info.n_train, info.epochs_run, secs, train, valid);
-    if (info.ranked_items < info.n_items) {
+    if (cli_ranked_items(&info) < info.n_items) {
         int32_t eligible = 0;
         for (int32_t i = 0; i < info.n_items; i++)
             eligible += mfr_model_item_count(m, i) >= info.params.rank_min_ratings;

@@ -48,6 +48,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return cli_error(cmd, MFR_E_INVALID, "%s (see mfrec %s --help)", msg, cmd);
 }
 
+int32_t cli_ranked_items(const mfr_model_info *in) {
+    return mfr_train_params_applies(in->algo, "rank_min_ratings") == 1 ? in->ranked_items : in->n_items;
+}
+
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -50,6 +50,12 @@ grep -q "^  lr=" "$T/out" && fail "knn-item's help lists lr" || ok "and not the 
 expect_exit 0 "report passes each option to the models that use it" "$MFREC" report "$TINY" -o "$T/r2.html" --algos sgd,knn-item --lr 0.01 --epochs 2 -q
 expect_exit 5 "report: an option none of --algos uses" "$MFREC" report "$TINY" -o "$T/r3.html" --algos knn-item,baseline --ease-lambda 5 -q && expect_err_has "none of" "says none uses it"
 
+# a family that ranks every movie does not say its ranking covers 0 of them
+"$MFREC" train "$TINY" -o "$T/ki.mfm" --algo knn-item -q >"$T/ki.out"
+grep -q "ranking covers" "$T/ki.out" && fail "knn-item: $(cat "$T/ki.out")" || ok "knn-item's summary has no ranking-coverage line"
+"$MFREC" info "$T/ki.mfm" --json >"$T/ki.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ranked"]==d["movies"], d' "$T/ki.json" && ok "info: knn-item ranks every movie" || fail "info: $(cat "$T/ki.json")"
+
 # ---- fixed-size tables are bounded (issue 11: --seed x70 overflowed topts[64]) ----
 seeds=(); for i in $(seq 70); do seeds+=(--seed "$i"); done
 expect_exit 5 "eval with 70 --seed options" "$MFREC" eval "$TINY" "${seeds[@]}" && expect_err_has "more than 64 training options" "names the limit"
