@@ -327,6 +327,7 @@ async function showMovie(id) {
   if (m.tmdb_id) links.push(el('a', { href: `https://www.themoviedb.org/movie/${m.tmdb_id}`, rel: 'noopener noreferrer', target: '_blank', id: 'tmdb' }, 'TMDB'));
   const panel = el('div', { class: 'panel', id: 'movie' },
     el('h1', {}, m.title), genresOf(m), metaOf(m),
+    m.tags && m.tags.length ? el('p', { class: 'usertags', id: 'movie-tags' }, el('span', { class: 'muted small' }, 'Tagged: '), m.tags.map((t) => el('span', { class: 'utag' }, t))) : null,
     links.length ? el('p', { class: 'links' }, links.flatMap((a, i) => (i ? [' · ', a] : [a]))) : null,
     histogram(m.histogram),
     el('p', {}, el('span', { class: 'label' }, 'Your rating: '), stars(m, false)));

@@ -174,6 +174,9 @@ const char *mfr_model_item_title(const mfr_model *m, int32_t i);
 const char *mfr_model_item_genres(const mfr_model *m, int32_t i);
 int32_t mfr_model_item_year(const mfr_model *m, int32_t i);
 int32_t mfr_model_item_imdb(const mfr_model *m, int32_t i);  /* links.csv ids, 0 unknown */
+/* The movie's most-used tags (tags.csv, folded, up to 8, most used first),
+ * '|'-separated; "" when none or the model keeps no tags (src/model/tags.c). */
+const char *mfr_model_item_tags(const mfr_model *m, int32_t i);
 int32_t mfr_model_item_tmdb(const mfr_model *m, int32_t i);
 int32_t mfr_model_item_count(const mfr_model *m, int32_t i);  /* ratings in training */
 float mfr_model_item_mean(const mfr_model *m, int32_t i);     /* NaN if none */

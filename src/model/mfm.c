@@ -49,7 +49,8 @@ static const char *tag_name(uint32_t tag, char out[5]) {
 #define T_SITM MFR_TAG('S', 'I', 'T', 'M')
 #define T_SRAT MFR_TAG('S', 'R', 'A', 'T')
 #define T_LINK MFR_TAG('L', 'I', 'N', 'K') /* optional: imdbId, tmdbId per movie */
-#define N_CORE 16
+#define T_TGOF MFR_TAG('T', 'G', 'O', 'F') /* optional: top tags offsets */
+#define N_CORE 17
 
 /* ---- params block ------------------------------------------------------- */
 static void put_params(uint8_t *h, const mfr_train_params *p) {
@@ -123,6 +124,7 @@ static int collect_sections(const mfr_model *m, sec *s) {
     n = add_sec(s, n, T_SITM, m->seen_item, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
     n = add_sec(s, n, T_SRAT, m->seen_rating, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
     n = add_sec(s, n, T_LINK, m->links, ni * 8);
+    n = add_sec(s, n, T_TGOF, m->tags_off, ni * 4);
     for (int j = 0; j < m->n_extra; j++)
         n = add_sec(s, n, m->extra[j].tag, m->extra[j].data, m->extra[j].size);
     return n;
@@ -294,6 +296,7 @@ static void **core_slot(mfr_model *m, uint32_t tag, uint64_t *want) {
     case T_SITM: *want = UINT64_MAX; return (void **)&m->seen_item; /* checked with SPTR */
     case T_SRAT: *want = UINT64_MAX; return (void **)&m->seen_rating; /* optional; with SPTR */
     case T_LINK: *want = ni * 8; return (void **)&m->links; /* optional */
+    case T_TGOF: *want = ni * 4; return (void **)&m->tags_off; /* optional */
     default: return NULL;
     }
 }
@@ -357,7 +360,8 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
     if (m->strings[m->strings_len - 1] != '\0')
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: string pool not NUL-terminated", v->path);
     for (int32_t i = 0; i < m->n_items; i++)
-        if (m->title_off[i] >= m->strings_len || m->genres_off[i] >= m->strings_len)
+        if (m->title_off[i] >= m->strings_len || m->genres_off[i] >= m->strings_len ||
+            (m->tags_off && m->tags_off[i] >= m->strings_len))
             return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: title/genres offset of item %d", v->path, (int)i);
     return MFR_OK;
 }

@@ -133,6 +133,7 @@ mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds, const mfr
     if (!m->user_ids || !m->item_ids) return mfr__nomem(err, "model ids");
     mfr_status st = mfr__model_build_maps(m, err);
     if (!st) st = copy_catalogue(m, ds, err);
+    if (!st) st = mfr__model_top_tags(m, ds, err);
     if (!st) st = fill_from_ratings(m, train, err);
     return st;
 }
@@ -214,7 +215,8 @@ void mfr_model_free(mfr_model *m) {
     if (!m->map_base) {
         void *arrays[] = {m->user_bias, m->item_bias, m->P, m->Q, m->user_ids, m->item_ids,
                           m->strings, m->title_off, m->genres_off, m->year, m->item_count,
-                          m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating, m->links};
+                          m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating, m->links,
+                          m->tags_off};
         for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr_free(arrays[j]);
     } else {
         mfr__bin_free(m->map_base, m->map_len); /* the .mfm file's contents */

@@ -52,6 +52,7 @@ struct mfr_model {
     uint32_t *title_off, *genres_off; /* [n_items] */
     int16_t *year;        /* [n_items] */
     int32_t *links;       /* [2 n_items] imdbId, tmdbId (0 = none), or NULL */
+    uint32_t *tags_off;   /* [n_items] into strings: top tags '|'-joined (tags.c), or NULL */
     int32_t *item_count;  /* [n_items] training ratings */
     float *item_mean;     /* [n_items] NaN when none */
 
@@ -126,5 +127,7 @@ void mfr__algo_set_override(mfr_algo a, const struct mfr__algo *vt);
 mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err);
 /* (Re)build user_map / item_map from user_ids / item_ids. MFR_E_NOMEM. */
 mfr_status mfr__model_build_maps(mfr_model *m, mfr_error *err);
+/* tags.c: each movie's most-used tags of ds into the pool and m->tags_off. */
+mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *err);
 
 #endif

@@ -53,6 +53,18 @@ enum MHD_Result mfr__h_movie(req *r) {
     int32_t i = movie_or_404(r, r->a, &res);
     if (i < 0) return res;
     cJSON *o = mfr__movie_json(r->mr, i);
+    /* the movie's most-used tags (tags.csv), most used first */
+    cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+    const char *tg = mfr_model_item_tags(r->mr->m, i);
+    for (const char *p = tg; *p;) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char buf[72];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len < 71 ? len : 71), p);
+        cJSON_AddItemToArray(tags, cJSON_CreateString(buf));
+        if (!e) break;
+        p = e + 1;
+    }
     /* IMDb / TMDB ids from links.csv (null when the model has none) */
     int32_t imdb = mfr_model_item_imdb(r->mr->m, i), tmdb = mfr_model_item_tmdb(r->mr->m, i);
     if (imdb > 0) cJSON_AddNumberToObject(o, "imdb_id", imdb);

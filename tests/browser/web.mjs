@@ -123,7 +123,9 @@ try {
   } else if (ml) {
     fail('no IMDb link on the movie page (links.csv ids)');
   }
-  ok(`movie page "${first}": a 10-bar histogram, ${nsim} similar movies`);
+  const tags = await page.$$eval('#movie-tags .utag', (t) => t.map((x) => x.textContent));
+  if (ml && !tags.includes('mafia')) fail(`The Godfather's tags: ${JSON.stringify(tags)}`);
+  ok(`movie page "${first}": a 10-bar histogram, tags ${JSON.stringify(tags)}, ${nsim} similar movies`);
 
   // ---- rate 3.5 with the keyboard: End (5), then three steps left ----
   if ((await page.$$('#foryou li')).length) fail('"For you" not empty before any rating');

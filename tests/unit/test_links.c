@@ -1,8 +1,10 @@
-/* test_links.c — IMDb and TMDB ids from links.csv (src/io/catalog.c): read at
- * import, kept through the .mfd and the .mfm files and answered by the
- * dataset and model accessors; a bad links.csv row is reported with its file,
- * line and field and skipped; a dataset without links.csv answers 0. The
- * ml-latest-small case skips without the data. */
+/* test_links.c — what the movie page shows beyond the catalogue: IMDb and
+ * TMDB ids from links.csv (src/io/catalog.c), read at import, kept through
+ * the .mfd and the .mfm files and answered by the dataset and model
+ * accessors (a bad links.csv row is reported with its file, line and field
+ * and skipped; a dataset without links.csv answers 0), and each movie's
+ * most-used tags (src/model/tags.c), folded, most used first, kept through
+ * the .mfm file. The ml-latest-small case skips without the data. */
 #include "test.h"
 
 static void put(const char *dir, const char *name, const char *text) {
@@ -117,12 +119,40 @@ static void links_movielens(void **state) {
     mfr_dataset_free(ds);
 }
 
+static void tags_top_and_round_trip(void **state) {
+    (void)state;
+    const char *d = tiny(0, NULL);
+    put(d, "tags.csv", "userId,movieId,tag,timestamp\n1,1,pixar,1\n2,1,Pixar ,2\n1,1,toys,3\n"
+                       "2,1,a|b,4\n1,2,heist,5\n");
+    mfr_dataset *ds = NULL;
+    mfr_error err;
+    assert_int_equal(mfr_dataset_import(d, NULL, &ds, &err), MFR_OK);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_BASELINE);
+    mfr_model *m = NULL, *m2 = NULL;
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    /* "pixar" twice (case and spaces folded) before the others, ties alphabetical */
+    assert_string_equal(mfr_model_item_tags(m, mfr_model_item_index(m, 1)), "pixar|a/b|toys");
+    assert_string_equal(mfr_model_item_tags(m, mfr_model_item_index(m, 2)), "heist");
+    assert_string_equal(mfr_model_item_tags(m, mfr_model_item_index(m, 3)), "");
+    assert_string_equal(mfr_model_item_title(m, mfr_model_item_index(m, 3)), "Seven (a.k.a. Se7en) (1995)");
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.mfm", d);
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &m2, &err), MFR_OK);
+    assert_string_equal(mfr_model_item_tags(m2, mfr_model_item_index(m2, 1)), "pixar|a/b|toys");
+    assert_string_equal(mfr_model_item_tags(m2, -1), "");
+    mfr_model_free(m2);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(links_round_trip),
         cmocka_unit_test(links_absent),
         cmocka_unit_test(links_bad_row),
         cmocka_unit_test(links_movielens),
+        cmocka_unit_test(tags_top_and_round_trip),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
