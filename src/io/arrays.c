@@ -77,13 +77,7 @@ static void set_scale(mfr_dataset *ds, const mfr_dataset_arrays *a) {
         ds->scale_min = a->catalog->scale_min;
         ds->scale_max = a->catalog->scale_max;
     } else {
-        float lo = ds->rating[0], hi = ds->rating[0];
-        for (int64_t j = 1; j < ds->n_ratings; j++) {
-            if (ds->rating[j] < lo) lo = ds->rating[j];
-            if (ds->rating[j] > hi) hi = ds->rating[j];
-        }
-        ds->scale_min = lo;
-        ds->scale_max = hi;
+        mfr__scale_from_ratings(ds);
     }
 }
 

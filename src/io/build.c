@@ -333,3 +333,13 @@ mfr_status mfr__build_finish(mfr__build *b, mfr_error *err) {
         return mfr__nomem(err, "dataset arrays");
     return MFR_OK;
 }
+
+void mfr__scale_from_ratings(mfr_dataset *ds) {
+    float lo = ds->rating[0], hi = ds->rating[0];
+    for (int64_t j = 1; j < ds->n_ratings; j++) {
+        if (ds->rating[j] < lo) lo = ds->rating[j];
+        if (ds->rating[j] > hi) hi = ds->rating[j];
+    }
+    ds->scale_min = lo;
+    ds->scale_max = hi;
+}

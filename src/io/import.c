@@ -243,15 +243,7 @@ static void finish_scale(mfr__build *b, int layout) {
             whole = ds->rating[j] == floorf(ds->rating[j]);
         ds->scale_min = whole && ds->n_ratings ? 1.f : 0.5f;
     }
-    if (layout == MFR_FMT_GENERIC && !given && ds->n_ratings) {
-        float lo = ds->rating[0], hi = ds->rating[0];
-        for (int64_t j = 1; j < ds->n_ratings; j++) {
-            if (ds->rating[j] < lo) lo = ds->rating[j];
-            if (ds->rating[j] > hi) hi = ds->rating[j];
-        }
-        ds->scale_min = lo;
-        ds->scale_max = hi;
-    }
+    if (layout == MFR_FMT_GENERIC && !given && ds->n_ratings) mfr__scale_from_ratings(ds);
 }
 
 static int layout_of_name(const char *name) {

@@ -126,6 +126,9 @@ mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *t
 mfr_status mfr__progress(mfr__build *b, mfr_error *err);
 /* Drop duplicates, fix the scale, shrink: the dataset is complete. */
 mfr_status mfr__build_finish(mfr__build *b, mfr_error *err);
+/* The scale from the data: the smallest and largest rating present (for
+ * generic files and arrays without a given range; n_ratings > 0). */
+void mfr__scale_from_ratings(mfr_dataset *ds);
 
 /* ---- parsing --------------------------------------------------------------- */
 /* Strict decimal parsers over [s, e): 1 on success, 0 when not a number. */
