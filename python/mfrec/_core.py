@@ -150,19 +150,16 @@ class Dataset(_Handle):
         if u.ndim != 1 or u.shape != i.shape:
             raise ValueError("users and items must be 1-D arrays of the same length")
         a = L.DatasetArrays(n=len(u), user=u.ctypes.data_as(L.i64p), item=i.ctypes.data_as(L.i64p))
-        keep = [u, i]
-        if ratings is not None:
-            r = np.ascontiguousarray(ratings, dtype=np.float32)
-            if r.shape != u.shape:
-                raise ValueError("ratings must have one value per (user, item)")
-            a.rating = r.ctypes.data_as(L.f32p)
-            keep.append(r)
-        if timestamps is not None:
-            t = np.ascontiguousarray(timestamps, dtype=np.int64)
-            if t.shape != u.shape:
-                raise ValueError("timestamps must have one value per (user, item)")
-            a.time = t.ctypes.data_as(L.i64p)
-            keep.append(t)
+        keep = [u, i]  # the arrays must live until the call returns
+        for name, x, dtype, ptr in (("rating", ratings, np.float32, L.f32p),
+                                    ("time", timestamps, np.int64, L.i64p)):
+            if x is None:
+                continue
+            x = np.ascontiguousarray(x, dtype=dtype)
+            if x.shape != u.shape:
+                raise ValueError("%ss must have one value per (user, item)" % name)
+            setattr(a, name, x.ctypes.data_as(ptr))
+            keep.append(x)
         if catalog is not None:
             a.catalog = catalog._h
         if rating_range is not None:
