@@ -346,10 +346,11 @@ async function showMovie(id) {
   simBox.append(el('p', {}, el('label', {}, 'Similarity ', metric), ' ', caption), ul);
   v.append(simBox);
   async function loadSim() {
-    const s = await api('GET', `/api/movies/${id}/similar?n=12&metric=${metric.value}`).catch(() => ({ similar: [] }));
+    const who = state.user ? `&user=${state.user.id}` : '';
+    const s = await api('GET', `/api/movies/${id}/similar?n=12&metric=${metric.value}${who}`).catch(() => ({ similar: [] }));
     ul.textContent = '';
     for (const x of s.similar)
-      ul.append(el('li', {}, el('span', {}, el('a', { href: `#/movie/${x.id}` }, x.title), ' ', el('span', { class: 'muted small' }, `(${x.score.toFixed(3)})`)), stars(x, true)));
+      ul.append(el('li', {}, el('span', {}, el('a', { href: `#/movie/${x.id}` }, x.title), ' ', el('span', { class: 'muted small' }, `(${x.score.toFixed(3)})`), because(x.because)), stars(x, true)));
     if (!s.similar.length) ul.append(el('li', { class: 'muted' }, 'No similar movies with enough ratings.'));
   }
   await loadSim();

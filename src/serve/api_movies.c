@@ -99,9 +99,17 @@ enum MHD_Result mfr__h_similar(req *r) {
             "query parameter metric=\"%.40s\": expected cooccurrence, pearson or cosine", metric);
     int32_t i = movie_or_404(r, r->a, &res);
     if (i < 0) return res;
+    /* ?user=ID (an API user): each row says which of their liked movies
+     * explain it, as the recommendations' explain=1; such answers are not cached */
+    long uid;
+    if (mfr__query_int(r, "user", 0, 999999999999999L, 0, &uid, &res) < 0) return res;
+    api_user *u = uid ? mfr__user_find(r->s, uid) : NULL;
+    if (uid && !u)
+        return mfr__send_error(r, 404, MFR_E_NOT_FOUND, "user %ld: not a user created through the "
+                               "API", uid);
     char key[MFR_CACHE_KEY];
     snprintf(key, sizeof key, "s|%d|%d|%ld|%ld", i, (int)sim, n, min_ratings);
-    if (mfr__send_cached(r, key, &res)) return res;
+    if (!u && mfr__send_cached(r, key, &res)) return res;
     mfr_scored out[100];
     int32_t got = 0;
     mfr_error err = {0};
@@ -113,12 +121,15 @@ enum MHD_Result mfr__h_similar(req *r) {
     cJSON_AddItemToObject(o, "movie", mfr__movie_json(r->mr, i));
     cJSON_AddStringToObject(o, "metric", sim_label);
     cJSON *arr = cJSON_AddArrayToObject(o, "similar");
+    int32_t *liked = NULL, n_liked = u ? mfr__user_liked(r, u, &liked) : 0;
     for (int32_t j = 0; j < got; j++) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);
         mfr__json_fixed(m, "score", out[j].score, 4);
+        if (u) mfr__add_because(r, m, out[j].item, liked, n_liked);
         cJSON_AddItemToArray(arr, m);
     }
-    return mfr__send_json_cache(r, o, key);
+    free(liked);
+    return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
 }
 
 /* The map: mfr_model_project_2d (include/mfrec/analysis.h: PCA of the item

@@ -324,7 +324,7 @@ static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params 
 /* The liked movies of API user u: rated in the top third of the scale (3.5
  * and up on 0.5..5), as item indices in *out (malloc'd; NULL when none or
  * out of memory). */
-static int32_t liked_items(req *r, api_user *u, int32_t **out) {
+int32_t mfr__user_liked(req *r, api_user *u, int32_t **out) {
     float lo = r->mr->info.rating_min, hi = r->mr->info.rating_max;
     if (!(lo < hi)) { lo = 0.5f; hi = 5.0f; }
     float cut = lo + (hi - lo) * 2.0f / 3.0f - 1e-4f;
@@ -337,6 +337,20 @@ static int32_t liked_items(req *r, api_user *u, int32_t **out) {
     }
     pthread_mutex_unlock(&u->mu);
     return n;
+}
+
+void mfr__add_because(req *r, cJSON *row, int32_t item, const int32_t *liked, int32_t n_liked) {
+    mfr_scored why[2];
+    int32_t nw = 0;
+    if (n_liked) mfr_model_explain(r->mr->m, item, liked, n_liked, why, 2, &nw, NULL);
+    cJSON *b = cJSON_AddArrayToObject(row, "because");
+    for (int32_t w = 0; w < nw; w++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "id", (double)mfr_model_item_id(r->mr->m, why[w].item));
+        const char *t = mfr_model_item_title(r->mr->m, why[w].item);
+        cJSON_AddStringToObject(x, "title", t ? t : "");
+        cJSON_AddItemToArray(b, x);
+    }
 }
 
 /* GET /api/users/{id}/recommendations?n&min_ratings&genre&decade&explain:
@@ -394,7 +408,7 @@ enum MHD_Result mfr__h_recs(req *r) {
         got = k;
     }
     int32_t *liked = NULL, n_liked = 0;
-    if (explain && u) n_liked = liked_items(r, u, &liked);
+    if (explain && u) n_liked = mfr__user_liked(r, u, &liked);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "user", (double)r->a);
     /* model: a training user; fold-in: an API user answered from their
@@ -410,20 +424,7 @@ enum MHD_Result mfr__h_recs(req *r) {
         cJSON *m = mfr__movie_json(r->mr, out[j].item);
         mfr__json_fixed(m, "score", out[j].score, 3);
         mfr__json_fixed(m, "prediction", out[j].prediction, 1);
-        if (explain) {
-            mfr_scored why[2];
-            int32_t nw = 0;
-            if (n_liked)
-                mfr_model_explain(r->mr->m, out[j].item, liked, n_liked, why, 2, &nw, NULL);
-            cJSON *b = cJSON_AddArrayToObject(m, "because");
-            for (int32_t w = 0; w < nw; w++) {
-                cJSON *x = cJSON_CreateObject();
-                cJSON_AddNumberToObject(x, "id", (double)mfr_model_item_id(r->mr->m, why[w].item));
-                const char *t = mfr_model_item_title(r->mr->m, why[w].item);
-                cJSON_AddStringToObject(x, "title", t ? t : "");
-                cJSON_AddItemToArray(b, x);
-            }
-        }
+        if (explain) mfr__add_because(r, m, out[j].item, liked, n_liked);
         cJSON_AddItemToArray(arr, m);
     }
     mfr_free(out);

@@ -246,6 +246,13 @@ int mfr__utf8_valid(const char *s, size_t n);
 
 /* users.c */
 api_user *mfr__user_find(mfr_server *s, int64_t id);
+/* api_users.c: API user u's liked movies (rated in the top third of the
+ * scale) as item indices of r's model in *out (malloc'd, NULL for none);
+ * returns how many. For the "because you liked" explanations. */
+int32_t mfr__user_liked(req *r, api_user *u, int32_t **out);
+/* Add "because": up to two of liked[0..n_liked) that explain item
+ * (mfr_model_explain) to the JSON row. */
+void mfr__add_because(req *r, cJSON *row, int32_t item, const int32_t *liked, int32_t n_liked);
 mfr_status mfr__users_load(mfr_server *s, mfr_error *err);
 void mfr__users_free(mfr_server *s);
 /* u->mu held by the caller. The fold-in vector of u's ratings (items[j],

@@ -165,6 +165,13 @@ try {
   if (!/Updated for your rating of/.test(await page.textContent('#foryou-why'))) fail('no note that the list follows the last rating');
   ok(`For you: ${fy.length} rows, ${explained.length} say why, e.g. "${explained[0].why}"`);
 
+  // similar movies say why too, once there are liked movies
+  await page.goto(base + '/#/movie/' + (ml ? 1221 : fy[0].id));
+  await page.waitForSelector('#similar li a');
+  const simWhy = await page.$$eval('#similar li .because', (b) => b.map((x) => x.textContent));
+  if (!simWhy.length || !simWhy.every((t) => /^because you liked /.test(t))) fail(`similar movies: ${JSON.stringify(simWhy)}`);
+  ok(`similar movies explained too: ${simWhy.length} rows, e.g. "${simWhy[0]}"`);
+
   // genre, then decade filters
   v = await version(page);
   await page.selectOption('#f-genre', 'Comedy').catch(() => page.selectOption('#f-genre', { index: 1 }));

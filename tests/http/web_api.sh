@@ -30,6 +30,9 @@ check "recommendations explained" GET "/api/users/$UID_/recommendations?n=5&expl
 assert_py "d['source']=='fold-in' and all('because' in m for m in d['recommendations'])" "every row has a because list"
 assert_py "sum(len(m['because'])>0 for m in d['recommendations'])>=3" "most rows explained"
 assert_py "all(b['id'] in (1196,1198,260,1240) for m in d['recommendations'] for b in m['because'])" "explanations name only liked movies"
+check "similar, explained for a user" GET "/api/movies/1210/similar?n=5&user=$UID_" "" "" 200
+assert_py "all('because' in m for m in d['similar']) and any(b['id'] in (1196,260) for m in d['similar'] for b in m['because'])" "similar rows say which liked movies explain them"
+check "similar for an unknown user" GET "/api/movies/1210/similar?user=99999999" "" "" 404 MFR_E_NOT_FOUND
 check "decade filter" GET "/api/users/$UID_/recommendations?n=5&decade=1980&genre=Comedy" "" "" 200
 assert_py "len(d['recommendations'])==5 and all(1980<=m['year']<1990 and 'Comedy' in m['genres'] for m in d['recommendations'])" "decade 1980 + Comedy: five comedies of the 80s"
 check "decade 1985 refused" GET "/api/users/$UID_/recommendations?decade=1985" "" "" 400 MFR_E_RANGE
