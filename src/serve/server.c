@@ -7,8 +7,9 @@
  * /metrics go to the embedded web assets only (mfr_web_assets[]), never to
  * the filesystem. Before any handler: a body over max_body is refused 413 on
  * the first call (before a "100 Continue" or a byte of the body is read), a
- * query string of more than MFR_MAX_QUERY_PARAMS parameters 414 (the URI
- * callback keeps libmicrohttpd from parsing them), a parameter that is not
+ * query string of more than MFR_MAX_QUERY_PARAMS parameters or a target over
+ * MFR_MAX_QUERY_TARGET bytes 414 (the URI callback keeps libmicrohttpd from
+ * parsing them), a parameter that is not
  * valid UTF-8 or holds a NUL 400, and the route's per-address bucket 429.
  * Rating writes suspend their connection until the store's group commit
  * (MHD_suspend_connection / MHD_resume_connection), so the request threads
@@ -131,9 +132,12 @@ static enum MHD_Result dispatch(req *r, const char *url) {
     if (r->ctx->too_large)
         return mfr__send_error(r, 413, MFR_E_LIMIT, "request body over %zu bytes",
                                r->s->p.max_body);
-    if (r->ctx->too_many_params)
+    if (r->ctx->too_many_params == 1)
         return mfr__send_error(r, 414, MFR_E_LIMIT, "more than %d query parameters",
                                MFR_MAX_QUERY_PARAMS);
+    if (r->ctx->too_many_params)
+        return mfr__send_error(r, 414, MFR_E_LIMIT, "request target with a query string longer "
+                               "than %d bytes", MFR_MAX_QUERY_TARGET);
     arg_check ac = {NULL, NULL};
     MHD_get_connection_values_n(r->c, MHD_GET_ARGUMENT_KIND, check_arg, &ac);
     if (ac.why)
@@ -225,10 +229,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     char *q = strchr(uri, '?');
     if (q) {
         int n = 1;
-        for (const char *p = q + 1; *p && n <= MFR_MAX_QUERY_PARAMS; p++) n += *p == '&';
-        if (n > MFR_MAX_QUERY_PARAMS) {
+        const char *p = q + 1;
+        for (; *p && n <= MFR_MAX_QUERY_PARAMS; p++) n += *p == '&';
+        int too_long = (size_t)(p - uri) + strlen(p) > MFR_MAX_QUERY_TARGET;
+        if (n > MFR_MAX_QUERY_PARAMS || too_long) {
             q[1] = 0;
-            ctx->too_many_params = 1;
+            ctx->too_many_params = too_long ? 2 : 1;
         }
     }
     return ctx;

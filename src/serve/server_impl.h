@@ -107,9 +107,13 @@ int mfr__client_addr(struct MHD_Connection *c, unsigned char addr[16]);
 #define MFR_ADMIN_BURST 5.0
 /* Fewest characters an admin token may have (file or environment). */
 #define MFR_ADMIN_TOKEN_MIN 16
-/* Most query parameters a request may carry (libmicrohttpd keeps each in its
- * per-connection memory; more are answered 414 before it parses them). */
+/* Most query parameters a request may carry, and the longest request target
+ * (path and query) with a query string: libmicrohttpd 0.9.75 keeps each
+ * parameter in its per-connection memory beside the request line and never
+ * answers a request that exhausts it there, so past either bound the query is
+ * cut before it is parsed and the request answered 414. */
 #define MFR_MAX_QUERY_PARAMS 64
+#define MFR_MAX_QUERY_TARGET 8192
 
 /* watchdog.c: the deadline for a request head (line and headers). Each
  * connection is tracked from its start (libmicrohttpd's connection
@@ -190,7 +194,8 @@ typedef struct req_ctx {
     size_t len, cap;
     size_t discarded;        /* body bytes past the limit, read and dropped */
     int too_large;
-    int too_many_params;     /* seen by the URI callback (server.c) */
+    int too_many_params;     /* seen by the URI callback (server.c): 1 too many
+                                parameters, 2 a target too long */
     int started;             /* the access handler's first call is done */
     pending_write *pending;  /* a suspended write, or NULL */
 } req_ctx;
