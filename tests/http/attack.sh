@@ -174,6 +174,13 @@ def slow_one():
 
 def slow_many():
     deadline, per_addr, addrs = float(ARGS[0]), int(ARGS[1]), int(ARGS[2])
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = per_addr * addrs + 64
+    if soft < want and (hard == resource.RLIM_INFINITY or hard >= want):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    elif soft < want: # a small hard limit: fewer connections, same check
+        per_addr = max(1, (soft - 64) // addrs)
     socks = []
     for a in range(addrs):
         for _ in range(per_addr):
