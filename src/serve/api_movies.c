@@ -128,7 +128,7 @@ enum MHD_Result mfr__h_similar(req *r) {
         if (u) mfr__add_because(r, m, out[j].item, liked, n_liked);
         cJSON_AddItemToArray(arr, m);
     }
-    free(liked);
+    mfr_free(liked); /* mfr__user_liked allocates through the wrappers */
     return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
 }
 
