@@ -60,7 +60,6 @@ typedef struct cli_parser {
     int no_more_opts;  /* after "--" */
     char opt[64];      /* the option being answered, as "--name" (for messages) */
     char param[40];    /* CLI_T_PARAM: the field name, dashes as underscores */
-    char *short_rest;  /* "-n5": the value glued to the letter */
 } cli_parser;
 
 /* Every registered command's spec (main.c), NULL-terminated. */
