@@ -278,6 +278,12 @@ mfr_status mfr__content_view_get(const mfr_model *m, mfr__content_view *v, mfr_e
     v->h = h;
     mfr_status s = view_rows(m, TAG_CIP, TAG_CIT, TAG_CIW, m->n_items, h->n_terms, &v->iptr,
                              &v->iterm, &v->iw, err);
+    /* Every vocabulary term comes from some movie's genres or tags, so the
+     * movie rows hold each at least once: a larger count is a crafted file
+     * (it would size every new user's term buffer). */
+    if (!s && (h->n_terms < 0 || h->n_terms > v->iptr[m->n_items]))
+        return mfr__err(err, MFR_E_FORMAT, "content model: %d terms but %lld in the movie rows",
+                        h->n_terms, (long long)v->iptr[m->n_items]);
     if (!s)
         s = view_rows(m, TAG_CUP, TAG_CUT, TAG_CUW, m->n_users, h->n_terms, &v->uptr, &v->uterm,
                       &v->uw, err);

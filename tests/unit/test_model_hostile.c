@@ -65,9 +65,33 @@ static void content_rows_checked_without_overflow(void **state) {
     unlink(path);
 }
 
+/* The header's term count sizes every new user's term buffer: a count the
+ * movie rows cannot hold (each term is some movie's genre or tag) is refused,
+ * where it made each list for a new user ask for gigabytes. */
+static void content_term_count_bounded(void **state) {
+    (void)state;
+    char path[512];
+    long len;
+    unsigned char *b = saved_content(path, sizeof path, &len);
+    uint64_t size = 0;
+    unsigned char *p = mfm_section(b, len, "CNTH", &size, NULL);
+    assert_non_null(p);
+    int32_t terms;
+    memcpy(&terms, p + 8, 4);
+    assert_true(terms > 0);
+    terms = 778776161;
+    memcpy(p + 8, &terms, 4);
+    fix_crcs(b, len);
+    write_whole(path, (char *)b, len);
+    expect_model_refused(path, "content model: 778776161 terms but");
+    free(b);
+    unlink(path);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(content_rows_checked_without_overflow),
+        cmocka_unit_test(content_term_count_bounded),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
