@@ -36,6 +36,8 @@ enum MHD_Result mfr__h_health(req *r) {
     cJSON *st = cJSON_AddObjectToObject(o, "store");
     cJSON_AddNumberToObject(st, "users", (double)users);
     cJSON_AddNumberToObject(st, "ratings", (double)atomic_load(&s->ratings_stored));
+    /* false once writes are refused (store.h: its file gone, or stopping) */
+    cJSON_AddBoolToObject(st, "writable", !mfr__store_unavailable(s->store));
     pthread_mutex_lock(&s->retrain_mu);
     cJSON *rt = cJSON_AddObjectToObject(o, "retrain");
     cJSON_AddBoolToObject(rt, "available", s->data_path != NULL && s->have_admin);

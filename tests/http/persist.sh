@@ -41,6 +41,8 @@ for how in deleted replaced wal; do
   start_server "$DB" --write-rate 0
   new_user
   check "$how: rate before" PUT "/api/users/$UID_/ratings/1" '{"rating": 4}' "$TOK" 201
+  check "$how: health before" GET /api/health "" "" 200
+  assert_py 'd["store"]["writable"] is True' "$how: store not writable at start"
   if [ $how = deleted ]; then
     rm -f "$DB"
     expect_log="$how.db: the database file was deleted"
@@ -57,6 +59,8 @@ for how in deleted replaced wal; do
   check "$how: later writes too" PUT "/api/users/$UID_/ratings/3" '{"rating": 3}' "$TOK" 503 MFR_E_IO
   check "$how: reads still served" GET "/api/users/$UID_/ratings" "" "" 200
   assert_py '[r["movie"] for r in d["ratings"]]==[1]' "$how: a refused write reached memory"
+  check "$how: health after" GET /api/health "" "" 200
+  assert_py 'd["store"]["writable"] is False' "$how: /api/health does not say writes are refused"
   grep -q "$expect_log" "$SERVER_ERR" || fail "$how: no log line '$expect_log' on stderr"
   [ "$(grep -c 'while the server ran' "$SERVER_ERR")" = 1 ] || fail "$how: expected one log line"
   pass "$how: one log line: $(grep 'while the server ran' "$SERVER_ERR")"
