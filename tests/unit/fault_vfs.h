@@ -1,15 +1,16 @@
 /* fault_vfs.h — an SQLite VFS for tests that wraps the default one and makes
- * its Nth xRead, xWrite or xSync fail (SQLITE_IOERR_READ / _WRITE / _FSYNC),
- * once or from then on, until disarmed. A test calls fault_vfs_install()
- * once, before anything opens a database: it registers the shim as the
- * default VFS of the process, so the library's own sqlite3_open_v2 (which
- * names no VFS) goes through it with no hook in the library. Only test
- * binaries include this file.
+ * its Nth xRead, xWrite or xSync fail (SQLITE_IOERR_READ / _WRITE / _FSYNC,
+ * or SQLITE_FULL for a write: a full disk), once or from then on, until
+ * disarmed. A test calls fault_vfs_install() once, before anything opens a
+ * database: it registers the shim as the default VFS of the process, so the
+ * library's own sqlite3_open_v2 (which names no VFS) goes through it with no
+ * hook in the library. Only test binaries include this file.
  *
  * Every file method passes through to the wrapped file (io methods version 3:
  * WAL shared memory and memory-mapped I/O included, answered as absent for a
- * wrapped file with older methods); only the three counted calls can fail. Counters are atomic: the store's writer thread does the
- * I/O while the test thread arms and reads them. */
+ * wrapped file with older methods); only the counted calls can fail.
+ * Counters are atomic: the store's writer thread does the I/O while the test
+ * thread arms and reads them. */
 #ifndef MFR_TEST_FAULT_VFS_H
 #define MFR_TEST_FAULT_VFS_H
 
@@ -17,7 +18,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-enum { FAULT_READ, FAULT_WRITE, FAULT_SYNC, FAULT__N };
+/* FAULT_FULL: an xWrite that fails as on a full disk (SQLITE_FULL, what the
+ * unix VFS answers for ENOSPC) rather than as an I/O error. */
+enum { FAULT_READ, FAULT_WRITE, FAULT_SYNC, FAULT_FULL, FAULT__N };
 
 static sqlite3_vfs *fault_real;           /* the wrapped default VFS */
 static atomic_long fault_calls[FAULT__N]; /* calls seen per kind */
@@ -61,6 +64,7 @@ static int ff_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off) {
 }
 static int ff_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off) {
     if (fault_now(FAULT_WRITE)) return SQLITE_IOERR_WRITE;
+    if (fault_now(FAULT_FULL)) return SQLITE_FULL;
     return REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
 }
 static int ff_truncate(sqlite3_file *f, sqlite3_int64 size) {

@@ -288,11 +288,11 @@ static void on_rating_map(void *ctx, int64_t user, int64_t movie, float rating, 
     (void)user; (void)time;
 }
 
-/* The Nth read, write or fsync of the store fails, once or from then on: the
- * write fails with MFR_E_IO naming the store, its apply callback does not
- * run, nothing of it is in the database, the next write after the fault
- * succeeds (recovery), and after a reopen every acknowledged write is there
- * with its value. A failing read at open or load fails that call cleanly. */
+/* The Nth read, write (as an I/O error or a full disk) or fsync of the store
+ * fails, once or from then on: the write fails with MFR_E_IO naming the
+ * store, its apply callback does not run, nothing of it is in the database,
+ * the next write after the fault succeeds (recovery), and after a reopen
+ * every acknowledged write is there with its value. A failing read at open or load fails that call cleanly. */
 static void fault_store_io(void **state) {
     (void)state;
     char path[512];
@@ -305,7 +305,7 @@ static void fault_store_io(void **state) {
     rating_map acked = {{0}};
     int64_t movie = 1;
     long failed[FAULT__N] = {0};
-    for (int kind = FAULT_WRITE; kind <= FAULT_SYNC; kind++)
+    for (int kind = FAULT_WRITE; kind <= FAULT_FULL; kind++)
         for (int sticky = 0; sticky < 2; sticky++)
             for (long n = 0; n < 8; n++) {
                 float value = 0.5f + (float)(movie % 10) * 0.5f;
@@ -337,6 +337,7 @@ static void fault_store_io(void **state) {
                 movie++;
             }
     assert_true(failed[FAULT_WRITE] > 0);
+    assert_true(failed[FAULT_FULL] > 0);
     assert_true(failed[FAULT_SYNC] > 0);
     assert_int_equal(mfr__store_unavailable(s), 0);
     mfr__store_close(s);
@@ -499,7 +500,7 @@ static void fault_server_io(void **state) {
     assert_int_equal(create_user(&c), 201);
     rating_map acked = {{0}};
     int k = 0, refused = 0;
-    for (int kind = FAULT_WRITE; kind <= FAULT_SYNC; kind++) {
+    for (int kind = FAULT_WRITE; kind <= FAULT_FULL; kind++) {
         /* every write fails while the fault lasts */
         fault_arm(kind, 0, 1);
         int code = put_rating(&c, movies[k], 4.0f);
