@@ -1,5 +1,5 @@
 /* map.c — the report's 2-D map of movies: the item factors projected on
- * their first two principal axes (mfr_model_project_2d, src/algo/pca.c),
+ * their first two principal axes (mfr_model_project_2d, src/analysis/pca.c),
  * one dot per movie with at least MAP_MIN_RATINGS training ratings (fewer
  * on small data), dot area proportional to its rating count, coloured by
  * its first listed genre (the nine commonest genres get colours, the rest

@@ -1,4 +1,4 @@
-/* test_analysis.c — k-means and PCA (src/algo/kmeans.c, src/algo/pca.c):
+/* test_analysis.c — k-means and PCA (src/analysis/kmeans.c, src/analysis/pca.c):
  * separable blobs are recovered, the same seed gives the same clustering,
  * PCA of points on a line finds that line, bad sizes are refused. */
 #include "test.h"

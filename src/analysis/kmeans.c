@@ -10,8 +10,7 @@
  * update (sequential, fixed order) — so a given seed always gives the same
  * clustering whatever the thread count. An empty cluster is re-seeded with the
  * point farthest from its centre. */
-#include "algo.h"
-#include "knn_common.h"
+#include "analysis_impl.h"
 
 #include <float.h>
 #include <math.h>

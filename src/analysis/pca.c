@@ -8,8 +8,7 @@
  * (Jolliffe, "Principal Component Analysis", 2002, ch. 1). Each axis's sign is
  * fixed so its largest-magnitude component is positive, so the map does not
  * flip between runs or machines. */
-#include "algo.h"
-#include "knn_common.h"
+#include "analysis_impl.h"
 
 #include <lapacke.h>
 #include <math.h>
