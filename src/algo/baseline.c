@@ -14,9 +14,9 @@
  *     lr multiplied by lr_decay after each epoch (Surprise 'sgd': lr 0.005,
  *     reg 0.02, 20 epochs).
  * Layout: the biases live in the model's user_bias[n_users] / item_bias[n_items];
- * prediction is the default biased-MF formula with k = 0. */
-#include "algo.h"
-#include "knn_common.h"
+ * prediction is the default biased-MF formula with k = 0. The pieces the
+ * other families without factors share (baseline.h) follow the family. */
+#include "baseline.h"
 
 #include <math.h>
 #include <string.h>
@@ -101,3 +101,36 @@ const mfr__algo mfr__algo_baseline = {
     .fit = baseline_fit,
     .defaults = baseline_defaults,
 };
+
+/* ---- shared with knn, content, hybrid (baseline.h) ---------------------- */
+
+/* The same alternating fit the factor models use (mfr__baseline_fit), on
+ * views of these CSR arrays. */
+static mfr__rmat rmat_view(const mfr__csr *c) {
+    mfr__rmat v = {c->n_rows, c->ptr[c->n_rows], c->ptr, c->col, c->val};
+    return v;
+}
+
+void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
+                       const mfr__baseline_settings *s, float *bu, float *bi) {
+    mfr__rmat u = rmat_view(by_user), i = rmat_view(by_item);
+    mfr__baseline_fit(&u, &i, mu, s, bu, bi);
+}
+
+float mfr__who_rating(const mfr_model *m, const mfr__who *w, int32_t j) {
+    int32_t i = w->items[j];
+    if (i < 0 || i >= m->n_items) return NAN;
+    return w->ratings ? w->ratings[j] : m->rmax;
+}
+
+float mfr__who_bias(const mfr_model *m, const mfr__who *w, const float *bi, float reg_u) {
+    double s = 0.0;
+    int32_t n = 0;
+    for (int32_t j = 0; j < w->n; j++) {
+        float r = mfr__who_rating(m, w, j);
+        if (isnan(r)) continue;
+        s += (double)r - m->mu - (bi ? bi[w->items[j]] : 0.f);
+        n++;
+    }
+    return n ? (float)(s / (reg_u + n)) : 0.f;
+}

@@ -28,8 +28,8 @@
  *   CNUP  int64 [n_users+1]  CNUT int32 terms  CNUW float weights  (profiles)
  * terms sorted ascending within each row. The same sections serve the
  * hybrid family (hybrid.c), which calls the mfr__content_* helpers. */
-#include "algo.h"
-#include "knn_common.h"
+#include "content.h"
+#include "baseline.h"
 #include "../core/binfile.h"
 
 #include <ctype.h>

@@ -2,6 +2,7 @@
  * the fit preconditions, and the closed-form regularised baseline shared by
  * the factor families (see factor_util.h for the layouts). */
 #include "factor_util.h"
+#include "../data/csr.h"
 
 #include <math.h>
 #include <string.h>
@@ -14,48 +15,14 @@ void mfr__rmat_free(mfr__rmat *c) {
     memset(c, 0, sizeof *c);
 }
 
-static mfr_status csr_check(const mfr_ratings *r, int32_t nu, int32_t ni, mfr_error *err) {
-    for (int64_t j = 0; j < r->n; j++) {
-        if (r->user[j] < 0 || r->user[j] >= nu || r->item[j] < 0 || r->item[j] >= ni)
-            return mfr__err(err, MFR_E_INVALID,
-                            "training rating %lld: user %d / item %d outside 0..%d / 0..%d",
-                            (long long)j, r->user[j], r->item[j], nu - 1, ni - 1);
-        if (!(r->rating[j] == r->rating[j]))
-            return mfr__err(err, MFR_E_INVALID, "training rating %lld is NaN", (long long)j);
-    }
-    return MFR_OK;
-}
-
+/* The rows are src/data's (mfr__csr_rows); this view keeps their order. */
 mfr_status mfr__rmat_build(const mfr_ratings *r, int32_t n_users, int32_t n_items,
                           int by_item, mfr__rmat *out, mfr_error *err) {
     memset(out, 0, sizeof *out);
-    mfr_status st = csr_check(r, n_users, n_items, err);
+    mfr__csr c;
+    mfr_status st = mfr__csr_rows(r, n_users, n_items, by_item, &c, err);
     if (st) return st;
-    int32_t rows = by_item ? n_items : n_users;
-    const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
-    out->rows = rows;
-    out->nnz = r->n;
-    out->ptr = mfr_calloc((size_t)rows + 1, sizeof(int64_t));
-    out->idx = mfr_malloc(sizeof(int32_t) * (size_t)r->n);
-    out->val = mfr_malloc(sizeof(float) * (size_t)r->n);
-    if (!out->ptr || !out->idx || !out->val) {
-        mfr__rmat_free(out);
-        return mfr__nomem(err, "rating matrix view");
-    }
-    for (int64_t j = 0; j < r->n; j++) out->ptr[row[j] + 1]++;
-    for (int32_t i = 0; i < rows; i++) out->ptr[i + 1] += out->ptr[i];
-    int64_t *fill = mfr_malloc(sizeof(int64_t) * ((size_t)rows + 1));
-    if (!fill) {
-        mfr__rmat_free(out);
-        return mfr__nomem(err, "rating matrix view");
-    }
-    memcpy(fill, out->ptr, sizeof(int64_t) * ((size_t)rows + 1));
-    for (int64_t j = 0; j < r->n; j++) {
-        int64_t at = fill[row[j]]++;
-        out->idx[at] = col[j];
-        out->val[at] = r->rating[j];
-    }
-    mfr_free(fill);
+    *out = (mfr__rmat){c.n_rows, r->n, c.ptr, c.col, c.val};
     return MFR_OK;
 }
 

@@ -48,8 +48,8 @@
  *   KNLP  int64 lptr[n_other+1]  lookup CSR: ratings of each "other" row
  *   KNLC  int32 lcol[]           (user → items for knn-item, item → users
  *   KNLV  float lval[]            for knn-user), columns sorted */
-#include "algo.h"
-#include "knn_common.h"
+#include "knn.h"
+#include "baseline.h"
 #include "../core/binfile.h"
 
 #include <math.h>

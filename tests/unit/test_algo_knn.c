@@ -9,7 +9,7 @@
 #include "data/dataset_impl.h"
 #include "model/model_impl.h"
 #include "algo/algo.h"
-#include "algo/knn_common.h"
+#include "algo/knn.h"
 
 #include <unistd.h>
 

@@ -1,0 +1,73 @@
+/* csr.c — compressed-row views of a ratings subset (layout in csr.h): a
+ * stable counting sort by row, then, for mfr__csr_build, each row sorted by
+ * column (insertion sort: rows are short, and the dataset order is usually
+ * sorted already). */
+#include "csr.h"
+
+#include <string.h>
+
+void mfr__csr_free(mfr__csr *c) {
+    if (!c) return;
+    mfr_free(c->ptr), mfr_free(c->col), mfr_free(c->val);
+    memset(c, 0, sizeof *c);
+}
+
+static mfr_status check_ratings(const mfr_ratings *r, int32_t nu, int32_t ni, mfr_error *err) {
+    for (int64_t j = 0; j < r->n; j++) {
+        if (r->user[j] < 0 || r->user[j] >= nu || r->item[j] < 0 || r->item[j] >= ni)
+            return mfr__err(err, MFR_E_INVALID,
+                            "training rating %lld: user %d / item %d outside 0..%d / 0..%d",
+                            (long long)j, r->user[j], r->item[j], nu - 1, ni - 1);
+        if (!(r->rating[j] == r->rating[j]))
+            return mfr__err(err, MFR_E_INVALID, "training rating %lld is NaN", (long long)j);
+    }
+    return MFR_OK;
+}
+
+mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items, int by_item,
+                         mfr__csr *out, mfr_error *err) {
+    memset(out, 0, sizeof *out);
+    mfr_status st = check_ratings(r, n_users, n_items, err);
+    if (st) return st;
+    int32_t rows = by_item ? n_items : n_users;
+    const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
+    out->n_rows = rows;
+    out->n_cols = by_item ? n_users : n_items;
+    out->ptr = mfr_calloc((size_t)rows + 1, sizeof(int64_t));
+    out->col = mfr_malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
+    out->val = mfr_malloc(sizeof(float) * (size_t)(r->n > 0 ? r->n : 1));
+    int64_t *fill = mfr_malloc(sizeof(int64_t) * ((size_t)rows + 1));
+    if (!out->ptr || !out->col || !out->val || !fill) {
+        mfr_free(fill);
+        mfr__csr_free(out);
+        return mfr__nomem(err, "rating matrix view");
+    }
+    for (int64_t j = 0; j < r->n; j++) out->ptr[row[j] + 1]++;
+    for (int32_t i = 0; i < rows; i++) out->ptr[i + 1] += out->ptr[i];
+    memcpy(fill, out->ptr, sizeof(int64_t) * ((size_t)rows + 1));
+    for (int64_t j = 0; j < r->n; j++) {
+        int64_t at = fill[row[j]]++;
+        out->col[at] = col[j];
+        out->val[at] = r->rating[j];
+    }
+    mfr_free(fill);
+    return MFR_OK;
+}
+
+mfr_status mfr__csr_build(const mfr_ratings *r, int by_item, mfr__csr *out, mfr_error *err) {
+    mfr_status st = mfr__csr_rows(r, r->n_users, r->n_items, by_item, out, err);
+    if (st) return st;
+    for (int32_t x = 0; x < out->n_rows; x++) {
+        for (int64_t a = out->ptr[x] + 1; a < out->ptr[x + 1]; a++) {
+            int32_t c = out->col[a];
+            float v = out->val[a];
+            int64_t b = a;
+            while (b > out->ptr[x] && out->col[b - 1] > c) {
+                out->col[b] = out->col[b - 1], out->val[b] = out->val[b - 1];
+                b--;
+            }
+            out->col[b] = c, out->val[b] = v;
+        }
+    }
+    return MFR_OK;
+}
