@@ -135,6 +135,59 @@ typedef struct mfr_ratings {
 
 void mfr_dataset_ratings(const mfr_dataset *ds, mfr_ratings *out);
 
+/* ---- splits and subsets of a ratings view (src/data/split.c) ------------
+ * A split assigns every rating to a fold: fold[j] in 0..k-1 for k-fold, or
+ * 0 = train / 1 = test for a holdout; splits are deterministic in their seed.
+ * mfr_ratings_select builds the subset views training and evaluation take. */
+
+typedef enum mfr_split_kind {
+    MFR_SPLIT_HOLDOUT = 0,    /* random test fraction */
+    MFR_SPLIT_KFOLD = 1,      /* every rating in exactly one of k folds */
+    MFR_SPLIT_LEAVE_OUT = 2,  /* per user: k random ratings to test */
+    MFR_SPLIT_TIME = 3,       /* global cut: the latest test_frac by timestamp */
+    MFR_SPLIT_USER_LAST = 4   /* per user: the last k ratings by timestamp */
+} mfr_split_kind;
+
+typedef struct mfr_split_params {
+    mfr_split_kind kind;
+    double test_frac;         /* holdout / time (default 0.2) */
+    int32_t folds;            /* kfold (default 5) */
+    int32_t leave_out;        /* leave-out / user-last: ratings per user (default 1) */
+    int32_t min_user_ratings; /* leave-out / user-last: users with fewer stay in
+                                 train (default leave_out + 1) */
+    uint64_t seed;
+} mfr_split_params;
+
+mfr_split_params mfr_split_params_default(void);
+/* "holdout", "kfold", ...; NULL for an unknown kind. */
+const char *mfr_split_kind_name(mfr_split_kind k);
+
+/* fold[j] (int32) for each of the r->n ratings, caller-allocated. Holdout-like
+ * kinds write 0 (train) or 1 (test); k-fold writes 0..k-1. *n_folds is the
+ * number of test folds: 1 for holdout kinds (test fold = 1), k for k-fold.
+ * MFR_E_INVALID naming the bad field (test_frac outside (0,1), folds < 2 or
+ * more than ratings, leave_out < 1, time split without timestamps). */
+mfr_status mfr_split_assign(const mfr_ratings *r, const mfr_split_params *p,
+                            int32_t *fold, int32_t *n_folds, mfr_error *err);
+
+/* For split fold arrays: the test fold index of test fold t (0..n_folds-1):
+ * t for k-fold, 1 for holdout kinds. */
+int32_t mfr_split_test_fold(const mfr_split_params *p, int32_t t);
+
+/* A subset of r as owned arrays: the ratings whose fold[j] == f (want == 1) or
+ * != f (want == 0), in their original order. Free with mfr_ratings_free.
+ * MFR_E_NOMEM leaves *out empty. */
+mfr_status mfr_ratings_select(const mfr_ratings *r, const int32_t *fold, int32_t f,
+                              int want, mfr_ratings *out, mfr_error *err);
+void mfr_ratings_free(mfr_ratings *r); /* frees the arrays, zeroes *r */
+
+/* The ratings of src re-indexed into dst's id maps (for a predefined test file
+ * read as its own dataset). A user or movie of src unknown to dst gets index
+ * -1 (scored by the model's fallback and counted as unknown, never dropped).
+ * *out owns its arrays (mfr_ratings_free). */
+mfr_status mfr_ratings_map(const mfr_dataset *src, const mfr_dataset *dst,
+                           mfr_ratings *out, mfr_error *err);
+
 /* Rating scale of the dataset (from the format or the params). */
 void mfr_dataset_scale(const mfr_dataset *ds, float *min, float *max);
 

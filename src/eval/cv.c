@@ -2,7 +2,7 @@
  *
  * mfr_eval_train_test trains one model and measures it: accuracy always,
  * ranking when asked, and the seconds spent fitting and predicting.
- * mfr_cv_run assigns folds (src/eval/split.c), then hands the folds to a
+ * mfr_cv_run assigns folds (src/data/split.c), then hands the folds to a
  * small pool of pthreads (mfr__jobs_run, shared with the parameter search):
  * each job builds its train/test subsets, trains with its own thread count,
  * and writes only its own result slot. Each fold's model depends only on the
