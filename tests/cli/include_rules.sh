@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# include_rules.sh — the include direction of docs/architecture.md holds on
+# this tree (scripts/check-includes, issue 14), and the checker does fail:
+# on a copy of src/ with an eval file reaching into src/algo, with data
+# including io (the wrong way), and with an include that does not resolve.
+source "$MFR_FIXTURES/cli/lib.bash"
+SRC=${MFR_SOURCE_DIR:?MFR_SOURCE_DIR must name the source tree}
+CHECK="$SRC/scripts/check-includes"
+
+expect_exit 0 "the source tree keeps its include rules" "$CHECK" "$SRC" || cat "$T/err" >&2
+
+mkdir -p "$T/tree"
+cp -r "$SRC/src" "$SRC/cli" "$SRC/include" "$T/tree/"
+echo '#include "../algo/algo.h"' >>"$T/tree/src/eval/map.c"
+expect_exit 1 "an eval file including src/algo is refused" "$CHECK" "$T/tree"
+expect_err_has 'src/eval/map.c:' "the refusal names the file and line"
+expect_err_has 'src/eval may not include src/algo/algo.h' "and the rule it breaks"
+
+rm -rf "$T/tree/src" && cp -r "$SRC/src" "$T/tree/"
+echo '#include "../io/io_internal.h"' >>"$T/tree/src/data/dataset_impl.h"
+expect_exit 1 "data including io (io includes data) is refused" "$CHECK" "$T/tree"
+expect_err_has 'src/data may not include src/io/io_internal.h' "the upward include is named"
+
+rm -rf "$T/tree/src" && cp -r "$SRC/src" "$T/tree/"
+echo '#include "no_such_header.h"' >>"$T/tree/src/core/core.h"
+expect_exit 1 "an include that resolves nowhere is refused" "$CHECK" "$T/tree"
+expect_err_has 'no_such_header.h" not found' "the missing header is named"
+
+expect_exit 2 "a folder without src/ is a usage error" "$CHECK" "$T/tree/cli"
+finish
