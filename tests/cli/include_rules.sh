@@ -2,12 +2,25 @@
 # include_rules.sh — the include direction of docs/architecture.md holds on
 # this tree (scripts/check-includes, issue 14), and the checker does fail:
 # on a copy of src/ with an eval file reaching into src/algo, with data
-# including io (the wrong way), and with an include that does not resolve.
+# including io (the wrong way), with an include that does not resolve, and
+# (objects) with two files of two folders calling each other.
 source "$MFR_FIXTURES/cli/lib.bash"
 SRC=${MFR_SOURCE_DIR:?MFR_SOURCE_DIR must name the source tree}
 CHECK="$SRC/scripts/check-includes"
 
 expect_exit 0 "the source tree keeps its include rules" "$CHECK" "$SRC" || cat "$T/err" >&2
+if [ -n "${MFR_BUILD_DIR:-}" ]; then
+  expect_exit 0 "no calls in a circle across folders in this build's library" \
+    "$CHECK" "$SRC" --objects "$MFR_BUILD_DIR" || cat "$T/err" >&2
+fi
+# two files of different folders calling each other are refused
+o="$T/b/CMakeFiles/mfrec_objects.dir/src"
+mkdir -p "$o/core" "$o/data"
+echo 'int y(void); int x(void) { return y(); }' >"$T/x.c"
+echo 'int x(void); int y(void) { return x() + 1; }' >"$T/y.c"
+${CC:-cc} -c "$T/x.c" -o "$o/core/x.c.o" && ${CC:-cc} -c "$T/y.c" -o "$o/data/y.c.o"
+expect_exit 1 "a circle of calls between src/core and src/data is refused" "$CHECK" "$SRC" --objects "$T/b"
+expect_err_has 'calls in a circle across folders: src/core/x.c, src/data/y.c' "the circle's files are named"
 
 mkdir -p "$T/tree"
 cp -r "$SRC/src" "$SRC/cli" "$SRC/include" "$T/tree/"
