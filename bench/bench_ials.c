@@ -10,7 +10,8 @@
  *                   [ml-latest-small dir (MFR_DATA_DIR or ../shared/...)]
  *                   [name value ... : overrides of the ials parameters]
  * MFR_IALS_SCALAR=1 in the environment runs the scalar reference kernels
- * (the code before the AVX2 ones) for a before/after comparison. */
+ * (the code before the AVX2 ones; kernel switch scalar, core/simd.h) for a
+ * before/after comparison. */
 #include "bench_factors_data.h"
 #include "mfrec.h"
 
@@ -18,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-extern int mfr__ials_kernel; /* ials.c: 0 = scalar reference */
+static mfr__kernels kern = MFR__KERNELS_DEFAULT; /* from MFR_IALS_SCALAR in main */
 
 static double cpu_now(void) {
     struct timespec ts;
@@ -60,10 +61,10 @@ static void time_iteration(int threads, int64_t target) {
     for (int it = 1; it <= 2; it++) {
         double a = mfr_now(), ca = cpu_now();
         mfr__ials_solve_side(&bu, Q, ni, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
-                                P, threads, &err);
+                             P, threads, &kern, &err);
         double b = mfr_now();
         mfr__ials_solve_side(&bi, P, nu, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
-                                Q, threads, &err);
+                             Q, threads, &kern, &err);
         double c = mfr_now(), cc = cpu_now();
         printf("ials iteration %d: k=%d cg=%d threads=%d wall: users %.2f s + items %.2f s = %.2f s; "
                "cpu %.2f s (cpu/threads %.2f s)\n", it, k, p.cg_steps, threads, b - a, c - b, c - a,
@@ -160,8 +161,8 @@ static int quality(const char *dir, int threads) {
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     const char *sc = getenv("MFR_IALS_SCALAR");
-    if (sc && *sc == '1') mfr__ials_kernel = 0;
-    printf("ials kernels: %s\n", mfr__ials_kernel ? "auto (AVX2+FMA when k % 8 == 0)" : "scalar reference");
+    if (sc && *sc == '1') kern.scalar = 1;
+    printf("ials kernels: %s\n", !kern.scalar ? "auto (AVX2+FMA when k % 8 == 0)" : "scalar reference");
     int64_t target = argc > 2 ? atoll(argv[2]) : 20000263;
     const char *dir = argc > 3 ? argv[3] : getenv("MFR_DATA_DIR");
     if (!dir || !*dir) dir = "../shared/datasets/ml-latest-small";

@@ -216,7 +216,7 @@ static int bench_kernel(int argc, char **argv) {
     mfr__sgd_kernel_fn fns[2] = {mfr__sgd_block_scalar, mfr__sgd_block_avx2};
     for (int pass = 0; pass < 3; pass++)
         for (int v = 0; v < 2; v++) {
-            if (v == 1 && !mfr__sgd_have_avx2()) break;
+            if (v == 1 && !mfr__cpu_avx2()) break;
             for (int ord = 0; ord < 3; ord++) {
                 mfr__sgd_block b = {orders[ord], NULL, rtab, n, 0xfff, 12, 0xfff, 24, P, Q, bu, bi};
                 double t0 = mfr_now(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);

@@ -6,12 +6,14 @@
  *       times each: sgd with factors=k and epochs, svdpp with the same, and
  *       svdpp with its own defaults. Prints the best wall and process CPU
  *       seconds of each mfr_model_train call (import excluded) and the
- *       svdpp/sgd ratios. Set MFR_SGD_SCALAR=1 to time the plain loops.
+ *       svdpp/sgd ratios. MFR_SGD_SCALAR=1 in the environment times the
+ *       plain loops (the bench sets the library's kernel switch from it).
  *
  * On a shared, loaded machine wall time mostly measures the neighbours, so
  * the CPU figures are the ones to compare (with threads=1 they are the same
  * work; with threads=2 sgd's CPU seconds include both threads). */
 #include "mfrec.h"
+#include "algo/algo.h" /* mfr__model_train_with: the kernel switches */
 
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +41,9 @@ static int time_fit(const mfr_dataset *ds, const mfr_train_params *p, int reps, 
         mfr_model *m = NULL;
         mfr_error err = {0};
         double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-        mfr_status st = mfr_model_train(ds, NULL, NULL, p, &m, &err);
+        const char *sc = getenv("MFR_SGD_SCALAR");
+        const mfr__kernels ks = {.scalar = sc && *sc && *sc != '0', .sgd_min_round_work = 20000};
+        mfr_status st = mfr__model_train_with(ds, NULL, NULL, p, &ks, &m, &err);
         double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
         mfr_model_free(m);
         if (st) {

@@ -11,6 +11,7 @@
 #define MFR_ALGO_H
 
 #include "../model/model_impl.h"
+#include "../core/simd.h"
 
 typedef struct mfr__fit_ctx {
     const mfr_dataset *ds;        /* ids, catalogue, tags */
@@ -18,7 +19,16 @@ typedef struct mfr__fit_ctx {
     const mfr_ratings *valid;     /* may be NULL */
     const mfr_train_params *p;
     int threads;                  /* resolved (>= 1) */
+    const mfr__kernels *kern;     /* kernel switches (core/simd.h); NULL: the defaults */
 } mfr__fit_ctx;
+
+/* mfr_model_train with kernel switches (NULL: the defaults, as
+ * mfr_model_train): how the tests and benchmarks run the scalar reference
+ * kernels and the small-problem rules; a family that trains another model
+ * (hybrid's base) passes its ctx->kern on. */
+mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
+                                 const mfr_ratings *valid, const mfr_train_params *p,
+                                 const mfr__kernels *kern, mfr_model **out, mfr_error *err);
 
 typedef struct mfr__algo {
     mfr_algo id;

@@ -106,9 +106,10 @@ int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float
  * row r of c solves (a0·YᵀY + λ·(n_r + a0·n_other)^nu I + Σ c_i y_i y_iᵀ) x
  * = Σ c_i y_i, c_i = 1 + alpha·val_i, by cg_steps conjugate-gradient steps
  * warm-started from X (0: an exact Cholesky solve), with Y the other side's
- * n_other x k factors. a0 = 1, nu = 0: Hu et al.'s weights. MFR_E_NOMEM. */
+ * n_other x k factors. a0 = 1, nu = 0: Hu et al.'s weights. ks: kernel
+ * switches (NULL: defaults; scalar = the reference row kernels). MFR_E_NOMEM. */
 mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
                                 float lam, float alpha, float a0, float nu, int cg_steps,
-                                float *X, int threads, mfr_error *err);
+                                float *X, int threads, const mfr__kernels *ks, mfr_error *err);
 
 #endif

@@ -207,7 +207,7 @@ static mfr_status train_base(const mfr__fit_ctx *ctx, const mfr_ratings *r, int 
     bp.progress = ctx->p->progress ? relay_progress : NULL, bp.progress_user = &rl;
     bp.valid_frac = 0.f, bp.early_stop = 0;
     bp.threads = ctx->threads;
-    mfr_status s = mfr_model_train(ctx->ds, r, NULL, &bp, out, err);
+    mfr_status s = mfr__model_train_with(ctx->ds, r, NULL, &bp, ctx->kern, out, err);
     if ((!s || s == MFR_E_CANCELLED) && (*out)->vt && (*out)->vt->predict) {
         mfr_model_free(*out);
         *out = NULL;

@@ -127,16 +127,13 @@ MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r)
  * by rounding only (tests/unit/test_algo_ials.c compares the two); they
  * depend only on the row's inputs, so any thread count gives the same
  * model. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define IALS_HAVE_AVX2 1
-#define IALS_AVX2 __attribute__((target("avx2,fma")))
 /* IALS_PF: prefetch distance in items; IALS_GATHER: rows with at most this
  * many items are copied contiguously in the first pass (1 MiB at k = 64, the
  * L2 size), so the cg_steps later passes stream instead of gathering. */
 enum { IALS_PF = 6, IALS_GATHER = 4096 };
+#ifdef MFR_HAVE_AVX2
 
-IALS_AVX2 static inline float ials_hsum8(__m256 v) {
+MFR_AVX2 static inline float ials_hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -144,7 +141,7 @@ IALS_AVX2 static inline float ials_hsum8(__m256 v) {
 }
 
 /* out = sign · (G + lam·I)·x for symmetric G (k x k, full). */
-IALS_AVX2 static void ials_gx_avx2(const float *G, float lam, const float *x, float *out, int32_t k,
+MFR_AVX2 static void ials_gx_avx2(const float *G, float lam, const float *x, float *out, int32_t k,
                                    float sign) {
     const __m256 lv = _mm256_set1_ps(lam);
     int32_t j = 0;
@@ -179,7 +176,7 @@ IALS_AVX2 static void ials_gx_avx2(const float *G, float lam, const float *x, fl
 
 /* out (holding ±(G + λ_u I)·x) += Σ_i w_i y_i with w_i = c_i (y_i·x)
  * (matvec) or w_i = c_i − c_i (y_i·x) (residual), c_i = 1 + α·val_i. */
-IALS_AVX2 static inline __attribute__((always_inline)) void
+MFR_AVX2 static inline __attribute__((always_inline)) void
 ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, const int32_t k) {
     const int32_t *idx = c->idx;
     const int64_t n = c->n;
@@ -221,13 +218,13 @@ ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, cons
 }
 
 /* k = 64 (the default) gets a copy with the loops over f fully unrolled. */
-IALS_AVX2 static void ials_items_avx2(const ials_row *c, const float *x, float *out, int resid) {
+MFR_AVX2 static void ials_items_avx2(const ials_row *c, const float *x, float *out, int resid) {
     if (c->k == 64) ials_items_avx2_k(c, x, out, resid, 64);
     else ials_items_avx2_k(c, x, out, resid, c->k);
 }
 
 /* out = sign · (diag(gd) + lam·I)·x. */
-IALS_AVX2 static void ials_dx_avx2(const float *gd, float lam, const float *x, float *out, int32_t k,
+MFR_AVX2 static void ials_dx_avx2(const float *gd, float lam, const float *x, float *out, int32_t k,
                                    float sign) {
     const __m256 lv = _mm256_set1_ps(lam), sg = _mm256_set1_ps(sign);
     for (int32_t j = 0; j < k; j += 8) {
@@ -236,32 +233,23 @@ IALS_AVX2 static void ials_dx_avx2(const float *gd, float lam, const float *x, f
     }
 }
 
-IALS_AVX2 static void ials_matvec_avx2(const void *vctx, const float *x, float *out) {
+MFR_AVX2 static void ials_matvec_avx2(const void *vctx, const float *x, float *out) {
     const ials_row *c = vctx;
     if (c->gd) ials_dx_avx2(c->gd, c->lam, x, out, c->k, 1.f);
     else ials_gx_avx2(c->G, c->lam, x, out, c->k, 1.f);
     ials_items_avx2(c, x, out, 0);
 }
 
-IALS_AVX2 static void ials_residual_avx2(const ials_row *c, const float *x, float *r) {
+MFR_AVX2 static void ials_residual_avx2(const ials_row *c, const float *x, float *r) {
     if (c->gd) ials_dx_avx2(c->gd, c->lam, x, r, c->k, -1.f);
     else ials_gx_avx2(c->G, c->lam, x, r, c->k, -1.f);
     ials_items_avx2(c, x, r, 1);
 }
 #endif
 
-/* Which kernels mfr__ials_solve_side uses: < 0 the fastest this CPU and k
- * allow, 0 the scalar reference. Not API: tests set it to compare the two. */
-int mfr__ials_kernel = -1;
-
-static int ials_use_avx2(int32_t k) {
-#ifdef IALS_HAVE_AVX2
-    return mfr__ials_kernel != 0 && k % 8 == 0 && __builtin_cpu_supports("avx2") &&
-           __builtin_cpu_supports("fma");
-#else
-    (void)k;
-    return 0;
-#endif
+/* The AVX2 row kernels need k % 8 == 0 and mfr__use_avx2(ks) (core/simd.h). */
+static int ials_use_avx2(const mfr__kernels *ks, int32_t k) {
+    return k % 8 == 0 && mfr__use_avx2(ks);
 }
 
 /* λ_u = λ·(n_u + α0·n_other)^ν (ν = 0: plain λ). */
@@ -325,7 +313,7 @@ static int solve_rows(const mfr__rmat *c, const float *Y, const float *G, const 
                 bad |= ials_exact(&row, cg, cg + (size_t)k * k, x) != 0;
                 continue;
             }
-#ifdef IALS_HAVE_AVX2
+#ifdef MFR_HAVE_AVX2
             if (simd) {
                 row.gath = row.n <= IALS_GATHER ? gath : NULL;
                 ials_residual_avx2(&row, x, cg);
@@ -360,8 +348,8 @@ static void rotate(const float *A, int32_t n, const float *V, int32_t k, int tra
  * row r of c (val = rating weights w) solves
  *     (a0·YᵀY + λ_r I + Σ c_i y_i y_iᵀ) x_r = Σ c_i y_i,  c_i = 1 + α·w_i,
  * λ_r = λ·(n_r + a0·n_other)^ν, by cg_steps CG steps warm-started from X,
- * or exactly (Cholesky) when cg_steps == 0. Not in factor_util.h yet:
- * declared here and by the tests and bench that call it.
+ * or exactly (Cholesky) when cg_steps == 0 (declared in factor_util.h for
+ * the tests and bench that call it).
  *
  * CG runs in the eigenbasis of a0·YᵀY = V·diag(s)·Vᵀ (LAPACKE_ssyevd, once
  * per half-iteration): with Ỹ = Y·V and x̃ = Vᵀx the gramian term of every
@@ -371,13 +359,13 @@ static void rotate(const float *A, int32_t n, const float *V, int32_t k, int tra
  * half-iteration (Ỹ, X̃ = X·V, X = X̃·Vᵀ); λ_r I is unchanged by them. When
  * the eigensolver fails, the full YᵀY is used as before. */
 mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
-                                   float lam, float alpha, float a0, float nu, int cg_steps,
-                                   float *X, int threads, mfr_error *err) {
+                                float lam, float alpha, float a0, float nu, int cg_steps,
+                                float *X, int threads, const mfr__kernels *ks, mfr_error *err) {
     const int exact = cg_steps <= 0;
     float *G = mfr_aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
     size_t per = (exact ? (size_t)k * k + 2 * (size_t)k : 4 * (size_t)k) + 16;
     float *scratch = mfr_aligned_alloc(sizeof(float) * per * (size_t)threads);
-    const int simd = !exact && ials_use_avx2(k);
+    const int simd = !exact && ials_use_avx2(ks, k);
     int64_t glen = 0; /* longest row that is copied */
     for (int32_t r = 0; simd && r < c->rows; r++) {
         int64_t n = c->ptr[r + 1] - c->ptr[r];
@@ -469,11 +457,11 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     double t0 = mfr_now();
     for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
         st = mfr__ials_solve_side(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->unobserved,
-                                     p->reg_exp, p->cg_steps, m->P, ctx->threads, err);
+                                  p->reg_exp, p->cg_steps, m->P, ctx->threads, ctx->kern, err);
         if (!st)
             st = mfr__ials_solve_side(&bi, m->P, m->n_users, m->k, p->reg, p->alpha,
-                                         p->unobserved, p->reg_exp, p->cg_steps, m->Q,
-                                         ctx->threads, err);
+                                      p->unobserved, p->reg_exp, p->cg_steps, m->Q,
+                                      ctx->threads, ctx->kern, err);
         m->epochs_run = ep;
         if (!st && mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0))
             st = mfr__cancelled(err, "ials", ep);

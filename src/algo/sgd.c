@@ -57,8 +57,6 @@ _Static_assert(32 - 2 * SMALL_BITS >= 8, "the rating code needs 8 bits of the pa
 #define MIN_BLOCKS 16
 #define STREAMS 4     /* user runs interleaved within a block */
 
-int64_t mfr__sgd_min_round_work = 20000;
-
 /* ---- defaults --------------------------------------------------------- */
 
 /* Tuned on ml-latest-small (docs/perf/sgd.md): k = 64, 20 epochs reaches
@@ -522,9 +520,10 @@ static int rmse_part(void *arg, int j, int t) {
 /* Exact RMSE of the clipped predictions on the training ratings, from the
  * blocked copy, row blocks shared among threads and summed in block order
  * (the same value for any thread count). NaN when there are none. */
-static double grid_train_rmse(const sgd_grid *g, const mfr_model *m, int threads) {
+static double grid_train_rmse(const sgd_grid *g, const mfr_model *m, int threads,
+                              const mfr__kernels *ks) {
     int64_t total = g->off[(int64_t)g->nb * g->nb];
-    rmse_arg ra = {g, m, mfr__sgd_dot(), total > 0 ? mfr_calloc((size_t)g->nb, sizeof(double)) : NULL};
+    rmse_arg ra = {g, m, mfr__sgd_dot(ks), total > 0 ? mfr_calloc((size_t)g->nb, sizeof(double)) : NULL};
     if (!ra.row) return NAN;
     parallel_run(threads, rmse_part, &ra);
     double se = 0.0;
@@ -693,10 +692,11 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     /* Threads pay only when each has enough work per round (on a busy
      * machine every wait for another thread's block can cost a time slice).
      * Fewer threads give the same model: nb was fixed from the requested
-     * count above. */
+     * count above (kernel switch sgd_min_round_work, core/simd.h). */
+    const mfr__kernels ks = ctx->kern ? *ctx->kern : MFR__KERNELS_DEFAULT;
     int te = t > g.nb ? g.nb : t;
-    while (te > 1 && ctx->train->n / g.nb / te < mfr__sgd_min_round_work) te--;
-    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(), .t = te};
+    while (te > 1 && ctx->train->n / g.nb / te < ks.sgd_min_round_work) te--;
+    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(&ks), .t = te};
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
     R.order = mfr_calloc((size_t)g.nb, sizeof *R.order);
     R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);
@@ -704,7 +704,7 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     R.col_done = mfr_calloc((size_t)g.nb, sizeof *R.col_done);
     if (!R.order || !R.loss || !R.row_done || !R.col_done) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
-    if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t);
+    if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t, &ks);
     mfr_free(R.order);
     mfr_free(R.loss);
     mfr_free(R.row_done);

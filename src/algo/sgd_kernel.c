@@ -1,16 +1,9 @@
 /* sgd_kernel.c — the SGD inner loops: a plain scalar reference and an
- * AVX2+FMA variant picked at run time (__builtin_cpu_supports). Data layout
+ * AVX2+FMA variant picked at run time (mfr__use_avx2, core/simd.h). Data layout
  * and the update are described in sgd_kernel.h. Both kernels walk a block's
  * packed ratings in order; the AVX2 one prefetches the factor rows of the
  * rating PF_DIST ahead, since rows of P and Q are visited in random order. */
 #include "sgd_kernel.h"
-
-#include <stdlib.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define MFR_SGD_X86 1
-#endif
 
 #ifndef PF_DIST
 #define PF_DIST 8 /* ratings ahead whose rows are prefetched */
@@ -54,13 +47,8 @@ double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     return se;
 }
 
-#ifdef MFR_SGD_X86
-int mfr__sgd_have_avx2(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-__attribute__((target("avx2,fma"))) static inline float hsum256(__m256 v) {
+#ifdef MFR_HAVE_AVX2
+MFR_AVX2 static inline float hsum256(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -68,7 +56,7 @@ __attribute__((target("avx2,fma"))) static inline float hsum256(__m256 v) {
 }
 
 /* One rating: the update of sgd_kernel.h with 8-wide FMA, scalar tail. */
-__attribute__((target("avx2,fma"))) static inline float update_avx2(
+MFR_AVX2 static inline float update_avx2(
     float *restrict p, float *restrict q, float *bu, float *bi, float r, const mfr__sgd_hyper *h) {
     const int32_t k = h->k;
     /* four independent sums: short FMA dependency chains */
@@ -104,7 +92,7 @@ __attribute__((target("avx2,fma"))) static inline float update_avx2(
     return e;
 }
 
-__attribute__((target("avx2,fma"))) float mfr__sgd_dot_avx2(const float *p, const float *q,
+MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q,
                                                              int32_t k) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int32_t f = 0;
@@ -118,7 +106,7 @@ __attribute__((target("avx2,fma"))) float mfr__sgd_dot_avx2(const float *p, cons
     return dot;
 }
 
-__attribute__((target("avx2,fma"))) static inline void prefetch_rows(const mfr__sgd_block *b,
+MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b,
                                                                      uint32_t w, size_t k) {
     const char *pp = (const char *)(b->P + (w & b->umask) * k);
     const char *qp = (const char *)(b->Q + ((w >> b->ishift) & b->imask) * k);
@@ -128,7 +116,7 @@ __attribute__((target("avx2,fma"))) static inline void prefetch_rows(const mfr__
     }
 }
 
-__attribute__((target("avx2,fma"))) double mfr__sgd_block_avx2(const mfr__sgd_block *b,
+MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b,
                                                                const mfr__sgd_hyper *h) {
     double se = 0.0;
     const size_t k = (size_t)h->k;
@@ -143,7 +131,6 @@ __attribute__((target("avx2,fma"))) double mfr__sgd_block_avx2(const mfr__sgd_bl
     return se;
 }
 #else
-int mfr__sgd_have_avx2(void) { return 0; }
 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
     return mfr__sgd_dot_scalar(p, q, k);
 }
@@ -152,13 +139,10 @@ double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
 }
 #endif
 
-static int use_avx2(void) {
-    const char *s = getenv("MFR_SGD_SCALAR");
-    return (!s || !*s || *s == '0') && mfr__sgd_have_avx2();
+mfr__sgd_kernel_fn mfr__sgd_kernel(const mfr__kernels *ks) {
+    return mfr__use_avx2(ks) ? mfr__sgd_block_avx2 : mfr__sgd_block_scalar;
 }
 
-mfr__sgd_kernel_fn mfr__sgd_kernel(void) {
-    return use_avx2() ? mfr__sgd_block_avx2 : mfr__sgd_block_scalar;
+mfr__sgd_dot_fn mfr__sgd_dot(const mfr__kernels *ks) {
+    return mfr__use_avx2(ks) ? mfr__sgd_dot_avx2 : mfr__sgd_dot_scalar;
 }
-
-mfr__sgd_dot_fn mfr__sgd_dot(void) { return use_avx2() ? mfr__sgd_dot_avx2 : mfr__sgd_dot_scalar; }

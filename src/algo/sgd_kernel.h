@@ -23,6 +23,8 @@
 #ifndef MFR_SGD_KERNEL_H
 #define MFR_SGD_KERNEL_H
 
+#include "../core/simd.h"
+
 #include <stdint.h>
 
 typedef struct mfr__sgd_block {
@@ -46,13 +48,12 @@ typedef struct mfr__sgd_hyper {
 typedef double (*mfr__sgd_kernel_fn)(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
 
 double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
-/* Only call when mfr__sgd_have_avx2() is true. */
+/* Only call when mfr__cpu_avx2() is true (off x86-64: the scalar one). */
 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
-int mfr__sgd_have_avx2(void);
 
-/* The kernel to use: AVX2+FMA when the CPU has them and MFR_SGD_SCALAR is not
- * set in the environment, else the scalar reference. */
-mfr__sgd_kernel_fn mfr__sgd_kernel(void);
+/* The kernel to use under switches ks (NULL: defaults): AVX2+FMA when
+ * mfr__use_avx2(ks), else the scalar reference. */
+mfr__sgd_kernel_fn mfr__sgd_kernel(const mfr__kernels *ks);
 
 /* One update of the scalar reference on one rating r; returns e (before the
  * update). For the gradient check. */
@@ -60,15 +61,10 @@ float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
                              const mfr__sgd_hyper *h);
 
 /* p·q over k floats: the scalar sum in order, or the AVX2 one (8 lanes);
- * mfr__sgd_dot() picks like mfr__sgd_kernel(). */
+ * mfr__sgd_dot(ks) picks like mfr__sgd_kernel(ks). */
 typedef float (*mfr__sgd_dot_fn)(const float *p, const float *q, int32_t k);
 float mfr__sgd_dot_scalar(const float *p, const float *q, int32_t k);
 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k);
-mfr__sgd_dot_fn mfr__sgd_dot(void);
-
-/* Fewest updates per thread per round for the epoch loop to use another
- * thread (default 20000; the model does not depend on it). Tests set 0 to
- * run small problems on several threads. */
-extern int64_t mfr__sgd_min_round_work;
+mfr__sgd_dot_fn mfr__sgd_dot(const mfr__kernels *ks);
 
 #endif

@@ -24,23 +24,18 @@
  * and svdpp_user_avx2 (8-wide FMA with explicit intrinsics, prefetching the
  * next rows of Q and Y, the next rating's dot product summed inside this
  * rating's update pass), picked once per fit the way sgd.c picks its kernel
- * (mfr__sgd_kernel(): AVX2+FMA when the CPU has them and MFR_SGD_SCALAR is
- * unset). The AVX2 one is needed because MFR_HOT's "arch=haswell" clone is
- * only dispatched on CPUs GCC identifies as Haswell-class Intel, so on AMD
- * the plain loops ran as SSE2 — 4-5x the CPU time of sgd at k = 128, now
- * 1.3-2x (bench/bench_svdpp.c). The two agree to float rounding (the dot
- * product is summed in 8 lanes); test: svdpp_avx2_matches_scalar. */
+ * (mfr__use_avx2 with the fit's kernel switches, core/simd.h). It was
+ * written when MFR_HOT's clone was "arch=haswell", which GCC dispatches only
+ * on Intel CPUs it recognises, so on AMD the plain loops ran as SSE2: 4-5x
+ * the CPU time of sgd at k = 128, 1.3-2x with it (bench/bench_svdpp.c;
+ * MFR_HOT now picks by feature level, x86-64-v3). The two agree to float
+ * rounding (the dot product is summed in 8 lanes); test:
+ * svdpp_avx2_matches_scalar. */
 #include "factor_util.h"
-#include "sgd_kernel.h"
 #include "../linalg/linalg.h"
 
 #include <math.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define SVDPP_X86 1
-#endif
 
 static void svdpp_defaults(mfr_train_params *p) {
     /* Tuned on one 80/20 split of ml-latest-small: test RMSE 0.849 (Surprise's
@@ -113,14 +108,14 @@ MFR_HOT static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float 
     return se;
 }
 
-#ifdef SVDPP_X86
+#ifdef MFR_HAVE_AVX2
 #define SVDPP_PF 4 /* rows ahead whose cache lines are prefetched */
 
-__attribute__((target("avx2,fma"))) static inline void prefetch_row(const float *r, int32_t k) {
+MFR_AVX2 static inline void prefetch_row(const float *r, int32_t k) {
     for (int32_t f = 0; f < k; f += 16) _mm_prefetch((const char *)(r + f), _MM_HINT_T0);
 }
 
-__attribute__((target("avx2,fma"))) static inline float hsum8(__m256 v) {
+MFR_AVX2 static inline float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -131,7 +126,7 @@ __attribute__((target("avx2,fma"))) static inline float hsum8(__m256 v) {
  *     z_u = |N(u)|^-½ Σ y_j;  per rating: e = r − (μ + b_u + b_i + q_i·(p_u + z_u)),
  *     q_i ← (1 − γλ) q_i + γe (p_u + z_u),  p_u ← (1 − γλ) p_u + γe q_i (old q_i),
  *     g += e q_i (old q_i);  then y_j ← y_j + γ|N(u)|^-½ g − min(γλ|N(u)|, ½) y_j. */
-__attribute__((target("avx2,fma"))) static double svdpp_user_avx2(
+MFR_AVX2 static double svdpp_user_avx2(
     mfr_model *m, svdpp_state *s, int32_t u, float lr, const mfr_train_params *p) {
     const mfr__rmat *c = s->c;
     const int32_t k = m->k, k8 = k & ~7;
@@ -251,10 +246,12 @@ __attribute__((target("avx2,fma"))) static double svdpp_user_avx2(
 typedef double (*svdpp_user_fn)(mfr_model *, svdpp_state *, int32_t, float,
                                 const mfr_train_params *);
 
-/* svdpp_user_avx2 where sgd would use its AVX2 kernel, else the reference. */
-static svdpp_user_fn svdpp_user_kernel(void) {
-#ifdef SVDPP_X86
-    if (mfr__sgd_kernel() == mfr__sgd_block_avx2) return svdpp_user_avx2;
+/* svdpp_user_avx2 where the switches ks allow it, else the reference. */
+static svdpp_user_fn svdpp_user_kernel(const mfr__kernels *ks) {
+#ifdef MFR_HAVE_AVX2
+    if (mfr__use_avx2(ks)) return svdpp_user_avx2;
+#else
+    (void)ks;
 #endif
     return svdpp_user;
 }
@@ -281,7 +278,7 @@ static mfr_status svdpp_epochs(mfr_model *m, const mfr__fit_ctx *ctx, svdpp_stat
     mfr_rng rng;
     mfr_rng_seed_stream(&rng, p->seed, 4);
     float lr = p->lr;
-    const svdpp_user_fn user_step = svdpp_user_kernel();
+    const svdpp_user_fn user_step = svdpp_user_kernel(ctx->kern);
     double t0 = mfr_now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
         shuffle(s->order, m->n_users, &rng);

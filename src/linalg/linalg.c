@@ -6,11 +6,18 @@
 #include "linalg.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
+int mfr__chol(float *A, int n, int lda) {
+    if (n < MFR__CHOL_LAPACK_MIN) return mfr__chol_owned(A, n, lda);
+    /* Row-major lower is column-major upper: LAPACK factors it in place, no
+     * transposed copy; the _work entry skips LAPACKE's NaN scan. */
+    return LAPACKE_spotrf_work(LAPACK_COL_MAJOR, 'U', n, A, lda) == 0 ? 0 : -1;
+}
 
-MFR_HOT int mfr__chol(float *A, int n, int lda) {
+MFR_HOT int mfr__chol_owned(float *A, int n, int lda) {
     for (int j = 0; j < n; j++) {
         float *rj = A + (size_t)j * lda;
         float d = 0.f;

@@ -13,23 +13,20 @@
 
 #include <stdint.h>
 
-/* Hot kernels get an AVX2+FMA clone picked at load time (the build is
- * generic x86-64); `omp simd reduction` lets their float sums vectorise.
- * The clone is chosen by the x86-64-v3 feature level (AVX2, FMA, BMI...),
- * not by CPU model: "arch=haswell" is selected only on Intel CPUs GCC
- * recognises, so AMD EPYC ran the SSE2 copy (found profiling svdpp). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && \
-    !defined(MFR_SANITIZE)
-#define MFR_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MFR_HOT
-#endif
+#include "../core/simd.h" /* MFR_HOT: the hot kernels' x86-64-v3 clone */
 
 /* In-place Cholesky A = L·Lᵀ of the symmetric positive-definite n x n matrix
  * whose lower triangle is in A; L overwrites the lower triangle (the strict
  * upper triangle is not touched). Returns 0, or -1 when A is not positive
- * definite (a pivot <= 0; A is then partly overwritten). */
+ * definite (a pivot <= 0; A is then partly overwritten). The one Cholesky of
+ * the library: below MFR__CHOL_LAPACK_MIN the owned kernel, from there
+ * LAPACK's blocked spotrf (on as many OpenBLAS threads as are set). */
 int mfr__chol(float *A, int n, int lda);
+#define MFR__CHOL_LAPACK_MIN (1 << 30)
+
+/* The owned kernel behind mfr__chol for small n (the bench calls it at every
+ * size). */
+int mfr__chol_owned(float *A, int n, int lda);
 
 /* Solve L·Lᵀ x = b given the factor from mfr__chol; x overwrites b. */
 void mfr__chol_solve(const float *L, int n, int lda, float *b);

@@ -6,6 +6,7 @@
  * k % 8. The summation order differs from mfr__dot_ref, so results agree to
  * rounding (tests allow 1e-5 relative). */
 #include "topn.h"
+#include "../core/simd.h"
 
 #include <math.h>
 #include <string.h>
@@ -73,12 +74,6 @@ typedef float v8f __attribute__((vector_size(32)));
 #define LOAD8(dst, src) memcpy(&(dst), (src), sizeof(v8f))
 #define HSUM(v) (((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) + (((v)[2] + (v)[6]) + ((v)[3] + (v)[7]))
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(MFR_SANITIZE)
-#define MFR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define MFR_CLONES
-#endif
-
 /* Row j is item ROW(j): idx[j] for an index list, else i0 + j. */
 #define ROW(j) (idx ? idx[j] : i0 + (j))
 
@@ -140,13 +135,13 @@ rows_kernel(const float *Q, int32_t k, const float *p, const int32_t *idx, int32
     return best;
 }
 
-MFR_CLONES
+MFR_HOT
 float mfr__score_rows(const float *Q, int32_t k, const float *p, int32_t i0, int32_t n, float base,
                       const float *bias, float *out) {
     return rows_kernel(Q, k, p, NULL, i0, n, base, bias, out);
 }
 
-MFR_CLONES
+MFR_HOT
 void mfr__score_rows_idx(const float *Q, int32_t k, const float *p, const int32_t *idx, int32_t n,
                          float base, const float *bias, float *out) {
     rows_kernel(Q, k, p, idx, 0, n, base, bias, out);

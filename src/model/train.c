@@ -73,6 +73,12 @@ static void record_results(mfr_model *m, const mfr__fit_ctx *ctx, double t0) {
 mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
                            const mfr_ratings *valid, const mfr_train_params *p,
                            mfr_model **out, mfr_error *err) {
+    return mfr__model_train_with(ds, train, valid, p, NULL, out, err);
+}
+
+mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
+                                 const mfr_ratings *valid, const mfr_train_params *p,
+                                 const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
     if (!out) return mfr__err(err, MFR_E_INVALID, "train: out is NULL");
     *out = NULL;
     if (!ds || !p) return mfr__err(err, MFR_E_INVALID, "train: dataset or params is NULL");
@@ -102,7 +108,7 @@ mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
     m->params.progress_user = NULL;
     mfr_train_params run = *p;
     run.threads = p->threads > 0 ? p->threads : mfr_cpu_count();
-    mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads};
+    mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern};
     st = mfr__model_fill_common(m, ds, &all, err);
     double t0 = mfr_now();
     /* OpenMP regions in the fit without their own num_threads clause follow

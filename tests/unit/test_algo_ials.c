@@ -65,11 +65,12 @@ static void ials_normal_equations_known_answer(void **state) {
             float X[ROWS * K];
             for (int j = 0; j < ROWS * K; j++) X[j] = 0.1f;
             if (v == 1 && s == 0)
-                assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 1.f, 0.f, steps[s], X, 1, &err),
+                assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 1.f, 0.f, steps[s],
+                                                      X, 1, NULL, &err),
                                  MFR_OK);
             else
                 assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, a0s[v], nus[v],
-                                                         steps[s], X, 2, &err),
+                                                      steps[s], X, 2, NULL, &err),
                                  MFR_OK);
             for (int r = 0; r < ROWS; r++) {
                 double x[K], nrm = 0;
@@ -81,15 +82,13 @@ static void ials_normal_equations_known_answer(void **state) {
         }
     /* one step from zero is not yet the solution, but closer than zero */
     float X1[ROWS * K] = {0};
-    assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 0.25f, 0.5f, 1, X1, 1, &err),
-                     MFR_OK);
+    assert_int_equal(
+        mfr__ials_solve_side(&c, Y, NO, K, lam, alpha, 0.25f, 0.5f, 1, X1, 1, NULL, &err), MFR_OK);
     double x[K], d1 = 0, d0 = 0;
     ials_direct(&c, 0, Y, NO, K, lam, alpha, 0.25, 0.5, x);
     for (int f = 0; f < K; f++) d1 += (X1[f] - x[f]) * (X1[f] - x[f]), d0 += x[f] * x[f];
     assert_true(d1 < d0 && d1 > 1e-8);
 }
-
-extern int mfr__ials_kernel; /* ials.c: 0 = scalar reference, < 0 = auto */
 
 /* The AVX2+FMA row kernels (used when k % 8 == 0 and the CPU has them) give
  * the scalar reference's result up to rounding: k = 8, 24 (a k % 16 and
@@ -125,12 +124,13 @@ static void ials_simd_matches_scalar(void **state) {
                 for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.1 * mfr_rng_normal(&rng));
                 for (int j = 0; j < NR * K; j++) Xs[j] = Xv[j] = (float)(0.1 * mfr_rng_normal(&rng));
                 mfr_error err;
-                mfr__ials_kernel = 0;
+                const mfr__kernels ref = {.scalar = 1};
                 assert_int_equal(
-                    mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xs, 1, &err), MFR_OK);
-                mfr__ials_kernel = -1;
+                    mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xs, 1, &ref, &err),
+                    MFR_OK);
                 assert_int_equal(
-                    mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xv, 2, &err), MFR_OK);
+                    mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xv, 2, NULL, &err),
+                    MFR_OK);
                 for (int r = 0; r < NR; r++) {
                     double nrm = 0;
                     for (int f = 0; f < K; f++) nrm += (double)Xs[r * K + f] * Xs[r * K + f];

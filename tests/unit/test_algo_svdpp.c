@@ -3,7 +3,6 @@
  * final fold of the implicit term into P), the AVX2 step against the plain
  * one, recovery of a low-rank matrix, same seed -> same model, save/load. */
 #include "factors_common.h"
-#include "algo/sgd_kernel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -67,12 +66,12 @@ static void svdpp_one_epoch_matches_hand_computation(void **state) {
 }
 
 /* The AVX2 step (picked when the CPU has AVX2+FMA) against the plain one
- * (MFR_SGD_SCALAR=1): same updates, the dot product summed in another order,
+ * (kernel switch scalar): same updates, the dot product summed in another order,
  * so after 5 epochs the models agree to float rounding. k = 20 covers the
  * 8-wide body and a scalar tail. */
 static void svdpp_avx2_matches_scalar(void **state) {
     (void)state;
-    if (!mfr__sgd_have_avx2()) {
+    if (!mfr__cpu_avx2()) {
         print_message("no AVX2+FMA: skipped\n");
         return;
     }
@@ -80,10 +79,11 @@ static void svdpp_avx2_matches_scalar(void **state) {
     lowrank_make(&L, 120, 90, 3, 0.3, 0.2, 7);
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_SVDPP);
     p.factors = 20, p.epochs = 5;
-    assert_int_equal(setenv("MFR_SGD_SCALAR", "1", 1), 0);
-    mfr_model *a = train_ok(&L, &p);
-    assert_int_equal(unsetenv("MFR_SGD_SCALAR"), 0);
-    mfr_model *b = train_ok(&L, &p);
+    const mfr__kernels ref = {.scalar = 1};
+    mfr_model *a = NULL, *b = NULL;
+    mfr_error err;
+    assert_int_equal(mfr__model_train_with(L.ds, &L.train, NULL, &p, &ref, &a, &err), MFR_OK);
+    assert_int_equal(mfr__model_train_with(L.ds, &L.train, NULL, &p, NULL, &b, &err), MFR_OK);
     double worst = 0;
     for (int64_t j = 0; j < (int64_t)a->n_users * a->k; j++)
         worst = fmax(worst, fabs(a->P[j] - b->P[j]) / (1e-3 + fabs(a->P[j])));

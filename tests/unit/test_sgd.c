@@ -8,12 +8,17 @@
  * the default parameters (skipped without the data). */
 #include "test.h"
 
+#include "algo/algo.h"
 #include "algo/sgd_kernel.h"
 #include "core/core.h"
 #include "data/dataset_impl.h"
 #include "model/model_impl.h"
 
 /* ---- helpers ------------------------------------------------------------ */
+
+/* Kernel switches for every training here: small problems really run on 2
+ * threads (no fewest-work-per-thread rule). */
+static const mfr__kernels ALL_THREADS = {.scalar = 0, .sgd_min_round_work = 0};
 
 typedef struct owned_ratings {
     mfr_ratings r;
@@ -108,7 +113,7 @@ static mfr_model *train_or_fail(const mfr_dataset *ds, const mfr_ratings *tr,
                                 const mfr_ratings *va, const mfr_train_params *p) {
     mfr_model *m = NULL;
     mfr_error err = {0};
-    mfr_status st = mfr_model_train(ds, tr, va, p, &m, &err);
+    mfr_status st = mfr__model_train_with(ds, tr, va, p, &ALL_THREADS, &m, &err);
     if (st != MFR_OK) print_error("train: %s\n", err.message);
     assert_int_equal(st, MFR_OK);
     assert_non_null(m);
@@ -200,13 +205,21 @@ static void coded_layout_round_trips(void **state) {
 
 /* ---- determinism -------------------------------------------------------- */
 
-static mfr_model *train_small(const mfr_dataset *ds, uint64_t seed, int threads) {
+static mfr_model *train_small_with(const mfr_dataset *ds, uint64_t seed, int threads,
+                                   const mfr__kernels *ks) {
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
     p.factors = 19; /* not a multiple of 8: the kernel's scalar tail too */
     p.epochs = 5;
     p.seed = seed;
     p.threads = threads;
-    return train_or_fail(ds, NULL, NULL, &p);
+    mfr_model *m = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr__model_train_with(ds, NULL, NULL, &p, ks, &m, &err), MFR_OK);
+    return m;
+}
+
+static mfr_model *train_small(const mfr_dataset *ds, uint64_t seed, int threads) {
+    return train_small_with(ds, seed, threads, &ALL_THREADS);
 }
 
 static int same_model(const mfr_model *a, const mfr_model *b) {
@@ -228,9 +241,7 @@ static void same_seed_identical(void **state) {
      * t <= 8, so even 1 vs 2 threads agree bit for bit */
     assert_true(same_model(a1, a2));
     /* the small-problem rule (fewer threads for little work) changes nothing */
-    mfr__sgd_min_round_work = 20000;
-    mfr_model *c2 = train_small(ds, 5, 2);
-    mfr__sgd_min_round_work = 0;
+    mfr_model *c2 = train_small_with(ds, 5, 2, NULL); /* the default switches */
     assert_true(same_model(a2, c2));
     mfr_model_free(c2);
     mfr_model_free(a1);
@@ -284,7 +295,7 @@ static double max_rel_diff(const float *a, const float *b, int n) {
 
 static void simd_matches_scalar(void **state) {
     (void)state;
-    if (!mfr__sgd_have_avx2()) {
+    if (!mfr__cpu_avx2()) {
         print_message("skipped: this CPU has no AVX2+FMA\n");
         skip();
     }
@@ -414,7 +425,7 @@ static void cancel_returns_model(void **state) {
     p.progress_user = &log;
     mfr_model *m = NULL;
     mfr_error err = {0};
-    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_E_CANCELLED);
+    assert_int_equal(mfr__model_train_with(ds, NULL, NULL, &p, &ALL_THREADS, &m, &err), MFR_E_CANCELLED);
     assert_non_null(m);
     assert_int_equal(log.n, 3);
     mfr_model_info info;
@@ -440,7 +451,7 @@ static void diverging_lr_is_an_error(void **state) {
     p.epochs = 10;
     mfr_model *m = NULL;
     mfr_error err = {0};
-    mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
+    mfr_status st = mfr__model_train_with(ds, NULL, NULL, &p, &ALL_THREADS, &m, &err);
     print_message("lr 9: %s\n", err.message);
     assert_int_equal(st, MFR_E_RANGE);
     assert_null(m);
@@ -465,7 +476,7 @@ static void fault_every_allocation(void **state) {
         mfr_model *m = NULL;
         mfr_error err = {0};
         mfr__alloc_fail_after(n);
-        mfr_status st = mfr_model_train(ds, &tr.r, &va.r, &p, &m, &err);
+        mfr_status st = mfr__model_train_with(ds, &tr.r, &va.r, &p, &ALL_THREADS, &m, &err);
         mfr__alloc_fail_after(-1);
         if (st == MFR_OK) {
             ok++;
@@ -587,6 +598,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(movielens_defaults_rmse_slow),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
-    mfr__sgd_min_round_work = 0; /* small problems here really run on 2 threads */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,53 @@
+/* simd.h — the one way the library picks vector code, and the one set of
+ * kernel switches.
+ *
+ * Two kinds of vector code, each with one spelling:
+ *   - MFR_HOT on a plain C loop (with `omp simd` where a float sum must
+ *     vectorise): GCC emits an x86-64-v3 clone (AVX2, FMA, BMI...) beside the
+ *     generic one and the loader picks by the CPU's feature level, not its
+ *     model name. Needs GCC >= 12 (the first that knows arch=x86-64-v3 in
+ *     target_clones); off under the sanitizers, whose runtime does not
+ *     resolve ifuncs before it starts.
+ *   - hand-written AVX2+FMA kernels (intrinsics, prefetching) carry MFR_AVX2
+ *     and exist only where MFR_HAVE_AVX2 is defined; each has a scalar
+ *     reference beside it, and the caller picks one per call through
+ *     mfr__use_avx2(ks): the CPU has AVX2 and FMA and ks does not ask for
+ *     the reference. The tests run both and compare.
+ *
+ * Kernel switches travel as a mfr__kernels the caller passes down (fit
+ * context, solver arguments); the library reads no environment variable and
+ * keeps no global knob. NULL means MFR__KERNELS_DEFAULT. None of them changes
+ * the model beyond float rounding (scalar) or at all (sgd_min_round_work). */
+#ifndef MFR_SIMD_H
+#define MFR_SIMD_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && \
+    !defined(MFR_SANITIZE)
+#define MFR_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define MFR_HOT
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MFR_HAVE_AVX2 1
+#define MFR_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+typedef struct mfr__kernels {
+    int scalar;                 /* 1: the scalar reference of every hand-written kernel */
+    int64_t sgd_min_round_work; /* sgd: fewest updates per thread per round before
+                                   another thread is used (0: always all threads) */
+} mfr__kernels;
+
+#define MFR__KERNELS_DEFAULT ((mfr__kernels){.scalar = 0, .sgd_min_round_work = 20000})
+
+/* 1 when this CPU runs AVX2 and FMA (asked once; 0 off x86-64). */
+int mfr__cpu_avx2(void);
+
+/* 1: use the MFR_AVX2 kernels under switches ks (NULL: the defaults). */
+int mfr__use_avx2(const mfr__kernels *ks);
+
+#endif
