@@ -29,8 +29,8 @@
  * Layout: P, Q, biases as for factor models (copied from the base); the CN*
  * sections of the content model; HYBU float[n_users] and HYBI float[n_items]
  * the content baseline; HYBW hybrid_weights. */
-#include "algo.h"
-#include "knn_common.h"
+#include "content.h"
+#include "baseline.h"
 
 #include <math.h>
 #include <string.h>
