@@ -3,9 +3,10 @@
  * builds the common part of the model and hands over to the family's
  * vt->fit, then records time, epochs and RMSE.
  *
- * The validation split is a Bernoulli(valid_frac) draw per training rating
- * from an RNG stream of p->seed, so the same seed gives the same split. Both
- * halves are owned copies (three parallel arrays each) freed before return. */
+ * The validation split is src/data's holdout split of the training ratings
+ * (valid_frac of them, exactly) on a seed derived from p->seed, so the same
+ * seed gives the same split. Both halves are owned copies freed before
+ * return. */
 #include "model_impl.h"
 #include "../algo/algo.h"
 
@@ -13,49 +14,24 @@
 #include <omp.h>
 #include <string.h>
 
-/* Owned split of a ratings view: a train part and a validation part. */
-typedef struct split {
-    int32_t *user, *item;
-    float *rating;
-    int64_t *time;
-    mfr_ratings tr, va;
-} split;
-
-static void split_free(split *s) {
-    mfr_free(s->user);
-    mfr_free(s->item);
-    mfr_free(s->rating);
-    mfr_free(s->time);
-}
-
-/* Rows of all going to validation are written from the end of the arrays,
- * training rows from the start, so one allocation per column serves both. */
-static mfr_status draw_split(const mfr_ratings *all, float frac, uint64_t seed, split *s,
-                             mfr_error *err) {
-    size_t n = (size_t)all->n;
-    memset(s, 0, sizeof *s);
-    s->user = mfr_malloc(n * sizeof *s->user);
-    s->item = mfr_malloc(n * sizeof *s->item);
-    s->rating = mfr_malloc(n * sizeof *s->rating);
-    s->time = all->time ? mfr_malloc(n * sizeof *s->time) : NULL;
-    if (!s->user || !s->item || !s->rating || (all->time && !s->time)) {
-        split_free(s);
-        return mfr__nomem(err, "validation split");
-    }
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, 0x76616c6964ull /* "valid" */);
-    size_t lo = 0, hi = n;
-    for (size_t j = 0; j < n; j++) {
-        size_t d = mfr_rng_uniform(&rng) < frac ? --hi : lo++;
-        s->user[d] = all->user[j];
-        s->item[d] = all->item[j];
-        s->rating[d] = all->rating[j];
-        if (s->time) s->time[d] = all->time[j];
-    }
-    s->tr = (mfr_ratings){(int64_t)lo, all->n_users, all->n_items, s->user, s->item, s->rating, s->time};
-    s->va = (mfr_ratings){(int64_t)(n - hi), all->n_users, all->n_items, s->user + hi, s->item + hi,
-                          s->rating + hi, s->time ? s->time + hi : NULL};
-    return MFR_OK;
+/* The validation split: the holdout split of src/data (exactly
+ * round(n * frac) ratings, chosen by a seeded shuffle) on a seed of its own,
+ * so it does not repeat an evaluation split drawn with the same seed. tr and
+ * va are owned copies (mfr_ratings_free), both empty on failure. */
+static mfr_status draw_valid(const mfr_ratings *all, float frac, uint64_t seed, mfr_ratings *tr,
+                             mfr_ratings *va, mfr_error *err) {
+    memset(tr, 0, sizeof *tr), memset(va, 0, sizeof *va);
+    mfr_split_params sp = mfr_split_params_default();
+    sp.test_frac = frac;
+    sp.seed = seed ^ 0x76616c6964ull; /* "valid" */
+    int32_t *fold = mfr_malloc(sizeof *fold * (size_t)(all->n > 0 ? all->n : 1)), n_folds;
+    if (!fold) return mfr__nomem(err, "validation split");
+    mfr_status st = mfr_split_assign(all, &sp, fold, &n_folds, err);
+    if (!st) st = mfr_ratings_select(all, fold, 1, 0, tr, err);
+    if (!st) st = mfr_ratings_select(all, fold, 1, 1, va, err);
+    mfr_free(fold);
+    if (st) mfr_ratings_free(tr), mfr_ratings_free(va);
+    return st;
 }
 
 /* After the fit: epochs and RMSE the family did not record itself. */
@@ -91,16 +67,15 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
     mfr_ratings all;
     if (train) all = *train;
     else mfr_dataset_ratings(ds, &all);
-    split sp;
-    memset(&sp, 0, sizeof sp);
+    mfr_ratings tr = {0}, va = {0};
     if (!valid && p->valid_frac > 0.0f) {
-        if ((st = draw_split(&all, p->valid_frac, p->seed, &sp, err))) return st;
-        all = sp.tr;
-        valid = sp.va.n > 0 ? &sp.va : NULL;
+        if ((st = draw_valid(&all, p->valid_frac, p->seed, &tr, &va, err))) return st;
+        all = tr;
+        valid = va.n > 0 ? &va : NULL;
     }
     mfr_model *m = mfr__model_new(p->algo);
     if (!m) {
-        split_free(&sp);
+        mfr_ratings_free(&tr), mfr_ratings_free(&va);
         return mfr__nomem(err, "model");
     }
     m->params = *p;
@@ -128,6 +103,6 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
     } else {
         mfr_model_free(m);
     }
-    split_free(&sp);
+    mfr_ratings_free(&tr), mfr_ratings_free(&va);
     return st;
 }

@@ -324,6 +324,8 @@ static void train_validation_split(void **state) {
     assert_int_equal(g_fit_threads, 2);
     assert_true(vn > 0 && tn > 0);
     assert_int_equal(tn + vn, ds->n_ratings);
+    /* the validation part is the holdout split's: exactly valid_frac of them */
+    assert_int_equal(vn, llround((double)ds->n_ratings * (double)0.3f));
     mfr_model_info info;
     mfr_model_info_get(m, &info);
     assert_int_equal(info.n_train, tn);
@@ -333,19 +335,25 @@ static void train_validation_split(void **state) {
     assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, NULL), MFR_OK);
     assert_int_equal(g_fit_train_n, tn);
     int64_t seen = 0;
+    int32_t per_user[6];
     for (int u = 0; u < 6; u++) {
-        int32_t n;
-        mfr_model_user_items(m, u, &n);
-        seen += n;
+        mfr_model_user_items(m, u, &per_user[u]);
+        seen += per_user[u];
     }
     assert_int_equal(seen, tn);
     mfr_model_free(m);
-    /* another seed draws another split (over a few seeds, some count differs) */
+    /* another seed draws another split: the same size, other ratings (over a
+     * few seeds, some user's training count differs) */
     int differs = 0;
     for (uint64_t sd = 1; sd <= 8 && !differs; sd++) {
         p.seed = 42 + sd;
         assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, NULL), MFR_OK);
-        differs = g_fit_train_n != tn;
+        assert_int_equal(g_fit_train_n, tn);
+        for (int u = 0; u < 6; u++) {
+            int32_t n;
+            mfr_model_user_items(m, u, &n);
+            differs |= n != per_user[u];
+        }
         mfr_model_free(m);
     }
     assert_true(differs);
