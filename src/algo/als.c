@@ -12,18 +12,15 @@
  * so rows are solved in parallel (OpenMP) and the result does not depend on
  * the thread count. The (k+1)² Gram matrix is accumulated on the lower
  * triangle — by rank-one updates for short rows, by cblas_ssyrk over gathered
- * blocks of 256 ratings for long ones — and solved by LAPACK's Cholesky
- * (spotrf/spotrs). Measured on the 20 M-rating bench at k = 64: the owned
- * kernel in src/linalg took 30 us a 65 x 65 solve against LAPACKE's 15 us,
- * and one iteration went from 5.5 s to 4.3 s on 2 cores when switched.
+ * blocks of 256 ratings for long ones — and solved by the library's one
+ * Cholesky (mfr__chol: the owned kernel below 64 unknowns, LAPACK's spotrf
+ * from there; bench/bench_chol.c).
  *
  * With a validation set and early_stop > 0 it keeps the best epoch.
  * Layout: P[u*k + f], Q[i*k + f] (model_impl.h); scratch per thread: the
  * (k+1)² system, a 256 x (k+1) gather block and its targets. */
 #include "factor_util.h"
 #include "../linalg/linalg.h"
-
-#include <lapacke.h>
 
 #include <cblas.h>
 #include <omp.h>
@@ -85,14 +82,12 @@ static void als_row(const mfr__rmat *c, int32_t r, const float *Y, const float *
         A[0] = 1.f;
         b[0] = 0.f;
     }
-    /* The lower triangle in row-major order is the upper one in column-major
-     * order, so LAPACK factors it in place with no transposed copy. */
-    if (LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', D, A, D) != 0) { /* λ = 0, rank-deficient */
+    if (mfr__chol(A, D, D) != 0) { /* λ = 0, rank-deficient */
         memset(x, 0, sizeof(float) * (size_t)k);
         if (xb) xb[r] = 0.f;
         return;
     }
-    LAPACKE_spotrs(LAPACK_COL_MAJOR, 'U', D, 1, A, D, b, D);
+    mfr__chol_solve(A, D, D, b);
     if (xb) xb[r] = b[0];
     memcpy(x, b + 1, sizeof(float) * (size_t)k);
 }

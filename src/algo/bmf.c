@@ -56,29 +56,11 @@ static double rng_gamma(mfr_rng *r, double shape) {
     }
 }
 
-/* Double-precision Cholesky of the lower triangle (n x n, lda n). */
-static int dchol(double *A, int n) {
-    for (int j = 0; j < n; j++) {
-        double d = A[j * n + j];
-        for (int p = 0; p < j; p++) d -= A[j * n + p] * A[j * n + p];
-        if (!(d > 0)) return -1;
-        A[j * n + j] = sqrt(d);
-        for (int i = j + 1; i < n; i++) {
-            double s = A[i * n + j];
-            for (int p = 0; p < j; p++) s -= A[i * n + p] * A[j * n + p];
-            A[i * n + j] = s / A[j * n + j];
-        }
-    }
-    return 0;
-}
-
-/* Solve Lᵀx = z in place (L lower, n x n). */
-static void dsolve_lt(const double *L, int n, double *z) {
-    for (int i = n - 1; i >= 0; i--) {
-        double s = z[i];
-        for (int p = i + 1; p < n; p++) s -= L[p * n + i] * z[p];
-        z[i] = s / L[i * n + i];
-    }
+/* L := A rounded to float (lower triangle, n x n), then its Cholesky factor
+ * by the library's one kernel; -1 when A is not positive definite. */
+static int chol_rounded(const double *A, int n, float *L) {
+    for (size_t t = 0; t < (size_t)n * n; t++) L[t] = (float)A[t];
+    return mfr__chol(L, n, n);
 }
 
 typedef struct bmf_hyper {
@@ -87,7 +69,9 @@ typedef struct bmf_hyper {
 } bmf_hyper;
 
 /* Draw (μ, Λ) from the Normal-Wishart posterior given the n x D rows of X.
- * work: 3D² + 2D doubles. Returns 0, or -1 when a matrix is not positive
+ * work: 3D² + 2D doubles. Sums are taken in double; the two factors are
+ * rounded to float once for mfr__chol (h->Lam and h->h0, then the spent B,
+ * serve as their scratch). Returns 0, or -1 when a matrix is not positive
  * definite (h then unspecified). */
 static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper *h, double *work) {
     double *mean = work, *Wi = mean + D, *A = Wi + D * D, *B = A + D * D, *z = B + D * D;
@@ -105,16 +89,17 @@ static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper 
     double c = beta0 * n / (beta0 + n);
     for (int i = 0; i < D; i++)
         for (int j = 0; j <= i; j++) Wi[i * D + j] += c * mean[i] * mean[j]; /* μ0 = 0 */
-    if (dchol(Wi, D)) return -1;                                             /* Wi = C Cᵀ */
+    float *C = h->Lam, *zf = h->h0;
+    if (chol_rounded(Wi, D, C)) return -1;                                   /* Wi = C Cᵀ */
     memset(A, 0, sizeof(double) * D * D);                                     /* Bartlett */
     for (int i = 0; i < D; i++) {
         A[i * D + i] = sqrt(2.0 * rng_gamma(r, (nu - i) / 2.0));
         for (int j = 0; j < i; j++) A[i * D + j] = mfr_rng_normal(r);
     }
     for (int col = 0; col < D; col++) { /* B = C⁻ᵀ A, so B Bᵀ ~ W((C Cᵀ)⁻¹, ν) */
-        for (int i = 0; i < D; i++) z[i] = A[i * D + col];
-        dsolve_lt(Wi, D, z);
-        for (int i = 0; i < D; i++) B[i * D + col] = z[i];
+        for (int i = 0; i < D; i++) zf[i] = (float)A[i * D + col];
+        mfr__chol_solve_lt(C, D, D, zf);
+        for (int i = 0; i < D; i++) B[i * D + col] = zf[i];
     }
     for (int i = 0; i < D; i++)
         for (int j = 0; j < D; j++) {
@@ -123,11 +108,12 @@ static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper 
             h->Lam[i * D + j] = (float)s;
             A[i * D + j] = (beta0 + n) * s; /* (β0* Λ) for μ's draw */
         }
-    if (dchol(A, D)) return -1;
+    float *C2 = (float *)B, *zf2 = C2 + (size_t)D * D; /* B is spent: 2D² floats */
+    if (chol_rounded(A, D, C2)) return -1;
     double bn = beta0 + n;
-    for (int i = 0; i < D; i++) z[i] = mfr_rng_normal(r);
-    dsolve_lt(A, D, z); /* z ~ N(0, (β0*Λ)⁻¹) */
-    for (int i = 0; i < D; i++) z[i] += n * mean[i] / bn;
+    for (int i = 0; i < D; i++) zf2[i] = (float)mfr_rng_normal(r);
+    mfr__chol_solve_lt(C2, D, D, zf2); /* z ~ N(0, (β0*Λ)⁻¹) */
+    for (int i = 0; i < D; i++) z[i] = zf2[i] + n * mean[i] / bn;
     for (int i = 0; i < D; i++) {
         double s = 0;
         for (int j = 0; j < D; j++) s += h->Lam[i * D + j] * z[j];
@@ -165,6 +151,9 @@ static void sample_row(const bmf_side *s, int32_t r, int D, float mu, float alph
 
 static void sample_side(const bmf_side *s, int D, float mu, float alpha, const bmf_hyper *h,
                         uint64_t seed, uint64_t stream_hi, int threads, float *scratch) {
+    /* OpenBLAS on one thread inside our rows (mfr__chol uses LAPACK for
+     * D >= MFR__CHOL_LAPACK_MIN), as als.c and ials.c do. */
+    const int blas_before = mfr__blas_threads_set(1);
 #pragma omp parallel num_threads(threads)
     {
         size_t per = (size_t)D * D + 2 * (size_t)D;
@@ -176,6 +165,7 @@ static void sample_side(const bmf_side *s, int D, float mu, float alpha, const b
             sample_row(s, r, D, mu, alpha, h, &rng, A, b, x);
         }
     }
+    mfr__blas_threads_set(blas_before);
 }
 
 typedef struct bmf_run {

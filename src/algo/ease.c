@@ -16,8 +16,11 @@
  * the Gram matrix, so the peak is one n × n float matrix plus a block of 256
  * user rows. Items not covered are never ranked (NaN).
  *
- * Numerics: G = XᵀX + λI accumulated by blocks of users with cblas_ssyrk,
- * inverted through its Cholesky factor (LAPACKE spotrf + spotri, single
+ * Numerics: G = XᵀX + λI accumulated (lower triangle) by blocks of users
+ * with cblas_ssyrk, inverted through its Cholesky factor (mfr__chol, which
+ * is LAPACK's blocked spotrf at these sizes, then LAPACKE spotri, both in
+ * place on the column-major view of the row-major lower triangle, so LAPACKE
+ * makes no transposed n × n copy; single
  * precision: on ml-latest-small the lists match a double-precision inverse,
  * tests/unit/test_algo_ease.c checks B against a direct inverse). The
  * family's rating predictions (the stars shown) are the baseline
@@ -88,7 +91,7 @@ static int32_t choose_items(const mfr_model *m, int32_t min, int64_t max_n, int3
     return w;
 }
 
-/* G += X_bᵀ X_b over users [u0, u1), G upper triangle; xb scratch 256 × n. */
+/* G += X_bᵀ X_b over users [u0, u1), G lower triangle; xb scratch 256 × n. */
 static void gram_block(const mfr_model *m, const mfr_ratings *byu, const int64_t *ptr,
                        const int32_t *row, int32_t u0, int32_t u1, int32_t n, float *xb, float *G) {
     memset(xb, 0, (size_t)(u1 - u0) * (size_t)n * sizeof *xb);
@@ -97,7 +100,7 @@ static void gram_block(const mfr_model *m, const mfr_ratings *byu, const int64_t
             int32_t r = row[byu->item[j]];
             if (r >= 0) xb[(size_t)(u - u0) * n + r] = mfr__ease_weight(m, byu->rating[j]);
         }
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, u1 - u0, 1.0f, xb, n, 1.0f, G, n);
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, n, u1 - u0, 1.0f, xb, n, 1.0f, G, n);
 }
 
 /* The training ratings grouped by user (counting sort): ptr[n_users + 1]
@@ -244,18 +247,16 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
             gram_block(m, &byu, ptr, row, u0, u1, n, xb, G);
         }
         for (int32_t r = 0; r < n; r++) G[(size_t)r * n + r] += p->ease_lambda;
-        lapack_int info = LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'U', n, G, n);
-        if (!info) info = LAPACKE_spotri(LAPACK_ROW_MAJOR, 'U', n, G, n);
+        int bad = mfr__chol(G, n, n) != 0;
+        if (!bad) bad = LAPACKE_spotri_work(LAPACK_COL_MAJOR, 'U', n, G, n) != 0;
         mfr__blas_threads_set(blas_before);
-        if (info)
+        if (bad)
             st = mfr__err(err, MFR_E_RANGE,
-                          "ease: XᵀX + λI not positive definite (LAPACK info %d); raise ease_lambda",
-                          (int)info);
+                          "ease: XᵀX + λI not positive definite; raise ease_lambda");
     }
     if (!st) {
-        /* P = G (upper triangle) → B_ij = −P_ij / P_jj, full matrix, in place. */
-        for (int32_t i = 0; i < n; i++)
-            for (int32_t j = 0; j < i; j++) G[(size_t)i * n + j] = G[(size_t)j * n + i];
+        /* P = G (lower triangle) → B_ij = −P_ij / P_jj, full matrix, in place. */
+        mfr__sym_fill_upper(G, n, n);
         float *inv_d = xb; /* n floats of scratch */
         for (int32_t j = 0; j < n; j++) inv_d[j] = -1.0f / G[(size_t)j * n + j];
 #pragma omp parallel for num_threads(ctx->threads) schedule(static)

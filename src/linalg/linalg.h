@@ -4,10 +4,18 @@
  * Matrices are row-major float with a leading dimension (lda >= n). The
  * symmetric routines read and write only the lower triangle (j <= i), so a
  * Gram matrix accumulated with mfr__syr_lower can go straight into mfr__chol.
- * Owned rather than LAPACKE_spotrf/sposv because the systems are small
- * (k+1 <= ~257) and solved hundreds of thousands of times per iteration, where
- * LAPACKE's argument checks and layout transposition cost more than the work
- * (measured in docs/perf/factors.md). */
+ *
+ * One Cholesky (mfr__chol) serves every caller: the ALS, iALS (exact) and BMF
+ * row solves, fold-in of a new user, BMF's hyperparameter draw, the
+ * co-occurrence solve of similar.c and EASE's n_items-sized factor. By size
+ * class (bench/bench_chol.c, docs/perf/factors.md): up to about 33 unknowns
+ * the owned kernel matches LAPACK (spotrf without LAPACKE's NaN scan) and
+ * beats LAPACKE_spotrf+spotrs; from 64 LAPACK's blocked spotrf is faster
+ * (10-40 % at 64-257, 3-5x at 512-2048), so mfr__chol switches at
+ * MFR__CHOL_LAPACK_MIN. LAPACK is called on the column-major view of the
+ * same triangle (row-major lower = column-major upper): no transposed copy.
+ * Callers that sum in double (fold-in, BMF) round once to float before the
+ * factor; the solves (mfr__chol_solve*) are owned at every size. */
 #ifndef MFR_LINALG_H
 #define MFR_LINALG_H
 
@@ -22,7 +30,7 @@
  * the library: below MFR__CHOL_LAPACK_MIN the owned kernel, from there
  * LAPACK's blocked spotrf (on as many OpenBLAS threads as are set). */
 int mfr__chol(float *A, int n, int lda);
-#define MFR__CHOL_LAPACK_MIN (1 << 30)
+#define MFR__CHOL_LAPACK_MIN 64
 
 /* The owned kernel behind mfr__chol for small n (the bench calls it at every
  * size). */

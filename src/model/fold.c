@@ -6,8 +6,9 @@
  *     Σ_j (y_j − a_j·x)² + n·reg ‖p_u‖² + n·reg_bias b_u²
  * whose normal equations are the (k+1)×(k+1) ridge system
  *     (Σ_j a_j a_jᵀ + D) x = Σ_j a_j y_j,   D = n·diag(reg_bias, reg, ..., reg),
- * symmetric positive definite when reg, reg_bias > 0; it is solved by
- * Cholesky (A = L Lᵀ, then L z = b and Lᵀ x = z) in double precision.
+ * symmetric positive definite when reg, reg_bias > 0; it is accumulated in
+ * double precision and solved in float by the library's one Cholesky
+ * (mfr__chol, A = L Lᵀ, then L z = b and Lᵀ x = z).
  * This is the user half-step of ALS with biases (Koren, Bell & Volinsky,
  * "Matrix factorization techniques for recommender systems", IEEE Computer
  * 2009). The penalty grows with n ("weighted-λ", Zhou et al., "Large-scale
@@ -21,46 +22,16 @@
  * (n counts the ratings used, at least 1). */
 #include "topn.h"
 #include "../algo/algo.h"
+#include "../linalg/linalg.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* In-place Cholesky of the n×n row-major SPD matrix A (lower triangle
- * used); returns -1 on a non-positive pivot. */
-static int cholesky(double *A, int n) {
-    for (int j = 0; j < n; j++) {
-        double d = A[j * n + j];
-        for (int f = 0; f < j; f++) d -= A[j * n + f] * A[j * n + f];
-        if (!(d > 0.0)) return -1;
-        d = sqrt(d);
-        A[j * n + j] = d;
-        for (int i = j + 1; i < n; i++) {
-            double s = A[i * n + j];
-            for (int f = 0; f < j; f++) s -= A[i * n + f] * A[j * n + f];
-            A[i * n + j] = s / d;
-        }
-    }
-    return 0;
-}
-
-/* Solve L Lᵀ x = b in place (b becomes x). */
-static void cholesky_solve(const double *L, int n, double *b) {
-    for (int i = 0; i < n; i++) {
-        double s = b[i];
-        for (int f = 0; f < i; f++) s -= L[i * n + f] * b[f];
-        b[i] = s / L[i * n + i];
-    }
-    for (int i = n - 1; i >= 0; i--) {
-        double s = b[i];
-        for (int f = i + 1; f < n; f++) s -= L[f * n + i] * b[f];
-        b[i] = s / L[i * n + i];
-    }
-}
-
-/* A = Σ a aᵀ + D, b = Σ a y over the known items (lower triangle of A). */
+/* A = Σ a aᵀ + D, b = Σ a y over the known items (lower triangle of A),
+ * summed in double and rounded once into L and x for the float solve. */
 static void normal_equations(const mfr_model *m, const int32_t *items, const float *ratings,
-                             int32_t n, double ridge, double *A, double *b) {
+                             int32_t n, double ridge, double *A, double *b, float *L, float *x) {
     int d = m->k + 1;
     int32_t used = 0;
     memset(A, 0, (size_t)d * d * sizeof *A);
@@ -81,6 +52,8 @@ static void normal_equations(const mfr_model *m, const int32_t *items, const flo
     double w = used > 0 ? (double)used : 1.0;
     A[0] += w * m->params.reg_bias + ridge;
     for (int f = 1; f < d; f++) A[f * d + f] += w * m->params.reg + ridge;
+    for (size_t t = 0; t < (size_t)d * d; t++) L[t] = (float)A[t];
+    for (int f = 0; f < d; f++) x[f] = (float)b[f];
 }
 
 mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const float *ratings,
@@ -93,23 +66,28 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const flo
     if (m->k > 4096) return mfr__err(err, MFR_E_UNSUPPORTED, "fold-in: k = %d > 4096", (int)m->k);
     int d = m->k + 1;
     double *A = mfr_malloc(((size_t)d * d + (size_t)d) * sizeof *A);
-    if (!A) return mfr__nomem(err, "fold-in system");
+    float *L = mfr_malloc(((size_t)d * d + (size_t)d) * sizeof *L);
+    if (!A || !L) {
+        mfr_free(A), mfr_free(L);
+        return mfr__nomem(err, "fold-in system");
+    }
     double *b = A + (size_t)d * d;
+    float *x = L + (size_t)d * d;
     /* With reg or reg_bias 0 and too few ratings the system is singular: a
      * tiny ridge then picks the minimum-norm-like solution. */
     double ridge = 0.0;
     for (int tries = 0; tries < 3; tries++) {
-        normal_equations(m, items, ratings, n, ridge, A, b);
-        if (cholesky(A, d) == 0) break;
+        normal_equations(m, items, ratings, n, ridge, A, b, L, x);
+        if (mfr__chol(L, d, d) == 0) break;
         ridge = ridge == 0.0 ? 1e-6 : ridge * 1e3;
         if (tries == 2) {
-            mfr_free(A);
+            mfr_free(A), mfr_free(L);
             return mfr__err(err, MFR_E_RANGE, "fold-in: system not positive definite");
         }
     }
-    cholesky_solve(A, d, b);
-    for (int f = 0; f < d; f++) vec[f] = (float)b[f];
-    mfr_free(A);
+    mfr__chol_solve(L, d, d, x);
+    memcpy(vec, x, (size_t)d * sizeof *vec);
+    mfr_free(A), mfr_free(L);
     return MFR_OK;
 }
 

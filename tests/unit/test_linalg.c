@@ -1,5 +1,7 @@
 /* test_linalg.c — the owned dense kernels: Cholesky and its solves against
- * LAPACK (spotrf/sposv), rejection of an indefinite matrix, the rank-one
+ * LAPACK (spotrf/sposv) and against a direct double-precision factor on both
+ * sides of mfr__chol's size classes (owned kernel / LAPACK, with lda > n),
+ * rejection of an indefinite matrix, the rank-one
  * update, the vectorised dot against a double reference, and CG against the
  * Cholesky solution. */
 #include "test.h"
@@ -42,12 +44,66 @@ static void chol_solve_matches_lapack(void **state) {
     }
 }
 
+/* Direct reference: Cholesky–Banachiewicz in double on the lower triangle. */
+static void dchol_ref(const float *A, int n, int lda, double *L) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j <= i; j++) {
+            double s = A[(size_t)i * lda + j];
+            for (int p = 0; p < j; p++) s -= L[(size_t)i * n + p] * L[(size_t)j * n + p];
+            L[(size_t)i * n + j] = i == j ? sqrt(s) : s / L[(size_t)j * n + j];
+        }
+}
+
+/* mfr__chol (both size classes) and mfr__chol_owned give the double factor
+ * to float rounding, leave the strict upper triangle and the padding past n
+ * alone, and solve to a small residual. */
+static void chol_matches_double_reference(void **state) {
+    (void)state;
+    static const int ns[] = {1, 8, 33, MFR__CHOL_LAPACK_MIN - 1, MFR__CHOL_LAPACK_MIN,
+                             MFR__CHOL_LAPACK_MIN + 1, 130, 257};
+    for (size_t c = 0; c < sizeof ns / sizeof *ns; c++)
+        for (int which = 0; which < 2; which++) {
+            const int n = ns[c], lda = n + 3;
+            float *A = malloc(sizeof(float) * n * n), *L = malloc(sizeof(float) * n * lda);
+            float *x = malloc(sizeof(float) * n);
+            double *R = malloc(sizeof(double) * n * n);
+            spd(A, n, 100 + (uint64_t)n);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < lda; j++) L[(size_t)i * lda + j] = j <= i ? A[i * n + j] : -7.f;
+            dchol_ref(L, n, lda, R);
+            assert_int_equal(which ? mfr__chol_owned(L, n, lda) : mfr__chol(L, n, lda), 0);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < lda; j++) {
+                    float v = L[(size_t)i * lda + j];
+                    if (j > i) assert_true(v == -7.f);
+                    else assert_float_near(v, R[(size_t)i * n + j], 2e-5 * sqrt(R[(size_t)j * n + j] * R[(size_t)j * n + j] + n));
+                }
+            for (int i = 0; i < n; i++) x[i] = (float)(i % 5) - 2.f;
+            mfr__chol_solve(L, n, lda, x);
+            double rn = 0, bn = 0;
+            for (int i = 0; i < n; i++) {
+                double r = -((double)(i % 5) - 2.0);
+                for (int j = 0; j < n; j++) r += (double)A[i * n + j] * x[j];
+                rn += r * r, bn += ((double)(i % 5) - 2.0) * ((double)(i % 5) - 2.0);
+            }
+            assert_true(sqrt(rn) <= 1e-5 * sqrt(bn) * n);
+            free(A), free(L), free(x), free(R);
+        }
+}
+
 static void chol_rejects_indefinite(void **state) {
     (void)state;
     float A[4] = {1, 0, 2, 1}; /* lower [[1],[2,1]]: eigenvalues 3, -1 */
     assert_int_equal(mfr__chol(A, 2, 2), -1);
     float Z[1] = {0};
     assert_int_equal(mfr__chol(Z, 1, 1), -1);
+    /* the LAPACK size class too: a negative pivot deep inside */
+    const int n = MFR__CHOL_LAPACK_MIN + 6;
+    float *B = malloc(sizeof(float) * n * n);
+    spd(B, n, 5);
+    B[(size_t)(n - 3) * n + (n - 3)] = -1.f;
+    assert_int_equal(mfr__chol(B, n, n), -1);
+    free(B);
 }
 
 static void syr_and_dot_match_reference(void **state) {
@@ -88,6 +144,7 @@ static void cg_converges_to_cholesky_solution(void **state) {
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chol_solve_matches_lapack),
+        cmocka_unit_test(chol_matches_double_reference),
         cmocka_unit_test(chol_rejects_indefinite),
         cmocka_unit_test(syr_and_dot_match_reference),
         cmocka_unit_test(cg_converges_to_cholesky_solution),
