@@ -92,8 +92,7 @@ MFR_AVX2 static inline float update_avx2(
     return e;
 }
 
-MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q,
-                                                             int32_t k) {
+MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int32_t f = 0;
     for (; f + 16 <= k; f += 16) {
@@ -106,8 +105,7 @@ MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q,
     return dot;
 }
 
-MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b,
-                                                                     uint32_t w, size_t k) {
+MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b, uint32_t w, size_t k) {
     const char *pp = (const char *)(b->P + (w & b->umask) * k);
     const char *qp = (const char *)(b->Q + ((w >> b->ishift) & b->imask) * k);
     for (size_t o = 0; o < k * sizeof(float); o += 64) {
@@ -116,8 +114,7 @@ MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b,
     }
 }
 
-MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b,
-                                                               const mfr__sgd_hyper *h) {
+MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     double se = 0.0;
     const size_t k = (size_t)h->k;
     for (int64_t j = 0; j < b->n; j++) {
