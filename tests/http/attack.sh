@@ -400,10 +400,10 @@ grep -q '^mfrec_http_deadline_cuts_total [1-9]' "$BODY_FILE" || fail "no deadlin
 # bucket (the old table kept 12 bits of the address: all of 127.0.0.x shared
 # one slot, and each switch reset it to full)
 stop_server "$PID"
-start_server "$T/r.db" --write-rate 1 --write-burst 5
+start_server "$T/r.db" --write-rate 0.2 --write-burst 5
 new_user; W=$UID_; TW=$TOK
-atk alternate "$W" "$TW" 1 5 12 2 "$T/acked.alt"
-atk alternate "$W" "$TW" 1 5 10 8 "$T/acked.alt8"
+atk alternate "$W" "$TW" 0.2 5 12 2 "$T/acked.alt"
+atk alternate "$W" "$TW" 0.2 5 10 8 "$T/acked.alt8"
 for f in "$T/acked.alt" "$T/acked.alt8"; do
   for m in $(cat "$f"); do
     [ "$(sqlite3 "$T/r.db" "select count(*) from ratings where user_id=$W and movie_id=$m")" = 1 ] || fail "acknowledged write $W/$m lost"

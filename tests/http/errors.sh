@@ -70,7 +70,7 @@ check "still serving" GET /api/health "" "" 200
 
 # admin token set: wrong/missing token refused, no --data: 503
 stop_server "$PID"
-MFREC_ADMIN_TOKEN=adm-secret-0123456789 start_server "$T/r.db" --write-rate 1 --write-burst 2
+MFREC_ADMIN_TOKEN=adm-secret-0123456789 start_server "$T/r.db" --write-rate 0.01 --write-burst 2
 check "retrain without token" POST /api/admin/retrain "" "" 401 MFR_E_AUTH
 check "retrain with a user token" POST /api/admin/retrain "" "$TA" 403 MFR_E_AUTH
 check "retrain without --data" POST /api/admin/retrain "" "adm-secret-0123456789" 503 MFR_E_UNSUPPORTED
