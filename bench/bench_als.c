@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
     solver_micro(k + 1, 20000);
     mfr__blas_threads_set(old);
     double t0 = mfr_now();
-    mfr__rmat bu, bi;
+    mfr__csr bu, bi;
     if (bench_make_data(nu, ni, target, &bu, &bi)) return 1;
     printf("data: %d users, %d items, %lld ratings, built in %.2f s\n", nu, ni, (long long)bu.nnz,
            mfr_now() - t0);
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
                "cpu %.2f s (cpu/threads %.2f s)\n", it, k, threads, b - a, c - b, c - a, cc - ca,
                (cc - ca) / threads);
     }
-    mfr__rmat_free(&bu), mfr__rmat_free(&bi);
+    mfr__csr_free(&bu), mfr__csr_free(&bi);
     mfr_free(P), mfr_free(Q), mfr_free(bpu), mfr_free(bqi);
     return 0;
 }

@@ -13,7 +13,7 @@
 #include "core/core.h"
 #include "algo/factor_util.h"
 
-static int bench_make_data(int32_t nu, int32_t ni, int64_t target, mfr__rmat *bu, mfr__rmat *bi) {
+static int bench_make_data(int32_t nu, int32_t ni, int64_t target, mfr__csr *bu, mfr__csr *bi) {
     mfr_rng rng;
     mfr_rng_seed(&rng, 2024);
     int32_t *cnt = malloc(sizeof(int32_t) * (size_t)nu);
@@ -38,7 +38,7 @@ static int bench_make_data(int32_t nu, int32_t ni, int64_t target, mfr__rmat *bu
         }
     mfr_ratings r = {n, nu, ni, user, item, rating, NULL};
     mfr_error err;
-    int rc = mfr__rmat_build(&r, nu, ni, 0, bu, &err) || mfr__rmat_build(&r, nu, ni, 1, bi, &err);
+    int rc = mfr__csr_rows(&r, nu, ni, 0, bu, &err) || mfr__csr_rows(&r, nu, ni, 1, bi, &err);
     if (rc) fprintf(stderr, "bench data: %s\n", err.message);
     free(cnt), free(user), free(item), free(rating);
     return rc ? -1 : 0;

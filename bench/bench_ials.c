@@ -41,7 +41,7 @@ static mfr_train_params ials_params(int threads) {
     return p;
 }
 
-static void weights(mfr__rmat *c, float power) { /* as ials.c: (r / 5)^power */
+static void weights(mfr__csr *c, float power) { /* as ials.c: (r / 5)^power */
     for (int64_t e = 0; e < c->nnz; e++) c->val[e] = power == 0.f ? 1.f : powf(c->val[e] / 5.f, power);
 }
 
@@ -49,7 +49,7 @@ static void time_iteration(int threads, int64_t target) {
     const mfr_train_params p = ials_params(threads);
     const int32_t k = p.factors, nu = (int32_t)(138493.0 * target / 20000263.0), ni = 26744;
     double t0 = mfr_now();
-    mfr__rmat bu, bi;
+    mfr__csr bu, bi;
     if (bench_make_data(nu, ni, target, &bu, &bi)) return;
     weights(&bu, p.rating_power), weights(&bi, p.rating_power);
     printf("data: %d users, %d items, %lld ratings, built in %.2f s\n", nu, ni, (long long)bu.nnz,
@@ -70,7 +70,7 @@ static void time_iteration(int threads, int64_t target) {
                "cpu %.2f s (cpu/threads %.2f s)\n", it, k, p.cg_steps, threads, b - a, c - b, c - a,
                cc - ca, (cc - ca) / threads);
     }
-    mfr__rmat_free(&bu), mfr__rmat_free(&bi);
+    mfr__csr_free(&bu), mfr__csr_free(&bi);
     mfr_free(P), mfr_free(Q);
 }
 

@@ -31,7 +31,7 @@
 #define ALS_SHORT 24 /* rows with fewer ratings use rank-one updates */
 
 /* Accumulate the row's Gram matrix A (lower) and right-hand side b. */
-static void als_gram(const mfr__rmat *c, int32_t r, const float *Y, const float *yb,
+static void als_gram(const mfr__csr *c, int32_t r, const float *Y, const float *yb,
                      float mu, int32_t k, float *A, float *b, float *G, float *t) {
     const int D = k + 1;
     int64_t lo = c->ptr[r], hi = c->ptr[r + 1];
@@ -61,7 +61,7 @@ static void als_gram(const mfr__rmat *c, int32_t r, const float *Y, const float 
 }
 
 /* Solve one row; A/b scratch are overwritten. Empty rows get zeros. */
-static void als_row(const mfr__rmat *c, int32_t r, const float *Y, const float *yb,
+static void als_row(const mfr__csr *c, int32_t r, const float *Y, const float *yb,
                     float mu, int32_t k, float lam, float lam_b, float *X, float *xb,
                     float *A, float *b, float *G, float *t) {
     const int D = k + 1;
@@ -92,7 +92,7 @@ static void als_row(const mfr__rmat *c, int32_t r, const float *Y, const float *
     memcpy(x, b + 1, sizeof(float) * (size_t)k);
 }
 
-mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *yb, float mu,
+mfr_status mfr__als_solve_side(const mfr__csr *c, const float *Y, const float *yb, float mu,
                                int32_t k, float lam, float lam_b, float *X, float *xb,
                                int threads, mfr_error *err) {
     const int D = k + 1;
@@ -122,8 +122,8 @@ static void als_defaults(mfr_train_params *p) {
     p->init_std = 0.1f;
 }
 
-static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__rmat *bu,
-                             const mfr__rmat *bi, mfr__best *best, mfr_error *err) {
+static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__csr *bu,
+                             const mfr__csr *bi, mfr__best *best, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     const int32_t k = m->k;
     double t0 = mfr_now();
@@ -150,10 +150,10 @@ static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "als", err);
     if (st) return st;
     if ((st = mfr__model_alloc_factors(m, p->factors, err))) return st;
-    mfr__rmat bu, bi;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__rmat_free(&bu);
+    mfr__csr bu, bi;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
+        mfr__csr_free(&bu);
         return st;
     }
     /* Items start random, users are solved first, so P needs no init. */
@@ -161,8 +161,8 @@ static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr__best best;
     if (!(st = mfr__best_init(&best, m, ctx, err))) st = als_epochs(m, ctx, &bu, &bi, &best, err);
     mfr__best_free(&best);
-    mfr__rmat_free(&bu);
-    mfr__rmat_free(&bi);
+    mfr__csr_free(&bu);
+    mfr__csr_free(&bi);
     return st;
 }
 

@@ -82,7 +82,7 @@ static mfr_status fit_als(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     }
     mfr__baseline_settings set = mfr__baseline_default(ctx->p->reg_bias);
     set.passes = ctx->p->epochs;
-    mfr__baseline_als(&bu, &bi, m->mu, &set, m->user_bias, m->item_bias);
+    mfr__baseline_fit(&bu, &bi, m->mu, &set, m->user_bias, m->item_bias);
     m->epochs_run = ctx->p->epochs;
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);
@@ -103,19 +103,6 @@ const mfr__algo mfr__algo_baseline = {
 };
 
 /* ---- shared with knn, content, hybrid (baseline.h) ---------------------- */
-
-/* The same alternating fit the factor models use (mfr__baseline_fit), on
- * views of these CSR arrays. */
-static mfr__rmat rmat_view(const mfr__csr *c) {
-    mfr__rmat v = {c->n_rows, c->ptr[c->n_rows], c->ptr, c->col, c->val};
-    return v;
-}
-
-void mfr__baseline_als(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
-                       const mfr__baseline_settings *s, float *bu, float *bi) {
-    mfr__rmat u = rmat_view(by_user), i = rmat_view(by_item);
-    mfr__baseline_fit(&u, &i, mu, s, bu, bi);
-}
 
 float mfr__who_rating(const mfr_model *m, const mfr__who *w, int32_t j) {
     int32_t i = w->items[j];

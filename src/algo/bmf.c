@@ -123,7 +123,7 @@ static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper 
 }
 
 typedef struct bmf_side {
-    const mfr__rmat *c;  /* rows of this side */
+    const mfr__csr *c;  /* rows of this side */
     float *X;            /* [rows * D] this side, [b, factors] */
     const float *Y;      /* [other rows * D] the other side */
 } bmf_side;
@@ -169,7 +169,7 @@ static void sample_side(const bmf_side *s, int D, float mu, float alpha, const b
 }
 
 typedef struct bmf_run {
-    mfr__rmat bu, bi;
+    mfr__csr bu, bi;
     float *U, *V, *scratch;
     double *work;
     bmf_hyper *hyper;
@@ -275,15 +275,15 @@ static mfr_status bmf_chain(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
 }
 
 static void bmf_run_free(bmf_run *w) {
-    mfr__rmat_free(&w->bu), mfr__rmat_free(&w->bi);
+    mfr__csr_free(&w->bu), mfr__csr_free(&w->bi);
     mfr_free(w->U), mfr_free(w->V), mfr_free(w->scratch), mfr_free(w->work), mfr_free(w->hyper);
 }
 
 static mfr_status bmf_alloc(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, int D,
                             mfr_error *err) {
     mfr_status st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &w->bu, err))) return st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &w->bi, err))) return st;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &w->bu, err))) return st;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &w->bi, err))) return st;
     w->U = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users * D);
     w->V = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items * D);
     w->scratch = mfr_aligned_alloc(sizeof(float) * ((size_t)D * D + 2 * (size_t)D) * (size_t)ctx->threads);

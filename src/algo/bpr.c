@@ -179,7 +179,7 @@ static void data_free(bpr_data *d) {
 }
 
 /* From the by-item view c (so each user's row comes out sorted by item). */
-static mfr_status data_build(const mfr_model *m, const mfr__rmat *c, bpr_data *d, mfr_error *err) {
+static mfr_status data_build(const mfr_model *m, const mfr__csr *c, bpr_data *d, mfr_error *err) {
     memset(d, 0, sizeof *d);
     const float thr = pos_threshold(m);
     int64_t np = 0;
@@ -391,19 +391,19 @@ static mfr_status run_alloc(bpr_run *R, const mfr_model *m, mfr_error *err) {
 
 /* The stars: μ + b_u + b_i by the closed-form baseline; the by-item view is
  * returned in *bi for the positives. */
-static mfr_status fit_baseline(mfr_model *m, const mfr__fit_ctx *ctx, mfr__rmat *bi,
+static mfr_status fit_baseline(mfr_model *m, const mfr__fit_ctx *ctx, mfr__csr *bi,
                                mfr_error *err) {
-    mfr__rmat bu;
-    mfr_status st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err);
+    mfr__csr bu;
+    mfr_status st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err);
     if (st) return st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, bi, err))) {
-        mfr__rmat_free(&bu);
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, bi, err))) {
+        mfr__csr_free(&bu);
         return st;
     }
     float rb = ctx->p->reg_bias;
     mfr__baseline_settings set = mfr__baseline_default(rb);
     mfr__baseline_fit(&bu, bi, m->mu, &set, m->user_bias, m->item_bias);
-    mfr__rmat_free(&bu);
+    mfr__csr_free(&bu);
     return MFR_OK;
 }
 
@@ -423,11 +423,11 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "bpr", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
-    mfr__rmat bi;
+    mfr__csr bi;
     if ((st = fit_baseline(m, ctx, &bi, err))) return st;
     bpr_data d;
     st = data_build(m, &bi, &d, err);
-    mfr__rmat_free(&bi);
+    mfr__csr_free(&bi);
     if (st) return st;
     float *cb = mfr_aligned_alloc(((size_t)m->n_items + 1) * sizeof *cb); /* zeroed */
     bpr_run R;

@@ -357,7 +357,7 @@ static double raw_profile(const mfr__content_view *v, const mfr__csr *byu, int32
                           int32_t *touched, int32_t *nt, char *seen) {
     *nt = 0;
     for (int64_t p = byu->ptr[u]; p < byu->ptr[u + 1]; p++) {
-        int32_t i = byu->col[p];
+        int32_t i = byu->idx[p];
         double e = byu->val[p] - (mu + bu[u] + bi[i]);
         for (int64_t q = v->iptr[i]; q < v->iptr[i + 1]; q++) {
             int32_t t = v->iterm[q];
@@ -376,7 +376,7 @@ static void loo_sums(const mfr__content_view *v, const mfr__csr *byu, int32_t u,
                      double *cc) {
     *ce = 0.0, *cc = 0.0;
     for (int64_t p = byu->ptr[u]; p < byu->ptr[u + 1]; p++) {
-        int32_t i = byu->col[p];
+        int32_t i = byu->idx[p];
         if (v->iptr[i + 1] == v->iptr[i]) continue;
         double e = byu->val[p] - (mu + bu[u] + bi[i]), d = 0.0;
         for (int64_t q = v->iptr[i]; q < v->iptr[i + 1]; q++) d += acc[v->iterm[q]] * v->iw[q];
@@ -514,7 +514,7 @@ static mfr_status content_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
     if (!s) s = mfr__csr_build(ctx->train, 0, &byu, err);
     if (!s) s = mfr__csr_build(ctx->train, 1, &byi, err);
     if (!s) {
-        mfr__baseline_als(&byu, &byi, m->mu, &MFR__BASELINE_15, m->user_bias,
+        mfr__baseline_fit(&byu, &byi, m->mu, &MFR__BASELINE_15, m->user_bias,
                           m->item_bias);
         s = mfr__content_build(m, ctx, m->user_bias, m->item_bias, &byu, err);
     }

@@ -1,30 +1,10 @@
-/* factor_util.c — CSR views of a ratings subset, Gaussian initialisation,
+/* factor_util.c — Gaussian initialisation,
  * the fit preconditions, and the closed-form regularised baseline shared by
  * the factor families (see factor_util.h for the layouts). */
 #include "factor_util.h"
-#include "../data/csr.h"
 
 #include <math.h>
 #include <string.h>
-
-void mfr__rmat_free(mfr__rmat *c) {
-    if (!c) return;
-    mfr_free(c->ptr);
-    mfr_free(c->idx);
-    mfr_free(c->val);
-    memset(c, 0, sizeof *c);
-}
-
-/* The rows are src/data's (mfr__csr_rows); this view keeps their order. */
-mfr_status mfr__rmat_build(const mfr_ratings *r, int32_t n_users, int32_t n_items,
-                          int by_item, mfr__rmat *out, mfr_error *err) {
-    memset(out, 0, sizeof *out);
-    mfr__csr c;
-    mfr_status st = mfr__csr_rows(r, n_users, n_items, by_item, &c, err);
-    if (st) return st;
-    *out = (mfr__rmat){c.n_rows, r->n, c.ptr, c.col, c.val};
-    return MFR_OK;
-}
 
 void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream) {
     mfr_rng rng;
@@ -48,7 +28,7 @@ mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch) {
                     family, epoch);
 }
 
-static void baseline_pass(const mfr__rmat *c, float mu, float reg, const float *other,
+static void baseline_pass(const mfr__csr *c, float mu, float reg, const float *other,
                           float *b) {
     for (int32_t r = 0; r < c->rows; r++) {
         double s = 0.0;
@@ -58,7 +38,7 @@ static void baseline_pass(const mfr__rmat *c, float mu, float reg, const float *
     }
 }
 
-void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
+void mfr__baseline_fit(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
                        const mfr__baseline_settings *set, float *bu, float *bi) {
     memset(bu, 0, sizeof(float) * (size_t)by_user->rows);
     memset(bi, 0, sizeof(float) * (size_t)by_item->rows);

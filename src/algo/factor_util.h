@@ -1,30 +1,12 @@
-/* factor_util.h — pieces the factor-model families share: compressed-row
- * views of a ratings subset (by user or by item), Gaussian factor
- * initialisation from a seeded stream, and the check every fit starts with.
- *
- * A mfr__rmat holds rows 0..rows-1; row r's entries are idx/val[ptr[r] ..
- * ptr[r+1]-1] in the order the ratings appear in the view (a stable counting
- * sort), so building is deterministic. */
+/* factor_util.h — pieces the factor-model families share: Gaussian factor
+ * initialisation from a seeded stream, the check every fit starts with, the
+ * baseline fit and the solvers over compressed-row views of the ratings
+ * (src/data/csr.h, mfr__csr_rows: each row in the view's order). */
 #ifndef MFR_FACTOR_UTIL_H
 #define MFR_FACTOR_UTIL_H
 
 #include "algo.h"
-
-typedef struct mfr__rmat {
-    int32_t rows;
-    int64_t nnz;
-    int64_t *ptr;   /* [rows + 1] */
-    int32_t *idx;   /* [nnz] column (item for by-user, user for by-item) */
-    float *val;     /* [nnz] rating */
-} mfr__rmat;
-
-/* Build the by-user (by_item == 0) or by-item view of r, whose indices must
- * lie in 0..n_users-1 / 0..n_items-1 (MFR_E_INVALID naming the first rating
- * out of range). On success *out owns its arrays (mfr__rmat_free); on failure
- * *out is left empty. */
-mfr_status mfr__rmat_build(const mfr_ratings *r, int32_t n_users, int32_t n_items,
-                          int by_item, mfr__rmat *out, mfr_error *err);
-void mfr__rmat_free(mfr__rmat *c);
+#include "../data/csr.h"
 
 /* x[0..n) ~ N(0, std²) from the stream (seed, stream). */
 void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream);
@@ -58,7 +40,7 @@ static const mfr__baseline_settings MFR__BASELINE_15 = {10, 15.f, 10.f};
 /* Regularised baseline μ + b_u + b_i by alternating closed-form passes
  * (Koren 2010, §2.1): b_i = Σ(r − μ − b_u)/(λ_i + n_i), b_u likewise.
  * bu/bi are overwritten; a row with no ratings and λ = 0 gets 0. */
-void mfr__baseline_fit(const mfr__rmat *by_user, const mfr__rmat *by_item, float mu,
+void mfr__baseline_fit(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
                        const mfr__baseline_settings *s, float *bu, float *bi);
 
 /* ---- early stopping ---------------------------------------------------
@@ -84,7 +66,7 @@ void mfr__best_free(mfr__best *b);
 /* als.c: solve every row of c for [b, x] against the fixed other side (Y, yb)
  * — the weighted-λ normal equations in als.c's header; xb NULL solves without
  * a bias. MFR_E_NOMEM for the per-thread scratch. */
-mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *yb, float mu,
+mfr_status mfr__als_solve_side(const mfr__csr *c, const float *Y, const float *yb, float mu,
                                int32_t k, float lam, float lam_b, float *X, float *xb,
                                int threads, mfr_error *err);
 
@@ -93,7 +75,7 @@ mfr_status mfr__als_solve_side(const mfr__rmat *c, const float *Y, const float *
  * with `power` power iterations; U: rows x k, V: cols x k (row-major), S
  * descending. MFR_E_INVALID when k > min(rows, cols), MFR_E_INTERNAL when
  * LAPACK fails, MFR_E_NOMEM. */
-mfr_status mfr__rsvd(const mfr__rmat *rows, const mfr__rmat *cols, int32_t k, int32_t power,
+mfr_status mfr__rsvd(const mfr__csr *rows, const mfr__csr *cols, int32_t k, int32_t power,
                      uint64_t seed, int threads, float *U, float *S, float *V, mfr_error *err);
 
 /* bmf.c: one draw of (μ, Λ) from the Normal-Wishart posterior given the n
@@ -108,7 +90,7 @@ int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float
  * warm-started from X (0: an exact Cholesky solve), with Y the other side's
  * n_other x k factors. a0 = 1, nu = 0: Hu et al.'s weights. ks: kernel
  * switches (NULL: defaults; scalar = the reference row kernels). MFR_E_NOMEM. */
-mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_other, int32_t k,
                                 float lam, float alpha, float a0, float nu, int cg_steps,
                                 float *X, int threads, const mfr__kernels *ks, mfr_error *err);
 

@@ -169,7 +169,7 @@ static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr
     if (!s) s = mfr__csr_build(r, 0, &byu, err);
     if (!s) s = mfr__csr_build(r, 1, &byi, err);
     if (!s) {
-        mfr__baseline_als(&byu, &byi, m->mu, &MFR__BASELINE_15, cbu, cbi);
+        mfr__baseline_fit(&byu, &byi, m->mu, &MFR__BASELINE_15, cbu, cbi);
         s = mfr__content_build(m, ctx, cbu, cbi, &byu, err);
     }
     if (!s && !(s = mfr__model_add_extra(m, TAG_HU, cbu, sizeof(float) * (size_t)m->n_users, err)))

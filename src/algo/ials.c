@@ -293,7 +293,7 @@ static int ials_exact(const ials_row *row, float *A, float *b, float *x) {
 
 /* The rows of c solved against (Y, G or gd) into X; 1 when an exact solve met
  * a matrix that is not positive definite. */
-static int solve_rows(const mfr__rmat *c, const float *Y, const float *G, const float *gd,
+static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const float *gd,
                       int32_t n_other, int32_t k, float lam, float alpha, float a0, float nu,
                       int cg_steps, float *X, int threads, float *scratch, size_t per,
                       float *gbuf, size_t gper) {
@@ -358,7 +358,7 @@ static void rotate(const float *A, int32_t n, const float *V, int32_t k, int tra
  * rows have a handful of ratings). The rotations are three GEMMs per
  * half-iteration (Ỹ, X̃ = X·V, X = X̃·Vᵀ); λ_r I is unchanged by them. When
  * the eigensolver fails, the full YᵀY is used as before. */
-mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_other, int32_t k,
+mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_other, int32_t k,
                                 float lam, float alpha, float a0, float nu, int cg_steps,
                                 float *X, int threads, const mfr__kernels *ks, mfr_error *err) {
     const int exact = cg_steps <= 0;
@@ -415,7 +415,7 @@ mfr_status mfr__ials_solve_side(const mfr__rmat *c, const float *Y, int32_t n_ot
 
 
 /* val[e] := w(r) = (r / rmax)^power in place (power 0: 1 for every rating). */
-static void rating_weights(mfr__rmat *c, float rmax, float power) {
+static void rating_weights(mfr__csr *c, float rmax, float power) {
     for (int64_t e = 0; e < c->nnz; e++) {
         float r = c->val[e];
         c->val[e] = power == 0.f ? 1.f : r > 0.f && rmax > 0.f ? powf(r / rmax, power) : 0.f;
@@ -436,10 +436,10 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
                         "unobserved > 0 and cg_steps >= 0 (got %g, %g, %g, %g, %g, %d)",
                         (double)p->alpha, (double)p->reg, (double)p->unobserved,
                         (double)p->reg_exp, (double)p->rating_power, p->cg_steps);
-    mfr__rmat bu, bi;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__rmat_free(&bu);
+    mfr__csr bu, bi;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
+        mfr__csr_free(&bu);
         return st;
     }
     /* The stars a list shows: the baseline μ + b_u + b_i (the ranking is
@@ -466,8 +466,8 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
         if (!st && mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0))
             st = mfr__cancelled(err, "ials", ep);
     }
-    mfr__rmat_free(&bu);
-    mfr__rmat_free(&bi);
+    mfr__csr_free(&bu);
+    mfr__csr_free(&bi);
     if (!st || st == MFR_E_CANCELLED) {
         mfr_status ast = ials_attach(m, err);
         if (ast) st = ast;

@@ -119,8 +119,8 @@ float mfr__knn_pair_sim(const mfr__csr *rows, int32_t a, int32_t b, mfr_sim s,
     pair_acc acc = {0};
     int64_t p = rows->ptr[a], q = rows->ptr[b];
     while (p < rows->ptr[a + 1] && q < rows->ptr[b + 1]) {
-        if (rows->col[p] < rows->col[q]) p++;
-        else if (rows->col[p] > rows->col[q]) q++;
+        if (rows->idx[p] < rows->idx[q]) p++;
+        else if (rows->idx[p] > rows->idx[q]) q++;
         else acc_add(&acc, rows->val[p++], rows->val[q++]);
     }
     return sim_from_acc(&acc, s, min_support, shrinkage);
@@ -177,13 +177,13 @@ static int32_t accumulate(const sim_job *jb, int32_t a, scratch *sc) {
     const mfr__csr *R = jb->rows, *C = jb->cols;
     int32_t nt = 0, *touched = sc->touched;
     for (int64_t p = R->ptr[a]; p < R->ptr[a + 1]; p++) {
-        int32_t u = R->col[p];
+        int32_t u = R->idx[p];
         if (sc->acc) {
             double x = R->val[p];
             for (int64_t q = C->ptr[u]; q < C->ptr[u + 1]; q++) {
-                pair_acc *c = &sc->acc[C->col[q]];
+                pair_acc *c = &sc->acc[C->idx[q]];
                 double y = C->val[q];
-                if (c->n == 0) touched[nt++] = C->col[q];
+                if (c->n == 0) touched[nt++] = C->idx[q];
                 c->sxy += x * y, c->sxx += x * x, c->syy += y * y, c->n++;
                 c->sx += x, c->sy += y;
             }
@@ -192,7 +192,7 @@ static int32_t accumulate(const sim_job *jb, int32_t a, scratch *sc) {
             /* branch-free first-touch record: whether a row is new is
              * unpredictable, and a mispredicted branch stalls the loop */
             for (int64_t q = C->ptr[u]; q < C->ptr[u + 1]; q++) {
-                int32_t b = C->col[q];
+                int32_t b = C->idx[q];
                 acc_f *c = &sc->accf[b];
                 float y = C->val[q];
                 int32_t n = c->n;
@@ -314,7 +314,7 @@ static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
 
 /* Rows lo..hi-1 in parallel; returns 1 when some allocation failed. */
 static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads) {
-    int32_t n = jb->rows->n_rows;
+    int32_t n = jb->rows->rows;
     int failed = 0;
 #pragma omp parallel num_threads(threads)
     {
@@ -349,7 +349,7 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
  * returns MFR_E_CANCELLED. */
 #define KNN_STEPS 20
 static mfr_status compute_rows(const sim_job *jb, const mfr__fit_ctx *ctx, mfr_error *err) {
-    int32_t n = jb->rows->n_rows;
+    int32_t n = jb->rows->rows;
     double t0 = mfr_now();
     for (int32_t st = 0; st < KNN_STEPS; st++) {
         int32_t lo = (int32_t)((int64_t)n * st / KNN_STEPS), hi = (int32_t)((int64_t)n * (st + 1) / KNN_STEPS);
@@ -374,7 +374,7 @@ static mfr_status add_section(mfr_model *m, uint32_t tag, size_t bytes, void **o
 
 /* Compact the per-row lists into the KNNP/KNNJ/KNNS sections. */
 static mfr_status store_lists(mfr_model *m, const sim_job *jb, knn_header *h, mfr_error *err) {
-    int32_t n = jb->rows->n_rows;
+    int32_t n = jb->rows->rows;
     int64_t tot = 0;
     for (int32_t a = 0; a < n; a++) tot += jb->cnt[a];
     int64_t *ptr;
@@ -399,14 +399,14 @@ static mfr_status store_lists(mfr_model *m, const sim_job *jb, knn_header *h, mf
 
 /* The lookup CSR (other side → rows with ratings) as three sections. */
 static mfr_status store_lookup(mfr_model *m, const mfr__csr *c, knn_header *h, mfr_error *err) {
-    int64_t nnz = c->ptr[c->n_rows];
+    int64_t nnz = c->ptr[c->rows];
     void *p, *col, *val;
-    mfr_status s = add_section(m, TAG_LPTR, sizeof(int64_t) * ((size_t)c->n_rows + 1), &p, err);
+    mfr_status s = add_section(m, TAG_LPTR, sizeof(int64_t) * ((size_t)c->rows + 1), &p, err);
     if (!s) s = add_section(m, TAG_LCOL, sizeof(int32_t) * (size_t)nnz, &col, err);
     if (!s) s = add_section(m, TAG_LVAL, sizeof(float) * (size_t)nnz, &val, err);
     if (s) return s;
-    memcpy(p, c->ptr, sizeof(int64_t) * ((size_t)c->n_rows + 1));
-    memcpy(col, c->col, sizeof(int32_t) * (size_t)nnz);
+    memcpy(p, c->ptr, sizeof(int64_t) * ((size_t)c->rows + 1));
+    memcpy(col, c->idx, sizeof(int32_t) * (size_t)nnz);
     memcpy(val, c->val, sizeof(float) * (size_t)nnz);
     h->n_lookup = nnz;
     return MFR_OK;
@@ -415,9 +415,9 @@ static mfr_status store_lookup(mfr_model *m, const mfr__csr *c, knn_header *h, m
 /* Residuals r − (μ + b_u + b_i) in place, for pearson-baseline. rows_are_items
  * tells which of (row, col) is the item. */
 static void to_residuals(mfr__csr *c, const mfr_model *m, int rows_are_items) {
-    for (int32_t x = 0; x < c->n_rows; x++)
+    for (int32_t x = 0; x < c->rows; x++)
         for (int64_t p = c->ptr[x]; p < c->ptr[x + 1]; p++) {
-            int32_t u = rows_are_items ? c->col[p] : x, i = rows_are_items ? x : c->col[p];
+            int32_t u = rows_are_items ? c->idx[p] : x, i = rows_are_items ? x : c->idx[p];
             c->val[p] -= m->mu + m->user_bias[u] + m->item_bias[i];
         }
 }
@@ -434,7 +434,7 @@ static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_i
     if (!s) s = mfr__csr_build(ctx->train, 0, &byu, err);
     if (!s) s = mfr__csr_build(ctx->train, 1, &byi, err);
     if (s) goto done;
-    mfr__baseline_als(&byu, &byi, m->mu, &MFR__BASELINE_15, m->user_bias,
+    mfr__baseline_fit(&byu, &byi, m->mu, &MFR__BASELINE_15, m->user_bias,
                           m->item_bias);
     /* lookup CSR keeps raw ratings: the side opposite to the rows */
     if ((s = add_section(m, TAG_HDR, sizeof *h, (void **)&h, err))) goto done;
@@ -467,7 +467,7 @@ static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_i
     s = knn_attach(m, err);
     if (!s && cancel) s = MFR_E_CANCELLED; /* err already says where it stopped */
 done:
-    for (int32_t a = 0; jb.out && a < jb.rows->n_rows; a++) mfr_free(jb.out[a]);
+    for (int32_t a = 0; jb.out && a < jb.rows->rows; a++) mfr_free(jb.out[a]);
     mfr_free(jb.out);
     mfr_free(jb.cnt);
     mfr__csr_free(&byu);

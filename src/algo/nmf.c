@@ -39,7 +39,7 @@ static float nmf_predict(const mfr_model *m, int32_t u, int32_t i) {
 }
 
 /* Multiplicative update of every row of c (this side X) against Y. */
-static void nmf_side(const mfr__rmat *c, const float *Y, int32_t k, float lam, float *X,
+static void nmf_side(const mfr__csr *c, const float *Y, int32_t k, float lam, float *X,
                      int threads) {
 #pragma omp parallel num_threads(threads)
     {
@@ -76,10 +76,10 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         if (ctx->train->rating[j] < 0)
             return mfr__err(err, MFR_E_INVALID, "nmf: training rating %lld is negative (%g)",
                             (long long)j, (double)ctx->train->rating[j]);
-    mfr__rmat bu, bi;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__rmat_free(&bu);
+    mfr__csr bu, bi;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
+        mfr__csr_free(&bu);
         return st;
     }
     nmf_init(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
@@ -104,8 +104,8 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     }
     if (!st) mfr__best_restore(&best, m);
     mfr__best_free(&best);
-    mfr__rmat_free(&bu);
-    mfr__rmat_free(&bi);
+    mfr__csr_free(&bu);
+    mfr__csr_free(&bi);
     return st;
 }
 

@@ -30,7 +30,7 @@
 #define SVD_POWER 3
 
 /* Y[r, :] = Σ_e val_e · X[idx_e, :] for every row r of c (Y: c->rows x l). */
-static void spmm(const mfr__rmat *c, const float *X, int32_t l, float *Y, int threads) {
+static void spmm(const mfr__csr *c, const float *X, int32_t l, float *Y, int threads) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 64)
     for (int32_t r = 0; r < c->rows; r++) {
         float *y = Y + (size_t)r * l;
@@ -58,7 +58,7 @@ static void rsvd_work_free(rsvd_work *w) {
     mfr_free(w->S), mfr_free(w->W), mfr_free(w->Xt), mfr_free(w->sup);
 }
 
-mfr_status mfr__rsvd(const mfr__rmat *rows, const mfr__rmat *cols, int32_t k, int32_t power,
+mfr_status mfr__rsvd(const mfr__csr *rows, const mfr__csr *cols, int32_t k, int32_t power,
                      uint64_t seed, int threads, float *U, float *S, float *V, mfr_error *err) {
     int32_t m = rows->rows, n = cols->rows, mn = m < n ? m : n;
     int32_t l = k + SVD_OVERSAMPLE < mn ? k + SVD_OVERSAMPLE : mn;
@@ -107,7 +107,7 @@ static void svd_defaults(mfr_train_params *p) {
 }
 
 /* Replace the ratings in both views by r − μ − b_u − b_i. */
-static void centre(mfr__rmat *c, float mu, const float *brow, const float *bcol) {
+static void centre(mfr__csr *c, float mu, const float *brow, const float *bcol) {
     for (int32_t r = 0; r < c->rows; r++)
         for (int64_t e = c->ptr[r]; e < c->ptr[r + 1]; e++) c->val[e] -= mu + brow[r] + bcol[c->idx[e]];
 }
@@ -122,10 +122,10 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "svd", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
-    mfr__rmat bu, bi;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__rmat_free(&bu);
+    mfr__csr bu, bi;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
+        mfr__csr_free(&bu);
         return st;
     }
     mfr__baseline_fit(&bu, &bi, m->mu, &MFR__BASELINE_15, m->user_bias,
@@ -140,8 +140,8 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         m->epochs_run = 1;
         if (mfr__report_epoch(ctx, 1, 1, NAN, NAN, mfr_now())) st = mfr__cancelled(err, "svd", 1);
     }
-    mfr__rmat_free(&bu);
-    mfr__rmat_free(&bi);
+    mfr__csr_free(&bu);
+    mfr__csr_free(&bi);
     return st;
 }
 

@@ -50,7 +50,7 @@ static void svdpp_defaults(mfr_train_params *p) {
 }
 
 typedef struct svdpp_state {
-    const mfr__rmat *c;   /* by user */
+    const mfr__csr *c;   /* by user */
     float *Y;             /* [n_items * k] */
     float *z, *pz, *g;    /* [k] each */
     int32_t *order;       /* [n_users] */
@@ -58,7 +58,7 @@ typedef struct svdpp_state {
 
 /* z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j. */
 MFR_HOT static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
-    const mfr__rmat *c = s->c;
+    const mfr__csr *c = s->c;
     memset(z, 0, sizeof(float) * (size_t)k);
     int64_t n = c->ptr[u + 1] - c->ptr[u];
     if (n == 0) return;
@@ -74,7 +74,7 @@ MFR_HOT static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, flo
 /* One user's ratings; returns the sum of squared errors. */
 MFR_HOT static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float lr,
                          const mfr_train_params *p) {
-    const mfr__rmat *c = s->c;
+    const mfr__csr *c = s->c;
     const int32_t k = m->k;
     int64_t n = c->ptr[u + 1] - c->ptr[u];
     if (n == 0) return 0.0;
@@ -128,7 +128,7 @@ MFR_AVX2 static inline float hsum8(__m256 v) {
  *     g += e q_i (old q_i);  then y_j ← y_j + γ|N(u)|^-½ g − min(γλ|N(u)|, ½) y_j. */
 MFR_AVX2 static double svdpp_user_avx2(
     mfr_model *m, svdpp_state *s, int32_t u, float lr, const mfr_train_params *p) {
-    const mfr__rmat *c = s->c;
+    const mfr__csr *c = s->c;
     const int32_t k = m->k, k8 = k & ~7;
     const int64_t b = c->ptr[u], end = c->ptr[u + 1], n = end - b;
     if (n == 0) return 0.0;
@@ -301,8 +301,8 @@ static mfr_status svdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *er
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "svdpp", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
-    mfr__rmat c;
-    if ((st = mfr__rmat_build(ctx->train, m->n_users, m->n_items, 0, &c, err))) return st;
+    mfr__csr c;
+    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &c, err))) return st;
     const int32_t k = m->k;
     svdpp_state s = {.c = &c};
     s.Y = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items * k);
@@ -318,7 +318,7 @@ static mfr_status svdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *er
         st = svdpp_epochs(m, ctx, &s, err);
     }
     mfr_free(s.Y), mfr_free(s.z), mfr_free(s.order);
-    mfr__rmat_free(&c);
+    mfr__csr_free(&c);
     return st;
 }
 

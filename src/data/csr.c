@@ -8,7 +8,7 @@
 
 void mfr__csr_free(mfr__csr *c) {
     if (!c) return;
-    mfr_free(c->ptr), mfr_free(c->col), mfr_free(c->val);
+    mfr_free(c->ptr), mfr_free(c->idx), mfr_free(c->val);
     memset(c, 0, sizeof *c);
 }
 
@@ -31,13 +31,13 @@ mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items,
     if (st) return st;
     int32_t rows = by_item ? n_items : n_users;
     const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
-    out->n_rows = rows;
-    out->n_cols = by_item ? n_users : n_items;
+    out->rows = rows;
+    out->nnz = r->n;
     out->ptr = mfr_calloc((size_t)rows + 1, sizeof(int64_t));
-    out->col = mfr_malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
+    out->idx = mfr_malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
     out->val = mfr_malloc(sizeof(float) * (size_t)(r->n > 0 ? r->n : 1));
     int64_t *fill = mfr_malloc(sizeof(int64_t) * ((size_t)rows + 1));
-    if (!out->ptr || !out->col || !out->val || !fill) {
+    if (!out->ptr || !out->idx || !out->val || !fill) {
         mfr_free(fill);
         mfr__csr_free(out);
         return mfr__nomem(err, "rating matrix view");
@@ -47,7 +47,7 @@ mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items,
     memcpy(fill, out->ptr, sizeof(int64_t) * ((size_t)rows + 1));
     for (int64_t j = 0; j < r->n; j++) {
         int64_t at = fill[row[j]]++;
-        out->col[at] = col[j];
+        out->idx[at] = col[j];
         out->val[at] = r->rating[j];
     }
     mfr_free(fill);
@@ -57,16 +57,16 @@ mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items,
 mfr_status mfr__csr_build(const mfr_ratings *r, int by_item, mfr__csr *out, mfr_error *err) {
     mfr_status st = mfr__csr_rows(r, r->n_users, r->n_items, by_item, out, err);
     if (st) return st;
-    for (int32_t x = 0; x < out->n_rows; x++) {
+    for (int32_t x = 0; x < out->rows; x++) {
         for (int64_t a = out->ptr[x] + 1; a < out->ptr[x + 1]; a++) {
-            int32_t c = out->col[a];
+            int32_t c = out->idx[a];
             float v = out->val[a];
             int64_t b = a;
-            while (b > out->ptr[x] && out->col[b - 1] > c) {
-                out->col[b] = out->col[b - 1], out->val[b] = out->val[b - 1];
+            while (b > out->ptr[x] && out->idx[b - 1] > c) {
+                out->idx[b] = out->idx[b - 1], out->val[b] = out->val[b - 1];
                 b--;
             }
-            out->col[b] = c, out->val[b] = v;
+            out->idx[b] = c, out->val[b] = v;
         }
     }
     return MFR_OK;

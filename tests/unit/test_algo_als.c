@@ -79,7 +79,7 @@ static void check_row_solve(int n) {
     float *val = malloc(4 * n);
     for (int e = 0; e < n; e++) idx[e] = e % NI, val[e] = (float)(1 + 4 * mfr_rng_uniform(&rng));
     int64_t ptr[2] = {0, n};
-    mfr__rmat c = {1, n, ptr, idx, val};
+    mfr__csr c = {1, n, ptr, idx, val};
     float X[K], xb[1];
     mfr_error err;
     assert_int_equal(mfr__als_solve_side(&c, Y, yb, 3.5f, K, 0.1f, 0.05f, X, xb, 2, &err), MFR_OK);

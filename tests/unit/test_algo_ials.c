@@ -9,7 +9,7 @@
 
 /* Direct solve, in double, of row r's normal equations
  *     (a0·YᵀY + λ·(n_r + a0·NO)^ν I + Σ c_i y_i y_iᵀ) x = Σ c_i y_i,  c_i = 1 + α·w_i. */
-static void ials_direct(const mfr__rmat *c, int r, const float *Y, int NO, int K, double lam,
+static void ials_direct(const mfr__csr *c, int r, const float *Y, int NO, int K, double lam,
                         double alpha, double a0, double nu, double *x) {
     double A[16 * 16] = {0};
     int64_t n = c->ptr[r + 1] - c->ptr[r];
@@ -55,7 +55,7 @@ static void ials_normal_equations_known_answer(void **state) {
     float val[NR];
     for (int e = 0; e < NR; e++) idx[e] = 7 * e + 1, val[e] = (float)(0.2 * (1 + (e % 5)));
     int64_t ptr[ROWS + 1] = {0, 12, NR, NR};
-    mfr__rmat c = {ROWS, NR, ptr, idx, val};
+    mfr__csr c = {ROWS, NR, ptr, idx, val};
     const float lam = 0.03f, alpha = 0.7f;
     const float a0s[2] = {0.25f, 1.f}, nus[2] = {0.5f, 0.f};
     const int steps[3] = {30, 60, 0};
@@ -114,7 +114,7 @@ static void ials_simd_matches_scalar(void **state) {
         for (int r = 0; r < NR; r++)
             for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
                 idx[e] = (int32_t)((e - ptr[r]) * 7 % NO), val[e] = (float)(mfr_rng_uniform(&rng));
-        mfr__rmat c = {NR, ptr[NR], ptr, idx, val};
+        mfr__csr c = {NR, ptr[NR], ptr, idx, val};
         for (int t = 0; t < 3; t++)
             for (int v = 0; v < 2; v++) {
                 const int32_t K = ks[t];
@@ -272,7 +272,7 @@ static void ials_new_user_closed_form(void **state) {
     float val[4];
     for (int j = 0; j < 4; j++) val[j] = powf(rat[j] / 5.f, p.rating_power);
     int64_t ptr[2] = {0, 4};
-    mfr__rmat c = {1, 4, ptr, items, val};
+    mfr__csr c = {1, 4, ptr, items, val};
     double x[K];
     ials_direct(&c, 0, m->Q, NI, K, p.reg, p.alpha, p.unobserved, p.reg_exp, x);
     float scores[NI];

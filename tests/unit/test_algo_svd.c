@@ -8,7 +8,7 @@
 
 /* Dense m x n matrix with singular values 10, 8, 6, 4, 2 then noise, as a
  * fully observed sparse matrix in both views. */
-static float *dense_case(int m, int n, mfr__rmat *rows, mfr__rmat *cols) {
+static float *dense_case(int m, int n, mfr__csr *rows, mfr__csr *cols) {
     mfr_rng rng;
     mfr_rng_seed(&rng, 7);
     float *A = calloc((size_t)m * n, sizeof(float));
@@ -25,8 +25,8 @@ static float *dense_case(int m, int n, mfr__rmat *rows, mfr__rmat *cols) {
         for (int j = 0; j < n; j++) uu[i * n + j] = i, ii[i * n + j] = j;
     mfr_ratings R = {(int64_t)m * n, m, n, uu, ii, A, NULL};
     mfr_error err;
-    assert_int_equal(mfr__rmat_build(&R, m, n, 0, rows, &err), MFR_OK);
-    assert_int_equal(mfr__rmat_build(&R, m, n, 1, cols, &err), MFR_OK);
+    assert_int_equal(mfr__csr_rows(&R, m, n, 0, rows, &err), MFR_OK);
+    assert_int_equal(mfr__csr_rows(&R, m, n, 1, cols, &err), MFR_OK);
     free(uu), free(ii);
     return A;
 }
@@ -34,7 +34,7 @@ static float *dense_case(int m, int n, mfr__rmat *rows, mfr__rmat *cols) {
 static void svd_matches_lapack_full_svd(void **state) {
     (void)state;
     enum { M = 40, N = 30, K = 5 };
-    mfr__rmat rows, cols;
+    mfr__csr rows, cols;
     float *A = dense_case(M, N, &rows, &cols);
     float U[M * K], S[K], V[N * K];
     mfr_error err;
@@ -63,18 +63,18 @@ static void svd_matches_lapack_full_svd(void **state) {
         assert_float_near(uu, 1.0, 1e-4);
         assert_float_near(vv, 1.0, 1e-4);
     }
-    mfr__rmat_free(&rows), mfr__rmat_free(&cols), free(A), free(B);
+    mfr__csr_free(&rows), mfr__csr_free(&cols), free(A), free(B);
 }
 
 static void svd_k_too_large_is_invalid(void **state) {
     (void)state;
-    mfr__rmat rows, cols;
+    mfr__csr rows, cols;
     float *A = dense_case(12, 8, &rows, &cols);
     float U[12 * 9], S[9], V[8 * 9];
     mfr_error err;
     assert_int_equal(mfr__rsvd(&rows, &cols, 9, 2, 1, 1, U, S, V, &err), MFR_E_INVALID);
     assert_non_null(strstr(err.message, "factors"));
-    mfr__rmat_free(&rows), mfr__rmat_free(&cols), free(A);
+    mfr__csr_free(&rows), mfr__csr_free(&cols), free(A);
 }
 
 /* A dense-ish low-rank matrix: the zero-filled residual is close to the
