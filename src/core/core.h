@@ -85,5 +85,8 @@ uint32_t mfr_crc32(uint32_t crc, const void *data, size_t n);
 int mfr_text_contains_folded(const char *haystack, const char *needle);
 /* Fold s into out (lowercase ASCII, common accented letters to their base). */
 void mfr_text_fold(const char *s, char *out, size_t cap);
+/* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or
+ * code points past U+10FFFF); the one check of the readers and the server. */
+int mfr__utf8_valid(const char *s, size_t n);
 
 #endif

@@ -1,4 +1,4 @@
-/* text.c — small text helpers: accent-folding case-insensitive matching for
+/* text.c — small text helpers: UTF-8 validation, accent-folding case-insensitive matching for
  * title search ("amelie" finds "Amélie"), CRC-32 through zlib. */
 #include "core.h"
 
@@ -50,4 +50,25 @@ int mfr_text_contains_folded(const char *haystack, const char *needle) {
     mfr_text_fold(haystack, h, sizeof h);
     mfr_text_fold(needle, n, sizeof n);
     return strstr(h, n) != NULL;
+}
+
+int mfr__utf8_valid(const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        int k = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
+        if (k < 0 || c > 0xF4 || e - p <= k) return 0;
+        for (int j = 1; j <= k; j++)
+            if ((p[j] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;  /* overlong */
+        if (c == 0xED && p[1] >= 0xA0) return 0; /* surrogates */
+        if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
+        if (c == 0xF4 && p[1] >= 0x90) return 0; /* > U+10FFFF */
+        p += k + 1;
+    }
+    return 1;
 }

@@ -76,7 +76,6 @@ mfr_status mfr__slurp_text(const mfr__src *s, const char *name, char **buf, size
 const char *mfr__zip_find(mfr__src *s, const char *const *names, mfr_error *err);
 
 /* UTF-8 validity, and Latin-1 -> UTF-8 (out holds 2*n+1 bytes). */
-int mfr__utf8_valid(const char *s, size_t n);
 size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out);
 
 /* ---- builder ------------------------------------------------------------- */

@@ -207,27 +207,6 @@ void mfr__stream_close(mfr__stream *st) {
     st->fd = -1;
 }
 
-int mfr__utf8_valid(const char *s, size_t n) {
-    const unsigned char *p = (const unsigned char *)s, *e = p + n;
-    while (p < e) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        int k = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
-        if (k < 0 || c > 0xF4 || e - p <= k) return 0;
-        for (int j = 1; j <= k; j++)
-            if ((p[j] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0;  /* overlong */
-        if (c == 0xED && p[1] >= 0xA0) return 0; /* surrogates */
-        if (c == 0xF0 && p[1] < 0x90) return 0;  /* overlong */
-        if (c == 0xF4 && p[1] >= 0x90) return 0; /* > U+10FFFF */
-        p += k + 1;
-    }
-    return 1;
-}
-
 size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out) {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {

@@ -245,9 +245,6 @@ int mfr__auth_ok(req *r, const unsigned char hash[32]);
 /* Copy n bytes of s into out (cap >= 4) as valid UTF-8: invalid or cut
  * sequences become U+FFFD; NUL-terminated. Returns the length written. */
 size_t mfr__utf8_clean(const char *s, size_t n, char *out, size_t cap);
-/* 1 when s[0..n) is valid UTF-8 (RFC 3629): the library's one check, in
- * src/io/source.c (declared here rather than through the readers' header). */
-int mfr__utf8_valid(const char *s, size_t n);
 
 /* users.c */
 api_user *mfr__user_find(mfr_server *s, int64_t id);
