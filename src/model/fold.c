@@ -21,7 +21,7 @@
  * training parameters; unknown item indices and NaN ratings are ignored
  * (n counts the ratings used, at least 1). */
 #include "topn.h"
-#include "../algo/algo.h"
+#include "family.h"
 #include "../linalg/linalg.h"
 
 #include <math.h>

@@ -14,7 +14,7 @@
  * block, builds the id maps (each id once) and lets the family re-attach its
  * extra sections. */
 #include "mfm.h"
-#include "../algo/algo.h"
+#include "family.h"
 #include "../core/binfile.h"
 
 #include <math.h>

@@ -8,7 +8,7 @@
  * seen_item sorted within each user). A model built here owns every array
  * (map_base == NULL); a loaded one points into the file's block (mfm.c). */
 #include "model_impl.h"
-#include "../algo/algo.h"
+#include "family.h"
 #include "../data/dataset_impl.h"
 #include "../core/binfile.h"
 

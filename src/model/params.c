@@ -8,7 +8,7 @@
  * mfr_train_params_default; each family refines them in its vt->defaults
  * hook (src/algo/<family>.c), never here. */
 #include "model_impl.h"
-#include "../algo/algo.h"
+#include "family.h"
 
 #include <errno.h>
 #include <math.h>

@@ -13,7 +13,7 @@
  *
  * Similar movies: similar.c. */
 #include "topn.h"
-#include "../algo/algo.h"
+#include "family.h"
 
 #include <math.h>
 #include <string.h>

@@ -19,7 +19,7 @@
  * rating a list shows is computed for its rows only
  * (mfr__model_predict_rows). */
 #include "topn.h"
-#include "../algo/algo.h"
+#include "family.h"
 
 #include <math.h>
 #include <string.h>

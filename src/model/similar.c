@@ -45,7 +45,7 @@
  * Models without factors answer them with their own item similarity
  * (vt->similar: knn-item's neighbours, content's TF-IDF). */
 #include "topn.h"
-#include "../algo/algo.h"
+#include "family.h"
 #include "../linalg/linalg.h"
 
 #include <math.h>

@@ -8,7 +8,7 @@
  * seed gives the same split. Both halves are owned copies freed before
  * return. */
 #include "model_impl.h"
-#include "../algo/algo.h"
+#include "family.h"
 
 #include <math.h>
 #include <omp.h>

@@ -1,0 +1,72 @@
+/* family.h — the one small interface every model family implements (the
+ * families live in src/algo, one vtable each; src/algo/registry.c answers
+ * mfr__algo_get). The model owns this interface: src/model includes it, and
+ * never src/algo.
+ *
+ * mfr_model_train builds the common part of the model (ids, catalogue, seen
+ * lists, μ, scale), then calls vt->fit, which fills factors, biases and any
+ * extra sections. Predictions go through vt->predict when set, otherwise the
+ * biased-MF formula μ + b_u + b_i + p_u·q_i. Models that keep extra state
+ * (neighbour lists, content profiles) rebuild their pointers in vt->attach
+ * after a load and free them in vt->release. No fit parses files or prints;
+ * progress goes through ctx->p->progress. */
+#ifndef MFR_FAMILY_H
+#define MFR_FAMILY_H
+
+#include "model_impl.h"
+#include "../core/simd.h"
+
+typedef struct mfr__fit_ctx {
+    const mfr_dataset *ds;        /* ids, catalogue, tags */
+    const mfr_ratings *train;     /* never NULL inside fit */
+    const mfr_ratings *valid;     /* may be NULL */
+    const mfr_train_params *p;
+    int threads;                  /* resolved (>= 1) */
+    const mfr__kernels *kern;     /* kernel switches (core/simd.h); NULL: the defaults */
+} mfr__fit_ctx;
+
+/* mfr_model_train with kernel switches (NULL: the defaults, as
+ * mfr_model_train): how the tests and benchmarks run the scalar reference
+ * kernels and the small-problem rules; a family that trains another model
+ * (hybrid's base) passes its ctx->kern on. */
+mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
+                                 const mfr_ratings *valid, const mfr_train_params *p,
+                                 const mfr__kernels *kern, mfr_model **out, mfr_error *err);
+
+typedef struct mfr__algo {
+    mfr_algo id;
+    const char *name;
+    mfr_status (*fit)(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err);
+    /* NULL: default biased-MF formula. u or i may be -1. Unclipped. */
+    float (*predict)(const mfr_model *m, int32_t u, int32_t i);
+    /* Optional: scores for all items of user u into scores[n_items] (unclipped),
+     * faster than n_items predict calls. NULL: default. */
+    void (*score_user)(const mfr_model *m, int32_t u, float *scores);
+    /* Optional: ranking scores for w into rank[n_items] (higher first, NaN:
+     * never recommended) given the predicted ratings pred[n_items]
+     * (unclipped) of the same user (two distinct arrays). NULL: the list is
+     * ordered by pred. Ranking families (ease, auto) set this. */
+    void (*rank_user)(const mfr_model *m, const mfr__who *w, const float *pred, float *rank);
+    /* 1: rank_user is called with pred == NULL and computes the few
+     * predictions it needs itself (mfr__model_predict_rows): ease, auto. */
+    int rank_without_pred;
+    /* 1: the item factors are not a rating model's (ials, bpr: preference
+     * scores), so a new user gets no rating fold-in (mfr_model_fold_dim 0):
+     * rank_user ranks them from their ratings, the stars are predict(-1, i). */
+    int no_fold_in;
+    /* Optional: item-item similarity for models without factors. */
+    mfr_status (*similar)(const mfr_model *m, int32_t i, mfr_sim metric,
+                          float *scores /* [n_items], NaN = skip */);
+    mfr_status (*attach)(mfr_model *m, mfr_error *err);
+    void (*release)(mfr_model *m);
+    /* Optional: this family's default parameters, applied by
+     * mfr_train_params_default(algo) over the generic defaults. Each family
+     * owns its defaults here, not in src/model/. */
+    void (*defaults)(mfr_train_params *p);
+} mfr__algo;
+
+/* The family of a, or NULL for a number outside mfr_algo (mfr_model_train
+ * then answers MFR_E_UNSUPPORTED). */
+const mfr__algo *mfr__algo_get(mfr_algo a);
+
+#endif
