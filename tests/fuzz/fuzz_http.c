@@ -37,7 +37,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-int mfr__utf8_valid(const char *s, size_t n); /* src/io/source.c */
+int mfr__utf8_valid(const char *s, size_t n); /* src/core/text.c */
+double mfr_now(void);                        /* src/core: monotonic seconds */
 
 #define ADMIN_TOKEN "fuzz-admin-token-0123456789abcdef"
 
@@ -58,10 +59,14 @@ static long exchange(const char *req, size_t n, char **out) {
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) fz_fail("connect: %s", strerror(errno));
+    int c;
+    while ((c = connect(fd, (struct sockaddr *)&a, sizeof a)) != 0 && errno == EINTR) {
+    }
+    if (c != 0) fz_fail("connect: %s", strerror(errno));
     size_t off = 0;
     while (off < n) { /* the server may answer (413) and close before all is sent */
         ssize_t w = send(fd, req + off, n - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue; /* libFuzzer's timers signal */
         if (w <= 0) break;
         off += (size_t)w;
     }
@@ -82,6 +87,7 @@ static long exchange(const char *req, size_t n, char **out) {
             len += (size_t)r;
             continue;
         }
+        if (r < 0 && errno == EINTR) continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             close(fd);
             free(b);
@@ -288,8 +294,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
 
     char *ans = NULL;
+    double t0 = mfr_now();
     long len = exchange(req.p, req.n, &ans);
     if (len < 0) fz_fail("no answer within 15 s to:\n%.4000s", req.p);
+    if (len == 0) { /* how long it took, and the deadline cuts, say who closed it */
+        double dt = mfr_now() - t0;
+        static const char mq[] = "GET /metrics HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n";
+        char *met = NULL;
+        const char *cuts = NULL;
+        if (exchange(mq, sizeof mq - 1, &met) > 0) cuts = strstr(met, "\nmfrec_http_deadline_cuts_total ");
+        fz_fail("connection closed without an answer after %.3f s (%.60s) to:\n%.4000s", dt,
+                cuts ? cuts + 1 : "no deadline count", req.p);
+    }
     check_answer(ans, (size_t)len, target.p, &req);
     free(ans);
     free(method.p);
