@@ -10,8 +10,8 @@
 # corpus tests/fuzz/corpus/<target> and the stored crash inputs
 # tests/fuzz/crashes/<target>; what it learns goes to FUZZ_BUILD/fuzz-corpus/
 # (kept between runs), what it finds to FUZZ_BUILD/fuzz-findings/<target>/.
-# Prints the inputs each target ran and exits 1 when any target found
-# something (or could not run).
+# Prints the inputs each target ran (and each finding) and exits 1 when any
+# target found something (or could not run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-600}
@@ -32,28 +32,38 @@ if [ $# -gt 0 ]; then targets=("$@"); else
   targets=(); for f in "$bin"/fuzz_*; do n=${f##*/fuzz_}; [ "$n" = gen_seeds ] || targets+=("$n"); done
 fi
 
+# One target for SECONDS_EACH seconds. libFuzzer stops at its first finding;
+# the target is then started again (at most 20 times) for the time left, so
+# one known bug does not end its run: every finding is kept and reported.
 run_one() {
-  local t=$1 work=$B/fuzz-corpus/$1 out=$B/fuzz-findings/$1 log=$B/fuzz-logs/$1.log
-  mkdir -p "$work" "$out" "$B/fuzz-logs"
-  local rc=0 dirs=("$work") d
+  local t=$1 work=$B/fuzz-corpus/$1 out=$B/fuzz-findings/$1 logs=$B/fuzz-logs
+  mkdir -p "$work" "$out" "$logs"
+  local dirs=("$work") d
   for d in "$B/fuzz-seeds/$t" "tests/fuzz/corpus/$t" "tests/fuzz/crashes/$t"; do
     [ -d "$d" ] && dirs+=("$d")  # libFuzzer refuses a folder that does not exist
   done
-  MFR_FIXTURES=$PWD/$B/fixtures ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$bin/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=20 -print_final_stats=1 \
-      -artifact_prefix="$out/" "${dirs[@]}" >"$log" 2>&1 || rc=$?
-  local execs rate
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  if [ "$rc" = 0 ]; then
-    printf '%-16s %10s inputs %7s/s  ok\n' "$t" "${execs:-?}" "${rate:-?}"
+  local end=$(( $(date +%s) + SECONDS_EACH )) left execs=0 runs=0 found=0 rc n log
+  rm -f "$logs/$t".*.log
+  while left=$(( end - $(date +%s) )); [ "$left" -gt 0 ] && [ "$runs" -lt 20 ]; do
+    runs=$((runs + 1)); log=$logs/$t.$runs.log; rc=0
+    MFR_FIXTURES=$PWD/$B/fixtures ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "$bin/fuzz_$t" -max_total_time="$left" -timeout=20 -print_final_stats=1 \
+        -artifact_prefix="$out/" "${dirs[@]}" >"$log" 2>&1 || rc=$?
+    n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    execs=$((execs + ${n:-0}))
+    [ "$rc" = 0 ] && break
+    found=$((found + 1))
+    echo "    finding $found (exit $rc, $log):"
+    grep -m2 -E "ERROR: |fuzz: |runtime error" "$log" | sed 's/^/      /'
+  done
+  local rate=$(( execs / (SECONDS_EACH > 0 ? SECONDS_EACH : 1) ))
+  if [ "$found" = 0 ]; then
+    printf '%-16s %10s inputs %7s/s  ok\n' "$t" "$execs" "$rate"
   else
-    printf '%-16s %10s inputs %7s/s  FINDING (exit %s): %s, inputs in %s\n' "$t" "${execs:-?}" \
-      "${rate:-?}" "$rc" "$log" "$out"
-    grep -m3 -E "ERROR: |fuzz: |runtime error|SUMMARY" "$log" | sed 's/^/    /'
+    printf '%-16s %10s inputs %7s/s  %s FINDING(S), inputs in %s\n' "$t" "$execs" "$rate" "$found" "$out"
   fi
-  return "$rc"
+  [ "$found" = 0 ]
 }
 
 echo "fuzz: ${#targets[@]} targets, ${SECONDS_EACH} s each, $JOBS at a time ($B)"
@@ -73,7 +83,7 @@ for t in "${targets[@]}"; do
   [ -f "$f" ] || continue
   cat "$f"
   grep -q ' ok$' "$f" || fail=1
-  n=$(awk '{print $2}' "$f" | head -1); [[ "$n" =~ ^[0-9]+$ ]] && total=$((total + n))
+  n=$(grep -E "^$t " "$f" | awk '{print $2}' | tail -1); [[ "$n" =~ ^[0-9]+$ ]] && total=$((total + n))
   rm -f "$f"
 done
 echo "fuzz: $total inputs in all"
