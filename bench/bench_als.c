@@ -24,10 +24,10 @@ static double cpu_now(void) {
 static void solver_micro(int D, int reps) {
     float *A0 = malloc(sizeof(float) * D * D), *A = malloc(sizeof(float) * D * D);
     float *b = malloc(sizeof(float) * D);
-    mfr_rng r;
-    mfr_rng_seed(&r, 1);
+    mfr__rng r;
+    mfr__rng_seed(&r, 1);
     for (int i = 0; i < D; i++)
-        for (int j = 0; j <= i; j++) A0[i * D + j] = A0[j * D + i] = (float)(0.01 * mfr_rng_normal(&r)) + (i == j ? D : 0);
+        for (int j = 0; j <= i; j++) A0[i * D + j] = A0[j * D + i] = (float)(0.01 * mfr__rng_normal(&r)) + (i == j ? D : 0);
     double t0 = cpu_now(), sink = 0;
     for (int k = 0; k < reps; k++) {
         memcpy(A, A0, sizeof(float) * D * D);
@@ -58,26 +58,26 @@ int main(int argc, char **argv) {
     int old = mfr__blas_threads_set(1); /* sposv single-threaded, as inside the fit */
     solver_micro(k + 1, 20000);
     mfr__blas_threads_set(old);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr__csr bu, bi;
     if (bench_make_data(nu, ni, target, &bu, &bi)) return 1;
     printf("data: %d users, %d items, %lld ratings, built in %.2f s\n", nu, ni, (long long)bu.nnz,
-           mfr_now() - t0);
-    float *P = mfr_aligned_alloc(sizeof(float) * (size_t)nu * k), *Q = mfr_aligned_alloc(sizeof(float) * (size_t)ni * k);
-    float *bpu = mfr_aligned_alloc(sizeof(float) * (size_t)nu), *bqi = mfr_aligned_alloc(sizeof(float) * (size_t)ni);
+           mfr__now() - t0);
+    float *P = mfr__aligned_alloc(sizeof(float) * (size_t)nu * k), *Q = mfr__aligned_alloc(sizeof(float) * (size_t)ni * k);
+    float *bpu = mfr__aligned_alloc(sizeof(float) * (size_t)nu), *bqi = mfr__aligned_alloc(sizeof(float) * (size_t)ni);
     mfr__fill_normal(Q, (int64_t)ni * k, 0.1f, 1, 2);
     mfr_error err;
     for (int it = 1; it <= 2; it++) {
-        double a = mfr_now(), ca = cpu_now();
+        double a = mfr__now(), ca = cpu_now();
         mfr__als_solve_side(&bu, Q, bqi, 3.5f, k, 0.1f, 0.02f, P, bpu, threads, &err);
-        double b = mfr_now();
+        double b = mfr__now();
         mfr__als_solve_side(&bi, P, bpu, 3.5f, k, 0.1f, 0.02f, Q, bqi, threads, &err);
-        double c = mfr_now(), cc = cpu_now();
+        double c = mfr__now(), cc = cpu_now();
         printf("als iteration %d: k=%d threads=%d wall: users %.2f s + items %.2f s = %.2f s; "
                "cpu %.2f s (cpu/threads %.2f s)\n", it, k, threads, b - a, c - b, c - a, cc - ca,
                (cc - ca) / threads);
     }
     mfr__csr_free(&bu), mfr__csr_free(&bi);
-    mfr_free(P), mfr_free(Q), mfr_free(bpu), mfr_free(bqi);
+    mfr__free(P), mfr__free(Q), mfr__free(bpu), mfr__free(bqi);
     return 0;
 }

@@ -108,8 +108,8 @@ int main(int argc, char **argv) {
     printf("%6s", "n");
     for (int m = 0; m < N_METHODS; m++) printf(" %13s", names[m]);
     printf(" %10s\n", "max resid");
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 7);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 7);
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         int n = sizes[s];
         if (n > nmax) break;
@@ -118,14 +118,14 @@ int main(int argc, char **argv) {
         float *b = malloc((size_t)n * sizeof *b), *x = malloc((size_t)n * sizeof *x);
         double *Wd = malloc(nn * sizeof *Wd), *xd = malloc((size_t)n * sizeof *xd);
         /* A = Gᵀ·G / n + 0.1·I: a Gram matrix plus a ridge, as the callers build */
-        for (size_t t = 0; t < nn; t++) G[t] = (float)mfr_rng_normal(&rng);
+        for (size_t t = 0; t < nn; t++) G[t] = (float)mfr__rng_normal(&rng);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
                 double a = 0;
                 for (int r = 0; r < n; r++) a += (double)G[(size_t)r * n + i] * G[(size_t)r * n + j];
                 A[(size_t)i * n + j] = A[(size_t)j * n + i] = (float)(a / n + (i == j ? 0.1 : 0.0));
             }
-            b[i] = (float)mfr_rng_normal(&rng);
+            b[i] = (float)mfr__rng_normal(&rng);
         }
         double flops = (double)n * n * n / 3.0;
         long reps = reps_arg > 0 ? reps_arg : (long)(2e7 / (flops + 1e3)) + 1;

@@ -14,13 +14,13 @@
 #include "algo/factor_util.h"
 
 static int bench_make_data(int32_t nu, int32_t ni, int64_t target, mfr__csr *bu, mfr__csr *bi) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 2024);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 2024);
     int32_t *cnt = malloc(sizeof(int32_t) * (size_t)nu);
     int64_t n = 0;
     double mean_extra = (double)target / nu - 20.0;
     for (int32_t u = 0; u < nu; u++) { /* 20 + exponential-ish tail */
-        double x = -log(1.0 - mfr_rng_uniform(&rng)) * mean_extra;
+        double x = -log(1.0 - mfr__rng_uniform(&rng)) * mean_extra;
         cnt[u] = 20 + (int32_t)x;
         if (cnt[u] > ni / 2) cnt[u] = ni / 2;
         n += cnt[u];
@@ -31,10 +31,10 @@ static int bench_make_data(int32_t nu, int32_t ni, int64_t target, mfr__csr *bu,
     int64_t j = 0;
     for (int32_t u = 0; u < nu; u++)
         for (int32_t c = 0; c < cnt[u]; c++, j++) {
-            double v = mfr_rng_uniform(&rng);
+            double v = mfr__rng_uniform(&rng);
             user[j] = u;
             item[j] = (int32_t)(ni * v * v * v);
-            rating[j] = 0.5f * (float)(1 + mfr_rng_below(&rng, 10));
+            rating[j] = 0.5f * (float)(1 + mfr__rng_below(&rng, 10));
         }
     mfr_ratings r = {n, nu, ni, user, item, rating, NULL};
     mfr_error err;

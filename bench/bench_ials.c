@@ -48,30 +48,30 @@ static void weights(mfr__csr *c, float power) { /* as ials.c: (r / 5)^power */
 static void time_iteration(int threads, int64_t target) {
     const mfr_train_params p = ials_params(threads);
     const int32_t k = p.factors, nu = (int32_t)(138493.0 * target / 20000263.0), ni = 26744;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr__csr bu, bi;
     if (bench_make_data(nu, ni, target, &bu, &bi)) return;
     weights(&bu, p.rating_power), weights(&bi, p.rating_power);
     printf("data: %d users, %d items, %lld ratings, built in %.2f s\n", nu, ni, (long long)bu.nnz,
-           mfr_now() - t0);
-    float *P = mfr_aligned_alloc(sizeof(float) * (size_t)nu * k), *Q = mfr_aligned_alloc(sizeof(float) * (size_t)ni * k);
+           mfr__now() - t0);
+    float *P = mfr__aligned_alloc(sizeof(float) * (size_t)nu * k), *Q = mfr__aligned_alloc(sizeof(float) * (size_t)ni * k);
     mfr__fill_normal(P, (int64_t)nu * k, p.init_std, 1, 1);
     mfr__fill_normal(Q, (int64_t)ni * k, p.init_std, 1, 2);
     mfr_error err;
     for (int it = 1; it <= 2; it++) {
-        double a = mfr_now(), ca = cpu_now();
+        double a = mfr__now(), ca = cpu_now();
         mfr__ials_solve_side(&bu, Q, ni, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
                              P, threads, &kern, &err);
-        double b = mfr_now();
+        double b = mfr__now();
         mfr__ials_solve_side(&bi, P, nu, k, p.reg, p.alpha, p.unobserved, p.reg_exp, p.cg_steps,
                              Q, threads, &kern, &err);
-        double c = mfr_now(), cc = cpu_now();
+        double c = mfr__now(), cc = cpu_now();
         printf("ials iteration %d: k=%d cg=%d threads=%d wall: users %.2f s + items %.2f s = %.2f s; "
                "cpu %.2f s (cpu/threads %.2f s)\n", it, k, p.cg_steps, threads, b - a, c - b, c - a,
                cc - ca, (cc - ca) / threads);
     }
     mfr__csr_free(&bu), mfr__csr_free(&bi);
-    mfr_free(P), mfr_free(Q);
+    mfr__free(P), mfr__free(Q);
 }
 
 /* Most popular (training count) top-10 for every test user with a relevant item. */
@@ -127,12 +127,12 @@ static int quality(const char *dir, int threads) {
         p.threads = threads;
         if (algos[a] == MFR_ALGO_IALS) p = ials_params(threads);
         mfr_model *m = NULL;
-        double t0 = mfr_now();
+        double t0 = mfr__now();
         if (mfr_model_train(ds, &tr, NULL, &p, &m, &err)) {
             printf("%s: %s\n", mfr_algo_name(algos[a]), err.message);
             continue;
         }
-        double fit = mfr_now() - t0;
+        double fit = mfr__now() - t0;
         for (int t = 0; t < 2; t++) {
             mfr_ranking_params rp = mfr_ranking_params_default();
             rp.k = 10, rp.threshold = t ? 4.0f : 0.0f, rp.threads = threads;

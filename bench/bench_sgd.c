@@ -74,8 +74,8 @@ static int32_t draw(const double *cdf, int32_t n, double x) {
 enum { RANK = 10 };
 
 static mfr_dataset *synth(int32_t nu, int32_t ni, int64_t n, uint64_t seed) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     double *cu = power_cdf(nu, 0.6), *ci = power_cdf(ni, 0.9);
     float *a = malloc((size_t)nu * RANK * sizeof *a), *c = malloc((size_t)ni * RANK * sizeof *c);
     mfr_dataset *ds = NULL;
@@ -84,20 +84,20 @@ static mfr_dataset *synth(int32_t nu, int32_t ni, int64_t n, uint64_t seed) {
     float zf = 0;
     if (!cu || !ci || !a || !c || mfr__dataset_from_arrays(nu, ni, 0, &zero, &zero, &zf, NULL, &ds, &err))
         return NULL;
-    for (int64_t j = 0; j < (int64_t)nu * RANK; j++) a[j] = (float)(0.35 * mfr_rng_normal(&rng));
-    for (int64_t j = 0; j < (int64_t)ni * RANK; j++) c[j] = (float)(0.35 * mfr_rng_normal(&rng));
-    mfr_free(ds->user);
-    mfr_free(ds->item);
-    mfr_free(ds->rating);
-    ds->user = mfr_malloc((size_t)n * sizeof *ds->user);
-    ds->item = mfr_malloc((size_t)n * sizeof *ds->item);
-    ds->rating = mfr_malloc((size_t)n * sizeof *ds->rating);
+    for (int64_t j = 0; j < (int64_t)nu * RANK; j++) a[j] = (float)(0.35 * mfr__rng_normal(&rng));
+    for (int64_t j = 0; j < (int64_t)ni * RANK; j++) c[j] = (float)(0.35 * mfr__rng_normal(&rng));
+    mfr__free(ds->user);
+    mfr__free(ds->item);
+    mfr__free(ds->rating);
+    ds->user = mfr__malloc((size_t)n * sizeof *ds->user);
+    ds->item = mfr__malloc((size_t)n * sizeof *ds->item);
+    ds->rating = mfr__malloc((size_t)n * sizeof *ds->rating);
     if (!ds->user || !ds->item || !ds->rating) return NULL;
     for (int64_t j = 0; j < n; j++) {
         /* user ids scattered so activity is not sorted by index */
-        int32_t u = (int32_t)(((int64_t)draw(cu, nu, mfr_rng_uniform(&rng)) * 7919) % nu);
-        int32_t i = draw(ci, ni, mfr_rng_uniform(&rng));
-        double x = 3.5 + 0.3 * mfr_rng_normal(&rng);
+        int32_t u = (int32_t)(((int64_t)draw(cu, nu, mfr__rng_uniform(&rng)) * 7919) % nu);
+        int32_t i = draw(ci, ni, mfr__rng_uniform(&rng));
+        double x = 3.5 + 0.3 * mfr__rng_normal(&rng);
         for (int f = 0; f < RANK; f++) x += a[(size_t)u * RANK + f] * c[(size_t)i * RANK + f];
         x = round(x * 2.0) / 2.0;
         ds->user[j] = u;
@@ -142,14 +142,14 @@ static int bench_synth(int argc, char **argv) {
     int32_t nu = (int32_t)arg_ll(argc, argv, "users", 160000);
     int32_t ni = (int32_t)arg_ll(argc, argv, "items", 60000);
     int64_t n = arg_ll(argc, argv, "ratings", 20000000);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr_dataset *ds = synth(nu, ni, n, (uint64_t)arg_ll(argc, argv, "seed", 1));
     if (!ds) {
         fprintf(stderr, "bench_sgd: out of memory building the data\n");
         return 1;
     }
     printf("synthetic: %d users, %d items, %lld ratings in %.1f s, peak RSS %.0f MB\n", nu, ni,
-           (long long)n, mfr_now() - t0, peak_rss_mb());
+           (long long)n, mfr__now() - t0, peak_rss_mb());
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
     p.factors = (int32_t)arg_ll(argc, argv, "k", 64);
     p.threads = (int32_t)arg_ll(argc, argv, "threads", 2);
@@ -161,7 +161,7 @@ static int bench_synth(int argc, char **argv) {
     p.progress_user = &clk;
     mfr_model *m = NULL;
     mfr_error err = {0};
-    t0 = mfr_now();
+    t0 = mfr__now();
     clk.cpu_last = cpu_s(CLOCK_PROCESS_CPUTIME_ID); /* epoch 1's CPU figure includes setup */
     mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
     if (st) {
@@ -172,7 +172,7 @@ static int bench_synth(int argc, char **argv) {
     mfr_model_info info;
     mfr_model_info_get(m, &info);
     printf("k=%d threads=%d: train call %.1f s (fit %.1f s), train RMSE %.4f, peak RSS %.0f MB\n",
-           p.factors, p.threads, mfr_now() - t0, info.fit_seconds, info.train_rmse, peak_rss_mb());
+           p.factors, p.threads, mfr__now() - t0, info.fit_seconds, info.train_rmse, peak_rss_mb());
     mfr_model_free(m);
     mfr_dataset_free(ds);
     return 0;
@@ -187,23 +187,23 @@ static int bench_kernel(int argc, char **argv) {
     int32_t k = (int32_t)arg_ll(argc, argv, "k", 64);
     int64_t n = arg_ll(argc, argv, "ratings", 1000000);
     if (nu > 4096 || ni > 4096) return 2;
-    uint32_t *rec = mfr_aligned_alloc((size_t)n * 4);
-    float *P = mfr_aligned_alloc((size_t)nu * k * 4), *Q = mfr_aligned_alloc((size_t)ni * k * 4);
-    float *bu = mfr_aligned_alloc((size_t)nu * 4), *bi = mfr_aligned_alloc((size_t)ni * 4);
+    uint32_t *rec = mfr__aligned_alloc((size_t)n * 4);
+    float *P = mfr__aligned_alloc((size_t)nu * k * 4), *Q = mfr__aligned_alloc((size_t)ni * k * 4);
+    float *bu = mfr__aligned_alloc((size_t)nu * 4), *bi = mfr__aligned_alloc((size_t)ni * 4);
     static const float rtab[4] = {1.f, 2.5f, 4.f, 5.f};
     if (!rec || !P || !Q || !bu || !bi) return 1;
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 1);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 1);
     for (int64_t j = 0; j < n; j++)
-        rec[j] = (uint32_t)mfr_rng_below(&rng, (uint64_t)nu) |
-                 (uint32_t)mfr_rng_below(&rng, (uint64_t)ni) << 12 | (uint32_t)mfr_rng_below(&rng, 4) << 24;
-    for (int64_t j = 0; j < (int64_t)nu * k; j++) P[j] = (float)(0.1 * mfr_rng_normal(&rng));
-    for (int64_t j = 0; j < (int64_t)ni * k; j++) Q[j] = (float)(0.1 * mfr_rng_normal(&rng));
+        rec[j] = (uint32_t)mfr__rng_below(&rng, (uint64_t)nu) |
+                 (uint32_t)mfr__rng_below(&rng, (uint64_t)ni) << 12 | (uint32_t)mfr__rng_below(&rng, 4) << 24;
+    for (int64_t j = 0; j < (int64_t)nu * k; j++) P[j] = (float)(0.1 * mfr__rng_normal(&rng));
+    for (int64_t j = 0; j < (int64_t)ni * k; j++) Q[j] = (float)(0.1 * mfr__rng_normal(&rng));
     mfr__sgd_hyper h = {3.5f, 0.005f, 0.05f, 0.01f, k};
     /* three orders of the same ratings: random, grouped by user, and grouped
      * with 4 user runs interleaved (what sgd.c stores) */
-    uint32_t *grp = mfr_aligned_alloc((size_t)n * 4), *ilv = mfr_aligned_alloc((size_t)n * 4);
-    int64_t *cnt = mfr_calloc((size_t)nu + 1, sizeof *cnt);
+    uint32_t *grp = mfr__aligned_alloc((size_t)n * 4), *ilv = mfr__aligned_alloc((size_t)n * 4);
+    int64_t *cnt = mfr__calloc((size_t)nu + 1, sizeof *cnt);
     if (!grp || !ilv || !cnt) return 1;
     for (int64_t j = 0; j < n; j++) cnt[(rec[j] & 0xfff) + 1]++;
     for (int32_t u = 0; u < nu; u++) cnt[u + 1] += cnt[u];
@@ -219,22 +219,22 @@ static int bench_kernel(int argc, char **argv) {
             if (v == 1 && !mfr__cpu_avx2()) break;
             for (int ord = 0; ord < 3; ord++) {
                 mfr__sgd_block b = {orders[ord], NULL, rtab, n, 0xfff, 12, 0xfff, 24, P, Q, bu, bi};
-                double t0 = mfr_now(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+                double t0 = mfr__now(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
                 fns[v](&b, &h);
-                double dt = mfr_now() - t0, dc = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+                double dt = mfr__now() - t0, dc = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
                 printf("%s %-11s k=%d block %dx%d: %5.1f M updates/s wall, %5.1f M per CPU-second\n",
                        v ? "avx2  " : "scalar", names[ord], k, nu, ni, (double)n / dt / 1e6,
                        (double)n / dc / 1e6);
             }
         }
-    mfr_free(grp);
-    mfr_free(ilv);
-    mfr_free(cnt);
-    mfr_free(rec);
-    mfr_free(P);
-    mfr_free(Q);
-    mfr_free(bu);
-    mfr_free(bi);
+    mfr__free(grp);
+    mfr__free(ilv);
+    mfr__free(cnt);
+    mfr__free(rec);
+    mfr__free(P);
+    mfr__free(Q);
+    mfr__free(bu);
+    mfr__free(bi);
     return 0;
 }
 
@@ -249,10 +249,10 @@ static double split_train_rmse(const mfr_dataset *ds, const mfr_train_params *p,
     if (!u || !i || !x) return NAN;
     tr = (mfr_ratings){0, all.n_users, all.n_items, u, i, x, NULL};
     te = (mfr_ratings){0, all.n_users, all.n_items, u + all.n, i + all.n, x + all.n, NULL};
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     for (int64_t j = 0; j < all.n; j++) {
-        mfr_ratings *d = mfr_rng_uniform(&rng) < 0.2 ? &te : &tr;
+        mfr_ratings *d = mfr__rng_uniform(&rng) < 0.2 ? &te : &tr;
         ((int32_t *)d->user)[d->n] = all.user[j];
         ((int32_t *)d->item)[d->n] = all.item[j];
         ((float *)d->rating)[d->n] = all.rating[j];
@@ -260,12 +260,12 @@ static double split_train_rmse(const mfr_dataset *ds, const mfr_train_params *p,
     }
     mfr_model *m = NULL;
     mfr_error err = {0};
-    double t0 = mfr_now(), c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID), se = 0;
+    double t0 = mfr__now(), c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID), se = 0;
     if (mfr_model_train(ds, &tr, NULL, p, &m, &err)) {
         fprintf(stderr, "bench_sgd: %s\n", err.message);
         return NAN;
     }
-    secs[0] = mfr_now() - t0;
+    secs[0] = mfr__now() - t0;
     secs[1] = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     for (int64_t j = 0; j < te.n; j++) {
         double e = mfr_model_predict(m, te.user[j], te.item[j]) - te.rating[j];

@@ -54,18 +54,18 @@ typedef struct adam_block {
 static int block_alloc(adam_block *b, float *x, int32_t rows, int32_t width) {
     size_t n = (size_t)rows * width;
     b->x = x, b->rows = rows, b->width = width, b->n_touched = 0;
-    b->g = mfr_aligned_alloc(sizeof(float) * n);
-    b->m = mfr_aligned_alloc(sizeof(float) * n);
-    b->v = mfr_aligned_alloc(sizeof(float) * n);
-    b->touched = mfr_malloc(sizeof(int32_t) * (size_t)rows);
-    b->stamp = mfr_malloc(sizeof(int32_t) * (size_t)rows);
+    b->g = mfr__aligned_alloc(sizeof(float) * n);
+    b->m = mfr__aligned_alloc(sizeof(float) * n);
+    b->v = mfr__aligned_alloc(sizeof(float) * n);
+    b->touched = mfr__malloc(sizeof(int32_t) * (size_t)rows);
+    b->stamp = mfr__malloc(sizeof(int32_t) * (size_t)rows);
     if (!b->g || !b->m || !b->v || !b->touched || !b->stamp) return -1;
     for (int32_t r = 0; r < rows; r++) b->stamp[r] = -1;
     return 0;
 }
 
 static void block_free(adam_block *b) {
-    mfr_free(b->g), mfr_free(b->m), mfr_free(b->v), mfr_free(b->touched), mfr_free(b->stamp);
+    mfr__free(b->g), mfr__free(b->m), mfr__free(b->v), mfr__free(b->touched), mfr__free(b->stamp);
 }
 
 /* g[row] += s·dir + reg·x[row]; records the row as touched in batch bn. */
@@ -129,14 +129,14 @@ static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w
                               mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     const mfr_ratings *r = ctx->train;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, p->seed, 5);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, p->seed, 5);
     float lr = p->lr;
     int32_t bn = 0;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
         for (int64_t j = r->n - 1; j > 0; j--) { /* Fisher-Yates */
-            int64_t s = (int64_t)mfr_rng_below(&rng, (uint64_t)j + 1), t = w->order[j];
+            int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1), t = w->order[j];
             w->order[j] = w->order[s], w->order[s] = t;
         }
         double se = 0.0;
@@ -171,7 +171,7 @@ static mfr_status adam_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
     adam_run w;
     memset(&w, 0, sizeof w);
-    w.order = mfr_malloc(sizeof(int64_t) * (size_t)ctx->train->n);
+    w.order = mfr__malloc(sizeof(int64_t) * (size_t)ctx->train->n);
     if (!w.order || block_alloc(&w.P, m->P, m->n_users, m->k) || block_alloc(&w.Q, m->Q, m->n_items, m->k) ||
         block_alloc(&w.bu, m->user_bias, m->n_users, 1) || block_alloc(&w.bi, m->item_bias, m->n_items, 1)) {
         st = mfr__nomem(err, "adam state");
@@ -182,7 +182,7 @@ static mfr_status adam_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
         mfr__best_free(&best);
     }
     block_free(&w.P), block_free(&w.Q), block_free(&w.bu), block_free(&w.bi);
-    mfr_free(w.order);
+    mfr__free(w.order);
     return st;
 }
 

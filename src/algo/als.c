@@ -97,7 +97,7 @@ mfr_status mfr__als_solve_side(const mfr__csr *c, const float *Y, const float *y
                                int threads, mfr_error *err) {
     const int D = k + 1;
     size_t per = (size_t)D * D + D + (size_t)ALS_BLOCK * D + ALS_BLOCK;
-    float *scratch = mfr_aligned_alloc(sizeof(float) * per * (size_t)threads);
+    float *scratch = mfr__aligned_alloc(sizeof(float) * per * (size_t)threads);
     if (!scratch) return mfr__nomem(err, "als scratch");
     int old = mfr__blas_threads_set(1);
 #pragma omp parallel num_threads(threads)
@@ -110,7 +110,7 @@ mfr_status mfr__als_solve_side(const mfr__csr *c, const float *Y, const float *y
             als_row(c, r, Y, yb, mu, k, lam, lam_b, X, xb, A, b, G, t);
     }
     mfr__blas_threads_set(old);
-    mfr_free(scratch);
+    mfr__free(scratch);
     return MFR_OK;
 }
 
@@ -126,7 +126,7 @@ static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__c
                              const mfr__csr *bi, mfr__best *best, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     const int32_t k = m->k;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
         mfr_status st = mfr__als_solve_side(bu, m->Q, m->item_bias, m->mu, k, p->reg,
                                             p->reg_bias, m->P, m->user_bias, ctx->threads, err);

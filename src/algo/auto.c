@@ -56,13 +56,13 @@ static void auto_rank_user(const mfr_model *m, const mfr__who *w, const float *p
         mfr__model_predict_rows(m, w, NULL, m->n_items, rank);
         return;
     }
-    float *r = mfr_malloc((size_t)n * sizeof *r);
+    float *r = mfr__malloc((size_t)n * sizeof *r);
     mfr__ease_rank(m, w, rank, 1);
     if (!r) return; /* out of memory: the EASE order alone */
     mfr__model_predict_rows(m, w, item, n, r);
     float blend = m->params.blend;
     for (int32_t c = 0; c < n; c++) rank[item[c]] += blend * r[c];
-    mfr_free(r);
+    mfr__free(r);
 }
 
 const mfr__algo mfr__algo_auto = {

@@ -30,13 +30,13 @@ static void baseline_defaults(mfr_train_params *p) {
 
 /* Seeded Fisher-Yates permutation of 0..n-1. */
 static int64_t *shuffled(int64_t n, uint64_t seed) {
-    int64_t *o = mfr_malloc(sizeof *o * (size_t)(n ? n : 1));
+    int64_t *o = mfr__malloc(sizeof *o * (size_t)(n ? n : 1));
     if (!o) return NULL;
     for (int64_t j = 0; j < n; j++) o[j] = j;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, 0xba5e);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, 0xba5e);
     for (int64_t j = n - 1; j > 0; j--) {
-        int64_t k = (int64_t)mfr_rng_below(&rng, (uint64_t)j + 1), t = o[j];
+        int64_t k = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1), t = o[j];
         o[j] = o[k], o[k] = t;
     }
     return o;
@@ -48,7 +48,7 @@ static mfr_status fit_sgd(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     if (!order) return mfr__nomem(err, "baseline SGD order");
     float lr = ctx->p->lr, reg = ctx->p->reg_bias;
     float *bu = m->user_bias, *bi = m->item_bias;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr_status st = MFR_OK;
     for (int32_t e = 0; e < ctx->p->epochs; e++) {
         double se = 0.0;
@@ -68,7 +68,7 @@ static mfr_status fit_sgd(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
             break;
         }
     }
-    mfr_free(order);
+    mfr__free(order);
     return st;
 }
 

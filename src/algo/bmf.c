@@ -44,14 +44,14 @@ static void bmf_defaults(mfr_train_params *p) {
 }
 
 /* Gamma(shape, 1) by Marsaglia & Tsang 2000 (shape < 1 boosted). */
-static double rng_gamma(mfr_rng *r, double shape) {
-    if (shape < 1.0) return rng_gamma(r, shape + 1.0) * pow(mfr_rng_uniform(r) + 1e-300, 1.0 / shape);
+static double rng_gamma(mfr__rng *r, double shape) {
+    if (shape < 1.0) return rng_gamma(r, shape + 1.0) * pow(mfr__rng_uniform(r) + 1e-300, 1.0 / shape);
     double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
     for (;;) {
-        double x = mfr_rng_normal(r), v = 1.0 + c * x;
+        double x = mfr__rng_normal(r), v = 1.0 + c * x;
         if (v <= 0) continue;
         v = v * v * v;
-        double u = mfr_rng_uniform(r);
+        double u = mfr__rng_uniform(r);
         if (log(u + 1e-300) < 0.5 * x * x + d - d * v + d * log(v)) return d * v;
     }
 }
@@ -73,7 +73,7 @@ typedef struct bmf_hyper {
  * rounded to float once for mfr__chol (h->Lam and h->h0, then the spent B,
  * serve as their scratch). Returns 0, or -1 when a matrix is not positive
  * definite (h then unspecified). */
-static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper *h, double *work) {
+static int sample_hyper(const float *X, int32_t n, int D, mfr__rng *r, bmf_hyper *h, double *work) {
     double *mean = work, *Wi = mean + D, *A = Wi + D * D, *B = A + D * D, *z = B + D * D;
     const double beta0 = 2.0, nu = D + (double)n;
     memset(mean, 0, sizeof(double) * D);
@@ -94,7 +94,7 @@ static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper 
     memset(A, 0, sizeof(double) * D * D);                                     /* Bartlett */
     for (int i = 0; i < D; i++) {
         A[i * D + i] = sqrt(2.0 * rng_gamma(r, (nu - i) / 2.0));
-        for (int j = 0; j < i; j++) A[i * D + j] = mfr_rng_normal(r);
+        for (int j = 0; j < i; j++) A[i * D + j] = mfr__rng_normal(r);
     }
     for (int col = 0; col < D; col++) { /* B = C⁻ᵀ A, so B Bᵀ ~ W((C Cᵀ)⁻¹, ν) */
         for (int i = 0; i < D; i++) zf[i] = (float)A[i * D + col];
@@ -111,7 +111,7 @@ static int sample_hyper(const float *X, int32_t n, int D, mfr_rng *r, bmf_hyper 
     float *C2 = (float *)B, *zf2 = C2 + (size_t)D * D; /* B is spent: 2D² floats */
     if (chol_rounded(A, D, C2)) return -1;
     double bn = beta0 + n;
-    for (int i = 0; i < D; i++) zf2[i] = (float)mfr_rng_normal(r);
+    for (int i = 0; i < D; i++) zf2[i] = (float)mfr__rng_normal(r);
     mfr__chol_solve_lt(C2, D, D, zf2); /* z ~ N(0, (β0*Λ)⁻¹) */
     for (int i = 0; i < D; i++) z[i] = zf2[i] + n * mean[i] / bn;
     for (int i = 0; i < D; i++) {
@@ -130,7 +130,7 @@ typedef struct bmf_side {
 
 /* Draw one row: Λ* = Λ + α Σ x xᵀ, x = [1, y_f..], target r − μ − b_other. */
 static void sample_row(const bmf_side *s, int32_t r, int D, float mu, float alpha,
-                       const bmf_hyper *h, mfr_rng *rng, float *A, float *b, float *x) {
+                       const bmf_hyper *h, mfr__rng *rng, float *A, float *b, float *x) {
     memcpy(A, h->Lam, sizeof(float) * (size_t)D * D);
     memcpy(b, h->h0, sizeof(float) * (size_t)D);
     for (int64_t e = s->c->ptr[r]; e < s->c->ptr[r + 1]; e++) {
@@ -144,7 +144,7 @@ static void sample_row(const bmf_side *s, int32_t r, int D, float mu, float alph
     float *w = s->X + (size_t)r * D;
     if (mfr__chol(A, D, D)) return; /* cannot happen with Λ ≻ 0; keep the old draw */
     mfr__chol_solve(A, D, D, b);
-    for (int f = 0; f < D; f++) x[f] = (float)mfr_rng_normal(rng);
+    for (int f = 0; f < D; f++) x[f] = (float)mfr__rng_normal(rng);
     mfr__chol_solve_lt(A, D, D, x);
     for (int f = 0; f < D; f++) w[f] = b[f] + x[f];
 }
@@ -160,8 +160,8 @@ static void sample_side(const bmf_side *s, int D, float mu, float alpha, const b
         float *A = scratch + per * (size_t)omp_get_thread_num(), *b = A + (size_t)D * D, *x = b + D;
 #pragma omp for schedule(dynamic, 32)
         for (int32_t r = 0; r < s->c->rows; r++) {
-            mfr_rng rng;
-            mfr_rng_seed_stream(&rng, seed, stream_hi | (uint64_t)r);
+            mfr__rng rng;
+            mfr__rng_seed_stream(&rng, seed, stream_hi | (uint64_t)r);
             sample_row(s, r, D, mu, alpha, h, &rng, A, b, x);
         }
     }
@@ -218,12 +218,12 @@ static void rescale_partial(mfr_model *m, int32_t got, int32_t S) {
 
 int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float *Lam,
                           float *mean) {
-    bmf_hyper *h = mfr_aligned_alloc(sizeof *h);
-    double *work = mfr_malloc(sizeof(double) * (4 * (size_t)D * D + 2 * (size_t)D));
-    float *L = mfr_malloc(sizeof(float) * (size_t)D * D);
+    bmf_hyper *h = mfr__aligned_alloc(sizeof *h);
+    double *work = mfr__malloc(sizeof(double) * (4 * (size_t)D * D + 2 * (size_t)D));
+    float *L = mfr__malloc(sizeof(float) * (size_t)D * D);
     int rc = -1;
-    mfr_rng r;
-    mfr_rng_seed(&r, seed);
+    mfr__rng r;
+    mfr__rng_seed(&r, seed);
     if (h && work && L && D <= BMF_MAXD && !(rc = sample_hyper(X, n, D, &r, h, work))) {
         memcpy(Lam, h->Lam, sizeof(float) * (size_t)D * D);
         memcpy(L, h->Lam, sizeof(float) * (size_t)D * D);
@@ -231,7 +231,7 @@ int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float
         if (mfr__chol(L, D, D)) rc = -1;
         else mfr__chol_solve(L, D, D, mean);
     }
-    mfr_free(h), mfr_free(work), mfr_free(L);
+    mfr__free(h), mfr__free(work), mfr__free(L);
     return rc;
 }
 
@@ -239,8 +239,8 @@ int mfr__bmf_sample_hyper(const float *X, int32_t n, int D, uint64_t seed, float
 static mfr_status bmf_sweep(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, int D,
                             int32_t sweep, mfr_error *err) {
     const uint64_t seed = ctx->p->seed;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, ((uint64_t)sweep << 34) | (3ull << 32));
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, ((uint64_t)sweep << 34) | (3ull << 32));
     double sse = bmf_sse(w, D, m->mu);
     float alpha = (float)(rng_gamma(&rng, 1.0 + 0.5 * (double)w->bu.nnz) / (1.0 + 0.5 * sse));
     bmf_side su = {&w->bu, w->U, w->V}, si = {&w->bi, w->V, w->U};
@@ -259,7 +259,7 @@ static mfr_status bmf_chain(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
                             mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     int32_t total = p->burnin + p->samples;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t sw = 1; sw <= total; sw++) {
         mfr_status st = bmf_sweep(m, ctx, w, D, sw, err);
         if (st) return st;
@@ -276,7 +276,7 @@ static mfr_status bmf_chain(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
 
 static void bmf_run_free(bmf_run *w) {
     mfr__csr_free(&w->bu), mfr__csr_free(&w->bi);
-    mfr_free(w->U), mfr_free(w->V), mfr_free(w->scratch), mfr_free(w->work), mfr_free(w->hyper);
+    mfr__free(w->U), mfr__free(w->V), mfr__free(w->scratch), mfr__free(w->work), mfr__free(w->hyper);
 }
 
 static mfr_status bmf_alloc(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, int D,
@@ -284,11 +284,11 @@ static mfr_status bmf_alloc(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
     mfr_status st;
     if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &w->bu, err))) return st;
     if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &w->bi, err))) return st;
-    w->U = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users * D);
-    w->V = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items * D);
-    w->scratch = mfr_aligned_alloc(sizeof(float) * ((size_t)D * D + 2 * (size_t)D) * (size_t)ctx->threads);
-    w->work = mfr_aligned_alloc(sizeof(double) * (4 * (size_t)D * D + 2 * (size_t)D));
-    w->hyper = mfr_aligned_alloc(sizeof(bmf_hyper));
+    w->U = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_users * D);
+    w->V = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items * D);
+    w->scratch = mfr__aligned_alloc(sizeof(float) * ((size_t)D * D + 2 * (size_t)D) * (size_t)ctx->threads);
+    w->work = mfr__aligned_alloc(sizeof(double) * (4 * (size_t)D * D + 2 * (size_t)D));
+    w->hyper = mfr__aligned_alloc(sizeof(bmf_hyper));
     if (!w->U || !w->V || !w->scratch || !w->work || !w->hyper) return mfr__nomem(err, "bmf state");
     return MFR_OK;
 }

@@ -174,7 +174,7 @@ typedef struct bpr_data {
 } bpr_data;
 
 static void data_free(bpr_data *d) {
-    mfr_free(d->ptr), mfr_free(d->item), mfr_free(d->user), mfr_free(d->w), mfr_free(d->active);
+    mfr__free(d->ptr), mfr__free(d->item), mfr__free(d->user), mfr__free(d->w), mfr__free(d->active);
     memset(d, 0, sizeof *d);
 }
 
@@ -184,14 +184,14 @@ static mfr_status data_build(const mfr_model *m, const mfr__csr *c, bpr_data *d,
     const float thr = pos_threshold(m);
     int64_t np = 0;
     for (int64_t e = 0; e < c->nnz; e++) np += c->val[e] >= thr;
-    d->ptr = mfr_calloc((size_t)m->n_users + 1, sizeof *d->ptr);
-    d->item = mfr_malloc(((size_t)np + 1) * sizeof *d->item);
-    d->user = mfr_malloc(((size_t)np + 1) * sizeof *d->user);
-    d->w = mfr_malloc(((size_t)np + 1) * sizeof *d->w);
-    d->active = mfr_malloc(((size_t)m->n_items + 1) * sizeof *d->active);
-    int64_t *fill = mfr_malloc(((size_t)m->n_users + 1) * sizeof *fill);
+    d->ptr = mfr__calloc((size_t)m->n_users + 1, sizeof *d->ptr);
+    d->item = mfr__malloc(((size_t)np + 1) * sizeof *d->item);
+    d->user = mfr__malloc(((size_t)np + 1) * sizeof *d->user);
+    d->w = mfr__malloc(((size_t)np + 1) * sizeof *d->w);
+    d->active = mfr__malloc(((size_t)m->n_items + 1) * sizeof *d->active);
+    int64_t *fill = mfr__malloc(((size_t)m->n_users + 1) * sizeof *fill);
     if (!d->ptr || !d->item || !d->user || !d->w || !d->active || !fill) {
-        mfr_free(fill);
+        mfr__free(fill);
         data_free(d);
         return mfr__nomem(err, "bpr: positives");
     }
@@ -209,7 +209,7 @@ static mfr_status data_build(const mfr_model *m, const mfr__csr *c, bpr_data *d,
             d->w[at] = pos_weight(m, c->val[e]);
         }
     }
-    mfr_free(fill);
+    mfr__free(fill);
     d->npos = np;
     return MFR_OK;
 }
@@ -233,9 +233,9 @@ typedef struct bpr_run {
     double *loss;  /* [nb*nb] */
 } bpr_run;
 
-static void shuffle_i32(int32_t *a, int64_t n, mfr_rng *rng) {
+static void shuffle_i32(int32_t *a, int64_t n, mfr__rng *rng) {
     for (int64_t j = n - 1; j > 0; j--) {
-        int64_t s = (int64_t)mfr_rng_below(rng, (uint64_t)j + 1);
+        int64_t s = (int64_t)mfr__rng_below(rng, (uint64_t)j + 1);
         int32_t t = a[j];
         a[j] = a[s], a[s] = t;
     }
@@ -246,8 +246,8 @@ static void shuffle_i32(int32_t *a, int64_t n, mfr_rng *rng) {
 static void epoch_plan(bpr_run *R, int32_t ep) {
     const bpr_data *d = R->d;
     const int32_t nb = R->nb;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, R->seed, S_EPOCH + (uint64_t)ep);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, R->seed, S_EPOCH + (uint64_t)ep);
     for (int32_t u = 0; u < R->n_users; u++) R->perm[u] = u;
     shuffle_i32(R->perm, R->n_users, &rng);
     for (int32_t r = 0; r < R->n_users; r++)
@@ -280,7 +280,7 @@ static void epoch_plan(bpr_run *R, int32_t ep) {
 enum { BPR_CHUNK = 16 };
 
 BPR_INLINE int32_t draw_negative(const bpr_run *R, int32_t u, const float *pu, int32_t b,
-                                 mfr_rng *rng) {
+                                 mfr__rng *rng) {
     const bpr_data *d = R->d;
     const int32_t *pos = d->item + d->ptr[u];
     const int64_t npu = d->ptr[u + 1] - d->ptr[u], lo = R->poff[b], n = R->poff[b + 1] - lo;
@@ -293,7 +293,7 @@ BPR_INLINE int32_t draw_negative(const bpr_run *R, int32_t u, const float *pu, i
         const int32_t c1 = R->cand - c0 < BPR_CHUNK ? R->cand - c0 : BPR_CHUNK;
         for (int32_t c = 0; c < c1; c++) {
             for (int t = 0; t < BPR_TRIES; t++) {
-                int32_t j = R->pool[lo + (int64_t)mfr_rng_below(rng, (uint64_t)n)];
+                int32_t j = R->pool[lo + (int64_t)mfr__rng_below(rng, (uint64_t)n)];
                 if (find_sorted(pos, npu, j) >= 0) continue;
                 js[nj++] = j;
                 const char *q = (const char *)(R->Q + (size_t)j * k);
@@ -315,11 +315,11 @@ MFR_HOT static void run_block(bpr_run *R, int32_t ep, int32_t a, int32_t b) {
     const int64_t blk = (int64_t)a * R->nb + b, lo = R->boff[blk], n = R->boff[blk + 1] - lo;
     const int32_t k = R->k;
     const bpr_data *d = R->d;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, R->seed, S_BLOCK + ((uint64_t)ep << 26) + (uint64_t)blk);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, R->seed, S_BLOCK + ((uint64_t)ep << 26) + (uint64_t)blk);
     int64_t *ord = R->bpos + lo;
     for (int64_t j = n - 1; j > 0; j--) {
-        int64_t s = (int64_t)mfr_rng_below(&rng, (uint64_t)j + 1), t = ord[j];
+        int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1), t = ord[j];
         ord[j] = ord[s], ord[s] = t;
     }
     double loss = 0.0;
@@ -361,23 +361,23 @@ static int32_t block_count(int threads, int32_t n_users, int32_t n_active) {
 }
 
 static void run_free(bpr_run *R) {
-    mfr_free(R->ugrp), mfr_free(R->igrp), mfr_free(R->pool), mfr_free(R->poff);
-    mfr_free(R->boff), mfr_free(R->bpos), mfr_free(R->perm), mfr_free(R->diag);
-    mfr_free(R->loss);
+    mfr__free(R->ugrp), mfr__free(R->igrp), mfr__free(R->pool), mfr__free(R->poff);
+    mfr__free(R->boff), mfr__free(R->bpos), mfr__free(R->perm), mfr__free(R->diag);
+    mfr__free(R->loss);
 }
 
 static mfr_status run_alloc(bpr_run *R, const mfr_model *m, mfr_error *err) {
     const bpr_data *d = R->d;
     const size_t nb = (size_t)R->nb, nblk = nb * nb;
-    R->ugrp = mfr_malloc(((size_t)m->n_users + 1) * sizeof *R->ugrp);
-    R->igrp = mfr_malloc(((size_t)m->n_items + 1) * sizeof *R->igrp);
-    R->pool = mfr_malloc(((size_t)d->n_active + 1) * sizeof *R->pool);
-    R->poff = mfr_malloc((nb + 1) * sizeof *R->poff);
-    R->boff = mfr_malloc((nblk + 1) * sizeof *R->boff);
-    R->bpos = mfr_malloc(((size_t)d->npos + 1) * sizeof *R->bpos);
-    R->perm = mfr_malloc(((size_t)m->n_users + 1) * sizeof *R->perm);
-    R->diag = mfr_malloc(nb * sizeof *R->diag);
-    R->loss = mfr_calloc(nblk, sizeof *R->loss);
+    R->ugrp = mfr__malloc(((size_t)m->n_users + 1) * sizeof *R->ugrp);
+    R->igrp = mfr__malloc(((size_t)m->n_items + 1) * sizeof *R->igrp);
+    R->pool = mfr__malloc(((size_t)d->n_active + 1) * sizeof *R->pool);
+    R->poff = mfr__malloc((nb + 1) * sizeof *R->poff);
+    R->boff = mfr__malloc((nblk + 1) * sizeof *R->boff);
+    R->bpos = mfr__malloc(((size_t)d->npos + 1) * sizeof *R->bpos);
+    R->perm = mfr__malloc(((size_t)m->n_users + 1) * sizeof *R->perm);
+    R->diag = mfr__malloc(nb * sizeof *R->diag);
+    R->loss = mfr__calloc(nblk, sizeof *R->loss);
     if (!R->ugrp || !R->igrp || !R->pool || !R->poff || !R->boff || !R->bpos || !R->perm ||
         !R->diag || !R->loss) {
         run_free(R);
@@ -429,7 +429,7 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     st = data_build(m, &bi, &d, err);
     mfr__csr_free(&bi);
     if (st) return st;
-    float *cb = mfr_aligned_alloc(((size_t)m->n_items + 1) * sizeof *cb); /* zeroed */
+    float *cb = mfr__aligned_alloc(((size_t)m->n_items + 1) * sizeof *cb); /* zeroed */
     bpr_run R;
     memset(&R, 0, sizeof R);
     R.d = &d, R.P = m->P, R.Q = m->Q, R.cb = cb, R.k = m->k, R.n_users = m->n_users;
@@ -441,12 +441,12 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     else
         st = run_alloc(&R, m, err);
     if (st) {
-        mfr_free(cb);
+        mfr__free(cb);
         data_free(&d);
         return st;
     }
     init_factors(m, &d, p->init_std, p->seed);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
         double loss = run_epoch(&R, ep, ctx->threads);
         R.lr *= p->lr_decay;
@@ -461,7 +461,7 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     data_free(&d);
     mfr_status est = mfr__model_add_extra(m, T_BPRB, cb, (uint64_t)m->n_items * sizeof *cb, err);
     if (est) {
-        mfr_free(cb);
+        mfr__free(cb);
         return est;
     }
     m->ranked_items = m->n_items;
@@ -491,10 +491,10 @@ static void bpr_score_user(const mfr_model *m, int32_t u, float *scores) {
 MFR_HOT static int bpr_fold(const mfr_model *m, const float *cb, const mfr__who *w, float *p) {
     const int32_t k = m->k, cand = m->params.cg_steps > 1 ? m->params.cg_steps : 1;
     const float thr = pos_threshold(m), lr = m->params.lr, reg = m->params.reg;
-    int32_t *pos = mfr_malloc(((size_t)w->n + 1) * sizeof *pos);
-    float *wt = mfr_malloc(((size_t)w->n + 1) * sizeof *wt);
+    int32_t *pos = mfr__malloc(((size_t)w->n + 1) * sizeof *pos);
+    float *wt = mfr__malloc(((size_t)w->n + 1) * sizeof *wt);
     if (!pos || !wt) {
-        mfr_free(pos), mfr_free(wt);
+        mfr__free(pos), mfr__free(wt);
         return -1;
     }
     int64_t np = 0;
@@ -507,16 +507,16 @@ MFR_HOT static int bpr_fold(const mfr_model *m, const float *cb, const mfr__who 
     memset(p, 0, sizeof(float) * (size_t)k);
     int64_t steps = np * BPR_FOLD_EPOCHS;
     steps = steps < BPR_FOLD_MIN ? BPR_FOLD_MIN : steps > BPR_FOLD_MAX ? BPR_FOLD_MAX : steps;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, m->params.seed, S_FOLD);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, m->params.seed, S_FOLD);
     for (int64_t s = 0; np > 0 && s < steps; s++) {
-        int64_t e = (int64_t)mfr_rng_below(&rng, (uint64_t)np);
+        int64_t e = (int64_t)mfr__rng_below(&rng, (uint64_t)np);
         int32_t i = pos[e], jn = -1;
         float best = -INFINITY;
         for (int32_t c = 0; c < cand; c++) {
             int32_t j = -1;
             for (int t = 0; t < BPR_TRIES && j < 0; t++) {
-                j = (int32_t)mfr_rng_below(&rng, (uint64_t)m->n_items);
+                j = (int32_t)mfr__rng_below(&rng, (uint64_t)m->n_items);
                 if (m->item_count[j] == 0 || find_sorted(pos, np, j) >= 0) j = -1;
             }
             if (j < 0) continue;
@@ -530,7 +530,7 @@ MFR_HOT static int bpr_fold(const mfr_model *m, const float *cb, const mfr__who 
         float g = wt[e] / (1.0f + expf(x));
         for (int32_t f = 0; f < k; f++) p[f] += lr * (g * (qi[f] - qj[f]) - reg * p[f]);
     }
-    mfr_free(pos), mfr_free(wt);
+    mfr__free(pos), mfr__free(wt);
     return 0;
 }
 
@@ -543,7 +543,7 @@ MFR_HOT static void bpr_rank_user(const mfr_model *m, const mfr__who *w, const f
     float *fold = NULL;
     if (w->u >= 0 && m->P) {
         p = m->P + (size_t)w->u * k;
-    } else if (cb && m->Q && (fold = mfr_malloc(((size_t)k + 1) * sizeof *fold))) {
+    } else if (cb && m->Q && (fold = mfr__malloc(((size_t)k + 1) * sizeof *fold))) {
         if (bpr_fold(m, cb, w, fold) == 0) p = fold;
     }
     if (!p && w->vec && m->Q) p = w->vec + 1; /* no memory: the rating fold-in */
@@ -556,7 +556,7 @@ MFR_HOT static void bpr_rank_user(const mfr_model *m, const mfr__who *w, const f
         if (p) s += dotf(p, m->Q + (size_t)i * k, k);
         rank[i] = s;
     }
-    mfr_free(fold);
+    mfr__free(fold);
 }
 
 static mfr_status bpr_attach(mfr_model *m, mfr_error *err) {

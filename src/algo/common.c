@@ -7,7 +7,7 @@
 int mfr__report_epoch(const mfr__fit_ctx *ctx, int32_t epoch, int32_t epochs,
                       double train_rmse, double valid_rmse, double t0) {
     if (!ctx->p->progress) return 0;
-    double el = mfr_now() - t0;
+    double el = mfr__now() - t0;
     mfr_progress pr = {
         .stage = "train", .step = epoch, .steps = epochs,
         .train_rmse = train_rmse, .valid_rmse = valid_rmse, .loss = NAN,

@@ -61,17 +61,17 @@ static uint64_t fnv(const char *s) {
 }
 
 static void vocab_free(vocab *v) {
-    for (int32_t j = 0; j < v->n; j++) mfr_free(v->str[j]);
-    mfr_free(v->str), mfr_free(v->slot);
+    for (int32_t j = 0; j < v->n; j++) mfr__free(v->str[j]);
+    mfr__free(v->str), mfr__free(v->slot);
     memset(v, 0, sizeof *v);
 }
 
 static int vocab_grow(vocab *v) {
     uint64_t cap = v->cap ? v->cap * 2 : 1024;
-    int32_t *slot = mfr_malloc(sizeof *slot * cap);
-    char **str = mfr_realloc(v->str, sizeof *str * (size_t)(cap / 2));
+    int32_t *slot = mfr__malloc(sizeof *slot * cap);
+    char **str = mfr__realloc(v->str, sizeof *str * (size_t)(cap / 2));
     if (!slot || !str) {
-        mfr_free(slot);
+        mfr__free(slot);
         if (str) v->str = str;
         return -1;
     }
@@ -82,7 +82,7 @@ static int vocab_grow(vocab *v) {
         while (slot[h] >= 0) h = (h + 1) & (cap - 1);
         slot[h] = t;
     }
-    mfr_free(v->slot);
+    mfr__free(v->slot);
     v->slot = slot, v->cap = cap;
     return 0;
 }
@@ -95,7 +95,7 @@ static int32_t vocab_id(vocab *v, const char *s) {
         if (!strcmp(v->str[v->slot[h]], s)) return v->slot[h];
         h = (h + 1) & (v->cap - 1);
     }
-    char *c = mfr_strdup(s);
+    char *c = mfr__strdup(s);
     if (!c) return -1;
     v->str[v->n] = c;
     v->slot[h] = v->n;
@@ -111,7 +111,7 @@ typedef struct triples { triple *a; int64_t n, cap; } triples;
 static int triples_add(triples *t, int32_t item, int32_t term) {
     if (t->n == t->cap) {
         int64_t cap = t->cap ? t->cap * 2 : 4096;
-        triple *a = mfr_realloc(t->a, sizeof *a * (size_t)cap);
+        triple *a = mfr__realloc(t->a, sizeof *a * (size_t)cap);
         if (!a) return -1;
         t->a = a, t->cap = cap;
     }
@@ -130,7 +130,7 @@ static int make_term(const char *prefix, const char *s, size_t len, char *out, s
     raw[len] = '\0';
     size_t pl = strlen(prefix);
     memcpy(out, prefix, pl);
-    mfr_text_fold(raw, out + pl, cap - pl);
+    mfr__text_fold(raw, out + pl, cap - pl);
     return 1;
 }
 
@@ -177,10 +177,10 @@ static int cmp_triple(const void *x, const void *y) {
 typedef struct sparse_rows { int64_t *ptr; int32_t *term; float *w; } sparse_rows;
 
 static mfr_status add_sec(mfr_model *m, uint32_t tag, size_t bytes, void **out, mfr_error *err) {
-    void *d = mfr_aligned_alloc(bytes ? bytes : 1);
+    void *d = mfr__aligned_alloc(bytes ? bytes : 1);
     if (!d) return mfr__nomem(err, "content model section");
     mfr_status s = mfr__model_add_extra(m, tag, d, bytes, err);
-    if (s) mfr_free(d);
+    if (s) mfr__free(d);
     *out = s ? NULL : d;
     return s;
 }
@@ -201,7 +201,7 @@ static mfr_status movie_rows(mfr_model *m, const triples *t, int32_t n_terms, in
         if (j == 0 || t->a[j].item != t->a[j - 1].item || t->a[j].term != t->a[j - 1].term) nnz++;
     sparse_rows r;
     mfr_status s = alloc_rows(m, TAG_CIP, TAG_CIT, TAG_CIW, m->n_items, nnz, &r, err);
-    int32_t *df = s ? NULL : mfr_calloc((size_t)n_terms + 1, sizeof *df);
+    int32_t *df = s ? NULL : mfr__calloc((size_t)n_terms + 1, sizeof *df);
     if (s || !df) return s ? s : mfr__nomem(err, "document frequencies");
     int64_t o = 0, j = 0, docs = 0;
     memset(r.ptr, 0, sizeof(int64_t) * ((size_t)m->n_items + 1));
@@ -226,7 +226,7 @@ static mfr_status movie_rows(mfr_model *m, const triples *t, int32_t n_terms, in
         norm = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
         for (int64_t p = r.ptr[i]; p < r.ptr[i + 1]; p++) r.w[p] = (float)(r.w[p] * norm);
     }
-    mfr_free(df);
+    mfr__free(df);
     *nnz_out = nnz;
     return MFR_OK;
 }
@@ -244,7 +244,7 @@ static mfr_status build_movies(mfr_model *m, const mfr_dataset *ds, int32_t *n_t
         *n_terms = v.n;
         s = movie_rows(m, &t, v.n, nnz, err);
     }
-    mfr_free(t.a);
+    mfr__free(t.a);
     vocab_free(&v);
     return s;
 }
@@ -323,7 +323,7 @@ void mfr__content_similar(const mfr__content_view *v, int32_t i, float *scores) 
 int mfr__content_fold_cos(const mfr_model *m, const mfr__content_view *v, const mfr__who *w,
                           float bu, const float *bi, float *cos) {
     int32_t nt = v->h->n_terms;
-    double *acc = mfr_calloc((size_t)nt + 1, sizeof *acc);
+    double *acc = mfr__calloc((size_t)nt + 1, sizeof *acc);
     if (!acc) return -1;
     for (int32_t j = 0; j < w->n; j++) {
         float r = mfr__who_rating(m, w, j);
@@ -335,7 +335,7 @@ int mfr__content_fold_cos(const mfr_model *m, const mfr__content_view *v, const 
     double n2 = 0.0;
     for (int32_t t = 0; t < nt; t++) n2 += acc[t] * acc[t];
     if (!(n2 > 0.0)) {
-        mfr_free(acc);
+        mfr__free(acc);
         return 1;
     }
     double inv = 1.0 / sqrt(n2);
@@ -344,7 +344,7 @@ int mfr__content_fold_cos(const mfr_model *m, const mfr__content_view *v, const 
         for (int64_t q = v->iptr[i]; q < v->iptr[i + 1]; q++) d += acc[v->iterm[q]] * v->iw[q];
         cos[i] = (float)(d * inv);
     }
-    mfr_free(acc);
+    mfr__free(acc);
     return 0;
 }
 
@@ -409,8 +409,8 @@ static int one_profile(const prof_job *j, int32_t u, double *acc, int32_t *touch
     loo_sums(j->v, j->byu, u, j->bu, j->bi, j->mu, acc, n2, &j->ce[u], &j->cc[u]);
     qsort(touched, (size_t)nt, sizeof *touched, cmp_i32);
     double inv = n2 > 0 ? 1.0 / sqrt(n2) : 0.0;
-    j->term[u] = mfr_malloc(sizeof(int32_t) * (size_t)(nt ? nt : 1));
-    j->w[u] = mfr_malloc(sizeof(float) * (size_t)(nt ? nt : 1));
+    j->term[u] = mfr__malloc(sizeof(int32_t) * (size_t)(nt ? nt : 1));
+    j->w[u] = mfr__malloc(sizeof(float) * (size_t)(nt ? nt : 1));
     int ok = j->term[u] && j->w[u];
     for (int32_t x = 0; x < nt; x++) {
         int32_t t = touched[x];
@@ -426,9 +426,9 @@ static mfr_status run_profiles(prof_job *j, int32_t n_users, int32_t n_terms, in
     int failed = 0;
 #pragma omp parallel num_threads(threads)
     {
-        double *acc = mfr_calloc((size_t)n_terms + 1, sizeof *acc);
-        int32_t *touched = mfr_malloc(sizeof(int32_t) * ((size_t)n_terms + 1));
-        char *seen = mfr_calloc((size_t)n_terms + 1, 1);
+        double *acc = mfr__calloc((size_t)n_terms + 1, sizeof *acc);
+        int32_t *touched = mfr__malloc(sizeof(int32_t) * ((size_t)n_terms + 1));
+        char *seen = mfr__calloc((size_t)n_terms + 1, 1);
         int fail = !acc || !touched || !seen;
 #pragma omp for schedule(dynamic, 8)
         for (int32_t u = 0; u < n_users; u++)
@@ -437,7 +437,7 @@ static mfr_status run_profiles(prof_job *j, int32_t n_users, int32_t n_terms, in
 #pragma omp atomic write
             failed = 1;
         }
-        mfr_free(acc), mfr_free(touched), mfr_free(seen);
+        mfr__free(acc), mfr__free(touched), mfr__free(seen);
     }
     return failed ? mfr__nomem(err, "user profiles") : MFR_OK;
 }
@@ -478,21 +478,21 @@ mfr_status mfr__content_build(mfr_model *m, const mfr__fit_ctx *ctx, const float
     v.iterm = mfr__model_get_extra(m, TAG_CIT, &sz);
     v.iw = mfr__model_get_extra(m, TAG_CIW, &sz);
     size_t nu = (size_t)m->n_users + 1;
-    prof_job j = {&v, byu, bu, bi, m->mu, mfr_calloc(nu, sizeof(int32_t)),
-                  mfr_calloc(nu, sizeof(int32_t *)), mfr_calloc(nu, sizeof(float *)),
-                  mfr_calloc(nu, sizeof(double)), mfr_calloc(nu, sizeof(double))};
+    prof_job j = {&v, byu, bu, bi, m->mu, mfr__calloc(nu, sizeof(int32_t)),
+                  mfr__calloc(nu, sizeof(int32_t *)), mfr__calloc(nu, sizeof(float *)),
+                  mfr__calloc(nu, sizeof(double)), mfr__calloc(nu, sizeof(double))};
     if (!j.cnt || !j.term || !j.w || !j.ce || !j.cc) s = mfr__nomem(err, "user profiles");
     if (!s) s = run_profiles(&j, m->n_users, n_terms, ctx->threads, err);
     if (!s) s = store_profiles(m, &j, h, err);
-    for (int32_t u = 0; j.term && j.w && u < m->n_users; u++) mfr_free(j.term[u]), mfr_free(j.w[u]);
-    mfr_free(j.cnt), mfr_free(j.term), mfr_free(j.w), mfr_free(j.ce), mfr_free(j.cc);
+    for (int32_t u = 0; j.term && j.w && u < m->n_users; u++) mfr__free(j.term[u]), mfr__free(j.w[u]);
+    mfr__free(j.cnt), mfr__free(j.term), mfr__free(j.w), mfr__free(j.ce), mfr__free(j.cc);
     return s;
 }
 
 /* ---- the content family --------------------------------------------------- */
 
 static void content_release(mfr_model *m) {
-    mfr_free(m->algo_state);
+    mfr__free(m->algo_state);
     m->algo_state = NULL;
 }
 
@@ -500,7 +500,7 @@ static mfr_status content_attach(mfr_model *m, mfr_error *err) {
     mfr__content_view v;
     mfr_status s = mfr__content_view_get(m, &v, err);
     if (s) return s;
-    mfr__content_view *p = mfr_malloc(sizeof *p);
+    mfr__content_view *p = mfr__malloc(sizeof *p);
     if (!p) return mfr__nomem(err, "content state");
     *p = v;
     content_release(m);

@@ -72,7 +72,7 @@ static int32_t choose_items(const mfr_model *m, int32_t min, int64_t max_n, int3
      * counts, ties at the cutoff broken by the smaller index. */
     int32_t top = 0;
     for (int32_t j = 0; j < n; j++) top = m->item_count[out[j]] > top ? m->item_count[out[j]] : top;
-    int64_t *hist = mfr_calloc((size_t)top + 2, sizeof *hist);
+    int64_t *hist = mfr__calloc((size_t)top + 2, sizeof *hist);
     if (!hist) return -1;
     for (int32_t j = 0; j < n; j++) hist[m->item_count[out[j]]]++;
     int64_t kept = 0;
@@ -87,7 +87,7 @@ static int32_t choose_items(const mfr_model *m, int32_t min, int64_t max_n, int3
         int32_t c = m->item_count[out[j]];
         if (c > cut || (c == cut && room_at_cut-- > 0)) out[w++] = out[j];
     }
-    mfr_free(hist);
+    mfr__free(hist);
     return w;
 }
 
@@ -107,13 +107,13 @@ static void gram_block(const mfr_model *m, const mfr_ratings *byu, const int64_t
  * and item/rating arrays in *out (owned). */
 static mfr_status group_by_user(const mfr_ratings *tr, int32_t nu, int64_t **ptr, mfr_ratings *out,
                                 mfr_error *err) {
-    int64_t *p = mfr_calloc((size_t)nu + 2, sizeof *p);
-    int32_t *item = mfr_malloc(((size_t)tr->n + 1) * sizeof *item);
-    float *rating = mfr_malloc(((size_t)tr->n + 1) * sizeof *rating);
+    int64_t *p = mfr__calloc((size_t)nu + 2, sizeof *p);
+    int32_t *item = mfr__malloc(((size_t)tr->n + 1) * sizeof *item);
+    float *rating = mfr__malloc(((size_t)tr->n + 1) * sizeof *rating);
     if (!p || !item || !rating) {
-        mfr_free(p);
-        mfr_free(item);
-        mfr_free(rating);
+        mfr__free(p);
+        mfr__free(item);
+        mfr__free(rating);
         return mfr__nomem(err, "ease: ratings by user");
     }
     for (int64_t j = 0; j < tr->n; j++) p[tr->user[j] + 2]++;
@@ -166,10 +166,10 @@ static void keep_row(const float *b, int32_t n, int32_t keep, float *tmp, int32_
 static mfr_status prune(mfr_model *m, const float *B, const int32_t *item, int32_t n, int32_t keep,
                         int threads, mfr_error *err) {
     size_t nnz = (size_t)n * (size_t)keep;
-    int64_t *ptr = mfr_aligned_alloc(((size_t)n + 1) * sizeof *ptr);
-    int32_t *col = mfr_aligned_alloc(nnz * sizeof *col);
-    float *val = mfr_aligned_alloc(nnz * sizeof *val);
-    float *tmp = mfr_malloc((size_t)threads * (size_t)n * sizeof *tmp);
+    int64_t *ptr = mfr__aligned_alloc(((size_t)n + 1) * sizeof *ptr);
+    int32_t *col = mfr__aligned_alloc(nnz * sizeof *col);
+    float *val = mfr__aligned_alloc(nnz * sizeof *val);
+    float *tmp = mfr__malloc((size_t)threads * (size_t)n * sizeof *tmp);
     mfr_status st = MFR_OK;
     if (!ptr || !col || !val || !tmp) st = mfr__nomem(err, "ease: pruned B");
     if (!st) {
@@ -180,13 +180,13 @@ static mfr_status prune(mfr_model *m, const float *B, const int32_t *item, int32
                      col + (size_t)j * keep, val + (size_t)j * keep);
         for (size_t e = 0; e < nnz; e++) col[e] = item[col[e]];
     }
-    mfr_free(tmp);
+    mfr__free(tmp);
     if (!st && !(st = mfr__model_add_extra(m, T_EASP, ptr, ((uint64_t)n + 1) * sizeof *ptr, err))) ptr = NULL;
     if (!st && !(st = mfr__model_add_extra(m, T_EASC, col, nnz * sizeof *col, err))) col = NULL;
     if (!st && !(st = mfr__model_add_extra(m, T_EASV, val, nnz * sizeof *val, err))) val = NULL;
-    mfr_free(ptr);
-    mfr_free(col);
-    mfr_free(val);
+    mfr__free(ptr);
+    mfr__free(col);
+    mfr__free(val);
     return st;
 }
 
@@ -195,12 +195,12 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     int64_t budget = p->max_memory_mb > 0 ? (int64_t)p->max_memory_mb << 20 : INT64_MAX;
     int64_t max_n = (int64_t)floor(sqrt((double)budget / 4.0));
     if (max_n > m->n_items) max_n = m->n_items;
-    int32_t *item = mfr_aligned_alloc(((size_t)m->n_items + 1) * sizeof *item);
+    int32_t *item = mfr__aligned_alloc(((size_t)m->n_items + 1) * sizeof *item);
     if (!item) return mfr__nomem(err, "ease: item list");
     int32_t n_all = 0;
     for (int32_t i = 0; i < m->n_items; i++) n_all += m->item_count[i] >= p->rank_min_ratings;
     if (n_all > max_n && !shrink) {
-        mfr_free(item);
+        mfr__free(item);
         double need = 4.0 * (double)n_all * (double)n_all / 1048576.0;
         return mfr__err(err, MFR_E_LIMIT,
                         "ease: %d movies with >= %d training ratings need a %d x %d matrix B "
@@ -211,28 +211,28 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     }
     int32_t n = choose_items(m, p->rank_min_ratings, max_n, item);
     if (n < 0) {
-        mfr_free(item);
+        mfr__free(item);
         return mfr__nomem(err, "ease: item choice");
     }
     if (n == 0 && !shrink) {
-        mfr_free(item);
+        mfr__free(item);
         return mfr__err(err, MFR_E_INVALID, "ease: no movie has %d or more training ratings "
                         "(lower rank_min_ratings)", (int)p->rank_min_ratings);
     }
     if (n == 0) { /* auto on data too small: no ranker, lists by rating */
-        float *none = mfr_aligned_alloc(sizeof *none);
+        float *none = mfr__aligned_alloc(sizeof *none);
         mfr_status st = none ? mfr__model_add_extra(m, T_EASI, item, 0, err) : mfr__nomem(err, "ease");
         if (st) {
-            mfr_free(item);
-            mfr_free(none);
+            mfr__free(item);
+            mfr__free(none);
             return st;
         }
-        if ((st = mfr__model_add_extra(m, T_EASB, none, 0, err))) mfr_free(none);
+        if ((st = mfr__model_add_extra(m, T_EASB, none, 0, err))) mfr__free(none);
         return st;
     }
-    int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
-    float *G = mfr_aligned_alloc((size_t)n * (size_t)n * sizeof *G);
-    float *xb = mfr_aligned_alloc((size_t)EASE_BLOCK * (size_t)n * sizeof *xb);
+    int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row);
+    float *G = mfr__aligned_alloc((size_t)n * (size_t)n * sizeof *G);
+    float *xb = mfr__aligned_alloc((size_t)EASE_BLOCK * (size_t)n * sizeof *xb);
     int64_t *ptr = NULL;
     mfr_ratings byu = {0};
     mfr_status st = !row || !G || !xb ? mfr__nomem(err, "ease: item-item matrix")
@@ -266,23 +266,23 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
             g[i] = 0.0f;
         }
     }
-    mfr_free(xb);
-    mfr_free(row);
-    mfr_free(ptr);
-    mfr_free((void *)byu.item);
-    mfr_free((void *)byu.rating);
+    mfr__free(xb);
+    mfr__free(row);
+    mfr__free(ptr);
+    mfr__free((void *)byu.item);
+    mfr__free((void *)byu.rating);
     if (!st) st = mfr__model_add_extra(m, T_EASI, item, (uint64_t)n * sizeof *item, err);
-    else mfr_free(item);
+    else mfr__free(item);
     if (!st && p->ease_keep > 0 && p->ease_keep < n) {
         st = prune(m, G, item, n, p->ease_keep, ctx->threads, err);
-        mfr_free(G);
+        mfr__free(G);
         return st;
     }
     if (!st) {
         st = mfr__model_add_extra(m, T_EASB, G, (uint64_t)n * (uint64_t)n * sizeof *G, err);
-        if (st) mfr_free(G);
+        if (st) mfr__free(G);
     } else {
-        mfr_free(G);
+        mfr__free(G);
     }
     return st;
 }
@@ -318,15 +318,15 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
         }
     }
     mfr__ease_release(m);
-    ease_state *s = mfr_calloc(1, sizeof *s);
-    int32_t *row = mfr_malloc(((size_t)m->n_items + 1) * sizeof *row);
-    float *blank = mfr_malloc(((size_t)m->n_items + 1) * sizeof *blank);
-    float *tail = mfr_malloc(((size_t)m->n_items + 1) * sizeof *tail);
+    ease_state *s = mfr__calloc(1, sizeof *s);
+    int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row);
+    float *blank = mfr__malloc(((size_t)m->n_items + 1) * sizeof *blank);
+    float *tail = mfr__malloc(((size_t)m->n_items + 1) * sizeof *tail);
     if (!s || !row || !blank || !tail) {
-        mfr_free(s);
-        mfr_free(row);
-        mfr_free(blank);
-        mfr_free(tail);
+        mfr__free(s);
+        mfr__free(row);
+        mfr__free(blank);
+        mfr__free(tail);
         return mfr__nomem(err, "ease: item rows");
     }
     for (int32_t i = 0; i < m->n_items; i++) {
@@ -337,10 +337,10 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
     for (int64_t e = 0; !B && e < ptr[n]; e++)
         if (col[e] < 0 || col[e] >= m->n_items || row[col[e]] < 0) {
             int32_t c = col[e];
-            mfr_free(s);
-            mfr_free(row);
-            mfr_free(blank);
-            mfr_free(tail);
+            mfr__free(s);
+            mfr__free(row);
+            mfr__free(blank);
+            mfr__free(tail);
             return mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d is not a covered movie", (int)c);
         }
     *s = (ease_state){(int32_t)n, item, B, B ? NULL : ptr, B ? NULL : col, B ? NULL : val, row, blank, tail};
@@ -352,10 +352,10 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
 void mfr__ease_release(mfr_model *m) {
     ease_state *s = m->algo_state;
     if (!s) return;
-    mfr_free(s->row);
-    mfr_free(s->blank);
-    mfr_free(s->tail);
-    mfr_free(s);
+    mfr__free(s->row);
+    mfr__free(s->blank);
+    mfr__free(s->tail);
+    mfr__free(s);
     m->algo_state = NULL;
 }
 

@@ -7,9 +7,9 @@
 #include <string.h>
 
 void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream) {
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, stream);
-    for (int64_t j = 0; j < n; j++) x[j] = (float)(std * mfr_rng_normal(&rng));
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, stream);
+    for (int64_t j = 0; j < n; j++) x[j] = (float)(std * mfr__rng_normal(&rng));
 }
 
 mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
@@ -59,10 +59,10 @@ mfr_status mfr__best_init(mfr__best *b, const mfr_model *m, const mfr__fit_ctx *
     if (!ctx->valid || ctx->valid->n <= 0 || ctx->p->early_stop <= 0) return MFR_OK;
     b->active = 1;
     b->patience = ctx->p->early_stop;
-    b->P = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users * m->k);
-    b->Q = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items * m->k);
-    b->bu = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users);
-    b->bi = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items);
+    b->P = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_users * m->k);
+    b->Q = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items * m->k);
+    b->bu = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_users);
+    b->bi = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items);
     if (!b->P || !b->Q || !b->bu || !b->bi) {
         mfr__best_free(b);
         return mfr__nomem(err, "early-stopping snapshot");
@@ -96,7 +96,7 @@ void mfr__best_restore(mfr__best *b, mfr_model *m) {
 }
 
 void mfr__best_free(mfr__best *b) {
-    mfr_free(b->P), mfr_free(b->Q), mfr_free(b->bu), mfr_free(b->bi);
+    mfr__free(b->P), mfr__free(b->Q), mfr__free(b->bu), mfr__free(b->bi);
     b->P = b->Q = b->bu = b->bi = NULL;
     b->active = 0;
 }

@@ -107,7 +107,7 @@ static void hybrid_rank_user(const mfr_model *m, const mfr__who *w, const float 
 /* ---- attach / release ------------------------------------------------------ */
 
 static void hybrid_release(mfr_model *m) {
-    mfr_free(m->algo_state);
+    mfr__free(m->algo_state);
     m->algo_state = NULL;
 }
 
@@ -122,7 +122,7 @@ static mfr_status hybrid_attach(mfr_model *m, mfr_error *err) {
     if (!st.cbu || !st.cbi || !st.w || su != sizeof(float) * (uint64_t)m->n_users ||
         si != sizeof(float) * (uint64_t)m->n_items || sw != sizeof(hybrid_weights))
         return mfr__err(err, MFR_E_FORMAT, "hybrid model: missing or bad HYBU/HYBI/HYBW section");
-    hybrid_state *p = mfr_malloc(sizeof *p);
+    hybrid_state *p = mfr__malloc(sizeof *p);
     if (!p) return mfr__nomem(err, "hybrid state");
     *p = st;
     hybrid_release(m);
@@ -135,7 +135,7 @@ static mfr_status hybrid_attach(mfr_model *m, mfr_error *err) {
 /* Owned ratings subset (three parallel arrays). */
 typedef struct subset { int32_t *u, *i; float *r; mfr_ratings v; } subset;
 
-static void subset_free(subset *s) { mfr_free(s->u), mfr_free(s->i), mfr_free(s->r); }
+static void subset_free(subset *s) { mfr__free(s->u), mfr__free(s->i), mfr__free(s->r); }
 
 /* 90/10 split of t by a seeded Bernoulli draw. */
 static mfr_status split_train(const mfr_ratings *t, uint64_t seed, subset *fit, subset *val,
@@ -143,14 +143,14 @@ static mfr_status split_train(const mfr_ratings *t, uint64_t seed, subset *fit, 
     size_t n = (size_t)(t->n ? t->n : 1);
     subset *s[2] = {fit, val};
     for (int k = 0; k < 2; k++) {
-        s[k]->u = mfr_malloc(n * 4), s[k]->i = mfr_malloc(n * 4), s[k]->r = mfr_malloc(n * 4);
+        s[k]->u = mfr__malloc(n * 4), s[k]->i = mfr__malloc(n * 4), s[k]->r = mfr__malloc(n * 4);
         if (!s[k]->u || !s[k]->i || !s[k]->r) return mfr__nomem(err, "hybrid validation split");
         s[k]->v = (mfr_ratings){0, t->n_users, t->n_items, s[k]->u, s[k]->i, s[k]->r, NULL};
     }
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, 0x487962ull /* "Hyb" */);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, 0x487962ull /* "Hyb" */);
     for (int64_t j = 0; j < t->n; j++) {
-        subset *d = mfr_rng_uniform(&rng) < 0.1 ? val : fit;
+        subset *d = mfr__rng_uniform(&rng) < 0.1 ? val : fit;
         d->u[d->v.n] = t->user[j], d->i[d->v.n] = t->item[j], d->r[d->v.n] = t->rating[j];
         d->v.n++;
     }
@@ -162,8 +162,8 @@ static mfr_status split_train(const mfr_ratings *t, uint64_t seed, subset *fit, 
 static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr_ratings *r,
                                 mfr_error *err) {
     mfr__csr byu = {0}, byi = {0};
-    float *cbu = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_users + 1);
-    float *cbi = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items + 1);
+    float *cbu = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_users + 1);
+    float *cbi = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items + 1);
     int own_u = 0, own_i = 0;
     mfr_status s = !cbu || !cbi ? mfr__nomem(err, "content baseline") : MFR_OK;
     if (!s) s = mfr__csr_build(r, 0, &byu, err);
@@ -176,8 +176,8 @@ static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr
         own_u = 1;
     if (!s && !(s = mfr__model_add_extra(m, TAG_HI, cbi, sizeof(float) * (size_t)m->n_items, err)))
         own_i = 1;
-    if (!own_u) mfr_free(cbu);
-    if (!own_i) mfr_free(cbi);
+    if (!own_u) mfr__free(cbu);
+    if (!own_i) mfr__free(cbi);
     mfr__csr_free(&byu);
     mfr__csr_free(&byi);
     return s;
@@ -275,9 +275,9 @@ typedef struct inverted { int64_t *ptr; int32_t *item; float *w; } inverted;
 static int inverted_build(const mfr_model *m, const mfr__content_view *v, inverted *x) {
     int32_t nt = v->h->n_terms;
     int64_t nnz = v->iptr[m->n_items];
-    x->ptr = mfr_calloc((size_t)nt + 2, sizeof *x->ptr);
-    x->item = mfr_malloc(sizeof *x->item * (size_t)(nnz + 1));
-    x->w = mfr_malloc(sizeof *x->w * (size_t)(nnz + 1));
+    x->ptr = mfr__calloc((size_t)nt + 2, sizeof *x->ptr);
+    x->item = mfr__malloc(sizeof *x->item * (size_t)(nnz + 1));
+    x->w = mfr__malloc(sizeof *x->w * (size_t)(nnz + 1));
     if (!x->ptr || !x->item || !x->w) return -1;
     for (int32_t i = 0; i < m->n_items; i++)
         if (m->item_count[i] >= KAPPA)
@@ -350,8 +350,8 @@ static mfr_status impute_cold(mfr_model *m, const mfr__content_view *v, int thre
     int32_t n = m->n_items;
 #pragma omp parallel num_threads(threads) if (!failed)
     {
-        float *sc = mfr_calloc((size_t)n, sizeof *sc);
-        int32_t *touched = mfr_malloc(sizeof *touched * (size_t)n);
+        float *sc = mfr__calloc((size_t)n, sizeof *sc);
+        int32_t *touched = mfr__malloc(sizeof *touched * (size_t)n);
         int ok = sc && touched && !failed;
 #pragma omp for schedule(dynamic, 16)
         for (int32_t i = 0; i < n; i++)
@@ -360,9 +360,9 @@ static mfr_status impute_cold(mfr_model *m, const mfr__content_view *v, int thre
 #pragma omp atomic write
             failed = 1;
         }
-        mfr_free(sc), mfr_free(touched);
+        mfr__free(sc), mfr__free(touched);
     }
-    mfr_free(x.ptr), mfr_free(x.item), mfr_free(x.w);
+    mfr__free(x.ptr), mfr__free(x.item), mfr__free(x.w);
     return failed ? mfr__nomem(err, "cold-movie imputation") : MFR_OK;
 }
 
@@ -384,7 +384,7 @@ static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_we
                                 mfr_error *err) {
     subset fit = {0}, val = {0};
     mfr_model *base = NULL;
-    int32_t *count = mfr_calloc((size_t)m->n_items + 1, sizeof *count);
+    int32_t *count = mfr__calloc((size_t)m->n_items + 1, sizeof *count);
     mfr_status s = count ? split_train(ctx->train, ctx->p->seed, &fit, &val, err)
                          : mfr__nomem(err, "hybrid counts");
     if (!s) s = train_base(ctx, &fit.v, 1, &base, err);
@@ -394,7 +394,7 @@ static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_we
         fit_weights(m, base, &val, count, w);
     }
     mfr_model_free(base);
-    mfr_free(count);
+    mfr__free(count);
     subset_free(&fit);
     subset_free(&val);
     return s;
@@ -409,10 +409,10 @@ static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *e
     if (!s) s = build_content(m, ctx, ctx->train, err);
     if (!s) s = take_factors(m, base, err);
     if (!s) {
-        hybrid_weights *pw = mfr_aligned_alloc(sizeof *pw);
+        hybrid_weights *pw = mfr__aligned_alloc(sizeof *pw);
         if (!pw) s = mfr__nomem(err, "hybrid weights");
         else *pw = w;
-        if (!s && (s = mfr__model_add_extra(m, TAG_HW, pw, sizeof *pw, err))) mfr_free(pw);
+        if (!s && (s = mfr__model_add_extra(m, TAG_HW, pw, sizeof *pw, err))) mfr__free(pw);
     }
     if (!s) s = hybrid_attach(m, err);
     if (!s && m->k > 0) s = impute_cold(m, &((hybrid_state *)m->algo_state)->cv, ctx->threads, err);

@@ -362,9 +362,9 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
                                 float lam, float alpha, float a0, float nu, int cg_steps,
                                 float *X, int threads, const mfr__kernels *ks, mfr_error *err) {
     const int exact = cg_steps <= 0;
-    float *G = mfr_aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
+    float *G = mfr__aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
     size_t per = (exact ? (size_t)k * k + 2 * (size_t)k : 4 * (size_t)k) + 16;
-    float *scratch = mfr_aligned_alloc(sizeof(float) * per * (size_t)threads);
+    float *scratch = mfr__aligned_alloc(sizeof(float) * per * (size_t)threads);
     const int simd = !exact && ials_use_avx2(ks, k);
     int64_t glen = 0; /* longest row that is copied */
     for (int32_t r = 0; simd && r < c->rows; r++) {
@@ -372,16 +372,16 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
         if (n <= IALS_GATHER && n > glen) glen = n;
     }
     size_t gper = (size_t)glen * (size_t)k + 16;
-    float *gbuf = simd ? mfr_aligned_alloc(sizeof(float) * gper * (size_t)threads) : NULL;
+    float *gbuf = simd ? mfr__aligned_alloc(sizeof(float) * gper * (size_t)threads) : NULL;
     /* Rotating costs GEMMs over n_other + 2·rows rows of k floats; it saves
      * (cg_steps + 1) k x k products per row, each ~IALS_ROT_GAIN times slower
      * per flop than the GEMM (L2-bound): rotate only when that pays. */
     const int rot = !exact && (double)n_other + 2.0 * c->rows <
                                   (double)IALS_ROT_GAIN * (cg_steps + 1) * c->rows;
-    float *Yr = rot ? mfr_aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
-    float *Xr = rot ? mfr_aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
+    float *Yr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
+    float *Xr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
     if (!G || !scratch || (simd && !gbuf) || (rot && (!Yr || !Xr))) {
-        mfr_free(G), mfr_free(scratch), mfr_free(gbuf), mfr_free(Yr), mfr_free(Xr);
+        mfr__free(G), mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr);
         return mfr__nomem(err, "ials scratch");
     }
     float *s = G + (size_t)k * k;
@@ -406,7 +406,7 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
                          scratch, per, gbuf, gper);
     }
     mfr__blas_threads_set(blas_before);
-    mfr_free(G), mfr_free(scratch), mfr_free(gbuf), mfr_free(Yr), mfr_free(Xr);
+    mfr__free(G), mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr);
     if (bad)
         return mfr__err(err, MFR_E_INVALID,
                         "ials: normal equations not positive definite (reg = 0 and unobserved = 0?)");
@@ -454,7 +454,7 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     rating_weights(&bi, rmax, p->rating_power);
     mfr__fill_normal(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
         st = mfr__ials_solve_side(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->unobserved,
                                   p->reg_exp, p->cg_steps, m->P, ctx->threads, ctx->kern, err);
@@ -495,7 +495,7 @@ static void ials_rank_user(const mfr_model *m, const mfr__who *w, const float *p
     float *buf = NULL;
     if (!x && G) {
         size_t kk = (size_t)k * k;
-        buf = mfr_malloc((kk + 2 * (size_t)k + 2 * (size_t)w->n + 1) * sizeof *buf);
+        buf = mfr__malloc((kk + 2 * (size_t)k + 2 * (size_t)w->n + 1) * sizeof *buf);
         int32_t *idx = buf ? (int32_t *)(buf + kk + 2 * (size_t)k) : NULL;
         float *val = buf ? buf + kk + 2 * (size_t)k + w->n : NULL;
         const mfr_train_params *p = &m->params;
@@ -516,14 +516,14 @@ static void ials_rank_user(const mfr_model *m, const mfr__who *w, const float *p
     }
     if (x) mfr__dot_rows(m->Q, k, x, 0, m->n_items, rank);
     else for (int32_t i = 0; i < m->n_items; i++) rank[i] = (float)m->item_count[i]; /* no memory */
-    mfr_free(buf);
+    mfr__free(buf);
 }
 
 /* α0·QᵀQ (full k x k) for the new-user solve, after a fit or a load. */
 static mfr_status ials_attach(mfr_model *m, mfr_error *err) {
     if (m->k <= 0 || !m->Q) return MFR_OK;
     ials_release(m);
-    float *G = mfr_malloc((size_t)m->k * m->k * sizeof *G);
+    float *G = mfr__malloc((size_t)m->k * m->k * sizeof *G);
     if (!G) return mfr__nomem(err, "ials: item gramian");
     int before = mfr__blas_threads_set(1);
     cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, m->k, m->n_items, m->params.unobserved, m->Q,
@@ -536,7 +536,7 @@ static mfr_status ials_attach(mfr_model *m, mfr_error *err) {
 }
 
 static void ials_release(mfr_model *m) {
-    mfr_free(m->algo_state);
+    mfr__free(m->algo_state);
     m->algo_state = NULL;
 }
 

@@ -303,7 +303,7 @@ static void one_row(const sim_job *jb, int32_t a, scratch *sc, int *fail) {
     jb->cnt[a] = nc;
     jb->out[a] = NULL;
     if (nc == 0) return;
-    jb->out[a] = mfr_malloc(sizeof(cand) * (size_t)nc);
+    jb->out[a] = mfr__malloc(sizeof(cand) * (size_t)nc);
     if (!jb->out[a]) {
         jb->cnt[a] = 0;
         *fail = 1;
@@ -319,14 +319,14 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
 #pragma omp parallel num_threads(threads)
     {
         int pearson = jb->sim == MFR_SIM_PEARSON;
-        scratch sc = {pearson ? mfr_calloc((size_t)n + 1, sizeof(pair_acc)) : NULL,
-                      pearson ? NULL : mfr_calloc((size_t)n + 1, sizeof(acc_f)),
-                      mfr_malloc(sizeof(int32_t) * ((size_t)n + 1)), /* +1: the branch-free store */
-                      mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1)),
-                      mfr_malloc(sizeof(cand) * (size_t)(n ? n : 1)),
-                      mfr_calloc(HIST_N, sizeof(int32_t)),
-                      mfr_calloc((size_t)n / 64 + 1, sizeof(uint64_t)),
-                      mfr_malloc(sizeof(float) * (size_t)(n ? n : 1))};
+        scratch sc = {pearson ? mfr__calloc((size_t)n + 1, sizeof(pair_acc)) : NULL,
+                      pearson ? NULL : mfr__calloc((size_t)n + 1, sizeof(acc_f)),
+                      mfr__malloc(sizeof(int32_t) * ((size_t)n + 1)), /* +1: the branch-free store */
+                      mfr__malloc(sizeof(cand) * (size_t)(n ? n : 1)),
+                      mfr__malloc(sizeof(cand) * (size_t)(n ? n : 1)),
+                      mfr__calloc(HIST_N, sizeof(int32_t)),
+                      mfr__calloc((size_t)n / 64 + 1, sizeof(uint64_t)),
+                      mfr__malloc(sizeof(float) * (size_t)(n ? n : 1))};
         int ok = (sc.acc || sc.accf) && sc.touched && sc.heap && sc.tmp && sc.hist && sc.bits && sc.sd,
             fail = !ok;
 #pragma omp for schedule(dynamic, 16)
@@ -338,8 +338,8 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
 #pragma omp atomic write
             failed = 1;
         }
-        mfr_free(sc.acc), mfr_free(sc.accf), mfr_free(sc.touched), mfr_free(sc.heap);
-        mfr_free(sc.tmp), mfr_free(sc.hist), mfr_free(sc.bits), mfr_free(sc.sd);
+        mfr__free(sc.acc), mfr__free(sc.accf), mfr__free(sc.touched), mfr__free(sc.heap);
+        mfr__free(sc.tmp), mfr__free(sc.hist), mfr__free(sc.bits), mfr__free(sc.sd);
     }
     return failed;
 }
@@ -350,7 +350,7 @@ static int compute_range(const sim_job *jb, int32_t lo, int32_t hi, int threads)
 #define KNN_STEPS 20
 static mfr_status compute_rows(const sim_job *jb, const mfr__fit_ctx *ctx, mfr_error *err) {
     int32_t n = jb->rows->rows;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t st = 0; st < KNN_STEPS; st++) {
         int32_t lo = (int32_t)((int64_t)n * st / KNN_STEPS), hi = (int32_t)((int64_t)n * (st + 1) / KNN_STEPS);
         if (compute_range(jb, lo, hi, ctx->threads)) return mfr__nomem(err, "similarity rows");
@@ -364,10 +364,10 @@ static mfr_status compute_rows(const sim_job *jb, const mfr__fit_ctx *ctx, mfr_e
 /* Allocate a section of `bytes` and register it; *out gets the data. */
 static mfr_status add_section(mfr_model *m, uint32_t tag, size_t bytes, void **out,
                               mfr_error *err) {
-    void *d = mfr_aligned_alloc(bytes ? bytes : 1);
+    void *d = mfr__aligned_alloc(bytes ? bytes : 1);
     if (!d) return mfr__nomem(err, "neighbour model section");
     mfr_status s = mfr__model_add_extra(m, tag, d, bytes, err);
-    if (s) mfr_free(d);
+    if (s) mfr__free(d);
     *out = s ? NULL : d;
     return s;
 }
@@ -448,8 +448,8 @@ static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_i
     if (mm > n_rows - 1) mm = n_rows > 1 ? n_rows - 1 : 1;
     jb = (sim_job){by_item ? &byi : &byu, by_item ? &byu : &byi, p->sim, p->min_support, mm,
                    p->shrinkage, NULL, NULL};
-    jb.out = mfr_calloc((size_t)n_rows + 1, sizeof(cand *));
-    jb.cnt = mfr_calloc((size_t)n_rows + 1, sizeof(int32_t));
+    jb.out = mfr__calloc((size_t)n_rows + 1, sizeof(cand *));
+    jb.cnt = mfr__calloc((size_t)n_rows + 1, sizeof(int32_t));
     if (!jb.out || !jb.cnt) {
         s = mfr__nomem(err, "neighbour lists");
         goto done;
@@ -467,9 +467,9 @@ static mfr_status knn_fit_common(mfr_model *m, const mfr__fit_ctx *ctx, int by_i
     s = knn_attach(m, err);
     if (!s && cancel) s = MFR_E_CANCELLED; /* err already says where it stopped */
 done:
-    for (int32_t a = 0; jb.out && a < jb.rows->rows; a++) mfr_free(jb.out[a]);
-    mfr_free(jb.out);
-    mfr_free(jb.cnt);
+    for (int32_t a = 0; jb.out && a < jb.rows->rows; a++) mfr__free(jb.out[a]);
+    mfr__free(jb.out);
+    mfr__free(jb.cnt);
     mfr__csr_free(&byu);
     mfr__csr_free(&byi);
     return s;
@@ -486,8 +486,8 @@ static mfr_status knn_user_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error 
 
 static void knn_release(mfr_model *m) {
     knn_state *s = m->algo_state;
-    if (s) mfr_free(s->inv_deg);
-    mfr_free(s);
+    if (s) mfr__free(s->inv_deg);
+    mfr__free(s);
     m->algo_state = NULL;
 }
 
@@ -523,10 +523,10 @@ static mfr_status knn_attach(mfr_model *m, mfr_error *err) {
         return mfr__err(err, MFR_E_FORMAT, "knn model: lookup row %lld (KNLP/KNLC): %s",
                         (long long)row, why);
     /* the row norms the new-user lists need (knn_item_rank_user) */
-    st.inv_deg = by ? mfr_malloc(sizeof(float) * ((size_t)h->n_rows + 1)) : NULL;
-    knn_state *ps = mfr_malloc(sizeof *ps);
+    st.inv_deg = by ? mfr__malloc(sizeof(float) * ((size_t)h->n_rows + 1)) : NULL;
+    knn_state *ps = mfr__malloc(sizeof *ps);
     if (!ps || (by && !st.inv_deg)) {
-        mfr_free(ps), mfr_free(st.inv_deg);
+        mfr__free(ps), mfr__free(st.inv_deg);
         return mfr__nomem(err, "knn state");
     }
     for (int32_t a = 0; by && a < h->n_rows; a++) {
@@ -598,7 +598,7 @@ static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
     int32_t a = by ? i : u, o = by ? u : i, k = s->h->k > 0 ? s->h->k : 1;
     int64_t na = s->ptr[a + 1] - s->ptr[a], no = s->lptr[o + 1] - s->lptr[o];
     int64_t cap = na < no ? na : no;
-    cand stack[1024], *buf = cap <= 1024 ? stack : mfr_malloc(sizeof(cand) * (size_t)cap);
+    cand stack[1024], *buf = cap <= 1024 ? stack : mfr__malloc(sizeof(cand) * (size_t)cap);
     if (!buf) return base;
     int32_t n = matches(s, a, o, buf);
     if (n > k) select_best(buf, n, k), n = k;
@@ -611,7 +611,7 @@ static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
         num += (double)buf[t].s * (s->lval[q] - bb);
         den += buf[t].s;
     }
-    if (buf != stack) mfr_free(buf);
+    if (buf != stack) mfr__free(buf);
     return den > 0.0 ? base + (float)(num / den) : base;
 }
 
@@ -623,10 +623,10 @@ static float knn_predict(const mfr_model *m, int32_t u, int32_t i) {
 static void knn_item_score_user(const mfr_model *m, int32_t u, float *scores) {
     const knn_state *s = m->algo_state;
     int32_t n = m->n_items, k = s ? (s->h->k > 0 ? s->h->k : 1) : 1;
-    float *resid = s && u >= 0 && u < m->n_users ? mfr_malloc(sizeof(float) * (size_t)n) : NULL;
-    cand *buf = resid ? mfr_malloc(sizeof(cand) * ((size_t)s->h->m + 1)) : NULL;
+    float *resid = s && u >= 0 && u < m->n_users ? mfr__malloc(sizeof(float) * (size_t)n) : NULL;
+    cand *buf = resid ? mfr__malloc(sizeof(cand) * ((size_t)s->h->m + 1)) : NULL;
     if (!resid || !buf || !s->h->by_item) {
-        mfr_free(resid), mfr_free(buf);
+        mfr__free(resid), mfr__free(buf);
         for (int32_t i = 0; i < n; i++) scores[i] = m->vt->predict(m, u, i);
         return;
     }
@@ -649,7 +649,7 @@ static void knn_item_score_user(const mfr_model *m, int32_t u, float *scores) {
         float base = mfr__predict_mf(m, u, i);
         scores[i] = den > 0.0 ? base + (float)(num / den) : base;
     }
-    mfr_free(resid), mfr_free(buf);
+    mfr__free(resid), mfr__free(buf);
 }
 
 /* ---- a user who is not in the model ---------------------------------------- */
@@ -706,10 +706,10 @@ static void knn_item_rank_user(const mfr_model *m, const mfr__who *w, const floa
     }
     int32_t n = m->n_items, k = s->h->k > 0 ? s->h->k : 1;
     const float *inv_deg = s->inv_deg;
-    float *resid = mfr_malloc(sizeof(float) * (size_t)n);
-    cand *buf = mfr_malloc(sizeof(cand) * ((size_t)s->h->m + 1));
+    float *resid = mfr__malloc(sizeof(float) * (size_t)n);
+    cand *buf = mfr__malloc(sizeof(cand) * ((size_t)s->h->m + 1));
     if (!resid || !buf) { /* no memory: the fallback order */
-        mfr_free(resid), mfr_free(buf);
+        mfr__free(resid), mfr__free(buf);
         copy_pred(m, pred, rank);
         return;
     }
@@ -725,7 +725,7 @@ static void knn_item_rank_user(const mfr_model *m, const mfr__who *w, const floa
         for (int32_t t = 0; t < nm; t++) sc += (double)buf[t].s * (1.0 + NEW_GAMMA * resid[buf[t].j]);
         rank[i] = (float)(sc * inv_deg[i]);
     }
-    mfr_free(resid), mfr_free(buf);
+    mfr__free(resid), mfr__free(buf);
 }
 
 /* knn-user, new user: the similarity of w to every trained user v over
@@ -746,11 +746,11 @@ static void knn_user_rank_user(const mfr_model *m, const mfr__who *w, const floa
         return;
     }
     int32_t nu = m->n_users, ni = m->n_items, k = s->h->k > 0 ? s->h->k : 1;
-    pair_acc *acc = mfr_calloc((size_t)nu + 1, sizeof *acc);
-    float *wt = mfr_malloc(sizeof(float) * ((size_t)nu + 1));
-    cand *buf = mfr_malloc(sizeof(cand) * ((size_t)nu + 1));
+    pair_acc *acc = mfr__calloc((size_t)nu + 1, sizeof *acc);
+    float *wt = mfr__malloc(sizeof(float) * ((size_t)nu + 1));
+    cand *buf = mfr__malloc(sizeof(cand) * ((size_t)nu + 1));
     if (!acc || !wt || !buf) { /* no memory: the fallback order */
-        mfr_free(acc), mfr_free(wt), mfr_free(buf);
+        mfr__free(acc), mfr__free(wt), mfr__free(buf);
         copy_pred(m, pred, rank);
         return;
     }
@@ -790,7 +790,7 @@ static void knn_user_rank_user(const mfr_model *m, const mfr__who *w, const floa
         }
         rank[i] = (float)sc;
     }
-    mfr_free(acc), mfr_free(wt), mfr_free(buf);
+    mfr__free(acc), mfr__free(wt), mfr__free(buf);
 }
 
 /* Item-item similarity from the stored lists (knn-item only). */

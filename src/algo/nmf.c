@@ -63,9 +63,9 @@ static void nmf_side(const mfr__csr *c, const float *Y, int32_t k, float lam, fl
 
 /* Uniform [0, √12·std) so the factors start with the requested spread, >= 0. */
 static void nmf_init(float *X, int64_t n, float std, uint64_t seed, uint64_t stream) {
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, stream);
-    for (int64_t j = 0; j < n; j++) X[j] = (float)(mfr_rng_uniform(&rng) * std * sqrt(12.0));
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, stream);
+    for (int64_t j = 0; j < n; j++) X[j] = (float)(mfr__rng_uniform(&rng) * std * sqrt(12.0));
 }
 
 static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
@@ -89,7 +89,7 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
      * saves (measured: 2 threads used 3x the CPU of 1 on a loaded box). The
      * result does not depend on the thread count. */
     int threads = 4.0 * (double)ctx->train->n * m->k < 16e6 ? 1 : ctx->threads;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr__best best;
     st = mfr__best_init(&best, m, ctx, err);
     for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {

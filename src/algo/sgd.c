@@ -86,9 +86,9 @@ typedef struct sgd_grid {
 } sgd_grid;
 
 static void grid_free(sgd_grid *g) {
-    mfr_free(g->off);
-    mfr_free(g->rec);
-    mfr_free(g->rf);
+    mfr__free(g->off);
+    mfr__free(g->rec);
+    mfr__free(g->rf);
 }
 
 static uint32_t float_hash(float v) {
@@ -152,12 +152,12 @@ static int64_t block_of(const sgd_grid *g, int32_t u, int32_t i) {
 static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, mfr_error *err) {
     int64_t nblk = (int64_t)g->nb * g->nb;
     int16_t slot[2 * MAX_CODES];
-    g->off = mfr_calloc((size_t)nblk + 1, sizeof *g->off);
-    int64_t *cur = mfr_calloc((size_t)nblk, sizeof *cur);
-    g->rec = mfr_aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rec);
-    g->rf = g->n_codes ? NULL : mfr_aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rf);
+    g->off = mfr__calloc((size_t)nblk + 1, sizeof *g->off);
+    int64_t *cur = mfr__calloc((size_t)nblk, sizeof *cur);
+    g->rec = mfr__aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rec);
+    g->rf = g->n_codes ? NULL : mfr__aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rf);
     if (!g->off || !cur || !g->rec || (!g->n_codes && !g->rf)) {
-        mfr_free(cur);
+        mfr__free(cur);
         return mfr__nomem(err, "sgd: blocked ratings");
     }
     for (int64_t j = 0; j < tr->n; j++) g->off[block_of(g, tr->user[j], tr->item[j]) + 1]++;
@@ -175,7 +175,7 @@ static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, mfr_error *err) 
         else g->rf[pos] = tr->rating[j];
         g->rec[pos] = w;
     }
-    mfr_free(cur);
+    mfr__free(cur);
     return MFR_OK;
 }
 
@@ -229,13 +229,13 @@ typedef struct block_tmp {
  * memory order) while each user's items keep the shuffled order. LIBMF also
  * sorts blocks by user; on ml-latest-small it costs no accuracy. */
 static void block_prepare(const sgd_grid *g, int64_t b, uint64_t seed, block_tmp *t) {
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, 0x100000000ull + (uint64_t)b);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, 0x100000000ull + (uint64_t)b);
     int64_t n = g->off[b + 1] - g->off[b];
     uint32_t *rec = g->rec + g->off[b];
     float *rf = g->rf ? g->rf + g->off[b] : NULL;
     for (int64_t m = n; m > 1; m--) {
-        int64_t s = (int64_t)mfr_rng_below(&rng, (uint64_t)m);
+        int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)m);
         uint32_t x = rec[m - 1];
         rec[m - 1] = rec[s];
         rec[s] = x;
@@ -275,15 +275,15 @@ typedef struct prepare_arg {
 static int prepare_part(void *arg, int j, int t) {
     prepare_arg *pa = arg;
     const sgd_grid *g = pa->g;
-    block_tmp tmp = {mfr_malloc((size_t)pa->most * sizeof(uint32_t)),
-                     g->rf ? mfr_malloc((size_t)pa->most * sizeof(float)) : NULL,
-                     mfr_malloc(((size_t)g->ru + 1) * sizeof(int64_t))};
+    block_tmp tmp = {mfr__malloc((size_t)pa->most * sizeof(uint32_t)),
+                     g->rf ? mfr__malloc((size_t)pa->most * sizeof(float)) : NULL,
+                     mfr__malloc(((size_t)g->ru + 1) * sizeof(int64_t))};
     int failed = !tmp.rec || !tmp.cnt || (g->rf && !tmp.rf);
     for (int64_t b = j; !failed && b < (int64_t)g->nb * g->nb; b += t)
         block_prepare(g, b, pa->seed, &tmp);
-    mfr_free(tmp.rec);
-    mfr_free(tmp.rf);
-    mfr_free(tmp.cnt);
+    mfr__free(tmp.rec);
+    mfr__free(tmp.rf);
+    mfr__free(tmp.cnt);
     return failed;
 }
 
@@ -444,11 +444,11 @@ static int init_part(void *arg, int j, int t) {
     init_arg *ia = arg;
     size_t k = (size_t)ia->k;
     for (int64_t c = j; c * INIT_ROWS < ia->n; c += t) {
-        mfr_rng rng;
-        mfr_rng_seed_stream(&rng, ia->seed, ia->tag + (uint64_t)c);
+        mfr__rng rng;
+        mfr__rng_seed_stream(&rng, ia->seed, ia->tag + (uint64_t)c);
         int64_t end = (c + 1) * INIT_ROWS < ia->n ? (c + 1) * INIT_ROWS : ia->n;
         for (size_t x = (size_t)(c * INIT_ROWS) * k; x < (size_t)end * k; x++)
-            ia->X[x] = (float)(ia->std * mfr_rng_normal(&rng));
+            ia->X[x] = (float)(ia->std * mfr__rng_normal(&rng));
     }
     return 0;
 }
@@ -523,12 +523,12 @@ static int rmse_part(void *arg, int j, int t) {
 static double grid_train_rmse(const sgd_grid *g, const mfr_model *m, int threads,
                               const mfr__kernels *ks) {
     int64_t total = g->off[(int64_t)g->nb * g->nb];
-    rmse_arg ra = {g, m, mfr__sgd_dot(ks), total > 0 ? mfr_calloc((size_t)g->nb, sizeof(double)) : NULL};
+    rmse_arg ra = {g, m, mfr__sgd_dot(ks), total > 0 ? mfr__calloc((size_t)g->nb, sizeof(double)) : NULL};
     if (!ra.row) return NAN;
     parallel_run(threads, rmse_part, &ra);
     double se = 0.0;
     for (int32_t a = 0; a < g->nb; a++) se += ra.row[a];
-    mfr_free(ra.row);
+    mfr__free(ra.row);
     return sqrt(se / (double)total);
 }
 
@@ -538,17 +538,17 @@ typedef struct sgd_snap {
 } sgd_snap;
 
 static void snap_free(sgd_snap *s) {
-    mfr_free(s->P);
-    mfr_free(s->Q);
-    mfr_free(s->bu);
-    mfr_free(s->bi);
+    mfr__free(s->P);
+    mfr__free(s->Q);
+    mfr__free(s->bu);
+    mfr__free(s->bi);
 }
 
 static mfr_status snap_alloc(sgd_snap *s, const mfr_model *m, mfr_error *err) {
-    s->P = mfr_aligned_alloc((size_t)m->n_users * m->k * sizeof(float) + 1);
-    s->Q = mfr_aligned_alloc((size_t)m->n_items * m->k * sizeof(float) + 1);
-    s->bu = mfr_aligned_alloc((size_t)m->n_users * sizeof(float) + 1);
-    s->bi = mfr_aligned_alloc((size_t)m->n_items * sizeof(float) + 1);
+    s->P = mfr__aligned_alloc((size_t)m->n_users * m->k * sizeof(float) + 1);
+    s->Q = mfr__aligned_alloc((size_t)m->n_items * m->k * sizeof(float) + 1);
+    s->bu = mfr__aligned_alloc((size_t)m->n_users * sizeof(float) + 1);
+    s->bi = mfr__aligned_alloc((size_t)m->n_items * sizeof(float) + 1);
     if (!s->P || !s->Q || !s->bu || !s->bi) return mfr__nomem(err, "sgd: early-stopping copy");
     return MFR_OK;
 }
@@ -573,11 +573,11 @@ static void snap_copy(sgd_snap *s, mfr_model *m, int to_model) {
 /* ---- the epoch loop (thread 0) ----------------------------------------- */
 
 static void shuffle_order(int32_t *order, int32_t nb, uint64_t seed, int32_t epoch) {
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, 0x200000000ull + (uint64_t)epoch);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, 0x200000000ull + (uint64_t)epoch);
     for (int32_t d = 0; d < nb; d++) order[d] = d;
     for (int32_t n = nb; n > 1; n--) {
-        int32_t s = (int32_t)mfr_rng_below(&rng, (uint64_t)n), t = order[n - 1];
+        int32_t s = (int32_t)mfr__rng_below(&rng, (uint64_t)n), t = order[n - 1];
         order[n - 1] = order[s];
         order[s] = t;
     }
@@ -589,7 +589,7 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
     sgd_snap snap = {0};
     int early = ctx->valid && ctx->valid->n > 0 && p->early_stop > 0;
     mfr_status st = early ? snap_alloc(&snap, m, err) : MFR_OK;
-    double best = INFINITY, t0 = mfr_now();
+    double best = INFINITY, t0 = mfr__now();
     int32_t since = 0, best_epoch = 0;
     float lr = p->lr;
     for (int32_t ep = 1; !st && ep <= p->epochs; ep++) {
@@ -679,7 +679,7 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr_status st = mfr__model_alloc_factors(m, p->factors, err);
     if (st) return st;
     int t = ctx->threads < 1 ? 1 : ctx->threads > 64 ? 64 : ctx->threads;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     init_factors(m, p->init_std, p->seed, t);
     sgd_grid g;
     if ((st = grid_build(&g, m, ctx->train, t, p->seed, err))) {
@@ -688,7 +688,7 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     }
     mfr__log(MFR_LOG_DEBUG, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
              (int)g.nb, (int)g.nb, (int)g.ru, (int)g.ri, g.n_codes ? "coded" : "float",
-             mfr_now() - t0);
+             mfr__now() - t0);
     /* Threads pay only when each has enough work per round (on a busy
      * machine every wait for another thread's block can cost a time slice).
      * Fewer threads give the same model: nb was fixed from the requested
@@ -698,17 +698,17 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     while (te > 1 && ctx->train->n / g.nb / te < ks.sgd_min_round_work) te--;
     sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(&ks), .t = te};
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
-    R.order = mfr_calloc((size_t)g.nb, sizeof *R.order);
-    R.loss = mfr_calloc((size_t)g.nb, sizeof *R.loss);
-    R.row_done = mfr_calloc((size_t)g.nb, sizeof *R.row_done);
-    R.col_done = mfr_calloc((size_t)g.nb, sizeof *R.col_done);
+    R.order = mfr__calloc((size_t)g.nb, sizeof *R.order);
+    R.loss = mfr__calloc((size_t)g.nb, sizeof *R.loss);
+    R.row_done = mfr__calloc((size_t)g.nb, sizeof *R.row_done);
+    R.col_done = mfr__calloc((size_t)g.nb, sizeof *R.col_done);
     if (!R.order || !R.loss || !R.row_done || !R.col_done) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
     if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t, &ks);
-    mfr_free(R.order);
-    mfr_free(R.loss);
-    mfr_free(R.row_done);
-    mfr_free(R.col_done);
+    mfr__free(R.order);
+    mfr__free(R.loss);
+    mfr__free(R.row_done);
+    mfr__free(R.col_done);
     grid_free(&g);
     return st;
 }

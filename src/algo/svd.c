@@ -54,8 +54,8 @@ typedef struct rsvd_work {
 } rsvd_work;
 
 static void rsvd_work_free(rsvd_work *w) {
-    mfr_free(w->Om), mfr_free(w->Y), mfr_free(w->Z), mfr_free(w->tau);
-    mfr_free(w->S), mfr_free(w->W), mfr_free(w->Xt), mfr_free(w->sup);
+    mfr__free(w->Om), mfr__free(w->Y), mfr__free(w->Z), mfr__free(w->tau);
+    mfr__free(w->S), mfr__free(w->W), mfr__free(w->Xt), mfr__free(w->sup);
 }
 
 mfr_status mfr__rsvd(const mfr__csr *rows, const mfr__csr *cols, int32_t k, int32_t power,
@@ -65,14 +65,14 @@ mfr_status mfr__rsvd(const mfr__csr *rows, const mfr__csr *cols, int32_t k, int3
     if (k > mn)
         return mfr__err(err, MFR_E_INVALID, "svd: factors = %d exceeds min(users, items) = %d", k, mn);
     rsvd_work w = {0};
-    w.Om = mfr_aligned_alloc(sizeof(float) * (size_t)n * l);
-    w.Y = mfr_aligned_alloc(sizeof(float) * (size_t)m * l);
-    w.Z = mfr_aligned_alloc(sizeof(float) * (size_t)n * l);
-    w.tau = mfr_aligned_alloc(sizeof(float) * (size_t)l);
-    w.S = mfr_aligned_alloc(sizeof(float) * (size_t)l);
-    w.W = mfr_aligned_alloc(sizeof(float) * (size_t)n * l);
-    w.Xt = mfr_aligned_alloc(sizeof(float) * (size_t)l * l);
-    w.sup = mfr_aligned_alloc(sizeof(float) * (size_t)l);
+    w.Om = mfr__aligned_alloc(sizeof(float) * (size_t)n * l);
+    w.Y = mfr__aligned_alloc(sizeof(float) * (size_t)m * l);
+    w.Z = mfr__aligned_alloc(sizeof(float) * (size_t)n * l);
+    w.tau = mfr__aligned_alloc(sizeof(float) * (size_t)l);
+    w.S = mfr__aligned_alloc(sizeof(float) * (size_t)l);
+    w.W = mfr__aligned_alloc(sizeof(float) * (size_t)n * l);
+    w.Xt = mfr__aligned_alloc(sizeof(float) * (size_t)l * l);
+    w.sup = mfr__aligned_alloc(sizeof(float) * (size_t)l);
     if (!w.Om || !w.Y || !w.Z || !w.tau || !w.S || !w.W || !w.Xt || !w.sup) {
         rsvd_work_free(&w);
         return mfr__nomem(err, "svd work arrays");
@@ -138,7 +138,7 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         split_sigma(m->P, m->n_users, m->k, S);
         split_sigma(m->Q, m->n_items, m->k, S);
         m->epochs_run = 1;
-        if (mfr__report_epoch(ctx, 1, 1, NAN, NAN, mfr_now())) st = mfr__cancelled(err, "svd", 1);
+        if (mfr__report_epoch(ctx, 1, 1, NAN, NAN, mfr__now())) st = mfr__cancelled(err, "svd", 1);
     }
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);

@@ -256,9 +256,9 @@ static svdpp_user_fn svdpp_user_kernel(const mfr__kernels *ks) {
     return svdpp_user;
 }
 
-static void shuffle(int32_t *a, int32_t n, mfr_rng *rng) {
+static void shuffle(int32_t *a, int32_t n, mfr__rng *rng) {
     for (int32_t j = n - 1; j > 0; j--) {
-        int32_t r = (int32_t)mfr_rng_below(rng, (uint64_t)j + 1), t = a[j];
+        int32_t r = (int32_t)mfr__rng_below(rng, (uint64_t)j + 1), t = a[j];
         a[j] = a[r], a[r] = t;
     }
 }
@@ -275,11 +275,11 @@ static void fold_implicit(mfr_model *m, svdpp_state *s) {
 static mfr_status svdpp_epochs(mfr_model *m, const mfr__fit_ctx *ctx, svdpp_state *s,
                                mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, p->seed, 4);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, p->seed, 4);
     float lr = p->lr;
     const svdpp_user_fn user_step = svdpp_user_kernel(ctx->kern);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
         shuffle(s->order, m->n_users, &rng);
         double se = 0.0;
@@ -305,9 +305,9 @@ static mfr_status svdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *er
     if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &c, err))) return st;
     const int32_t k = m->k;
     svdpp_state s = {.c = &c};
-    s.Y = mfr_aligned_alloc(sizeof(float) * (size_t)m->n_items * k);
-    s.z = mfr_aligned_alloc(sizeof(float) * 3 * (size_t)k);
-    s.order = mfr_malloc(sizeof(int32_t) * (size_t)m->n_users);
+    s.Y = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items * k);
+    s.z = mfr__aligned_alloc(sizeof(float) * 3 * (size_t)k);
+    s.order = mfr__malloc(sizeof(int32_t) * (size_t)m->n_users);
     if (!s.Y || !s.z || !s.order) {
         st = mfr__nomem(err, "svdpp state");
     } else {
@@ -317,7 +317,7 @@ static mfr_status svdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *er
         mfr__fill_normal(m->Q, (int64_t)m->n_items * k, p->init_std, p->seed, 2);
         st = svdpp_epochs(m, ctx, &s, err);
     }
-    mfr_free(s.Y), mfr_free(s.z), mfr_free(s.order);
+    mfr__free(s.Y), mfr__free(s.z), mfr__free(s.order);
     mfr__csr_free(&c);
     return st;
 }

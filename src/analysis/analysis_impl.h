@@ -8,7 +8,7 @@
 
 /* Copy the factor rows of the movies with >= min_ratings training ratings:
  * *items[*n] (ascending) and *X[*n * m->k], both owned by the caller
- * (mfr_free). MFR_E_UNSUPPORTED without factors, MFR_E_NOMEM. */
+ * (mfr__free). MFR_E_UNSUPPORTED without factors, MFR_E_NOMEM. */
 mfr_status mfr__gather_item_factors(const mfr_model *m, int32_t min_ratings,
                                     int32_t **items, float **X, int32_t *n,
                                     mfr_error *err);

@@ -28,8 +28,8 @@ static double sqdist(const float *a, const float *b, int32_t d) {
 
 /* k-means++: centres chosen by D² sampling; d2[n] is scratch. */
 static void seed_plusplus(const float *X, int32_t n, int32_t d, int32_t k,
-                          mfr_rng *rng, float *C, double *d2) {
-    int32_t first = (int32_t)mfr_rng_below(rng, (uint64_t)n);
+                          mfr__rng *rng, float *C, double *d2) {
+    int32_t first = (int32_t)mfr__rng_below(rng, (uint64_t)n);
     memcpy(C, X + (size_t)first * d, sizeof(float) * (size_t)d);
     for (int32_t j = 0; j < n; j++) d2[j] = sqdist(X + (size_t)j * d, C, d);
     for (int32_t c = 1; c < k; c++) {
@@ -37,13 +37,13 @@ static void seed_plusplus(const float *X, int32_t n, int32_t d, int32_t k,
         for (int32_t j = 0; j < n; j++) total += d2[j];
         int32_t pick = n - 1;
         if (total > 0.0) {
-            double r = mfr_rng_uniform(rng) * total, acc = 0.0;
+            double r = mfr__rng_uniform(rng) * total, acc = 0.0;
             for (int32_t j = 0; j < n; j++) {
                 acc += d2[j];
                 if (acc > r && d2[j] > 0.0) { pick = j; break; }
             }
         } else {
-            pick = (int32_t)mfr_rng_below(rng, (uint64_t)n);
+            pick = (int32_t)mfr__rng_below(rng, (uint64_t)n);
         }
         float *cc = C + (size_t)c * d;
         memcpy(cc, X + (size_t)pick * d, sizeof(float) * (size_t)d);
@@ -111,15 +111,15 @@ mfr_status mfr_kmeans(const float *X, int32_t n, int32_t d, int32_t k,
                         "kmeans: need 1 <= k <= n and d >= 1 (k=%d, n=%d, d=%d)",
                         (int)k, (int)n, (int)d);
     if (max_iter <= 0) max_iter = 100;
-    double *d2 = mfr_malloc(sizeof(double) * (size_t)n);
-    double *sum = mfr_malloc(sizeof(double) * (size_t)k * d);
-    int32_t *cnt = mfr_malloc(sizeof(int32_t) * (size_t)k);
+    double *d2 = mfr__malloc(sizeof(double) * (size_t)n);
+    double *sum = mfr__malloc(sizeof(double) * (size_t)k * d);
+    int32_t *cnt = mfr__malloc(sizeof(int32_t) * (size_t)k);
     if (!d2 || !sum || !cnt) {
-        mfr_free(d2), mfr_free(sum), mfr_free(cnt);
+        mfr__free(d2), mfr__free(sum), mfr__free(cnt);
         return mfr__nomem(err, "k-means scratch");
     }
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     seed_plusplus(X, n, d, k, &rng, centroids, d2);
     for (int32_t j = 0; j < n; j++) assign[j] = -1;
     for (int32_t it = 0; it < max_iter; it++) {
@@ -133,7 +133,7 @@ mfr_status mfr_kmeans(const float *X, int32_t n, int32_t d, int32_t k,
         for (int32_t j = 0; j < n; j++) s += d2[j];
         *inertia = s;
     }
-    mfr_free(d2), mfr_free(sum), mfr_free(cnt);
+    mfr__free(d2), mfr__free(sum), mfr__free(cnt);
     return MFR_OK;
 }
 
@@ -145,9 +145,9 @@ mfr_cluster_params mfr_cluster_params_default(void) {
 
 void mfr_clustering_free(mfr_clustering *c) {
     if (!c) return;
-    mfr_free(c->items), mfr_free(c->assign), mfr_free(c->dist);
-    mfr_free(c->centroids), mfr_free(c->size);
-    mfr_free(c);
+    mfr__free(c->items), mfr__free(c->assign), mfr__free(c->dist);
+    mfr__free(c->centroids), mfr__free(c->size);
+    mfr__free(c);
 }
 
 /* Gather the factor rows of the movies with >= min_ratings; the caller frees
@@ -163,10 +163,10 @@ mfr_status mfr__gather_item_factors(const mfr_model *m, int32_t min_ratings,
     int32_t cnt = 0, k = m->k;
     for (int32_t i = 0; i < m->n_items; i++)
         if (!m->item_count || m->item_count[i] >= min_ratings) cnt++;
-    *items = mfr_malloc(sizeof(int32_t) * (size_t)(cnt ? cnt : 1));
-    *X = mfr_malloc(sizeof(float) * (size_t)(cnt ? cnt : 1) * k);
+    *items = mfr__malloc(sizeof(int32_t) * (size_t)(cnt ? cnt : 1));
+    *X = mfr__malloc(sizeof(float) * (size_t)(cnt ? cnt : 1) * k);
     if (!*items || !*X) {
-        mfr_free(*items), mfr_free(*X);
+        mfr__free(*items), mfr__free(*X);
         *items = NULL, *X = NULL;
         return mfr__nomem(err, "movie factor copy");
     }
@@ -183,10 +183,10 @@ mfr_status mfr__gather_item_factors(const mfr_model *m, int32_t min_ratings,
 
 static mfr_status clustering_alloc(mfr_clustering *c, int32_t n, int32_t k, int32_t d,
                                    mfr_error *err) {
-    c->assign = mfr_malloc(sizeof(int32_t) * (size_t)n);
-    c->dist = mfr_malloc(sizeof(float) * (size_t)n);
-    c->centroids = mfr_malloc(sizeof(float) * (size_t)k * d);
-    c->size = mfr_calloc((size_t)k, sizeof(int32_t));
+    c->assign = mfr__malloc(sizeof(int32_t) * (size_t)n);
+    c->dist = mfr__malloc(sizeof(float) * (size_t)n);
+    c->centroids = mfr__malloc(sizeof(float) * (size_t)k * d);
+    c->size = mfr__calloc((size_t)k, sizeof(int32_t));
     if (!c->assign || !c->dist || !c->centroids || !c->size)
         return mfr__nomem(err, "clustering");
     return MFR_OK;
@@ -202,14 +202,14 @@ mfr_status mfr_model_cluster(const mfr_model *m, const mfr_cluster_params *p,
     mfr_status s = mfr__gather_item_factors(m, p->min_ratings, &items, &X, &n, err);
     if (s) return s;
     if (p->k < 1 || n < p->k) {
-        mfr_free(items), mfr_free(X);
+        mfr__free(items), mfr__free(X);
         return mfr__err(err, MFR_E_INVALID,
                         "cannot make %d clusters: %d movies have >= %d ratings",
                         (int)p->k, (int)n, (int)p->min_ratings);
     }
-    mfr_clustering *c = mfr_calloc(1, sizeof *c);
+    mfr_clustering *c = mfr__calloc(1, sizeof *c);
     if (!c) {
-        mfr_free(items), mfr_free(X);
+        mfr__free(items), mfr__free(X);
         return mfr__nomem(err, "clustering");
     }
     c->k = p->k, c->d = m->k, c->n = n, c->items = items;
@@ -218,7 +218,7 @@ mfr_status mfr_model_cluster(const mfr_model *m, const mfr_cluster_params *p,
         s = mfr_kmeans(X, n, m->k, p->k, p->seed, p->max_iter, c->assign,
                        c->centroids, &c->inertia, err);
     if (s) {
-        mfr_free(X);
+        mfr__free(X);
         mfr_clustering_free(c);
         return s;
     }
@@ -227,7 +227,7 @@ mfr_status mfr_model_cluster(const mfr_model *m, const mfr_cluster_params *p,
         c->dist[j] = (float)sqrt(sqdist(X + (size_t)j * m->k,
                                         c->centroids + (size_t)c->assign[j] * m->k, m->k));
     }
-    mfr_free(X);
+    mfr__free(X);
     *out = c;
     return MFR_OK;
 }
@@ -252,13 +252,13 @@ static int cmp_float(const void *x, const void *y) {
 static float median_dist(const mfr_clustering *c, int32_t cluster) {
     int32_t n = c->size[cluster], got = 0;
     if (n <= 0) return -1.f;
-    float *d = mfr_malloc(sizeof(float) * (size_t)n);
+    float *d = mfr__malloc(sizeof(float) * (size_t)n);
     if (!d) return INFINITY;
     for (int32_t j = 0; j < c->n && got < n; j++)
         if (c->assign[j] == cluster) d[got++] = c->dist[j];
     qsort(d, (size_t)got, sizeof *d, cmp_float);
     float med = d[(got - 1) / 2];
-    mfr_free(d);
+    mfr__free(d);
     return med;
 }
 
@@ -274,9 +274,9 @@ int32_t mfr_clustering_typical(const mfr_model *m, const mfr_clustering *c,
     if (cluster < 0 || cluster >= c->k || n <= 0) return 0;
     float med = median_dist(c, cluster);
     int32_t got = 0;
-    float *od = mfr_malloc(sizeof(float) * (size_t)n);
+    float *od = mfr__malloc(sizeof(float) * (size_t)n);
     if (!od || med < 0) {
-        mfr_free(od);
+        mfr__free(od);
         return 0;
     }
     for (int32_t j = 0; j < c->n; j++) {
@@ -297,7 +297,7 @@ int32_t mfr_clustering_typical(const mfr_model *m, const mfr_clustering *c,
         }
         out[pos] = i, od[pos] = d;
     }
-    mfr_free(od);
+    mfr__free(od);
     return got;
 }
 

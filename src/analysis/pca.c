@@ -54,10 +54,10 @@ mfr_status mfr_pca(const float *X, int32_t n, int32_t d, int32_t dims,
         return mfr__err(err, MFR_E_INVALID,
                         "pca: need n >= 2 and 1 <= dims <= d (n=%d, d=%d, dims=%d)",
                         (int)n, (int)d, (int)dims);
-    double *mean = mfr_malloc(sizeof(double) * (size_t)d);
-    double *cov = mfr_malloc(sizeof(double) * (size_t)d * d);
-    double *w = mfr_malloc(sizeof(double) * (size_t)d);
-    double *ax = mfr_malloc(sizeof(double) * (size_t)d * dims);
+    double *mean = mfr__malloc(sizeof(double) * (size_t)d);
+    double *cov = mfr__malloc(sizeof(double) * (size_t)d * d);
+    double *w = mfr__malloc(sizeof(double) * (size_t)d);
+    double *ax = mfr__malloc(sizeof(double) * (size_t)d * dims);
     mfr_status s = MFR_OK;
     if (!mean || !cov || !w || !ax) {
         s = mfr__nomem(err, "PCA covariance");
@@ -84,7 +84,7 @@ mfr_status mfr_pca(const float *X, int32_t n, int32_t d, int32_t dims,
             out[(size_t)j * dims + a] = (float)t;
         }
 done:
-    mfr_free(mean), mfr_free(cov), mfr_free(w), mfr_free(ax);
+    mfr__free(mean), mfr__free(cov), mfr__free(w), mfr__free(ax);
     return s;
 }
 
@@ -109,6 +109,6 @@ mfr_status mfr_model_project_2d(const mfr_model *m, int32_t min_ratings,
         memcpy(items, sel, sizeof(int32_t) * (size_t)n);
         *n_out = n;
     }
-    mfr_free(sel), mfr_free(X);
+    mfr__free(sel), mfr__free(X);
     return s;
 }

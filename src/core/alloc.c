@@ -1,6 +1,6 @@
 /* alloc.c — allocation wrappers with fault injection.
  *
- * Every allocation in the library goes through mfr_malloc and friends. Tests
+ * Every allocation in the library goes through mfr__malloc and friends. Tests
  * call mfr__alloc_fail_after(n) to make the allocation after the next n fail,
  * then check that the code under test returns MFR_E_NOMEM and leaks nothing.
  * Aligned blocks come from posix_memalign; free() releases both kinds. */
@@ -31,23 +31,23 @@ int mfr__mul_overflow(size_t count, size_t size, size_t *out) {
     return 0;
 }
 
-void *mfr_malloc(size_t n) {
+void *mfr__malloc(size_t n) {
     if (should_fail()) return NULL;
     return malloc(n ? n : 1);
 }
 
-void *mfr_calloc(size_t count, size_t size) {
+void *mfr__calloc(size_t count, size_t size) {
     if (should_fail()) return NULL;
     if (!count || !size) count = size = 1;
     return calloc(count, size);
 }
 
-void *mfr_realloc(void *p, size_t n) {
+void *mfr__realloc(void *p, size_t n) {
     if (should_fail()) return NULL;
     return realloc(p, n ? n : 1);
 }
 
-void *mfr_aligned_alloc(size_t n) {
+void *mfr__aligned_alloc(size_t n) {
     if (should_fail()) return NULL;
     size_t rounded = (n + 63) & ~(size_t)63;
     if (rounded < n) return NULL;
@@ -57,11 +57,11 @@ void *mfr_aligned_alloc(size_t n) {
     return p;
 }
 
-void mfr_free(void *p) { free(p); }
+void mfr__free(void *p) { free(p); }
 
-char *mfr_strdup(const char *s) {
+char *mfr__strdup(const char *s) {
     size_t n = strlen(s) + 1;
-    char *d = mfr_malloc(n);
+    char *d = mfr__malloc(n);
     if (d) memcpy(d, s, n);
     return d;
 }

@@ -33,16 +33,16 @@ uint64_t mfr__bsec_layout(mfr__bsec *s, int n, uint64_t data_off) {
 
 static uint32_t crc_zeros(uint32_t crc, uint64_t n) {
     for (; n > 0; n -= n > sizeof zeros ? sizeof zeros : n)
-        crc = mfr_crc32(crc, zeros, n > sizeof zeros ? sizeof zeros : (size_t)n);
+        crc = mfr__crc32(crc, zeros, n > sizeof zeros ? sizeof zeros : (size_t)n);
     return crc;
 }
 
 uint32_t mfr__bsec_crc(const mfr__bsec *s, int n, uint64_t data_off) {
-    uint32_t crc = mfr_crc32(0, NULL, 0);
+    uint32_t crc = mfr__crc32(0, NULL, 0);
     uint64_t pos = data_off;
     for (int j = 0; j < n; j++) {
         crc = crc_zeros(crc, s[j].off - pos);
-        crc = s[j].data ? mfr_crc32(crc, s[j].data, (size_t)s[j].size) : crc_zeros(crc, s[j].size);
+        crc = s[j].data ? mfr__crc32(crc, s[j].data, (size_t)s[j].size) : crc_zeros(crc, s[j].size);
         pos = s[j].off + s[j].size;
     }
     return crc;
@@ -93,14 +93,14 @@ mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, co
                          int n, mfr_error *err) {
     size_t pl = strlen(path);
     if (pl > 4000) return mfr__err(err, MFR_E_INVALID, "%s: path too long", path);
-    char *tmp = mfr_malloc(pl + 16);
+    char *tmp = mfr__malloc(pl + 16);
     if (!tmp) return mfr__nomem(err, "save path");
     memcpy(tmp, path, pl);
     memcpy(tmp + pl, ".tmp-XXXXXX", 12);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
-        mfr_free(tmp);
+        mfr__free(tmp);
         return mfr__err(err, MFR_E_IO, "%s: cannot create a temporary file beside it: %s", path,
                         strerror(e));
     }
@@ -112,7 +112,7 @@ mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, co
     if (!e && rename(tmp, path) != 0) e = errno;
     if (e) unlink(tmp);
     else e = sync_dir(path);
-    mfr_free(tmp);
+    mfr__free(tmp);
     if (e) return mfr__err(err, MFR_E_IO, "%s: write failed: %s", path, strerror(e));
     return MFR_OK;
 }
@@ -216,12 +216,12 @@ const char *mfr__csr_check(const int64_t *ptr, int64_t rows, int64_t nnz, const 
     return NULL;
 }
 
-mfr_status mfr__idmap_from_ids(mfr_idmap *m, const int64_t *ids, int32_t n, const char *source,
+mfr_status mfr__idmap_from_ids(mfr__idmap *m, const int64_t *ids, int32_t n, const char *source,
                                const char *what, mfr_error *err) {
-    mfr_idmap_free(m);
-    if (mfr_idmap_init(m, n > 0 ? (uint64_t)n : 0, err)) return mfr__nomem(err, "id map");
+    mfr__idmap_free(m);
+    if (mfr__idmap_init(m, n > 0 ? (uint64_t)n : 0, err)) return mfr__nomem(err, "id map");
     for (int32_t j = 0; j < n; j++) {
-        int32_t v = mfr_idmap_put(m, ids[j], j);
+        int32_t v = mfr__idmap_put(m, ids[j], j);
         if (v == -2) return mfr__nomem(err, "id map");
         if (v != j)
             return mfr__err(err, MFR_E_FORMAT, "%s: %s id %lld appears twice (indices %d and %d)",

@@ -110,8 +110,8 @@ const char *mfr__csr_check(const int64_t *ptr, int64_t rows, int64_t nnz, const 
                            int32_t hi, int64_t max_len, int64_t *bad_row);
 /* (Re)build m from ids[0..n) (id -> index). A repeated id is MFR_E_FORMAT
  * "<source>: <what> id <id> appears twice" (source NULL: "model"); no
- * memory MFR_E_NOMEM. m is left valid for mfr_idmap_free either way. */
-mfr_status mfr__idmap_from_ids(mfr_idmap *m, const int64_t *ids, int32_t n, const char *source,
+ * memory MFR_E_NOMEM. m is left valid for mfr__idmap_free either way. */
+mfr_status mfr__idmap_from_ids(mfr__idmap *m, const int64_t *ids, int32_t n, const char *source,
                                const char *what, mfr_error *err);
 
 #endif

@@ -21,14 +21,14 @@
 
 /* ---- allocation ------------------------------------------------------
  * All library memory goes through these so tests can make the Nth allocation
- * fail (mfr__alloc_fail_after). mfr_malloc(0) returns a valid pointer.
- * mfr_aligned_alloc returns 64-byte aligned memory freed by mfr_free too. */
-void *mfr_malloc(size_t n);
-void *mfr_calloc(size_t count, size_t size);
-void *mfr_realloc(void *p, size_t n);
-void *mfr_aligned_alloc(size_t n); /* 64-byte aligned, zeroed */
-void mfr_free(void *p);
-char *mfr_strdup(const char *s);
+ * fail (mfr__alloc_fail_after). mfr__malloc(0) returns a valid pointer.
+ * mfr__aligned_alloc returns 64-byte aligned memory freed by mfr__free too. */
+void *mfr__malloc(size_t n);
+void *mfr__calloc(size_t count, size_t size);
+void *mfr__realloc(void *p, size_t n);
+void *mfr__aligned_alloc(size_t n); /* 64-byte aligned, zeroed */
+void mfr__free(void *p);
+char *mfr__strdup(const char *s);
 /* Overflow-checked count*size; returns 0 and sets *out on success. */
 int mfr__mul_overflow(size_t count, size_t size, size_t *out);
 
@@ -36,7 +36,7 @@ int mfr__mul_overflow(size_t count, size_t size, size_t *out);
  * allocation fails until reset with n < 0. */
 void mfr__alloc_fail_after(long n);
 /* For memory that does not come from malloc (binfile.c's anonymous pages):
- * 1 when this allocation is to fail, counting it like mfr_malloc does. */
+ * 1 when this allocation is to fail, counting it like mfr__malloc does. */
 int mfr__alloc_injected_failure(void);
 
 /* ---- errors ---------------------------------------------------------- */
@@ -49,42 +49,42 @@ mfr_status mfr__nomem(mfr_error *err, const char *what);
 void mfr__log(int level, const char *fmt, ...) MFR_PRINTF(2, 3);
 
 /* ---- RNG: xoshiro256** seeded through splitmix64 ---------------------- */
-typedef struct mfr_rng { uint64_t s[4]; } mfr_rng;
-void mfr_rng_seed(mfr_rng *r, uint64_t seed);
-uint64_t mfr_rng_next(mfr_rng *r);
-double mfr_rng_uniform(mfr_rng *r);            /* [0, 1) */
-uint64_t mfr_rng_below(mfr_rng *r, uint64_t n);  /* [0, n), unbiased */
-double mfr_rng_normal(mfr_rng *r);             /* N(0, 1) */
+typedef struct mfr__rng { uint64_t s[4]; } mfr__rng;
+void mfr__rng_seed(mfr__rng *r, uint64_t seed);
+uint64_t mfr__rng_next(mfr__rng *r);
+double mfr__rng_uniform(mfr__rng *r);            /* [0, 1) */
+uint64_t mfr__rng_below(mfr__rng *r, uint64_t n);  /* [0, n), unbiased */
+double mfr__rng_normal(mfr__rng *r);             /* N(0, 1) */
 /* Independent stream for (seed, stream): splitmix of both. */
-void mfr_rng_seed_stream(mfr_rng *r, uint64_t seed, uint64_t stream);
+void mfr__rng_seed_stream(mfr__rng *r, uint64_t seed, uint64_t stream);
 
 /* ---- time ------------------------------------------------------------ */
-double mfr_now(void); /* monotonic seconds */
+double mfr__now(void); /* monotonic seconds */
 
 /* ---- id map: int64 external id -> int32 dense index ------------------
  * Open addressing, linear probing, power-of-two capacity. */
-typedef struct mfr_idmap {
+typedef struct mfr__idmap {
     int64_t *keys;
     int32_t *vals;   /* -1 = empty slot */
     uint64_t cap;    /* power of two */
     uint64_t len;
-} mfr_idmap;
+} mfr__idmap;
 
-mfr_status mfr_idmap_init(mfr_idmap *m, uint64_t expected, mfr_error *err);
-void mfr_idmap_free(mfr_idmap *m);
-int32_t mfr_idmap_get(const mfr_idmap *m, int64_t key); /* -1 if absent */
+mfr_status mfr__idmap_init(mfr__idmap *m, uint64_t expected, mfr_error *err);
+void mfr__idmap_free(mfr__idmap *m);
+int32_t mfr__idmap_get(const mfr__idmap *m, int64_t key); /* -1 if absent */
 /* Inserts key -> val if absent; returns the stored value (old or new) or -2
  * on allocation failure. */
-int32_t mfr_idmap_put(mfr_idmap *m, int64_t key, int32_t val);
+int32_t mfr__idmap_put(mfr__idmap *m, int64_t key, int32_t val);
 
 /* ---- checksum (CRC-32, zlib polynomial) ------------------------------ */
-uint32_t mfr_crc32(uint32_t crc, const void *data, size_t n);
+uint32_t mfr__crc32(uint32_t crc, const void *data, size_t n);
 
 /* ---- text helpers ---------------------------------------------------- */
 /* Case-insensitive, accent-folding (Latin-1 range of UTF-8) substring test. */
-int mfr_text_contains_folded(const char *haystack, const char *needle);
+int mfr__text_contains_folded(const char *haystack, const char *needle);
 /* Fold s into out (lowercase ASCII, common accented letters to their base). */
-void mfr_text_fold(const char *s, char *out, size_t cap);
+void mfr__text_fold(const char *s, char *out, size_t cap);
 /* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or
  * code points past U+10FFFF); the one check of the readers and the server. */
 int mfr__utf8_valid(const char *s, size_t n);

@@ -10,12 +10,12 @@ static inline uint64_t mix(int64_t k) {
     return x ^ (x >> 29);
 }
 
-static int alloc_table(mfr_idmap *m, uint64_t cap) {
-    int64_t *keys = mfr_malloc(cap * sizeof *keys);
-    int32_t *vals = mfr_malloc(cap * sizeof *vals);
+static int alloc_table(mfr__idmap *m, uint64_t cap) {
+    int64_t *keys = mfr__malloc(cap * sizeof *keys);
+    int32_t *vals = mfr__malloc(cap * sizeof *vals);
     if (!keys || !vals) {
-        mfr_free(keys);
-        mfr_free(vals);
+        mfr__free(keys);
+        mfr__free(vals);
         return -1;
     }
     memset(vals, 0xff, cap * sizeof *vals);
@@ -25,7 +25,7 @@ static int alloc_table(mfr_idmap *m, uint64_t cap) {
     return 0;
 }
 
-mfr_status mfr_idmap_init(mfr_idmap *m, uint64_t expected, mfr_error *err) {
+mfr_status mfr__idmap_init(mfr__idmap *m, uint64_t expected, mfr_error *err) {
     uint64_t cap = 16;
     while (cap < expected * 2) cap <<= 1;
     memset(m, 0, sizeof *m);
@@ -33,14 +33,14 @@ mfr_status mfr_idmap_init(mfr_idmap *m, uint64_t expected, mfr_error *err) {
     return MFR_OK;
 }
 
-void mfr_idmap_free(mfr_idmap *m) {
+void mfr__idmap_free(mfr__idmap *m) {
     if (!m) return;
-    mfr_free(m->keys);
-    mfr_free(m->vals);
+    mfr__free(m->keys);
+    mfr__free(m->vals);
     memset(m, 0, sizeof *m);
 }
 
-int32_t mfr_idmap_get(const mfr_idmap *m, int64_t key) {
+int32_t mfr__idmap_get(const mfr__idmap *m, int64_t key) {
     if (!m->cap) return -1;
     uint64_t mask = m->cap - 1;
     for (uint64_t h = mix(key) & mask;; h = (h + 1) & mask) {
@@ -49,7 +49,7 @@ int32_t mfr_idmap_get(const mfr_idmap *m, int64_t key) {
     }
 }
 
-static void insert_raw(mfr_idmap *m, int64_t key, int32_t val) {
+static void insert_raw(mfr__idmap *m, int64_t key, int32_t val) {
     uint64_t mask = m->cap - 1;
     uint64_t h = mix(key) & mask;
     while (m->vals[h] >= 0) h = (h + 1) & mask;
@@ -58,17 +58,17 @@ static void insert_raw(mfr_idmap *m, int64_t key, int32_t val) {
     m->len++;
 }
 
-int32_t mfr_idmap_put(mfr_idmap *m, int64_t key, int32_t val) {
-    int32_t old = mfr_idmap_get(m, key);
+int32_t mfr__idmap_put(mfr__idmap *m, int64_t key, int32_t val) {
+    int32_t old = mfr__idmap_get(m, key);
     if (old >= 0) return old;
     if (!m->cap || (m->len + 1) * 2 > m->cap) {
-        mfr_idmap grown = *m;
+        mfr__idmap grown = *m;
         if (alloc_table(&grown, m->cap ? m->cap * 2 : 16)) return -2;
         grown.len = 0;
         for (uint64_t s = 0; s < m->cap; s++)
             if (m->vals[s] >= 0) insert_raw(&grown, m->keys[s], m->vals[s]);
-        mfr_free(m->keys);
-        mfr_free(m->vals);
+        mfr__free(m->keys);
+        mfr__free(m->vals);
         *m = grown;
     }
     insert_raw(m, key, val);

@@ -15,21 +15,21 @@ static uint64_t splitmix64(uint64_t *x) {
     return z ^ (z >> 31);
 }
 
-void mfr_rng_seed(mfr_rng *r, uint64_t seed) {
+void mfr__rng_seed(mfr__rng *r, uint64_t seed) {
     uint64_t x = seed;
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
 }
 
-void mfr_rng_seed_stream(mfr_rng *r, uint64_t seed, uint64_t stream) {
+void mfr__rng_seed_stream(mfr__rng *r, uint64_t seed, uint64_t stream) {
     uint64_t x = seed ^ 0x6A09E667F3BCC909ull;
     uint64_t a = splitmix64(&x);
     x = stream + a;
-    mfr_rng_seed(r, splitmix64(&x) ^ seed);
+    mfr__rng_seed(r, splitmix64(&x) ^ seed);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t mfr_rng_next(mfr_rng *r) {
+uint64_t mfr__rng_next(mfr__rng *r) {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -42,27 +42,27 @@ uint64_t mfr_rng_next(mfr_rng *r) {
     return result;
 }
 
-double mfr_rng_uniform(mfr_rng *r) { return (double)(mfr_rng_next(r) >> 11) * 0x1.0p-53; }
+double mfr__rng_uniform(mfr__rng *r) { return (double)(mfr__rng_next(r) >> 11) * 0x1.0p-53; }
 
-uint64_t mfr_rng_below(mfr_rng *r, uint64_t n) {
+uint64_t mfr__rng_below(mfr__rng *r, uint64_t n) {
     if (n <= 1) return 0;
     uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
-    do x = mfr_rng_next(r); while (x >= limit);
+    do x = mfr__rng_next(r); while (x >= limit);
     return x % n;
 }
 
-double mfr_rng_normal(mfr_rng *r) {
+double mfr__rng_normal(mfr__rng *r) {
     double u, v, s;
     do {
-        u = 2.0 * mfr_rng_uniform(r) - 1.0;
-        v = 2.0 * mfr_rng_uniform(r) - 1.0;
+        u = 2.0 * mfr__rng_uniform(r) - 1.0;
+        v = 2.0 * mfr__rng_uniform(r) - 1.0;
         s = u * u + v * v;
     } while (s >= 1.0 || s == 0.0);
     return u * sqrt(-2.0 * log(s) / s);
 }
 
-double mfr_now(void) {
+double mfr__now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;

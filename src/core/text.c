@@ -5,7 +5,7 @@
 #include <string.h>
 #include <zlib.h>
 
-uint32_t mfr_crc32(uint32_t crc, const void *data, size_t n) {
+uint32_t mfr__crc32(uint32_t crc, const void *data, size_t n) {
     const unsigned char *p = data;
     while (n > 0) {
         uInt chunk = n > 0x40000000u ? 0x40000000u : (uInt)n;
@@ -27,7 +27,7 @@ static char fold_c3(unsigned char b) {
     return map[b - 0x80];
 }
 
-void mfr_text_fold(const char *s, char *out, size_t cap) {
+void mfr__text_fold(const char *s, char *out, size_t cap) {
     size_t o = 0;
     if (!cap) return;
     for (const unsigned char *p = (const unsigned char *)s; *p && o + 1 < cap; p++) {
@@ -45,10 +45,10 @@ void mfr_text_fold(const char *s, char *out, size_t cap) {
     out[o] = '\0';
 }
 
-int mfr_text_contains_folded(const char *haystack, const char *needle) {
+int mfr__text_contains_folded(const char *haystack, const char *needle) {
     char h[1024], n[256];
-    mfr_text_fold(haystack, h, sizeof h);
-    mfr_text_fold(needle, n, sizeof n);
+    mfr__text_fold(haystack, h, sizeof h);
+    mfr__text_fold(needle, n, sizeof n);
     return strstr(h, n) != NULL;
 }
 

@@ -8,7 +8,7 @@
 
 void mfr__csr_free(mfr__csr *c) {
     if (!c) return;
-    mfr_free(c->ptr), mfr_free(c->idx), mfr_free(c->val);
+    mfr__free(c->ptr), mfr__free(c->idx), mfr__free(c->val);
     memset(c, 0, sizeof *c);
 }
 
@@ -33,12 +33,12 @@ mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items,
     const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
     out->rows = rows;
     out->nnz = r->n;
-    out->ptr = mfr_calloc((size_t)rows + 1, sizeof(int64_t));
-    out->idx = mfr_malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
-    out->val = mfr_malloc(sizeof(float) * (size_t)(r->n > 0 ? r->n : 1));
-    int64_t *fill = mfr_malloc(sizeof(int64_t) * ((size_t)rows + 1));
+    out->ptr = mfr__calloc((size_t)rows + 1, sizeof(int64_t));
+    out->idx = mfr__malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
+    out->val = mfr__malloc(sizeof(float) * (size_t)(r->n > 0 ? r->n : 1));
+    int64_t *fill = mfr__malloc(sizeof(int64_t) * ((size_t)rows + 1));
     if (!out->ptr || !out->idx || !out->val || !fill) {
-        mfr_free(fill);
+        mfr__free(fill);
         mfr__csr_free(out);
         return mfr__nomem(err, "rating matrix view");
     }
@@ -50,7 +50,7 @@ mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items,
         out->idx[at] = col[j];
         out->val[at] = r->rating[j];
     }
-    mfr_free(fill);
+    mfr__free(fill);
     return MFR_OK;
 }
 

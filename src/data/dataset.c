@@ -8,11 +8,11 @@
 #include <string.h>
 
 mfr_dataset *mfr__dataset_new(void) {
-    mfr_dataset *ds = mfr_calloc(1, sizeof *ds);
+    mfr_dataset *ds = mfr__calloc(1, sizeof *ds);
     if (!ds) return NULL;
-    ds->strings = mfr_calloc(1, 1);
+    ds->strings = mfr__calloc(1, 1);
     if (!ds->strings) {
-        mfr_free(ds);
+        mfr__free(ds);
         return NULL;
     }
     ds->strings_len = 1;
@@ -26,27 +26,27 @@ void mfr_dataset_free(mfr_dataset *ds) {
     if (ds->map_base) {
         mfr__bin_free(ds->map_base, ds->map_len); /* the .mfd file's contents */
     } else {
-        mfr_free(ds->user);
-        mfr_free(ds->item);
-        mfr_free(ds->rating);
-        mfr_free(ds->time);
-        mfr_free(ds->user_ids);
-        mfr_free(ds->item_ids);
-        mfr_free(ds->strings);
-        mfr_free(ds->title_off);
-        mfr_free(ds->genres_off);
-        mfr_free(ds->year);
-        mfr_free(ds->links);
-        mfr_free(ds->tag_item);
-        mfr_free(ds->tag_user);
-        mfr_free(ds->tag_off);
+        mfr__free(ds->user);
+        mfr__free(ds->item);
+        mfr__free(ds->rating);
+        mfr__free(ds->time);
+        mfr__free(ds->user_ids);
+        mfr__free(ds->item_ids);
+        mfr__free(ds->strings);
+        mfr__free(ds->title_off);
+        mfr__free(ds->genres_off);
+        mfr__free(ds->year);
+        mfr__free(ds->links);
+        mfr__free(ds->tag_item);
+        mfr__free(ds->tag_user);
+        mfr__free(ds->tag_off);
     }
-    mfr_idmap_free(&ds->user_map);
-    mfr_idmap_free(&ds->item_map);
-    for (int32_t i = 0; i < ds->report.n_messages; i++) mfr_free(ds->messages[i]);
-    mfr_free(ds->messages);
-    mfr_free(ds->source);
-    mfr_free(ds);
+    mfr__idmap_free(&ds->user_map);
+    mfr__idmap_free(&ds->item_map);
+    for (int32_t i = 0; i < ds->report.n_messages; i++) mfr__free(ds->messages[i]);
+    mfr__free(ds->messages);
+    mfr__free(ds->source);
+    mfr__free(ds);
 }
 
 const mfr_import_report *mfr_dataset_report(const mfr_dataset *ds) { return &ds->report; }
@@ -79,10 +79,10 @@ int64_t mfr_dataset_item_id(const mfr_dataset *ds, int32_t i) {
     return i >= 0 && i < ds->n_items ? ds->item_ids[i] : -1;
 }
 int32_t mfr_dataset_user_index(const mfr_dataset *ds, int64_t id) {
-    return mfr_idmap_get(&ds->user_map, id);
+    return mfr__idmap_get(&ds->user_map, id);
 }
 int32_t mfr_dataset_item_index(const mfr_dataset *ds, int64_t id) {
-    return mfr_idmap_get(&ds->item_map, id);
+    return mfr__idmap_get(&ds->item_map, id);
 }
 
 static const char *pool_str(const mfr_dataset *ds, const uint32_t *off, int32_t i) {
@@ -125,8 +125,8 @@ void mfr_dataset_stats_get(const mfr_dataset *ds, mfr_dataset_stats *out) {
     out->rating_max = ds->scale_max;
     out->has_time = ds->time != NULL;
     out->n_tags = ds->n_tags;
-    int32_t *uc = mfr_calloc((size_t)ds->n_users + 1, sizeof *uc);
-    int32_t *ic = mfr_calloc((size_t)ds->n_items + 1, sizeof *ic);
+    int32_t *uc = mfr__calloc((size_t)ds->n_users + 1, sizeof *uc);
+    int32_t *ic = mfr__calloc((size_t)ds->n_items + 1, sizeof *ic);
     double sum = 0.0;
     float lo = INFINITY, hi = -INFINITY;
     for (int64_t j = 0; j < ds->n_ratings; j++) {
@@ -157,8 +157,8 @@ void mfr_dataset_stats_get(const mfr_dataset *ds, mfr_dataset_stats *out) {
     }
     if (out->n_users && out->n_items_rated)
         out->density = (double)ds->n_ratings / ((double)out->n_users * out->n_items_rated);
-    mfr_free(uc);
-    mfr_free(ic);
+    mfr__free(uc);
+    mfr__free(ic);
 }
 
 /* Build a dataset from arrays of dense indices; external ids are index + 1.
@@ -173,20 +173,20 @@ mfr_status mfr__dataset_from_arrays(int32_t n_users, int32_t n_items, int64_t n,
     ds->n_users = n_users;
     ds->n_items = n_items;
     ds->n_ratings = n;
-    ds->user = mfr_malloc((size_t)n * sizeof *ds->user);
-    ds->item = mfr_malloc((size_t)n * sizeof *ds->item);
-    ds->rating = mfr_malloc((size_t)n * sizeof *ds->rating);
-    ds->time = time ? mfr_malloc((size_t)n * sizeof *ds->time) : NULL;
-    ds->user_ids = mfr_malloc((size_t)n_users * sizeof *ds->user_ids);
-    ds->item_ids = mfr_malloc((size_t)n_items * sizeof *ds->item_ids);
-    ds->title_off = mfr_calloc((size_t)n_items, sizeof *ds->title_off);
-    ds->genres_off = mfr_calloc((size_t)n_items, sizeof *ds->genres_off);
-    ds->year = mfr_calloc((size_t)n_items, sizeof *ds->year);
+    ds->user = mfr__malloc((size_t)n * sizeof *ds->user);
+    ds->item = mfr__malloc((size_t)n * sizeof *ds->item);
+    ds->rating = mfr__malloc((size_t)n * sizeof *ds->rating);
+    ds->time = time ? mfr__malloc((size_t)n * sizeof *ds->time) : NULL;
+    ds->user_ids = mfr__malloc((size_t)n_users * sizeof *ds->user_ids);
+    ds->item_ids = mfr__malloc((size_t)n_items * sizeof *ds->item_ids);
+    ds->title_off = mfr__calloc((size_t)n_items, sizeof *ds->title_off);
+    ds->genres_off = mfr__calloc((size_t)n_items, sizeof *ds->genres_off);
+    ds->year = mfr__calloc((size_t)n_items, sizeof *ds->year);
     if (!ds->user || !ds->item || !ds->rating || (time && !ds->time) || !ds->user_ids ||
         !ds->item_ids || !ds->title_off || !ds->genres_off || !ds->year)
         goto nomem;
-    if (mfr_idmap_init(&ds->user_map, (uint64_t)n_users, err) ||
-        mfr_idmap_init(&ds->item_map, (uint64_t)n_items, err))
+    if (mfr__idmap_init(&ds->user_map, (uint64_t)n_users, err) ||
+        mfr__idmap_init(&ds->item_map, (uint64_t)n_items, err))
         goto nomem;
     for (int64_t j = 0; j < n; j++) {
         if (user[j] < 0 || user[j] >= n_users || item[j] < 0 || item[j] >= n_items) {
@@ -200,11 +200,11 @@ mfr_status mfr__dataset_from_arrays(int32_t n_users, int32_t n_items, int64_t n,
     if (time) memcpy(ds->time, time, (size_t)n * sizeof *time);
     for (int32_t u = 0; u < n_users; u++) {
         ds->user_ids[u] = u + 1;
-        if (mfr_idmap_put(&ds->user_map, u + 1, u) < 0) goto nomem;
+        if (mfr__idmap_put(&ds->user_map, u + 1, u) < 0) goto nomem;
     }
     for (int32_t i = 0; i < n_items; i++) {
         ds->item_ids[i] = i + 1;
-        if (mfr_idmap_put(&ds->item_map, i + 1, i) < 0) goto nomem;
+        if (mfr__idmap_put(&ds->item_map, i + 1, i) < 0) goto nomem;
     }
     *out = ds;
     return MFR_OK;

@@ -2,7 +2,7 @@
  *
  * Ratings are parallel arrays of length n_ratings. When the dataset was
  * loaded from a .mfd file the arrays point into the file's block (map_base) and
- * are not freed one by one; otherwise each is owned (mfr_free).
+ * are not freed one by one; otherwise each is owned (mfr__free).
  * Catalogue strings live in one pool: title_off[i] / genres_off[i] are byte
  * offsets of NUL-terminated strings in `strings` (offset 0 is "").
  * Tags: tag_item/tag_user/tag_off arrays of length n_tags. */
@@ -21,7 +21,7 @@ struct mfr_dataset {
 
     int64_t *user_ids;    /* [n_users] external ids */
     int64_t *item_ids;    /* [n_items] */
-    mfr_idmap user_map, item_map;
+    mfr__idmap user_map, item_map;
 
     /* catalogue */
     char *strings;        /* pool; strings[0] == '\0' */

@@ -38,11 +38,11 @@ int32_t mfr_split_test_fold(const mfr_split_params *p, int32_t t) {
 
 /* perm = a seeded random permutation of 0..n-1. */
 static void shuffle(int64_t *perm, int64_t n, uint64_t seed) {
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, seed, 0x5e11);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, 0x5e11);
     for (int64_t j = 0; j < n; j++) perm[j] = j;
     for (int64_t j = n - 1; j > 0; j--) {
-        int64_t s = (int64_t)mfr_rng_below(&rng, (uint64_t)j + 1);
+        int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1);
         int64_t t = perm[j];
         perm[j] = perm[s];
         perm[s] = t;
@@ -58,11 +58,11 @@ static int64_t frac_count(int64_t n, double frac) {
  * rating indices in increasing index order. */
 static mfr_status group_by_user(const mfr_ratings *r, int64_t **order, int64_t **start,
                                 mfr_error *err) {
-    int64_t *st = mfr_calloc((size_t)r->n_users + 2, sizeof *st);
-    int64_t *ord = mfr_malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *ord);
+    int64_t *st = mfr__calloc((size_t)r->n_users + 2, sizeof *st);
+    int64_t *ord = mfr__malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *ord);
     if (!st || !ord) {
-        mfr_free(st);
-        mfr_free(ord);
+        mfr__free(st);
+        mfr__free(ord);
         return mfr__nomem(err, "split user groups");
     }
     for (int64_t j = 0; j < r->n; j++) st[r->user[j] + 2]++;
@@ -84,13 +84,13 @@ static int cmp_tkey(const void *a, const void *b) {
 }
 
 static mfr_status split_time(const mfr_ratings *r, double frac, int32_t *fold, mfr_error *err) {
-    tkey *k = mfr_malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *k);
+    tkey *k = mfr__malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *k);
     if (!k) return mfr__nomem(err, "time split");
     for (int64_t j = 0; j < r->n; j++) k[j] = (tkey){r->time[j], j};
     qsort(k, (size_t)r->n, sizeof *k, cmp_tkey);
     int64_t cut = r->n - frac_count(r->n, frac);
     for (int64_t p = 0; p < r->n; p++) fold[k[p].j] = p >= cut;
-    mfr_free(k);
+    mfr__free(k);
     return MFR_OK;
 }
 
@@ -101,15 +101,15 @@ static mfr_status split_per_user(const mfr_ratings *r, const mfr_split_params *p
     mfr_status s = group_by_user(r, &order, &start, err);
     if (s) return s;
     int32_t minr = p->min_user_ratings > p->leave_out ? p->min_user_ratings : p->leave_out + 1;
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, p->seed, 0x1eaf);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, p->seed, 0x1eaf);
     int64_t maxc = 0;
     for (int32_t u = 0; u < r->n_users; u++)
         if (start[u + 1] - start[u] > maxc) maxc = start[u + 1] - start[u];
-    tkey *k = mfr_malloc((size_t)(maxc > 0 ? maxc : 1) * sizeof *k);
+    tkey *k = mfr__malloc((size_t)(maxc > 0 ? maxc : 1) * sizeof *k);
     if (!k) {
-        mfr_free(order);
-        mfr_free(start);
+        mfr__free(order);
+        mfr__free(start);
         return mfr__nomem(err, "per-user split");
     }
     for (int64_t j = 0; j < r->n; j++) fold[j] = 0;
@@ -118,7 +118,7 @@ static mfr_status split_per_user(const mfr_ratings *r, const mfr_split_params *p
         if (c < minr) continue;
         if (p->kind == MFR_SPLIT_LEAVE_OUT) {
             for (int32_t t = 0; t < p->leave_out; t++) { /* partial Fisher–Yates */
-                int64_t s2 = t + (int64_t)mfr_rng_below(&rng, (uint64_t)(c - t));
+                int64_t s2 = t + (int64_t)mfr__rng_below(&rng, (uint64_t)(c - t));
                 int64_t tmp = g[t];
                 g[t] = g[s2];
                 g[s2] = tmp;
@@ -130,9 +130,9 @@ static mfr_status split_per_user(const mfr_ratings *r, const mfr_split_params *p
             for (int64_t q = c - p->leave_out; q < c; q++) fold[k[q].j] = 1;
         }
     }
-    mfr_free(k);
-    mfr_free(order);
-    mfr_free(start);
+    mfr__free(k);
+    mfr__free(order);
+    mfr__free(start);
     return MFR_OK;
 }
 
@@ -170,7 +170,7 @@ mfr_status mfr_split_assign(const mfr_ratings *r, const mfr_split_params *p,
     if (p->kind == MFR_SPLIT_TIME) return split_time(r, p->test_frac, fold, err);
     if (p->kind == MFR_SPLIT_LEAVE_OUT || p->kind == MFR_SPLIT_USER_LAST)
         return split_per_user(r, p, fold, err);
-    int64_t *perm = mfr_malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *perm);
+    int64_t *perm = mfr__malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *perm);
     if (!perm) return mfr__nomem(err, "split permutation");
     shuffle(perm, r->n, p->seed);
     if (p->kind == MFR_SPLIT_KFOLD) {
@@ -179,20 +179,20 @@ mfr_status mfr_split_assign(const mfr_ratings *r, const mfr_split_params *p,
         int64_t nt = frac_count(r->n, p->test_frac);
         for (int64_t q = 0; q < r->n; q++) fold[perm[q]] = q < nt;
     }
-    mfr_free(perm);
+    mfr__free(perm);
     return MFR_OK;
 }
 
 static mfr_status ratings_alloc(mfr_ratings *o, int64_t n, int with_time, mfr_error *err) {
     size_t c = (size_t)(n > 0 ? n : 1);
-    int32_t *u = mfr_malloc(c * sizeof *u), *i = mfr_malloc(c * sizeof *i);
-    float *v = mfr_malloc(c * sizeof *v);
-    int64_t *t = with_time ? mfr_malloc(c * sizeof *t) : NULL;
+    int32_t *u = mfr__malloc(c * sizeof *u), *i = mfr__malloc(c * sizeof *i);
+    float *v = mfr__malloc(c * sizeof *v);
+    int64_t *t = with_time ? mfr__malloc(c * sizeof *t) : NULL;
     if (!u || !i || !v || (with_time && !t)) {
-        mfr_free(u);
-        mfr_free(i);
-        mfr_free(v);
-        mfr_free(t);
+        mfr__free(u);
+        mfr__free(i);
+        mfr__free(v);
+        mfr__free(t);
         return mfr__nomem(err, "ratings subset");
     }
     o->n = n;
@@ -228,10 +228,10 @@ mfr_status mfr_ratings_select(const mfr_ratings *r, const int32_t *fold, int32_t
 
 void mfr_ratings_free(mfr_ratings *r) {
     if (!r) return;
-    mfr_free((void *)r->user);
-    mfr_free((void *)r->item);
-    mfr_free((void *)r->rating);
-    mfr_free((void *)r->time);
+    mfr__free((void *)r->user);
+    mfr__free((void *)r->item);
+    mfr__free((void *)r->rating);
+    mfr__free((void *)r->time);
     memset(r, 0, sizeof *r);
 }
 

@@ -49,13 +49,13 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
                                mfr_fold_result *out, mfr_error *err) {
     fold_result_init(out);
     mfr_model *m = NULL;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr_status s = mfr_model_train(ds, train, NULL, &p->train, &m, err);
     if (s) {
         mfr_model_free(m);
         return s;
     }
-    double t1 = mfr_now();
+    double t1 = mfr__now();
     mfr_accuracy a;
     mfr_eval_accuracy(m, test, &a);
     out->v[MFR_METRIC_RMSE] = a.rmse;
@@ -64,7 +64,7 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
     out->n_test = a.n;
     out->unknown_users = a.unknown_users;
     out->unknown_items = a.unknown_items;
-    double t2 = mfr_now();
+    double t2 = mfr__now();
     mfr_model_info info;
     mfr_model_info_get(m, &info);
     out->n_train = info.n_train;
@@ -78,7 +78,7 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
     }
     out->v[MFR_METRIC_FIT_S] = t1 - t0;
     out->v[MFR_METRIC_PREDICT_S] = t2 - t1;
-    if (p->ranking) out->v[MFR_METRIC_RANK_S] = mfr_now() - t2;
+    if (p->ranking) out->v[MFR_METRIC_RANK_S] = mfr__now() - t2;
     mfr_model_free(m);
     return s;
 }
@@ -101,7 +101,7 @@ void mfr_cv_result_summarize(mfr_cv_result *r) {
 
 void mfr_cv_result_free(mfr_cv_result *r) {
     if (!r) return;
-    mfr_free(r->folds);
+    mfr__free(r->folds);
     memset(r, 0, sizeof *r);
 }
 
@@ -128,7 +128,7 @@ static void job_finished(pool *pl, mfr_status s, const mfr_error *e) {
         pl->err = *e;
     }
     if (pl->progress && !pl->status) {
-        double el = mfr_now() - pl->t0;
+        double el = mfr__now() - pl->t0;
         mfr_progress pr = {
             .stage = pl->stage, .step = (int32_t)pl->done, .steps = (int32_t)pl->n,
             .train_rmse = NAN, .valid_rmse = NAN, .loss = NAN, .elapsed_s = el,
@@ -170,7 +170,7 @@ mfr_status mfr__job_run(const mfr__job *jb, mfr_error *err) {
 
 mfr_status mfr__jobs_run(const mfr__job *jobs, int64_t n, int threads, const char *stage,
                          mfr_progress_fn progress, void *user, mfr_error *err) {
-    pool pl = {.jobs = jobs, .n = n, .t0 = mfr_now(), .stage = stage,
+    pool pl = {.jobs = jobs, .n = n, .t0 = mfr__now(), .stage = stage,
                .progress = progress, .progress_user = user};
     pthread_mutex_init(&pl.mu, NULL);
     if (threads < 1) threads = 1;
@@ -198,13 +198,13 @@ mfr_status mfr_cv_run(const mfr_dataset *ds, const mfr_ratings *data,
         data = &all;
     }
     int32_t nf = 0;
-    int32_t *fold = mfr_malloc((size_t)(data->n > 0 ? data->n : 1) * sizeof *fold);
+    int32_t *fold = mfr__malloc((size_t)(data->n > 0 ? data->n : 1) * sizeof *fold);
     if (!fold) return mfr__nomem(err, "fold assignment");
     mfr_status s = mfr_split_assign(data, &p->split, fold, &nf, err);
     mfr__job *jobs = NULL;
     if (!s) {
-        out->folds = mfr_calloc((size_t)nf, sizeof *out->folds);
-        jobs = mfr_calloc((size_t)nf, sizeof *jobs);
+        out->folds = mfr__calloc((size_t)nf, sizeof *out->folds);
+        jobs = mfr__calloc((size_t)nf, sizeof *jobs);
         if (!out->folds || !jobs) s = mfr__nomem(err, "cross-validation folds");
     }
     int threads = p->threads > 0 ? p->threads : mfr_cpu_count();
@@ -217,8 +217,8 @@ mfr_status mfr_cv_run(const mfr_dataset *ds, const mfr_ratings *data,
                              .test_fold = mfr_split_test_fold(&p->split, f),
                              .params = &fp, .out = &out->folds[f]};
     if (!s) s = mfr__jobs_run(jobs, nf, threads, "cv", p->progress, p->progress_user, err);
-    mfr_free(jobs);
-    mfr_free(fold);
+    mfr__free(jobs);
+    mfr__free(fold);
     if (s) {
         mfr_cv_result_free(out);
         return s;

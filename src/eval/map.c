@@ -67,9 +67,9 @@ typedef struct map_data {
 static mfr_status place(const mfr_model *m, int32_t clusters, map_data *d, genre_tab *gt,
                         int *slot, mfr_error *err) {
     int32_t ni = mfr_model_n_items(m);
-    d->items = mfr_malloc((size_t)(ni + 1) * sizeof *d->items);
-    d->color = mfr_malloc((size_t)(ni + 1) * sizeof *d->color);
-    d->xy = mfr_malloc((size_t)(2 * ni + 2) * sizeof *d->xy);
+    d->items = mfr__malloc((size_t)(ni + 1) * sizeof *d->items);
+    d->color = mfr__malloc((size_t)(ni + 1) * sizeof *d->color);
+    d->xy = mfr__malloc((size_t)(2 * ni + 2) * sizeof *d->xy);
     if (!d->items || !d->color || !d->xy) return mfr__nomem(err, "movie map");
     int32_t minr = MAP_MIN_RATINGS;
     mfr_status s = mfr_model_project_2d(m, minr, d->items, d->xy, &d->n, d->explained, err);
@@ -180,7 +180,7 @@ static void label_movies(FILE *f, const mfr_model *m, map_data *d, int32_t label
 mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t labels, FILE *f,
                              mfr_error *err) {
     map_data d = {0};
-    genre_tab *gt = mfr_calloc(1, sizeof *gt);
+    genre_tab *gt = mfr__calloc(1, sizeof *gt);
     int slot[64] = {0};
     mfr_status s = gt ? place(m, clusters, &d, gt, slot, err) : mfr__nomem(err, "genres");
     if (s) goto done;
@@ -233,9 +233,9 @@ mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t label
     fputs("</svg>\n", f);
     if (ferror(f)) s = mfr__err(err, MFR_E_IO, "report: write error");
 done:
-    mfr_free(d.items);
-    mfr_free(d.color);
-    mfr_free(d.xy);
-    mfr_free(gt);
+    mfr__free(d.items);
+    mfr__free(d.color);
+    mfr__free(d.xy);
+    mfr__free(gt);
     return s;
 }

@@ -137,10 +137,10 @@ static void rank_users(const rank_work *w, int threads) {
     int32_t nu = mfr_model_n_users(w->m), ni = mfr_model_n_items(w->m);
 #pragma omp parallel num_threads(threads)
     {
-        float *s = mfr_malloc((size_t)(ni > 0 ? ni : 1) * sizeof *s);
-        uint8_t *skip = mfr_malloc((size_t)(ni > 0 ? ni : 1));
-        int32_t *rel = mfr_malloc((size_t)(w->test->n > 0 ? w->test->n : 1) * sizeof *rel);
-        mfr_scored *rows = mfr_malloc((size_t)w->p->k * sizeof *rows);
+        float *s = mfr__malloc((size_t)(ni > 0 ? ni : 1) * sizeof *s);
+        uint8_t *skip = mfr__malloc((size_t)(ni > 0 ? ni : 1));
+        int32_t *rel = mfr__malloc((size_t)(w->test->n > 0 ? w->test->n : 1) * sizeof *rel);
+        mfr_scored *rows = mfr__malloc((size_t)w->p->k * sizeof *rows);
         int ok = s && skip && rel && rows;
         if (ok) memcpy(skip, w->cold, (size_t)ni);
 #pragma omp for schedule(dynamic, 16)
@@ -148,10 +148,10 @@ static void rank_users(const rank_work *w, int threads) {
             if (ok) rank_one_user(w, u, s, skip, rel, rows);
             else if (w->start[u + 1] > w->start[u]) w->state[u] = -1; /* -> MFR_E_NOMEM */
         }
-        mfr_free(s);
-        mfr_free(skip);
-        mfr_free(rel);
-        mfr_free(rows);
+        mfr__free(s);
+        mfr__free(skip);
+        mfr__free(rel);
+        mfr__free(rows);
     }
 }
 
@@ -166,11 +166,11 @@ static int cmp_pop(const void *a, const void *b, void *ctx) {
 
 static mfr_status popularity_rank(const mfr_model *m, int32_t *rank, mfr_error *err) {
     int32_t n = mfr_model_n_items(m);
-    int32_t *cnt = mfr_malloc((size_t)(n > 0 ? n : 1) * sizeof *cnt);
-    int32_t *ord = mfr_malloc((size_t)(n > 0 ? n : 1) * sizeof *ord);
+    int32_t *cnt = mfr__malloc((size_t)(n > 0 ? n : 1) * sizeof *cnt);
+    int32_t *ord = mfr__malloc((size_t)(n > 0 ? n : 1) * sizeof *ord);
     if (!cnt || !ord) {
-        mfr_free(cnt);
-        mfr_free(ord);
+        mfr__free(cnt);
+        mfr__free(ord);
         return mfr__nomem(err, "popularity ranks");
     }
     for (int32_t i = 0; i < n; i++) {
@@ -179,8 +179,8 @@ static mfr_status popularity_rank(const mfr_model *m, int32_t *rank, mfr_error *
     }
     qsort_r(ord, (size_t)n, sizeof *ord, cmp_pop, cnt);
     for (int32_t r = 0; r < n; r++) rank[ord[r]] = r + 1;
-    mfr_free(cnt);
-    mfr_free(ord);
+    mfr__free(cnt);
+    mfr__free(ord);
     return MFR_OK;
 }
 
@@ -191,11 +191,11 @@ static mfr_status summarize(const rank_work *w, mfr_ranking *out, mfr_error *err
     double sum[6] = {0};
     int64_t n_rec = 0, n_cand = 0, distinct = 0;
     double pop_sum = 0.0;
-    uint8_t *hit = mfr_calloc((size_t)mfr_model_n_items(m) + 1, 1);
-    int32_t *rank = mfr_malloc(((size_t)mfr_model_n_items(m) + 1) * sizeof *rank);
+    uint8_t *hit = mfr__calloc((size_t)mfr_model_n_items(m) + 1, 1);
+    int32_t *rank = mfr__malloc(((size_t)mfr_model_n_items(m) + 1) * sizeof *rank);
     if (!hit || !rank) {
-        mfr_free(hit);
-        mfr_free(rank);
+        mfr__free(hit);
+        mfr__free(rank);
         return mfr__nomem(err, "ranking summary");
     }
     mfr_status s = popularity_rank(m, rank, err);
@@ -222,18 +222,18 @@ static mfr_status summarize(const rank_work *w, mfr_ranking *out, mfr_error *err
     for (int q = 0; q < 6; q++) *dst[q] = nr > 0 ? sum[q] / nr : NAN;
     out->coverage = n_cand > 0 && nr > 0 ? (double)distinct / (double)n_cand : NAN;
     out->novelty = n_rec > 0 ? pop_sum / (double)n_rec : NAN;
-    mfr_free(hit);
-    mfr_free(rank);
+    mfr__free(hit);
+    mfr__free(rank);
     return s;
 }
 
 static mfr_status group_test(const mfr_ratings *t, int32_t nu, int64_t **order,
                              int64_t **start, int64_t *no_index, mfr_error *err) {
-    int64_t *st = mfr_calloc((size_t)nu + 2, sizeof *st);
-    int64_t *ord = mfr_malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof *ord);
+    int64_t *st = mfr__calloc((size_t)nu + 2, sizeof *st);
+    int64_t *ord = mfr__malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof *ord);
     if (!st || !ord) {
-        mfr_free(st);
-        mfr_free(ord);
+        mfr__free(st);
+        mfr__free(ord);
         return mfr__nomem(err, "test groups");
     }
     *no_index = 0;
@@ -260,11 +260,11 @@ mfr_status mfr_eval_ranking(const mfr_model *m, const mfr_ratings *test,
     if (s) return s;
     w.order = order;
     w.start = start;
-    uint8_t *cold = mfr_malloc((size_t)ni + 1);
-    w.lists = mfr_malloc(((size_t)nu * p->k + 1) * sizeof *w.lists);
-    w.list_len = mfr_calloc((size_t)nu + 1, sizeof *w.list_len);
-    w.per_user = mfr_calloc((size_t)nu + 1, sizeof *w.per_user);
-    w.state = mfr_calloc((size_t)nu + 1, 1);
+    uint8_t *cold = mfr__malloc((size_t)ni + 1);
+    w.lists = mfr__malloc(((size_t)nu * p->k + 1) * sizeof *w.lists);
+    w.list_len = mfr__calloc((size_t)nu + 1, sizeof *w.list_len);
+    w.per_user = mfr__calloc((size_t)nu + 1, sizeof *w.per_user);
+    w.state = mfr__calloc((size_t)nu + 1, 1);
     if (!cold || !w.lists || !w.list_len || !w.per_user || !w.state) {
         s = mfr__nomem(err, "ranking work");
         goto done;
@@ -275,12 +275,12 @@ mfr_status mfr_eval_ranking(const mfr_model *m, const mfr_ratings *test,
     s = summarize(&w, out, err);
     out->users_unknown += no_index;
 done:
-    mfr_free(order);
-    mfr_free(start);
-    mfr_free(cold);
-    mfr_free(w.lists);
-    mfr_free(w.list_len);
-    mfr_free(w.per_user);
-    mfr_free(w.state);
+    mfr__free(order);
+    mfr__free(start);
+    mfr__free(cold);
+    mfr__free(w.lists);
+    mfr__free(w.list_len);
+    mfr__free(w.per_user);
+    mfr__free(w.state);
     return s;
 }

@@ -30,9 +30,9 @@ static int record_epoch(const mfr_progress *p, void *user) {
         if (e >= r->cap) {
             int32_t cap = r->cap ? r->cap * 2 : 32;
             while (cap <= e) cap *= 2;
-            double *t = mfr_realloc(r->c->train_rmse, (size_t)cap * sizeof *t);
+            double *t = mfr__realloc(r->c->train_rmse, (size_t)cap * sizeof *t);
             if (t) r->c->train_rmse = t;
-            double *v = t ? mfr_realloc(r->c->valid_rmse, (size_t)cap * sizeof *v) : NULL;
+            double *v = t ? mfr__realloc(r->c->valid_rmse, (size_t)cap * sizeof *v) : NULL;
             if (v) r->c->valid_rmse = v;
             if (!t || !v) r->nomem = 1;
             else r->cap = cap;
@@ -67,8 +67,8 @@ mfr_status mfr_eval_learning_curve(const mfr_dataset *ds, const mfr_ratings *tra
 
 void mfr_curve_free(mfr_curve *c) {
     if (!c) return;
-    mfr_free(c->train_rmse);
-    mfr_free(c->valid_rmse);
+    mfr__free(c->train_rmse);
+    mfr__free(c->valid_rmse);
     c->train_rmse = c->valid_rmse = NULL;
     c->n = 0;
 }

@@ -178,7 +178,7 @@ mfr_status mfr_svg_rating_hist(const mfr_dataset *ds, FILE *f, mfr_error *err) {
     mfr_dataset_scale(ds, &lo, &hi);
     int nb = (int)lround((hi - lo) * 2) + 1; /* half-star bins */
     if (nb < 1 || nb > 200) nb = 10;
-    int64_t *cnt = mfr_calloc((size_t)nb, sizeof *cnt), mx = 1;
+    int64_t *cnt = mfr__calloc((size_t)nb, sizeof *cnt), mx = 1;
     if (!cnt) return mfr__nomem(err, "histogram");
     for (int64_t j = 0; j < r.n; j++) {
         long q = lround((r.rating[j] - lo) * 2);
@@ -201,7 +201,7 @@ mfr_status mfr_svg_rating_hist(const mfr_dataset *ds, FILE *f, mfr_error *err) {
                    "fill=\"#333\">%.1f%%</text>\n",
                 x, y - 4, 100.0 * (double)cnt[q] / (double)(r.n ? r.n : 1));
     }
-    mfr_free(cnt);
+    mfr__free(cnt);
     return finish(f, err);
 }
 
@@ -215,7 +215,7 @@ static int cmp_desc64(const void *a, const void *b) {
 mfr_status mfr_svg_long_tail(const mfr_dataset *ds, FILE *f, mfr_error *err) {
     mfr_ratings r;
     mfr_dataset_ratings(ds, &r);
-    int64_t *cnt = mfr_calloc((size_t)r.n_items + 1, sizeof *cnt);
+    int64_t *cnt = mfr__calloc((size_t)r.n_items + 1, sizeof *cnt);
     if (!cnt) return mfr__nomem(err, "long tail");
     for (int64_t j = 0; j < r.n; j++) cnt[r.item[j]]++;
     qsort(cnt, (size_t)r.n_items, sizeof *cnt, cmp_desc64);
@@ -238,6 +238,6 @@ mfr_status mfr_svg_long_tail(const mfr_dataset *ds, FILE *f, mfr_error *err) {
                "fill=\"#333\">top 10%% of movies (%d) hold %.1f%% of the ratings</text>\n",
             px(&b, ntop), px(&b, ntop), b.y0, b.y0 + b.h, px(&b, ntop) + 6, b.y0 + 16, (int)ntop,
             100.0 * (double)top / (double)(r.n ? r.n : 1));
-    mfr_free(cnt);
+    mfr__free(cnt);
     return finish(f, err);
 }

@@ -98,7 +98,7 @@ static mfr_status parse_field(tune_field *f, const char *tok, const mfr_train_pa
 mfr_status mfr_tune_space_parse(const char *spec, const mfr_train_params *base,
                                 mfr_tune_space **out, mfr_error *err) {
     *out = NULL;
-    mfr_tune_space *sp = mfr_calloc(1, sizeof *sp);
+    mfr_tune_space *sp = mfr__calloc(1, sizeof *sp);
     if (!sp) return mfr__nomem(err, "search space");
     char tok[1024];
     const char *p = spec ? spec : "";
@@ -123,14 +123,14 @@ mfr_status mfr_tune_space_parse(const char *spec, const mfr_train_params *base,
     }
     if (!s && sp->n == 0) s = mfr__err(err, MFR_E_INVALID, "search space is empty");
     if (s) {
-        mfr_free(sp);
+        mfr__free(sp);
         return s;
     }
     *out = sp;
     return MFR_OK;
 }
 
-void mfr_tune_space_free(mfr_tune_space *s) { mfr_free(s); }
+void mfr_tune_space_free(mfr_tune_space *s) { mfr__free(s); }
 
 int64_t mfr_tune_space_grid_size(const mfr_tune_space *s) {
     int64_t n = 1;
@@ -143,23 +143,23 @@ int64_t mfr_tune_space_grid_size(const mfr_tune_space *s) {
 
 /* ---- points ----------------------------------------------------------------- */
 
-static void draw_value(const tune_field *f, mfr_rng *rng, char *buf, size_t cap) {
+static void draw_value(const tune_field *f, mfr__rng *rng, char *buf, size_t cap) {
     if (f->n_vals) {
-        snprintf(buf, cap, "%s", f->vals[mfr_rng_below(rng, (uint64_t)f->n_vals)]);
+        snprintf(buf, cap, "%s", f->vals[mfr__rng_below(rng, (uint64_t)f->n_vals)]);
     } else if (f->is_int) {
         long span = (long)f->hi - (long)f->lo + 1;
-        snprintf(buf, cap, "%ld", (long)f->lo + (long)mfr_rng_below(rng, (uint64_t)span));
+        snprintf(buf, cap, "%ld", (long)f->lo + (long)mfr__rng_below(rng, (uint64_t)span));
     } else if (f->lo > 0 && f->hi / f->lo >= 10.0) {
-        double u = mfr_rng_uniform(rng);
+        double u = mfr__rng_uniform(rng);
         snprintf(buf, cap, "%.6g", exp(log(f->lo) + u * (log(f->hi) - log(f->lo))));
     } else {
-        snprintf(buf, cap, "%.6g", f->lo + mfr_rng_uniform(rng) * (f->hi - f->lo));
+        snprintf(buf, cap, "%.6g", f->lo + mfr__rng_uniform(rng) * (f->hi - f->lo));
     }
 }
 
 /* Point `idx`: grid coordinates (mixed radix) or a random draw. */
 static mfr_status make_point(const mfr_tune_space *sp, const mfr_tune_params *p, int64_t idx,
-                             mfr_rng *rng, mfr_tune_point *pt, mfr_error *err) {
+                             mfr__rng *rng, mfr_tune_point *pt, mfr_error *err) {
     pt->params = p->base;
     pt->params.progress = NULL;
     pt->params.progress_user = NULL;
@@ -199,8 +199,8 @@ mfr_tune_params mfr_tune_params_default(mfr_algo algo) {
 
 void mfr_tune_result_free(mfr_tune_result *r) {
     if (!r) return;
-    for (int32_t q = 0; q < r->n_points; q++) mfr_free(r->points[q].cv.folds);
-    mfr_free(r->points);
+    for (int32_t q = 0; q < r->n_points; q++) mfr__free(r->points[q].cv.folds);
+    mfr__free(r->points);
     memset(r, 0, sizeof *r);
 }
 
@@ -225,11 +225,11 @@ static void rank_points(mfr_tune_point *pt, int32_t n, mfr_metric m) {
 }
 
 static mfr_status alloc_points(mfr_tune_result *out, int64_t n, int32_t nf, mfr_error *err) {
-    out->points = mfr_calloc((size_t)n, sizeof *out->points);
+    out->points = mfr__calloc((size_t)n, sizeof *out->points);
     if (!out->points) return mfr__nomem(err, "search points");
     out->n_points = (int32_t)n;
     for (int64_t q = 0; q < n; q++) {
-        out->points[q].cv.folds = mfr_calloc((size_t)nf, sizeof(mfr_fold_result));
+        out->points[q].cv.folds = mfr__calloc((size_t)nf, sizeof(mfr_fold_result));
         if (!out->points[q].cv.folds) return mfr__nomem(err, "search folds");
         out->points[q].cv.n_folds = nf;
     }
@@ -241,8 +241,8 @@ static mfr_status run_points(const mfr_dataset *ds, const mfr_ratings *data,
                              const int32_t *fold, int32_t nf, const mfr_tune_params *p,
                              mfr_tune_result *out, mfr_error *err) {
     int64_t np = out->n_points, nj = np * nf;
-    mfr_cv_params *cvp = mfr_calloc((size_t)np, sizeof *cvp);
-    mfr__job *jobs = mfr_calloc((size_t)nj, sizeof *jobs);
+    mfr_cv_params *cvp = mfr__calloc((size_t)np, sizeof *cvp);
+    mfr__job *jobs = mfr__calloc((size_t)nj, sizeof *jobs);
     mfr_status s = MFR_OK;
     if (!cvp || !jobs) s = mfr__nomem(err, "search jobs");
     for (int64_t q = 0; q < np && !s; q++) {
@@ -258,8 +258,8 @@ static mfr_status run_points(const mfr_dataset *ds, const mfr_ratings *data,
     }
     int threads = p->threads > 0 ? p->threads : mfr_cpu_count();
     if (!s) s = mfr__jobs_run(jobs, nj, threads, "tune", p->progress, p->progress_user, err);
-    mfr_free(cvp);
-    mfr_free(jobs);
+    mfr__free(cvp);
+    mfr__free(jobs);
     return s;
 }
 
@@ -279,16 +279,16 @@ mfr_status mfr_tune_run(const mfr_dataset *ds, const mfr_ratings *train,
         train = &all;
     }
     int32_t nf = 0;
-    int32_t *fold = mfr_malloc((size_t)(train->n > 0 ? train->n : 1) * sizeof *fold);
+    int32_t *fold = mfr__malloc((size_t)(train->n > 0 ? train->n : 1) * sizeof *fold);
     if (!fold) return mfr__nomem(err, "search folds");
     mfr_status s = mfr_split_assign(train, &p->inner, fold, &nf, err);
     if (!s) s = alloc_points(out, np, nf, err);
-    mfr_rng rng;
-    mfr_rng_seed_stream(&rng, p->base.seed, 0x7a2e);
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, p->base.seed, 0x7a2e);
     for (int64_t q = 0; q < np && !s; q++)
         s = make_point(space, p, q, &rng, &out->points[q], err);
     if (!s) s = run_points(ds, train, fold, nf, p, out, err);
-    mfr_free(fold);
+    mfr__free(fold);
     if (s) {
         mfr_tune_result_free(out);
         out->metric = p->metric;

@@ -36,8 +36,8 @@ static mfr_status copy_catalog(mfr__build *b, const mfr_dataset *c, mfr_error *e
 static mfr_status copy_tags(mfr__build *b, const mfr_dataset *c, mfr_error *err) {
     for (int64_t t = 0; t < c->n_tags; t++) {
         int32_t u = c->tag_user[t];
-        int32_t nu = u >= 0 ? mfr_idmap_get(&b->ds->user_map, c->user_ids[u]) : -1;
-        int32_t it = mfr_idmap_get(&b->ds->item_map, c->item_ids[c->tag_item[t]]);
+        int32_t nu = u >= 0 ? mfr__idmap_get(&b->ds->user_map, c->user_ids[u]) : -1;
+        int32_t it = mfr__idmap_get(&b->ds->item_map, c->item_ids[c->tag_item[t]]);
         const char *text = c->strings + c->tag_off[t];
         if (it < 0) continue; /* cannot happen: every catalogue movie was copied */
         if (mfr__tag_add(b, it, nu, text, strlen(text))) return mfr__nomem(err, "tags");

@@ -24,16 +24,16 @@ mfr_status mfr__build_init(mfr__build *b, const mfr_import_params *p, const char
     b->p = p;
     b->rmin = 1.f;
     b->rmax = 0.f; /* no validation until a reader sets it */
-    b->t0 = mfr_now();
+    b->t0 = mfr__now();
     b->next_progress = 1 << 20;
     b->last_uid = -1;
     b->last_u = -1;
     b->ds = mfr__dataset_new();
     if (!b->ds) return mfr__nomem(err, "dataset");
     b->pool_cap = 1;
-    b->ds->source = mfr_strdup(source);
-    if (!b->ds->source || mfr_idmap_init(&b->ds->user_map, 1024, err) ||
-        mfr_idmap_init(&b->ds->item_map, 1024, err)) {
+    b->ds->source = mfr__strdup(source);
+    if (!b->ds->source || mfr__idmap_init(&b->ds->user_map, 1024, err) ||
+        mfr__idmap_init(&b->ds->item_map, 1024, err)) {
         mfr_dataset_free(b->ds);
         b->ds = NULL;
         return mfr__nomem(err, "dataset");
@@ -48,7 +48,7 @@ static int grow(void **p, int64_t *cap, int64_t need, size_t sz) {
     while (c < need) c *= 2;
     size_t bytes;
     if (mfr__mul_overflow((size_t)c, sz, &bytes)) return -1;
-    void *q = mfr_realloc(*p, bytes);
+    void *q = mfr__realloc(*p, bytes);
     if (!q) return -1;
     *p = q;
     *cap = c;
@@ -69,12 +69,12 @@ mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char 
     if (ds->report.n_messages >= b->p->max_messages) return MFR_OK;
     if (ds->report.n_messages == b->msg_cap) {
         int32_t c = b->msg_cap ? b->msg_cap * 2 : 8;
-        char **m = mfr_realloc(ds->messages, (size_t)c * sizeof *m);
+        char **m = mfr__realloc(ds->messages, (size_t)c * sizeof *m);
         if (!m) return mfr__nomem(err, "import messages");
         ds->messages = m;
         b->msg_cap = c;
     }
-    char *s = mfr_strdup(msg);
+    char *s = mfr__strdup(msg);
     if (!s) return mfr__nomem(err, "import message");
     ds->messages[ds->report.n_messages++] = s;
     return MFR_OK;
@@ -95,8 +95,8 @@ int64_t mfr__pool_add(mfr__build *b, const char *s, size_t n) {
 }
 
 void mfr__build_release(mfr__build *b) {
-    mfr_free(b->dense_user);
-    mfr_free(b->dense_item);
+    mfr__free(b->dense_user);
+    mfr__free(b->dense_item);
     b->dense_user = b->dense_item = NULL;
     b->dense_user_len = b->dense_item_len = 0;
 }
@@ -113,7 +113,7 @@ static int dense_cover(int32_t **t, int64_t *len, int64_t id, const int64_t *ids
     int64_t old = *len, n = old ? old : 1024;
     while (n <= id) n *= 2;
     if (n > MFR__DENSE_MAX) n = MFR__DENSE_MAX;
-    int32_t *q = mfr_realloc(*t, (size_t)n * sizeof *q);
+    int32_t *q = mfr__realloc(*t, (size_t)n * sizeof *q);
     if (!q) return -1;
     memset(q + old, 0xff, (size_t)(n - old) * sizeof *q);
     for (int32_t k = 0; k < count; k++)
@@ -124,9 +124,9 @@ static int dense_cover(int32_t **t, int64_t *len, int64_t id, const int64_t *ids
 }
 
 /* Every id is in the hash map; the table answers for the ids it covers. */
-static int32_t dense_get(const int32_t *t, int64_t len, const mfr_idmap *m, int64_t id) {
+static int32_t dense_get(const int32_t *t, int64_t len, const mfr__idmap *m, int64_t id) {
     if (id >= 0 && id < len) return t[id];
-    return mfr_idmap_get(m, id);
+    return mfr__idmap_get(m, id);
 }
 
 int32_t mfr__item_find(const mfr__build *b, int64_t id) {
@@ -149,7 +149,7 @@ int32_t mfr__user_index(mfr__build *b, int64_t id) {
     if (grow(&ids, &cap, (int64_t)ds->n_users + 1, sizeof(int64_t))) return -2;
     ds->user_ids = ids;
     b->ucap = (int32_t)(cap > INT32_MAX ? INT32_MAX : cap);
-    if (mfr_idmap_put(&ds->user_map, id, ds->n_users) < 0) return -2;
+    if (mfr__idmap_put(&ds->user_map, id, ds->n_users) < 0) return -2;
     ds->user_ids[ds->n_users] = id;
     if (id >= 0 && id < b->dense_user_len) b->dense_user[id] = ds->n_users;
     return ds->n_users++;
@@ -176,7 +176,7 @@ int32_t mfr__item_add(mfr__build *b, int64_t id) {
         if (bad) return -2;
         b->icap = (int32_t)(c > INT32_MAX ? INT32_MAX : c);
     }
-    if (mfr_idmap_put(&ds->item_map, id, ds->n_items) < 0) return -2;
+    if (mfr__idmap_put(&ds->item_map, id, ds->n_items) < 0) return -2;
     i = ds->n_items++;
     if (id >= 0 && id < b->dense_item_len) b->dense_item[id] = i;
     ds->item_ids[i] = id;
@@ -248,7 +248,7 @@ mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
         .train_rmse = NAN,
         .valid_rmse = NAN,
         .loss = NAN,
-        .elapsed_s = mfr_now() - b->t0,
+        .elapsed_s = mfr__now() - b->t0,
         .eta_s = NAN};
     if (b->p->progress(&pr, b->p->progress_user))
         return mfr__err(err, MFR_E_CANCELLED, "import cancelled after %lld rows",
@@ -260,10 +260,10 @@ mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
  * no memory. */
 static int64_t mark_duplicates(mfr_dataset *ds) {
     int64_t n = ds->n_ratings;
-    int32_t *start = mfr_calloc((size_t)ds->n_users + 1, sizeof *start);
-    int32_t *perm = mfr_malloc((size_t)n * sizeof *perm);
-    int32_t *stamp = mfr_malloc((size_t)ds->n_items * sizeof *stamp);
-    int32_t *where = mfr_malloc((size_t)ds->n_items * sizeof *where);
+    int32_t *start = mfr__calloc((size_t)ds->n_users + 1, sizeof *start);
+    int32_t *perm = mfr__malloc((size_t)n * sizeof *perm);
+    int32_t *stamp = mfr__malloc((size_t)ds->n_items * sizeof *stamp);
+    int32_t *where = mfr__malloc((size_t)ds->n_items * sizeof *where);
     int64_t dups = 0;
     if (!start || !perm || !stamp || !where) {
         dups = -1;
@@ -290,10 +290,10 @@ static int64_t mark_duplicates(mfr_dataset *ds) {
         }
     }
 done:
-    mfr_free(start);
-    mfr_free(perm);
-    mfr_free(stamp);
-    mfr_free(where);
+    mfr__free(start);
+    mfr__free(perm);
+    mfr__free(stamp);
+    mfr__free(where);
     return dups;
 }
 
@@ -320,14 +320,14 @@ mfr_status mfr__build_finish(mfr__build *b, mfr_error *err) {
     }
     ds->report.rows_kept = ds->n_ratings;
     /* Every array non-NULL so accessors and the .mfd writer need no cases. */
-    if (!ds->user) ds->user = mfr_malloc(sizeof *ds->user);
-    if (!ds->item) ds->item = mfr_malloc(sizeof *ds->item);
-    if (!ds->rating) ds->rating = mfr_malloc(sizeof *ds->rating);
-    if (!ds->user_ids) ds->user_ids = mfr_malloc(sizeof *ds->user_ids);
-    if (!ds->item_ids) ds->item_ids = mfr_malloc(sizeof *ds->item_ids);
-    if (!ds->title_off) ds->title_off = mfr_calloc(1, sizeof *ds->title_off);
-    if (!ds->genres_off) ds->genres_off = mfr_calloc(1, sizeof *ds->genres_off);
-    if (!ds->year) ds->year = mfr_calloc(1, sizeof *ds->year);
+    if (!ds->user) ds->user = mfr__malloc(sizeof *ds->user);
+    if (!ds->item) ds->item = mfr__malloc(sizeof *ds->item);
+    if (!ds->rating) ds->rating = mfr__malloc(sizeof *ds->rating);
+    if (!ds->user_ids) ds->user_ids = mfr__malloc(sizeof *ds->user_ids);
+    if (!ds->item_ids) ds->item_ids = mfr__malloc(sizeof *ds->item_ids);
+    if (!ds->title_off) ds->title_off = mfr__calloc(1, sizeof *ds->title_off);
+    if (!ds->genres_off) ds->genres_off = mfr__calloc(1, sizeof *ds->genres_off);
+    if (!ds->year) ds->year = mfr__calloc(1, sizeof *ds->year);
     if (!ds->user || !ds->item || !ds->rating || !ds->user_ids || !ds->item_ids || !ds->title_off ||
         !ds->genres_off || !ds->year)
         return mfr__nomem(err, "dataset arrays");

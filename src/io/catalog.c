@@ -79,8 +79,8 @@ static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name
         rc = fn(b, file, line, &r, err);
         if (rc) break;
     }
-    mfr_free(r.scratch);
-    mfr_free(buf);
+    mfr__free(r.scratch);
+    mfr__free(buf);
     return rc;
 }
 
@@ -158,7 +158,7 @@ static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__re
     if (i < 0)
         return mfr__bad(b, &rep->tags_bad, err, file, line, "movie %lld not in the dataset",
                         (long long)mid);
-    int32_t u = mfr_idmap_get(&b->ds->user_map, uid);
+    int32_t u = mfr__idmap_get(&b->ds->user_map, uid);
     if (mfr__tag_add(b, i, u, r->f[2], r->len[2])) return mfr__nomem(err, "tags");
     rep->tags_rows++;
     return MFR_OK;
@@ -195,8 +195,8 @@ static mfr_status link_row(mfr__build *b, const char *file, int64_t line, mfr__r
 }
 
 mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err) {
-    mfr_free(b->ds->links);
-    b->ds->links = mfr_calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->links);
+    mfr__free(b->ds->links);
+    b->ds->links = mfr__calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->links);
     if (!b->ds->links) return mfr__nomem(err, "links");
     return each_record(b, s, name, ",", 1, link_row, err);
 }

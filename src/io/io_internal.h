@@ -67,7 +67,7 @@ long mfr__stream_read(mfr__stream *st, void *buf, size_t n);
  * when it was passed, else MFR_E_IO "read error". */
 mfr_status mfr__stream_error(const mfr__stream *st, mfr_error *err);
 void mfr__stream_close(mfr__stream *st);
-/* Whole file into a new NUL-terminated buffer (caller frees with mfr_free),
+/* Whole file into a new NUL-terminated buffer (caller frees with mfr__free),
  * converted to UTF-8 when it is not valid UTF-8 (taken as Latin-1). */
 mfr_status mfr__slurp_text(const mfr__src *s, const char *name, char **buf, size_t *len,
                            char *shown, size_t shown_cap, mfr_error *err);
@@ -145,7 +145,7 @@ typedef struct mfr__rec {
     const char *f[64];
     size_t len[64];
     int n;         /* fields found (may exceed 64: only 64 kept) */
-    char *scratch; /* grows as needed (mfr_realloc) */
+    char *scratch; /* grows as needed (mfr__realloc) */
     size_t scratch_cap;
 } mfr__rec;
 /* 1: a record, 0: end of buffer, -1: no memory. */

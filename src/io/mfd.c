@@ -58,7 +58,7 @@ static void fill_header(const mfr_dataset *ds, unsigned char h[MFD_HEADER_SIZE],
         mfr__put64(h, MFD_OFF_TABLE + 16 * (size_t)k + 8, s[k].size);
     }
     mfr__put32(h, MFD_OFF_DATA_CRC, mfr__bsec_crc(s, MFD_SECTIONS, MFD_HEADER_SIZE));
-    mfr__put32(h, MFD_OFF_HEADER_CRC, mfr_crc32(0, h, MFD_OFF_HEADER_CRC));
+    mfr__put32(h, MFD_OFF_HEADER_CRC, mfr__crc32(0, h, MFD_OFF_HEADER_CRC));
 }
 
 mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *err) {
@@ -72,7 +72,7 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
                                          r->tags_rows,  r->tags_bad,     r->n_messages};
     size_t msg_len = 0;
     for (int32_t i = 0; i < r->n_messages; i++) msg_len += strlen(ds->messages[i]) + 1;
-    char *msgs = mfr_malloc(msg_len);
+    char *msgs = mfr__malloc(msg_len);
     if (!msgs) return mfr__nomem(err, "save buffers");
     for (size_t i = 0, pos = 0; i < (size_t)r->n_messages; i++) {
         size_t l = strlen(ds->messages[i]) + 1;
@@ -95,7 +95,7 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
     unsigned char h[MFD_HEADER_SIZE];
     fill_header(ds, h, s, mfr__bsec_layout(s, MFD_SECTIONS, MFD_HEADER_SIZE));
     rc = mfr__bin_save(path, h, sizeof h, s, MFD_SECTIONS, err);
-    mfr_free(msgs);
+    mfr__free(msgs);
     return rc;
 }
 
@@ -114,7 +114,7 @@ static mfr_status check_header(const char *path, const unsigned char *h, uint64_
     if (mfr__get32(h, 8) != MFD_HEADER_SIZE)
         return mfr__err(err, MFR_E_FORMAT, "%s: header size %u, expected %u", path,
                         mfr__get32(h, 8), MFD_HEADER_SIZE);
-    uint32_t stored = mfr__get32(h, MFD_OFF_HEADER_CRC), got = mfr_crc32(0, h, MFD_OFF_HEADER_CRC);
+    uint32_t stored = mfr__get32(h, MFD_OFF_HEADER_CRC), got = mfr__crc32(0, h, MFD_OFF_HEADER_CRC);
     if (stored != got)
         return mfr__err(err, MFR_E_FORMAT,
                         "%s: header checksum mismatch (stored %08x, computed %08x): the file is "
@@ -171,7 +171,7 @@ static mfr_status check_sections(const char *path, const unsigned char *h, uint6
                             (unsigned long long)c->nm, (unsigned long long)len);
     }
     uint32_t stored = mfr__get32(h, MFD_OFF_DATA_CRC);
-    uint32_t got = mfr_crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE));
+    uint32_t got = mfr__crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE));
     if (stored != got)
         return mfr__err(err, MFR_E_FORMAT,
                         "%s: data checksum mismatch (stored %08x, computed %08x): the file is "
@@ -247,13 +247,13 @@ static mfr_status finish_load(const char *path, mfr_dataset *ds, unsigned char *
     const char *m = sec(b, MFD_MESSAGES);
     uint64_t ml = mfr__get64(b, MFD_OFF_TABLE + 16 * MFD_MESSAGES + 8);
     if (c->nm) {
-        ds->messages = mfr_calloc((size_t)c->nm, sizeof *ds->messages);
+        ds->messages = mfr__calloc((size_t)c->nm, sizeof *ds->messages);
         if (!ds->messages) return mfr__nomem(err, "messages");
     }
     for (uint64_t k = 0, pos = 0; k < c->nm; k++) {
         const char *z = pos < ml ? memchr(m + pos, '\0', (size_t)(ml - pos)) : NULL;
         if (!z) return mfr__err(err, MFR_E_FORMAT, "%s: section messages is malformed", path);
-        ds->messages[k] = mfr_strdup(m + pos);
+        ds->messages[k] = mfr__strdup(m + pos);
         if (!ds->messages[k]) return mfr__nomem(err, "messages");
         ds->report.n_messages = (int32_t)k + 1;
         pos = (uint64_t)(z - m) + 1;
@@ -281,14 +281,14 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
         mfr__bin_free(base, size);
         return rc;
     }
-    mfr_free(ds->strings); /* the pool lives in the file's block */
+    mfr__free(ds->strings); /* the pool lives in the file's block */
     ds->map_base = base;
     ds->map_len = (size_t)size;
     attach(ds, b, &c);
     const char *bad = check_contents(ds);
     if (bad) rc = mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
     if (!rc) rc = finish_load(path, ds, b, &c, err);
-    if (!rc && !(ds->source = mfr_strdup(path))) rc = mfr__nomem(err, "source");
+    if (!rc && !(ds->source = mfr__strdup(path))) rc = mfr__nomem(err, "source");
     if (rc) {
         mfr_dataset_free(ds);
         return rc;

@@ -76,7 +76,7 @@ static int scratch_need(mfr__rec *r, size_t need) {
     if (need <= r->scratch_cap) return 0;
     size_t c = r->scratch_cap ? r->scratch_cap : 256;
     while (c < need) c *= 2;
-    char *s = mfr_realloc(r->scratch, c);
+    char *s = mfr__realloc(r->scratch, c);
     if (!s) return -1;
     r->scratch = s;
     r->scratch_cap = c;
@@ -339,12 +339,12 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
     if (in->fd >= 0 && fstat(in->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
         (uint64_t)sb.st_size < cap)
         cap = (size_t)sb.st_size < 4096 ? 4096 : (size_t)sb.st_size + 1;
-    char *buf = mfr_malloc(cap + 1);
+    char *buf = mfr__malloc(cap + 1);
     if (!buf) return mfr__nomem(err, "read buffer");
     mfr_status rc = MFR_OK;
     for (int eof = 0; !eof;) {
         if (n == cap) { /* one line longer than the buffer */
-            char *nb = mfr_realloc(buf, cap * 2 + 1);
+            char *nb = mfr__realloc(buf, cap * 2 + 1);
             if (!nb) {
                 rc = mfr__nomem(err, "read buffer");
                 break;
@@ -369,7 +369,7 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
         memmove(buf, buf + used, n - used);
         n -= used;
     }
-    mfr_free(buf);
+    mfr__free(buf);
     return rc;
 }
 
@@ -390,6 +390,6 @@ mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
     b->want_time = cols.ct >= 0;
     rc = pump(&st, &in, err);
     mfr__stream_close(&in);
-    mfr_free(st.rec.scratch);
+    mfr__free(st.rec.scratch);
     return rc;
 }

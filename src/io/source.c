@@ -225,13 +225,13 @@ size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out) {
 /* Read the whole stream into a growing buffer. */
 static mfr_status slurp_raw(mfr__stream *st, char **buf, size_t *len, mfr_error *err) {
     size_t cap = 1 << 16, n = 0;
-    char *b = mfr_malloc(cap + 1);
+    char *b = mfr__malloc(cap + 1);
     if (!b) return mfr__nomem(err, "file buffer");
     for (;;) {
         if (n == cap) {
-            char *nb = cap > SIZE_MAX / 4 ? NULL : mfr_realloc(b, cap * 2 + 1);
+            char *nb = cap > SIZE_MAX / 4 ? NULL : mfr__realloc(b, cap * 2 + 1);
             if (!nb) {
-                mfr_free(b);
+                mfr__free(b);
                 return mfr__nomem(err, "file buffer");
             }
             b = nb;
@@ -239,7 +239,7 @@ static mfr_status slurp_raw(mfr__stream *st, char **buf, size_t *len, mfr_error 
         }
         long r = mfr__stream_read(st, b + n, cap - n);
         if (r < 0) {
-            mfr_free(b);
+            mfr__free(b);
             return mfr__stream_error(st, err);
         }
         if (r == 0) break;
@@ -271,13 +271,13 @@ mfr_status mfr__slurp_text(const mfr__src *s, const char *name, char **buf, size
         *len = n - skip;
         return MFR_OK;
     }
-    char *u = mfr_malloc(2 * n + 1);
+    char *u = mfr__malloc(2 * n + 1);
     if (!u) {
-        mfr_free(raw);
+        mfr__free(raw);
         return mfr__nomem(err, "text conversion");
     }
     *len = mfr__latin1_to_utf8(raw, n, u);
     *buf = u;
-    mfr_free(raw);
+    mfr__free(raw);
     return MFR_OK;
 }

@@ -89,18 +89,18 @@ typedef struct synth {
 } synth;
 
 static void synth_free(synth *s) {
-    mfr_free(s->P);
-    mfr_free(s->Q);
-    mfr_free(s->bu);
-    mfr_free(s->bi);
-    mfr_free(s->count);
-    mfr_free(s->year);
-    mfr_free(s->tstart);
-    mfr_free(s->alias_prob);
-    mfr_free(s->alias_idx);
-    mfr_free(s->seen);
-    mfr_free(s->items);
-    mfr_free(s->rest);
+    mfr__free(s->P);
+    mfr__free(s->Q);
+    mfr__free(s->bu);
+    mfr__free(s->bi);
+    mfr__free(s->count);
+    mfr__free(s->year);
+    mfr__free(s->tstart);
+    mfr__free(s->alias_prob);
+    mfr__free(s->alias_idx);
+    mfr__free(s->seen);
+    mfr__free(s->items);
+    mfr__free(s->rest);
     memset(s, 0, sizeof *s);
 }
 
@@ -141,18 +141,18 @@ static void synth_alias_build(double *w, int32_t n, float *prob, int32_t *alias,
     while (ns) { int32_t s = small[--ns]; prob[s] = 1.0f; alias[s] = s; }
 }
 
-static inline int32_t synth_alias_draw(const synth *s, mfr_rng *r) {
-    int32_t j = (int32_t)mfr_rng_below(r, (uint64_t)s->p.movies);
-    return mfr_rng_uniform(r) < s->alias_prob[j] ? j : s->alias_idx[j];
+static inline int32_t synth_alias_draw(const synth *s, mfr__rng *r) {
+    int32_t j = (int32_t)mfr__rng_below(r, (uint64_t)s->p.movies);
+    return mfr__rng_uniform(r) < s->alias_prob[j] ? j : s->alias_idx[j];
 }
 
 /* Movie popularity: a seeded permutation gives each movie its rank j. */
-static mfr_status synth_popularity(synth *s, mfr_rng *r, mfr_error *err) {
+static mfr_status synth_popularity(synth *s, mfr__rng *r, mfr_error *err) {
     int32_t n = s->p.movies;
-    double *w = mfr_malloc((size_t)n * sizeof *w);
-    int32_t *perm = mfr_malloc((size_t)n * sizeof *perm);
-    int32_t *small = mfr_malloc((size_t)n * sizeof *small);
-    int32_t *large = mfr_malloc((size_t)n * sizeof *large);
+    double *w = mfr__malloc((size_t)n * sizeof *w);
+    int32_t *perm = mfr__malloc((size_t)n * sizeof *perm);
+    int32_t *small = mfr__malloc((size_t)n * sizeof *small);
+    int32_t *large = mfr__malloc((size_t)n * sizeof *large);
     mfr_status st = MFR_OK;
     if (!w || !perm || !small || !large) {
         st = mfr__nomem(err, "synthetic popularity table");
@@ -160,32 +160,32 @@ static mfr_status synth_popularity(synth *s, mfr_rng *r, mfr_error *err) {
     }
     for (int32_t i = 0; i < n; i++) perm[i] = i;
     for (int32_t i = n - 1; i > 0; i--) {
-        int32_t j = (int32_t)mfr_rng_below(r, (uint64_t)i + 1);
+        int32_t j = (int32_t)mfr__rng_below(r, (uint64_t)i + 1);
         int32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
     }
     for (int32_t j = 0; j < n; j++) w[perm[j]] = pow((double)j + 1.0, -(double)s->p.zipf);
     synth_alias_build(w, n, s->alias_prob, s->alias_idx, small, large);
 out:
-    mfr_free(w);
-    mfr_free(perm);
-    mfr_free(small);
-    mfr_free(large);
+    mfr__free(w);
+    mfr__free(perm);
+    mfr__free(small);
+    mfr__free(large);
     return st;
 }
 
 /* Ratings per user: a floor plus a log-normal share, capped at movies, adding
  * up to exactly s->total. */
-static mfr_status synth_counts(synth *s, mfr_rng *r, mfr_error *err) {
+static mfr_status synth_counts(synth *s, mfr__rng *r, mfr_error *err) {
     int32_t nu = s->p.users, nm = s->p.movies;
     int64_t total = s->total;
     int64_t floor_n = total / ((int64_t)nu * 2);
     if (floor_n > 20) floor_n = 20;
     if (floor_n < 1 && total >= nu) floor_n = 1;
     if (floor_n > nm) floor_n = nm;
-    double *a = mfr_malloc((size_t)nu * sizeof *a);
+    double *a = mfr__malloc((size_t)nu * sizeof *a);
     if (!a) return mfr__nomem(err, "synthetic user activity");
     double sum = 0;
-    for (int32_t u = 0; u < nu; u++) sum += a[u] = exp(1.1 * mfr_rng_normal(r));
+    for (int32_t u = 0; u < nu; u++) sum += a[u] = exp(1.1 * mfr__rng_normal(r));
     int64_t left = total - floor_n * nu, assigned = 0;
     for (int32_t u = 0; u < nu; u++) {
         int64_t c = floor_n + (int64_t)((double)left * a[u] / sum);
@@ -193,10 +193,10 @@ static mfr_status synth_counts(synth *s, mfr_rng *r, mfr_error *err) {
         s->count[u] = (int32_t)c;
         assigned += c;
     }
-    mfr_free(a);
+    mfr__free(a);
     /* Hand out what rounding and the caps left, one at a time, round-robin
      * from a random start (only users below the cap take more). */
-    int32_t u = (int32_t)mfr_rng_below(r, (uint64_t)nu);
+    int32_t u = (int32_t)mfr__rng_below(r, (uint64_t)nu);
     while (assigned < total) {
         if (s->count[u] < nm) {
             s->count[u]++;
@@ -215,36 +215,36 @@ static mfr_status synth_init(synth *s, const mfr_synth_params *p, mfr_error *err
     int64_t cells = (int64_t)p->users * p->movies;
     s->total = p->ratings < cells ? p->ratings : cells;
     size_t k = (size_t)p->rank;
-    s->P = mfr_malloc((size_t)p->users * k * sizeof *s->P);
-    s->Q = mfr_malloc((size_t)p->movies * k * sizeof *s->Q);
-    s->bu = mfr_malloc((size_t)p->users * sizeof *s->bu);
-    s->bi = mfr_malloc((size_t)p->movies * sizeof *s->bi);
-    s->count = mfr_malloc((size_t)p->users * sizeof *s->count);
-    s->year = mfr_malloc((size_t)p->movies * sizeof *s->year);
-    s->tstart = mfr_malloc((size_t)p->users * sizeof *s->tstart);
-    s->alias_prob = mfr_malloc((size_t)p->movies * sizeof *s->alias_prob);
-    s->alias_idx = mfr_malloc((size_t)p->movies * sizeof *s->alias_idx);
-    s->seen = mfr_calloc(((size_t)p->movies + 63) / 64, sizeof *s->seen);
-    s->items = mfr_malloc((size_t)p->movies * sizeof *s->items);
-    s->rest = mfr_malloc((size_t)p->movies * sizeof *s->rest);
+    s->P = mfr__malloc((size_t)p->users * k * sizeof *s->P);
+    s->Q = mfr__malloc((size_t)p->movies * k * sizeof *s->Q);
+    s->bu = mfr__malloc((size_t)p->users * sizeof *s->bu);
+    s->bi = mfr__malloc((size_t)p->movies * sizeof *s->bi);
+    s->count = mfr__malloc((size_t)p->users * sizeof *s->count);
+    s->year = mfr__malloc((size_t)p->movies * sizeof *s->year);
+    s->tstart = mfr__malloc((size_t)p->users * sizeof *s->tstart);
+    s->alias_prob = mfr__malloc((size_t)p->movies * sizeof *s->alias_prob);
+    s->alias_idx = mfr__malloc((size_t)p->movies * sizeof *s->alias_idx);
+    s->seen = mfr__calloc(((size_t)p->movies + 63) / 64, sizeof *s->seen);
+    s->items = mfr__malloc((size_t)p->movies * sizeof *s->items);
+    s->rest = mfr__malloc((size_t)p->movies * sizeof *s->rest);
     if (!s->P || !s->Q || !s->bu || !s->bi || !s->count || !s->year || !s->tstart ||
         !s->alias_prob || !s->alias_idx || !s->seen || !s->items || !s->rest) {
         synth_free(s);
         return mfr__nomem(err, "synthetic model");
     }
-    mfr_rng r;
-    mfr_rng_seed_stream(&r, p->seed, UINT64_C(0xFFFFFFFF00000000));
+    mfr__rng r;
+    mfr__rng_seed_stream(&r, p->seed, UINT64_C(0xFFFFFFFF00000000));
     double sd = sqrt(0.6 / sqrt((double)p->rank));
-    for (size_t j = 0; j < (size_t)p->users * k; j++) s->P[j] = (float)(sd * mfr_rng_normal(&r));
-    for (size_t j = 0; j < (size_t)p->movies * k; j++) s->Q[j] = (float)(sd * mfr_rng_normal(&r));
+    for (size_t j = 0; j < (size_t)p->users * k; j++) s->P[j] = (float)(sd * mfr__rng_normal(&r));
+    for (size_t j = 0; j < (size_t)p->movies * k; j++) s->Q[j] = (float)(sd * mfr__rng_normal(&r));
     for (int32_t u = 0; u < p->users; u++) {
-        s->bu[u] = (float)(0.35 * mfr_rng_normal(&r));
-        s->tstart[u] = SYNTH_T0 + (int64_t)mfr_rng_below(&r, (uint64_t)(SYNTH_T1 - SYNTH_T0));
+        s->bu[u] = (float)(0.35 * mfr__rng_normal(&r));
+        s->tstart[u] = SYNTH_T0 + (int64_t)mfr__rng_below(&r, (uint64_t)(SYNTH_T1 - SYNTH_T0));
     }
     for (int32_t i = 0; i < p->movies; i++) {
-        s->bi[i] = (float)(0.45 * mfr_rng_normal(&r));
+        s->bi[i] = (float)(0.45 * mfr__rng_normal(&r));
         /* more recent movies are more common, as in MovieLens */
-        s->year[i] = (int16_t)(2018 - (int)(98.0 * pow(mfr_rng_uniform(&r), 2.0)));
+        s->year[i] = (int16_t)(2018 - (int)(98.0 * pow(mfr__rng_uniform(&r), 2.0)));
     }
     if ((st = synth_popularity(s, &r, err)) || (st = synth_counts(s, &r, err))) {
         synth_free(s);
@@ -264,7 +264,7 @@ static inline int synth_seen(const synth *s, int32_t i) { return (int)(s->seen[i
 static inline void synth_mark(synth *s, int32_t i) { s->seen[i >> 6] |= UINT64_C(1) << (i & 63); }
 
 /* Fills s->items[0..count[u]) with distinct movies (sorted) for user u. */
-static int32_t synth_user_items(synth *s, int32_t u, mfr_rng *r) {
+static int32_t synth_user_items(synth *s, int32_t u, mfr__rng *r) {
     int32_t n = s->count[u], got = 0;
     int64_t tries = 0, budget = 8 * (int64_t)n + 64;
     while (got < n && tries < budget) {
@@ -279,7 +279,7 @@ static int32_t synth_user_items(synth *s, int32_t u, mfr_rng *r) {
         for (int32_t i = 0; i < s->p.movies; i++)
             if (!synth_seen(s, i)) s->rest[nr++] = i;
         while (got < n) {
-            int32_t j = (int32_t)mfr_rng_below(r, (uint64_t)nr);
+            int32_t j = (int32_t)mfr__rng_below(r, (uint64_t)nr);
             int32_t i = s->rest[j];
             s->rest[j] = s->rest[--nr];
             synth_mark(s, i);
@@ -291,21 +291,21 @@ static int32_t synth_user_items(synth *s, int32_t u, mfr_rng *r) {
     return n;
 }
 
-static inline float synth_rating(const synth *s, int32_t u, int32_t i, mfr_rng *r) {
+static inline float synth_rating(const synth *s, int32_t u, int32_t i, mfr__rng *r) {
     int32_t k = s->p.rank;
     const float *pu = s->P + (size_t)u * k, *qi = s->Q + (size_t)i * k;
     double dot = 0;
     for (int32_t f = 0; f < k; f++) dot += (double)pu[f] * qi[f];
-    double x = SYNTH_MU + s->bu[u] + s->bi[i] + dot + s->p.noise * mfr_rng_normal(r);
+    double x = SYNTH_MU + s->bu[u] + s->bi[i] + dot + s->p.noise * mfr__rng_normal(r);
     double h = floor(x * 2.0 + 0.5) / 2.0;
     if (h < 0.5) h = 0.5;
     if (h > 5.0) h = 5.0;
     return (float)h;
 }
 
-static inline int64_t synth_time(const synth *s, int32_t u, mfr_rng *r) {
-    int64_t t = s->tstart[u] + (int64_t)mfr_rng_below(r, 2 * 365 * 86400);
-    return t < SYNTH_T1 ? t : SYNTH_T1 - (int64_t)mfr_rng_below(r, 86400);
+static inline int64_t synth_time(const synth *s, int32_t u, mfr__rng *r) {
+    int64_t t = s->tstart[u] + (int64_t)mfr__rng_below(r, 2 * 365 * 86400);
+    return t < SYNTH_T1 ? t : SYNTH_T1 - (int64_t)mfr__rng_below(r, 86400);
 }
 
 /* Sink receiving one user's ratings (items sorted, dense indices). */
@@ -314,13 +314,13 @@ typedef mfr_status (*synth_sink)(void *ctx, int32_t u, int32_t n, const int32_t 
 
 static mfr_status synth_run(synth *s, synth_sink sink, void *ctx, mfr_error *err) {
     int32_t nm = s->p.movies;
-    float *rt = mfr_malloc((size_t)nm * sizeof *rt);
-    int64_t *tm = mfr_malloc((size_t)nm * sizeof *tm);
+    float *rt = mfr__malloc((size_t)nm * sizeof *rt);
+    int64_t *tm = mfr__malloc((size_t)nm * sizeof *tm);
     mfr_status st = MFR_OK;
     if (!rt || !tm) st = mfr__nomem(err, "synthetic ratings buffer");
     for (int32_t u = 0; u < s->p.users && !st; u++) {
-        mfr_rng r;
-        mfr_rng_seed_stream(&r, s->p.seed, (uint64_t)u);
+        mfr__rng r;
+        mfr__rng_seed_stream(&r, s->p.seed, (uint64_t)u);
         int32_t n = synth_user_items(s, u, &r);
         for (int32_t j = 0; j < n; j++) {
             rt[j] = synth_rating(s, u, s->items[j], &r);
@@ -328,8 +328,8 @@ static mfr_status synth_run(synth *s, synth_sink sink, void *ctx, mfr_error *err
         }
         if (n) st = sink(ctx, u, n, s->items, rt, tm, err);
     }
-    mfr_free(rt);
-    mfr_free(tm);
+    mfr__free(rt);
+    mfr__free(tm);
     return st;
 }
 
@@ -353,11 +353,11 @@ static void synth_movie_text(const synth *s, int32_t i, char *title, size_t tcap
         if (q[f] > q[best]) best = f;
     int g[3], ng = 0;
     g[ng++] = best % SYNTH_N_GENRES;
-    mfr_rng r;
-    mfr_rng_seed_stream(&r, s->p.seed ^ UINT64_C(0x5EED), (uint64_t)i);
-    int extra = (int)mfr_rng_below(&r, 3);
+    mfr__rng r;
+    mfr__rng_seed_stream(&r, s->p.seed ^ UINT64_C(0x5EED), (uint64_t)i);
+    int extra = (int)mfr__rng_below(&r, 3);
     for (int e = 0; e < extra; e++) {
-        int c = (int)mfr_rng_below(&r, SYNTH_N_GENRES), dup = 0;
+        int c = (int)mfr__rng_below(&r, SYNTH_N_GENRES), dup = 0;
         for (int j = 0; j < ng; j++) dup |= g[j] == c;
         if (!dup) g[ng++] = c;
     }
@@ -481,7 +481,7 @@ static mfr_status synth_write_ratings(synth *s, const char *dir, mfr_error *err)
     o.path = path;
     o.tags_path = tpath;
     o.cap = 1 << 20;
-    o.buf = mfr_malloc(o.cap);
+    o.buf = mfr__malloc(o.cap);
     if (!o.buf) return mfr__nomem(err, "write buffer");
     mfr_status st = MFR_OK;
     o.f = synth_open(dir, "ratings.csv", path, sizeof path, err);
@@ -498,7 +498,7 @@ static mfr_status synth_write_ratings(synth *s, const char *dir, mfr_error *err)
     if (!st) st = synth_flush(&o, err);
     st = synth_close(o.f, path, st, err);
     st = synth_close(o.tags, tpath, st, err);
-    mfr_free(o.buf);
+    mfr__free(o.buf);
     return st;
 }
 
@@ -542,7 +542,7 @@ static mfr_status synth_sink_arrays(void *ctx, int32_t u, int32_t n, const int32
 static mfr_status synth_fill_catalog(const synth *s, mfr_dataset *ds, mfr_error *err) {
     int32_t n = s->p.movies;
     size_t cap = (size_t)n * 64 + 64, len = 1;
-    char *pool = mfr_malloc(cap), title[128], genres[256];
+    char *pool = mfr__malloc(cap), title[128], genres[256];
     if (!pool) return mfr__nomem(err, "synthetic catalogue");
     pool[0] = '\0';
     for (int32_t i = 0; i < n; i++) {
@@ -550,9 +550,9 @@ static mfr_status synth_fill_catalog(const synth *s, mfr_dataset *ds, mfr_error 
         size_t tl = strlen(title) + 1, gl = strlen(genres) + 1;
         if (len + tl + gl > cap) {
             size_t ncap = cap * 2 + tl + gl;
-            char *np = mfr_realloc(pool, ncap);
+            char *np = mfr__realloc(pool, ncap);
             if (!np) {
-                mfr_free(pool);
+                mfr__free(pool);
                 return mfr__nomem(err, "synthetic catalogue");
             }
             pool = np;
@@ -570,7 +570,7 @@ static mfr_status synth_fill_catalog(const synth *s, mfr_dataset *ds, mfr_error 
         }
         ds->year[i] = s->year[i];
     }
-    mfr_free(ds->strings);
+    mfr__free(ds->strings);
     ds->strings = pool;
     ds->strings_len = (int64_t)len;
     ds->n_catalog = n;
@@ -594,19 +594,19 @@ mfr_status mfr_synth_dataset(const mfr_synth_params *p, mfr_dataset **out, mfr_e
                                   err);
     synth_arrays a = {0};
     if (!st) {
-        a.user = mfr_malloc((size_t)s.total * sizeof *a.user);
-        a.item = mfr_malloc((size_t)s.total * sizeof *a.item);
-        a.rating = mfr_malloc((size_t)s.total * sizeof *a.rating);
-        a.time = mfr_malloc((size_t)s.total * sizeof *a.time);
+        a.user = mfr__malloc((size_t)s.total * sizeof *a.user);
+        a.item = mfr__malloc((size_t)s.total * sizeof *a.item);
+        a.rating = mfr__malloc((size_t)s.total * sizeof *a.rating);
+        a.time = mfr__malloc((size_t)s.total * sizeof *a.time);
         if (!a.user || !a.item || !a.rating || !a.time) st = mfr__nomem(err, "synthetic ratings");
     }
     if (!st) st = synth_run(&s, synth_sink_arrays, &a, err);
     if (!st) st = synth_fill_catalog(&s, ds, err);
     if (!st) {
-        mfr_free(ds->user);
-        mfr_free(ds->item);
-        mfr_free(ds->rating);
-        mfr_free(ds->time);
+        mfr__free(ds->user);
+        mfr__free(ds->item);
+        mfr__free(ds->rating);
+        mfr__free(ds->time);
         ds->user = a.user;
         ds->item = a.item;
         ds->rating = a.rating;
@@ -615,10 +615,10 @@ mfr_status mfr_synth_dataset(const mfr_synth_params *p, mfr_dataset **out, mfr_e
         ds->report.rows_read = ds->report.rows_kept = a.n;
         *out = ds;
     } else {
-        mfr_free(a.user);
-        mfr_free(a.item);
-        mfr_free(a.rating);
-        mfr_free(a.time);
+        mfr__free(a.user);
+        mfr__free(a.item);
+        mfr__free(a.rating);
+        mfr__free(a.time);
         mfr_dataset_free(ds);
     }
     synth_free(&s);

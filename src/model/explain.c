@@ -30,11 +30,11 @@ mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *li
     if (item < 0 || item >= m->n_items)
         return mfr__err(err, MFR_E_NOT_FOUND, "explain: item index %d not in the model", (int)item);
     if (n_liked == 0 || cap == 0) return MFR_OK;
-    int32_t *sorted = mfr_malloc(sizeof *sorted * (size_t)n_liked);
-    mfr_scored *nb = mfr_malloc(sizeof *nb * EXPLAIN_NEIGHBOURS);
+    int32_t *sorted = mfr__malloc(sizeof *sorted * (size_t)n_liked);
+    mfr_scored *nb = mfr__malloc(sizeof *nb * EXPLAIN_NEIGHBOURS);
     if (!sorted || !nb) {
-        mfr_free(sorted);
-        mfr_free(nb);
+        mfr__free(sorted);
+        mfr__free(nb);
         return mfr__nomem(err, "explain");
     }
     for (int32_t j = 0; j < n_liked; j++) sorted[j] = liked[j];
@@ -46,8 +46,8 @@ mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *li
         if (!bsearch(&nb[j].item, sorted, (size_t)n_liked, sizeof *sorted, cmp_i32)) continue;
         out[(*n_out)++] = (mfr_scored){nb[j].item, nb[j].score, NAN};
     }
-    mfr_free(sorted);
-    mfr_free(nb);
+    mfr__free(sorted);
+    mfr__free(nb);
     return st;
 }
 

@@ -65,10 +65,10 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const flo
                         mfr_algo_name(m->algo));
     if (m->k > 4096) return mfr__err(err, MFR_E_UNSUPPORTED, "fold-in: k = %d > 4096", (int)m->k);
     int d = m->k + 1;
-    double *A = mfr_malloc(((size_t)d * d + (size_t)d) * sizeof *A);
-    float *L = mfr_malloc(((size_t)d * d + (size_t)d) * sizeof *L);
+    double *A = mfr__malloc(((size_t)d * d + (size_t)d) * sizeof *A);
+    float *L = mfr__malloc(((size_t)d * d + (size_t)d) * sizeof *L);
     if (!A || !L) {
-        mfr_free(A), mfr_free(L);
+        mfr__free(A), mfr__free(L);
         return mfr__nomem(err, "fold-in system");
     }
     double *b = A + (size_t)d * d;
@@ -81,13 +81,13 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const flo
         if (mfr__chol(L, d, d) == 0) break;
         ridge = ridge == 0.0 ? 1e-6 : ridge * 1e3;
         if (tries == 2) {
-            mfr_free(A), mfr_free(L);
+            mfr__free(A), mfr__free(L);
             return mfr__err(err, MFR_E_RANGE, "fold-in: system not positive definite");
         }
     }
     mfr__chol_solve(L, d, d, x);
     memcpy(vec, x, (size_t)d * sizeof *vec);
-    mfr_free(A), mfr_free(L);
+    mfr__free(A), mfr__free(L);
     return MFR_OK;
 }
 
@@ -134,13 +134,13 @@ mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec, const i
     /* sorted, without duplicates (the last rating of a movie counts) or
      * indices the model does not know */
     size_t cap = (size_t)n_seen + 1;
-    rated *rt = mfr_malloc(cap * sizeof *rt);
-    int32_t *sorted = mfr_malloc(cap * sizeof *sorted);
-    float *rs = mfr_malloc(cap * sizeof *rs);
+    rated *rt = mfr__malloc(cap * sizeof *rt);
+    int32_t *sorted = mfr__malloc(cap * sizeof *sorted);
+    float *rs = mfr__malloc(cap * sizeof *rs);
     if (!rt || !sorted || !rs) {
-        mfr_free(rt);
-        mfr_free(sorted);
-        mfr_free(rs);
+        mfr__free(rt);
+        mfr__free(sorted);
+        mfr__free(rs);
         return mfr__nomem(err, "seen list");
     }
     int32_t ns = 0;
@@ -159,8 +159,8 @@ mfr_status mfr_model_recommend_vec(const mfr_model *m, const float *vec, const i
     }
     mfr__who w = {-1, sorted, rs, nd, mfr_model_fold_dim(m) > 0 ? vec : NULL};
     mfr_status st = mfr__recommend_with(m, &w, sorted, nd, p, out, n_out, err);
-    mfr_free(rt);
-    mfr_free(rs);
-    mfr_free(sorted);
+    mfr__free(rt);
+    mfr__free(rs);
+    mfr__free(sorted);
     return st;
 }

@@ -160,7 +160,7 @@ static void build_header(const mfr_model *m, const sec *s, int n, uint64_t data_
         mfr__put64(d, 16, s[j].size);
     }
     mfr__put32(h, MFM_OFF_PAYLOAD_CRC, mfr__bsec_crc(s, n, data_off));
-    uint32_t crc = mfr_crc32(0, h, MFM_HEADER_BYTES + (size_t)n * MFM_DIR_ENTRY);
+    uint32_t crc = mfr__crc32(0, h, MFM_HEADER_BYTES + (size_t)n * MFM_DIR_ENTRY);
     mfr__put32(h, MFM_OFF_HEADER_CRC, crc);
 }
 
@@ -206,8 +206,8 @@ static mfr_status check_header(const view *v, uint32_t *n_sect, mfr_error *err) 
     uint8_t h[MFM_HEADER_BYTES];
     memcpy(h, v->b, sizeof h);
     mfr__put32(h, MFM_OFF_HEADER_CRC, 0);
-    uint32_t crc = mfr_crc32(0, h, sizeof h);
-    crc = mfr_crc32(crc, v->b + MFM_HEADER_BYTES, (size_t)(dir_end - MFM_HEADER_BYTES));
+    uint32_t crc = mfr__crc32(0, h, sizeof h);
+    crc = mfr__crc32(crc, v->b + MFM_HEADER_BYTES, (size_t)(dir_end - MFM_HEADER_BYTES));
     if (crc != mfr__get32(v->b, MFM_OFF_HEADER_CRC))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: header checksum mismatch", v->path);
     *n_sect = n;
@@ -241,7 +241,7 @@ static mfr_status check_sections(const view *v, uint32_t n, sec *s, mfr_error *e
         return mfr__err(err, MFR_E_FORMAT, "%s: %s: header says %llu bytes, file has %llu", v->path,
                         fsize > v->len ? "truncated" : "corrupted", (unsigned long long)fsize,
                         (unsigned long long)v->len);
-    uint32_t crc = mfr_crc32(0, v->b + data_off, (size_t)(fsize - data_off));
+    uint32_t crc = mfr__crc32(0, v->b + data_off, (size_t)(fsize - data_off));
     if (crc != mfr__get32(v->b, MFM_OFF_PAYLOAD_CRC))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: payload checksum mismatch", v->path);
     return MFR_OK;

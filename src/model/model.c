@@ -17,7 +17,7 @@
 #include <string.h>
 
 mfr_model *mfr__model_new(mfr_algo algo) {
-    mfr_model *m = mfr_calloc(1, sizeof *m);
+    mfr_model *m = mfr__calloc(1, sizeof *m);
     if (!m) return NULL;
     m->algo = algo;
     m->vt = mfr__algo_get(algo);
@@ -33,7 +33,7 @@ mfr_model *mfr__model_new(mfr_algo algo) {
 static void *dup_array(const void *src, size_t n, size_t sz) {
     size_t bytes;
     if (mfr__mul_overflow(n, sz, &bytes)) return NULL;
-    void *d = mfr_aligned_alloc(bytes);
+    void *d = mfr__aligned_alloc(bytes);
     if (d && src && bytes) memcpy(d, src, bytes);
     return d;
 }
@@ -72,19 +72,19 @@ static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error 
 /* Item counts and means, seen CSR, μ from the training ratings tr. */
 static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_error *err) {
     size_t nu = (size_t)m->n_users, ni = (size_t)m->n_items;
-    double *sum = mfr_calloc(ni + 1, sizeof *sum);
-    int64_t *fillp = mfr_calloc(nu + 1, sizeof *fillp);
+    double *sum = mfr__calloc(ni + 1, sizeof *sum);
+    int64_t *fillp = mfr__calloc(nu + 1, sizeof *fillp);
     m->item_count = dup_array(NULL, ni, sizeof *m->item_count);
     m->item_mean = dup_array(NULL, ni, sizeof *m->item_mean);
     m->seen_ptr = dup_array(NULL, nu + 1, sizeof *m->seen_ptr);
     m->seen_item = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_item);
     m->seen_rating = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_rating);
-    seen_pair *pairs = mfr_malloc(((size_t)tr->n + 1) * sizeof *pairs);
+    seen_pair *pairs = mfr__malloc(((size_t)tr->n + 1) * sizeof *pairs);
     if (!sum || !fillp || !m->item_count || !m->item_mean || !m->seen_ptr || !m->seen_item ||
         !m->seen_rating || !pairs) {
-        mfr_free(sum);
-        mfr_free(fillp);
-        mfr_free(pairs);
+        mfr__free(sum);
+        mfr__free(fillp);
+        mfr__free(pairs);
         return mfr__nomem(err, "model item statistics and seen lists");
     }
     double total = 0.0;
@@ -107,11 +107,11 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
         m->seen_item[j] = pairs[j].item;
         m->seen_rating[j] = pairs[j].rating;
     }
-    mfr_free(pairs);
+    mfr__free(pairs);
     m->mu = tr->n ? (float)(total / (double)tr->n) : 0.5f * (m->rmin + m->rmax);
     m->n_train = tr->n;
-    mfr_free(sum);
-    mfr_free(fillp);
+    mfr__free(sum);
+    mfr__free(fillp);
     return MFR_OK;
 }
 
@@ -145,16 +145,16 @@ mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err) {
         return mfr__err(err, MFR_E_INVALID, "factors: %d x (%d + %d) too large", (int)k,
                         (int)m->n_users, (int)m->n_items);
     if (!m->map_base) {
-        mfr_free(m->P);
-        mfr_free(m->Q);
-        mfr_free(m->user_bias);
-        mfr_free(m->item_bias);
+        mfr__free(m->P);
+        mfr__free(m->Q);
+        mfr__free(m->user_bias);
+        mfr__free(m->item_bias);
     }
     m->k = k;
-    m->P = k ? mfr_aligned_alloc(pu) : NULL;
-    m->Q = k ? mfr_aligned_alloc(qi) : NULL;
-    m->user_bias = mfr_aligned_alloc((size_t)m->n_users * sizeof(float));
-    m->item_bias = mfr_aligned_alloc((size_t)m->n_items * sizeof(float));
+    m->P = k ? mfr__aligned_alloc(pu) : NULL;
+    m->Q = k ? mfr__aligned_alloc(qi) : NULL;
+    m->user_bias = mfr__aligned_alloc((size_t)m->n_users * sizeof(float));
+    m->item_bias = mfr__aligned_alloc((size_t)m->n_items * sizeof(float));
     if ((k && (!m->P || !m->Q)) || !m->user_bias || !m->item_bias)
         return mfr__nomem(err, "model factors");
     return MFR_OK;
@@ -164,7 +164,7 @@ mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data, uint64_t
                                 mfr_error *err) {
     for (int j = 0; j < m->n_extra; j++) {
         if (m->extra[j].tag != tag) continue;
-        if (m->extra[j].owned) mfr_free(m->extra[j].data);
+        if (m->extra[j].owned) mfr__free(m->extra[j].data);
         m->extra[j] = (mfr__section){tag, size, data, 1};
         return MFR_OK;
     }
@@ -185,12 +185,12 @@ void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size) {
 }
 
 mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
-    mfr_free(m->item_sq);
-    mfr_free(m->item_sum);
+    mfr__free(m->item_sq);
+    mfr__free(m->item_sum);
     m->item_sq = m->item_sum = NULL;
     if (m->k <= 0 || !m->Q) return MFR_OK;
-    m->item_sq = mfr_malloc((size_t)m->n_items * sizeof *m->item_sq + 1);
-    m->item_sum = mfr_malloc((size_t)m->n_items * sizeof *m->item_sum + 1);
+    m->item_sq = mfr__malloc((size_t)m->n_items * sizeof *m->item_sq + 1);
+    m->item_sum = mfr__malloc((size_t)m->n_items * sizeof *m->item_sum + 1);
     if (!m->item_sq || !m->item_sum) return mfr__nomem(err, "item norms");
     for (int32_t i = 0; i < m->n_items; i++) {
         const float *q = m->Q + (size_t)i * m->k;
@@ -207,23 +207,23 @@ mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
 
 void mfr_model_free(mfr_model *m) {
     if (!m) return;
-    mfr_free(m->item_sq);
-    mfr_free(m->item_sum);
+    mfr__free(m->item_sq);
+    mfr__free(m->item_sum);
     if (m->vt && m->vt->release && m->algo_state) m->vt->release(m);
     for (int j = 0; j < m->n_extra; j++)
-        if (m->extra[j].owned) mfr_free(m->extra[j].data);
+        if (m->extra[j].owned) mfr__free(m->extra[j].data);
     if (!m->map_base) {
         void *arrays[] = {m->user_bias, m->item_bias, m->P, m->Q, m->user_ids, m->item_ids,
                           m->strings, m->title_off, m->genres_off, m->year, m->item_count,
                           m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating, m->links,
                           m->tags_off};
-        for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr_free(arrays[j]);
+        for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr__free(arrays[j]);
     } else {
         mfr__bin_free(m->map_base, m->map_len); /* the .mfm file's contents */
     }
-    mfr_idmap_free(&m->user_map);
-    mfr_idmap_free(&m->item_map);
-    mfr_free(m);
+    mfr__idmap_free(&m->user_map);
+    mfr__idmap_free(&m->item_map);
+    mfr__free(m);
 }
 
 /* ---- getters --------------------------------------------- */
@@ -257,8 +257,8 @@ int64_t mfr_model_user_id(const mfr_model *m, int32_t u) {
 int64_t mfr_model_item_id(const mfr_model *m, int32_t i) {
     return i >= 0 && i < m->n_items ? m->item_ids[i] : -1;
 }
-int32_t mfr_model_user_index(const mfr_model *m, int64_t id) { return mfr_idmap_get(&m->user_map, id); }
-int32_t mfr_model_item_index(const mfr_model *m, int64_t id) { return mfr_idmap_get(&m->item_map, id); }
+int32_t mfr_model_user_index(const mfr_model *m, int64_t id) { return mfr__idmap_get(&m->user_map, id); }
+int32_t mfr_model_item_index(const mfr_model *m, int64_t id) { return mfr__idmap_get(&m->item_map, id); }
 
 static const char *pool_str(const mfr_model *m, const uint32_t *off, int32_t i) {
     if (!off || !m->strings || i < 0 || i >= m->n_items || off[i] >= m->strings_len) return "";

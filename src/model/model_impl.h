@@ -1,6 +1,6 @@
 /* model_impl.h — the body of mfr_model, shared by algo/ and model/.
  *
- * Arrays either come from mfr_malloc / mfr_aligned_alloc (owned, freed by
+ * Arrays either come from mfr__malloc / mfr__aligned_alloc (owned, freed by
  * mfr_model_free) or point into the model file's contents, read into one
  * owned block (map_base != NULL, freed whole). Factor models fill P, Q (row-major, k floats a row,
  * 64-byte aligned) and the biases; other models may leave P/Q NULL (k = 0)
@@ -21,7 +21,7 @@ typedef struct mfr__section {
     uint32_t tag;         /* four characters, e.g. MFR_TAG('K','N','N','I') */
     uint64_t size;        /* bytes */
     void *data;           /* 64-byte aligned */
-    int owned;            /* 1: mfr_free on model free */
+    int owned;            /* 1: mfr__free on model free */
 } mfr__section;
 
 #define MFR_TAG(a, b, c, d) \
@@ -45,7 +45,7 @@ struct mfr_model {
 
     int64_t *user_ids;    /* [n_users] */
     int64_t *item_ids;    /* [n_items] */
-    mfr_idmap user_map, item_map;  /* built on load, always owned */
+    mfr__idmap user_map, item_map;  /* built on load, always owned */
 
     char *strings;        /* catalogue pool, strings[0] == '\0' */
     int64_t strings_len;
@@ -112,7 +112,7 @@ mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
 /* Allocate P, Q (aligned, zeroed) and biases for k factors. */
 mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
 /* Add an owned extra section (takes ownership of data, allocated with
- * mfr_aligned_alloc, on success only: on MFR_E_LIMIT the caller still owns
+ * mfr__aligned_alloc, on success only: on MFR_E_LIMIT the caller still owns
  * data). A section with the same tag is replaced (the old one freed).
  * Returns MFR_E_LIMIT if full. */
 mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,

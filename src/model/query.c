@@ -95,13 +95,13 @@ mfr_status mfr__recommend_with(const mfr_model *m, const mfr__who *w, const int3
     if (p->n < 0) return mfr__err(err, MFR_E_INVALID, "recommend: n = %d must be >= 0", (int)p->n);
     if (p->n > 0 && !out) return mfr__err(err, MFR_E_INVALID, "recommend: out is NULL");
     size_t ni = (size_t)m->n_items;
-    float *buf = mfr_malloc((p->scores ? ni : 2 * ni) * sizeof *buf + 1);
+    float *buf = mfr__malloc((p->scores ? ni : 2 * ni) * sizeof *buf + 1);
     if (!buf) return mfr__nomem(err, "recommend scores");
     float *scratch = buf, *rank = p->scores ? p->scores : buf + ni;
     mfr_status st = mfr__model_score(m, w, rank, scratch, err);
     if (!p->exclude_seen) n_seen = 0;
     if (!st) *n_out = select_top(m, w, rank, seen, n_seen, p, out);
-    mfr_free(buf);
+    mfr__free(buf);
     return st;
 }
 

@@ -114,11 +114,11 @@ static mfr_status cooc_similar(const mfr_model *m, int32_t i, int32_t n, int32_t
     int32_t want = n > COOC_NEIGHBOURS ? n : COOC_NEIGHBOURS;
     if (want > COOC_MAX_NEIGHBOURS) want = COOC_MAX_NEIGHBOURS;
     /* c[j] = Σ w_ui w_uj, sq[j] = Σ w_uj² (both over all users) */
-    double *c = mfr_calloc((size_t)ni * 2 + 1, sizeof *c);
-    mfr_scored *nb = mfr_malloc(((size_t)want + 1) * sizeof *nb);
-    int32_t *pos = mfr_malloc((size_t)ni * sizeof *pos + 1);
+    double *c = mfr__calloc((size_t)ni * 2 + 1, sizeof *c);
+    mfr_scored *nb = mfr__malloc(((size_t)want + 1) * sizeof *nb);
+    int32_t *pos = mfr__malloc((size_t)ni * sizeof *pos + 1);
     if (!c || !nb || !pos) {
-        mfr_free(c), mfr_free(nb), mfr_free(pos);
+        mfr__free(c), mfr__free(nb), mfr__free(pos);
         return MFR_E_NOMEM;
     }
     double *sq = c + ni;
@@ -145,11 +145,11 @@ static mfr_status cooc_similar(const mfr_model *m, int32_t i, int32_t n, int32_t
     mfr_status st = MFR_OK;
     if (nn > 0) {
         /* step 2: Gram matrix of i (index 0) and its neighbours, lower triangle */
-        double *G = mfr_calloc((size_t)s * s, sizeof *G);
-        float *L = mfr_malloc((size_t)s * s * sizeof *L);
-        float *e = mfr_calloc((size_t)s, sizeof *e);
-        int32_t *lp = mfr_malloc((size_t)s * sizeof *lp);
-        double *lw = mfr_malloc((size_t)s * sizeof *lw);
+        double *G = mfr__calloc((size_t)s * s, sizeof *G);
+        float *L = mfr__malloc((size_t)s * s * sizeof *L);
+        float *e = mfr__calloc((size_t)s, sizeof *e);
+        int32_t *lp = mfr__malloc((size_t)s * sizeof *lp);
+        double *lw = mfr__malloc((size_t)s * sizeof *lw);
         if (!G || !L || !e || !lp || !lw) st = MFR_E_NOMEM;
         for (int32_t j = 0; !st && j < ni; j++) pos[j] = -1;
         if (!st) pos[i] = 0;
@@ -181,9 +181,9 @@ static mfr_status cooc_similar(const mfr_model *m, int32_t i, int32_t n, int32_t
                 *found = e[0] > 0.f;
             }
         }
-        mfr_free(G), mfr_free(L), mfr_free(e), mfr_free(lp), mfr_free(lw);
+        mfr__free(G), mfr__free(L), mfr__free(e), mfr__free(lp), mfr__free(lw);
     }
-    mfr_free(c), mfr_free(nb), mfr_free(pos);
+    mfr__free(c), mfr__free(nb), mfr__free(pos);
     return st;
 }
 
@@ -211,14 +211,14 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
                         "similar: %s models have no item similarity of their "
                         "own (the cooccurrence metric works for every model)",
                         mfr_algo_name(m->algo));
-    float *scores = mfr_malloc(((size_t)m->n_items + (size_t)m->k + 1) * sizeof *scores);
+    float *scores = mfr__malloc(((size_t)m->n_items + (size_t)m->k + 1) * sizeof *scores);
     if (!scores) return mfr__nomem(err, "similarity scores");
     mfr_status st = MFR_OK;
     int found = 0;
     if (cooc && m->seen_ptr && m->seen_item)
         st = cooc_similar(m, i, n, min_ratings, scores, &found);
     if (!st && !found && cooc && !own) {
-        mfr_free(scores);
+        mfr__free(scores);
         return MFR_OK; /* nobody co-rated the movie and the model has nothing else */
     }
     if (!st && !found) {
@@ -227,7 +227,7 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
         else st = m->vt->similar(m, i, fm, scores);
     }
     if (st) {
-        mfr_free(scores);
+        mfr__free(scores);
         return st == MFR_E_NOMEM ? mfr__nomem(err, "similarity scores")
                                  : mfr__err(err, st, "similar: %s", mfr_status_message(st));
     }
@@ -237,6 +237,6 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
         mfr__topn_push(&h, j, scores[j]);
     }
     *n_out = mfr__topn_finish(&h);
-    mfr_free(scores);
+    mfr__free(scores);
     return MFR_OK;
 }

@@ -2,7 +2,7 @@
  * the web page's movie view (mfr_model_item_tags).
  *
  * At training the dataset's tags are grouped by movie, folded (case and
- * accents, mfr_text_fold; surrounding spaces trimmed), counted, and the
+ * accents, mfr__text_fold; surrounding spaces trimmed), counted, and the
  * MFR_MODEL_TOP_TAGS most used of each movie (ties alphabetical) are joined
  * with '|' and appended to the model's string pool; m->tags_off[i] is the
  * offset of movie i's list (0, the pool's leading "", for none). The .mfm
@@ -36,11 +36,11 @@ static int by_count(const void *a, const void *b) {
 mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *err) {
     int64_t nt = ds->n_tags;
     if (nt <= 0 || !ds->tag_item || !ds->tag_off) return MFR_OK;
-    tag_row *rows = mfr_malloc(sizeof *rows * (size_t)nt);
-    uint32_t *off = mfr_calloc((size_t)m->n_items + 1, sizeof *off);
+    tag_row *rows = mfr__malloc(sizeof *rows * (size_t)nt);
+    uint32_t *off = mfr__calloc((size_t)m->n_items + 1, sizeof *off);
     if (!rows || !off) {
-        mfr_free(rows);
-        mfr_free(off);
+        mfr__free(rows);
+        mfr__free(off);
         return mfr__nomem(err, "model tags");
     }
     int64_t n = 0;
@@ -50,7 +50,7 @@ mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *e
         const char *s = ds->strings + ds->tag_off[t];
         while (*s == ' ' || *s == '\t') s++;
         tag_row *r = &rows[n];
-        mfr_text_fold(s, r->text, sizeof r->text);
+        mfr__text_fold(s, r->text, sizeof r->text);
         size_t len = strlen(r->text);
         while (len && (r->text[len - 1] == ' ' || r->text[len - 1] == '\t')) r->text[--len] = 0;
         for (char *c = r->text; *c; c++)
@@ -71,10 +71,10 @@ mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *e
     /* the lists, appended to a new pool */
     size_t extra = 0;
     for (int64_t j = 0; j < w; j++) extra += strlen(rows[j].text) + 1;
-    char *pool = mfr_malloc((size_t)m->strings_len + extra + 1);
+    char *pool = mfr__malloc((size_t)m->strings_len + extra + 1);
     if (!pool) {
-        mfr_free(rows);
-        mfr_free(off);
+        mfr__free(rows);
+        mfr__free(off);
         return mfr__nomem(err, "model tags");
     }
     memcpy(pool, m->strings, (size_t)m->strings_len);
@@ -93,8 +93,8 @@ mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *e
         pool[len++] = '\0';
         a = b;
     }
-    mfr_free(rows);
-    mfr_free(m->strings);
+    mfr__free(rows);
+    mfr__free(m->strings);
     m->strings = pool;
     m->strings_len = (int64_t)len;
     m->tags_off = off;

@@ -1,7 +1,7 @@
 /* title.c — the one title matcher (mfr_model_search_titles), used by the
  * server's search and the CLI's `similar MOVIE`.
  *
- * A title and a query are both reduced to keys: accents folded (mfr_text_fold),
+ * A title and a query are both reduced to keys: accents folded (mfr__text_fold),
  * lower case, apostrophes and dots dropped ("Schindler's" = "schindlers",
  * "L.A." = "la"), other punctuation a space, "&" = "and"; a trailing
  * MovieLens article moved back (", The", ", A", ", Les", ", L'", ", Die" ...)
@@ -58,7 +58,7 @@ static void make_key(const char *s, size_t n, char *out) {
     while (*start == ' ') start++;
     if ((start[0] == 'l' || start[0] == 'L') && start[1] == '\'' && start[2] && start[2] != ' ')
         start += 2;
-    mfr_text_fold(start, folded, sizeof folded);
+    mfr__text_fold(start, folded, sizeof folded);
     size_t o = 0;
     int space = 1; /* no leading space */
     for (const unsigned char *p = (const unsigned char *)folded; *p && o + 5 < TKEY; p++) {
@@ -339,11 +339,11 @@ mfr_status mfr_model_search_titles(const mfr_model *m, const char *query, mfr_ti
     query_keys qk;
     query_keys_of(query, &qk);
     if (!qk.n || m->n_items <= 0) return MFR_OK;
-    hit *hits = mfr_malloc(sizeof *hits * (size_t)m->n_items);
-    title_keys *tk = mfr_malloc(sizeof *tk);
+    hit *hits = mfr__malloc(sizeof *hits * (size_t)m->n_items);
+    title_keys *tk = mfr__malloc(sizeof *tk);
     if (!hits || !tk) {
-        mfr_free(hits);
-        mfr_free(tk);
+        mfr__free(hits);
+        mfr__free(tk);
         return mfr__nomem(err, "title search");
     }
     int32_t n = 0;
@@ -359,8 +359,8 @@ mfr_status mfr_model_search_titles(const mfr_model *m, const char *query, mfr_ti
     for (int32_t j = 0; j < n && j < cap; j++)
         out[j] = (mfr_title_hit){hits[j].item, (mfr_title_quality)hits[j].quality, hits[j].distance};
     *n_found = n;
-    mfr_free(hits);
-    mfr_free(tk);
+    mfr__free(hits);
+    mfr__free(tk);
     return MFR_OK;
 }
 
@@ -385,13 +385,13 @@ void mfr_model_find_title(const mfr_model *m, const char *query, int32_t *out, i
     /* more than BLK wanted: ask again with room for all */
     mfr_title_hit *all = h;
     if (cap > BLK && n > BLK) {
-        all = mfr_malloc(sizeof *all * (size_t)(n < cap ? n : cap));
+        all = mfr__malloc(sizeof *all * (size_t)(n < cap ? n : cap));
         if (!all || mfr_model_search_titles(m, query, all, n < cap ? n : cap, &n, NULL)) {
-            mfr_free(all);
+            mfr__free(all);
             return;
         }
     }
     for (int32_t j = 0; j < n && j < cap && out; j++) out[j] = all[j].item;
-    if (all != h) mfr_free(all);
+    if (all != h) mfr__free(all);
     if (n_found) *n_found = n;
 }

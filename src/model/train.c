@@ -24,19 +24,19 @@ static mfr_status draw_valid(const mfr_ratings *all, float frac, uint64_t seed, 
     mfr_split_params sp = mfr_split_params_default();
     sp.test_frac = frac;
     sp.seed = seed ^ 0x76616c6964ull; /* "valid" */
-    int32_t *fold = mfr_malloc(sizeof *fold * (size_t)(all->n > 0 ? all->n : 1)), n_folds;
+    int32_t *fold = mfr__malloc(sizeof *fold * (size_t)(all->n > 0 ? all->n : 1)), n_folds;
     if (!fold) return mfr__nomem(err, "validation split");
     mfr_status st = mfr_split_assign(all, &sp, fold, &n_folds, err);
     if (!st) st = mfr_ratings_select(all, fold, 1, 0, tr, err);
     if (!st) st = mfr_ratings_select(all, fold, 1, 1, va, err);
-    mfr_free(fold);
+    mfr__free(fold);
     if (st) mfr_ratings_free(tr), mfr_ratings_free(va);
     return st;
 }
 
 /* After the fit: epochs and RMSE the family did not record itself. */
 static void record_results(mfr_model *m, const mfr__fit_ctx *ctx, double t0) {
-    m->fit_seconds = mfr_now() - t0;
+    m->fit_seconds = mfr__now() - t0;
     if (m->epochs_run <= 0) m->epochs_run = ctx->p->epochs;
     /* Train RMSE costs one prediction per training rating: cheap for the
      * biased-MF formula, a second pass over the data for families with their
@@ -85,7 +85,7 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
     run.threads = p->threads > 0 ? p->threads : mfr_cpu_count();
     mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern};
     st = mfr__model_fill_common(m, ds, &all, err);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     /* OpenMP regions in the fit without their own num_threads clause follow
      * the caller's thread count (this ICV is per calling thread, so folds
      * trained on parallel threads each keep theirs). */

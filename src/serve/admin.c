@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "server_impl.h"
-#include "../core/core.h" /* mfr_now (server_impl.h has it too once it includes core.h) */
+#include "../core/core.h" /* mfr__now (server_impl.h has it too once it includes core.h) */
 
 /* Messages may be cut at their buffer size; a path cut at 4 KiB fails to open
  * and is reported, so truncation is never silent corruption. */
@@ -232,7 +232,7 @@ static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
     p.threads = 1;
     p.valid_frac = 0;
     p.early_stop = 0;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     if (st == MFR_OK) st = mfr_dataset_import(dir, NULL, &ds, &err);
     if (st == MFR_OK) st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
     if (st != MFR_OK && !msg[0]) snprintf(msg, cap, "%s", err.message);
@@ -255,7 +255,7 @@ static mfr_status retrain(mfr_server *s, char *msg, size_t cap) {
         mfr_dataset_stats ds_st;
         mfr_dataset_stats_get(ds, &ds_st);
         snprintf(msg, cap, "model version %d trained on %lld ratings in %.1f s, saved as %s",
-                 mr->version, (long long)ds_st.n_ratings, mfr_now() - t0, saved);
+                 mr->version, (long long)ds_st.n_ratings, mfr__now() - t0, saved);
     }
     mfr_dataset_free(ds);
     unstage(dir);

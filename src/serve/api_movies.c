@@ -128,7 +128,7 @@ enum MHD_Result mfr__h_similar(req *r) {
         if (u) mfr__add_because(r, m, out[j].item, liked, n_liked);
         cJSON_AddItemToArray(arr, m);
     }
-    mfr_free(liked); /* mfr__user_liked allocates through the wrappers */
+    mfr__free(liked); /* mfr__user_liked allocates through the wrappers */
     return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
 }
 
@@ -137,9 +137,9 @@ enum MHD_Result mfr__h_similar(req *r) {
  * n_items x 2 table with NaN for movies it did not place. */
 static void map_compute(model_ref *mr) {
     int32_t ni = mfr_model_n_items(mr->m), n = 0;
-    int32_t *items = mfr_malloc(sizeof *items * (size_t)(ni > 0 ? ni : 1));
-    float *xy = mfr_malloc(sizeof *xy * 2 * (size_t)(ni > 0 ? ni : 1));
-    mr->map_xy = mfr_malloc(sizeof *mr->map_xy * 2 * (size_t)(ni > 0 ? ni : 1));
+    int32_t *items = mfr__malloc(sizeof *items * (size_t)(ni > 0 ? ni : 1));
+    float *xy = mfr__malloc(sizeof *xy * 2 * (size_t)(ni > 0 ? ni : 1));
+    mr->map_xy = mfr__malloc(sizeof *mr->map_xy * 2 * (size_t)(ni > 0 ? ni : 1));
     mr->map_status = items && xy && mr->map_xy ? MFR_OK : MFR_E_NOMEM;
     if (mr->map_status == MFR_OK)
         mr->map_status = mfr_model_project_2d(mr->m, 1, items, xy, &n, NULL, NULL);
@@ -150,8 +150,8 @@ static void map_compute(model_ref *mr) {
             mr->map_xy[2 * items[j] + 1] = xy[2 * j + 1];
         }
     }
-    mfr_free(items);
-    mfr_free(xy);
+    mfr__free(items);
+    mfr__free(xy);
 }
 
 /* The pthread_once callback gets no argument; the model ref travels here. */

@@ -49,7 +49,7 @@ enum MHD_Result mfr__h_users_create(req *r) {
     char token[65];
     if (random_token(token) < 0)
         return mfr__send_error(r, 500, MFR_E_INTERNAL, "no randomness available for a token");
-    api_user *u = mfr_calloc(1, sizeof *u);
+    api_user *u = mfr__calloc(1, sizeof *u);
     if (!u) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     pthread_mutex_init(&u->mu, NULL);
     mfr__sha256(token, 64, u->hash);
@@ -67,7 +67,7 @@ enum MHD_Result mfr__h_users_create(req *r) {
     pthread_mutex_unlock(&s->create_mu);
     if (st != MFR_OK) {
         pthread_mutex_destroy(&u->mu);
-        mfr_free(u);
+        mfr__free(u);
         /* 503: the store refuses every write (its file is gone, or it stops) */
         return mfr__send_error(r, st == MFR_E_IO && mfr__store_unavailable(s->store) ? 503 : 500,
                                st, "%s", st == MFR_E_NOMEM ? "out of memory" : err.message);
@@ -178,7 +178,7 @@ static void write_done(void *ctx, mfr_status st, const char *message) {
 
 /* Queue the write and suspend the connection until it is committed. */
 static enum MHD_Result write_start(req *r, api_user *u, int kind, float rating) {
-    pending_write *w = mfr_calloc(1, sizeof *w);
+    pending_write *w = mfr__calloc(1, sizeof *w);
     if (!w) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     w->s = r->s;
     w->c = r->c;
@@ -226,7 +226,7 @@ enum MHD_Result mfr__write_answer(req *r) {
     }
     r->mr = NULL;
     mfr__model_release(w->mr);
-    mfr_free(w);
+    mfr__free(w);
     return res;
 }
 
@@ -300,8 +300,8 @@ enum MHD_Result mfr__h_ratings_get(req *r) {
 static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params *p,
                                 mfr_scored *out, int32_t *got, int32_t *n_rated, mfr_error *err) {
     pthread_mutex_lock(&u->mu);
-    int32_t *seen = mfr_malloc(sizeof *seen * (size_t)(u->n + 1));
-    float *rated = mfr_malloc(sizeof *rated * (size_t)(u->n + 1));
+    int32_t *seen = mfr__malloc(sizeof *seen * (size_t)(u->n + 1));
+    float *rated = mfr__malloc(sizeof *rated * (size_t)(u->n + 1));
     int32_t n_seen = 0;
     mfr_status st = seen && rated ? MFR_OK : mfr__nomem(err, "the user's rated movies");
     for (int32_t j = 0; st == MFR_OK && j < u->n; j++) {
@@ -316,8 +316,8 @@ static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params 
     if (st == MFR_OK)
         st = mfr_model_recommend_vec(r->mr->m, vec, seen, rated, n_seen, p, out, got, err);
     pthread_mutex_unlock(&u->mu);
-    mfr_free(seen);
-    mfr_free(rated);
+    mfr__free(seen);
+    mfr__free(rated);
     return st;
 }
 
@@ -330,7 +330,7 @@ int32_t mfr__user_liked(req *r, api_user *u, int32_t **out) {
     float cut = lo + (hi - lo) * 2.0f / 3.0f - 1e-4f;
     int32_t n = 0;
     pthread_mutex_lock(&u->mu);
-    int32_t *liked = *out = u->n ? mfr_malloc(sizeof *liked * (size_t)u->n) : NULL;
+    int32_t *liked = *out = u->n ? mfr__malloc(sizeof *liked * (size_t)u->n) : NULL;
     for (int32_t j = 0; liked && j < u->n; j++) {
         int32_t i = mfr_model_item_index(r->mr->m, u->movie[j]);
         if (i >= 0 && u->rating[j] >= cut) liked[n++] = i;
@@ -388,14 +388,14 @@ enum MHD_Result mfr__h_recs(req *r) {
                  p.genre ? p.genre : "");
         if (mfr__send_cached(r, key, &res)) return res;
     }
-    mfr_scored *out = mfr_malloc(sizeof *out * (size_t)p.n);
+    mfr_scored *out = mfr__malloc(sizeof *out * (size_t)p.n);
     if (!out) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     int32_t got = 0, n_rated = 0;
     mfr_error err = {0};
     mfr_status st = u ? recs_api_user(r, u, &p, out, &got, &n_rated, &err)
                       : mfr_model_recommend(r->mr->m, mu, &p, out, &got, &err);
     if (st != MFR_OK) {
-        mfr_free(out);
+        mfr__free(out);
         return mfr__send_error(r, st == MFR_E_NOMEM || st == MFR_E_INTERNAL ? 500 : 400, st, "%s",
                                err.message[0] ? err.message : mfr_status_message(st));
     }
@@ -427,8 +427,8 @@ enum MHD_Result mfr__h_recs(req *r) {
         if (explain) mfr__add_because(r, m, out[j].item, liked, n_liked);
         cJSON_AddItemToArray(arr, m);
     }
-    mfr_free(out);
-    mfr_free(liked);
+    mfr__free(out);
+    mfr__free(liked);
     if (u || explain) return mfr__send_json(r, 200, o);
     return mfr__send_json_cache(r, o, key);
 }

@@ -34,11 +34,11 @@ static uint64_t fnv1a(const char *s) {
 
 resp_cache *mfr__cache_new(size_t n_slots) {
     if (n_slots == 0) return NULL;
-    resp_cache *c = mfr_calloc(1, sizeof *c);
+    resp_cache *c = mfr__calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->slots = mfr_calloc(n_slots, sizeof *c->slots);
+    c->slots = mfr__calloc(n_slots, sizeof *c->slots);
     if (!c->slots) {
-        mfr_free(c);
+        mfr__free(c);
         return NULL;
     }
     c->n = n_slots;
@@ -48,10 +48,10 @@ resp_cache *mfr__cache_new(size_t n_slots) {
 
 void mfr__cache_free(resp_cache *c) {
     if (!c) return;
-    for (size_t i = 0; i < c->n; i++) mfr_free(c->slots[i].text);
+    for (size_t i = 0; i < c->n; i++) mfr__free(c->slots[i].text);
     for (int i = 0; i < STRIPES; i++) pthread_mutex_destroy(&c->mu[i]);
-    mfr_free(c->slots);
-    mfr_free(c);
+    mfr__free(c->slots);
+    mfr__free(c);
 }
 
 char *mfr__cache_get(resp_cache *c, const char *key, size_t *len) {
@@ -61,7 +61,7 @@ char *mfr__cache_get(resp_cache *c, const char *key, size_t *len) {
     pthread_mutex_lock(&c->mu[i % STRIPES]);
     slot *s = &c->slots[i];
     if (s->text && !strcmp(s->key, key)) {
-        copy = mfr_malloc(s->len);
+        copy = mfr__malloc(s->len);
         if (copy) {
             memcpy(copy, s->text, s->len);
             *len = s->len;
@@ -74,7 +74,7 @@ char *mfr__cache_get(resp_cache *c, const char *key, size_t *len) {
 
 void mfr__cache_put(resp_cache *c, const char *key, const char *text, size_t len) {
     if (!c || strlen(key) >= MFR_CACHE_KEY) return;
-    char *copy = mfr_malloc(len);
+    char *copy = mfr__malloc(len);
     if (!copy) return;
     memcpy(copy, text, len);
     size_t i = fnv1a(key) % c->n;
@@ -85,7 +85,7 @@ void mfr__cache_put(resp_cache *c, const char *key, const char *text, size_t len
     s->text = copy;
     s->len = len;
     pthread_mutex_unlock(&c->mu[i % STRIPES]);
-    mfr_free(old);
+    mfr__free(old);
 }
 
 void mfr__cache_stats(resp_cache *c, long long *hits, long long *misses) {

@@ -51,7 +51,7 @@ static void bprintf(buf *b, const char *fmt, ...) {
         if (n < 0) { b->oom = 1; return; }
         if ((size_t)n < b->cap - b->len) { b->len += (size_t)n; return; }
         size_t cap = b->cap * 2 + (size_t)n;
-        char *p = mfr_realloc(b->p, cap);
+        char *p = mfr__realloc(b->p, cap);
         if (!p) { b->oom = 1; return; }
         b->p = p;
         b->cap = cap;
@@ -92,7 +92,7 @@ static void write_latency(buf *b, mfr_server *s) {
 }
 
 char *mfr__metrics_text(mfr_server *s, const model_ref *mr, size_t *len) {
-    buf b = {mfr_malloc(8192), 0, 8192, 0};
+    buf b = {mfr__malloc(8192), 0, 8192, 0};
     if (!b.p) return NULL;
     write_requests(&b, s);
     write_latency(&b, s);
@@ -125,13 +125,13 @@ char *mfr__metrics_text(mfr_server *s, const model_ref *mr, size_t *len) {
                 "# TYPE mfrec_cache_misses_total counter\nmfrec_cache_misses_total %lld\n", misses);
     bprintf(&b, "# HELP mfrec_uptime_seconds Seconds since start.\n"
                 "# TYPE mfrec_uptime_seconds gauge\nmfrec_uptime_seconds %.3f\n",
-            mfr_now() - s->started);
+            mfr__now() - s->started);
     bprintf(&b, "# HELP mfrec_http_deadline_cuts_total Connections shut for not sending a whole "
                 "request within the deadline.\n"
                 "# TYPE mfrec_http_deadline_cuts_total counter\nmfrec_http_deadline_cuts_total %lld\n",
             mfr__watchdog_cuts(s));
     if (b.oom) {
-        mfr_free(b.p);
+        mfr__free(b.p);
         return NULL;
     }
     *len = b.len;

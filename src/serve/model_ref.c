@@ -30,10 +30,10 @@ model_ref *mfr__model_acquire(mfr_server *s) {
 void mfr__model_release(model_ref *mr) {
     if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
         mfr_model_free(mr->m);
-        mfr_free(mr->popular);
-        mfr_free(mr->map_xy);
+        mfr__free(mr->popular);
+        mfr__free(mr->map_xy);
         mfr__cache_free(mr->cache);
-        mfr_free(mr);
+        mfr__free(mr);
     }
 }
 
@@ -47,14 +47,14 @@ static int by_count_desc(const void *a, const void *b) {
 }
 
 mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err) {
-    model_ref *mr = mfr_calloc(1, sizeof *mr);
+    model_ref *mr = mfr__calloc(1, sizeof *mr);
     int32_t ni = mfr_model_n_items(m);
-    int32_t *counts = mfr_malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));
-    if (mr) mr->popular = mfr_malloc(sizeof *mr->popular * (size_t)(ni > 0 ? ni : 1));
+    int32_t *counts = mfr__malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));
+    if (mr) mr->popular = mfr__malloc(sizeof *mr->popular * (size_t)(ni > 0 ? ni : 1));
     if (!mr || !counts || !mr->popular) {
-        if (mr) mfr_free(mr->popular);
-        mfr_free(mr);
-        mfr_free(counts);
+        if (mr) mfr__free(mr->popular);
+        mfr__free(mr);
+        mfr__free(counts);
         return mfr__nomem(err, "the served model's tables");
     }
     mr->m = m;
@@ -77,7 +77,7 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
     g_counts_for_sort = counts;
     qsort(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc);
     pthread_mutex_unlock(&sort_mu);
-    mfr_free(counts);
+    mfr__free(counts);
     mr->n_popular = n;
     mr->cache = mfr__cache_new(s->p.cache_slots > 0 ? (size_t)s->p.cache_slots : 0);
     mr->version = ++s->next_version;

@@ -34,11 +34,11 @@ mfr__limiter *mfr__limiter_new(double rate, double burst, size_t slots, int *oom
     if (!(rate > 0)) return NULL;
     size_t n = 64;
     while (n < slots) n *= 2;
-    mfr__limiter *l = mfr_calloc(1, sizeof *l);
-    if (l) l->slots = mfr_calloc(n, sizeof *l->slots);
+    mfr__limiter *l = mfr__calloc(1, sizeof *l);
+    if (l) l->slots = mfr__calloc(n, sizeof *l->slots);
     if (!l || !l->slots) {
-        if (l) mfr_free(l->slots);
-        mfr_free(l);
+        if (l) mfr__free(l->slots);
+        mfr__free(l);
         *oom = 1;
         return NULL;
     }
@@ -52,8 +52,8 @@ mfr__limiter *mfr__limiter_new(double rate, double burst, size_t slots, int *oom
 void mfr__limiter_free(mfr__limiter *l) {
     if (!l) return;
     pthread_mutex_destroy(&l->mu);
-    mfr_free(l->slots);
-    mfr_free(l);
+    mfr__free(l->slots);
+    mfr__free(l);
 }
 
 static uint64_t mix64(uint64_t x) {

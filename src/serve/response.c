@@ -64,7 +64,7 @@ static enum MHD_Result queue(req *r, unsigned int status, struct MHD_Response *r
     add_headers(resp, type, cache);
     enum MHD_Result res = MHD_queue_response(r->c, status, resp);
     MHD_destroy_response(resp);
-    mfr__metrics_record(r->s, r->ctx->route, status, mfr_now() - r->ctx->start);
+    mfr__metrics_record(r->s, r->ctx->route, status, mfr__now() - r->ctx->start);
     return res;
 }
 
@@ -93,8 +93,8 @@ int mfr__send_cached(req *r, const char *key, enum MHD_Result *res) {
     size_t len = 0;
     char *text = mfr__cache_get(r->mr->cache, key, &len);
     if (!text) return 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, mfr_free);
-    if (!resp) mfr_free(text);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, mfr__free);
+    if (!resp) mfr__free(text);
     *res = queue(r, 200, resp, "application/json", 0);
     return 1;
 }

@@ -161,7 +161,7 @@ static enum MHD_Result dispatch(req *r, const char *url) {
             mfr__client_addr(r->c, addr);
             mfr__limiter *l = routes[i].limit == LIMIT_WRITE ? r->s->write_limit
                                                              : r->s->admin_limit;
-            if (!mfr__limiter_take(l, addr, mfr_now()))
+            if (!mfr__limiter_take(l, addr, mfr__now()))
                 return mfr__send_error(r, 429, MFR_E_LIMIT, "too many %s from this address; "
                                        "slow down", routes[i].limit == LIMIT_WRITE
                                        ? "writes" : "admin requests");
@@ -202,7 +202,7 @@ static int body_append(req_ctx *ctx, const char *data, size_t n, size_t max) {
     if (ctx->len + n + 1 > ctx->cap) {
         size_t cap = ctx->cap ? ctx->cap * 2 : 1024;
         while (cap < ctx->len + n + 1) cap *= 2;
-        char *b = mfr_realloc(ctx->body, cap);
+        char *b = mfr__realloc(ctx->body, cap);
         if (!b) return -1;
         ctx->body = b;
         ctx->cap = cap;
@@ -222,9 +222,9 @@ static int body_append(req_ctx *ctx, const char *data, size_t n, size_t max) {
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     (void)cls;
     (void)c;
-    req_ctx *ctx = mfr_calloc(1, sizeof *ctx);
+    req_ctx *ctx = mfr__calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
-    ctx->start = mfr_now();
+    ctx->start = mfr__now();
     ctx->route = R_NOT_FOUND;
     char *q = strchr(uri, '?');
     if (q) {
@@ -277,10 +277,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
      * queued is never freed here: the writer thread owns it until done) */
     if (ctx->pending && atomic_load(&ctx->pending->finished)) {
         mfr__model_release(ctx->pending->mr);
-        mfr_free(ctx->pending);
+        mfr__free(ctx->pending);
     }
-    mfr_free(ctx->body);
-    mfr_free(ctx);
+    mfr__free(ctx->body);
+    mfr__free(ctx);
     *con_cls = NULL;
     (void)s;
     (void)toe;
@@ -307,7 +307,7 @@ mfr_server_params mfr_server_params_default(void) {
 }
 
 static char *dup_or_null(const char *s) {
-    return s && *s ? mfr_strdup(s) : NULL;
+    return s && *s ? mfr__strdup(s) : NULL;
 }
 
 static mfr_status start_daemon(mfr_server *s, mfr_error *err) {
@@ -380,17 +380,17 @@ static void server_destroy(mfr_server *s) {
     pthread_rwlock_destroy(&s->users_lock);
     mfr__limiter_free(s->write_limit);
     mfr__limiter_free(s->admin_limit);
-    mfr_free(s->model_path);
-    mfr_free(s->db_path);
-    mfr_free(s->data_path);
-    mfr_free(s->bind);
-    mfr_free(s);
+    mfr__free(s->model_path);
+    mfr__free(s->db_path);
+    mfr__free(s->data_path);
+    mfr__free(s->bind);
+    mfr__free(s);
 }
 
 /* cJSON allocates through the library's wrappers (fault injection reaches
  * the answers' JSON too). Process-wide, set once. */
-static void *json_malloc(size_t n) { return mfr_malloc(n); }
-static void json_free(void *p) { mfr_free(p); }
+static void *json_malloc(size_t n) { return mfr__malloc(n); }
+static void json_free(void *p) { mfr__free(p); }
 static void json_hooks_init(void) {
     cJSON_Hooks h = {json_malloc, json_free};
     cJSON_InitHooks(&h);
@@ -420,13 +420,13 @@ mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out, mfr_e
         return mfr__err(err, MFR_E_INTERNAL, "libmicrohttpd's MHD_queue_response not found "
                         "(the server must link libmicrohttpd dynamically)");
     pthread_once(&json_once, json_hooks_init);
-    mfr_server *s = mfr_calloc(1, sizeof *s);
+    mfr_server *s = mfr__calloc(1, sizeof *s);
     if (!s) return mfr__nomem(err, "the server");
     s->p = *p;
-    s->model_path = mfr_strdup(p->model_path);
-    s->db_path = mfr_strdup(p->db_path && *p->db_path ? p->db_path : "ratings.db");
+    s->model_path = mfr__strdup(p->model_path);
+    s->db_path = mfr__strdup(p->db_path && *p->db_path ? p->db_path : "ratings.db");
     s->data_path = dup_or_null(p->data_path);
-    s->bind = mfr_strdup(p->bind && *p->bind ? p->bind : "127.0.0.1");
+    s->bind = mfr__strdup(p->bind && *p->bind ? p->bind : "127.0.0.1");
     if (!s->p.max_body) s->p.max_body = 16384;
     if (!s->p.max_header) s->p.max_header = 32768;
     if (s->p.timeout_s <= 0) s->p.timeout_s = 30;
@@ -438,7 +438,7 @@ mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out, mfr_e
         s->have_admin = 1;
     }
     s->retrain_last_ok = -1;
-    s->started = mfr_now();
+    s->started = mfr__now();
     pthread_mutex_init(&s->model_mu, NULL);
     pthread_mutex_init(&s->create_mu, NULL);
     pthread_mutex_init(&s->retrain_mu, NULL);

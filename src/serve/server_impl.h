@@ -26,9 +26,9 @@
 #include "mfrec.h"
 #include "mfrec/serve.h"
 #include "store.h"
-/* The library's allocation wrappers (mfr_malloc, ...: fault injection, so the
+/* The library's allocation wrappers (mfr__malloc, ...: fault injection, so the
  * server's out-of-memory paths are tested like the library's), its error
- * helper (mfr__err) and its monotonic clock (mfr_now). The rest of the
+ * helper (mfr__err) and its monotonic clock (mfr__now). The rest of the
  * server uses the public API only. */
 #include "../core/core.h"
 
@@ -297,7 +297,7 @@ int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *ou
 
 /* metrics.c */
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds);
-/* The /metrics text (mfr_malloc'd, *len bytes), NULL when out of memory. */
+/* The /metrics text (mfr__malloc'd, *len bytes), NULL when out of memory. */
 char *mfr__metrics_text(mfr_server *s, const model_ref *mr, size_t *len);
 
 /* cache.c: NULL for n_slots 0 (disabled) or OOM. get returns a malloc'd

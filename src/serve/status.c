@@ -14,7 +14,7 @@ enum MHD_Result mfr__h_health(req *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
     cJSON_AddStringToObject(o, "version", mfr_version());
-    cJSON_AddNumberToObject(o, "uptime_s", round((mfr_now() - s->started) * 1000) / 1000);
+    cJSON_AddNumberToObject(o, "uptime_s", round((mfr__now() - s->started) * 1000) / 1000);
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     const char *algo = mfr_algo_name(in->algo);
     cJSON_AddStringToObject(m, "algo", algo ? algo : "unknown");
@@ -64,6 +64,6 @@ enum MHD_Result mfr__h_metrics(req *r) {
     if (!text) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     enum MHD_Result res =
         mfr__send_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, 1, 0);
-    mfr_free(text);
+    mfr__free(text);
     return res;
 }

@@ -14,7 +14,7 @@
  * closed only after sqlite3_close: closing any descriptor of a file drops the
  * process's POSIX locks on it, SQLite's included. */
 #include "store.h"
-#include "../core/core.h" /* mfr_malloc and friends: injectable failures */
+#include "../core/core.h" /* mfr__malloc and friends: injectable failures */
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -100,14 +100,14 @@ static int watch(watched *w, const char *path, const char *what) {
     if (w->fd < 0) return 0;
     w->dev = st.st_dev;
     w->ino = st.st_ino;
-    w->path = mfr_strdup(path);
+    w->path = mfr__strdup(path);
     return w->path ? 0 : -1;
 }
 
 static void unwatch(watched *w) {
     if (w->fd >= 0) close(w->fd); /* after sqlite3_close: see the top */
     w->fd = -1;
-    mfr_free(w->path);
+    mfr__free(w->path);
     w->path = NULL;
 }
 
@@ -247,7 +247,7 @@ static void *writer_main(void *arg) {
             op *next = o->next;
             if (o->on_done) {
                 o->on_done(o->ctx, o->status, o->message);
-                mfr_free(o);
+                mfr__free(o);
             } else {
                 *sync_tail = o;
                 sync_tail = &o->next;
@@ -284,14 +284,14 @@ static int enqueue_locked(mfr_store *s, op *o) {
 }
 
 static mfr_status submit_async(mfr_store *s, const op *tmpl) {
-    op *o = mfr_malloc(sizeof *o);
+    op *o = mfr__malloc(sizeof *o);
     if (!o) return MFR_E_IO;
     *o = *tmpl;
     o->done = 0;
     pthread_mutex_lock(&s->mu);
     int ok = enqueue_locked(s, o) == 0;
     pthread_mutex_unlock(&s->mu);
-    if (!ok) mfr_free(o);
+    if (!ok) mfr__free(o);
     return ok ? MFR_OK : MFR_E_IO;
 }
 
@@ -355,7 +355,7 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
 
 mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr_error *err) {
     *out = NULL;
-    mfr_store *s = mfr_calloc(1, sizeof *s);
+    mfr_store *s = mfr__calloc(1, sizeof *s);
     if (!s) return mfr__nomem(err, "the store");
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
@@ -372,7 +372,7 @@ mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->wake);
         pthread_cond_destroy(&s->done);
-        mfr_free(s);
+        mfr__free(s);
         return st;
     }
     *out = s;
@@ -399,7 +399,7 @@ void mfr__store_close(mfr_store *s) {
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
-    mfr_free(s);
+    mfr__free(s);
 }
 
 int mfr__store_unavailable(mfr_store *s) {

@@ -29,11 +29,11 @@ api_user *mfr__user_find(mfr_server *s, int64_t id) {
 static void user_free(api_user *u) {
     if (!u) return;
     pthread_mutex_destroy(&u->mu);
-    mfr_free(u->movie);
-    mfr_free(u->rating);
-    mfr_free(u->time);
-    mfr_free(u->vec);
-    mfr_free(u);
+    mfr__free(u->movie);
+    mfr__free(u->rating);
+    mfr__free(u->time);
+    mfr__free(u->vec);
+    mfr__free(u);
 }
 
 typedef struct load_ctx {
@@ -46,12 +46,12 @@ static void on_user(void *ctx, int64_t id, const unsigned char hash[32], int64_t
     mfr_server *s = lc->s;
     if (s->n_users == s->cap_users) {
         int64_t cap = s->cap_users ? s->cap_users * 2 : 64;
-        api_user **v = mfr_realloc(s->users, sizeof *v * (size_t)cap);
+        api_user **v = mfr__realloc(s->users, sizeof *v * (size_t)cap);
         if (!v) { lc->oom = 1; return; }
         s->users = v;
         s->cap_users = cap;
     }
-    api_user *u = mfr_calloc(1, sizeof *u);
+    api_user *u = mfr__calloc(1, sizeof *u);
     if (!u) { lc->oom = 1; return; }
     u->id = id;
     memcpy(u->hash, hash, 32);
@@ -72,11 +72,11 @@ int mfr__user_set(api_user *u, int64_t movie, float rating, int64_t time) {
         }
     if (u->n == u->cap) {
         int32_t cap = u->cap ? u->cap * 2 : 16;
-        int64_t *m = mfr_realloc(u->movie, sizeof *m * (size_t)cap);
+        int64_t *m = mfr__realloc(u->movie, sizeof *m * (size_t)cap);
         if (m) u->movie = m;
-        float *r = mfr_realloc(u->rating, sizeof *r * (size_t)cap);
+        float *r = mfr__realloc(u->rating, sizeof *r * (size_t)cap);
         if (r) u->rating = r;
-        int64_t *t = mfr_realloc(u->time, sizeof *t * (size_t)cap);
+        int64_t *t = mfr__realloc(u->time, sizeof *t * (size_t)cap);
         if (t) u->time = t;
         if (!m || !r || !t) return -1;
         u->cap = cap;
@@ -121,7 +121,7 @@ mfr_status mfr__users_load(mfr_server *s, mfr_error *err) {
 
 void mfr__users_free(mfr_server *s) {
     for (int64_t i = 0; i < s->n_users; i++) user_free(s->users[i]);
-    mfr_free(s->users);
+    mfr__free(s->users);
     s->users = NULL;
     s->n_users = s->cap_users = 0;
 }
@@ -136,8 +136,8 @@ mfr_status mfr__user_vec(api_user *u, model_ref *mr, const int32_t *items, const
         return MFR_OK;
     }
     if (u->vec_dim != dim || !u->vec) {
-        mfr_free(u->vec);
-        u->vec = mfr_calloc((size_t)dim, sizeof *u->vec);
+        mfr__free(u->vec);
+        u->vec = mfr__calloc((size_t)dim, sizeof *u->vec);
         u->vec_dim = u->vec ? dim : 0;
         if (!u->vec) return mfr__nomem(err, "a fold-in vector");
     }
@@ -157,7 +157,7 @@ int mfr__users_append(mfr_server *s, api_user *u) {
     int ok = 1;
     if (s->n_users == s->cap_users) {
         int64_t cap = s->cap_users ? s->cap_users * 2 : 64;
-        api_user **v = mfr_realloc(s->users, sizeof *v * (size_t)cap);
+        api_user **v = mfr__realloc(s->users, sizeof *v * (size_t)cap);
         if (v) { s->users = v; s->cap_users = cap; }
         else ok = 0;
     }

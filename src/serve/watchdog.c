@@ -31,7 +31,7 @@ struct mfr__watchdog {
 };
 
 static long long now_us(void) {
-    return (long long)(mfr_now() * 1e6) + 1;
+    return (long long)(mfr__now() * 1e6) + 1;
 }
 
 static void *watch(void *arg) {
@@ -59,7 +59,7 @@ static void *watch(void *arg) {
 }
 
 mfr_status mfr__watchdog_start(mfr_server *s, mfr_error *err) {
-    mfr__watchdog *w = mfr_calloc(1, sizeof *w);
+    mfr__watchdog *w = mfr__calloc(1, sizeof *w);
     if (!w) return mfr__nomem(err, "the request watchdog");
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
@@ -67,7 +67,7 @@ mfr_status mfr__watchdog_start(mfr_server *s, mfr_error *err) {
     if (pthread_create(&w->thread, NULL, watch, w) != 0) {
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->mu);
-        mfr_free(w);
+        mfr__free(w);
         return mfr__err(err, MFR_E_INTERNAL, "cannot start the request watchdog thread");
     }
     s->watchdog = w;
@@ -85,7 +85,7 @@ void mfr__watchdog_stop(mfr_server *s) {
     /* the daemon is stopped: every connection was closed and unlinked */
     pthread_cond_destroy(&w->wake);
     pthread_mutex_destroy(&w->mu);
-    mfr_free(w);
+    mfr__free(w);
     s->watchdog = NULL;
 }
 
@@ -97,7 +97,7 @@ void mfr__watchdog_notify(void *cls, struct MHD_Connection *c, void **socket_con
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        mfr__conn *t = ci ? mfr_calloc(1, sizeof *t) : NULL;
+        mfr__conn *t = ci ? mfr__calloc(1, sizeof *t) : NULL;
         *socket_context = t;
         if (!t) return; /* untracked: the idle timeout still applies */
         t->fd = ci->connect_fd;
@@ -115,7 +115,7 @@ void mfr__watchdog_notify(void *cls, struct MHD_Connection *c, void **socket_con
         else w->head = t->next;
         if (t->next) t->next->prev = t->prev;
         pthread_mutex_unlock(&w->mu);
-        mfr_free(t);
+        mfr__free(t);
         *socket_context = NULL;
     }
 }

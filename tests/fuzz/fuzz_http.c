@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 int mfr__utf8_valid(const char *s, size_t n); /* src/core/text.c */
-double mfr_now(void);                        /* src/core: monotonic seconds */
+double mfr__now(void);                        /* src/core: monotonic seconds */
 
 #define ADMIN_TOKEN "fuzz-admin-token-0123456789abcdef"
 
@@ -294,11 +294,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
 
     char *ans = NULL;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     long len = exchange(req.p, req.n, &ans);
     if (len < 0) fz_fail("no answer within 15 s to:\n%.4000s", req.p);
     if (len == 0) { /* how long it took, and the deadline cuts, say who closed it */
-        double dt = mfr_now() - t0;
+        double dt = mfr__now() - t0;
         static const char mq[] = "GET /metrics HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n";
         char *met = NULL;
         const char *cuts = NULL;

@@ -136,10 +136,10 @@ void fz_walk_dataset(const mfr_dataset *ds) {
 
 int fz_roundtrip = 1;
 
-uint32_t mfr_crc32(uint32_t crc, const void *buf, size_t len); /* src/core */
+uint32_t mfr__crc32(uint32_t crc, const void *buf, size_t len); /* src/core */
 
 void fz_sample_roundtrip(const uint8_t *data, size_t size) {
-    fz_roundtrip = mfr_crc32(0, data, size) % 8 == 0;
+    fz_roundtrip = mfr__crc32(0, data, size) % 8 == 0;
 }
 
 mfr_status fz_import(const char *path, const mfr_import_params *p) {

@@ -50,23 +50,23 @@ static inline mfr_dataset *catalog_fixture(void) {
     mfr_dataset *ds = NULL;
     assert_int_equal(mfr__dataset_from_arrays(12, 6, n, u, i, r, NULL, &ds, NULL), MFR_OK);
     ds->scale_min = 0.5f, ds->scale_max = 5.f;
-    char *pool = mfr_malloc(4096);
+    char *pool = mfr__malloc(4096);
     size_t len = 1;
     pool[0] = '\0';
     for (int j = 0; j < 6; j++) {
         ds->title_off[j] = cf_put(pool, &len, CF_TITLE[j]);
         ds->genres_off[j] = cf_put(pool, &len, CF_GENRES[j]);
     }
-    ds->tag_item = mfr_malloc(sizeof(int32_t) * CF_NTAGS);
-    ds->tag_user = mfr_malloc(sizeof(int32_t) * CF_NTAGS);
-    ds->tag_off = mfr_malloc(sizeof(uint32_t) * CF_NTAGS);
+    ds->tag_item = mfr__malloc(sizeof(int32_t) * CF_NTAGS);
+    ds->tag_user = mfr__malloc(sizeof(int32_t) * CF_NTAGS);
+    ds->tag_off = mfr__malloc(sizeof(uint32_t) * CF_NTAGS);
     for (int j = 0; j < CF_NTAGS; j++) {
         ds->tag_item[j] = CF_TAGS[j].item;
         ds->tag_user[j] = j % 12;
         ds->tag_off[j] = cf_put(pool, &len, CF_TAGS[j].text);
     }
     ds->n_tags = CF_NTAGS;
-    mfr_free(ds->strings);
+    mfr__free(ds->strings);
     ds->strings = pool;
     ds->strings_len = (int64_t)len;
     ds->n_catalog = 6;

@@ -26,23 +26,23 @@ typedef struct lowrank {
 
 static inline void lowrank_make(lowrank *L, int32_t nu, int32_t ni, int rank, double density,
                                 double noise, uint64_t seed) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     float *P = malloc(sizeof(float) * nu * rank), *Q = malloc(sizeof(float) * ni * rank);
     float *bu = malloc(sizeof(float) * nu), *bi = malloc(sizeof(float) * ni);
     double s = 0.7 / sqrt(sqrt((double)rank));
-    for (int j = 0; j < nu * rank; j++) P[j] = (float)(s * mfr_rng_normal(&rng));
-    for (int j = 0; j < ni * rank; j++) Q[j] = (float)(s * mfr_rng_normal(&rng));
-    for (int j = 0; j < nu; j++) bu[j] = (float)(0.3 * mfr_rng_normal(&rng));
-    for (int j = 0; j < ni; j++) bi[j] = (float)(0.3 * mfr_rng_normal(&rng));
+    for (int j = 0; j < nu * rank; j++) P[j] = (float)(s * mfr__rng_normal(&rng));
+    for (int j = 0; j < ni * rank; j++) Q[j] = (float)(s * mfr__rng_normal(&rng));
+    for (int j = 0; j < nu; j++) bu[j] = (float)(0.3 * mfr__rng_normal(&rng));
+    for (int j = 0; j < ni; j++) bi[j] = (float)(0.3 * mfr__rng_normal(&rng));
     size_t cap = (size_t)nu * ni;
     int32_t *u = malloc(4 * cap), *it = malloc(4 * cap);
     float *r = malloc(4 * cap);
     int64_t n = 0;
     for (int32_t a = 0; a < nu; a++)
         for (int32_t b = 0; b < ni; b++) {
-            if (mfr_rng_uniform(&rng) >= density) continue;
-            double v = 3.0 + bu[a] + bi[b] + noise * mfr_rng_normal(&rng);
+            if (mfr__rng_uniform(&rng) >= density) continue;
+            double v = 3.0 + bu[a] + bi[b] + noise * mfr__rng_normal(&rng);
             for (int f = 0; f < rank; f++) v += P[a * rank + f] * Q[b * rank + f];
             u[n] = a, it[n] = b, r[n] = (float)v, n++;
         }
@@ -54,7 +54,7 @@ static inline void lowrank_make(lowrank *L, int32_t nu, int32_t ni, int rank, do
     L->tr = malloc(4 * n), L->vr = malloc(4 * n);
     int64_t nt = 0, nv = 0;
     for (int64_t j = 0; j < n; j++) {
-        if (mfr_rng_uniform(&rng) < 0.2) L->vu[nv] = u[j], L->vi[nv] = it[j], L->vr[nv++] = r[j];
+        if (mfr__rng_uniform(&rng) < 0.2) L->vu[nv] = u[j], L->vi[nv] = it[j], L->vr[nv++] = r[j];
         else L->tu[nt] = u[j], L->ti[nt] = it[j], L->tr[nt++] = r[j];
     }
     L->train = (mfr_ratings){nt, nu, ni, L->tu, L->ti, L->tr, NULL};
@@ -223,9 +223,9 @@ static inline double movielens_rmse(mfr_algo algo) {
     mfr_error err;
     mfr_train_params p = mfr_train_params_default(algo);
     mfr_model *m = NULL;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, &err), MFR_OK);
-    double fit = mfr_now() - t0;
+    double fit = mfr__now() - t0;
     mfr_accuracy acc;
     mfr_eval_accuracy(m, &te, &acc);
     print_message("%s on ml-latest-small 80/20: test RMSE %.4f, fit %.2f s\n", mfr_algo_name(algo),

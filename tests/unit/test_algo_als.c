@@ -70,14 +70,14 @@ static void direct_row(int n, int k, const int32_t *idx, const float *val, const
 
 static void check_row_solve(int n) {
     enum { K = 5, NI = 400 };
-    mfr_rng rng;
-    mfr_rng_seed(&rng, (uint64_t)n);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, (uint64_t)n);
     float Y[NI * K], yb[NI];
-    for (int j = 0; j < NI * K; j++) Y[j] = (float)mfr_rng_normal(&rng);
-    for (int j = 0; j < NI; j++) yb[j] = (float)(0.3 * mfr_rng_normal(&rng));
+    for (int j = 0; j < NI * K; j++) Y[j] = (float)mfr__rng_normal(&rng);
+    for (int j = 0; j < NI; j++) yb[j] = (float)(0.3 * mfr__rng_normal(&rng));
     int32_t *idx = malloc(4 * n);
     float *val = malloc(4 * n);
-    for (int e = 0; e < n; e++) idx[e] = e % NI, val[e] = (float)(1 + 4 * mfr_rng_uniform(&rng));
+    for (int e = 0; e < n; e++) idx[e] = e % NI, val[e] = (float)(1 + 4 * mfr__rng_uniform(&rng));
     int64_t ptr[2] = {0, n};
     mfr__csr c = {1, n, ptr, idx, val};
     float X[K], xb[1];

@@ -17,10 +17,10 @@ static void bmf_hyper_draw_matches_sample_moments(void **state) {
     L[1][1] = sqrt(Sig[1][1] - L[1][0] * L[1][0]);
     L[2][2] = 2;
     float *X = malloc(sizeof(float) * N * D);
-    mfr_rng r;
-    mfr_rng_seed(&r, 1);
+    mfr__rng r;
+    mfr__rng_seed(&r, 1);
     for (int n = 0; n < N; n++) {
-        double z[D] = {mfr_rng_normal(&r), mfr_rng_normal(&r), mfr_rng_normal(&r)};
+        double z[D] = {mfr__rng_normal(&r), mfr__rng_normal(&r), mfr__rng_normal(&r)};
         for (int i = 0; i < D; i++) {
             double s = m[i];
             for (int j = 0; j <= i; j++) s += L[i][j] * z[j];

@@ -47,10 +47,10 @@ static double triple_loss(const double *t, int k, double reg, double w) {
 static void bpr_step_is_gradient_descent(void **state) {
     (void)state;
     enum { K = 7, N = 3 * K + 2 };
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 17);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 17);
     double t[N];
-    for (int j = 0; j < N; j++) t[j] = 0.6 * mfr_rng_normal(&rng);
+    for (int j = 0; j < N; j++) t[j] = 0.6 * mfr__rng_normal(&rng);
     float f[N];
     for (int j = 0; j < N; j++) f[j] = (float)t[j];
     const float lr = 0.05f, reg = 0.03f, w = 0.7f;
@@ -69,16 +69,16 @@ static void bpr_step_is_gradient_descent(void **state) {
 enum { G_USERS = 40, G_ITEMS = 40 };
 
 static mfr_dataset *two_groups(void) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 21);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 21);
     int32_t *u = malloc(sizeof(int32_t) * 4 * G_USERS * G_ITEMS);
     int32_t *it = malloc(sizeof(int32_t) * 4 * G_USERS * G_ITEMS);
     float *r = malloc(sizeof(float) * 4 * G_USERS * G_ITEMS);
     int64_t n = 0;
     for (int a = 0; a < 2 * G_USERS; a++)
         for (int b = 0; b < 2 * G_ITEMS; b++) {
-            if (a / G_USERS != b / G_ITEMS || mfr_rng_uniform(&rng) > 0.5) continue;
-            u[n] = a, it[n] = b, r[n] = 3.5f + 0.5f * (float)mfr_rng_below(&rng, 4), n++;
+            if (a / G_USERS != b / G_ITEMS || mfr__rng_uniform(&rng) > 0.5) continue;
+            u[n] = a, it[n] = b, r[n] = 3.5f + 0.5f * (float)mfr__rng_below(&rng, 4), n++;
         }
     mfr_dataset *ds = NULL;
     mfr_error err;
@@ -152,20 +152,20 @@ static void bpr_two_groups_rank_own_block(void **state) {
 enum { C_USERS = 200, C_ITEMS = 300 };
 
 static void clustered(mfr_dataset **ds, int32_t *hu, int32_t *hi, int *nh) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 9);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 9);
     int32_t *u = malloc(4 * C_USERS * C_ITEMS), *it = malloc(4 * C_USERS * C_ITEMS);
     float *r = malloc(4 * C_USERS * C_ITEMS);
     int64_t n = 0;
     *nh = 0;
     for (int a = 0; a < C_USERS; a++)
         for (int b = 0; b < C_ITEMS; b++) {
-            if (a % 4 != b % 4 || mfr_rng_uniform(&rng) > 0.4) continue;
-            if (mfr_rng_uniform(&rng) < 0.1 && *nh < 2000) {
+            if (a % 4 != b % 4 || mfr__rng_uniform(&rng) > 0.4) continue;
+            if (mfr__rng_uniform(&rng) < 0.1 && *nh < 2000) {
                 hu[*nh] = a, hi[*nh] = b, (*nh)++;
                 continue;
             }
-            u[n] = a, it[n] = b, r[n] = (float)(3 + mfr_rng_below(&rng, 3)), n++;
+            u[n] = a, it[n] = b, r[n] = (float)(3 + mfr__rng_below(&rng, 3)), n++;
         }
     mfr_error err;
     assert_int_equal(mfr__dataset_from_arrays(C_USERS, C_ITEMS, n, u, it, r, NULL, ds, &err),
@@ -377,9 +377,9 @@ static void bpr_movielens_ranking_slow(void **state) {
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_BPR);
     p.seed = 1;
     mfr_model *m = NULL;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, &err), MFR_OK);
-    double fit = mfr_now() - t0;
+    double fit = mfr__now() - t0;
     mfr_ranking_params rp = mfr_ranking_params_default();
     rp.min_ratings = 1;
     mfr_ranking rk;

@@ -348,8 +348,8 @@ static void ease_hostile_model_file(void **state) {
         assert_null(m);
         assert_non_null(strstr(err.message, "EASI"));
     }
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 7);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 7);
     for (int t = 0; t < 60; t++) {
         memcpy(b, orig, (size_t)len);
         if (t == 0) for (uint64_t j = 0; j < easb_size / 4; j++) memcpy(b + easb + 4 * j, &(float){NAN}, 4);
@@ -357,7 +357,7 @@ static void ease_hostile_model_file(void **state) {
         else if (t == 2) for (uint64_t j = 0; j < srat_size / 4; j++) memcpy(b + srat + 4 * j, &(float){NAN}, 4);
         else {
             long base = t % 2 ? easb : srat, span = (long)(t % 2 ? easb_size : srat_size);
-            for (int f = 0; f < 3; f++) b[base + (long)mfr_rng_below(&rng, (uint64_t)span)] ^= (unsigned char)(1u << mfr_rng_below(&rng, 8));
+            for (int f = 0; f < 3; f++) b[base + (long)mfr__rng_below(&rng, (uint64_t)span)] ^= (unsigned char)(1u << mfr__rng_below(&rng, 8));
         }
         fix_crcs(b, len);
         write_whole(path, (char *)b, len);

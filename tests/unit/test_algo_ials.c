@@ -47,10 +47,10 @@ static void ials_direct(const mfr__csr *c, int r, const float *Y, int NO, int K,
 static void ials_normal_equations_known_answer(void **state) {
     (void)state;
     enum { K = 6, NO = 300, NR = 15, ROWS = 3 };
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 4);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 4);
     static float Y[NO * K];
-    for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.5 * mfr_rng_normal(&rng));
+    for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.5 * mfr__rng_normal(&rng));
     int32_t idx[NR];
     float val[NR];
     for (int e = 0; e < NR; e++) idx[e] = 7 * e + 1, val[e] = (float)(0.2 * (1 + (e % 5)));
@@ -107,13 +107,13 @@ static void ials_simd_matches_scalar(void **state) {
     for (int r = 0; r < NR; r++) ptr[r + 1] = ptr[r] + len[r];
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)ptr[NR]);
     float *val = malloc(sizeof(float) * (size_t)ptr[NR]);
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 11);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 11);
     for (int o = 0; o < 2; o++) {
         const int32_t NO = nos[o];
         for (int r = 0; r < NR; r++)
             for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
-                idx[e] = (int32_t)((e - ptr[r]) * 7 % NO), val[e] = (float)(mfr_rng_uniform(&rng));
+                idx[e] = (int32_t)((e - ptr[r]) * 7 % NO), val[e] = (float)(mfr__rng_uniform(&rng));
         mfr__csr c = {NR, ptr[NR], ptr, idx, val};
         for (int t = 0; t < 3; t++)
             for (int v = 0; v < 2; v++) {
@@ -121,8 +121,8 @@ static void ials_simd_matches_scalar(void **state) {
                 const float a0 = v ? 0.3f : 1.f, nu = v ? 1.f : 0.f, lam = v ? 0.01f : 0.1f;
                 float *Y = malloc(sizeof(float) * NO * K), *Xs = malloc(sizeof(float) * NR * K),
                       *Xv = malloc(sizeof(float) * NR * K);
-                for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.1 * mfr_rng_normal(&rng));
-                for (int j = 0; j < NR * K; j++) Xs[j] = Xv[j] = (float)(0.1 * mfr_rng_normal(&rng));
+                for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.1 * mfr__rng_normal(&rng));
+                for (int j = 0; j < NR * K; j++) Xs[j] = Xv[j] = (float)(0.1 * mfr__rng_normal(&rng));
                 mfr_error err;
                 const mfr__kernels ref = {.scalar = 1};
                 assert_int_equal(
@@ -146,20 +146,20 @@ static void ials_simd_matches_scalar(void **state) {
 /* 4 user groups x 4 item groups; a user rates ~40% of its group's items. */
 static void clustered(mfr_dataset **ds, mfr_ratings *train, int32_t *hu, int32_t *hi, int *nh) {
     enum { NU = 200, NI = 120 };
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 9);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 9);
     int32_t *u = malloc(4 * NU * NI), *it = malloc(4 * NU * NI);
     float *r = malloc(4 * NU * NI);
     int64_t n = 0;
     *nh = 0;
     for (int a = 0; a < NU; a++)
         for (int b = 0; b < NI; b++) {
-            if (a % 4 != b % 4 || mfr_rng_uniform(&rng) > 0.4) continue;
-            if (mfr_rng_uniform(&rng) < 0.1 && *nh < 1000) {
+            if (a % 4 != b % 4 || mfr__rng_uniform(&rng) > 0.4) continue;
+            if (mfr__rng_uniform(&rng) < 0.1 && *nh < 1000) {
                 hu[*nh] = a, hi[*nh] = b, (*nh)++;
                 continue;
             }
-            u[n] = a, it[n] = b, r[n] = (float)(3 + mfr_rng_below(&rng, 3)), n++;
+            u[n] = a, it[n] = b, r[n] = (float)(3 + mfr__rng_below(&rng, 3)), n++;
         }
     mfr_error err;
     assert_int_equal(mfr__dataset_from_arrays(NU, NI, n, u, it, r, NULL, ds, &err), MFR_OK);

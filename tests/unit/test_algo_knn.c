@@ -153,12 +153,12 @@ static mfr_dataset *medium(void) {
     int32_t u[2400], i[2400];
     float r[2400];
     int n = 0;
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 5);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 5);
     for (int a = 0; a < 60; a++)
         for (int b = 0; b < 40; b++) {
-            if (mfr_rng_uniform(&rng) < 0.5) continue;
-            double v = 3 + ((a % 3) == (b % 3) ? 1.2 : -0.6) + 0.5 * mfr_rng_normal(&rng);
+            if (mfr__rng_uniform(&rng) < 0.5) continue;
+            double v = 3 + ((a % 3) == (b % 3) ? 1.2 : -0.6) + 0.5 * mfr__rng_normal(&rng);
             v = v < 0.5 ? 0.5 : v > 5 ? 5 : v;
             u[n] = a, i[n] = b, r[n] = (float)(round(v * 2) / 2), n++;
         }

@@ -8,22 +8,22 @@
 static void nonneg(mfr_dataset **ds, mfr_ratings *tr, mfr_ratings *te, int32_t **bufs,
                    float **rbufs) {
     enum { NU = 150, NI = 100, R = 3 };
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 31);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 31);
     float P[NU * R], Q[NI * R];
-    for (int j = 0; j < NU * R; j++) P[j] = (float)mfr_rng_uniform(&rng);
-    for (int j = 0; j < NI * R; j++) Q[j] = (float)mfr_rng_uniform(&rng);
+    for (int j = 0; j < NU * R; j++) P[j] = (float)mfr__rng_uniform(&rng);
+    for (int j = 0; j < NI * R; j++) Q[j] = (float)mfr__rng_uniform(&rng);
     int32_t *u = bufs[0] = malloc(4 * NU * NI), *it = bufs[1] = malloc(4 * NU * NI);
     int32_t *vu = bufs[2] = malloc(4 * NU * NI), *vi = bufs[3] = malloc(4 * NU * NI);
     float *r = rbufs[0] = malloc(4 * NU * NI), *vr = rbufs[1] = malloc(4 * NU * NI);
     int64_t n = 0, nv = 0;
     for (int a = 0; a < NU; a++)
         for (int b = 0; b < NI; b++) {
-            if (mfr_rng_uniform(&rng) > 0.4) continue;
-            float v = (float)(0.05 * mfr_rng_normal(&rng));
+            if (mfr__rng_uniform(&rng) > 0.4) continue;
+            float v = (float)(0.05 * mfr__rng_normal(&rng));
             for (int f = 0; f < R; f++) v += P[a * R + f] * Q[b * R + f];
             if (v < 0) v = 0;
-            if (mfr_rng_uniform(&rng) < 0.2) vu[nv] = a, vi[nv] = b, vr[nv++] = v;
+            if (mfr__rng_uniform(&rng) < 0.2) vu[nv] = a, vi[nv] = b, vr[nv++] = v;
             else u[n] = a, it[n] = b, r[n++] = v;
         }
     mfr_error err;
@@ -76,13 +76,13 @@ static void nmf_one_epoch_matches_hand_computation(void **state) {
     p.factors = 2, p.epochs = 1, p.reg = 0.1f, p.seed = 5, p.init_std = 0.5f;
     mfr_model *m = NULL;
     assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
-    mfr_rng g;
+    mfr__rng g;
     double P[2], Q[2][2], sc = 0.5 * sqrt(12.0);
-    mfr_rng_seed_stream(&g, 5, 1);
-    for (int f = 0; f < 2; f++) P[f] = (float)(mfr_rng_uniform(&g) * sc);
-    mfr_rng_seed_stream(&g, 5, 2);
+    mfr__rng_seed_stream(&g, 5, 1);
+    for (int f = 0; f < 2; f++) P[f] = (float)(mfr__rng_uniform(&g) * sc);
+    mfr__rng_seed_stream(&g, 5, 2);
     for (int i = 0; i < 2; i++)
-        for (int f = 0; f < 2; f++) Q[i][f] = (float)(mfr_rng_uniform(&g) * sc);
+        for (int f = 0; f < 2; f++) Q[i][f] = (float)(mfr__rng_uniform(&g) * sc);
     double num[2] = {0}, den[2] = {0};
     for (int i = 0; i < 2; i++) {
         double est = P[0] * Q[i][0] + P[1] * Q[i][1];

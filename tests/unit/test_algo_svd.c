@@ -9,17 +9,17 @@
 /* Dense m x n matrix with singular values 10, 8, 6, 4, 2 then noise, as a
  * fully observed sparse matrix in both views. */
 static float *dense_case(int m, int n, mfr__csr *rows, mfr__csr *cols) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 7);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 7);
     float *A = calloc((size_t)m * n, sizeof(float));
     for (int r = 0; r < 5; r++) {
         double u[64], v[64];
-        for (int i = 0; i < m; i++) u[i] = mfr_rng_normal(&rng) / sqrt(m);
-        for (int j = 0; j < n; j++) v[j] = mfr_rng_normal(&rng) / sqrt(n);
+        for (int i = 0; i < m; i++) u[i] = mfr__rng_normal(&rng) / sqrt(m);
+        for (int j = 0; j < n; j++) v[j] = mfr__rng_normal(&rng) / sqrt(n);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) A[i * n + j] += (float)((10 - 2 * r) * u[i] * v[j]);
     }
-    for (int i = 0; i < m * n; i++) A[i] += (float)(0.01 * mfr_rng_normal(&rng));
+    for (int i = 0; i < m * n; i++) A[i] += (float)(0.01 * mfr__rng_normal(&rng));
     int32_t *uu = malloc(4 * m * n), *ii = malloc(4 * m * n);
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) uu[i * n + j] = i, ii[i * n + j] = j;

@@ -58,22 +58,22 @@ static void csr_checks(void **state) {
 
 static void ids_once(void **state) {
     (void)state;
-    mfr_idmap m = {0};
+    mfr__idmap m = {0};
     const int64_t ok[] = {10, 7, 12345678901LL}, dup[] = {10, 7, 10};
     assert_int_equal(mfr__idmap_from_ids(&m, ok, 3, "f.mfm", "user", NULL), MFR_OK);
-    assert_int_equal(mfr_idmap_get(&m, 7), 1);
-    assert_int_equal(mfr_idmap_get(&m, 12345678901LL), 2);
+    assert_int_equal(mfr__idmap_get(&m, 7), 1);
+    assert_int_equal(mfr__idmap_get(&m, 12345678901LL), 2);
     mfr_error err = {0};
     assert_int_equal(mfr__idmap_from_ids(&m, dup, 3, "f.mfm", "movie", &err), MFR_E_FORMAT);
     assert_string_equal(err.message, "f.mfm: movie id 10 appears twice (indices 0 and 2)");
-    mfr_idmap_free(&m);
+    mfr__idmap_free(&m);
     /* allocation failures: NOMEM, nothing leaked (ASan) */
     for (long n = 0; n < 4; n++) {
         mfr__alloc_fail_after(n);
         mfr_status st = mfr__idmap_from_ids(&m, ok, 3, NULL, "user", NULL);
         mfr__alloc_fail_after(-1);
         assert_true(st == MFR_OK || st == MFR_E_NOMEM);
-        mfr_idmap_free(&m);
+        mfr__idmap_free(&m);
     }
 }
 
@@ -110,7 +110,7 @@ static void layout_save_and_read(void **state) {
     assert_memory_equal(u + 128, "abc", 3);
     for (uint64_t j = 100; j < 320; j++)
         if (j < 128 || j >= 131) assert_int_equal(u[j], 0);
-    assert_int_equal(mfr__bsec_crc(s, 3, sizeof head), mfr_crc32(0, u + 100, 220));
+    assert_int_equal(mfr__bsec_crc(s, 3, sizeof head), mfr__crc32(0, u + 100, 220));
     mfr__bin_free(b, len);
     /* the block counts as an allocation: fault injection reaches it */
     mfr__alloc_fail_after(0);

@@ -81,14 +81,14 @@ static mfr_dataset *taste_groups(void) {
     int32_t *it = malloc(sizeof(int32_t) * TG_USERS * TG_MOVIES);
     float *r = malloc(sizeof(float) * TG_USERS * TG_MOVIES);
     int64_t n = 0;
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 11);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 11);
     for (int32_t a = 0; a < TG_USERS; a++)
         for (int32_t b = 0; b < TG_MOVIES; b++) {
             int own = a % 3 == b % 3;
             double pop = 1.0 / (1.0 + (b / 3) / 6.0);
-            if (mfr_rng_uniform(&rng) >= (own ? 0.8 : 0.15) * pop) continue;
-            double v = own ? 4.5 + 0.5 * mfr_rng_normal(&rng) : 2.0 + 0.7 * mfr_rng_normal(&rng);
+            if (mfr__rng_uniform(&rng) >= (own ? 0.8 : 0.15) * pop) continue;
+            double v = own ? 4.5 + 0.5 * mfr__rng_normal(&rng) : 2.0 + 0.7 * mfr__rng_normal(&rng);
             v = v < 0.5 ? 0.5 : v > 5 ? 5 : v;
             u[n] = a, it[n] = b, r[n] = (float)(round(v * 2) / 2), n++;
         }
@@ -96,7 +96,7 @@ static mfr_dataset *taste_groups(void) {
     assert_int_equal(mfr__dataset_from_arrays(TG_USERS, TG_MOVIES, n, u, it, r, NULL, &ds, NULL), MFR_OK);
     free(u), free(it), free(r);
     ds->scale_min = 0.5f, ds->scale_max = 5.f;
-    char *pool = mfr_malloc(8192);
+    char *pool = mfr__malloc(8192);
     size_t len = 1;
     pool[0] = '\0';
     for (int32_t b = 0; b < TG_MOVIES; b++) {
@@ -107,7 +107,7 @@ static mfr_dataset *taste_groups(void) {
         ds->genres_off[b] = (uint32_t)len;
         memcpy(pool + len, genres[b % 3], strlen(genres[b % 3]) + 1), len += strlen(genres[b % 3]) + 1;
     }
-    mfr_free(ds->strings);
+    mfr__free(ds->strings);
     ds->strings = pool;
     ds->strings_len = (int64_t)len;
     ds->n_catalog = TG_MOVIES;

@@ -616,7 +616,7 @@ static void record_quotes(void **state) {
     assert_int_equal(mfr__rec_next(dat, strlen(dat), &pos, "::", 0, &r, &lines), 1);
     assert_int_equal(r.n, 3);
     assert_string_equal(r.f[1], "Star: \"Wars\"");
-    mfr_free(r.scratch);
+    mfr__free(r.scratch);
 }
 
 static void generic_double_colon(void **state) {

@@ -164,7 +164,7 @@ static void expect_format(const char *p, const char *want) {
 }
 
 static void reseal_header(unsigned char *b) {
-    uint32_t crc = mfr_crc32(0, b, MFD_OFF_HEADER_CRC);
+    uint32_t crc = mfr__crc32(0, b, MFD_OFF_HEADER_CRC);
     memcpy(b + MFD_OFF_HEADER_CRC, &crc, 4);
 }
 
@@ -251,7 +251,7 @@ static void mfd_inconsistent_contents(void **state) {
     memcpy(&off, b + MFD_OFF_TABLE + 16 * MFD_USER, 8);
     int32_t bad = 999;
     memcpy(b + off, &bad, 4);
-    uint32_t crc = mfr_crc32(0, b + MFD_HEADER_SIZE, n - MFD_HEADER_SIZE);
+    uint32_t crc = mfr__crc32(0, b + MFD_HEADER_SIZE, n - MFD_HEADER_SIZE);
     memcpy(b + MFD_OFF_DATA_CRC, &crc, 4);
     reseal_header(b);
     write_bytes(p, b, n);
@@ -273,7 +273,7 @@ static void mfd_inconsistent_contents(void **state) {
 
 /* Both checksums of an .mfd image recomputed after a mutation. */
 static void reseal_all(unsigned char *b, size_t n) {
-    uint32_t crc = mfr_crc32(0, b + MFD_HEADER_SIZE, n - MFD_HEADER_SIZE);
+    uint32_t crc = mfr__crc32(0, b + MFD_HEADER_SIZE, n - MFD_HEADER_SIZE);
     memcpy(b + MFD_OFF_DATA_CRC, &crc, 4);
     reseal_header(b);
 }

@@ -12,10 +12,10 @@
 
 /* SPD matrix A = BᵀB + nI (lower and upper filled). */
 static void spd(float *A, int n, uint64_t seed) {
-    mfr_rng r;
-    mfr_rng_seed(&r, seed);
+    mfr__rng r;
+    mfr__rng_seed(&r, seed);
     float *B = malloc(sizeof(float) * n * n);
-    for (int j = 0; j < n * n; j++) B[j] = (float)mfr_rng_normal(&r);
+    for (int j = 0; j < n * n; j++) B[j] = (float)mfr__rng_normal(&r);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double s = i == j ? n : 0;

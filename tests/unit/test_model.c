@@ -26,23 +26,23 @@ static mfr_status test_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     g_fit_train_n = ctx->train->n;
     g_fit_valid_n = ctx->valid ? ctx->valid->n : -1;
     g_fit_threads = ctx->threads;
-    mfr_rng r;
-    mfr_rng_seed(&r, ctx->p->seed);
+    mfr__rng r;
+    mfr__rng_seed(&r, ctx->p->seed);
     for (int32_t u = 0; u < m->n_users; u++) {
         m->user_bias[u] = 0.1f * (float)(u % 3) - 0.1f;
-        for (int32_t f = 0; f < m->k; f++) m->P[(size_t)u * m->k + f] = (float)(0.25 * mfr_rng_normal(&r));
+        for (int32_t f = 0; f < m->k; f++) m->P[(size_t)u * m->k + f] = (float)(0.25 * mfr__rng_normal(&r));
     }
     for (int32_t i = 0; i < m->n_items; i++) {
         m->item_bias[i] = 0.05f * (float)(i % 5) - 0.1f;
-        for (int32_t f = 0; f < m->k; f++) m->Q[(size_t)i * m->k + f] = (float)(0.25 * mfr_rng_normal(&r));
+        for (int32_t f = 0; f < m->k; f++) m->Q[(size_t)i * m->k + f] = (float)(0.25 * mfr__rng_normal(&r));
     }
-    uint8_t *extra = mfr_aligned_alloc(10);
+    uint8_t *extra = mfr__aligned_alloc(10);
     if (!extra) return mfr__nomem(err, "extra");
     memcpy(extra, "extra-data", 10);
-    if ((st = mfr__model_add_extra(m, MFR_TAG('T', 'E', 'S', 'T'), extra, 10, err))) mfr_free(extra);
+    if ((st = mfr__model_add_extra(m, MFR_TAG('T', 'E', 'S', 'T'), extra, 10, err))) mfr__free(extra);
     for (int32_t e = 1; !st && e <= ctx->p->epochs; e++) {
         m->epochs_run = e;
-        if (mfr__report_epoch(ctx, e, ctx->p->epochs, NAN, NAN, mfr_now())) return MFR_E_CANCELLED;
+        if (mfr__report_epoch(ctx, e, ctx->p->epochs, NAN, NAN, mfr__now())) return MFR_E_CANCELLED;
     }
     return st;
 }
@@ -86,8 +86,8 @@ static mfr_dataset *make_dataset(void) {
         o += strlen(GENRES[i]) + 1;
         ds->year[i] = (int16_t)(1990 + i);
     }
-    mfr_free(ds->strings);
-    ds->strings = mfr_malloc(o);
+    mfr__free(ds->strings);
+    ds->strings = mfr__malloc(o);
     assert_non_null(ds->strings);
     memcpy(ds->strings, pool, o);
     ds->strings_len = (int64_t)o;
@@ -626,16 +626,16 @@ static void load_crafted_mutations(void **state) {
     long len;
     unsigned char *orig = (unsigned char *)saved_bytes(path, sizeof path, &len);
     unsigned char *b = malloc((size_t)len);
-    mfr_rng r;
-    mfr_rng_seed(&r, 2024);
+    mfr__rng r;
+    mfr__rng_seed(&r, 2024);
     int rejected = 0, loaded = 0;
     for (int t = 0; t < 400; t++) {
         memcpy(b, orig, (size_t)len);
         /* half the mutations in the header and directory, half anywhere */
         long span = t % 2 ? len : 256 + 24 * 16;
         if (span > len) span = len;
-        int flips = 1 + (int)mfr_rng_below(&r, 3);
-        for (int f = 0; f < flips; f++) b[mfr_rng_below(&r, (uint64_t)span)] ^= (unsigned char)(1u << mfr_rng_below(&r, 8));
+        int flips = 1 + (int)mfr__rng_below(&r, 3);
+        for (int f = 0; f < flips; f++) b[mfr__rng_below(&r, (uint64_t)span)] ^= (unsigned char)(1u << mfr__rng_below(&r, 8));
         fix_crcs(b, len);
         write_whole(path, (char *)b, len);
         mfr_model *m = NULL;
@@ -924,13 +924,13 @@ static void topn_ties_and_kernel(void **state) {
     assert_int_equal(rows[1].item, 1); /* ties: lower index first */
     assert_int_equal(rows[2].item, 2);
     int32_t ks[] = {1, 3, 7, 8, 9, 16, 31, 64, 128};
-    mfr_rng r;
-    mfr_rng_seed(&r, 7);
+    mfr__rng r;
+    mfr__rng_seed(&r, 7);
     for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
         int32_t k = ks[t], n = 11;
         float *Q = malloc(sizeof(float) * (size_t)k * n), p[128], out[11];
-        for (int32_t j = 0; j < k * n; j++) Q[j] = (float)mfr_rng_normal(&r);
-        for (int32_t f = 0; f < k; f++) p[f] = (float)mfr_rng_normal(&r);
+        for (int32_t j = 0; j < k * n; j++) Q[j] = (float)mfr__rng_normal(&r);
+        for (int32_t f = 0; f < k; f++) p[f] = (float)mfr__rng_normal(&r);
         mfr__dot_rows(Q, k, p, 2, n - 2, out);
         for (int32_t j = 0; j < n - 2; j++) {
             float ref = mfr__dot_ref(p, Q + (size_t)(j + 2) * k, k);

@@ -7,7 +7,7 @@
 
 #include <time.h>
 
-#include "core/core.h" /* mfr_now */
+#include "core/core.h" /* mfr__now */
 #include <unistd.h>
 
 static double cpu_now(void) {
@@ -72,10 +72,10 @@ static void movielens_recommend_slow(void **state) {
         }
     }
     int reps = 3000;
-    double t0 = mfr_now(), c0 = cpu_now();
+    double t0 = mfr__now(), c0 = cpu_now();
     for (int r = 0; r < reps; r++)
         assert_int_equal(mfr_model_recommend(g_m, r % nu, &rp, out, &n, NULL), MFR_OK);
-    double dt = mfr_now() - t0, dc = cpu_now() - c0;
+    double dt = mfr__now() - t0, dc = cpu_now() - c0;
     mfr_model_info info;
     mfr_model_info_get(g_m, &info);
     print_message("recommend: %d items, k=%d, one thread: %.1f us/call wall, %.1f us/call CPU "
@@ -158,12 +158,12 @@ static void movielens_save_load(void **state) {
     char path[512];
     snprintf(path, sizeof path, "%s/ml.mfm", temp_dir());
     mfr_error err;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     assert_int_equal(mfr_model_save(g_m, path, &err), MFR_OK);
-    double t1 = mfr_now();
+    double t1 = mfr__now();
     mfr_model *l = NULL;
     assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
-    double t2 = mfr_now();
+    double t2 = mfr__now();
     print_message("save %.1f ms, load %.1f ms\n", 1e3 * (t1 - t0), 1e3 * (t2 - t1));
     mfr_recommend_params rp = mfr_recommend_params_default();
     for (int32_t u = 0; u < mfr_model_n_users(g_m); u += 37) {

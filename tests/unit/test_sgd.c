@@ -57,10 +57,10 @@ static void split_ratings(const mfr_dataset *ds, double test_frac, uint64_t seed
     mfr_dataset_ratings(ds, &all);
     owned_alloc(tr, all.n, all.n_users, all.n_items);
     owned_alloc(te, all.n, all.n_users, all.n_items);
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     for (int64_t j = 0; j < all.n; j++)
-        owned_push(mfr_rng_uniform(&rng) < test_frac ? te : tr, all.user[j], all.item[j],
+        owned_push(mfr__rng_uniform(&rng) < test_frac ? te : tr, all.user[j], all.item[j],
                    all.rating[j]);
 }
 
@@ -79,20 +79,20 @@ static double rmse_on(const mfr_model *m, const mfr_ratings *r) {
  * the trainer's float-array path is used), scale set wide enough to not clip. */
 static mfr_dataset *low_rank_dataset(int32_t nu, int32_t ni, int rank, double density,
                                      double noise, uint64_t seed) {
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     float *a = malloc((size_t)nu * rank * sizeof *a), *c = malloc((size_t)ni * rank * sizeof *c);
     float *bu = malloc((size_t)nu * sizeof *bu), *bi = malloc((size_t)ni * sizeof *bi);
-    for (int64_t j = 0; j < (int64_t)nu * rank; j++) a[j] = (float)(0.6 * mfr_rng_normal(&rng));
-    for (int64_t j = 0; j < (int64_t)ni * rank; j++) c[j] = (float)(0.6 * mfr_rng_normal(&rng));
-    for (int32_t u = 0; u < nu; u++) bu[u] = (float)(0.3 * mfr_rng_normal(&rng));
-    for (int32_t i = 0; i < ni; i++) bi[i] = (float)(0.3 * mfr_rng_normal(&rng));
+    for (int64_t j = 0; j < (int64_t)nu * rank; j++) a[j] = (float)(0.6 * mfr__rng_normal(&rng));
+    for (int64_t j = 0; j < (int64_t)ni * rank; j++) c[j] = (float)(0.6 * mfr__rng_normal(&rng));
+    for (int32_t u = 0; u < nu; u++) bu[u] = (float)(0.3 * mfr__rng_normal(&rng));
+    for (int32_t i = 0; i < ni; i++) bi[i] = (float)(0.3 * mfr__rng_normal(&rng));
     owned_ratings o;
     owned_alloc(&o, (int64_t)nu * ni, nu, ni);
     for (int32_t u = 0; u < nu; u++)
         for (int32_t i = 0; i < ni; i++) {
-            if (mfr_rng_uniform(&rng) >= density) continue;
-            double x = 3.0 + bu[u] + bi[i] + noise * mfr_rng_normal(&rng);
+            if (mfr__rng_uniform(&rng) >= density) continue;
+            double x = 3.0 + bu[u] + bi[i] + noise * mfr__rng_normal(&rng);
             for (int f = 0; f < rank; f++) x += a[(size_t)u * rank + f] * c[(size_t)i * rank + f];
             owned_push(&o, u, i, (float)x);
         }
@@ -171,12 +171,12 @@ static void coded_layout_round_trips(void **state) {
     enum { NU = 70000, NI = 700, PER_USER = 4 };
     owned_ratings o;
     owned_alloc(&o, (int64_t)NU * PER_USER, NU, NI);
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 12);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 12);
     for (int32_t u = 0; u < NU; u++)
         for (int j = 0; j < PER_USER; j++) {
-            int32_t i = (int32_t)mfr_rng_below(&rng, NI);
-            float x = 0.5f * (float)(1 + (int)mfr_rng_below(&rng, 10));
+            int32_t i = (int32_t)mfr__rng_below(&rng, NI);
+            float x = 0.5f * (float)(1 + (int)mfr__rng_below(&rng, 10));
             owned_push(&o, u, i, x);
         }
     mfr_dataset *ds = NULL;
@@ -270,13 +270,13 @@ static void run_kernel(mfr__sgd_kernel_fn kern, int32_t k, int passes, float *P,
     enum { NU = 50, NI = 40, N = 600 };
     static uint32_t rec[N];
     static const float rtab[4] = {1.f, 2.5f, 4.f, 5.f};
-    mfr_rng rng;
-    mfr_rng_seed(&rng, seed);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, seed);
     for (int j = 0; j < N; j++)
-        rec[j] = (uint32_t)mfr_rng_below(&rng, NU) | (uint32_t)mfr_rng_below(&rng, NI) << 12 |
-                 (uint32_t)mfr_rng_below(&rng, 4) << 24;
-    for (int j = 0; j < NU * k; j++) P[j] = (float)(0.1 * mfr_rng_normal(&rng));
-    for (int j = 0; j < NI * k; j++) Q[j] = (float)(0.1 * mfr_rng_normal(&rng));
+        rec[j] = (uint32_t)mfr__rng_below(&rng, NU) | (uint32_t)mfr__rng_below(&rng, NI) << 12 |
+                 (uint32_t)mfr__rng_below(&rng, 4) << 24;
+    for (int j = 0; j < NU * k; j++) P[j] = (float)(0.1 * mfr__rng_normal(&rng));
+    for (int j = 0; j < NI * k; j++) Q[j] = (float)(0.1 * mfr__rng_normal(&rng));
     memset(bu, 0, NU * sizeof *bu);
     memset(bi, 0, NI * sizeof *bi);
     mfr__sgd_block b = {rec, NULL, rtab, N, 0xfff, 12, 0xfff, 24, P, Q, bu, bi};
@@ -338,11 +338,11 @@ static double loss1(const double *th, int k, double r, double mu, double reg, do
 static void gradient_check(void **state) {
     (void)state;
     enum { K = 5, NP = 2 * K + 2 };
-    mfr_rng rng;
-    mfr_rng_seed(&rng, 17);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 17);
     float th[NP];
     double thd[NP];
-    for (int j = 0; j < NP; j++) thd[j] = th[j] = (float)(0.5 * mfr_rng_normal(&rng));
+    for (int j = 0; j < NP; j++) thd[j] = th[j] = (float)(0.5 * mfr__rng_normal(&rng));
     const float r = 4.5f;
     mfr__sgd_hyper h = {3.0f, 1e-3f, 0.07f, 0.03f, K};
     float after[NP];
@@ -571,9 +571,9 @@ static void movielens_defaults_rmse_slow(void **state) {
     owned_ratings tr, te;
     split_ratings(ds, 0.2, 1, &tr, &te);
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     mfr_model *m = train_or_fail(ds, &tr.r, NULL, &p);
-    double secs = mfr_now() - t0, r = rmse_on(m, &te.r);
+    double secs = mfr__now() - t0, r = rmse_on(m, &te.r);
     print_message("ml-latest-small 80/20 (seed 1), defaults: test RMSE %.4f in %.2f s\n", r, secs);
     assert_true(r <= 0.865);
     mfr_model_free(m);

@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "core/core.h" /* mfr_now */
+#include "core/core.h" /* mfr__now */
 #include "data/dataset_impl.h"
 
 /* ---- small models ------------------------------------------------------- */
@@ -404,16 +404,16 @@ static void similar_franchises_movielens(void **state) {
             }
     mfr_scored out[10];
     int32_t n;
-    double t0 = mfr_now();
+    double t0 = mfr__now();
     for (int32_t r = 0; r < 300; r++)
         assert_int_equal(mfr_model_similar(m, order[r], MFR_SIM_COOC, 10, 5, out, &n, NULL),
                          MFR_OK);
-    double dt = (mfr_now() - t0) / 300;
-    t0 = mfr_now();
+    double dt = (mfr__now() - t0) / 300;
+    t0 = mfr__now();
     for (int32_t r = 0; r < 300; r++)
         assert_int_equal(
             mfr_model_similar(m, order[ni - 1 - r], MFR_SIM_COOC, 10, 5, out, &n, NULL), MFR_OK);
-    double dt_rare = (mfr_now() - t0) / 300;
+    double dt_rare = (mfr__now() - t0) / 300;
     print_message(
         "similar (cooccurrence): %.2f ms per call for the 300 most-rated movies, %.2f ms for "
         "300 of the least rated (%d users, %d movies, one thread)\n",
