@@ -41,25 +41,8 @@ static inline void write_whole(const char *path, const char *b, long len) {
     fclose(f);
 }
 
-uint32_t mfr__crc32(uint32_t crc, const void *buf, size_t len); /* src/core */
-
-/* Rewrites both CRCs of an .mfm image (layout: src/model/mfm.h) so a
- * mutation reaches the semantic checks behind the checksums. */
-static inline void fix_crcs(unsigned char *b, long len) {
-    uint64_t data_off, fsize;
-    uint32_t nsect, zero = 0;
-    memcpy(&data_off, b + 96, 8);
-    memcpy(&fsize, b + 88, 8);
-    memcpy(&nsect, b + 12, 4);
-    if (data_off <= (uint64_t)len && fsize == (uint64_t)len) {
-        uint32_t pc = mfr__crc32(0, b + data_off, (size_t)(fsize - data_off));
-        memcpy(b + 104, &pc, 4);
-    }
-    if (nsect > 64 || 256 + 24 * (long)nsect > len) return;
-    memcpy(b + 108, &zero, 4);
-    uint32_t hc = mfr__crc32(0, b, 256 + 24 * (size_t)nsect);
-    memcpy(b + 108, &hc, 4);
-}
+/* fix_crcs / fix_mfd_crcs: one copy for the unit tests and the fuzz targets. */
+#include "../fuzz/crc_fix.h"
 
 /* The section tagged tag ("KNNJ", "P   ") of an .mfm image: its bytes and
  * *size, or NULL; *dir (when non-NULL) gets its directory entry. */
