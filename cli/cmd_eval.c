@@ -24,14 +24,12 @@ typedef struct eval_args {
     mfr_ranking_params rank;
 } eval_args;
 
-enum { O_SEED = 1, O_NO_RANKING, O_RANKING, O_K, O_THRESHOLD, O_JOBS, O_JSON, O_QUIET };
+enum { O_SEED = 1, O_NO_RANKING, O_RANKING, O_JOBS, O_JSON, O_QUIET };
 
 static const cli_opt eval_opts[] = {
     {O_SEED, 0, "seed", "S", "seeds the split and the training (42)"},
     {O_NO_RANKING, 0, "no-ranking", NULL, "rating accuracy only (faster)"},
     {O_RANKING, 0, "ranking", NULL, "also the ranking metrics (the default)"},
-    {O_K, 0, "k", "K", "ranking cutoff (10)"},
-    {O_THRESHOLD, 0, "threshold", "T", "relevant = test rating >= T (4.0)"},
     {O_JOBS, 0, "jobs", "N", "folds trained in parallel (all cores)"},
     {O_JSON, 0, "json", NULL, "JSON with per-fold values"},
     {O_QUIET, 'q', "quiet", NULL, "no progress"},
@@ -46,14 +44,13 @@ const cli_spec cli_spec_eval = {
     "hit rate @K, MRR over the full catalogue, coverage and novelty.\n"
     "Test users or movies with no training ratings are predicted from the\n"
     "biases and counted. Default split: --test-frac 0.2.",
-    eval_opts, CLI_G_SPLIT | CLI_G_TRAIN, NULL};
+    eval_opts, CLI_G_SPLIT | CLI_G_RANK | CLI_G_TRAIN, NULL};
 
 static int parse(int argc, char **argv, eval_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_eval, argc, argv);
     int id, r;
     long n;
-    double x;
     const char *v;
     while ((id = cli_next(&ps, &v)) != CLI_END) {
         switch (id) {
@@ -69,20 +66,13 @@ static int parse(int argc, char **argv, eval_args *a) {
         case O_SEED:
             if (cli_seed_take(&ps, v, &a->split, &a->topts) < 0) return MFR_E_INVALID;
             break;
-        case O_K:
-            if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
-            a->rank.k = (int32_t)n;
-            break;
-        case O_THRESHOLD:
-            if (cli_opt_float(&ps, v, -1e9, 1e9, &x)) return MFR_E_INVALID;
-            a->rank.threshold = (float)x;
-            break;
         case O_JOBS:
             if (cli_opt_int(&ps, v, 1, 1024, &n)) return MFR_E_INVALID;
             a->jobs = n;
             break;
         default:
             r = cli_split_take(&ps, id, v, &a->split);
+            if (!r) r = cli_rank_take(&ps, id, v, &a->rank);
             if (!r) r = train_opts_take(&ps, id, v, &a->topts);
             if (r < 0) return MFR_E_INVALID;
         }

@@ -32,8 +32,8 @@ typedef struct report_args {
 
 #define MAX_MODELS 16
 
-enum { O_OUT = 1, O_ALGOS, O_TEST_FRAC, O_SEED, O_MODEL, O_DATA, O_CLUSTERS, O_LABELS, O_K,
-       O_THRESHOLD, O_TABLE, O_TABLE_JSON, O_TITLE, O_QUIET };
+enum { O_OUT = 1, O_ALGOS, O_TEST_FRAC, O_SEED, O_MODEL, O_DATA, O_CLUSTERS, O_LABELS,
+       O_TABLE, O_TABLE_JSON, O_TITLE, O_QUIET };
 
 static const cli_opt report_opts[] = {
     {O_OUT, 'o', "output", "FILE", "the page (required)"},
@@ -44,8 +44,6 @@ static const cli_opt report_opts[] = {
     {O_DATA, 0, "data", "DATA", "with a MODEL: also the data charts"},
     {O_CLUSTERS, 0, "clusters", "K", "colour the map by K k-means clusters (default: genre)"},
     {O_LABELS, 0, "labels", "N", "movies named on the map (15)"},
-    {O_K, 0, "k", "K", "ranking cutoff (10)"},
-    {O_THRESHOLD, 0, "threshold", "T", "relevant = test rating >= T (4.0)"},
     {O_TABLE, 0, "table", "FILE.md", "also write the table as Markdown"},
     {O_TABLE_JSON, 0, "table-json", "FILE", "also write the table as JSON"},
     {O_TITLE, 0, "title", "TEXT", "page title"},
@@ -57,7 +55,7 @@ const cli_spec cli_spec_report = {
     "report DATA -o report.html [options] [training options]\nreport MODEL.mfm -o report.html [--data DATA]",
     "One self-contained HTML page (no network needed): metrics table, learning\n"
     "curves, a PCA map of movies, rating distribution and long tail.",
-    report_opts, CLI_G_TRAIN,
+    report_opts, CLI_G_RANK | CLI_G_TRAIN,
     "The models are chosen with --algos (not --algo); each training option goes to\n"
     "the models of --algos that use it and must be used by one of them."};
 
@@ -99,10 +97,6 @@ static int parse(int argc, char **argv, report_args *a) {
             if (cli_opt_int(&ps, v, 0, 1000, &n)) return MFR_E_INVALID;
             *(id == O_CLUSTERS ? &a->clusters : &a->labels) = n;
             break;
-        case O_K:
-            if (cli_opt_int(&ps, v, 1, 1000, &n)) return MFR_E_INVALID;
-            a->rank.k = (int32_t)n;
-            break;
         case O_SEED:
             if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
             a->seed = (uint64_t)n;
@@ -111,12 +105,11 @@ static int parse(int argc, char **argv, report_args *a) {
             if (cli_opt_float(&ps, v, 1e-6, 0.9, &x)) return MFR_E_INVALID;
             a->test_frac = x;
             break;
-        case O_THRESHOLD:
-            if (cli_opt_float(&ps, v, -1e9, 1e9, &x)) return MFR_E_INVALID;
-            a->rank.threshold = (float)x;
-            break;
-        default:
-            if (train_opts_take(&ps, id, v, &a->topts) < 0) return MFR_E_INVALID;
+        default: {
+            int r = cli_rank_take(&ps, id, v, &a->rank);
+            if (!r) r = train_opts_take(&ps, id, v, &a->topts);
+            if (r < 0) return MFR_E_INVALID;
+        }
         }
     }
     if (!a->input) return cli_usage_error(CMD, "no DATA or MODEL given");

@@ -28,7 +28,7 @@ typedef struct tune_args {
     mfr_ranking_params rank;
 } tune_args;
 
-enum { O_GRID = 1, O_RANDOM, O_METRIC, O_FOLDS, O_TEST_FRAC, O_K, O_THRESHOLD, O_SEED, O_OUT,
+enum { O_GRID = 1, O_RANDOM, O_METRIC, O_FOLDS, O_TEST_FRAC, O_SEED, O_OUT,
        O_TOP, O_JOBS, O_JSON, O_QUIET };
 
 static const cli_opt tune_opts[] = {
@@ -39,8 +39,6 @@ static const cli_opt tune_opts[] = {
     {O_FOLDS, 0, "folds", "K", "inner CV folds (5)"},
     {O_TEST_FRAC, 0, "test-frac", "F",
      "hold out F first (never seen by the search); report the best\npoint's score on it"},
-    {O_K, 0, "k", "K", "ranking metrics' cutoff (10)"},
-    {O_THRESHOLD, 0, "threshold", "T", "relevant = test rating >= T (4.0)"},
     {O_SEED, 0, "seed", "S", "split, draws and training seed (42)"},
     {O_OUT, 'o', "output", "FILE", "write the best parameters (name=value lines, with algo=)"},
     {O_TOP, 0, "top", "N", "rows of the table (all)"},
@@ -55,7 +53,7 @@ const cli_spec cli_spec_tune = {
     "Score every point of a grid (or --random N points; ranges lo:hi allowed)\n"
     "by K-fold CV on the training data, rank them by --metric and write the\n"
     "best parameters for mfrec train --params.",
-    tune_opts, CLI_G_TRAIN, NULL};
+    tune_opts, CLI_G_RANK | CLI_G_TRAIN, NULL};
 
 static int parse(int argc, char **argv, tune_args *a) {
     cli_parser ps;
@@ -89,16 +87,8 @@ static int parse(int argc, char **argv, tune_args *a) {
             if (cli_opt_int(&ps, v, 2, 1000, &n)) return MFR_E_INVALID;
             a->inner.p.folds = (int32_t)n;
             break;
-        case O_K:
-            if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
-            a->rank.k = (int32_t)n;
-            break;
         case O_METRIC:
             if (mfr_metric_from_name(v, &a->metric, &e)) return cli_opt_error(&ps, "%s", e.message);
-            break;
-        case O_THRESHOLD:
-            if (cli_opt_float(&ps, v, -1e9, 1e9, &x)) return MFR_E_INVALID;
-            a->rank.threshold = (float)x;
             break;
         case O_TEST_FRAC:
             if (cli_opt_float(&ps, v, 1e-9, 1 - 1e-9, &x)) return MFR_E_INVALID;
@@ -107,8 +97,11 @@ static int parse(int argc, char **argv, tune_args *a) {
         case O_SEED:
             if (cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;
             break;
-        default:
-            if (train_opts_take(&ps, id, v, &a->topts) < 0) return MFR_E_INVALID;
+        default: {
+            int r = cli_rank_take(&ps, id, v, &a->rank);
+            if (!r) r = train_opts_take(&ps, id, v, &a->topts);
+            if (r < 0) return MFR_E_INVALID;
+        }
         }
     }
     if (!a->data) return cli_usage_error(CMD, "no DATA given");

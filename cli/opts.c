@@ -16,7 +16,7 @@ const cli_spec *cli_spec_find(const char *name) {
 }
 
 /* The tables a command's options come from, in help order. */
-static int spec_tables(const cli_spec *s, const cli_opt *t[4], const char *titles[4]) {
+static int spec_tables(const cli_spec *s, const cli_opt *t[5], const char *titles[5]) {
     int n = 0;
     titles[n] = "options";
     t[n++] = s->opts;
@@ -28,6 +28,10 @@ static int spec_tables(const cli_spec *s, const cli_opt *t[4], const char *title
         titles[n] = "split options (one kind; all deterministic from --seed)";
         t[n++] = cli_split_group;
     }
+    if (s->groups & CLI_G_RANK) {
+        titles[n] = "ranking metrics (the full catalogue less the user's training movies)";
+        t[n++] = cli_rank_group;
+    }
     if (s->groups & CLI_G_TRAIN) {
         titles[n] = "training options";
         t[n++] = cli_train_group;
@@ -37,8 +41,8 @@ static int spec_tables(const cli_spec *s, const cli_opt *t[4], const char *title
 
 /* Every option of a command, its own first, into out (cap rows); the count. */
 static int spec_all(const cli_spec *s, const cli_opt **out, int cap) {
-    const cli_opt *t[4];
-    const char *titles[4];
+    const cli_opt *t[5];
+    const char *titles[5];
     int nt = spec_tables(s, t, titles), n = 0;
     for (int k = 0; k < nt; k++)
         for (const cli_opt *o = t[k]; o->id && n < cap; o++) out[n++] = o;
@@ -182,6 +186,16 @@ static void opt_label(const cli_opt *o, char *buf, size_t cap) {
 
 enum { HELP_COL = 26, HELP_WIDTH = 80 };
 
+/* o's help text; --algo's ends with the families the library has, so the
+ * help, docs/cli.md, the man page and the completion list the same names. */
+static const char *opt_help(const cli_opt *o, char *buf, size_t cap) {
+    if (o->id != CLI_T_ALGO) return o->help;
+    size_t n = (size_t)snprintf(buf, cap, "%s", o->help);
+    for (int a = 0; a < MFR_ALGO__COUNT && n < cap; a++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", a ? ", " : " ", mfr_algo_name((mfr_algo)a));
+    return buf;
+}
+
 /* The next line of help text h (its '\n's are spaces: the text flows), cut
  * at a space so it fits in width columns (a longer word stands alone). Its
  * length; *next the rest. */
@@ -207,7 +221,8 @@ static void help_table(FILE *f, const char *title, const cli_opt *t, int with_he
             fputc('\n', f);
             w = 0;
         }
-        const char *h = o->help, *next;
+        char hbuf[1024];
+        const char *h = opt_help(o, hbuf, sizeof hbuf), *next;
         do {
             size_t n = help_line(h, HELP_WIDTH - HELP_COL, &next);
             fprintf(f, "%*s", HELP_COL - w, "");
@@ -229,8 +244,8 @@ void cli_help(FILE *f, const cli_spec *s, const char *algo) {
         u = nl ? nl + 1 : u + n;
     }
     if (s->about) fprintf(f, "%s\n", s->about);
-    const cli_opt *t[4];
-    const char *titles[4];
+    const cli_opt *t[5];
+    const char *titles[5];
     int nt = spec_tables(s, t, titles);
     for (int k = 0; k < nt; k++) help_table(f, titles[k], t[k], k == 0);
     if (s->notes) fprintf(f, "\n%s\n", s->notes);
@@ -258,7 +273,8 @@ void cli_gen_markdown(FILE *f, const cli_spec *s) {
         fprintf(f, "| `");
         md_text(f, label + strspn(label, " "));
         fprintf(f, "` | ");
-        md_text(f, all[j]->help);
+        char hbuf[1024];
+        md_text(f, opt_help(all[j], hbuf, sizeof hbuf));
         fprintf(f, " |\n");
     }
 }
@@ -326,7 +342,8 @@ void cli_gen_man(FILE *f) {
             fputs(".TP\n.B ", f);
             man_text(f, label + strspn(label, " "), 0);
             fputc('\n', f);
-            man_text(f, all[j]->help, 1);
+            char hbuf[1024];
+            man_text(f, opt_help(all[j], hbuf, sizeof hbuf), 1);
             fputc('\n', f);
         }
         if (s->notes) {

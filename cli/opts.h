@@ -13,7 +13,8 @@
  * and exits 0. Commands that train also take the training option group
  * (train_opts.h: --algo, --params, --set, --NAME VALUE for every training
  * parameter); eval, split and tune the split option group; import and train
- * the import option group (cli.h: --format, --columns, --scale, --movies...). */
+ * the import option group (cli.h: --format, --columns, --scale, --movies...);
+ * eval, tune and report the ranking-metric group (train_opts.h: --k, --threshold). */
 #ifndef MFR_CLI_OPTS_H
 #define MFR_CLI_OPTS_H
 
@@ -28,7 +29,7 @@ typedef struct cli_opt {
 } cli_opt;
 
 /* Option groups a command may take besides its own table. */
-enum { CLI_G_TRAIN = 1, CLI_G_SPLIT = 2, CLI_G_IMPORT = 4 };
+enum { CLI_G_TRAIN = 1, CLI_G_SPLIT = 2, CLI_G_IMPORT = 4, CLI_G_RANK = 8 };
 
 typedef struct cli_spec {
     const char *name;    /* "recommend" */
@@ -49,7 +50,8 @@ enum {
     CLI_S_TEST_FRAC = 1100, CLI_S_FOLDS, CLI_S_LEAVE_OUT, CLI_S_TIME_FRAC, CLI_S_USER_LAST,
     CLI_S_MIN_USER, CLI_S_SPLIT_SEED, CLI_S_TRAIN, CLI_S_TEST,
     CLI_I_FORMAT = 1200, CLI_I_COLUMNS, CLI_I_DELIM, CLI_I_HEADER, CLI_I_SCALE, CLI_I_MOVIES,
-    CLI_I_STRICT
+    CLI_I_STRICT,
+    CLI_R_K = 1300, CLI_R_THRESHOLD
 };
 
 typedef struct cli_parser {

@@ -15,8 +15,7 @@
 
 const cli_opt cli_train_group[] = {
     {CLI_T_ALGO, 0, "algo", "NAME",
-     "model family: auto (the default), ease, ials, bpr, sgd, adam, als, svd,\nsvdpp, nmf, bmf, "
-     "baseline, knn-user, knn-item, content, hybrid"},
+     "model family (auto when none is named):"},
     {CLI_T_PARAMS, 0, "params", "FILE",
      "name=value lines (# starts a comment anywhere; what tune -o writes)"},
     {CLI_T_SET, 0, "set", "NAME=VALUE", "one training parameter, as one argument (repeatable)"},
@@ -37,6 +36,27 @@ const cli_opt cli_split_group[] = {
     {CLI_S_TRAIN, 0, "train", "FILE", "predefined training file (eval only), e.g. ml-100k u1.base"},
     {CLI_S_TEST, 0, "test", "FILE", "predefined test file (eval only), e.g. ml-100k u1.test"},
     {0, 0, 0, 0, 0}};
+
+const cli_opt cli_rank_group[] = {
+    {CLI_R_K, 0, "k", "K", "the list length the metrics score (10)"},
+    {CLI_R_THRESHOLD, 0, "threshold", "T", "relevant = a test rating >= T (4.0)"},
+    {0, 0, 0, 0, 0}};
+
+int cli_rank_take(const cli_parser *ps, int id, const char *v, mfr_ranking_params *r) {
+    long n;
+    double x;
+    switch (id) {
+    case CLI_R_K:
+        if (cli_opt_int(ps, v, 1, 100000, &n)) return -1;
+        r->k = (int32_t)n;
+        return 1;
+    case CLI_R_THRESHOLD:
+        if (cli_opt_float(ps, v, -1e9, 1e9, &x)) return -1;
+        r->threshold = (float)x;
+        return 1;
+    }
+    return 0;
+}
 
 int train_opts_add(const char *cmd, train_opts *o, const char *name, const char *value,
                    const char *from) {

@@ -1,6 +1,7 @@
-/* train_opts.h — the two option groups commands share (opts.h): the
- * training options of train, eval, tune and report, and the split options of
- * eval, split and tune; plus params files and the JSON of a CV result.
+/* train_opts.h — the option groups commands share (opts.h): the training
+ * options of train, eval, tune and report, the split options of eval and
+ * split, and the ranking-metric options of eval, tune and report; plus params
+ * files and the JSON of a CV result.
  *
  * Training options are collected while the command line is read and applied
  * once it is complete, in one documented order (docs/cli.md "Precedence"):
@@ -20,6 +21,7 @@
 /* The group tables (ids CLI_T_* and CLI_S_*, opts.h). */
 extern const cli_opt cli_train_group[];
 extern const cli_opt cli_split_group[];
+extern const cli_opt cli_rank_group[]; /* ids CLI_R_*: --k, --threshold */
 
 #define TRAIN_OPTS_MAX 64
 
@@ -70,6 +72,10 @@ int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s);
 int cli_seed_take(const cli_parser *ps, const char *v, cli_split *s, train_opts *o);
 /* "5-fold CV", "random holdout 20%", ... into buf. */
 void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap);
+
+/* As train_opts_take, for the ranking-metric group (eval, tune, report):
+ * --k and --threshold into *r. */
+int cli_rank_take(const cli_parser *ps, int id, const char *v, mfr_ranking_params *r);
 
 /* JSON of a CV result: {"mean":{..},"std":{..},"folds":[{..},..]} (NaN: null). */
 void cli_cv_json(FILE *f, const mfr_cv_result *r);

@@ -29,11 +29,11 @@ _mfrec() {
         recommend) opts="--user --all --count --genre --min-ratings --json --output --threads --help" ;;
         similar) opts="--count --metric --min-ratings --json --help" ;;
         predict) opts="--user --movie --input --json --help" ;;
-        eval) opts="--seed --no-ranking --ranking --k --threshold --jobs --json --quiet --test-frac --folds --leave-out --time-frac --user-last --min-user-ratings --split-seed --train --test --algo --params --set --help $params" ;;
+        eval) opts="--seed --no-ranking --ranking --jobs --json --quiet --test-frac --folds --leave-out --time-frac --user-last --min-user-ratings --split-seed --train --test --k --threshold --algo --params --set --help $params" ;;
         info) opts="--json --help" ;;
         split) opts="--output --seed --test-frac --folds --leave-out --time-frac --user-last --min-user-ratings --split-seed --train --test --help" ;;
-        tune) opts="--grid --random --metric --folds --test-frac --k --threshold --seed --output --top --jobs --json --quiet --algo --params --set --help $params" ;;
-        report) opts="--output --algos --test-frac --seed --model --data --clusters --labels --k --threshold --table --table-json --title --quiet --algo --params --set --help $params" ;;
+        tune) opts="--grid --random --metric --folds --test-frac --seed --output --top --jobs --json --quiet --k --threshold --algo --params --set --help $params" ;;
+        report) opts="--output --algos --test-frac --seed --model --data --clusters --labels --table --table-json --title --quiet --k --threshold --algo --params --set --help $params" ;;
         cluster) opts="--k --seed --top --min-ratings --max-iter --json --help" ;;
         project) opts="--output --format --min-ratings --clusters --seed --help" ;;
         export) opts="--output --format --help" ;;
