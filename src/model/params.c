@@ -37,10 +37,12 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
             return MFR_OK;
         }
     }
-    return mfr__err(err, MFR_E_INVALID,
-                    "unknown algorithm \"%s\" (known: sgd adam als svd svdpp ials nmf "
-                    "bmf baseline knn-user knn-item content hybrid ease auto bpr)",
-                    name ? name : "(null)");
+    char known[512];
+    size_t n = 0;
+    for (int a = 0; a < MFR_ALGO__COUNT && n < sizeof known; a++)
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", a ? " " : "", algo_names[a]);
+    return mfr__err(err, MFR_E_INVALID, "unknown algorithm \"%.64s\" (known: %s)",
+                    name ? name : "(null)", known);
 }
 
 /* ---- which fields apply to which algorithm ----------------------------- */
@@ -197,7 +199,7 @@ static mfr_status set_field(mfr_train_params *p, const field *f, const char *v, 
     long long iv = 0;
     switch (f->type) {
     case F_ALGO: {
-        mfr_algo a;
+        mfr_algo a = MFR_ALGO_DEFAULT;
         if (mfr_algo_from_name(v, &a, err)) return MFR_E_INVALID;
         *(mfr_algo *)(void *)b = a;
         return MFR_OK;
