@@ -31,6 +31,7 @@
  * the content baseline; HYBW hybrid_weights. */
 #include "content.h"
 #include "baseline.h"
+#include "../data/split.h"
 
 #include <math.h>
 #include <string.h>
@@ -132,31 +133,6 @@ static mfr_status hybrid_attach(mfr_model *m, mfr_error *err) {
 
 /* ---- fit ---------------------------------------------------------------------- */
 
-/* Owned ratings subset (three parallel arrays). */
-typedef struct subset { int32_t *u, *i; float *r; mfr_ratings v; } subset;
-
-static void subset_free(subset *s) { mfr__free(s->u), mfr__free(s->i), mfr__free(s->r); }
-
-/* 90/10 split of t by a seeded Bernoulli draw. */
-static mfr_status split_train(const mfr_ratings *t, uint64_t seed, subset *fit, subset *val,
-                              mfr_error *err) {
-    size_t n = (size_t)(t->n ? t->n : 1);
-    subset *s[2] = {fit, val};
-    for (int k = 0; k < 2; k++) {
-        s[k]->u = mfr__malloc(n * 4), s[k]->i = mfr__malloc(n * 4), s[k]->r = mfr__malloc(n * 4);
-        if (!s[k]->u || !s[k]->i || !s[k]->r) return mfr__nomem(err, "hybrid validation split");
-        s[k]->v = (mfr_ratings){0, t->n_users, t->n_items, s[k]->u, s[k]->i, s[k]->r, NULL};
-    }
-    mfr__rng rng;
-    mfr__rng_seed_stream(&rng, seed, 0x487962ull /* "Hyb" */);
-    for (int64_t j = 0; j < t->n; j++) {
-        subset *d = mfr__rng_uniform(&rng) < 0.1 ? val : fit;
-        d->u[d->v.n] = t->user[j], d->i[d->v.n] = t->item[j], d->r[d->v.n] = t->rating[j];
-        d->v.n++;
-    }
-    return MFR_OK;
-}
-
 /* Content baseline (HYBU/HYBI sections: ALS biases around m->mu) and the
  * CN* sections, from ratings r. Replaces earlier sections of the same tags. */
 static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr_ratings *r,
@@ -247,24 +223,24 @@ static int solve3(double A[3][3], double b[3], double w[3]) {
 
 /* Least squares for w on the validation ratings: the target r − (1−λ)f_c
  * is linear in w with features λ·(1, f_mf, f_c). */
-static void fit_weights(const mfr_model *m, const mfr_model *base, const subset *val,
+static void fit_weights(const mfr_model *m, const mfr_model *base, const mfr_ratings *val,
                         const int32_t *count, hybrid_weights *w) {
     mfr__content_view v;
     mfr__content_view_get(m, &v, NULL);
     const float *cbu = mfr__model_get_extra(m, TAG_HU, NULL), *cbi = mfr__model_get_extra(m, TAG_HI, NULL);
     double A[3][3] = {{1e-6, 0, 0}, {0, 1e-6, 0}, {0, 0, 1e-6}}, b[3] = {0, 0, 0}, x[3];
-    for (int64_t j = 0; j < val->v.n; j++) {
-        int32_t u = val->u[j], i = val->i[j];
+    for (int64_t j = 0; j < val->n; j++) {
+        int32_t u = val->user[j], i = val->item[j];
         float fmf = mfr_model_predict(base, u, i), fc = content_part(m, &v, cbu, cbi, u, i);
         double lam = count[i] > 0 ? count[i] / (count[i] + (double)KAPPA) : 0.0;
-        double f[3] = {lam, lam * fmf, lam * fc}, y = val->r[j] - (1.0 - lam) * fc;
+        double f[3] = {lam, lam * fmf, lam * fc}, y = val->rating[j] - (1.0 - lam) * fc;
         for (int a = 0; a < 3; a++) {
             b[a] += f[a] * y;
             for (int c = 0; c < 3; c++) A[a][c] += f[a] * f[c];
         }
     }
     *w = (hybrid_weights){0.f, 1.f, 0.f, KAPPA, (int32_t)base->algo, {0}};
-    if (val->v.n >= 3 && solve3(A, b, x) == 0 && isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2]))
+    if (val->n >= 3 && solve3(A, b, x) == 0 && isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2]))
         w->w0 = (float)x[0], w->w1 = (float)x[1], w->w2 = (float)x[2];
 }
 
@@ -379,24 +355,25 @@ static mfr_status take_factors(mfr_model *m, const mfr_model *b, mfr_error *err)
     return MFR_OK;
 }
 
-/* Stage 1: weights from the 90/10 split, into *w. */
+/* Stage 1: weights from a holdout of 10% of the training ratings (src/data), into *w. */
 static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_weights *w,
                                 mfr_error *err) {
-    subset fit = {0}, val = {0};
+    mfr_ratings fit = {0}, val = {0};
     mfr_model *base = NULL;
     int32_t *count = mfr__calloc((size_t)m->n_items + 1, sizeof *count);
-    mfr_status s = count ? split_train(ctx->train, ctx->p->seed, &fit, &val, err)
+    mfr_status s = count ? mfr__ratings_holdout(ctx->train, 0.1, ctx->p->seed ^ 0x487962ull /* "Hyb" */,
+                                                &fit, &val, err)
                          : mfr__nomem(err, "hybrid counts");
-    if (!s) s = train_base(ctx, &fit.v, 1, &base, err);
-    if (!s) s = build_content(m, ctx, &fit.v, err);
+    if (!s) s = train_base(ctx, &fit, 1, &base, err);
+    if (!s) s = build_content(m, ctx, &fit, err);
     if (!s) {
-        for (int64_t j = 0; j < fit.v.n; j++) count[fit.i[j]]++;
+        for (int64_t j = 0; j < fit.n; j++) count[fit.item[j]]++;
         fit_weights(m, base, &val, count, w);
     }
     mfr_model_free(base);
     mfr__free(count);
-    subset_free(&fit);
-    subset_free(&val);
+    mfr_ratings_free(&fit);
+    mfr_ratings_free(&val);
     return s;
 }
 

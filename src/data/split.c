@@ -14,6 +14,7 @@
  *   user-last — per user, the leave_out latest by (timestamp, index).
  * Subsets (mfr_ratings_select) are owned copies of the four parallel arrays. */
 #include "../core/core.h"
+#include "split.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -254,4 +255,20 @@ mfr_status mfr_ratings_map(const mfr_dataset *src, const mfr_dataset *dst,
     memcpy((float *)out->rating, r.rating, (size_t)r.n * sizeof *r.rating);
     if (r.time) memcpy((int64_t *)out->time, r.time, (size_t)r.n * sizeof *r.time);
     return MFR_OK;
+}
+
+mfr_status mfr__ratings_holdout(const mfr_ratings *all, double frac, uint64_t seed,
+                                mfr_ratings *tr, mfr_ratings *va, mfr_error *err) {
+    memset(tr, 0, sizeof *tr), memset(va, 0, sizeof *va);
+    mfr_split_params sp = mfr_split_params_default();
+    sp.test_frac = frac;
+    sp.seed = seed;
+    int32_t *fold = mfr__malloc(sizeof *fold * (size_t)(all->n > 0 ? all->n : 1)), n_folds;
+    if (!fold) return mfr__nomem(err, "validation split");
+    mfr_status st = mfr_split_assign(all, &sp, fold, &n_folds, err);
+    if (!st) st = mfr_ratings_select(all, fold, 1, 0, tr, err);
+    if (!st) st = mfr_ratings_select(all, fold, 1, 1, va, err);
+    mfr__free(fold);
+    if (st) mfr_ratings_free(tr), mfr_ratings_free(va);
+    return st;
 }

@@ -9,30 +9,11 @@
  * return. */
 #include "model_impl.h"
 #include "family.h"
+#include "../data/split.h"
 
 #include <math.h>
 #include <omp.h>
 #include <string.h>
-
-/* The validation split: the holdout split of src/data (exactly
- * round(n * frac) ratings, chosen by a seeded shuffle) on a seed of its own,
- * so it does not repeat an evaluation split drawn with the same seed. tr and
- * va are owned copies (mfr_ratings_free), both empty on failure. */
-static mfr_status draw_valid(const mfr_ratings *all, float frac, uint64_t seed, mfr_ratings *tr,
-                             mfr_ratings *va, mfr_error *err) {
-    memset(tr, 0, sizeof *tr), memset(va, 0, sizeof *va);
-    mfr_split_params sp = mfr_split_params_default();
-    sp.test_frac = frac;
-    sp.seed = seed ^ 0x76616c6964ull; /* "valid" */
-    int32_t *fold = mfr__malloc(sizeof *fold * (size_t)(all->n > 0 ? all->n : 1)), n_folds;
-    if (!fold) return mfr__nomem(err, "validation split");
-    mfr_status st = mfr_split_assign(all, &sp, fold, &n_folds, err);
-    if (!st) st = mfr_ratings_select(all, fold, 1, 0, tr, err);
-    if (!st) st = mfr_ratings_select(all, fold, 1, 1, va, err);
-    mfr__free(fold);
-    if (st) mfr_ratings_free(tr), mfr_ratings_free(va);
-    return st;
-}
 
 /* After the fit: epochs and RMSE the family did not record itself. */
 static void record_results(mfr_model *m, const mfr__fit_ctx *ctx, double t0) {
@@ -69,7 +50,8 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
     else mfr_dataset_ratings(ds, &all);
     mfr_ratings tr = {0}, va = {0};
     if (!valid && p->valid_frac > 0.0f) {
-        if ((st = draw_valid(&all, p->valid_frac, p->seed, &tr, &va, err))) return st;
+        if ((st = mfr__ratings_holdout(&all, p->valid_frac, p->seed ^ 0x76616c6964ull /* "valid" */,
+                                        &tr, &va, err))) return st;
         all = tr;
         valid = va.n > 0 ? &va : NULL;
     }
