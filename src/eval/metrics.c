@@ -44,7 +44,8 @@ void mfr_eval_accuracy(const mfr_model *m, const mfr_ratings *test, mfr_accuracy
             out->unknown_items++;
             i = -1;
         }
-        double e = (double)mfr_model_predict(m, u, i) - (double)test->rating[j];
+        float p = test->time ? mfr_model_predict_at(m, u, i, test->time[j]) : mfr_model_predict(m, u, i);
+        double e = (double)p - (double)test->rating[j];
         se += e * e;
         ae += fabs(e);
     }

@@ -39,6 +39,10 @@ typedef struct mfr__algo {
     mfr_status (*fit)(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err);
     /* NULL: default biased-MF formula. u or i may be -1. Unclipped. */
     float (*predict)(const mfr_model *m, int32_t u, int32_t i);
+    /* Optional: the prediction at time t (seconds since 1970, as
+     * mfr_ratings.time) for families with temporal terms (timesvdpp);
+     * mfr_model_predict_at. NULL: predict's answer at any time. */
+    float (*predict_at)(const mfr_model *m, int32_t u, int32_t i, int64_t t);
     /* Optional: scores for all items of user u into scores[n_items] (unclipped),
      * faster than n_items predict calls. NULL: default. */
     void (*score_user)(const mfr_model *m, int32_t u, float *scores);

@@ -50,11 +50,21 @@ float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i) {
     return clip(m, r);
 }
 
+float mfr_model_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t) {
+    if (!m->vt || !m->vt->predict_at) return mfr_model_predict(m, u, i);
+    if (u < 0 || u >= m->n_users) u = -1;
+    if (i < 0 || i >= m->n_items) i = -1;
+    return clip(m, m->vt->predict_at(m, u, i, t));
+}
+
+/* With timestamps each rating is predicted at its own time. */
 double mfr__rmse(const mfr_model *m, const mfr_ratings *r) {
     if (!r || r->n <= 0) return NAN;
     double se = 0.0;
     for (int64_t j = 0; j < r->n; j++) {
-        double e = (double)mfr_model_predict(m, r->user[j], r->item[j]) - r->rating[j];
+        float p = r->time ? mfr_model_predict_at(m, r->user[j], r->item[j], r->time[j])
+                          : mfr_model_predict(m, r->user[j], r->item[j]);
+        double e = (double)p - r->rating[j];
         se += e * e;
     }
     return sqrt(se / (double)r->n);
