@@ -24,6 +24,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* --quiet, and whether stderr is a terminal: progress is shown only when
  * stderr is a terminal and not quiet. */
 void cli_set_quiet(int quiet);
+/* --verbose: the library's log lines (mfr_set_log, info level and up) go to
+ * stderr as "mfrec: LINE", e.g. training's memory plan. */
+void cli_set_verbose(void);
 int cli_show_progress(void);
 /* The one progress style, a mfr_progress_fn for every command: one updating
  * terminal line, "epoch 3/20  train 0.8123  valid 0.8765  1.2s  ETA 4s",

@@ -15,11 +15,12 @@
 #include "cli.h"
 #include "train_opts.h"
 
-enum { O_OUT = 1, O_QUIET };
+enum { O_OUT = 1, O_QUIET, O_VERBOSE };
 
 static const cli_opt train_opts_table[] = {
     {O_OUT, 'o', "output", "FILE", "model file to write (required)"},
     {O_QUIET, 'q', "quiet", NULL, "no progress line"},
+    {O_VERBOSE, 'v', "verbose", NULL, "the library's log on stderr: the memory plan, the block grid"},
     {0, 0, 0, 0, 0}};
 
 const cli_spec cli_spec_train = {
@@ -71,6 +72,7 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
             break;
         case O_OUT: *out = v; break;
         case O_QUIET: *quiet = 1; break;
+        case O_VERBOSE: cli_set_verbose(); break;
         default:
             r = train_opts_take(&ps, id, v, t);
             if (!r) r = cli_import_take(&ps, id, v, ip);
@@ -103,7 +105,7 @@ int cmd_train(int argc, char **argv) {
     p.progress_user = NULL;
     mfr_model *m = NULL;
     double t0 = cli_now();
-    s = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
+    s = mfr_model_train_consume(ds, &p, &m, &err); /* the ratings held once */
     double secs = cli_now() - t0;
     cli_progress_end();
     mfr_dataset_free(ds);

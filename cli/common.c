@@ -60,6 +60,15 @@ double cli_now(void) {
 
 void cli_set_quiet(int quiet) { cli_quiet = quiet; }
 
+static void cli_log_line(int level, const char *msg, void *user) {
+    (void)user;
+    if (level < MFR_LOG_INFO) return;
+    if (cli_progress_shown) cli_progress_end();
+    fprintf(stderr, "mfrec: %s%s\n", level >= MFR_LOG_WARN ? "warning: " : "", msg);
+}
+
+void cli_set_verbose(void) { mfr_set_log(cli_log_line, NULL); }
+
 void cli_begin(int quiet) {
     cli_set_quiet(quiet);
     cli_catch_sigint();

@@ -135,6 +135,15 @@ typedef struct mfr_model mfr_model;
 mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
                            const mfr_ratings *valid, const mfr_train_params *p,
                            mfr_model **out, mfr_error *err);
+/* mfr_model_train(ds, NULL, NULL, p, out, err) for a caller that needs ds's
+ * ratings no more (the same model): ds gives them up during training, so
+ * the ratings are held once — the model's seen lists — instead of twice
+ * (timestamps go first when the family reads none; the item and rating
+ * arrays once the model has its lists, when ds is sorted by user then movie,
+ * as imported MovieLens files are). Afterwards ds has no ratings
+ * (mfr_dataset_ratings gives n 0); its ids, catalogue and tags stay. */
+mfr_status mfr_model_train_consume(mfr_dataset *ds, const mfr_train_params *p, mfr_model **out,
+                                   mfr_error *err);
 
 /* Save to path (temporary file + rename). MFR_E_IO naming the path. */
 mfr_status mfr_model_save(const mfr_model *m, const char *path, mfr_error *err);
@@ -193,12 +202,6 @@ float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i);
 /* mfr_model_predict for n pairs (users[j], items[j]) into out[n]. */
 void mfr_model_predict_many(const mfr_model *m, int64_t n, const int32_t *users,
                             const int32_t *items, float *out);
-/* mfr_model_predict at time t (seconds since 1970, as mfr_ratings.time):
- * the rating a model with temporal terms (timesvdpp: day and time-bin
- * biases) predicts for that day; any other model answers mfr_model_predict.
- * mfr_model_predict itself is the prediction as of the user's last training
- * day. Evaluation predicts test ratings that carry timestamps this way. */
-float mfr_model_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t);
 
 /* Whole arrays, valid while m lives: external ids in index order ([n_users]
  * / [n_items]), and the biases b_u / b_i of r̂ = μ + b_u + b_i + p_u·q_i

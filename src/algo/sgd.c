@@ -41,6 +41,7 @@
  * non-finite training error ends it with MFR_E_RANGE ("diverged"). */
 #include "algo.h"
 #include "sgd_kernel.h"
+#include "../data/dataset_impl.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -640,6 +641,38 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
     return st;
 }
 
+/* ---- the memory plan ---------------------------------------------------- */
+
+/* Every buffer that holds ratings or factors while the epochs run, logged
+ * at info level (mfrec train --verbose; formula in docs/perf/sgd.md):
+ * n ratings, U users, I items, k factors, nb x nb blocks, t threads. */
+static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fit_ctx *ctx, int t) {
+    const double MB = 1e6, n = (double)ctx->train->n, U = (double)m->n_users, I = (double)m->n_items;
+    const mfr_dataset *ds = ctx->ds;
+    /* what the caller's dataset still holds of its ratings (its arrays may
+     * have been handed over by mfr_model_train_consume) */
+    double dsn = (double)ds->n_ratings;
+    double ds_b = (ds->user ? 4 * dsn : 0) + (ds->item ? 4 * dsn : 0) + (ds->rating ? 4 * dsn : 0) +
+                  (ds->time ? 8 * dsn : 0);
+    double seen = 8 * (double)m->n_train + 8 * (U + 1);
+    double stats = 8 * I + 8 * (U + I);            /* item counts + means, ids */
+    double fac = 4.0 * m->k * (U + I), bias = 4 * (U + I);
+    double blk = (g->n_codes ? 4 : 8) * n + 8.0 * ((double)g->nb * g->nb + 1);
+    double run = 8.0 * g->nb * 4;                   /* order, loss, row/col done */
+    int64_t most = 1;
+    for (int64_t b = 0; b < (int64_t)g->nb * g->nb; b++)
+        if (g->off[b + 1] - g->off[b] > most) most = g->off[b + 1] - g->off[b];
+    double scratch = t * ((g->n_codes ? 4.0 : 8.0) * (double)most + 8.0 * (g->ru + 1));
+    mfr__log(MFR_LOG_INFO,
+             "sgd memory plan: dataset ratings %.1f MB (user%s%s%s), model seen lists %.1f MB "
+             "(8 B a rating), ids and item statistics %.1f MB, blocked copy %.1f MB (%d B a "
+             "rating), factors %.1f MB (k = %d) + biases %.1f MB, setup scratch %.1f MB (freed "
+             "before the epochs), schedule %.3f MB: %.1f MB in all",
+             ds_b / MB, ds->item ? " item" : "", ds->rating ? " rating" : "", ds->time ? " time" : "",
+             seen / MB, stats / MB, blk / MB, g->n_codes ? 4 : 8, fac / MB, (int)m->k, bias / MB,
+             scratch / MB, run / MB, (ds_b + seen + stats + blk + fac + bias + run) / MB);
+}
+
 /* ---- fit --------------------------------------------------------------- */
 
 /* Workers 1..t-1; if one cannot start, the run shrinks to those that did
@@ -686,7 +719,8 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         grid_free(&g);
         return st;
     }
-    mfr__log(MFR_LOG_DEBUG, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
+    log_memory_plan(&g, m, ctx, t);
+    mfr__log(MFR_LOG_INFO, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
              (int)g.nb, (int)g.nb, (int)g.ru, (int)g.ri, g.n_codes ? "coded" : "float",
              mfr__now() - t0);
     /* Threads pay only when each has enough work per round (on a busy
@@ -718,4 +752,5 @@ const mfr__algo mfr__algo_sgd = {
     .name = "sgd",
     .fit = sgd_fit,
     .defaults = sgd_defaults,
+    .ignores_time = 1,
 };

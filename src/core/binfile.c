@@ -185,6 +185,12 @@ void mfr__bin_free(void *data, uint64_t len) {
     if (data) munmap(data, (size_t)(len ? len : 1));
 }
 
+void mfr__bin_discard(void *p, uint64_t len) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) / page * page, hi = ((uintptr_t)p + len) / page * page;
+    if (p && hi > lo) madvise((void *)lo, (size_t)(hi - lo), MADV_DONTNEED);
+}
+
 /* ---- consistency checks ----------------------------------------------- */
 
 int mfr__bsec_inside(uint64_t off, uint64_t size, uint64_t min_off, uint64_t len) {

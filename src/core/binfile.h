@@ -89,6 +89,11 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
                          mfr_error *err);
 /* Frees what mfr__bin_read returned (NULL: nothing). */
 void mfr__bin_free(void *data, uint64_t len);
+/* Hands the whole pages inside [p, p + len) of a block from mfr__bin_read
+ * back to the system (they read as zeros afterwards): a loader's caller
+ * that has taken what it needs from a section drops it without copying the
+ * rest of the block. The partial pages at either end stay. */
+void mfr__bin_discard(void *p, uint64_t len);
 
 /* ---- consistency checks ----------------------------------------------- */
 /* 1 when size == count * elem exactly, count >= 0, without overflow. */

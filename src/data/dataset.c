@@ -212,3 +212,20 @@ nomem:
     mfr_dataset_free(ds);
     return mfr__nomem(err, "dataset arrays");
 }
+
+static void release_array(mfr_dataset *ds, void **a, size_t elem) {
+    if (!*a) return;
+    if (ds->map_base) mfr__bin_discard(*a, (uint64_t)ds->n_ratings * elem);
+    else mfr__free(*a);
+    *a = NULL;
+}
+
+void mfr__dataset_release(mfr_dataset *ds, unsigned what) {
+    if (what & MFR__DS_TIME) release_array(ds, (void **)&ds->time, sizeof *ds->time);
+    if (what & MFR__DS_USER) release_array(ds, (void **)&ds->user, sizeof *ds->user);
+    if (what & MFR__DS_ITEM_RATING) {
+        release_array(ds, (void **)&ds->item, sizeof *ds->item);
+        release_array(ds, (void **)&ds->rating, sizeof *ds->rating);
+    }
+    if (!ds->user && !ds->item && !ds->rating) ds->n_ratings = 0;
+}

@@ -46,6 +46,16 @@ struct mfr_dataset {
     size_t map_len;
 };
 
+/* What mfr__dataset_release drops. */
+enum { MFR__DS_TIME = 1, MFR__DS_ITEM_RATING = 2, MFR__DS_USER = 4 };
+
+/* Drops the rating arrays named by what (MFR__DS_* bits): freed when owned,
+ * their pages handed back when they lie in a .mfd block (mfr__bin_discard);
+ * the pointers become NULL, and once user, item and rating are all gone the
+ * dataset has no ratings (n_ratings 0); ids, catalogue and tags stay. For
+ * a trainer that holds its own copy (mfr_model_train_consume). */
+void mfr__dataset_release(mfr_dataset *ds, unsigned what);
+
 /* Allocate an empty dataset (all zero, strings pool "" ). NULL on no memory. */
 mfr_dataset *mfr__dataset_new(void);
 

@@ -39,10 +39,6 @@ typedef struct mfr__algo {
     mfr_status (*fit)(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err);
     /* NULL: default biased-MF formula. u or i may be -1. Unclipped. */
     float (*predict)(const mfr_model *m, int32_t u, int32_t i);
-    /* Optional: the prediction at time t (seconds since 1970, as
-     * mfr_ratings.time) for families with temporal terms (timesvdpp);
-     * mfr_model_predict_at. NULL: predict's answer at any time. */
-    float (*predict_at)(const mfr_model *m, int32_t u, int32_t i, int64_t t);
     /* Optional: scores for all items of user u into scores[n_items] (unclipped),
      * faster than n_items predict calls. NULL: default. */
     void (*score_user)(const mfr_model *m, int32_t u, float *scores);
@@ -67,6 +63,9 @@ typedef struct mfr__algo {
      * mfr_train_params_default(algo) over the generic defaults. Each family
      * owns its defaults here, not in src/model/. */
     void (*defaults)(mfr_train_params *p);
+    /* 1: fit never reads ctx->train->time (mfr_model_train_consume drops
+     * the dataset's timestamps first) */
+    int ignores_time;
 } mfr__algo;
 
 /* The family of a, or NULL for a number outside mfr_algo (mfr_model_train

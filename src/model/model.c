@@ -43,9 +43,12 @@ typedef struct seen_pair {
     float rating;
 } seen_pair;
 
+/* By item, then rating: a total order, so the lists do not depend on
+ * qsort's stability (a repeated item keeps its ratings in value order). */
 static int cmp_pair(const void *a, const void *b) {
-    int32_t x = ((const seen_pair *)a)->item, y = ((const seen_pair *)b)->item;
-    return (x > y) - (x < y);
+    const seen_pair *x = a, *y = b;
+    if (x->item != y->item) return (x->item > y->item) - (x->item < y->item);
+    return (x->rating > y->rating) - (x->rating < y->rating);
 }
 
 /* Build the id maps from user_ids / item_ids (used after train and load). */
@@ -69,7 +72,11 @@ static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error 
     return MFR_OK;
 }
 
-/* Item counts and means, seen CSR, μ from the training ratings tr. */
+/* Item counts and means, seen CSR, μ from the training ratings tr. Each
+ * user's (item, rating) pairs are placed straight into seen_item /
+ * seen_rating and only a row that is not already in item order is sorted,
+ * through a scratch the size of the longest row: no second copy of the
+ * ratings (8 B a rating) while the lists are built. */
 static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_error *err) {
     size_t nu = (size_t)m->n_users, ni = (size_t)m->n_items;
     double *sum = mfr__calloc(ni + 1, sizeof *sum);
@@ -79,12 +86,10 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
     m->seen_ptr = dup_array(NULL, nu + 1, sizeof *m->seen_ptr);
     m->seen_item = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_item);
     m->seen_rating = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_rating);
-    seen_pair *pairs = mfr__malloc(((size_t)tr->n + 1) * sizeof *pairs);
     if (!sum || !fillp || !m->item_count || !m->item_mean || !m->seen_ptr || !m->seen_item ||
-        !m->seen_rating || !pairs) {
+        !m->seen_rating) {
         mfr__free(sum);
         mfr__free(fillp);
-        mfr__free(pairs);
         return mfr__nomem(err, "model item statistics and seen lists");
     }
     double total = 0.0;
@@ -97,21 +102,42 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
     }
     for (size_t i = 0; i < ni; i++)
         m->item_mean[i] = m->item_count[i] ? (float)(sum[i] / m->item_count[i]) : NAN;
-    for (size_t u = 0; u < nu; u++) m->seen_ptr[u + 1] += m->seen_ptr[u];
-    memcpy(fillp, m->seen_ptr, nu * sizeof *fillp);
-    for (int64_t j = 0; j < tr->n; j++) pairs[fillp[tr->user[j]]++] = (seen_pair){tr->item[j], tr->rating[j]};
-    for (size_t u = 0; u < nu; u++)
-        qsort(pairs + m->seen_ptr[u], (size_t)(m->seen_ptr[u + 1] - m->seen_ptr[u]), sizeof *pairs,
-              cmp_pair);
-    for (int64_t j = 0; j < tr->n; j++) {
-        m->seen_item[j] = pairs[j].item;
-        m->seen_rating[j] = pairs[j].rating;
+    int64_t longest = 0;
+    for (size_t u = 0; u < nu; u++) {
+        int64_t len = m->seen_ptr[u + 1];
+        if (len > longest) longest = len;
+        m->seen_ptr[u + 1] += m->seen_ptr[u];
     }
-    mfr__free(pairs);
+    memcpy(fillp, m->seen_ptr, nu * sizeof *fillp);
+    for (int64_t j = 0; j < tr->n; j++) {
+        int64_t d = fillp[tr->user[j]]++;
+        m->seen_item[d] = tr->item[j];
+        m->seen_rating[d] = tr->rating[j];
+    }
+    mfr__free(fillp);
+    seen_pair *row = NULL;
+    for (size_t u = 0; u < nu; u++) {
+        int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1], t = lo + 1;
+        while (t < hi && (m->seen_item[t - 1] < m->seen_item[t] ||
+                          (m->seen_item[t - 1] == m->seen_item[t] &&
+                           !(m->seen_rating[t - 1] > m->seen_rating[t]))))
+            t++;
+        if (t >= hi) continue; /* in cmp_pair's order already */
+        if (!row && !(row = mfr__malloc((size_t)longest * sizeof *row))) {
+            mfr__free(sum);
+            return mfr__nomem(err, "model seen lists");
+        }
+        for (int64_t x = lo; x < hi; x++) row[x - lo] = (seen_pair){m->seen_item[x], m->seen_rating[x]};
+        qsort(row, (size_t)(hi - lo), sizeof *row, cmp_pair);
+        for (int64_t x = lo; x < hi; x++) {
+            m->seen_item[x] = row[x - lo].item;
+            m->seen_rating[x] = row[x - lo].rating;
+        }
+    }
+    mfr__free(row);
     m->mu = tr->n ? (float)(total / (double)tr->n) : 0.5f * (m->rmin + m->rmax);
     m->n_train = tr->n;
     mfr__free(sum);
-    mfr__free(fillp);
     return MFR_OK;
 }
 

@@ -9,6 +9,7 @@
  * return. */
 #include "model_impl.h"
 #include "family.h"
+#include "../data/dataset_impl.h"
 #include "../data/split.h"
 
 #include <math.h>
@@ -33,9 +34,45 @@ mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
     return mfr__model_train_with(ds, train, valid, p, NULL, out, err);
 }
 
+/* Once the model's seen lists hold the training ratings, a dataset given
+ * to mfr_model_train_consume lends the fit its user array and the model's
+ * item and rating lists, and drops its own item and rating arrays: the
+ * ratings are then held once. Only when the seen lists are the dataset's
+ * ratings in the same order (sorted by user, then item: what import writes
+ * for MovieLens files), so the fit sees exactly what mfr_model_train would
+ * hand it and trains the same model. 1 when the view was switched. */
+static int consume_ratings(mfr_dataset *ds, const mfr_model *m, mfr_ratings *all) {
+    if (!ds || all->n != ds->n_ratings || all->user != ds->user || all->n <= 0) return 0;
+    for (int64_t j = 0; j < all->n; j++)
+        if ((j && ds->user[j] < ds->user[j - 1]) || ds->item[j] != m->seen_item[j] ||
+            memcmp(&ds->rating[j], &m->seen_rating[j], sizeof(float)) != 0)
+            return 0;
+    all->item = m->seen_item;
+    all->rating = m->seen_rating;
+    mfr__dataset_release(ds, MFR__DS_ITEM_RATING);
+    mfr__log(MFR_LOG_INFO, "train: the dataset's item and rating arrays (%.1f MB) dropped; the fit "
+             "reads the model's seen lists", (double)all->n * 8 / 1e6);
+    return 1;
+}
+
+static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const mfr_ratings *train,
+                             const mfr_ratings *valid, const mfr_train_params *p,
+                             const mfr__kernels *kern, mfr_model **out, mfr_error *err);
+
 mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
+    return train_impl(ds, NULL, train, valid, p, kern, out, err);
+}
+
+mfr_status mfr_model_train_consume(mfr_dataset *ds, const mfr_train_params *p, mfr_model **out,
+                                   mfr_error *err) {
+    return train_impl(ds, ds, NULL, NULL, p, NULL, out, err);
+}
+
+static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const mfr_ratings *train,
+                             const mfr_ratings *valid, const mfr_train_params *p,
+                             const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
     if (!out) return mfr__err(err, MFR_E_INVALID, "train: out is NULL");
     *out = NULL;
     if (!ds || !p) return mfr__err(err, MFR_E_INVALID, "train: dataset or params is NULL");
@@ -45,6 +82,12 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
     if (!vt || !vt->fit)
         return mfr__err(err, MFR_E_UNSUPPORTED, "train: algorithm %s is not built into this library",
                         mfr_algo_name(p->algo));
+    /* a family that never reads timestamps lets them go before anything else */
+    if (consume && vt->ignores_time && consume->time) {
+        mfr__log(MFR_LOG_INFO, "train: the dataset's timestamps (%.1f MB) dropped (%s reads none)",
+                 (double)consume->n_ratings * 8 / 1e6, vt->name);
+        mfr__dataset_release(consume, MFR__DS_TIME);
+    }
     mfr_ratings all;
     if (train) all = *train;
     else mfr_dataset_ratings(ds, &all);
@@ -67,6 +110,7 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
     run.threads = p->threads > 0 ? p->threads : mfr_cpu_count();
     mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern};
     st = mfr__model_fill_common(m, ds, &all, err);
+    if (!st && consume && !tr.n) consume_ratings(consume, m, &all);
     double t0 = mfr__now();
     /* OpenMP regions in the fit without their own num_threads clause follow
      * the caller's thread count (this ICV is per calling thread, so folds
@@ -86,5 +130,6 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
         mfr_model_free(m);
     }
     mfr_ratings_free(&tr), mfr_ratings_free(&va);
+    if (consume) mfr__dataset_release(consume, MFR__DS_TIME | MFR__DS_USER | MFR__DS_ITEM_RATING);
     return st;
 }
