@@ -38,6 +38,7 @@ typedef enum mfr_algo {
     MFR_ALGO_EASE = 13,    /* EASE^R item-item closed form (Steck 2019), ranking */
     MFR_ALGO_AUTO = 14,    /* the default: EASE orders the list, SGD gives the stars */
     MFR_ALGO_BPR = 15,     /* pairwise ranking MF (BPR / WARP sampling) */
+    MFR_ALGO_BFM = 16,     /* Bayesian factorization machine by Gibbs sampling */
     MFR_ALGO__COUNT
 } mfr_algo;
 
@@ -104,9 +105,21 @@ typedef struct mfr_train_params {
     /* ials (Rendle et al. 2021) */
     float unobserved;      /* weight of the unobserved entries (1 = Hu et al.) */
     float reg_exp;         /* reg scaled by (n_rated + unobserved * n_other)^reg_exp */
+    /* bfm: the feature groups (MFR_FEAT_* bits; text "id,implicit,...") */
+    int32_t features;
     /* host callbacks */
     mfr_progress_fn progress; void *progress_user;
 } mfr_train_params;
+
+/* bfm's feature groups (mfr_train_params.features; docs/models.md). */
+#define MFR_FEAT_ID 1        /* user id, movie id */
+#define MFR_FEAT_IMPLICIT 2  /* the user's rated movies, |N(u)|^-1/2 each */
+#define MFR_FEAT_FLIPPED 4   /* the movie's raters, |R(i)|^-1/2 each */
+#define MFR_FEAT_GENRES 8    /* the movie's genres */
+#define MFR_FEAT_TAGS 16     /* the movie's top tags (tags.csv) */
+#define MFR_FEAT_USER 32     /* age band, gender, occupation (ml-100k, ml-1m) */
+#define MFR_FEAT_TIME 64     /* the rating's year bin, the movie's release years */
+#define MFR_FEAT_ALL 127
 
 mfr_train_params mfr_train_params_default(mfr_algo algo);
 /* MFR_E_INVALID naming the first bad field and its allowed range. */

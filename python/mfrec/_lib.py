@@ -106,7 +106,8 @@ class TrainParams(Structure):
                 ("max_memory_mb", c_int32), ("rank_min_ratings", c_int32),
                 ("rating_power", c_float), ("blend", c_float),
                 ("ease_keep", c_int32), ("unobserved", c_float),
-                ("reg_exp", c_float), ("progress", PROGRESS_FN),
+                ("reg_exp", c_float), ("features", c_int32),
+                ("progress", PROGRESS_FN),
                 ("progress_user", c_void_p)]
 
 

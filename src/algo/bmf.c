@@ -43,19 +43,6 @@ static void bmf_defaults(mfr_train_params *p) {
     p->init_std = 0.1f;
 }
 
-/* Gamma(shape, 1) by Marsaglia & Tsang 2000 (shape < 1 boosted). */
-static double rng_gamma(mfr__rng *r, double shape) {
-    if (shape < 1.0) return rng_gamma(r, shape + 1.0) * pow(mfr__rng_uniform(r) + 1e-300, 1.0 / shape);
-    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
-    for (;;) {
-        double x = mfr__rng_normal(r), v = 1.0 + c * x;
-        if (v <= 0) continue;
-        v = v * v * v;
-        double u = mfr__rng_uniform(r);
-        if (log(u + 1e-300) < 0.5 * x * x + d - d * v + d * log(v)) return d * v;
-    }
-}
-
 /* L := A rounded to float (lower triangle, n x n), then its Cholesky factor
  * by the library's one kernel; -1 when A is not positive definite. */
 static int chol_rounded(const double *A, int n, float *L) {
@@ -93,7 +80,7 @@ static int sample_hyper(const float *X, int32_t n, int D, mfr__rng *r, bmf_hyper
     if (chol_rounded(Wi, D, C)) return -1;                                   /* Wi = C Cᵀ */
     memset(A, 0, sizeof(double) * D * D);                                     /* Bartlett */
     for (int i = 0; i < D; i++) {
-        A[i * D + i] = sqrt(2.0 * rng_gamma(r, (nu - i) / 2.0));
+        A[i * D + i] = sqrt(2.0 * mfr__rng_gamma(r, (nu - i) / 2.0));
         for (int j = 0; j < i; j++) A[i * D + j] = mfr__rng_normal(r);
     }
     for (int col = 0; col < D; col++) { /* B = C⁻ᵀ A, so B Bᵀ ~ W((C Cᵀ)⁻¹, ν) */
@@ -242,7 +229,7 @@ static mfr_status bmf_sweep(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, seed, ((uint64_t)sweep << 34) | (3ull << 32));
     double sse = bmf_sse(w, D, m->mu);
-    float alpha = (float)(rng_gamma(&rng, 1.0 + 0.5 * (double)w->bu.nnz) / (1.0 + 0.5 * sse));
+    float alpha = (float)(mfr__rng_gamma(&rng, 1.0 + 0.5 * (double)w->bu.nnz) / (1.0 + 0.5 * sse));
     bmf_side su = {&w->bu, w->U, w->V}, si = {&w->bi, w->V, w->U};
     if (sample_hyper(w->U, m->n_users, D, &rng, w->hyper, w->work))
         return mfr__err(err, MFR_E_INTERNAL, "bmf: user hyperparameter draw not positive definite");

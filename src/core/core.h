@@ -55,6 +55,7 @@ uint64_t mfr__rng_next(mfr__rng *r);
 double mfr__rng_uniform(mfr__rng *r);            /* [0, 1) */
 uint64_t mfr__rng_below(mfr__rng *r, uint64_t n);  /* [0, n), unbiased */
 double mfr__rng_normal(mfr__rng *r);             /* N(0, 1) */
+double mfr__rng_gamma(mfr__rng *r, double shape); /* Gamma(shape, 1), shape > 0 */
 /* Independent stream for (seed, stream): splitmix of both. */
 void mfr__rng_seed_stream(mfr__rng *r, uint64_t seed, uint64_t stream);
 

@@ -62,6 +62,19 @@ double mfr__rng_normal(mfr__rng *r) {
     return u * sqrt(-2.0 * log(s) / s);
 }
 
+/* Marsaglia & Tsang 2000; shape < 1 by the boost Gamma(a) = Gamma(a+1)·U^(1/a). */
+double mfr__rng_gamma(mfr__rng *r, double shape) {
+    if (shape < 1.0) return mfr__rng_gamma(r, shape + 1.0) * pow(mfr__rng_uniform(r) + 1e-300, 1.0 / shape);
+    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x = mfr__rng_normal(r), v = 1.0 + c * x;
+        if (v <= 0) continue;
+        v = v * v * v;
+        double u = mfr__rng_uniform(r);
+        if (log(u + 1e-300) < 0.5 * x * x + d - d * v + d * log(v)) return d * v;
+    }
+}
+
 double mfr__now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

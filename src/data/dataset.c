@@ -40,6 +40,9 @@ void mfr_dataset_free(mfr_dataset *ds) {
         mfr__free(ds->tag_item);
         mfr__free(ds->tag_user);
         mfr__free(ds->tag_off);
+        mfr__free(ds->user_age);
+        mfr__free(ds->user_gender);
+        mfr__free(ds->user_occ);
     }
     mfr__idmap_free(&ds->user_map);
     mfr__idmap_free(&ds->item_map);

@@ -37,6 +37,13 @@ struct mfr_dataset {
     int32_t *tag_item, *tag_user;
     uint32_t *tag_off;    /* into strings */
 
+    /* user attributes (ml-100k u.user, ml-1m users.dat; src/io/catalog.c),
+     * all three NULL when the data set has none */
+    int16_t *user_age;    /* [n_users] years (ml-1m: the band's lower bound, 1 = under 18), 0 unknown */
+    char *user_gender;    /* [n_users] 'M', 'F', 0 unknown */
+    int16_t *user_occ;    /* [n_users] occupation code (ml-1m's 0-20; ml-100k's
+                             u.occupation order, mfr__occupation_code), -1 unknown */
+
     float scale_min, scale_max;
     mfr_import_report report;
     char **messages;      /* [report.n_messages] */

@@ -32,7 +32,7 @@
  *        (files from before these fields hold zeros there: read as the
  *        classic behaviour, rank_min_ratings 1)
  *        248 i32 ease_keep
- *   252  4 bytes zero
+ *   252 i32 features (bfm's groups, MFR_FEAT_*; 0 in older files: all)
  *
  *   Section directory at 256: n_sections entries of 24 bytes:
  *     u32 tag (four characters, MFR_TAG), u32 flags (0), u64 offset, u64 size

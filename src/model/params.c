@@ -20,7 +20,7 @@
 
 static const char *const algo_names[MFR_ALGO__COUNT] = {
     "sgd", "adam", "als", "svd", "svdpp", "ials", "nmf", "bmf",
-    "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto", "bpr",
+    "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto", "bpr", "bfm",
 };
 
 static const char *const sim_names[] = {"pearson", "cosine", "pearson-baseline", "msd"};
@@ -48,15 +48,19 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
 /* ---- which fields apply to which algorithm ----------------------------- */
 #define A(x) (1u << MFR_ALGO_##x)
 #define ALL ((1u << MFR_ALGO__COUNT) - 1u)
-#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR))
+#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR) | A(BFM))
 /* ease runs `epochs` baseline passes for its stars (ease_defaults) */
 #define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(EASE))
 #define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
-#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS))
+#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS) | A(BFM))
 #define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
 
-typedef enum { F_ALGO, F_I32, F_F32, F_U64, F_SIM } ftype;
+typedef enum { F_ALGO, F_I32, F_F32, F_U64, F_SIM, F_FEAT } ftype;
+
+/* bfm's feature groups, bit j = feat_names[j] (MFR_FEAT_*). */
+static const char *const feat_names[] = {"id", "implicit", "flipped", "genres", "tags", "user", "time"};
+#define N_FEAT ((int)(sizeof feat_names / sizeof feat_names[0]))
 
 typedef struct field {
     const char *name;
@@ -85,8 +89,8 @@ static const field FIELDS[] = {
     {"beta2", F_F32, P(beta2), A(ADAM), 0, 0.999999},
     {"alpha", F_F32, P(alpha), A(IALS), 0, 1e6},
     {"cg_steps", F_I32, P(cg_steps), A(IALS) | A(BPR), 0, 1000},
-    {"burnin", F_I32, P(burnin), A(BMF), 0, 1000000},
-    {"samples", F_I32, P(samples), A(BMF), 1, 1000000},
+    {"burnin", F_I32, P(burnin), A(BMF) | A(BFM), 0, 1000000},
+    {"samples", F_I32, P(samples), A(BMF) | A(BFM), 1, 1000000},
     {"knn_k", F_I32, P(knn_k), KNN, 1, 1 << 20},
     {"min_support", F_I32, P(min_support), KNN, 0, 1 << 20},
     {"shrinkage", F_F32, P(shrinkage), KNN, 0, 1e9},
@@ -100,6 +104,7 @@ static const field FIELDS[] = {
     {"ease_keep", F_I32, P(ease_keep), RANK, 0, 1 << 30},
     {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6},
     {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4},
+    {"features", F_FEAT, P(features), A(BFM), 1, MFR_FEAT_ALL},
 };
 #undef P
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
@@ -139,6 +144,7 @@ mfr_train_params mfr_train_params_default(mfr_algo algo) {
     p.ease_keep = 0;
     p.unobserved = 1.0f;
     p.reg_exp = 0.0f;
+    p.features = MFR_FEAT_ALL;
     const mfr__algo *vt = mfr__algo_get(algo);
     if (vt && vt->defaults) vt->defaults(&p);
     p.algo = algo; /* a hook must not change the family */
@@ -149,7 +155,8 @@ mfr_train_params mfr_train_params_default(mfr_algo algo) {
 static double field_value(const mfr_train_params *p, const field *f) {
     const char *b = (const char *)p + f->off;
     switch (f->type) {
-    case F_I32: return *(const int32_t *)(const void *)b;
+    case F_I32:
+    case F_FEAT: return *(const int32_t *)(const void *)b;
     case F_F32: return *(const float *)(const void *)b;
     case F_U64: return 0.0;
     case F_ALGO: return (double)*(const mfr_algo *)(const void *)b;
@@ -212,6 +219,23 @@ static mfr_status set_field(mfr_train_params *p, const field *f, const char *v, 
             }
         return mfr__err(err, MFR_E_INVALID,
                         "params: sim: unknown \"%s\" (known: pearson cosine pearson-baseline msd)", v);
+    case F_FEAT: { /* "id,implicit,time" */
+        int32_t mask = 0;
+        for (const char *t = v; *t;) {
+            size_t len = strcspn(t, ",");
+            int j = 0;
+            while (j < N_FEAT && !(strlen(feat_names[j]) == len && strncasecmp(t, feat_names[j], len) == 0)) j++;
+            if (j == N_FEAT)
+                return mfr__err(err, MFR_E_INVALID,
+                                "params: %s: unknown group \"%.*s\" (known: id implicit flipped "
+                                "genres tags user time, comma-separated)", f->name, (int)(len < 64 ? len : 64), t);
+            mask |= 1 << j;
+            t += len + (t[len] == ',');
+        }
+        if (!mask) return mfr__err(err, MFR_E_INVALID, "params: %s: name at least one group", f->name);
+        *(int32_t *)(void *)b = mask;
+        return MFR_OK;
+    }
     case F_U64:
         errno = 0;
         if (*v == '-') return mfr__err(err, MFR_E_INVALID, "params: %s: \"%s\" is negative", f->name, v);
@@ -282,6 +306,14 @@ static int format_field(const mfr_train_params *p, const field *f, char *buf, in
     case F_SIM: return snprintf(dst, room, "%s=%s\n", f->name, sim_names[*(const mfr_sim *)(const void *)b]);
     case F_U64: return snprintf(dst, room, "%s=%llu\n", f->name, (unsigned long long)*(const uint64_t *)(const void *)b);
     case F_I32: return snprintf(dst, room, "%s=%d\n", f->name, (int)*(const int32_t *)(const void *)b);
+    case F_FEAT: {
+        char list[128] = "";
+        size_t n = 0;
+        int32_t mask = *(const int32_t *)(const void *)b;
+        for (int j = 0; j < N_FEAT; j++)
+            if (mask & (1 << j)) n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "", feat_names[j]);
+        return snprintf(dst, room, "%s=%s\n", f->name, list);
+    }
     case F_F32: {
         float v = *(const float *)(const void *)b;
         return snprintf(dst, room, "%s=%.*g\n", f->name, shortest_float_digits(v), (double)v);
