@@ -215,6 +215,12 @@ float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i);
 /* mfr_model_predict for n pairs (users[j], items[j]) into out[n]. */
 void mfr_model_predict_many(const mfr_model *m, int64_t n, const int32_t *users,
                             const int32_t *items, float *out);
+/* mfr_model_predict at time t (seconds since 1970, as mfr_ratings.time):
+ * the rating a model with temporal terms (timesvdpp: day and time-bin
+ * biases) predicts for that day; any other model answers mfr_model_predict.
+ * mfr_model_predict itself is the prediction as of the user's last training
+ * day. Evaluation predicts test ratings that carry timestamps this way. */
+float mfr_model_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t);
 
 /* Whole arrays, valid while m lives: external ids in index order ([n_users]
  * / [n_items]), and the biases b_u / b_i of r̂ = μ + b_u + b_i + p_u·q_i

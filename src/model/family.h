@@ -33,12 +33,18 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, mfr_model **out, mfr_error *err);
 
+struct mfr__filter; /* index.h: what a list keeps */
+
 typedef struct mfr__algo {
     mfr_algo id;
     const char *name;
     mfr_status (*fit)(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err);
     /* NULL: default biased-MF formula. u or i may be -1. Unclipped. */
     float (*predict)(const mfr_model *m, int32_t u, int32_t i);
+    /* Optional: the prediction at time t (seconds since 1970, as
+     * mfr_ratings.time) for families with temporal terms (timesvdpp);
+     * mfr_model_predict_at. NULL: predict's answer at any time. */
+    float (*predict_at)(const mfr_model *m, int32_t u, int32_t i, int64_t t);
     /* Optional: scores for all items of user u into scores[n_items] (unclipped),
      * faster than n_items predict calls. NULL: default. */
     void (*score_user)(const mfr_model *m, int32_t u, float *scores);
@@ -50,6 +56,12 @@ typedef struct mfr__algo {
     /* 1: rank_user is called with pred == NULL and computes the few
      * predictions it needs itself (mfr__model_predict_rows): ease, auto. */
     int rank_without_pred;
+    /* Optional: the top n for w (not a user without ratings) that pass f,
+     * straight into out, best first: the rows, order and scores rank_user's
+     * full ranking would give (predictions not set). Returns the count, -1
+     * on no memory, -2 when this user needs the full ranking. auto. */
+    int32_t (*top_user)(const mfr_model *m, const mfr__who *w, const struct mfr__filter *f,
+                        int32_t n, mfr_scored *out);
     /* 1: the item factors are not a rating model's (ials, bpr: preference
      * scores), so a new user gets no rating fold-in (mfr_model_fold_dim 0):
      * rank_user ranks them from their ratings, the stars are predict(-1, i). */

@@ -8,6 +8,7 @@
  * seen_item sorted within each user). A model built here owns every array
  * (map_base == NULL); a loaded one points into the file's block (mfm.c). */
 #include "model_impl.h"
+#include "index.h"
 #include "family.h"
 #include "../data/dataset_impl.h"
 #include "../core/binfile.h"
@@ -214,6 +215,8 @@ mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
     mfr__free(m->item_sq);
     mfr__free(m->item_sum);
     m->item_sq = m->item_sum = NULL;
+    mfr__qindex_free(m->qindex);
+    m->qindex = NULL;
     if (m->k <= 0 || !m->Q) return MFR_OK;
     m->item_sq = mfr__malloc((size_t)m->n_items * sizeof *m->item_sq + 1);
     m->item_sum = mfr__malloc((size_t)m->n_items * sizeof *m->item_sum + 1);
@@ -228,13 +231,14 @@ mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
         m->item_sq[i] = sq;
         m->item_sum[i] = sum;
     }
-    return MFR_OK;
+    return mfr__qindex_build(m, err);
 }
 
 void mfr_model_free(mfr_model *m) {
     if (!m) return;
     mfr__free(m->item_sq);
     mfr__free(m->item_sum);
+    mfr__qindex_free(m->qindex);
     if (m->vt && m->vt->release && m->algo_state) m->vt->release(m);
     for (int j = 0; j < m->n_extra; j++)
         if (m->extra[j].owned) mfr__free(m->extra[j].data);

@@ -72,6 +72,9 @@ struct mfr_model {
     /* Per-item Σ_f q_if² and Σ_f q_if for similar(); always owned, built by
      * mfr__model_prepare after the fit and after a load (NULL without Q). */
     double *item_sq, *item_sum;
+    /* Q as bytes in blocks of 8 movies for the exact top-n (index.h), built by
+     * mfr__model_prepare; NULL without Q. */
+    struct mfr__qindex *qindex;
 };
 
 /* One user as a model scores them: a trained user (u >= 0; items are the

@@ -13,6 +13,7 @@
  *
  * Similar movies: similar.c. */
 #include "topn.h"
+#include "index.h"
 #include "family.h"
 
 #include <math.h>
@@ -53,26 +54,15 @@ static float clip(const mfr_model *m, float r) {
     return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
 }
 
-/* Keep the top n of rank[] that pass the filters. Items come in index
- * order, so once the heap is full a score equal to the worst kept one loses
- * the tie: the cheap test "score <= worst" rejects most items before any
- * filter runs; the filters (count, seen by binary search, genre) run only
- * for the few candidates. */
-static int32_t select_top(const mfr_model *m, const mfr__who *w, const float *rank,
-                          const int32_t *seen, int64_t n_seen, const mfr_recommend_params *p,
-                          mfr_scored *out) {
-    topn h = {out, p->n, 0};
-    if (p->n <= 0) return 0;
-    for (int32_t i = 0; i < m->n_items; i++) {
-        float v = rank[i];
-        if (h.len == h.cap && !(v > h.row[0].score)) continue;
-        if (isnan(v) || m->item_count[i] < p->min_ratings) continue;
-        if (n_seen && in_sorted(seen, n_seen, i)) continue;
-        if (p->genre && !has_genre(mfr_model_item_genres(m, i), p->genre)) continue;
-        mfr__topn_push(&h, i, v);
-    }
-    int32_t n = mfr__topn_finish(&h);
-    /* the stars of the rows kept: a few predictions, in blocks */
+int mfr__filter_pass(const mfr__filter *f, int32_t i) {
+    const mfr_model *m = f->m;
+    if (m->item_count[i] < f->p->min_ratings) return 0;
+    if (f->n_seen && in_sorted(f->seen, f->n_seen, i)) return 0;
+    return !f->p->genre || has_genre(mfr_model_item_genres(m, i), f->p->genre);
+}
+
+/* The stars of the rows kept: a few predictions, in blocks. */
+static void fill_predictions(const mfr_model *m, const mfr__who *w, mfr_scored *out, int32_t n) {
     enum { BLK = 64 };
     for (int32_t j0 = 0; j0 < n; j0 += BLK) {
         int32_t nb = n - j0 < BLK ? n - j0 : BLK, idx[BLK];
@@ -81,7 +71,24 @@ static int32_t select_top(const mfr_model *m, const mfr__who *w, const float *ra
         mfr__model_predict_rows(m, w, idx, nb, pr);
         for (int32_t j = 0; j < nb; j++) out[j0 + j].prediction = clip(m, pr[j]);
     }
-    return n;
+}
+
+/* Keep the top n of rank[] that pass the filters. Items come in index
+ * order, so once the heap is full a score equal to the worst kept one loses
+ * the tie: the cheap test "score <= worst" rejects most items before any
+ * filter runs; the filters (count, seen by binary search, genre) run only
+ * for the few candidates. */
+static int32_t select_top(const mfr_model *m, const float *rank, const mfr__filter *f,
+                          mfr_scored *out) {
+    topn h = {out, f->p->n, 0};
+    if (f->p->n <= 0) return 0;
+    for (int32_t i = 0; i < m->n_items; i++) {
+        float v = rank[i];
+        if (h.len == h.cap && !(v > h.row[0].score)) continue;
+        if (isnan(v) || !mfr__filter_pass(f, i)) continue;
+        mfr__topn_push(&h, i, v);
+    }
+    return mfr__topn_finish(&h);
 }
 
 /* Shared by recommend, the batch and recommend_vec: score w through
@@ -94,13 +101,35 @@ mfr_status mfr__recommend_with(const mfr_model *m, const mfr__who *w, const int3
     *n_out = 0;
     if (p->n < 0) return mfr__err(err, MFR_E_INVALID, "recommend: n = %d must be >= 0", (int)p->n);
     if (p->n > 0 && !out) return mfr__err(err, MFR_E_INVALID, "recommend: out is NULL");
+    mfr__filter f = {m, p, seen, p->exclude_seen ? n_seen : 0};
+    const float *pu;
+    float base;
+    if (!p->scores && m->qindex && mfr__who_mf(m, w, &pu, &base)) {
+        /* ordered by the biased-MF score: the index's exact top-n (index.c) */
+        int32_t n = mfr__qindex_topn(m, pu, base, &f, p->n, out, NULL);
+        if (n < 0) return mfr__nomem(err, "recommend scores");
+        fill_predictions(m, w, out, n);
+        *n_out = n;
+        return MFR_OK;
+    }
+    if (!p->scores && m->vt && m->vt->top_user && !(w->u < 0 && w->n == 0)) {
+        int32_t n = m->vt->top_user(m, w, &f, p->n, out); /* the family's own top-n */
+        if (n == -1) return mfr__nomem(err, "recommend scores");
+        if (n >= 0) {
+            fill_predictions(m, w, out, n);
+            *n_out = n;
+            return MFR_OK;
+        }
+    }
     size_t ni = (size_t)m->n_items;
     float *buf = mfr__malloc((p->scores ? ni : 2 * ni) * sizeof *buf + 1);
     if (!buf) return mfr__nomem(err, "recommend scores");
     float *scratch = buf, *rank = p->scores ? p->scores : buf + ni;
     mfr_status st = mfr__model_score(m, w, rank, scratch, err);
-    if (!p->exclude_seen) n_seen = 0;
-    if (!st) *n_out = select_top(m, w, rank, seen, n_seen, p, out);
+    if (!st) {
+        *n_out = select_top(m, rank, &f, out);
+        fill_predictions(m, w, out, *n_out);
+    }
     mfr__free(buf);
     return st;
 }

@@ -19,6 +19,7 @@
  * rating a list shows is computed for its rows only
  * (mfr__model_predict_rows). */
 #include "topn.h"
+#include "index.h"
 #include "family.h"
 
 #include <math.h>
@@ -70,6 +71,27 @@ double mfr__rmse(const mfr_model *m, const mfr_ratings *r) {
     return sqrt(se / (double)r->n);
 }
 
+int mfr__who_vector(const mfr_model *m, const mfr__who *w, const float **pu, float *base) {
+    *base = m->mu;
+    *pu = NULL;
+    if (w->u >= 0) {
+        *base += m->user_bias ? m->user_bias[w->u] : 0.f;
+        *pu = m->k > 0 && m->P && m->Q ? m->P + (size_t)w->u * m->k : NULL;
+    } else if (w->vec) {
+        *base += w->vec[0];
+        *pu = m->k > 0 && m->Q ? w->vec + 1 : NULL;
+    }
+    return *pu != NULL;
+}
+
+/* The cases mfr__model_score orders by predict_all's biased-MF rows. */
+int mfr__who_mf(const mfr_model *m, const mfr__who *w, const float **p, float *base) {
+    const mfr__algo *vt = m->vt;
+    if ((w->u < 0 && w->n == 0) || (vt && vt->rank_user)) return 0;
+    if (w->u >= 0 && vt && (vt->score_user || vt->predict)) return 0;
+    return mfr__who_vector(m, w, p, base);
+}
+
 void mfr__model_predict_rows(const mfr_model *m, const mfr__who *w, const int32_t *idx, int32_t n,
                              float *out) {
     const mfr__algo *vt = m->vt;
@@ -80,14 +102,7 @@ void mfr__model_predict_rows(const mfr_model *m, const mfr__who *w, const int32_
     }
     const float *pu = NULL;
     float base = m->mu;
-    if (w->u >= 0) {
-        base += m->user_bias ? m->user_bias[w->u] : 0.f;
-        pu = m->k > 0 && m->P ? m->P + (size_t)w->u * m->k : NULL;
-    } else if (w->vec) {
-        base += w->vec[0];
-        pu = m->k > 0 && m->Q ? w->vec + 1 : NULL;
-    }
-    if (pu) {
+    if (mfr__who_vector(m, w, &pu, &base)) {
         if (idx) mfr__score_rows_idx(m->Q, m->k, pu, idx, n, base, m->item_bias, out);
         else mfr__score_rows(m->Q, m->k, pu, 0, n, base, m->item_bias, out);
         return;

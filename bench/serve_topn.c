@@ -1,0 +1,78 @@
+/* serve_topn.c — the cost of one served list without HTTP: top-10 for random
+ * trained users (fixed seed), one thread, CPU time, through
+ * mfr_model_recommend, with the fast paths (the 8-bit index of
+ * src/model/index.c, a family's top_user such as auto's) and with the plain
+ * path (both set aside: every movie scored, then selected), in alternating
+ * rounds so both see the same machine; the lists are compared row for row.
+ *
+ * usage: serve_topn MODEL.mfm [calls per round (2000)] [rounds (6)] */
+#include "mfrec.h"
+#include "model/index.h"
+#include "model/family.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: serve_topn MODEL.mfm [calls] [rounds]\n");
+        return 2;
+    }
+    int calls = argc > 2 ? atoi(argv[2]) : 2000, rounds = argc > 3 ? atoi(argv[3]) : 6;
+    mfr_error err;
+    mfr_model *m;
+    if (mfr_model_load(argv[1], &m, &err)) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    mfr__qindex *x = m->qindex;
+    const mfr__algo *vt = m->vt;
+    mfr__algo plain_vt = *vt;
+    plain_vt.top_user = NULL;
+    int fast = x || vt->top_user;
+    printf("model: %s, %d users, %d movies, k = %d; index %s, top_user %s\n", vt->name,
+           (int)m->n_users, (int)m->n_items, (int)m->k, x ? "built" : "none",
+           vt->top_user ? "yes" : "no");
+    int32_t *users = malloc(sizeof *users * (size_t)calls);
+    uint64_t s = 42;
+    for (int c = 0; c < calls; c++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        users[c] = (int32_t)((s >> 33) % (uint64_t)m->n_users);
+    }
+    mfr_recommend_params p = mfr_recommend_params_default();
+    mfr_scored *a = malloc(sizeof *a * 10 * (size_t)calls), *b = malloc(sizeof *b * 10 * (size_t)calls);
+    int32_t n;
+    double best[2] = {1e30, 1e30};
+    for (int r = 0; r < rounds; r++)
+        for (int v = 0; v < 2; v++) {
+            if (v == 1 && !fast) continue;
+            m->qindex = v ? x : NULL;
+            m->vt = v ? vt : &plain_vt;
+            mfr_scored *o = v ? a : b;
+            double t0 = now();
+            for (int c = 0; c < calls; c++) mfr_model_recommend(m, users[c], &p, o + 10 * c, &n, NULL);
+            double t = (now() - t0) / calls;
+            if (t < best[v]) best[v] = t;
+            printf("round %d %-5s %.1f us a list\n", r, v ? "fast" : "plain", 1e6 * t);
+        }
+    m->qindex = x;
+    m->vt = vt;
+    int diff = 0;
+    for (int c = 0; fast && c < 10 * calls; c++)
+        diff += a[c].item != b[c].item || memcmp(&a[c].score, &b[c].score, sizeof a[c].score);
+    printf("best: plain %.1f us, fast %.1f us (%.2fx); rows differing: %d\n", 1e6 * best[0],
+           1e6 * best[1], best[0] / best[1], diff);
+    free(users);
+    free(a);
+    free(b);
+    mfr_model_free(m);
+    return diff != 0;
+}

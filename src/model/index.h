@@ -1,0 +1,60 @@
+/* index.h — the item side of a factor model laid out for top-n search: the
+ * movies in blocks of 8, each block holding its 8 movies' factors movie-major
+ * by factor (f = 0: 8 values, f = 1: 8 values, ...) as signed bytes, each
+ * movie on its own scale, so one vector lane is one movie and a block's 8
+ * scores come out of k fused multiply-adds with no horizontal sum, reading a
+ * quarter of the bytes of Q.
+ *
+ * The byte scores are a filter, not the answer: each comes with a bound on
+ * its distance to the exact float score (index.c), the exact top-n is taken
+ * among the blocks that can still reach it, scored by the same row kernel as
+ * every other list (mfr__score_rows), so the lists are the ones the plain
+ * path gives, row for row (tests/unit/test_model_index.c). */
+#ifndef MFR_INDEX_H
+#define MFR_INDEX_H
+
+#include "model_impl.h"
+#include "../core/simd.h"
+
+typedef struct mfr__qindex {
+    int32_t n_items, k, n_blocks;
+    int8_t *q8;      /* [n_blocks][k][8] round(q_if / scale_i), movie-major by factor */
+    float *scale;    /* [n_blocks * 8] scale_i = max_f |q_if| / 127 */
+    float *rad;      /* [n_blocks * 8] scale_i / 2: the largest rounding of a byte */
+    float *norm;     /* [n_blocks * 8] ‖q_i‖₂ + scale_i √k / 2 */
+    float *bias;     /* [n_blocks * 8] item bias (0 without); all 0 in padding */
+} mfr__qindex;
+
+/* The index of m's Q (m->qindex), or NULL (and MFR_OK) when the model has no
+ * factors or a factor is not finite (the plain path then serves).
+ * MFR_E_NOMEM. */
+mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err);
+void mfr__qindex_free(mfr__qindex *x);
+
+/* What a list keeps: p's filters for one user (seen sorted, n_seen entries). */
+typedef struct mfr__filter {
+    const mfr_model *m;
+    const mfr_recommend_params *p;
+    const int32_t *seen;
+    int64_t n_seen;
+} mfr__filter;
+/* 1 when item i may be in the list (query.c). */
+int mfr__filter_pass(const mfr__filter *f, int32_t i);
+
+/* w's factor vector p and base μ + b_u for the biased-MF formula: 1 when w
+ * has one (a trained user of a model with P and Q, or a folded-in vector;
+ * score.c). */
+int mfr__who_vector(const mfr_model *m, const mfr__who *w, const float **p, float *base);
+/* The biased-MF score base + b_i + p·q_i of w, when it is what w's list is
+ * ordered by (a family without rank_user, score_user and predict, a trained
+ * user or a folded-in vector): 1 with *p and *base set, else 0 (score.c). */
+int mfr__who_mf(const mfr_model *m, const mfr__who *w, const float **p, float *base);
+
+/* Top-n of base + b_i + p·q_i over the items f lets through into out (the
+ * scores exact, predictions not set), best first, ties by the lower item;
+ * returns the count, or -1 on no memory. ks: NULL or the kernel switches
+ * (scalar: the portable reference filter). */
+int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
+                         int32_t n, mfr_scored *out, const mfr__kernels *ks);
+
+#endif

@@ -1,0 +1,277 @@
+/* test_model_index.c — the 8-bit item index (src/model/index.c) and the
+ * default model's own top-n (auto_top_user, src/algo/auto.c) give the lists
+ * of the plain scoring path row for row: the same movies in the same order
+ * with bit-identical scores and predictions, for trained users, folded-in
+ * vectors, every filter, exact ties, and both pass-1 kernels (AVX2 and the
+ * portable reference). */
+#include "test.h"
+#include "model/index.h"
+#include "model/topn.h"
+#include "model/family.h"
+
+static mfr_model *g_m;
+static mfr_dataset *g_ds;
+
+static int setup(void **state) {
+    (void)state;
+    mfr_synth_params sp = mfr_synth_params_default();
+    sp.users = 300, sp.movies = 1203, sp.ratings = 30000, sp.rank = 6, sp.seed = 7;
+    if (mfr_synth_dataset(&sp, &g_ds, NULL)) return 1;
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.factors = 20, p.epochs = 5, p.threads = 1, p.valid_frac = 0;
+    return mfr_model_train(g_ds, NULL, NULL, &p, &g_m, NULL) != MFR_OK;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    mfr_model_free(g_m);
+    mfr_dataset_free(g_ds);
+    return 0;
+}
+
+/* The plain path's list: the same call with the index set aside. */
+static int32_t plain(mfr_model *m, int32_t u, const float *vec, const int32_t *seen,
+                     const float *r, int32_t ns, const mfr_recommend_params *p, mfr_scored *out) {
+    mfr__qindex *x = m->qindex;
+    m->qindex = NULL;
+    int32_t n = -1;
+    mfr_status st = u >= 0 ? mfr_model_recommend(m, u, p, out, &n, NULL)
+                           : mfr_model_recommend_vec(m, vec, seen, r, ns, p, out, &n, NULL);
+    m->qindex = x;
+    assert_int_equal(st, MFR_OK);
+    return n;
+}
+
+static void same_rows(const mfr_scored *a, int32_t na, const mfr_scored *b, int32_t nb) {
+    assert_int_equal(na, nb);
+    for (int32_t j = 0; j < na; j++) {
+        assert_int_equal(a[j].item, b[j].item);
+        assert_true(memcmp(&a[j].score, &b[j].score, sizeof a[j].score) == 0);
+        assert_true(memcmp(&a[j].prediction, &b[j].prediction, sizeof a[j].prediction) == 0);
+    }
+}
+
+static void built_for_factor_models(void **state) {
+    (void)state;
+    assert_non_null(g_m->qindex);
+    assert_int_equal(g_m->qindex->n_blocks, (1203 + 7) / 8);
+}
+
+static void trained_users_match_plain_path(void **state) {
+    (void)state;
+    enum { N = 40 };
+    mfr_scored a[N], b[N];
+    const char *genres[] = {NULL, "Comedy", "Western"};
+    for (int g = 0; g < 3; g++)
+        for (int32_t mr = 0; mr <= 20; mr += 10)
+            for (int ex = 0; ex <= 1; ex++)
+                for (int32_t u = 0; u < 300; u += 7) {
+                    mfr_recommend_params p = mfr_recommend_params_default();
+                    p.n = 1 + u % N, p.genre = genres[g], p.min_ratings = mr, p.exclude_seen = ex;
+                    int32_t na = -1;
+                    assert_int_equal(mfr_model_recommend(g_m, u, &p, a, &na, NULL), MFR_OK);
+                    same_rows(a, na, b, plain(g_m, u, NULL, NULL, NULL, 0, &p, b));
+                }
+}
+
+static void folded_in_users_match_plain_path(void **state) {
+    (void)state;
+    int32_t items[30];
+    float r[30], vec[32];
+    mfr_scored a[10], b[10];
+    for (int t = 0; t < 20; t++) {
+        int32_t n = 1 + t;
+        for (int32_t j = 0; j < n; j++) items[j] = (t * 37 + j * 101) % 1203, r[j] = 0.5f + (float)((t + j) % 10) * 0.5f;
+        assert_int_equal(mfr_model_fold_in(g_m, items, r, n, vec, NULL), MFR_OK);
+        mfr_recommend_params p = mfr_recommend_params_default();
+        int32_t na = -1;
+        assert_int_equal(mfr_model_recommend_vec(g_m, vec, items, r, n, &p, a, &na, NULL), MFR_OK);
+        same_rows(a, na, b, plain(g_m, -1, vec, items, r, n, &p, b));
+    }
+}
+
+/* A whole catalogue asked for (n > items kept): every kept movie, in the
+ * plain order; and n = 0. */
+static void longer_than_catalogue(void **state) {
+    (void)state;
+    mfr_scored *a = malloc(sizeof *a * 1300), *b = malloc(sizeof *b * 1300);
+    mfr_recommend_params p = mfr_recommend_params_default();
+    p.n = 1300, p.min_ratings = 40;
+    int32_t na = -1;
+    assert_int_equal(mfr_model_recommend(g_m, 3, &p, a, &na, NULL), MFR_OK);
+    assert_true(na > 0 && na < 1203);
+    same_rows(a, na, b, plain(g_m, 3, NULL, NULL, NULL, 0, &p, b));
+    p.n = 0;
+    assert_int_equal(mfr_model_recommend(g_m, 3, &p, a, &na, NULL), MFR_OK);
+    assert_int_equal(na, 0);
+    free(a);
+    free(b);
+}
+
+/* Movies with identical factors and bias tie exactly: the lower index wins
+ * in both paths, with either kernel; a NaN vector lists nothing. */
+static void ties_kernels_and_nan(void **state) {
+    (void)state;
+    mfr_model *m = g_m;
+    int32_t k = m->k;
+    float *Q0 = malloc(sizeof *Q0 * (size_t)m->n_items * k), *b0 = malloc(sizeof *b0 * (size_t)m->n_items);
+    memcpy(Q0, m->Q, sizeof *Q0 * (size_t)m->n_items * k);
+    memcpy(b0, m->item_bias, sizeof *b0 * (size_t)m->n_items);
+    for (int32_t i = 0; i < m->n_items; i += 3) { /* triples of equal movies */
+        for (int32_t d = 1; d < 3 && i + d < m->n_items; d++) {
+            memcpy(m->Q + (size_t)(i + d) * k, m->Q + (size_t)i * k, sizeof *m->Q * k);
+            m->item_bias[i + d] = m->item_bias[i];
+        }
+    }
+    assert_int_equal(mfr__model_prepare(m, NULL), MFR_OK);
+    mfr__kernels scalar = MFR__KERNELS_DEFAULT;
+    scalar.scalar = 1;
+    mfr_recommend_params p = mfr_recommend_params_default();
+    p.n = 25, p.min_ratings = 0, p.exclude_seen = 0;
+    mfr__filter f = {m, &p, NULL, 0};
+    mfr_scored a[25], b[25], c[25];
+    for (int32_t u = 0; u < 300; u += 11) {
+        int32_t nb = plain(m, u, NULL, NULL, NULL, 0, &p, b);
+        const float *pu = m->P + (size_t)u * k;
+        float base = m->mu + m->user_bias[u];
+        int32_t na = mfr__qindex_topn(m, pu, base, &f, p.n, a, NULL);
+        int32_t nc = mfr__qindex_topn(m, pu, base, &f, p.n, c, &scalar);
+        for (int32_t j = 0; j < nb; j++) a[j].prediction = c[j].prediction = b[j].prediction;
+        same_rows(a, na, b, nb);
+        same_rows(c, nc, b, nb);
+        int ties = 0;
+        for (int32_t j = 1; j < nb; j++) {
+            ties += b[j].score == b[j - 1].score;
+            if (b[j].score == b[j - 1].score) assert_true(b[j].item > b[j - 1].item);
+        }
+        assert_true(ties > 0);
+    }
+    float nan_p[64];
+    for (int f2 = 0; f2 < k; f2++) nan_p[f2] = NAN;
+    assert_int_equal(mfr__qindex_topn(m, nan_p, 0.f, &f, p.n, a, NULL), 0);
+    assert_int_equal(mfr__qindex_topn(m, nan_p, 0.f, &f, p.n, a, &scalar), 0);
+    memcpy(m->Q, Q0, sizeof *Q0 * (size_t)m->n_items * k);
+    memcpy(m->item_bias, b0, sizeof *b0 * (size_t)m->n_items);
+    assert_int_equal(mfr__model_prepare(m, NULL), MFR_OK);
+    free(Q0);
+    free(b0);
+}
+
+/* A factor that is not finite: no index, the plain path serves. */
+static void nonfinite_factor_falls_back(void **state) {
+    (void)state;
+    float q0 = g_m->Q[5];
+    g_m->Q[5] = INFINITY;
+    assert_int_equal(mfr__model_prepare(g_m, NULL), MFR_OK);
+    assert_null(g_m->qindex);
+    mfr_scored a[10];
+    int32_t n = -1;
+    mfr_recommend_params p = mfr_recommend_params_default();
+    assert_int_equal(mfr_model_recommend(g_m, 1, &p, a, &n, NULL), MFR_OK);
+    assert_true(n >= 0 && n <= 10);
+    g_m->Q[5] = q0;
+    assert_int_equal(mfr__model_prepare(g_m, NULL), MFR_OK);
+    assert_non_null(g_m->qindex);
+}
+
+/* Out of memory in the index's two buffers: MFR_E_NOMEM, no leak. */
+static void out_of_memory(void **state) {
+    (void)state;
+    mfr_scored a[10];
+    mfr_recommend_params p = mfr_recommend_params_default();
+    int nomem = 0;
+    for (long n = 0; n < 4; n++) {
+        int32_t got = -1;
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_recommend(g_m, 2, &p, a, &got, NULL);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_E_NOMEM) nomem++;
+        else assert_int_equal(st, MFR_OK);
+    }
+    assert_true(nomem >= 2);
+}
+
+/* auto: the family's top-n against rank_user + select_top (the hook set
+ * aside), with the index and without it (the norms from item_sq). */
+static void auto_top_user_matches_full_ranking(void **state) {
+    (void)state;
+    mfr_train_params tp = mfr_train_params_default(MFR_ALGO_AUTO);
+    tp.factors = 16, tp.epochs = 4, tp.threads = 1, tp.valid_frac = 0;
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(g_ds, NULL, NULL, &tp, &m, NULL), MFR_OK);
+    assert_non_null(m->vt->top_user);
+    assert_true(m->ranked_items > 0 && m->ranked_items < m->n_items); /* covered and tail */
+    mfr__algo plain_vt = *m->vt;
+    plain_vt.top_user = NULL;
+    const mfr__algo *vt = m->vt;
+    enum { N = 30 };
+    mfr_scored a[N], b[N];
+    int32_t items[25];
+    float r[25], vec[20];
+    const char *genres[] = {NULL, "Drama"};
+    for (int with_index = 1; with_index >= 0; with_index--) {
+        mfr__qindex *x = m->qindex;
+        if (!with_index) m->qindex = NULL;
+        for (int g = 0; g < 2; g++)
+            for (int32_t mr = 0; mr <= 10; mr += 10)
+                for (int32_t u = 0; u < 300; u += 13) {
+                    mfr_recommend_params p = mfr_recommend_params_default();
+                    p.n = 1 + u % N, p.genre = genres[g], p.min_ratings = mr, p.exclude_seen = u % 2;
+                    int32_t na = -1, nb = -1;
+                    assert_int_equal(mfr_model_recommend(m, u, &p, a, &na, NULL), MFR_OK);
+                    m->vt = &plain_vt;
+                    assert_int_equal(mfr_model_recommend(m, u, &p, b, &nb, NULL), MFR_OK);
+                    m->vt = vt;
+                    same_rows(a, na, b, nb);
+                }
+        for (int t = 0; t < 15; t++) { /* new users: fold-in vector and x·B */
+            int32_t n = 1 + t;
+            for (int32_t j = 0; j < n; j++) items[j] = (t * 53 + j * 97) % 1203, r[j] = 0.5f + (float)((t + 3 * j) % 10) * 0.5f;
+            assert_int_equal(mfr_model_fold_in(m, items, r, n, vec, NULL), MFR_OK);
+            mfr_recommend_params p = mfr_recommend_params_default();
+            int32_t na = -1, nb = -1;
+            assert_int_equal(mfr_model_recommend_vec(m, vec, items, r, n, &p, a, &na, NULL), MFR_OK);
+            m->vt = &plain_vt;
+            assert_int_equal(mfr_model_recommend_vec(m, vec, items, r, n, &p, b, &nb, NULL), MFR_OK);
+            m->vt = vt;
+            same_rows(a, na, b, nb);
+        }
+        m->qindex = x;
+    }
+    /* longer than the covered movies: the uncovered tail comes in (the
+     * hook's fallback to the full ranking) */
+    mfr_scored *la = malloc(sizeof *la * 1300), *lb = malloc(sizeof *lb * 1300);
+    mfr_recommend_params lp = mfr_recommend_params_default();
+    lp.n = m->ranked_items + 5, lp.min_ratings = 0;
+    int32_t nla = -1, nlb = -1;
+    assert_int_equal(mfr_model_recommend(m, 7, &lp, la, &nla, NULL), MFR_OK);
+    m->vt = &plain_vt;
+    assert_int_equal(mfr_model_recommend(m, 7, &lp, lb, &nlb, NULL), MFR_OK);
+    m->vt = vt;
+    assert_true(nla > m->ranked_items - 300);
+    same_rows(la, nla, lb, nlb);
+    free(la);
+    free(lb);
+    /* out of memory in the hook's buffers: MFR_E_NOMEM, nothing leaked */
+    mfr_recommend_params p = mfr_recommend_params_default();
+    int32_t got;
+    mfr__alloc_fail_after(0);
+    assert_int_equal(mfr_model_recommend(m, 4, &p, a, &got, NULL), MFR_E_NOMEM);
+    mfr__alloc_fail_after(-1);
+    mfr_model_free(m);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(built_for_factor_models),
+        cmocka_unit_test(trained_users_match_plain_path),
+        cmocka_unit_test(folded_in_users_match_plain_path),
+        cmocka_unit_test(longer_than_catalogue),
+        cmocka_unit_test(ties_kernels_and_nan),
+        cmocka_unit_test(nonfinite_factor_falls_back),
+        cmocka_unit_test(out_of_memory),
+        cmocka_unit_test(auto_top_user_matches_full_ranking),
+    };
+    if (argc > 1) cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
