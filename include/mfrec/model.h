@@ -39,6 +39,9 @@ typedef enum mfr_algo {
     MFR_ALGO_AUTO = 14,    /* the default: EASE orders the list, SGD gives the stars */
     MFR_ALGO_BPR = 15,     /* pairwise ranking MF (BPR / WARP sampling) */
     MFR_ALGO_BFM = 16,     /* Bayesian factorization machine by Gibbs sampling */
+    MFR_ALGO_SLOPEONE = 17, /* weighted Slope One (Lemire & Maclachlan 2005) */
+    MFR_ALGO_COCLUSTER = 18, /* co-clustering (George & Merugu 2005) */
+    MFR_ALGO_TIMESVDPP = 19, /* timeSVD++ by SGD (Koren 2009) */
     MFR_ALGO__COUNT
 } mfr_algo;
 

@@ -22,6 +22,8 @@ static const mfr__algo *const table[MFR_ALGO__COUNT] = {
     [MFR_ALGO_CONTENT] = &mfr__algo_content, [MFR_ALGO_HYBRID] = &mfr__algo_hybrid,
     [MFR_ALGO_EASE] = &mfr__algo_ease,       [MFR_ALGO_AUTO] = &mfr__algo_auto,
     [MFR_ALGO_BPR] = &mfr__algo_bpr,         [MFR_ALGO_BFM] = &mfr__algo_bfm,
+    [MFR_ALGO_SLOPEONE] = &mfr__algo_slopeone, [MFR_ALGO_COCLUSTER] = &mfr__algo_cocluster,
+    [MFR_ALGO_TIMESVDPP] = &mfr__algo_timesvdpp,
 };
 
 const mfr__algo *mfr__algo_get(mfr_algo a) {

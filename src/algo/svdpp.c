@@ -31,13 +31,13 @@
  * MFR_HOT now picks by feature level, x86-64-v3). The two agree to float
  * rounding (the dot product is summed in 8 lanes); test:
  * svdpp_avx2_matches_scalar. */
-#include "factor_util.h"
+#include "svdpp.h"
 #include "../linalg/linalg.h"
 
 #include <math.h>
 #include <string.h>
 
-static void svdpp_defaults(mfr_train_params *p) {
+void mfr__svdpp_defaults(mfr_train_params *p) {
     /* Tuned on one 80/20 split of ml-latest-small: test RMSE 0.849 (Surprise's
      * defaults k=20, 20 epochs, γ=0.007, λ=0.02 give 0.870 here). */
     p->factors = 128;
@@ -56,19 +56,22 @@ typedef struct svdpp_state {
     int32_t *order;       /* [n_users] */
 } svdpp_state;
 
-/* z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j. */
-MFR_HOT static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
-    const mfr__csr *c = s->c;
+MFR_HOT void mfr__svdpp_implicit(const mfr__csr *c, const float *Y, int32_t u, int32_t k, float *z) {
     memset(z, 0, sizeof(float) * (size_t)k);
     int64_t n = c->ptr[u + 1] - c->ptr[u];
     if (n == 0) return;
     for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
-        const float *y = s->Y + (size_t)c->idx[e] * k;
+        const float *y = Y + (size_t)c->idx[e] * k;
 #pragma omp simd
         for (int32_t f = 0; f < k; f++) z[f] += y[f];
     }
     float nrm = 1.f / sqrtf((float)n);
     for (int32_t f = 0; f < k; f++) z[f] *= nrm;
+}
+
+/* z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j. */
+static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
+    mfr__svdpp_implicit(s->c, s->Y, u, k, z);
 }
 
 /* One user's ratings; returns the sum of squared errors. */
@@ -256,7 +259,7 @@ static svdpp_user_fn svdpp_user_kernel(const mfr__kernels *ks) {
     return svdpp_user;
 }
 
-static void shuffle(int32_t *a, int32_t n, mfr__rng *rng) {
+void mfr__svdpp_shuffle(int32_t *a, int32_t n, mfr__rng *rng) {
     for (int32_t j = n - 1; j > 0; j--) {
         int32_t r = (int32_t)mfr__rng_below(rng, (uint64_t)j + 1), t = a[j];
         a[j] = a[r], a[r] = t;
@@ -281,7 +284,7 @@ static mfr_status svdpp_epochs(mfr_model *m, const mfr__fit_ctx *ctx, svdpp_stat
     const svdpp_user_fn user_step = svdpp_user_kernel(ctx->kern);
     double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
-        shuffle(s->order, m->n_users, &rng);
+        mfr__svdpp_shuffle(s->order, m->n_users, &rng);
         double se = 0.0;
         for (int32_t j = 0; j < m->n_users; j++) se += user_step(m, s, s->order[j], lr, p);
         lr *= p->lr_decay;
@@ -326,5 +329,5 @@ const mfr__algo mfr__algo_svdpp = {
     .id = MFR_ALGO_SVDPP,
     .name = "svdpp",
     .fit = svdpp_fit,
-    .defaults = svdpp_defaults,
+    .defaults = mfr__svdpp_defaults,
 };

@@ -21,6 +21,7 @@
 static const char *const algo_names[MFR_ALGO__COUNT] = {
     "sgd", "adam", "als", "svd", "svdpp", "ials", "nmf", "bmf",
     "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto", "bpr", "bfm",
+    "slopeone", "cocluster", "timesvdpp",
 };
 
 static const char *const sim_names[] = {"pearson", "cosine", "pearson-baseline", "msd"};
@@ -48,11 +49,11 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
 /* ---- which fields apply to which algorithm ----------------------------- */
 #define A(x) (1u << MFR_ALGO_##x)
 #define ALL ((1u << MFR_ALGO__COUNT) - 1u)
-#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR) | A(BFM))
+#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR) | A(BFM) | A(TIMESVDPP))
 /* ease runs `epochs` baseline passes for its stars (ease_defaults) */
-#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(EASE))
-#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR))
-#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS) | A(BFM))
+#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(EASE) | A(COCLUSTER) | A(TIMESVDPP))
+#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(TIMESVDPP))
+#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS) | A(BFM) | A(TIMESVDPP))
 #define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
 
@@ -73,7 +74,7 @@ typedef struct field {
 #define P(f) offsetof(mfr_train_params, f)
 static const field FIELDS[] = {
     {"algo", F_ALGO, P(algo), ALL, 0, MFR_ALGO__COUNT - 1},
-    {"factors", F_I32, P(factors), FACTOR, 0, 4096},
+    {"factors", F_I32, P(factors), FACTOR | A(COCLUSTER), 0, 4096},
     {"epochs", F_I32, P(epochs), ITER, 0, 1000000},
     {"lr", F_F32, P(lr), GRAD, 0, 10},
     {"lr_decay", F_F32, P(lr_decay), GRAD, 0, 1},

@@ -1,0 +1,17 @@
+/* svdpp.h — what SVD++ (svdpp.c) shares with timeSVD++ (timesvdpp.c): the
+ * tuned defaults, the implicit sum and the per-epoch user order. Not public
+ * API. */
+#ifndef MFR_SVDPP_H
+#define MFR_SVDPP_H
+
+#include "factor_util.h"
+
+/* svdpp's defaults (k 128, 40 epochs, lr 0.015 decaying 0.97, reg 0.06,
+ * reg_bias 0.01, init_std 0.05). */
+void mfr__svdpp_defaults(mfr_train_params *p);
+/* z = |N(u)|^-½ Σ_{j∈N(u)} y_j over row u of c (by user), Y k floats a row. */
+void mfr__svdpp_implicit(const mfr__csr *c, const float *Y, int32_t u, int32_t k, float *z);
+/* Fisher-Yates shuffle of a[0..n) from rng (the users' order of an epoch). */
+void mfr__svdpp_shuffle(int32_t *a, int32_t n, mfr__rng *rng);
+
+#endif
