@@ -15,7 +15,7 @@ mfrec=$build/mfrec
 limit=${MODEL_TIMEOUT:-900}
 [ -x "$mfrec" ] || { echo "models.sh: no $mfrec (build first)" >&2; exit 1; }
 [ -f "$data/ratings.csv" ] || { echo "models.sh: no ratings.csv in $data" >&2; exit 1; }
-algos="sgd adam als svd svdpp ials nmf bmf baseline knn-user knn-item content hybrid"
+algos="sgd adam als svd svdpp ials nmf bmf baseline knn-user knn-item content hybrid slopeone cocluster timesvdpp"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 cat <<HDR
@@ -50,6 +50,8 @@ surprise() {
     knn-user) echo "KNNBasic user msd / KNNBaseline user msd | 0.9479 / 0.7266 / 0.18 / 1.60; 0.8748 / 0.6685 / 0.44 / 1.70" ;;
     knn-item) echo "KNNBaseline item pearson_baseline | 0.8525 / 0.6503 / 12.41 / 7.96" ;;
     svdpp) echo "SVD++ (one 80/20 split) | 0.8642 / 0.6609 / 91.6 / 11.6" ;;
+    slopeone) echo "SlopeOne (unweighted) | not run here" ;;
+    cocluster) echo "CoClustering | not run here" ;;
     *) echo "– | –" ;;
   esac
 }
