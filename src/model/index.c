@@ -4,16 +4,20 @@
  * Each movie's factors are stored as signed bytes on its own scale
  * σ_i = max_f |q_if| / 127 (q̂_if = σ_i·round(q_if / σ_i), |q_if − q̂_if| ≤ σ_i/2),
  * movie-major by factor in blocks of 8 movies. Pass 1 scores every block
- * from the bytes (AVX2: one broadcast of p_f, one widening of 8 bytes to
- * floats and one fused multiply-add per factor; 4 blocks at a time so the
- * adds do not wait on each other) and gives each movie an interval
+ * from the bytes (AVX2: p rounded to 16-bit integers on its own scale sp,
+ * one widening of a factor pair's 16 bytes and one vpmaddwd per pair, exact
+ * 32-bit integer sums; 4 blocks at a time so the adds do not wait on each
+ * other; the portable pass multiplies the bytes by p in float) and gives
+ * each movie an interval
  * [a_i − E_i, a_i + E_i] that holds the exact float score s_i the row
  * kernel computes:
  *
- *   |s_i − a_i| ≤ E_i = ‖p‖₁·σ_i/2 + c₁‖p‖₂·n_i + 2⁻²²|b_i| + 2⁻²¹|base|,
- *   c₁ = 1.01 (2k + 8) 2⁻²⁴,  n_i = ‖q_i‖₂ + σ_i √k / 2 (≥ ‖q_i‖, ‖q̂_i‖),
+ *   |s_i − a_i| ≤ E_i = (‖p‖₁ + k·sp/2)·σ_i/2 + (c₁(‖p‖₂ + h) + h)·n_i
+ *                       + 2⁻²²|b_i| + 2⁻²¹|base|,
+ *   c₁ = 1.01 (2k + 8) 2⁻²⁴,  h = sp √k / 2,  n_i = ‖q_i‖₂ + σ_i √k / 2 (≥ ‖q_i‖, ‖q̂_i‖),
  *
- * from the rounding to bytes, the float sums of both kernels (γ_k each,
+ * from the rounding to bytes and of p to 16 bits, the float sums of both
+ * kernels (γ_k each,
  * Higham's bound, with Cauchy–Schwarz for Σ|p_f q_f|), the scaling and the
  * two additions of base and b_i in each. The n-th largest lower bound
  * a_i − E_i among the movies the filters keep is a threshold T that only a
@@ -34,7 +38,13 @@
 #include <math.h>
 #include <string.h>
 
-enum { LANES = 8 };
+enum { LANES = 8, MAX_K = 512 };
+
+/* Byte of factor f of lane j inside a block: factors in pairs, each pair
+ * 8 lanes x 2 bytes (the layout vpmaddwd multiplies and adds). */
+#define POS(f, j) (((size_t)(f) >> 1) * (2 * LANES) + (size_t)(j) * 2 + ((size_t)(f) & 1))
+/* Bytes of one block: k rounded up to even, times 8. */
+#define BLOCK_BYTES(k) ((size_t)(((k) + 1) & ~1) * LANES)
 
 void mfr__qindex_free(mfr__qindex *x) {
     if (!x) return;
@@ -49,7 +59,7 @@ void mfr__qindex_free(mfr__qindex *x) {
 mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     mfr__qindex_free(m->qindex);
     m->qindex = NULL;
-    if (m->k <= 0 || !m->Q || m->n_items <= 0) return MFR_OK;
+    if (m->k <= 0 || m->k > MAX_K || !m->Q || m->n_items <= 0) return MFR_OK;
     size_t nq = (size_t)m->n_items * (size_t)m->k;
     for (size_t t = 0; t < nq; t++)
         if (!isfinite(m->Q[t])) return MFR_OK; /* the plain path serves */
@@ -57,7 +67,7 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     size_t nl = (size_t)nb * LANES;
     mfr__qindex *x = mfr__calloc(1, sizeof *x);
     if (!x) return mfr__nomem(err, "item index");
-    x->q8 = mfr__aligned_alloc(nl * (size_t)k * sizeof *x->q8);
+    x->q8 = mfr__aligned_alloc((size_t)nb * BLOCK_BYTES(k));
     x->bias = mfr__aligned_alloc(nl * sizeof *x->bias);
     x->norm = mfr__aligned_alloc(nl * sizeof *x->norm);
     x->rad = mfr__aligned_alloc(nl * sizeof *x->rad);
@@ -69,10 +79,11 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     x->n_items = m->n_items, x->k = k, x->n_blocks = nb;
     for (size_t l = 0; l < nl; l++) {
         int32_t i = (int32_t)l, b = i / LANES, j = i % LANES;
-        int8_t *h = x->q8 + (size_t)b * k * LANES + j;
+        int8_t *h = x->q8 + (size_t)b * BLOCK_BYTES(k);
+        if (k & 1) h[POS(k, j)] = 0; /* the pad byte of an odd k */
         x->bias[l] = x->scale[l] = x->norm[l] = x->rad[l] = 0.f; /* padding: never offered */
         if (i >= m->n_items) {
-            for (int32_t f = 0; f < k; f++) h[(size_t)f * LANES] = 0;
+            for (int32_t f = 0; f < k; f++) h[POS(f, j)] = 0;
             continue;
         }
         const float *q = m->Q + (size_t)i * k;
@@ -84,7 +95,7 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
         float sc = (float)(top / 127.0);
         for (int32_t f = 0; f < k; f++) {
             double r = sc > 0.f ? nearbyint((double)q[f] / sc) : 0.0;
-            h[(size_t)f * LANES] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+            h[POS(f, j)] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
         }
         x->bias[l] = m->item_bias ? m->item_bias[i] : 0.f;
         x->scale[l] = sc;
@@ -95,17 +106,25 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     return MFR_OK;
 }
 
-/* The per-request constants of E_i = R·rad_i + A·norm_i + C·|b_i| + D. */
+/* The per-request constants of E_i = R·rad_i + A·norm_i + C·|b_i| + D, and
+ * the scale sp of p as 16-bit integers (AVX2 pass: p̂_f = sp·round(p_f/sp),
+ * |p_f − p̂_f| ≤ sp/2, so |p̂·q̂ − p·q̂| ≤ (sp/2)·√k·‖q̂‖ and ‖p̂‖₁ ≤ ‖p‖₁ + k·sp/2;
+ * the portable pass, with p itself, is within the same bound). */
 typedef struct bounds {
-    float R, A, C, D;
+    float R, A, C, D, sp;
 } bounds;
 
 static bounds bounds_of(const float *p, int32_t k, float base) {
-    double l2 = 0.0, l1 = 0.0;
-    for (int32_t f = 0; f < k; f++) l2 += (double)p[f] * p[f], l1 += fabs((double)p[f]);
-    double u = ldexp(1.0, -24), c1 = 1.01 * (2.0 * k + 8.0) * u;
-    return (bounds){(float)(l1 * (1.0 + 1e-5)), (float)(c1 * sqrt(l2) * (1.0 + 1e-5)),
-                    (float)(4.0 * u), (float)(8.0 * u * fabs((double)base) * 1.01)};
+    double l2 = 0.0, l1 = 0.0, top = 0.0;
+    for (int32_t f = 0; f < k; f++) {
+        l2 += (double)p[f] * p[f], l1 += fabs((double)p[f]);
+        if (fabs((double)p[f]) > top) top = fabs((double)p[f]);
+    }
+    double u = ldexp(1.0, -24), c1 = 1.01 * (2.0 * k + 8.0) * u, sp = top / 32767.0;
+    double half = 0.5 * sp * sqrt((double)k);
+    return (bounds){(float)((l1 + 0.5 * k * sp) * (1.0 + 1e-5)),
+                    (float)((c1 * (sqrt(l2) + half) + half) * (1.0 + 1e-5)), (float)(4.0 * u),
+                    (float)(8.0 * u * fabs((double)base) * 1.01), (float)sp};
 }
 
 /* Pass 1 state: the heap of the n largest lower bounds of kept movies. */
@@ -129,10 +148,10 @@ static float worst(const pass1 *s) {
 
 /* The portable pass 1: block b's approximate scores a[8]. */
 static void block_ref(const mfr__qindex *x, const float *p, float base, int32_t b, float *a) {
-    const int8_t *h = x->q8 + (size_t)b * x->k * LANES;
+    const int8_t *h = x->q8 + (size_t)b * BLOCK_BYTES(x->k);
     for (int32_t j = 0; j < LANES; j++) {
         float s = 0.f;
-        for (int32_t f = 0; f < x->k; f++) s += p[f] * (float)h[(size_t)f * LANES + j];
+        for (int32_t f = 0; f < x->k; f++) s += p[f] * (float)h[POS(f, j)];
         size_t l = (size_t)b * LANES + j;
         a[j] = s * x->scale[l] + base + x->bias[l];
     }
@@ -156,14 +175,15 @@ static void pass1_ref(const mfr__qindex *x, const float *p, float base, bounds e
 }
 
 #ifdef MFR_HAVE_AVX2
-/* Lower/upper bounds of one block's scores (acc: the byte dot products);
- * lanes above the heap's worst offered; the block's largest upper bound
- * returned. */
-MFR_AVX2 static inline float finish_block(const mfr__qindex *x, __m256 acc, float base, bounds e,
+/* Lower/upper bounds of one block's scores (acc: the integer dot products
+ * p̂/sp · q̂/scale); lanes above the heap's worst offered; the block's largest
+ * upper bound returned. */
+MFR_AVX2 static inline float finish_block(const mfr__qindex *x, __m256i acc, float base, bounds e,
                                           int32_t b, pass1 *s) {
     size_t l = (size_t)b * LANES;
     __m256 bv = _mm256_load_ps(x->bias + l);
-    __m256 v = _mm256_fmadd_ps(acc, _mm256_load_ps(x->scale + l), _mm256_set1_ps(base));
+    __m256 sc = _mm256_mul_ps(_mm256_load_ps(x->scale + l), _mm256_set1_ps(e.sp));
+    __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), sc, _mm256_set1_ps(base));
     v = _mm256_add_ps(v, bv);
     __m256 absb = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), bv);
     __m256 r = _mm256_fmadd_ps(_mm256_set1_ps(e.R), _mm256_load_ps(x->rad + l), _mm256_set1_ps(e.D));
@@ -185,24 +205,35 @@ MFR_AVX2 static inline float finish_block(const mfr__qindex *x, __m256 acc, floa
     return _mm_cvtss_f32(m4);
 }
 
-/* 8 bytes of factor f as 8 floats. */
-#define BYTES8(ptr) _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(ptr))))
+/* 16 bytes (one factor pair of 8 lanes) times the pair's p̂, added into acc:
+ * each 32-bit lane gets q̂_f p̂_f + q̂_{f+1} p̂_{f+1}, exact (|sum| < 2^31 for
+ * k <= MAX_K). */
+#define PAIR(acc, ptr, pp) \
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(ptr))), pp))
 
 MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const float *p, float base, bounds e,
                                 pass1 *s, float *max_up) {
-    const int32_t k = x->k, nb = x->n_blocks;
-    const size_t step = (size_t)k * LANES;
+    const int32_t k = x->k, nb = x->n_blocks, np = (k + 1) / 2;
+    const size_t step = BLOCK_BYTES(k);
+    int32_t pq[MAX_K / 2]; /* p̂/sp as int16 pairs */
+    float inv = e.sp > 0.f ? 1.0f / e.sp : 0.f;
+    for (int32_t g = 0; g < np; g++) {
+        long a = lrintf(p[2 * g] * inv), c = 2 * g + 1 < k ? lrintf(p[2 * g + 1] * inv) : 0;
+        a = a > 32767 ? 32767 : a < -32767 ? -32767 : a;
+        c = c > 32767 ? 32767 : c < -32767 ? -32767 : c;
+        pq[g] = (int32_t)((uint32_t)(uint16_t)(int16_t)a | ((uint32_t)(uint16_t)(int16_t)c << 16));
+    }
     int32_t b = 0;
     for (; b + 4 <= nb; b += 4) {
         const int8_t *h = x->q8 + (size_t)b * step;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int32_t f = 0; f < k; f++) {
-            __m256 pf = _mm256_broadcast_ss(p + f);
-            const int8_t *hf = h + (size_t)f * LANES;
-            a0 = _mm256_fmadd_ps(pf, BYTES8(hf), a0);
-            a1 = _mm256_fmadd_ps(pf, BYTES8(hf + step), a1);
-            a2 = _mm256_fmadd_ps(pf, BYTES8(hf + 2 * step), a2);
-            a3 = _mm256_fmadd_ps(pf, BYTES8(hf + 3 * step), a3);
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        for (int32_t g = 0; g < np; g++) {
+            __m256i pp = _mm256_set1_epi32(pq[g]);
+            const int8_t *hg = h + (size_t)g * 2 * LANES;
+            PAIR(a0, hg, pp);
+            PAIR(a1, hg + step, pp);
+            PAIR(a2, hg + 2 * step, pp);
+            PAIR(a3, hg + 3 * step, pp);
         }
         max_up[b] = finish_block(x, a0, base, e, b, s);
         max_up[b + 1] = finish_block(x, a1, base, e, b + 1, s);
@@ -211,9 +242,8 @@ MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const float *p, float base
     }
     for (; b < nb; b++) {
         const int8_t *h = x->q8 + (size_t)b * step;
-        __m256 a0 = _mm256_setzero_ps();
-        for (int32_t f = 0; f < k; f++)
-            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p + f), BYTES8(h + (size_t)f * LANES), a0);
+        __m256i a0 = _mm256_setzero_si256();
+        for (int32_t g = 0; g < np; g++) PAIR(a0, h + (size_t)g * 2 * LANES, _mm256_set1_epi32(pq[g]));
         max_up[b] = finish_block(x, a0, base, e, b, s);
     }
 }

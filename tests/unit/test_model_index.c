@@ -90,6 +90,26 @@ static void folded_in_users_match_plain_path(void **state) {
     }
 }
 
+/* An odd k (the pair layout's pad byte) and k = 1. */
+static void odd_k_matches_plain_path(void **state) {
+    (void)state;
+    for (int32_t k = 1; k <= 7; k += 6) {
+        mfr_train_params tp = mfr_train_params_default(MFR_ALGO_SGD);
+        tp.factors = k, tp.epochs = 3, tp.threads = 1, tp.valid_frac = 0;
+        mfr_model *m = NULL;
+        assert_int_equal(mfr_model_train(g_ds, NULL, NULL, &tp, &m, NULL), MFR_OK);
+        assert_non_null(m->qindex);
+        mfr_scored a[10], b[10];
+        for (int32_t u = 0; u < 300; u += 17) {
+            mfr_recommend_params p = mfr_recommend_params_default();
+            int32_t na = -1;
+            assert_int_equal(mfr_model_recommend(m, u, &p, a, &na, NULL), MFR_OK);
+            same_rows(a, na, b, plain(m, u, NULL, NULL, NULL, 0, &p, b));
+        }
+        mfr_model_free(m);
+    }
+}
+
 /* A whole catalogue asked for (n > items kept): every kept movie, in the
  * plain order; and n = 0. */
 static void longer_than_catalogue(void **state) {
@@ -266,6 +286,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(built_for_factor_models),
         cmocka_unit_test(trained_users_match_plain_path),
         cmocka_unit_test(folded_in_users_match_plain_path),
+        cmocka_unit_test(odd_k_matches_plain_path),
         cmocka_unit_test(longer_than_catalogue),
         cmocka_unit_test(ties_kernels_and_nan),
         cmocka_unit_test(nonfinite_factor_falls_back),
