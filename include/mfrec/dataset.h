@@ -10,8 +10,9 @@
  * Readers (auto-detected by mfr_dataset_import):
  *   - MovieLens CSV folder or .zip (ml-latest-small, ml-25m): ratings.csv,
  *     movies.csv, tags.csv, links.csv; RFC 4180 quotes; CRLF or LF; UTF-8.
- *   - ml-100k folder or zip: u.data (tab), u.item (pipe, Latin-1 -> UTF-8).
- *   - ml-1m / ml-10m folder or zip: ratings.dat, movies.dat ("::").
+ *   - ml-100k folder or zip: u.data (tab), u.item (pipe, Latin-1 -> UTF-8),
+ *     u.user (age, gender, occupation: kept for bfm's user features).
+ *   - ml-1m / ml-10m folder or zip: ratings.dat, movies.dat ("::"), users.dat.
  *   - a single ratings file: ratings.csv, u.data, ratings.dat, or a generic
  *     delimited file described by mfr_import_params.
  *   - a binary dataset file (.mfd) written by mfr_dataset_save (mmap-ed).

@@ -72,6 +72,26 @@ enum { B_USER, B_ITEM, B_CTX, B_COUNT };
 #define BFM_MAX_GENRES 64
 #define BFM_YEAR_BAND 5 /* release years per feature */
 #define BFM_DAY 86400.0
+#define BFM_BIN_SECONDS (365.25 * BFM_DAY) /* one date bin */
+#define T_BFMT MFR_TAG('B', 'F', 'M', 'T')
+
+/* Section BFMT (with the time group): what mfr_model_predict_at needs for a
+ * rating's own date bin t instead of the user's serving bin t(u):
+ *   ŷ_t = ŷ + mean(K_t − K_t(u)) + (P_u + Q_i − C_t(u))·(C_t − C_t(u))
+ * with C_t = [c_t^1 … c_t^S]/√S the bin's factors as P and Q store theirs
+ * and K_t = mean over samples of the bin's own constant. Layout: this
+ * header, i32 user_bin[n_users], f32 K[n_bins], f32 C[n_bins * kS]. */
+typedef struct bfm_time_hdr {
+    int64_t t0;          /* the earliest training rating: bin 0 starts here */
+    double width;        /* seconds a bin */
+    int32_t n_bins, kS, n_users, pad;
+} bfm_time_hdr;
+
+typedef struct bfm_time_view {
+    const bfm_time_hdr *h;
+    const int32_t *user_bin;
+    const float *K, *C;
+} bfm_time_view;
 
 static void bfm_defaults(mfr_train_params *p) {
     p->factors = 10;
@@ -110,6 +130,9 @@ typedef struct bfm_state {
     int32_t *user_bin;         /* [n_users] serving context */
     double *ub, *ib, gsum;     /* sums of the kept samples' constants */
     int threads;
+    int64_t t0;                /* date bin 0's start */
+    unsigned char *tsec;       /* the BFMT section being filled, or NULL */
+    double *ksum;              /* [n_bins] */
     mfr__bfm_probe_fn probe;   /* tests (bfm.h) */
     void *probe_user;
 } bfm_state;
@@ -215,7 +238,7 @@ static void state_free(bfm_state *s) {
     for (int b = 0; b < B_COUNT; b++) block_free(&s->b[b]);
     mfr__free(s->e), mfr__free(s->rt), mfr__free(s->w), mfr__free(s->V);
     mfr__free(s->mu_v), mfr__free(s->lam_v), mfr__free(s->user_bin);
-    mfr__free(s->ub), mfr__free(s->ib);
+    mfr__free(s->ub), mfr__free(s->ib), mfr__free(s->tsec), mfr__free(s->ksum);
 }
 
 /* Move a finished list into block b's entity rows. */
@@ -414,8 +437,9 @@ static mfr_status build_ctx_block(bfm_state *s, const mfr_model *m, const mfr__f
     if ((ctx->p->features & MFR_FEAT_TIME) && tr->time) {
         int64_t t0 = tr->time[0];
         for (int64_t r = 1; r < s->N; r++) t0 = tr->time[r] < t0 ? tr->time[r] : t0;
+        s->t0 = t0;
         for (int64_t r = 0; r < s->N; r++) {
-            s->rt[r] = (int32_t)((double)(tr->time[r] - t0) / (365.25 * BFM_DAY));
+            s->rt[r] = (int32_t)((double)(tr->time[r] - t0) / BFM_BIN_SECONDS);
             if (s->rt[r] + 1 > nb) nb = s->rt[r] + 1;
         }
         for (int32_t u = 0; u < m->n_users; u++) s->user_bin[u] = nb - 1;
@@ -695,6 +719,19 @@ static void collect(mfr_model *m, bfm_state *s, int32_t got, int32_t S) {
         s->ib[i] += c;
     }
     s->gsum += s->w0;
+    if (s->tsec) {
+        const bfm_time_hdr *h = (const bfm_time_hdr *)(const void *)s->tsec;
+        float *C = (float *)(void *)(s->tsec + sizeof *h + 4 * ((size_t)h->n_users + (size_t)h->n_bins));
+        for (int32_t t = 0; t < bc->n_ent; t++) {
+            double c = bc->lin[t];
+            for (int32_t f = 0; f < k; f++) {
+                double ct = bc->A[(size_t)f * bc->n_ent + t];
+                c += 0.5 * (ct * ct - bc->S2[(size_t)f * bc->n_ent + t]);
+                C[(size_t)t * h->kS + (size_t)got * k + f] = (float)ct * sc;
+            }
+            s->ksum[t] += c;
+        }
+    }
 }
 
 /* The model from the `got` kept samples of S (fewer after a cancel): mean
@@ -709,6 +746,80 @@ static void finish(mfr_model *m, bfm_state *s, int32_t got, int32_t S) {
     for (int32_t u = 0; u < m->n_users; u++) m->user_bias[u] = (float)(s->ub[u] / got);
     double g = s->gsum / got - m->mu;
     for (int32_t i = 0; i < m->n_items; i++) m->item_bias[i] = (float)(s->ib[i] / got + g);
+    if (s->tsec) {
+        const bfm_time_hdr *h = (const bfm_time_hdr *)(const void *)s->tsec;
+        float *K = (float *)(void *)(s->tsec + sizeof *h + 4 * (size_t)h->n_users), *C = K + h->n_bins;
+        for (int32_t t = 0; t < h->n_bins; t++) K[t] = (float)(s->ksum[t] / got);
+        if (got < S)
+            for (size_t j = 0; j < (size_t)h->n_bins * h->kS; j++) C[j] *= fs;
+    }
+}
+
+/* The BFMT section's size for nb bins (bfm_time_hdr). */
+static uint64_t time_section_size(int32_t n_users, int32_t nb, int32_t kS) {
+    return sizeof(bfm_time_hdr) + 4 * ((uint64_t)n_users + (uint64_t)nb + (uint64_t)nb * (uint64_t)kS);
+}
+
+/* With the time group: the section predict_at reads, filled by collect. */
+static mfr_status time_section_init(bfm_state *s, const mfr_model *m, mfr_error *err) {
+    const bfm_block *bc = &s->b[B_CTX];
+    if (bc->f1 == bc->f0) return MFR_OK;
+    uint64_t size = time_section_size(m->n_users, bc->n_ent, m->k);
+    s->tsec = mfr__aligned_alloc((size_t)size);
+    s->ksum = mfr__calloc((size_t)bc->n_ent, sizeof(double));
+    if (!s->tsec || !s->ksum) return mfr__nomem(err, "bfm time section");
+    memset(s->tsec, 0, (size_t)size);
+    bfm_time_hdr *h = (bfm_time_hdr *)(void *)s->tsec;
+    *h = (bfm_time_hdr){s->t0, BFM_BIN_SECONDS, bc->n_ent, m->k, m->n_users, 0};
+    memcpy(s->tsec + sizeof *h, s->user_bin, 4 * (size_t)m->n_users);
+    return MFR_OK;
+}
+
+static void bfm_release(mfr_model *m) {
+    mfr__free(m->algo_state);
+    m->algo_state = NULL;
+}
+
+/* The BFMT section's view, checked against the model (a file's section is
+ * untrusted): MFR_E_FORMAT when it does not fit. No section: no view. */
+static mfr_status bfm_attach(mfr_model *m, mfr_error *err) {
+    bfm_release(m);
+    uint64_t size = 0;
+    const unsigned char *p = mfr__model_get_extra(m, T_BFMT, &size);
+    if (!p) return MFR_OK;
+    const bfm_time_hdr *h = (const bfm_time_hdr *)(const void *)p;
+    if (size < sizeof *h || h->n_bins < 1 || h->n_bins > 100000 || h->kS != m->k ||
+        h->n_users != m->n_users || !(h->width > 0) || size != time_section_size(h->n_users, h->n_bins, h->kS))
+        return mfr__err(err, MFR_E_FORMAT, "bfm: section BFMT does not fit the model (%llu bytes)",
+                        (unsigned long long)size);
+    const int32_t *ub = (const int32_t *)(const void *)(p + sizeof *h);
+    for (int32_t u = 0; u < h->n_users; u++)
+        if (ub[u] < 0 || ub[u] >= h->n_bins)
+            return mfr__err(err, MFR_E_FORMAT, "bfm: section BFMT: user %d's date bin %d outside 0..%d",
+                            u, ub[u], h->n_bins - 1);
+    bfm_time_view *v = mfr__malloc(sizeof *v);
+    if (!v) return mfr__nomem(err, "bfm time view");
+    v->h = h, v->user_bin = ub;
+    v->K = (const float *)(const void *)(p + sizeof *h + 4 * (size_t)h->n_users);
+    v->C = v->K + h->n_bins;
+    m->algo_state = v;
+    return MFR_OK;
+}
+
+/* The prediction at the rating's own date bin (the section's formula). */
+static float bfm_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t) {
+    float base = mfr__predict_mf(m, u, i);
+    const bfm_time_view *v = m->algo_state;
+    if (!v || u < 0 || i < 0) return base;
+    double b = floor((double)(t - v->h->t0) / v->h->width);
+    int32_t bin = b < 0 ? 0 : b >= v->h->n_bins ? v->h->n_bins - 1 : (int32_t)b, tu = v->user_bin[u];
+    if (bin == tu) return base;
+    const int32_t kS = v->h->kS;
+    const float *P = m->P + (size_t)u * kS, *Q = m->Q + (size_t)i * kS;
+    const float *C = v->C + (size_t)bin * kS, *Cu = v->C + (size_t)tu * kS;
+    double d = (double)v->K[bin] - v->K[tu];
+    for (int32_t j = 0; j < kS; j++) d += ((double)P[j] + Q[j] - Cu[j]) * ((double)C[j] - Cu[j]);
+    return (float)(base + d);
 }
 
 static mfr_status state_init(bfm_state *s, const mfr_model *m, const mfr__fit_ctx *ctx,
@@ -764,7 +875,7 @@ static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
                         "flipped, genres, tags, user, time");
     if ((st = mfr__model_alloc_factors(m, p->factors * p->samples, err))) return st;
     bfm_state s = {0};
-    if ((st = state_init(&s, m, ctx, err))) {
+    if ((st = state_init(&s, m, ctx, err)) || (st = time_section_init(&s, m, err))) {
         state_free(&s);
         return st;
     }
@@ -780,6 +891,12 @@ static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         }
     }
     if (!st) finish(m, &s, p->samples, p->samples);
+    if (s.tsec && (!st || st == MFR_E_CANCELLED)) {
+        mfr_status at = mfr__model_add_extra(m, T_BFMT, s.tsec, time_section_size(m->n_users, s.b[B_CTX].n_ent, m->k), err);
+        if (!at) s.tsec = NULL; /* the model owns it */
+        if (!at) at = bfm_attach(m, err);
+        if (at) st = at;
+    }
     state_free(&s);
     return st;
 }
@@ -788,5 +905,8 @@ const mfr__algo mfr__algo_bfm = {
     .id = MFR_ALGO_BFM,
     .name = "bfm",
     .fit = bfm_fit,
+    .predict_at = bfm_predict_at,
+    .attach = bfm_attach,
+    .release = bfm_release,
     .defaults = bfm_defaults,
 };

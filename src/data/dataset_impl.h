@@ -42,7 +42,7 @@ struct mfr_dataset {
     int16_t *user_age;    /* [n_users] years (ml-1m: the band's lower bound, 1 = under 18), 0 unknown */
     char *user_gender;    /* [n_users] 'M', 'F', 0 unknown */
     int16_t *user_occ;    /* [n_users] occupation code (ml-1m's 0-20; ml-100k's
-                             u.occupation order, mfr__occupation_code), -1 unknown */
+                             place in u.occupation's list), -1 unknown */
 
     float scale_min, scale_max;
     mfr_import_report report;

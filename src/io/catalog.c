@@ -6,6 +6,8 @@
  *   tags.csv    userId,movieId,tag,timestamp  RFC 4180 quotes
  *   tags.dat    UserID::MovieID::Tag::Timestamp
  *   links.csv   movieId,imdbId,tmdbId         the IMDb / TMDB ids (ds->links)
+ *   u.user      id|age|gender|occupation|zip  ml-100k user attributes
+ *   users.dat   UserID::Gender::Age::Occupation::Zip-code   ml-1m's
  *
  * Each file is read whole (they are small next to the ratings) and turned to
  * UTF-8 when it is not valid UTF-8 (mfr__slurp_text). Every movie becomes an
@@ -199,4 +201,85 @@ mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, m
     b->ds->links = mfr__calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->links);
     if (!b->ds->links) return mfr__nomem(err, "links");
     return each_record(b, s, name, ",", 1, link_row, err);
+}
+
+/* ---- user attributes: u.user (ml-100k), users.dat (ml-1m) -----------------
+ * Read after the ratings, so every user has an index: rows of users with no
+ * ratings are skipped (as in links.csv). ds->user_age / user_gender /
+ * user_occ (dataset_impl.h) get one entry per user (0, 0, -1 when a user has
+ * no row). A wrong field count, an id, age (1..120) or occupation that does
+ * not parse, a gender other than M / F, or a user listed twice is a bad
+ * catalogue row (report.catalog_bad, file:line and the field). ml-100k's
+ * occupations are coded by their place in its u.occupation list below,
+ * ml-1m's are its own codes 0..20. */
+static const char *const occupations_100k[21] = {
+    "administrator", "artist",    "doctor",     "educator",   "engineer", "entertainment",
+    "executive",     "healthcare", "homemaker", "lawyer",     "librarian", "marketing",
+    "none",          "other",     "programmer", "retired",    "salesman", "scientist",
+    "student",       "technician", "writer"};
+
+static mfr_status user_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int dat,
+                           mfr_error *err) {
+    mfr_import_report *rep = &b->ds->report;
+    mfr_dataset *ds = b->ds;
+    if (r->n != 5)
+        return mfr__bad(b, &rep->catalog_bad, err, file, line,
+                        dat ? "expected 5 fields (UserID::Gender::Age::Occupation::Zip-code), found %d"
+                            : "expected 5 fields (user id|age|gender|occupation|zip code), found %d",
+                        r->n);
+    const int fa = dat ? 2 : 1, fg = dat ? 1 : 2, fo = 3;
+    int64_t id, age, occ = -1;
+    if (!mfr__parse_i64(r->f[0], r->f[0] + r->len[0], &id))
+        return mfr__bad(b, &rep->catalog_bad, err, file, line, "user id \"%.*s\" is not a number",
+                        (int)(r->len[0] < 60 ? r->len[0] : 60), r->f[0]);
+    if (!mfr__parse_i64(r->f[fa], r->f[fa] + r->len[fa], &age) || age < 1 || age > 120)
+        return mfr__bad(b, &rep->catalog_bad, err, file, line, "age \"%.*s\" is not a number in 1..120",
+                        (int)(r->len[fa] < 60 ? r->len[fa] : 60), r->f[fa]);
+    if (r->len[fg] != 1 || (r->f[fg][0] != 'M' && r->f[fg][0] != 'F'))
+        return mfr__bad(b, &rep->catalog_bad, err, file, line, "gender \"%.*s\" is not M or F",
+                        (int)(r->len[fg] < 60 ? r->len[fg] : 60), r->f[fg]);
+    if (dat) {
+        if (!mfr__parse_i64(r->f[fo], r->f[fo] + r->len[fo], &occ) || occ < 0 || occ > 20) occ = -2;
+    } else {
+        for (int k = 0; k < 21 && occ < 0; k++)
+            if (strlen(occupations_100k[k]) == r->len[fo] && !memcmp(occupations_100k[k], r->f[fo], r->len[fo]))
+                occ = k;
+        if (occ < 0) occ = -2;
+    }
+    if (occ == -2)
+        return mfr__bad(b, &rep->catalog_bad, err, file, line,
+                        dat ? "occupation \"%.*s\" is not a code 0..20"
+                            : "occupation \"%.*s\" is not one of u.occupation's",
+                        (int)(r->len[fo] < 60 ? r->len[fo] : 60), r->f[fo]);
+    int32_t u = mfr__idmap_get(&ds->user_map, id);
+    if (u < 0) return MFR_OK;
+    if (ds->user_gender[u])
+        return mfr__bad(b, &rep->catalog_bad, err, file, line, "user %lld listed twice", (long long)id);
+    ds->user_age[u] = (int16_t)age;
+    ds->user_gender[u] = r->f[fg][0];
+    ds->user_occ[u] = (int16_t)occ;
+    return MFR_OK;
+}
+
+static mfr_status user_row_100k(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                                mfr_error *err) {
+    return user_row(b, file, line, r, 0, err);
+}
+
+static mfr_status user_row_dat(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+                               mfr_error *err) {
+    return user_row(b, file, line, r, 1, err);
+}
+
+mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, int dat,
+                           mfr_error *err) {
+    mfr_dataset *ds = b->ds;
+    size_t n = (size_t)(ds->n_users > 0 ? ds->n_users : 1);
+    mfr__free(ds->user_age), mfr__free(ds->user_gender), mfr__free(ds->user_occ);
+    ds->user_age = mfr__calloc(n, sizeof *ds->user_age);
+    ds->user_gender = mfr__calloc(n, 1);
+    ds->user_occ = mfr__malloc(n * sizeof *ds->user_occ);
+    if (!ds->user_age || !ds->user_gender || !ds->user_occ) return mfr__nomem(err, "user attributes");
+    for (size_t u = 0; u < n; u++) ds->user_occ[u] = -1;
+    return each_record(b, s, name, dat ? "::" : "|", 0, dat ? user_row_dat : user_row_100k, err);
 }

@@ -175,6 +175,12 @@ static mfr_status opt_tags(mfr__build *b, const mfr__src *s, const char *name, c
     return mfr__read_tags(b, s, name, delim, quotes, err);
 }
 
+static mfr_status opt_users(mfr__build *b, const mfr__src *s, const char *name, int dat,
+                            mfr_error *err) {
+    if (!b->p->load_catalog || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
+    return mfr__read_users(b, s, name, dat, err);
+}
+
 static mfr_status read_ml_csv(mfr__build *b, const mfr__src *s, mfr_error *err) {
     mfr_status rc = opt_catalog(b, s, "movies.csv", mfr__read_movies_csv, err);
     set_range(b, 0.5f, 5.f);
@@ -193,6 +199,7 @@ static mfr_status read_100k(mfr__build *b, const mfr__src *s, mfr_error *err) {
     if (!rc)
         rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "u.data", std_cols("\t", -1),
                                err);
+    if (!rc) rc = opt_users(b, s, "u.user", 0, err);
     return rc;
 }
 
@@ -203,6 +210,7 @@ static mfr_status read_dat(mfr__build *b, const mfr__src *s, mfr_error *err) {
         rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.dat",
                                std_cols("::", -1), err);
     if (!rc) rc = opt_tags(b, s, "tags.dat", "::", 0, err);
+    if (!rc) rc = opt_users(b, s, "users.dat", 1, err);
     return rc;
 }
 

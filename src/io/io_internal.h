@@ -171,6 +171,9 @@ mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name, 
 mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
 /* links.csv (movieId,imdbId,tmdbId) into ds->links; after the ratings. */
 mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
+/* u.user (dat 0) or users.dat (dat 1): ds->user_age / _gender / _occ. */
+mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, int dat,
+                           mfr_error *err);
 mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
                           int quotes, mfr_error *err);
 

@@ -21,7 +21,7 @@ static const char *const sec_name[MFD_SECTIONS] = {
 /* Counts, from the dataset (save) or the header (load). */
 typedef struct counts {
     uint64_t n, nu, ni, nc, nt, sl, nm;
-    int has_time, has_links;
+    int has_time, has_links, has_users;
 } counts;
 
 /* The byte length each section must have; UINT64_MAX: messages (free). */
@@ -37,12 +37,13 @@ static void section_lengths(const counts *c, uint64_t len[MFD_SECTIONS]) {
 /* ---- writing ----------------------------------------------------------- */
 
 static void fill_header(const mfr_dataset *ds, unsigned char h[MFD_HEADER_SIZE],
-                        const mfr__bsec s[MFD_SECTIONS], uint64_t file_size) {
+                        const mfr__bsec s[MFD_SECTIONS + 1], uint64_t file_size) {
     memset(h, 0, MFD_HEADER_SIZE);
     memcpy(h, MFD_MAGIC, 4);
     mfr__put32(h, 4, MFD_VERSION);
     mfr__put32(h, 8, MFD_HEADER_SIZE);
-    mfr__put32(h, 12, (ds->time ? MFD_FLAG_TIME : 0) | (ds->links ? MFD_FLAG_LINKS : 0));
+    mfr__put32(h, 12, (ds->time ? MFD_FLAG_TIME : 0) | (ds->links ? MFD_FLAG_LINKS : 0) |
+                          (ds->user_age ? MFD_FLAG_USERS : 0));
     mfr__put64(h, 16, (uint64_t)ds->n_ratings);
     mfr__put32(h, 24, (uint32_t)ds->n_users);
     mfr__put32(h, 28, (uint32_t)ds->n_items);
@@ -57,7 +58,11 @@ static void fill_header(const mfr_dataset *ds, unsigned char h[MFD_HEADER_SIZE],
         mfr__put64(h, MFD_OFF_TABLE + 16 * (size_t)k, s[k].off);
         mfr__put64(h, MFD_OFF_TABLE + 16 * (size_t)k + 8, s[k].size);
     }
-    mfr__put32(h, MFD_OFF_DATA_CRC, mfr__bsec_crc(s, MFD_SECTIONS, MFD_HEADER_SIZE));
+    if (ds->user_age) {
+        mfr__put64(h, MFD_OFF_USERS, s[MFD_USERS].off);
+        mfr__put64(h, MFD_OFF_USERS + 8, s[MFD_USERS].size);
+    }
+    mfr__put32(h, MFD_OFF_DATA_CRC, mfr__bsec_crc(s, MFD_SECTIONS + 1, MFD_HEADER_SIZE));
     mfr__put32(h, MFD_OFF_HEADER_CRC, mfr__crc32(0, h, MFD_OFF_HEADER_CRC));
 }
 
@@ -73,7 +78,17 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
     size_t msg_len = 0;
     for (int32_t i = 0; i < r->n_messages; i++) msg_len += strlen(ds->messages[i]) + 1;
     char *msgs = mfr__malloc(msg_len);
-    if (!msgs) return mfr__nomem(err, "save buffers");
+    size_t nu = (size_t)ds->n_users, ulen = ds->user_age ? 5 * nu : 0;
+    unsigned char *users = ulen ? mfr__malloc(ulen) : NULL;
+    if (!msgs || (ulen && !users)) {
+        mfr__free(msgs), mfr__free(users);
+        return mfr__nomem(err, "save buffers");
+    }
+    if (ulen) { /* the host is little-endian (mfr__bin_host_ok) */
+        memcpy(users, ds->user_age, 2 * nu);
+        memcpy(users + 2 * nu, ds->user_occ, 2 * nu);
+        memcpy(users + 4 * nu, ds->user_gender, nu);
+    }
     for (size_t i = 0, pos = 0; i < (size_t)r->n_messages; i++) {
         size_t l = strlen(ds->messages[i]) + 1;
         memcpy(msgs + pos, ds->messages[i], l);
@@ -81,7 +96,7 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
     }
     counts c = {(uint64_t)ds->n_ratings, (uint64_t)ds->n_users, (uint64_t)ds->n_items, 0,
                 (uint64_t)ds->n_tags,    (uint64_t)ds->strings_len, 0, ds->time != NULL,
-                ds->links != NULL};
+                ds->links != NULL, ds->user_age != NULL};
     uint64_t len[MFD_SECTIONS];
     section_lengths(&c, len);
     len[MFD_MESSAGES] = msg_len;
@@ -89,13 +104,15 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
                                      ds->user_ids,   ds->item_ids, ds->strings,  ds->title_off,
                                      ds->genres_off, ds->year,     ds->tag_item, ds->tag_user,
                                      ds->tag_off,    report,       msgs,         ds->links};
-    mfr__bsec s[MFD_SECTIONS];
+    mfr__bsec s[MFD_SECTIONS + 1];
     for (int k = 0; k < MFD_SECTIONS; k++) /* an array a builder left NULL is written as zeros */
         s[k] = (mfr__bsec){0, len[k] ? ptr[k] : NULL, len[k], 0};
+    s[MFD_USERS] = (mfr__bsec){0, users, ulen, 0};
     unsigned char h[MFD_HEADER_SIZE];
-    fill_header(ds, h, s, mfr__bsec_layout(s, MFD_SECTIONS, MFD_HEADER_SIZE));
-    rc = mfr__bin_save(path, h, sizeof h, s, MFD_SECTIONS, err);
+    fill_header(ds, h, s, mfr__bsec_layout(s, MFD_SECTIONS + 1, MFD_HEADER_SIZE));
+    rc = mfr__bin_save(path, h, sizeof h, s, MFD_SECTIONS + 1, err);
     mfr__free(msgs);
+    mfr__free(users);
     return rc;
 }
 
@@ -143,6 +160,7 @@ static mfr_status read_counts(const char *path, const unsigned char *h, uint64_t
     c->sl = mfr__get64(h, 56);
     c->has_time = (mfr__get32(h, 12) & MFD_FLAG_TIME) != 0;
     c->has_links = (mfr__get32(h, 12) & MFD_FLAG_LINKS) != 0;
+    c->has_users = (mfr__get32(h, 12) & MFD_FLAG_USERS) != 0;
     if (c->n > INT32_MAX || c->nu > INT32_MAX || c->ni > INT32_MAX || c->nc > c->ni ||
         c->nt > size / 4 || c->sl > UINT32_MAX || c->sl < 1 || c->nm > INT32_MAX)
         return mfr__err(err, MFR_E_FORMAT, "%s: header counts out of range", path);
@@ -169,6 +187,14 @@ static mfr_status check_sections(const char *path, const unsigned char *h, uint6
             return mfr__err(err, MFR_E_FORMAT,
                             "%s: header says %llu messages, section messages has %llu bytes", path,
                             (unsigned long long)c->nm, (unsigned long long)len);
+    }
+    if (c->has_users) {
+        uint64_t off = mfr__get64(h, MFD_OFF_USERS), len = mfr__get64(h, MFD_OFF_USERS + 8);
+        if (!mfr__bsec_inside(off, len, MFD_HEADER_SIZE, size) || len != 5 * c->nu)
+            return mfr__err(err, MFR_E_FORMAT,
+                            "%s: section users (offset %llu, %llu bytes) lies outside the file, "
+                            "is not 64-byte aligned or is not 5 bytes a user",
+                            path, (unsigned long long)off, (unsigned long long)len);
     }
     uint32_t stored = mfr__get32(h, MFD_OFF_DATA_CRC);
     uint32_t got = mfr__crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE));
@@ -208,6 +234,12 @@ static void attach(mfr_dataset *ds, unsigned char *b, const counts *c) {
     ds->tag_user = sec(b, MFD_TAG_USER);
     ds->tag_off = sec(b, MFD_TAG_OFF);
     ds->links = c->has_links ? sec(b, MFD_LINKS) : NULL;
+    if (c->has_users) {
+        unsigned char *u = b + mfr__get64(b, MFD_OFF_USERS);
+        ds->user_age = (int16_t *)(void *)u;
+        ds->user_occ = (int16_t *)(void *)(u + 2 * c->nu);
+        ds->user_gender = (char *)(u + 4 * c->nu);
+    }
     const int64_t *r = sec(b, MFD_REPORT);
     mfr_import_report *rep = &ds->report;
     rep->rows_read = r[0];
@@ -238,6 +270,10 @@ static const char *check_contents(const mfr_dataset *ds) {
         return "tag";
     for (int64_t t = 0; t < ds->n_tags; t++)
         if (ds->tag_off[t] >= ds->strings_len) return "tag";
+    for (int32_t u = 0; ds->user_age && u < ds->n_users; u++)
+        if (ds->user_age[u] < 0 || ds->user_age[u] > 120 || ds->user_occ[u] < -1 ||
+            (ds->user_gender[u] && ds->user_gender[u] != 'M' && ds->user_gender[u] != 'F'))
+            return "user attribute";
     return NULL;
 }
 

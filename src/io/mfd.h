@@ -16,7 +16,8 @@
  *     4     4  u32         version (MFD_VERSION = 1)
  *     8     4  u32         header size (384)
  *    12     4  u32         flags: bit 0 = ratings carry timestamps,
- *                          bit 1 = section 15 holds the links
+ *                          bit 1 = section 15 holds the links,
+ *                          bit 2 = section 16 (users) is present
  *    16     8  i64         n_ratings
  *    24     4  i32         n_users
  *    28     4  i32         n_items
@@ -31,7 +32,10 @@
  *                          in the order of enum mfd_section below
  *   328     4  u32         data CRC-32: of bytes [384, file size)
  *   332     4  u32         header CRC-32: of bytes [0, 332)
- *   336    48  zero        reserved
+ *   336    16  {u64 offset, u64 length}: section 16's table entry, with
+ *                          flag bit 2 (else zero); outside the header CRC
+ *                          (older readers ignore it), checked like the others
+ *   352    32  zero        reserved
  *
  * Sections follow the header in table order, each starting at an offset that
  * is a multiple of 64 (zero bytes pad the gaps; the padding is covered by the
@@ -62,6 +66,10 @@
  *  15  links        i32[2 n_items]           imdbId, tmdbId of each movie
  *                                            (0 = none), with flag bit 1;
  *                                            else empty
+ *  16  users        i16[n_users] age (0 = unknown), then i16[n_users]
+ *                   occupation code (-1 = unknown), then u8[n_users] gender
+ *                   ('M', 'F', 0 = unknown): ml-100k u.user / ml-1m
+ *                   users.dat, with flag bit 2 (5 n_users bytes)
  *
  * The loader checks, in this order, and fails with MFR_E_FORMAT and a message
  * naming the file and the problem: size >= 384 ("truncated"), magic, version,
@@ -87,6 +95,9 @@
 #define MFD_OFF_HEADER_CRC 332u
 #define MFD_FLAG_TIME      1u
 #define MFD_FLAG_LINKS     2u
+#define MFD_FLAG_USERS     4u
+#define MFD_OFF_USERS      336u /* section 16's {offset, length} */
+#define MFD_USERS          16   /* the section after the table's 16 */
 
 enum mfd_section {
     MFD_USER,

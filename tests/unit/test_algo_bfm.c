@@ -218,6 +218,65 @@ static void bfm_recovers_side_effects(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* r = 3 + (year 0: +0.6, year 2: −0.6) + N(0, 0.3²) over three years:
+ * mfr_model_predict_at sees the year, also after save/load; at a user's
+ * own latest year it is mfr_model_predict. */
+static void bfm_predict_at_recovers_date_effect(void **state) {
+    (void)state;
+    enum { NU = 60, NI = 40 };
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 31);
+    int32_t *u = malloc(sizeof(int32_t) * NU * NI), *it = malloc(sizeof(int32_t) * NU * NI);
+    float *r = malloc(sizeof(float) * NU * NI);
+    int64_t *t = malloc(sizeof(int64_t) * NU * NI), n = 0;
+    const int64_t t0 = 1000000000, year = (int64_t)(365.25 * 86400);
+    for (int32_t a = 0; a < NU; a++)
+        for (int32_t b = 0; b < NI; b++) {
+            if (mfr__rng_uniform(&rng) >= 0.4) continue;
+            int32_t y = (int32_t)mfr__rng_below(&rng, 3);
+            u[n] = a, it[n] = b, t[n] = t0 + y * year + (int64_t)mfr__rng_below(&rng, (uint64_t)year);
+            r[n] = (float)(3 + (y == 0 ? 0.6 : y == 2 ? -0.6 : 0) + 0.3 * mfr__rng_normal(&rng)), n++;
+        }
+    mfr_dataset *ds = NULL;
+    assert_int_equal(mfr__dataset_from_arrays(NU, NI, n, u, it, r, t, &ds, NULL), MFR_OK);
+    ds->scale_min = -10.f, ds->scale_max = 10.f;
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_BFM);
+    p.factors = 2, p.burnin = 30, p.samples = 20, p.features = MFR_FEAT_ID | MFR_FEAT_TIME;
+    mfr_model *m = NULL;
+    mfr_error err;
+    assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
+    double d = 0, se_at = 0, se = 0;
+    for (int32_t a = 0; a < NU; a++)
+        d += mfr_model_predict_at(m, a, a % NI, t0 + year / 2) - mfr_model_predict_at(m, a, a % NI, t0 + 2 * year + year / 2);
+    d /= NU;
+    for (int64_t j = 0; j < n; j++) {
+        double e1 = mfr_model_predict_at(m, u[j], it[j], t[j]) - r[j], e0 = mfr_model_predict(m, u[j], it[j]) - r[j];
+        se_at += e1 * e1, se += e0 * e0;
+    }
+    print_message("year 0 - year 2 %.3f (true 1.2); train RMSE at the rating's date %.3f, "
+                  "at the user's latest %.3f\n", d, sqrt(se_at / n), sqrt(se / n));
+    assert_float_near(d, 1.2, 0.25);
+    assert_true(se_at < 0.5 * se);
+    /* each user's latest rating is at their serving bin: predict_at = predict */
+    for (int32_t a = 0; a < NU; a++) {
+        int64_t last = 0;
+        for (int64_t j = 0; j < n; j++)
+            if (u[j] == a && t[j] > last) last = t[j];
+        assert_float_near(mfr_model_predict_at(m, a, 3, last), mfr_model_predict(m, a, 3), 1e-6);
+    }
+    const char *dir = temp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.mfm", dir);
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    mfr_model *l = NULL;
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    for (int64_t j = 0; j < n; j += 5)
+        assert_true(mfr_model_predict_at(l, u[j], it[j], t[j]) == mfr_model_predict_at(m, u[j], it[j], t[j]));
+    mfr_model_free(l), mfr_model_free(m);
+    mfr_dataset_free(ds);
+    free(u), free(it), free(r), free(t);
+}
+
 /* ---- determinism, save/load, cancel, bad input ------------------------- */
 
 static void bfm_same_chain_any_threads(void **state) {
@@ -328,6 +387,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bfm_conditionals_match_closed_form),
         cmocka_unit_test(bfm_recovers_side_effects),
+        cmocka_unit_test(bfm_predict_at_recovers_date_effect),
         cmocka_unit_test(bfm_same_chain_any_threads),
         cmocka_unit_test(bfm_recovers_lowrank),
         cmocka_unit_test(bfm_cancel_keeps_partial_average),
