@@ -21,6 +21,7 @@
 #include "core/core.h"
 #include "data/dataset_impl.h"
 #include "mfrec.h"
+#include "model/family.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -163,7 +164,9 @@ static int bench_synth(int argc, char **argv) {
     mfr_error err = {0};
     t0 = mfr__now();
     clk.cpu_last = cpu_s(CLOCK_PROCESS_CPUTIME_ID); /* epoch 1's CPU figure includes setup */
-    mfr_status st = mfr_model_train(ds, NULL, NULL, &p, &m, &err);
+    mfr__kernels kern = MFR__KERNELS_DEFAULT;
+    kern.sgd_half_rows = (int)arg_ll(argc, argv, "half_rows", 0);
+    mfr_status st = mfr__model_train_with(ds, NULL, NULL, &p, &kern, &m, &err);
     if (st) {
         fprintf(stderr, "bench_sgd: %s\n", err.message);
         mfr_dataset_free(ds);
@@ -213,20 +216,30 @@ static int bench_kernel(int argc, char **argv) {
         for (int64_t q = j; q < n; q += len) ilv[o++] = grp[q];
     const char *names[3] = {"random", "by-user", "interleaved"};
     uint32_t *orders[3] = {rec, grp, ilv};
-    mfr__sgd_kernel_fn fns[2] = {mfr__sgd_block_scalar, mfr__sgd_block_avx2};
+    /* the same rows in half precision (sgd.c's default layout) */
+    uint16_t *Ph = mfr__aligned_alloc((size_t)nu * k * 2), *Qh = mfr__aligned_alloc((size_t)ni * k * 2);
+    if (!Ph || !Qh) return 1;
+    for (int64_t j = 0; j < (int64_t)nu * k; j++) Ph[j] = mfr__float_to_half(P[j]);
+    for (int64_t j = 0; j < (int64_t)ni * k; j++) Qh[j] = mfr__float_to_half(Q[j]);
+    mfr__sgd_kernel_fn fns[4] = {mfr__sgd_block_scalar, mfr__sgd_block_avx2, mfr__sgd_block_scalar,
+                                 mfr__sgd_block_avx2};
+    static const char *const kname[4] = {"scalar", "avx2  ", "scalar-half", "avx2-half  "};
     for (int pass = 0; pass < 3; pass++)
-        for (int v = 0; v < 2; v++) {
-            if (v == 1 && !mfr__cpu_avx2()) break;
+        for (int v = 0; v < 4; v++) {
+            if (v % 2 == 1 && !mfr__cpu_avx2()) continue;
             for (int ord = 0; ord < 3; ord++) {
-                mfr__sgd_block b = {orders[ord], NULL, rtab, n, 0xfff, 12, 0xfff, 24, P, Q, bu, bi};
+                mfr__sgd_block b = {orders[ord], NULL, rtab, n, 0xfff, 12, 0xfff, 24, P, Q, bu, bi,
+                                    v >= 2 ? Ph : NULL, v >= 2 ? Qh : NULL};
                 double t0 = mfr__now(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
                 fns[v](&b, &h);
                 double dt = mfr__now() - t0, dc = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
                 printf("%s %-11s k=%d block %dx%d: %5.1f M updates/s wall, %5.1f M per CPU-second\n",
-                       v ? "avx2  " : "scalar", names[ord], k, nu, ni, (double)n / dt / 1e6,
+                       kname[v], names[ord], k, nu, ni, (double)n / dt / 1e6,
                        (double)n / dc / 1e6);
             }
         }
+    mfr__free(Ph);
+    mfr__free(Qh);
     mfr__free(grp);
     mfr__free(ilv);
     mfr__free(cnt);
@@ -239,6 +252,8 @@ static int bench_kernel(int argc, char **argv) {
 }
 
 /* ---- ml-latest-small accuracy ------------------------------------------- */
+
+static mfr__kernels bench_kern; /* movielens: half_rows=1 trains on half-precision rows */
 
 static double split_train_rmse(const mfr_dataset *ds, const mfr_train_params *p, uint64_t seed,
                                double *secs) {
@@ -261,7 +276,7 @@ static double split_train_rmse(const mfr_dataset *ds, const mfr_train_params *p,
     mfr_model *m = NULL;
     mfr_error err = {0};
     double t0 = mfr__now(), c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID), se = 0;
-    if (mfr_model_train(ds, &tr, NULL, p, &m, &err)) {
+    if (mfr__model_train_with(ds, &tr, NULL, p, &bench_kern, &m, &err)) {
         fprintf(stderr, "bench_sgd: %s\n", err.message);
         return NAN;
     }
@@ -279,6 +294,8 @@ static double split_train_rmse(const mfr_dataset *ds, const mfr_train_params *p,
 }
 
 static int bench_movielens(int argc, char **argv) {
+    bench_kern = MFR__KERNELS_DEFAULT;
+    bench_kern.sgd_half_rows = (int)arg_ll(argc, argv, "half_rows", 0);
     mfr_dataset *ds = NULL;
     mfr_error err = {0};
     if (mfr_dataset_import(argv[0], NULL, &ds, &err)) {
@@ -290,7 +307,9 @@ static int bench_movielens(int argc, char **argv) {
     for (int a = 1; a < argc; a++) {
         char name[64];
         const char *eq = strchr(argv[a], '=');
-        if (!eq || eq - argv[a] >= (long)sizeof name || !strncmp(argv[a], "seeds=", 6)) continue;
+        if (!eq || eq - argv[a] >= (long)sizeof name || !strncmp(argv[a], "seeds=", 6) ||
+            !strncmp(argv[a], "half_rows=", 10))
+            continue;
         memcpy(name, argv[a], (size_t)(eq - argv[a]));
         name[eq - argv[a]] = 0;
         if (mfr_train_params_set(&p, name, eq + 1, &err)) {

@@ -352,6 +352,8 @@ typedef struct sgd_run {
     atomic_llong ticket;  /* next block to claim, round-major: d * nb + a */
     sgd_barrier bar;
     int stop;
+    uint16_t *Ph, *Qh;    /* half-precision rows of P and Q during the epochs, or NULL */
+    int threads_setup;    /* threads for the conversions */
 } sgd_run;
 
 typedef struct sgd_worker {
@@ -369,6 +371,7 @@ static double run_block(const sgd_run *R, int32_t a, int32_t b) {
         .umask = g->umask, .ishift = g->ishift, .imask = g->imask, .rshift = g->rshift,
         .P = k ? R->m->P + u0 * k : NULL, .Q = k ? R->m->Q + i0 * k : NULL,
         .bu = R->m->user_bias + u0, .bi = R->m->item_bias + i0,
+        .Ph = R->Ph && k ? R->Ph + u0 * k : NULL, .Qh = R->Qh && k ? R->Qh + i0 * k : NULL,
     };
     return blk.n > 0 ? R->kern(&blk, &R->h) : 0.0;
 }
@@ -571,6 +574,41 @@ static void snap_copy(sgd_snap *s, mfr_model *m, int to_model) {
     }
 }
 
+/* ---- half-precision rows (kernel switch sgd_half_rows) -------------------
+ * The epochs update binary16 copies of P and Q (half the bytes a row, so
+ * twice the rows fit each cache level); the model's float P and Q are filled
+ * from them whenever the model is read (the validation RMSE after each
+ * epoch, the end of the fit). Off by default: on the development machine
+ * (AMD EPYC, Zen 4) the F16C conversions cost more than the bytes saved
+ * (docs/perf/sgd.md), at the same accuracy. */
+
+typedef struct rows_arg {
+    float *X;
+    uint16_t *H;
+    size_t n;
+    int to_half;
+} rows_arg;
+
+static int rows_part(void *arg, int j, int t) {
+    rows_arg *ra = arg;
+    size_t lo = ra->n * (size_t)j / (size_t)t, hi = ra->n * (size_t)(j + 1) / (size_t)t;
+    if (ra->to_half)
+        for (size_t x = lo; x < hi; x++) ra->H[x] = mfr__float_to_half(ra->X[x]);
+    else
+        for (size_t x = lo; x < hi; x++) ra->X[x] = mfr__half_to_float(ra->H[x]);
+    return 0;
+}
+
+/* to_half 1: model -> half rows (each value rounded); 0: half rows -> model. */
+static void rows_sync(sgd_run *R, int to_half) {
+    if (!R->Ph) return;
+    const mfr_model *m = R->m;
+    rows_arg a = {m->P, R->Ph, (size_t)m->n_users * (size_t)m->k, to_half};
+    parallel_run(R->threads_setup, rows_part, &a);
+    a = (rows_arg){m->Q, R->Qh, (size_t)m->n_items * (size_t)m->k, to_half};
+    parallel_run(R->threads_setup, rows_part, &a);
+}
+
 /* ---- the epoch loop (thread 0) ----------------------------------------- */
 
 static void shuffle_order(int32_t *order, int32_t nb, uint64_t seed, int32_t epoch) {
@@ -604,6 +642,7 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
         R->h.lr = lr;
         barrier_wait(&R->bar);
         run_epoch_part(R);
+        if (ctx->valid && ctx->valid->n > 0) rows_sync(R, 0); /* sgd_rmse reads the model */
         double se = 0.0;
         for (int32_t a = 0; a < R->g->nb; a++) se += R->loss[a];
         double tr = ctx->train->n ? sqrt(se / (double)ctx->train->n) : NAN;
@@ -633,6 +672,7 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
         }
         lr *= p->lr_decay;
     }
+    if (!(ctx->valid && ctx->valid->n > 0)) rows_sync(R, 0);
     if (!st && early && best_epoch > 0 && best_epoch < m->epochs_run) {
         snap_copy(&snap, m, 1);
         m->valid_rmse = snap.valid_rmse;
@@ -646,7 +686,8 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
 /* Every buffer that holds ratings or factors while the epochs run, logged
  * at info level (mfrec train --verbose; formula in docs/perf/sgd.md):
  * n ratings, U users, I items, k factors, nb x nb blocks, t threads. */
-static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fit_ctx *ctx, int t) {
+static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fit_ctx *ctx, int t,
+                            int half) {
     const double MB = 1e6, n = (double)ctx->train->n, U = (double)m->n_users, I = (double)m->n_items;
     const mfr_dataset *ds = ctx->ds;
     /* what the caller's dataset still holds of its ratings (its arrays may
@@ -656,7 +697,7 @@ static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fi
                   (ds->time ? 8 * dsn : 0);
     double seen = 8 * (double)m->n_train + 8 * (U + 1);
     double stats = 8 * I + 8 * (U + I);            /* item counts + means, ids */
-    double fac = 4.0 * m->k * (U + I), bias = 4 * (U + I);
+    double fac = 4.0 * m->k * (U + I), bias = 4 * (U + I), hrows = half ? 2.0 * m->k * (U + I) : 0;
     double blk = (g->n_codes ? 4 : 8) * n + 8.0 * ((double)g->nb * g->nb + 1);
     double run = 8.0 * g->nb * 4;                   /* order, loss, row/col done */
     int64_t most = 1;
@@ -666,11 +707,11 @@ static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fi
     mfr__log(MFR_LOG_INFO,
              "sgd memory plan: dataset ratings %.1f MB (user%s%s%s), model seen lists %.1f MB "
              "(8 B a rating), ids and item statistics %.1f MB, blocked copy %.1f MB (%d B a "
-             "rating), factors %.1f MB (k = %d) + biases %.1f MB, setup scratch %.1f MB (freed "
-             "before the epochs), schedule %.3f MB: %.1f MB in all",
+             "rating), factors %.1f MB (k = %d) + biases %.1f MB, half-precision rows %.1f MB, "
+             "setup scratch %.1f MB (freed before the epochs), schedule %.3f MB: %.1f MB in all",
              ds_b / MB, ds->item ? " item" : "", ds->rating ? " rating" : "", ds->time ? " time" : "",
              seen / MB, stats / MB, blk / MB, g->n_codes ? 4 : 8, fac / MB, (int)m->k, bias / MB,
-             scratch / MB, run / MB, (ds_b + seen + stats + blk + fac + bias + run) / MB);
+             hrows / MB, scratch / MB, run / MB, (ds_b + seen + stats + blk + fac + bias + hrows + run) / MB);
 }
 
 /* ---- fit --------------------------------------------------------------- */
@@ -719,7 +760,6 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         grid_free(&g);
         return st;
     }
-    log_memory_plan(&g, m, ctx, t);
     mfr__log(MFR_LOG_INFO, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
              (int)g.nb, (int)g.nb, (int)g.ru, (int)g.ri, g.n_codes ? "coded" : "float",
              mfr__now() - t0);
@@ -730,15 +770,24 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     const mfr__kernels ks = ctx->kern ? *ctx->kern : MFR__KERNELS_DEFAULT;
     int te = t > g.nb ? g.nb : t;
     while (te > 1 && ctx->train->n / g.nb / te < ks.sgd_min_round_work) te--;
-    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(&ks), .t = te};
+    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(&ks), .t = te, .threads_setup = t};
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
+    if (ks.sgd_half_rows && m->k > 0) {
+        R.Ph = mfr__aligned_alloc((size_t)m->n_users * (size_t)m->k * sizeof *R.Ph + 1);
+        R.Qh = mfr__aligned_alloc((size_t)m->n_items * (size_t)m->k * sizeof *R.Qh + 1);
+        if (!R.Ph || !R.Qh) st = mfr__nomem(err, "sgd: half-precision rows");
+        else rows_sync(&R, 1);
+    }
+    log_memory_plan(&g, m, ctx, t, R.Ph != NULL);
     R.order = mfr__calloc((size_t)g.nb, sizeof *R.order);
     R.loss = mfr__calloc((size_t)g.nb, sizeof *R.loss);
     R.row_done = mfr__calloc((size_t)g.nb, sizeof *R.row_done);
     R.col_done = mfr__calloc((size_t)g.nb, sizeof *R.col_done);
-    if (!R.order || !R.loss || !R.row_done || !R.col_done) st = mfr__nomem(err, "sgd: schedule");
+    if (!st && (!R.order || !R.loss || !R.row_done || !R.col_done)) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
     if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t, &ks);
+    mfr__free(R.Ph);
+    mfr__free(R.Qh);
     mfr__free(R.order);
     mfr__free(R.loss);
     mfr__free(R.row_done);

@@ -9,6 +9,41 @@
 #define PF_DIST 8 /* ratings ahead whose rows are prefetched */
 #endif
 
+#include <math.h>
+#include <string.h>
+
+float mfr__half_to_float(uint16_t h) {
+    uint32_t s = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
+    float f;
+    if (e == 0x1f) {
+        x = s | 0x7f800000u | m << 13; /* infinity, NaN */
+    } else if (e) {
+        x = s | (e + 112) << 23 | m << 13;
+    } else {
+        f = (float)m * 0x1p-24f; /* zero or subnormal: m 2^-24, exact */
+        memcpy(&x, &f, sizeof x);
+        x |= s;
+    }
+    memcpy(&f, &x, sizeof f);
+    return f;
+}
+
+uint16_t mfr__float_to_half(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    uint32_t s = (x >> 16) & 0x8000u, a = x & 0x7fffffffu;
+    if (a > 0x7f800000u) return (uint16_t)(s | 0x7e00u | ((a >> 13) & 0x3ffu)); /* quiet NaN */
+    if (a >= 0x477ff000u) return (uint16_t)(s | 0x7c00u); /* >= 65520: infinity */
+    if (a < 0x38800000u) { /* below 2^-14: a multiple of 2^-24, by the FPU's rounding */
+        float v;
+        memcpy(&v, &a, sizeof v);
+        return (uint16_t)(s | (uint32_t)lrintf(v * 0x1p24f));
+    }
+    uint32_t r = a - 0x38000000u; /* exponent 127 -> 15 */
+    r += 0xfffu + ((r >> 13) & 1u);  /* nearest, ties to even */
+    return (uint16_t)(s | r >> 13);
+}
+
 static inline float block_rating(const mfr__sgd_block *b, int64_t j, uint32_t w) {
     return b->rtab ? b->rtab[w >> b->rshift] : b->rf[j];
 }
@@ -34,9 +69,36 @@ float mfr__sgd_dot_scalar(const float *p, const float *q, int32_t k) {
     return dot;
 }
 
+/* The scalar update on half-precision rows: sgd_kernel.h's update with
+ * every row element read into float and rounded once on the way back. */
+static float update_half_scalar(uint16_t *p, uint16_t *q, float *bu, float *bi, float r,
+                                const mfr__sgd_hyper *h) {
+    float dot = 0.f;
+    for (int32_t f = 0; f < h->k; f++) dot += mfr__half_to_float(p[f]) * mfr__half_to_float(q[f]);
+    float e = r - (h->mu + *bu + *bi + dot);
+    *bu += h->lr * (e - h->reg_bias * *bu);
+    *bi += h->lr * (e - h->reg_bias * *bi);
+    for (int32_t f = 0; f < h->k; f++) {
+        float pf = mfr__half_to_float(p[f]), qf = mfr__half_to_float(q[f]);
+        p[f] = mfr__float_to_half(pf + h->lr * (e * qf - h->reg * pf));
+        q[f] = mfr__float_to_half(qf + h->lr * (e * pf - h->reg * qf));
+    }
+    return e;
+}
+
 double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     double se = 0.0;
     const size_t k = (size_t)h->k;
+    if (b->Ph) {
+        for (int64_t j = 0; j < b->n; j++) {
+            uint32_t w = b->rec[j];
+            uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
+            float e = update_half_scalar(b->Ph + u * k, b->Qh + i * k, b->bu + u, b->bi + i,
+                                         block_rating(b, j, w), h);
+            se += (double)e * e;
+        }
+        return se;
+    }
     for (int64_t j = 0; j < b->n; j++) {
         uint32_t w = b->rec[j];
         uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
@@ -92,6 +154,49 @@ MFR_AVX2 static inline float update_avx2(
     return e;
 }
 
+/* One rating on half-precision rows (k % 8 == 0, k <= HALF_MAX_K): the
+ * rows are widened once (F16C) into float scratch that stays in L1, the dot
+ * product summed as in update_avx2, the new rows computed from the scratch
+ * and rounded to nearest-even as they are stored. */
+#define HALF_MAX_K 512
+MFR_AVX2 static inline float update_half_avx2(uint16_t *restrict p, uint16_t *restrict q, float *bu,
+                                              float *bi, float r, const mfr__sgd_hyper *h) {
+    const int32_t k = h->k;
+    float pw[HALF_MAX_K] __attribute__((aligned(32))), qw[HALF_MAX_K] __attribute__((aligned(32)));
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int32_t f = 0;
+#define WIDEN(o, acc)                                                                  \
+    do {                                                                               \
+        __m256 pv_ = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + f + (o)))); \
+        __m256 qv_ = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(q + f + (o)))); \
+        _mm256_store_ps(pw + f + (o), pv_);                                            \
+        _mm256_store_ps(qw + f + (o), qv_);                                            \
+        acc = _mm256_fmadd_ps(pv_, qv_, acc);                                          \
+    } while (0)
+    for (; f + 32 <= k; f += 32) {
+        WIDEN(0, a0);
+        WIDEN(8, a1);
+        WIDEN(16, a2);
+        WIDEN(24, a3);
+    }
+    for (; f < k; f += 8) WIDEN(0, a0);
+#undef WIDEN
+    float dot = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float e = r - (h->mu + *bu + *bi + dot);
+    *bu += h->lr * (e - h->reg_bias * *bu);
+    *bi += h->lr * (e - h->reg_bias * *bi);
+    const __m256 vle = _mm256_set1_ps(h->lr * e), vdec = _mm256_set1_ps(1.f - h->lr * h->reg);
+    for (int32_t g = 0; g < k; g += 8) {
+        __m256 pv = _mm256_load_ps(pw + g), qv = _mm256_load_ps(qw + g);
+        __m256 np = _mm256_fmadd_ps(vle, qv, _mm256_mul_ps(vdec, pv));
+        __m256 nq = _mm256_fmadd_ps(vle, pv, _mm256_mul_ps(vdec, qv));
+        _mm_storeu_si128((__m128i *)(p + g), _mm256_cvtps_ph(np, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        _mm_storeu_si128((__m128i *)(q + g), _mm256_cvtps_ph(nq, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    return e;
+}
+
 MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int32_t f = 0;
@@ -114,9 +219,30 @@ MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b, uint32_t w, s
     }
 }
 
+MFR_AVX2 static inline void prefetch_half_rows(const mfr__sgd_block *b, uint32_t w, size_t k) {
+    const char *pp = (const char *)(b->Ph + (w & b->umask) * k);
+    const char *qp = (const char *)(b->Qh + ((w >> b->ishift) & b->imask) * k);
+    for (size_t o = 0; o < k * sizeof(uint16_t); o += 64) {
+        _mm_prefetch(pp + o, _MM_HINT_T0);
+        _mm_prefetch(qp + o, _MM_HINT_T0);
+    }
+}
+
 MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     double se = 0.0;
     const size_t k = (size_t)h->k;
+    if (b->Ph && (k % 8 || k > HALF_MAX_K)) return mfr__sgd_block_scalar(b, h);
+    if (b->Ph) {
+        for (int64_t j = 0; j < b->n; j++) {
+            if (j + PF_DIST < b->n) prefetch_half_rows(b, b->rec[j + PF_DIST], k);
+            uint32_t w = b->rec[j];
+            uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
+            float e = update_half_avx2(b->Ph + u * k, b->Qh + i * k, b->bu + u, b->bi + i,
+                                       block_rating(b, j, w), h);
+            se += (double)e * e;
+        }
+        return se;
+    }
     for (int64_t j = 0; j < b->n; j++) {
         if (j + PF_DIST < b->n) prefetch_rows(b, b->rec[j + PF_DIST], k);
         uint32_t w = b->rec[j];

@@ -16,6 +16,11 @@
  *     p_u += lr (e q_i − λ p_u)        q_i += lr (e p_u − λ q_i)   (old p_u)
  * i.e. one step of −lr ∇ of ½e² + ½λ(|p_u|² + |q_i|²) + ½λ_b(b_u² + b_i²).
  *
+ * Half-precision rows (Ph, Qh set; P and Q then unused): the rows are
+ * IEEE binary16, read into float, updated in float (every sum and product
+ * as above) and rounded to nearest-even once when stored back — half the
+ * bytes a row, so twice the rows fit each cache level.
+ *
  * The scalar kernel is the reference; the AVX2+FMA kernel computes the same
  * update (the dot product summed in 8 lanes, p and q updated as
  * p(1 − lr λ) + lr e q), so the two agree to float rounding (tests:
@@ -35,6 +40,7 @@ typedef struct mfr__sgd_block {
     uint32_t umask, ishift, imask, rshift;
     float *P, *Q;            /* rows of the block's first user / item */
     float *bu, *bi;          /* biases of the block's first user / item */
+    uint16_t *Ph, *Qh;       /* or half-precision rows (then P, Q unused) */
 } mfr__sgd_block;
 
 typedef struct mfr__sgd_hyper {
@@ -59,6 +65,11 @@ mfr__sgd_kernel_fn mfr__sgd_kernel(const mfr__kernels *ks);
  * update). For the gradient check. */
 float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
                              const mfr__sgd_hyper *h);
+
+/* IEEE binary16 <-> float, round to nearest-even (what F16C's vcvtps2ph
+ * does with _MM_FROUND_TO_NEAREST_INT): portable C, the reference. */
+float mfr__half_to_float(uint16_t h);
+uint16_t mfr__float_to_half(float f);
 
 /* p·q over k floats: the scalar sum in order, or the AVX2 one (8 lanes);
  * mfr__sgd_dot(ks) picks like mfr__sgd_kernel(ks). */

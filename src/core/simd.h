@@ -11,13 +11,15 @@
  *   - hand-written AVX2+FMA kernels (intrinsics, prefetching) carry MFR_AVX2
  *     and exist only where MFR_HAVE_AVX2 is defined; each has a scalar
  *     reference beside it, and the caller picks one per call through
- *     mfr__use_avx2(ks): the CPU has AVX2 and FMA and ks does not ask for
+ *     mfr__use_avx2(ks): the CPU has AVX2, FMA and F16C and ks does not ask for
  *     the reference. The tests run both and compare.
  *
  * Kernel switches travel as a mfr__kernels the caller passes down (fit
  * context, solver arguments); the library reads no environment variable and
  * keeps no global knob. NULL means MFR__KERNELS_DEFAULT. None of them changes
- * the model beyond float rounding (scalar) or at all (sgd_min_round_work). */
+ * the model beyond rounding (scalar: float order; sgd_half_rows: sgd's
+ * factor rows kept in half precision during the epochs) or at all
+ * (sgd_min_round_work). */
 #ifndef MFR_SIMD_H
 #define MFR_SIMD_H
 
@@ -33,18 +35,21 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define MFR_HAVE_AVX2 1
-#define MFR_AVX2 __attribute__((target("avx2,fma")))
+#define MFR_AVX2 __attribute__((target("avx2,fma,f16c")))
 #endif
 
 typedef struct mfr__kernels {
     int scalar;                 /* 1: the scalar reference of every hand-written kernel */
     int64_t sgd_min_round_work; /* sgd: fewest updates per thread per round before
                                    another thread is used (0: always all threads) */
+    int sgd_half_rows;          /* sgd: 1 = factor rows in half precision during the
+                                   epochs (0, the default: float; docs/perf/sgd.md) */
 } mfr__kernels;
 
-#define MFR__KERNELS_DEFAULT ((mfr__kernels){.scalar = 0, .sgd_min_round_work = 20000})
+#define MFR__KERNELS_DEFAULT ((mfr__kernels){.scalar = 0, .sgd_min_round_work = 20000, .sgd_half_rows = 0})
 
-/* 1 when this CPU runs AVX2 and FMA (asked once; 0 off x86-64). */
+/* 1 when this CPU runs AVX2, FMA and F16C (every AVX2 CPU has F16C;
+ * asked once; 0 off x86-64). */
 int mfr__cpu_avx2(void);
 
 /* 1: use the MFR_AVX2 kernels under switches ks (NULL: the defaults). */
