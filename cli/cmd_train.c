@@ -6,21 +6,31 @@
  * mfr_train_params_set, so the names and checks are the library's. The
  * reading options (--columns, --scale, --movies, ...) are import's. On a
  * terminal one updating line shows epoch, RMSEs, time and ETA; Ctrl-C stops
- * after the current epoch and the last completed epoch is still saved. */
+ * after the current epoch and the last completed epoch is still saved.
+ *
+ * Started by mpirun (or with --checkpoint / --resume) it trains through the
+ * distributed trainer (include/mfrec/dist.h, docs/distributed.md): every
+ * rank loads DATA; an error on any rank stops all of them with that rank's
+ * message (printed by that rank, "rank R: ..."); rank 0 alone prints
+ * progress and the summary and writes the model. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "mfrec/dist.h"
 #include "train_opts.h"
 
-enum { O_OUT = 1, O_QUIET, O_VERBOSE };
+enum { O_OUT = 1, O_QUIET, O_CKPT, O_CKPT_EVERY, O_RESUME, O_VERBOSE };
 
 static const cli_opt train_opts_table[] = {
     {O_OUT, 'o', "output", "FILE", "model file to write (required)"},
     {O_QUIET, 'q', "quiet", NULL, "no progress line"},
     {O_VERBOSE, 'v', "verbose", NULL, "the library's log on stderr: the memory plan, the block grid"},
+    {O_CKPT, 0, "checkpoint", "DIR", "als, ials: write the factors to DIR/checkpoint.mfc after epochs (atomically)"},
+    {O_CKPT_EVERY, 0, "checkpoint-every", "N", "epochs between checkpoints (default 1)"},
+    {O_RESUME, 0, "resume", "DIR", "als, ials: continue from DIR/checkpoint.mfc (the same model as an uninterrupted run)"},
     {0, 0, 0, 0, 0}};
 
 const cli_spec cli_spec_train = {
@@ -31,7 +41,10 @@ const cli_spec cli_spec_train = {
     "and --set NAME=VALUE in command-line order (a later one wins). A parameter the\n"
     "family does not use is an error; mfrec train --algo NAME --help lists NAME's\n"
     "parameters with their defaults. Ctrl-C stops after the current epoch and saves\n"
-    "that model (exit status 7)."};
+    "that model (exit status 7).\n"
+    "Distributed (als, ials): mpirun -n P mfrec train DATA --algo als -o model.mfm\n"
+    "trains one model on P processes (--hostfile for several hosts); rank 0 writes\n"
+    "it. A build without MPI refuses P > 1. See docs/distributed.md."};
 
 static void train_summary(const mfr_model *m, const char *path, double secs, int cancelled) {
     mfr_model_info info;
@@ -58,7 +71,8 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
 }
 
 static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_params *ip,
-                            const char **data, const char **out, int *quiet) {
+                            const char **data, const char **out, int *quiet,
+                            mfr_dist_params *dp) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_train, argc, argv);
     int id, r;
@@ -73,6 +87,14 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
         case O_OUT: *out = v; break;
         case O_QUIET: *quiet = 1; break;
         case O_VERBOSE: cli_set_verbose(); break;
+        case O_CKPT: dp->checkpoint_dir = v; break;
+        case O_RESUME: dp->resume_dir = v; break;
+        case O_CKPT_EVERY: {
+            long n;
+            if (cli_parse_int("train", "--checkpoint-every", v, 1, 1000000, &n)) return MFR_E_INVALID;
+            dp->checkpoint_every = (int32_t)n;
+            break;
+        }
         default:
             r = train_opts_take(&ps, id, v, t);
             if (!r) r = cli_import_take(&ps, id, v, ip);
@@ -84,18 +106,97 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
     return 0;
 }
 
+/* One rank's failure in front of the others: "rank R: message" when there
+ * are several. */
+static int dist_fail(const mfr_dist *d, mfr_status s, const mfr_error *err) {
+    if (mfr_dist_size(d) <= 1) return cli_fail("train", s, err);
+    return cli_error("train", s, "rank %d: %s", mfr_dist_rank(d),
+                     err->message[0] ? err->message : mfr_status_message(s));
+}
+
+/* The distributed trainer (mpirun, or --checkpoint / --resume). */
+static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_params *p,
+                      const mfr_dist_params *dp, const char *out, int quiet) {
+    mfr_error err = {0};
+    mfr_dist *d = NULL;
+    mfr_status s = mfr_dist_open(&d, &err);
+    if (s) return cli_fail("train", s, &err);
+    const int rank = mfr_dist_rank(d), size = mfr_dist_size(d);
+    cli_set_quiet(quiet || rank != 0);
+    cli_catch_sigint();
+    mfr_dataset *ds = NULL;
+    s = cli_load_dataset(data, ip, &ds, &err);
+    int who;
+    mfr_status all = mfr_dist_agree(d, s, &err, &who); /* the first rank that failed */
+    if (all) {
+        if (who == rank) dist_fail(d, all, &err);
+        mfr_dataset_free(ds);
+        mfr_dist_close(d);
+        return all;
+    }
+    p->progress = rank == 0 ? cli_progress : NULL;
+    p->progress_user = NULL;
+    mfr_model *m = NULL;
+    double t0 = cli_now();
+    s = mfr_dist_train(d, ds, p, dp, &m, &err);
+    double secs = cli_now() - t0;
+    cli_progress_end();
+    mfr_dataset_free(ds);
+    if (s && mfr_dist_failed_alone(d)) { /* the others wait in a collective */
+        dist_fail(d, s, &err);
+        mfr_model_free(m);
+        mfr_dist_abort(d, s);
+        mfr_dist_close(d);
+        return s;
+    }
+    int cancelled = s == MFR_E_CANCELLED && m;
+    int rc = 0;
+    if (s && !cancelled) {
+        if (rank == 0) cli_fail("train", s, &err);
+        rc = s;
+    } else if (rank == 0) {
+        mfr_status ss = mfr_model_save(m, out, &err);
+        if (ss) {
+            rc = cli_fail("train", ss, &err);
+        } else {
+            if (cancelled)
+                fprintf(stderr, "mfrec train: interrupted; saved the model of the last completed epoch to %s\n", out);
+            train_summary(m, out, secs, cancelled);
+            mfr_dist_stats st;
+            mfr_dist_stats_get(d, &st);
+            mfr_model_info info;
+            mfr_model_info_get(m, &info);
+            int ep = info.epochs_run > 0 ? info.epochs_run : 1;
+            printf("distributed: %d rank%s%s; rank 0 kept %lld ratings of its rows, sent %.0f bytes "
+                   "per epoch, %.3f s per epoch in collectives, %.3f s per epoch in all\n",
+                   size, size == 1 ? "" : "s", mfr_dist_built_with_mpi() ? "" : " (built without MPI)",
+                   (long long)st.share_ratings, (double)st.bytes_sent / ep, st.comm_seconds / ep,
+                   st.train_seconds / ep);
+            rc = cancelled ? MFR_E_CANCELLED : 0;
+        }
+    } else {
+        rc = cancelled ? MFR_E_CANCELLED : 0;
+    }
+    mfr_model_free(m);
+    mfr_dist_close(d);
+    return rc;
+}
+
 int cmd_train(int argc, char **argv) {
     static train_opts topts; /* a few KB: not on the stack */
     const char *out = NULL, *data = NULL;
     int quiet = 0;
     memset(&topts, 0, sizeof topts);
     mfr_import_params ip = mfr_import_params_default();
-    int rc = train_parse_args(argc, argv, &topts, &ip, &data, &out, &quiet);
+    mfr_dist_params dp = {NULL, 1, NULL};
+    int rc = train_parse_args(argc, argv, &topts, &ip, &data, &out, &quiet, &dp);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_train_params p;
     mfr_error err = {0};
     mfr_status s = train_opts_resolve(&topts, &p, &err);
     if (s) return cli_fail("train", s, &err);
+    if (mfr_dist_launched() || dp.checkpoint_dir || dp.resume_dir)
+        return train_dist(data, &ip, &p, &dp, out, quiet);
     cli_set_quiet(quiet);
     cli_catch_sigint(); /* Ctrl-C while loading cancels the load (exit 7) */
     mfr_dataset *ds = NULL;

@@ -19,7 +19,7 @@
  * With a validation set and early_stop > 0 it keeps the best epoch.
  * Layout: P[u*k + f], Q[i*k + f] (model_impl.h); scratch per thread: the
  * (k+1)² system, a 256 x (k+1) gather block and its targets. */
-#include "factor_util.h"
+#include "part.h"
 #include "../linalg/linalg.h"
 
 #include <cblas.h>
@@ -122,23 +122,31 @@ static void als_defaults(mfr_train_params *p) {
     p->init_std = 0.1f;
 }
 
-static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__csr *bu,
-                             const mfr__csr *bi, mfr__best *best, mfr_error *err) {
+/* Each epoch solves the part's users against the items, shares them, then
+ * its items against the users (part.h: all rows in one process, the rank's
+ * share in a distributed run, with the same row solver). */
+static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__part *pt,
+                             const mfr__csr *bu, const mfr__csr *bi, mfr__best *best,
+                             int32_t done, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     const int32_t k = m->k;
     double t0 = mfr__now();
-    for (int32_t ep = 1; ep <= p->epochs; ep++) {
+    for (int32_t ep = done + 1; ep <= p->epochs; ep++) {
         mfr_status st = mfr__als_solve_side(bu, m->Q, m->item_bias, m->mu, k, p->reg,
-                                            p->reg_bias, m->P, m->user_bias, ctx->threads, err);
+                                            p->reg_bias, m->P + (size_t)pt->u0 * k,
+                                            m->user_bias + pt->u0, ctx->threads, err);
+        if (!st) st = mfr__part_share(pt, 0, m->P, k, m->user_bias, err);
         if (!st)
             st = mfr__als_solve_side(bi, m->P, m->user_bias, m->mu, k, p->reg, p->reg_bias,
-                                     m->Q, m->item_bias, ctx->threads, err);
+                                     m->Q + (size_t)pt->i0 * k, m->item_bias + pt->i0,
+                                     ctx->threads, err);
+        if (!st) st = mfr__part_share(pt, 1, m->Q, k, m->item_bias, err);
         if (st) return st;
         m->epochs_run = ep;
-        m->train_rmse = mfr__rmse(m, ctx->train);
+        m->train_rmse = mfr__part_rmse(pt, m, ctx->train, bu);
         m->valid_rmse = mfr__rmse(m, ctx->valid);
-        if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, m->valid_rmse, t0))
-            return mfr__cancelled(err, "als", ep);
+        if ((st = mfr__part_epoch(pt, ctx, m, "als", ep, m->train_rmse, m->valid_rmse, t0, err)))
+            return st;
         if (mfr__best_update(best, m, m->valid_rmse, ep)) break;
     }
     mfr__best_restore(best, m);
@@ -150,17 +158,19 @@ static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "als", err);
     if (st) return st;
     if ((st = mfr__model_alloc_factors(m, p->factors, err))) return st;
+    mfr__part pt;
+    mfr__part_init(&pt, ctx, m->n_users, m->n_items);
     mfr__csr bu, bi;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__csr_free(&bu);
-        return st;
-    }
+    if ((st = mfr__part_csr(&pt, ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
     /* Items start random, users are solved first, so P needs no init. */
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
+    int32_t done = 0;
     mfr__best best;
-    if (!(st = mfr__best_init(&best, m, ctx, err))) st = als_epochs(m, ctx, &bu, &bi, &best, err);
-    mfr__best_free(&best);
+    st = mfr__part_resume(&pt, m, &done, err);
+    if (!st && !(st = mfr__best_init(&best, m, ctx, err))) {
+        st = als_epochs(m, ctx, &pt, &bu, &bi, &best, done, err);
+        mfr__best_free(&best);
+    }
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);
     return st;
@@ -171,4 +181,5 @@ const mfr__algo mfr__algo_als = {
     .name = "als",
     .fit = als_fit,
     .defaults = als_defaults,
+    .distributed = 1,
 };

@@ -29,7 +29,7 @@
  * in the model gets the exact solve of the user half-step from their
  * ratings); the stars shown are the baseline μ + b_u + b_i fitted by the
  * closed-form alternating passes (reg_bias), as for ease and bpr. Layout: P[u*k + f], Q[i*k + f]. */
-#include "factor_util.h"
+#include "part.h"
 #include "../linalg/linalg.h"
 #include "../model/topn.h"
 
@@ -361,8 +361,26 @@ static void rotate(const float *A, int32_t n, const float *V, int32_t k, int tra
 mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_other, int32_t k,
                                 float lam, float alpha, float a0, float nu, int cg_steps,
                                 float *X, int threads, const mfr__kernels *ks, mfr_error *err) {
-    const int exact = cg_steps <= 0;
     float *G = mfr__aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
+    if (!G) return mfr__nomem(err, "ials scratch");
+    mfr__ials_gram(Y, n_other, k, a0, G);
+    mfr_status st = mfr__ials_solve_gram(c, Y, n_other, G, c->rows, k, lam, alpha, a0, nu,
+                                         cg_steps, X, threads, ks, err);
+    mfr__free(G);
+    return st;
+}
+
+void mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float *G) {
+    const int blas_before = mfr__blas_threads_set(1);
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n, a0, Y, k, 0.f, G, k);
+    mfr__blas_threads_set(blas_before);
+}
+
+mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_other, float *G,
+                                int32_t rows_all, int32_t k, float lam, float alpha, float a0,
+                                float nu, int cg_steps, float *X, int threads,
+                                const mfr__kernels *ks, mfr_error *err) {
+    const int exact = cg_steps <= 0;
     size_t per = (exact ? (size_t)k * k + 2 * (size_t)k : 4 * (size_t)k) + 16;
     float *scratch = mfr__aligned_alloc(sizeof(float) * per * (size_t)threads);
     const int simd = !exact && ials_use_avx2(ks, k);
@@ -375,13 +393,16 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
     float *gbuf = simd ? mfr__aligned_alloc(sizeof(float) * gper * (size_t)threads) : NULL;
     /* Rotating costs GEMMs over n_other + 2·rows rows of k floats; it saves
      * (cg_steps + 1) k x k products per row, each ~IALS_ROT_GAIN times slower
-     * per flop than the GEMM (L2-bound): rotate only when that pays. */
-    const int rot = !exact && (double)n_other + 2.0 * c->rows <
-                                  (double)IALS_ROT_GAIN * (cg_steps + 1) * c->rows;
+     * per flop than the GEMM (L2-bound): rotate only when that pays. The
+     * choice is made on the side's rows (rows_all), not on a rank's share,
+     * so that every rank of a distributed run takes the same path. */
+    const int rot = !exact && (double)n_other + 2.0 * rows_all <
+                                  (double)IALS_ROT_GAIN * (cg_steps + 1) * rows_all;
     float *Yr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
     float *Xr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
-    if (!G || !scratch || (simd && !gbuf) || (rot && (!Yr || !Xr))) {
-        mfr__free(G), mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr);
+    float *G0 = rot ? mfr__aligned_alloc(sizeof(float) * (size_t)k * k) : NULL;
+    if (!scratch || (simd && !gbuf) || (rot && (!Yr || !Xr || !G0))) {
+        mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr), mfr__free(G0);
         return mfr__nomem(err, "ials scratch");
     }
     float *s = G + (size_t)k * k;
@@ -389,7 +410,7 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
      * OpenMP regions (its own threads would compete with ours), at fixed
      * block boundaries so that the result does not depend on `threads`. */
     const int blas_before = mfr__blas_threads_set(1);
-    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n_other, a0, Y, k, 0.f, G, k);
+    if (rot) memcpy(G0, G, sizeof(float) * (size_t)k * k);
     int bad;
     if (rot && LAPACKE_ssyevd(LAPACK_ROW_MAJOR, 'V', 'L', k, G, k, s) == 0) {
         for (int32_t f = 0; f < k; f++) s[f] = s[f] > 0.f ? s[f] : 0.f; /* PSD up to rounding */
@@ -399,20 +420,39 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
                          scratch, per, gbuf, gper);
         rotate(Xr, c->rows, G, k, 1, X, threads);
     } else {
-        if (rot) /* ssyevd failed and overwrote G: build it again */
-            cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n_other, a0, Y, k, 0.f, G, k);
+        if (rot) /* ssyevd failed and overwrote G: take the copy */
+            memcpy(G, G0, sizeof(float) * (size_t)k * k);
         mfr__sym_fill_upper(G, k, k);
         bad = solve_rows(c, Y, G, NULL, n_other, k, lam, alpha, a0, nu, cg_steps, X, threads,
                          scratch, per, gbuf, gper);
     }
     mfr__blas_threads_set(blas_before);
-    mfr__free(G), mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr);
+    mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr), mfr__free(G0);
     if (bad)
         return mfr__err(err, MFR_E_INVALID,
                         "ials: normal equations not positive definite (reg = 0 and unobserved = 0?)");
     return MFR_OK;
 }
 
+/* One half-step of the part (part.h): a0·YᵀY from every rank's rows of Y
+ * (y0..y1-1 here; summed over the ranks), the part's rows of X solved
+ * against it, then shared. */
+static mfr_status ials_half(const mfr__part *pt, int by_item, const mfr__csr *c, const float *Y,
+                            int32_t n_other, int32_t y0, int32_t y1, int32_t rows_all,
+                            const mfr_train_params *p, int32_t k, float *X, int threads,
+                            const mfr__kernels *ks, mfr_error *err) {
+    float *G = mfr__aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
+    if (!G) return mfr__nomem(err, "ials scratch");
+    mfr__ials_gram(Y + (size_t)y0 * k, y1 - y0, k, p->unobserved, G);
+    mfr_status st = mfr__part_sum_f(pt, G, (int64_t)k * k, err);
+    int32_t x0 = by_item ? pt->i0 : pt->u0;
+    if (!st)
+        st = mfr__ials_solve_gram(c, Y, n_other, G, rows_all, k, p->reg, p->alpha, p->unobserved,
+                                  p->reg_exp, p->cg_steps, X + (size_t)x0 * k, threads, ks, err);
+    mfr__free(G);
+    if (!st) st = mfr__part_share(pt, by_item, X, k, NULL, err);
+    return st;
+}
 
 /* val[e] := w(r) = (r / rmax)^power in place (power 0: 1 for every rating). */
 static void rating_weights(mfr__csr *c, float rmax, float power) {
@@ -450,21 +490,30 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     float rmax = m->rmax;
     if (!(rmax > 0.f))
         for (int64_t e = 0; e < bu.nnz; e++) rmax = bu.val[e] > rmax ? bu.val[e] : rmax;
+    /* A distributed fit keeps only its share's rows past the baseline (a
+     * pass over all of them, the same on every rank). */
+    mfr__part pt;
+    mfr__part_init(&pt, ctx, m->n_users, m->n_items);
+    if (pt.d) {
+        mfr__csr_free(&bu);
+        mfr__csr_free(&bi);
+        if ((st = mfr__part_csr(&pt, ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
+    }
     rating_weights(&bu, rmax, p->rating_power);
     rating_weights(&bi, rmax, p->rating_power);
     mfr__fill_normal(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
+    int32_t done = 0;
+    st = mfr__part_resume(&pt, m, &done, err);
     double t0 = mfr__now();
-    for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
-        st = mfr__ials_solve_side(&bu, m->Q, m->n_items, m->k, p->reg, p->alpha, p->unobserved,
-                                  p->reg_exp, p->cg_steps, m->P, ctx->threads, ctx->kern, err);
+    for (int32_t ep = done + 1; ep <= p->epochs && !st; ep++) {
+        st = ials_half(&pt, 0, &bu, m->Q, m->n_items, pt.i0, pt.i1, m->n_users, p, m->k, m->P,
+                       ctx->threads, ctx->kern, err);
         if (!st)
-            st = mfr__ials_solve_side(&bi, m->P, m->n_users, m->k, p->reg, p->alpha,
-                                      p->unobserved, p->reg_exp, p->cg_steps, m->Q,
-                                      ctx->threads, ctx->kern, err);
-        m->epochs_run = ep;
-        if (!st && mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0))
-            st = mfr__cancelled(err, "ials", ep);
+            st = ials_half(&pt, 1, &bi, m->P, m->n_users, pt.u0, pt.u1, m->n_items, p, m->k,
+                           m->Q, ctx->threads, ctx->kern, err);
+        if (!st) m->epochs_run = ep;
+        if (!st) st = mfr__part_epoch(&pt, ctx, m, "ials", ep, NAN, NAN, t0, err);
     }
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);
@@ -551,4 +600,5 @@ const mfr__algo mfr__algo_ials = {
     .attach = ials_attach,
     .release = ials_release,
     .defaults = ials_defaults,
+    .distributed = 1,
 };

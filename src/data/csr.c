@@ -26,27 +26,41 @@ static mfr_status check_ratings(const mfr_ratings *r, int32_t nu, int32_t ni, mf
 
 mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items, int by_item,
                          mfr__csr *out, mfr_error *err) {
+    return mfr__csr_rows_range(r, n_users, n_items, by_item, 0, by_item ? n_items : n_users, out,
+                               err);
+}
+
+mfr_status mfr__csr_rows_range(const mfr_ratings *r, int32_t n_users, int32_t n_items,
+                               int by_item, int32_t lo, int32_t hi, mfr__csr *out,
+                               mfr_error *err) {
     memset(out, 0, sizeof *out);
     mfr_status st = check_ratings(r, n_users, n_items, err);
     if (st) return st;
-    int32_t rows = by_item ? n_items : n_users;
+    int32_t all = by_item ? n_items : n_users;
+    if (lo < 0 || hi < lo || hi > all)
+        return mfr__err(err, MFR_E_INVALID, "rating rows %d..%d outside 0..%d", lo, hi, all);
+    int32_t rows = hi - lo;
     const int32_t *row = by_item ? r->item : r->user, *col = by_item ? r->user : r->item;
+    int64_t nnz = 0;
+    for (int64_t j = 0; j < r->n; j++) nnz += row[j] >= lo && row[j] < hi;
     out->rows = rows;
-    out->nnz = r->n;
+    out->nnz = nnz;
     out->ptr = mfr__calloc((size_t)rows + 1, sizeof(int64_t));
-    out->idx = mfr__malloc(sizeof(int32_t) * (size_t)(r->n > 0 ? r->n : 1));
-    out->val = mfr__malloc(sizeof(float) * (size_t)(r->n > 0 ? r->n : 1));
+    out->idx = mfr__malloc(sizeof(int32_t) * (size_t)(nnz > 0 ? nnz : 1));
+    out->val = mfr__malloc(sizeof(float) * (size_t)(nnz > 0 ? nnz : 1));
     int64_t *fill = mfr__malloc(sizeof(int64_t) * ((size_t)rows + 1));
     if (!out->ptr || !out->idx || !out->val || !fill) {
         mfr__free(fill);
         mfr__csr_free(out);
         return mfr__nomem(err, "rating matrix view");
     }
-    for (int64_t j = 0; j < r->n; j++) out->ptr[row[j] + 1]++;
+    for (int64_t j = 0; j < r->n; j++)
+        if (row[j] >= lo && row[j] < hi) out->ptr[row[j] - lo + 1]++;
     for (int32_t i = 0; i < rows; i++) out->ptr[i + 1] += out->ptr[i];
     memcpy(fill, out->ptr, sizeof(int64_t) * ((size_t)rows + 1));
     for (int64_t j = 0; j < r->n; j++) {
-        int64_t at = fill[row[j]]++;
+        if (row[j] < lo || row[j] >= hi) continue;
+        int64_t at = fill[row[j] - lo]++;
         out->idx[at] = col[j];
         out->val[at] = r->rating[j];
     }

@@ -21,6 +21,12 @@ typedef struct mfr__csr {
  * Errors as mfr__csr_build. */
 mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items, int by_item,
                          mfr__csr *out, mfr_error *err);
+/* mfr__csr_rows of rows lo..hi-1 only (row r of out is row lo + r; a
+ * distributed fit's share, src/dist): the same entries in the same order as
+ * those rows of mfr__csr_rows. MFR_E_INVALID for a range outside the rows. */
+mfr_status mfr__csr_rows_range(const mfr_ratings *r, int32_t n_users, int32_t n_items,
+                               int by_item, int32_t lo, int32_t hi, mfr__csr *out,
+                               mfr_error *err);
 /* mfr__csr_rows with r's own index ranges and each row sorted by column
  * (ascending; the neighbourhood and content families merge rows). MFR_E_INVALID
  * naming the first rating out of range, MFR_E_NOMEM; *out owns its arrays

@@ -16,6 +16,30 @@
 #include "model_impl.h"
 #include "../core/simd.h"
 
+/* Distributed training (src/dist; NULL in one process): which rows this
+ * rank solves and the collectives a family calls between half-steps. Every
+ * rank holds all factors; a half-step solves the rank's rows and
+ * gather_rows hands every rank's rows to all. A family that supports it
+ * (als, ials) trains the same model as one process, to float rounding. */
+typedef struct mfr__dist {
+    int rank, size;
+    const int32_t *user_lo;  /* [size + 1]: rank r solves users user_lo[r]..user_lo[r+1]-1 */
+    const int32_t *item_lo;  /* [size + 1]: and items item_lo[r]..item_lo[r+1]-1 */
+    void *impl;
+    /* rows lo[q]..lo[q+1]-1 of X (width floats a row) of every rank q to all, in place */
+    mfr_status (*gather_rows)(const struct mfr__dist *d, float *X, int32_t width,
+                              const int32_t *lo, mfr_error *err);
+    /* element-wise sum over the ranks, in place */
+    mfr_status (*sum_f)(const struct mfr__dist *d, float *x, int64_t n, mfr_error *err);
+    mfr_status (*sum_d)(const struct mfr__dist *d, double *x, int64_t n, mfr_error *err);
+    /* before the first epoch: puts a checkpoint's factors into m and answers
+     * the epochs it had completed (0: none); after each epoch: writes one
+     * when due. Either may be NULL. */
+    mfr_status (*resume)(const struct mfr__dist *d, mfr_model *m, int32_t *done, mfr_error *err);
+    mfr_status (*epoch_done)(const struct mfr__dist *d, const mfr_model *m, int32_t epoch,
+                             mfr_error *err);
+} mfr__dist;
+
 typedef struct mfr__fit_ctx {
     const mfr_dataset *ds;        /* ids, catalogue, tags */
     const mfr_ratings *train;     /* never NULL inside fit */
@@ -23,6 +47,7 @@ typedef struct mfr__fit_ctx {
     const mfr_train_params *p;
     int threads;                  /* resolved (>= 1) */
     const mfr__kernels *kern;     /* kernel switches (core/simd.h); NULL: the defaults */
+    const mfr__dist *dist;        /* NULL: one process */
 } mfr__fit_ctx;
 
 /* mfr_model_train with kernel switches (NULL: the defaults, as
@@ -32,6 +57,14 @@ typedef struct mfr__fit_ctx {
 mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, mfr_model **out, mfr_error *err);
+
+/* mfr__model_train_with as one rank of a distributed run (dist NULL: the
+ * same call); every rank gets the whole model. MFR_E_UNSUPPORTED for a
+ * family without a distributed fit. */
+mfr_status mfr__model_train_dist(const mfr_dataset *ds, const mfr_ratings *train,
+                                 const mfr_ratings *valid, const mfr_train_params *p,
+                                 const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
+                                 mfr_error *err);
 
 struct mfr__filter; /* index.h: what a list keeps */
 
@@ -75,6 +108,8 @@ typedef struct mfr__algo {
      * mfr_train_params_default(algo) over the generic defaults. Each family
      * owns its defaults here, not in src/model/. */
     void (*defaults)(mfr_train_params *p);
+    /* 1: fit honours ctx->dist (distributed training) */
+    int distributed;
     /* 1: fit never reads ctx->train->time (mfr_model_train_consume drops
      * the dataset's timestamps first) */
     int ignores_time;

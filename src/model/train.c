@@ -34,6 +34,12 @@ mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
     return mfr__model_train_with(ds, train, valid, p, NULL, out, err);
 }
 
+mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
+                                 const mfr_ratings *valid, const mfr_train_params *p,
+                                 const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
+    return mfr__model_train_dist(ds, train, valid, p, kern, NULL, out, err);
+}
+
 /* Once the model's seen lists hold the training ratings, a dataset given
  * to mfr_model_train_consume lends the fit its user array and the model's
  * item and rating lists, and drops its own item and rating arrays: the
@@ -57,22 +63,25 @@ static int consume_ratings(mfr_dataset *ds, const mfr_model *m, mfr_ratings *all
 
 static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const mfr_ratings *train,
                              const mfr_ratings *valid, const mfr_train_params *p,
-                             const mfr__kernels *kern, mfr_model **out, mfr_error *err);
+                             const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
+                             mfr_error *err);
 
-mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
+mfr_status mfr__model_train_dist(const mfr_dataset *ds, const mfr_ratings *train,
                                  const mfr_ratings *valid, const mfr_train_params *p,
-                                 const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
-    return train_impl(ds, NULL, train, valid, p, kern, out, err);
+                                 const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
+                                 mfr_error *err) {
+    return train_impl(ds, NULL, train, valid, p, kern, dist, out, err);
 }
 
 mfr_status mfr_model_train_consume(mfr_dataset *ds, const mfr_train_params *p, mfr_model **out,
                                    mfr_error *err) {
-    return train_impl(ds, ds, NULL, NULL, p, NULL, out, err);
+    return train_impl(ds, ds, NULL, NULL, p, NULL, NULL, out, err);
 }
 
 static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const mfr_ratings *train,
                              const mfr_ratings *valid, const mfr_train_params *p,
-                             const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
+                             const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
+                             mfr_error *err) {
     if (!out) return mfr__err(err, MFR_E_INVALID, "train: out is NULL");
     *out = NULL;
     if (!ds || !p) return mfr__err(err, MFR_E_INVALID, "train: dataset or params is NULL");
@@ -82,6 +91,9 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
     if (!vt || !vt->fit)
         return mfr__err(err, MFR_E_UNSUPPORTED, "train: algorithm %s is not built into this library",
                         mfr_algo_name(p->algo));
+    if (dist && !vt->distributed)
+        return mfr__err(err, MFR_E_UNSUPPORTED,
+                        "train: %s has no distributed fit (als and ials have)", vt->name);
     /* a family that never reads timestamps lets them go before anything else */
     if (consume && vt->ignores_time && consume->time) {
         mfr__log(MFR_LOG_INFO, "train: the dataset's timestamps (%.1f MB) dropped (%s reads none)",
@@ -108,7 +120,7 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
     m->params.progress_user = NULL;
     mfr_train_params run = *p;
     run.threads = p->threads > 0 ? p->threads : mfr_cpu_count();
-    mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern};
+    mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern, dist};
     st = mfr__model_fill_common(m, ds, &all, err);
     if (!st && consume && !tr.n) consume_ratings(consume, m, &all);
     double t0 = mfr__now();

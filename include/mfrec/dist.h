@@ -1,0 +1,68 @@
+/* mfrec/dist.h — distributed training over MPI (Open MPI): one model trained
+ * by the P processes `mpirun -n P` starts, each solving its share of the
+ * users and items (als, ials) and exchanging factors with MPI collectives;
+ * rank 0 gets the model to save. Lives in its own library (libmfrec_dist,
+ * linked into the mfrec tool; MPI only there, never in libmfrec) and is NOT
+ * included from mfrec.h. A build without MPI (-DMFR_MPI=OFF or no Open MPI)
+ * has the same functions: one process only (checkpoints work), and
+ * mfr_dist_open refuses a run mpirun started with more than one process.
+ * docs/distributed.md describes the design, the memory per rank and the
+ * checkpoint file. */
+#ifndef MFREC_DIST_H
+#define MFREC_DIST_H
+
+#include <stdint.h>
+#include "dataset.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mfr_dist mfr_dist;
+
+typedef struct mfr_dist_params {
+    const char *checkpoint_dir; /* NULL: no checkpoints; else DIR/checkpoint.mfc, written by rank 0 */
+    int32_t checkpoint_every;   /* epochs between checkpoints (>= 1; 0 counts as 1) */
+    const char *resume_dir;     /* NULL: start afresh; else continue from DIR/checkpoint.mfc */
+} mfr_dist_params;
+
+typedef struct mfr_dist_stats {
+    uint64_t bytes_sent;        /* factor payload this rank sent (see docs/distributed.md) */
+    double comm_seconds;        /* wall time inside collectives */
+    double train_seconds;       /* wall time of the fit */
+    int64_t share_ratings;      /* ratings this rank kept for its rows (users + items) */
+} mfr_dist_stats;
+
+/* 1 when this library was built with MPI. */
+int mfr_dist_built_with_mpi(void);
+/* The process count mpirun announced in the environment (Open MPI, PMIx or
+ * PMI), or 0 when this process was not started by mpirun. */
+int mfr_dist_launched(void);
+/* Joins the run (MPI_Init) on every rank. Without MPI: MFR_E_UNSUPPORTED
+ * when mpirun started more than one process. */
+mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err);
+int mfr_dist_rank(const mfr_dist *d);
+int mfr_dist_size(const mfr_dist *d);
+/* Collective: every rank passes its own status and error; all get the
+ * status and message of the lowest rank that failed (*who = that rank, -1
+ * when none did). */
+mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who);
+/* Collective: trains p->algo (als or ials) on ds, every rank holding the
+ * same ds; *out gets the whole model on every rank. A failure that only
+ * this rank met (the others wait in a collective) leaves
+ * mfr_dist_failed_alone(d) true: print it and mfr_dist_abort. */
+mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_params *p,
+                          const mfr_dist_params *dp, mfr_model **out, mfr_error *err);
+int mfr_dist_failed_alone(const mfr_dist *d);
+void mfr_dist_stats_get(const mfr_dist *d, mfr_dist_stats *s);
+/* Ends every rank of the run with exit status code (MPI_Abort); without MPI
+ * it does nothing (one process: the caller returns code itself). */
+void mfr_dist_abort(mfr_dist *d, int code);
+/* Leaves the run (MPI_Finalize) and frees d (NULL: nothing). */
+void mfr_dist_close(mfr_dist *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,67 @@
+/* part.c — a factor fit's share of rows (part.h). */
+#include "part.h"
+
+#include <math.h>
+
+void mfr__part_init(mfr__part *pt, const mfr__fit_ctx *ctx, int32_t n_users, int32_t n_items) {
+    const mfr__dist *d = ctx->dist;
+    pt->d = d;
+    pt->u0 = d ? d->user_lo[d->rank] : 0;
+    pt->u1 = d ? d->user_lo[d->rank + 1] : n_users;
+    pt->i0 = d ? d->item_lo[d->rank] : 0;
+    pt->i1 = d ? d->item_lo[d->rank + 1] : n_items;
+}
+
+mfr_status mfr__part_csr(const mfr__part *pt, const mfr_ratings *r, int32_t n_users,
+                         int32_t n_items, mfr__csr *bu, mfr__csr *bi, mfr_error *err) {
+    mfr_status st = mfr__csr_rows_range(r, n_users, n_items, 0, pt->u0, pt->u1, bu, err);
+    if (!st && (st = mfr__csr_rows_range(r, n_users, n_items, 1, pt->i0, pt->i1, bi, err)))
+        mfr__csr_free(bu);
+    return st;
+}
+
+mfr_status mfr__part_share(const mfr__part *pt, int by_item, float *X, int32_t k, float *xb,
+                           mfr_error *err) {
+    const mfr__dist *d = pt->d;
+    if (!d) return MFR_OK;
+    const int32_t *lo = by_item ? d->item_lo : d->user_lo;
+    mfr_status st = d->gather_rows(d, X, k, lo, err);
+    if (!st && xb) st = d->gather_rows(d, xb, 1, lo, err);
+    return st;
+}
+
+mfr_status mfr__part_sum_f(const mfr__part *pt, float *x, int64_t n, mfr_error *err) {
+    return pt->d ? pt->d->sum_f(pt->d, x, n, err) : MFR_OK;
+}
+
+double mfr__part_rmse(const mfr__part *pt, const mfr_model *m, const mfr_ratings *train,
+                      const mfr__csr *bu) {
+    if (!pt->d) return mfr__rmse(m, train);
+    double s[2] = {0.0, (double)bu->nnz};
+    for (int32_t r = 0; r < bu->rows; r++)
+        for (int64_t e = bu->ptr[r]; e < bu->ptr[r + 1]; e++) {
+            double x = (double)mfr_model_predict(m, pt->u0 + r, bu->idx[e]) - bu->val[e];
+            s[0] += x * x;
+        }
+    mfr_error ignored = {0};
+    if (pt->d->sum_d(pt->d, s, 2, &ignored)) return NAN;
+    return s[1] > 0 ? sqrt(s[0] / s[1]) : NAN;
+}
+
+mfr_status mfr__part_epoch(const mfr__part *pt, const mfr__fit_ctx *ctx, mfr_model *m,
+                           const char *family, int32_t epoch, double train_rmse,
+                           double valid_rmse, double t0, mfr_error *err) {
+    const mfr__dist *d = pt->d;
+    double stop = mfr__report_epoch(ctx, epoch, ctx->p->epochs, train_rmse, valid_rmse, t0) != 0;
+    if (d) { /* rank 0 alone sees Ctrl-C: every rank stops after the same epoch */
+        mfr_status st = d->sum_d(d, &stop, 1, err);
+        if (st) return st;
+    }
+    if (stop > 0) return mfr__cancelled(err, family, epoch);
+    return d && d->epoch_done ? d->epoch_done(d, m, epoch, err) : MFR_OK;
+}
+
+mfr_status mfr__part_resume(const mfr__part *pt, mfr_model *m, int32_t *done, mfr_error *err) {
+    *done = 0;
+    return pt->d && pt->d->resume ? pt->d->resume(pt->d, m, done, err) : MFR_OK;
+}

@@ -1,0 +1,41 @@
+/* part.h — the rows a factor fit solves: all of them in one process, or one
+ * rank's share in a distributed run (ctx->dist, src/model/family.h; the MPI
+ * side is src/dist). A family solves its share's rows with its one row
+ * solver (als: mfr__als_solve_side, ials: mfr__ials_solve_gram) and calls
+ * mfr__part_share after each half-step, so one process and P ranks run the
+ * same code; in one process every call here is the plain single-process
+ * step (no copy, no communication). */
+#ifndef MFR_PART_H
+#define MFR_PART_H
+
+#include "factor_util.h"
+
+typedef struct mfr__part {
+    const mfr__dist *d;       /* NULL: one process */
+    int32_t u0, u1, i0, i1;   /* users u0..u1-1 and items i0..i1-1 are this fit's */
+} mfr__part;
+
+void mfr__part_init(mfr__part *pt, const mfr__fit_ctx *ctx, int32_t n_users, int32_t n_items);
+/* The share's rows of r: by user (rows u0..u1-1) and by item (i0..i1-1). */
+mfr_status mfr__part_csr(const mfr__part *pt, const mfr_ratings *r, int32_t n_users,
+                         int32_t n_items, mfr__csr *bu, mfr__csr *bi, mfr_error *err);
+/* After a half-step: every rank's rows of X (k wide) and of xb (NULL: none)
+ * to all (by_item: the item side). */
+mfr_status mfr__part_share(const mfr__part *pt, int by_item, float *X, int32_t k, float *xb,
+                           mfr_error *err);
+/* Element-wise sum over the ranks (one process: nothing to do). */
+mfr_status mfr__part_sum_f(const mfr__part *pt, float *x, int64_t n, mfr_error *err);
+/* Training RMSE: one process mfr__rmse(m, train); distributed, the squared
+ * errors of the share's users (bu) summed over the ranks. */
+double mfr__part_rmse(const mfr__part *pt, const mfr_model *m, const mfr_ratings *train,
+                      const mfr__csr *bu);
+/* mfr__report_epoch (rank 0 reports) and the checkpoint after the epoch;
+ * cancellation is agreed by all ranks. MFR_E_CANCELLED (message naming
+ * family and epoch) or the checkpoint's error. */
+mfr_status mfr__part_epoch(const mfr__part *pt, const mfr__fit_ctx *ctx, mfr_model *m,
+                           const char *family, int32_t epoch, double train_rmse,
+                           double valid_rmse, double t0, mfr_error *err);
+/* A checkpoint's factors into m: the epochs it had completed, 0 for none. */
+mfr_status mfr__part_resume(const mfr__part *pt, mfr_model *m, int32_t *done, mfr_error *err);
+
+#endif

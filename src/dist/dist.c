@@ -1,0 +1,312 @@
+/* dist.c — distributed training over MPI (include/mfrec/dist.h).
+ *
+ * Every rank holds the dataset and all factors; rank q solves users
+ * user_lo[q]..user_lo[q+1]-1 and items item_lo[q]..item_lo[q+1]-1, ranges
+ * cut so that each holds about nnz/P ratings, and keeps only those rows'
+ * ratings for the fit (src/algo/part.h). After each half-step the rows are
+ * exchanged by MPI_Allgatherv in place (a row is one MPI datatype of width
+ * floats, so the counts stay small at any size); iALS's gramian a0·YᵀY is
+ * each rank's rows' part summed by MPI_Allreduce. Rows are solved by the
+ * same row solver as one process, so the model equals one process's to
+ * float rounding (the gramian's summation order is the only difference).
+ *
+ * Built without MPI (MFR_HAVE_MPI undefined) the same code runs with one
+ * rank and no communication. */
+#include "dist.h"
+#include "../core/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef MFR_HAVE_MPI
+#include <mpi.h>
+#endif
+
+int mfr_dist_built_with_mpi(void) {
+#ifdef MFR_HAVE_MPI
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int mfr_dist_launched(void) {
+    const char *names[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"};
+    for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
+        const char *v = getenv(names[j]);
+        if (v && *v) {
+            int n = atoi(v);
+            if (n > 0) return n;
+        }
+    }
+    return 0;
+}
+
+mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err) {
+    *out = NULL;
+#ifndef MFR_HAVE_MPI
+    int n = mfr_dist_launched();
+    if (n > 1)
+        return mfr__err(err, MFR_E_UNSUPPORTED,
+                        "this mfrec was built without MPI (-DMFR_MPI=OFF or no Open MPI found): "
+                        "it cannot train distributed, and mpirun started %d copies of it", n);
+#endif
+    mfr_dist *d = mfr__calloc(1, sizeof *d);
+    if (!d) return mfr__nomem(err, "distributed run");
+    d->size = d->local_size = 1;
+#ifdef MFR_HAVE_MPI
+    /* Not started by mpirun: one process, MPI is not started at all (no
+     * singleton runtime, nothing of Open MPI's in the process). */
+    if (!mfr_dist_launched()) {
+        *out = d;
+        return MFR_OK;
+    }
+    d->mpi = 1;
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited && MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+        mfr__free(d);
+        return mfr__err(err, MFR_E_IO, "MPI_Init failed");
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &d->size);
+    MPI_Comm local;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
+    MPI_Comm_size(local, &d->local_size);
+    MPI_Comm_free(&local);
+#endif
+    *out = d;
+    return MFR_OK;
+}
+
+int mfr_dist_rank(const mfr_dist *d) { return d ? d->rank : 0; }
+int mfr_dist_size(const mfr_dist *d) { return d ? d->size : 1; }
+int mfr_dist_failed_alone(const mfr_dist *d) { return d && d->failed_alone; }
+void mfr_dist_stats_get(const mfr_dist *d, mfr_dist_stats *s) {
+    if (d) *s = d->stats;
+    else memset(s, 0, sizeof *s);
+}
+
+mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who) {
+    *who = st ? d->rank : -1;
+#ifdef MFR_HAVE_MPI
+    if (d->size > 1) {
+        int mine = st ? d->rank : d->size, first = d->size;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        if (first == d->size) {
+            *who = -1;
+            return MFR_OK;
+        }
+        mfr_error e = {0};
+        if (d->rank == first) e = *err, e.code = st;
+        MPI_Bcast(&e, (int)sizeof e, MPI_BYTE, first, MPI_COMM_WORLD);
+        e.message[sizeof e.message - 1] = '\0';
+        if (err) *err = e;
+        *who = first;
+        return e.code;
+    }
+#endif
+    return st;
+}
+
+mfr_status mfr__dist_bcast(mfr_dist *d, void *buf, uint64_t n, mfr_error *err) {
+#ifdef MFR_HAVE_MPI
+    unsigned char *p = buf;
+    for (uint64_t at = 0; d->size > 1 && at < n;) { /* counts are int */
+        int c = n - at > (1u << 30) ? 1 << 30 : (int)(n - at);
+        if (MPI_Bcast(p + at, c, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return mfr__err(err, MFR_E_IO, "MPI_Bcast failed");
+        at += (uint64_t)c;
+    }
+#else
+    (void)d, (void)buf, (void)n, (void)err;
+#endif
+    return MFR_OK;
+}
+
+void mfr_dist_abort(mfr_dist *d, int code) {
+#ifdef MFR_HAVE_MPI
+    if (d && d->size > 1) MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
+#else
+    (void)d, (void)code;
+#endif
+}
+
+void mfr_dist_close(mfr_dist *d) {
+    if (!d) return;
+#ifdef MFR_HAVE_MPI
+    int fin = 0;
+    if (d->mpi) MPI_Finalized(&fin);
+    if (d->mpi && !fin) MPI_Finalize();
+#endif
+    mfr__free(d);
+}
+
+/* ---- the collectives a fit calls (family.h's mfr__dist) ---------------- */
+
+static mfr_status gather_rows(const mfr__dist *fd, float *X, int32_t width, const int32_t *lo,
+                              mfr_error *err) {
+    mfr_dist *d = fd->impl;
+#ifdef MFR_HAVE_MPI
+    if (d->size <= 1) return MFR_OK;
+    double t0 = mfr__now();
+    int *cnt = mfr__malloc(sizeof(int) * 2 * (size_t)d->size);
+    if (!cnt) return mfr__nomem(err, "allgather counts");
+    int *dsp = cnt + d->size;
+    for (int q = 0; q < d->size; q++) cnt[q] = lo[q + 1] - lo[q], dsp[q] = lo[q];
+    MPI_Datatype row;
+    MPI_Type_contiguous(width, MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
+    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, X, cnt, dsp, row, MPI_COMM_WORLD);
+    MPI_Type_free(&row);
+    /* each rank's rows reach the P - 1 others */
+    d->stats.bytes_sent += (uint64_t)cnt[d->rank] * (uint64_t)width * 4u * (uint64_t)(d->size - 1);
+    mfr__free(cnt);
+    d->stats.comm_seconds += mfr__now() - t0;
+    if (rc != MPI_SUCCESS) return mfr__err(err, MFR_E_IO, "MPI_Allgatherv failed");
+#else
+    (void)d, (void)X, (void)width, (void)lo, (void)err;
+#endif
+    return MFR_OK;
+}
+
+static mfr_status sum_any(const mfr__dist *fd, void *x, int64_t n, int dbl, mfr_error *err) {
+    mfr_dist *d = fd->impl;
+#ifdef MFR_HAVE_MPI
+    if (d->size <= 1 || n <= 0) return MFR_OK;
+    double t0 = mfr__now();
+    int rc = MPI_SUCCESS;
+    size_t elem = dbl ? 8 : 4;
+    for (int64_t at = 0; at < n && rc == MPI_SUCCESS;) {
+        int c = n - at > (1 << 28) ? 1 << 28 : (int)(n - at);
+        rc = MPI_Allreduce(MPI_IN_PLACE, (char *)x + (size_t)at * elem, c,
+                           dbl ? MPI_DOUBLE : MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        at += c;
+    }
+    /* a reduce-scatter + allgather moves 2 (P - 1) / P of the array per rank */
+    d->stats.bytes_sent += (uint64_t)n * elem * 2u * (uint64_t)(d->size - 1) / (uint64_t)d->size;
+    d->stats.comm_seconds += mfr__now() - t0;
+    if (rc != MPI_SUCCESS) return mfr__err(err, MFR_E_IO, "MPI_Allreduce failed");
+#else
+    (void)d, (void)x, (void)n, (void)dbl, (void)err;
+#endif
+    return MFR_OK;
+}
+
+static mfr_status sum_f(const mfr__dist *fd, float *x, int64_t n, mfr_error *err) {
+    return sum_any(fd, x, n, 0, err);
+}
+static mfr_status sum_d(const mfr__dist *fd, double *x, int64_t n, mfr_error *err) {
+    return sum_any(fd, x, n, 1, err);
+}
+
+/* lo[0..size]: cuts of 0..rows-1 with about total/size of the weights
+ * (ratings per row) each; the same on every rank. */
+static void cut_rows(const int64_t *count, int32_t rows, int size, int32_t *lo) {
+    int64_t total = 0;
+    for (int32_t r = 0; r < rows; r++) total += count[r];
+    lo[0] = 0;
+    int q = 1;
+    int64_t run = 0;
+    for (int32_t r = 0; r < rows && q < size; r++) {
+        run += count[r];
+        while (q < size && run * size >= total * q) lo[q++] = r + 1;
+    }
+    for (; q <= size; q++) lo[q] = rows;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t j = 0; j < n; j++) h = (h ^ b[j]) * 1099511628211ull;
+    return h;
+}
+
+mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_params *p,
+                          const mfr_dist_params *dp, mfr_model **out, mfr_error *err) {
+    *out = NULL;
+    d->failed_alone = 0;
+    if (!ds || !p) return mfr__err(err, MFR_E_INVALID, "dist train: dataset or params is NULL");
+    /* Checks every rank makes alike, before any collective. */
+    mfr_status st = mfr_train_params_check(p, err);
+    if (st) return st;
+    if (p->algo != MFR_ALGO_ALS && p->algo != MFR_ALGO_IALS)
+        return mfr__err(err, MFR_E_UNSUPPORTED,
+                        "distributed training: %s has no distributed fit (als and ials have)",
+                        mfr_algo_name(p->algo));
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    int32_t nu = all.n_users, ni = all.n_items;
+    size_t P = (size_t)d->size;
+    /* Every rank must have read the same ratings (a skipped row on one
+     * host, another file of the same name): rank 0's sizes and checksum
+     * against each rank's, the first that differs named. */
+    uint64_t mine[4] = {(uint64_t)all.n, (uint64_t)nu, (uint64_t)ni, 0}, root[4];
+    uint32_t crc = mfr__crc32(0, NULL, 0);
+    crc = mfr__crc32(crc, all.user, sizeof(int32_t) * (size_t)all.n);
+    crc = mfr__crc32(crc, all.item, sizeof(int32_t) * (size_t)all.n);
+    mine[3] = mfr__crc32(crc, all.rating, sizeof(float) * (size_t)all.n);
+    memcpy(root, mine, sizeof root);
+    st = mfr__dist_bcast(d, root, sizeof root, err);
+    if (!st && memcmp(root, mine, sizeof root) != 0)
+        st = mfr__err(err, MFR_E_INVALID,
+                      "rank %d: its data differs from rank 0's (%llu ratings of %llu users and %llu "
+                      "movies, checksum %08llx; rank 0: %llu, %llu, %llu, %08llx): every rank must "
+                      "read the same data",
+                      d->rank, (unsigned long long)mine[0], (unsigned long long)mine[1],
+                      (unsigned long long)mine[2], (unsigned long long)mine[3],
+                      (unsigned long long)root[0], (unsigned long long)root[1],
+                      (unsigned long long)root[2], (unsigned long long)root[3]);
+    int who;
+    if ((st = mfr_dist_agree(d, st, err, &who))) return st;
+    int32_t *lo = mfr__malloc(sizeof(int32_t) * 2 * (P + 1));
+    int64_t *cu = mfr__calloc((size_t)nu + 1, sizeof *cu), *ci = mfr__calloc((size_t)ni + 1, sizeof *ci);
+    if (!lo || !cu || !ci) {
+        mfr__free(lo), mfr__free(cu), mfr__free(ci);
+        d->failed_alone = d->size > 1;
+        return mfr__nomem(err, "distributed row ranges");
+    }
+    for (int64_t j = 0; j < all.n; j++) {
+        if (all.user[j] >= 0 && all.user[j] < nu) cu[all.user[j]]++;
+        if (all.item[j] >= 0 && all.item[j] < ni) ci[all.item[j]]++;
+    }
+    cut_rows(cu, nu, d->size, lo);
+    cut_rows(ci, ni, d->size, lo + P + 1);
+    mfr__free(cu), mfr__free(ci);
+    mfr_train_params run = *p;
+    if (run.threads <= 0) { /* the cores of this host, shared by its ranks */
+        int t = mfr_cpu_count() / (d->local_size > 0 ? d->local_size : 1);
+        run.threads = t > 0 ? t : 1;
+    }
+    if (d->rank != 0) run.progress = NULL;
+    /* What a checkpoint must match: the parameters that shape the factors
+     * and the data's size (not threads or progress). */
+    uint64_t h = 1469598103934665603ull;
+    h = fnv(h, &p->algo, sizeof p->algo), h = fnv(h, &p->factors, sizeof p->factors);
+    h = fnv(h, &p->seed, sizeof p->seed), h = fnv(h, &p->reg, sizeof p->reg);
+    h = fnv(h, &p->reg_bias, sizeof p->reg_bias), h = fnv(h, &p->init_std, sizeof p->init_std);
+    h = fnv(h, &p->alpha, sizeof p->alpha), h = fnv(h, &p->unobserved, sizeof p->unobserved);
+    h = fnv(h, &p->valid_frac, sizeof p->valid_frac), h = fnv(h, &all.n, sizeof all.n);
+    h = fnv(h, &nu, sizeof nu), h = fnv(h, &ni, sizeof ni), h = fnv(h, &mine[3], sizeof mine[3]);
+    d->fingerprint = h;
+    d->dp = dp;
+    mfr__dist fd = {d->rank, d->size, lo, lo + P + 1, d, gather_rows, sum_f, sum_d,
+                    dp && dp->resume_dir ? mfr__dist_resume : NULL,
+                    dp && dp->checkpoint_dir ? mfr__dist_checkpoint : NULL};
+    d->stats.share_ratings = 0;
+    for (int64_t j = 0; j < all.n; j++) {
+        int32_t u = all.user[j], i = all.item[j];
+        d->stats.share_ratings += (u >= lo[d->rank] && u < lo[d->rank + 1]) +
+                                  (i >= lo[P + 1 + d->rank] && i < lo[P + 1 + d->rank + 1]);
+    }
+    double t0 = mfr__now();
+    st = mfr__model_train_dist(ds, NULL, NULL, &run, NULL, &fd, out, err);
+    d->stats.train_seconds = mfr__now() - t0;
+    d->dp = NULL;
+    mfr__free(lo);
+    /* A failure inside the fit that the others did not share (no memory on
+     * this rank) leaves them waiting in a collective; Ctrl-C and a
+     * checkpoint's error are agreed by every rank. */
+    if (st && st != MFR_E_CANCELLED && !d->agreed && d->size > 1) d->failed_alone = 1;
+    d->agreed = 0;
+    return st;
+}
