@@ -109,7 +109,7 @@ static int32_t auto_top_user(const mfr_model *m, const mfr__who *w, const mfr__f
     for (int32_t c = 0; c < nc; c++) {
         int32_t i = item[c];
         float e = rank[i], bi = m->item_bias ? m->item_bias[i] : 0.f;
-        float qn = x ? x->norm[i] : (float)sqrt(m->item_sq[i]) * (1.0f + 1e-5f);
+        float qn = x ? x->item_norm[i] : (float)sqrt(m->item_sq[i]) * (1.0f + 1e-5f);
         float mid = e + blend * (base + bi), rad = ab * pnorm * qn;
         rad += rel * (fabsf(e) + ab * (fabsf(base) + fabsf(bi) + pnorm * qn)) + 1e-30f;
         float lo = mid - rad;

@@ -53,7 +53,26 @@ void mfr__qindex_free(mfr__qindex *x) {
     mfr__free(x->norm);
     mfr__free(x->rad);
     mfr__free(x->scale);
+    mfr__free(x->item);
+    mfr__free(x->item_norm);
+    mfr__free(x->max_bias);
+    mfr__free(x->max_norm);
+    mfr__free(x->max_abs_bias);
     mfr__free(x);
+}
+
+/* Build order: the movies by b_i + c·n_i, highest first (ties by index), c
+ * the users' mean ‖p_u‖, so a block holds movies of like bounds and the
+ * blocks that can reach the list come first. */
+typedef struct keyed {
+    float key;
+    int32_t item;
+} keyed;
+
+static int by_key(const void *a, const void *b) {
+    const keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? 1 : -1;
+    return (x->item > y->item) - (x->item < y->item);
 }
 
 mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
@@ -63,45 +82,87 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     size_t nq = (size_t)m->n_items * (size_t)m->k;
     for (size_t t = 0; t < nq; t++)
         if (!isfinite(m->Q[t])) return MFR_OK; /* the plain path serves */
-    int32_t nb = (m->n_items + LANES - 1) / LANES, k = m->k;
+    int32_t nb = (m->n_items + LANES - 1) / LANES, k = m->k, ni = m->n_items;
     size_t nl = (size_t)nb * LANES;
     mfr__qindex *x = mfr__calloc(1, sizeof *x);
-    if (!x) return mfr__nomem(err, "item index");
+    keyed *order = mfr__malloc((size_t)ni * sizeof *order);
+    if (!x || !order) {
+        mfr__free(x);
+        mfr__free(order);
+        return mfr__nomem(err, "item index");
+    }
     x->q8 = mfr__aligned_alloc((size_t)nb * BLOCK_BYTES(k));
     x->bias = mfr__aligned_alloc(nl * sizeof *x->bias);
     x->norm = mfr__aligned_alloc(nl * sizeof *x->norm);
     x->rad = mfr__aligned_alloc(nl * sizeof *x->rad);
     x->scale = mfr__aligned_alloc(nl * sizeof *x->scale);
-    if (!x->q8 || !x->bias || !x->norm || !x->rad || !x->scale) {
+    x->item = mfr__aligned_alloc(nl * sizeof *x->item);
+    x->item_norm = mfr__aligned_alloc((size_t)ni * sizeof *x->item_norm);
+    x->max_bias = mfr__aligned_alloc((size_t)nb * sizeof *x->max_bias);
+    x->max_norm = mfr__aligned_alloc((size_t)nb * sizeof *x->max_norm);
+    x->max_abs_bias = mfr__aligned_alloc((size_t)nb * sizeof *x->max_abs_bias);
+    if (!x->q8 || !x->bias || !x->norm || !x->rad || !x->scale || !x->item || !x->item_norm ||
+        !x->max_bias || !x->max_norm || !x->max_abs_bias) {
         mfr__qindex_free(x);
+        mfr__free(order);
         return mfr__nomem(err, "item index");
     }
-    x->n_items = m->n_items, x->k = k, x->n_blocks = nb;
-    for (size_t l = 0; l < nl; l++) {
-        int32_t i = (int32_t)l, b = i / LANES, j = i % LANES;
-        int8_t *h = x->q8 + (size_t)b * BLOCK_BYTES(k);
-        if (k & 1) h[POS(k, j)] = 0; /* the pad byte of an odd k */
-        x->bias[l] = x->scale[l] = x->norm[l] = x->rad[l] = 0.f; /* padding: never offered */
-        if (i >= m->n_items) {
-            for (int32_t f = 0; f < k; f++) h[POS(f, j)] = 0;
-            continue;
-        }
+    x->n_items = ni, x->k = k, x->n_blocks = nb;
+    for (int32_t i = 0; i < ni; i++) {
         const float *q = m->Q + (size_t)i * k;
         double sq = 0.0, top = 0.0;
         for (int32_t f = 0; f < k; f++) {
             sq += (double)q[f] * q[f];
             if (fabs((double)q[f]) > top) top = fabs((double)q[f]);
         }
+        x->item_norm[i] = (float)((sqrt(sq) + top / 127.0 * sqrt((double)k) * 0.5) * (1.0 + 1e-5));
+    }
+    double c = 0.0;
+    for (int32_t u = 0; m->P && u < m->n_users; u++) {
+        double a = 0.0;
+        for (int32_t f = 0; f < k; f++) a += (double)m->P[(size_t)u * k + f] * m->P[(size_t)u * k + f];
+        c += sqrt(a) / m->n_users;
+    }
+    for (int32_t i = 0; i < ni; i++)
+        order[i] = (keyed){(m->item_bias ? m->item_bias[i] : 0.f) + (float)c * x->item_norm[i], i};
+    qsort(order, (size_t)ni, sizeof *order, by_key);
+    for (size_t l = 0; l < nl; l++) {
+        int32_t b = (int32_t)(l / LANES), j = (int32_t)(l % LANES);
+        int8_t *h = x->q8 + (size_t)b * BLOCK_BYTES(k);
+        if (k & 1) h[POS(k, j)] = 0; /* the pad byte of an odd k */
+        x->bias[l] = x->scale[l] = x->norm[l] = x->rad[l] = 0.f;
+        if (l >= (size_t)ni) { /* padding: never offered or scored */
+            x->item[l] = ni;
+            for (int32_t f = 0; f < k; f++) h[POS(f, j)] = 0;
+            continue;
+        }
+        int32_t i = order[l].item;
+        const float *q = m->Q + (size_t)i * k;
+        double top = 0.0;
+        for (int32_t f = 0; f < k; f++)
+            if (fabs((double)q[f]) > top) top = fabs((double)q[f]);
         float sc = (float)(top / 127.0);
         for (int32_t f = 0; f < k; f++) {
             double r = sc > 0.f ? nearbyint((double)q[f] / sc) : 0.0;
             h[POS(f, j)] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
         }
+        x->item[l] = i;
         x->bias[l] = m->item_bias ? m->item_bias[i] : 0.f;
         x->scale[l] = sc;
         x->rad[l] = (float)(sc * 0.5 * (1.0 + 1e-5));
-        x->norm[l] = (float)((sqrt(sq) + sc * sqrt((double)k) * 0.5) * (1.0 + 1e-5));
+        x->norm[l] = x->item_norm[i];
     }
+    for (int32_t b = 0; b < nb; b++) {
+        float mb = -INFINITY, mn = 0.f, ma = 0.f;
+        for (int32_t j = 0; j < LANES && (size_t)b * LANES + j < (size_t)ni; j++) {
+            size_t l = (size_t)b * LANES + j;
+            mb = x->bias[l] > mb ? x->bias[l] : mb;
+            mn = x->norm[l] > mn ? x->norm[l] : mn;
+            ma = fabsf(x->bias[l]) > ma ? fabsf(x->bias[l]) : ma;
+        }
+        x->max_bias[b] = mb, x->max_norm[b] = mn, x->max_abs_bias[b] = ma;
+    }
+    mfr__free(order);
     m->qindex = x;
     return MFR_OK;
 }
@@ -111,7 +172,7 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
  * |p_f − p̂_f| ≤ sp/2, so |p̂·q̂ − p·q̂| ≤ (sp/2)·√k·‖q̂‖ and ‖p̂‖₁ ≤ ‖p‖₁ + k·sp/2;
  * the portable pass, with p itself, is within the same bound). */
 typedef struct bounds {
-    float R, A, C, D, sp;
+    float R, A, C, D, sp, pn;
 } bounds;
 
 static bounds bounds_of(const float *p, int32_t k, float base) {
@@ -124,7 +185,8 @@ static bounds bounds_of(const float *p, int32_t k, float base) {
     double half = 0.5 * sp * sqrt((double)k);
     return (bounds){(float)((l1 + 0.5 * k * sp) * (1.0 + 1e-5)),
                     (float)((c1 * (sqrt(l2) + half) + half) * (1.0 + 1e-5)), (float)(4.0 * u),
-                    (float)(8.0 * u * fabs((double)base) * 1.01), (float)sp};
+                    (float)(8.0 * u * fabs((double)base) * 1.01), (float)sp,
+                    (float)(sqrt(l2) * (1.0 + 1e-5))};
 }
 
 /* Pass 1 state: the heap of the n largest lower bounds of kept movies. */
@@ -134,7 +196,7 @@ typedef struct pass1 {
     int32_t n_items;
 } pass1;
 
-/* Lane j of block b with lower bound lo: into the heap when kept. */
+/* The movie with lower bound lo: into the heap when kept (padding never). */
 static void offer(pass1 *s, int32_t item, float lo) {
     if (item >= s->n_items) return;
     if (s->low.len == s->low.cap && !(lo > s->low.row[0].score)) return;
@@ -144,6 +206,16 @@ static void offer(pass1 *s, int32_t item, float lo) {
 
 static float worst(const pass1 *s) {
     return s->low.len == s->low.cap ? s->low.row[0].score : -INFINITY;
+}
+
+/* An upper bound of every exact score in block b, from b_i <= max_bias,
+ * p·q_i <= ‖p‖‖q_i‖ <= ‖p‖·max_norm (Cauchy–Schwarz) and the rounding of
+ * the exact kernel (E_i's terms without the byte rounding); a block below
+ * the heap's worst is not read. */
+static float block_top(const mfr__qindex *x, float base, bounds e, int32_t b) {
+    float n = x->max_norm[b];
+    return base + x->max_bias[b] + e.pn * n + e.A * n + e.C * x->max_abs_bias[b] + e.D +
+           1e-6f * (fabsf(base) + x->max_abs_bias[b] + e.pn * n);
 }
 
 /* The portable pass 1: block b's approximate scores a[8]. */
@@ -161,6 +233,8 @@ static void pass1_ref(const mfr__qindex *x, const float *p, float base, bounds e
                       float *max_up) {
     float a[LANES];
     for (int32_t b = 0; b < x->n_blocks; b++) {
+        max_up[b] = -INFINITY;
+        if (!(block_top(x, base, e, b) >= worst(s))) continue;
         block_ref(x, p, base, b, a);
         float top = -INFINITY;
         for (int32_t j = 0; j < LANES; j++) {
@@ -168,7 +242,7 @@ static void pass1_ref(const mfr__qindex *x, const float *p, float base, bounds e
             float r = e.R * x->rad[l] + e.A * x->norm[l] + e.C * fabsf(x->bias[l]) + e.D;
             float lo = a[j] - r, up = a[j] + r;
             if (up > top) top = up;
-            if (lo > worst(s)) offer(s, (int32_t)l, lo);
+            if (lo > worst(s)) offer(s, x->item[l], lo);
         }
         max_up[b] = top;
     }
@@ -195,7 +269,7 @@ MFR_AVX2 static inline float finish_block(const mfr__qindex *x, __m256i acc, flo
         float l8[LANES];
         _mm256_storeu_ps(l8, lo);
         for (int j = 0; j < LANES; j++)
-            if ((mask >> j) & 1 && l8[j] > worst(s)) offer(s, b * LANES + j, l8[j]);
+            if ((mask >> j) & 1 && l8[j] > worst(s)) offer(s, x->item[l + j], l8[j]);
     }
     /* NaN lanes drop out: max_ps returns its second operand when one is NaN */
     up = _mm256_max_ps(up, _mm256_set1_ps(-INFINITY));
@@ -223,28 +297,20 @@ MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const float *p, float base
         c = c > 32767 ? 32767 : c < -32767 ? -32767 : c;
         pq[g] = (int32_t)((uint32_t)(uint16_t)(int16_t)a | ((uint32_t)(uint16_t)(int16_t)c << 16));
     }
-    int32_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
+    /* one block at a time: the integer adds chain at one cycle each, and a
+     * block whose bound cannot reach the heap is skipped unread */
+    for (int32_t b = 0; b < nb; b++) {
+        max_up[b] = -INFINITY;
+        if (!(block_top(x, base, e, b) >= worst(s))) continue;
         const int8_t *h = x->q8 + (size_t)b * step;
-        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-        for (int32_t g = 0; g < np; g++) {
-            __m256i pp = _mm256_set1_epi32(pq[g]);
-            const int8_t *hg = h + (size_t)g * 2 * LANES;
-            PAIR(a0, hg, pp);
-            PAIR(a1, hg + step, pp);
-            PAIR(a2, hg + 2 * step, pp);
-            PAIR(a3, hg + 3 * step, pp);
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+        int32_t g = 0;
+        for (; g + 2 <= np; g += 2) {
+            PAIR(a0, h + (size_t)g * 2 * LANES, _mm256_set1_epi32(pq[g]));
+            PAIR(a1, h + (size_t)(g + 1) * 2 * LANES, _mm256_set1_epi32(pq[g + 1]));
         }
-        max_up[b] = finish_block(x, a0, base, e, b, s);
-        max_up[b + 1] = finish_block(x, a1, base, e, b + 1, s);
-        max_up[b + 2] = finish_block(x, a2, base, e, b + 2, s);
-        max_up[b + 3] = finish_block(x, a3, base, e, b + 3, s);
-    }
-    for (; b < nb; b++) {
-        const int8_t *h = x->q8 + (size_t)b * step;
-        __m256i a0 = _mm256_setzero_si256();
-        for (int32_t g = 0; g < np; g++) PAIR(a0, h + (size_t)g * 2 * LANES, _mm256_set1_epi32(pq[g]));
-        max_up[b] = finish_block(x, a0, base, e, b, s);
+        if (g < np) PAIR(a0, h + (size_t)g * 2 * LANES, _mm256_set1_epi32(pq[g]));
+        max_up[b] = finish_block(x, _mm256_add_epi32(a0, a1), base, e, b, s);
     }
 }
 #endif
@@ -271,17 +337,22 @@ int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const m
 #endif
     float T = worst(&s);
     mfr__free(low);
-    /* pass 2: the exact scores of the blocks that can reach T */
+    /* pass 2: the exact scores of the blocks that can reach T; blocks come
+     * in the index's order, not the items', so a tie with the worst row
+     * kept is decided by the item index here, as the heap does */
     topn h = {out, n, 0};
     float v[LANES];
     for (int32_t b = 0; b < x->n_blocks; b++) {
         if (!(max_up[b] >= T)) continue;
-        int32_t i0 = b * LANES, cnt = m->n_items - i0 < LANES ? m->n_items - i0 : LANES;
-        mfr__score_rows(m->Q, m->k, p, i0, cnt, base, m->item_bias, v);
+        int32_t cnt = m->n_items - b * LANES < LANES ? m->n_items - b * LANES : LANES;
+        const int32_t *it = x->item + (size_t)b * LANES;
+        mfr__score_rows_idx(m->Q, m->k, p, it, cnt, base, m->item_bias, v);
         for (int32_t j = 0; j < cnt; j++) {
-            if (h.len == h.cap && !(v[j] > h.row[0].score)) continue;
-            if (isnan(v[j]) || !mfr__filter_pass(f, i0 + j)) continue;
-            mfr__topn_push(&h, i0 + j, v[j]);
+            if (h.len == h.cap && (v[j] < h.row[0].score ||
+                                   (v[j] == h.row[0].score && it[j] > h.row[0].item)))
+                continue;
+            if (isnan(v[j]) || !mfr__filter_pass(f, it[j])) continue;
+            mfr__topn_push(&h, it[j], v[j]);
         }
     }
     mfr__free(max_up);

@@ -1,5 +1,6 @@
 /* index.h — the item side of a factor model laid out for top-n search: the
- * movies in blocks of 8, each block holding its 8 movies' factors movie-major
+ * movies in blocks of 8 (ordered so that movies of like bounds share a
+ * block, and blocks no list can reach are skipped unread), each block holding its 8 movies' factors movie-major
  * by factor (f = 0: 8 values, f = 1: 8 values, ...) as signed bytes, each
  * movie on its own scale, so one vector lane is one movie and a block's 8
  * scores come out of k fused multiply-adds with no horizontal sum, reading a
@@ -23,6 +24,10 @@ typedef struct mfr__qindex {
     float *rad;      /* [n_blocks * 8] scale_i / 2: the largest rounding of a byte */
     float *norm;     /* [n_blocks * 8] ‖q_i‖₂ + scale_i √k / 2 */
     float *bias;     /* [n_blocks * 8] item bias (0 without); all 0 in padding */
+    int32_t *item;   /* [n_blocks * 8] the movie in each slot (n_items in padding): the
+                        movies by b_i + c·‖q_i‖, highest first (c: the users' mean ‖p_u‖) */
+    float *item_norm;    /* [n_items] norm by movie index */
+    float *max_bias, *max_abs_bias, *max_norm; /* [n_blocks] per block, for skipping it */
 } mfr__qindex;
 
 /* The index of m's Q (m->qindex), or NULL (and MFR_OK) when the model has no
