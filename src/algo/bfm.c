@@ -73,6 +73,7 @@ enum { B_USER, B_ITEM, B_CTX, B_COUNT };
 #define BFM_YEAR_BAND 5 /* release years per feature */
 #define BFM_DAY 86400.0
 #define BFM_BIN_SECONDS (365.25 * BFM_DAY) /* one date bin */
+#define BFM_MAX_BINS 1000                   /* later dates share the last bin */
 #define T_BFMT MFR_TAG('B', 'F', 'M', 'T')
 
 /* Section BFMT (with the time group): what mfr_model_predict_at needs for a
@@ -395,7 +396,9 @@ static mfr_status build_item_block(bfm_state *s, const mfr_model *m, const mfr__
                 const char *e = strchr(g, '|');
                 size_t len = e ? (size_t)(e - g) : strlen(g);
                 int32_t j = len && g[0] != '(' ? genre_id(gnames, &n_gen, g, len) : -1;
-                if (j >= 0) gid[ng++] = j;
+                for (int32_t t = 0; t < ng && j >= 0; t++)
+                    if (gid[t] == j) j = -1; /* "Drama|Drama": one feature */
+                if (j >= 0 && ng < BFM_MAX_GENRES) gid[ng++] = j;
                 g += len + (e ? 1 : 0);
             }
             for (int32_t t = 0; t < ng && !bad; t++)
@@ -439,7 +442,8 @@ static mfr_status build_ctx_block(bfm_state *s, const mfr_model *m, const mfr__f
         for (int64_t r = 1; r < s->N; r++) t0 = tr->time[r] < t0 ? tr->time[r] : t0;
         s->t0 = t0;
         for (int64_t r = 0; r < s->N; r++) {
-            s->rt[r] = (int32_t)((double)(tr->time[r] - t0) / BFM_BIN_SECONDS);
+            double bin = ((double)tr->time[r] - (double)t0) / BFM_BIN_SECONDS;
+            s->rt[r] = bin < BFM_MAX_BINS - 1 ? (int32_t)bin : BFM_MAX_BINS - 1;
             if (s->rt[r] + 1 > nb) nb = s->rt[r] + 1;
         }
         for (int32_t u = 0; u < m->n_users; u++) s->user_bin[u] = nb - 1;
@@ -811,7 +815,7 @@ static float bfm_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t)
     float base = mfr__predict_mf(m, u, i);
     const bfm_time_view *v = m->algo_state;
     if (!v || u < 0 || i < 0) return base;
-    double b = floor((double)(t - v->h->t0) / v->h->width);
+    double b = floor(((double)t - (double)v->h->t0) / v->h->width);
     int32_t bin = b < 0 ? 0 : b >= v->h->n_bins ? v->h->n_bins - 1 : (int32_t)b, tu = v->user_bin[u];
     if (bin == tu) return base;
     const int32_t kS = v->h->kS;
