@@ -42,6 +42,8 @@ typedef enum mfr_algo {
     MFR_ALGO_SLOPEONE = 17, /* weighted Slope One (Lemire & Maclachlan 2005) */
     MFR_ALGO_COCLUSTER = 18, /* co-clustering (George & Merugu 2005) */
     MFR_ALGO_TIMESVDPP = 19, /* timeSVD++ by SGD (Koren 2009) */
+    MFR_ALGO_AUTOREC = 20, /* I-AutoRec item autoencoder for ratings (Sedhain et al. 2015) */
+    MFR_ALGO_VAE = 21,     /* Mult-VAE for top-N lists (Liang et al. 2018) */
     MFR_ALGO__COUNT
 } mfr_algo;
 

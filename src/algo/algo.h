@@ -17,6 +17,7 @@ extern const mfr__algo mfr__algo_sgd, mfr__algo_adam, mfr__algo_als,
     mfr__algo_bmf, mfr__algo_baseline, mfr__algo_knn_user, mfr__algo_knn_item,
     mfr__algo_content, mfr__algo_hybrid, mfr__algo_ease, mfr__algo_auto,
     mfr__algo_bpr, mfr__algo_bfm,
-    mfr__algo_slopeone, mfr__algo_cocluster, mfr__algo_timesvdpp;
+    mfr__algo_slopeone, mfr__algo_cocluster, mfr__algo_timesvdpp,
+    mfr__algo_autorec, mfr__algo_vae;
 
 #endif

@@ -24,6 +24,7 @@ static const mfr__algo *const table[MFR_ALGO__COUNT] = {
     [MFR_ALGO_BPR] = &mfr__algo_bpr,         [MFR_ALGO_BFM] = &mfr__algo_bfm,
     [MFR_ALGO_SLOPEONE] = &mfr__algo_slopeone, [MFR_ALGO_COCLUSTER] = &mfr__algo_cocluster,
     [MFR_ALGO_TIMESVDPP] = &mfr__algo_timesvdpp,
+    [MFR_ALGO_AUTOREC] = &mfr__algo_autorec, [MFR_ALGO_VAE] = &mfr__algo_vae,
 };
 
 const mfr__algo *mfr__algo_get(mfr_algo a) {

@@ -21,7 +21,7 @@
 static const char *const algo_names[MFR_ALGO__COUNT] = {
     "sgd", "adam", "als", "svd", "svdpp", "ials", "nmf", "bmf",
     "baseline", "knn-user", "knn-item", "content", "hybrid", "ease", "auto", "bpr", "bfm",
-    "slopeone", "cocluster", "timesvdpp",
+    "slopeone", "cocluster", "timesvdpp", "autorec", "vae",
 };
 
 static const char *const sim_names[] = {"pearson", "cosine", "pearson-baseline", "msd"};
@@ -49,11 +49,13 @@ mfr_status mfr_algo_from_name(const char *name, mfr_algo *out, mfr_error *err) {
 /* ---- which fields apply to which algorithm ----------------------------- */
 #define A(x) (1u << MFR_ALGO_##x)
 #define ALL ((1u << MFR_ALGO__COUNT) - 1u)
-#define FACTOR (A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR) | A(BFM) | A(TIMESVDPP))
+/* the neural families (autorec, vae) */
+#define NN (A(AUTOREC) | A(VAE))
+#define FACTOR (NN | A(SGD) | A(ADAM) | A(ALS) | A(SVD) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(HYBRID) | A(AUTO) | A(BPR) | A(BFM) | A(TIMESVDPP))
 /* ease runs `epochs` baseline passes for its stars (ease_defaults) */
-#define ITER (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(EASE) | A(COCLUSTER) | A(TIMESVDPP))
-#define GRAD (A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(TIMESVDPP))
-#define BIAS (A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS) | A(BFM) | A(TIMESVDPP))
+#define ITER (NN | A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(IALS) | A(NMF) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(EASE) | A(COCLUSTER) | A(TIMESVDPP))
+#define GRAD (NN | A(SGD) | A(ADAM) | A(SVDPP) | A(NMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(BPR) | A(TIMESVDPP))
+#define BIAS (NN | A(SGD) | A(ADAM) | A(ALS) | A(SVDPP) | A(BMF) | A(BASELINE) | A(HYBRID) | A(AUTO) | A(EASE) | A(BPR) | A(IALS) | A(BFM) | A(TIMESVDPP))
 #define RANK (A(EASE) | A(AUTO))
 #define KNN (A(KNN_USER) | A(KNN_ITEM))
 
@@ -85,9 +87,9 @@ static const field FIELDS[] = {
     {"threads", F_I32, P(threads), ALL, 0, 4096},
     {"valid_frac", F_F32, P(valid_frac), ALL, 0, 0.99},
     {"early_stop", F_I32, P(early_stop), ITER, 0, 1000000},
-    {"batch", F_I32, P(batch), A(ADAM), 1, 1 << 24},
-    {"beta1", F_F32, P(beta1), A(ADAM), 0, 0.999999},
-    {"beta2", F_F32, P(beta2), A(ADAM), 0, 0.999999},
+    {"batch", F_I32, P(batch), A(ADAM) | NN, 1, 1 << 24},
+    {"beta1", F_F32, P(beta1), A(ADAM) | NN, 0, 0.999999},
+    {"beta2", F_F32, P(beta2), A(ADAM) | NN, 0, 0.999999},
     {"alpha", F_F32, P(alpha), A(IALS), 0, 1e6},
     {"cg_steps", F_I32, P(cg_steps), A(IALS) | A(BPR), 0, 1000},
     {"burnin", F_I32, P(burnin), A(BMF) | A(BFM), 0, 1000000},
@@ -99,8 +101,8 @@ static const field FIELDS[] = {
     {"hybrid_base", F_ALGO, P(hybrid_base), A(HYBRID), 0, MFR_ALGO__COUNT - 1},
     {"ease_lambda", F_F32, P(ease_lambda), RANK, 0, 1e9},
     {"max_memory_mb", F_I32, P(max_memory_mb), RANK, 0, 1 << 30},
-    {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK, 1, 1 << 30},
-    {"rating_power", F_F32, P(rating_power), RANK | A(IALS) | A(BPR), 0, 16},
+    {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK | A(VAE), 1, 1 << 30},
+    {"rating_power", F_F32, P(rating_power), RANK | A(IALS) | A(BPR) | A(VAE), 0, 16},
     {"blend", F_F32, P(blend), A(AUTO), 0, 1e6},
     {"ease_keep", F_I32, P(ease_keep), RANK, 0, 1 << 30},
     {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6},
