@@ -250,6 +250,9 @@ mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
         .loss = NAN,
         .elapsed_s = mfr__now() - b->t0,
         .eta_s = NAN};
+    /* ETA from the bytes read (a buffer ahead of the rows parsed) */
+    if (b->bytes_total > 0 && b->bytes_done > 0 && b->bytes_done <= b->bytes_total)
+        pr.eta_s = pr.elapsed_s * (double)(b->bytes_total - b->bytes_done) / (double)b->bytes_done;
     if (b->p->progress(&pr, b->p->progress_user))
         return mfr__err(err, MFR_E_CANCELLED, "import cancelled after %lld rows",
                         (long long)b->ds->report.rows_read);

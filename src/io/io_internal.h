@@ -92,6 +92,9 @@ typedef struct mfr__build {
     float rmin, rmax; /* validation range; rmax < rmin: none */
     double t0;
     int64_t next_progress;
+    /* bytes of the ratings file read so far and its size (0: unknown, e.g.
+     * compressed): the import's progress reports carry an ETA from them */
+    uint64_t bytes_done, bytes_total;
     /* Direct tables for small ids (0 <= id < MFR__DENSE_MAX), id -> index or
      * -1, in front of the hash maps: MovieLens ids are small, and a flat
      * array lookup is several times faster than hashing. */

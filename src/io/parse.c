@@ -336,11 +336,14 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
     /* 4 MiB, or less for a smaller plain file (the buffer grows if needed) */
     size_t cap = (size_t)4 << 20, n = 0;
     struct stat sb;
-    if (in->fd >= 0 && fstat(in->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0 &&
-        (uint64_t)sb.st_size < cap)
+    int sized = in->fd >= 0 && fstat(in->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= 0;
+    if (sized && (uint64_t)sb.st_size < cap)
         cap = (size_t)sb.st_size < 4096 ? 4096 : (size_t)sb.st_size + 1;
     char *buf = mfr__malloc(cap + 1);
     if (!buf) return mfr__nomem(err, "read buffer");
+    /* a plain (not gzip) file's size gives the progress reports an ETA */
+    st->b->bytes_done = 0;
+    st->b->bytes_total = sized && !in->gz ? (uint64_t)sb.st_size : 0;
     mfr_status rc = MFR_OK;
     for (int eof = 0; !eof;) {
         if (n == cap) { /* one line longer than the buffer */
@@ -358,6 +361,7 @@ static mfr_status pump(rstate *st, mfr__stream *in, mfr_error *err) {
             break;
         }
         n += (size_t)r;
+        st->b->bytes_done += (uint64_t)r;
         if (r == 0) {
             eof = 1;
             if (n == 0 || buf[n - 1] == '\n') break;
