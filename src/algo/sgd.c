@@ -704,14 +704,16 @@ static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fi
     for (int64_t b = 0; b < (int64_t)g->nb * g->nb; b++)
         if (g->off[b + 1] - g->off[b] > most) most = g->off[b + 1] - g->off[b];
     double scratch = t * ((g->n_codes ? 4.0 : 8.0) * (double)most + 8.0 * (g->ru + 1));
+    char hb[64] = "";
+    if (half) snprintf(hb, sizeof hb, ", half-precision rows %.1f MB", hrows / MB);
     mfr__log(MFR_LOG_INFO,
              "sgd memory plan: dataset ratings %.1f MB (user%s%s%s), model seen lists %.1f MB "
              "(8 B a rating), ids and item statistics %.1f MB, blocked copy %.1f MB (%d B a "
-             "rating), factors %.1f MB (k = %d) + biases %.1f MB, half-precision rows %.1f MB, "
+             "rating), factors %.1f MB (k = %d) + biases %.1f MB%s, "
              "setup scratch %.1f MB (freed before the epochs), schedule %.3f MB: %.1f MB in all",
              ds_b / MB, ds->item ? " item" : "", ds->rating ? " rating" : "", ds->time ? " time" : "",
              seen / MB, stats / MB, blk / MB, g->n_codes ? 4 : 8, fac / MB, (int)m->k, bias / MB,
-             hrows / MB, scratch / MB, run / MB, (ds_b + seen + stats + blk + fac + bias + hrows + run) / MB);
+             hb, scratch / MB, run / MB, (ds_b + seen + stats + blk + fac + bias + hrows + run) / MB);
 }
 
 /* ---- fit --------------------------------------------------------------- */
