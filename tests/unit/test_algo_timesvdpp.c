@@ -173,6 +173,10 @@ static void timesvdpp_captures_day_effects(void **state) {
     print_message("planted day offsets (std 0.6): timesvdpp RMSE %.3f, svdpp %.3f\n", a.rmse, b.rmse);
     assert_true(a.rmse < 0.8 * b.rmse);
     assert_models_identical(ts, again);
+    /* a family without temporal terms answers predict_at with predict */
+    for (int64_t j = 0; j < d.test.n; j += 5)
+        assert_true(mfr_model_predict_at(pp, d.vu[j], d.vi[j], d.vt[j]) ==
+                    mfr_model_predict(pp, d.vu[j], d.vi[j]));
     check_save_load(ts, &d.test);
     /* the loaded model predicts the same at the test ratings' own times */
     const char *dir = temp_dir();
