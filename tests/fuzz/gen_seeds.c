@@ -183,6 +183,10 @@ int main(int argc, char **argv) {
     copy("movies_dat", "io/dat/movies.dat", "dat", "");
     static const char tags_dat[] = "1::1::funny::978300760\n2::2::dark, slow::978300761\n";
     put("tags_dat", "dat", "", 0, tags_dat, sizeof tags_dat - 1);
+    static const char u_user[] = "1|24|M|technician|85711\n2|53|F|other|94043\n";
+    put("u_user", "100k", "", 0, u_user, sizeof u_user - 1);
+    static const char users_dat[] = "1::F::1::10::48067\n2::M::56::16::70072\n";
+    put("users_dat", "dat", "", 0, users_dat, sizeof users_dat - 1);
 
     static const char *const csv[] = {"ratings.csv", "movies.csv", "tags.csv", NULL};
     static const char *const tiny[] = {"ratings.csv", "movies.csv", NULL};
