@@ -53,8 +53,11 @@
 enum { S_INIT = 81, S_DRAW = 82 };
 
 static void vae_defaults(mfr_train_params *p) {
+    /* ml-latest-small, holdout seed 1, NDCG@10: 0.2802 (rating_power 0:
+     * 0.2352; factors 64: 0.2614, at power 0 0.2335; 30 epochs: 0.2770;
+     * lr 3e-3: 0.2038 and 3e-4: 0.2237 at power 0) */
     p->factors = 200;   /* latent; hidden 600, the paper's [I → 600 → 200 → 600 → I] */
-    p->epochs = 100;
+    p->epochs = 50;
     p->lr = 0.001f;
     p->lr_decay = 1.0f;
     p->reg = 0.0f;
@@ -63,7 +66,7 @@ static void vae_defaults(mfr_train_params *p) {
     p->batch = 64;       /* users per step */
     p->beta1 = 0.9f;
     p->beta2 = 0.999f;
-    p->rating_power = 0.0f;
+    p->rating_power = 3.0f; /* a 5 counts 1, a 4 0.51, a 3 0.22: the list is for liked movies */
 }
 
 /* ---- one batch ------------------------------------------------------------ */
