@@ -22,12 +22,11 @@
  * gradients accumulate in arrays of the same shape and are cleared per row
  * after the step. */
 #include "factor_util.h"
+#include "nn.h"
 #include "../linalg/linalg.h"
 
 #include <math.h>
 #include <string.h>
-
-#define ADAM_EPS 1e-8f
 
 static void adam_defaults(mfr_train_params *p) {
     p->factors = 64;
@@ -76,18 +75,14 @@ static void block_grad(adam_block *b, int32_t row, int32_t bn, const float *dir,
     for (int32_t f = 0; f < b->width; f++) g[f] += s * dir[f] + reg * x[f];
 }
 
-/* Adam step on the touched rows with gradient scale 1/nb; clears gradients. */
+/* Adam step on the touched rows with gradient scale 1/nb (the library's one
+ * Adam update, nn.h); clears gradients. */
 static void block_step(adam_block *b, float lr, float b1, float b2, float c1, float c2, float inv_nb) {
     for (int32_t t = 0; t < b->n_touched; t++) {
         size_t o = (size_t)b->touched[t] * b->width;
-        float *x = b->x + o, *g = b->g + o, *m = b->m + o, *v = b->v + o;
-        for (int32_t f = 0; f < b->width; f++) {
-            float gf = g[f] * inv_nb;
-            m[f] = b1 * m[f] + (1.f - b1) * gf;
-            v[f] = b2 * v[f] + (1.f - b2) * gf * gf;
-            x[f] -= lr * (m[f] / c1) / (sqrtf(v[f] / c2) + ADAM_EPS);
-            g[f] = 0.f;
-        }
+        float *g = b->g + o;
+        mfr__adam_update(b->x + o, g, b->m + o, b->v + o, b->width, inv_nb, lr, b1, b2, c1, c2);
+        memset(g, 0, sizeof *g * (size_t)b->width);
     }
     b->n_touched = 0;
 }
