@@ -8,7 +8,8 @@
  *
  * trained on the observed entries only (the masked squared loss)
  *
- *     L = Σ_(u,i) observed ½ (r_ui − r̂_ui)² + ½ λ (‖V‖² + ‖W‖²),  λ = reg,
+ *     L = Σ_(u,i) observed ½ (r_ui − r̂_ui)² + ½ λ Σ_u n_u (|V_u|² + |W_u|²)
+ *         + ½ λ_b (Σ_u n_u bu_u² + Σ_i n_i bi_i²),     λ = reg, λ_b = reg_bias,
  *
  * by Adam (nn.h: mfr__adam_update) on mini-batches of `batch` movies in a
  * seeded order, the penalty of a batch weighted by its share of the ratings.
@@ -16,9 +17,12 @@
  * defaults' comment): the encoder reads the residual of the regularised
  * baseline, r_ui − μ − bu_u − bi_i (an unrated entry, 0, is "as expected"),
  * and while training a quarter of a movie's input entries are dropped at
- * random (the rest scaled by 4/3; denoising, as in CDAE) — 0.8531 → 0.8512.
+ * random (the rest scaled by 4/3; denoising, as in CDAE) — 0.8531 → 0.8512
+ * at the paper's uniform λ = 10. The penalties are per rating (weighted-λ:
+ * a user's rows by n_u, a movie's bias by n_i), so that fold-in (below)
+ * minimises the decoder's own training objective.
  * The decoder's output bias is bu (one per user, as in the paper) plus bi,
- * both starting at that baseline (reg_bias). Every layer is a sparse one: the
+ * both starting at the baseline (Surprise's λ 15 / 10). Every layer is a sparse one: the
  * encoder adds the rows of V of a movie's raters, the decoder is evaluated at
  * the observed entries only, and their gradients are the transposed sparse
  * products (nn.c), O(ratings · k) an epoch — a dense cblas_sgemm over the
@@ -35,7 +39,7 @@
  * possible, and what mfr_model_fold_in does for this family as for every
  * factor model: keep the movies' codes h_i fixed and solve the new user's
  * decoder row [bu, W_u] by ridge regression on their ratings (src/model/fold.c,
- * penalty n·reg) — the decoder half of the model, exact for the output layer.
+ * penalty n·reg, n·reg_bias) — the decoder's training objective for that row.
  *
  * Deterministic for a seed: the sparse kernels give the same bits for any
  * thread count (nn.h), so thread count changes nothing either. */
