@@ -15,7 +15,7 @@ mfrec=$build/mfrec
 limit=${MODEL_TIMEOUT:-900}
 [ -x "$mfrec" ] || { echo "models.sh: no $mfrec (build first)" >&2; exit 1; }
 [ -f "$data/ratings.csv" ] || { echo "models.sh: no ratings.csv in $data" >&2; exit 1; }
-algos="sgd adam als svd svdpp ials nmf bmf bfm baseline knn-user knn-item content hybrid slopeone cocluster timesvdpp"
+algos="sgd adam als svd svdpp ials nmf bmf bfm baseline knn-user knn-item content hybrid slopeone cocluster timesvdpp autorec"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 cat <<HDR

@@ -33,5 +33,6 @@ for seed in 1 2 3; do
   row "mfrec ease (defaults)" "$seed" --algo ease
   row "mfrec ials (defaults)" "$seed" --algo ials
   row "mfrec bpr (defaults)" "$seed" --algo bpr
+  row "mfrec vae (defaults)" "$seed" --algo vae
   row "mfrec sgd" "$seed" --algo sgd
 done
