@@ -61,6 +61,16 @@ float mfr__ease_weight(const mfr_model *m, float r) {
     return pw == 1.0f ? x : powf(x, pw);
 }
 
+/* A scored user's input weight: the training weight, except that a rating
+ * at the bottom of the scale (the web app's "not interested" is 0.5 on
+ * MovieLens) counts against: −w(r_max), so the movies that go with it move
+ * down by as much as a top rating moves them up. */
+static float user_weight(const mfr_model *m, const mfr__who *w, int32_t j) {
+    float r = w->ratings ? w->ratings[j] : m->rmax;
+    if (r <= m->rmin && m->rmin < m->rmax) return -mfr__ease_weight(m, m->rmax);
+    return mfr__ease_weight(m, r);
+}
+
 /* Covered items: count >= min, the most rated first until the budget; the
  * result in ascending index order. Returns how many, or -1 on no memory. */
 static int32_t choose_items(const mfr_model *m, int32_t min, int64_t max_n, int32_t *out) {
@@ -376,7 +386,7 @@ void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank, int with
         for (int32_t j = 0; j < w->n; j++) {
             int32_t r = s->row[w->items[j]];
             if (r < 0) continue;
-            float x = mfr__ease_weight(m, w->ratings ? w->ratings[j] : m->rmax);
+            float x = user_weight(m, w, j);
             for (int64_t e = s->ptr[r]; e < s->ptr[r + 1]; e++) rank[s->col[e]] += x * s->val[e];
         }
         return;
@@ -389,7 +399,7 @@ void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank, int with
     for (int32_t j = 0; j < w->n; j++) {
         int32_t r = s->row[w->items[j]];
         if (r < 0) continue;
-        float x = mfr__ease_weight(m, w->ratings ? w->ratings[j] : m->rmax);
+        float x = user_weight(m, w, j);
         const float *b = s->B + (size_t)r * s->n;
 #pragma omp simd
         for (int32_t c = 0; c < s->n; c++) acc[c] += x * b[c];

@@ -19,7 +19,9 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
  * (m->algo_state). MFR_E_FORMAT for sections that do not fit together. */
 mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err);
 void mfr__ease_release(mfr_model *m);
-/* rank[i] = Σ_j w(r_j) B[j, i] over w's rated covered items; for the items
+/* rank[i] = Σ_j w(r_j) B[j, i] over w's rated covered items, w the input
+ * weight except −w(r_max) for a rating at the bottom of the scale ("not
+ * interested": it counts against); for the items
  * not covered NaN, or with_tail: μ + b_i − 10⁴ (after every covered one). */
 void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank, int with_tail);
 /* The covered items (model indices, ascending), *n set; NULL before attach. */

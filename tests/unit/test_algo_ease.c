@@ -2,7 +2,8 @@
  * direct double-precision inverse on a tiny matrix (binary and
  * rating-weighted input); the memory budget refused before allocating
  * (ease) or met with the most rated movies (auto); a new user given by their
- * ratings gets the trained user's list; eval's lists are recommend's;
+ * ratings gets the trained user's list; a "not interested" (the bottom of
+ * the scale) pushes the movies like it down; eval's lists are recommend's;
  * save/load and determinism. */
 #include "factors_common.h"
 #include "mfrec/eval.h"
@@ -198,6 +199,49 @@ static void ease_new_user_equals_trained(void **state) {
     assert_int_equal(nb, 2);
     assert_true(mfr_model_item_count(m, b[0].item) >= mfr_model_item_count(m, b[1].item));
     for (int i = 0; i < NI; i++) assert_true(mfr_model_item_count(m, i) <= mfr_model_item_count(m, b[0].item));
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
+/* Every item's ranking score for a new user with these ratings. */
+static void scores_of(const mfr_model *m, const int32_t *items, const float *rat, int32_t n, float *s) {
+    mfr_recommend_params rp = mfr_recommend_params_default();
+    mfr_scored row[NI];
+    int32_t got;
+    rp.n = NI, rp.min_ratings = 1, rp.scores = s;
+    assert_int_equal(mfr_model_recommend_vec(m, NULL, items, rat, n, &rp, row, &got, NULL), MFR_OK);
+}
+
+/* "Not interested" (the web app's 0.5, the bottom of the scale) counts
+ * against: the movies that go with it move down by its row of B, and by as
+ * much as a 5-star rating of it would move them up (issue 13). */
+static void ease_not_interested_pushes_similar_down(void **state) {
+    (void)state;
+    int32_t u[NU * NI], it[NU * NI];
+    float r[NU * NI];
+    mfr_dataset *ds;
+    mfr_ratings tr;
+    tiny(&ds, &tr, u, it, r);
+    mfr_train_params p = ease_params(1.f);
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, NULL), MFR_OK);
+    int checked = 0;
+    for (int32_t bad = 1; bad < NI; bad++) {
+        float liked[NI], with_bad[NI], bad_row[NI];
+        int32_t items[2] = {0, bad};
+        float rat[2] = {5.0f, 0.5f}, five = 5.0f;
+        scores_of(m, items, rat, 1, liked);         /* movie 0 liked */
+        scores_of(m, items, rat, 2, with_bad);      /* and `bad` not interested */
+        scores_of(m, &items[1], &five, 1, bad_row); /* `bad` alone at 5 stars: its row of B */
+        int32_t near = -1; /* the movie most like `bad` */
+        for (int32_t i = 1; i < NI; i++)
+            if (i != bad && (near < 0 || bad_row[i] > bad_row[near])) near = i;
+        if (!(bad_row[near] > 1e-4f)) continue;
+        assert_true(with_bad[near] < liked[near]);
+        assert_float_near(with_bad[near], liked[near] - bad_row[near], 1e-5);
+        checked++;
+    }
+    assert_true(checked >= 2);
     mfr_model_free(m);
     mfr_dataset_free(ds);
 }
@@ -459,6 +503,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ease_save_load_and_determinism),
         cmocka_unit_test(ease_hostile_model_file),
         cmocka_unit_test(ease_pruned_rows),
+        cmocka_unit_test(ease_not_interested_pushes_similar_down),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
