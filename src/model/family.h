@@ -1,5 +1,5 @@
 /* family.h — the one small interface every model family implements (the
- * families live in src/algo, one vtable each; src/algo/registry.c answers
+ * families live in src/algo, one vtable each; src/model/registry.c answers
  * mfr__algo_get). The model owns this interface: src/model includes it, and
  * never src/algo.
  *
@@ -118,5 +118,17 @@ typedef struct mfr__algo {
 /* The family of a, or NULL for a number outside mfr_algo (mfr_model_train
  * then answers MFR_E_UNSUPPORTED). */
 const mfr__algo *mfr__algo_get(mfr_algo a);
+
+/* Each family's vtable, defined in src/algo/<family>.c; registry.c (this
+ * folder) lists them by mfr_algo. The model only reads these tables and calls
+ * through their pointers: no function of src/model calls one of src/algo. */
+extern const mfr__algo mfr__algo_sgd, mfr__algo_adam, mfr__algo_als,
+    mfr__algo_svd, mfr__algo_svdpp, mfr__algo_ials, mfr__algo_nmf,
+    mfr__algo_bmf, mfr__algo_baseline, mfr__algo_knn_user, mfr__algo_knn_item,
+    mfr__algo_content, mfr__algo_hybrid, mfr__algo_ease, mfr__algo_auto,
+    mfr__algo_bpr, mfr__algo_bfm,
+    mfr__algo_slopeone, mfr__algo_cocluster, mfr__algo_timesvdpp,
+    mfr__algo_autorec, mfr__algo_vae;
+
 
 #endif

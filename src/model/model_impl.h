@@ -122,7 +122,7 @@ mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,
                                 uint64_t size, mfr_error *err);
 /* Extra section by tag, or NULL; *size set when non-NULL. */
 void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size);
-/* Test hook (src/algo/registry.c): make mfr__algo_get(a) return vt instead
+/* Test hook (src/model/registry.c): make mfr__algo_get(a) return vt instead
  * of the built family; NULL restores it. Not thread-safe; tests only. */
 void mfr__algo_set_override(mfr_algo a, const struct mfr__algo *vt);
 /* Derived per-item data the queries use (item_sq, item_sum), rebuilt from Q.

@@ -1,6 +1,9 @@
-/* registry.c — the table from mfr_algo to each family's vtable, and the
- * tests' override hook. */
-#include "algo.h"
+/* registry.c — the table from mfr_algo to each family's vtable (the
+ * families live in src/algo; the model holds the table and calls them through
+ * it, so src/algo calls the model and never the other way), and the tests'
+ * override hook. */
+#include "family.h"
+#include "model_impl.h"
 
 /* Test hook: a vtable that replaces the built one for algorithm a (NULL
  * restores it). Lets tests drive mfr_model_train with a tiny test-only fit.
