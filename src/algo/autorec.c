@@ -79,7 +79,8 @@ MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__auto
     mfr__nn_sigmoid(H, (int64_t)n * k);
     /* decoder at the observed entries: E = t̂ − t */
     double se = 0.0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : se) if (threads > 1)
+    int par = mfr__nn_parallel(threads, (ptr[n] - ptr[0]) * (int64_t)k);
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : se) if (par)
     for (int32_t r = 0; r < n; r++) {
         const float *h = H + (size_t)r * k;
         for (int64_t j = ptr[r]; j < ptr[r + 1]; j++) {
@@ -113,7 +114,8 @@ MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__auto
     }
     const int32_t nu = net->n_users;
     double sq = 0.0;
-#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : sq) if (threads > 1)
+    par = mfr__nn_parallel(threads, 2 * (int64_t)nu * k);
+#pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : sq) if (par)
     for (int32_t u = 0; u < nu; u++) {
         float w = share * lam * (uw ? uw[u] : 1.f), wb = share * lam_b * (uw ? uw[u] : 1.f);
         float *v = net->V.x + (size_t)u * k, *gv = net->V.g + (size_t)u * k;

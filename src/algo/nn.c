@@ -8,6 +8,12 @@
 #include <string.h>
 
 #define NN_COLS 64 /* output columns per block of the sparse kernels */
+/* Fewest multiply-adds for which a kernel starts an OpenMP team: below it
+ * the team's start and barrier cost more than they save (and far more on a
+ * loaded machine). Only the speed depends on it, never a result. */
+#define NN_PAR_WORK ((int64_t)1 << 21)
+
+int mfr__nn_parallel(int threads, int64_t work) { return threads > 1 && work >= NN_PAR_WORK; }
 
 static void gemm_ref(int tA, int tB, int M, int N, int K, float alpha, const float *A, int lda,
                      const float *B, int ldb, float beta, float *C, int ldc) {
@@ -54,7 +60,8 @@ MFR_HOT void mfr__nn_sparse_fwd(const mfr__kernels *ks, int threads, int32_t n, 
         return;
     }
     /* rows in parallel: each output float is one row's sum in entry order */
-#pragma omp parallel for num_threads(threads) schedule(static) if (n > 1 && threads > 1)
+    int par = threads > 1 && n > 1 && (ptr[n] - ptr[0] + n) * (int64_t)out >= NN_PAR_WORK;
+#pragma omp parallel for num_threads(threads) schedule(static) if (par)
     for (int32_t r = 0; r < n; r++) {
         float *y = Y + (size_t)r * out;
         if (bias) memcpy(y, bias, sizeof *y * (size_t)out);
@@ -81,7 +88,8 @@ MFR_HOT void mfr__nn_sparse_bwd(const mfr__kernels *ks, int threads, int32_t n, 
     /* blocks of output columns in parallel: rows of dW are shared between
      * input rows, columns are not, and each float still sums in row order */
     int nb = (out + NN_COLS - 1) / NN_COLS;
-#pragma omp parallel for num_threads(threads) schedule(static) if (nb > 1 && threads > 1)
+    int par = threads > 1 && nb > 1 && (ptr[n] - ptr[0]) * (int64_t)out >= NN_PAR_WORK;
+#pragma omp parallel for num_threads(threads) schedule(static) if (par)
     for (int b = 0; b < nb; b++) {
         int c0 = b * NN_COLS, c1 = c0 + NN_COLS < out ? c0 + NN_COLS : out;
         for (int32_t r = 0; r < n; r++) {

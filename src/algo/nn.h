@@ -35,6 +35,9 @@ void mfr__nn_sparse_bwd(const mfr__kernels *ks, int threads, int32_t n, const in
                         const int32_t *idx, const float *val, const float *dY, int out,
                         float *dW);
 
+/* 1 when work multiply-adds are worth an OpenMP team of threads (> 1). */
+int mfr__nn_parallel(int threads, int64_t work);
+
 /* Activations in place, and their backward given the activation's output y:
  * d *= σ'(·) = y(1 − y) (sigmoid), 1 − y² (tanh). */
 void mfr__nn_sigmoid(float *x, int64_t n);
