@@ -15,8 +15,10 @@
 #include "dist.h"
 #include "../core/core.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifdef MFR_HAVE_MPI
 #include <mpi.h>
@@ -257,6 +259,13 @@ mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_pa
                       (unsigned long long)root[0], (unsigned long long)root[1],
                       (unsigned long long)root[2], (unsigned long long)root[3]);
     int who;
+    if ((st = mfr_dist_agree(d, st, err, &who))) return st;
+    /* The checkpoint folder exists before the first epoch (made when
+     * missing, one level), not found missing after it. */
+    if (dp && dp->checkpoint_dir && d->rank == 0 && mkdir(dp->checkpoint_dir, 0755) != 0 &&
+        errno != EEXIST)
+        st = mfr__err(err, MFR_E_IO, "cannot create the checkpoint folder %s: %s",
+                      dp->checkpoint_dir, strerror(errno));
     if ((st = mfr_dist_agree(d, st, err, &who))) return st;
     int32_t *lo = mfr__malloc(sizeof(int32_t) * 2 * (P + 1));
     int64_t *cu = mfr__calloc((size_t)nu + 1, sizeof *cu), *ci = mfr__calloc((size_t)ni + 1, sizeof *ci);

@@ -83,12 +83,17 @@ d=$(same "$T/ref.mfm" "$T/res1.mfm" 0) && ok "resumed on 1 rank: same model ($d)
 
 # 6c. one process without mpirun (MPI not started; leak-checked under ASan):
 # the checkpoint of epoch 30 resumed gives the uninterrupted model
-mkdir -p "$T/ck1"
 one=(--algo als --epochs 60 --factors 16 --threads 1 --seed 5 -q)
 run_one train "$T/d" "${one[@]/60/30}" --checkpoint "$T/ck1" -o "$T/half.mfm" >"$T/6c.out" 2>&1 &&
     run_one train "$T/d" "${one[@]}" --resume "$T/ck1" -o "$T/full1.mfm" >>"$T/6c.out" 2>&1 &&
     grep -q "^distributed: 1 rank;" "$T/6c.out" && ok "one process: checkpoint, resume" || bad "one process: $(cat "$T/6c.out")"
 d=$(same "$T/ref.mfm" "$T/full1.mfm" 0) && ok "one process resumed = uninterrupted ($d)" || bad "one process resumed: $d"
+
+# 6d. a checkpoint folder that cannot be made is an error before the first epoch
+run_one train "$T/d" "${one[@]}" --checkpoint "$T/no/such/dir" -o "$T/z.mfm" >"$T/6d.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "cannot create the checkpoint folder $T/no/such/dir" "$T/6d.out" && ! grep -q "^distributed" "$T/6d.out" &&
+    ok "unmakeable checkpoint folder: exit 2 before training" || bad "checkpoint folder: exit $rc: $(cat "$T/6d.out")"
 
 # 7. a checkpoint of another run is refused by name
 run_mpi 2 train "$T/d" --algo als --epochs 60 --factors 8 --threads 1 --seed 5 --resume "$T/ck" -o "$T/y.mfm" >"$T/7.out" 2>&1
