@@ -279,6 +279,8 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
                 R.xall[j] = R.bi.val[j] - m->mu - m->user_bias[R.bi.idx[j]] - m->item_bias[i];
     mfr__fill_normal(R.net.V.x, R.net.V.n, p->init_std, p->seed, S_V);
     mfr__fill_normal(R.net.W.x, R.net.W.n, p->init_std, p->seed, S_W);
+    for (int32_t u = 0; u < m->n_users; u++) /* no ratings: no decoder row to learn */
+        if (R.uw[u] == 0.f) memset(R.net.W.x + (size_t)u * m->k, 0, sizeof(float) * (size_t)m->k);
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, p->seed, S_ORDER);
     mfr__best best;
