@@ -217,12 +217,6 @@ static void cut_rows(const int64_t *count, int32_t rows, int size, int32_t *lo) 
     for (; q <= size; q++) lo[q] = rows;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n) {
-    const unsigned char *b = p;
-    for (size_t j = 0; j < n; j++) h = (h ^ b[j]) * 1099511628211ull;
-    return h;
-}
-
 mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_params *p,
                           const mfr_dist_params *dp, mfr_model **out, mfr_error *err) {
     *out = NULL;
@@ -289,13 +283,14 @@ mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_pa
     if (d->rank != 0) run.progress = NULL;
     /* What a checkpoint must match: the parameters that shape the factors
      * and the data's size (not threads or progress). */
-    uint64_t h = 1469598103934665603ull;
-    h = fnv(h, &p->algo, sizeof p->algo), h = fnv(h, &p->factors, sizeof p->factors);
-    h = fnv(h, &p->seed, sizeof p->seed), h = fnv(h, &p->reg, sizeof p->reg);
-    h = fnv(h, &p->reg_bias, sizeof p->reg_bias), h = fnv(h, &p->init_std, sizeof p->init_std);
-    h = fnv(h, &p->alpha, sizeof p->alpha), h = fnv(h, &p->unobserved, sizeof p->unobserved);
-    h = fnv(h, &p->valid_frac, sizeof p->valid_frac), h = fnv(h, &all.n, sizeof all.n);
-    h = fnv(h, &nu, sizeof nu), h = fnv(h, &ni, sizeof ni), h = fnv(h, &mine[3], sizeof mine[3]);
+    const struct { const void *p; size_t n; } f[] = {
+        {&p->algo, sizeof p->algo}, {&p->factors, sizeof p->factors}, {&p->seed, sizeof p->seed},
+        {&p->reg, sizeof p->reg}, {&p->reg_bias, sizeof p->reg_bias},
+        {&p->init_std, sizeof p->init_std}, {&p->alpha, sizeof p->alpha},
+        {&p->unobserved, sizeof p->unobserved}, {&p->valid_frac, sizeof p->valid_frac},
+        {mine, sizeof mine}}; /* data sizes and checksum */
+    uint32_t h = mfr__crc32(0, NULL, 0);
+    for (size_t j = 0; j < sizeof f / sizeof f[0]; j++) h = mfr__crc32(h, f[j].p, f[j].n);
     d->fingerprint = h;
     d->dp = dp;
     mfr__dist fd = {d->rank, d->size, lo, lo + P + 1, d, gather_rows, sum_f, sum_d,
