@@ -187,6 +187,8 @@ int main(int argc, char **argv) {
     put("u_user", "100k", "", 0, u_user, sizeof u_user - 1);
     static const char users_dat[] = "1::F::1::10::48067\n2::M::56::16::70072\n";
     put("users_dat", "dat", "", 0, users_dat, sizeof users_dat - 1);
+    static const char links_csv[] = "movieId,imdbId,tmdbId\n1,0114709,862\n2,0113497,\n";
+    put("links_csv", "csv", "", 0, links_csv, sizeof links_csv - 1);
 
     static const char *const csv[] = {"ratings.csv", "movies.csv", "tags.csv", NULL};
     static const char *const tiny[] = {"ratings.csv", "movies.csv", NULL};
