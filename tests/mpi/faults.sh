@@ -33,8 +33,10 @@ rc=$?
 [ $rc -eq 5 ] && grep -q "rank 1: its data differs from rank 0's (39999 ratings" "$T/3.out" &&
     ok "different data on rank 1 refused (exit 5)" || bad "different data: exit $rc: $(head -3 "$T/3.out")"
 
-# 4. the uninterrupted reference, with checkpoints every 2 epochs
-args=(--algo als --epochs 60 --factors 16 --threads 1 --seed 5)
+# 4. the uninterrupted reference, with checkpoints every 2 epochs. 400
+# epochs: the run of step 5 must still be training when its rank is killed
+# (60 epochs took 0.16 s on a quiet 2-core machine, less than the wait below)
+args=(--algo als --epochs 400 --factors 16 --threads 1 --seed 5)
 run_mpi 2 train "$T/d" "${args[@]}" -o "$T/ref.mfm" -q >"$T/4.out" 2>&1 && ok "reference run" ||
     bad "reference run: $(cat "$T/4.out")"
 
@@ -82,9 +84,9 @@ run_mpi 1 train "$T/d" "${args[@]}" --resume "$T/ck" -o "$T/res1.mfm" -q >"$T/6b
 d=$(same "$T/ref.mfm" "$T/res1.mfm" 0) && ok "resumed on 1 rank: same model ($d)" || bad "resumed on 1 rank: $d $(cat "$T/6b.out")"
 
 # 6c. one process without mpirun (MPI not started; leak-checked under ASan):
-# the checkpoint of epoch 30 resumed gives the uninterrupted model
-one=(--algo als --epochs 60 --factors 16 --threads 1 --seed 5 -q)
-run_one train "$T/d" "${one[@]/60/30}" --checkpoint "$T/ck1" -o "$T/half.mfm" >"$T/6c.out" 2>&1 &&
+# the checkpoint of epoch 200 resumed gives the uninterrupted model
+one=(--algo als --epochs 400 --factors 16 --threads 1 --seed 5 -q)
+run_one train "$T/d" "${one[@]/400/200}" --checkpoint "$T/ck1" -o "$T/half.mfm" >"$T/6c.out" 2>&1 &&
     run_one train "$T/d" "${one[@]}" --resume "$T/ck1" -o "$T/full1.mfm" >>"$T/6c.out" 2>&1 &&
     grep -q "^distributed: 1 rank;" "$T/6c.out" && ok "one process: checkpoint, resume" || bad "one process: $(cat "$T/6c.out")"
 d=$(same "$T/ref.mfm" "$T/full1.mfm" 0) && ok "one process resumed = uninterrupted ($d)" || bad "one process resumed: $d"
