@@ -97,13 +97,9 @@ static int parse(int argc, char **argv, cluster_opts_t *o) {
     const char *val;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_cluster, argc, argv);
-    while ((id = cli_next(&ps, &val)) != CLI_END) {
+    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL"};
+    while ((id = cli_next_own(&ps, &val, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, val, &o->model)) return MFR_E_INVALID;
-            break;
         case O_K:
             if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
             o->p.k = (int32_t)v;
@@ -126,8 +122,7 @@ static int parse(int argc, char **argv, cluster_opts_t *o) {
         case O_JSON: o->json = 1; break;
         }
     }
-    if (!o->model) return cli_usage_error("cluster", "expected MODEL");
-    return 0;
+    return id ? cli_stop(id) : 0;
 }
 
 int cmd_cluster(int argc, char **argv) {

@@ -49,16 +49,13 @@ const cli_spec cli_spec_eval = {
 static int parse(int argc, char **argv, eval_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_eval, argc, argv);
-    int id, r;
+    const cli_takes t = {.args = {&a->data}, .train = &a->topts, .split = &a->split,
+                         .rank = &a->rank};
+    int id;
     long n;
     const char *v;
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &a->data)) return MFR_E_INVALID;
-            break;
         case O_JSON: a->json = 1; break;
         case O_NO_RANKING: a->ranking = 0; break;
         case O_RANKING: a->ranking = 1; break;
@@ -70,13 +67,9 @@ static int parse(int argc, char **argv, eval_args *a) {
             if (cli_opt_int(&ps, v, 1, 1024, &n)) return MFR_E_INVALID;
             a->jobs = n;
             break;
-        default:
-            r = cli_split_take(&ps, id, v, &a->split);
-            if (!r) r = cli_rank_take(&ps, id, v, &a->rank);
-            if (!r) r = train_opts_take(&ps, id, v, &a->topts);
-            if (r < 0) return MFR_E_INVALID;
         }
     }
+    if (id) return cli_stop(id);
     if (a->split.train_file && a->data)
         return cli_usage_error(CMD, "give DATA or --train FILE, not both");
     if (a->split.train_file && !a->split.test_file)

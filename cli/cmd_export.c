@@ -170,14 +170,9 @@ static int parse(int argc, char **argv, export_args *a) {
     const char *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_export, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    const cli_takes t = {.args = {&a->model}, .missing = "expected MODEL"};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (a->model) return cli_usage_error(CMD, "unexpected argument \"%s\"", v);
-            a->model = v;
-            break;
         case O_OUT: a->out = v; break;
         case O_FORMAT:
             if (!strcasecmp(v, "csv")) a->npy = 0;
@@ -186,8 +181,7 @@ static int parse(int argc, char **argv, export_args *a) {
             break;
         }
     }
-    if (!a->model) return cli_usage_error(CMD, "expected MODEL");
-    return 0;
+    return id ? cli_stop(id) : 0;
 }
 
 int cmd_export(int argc, char **argv) {

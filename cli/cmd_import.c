@@ -80,21 +80,13 @@ int cmd_import(int argc, char **argv) {
     int quiet = 0, json = 0, id;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_import, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
-        switch (id) {
-        case CLI_HELP: return 0;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &path)) return MFR_E_INVALID;
-            break;
-        case O_OUT: out = v; break;
-        case O_QUIET: quiet = 1; break;
-        case O_JSON: json = 1; break;
-        default:
-            if (cli_import_take(&ps, id, v, &p) < 0) return MFR_E_INVALID;
-        }
+    const cli_takes t = {.args = {&path}, .missing = "no PATH given", .import = &p};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
+        if (id == O_OUT) out = v;
+        quiet |= id == O_QUIET;
+        json |= id == O_JSON;
     }
-    if (!path) return cli_usage_error("import", "no PATH given");
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     cli_set_quiet(quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;

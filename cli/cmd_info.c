@@ -103,13 +103,9 @@ int cmd_info(int argc, char **argv) {
     int json = 0, id;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_info, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
-        if (id == CLI_HELP) return 0;
-        if (id == CLI_ERR) return MFR_E_INVALID;
-        if (id == O_JSON) json = 1;
-        else if (cli_take_arg(&ps, v, &path)) return MFR_E_INVALID;
-    }
-    if (!path) return cli_usage_error("info", "no MODEL or DATA given");
+    const cli_takes t = {.args = {&path}, .missing = "no MODEL or DATA given"};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) json = 1; /* --json, its one option */
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     mfr_error err = {0};
     struct stat sb;
     if (stat(path, &sb) != 0) {

@@ -124,13 +124,9 @@ int cmd_predict(int argc, char **argv) {
     const char *input = NULL, *model = NULL, *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_predict, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    const cli_takes t = {.args = {&model}, .missing = "no MODEL given"};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return 0;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &model)) return MFR_E_INVALID;
-            break;
         case O_USER:
             if (cli_opt_int(&ps, v, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
             have_user = 1;
@@ -143,7 +139,7 @@ int cmd_predict(int argc, char **argv) {
         case O_JSON: predict_json = 1; break;
         }
     }
-    if (!model) return cli_usage_error("predict", "no MODEL given");
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     if (input && (have_user || have_movie))
         return cli_usage_error("predict", "give either --input or --user and --movie, not both");
     if (!input && !(have_user && have_movie))

@@ -102,13 +102,9 @@ static int parse(int argc, char **argv, project_opts_t *o) {
     const char *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_project, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL"};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &o->model)) return MFR_E_INVALID;
-            break;
         case O_OUT: o->out = v; break;
         case O_FORMAT:
             if (!strcasecmp(v, "csv")) o->json = 0;
@@ -126,8 +122,7 @@ static int parse(int argc, char **argv, project_opts_t *o) {
             break;
         }
     }
-    if (!o->model) return cli_usage_error("project", "expected MODEL");
-    return 0;
+    return id ? cli_stop(id) : 0;
 }
 
 int cmd_project(int argc, char **argv) {

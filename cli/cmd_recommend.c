@@ -194,13 +194,9 @@ int cmd_recommend(int argc, char **argv) {
     const char *path = NULL, *model = NULL, *val;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_recommend, argc, argv);
-    while ((id = cli_next(&ps, &val)) != CLI_END) {
+    const cli_takes t = {.args = {&model}, .missing = "no MODEL given"};
+    while ((id = cli_next_own(&ps, &val, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return 0;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, val, &model)) return MFR_E_INVALID;
-            break;
         case O_USER:
             if (cli_opt_int(&ps, val, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
             have_user = 1;
@@ -223,7 +219,7 @@ int cmd_recommend(int argc, char **argv) {
             break;
         }
     }
-    if (!model) return cli_usage_error("recommend", "no MODEL given");
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     if (have_user && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
     if (!have_user && !all) return cli_usage_error("recommend", "--user ID or --all is required");
     if (path && !*path) return cli_usage_error("recommend", "-o: empty file name");

@@ -73,17 +73,14 @@ static int some_algo_uses(const char *list, const char *name) {
 static int parse(int argc, char **argv, report_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_report, argc, argv);
+    const cli_takes t = {.args = {&a->input}, .missing = "no DATA or MODEL given",
+                         .train = &a->topts, .rank = &a->rank};
     int id;
     long n;
     double x;
     const char *v;
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &a->input)) return MFR_E_INVALID;
-            break;
         case O_OUT: a->out = v; break;
         case O_ALGOS: a->algos = v; break;
         case O_MODEL: a->model_path = v; break;
@@ -105,14 +102,9 @@ static int parse(int argc, char **argv, report_args *a) {
             if (cli_opt_float(&ps, v, 1e-6, 0.9, &x)) return MFR_E_INVALID;
             a->test_frac = x;
             break;
-        default: {
-            int r = cli_rank_take(&ps, id, v, &a->rank);
-            if (!r) r = train_opts_take(&ps, id, v, &a->topts);
-            if (r < 0) return MFR_E_INVALID;
-        }
         }
     }
-    if (!a->input) return cli_usage_error(CMD, "no DATA or MODEL given");
+    if (id) return cli_stop(id);
     if (!a->out) return cli_usage_error(CMD, "no output file (-o report.html)");
     if (a->topts.algo[0]) return cli_usage_error(CMD, "use --algos A,B to choose the models");
     int n_algos = 1;

@@ -130,19 +130,12 @@ static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
 static int parse_args(int argc, char **argv, opts *o) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_serve, argc, argv);
+    const cli_takes t = {.args = {&o->p.model_path}, .missing = "no MODEL given"};
     int id, rc;
     const char *v;
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
-        if (id == CLI_HELP) return -1;
-        if (id == CLI_ERR) return MFR_E_INVALID;
-        if (id == CLI_ARG) {
-            if (cli_take_arg(&ps, v, &o->p.model_path)) return MFR_E_INVALID;
-        } else if ((rc = set_option(&ps, o, id, v))) {
-            return rc;
-        }
-    }
-    if (!o->p.model_path) return cli_usage_error("serve", "no MODEL given");
-    return 0;
+    while ((id = cli_next_own(&ps, &v, &t)) > 0)
+        if ((rc = set_option(&ps, o, id, v))) return rc;
+    return id ? cli_stop(id) : 0;
 }
 
 int cmd_serve(int argc, char **argv) {

@@ -32,18 +32,13 @@ const cli_spec cli_spec_similar = {
 int cmd_similar(int argc, char **argv) {
     long n = 10, min_ratings = MFR_SIMILAR_MIN_RATINGS;
     mfr_sim metric = MFR_SIM_COOC;
-    int json = 0, id, npos = 0;
+    int json = 0, id;
     const char *pos[2] = {NULL, NULL}, *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_similar, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    const cli_takes t = {.args = {&pos[0], &pos[1]}, .missing = "expected MODEL and MOVIE"};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return 0;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (npos == 2) return cli_usage_error("similar", "unexpected argument \"%s\"", v);
-            pos[npos++] = v;
-            break;
         case O_COUNT:
             if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
             break;
@@ -59,7 +54,8 @@ int cmd_similar(int argc, char **argv) {
         case O_JSON: json = 1; break;
         }
     }
-    if (npos < 2) return cli_usage_error("similar", "expected MODEL and MOVIE");
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
+    if (!pos[1]) return cli_usage_error("similar", "expected MODEL and MOVIE");
     mfr_model *m;
     int rc = cli_load_model("similar", pos[0], &m);
     if (rc) return rc;

@@ -93,23 +93,13 @@ int cmd_split(int argc, char **argv) {
     int id;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_split, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
-        switch (id) {
-        case CLI_HELP: return 0;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &data)) return MFR_E_INVALID;
-            break;
-        case O_OUT: dir = v; break;
-        case O_SEED:
-            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
-            if (!sp.seed_set) sp.p.seed = (uint64_t)n;
-            break;
-        default:
-            if (cli_split_take(&ps, id, v, &sp) < 0) return MFR_E_INVALID;
-        }
+    const cli_takes t = {.args = {&data}, .missing = "no DATA given", .split = &sp};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
+        if (id == O_OUT) dir = v;
+        else if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID; /* --seed */
+        else if (!sp.seed_set) sp.p.seed = (uint64_t)n;
     }
-    if (!data) return cli_usage_error(CMD, "no DATA given");
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 2900) return cli_usage_error(CMD, "-o: folder name longer than 2900 characters");
     if (sp.train_file || sp.test_file) return cli_usage_error(CMD, "--train/--test are for mfrec eval");

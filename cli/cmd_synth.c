@@ -74,17 +74,13 @@ int cmd_synth(int argc, char **argv) {
     const char *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_synth, argc, argv);
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
-        switch (id) {
-        case CLI_HELP: return 0;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG: return cli_usage_error("synth", "unexpected argument \"%s\"", v);
-        case O_OUT: dir = v; break;
-        case O_QUIET: quiet = 1; break;
-        default:
-            if (synth_option(&ps, id, v, &p)) return MFR_E_INVALID;
-        }
+    const cli_takes t = {.missing = NULL};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
+        if (id == O_OUT) dir = v;
+        else if (id == O_QUIET) quiet = 1;
+        else if (synth_option(&ps, id, v, &p)) return MFR_E_INVALID;
     }
+    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     if (!dir) return cli_usage_error("synth", "-o DIR is required");
     mfr_error err = {0};
     double t0 = cli_now();

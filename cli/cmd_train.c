@@ -75,15 +75,11 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
                             mfr_dist_params *dp) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_train, argc, argv);
-    int id, r;
+    const cli_takes tk = {.args = {data}, .missing = "no DATA given", .train = t, .import = ip};
+    int id;
     const char *v;
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    while ((id = cli_next_own(&ps, &v, &tk)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, data)) return MFR_E_INVALID;
-            break;
         case O_OUT: *out = v; break;
         case O_QUIET: *quiet = 1; break;
         case O_VERBOSE: cli_set_verbose(); break;
@@ -95,13 +91,9 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
             dp->checkpoint_every = (int32_t)n;
             break;
         }
-        default:
-            r = train_opts_take(&ps, id, v, t);
-            if (!r) r = cli_import_take(&ps, id, v, ip);
-            if (r < 0) return MFR_E_INVALID;
         }
     }
-    if (!*data) return cli_usage_error("train", "no DATA given");
+    if (id) return cli_stop(id);
     if (!*out) return cli_usage_error("train", "-o model.mfm is required");
     return 0;
 }

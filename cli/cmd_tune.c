@@ -58,18 +58,15 @@ const cli_spec cli_spec_tune = {
 static int parse(int argc, char **argv, tune_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_tune, argc, argv);
+    const cli_takes t = {.args = {&a->data}, .missing = "no DATA given", .train = &a->topts,
+                         .rank = &a->rank};
     int id;
     long n;
     double x;
     mfr_error e;
     const char *v;
-    while ((id = cli_next(&ps, &v)) != CLI_END) {
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case CLI_HELP: return -1;
-        case CLI_ERR: return MFR_E_INVALID;
-        case CLI_ARG:
-            if (cli_take_arg(&ps, v, &a->data)) return MFR_E_INVALID;
-            break;
         case O_JSON: a->json = 1; break;
         case O_QUIET: a->quiet = 1; break;
         case O_GRID: a->grid = v; break;
@@ -97,14 +94,9 @@ static int parse(int argc, char **argv, tune_args *a) {
         case O_SEED:
             if (cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;
             break;
-        default: {
-            int r = cli_rank_take(&ps, id, v, &a->rank);
-            if (!r) r = train_opts_take(&ps, id, v, &a->topts);
-            if (r < 0) return MFR_E_INVALID;
-        }
         }
     }
-    if (!a->data) return cli_usage_error(CMD, "no DATA given");
+    if (id) return cli_stop(id);
     if (!a->grid) return cli_usage_error(CMD, "no search space (--grid 'factors=32,64 reg=0.02,0.05')");
     return 0;
 }

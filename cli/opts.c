@@ -70,11 +70,32 @@ int cli_opt_error(const cli_parser *ps, const char *fmt, ...) {
     return cli_usage_error(ps->spec->name, "%s: %s", ps->opt, msg);
 }
 
-int cli_take_arg(const cli_parser *ps, const char *v, const char **slot) {
-    if (*slot) return cli_usage_error(ps->spec->name, "unexpected argument \"%s\" (after \"%s\")", v, *slot);
-    *slot = v;
-    return 0;
+int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
+    for (;;) {
+        int id = cli_next(ps, val), r = 0;
+        if (id == CLI_END && t->missing && t->args[0] && !*t->args[0])
+            return cli_usage_error(ps->spec->name, "%s", t->missing), CLI_ERR;
+        if (id == CLI_ARG) {
+            int k = t->args[0] && *t->args[0] && t->args[1];
+            const char *cmd = ps->spec->name, **slot = t->args[k];
+            if (!slot) return cli_usage_error(cmd, "unexpected argument \"%s\"", *val), CLI_ERR;
+            if (*slot)
+                return cli_usage_error(cmd, "unexpected argument \"%s\" (after \"%s\")", *val, *slot),
+                       CLI_ERR;
+            *slot = *val;
+            continue;
+        }
+        if (id < CLI_T_ALGO) return id;
+        if (t->train) r = train_opts_take(ps, id, *val, t->train);
+        if (!r && t->split) r = cli_split_take(ps, id, *val, t->split);
+        if (!r && t->rank) r = cli_rank_take(ps, id, *val, t->rank);
+        if (!r && t->import) r = cli_import_take(ps, id, *val, t->import);
+        if (r < 0) return CLI_ERR;
+        if (!r) return id;
+    }
 }
+
+int cli_stop(int id) { return id == CLI_HELP ? -1 : MFR_E_INVALID; }
 
 int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out) {
     return cli_parse_int(ps->spec->name, ps->opt, v, lo, hi, out);

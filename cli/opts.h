@@ -14,11 +14,14 @@
  * (train_opts.h: --algo, --params, --set, --NAME VALUE for every training
  * parameter); eval, split and tune the split option group; import and train
  * the import option group (cli.h: --format, --columns, --scale, --movies...);
- * eval, tune and report the ranking-metric group (train_opts.h: --k, --threshold). */
+ * eval, tune and report the ranking-metric group (train_opts.h: --k, --threshold).
+ * A command reads its line with cli_next_own, which takes the positional
+ * arguments and the groups for it. */
 #ifndef MFR_CLI_OPTS_H
 #define MFR_CLI_OPTS_H
 
 #include <stdio.h>
+#include "mfrec.h"
 
 typedef struct cli_opt {
     int id;           /* > 0, returned by cli_next; a row with id 0 ends a table */
@@ -78,9 +81,28 @@ int cli_next(cli_parser *ps, const char **val);
  * MFR_E_INVALID after printing "mfrec CMD: --opt: ...". */
 int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out);
 int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out);
-/* A positional argument into *slot (NULL until then); a second one is the
- * usage error 'unexpected argument "X"'. 0 or MFR_E_INVALID. */
-int cli_take_arg(const cli_parser *ps, const char *v, const char **slot);
+/* What a command's option loop takes besides its own options: the slots its
+ * positional arguments fill in order (a further one is the usage error
+ * 'unexpected argument "X"'), the usage error printed at the end while the
+ * first slot is empty (NULL: the command checks), and where the shared
+ * groups of its spec go (train_opts.h, cli.h). */
+struct train_opts;
+struct cli_split;
+typedef struct cli_takes {
+    const char **args[2];
+    const char *missing;
+    struct train_opts *train;
+    struct cli_split *split;
+    mfr_ranking_params *rank;
+    mfr_import_params *import;
+} cli_takes;
+/* cli_next with the positional arguments and the group options taken as t
+ * says: the next of the command's own options (its id, > 0), or CLI_END,
+ * CLI_HELP, CLI_ERR as cli_next. A command's loop ends with
+ * "if (id) return cli_stop(id);". */
+int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t);
+/* After the loop: -1 for CLI_HELP (the command returns 0), else MFR_E_INVALID. */
+int cli_stop(int id);
 /* A usage error about the option just returned: "mfrec CMD: --opt: <fmt>". */
 int cli_opt_error(const cli_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
