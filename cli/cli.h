@@ -68,6 +68,8 @@ void cli_json_num(FILE *f, double v);
 
 /* --quiet and Ctrl-C handling for a command (cli_set_quiet + cli_catch_sigint). */
 void cli_begin(int quiet);
+/* 1 when path names a model file (ends in ".mfm", with a name before it). */
+int cli_is_model_path(const char *path);
 /* Short name of a data path: its last component ("ml-latest-small"). */
 const char *cli_basename(const char *path);
 /* Ends the progress line (newline) if one was drawn. */

@@ -192,8 +192,7 @@ int cmd_export(int argc, char **argv) {
     if (a.out) {
         snprintf(dir, sizeof dir, "%s", a.out);
     } else {
-        size_t n = strlen(a.model);
-        if (n > 4 && !strcmp(a.model + n - 4, ".mfm")) n -= 4;
+        size_t n = strlen(a.model) - (cli_is_model_path(a.model) ? 4 : 0);
         snprintf(dir, sizeof dir, "%.*s-export", (int)(n < 4000 ? n : 4000), a.model);
     }
     mfr_model *m;

@@ -93,11 +93,6 @@ static void info_model(const char *path, const mfr_model *m) {
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) printf("  %s\n", line);
 }
 
-static int info_is_model(const char *path) {
-    size_t n = strlen(path);
-    return n > 4 && !strcmp(path + n - 4, ".mfm");
-}
-
 int cmd_info(int argc, char **argv) {
     const char *path = NULL, *v;
     int json = 0, id;
@@ -122,7 +117,7 @@ int cmd_info(int argc, char **argv) {
         mfr_model_free(m);
         return 0;
     }
-    if (info_is_model(path)) return cli_fail("info", s, &err);
+    if (cli_is_model_path(path)) return cli_fail("info", s, &err);
     mfr_dataset *ds = NULL;
     memset(&err, 0, sizeof err);
     s = cli_load_dataset(path, NULL, &ds, &err);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "train_opts.h"
@@ -118,17 +117,6 @@ static int parse(int argc, char **argv, report_args *a) {
     return 0;
 }
 
-static int is_model_path(const char *p) {
-    size_t n = strlen(p);
-    return n > 4 && !strcmp(p + n - 4, ".mfm");
-}
-
-static double wall(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 typedef struct report_state {
     mfr_curve curves[MAX_MODELS];
     mfr_report_row rows[MAX_MODELS];
@@ -168,31 +156,7 @@ static mfr_status one_model(const report_args *a, const char *name, const mfr_da
     if (s) return s;
     mfr_report_row *row = &st->rows[st->n_rows++];
     snprintf(row->name, sizeof row->name, "%s", name);
-    for (int q = 0; q < MFR_METRIC__COUNT; q++) row->r.v[q] = NAN;
-    mfr_model_info info;
-    mfr_model_info_get(m, &info);
-    mfr_accuracy acc;
-    double t0 = wall();
-    mfr_eval_accuracy(m, test, &acc);
-    double t1 = wall();
-    mfr_ranking rk;
-    s = mfr_eval_ranking(m, test, &a->rank, &rk, err);
-    row->r.v[MFR_METRIC_RMSE] = acc.rmse;
-    row->r.v[MFR_METRIC_MAE] = acc.mae;
-    row->r.v[MFR_METRIC_MSE] = acc.mse;
-    row->r.v[MFR_METRIC_PRECISION] = rk.precision;
-    row->r.v[MFR_METRIC_RECALL] = rk.recall;
-    row->r.v[MFR_METRIC_NDCG] = rk.ndcg;
-    row->r.v[MFR_METRIC_MAP] = rk.map;
-    row->r.v[MFR_METRIC_HIT] = rk.hit;
-    row->r.v[MFR_METRIC_MRR] = rk.mrr;
-    row->r.v[MFR_METRIC_COVERAGE] = rk.coverage;
-    row->r.v[MFR_METRIC_NOVELTY] = rk.novelty;
-    row->r.v[MFR_METRIC_FIT_S] = info.fit_seconds;
-    row->r.v[MFR_METRIC_PREDICT_S] = t1 - t0;
-    row->r.v[MFR_METRIC_RANK_S] = wall() - t1;
-    row->r.n_train = train->n;
-    row->r.n_test = test->n;
+    s = mfr_eval_model(m, test, &a->rank, &row->r, err);
     int finite = 0;
     for (int32_t q = 0; q < c.n; q++) finite += isfinite(c.valid_rmse[q]) || isfinite(c.train_rmse[q]);
     if (finite >= 2 && st->n_curves < MAX_MODELS) st->curves[st->n_curves++] = c;
@@ -266,7 +230,7 @@ int cmd_report(int argc, char **argv) {
     mfr_model *given = NULL;
     report_state *st = calloc(1, sizeof *st);
     mfr_status s = st ? MFR_OK : MFR_E_NOMEM;
-    int from_model = is_model_path(a.input);
+    int from_model = cli_is_model_path(a.input);
     const char *mpath = from_model ? a.input : a.model_path;
     const char *dpath = from_model ? a.data_path : a.input;
     if (!s && mpath) s = mfr_model_load(mpath, &given, &err);

@@ -52,6 +52,11 @@ int32_t cli_ranked_items(const mfr_model_info *in) {
     return mfr_train_params_applies(in->algo, "rank_min_ratings") == 1 ? in->ranked_items : in->n_items;
 }
 
+int cli_is_model_path(const char *path) {
+    size_t n = strlen(path);
+    return n > 4 && !strcmp(path + n - 4, ".mfm");
+}
+
 double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

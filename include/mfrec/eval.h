@@ -162,6 +162,13 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
                                const mfr_ratings *test, const mfr_cv_params *p,
                                mfr_fold_result *out, mfr_error *err);
 
+/* Measure a trained m on test as mfr_eval_train_test does after its fit:
+ * accuracy, ranking when rank is non-NULL (rank->threads as given), the
+ * predict / rank seconds, n_train and epochs_run from m, and v[FIT_S] m's own
+ * fit seconds. Errors from the ranking pass through. */
+mfr_status mfr_eval_model(const mfr_model *m, const mfr_ratings *test,
+                          const mfr_ranking_params *rank, mfr_fold_result *out, mfr_error *err);
+
 /* Split data (NULL = all of ds) by p->split and evaluate every test fold,
  * folds in parallel (each fold's model depends only on its seed and data, so
  * results do not depend on the thread count). *out owns its folds

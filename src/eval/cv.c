@@ -44,17 +44,10 @@ static void put_ranking(mfr_fold_result *out, const mfr_ranking *rk) {
     out->users_unknown = rk->users_unknown;
 }
 
-mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
-                               const mfr_ratings *test, const mfr_cv_params *p,
-                               mfr_fold_result *out, mfr_error *err) {
+mfr_status mfr_eval_model(const mfr_model *m, const mfr_ratings *test,
+                          const mfr_ranking_params *rank, mfr_fold_result *out, mfr_error *err) {
     fold_result_init(out);
-    mfr_model *m = NULL;
-    double t0 = mfr__now();
-    mfr_status s = mfr_model_train(ds, train, NULL, &p->train, &m, err);
-    if (s) {
-        mfr_model_free(m);
-        return s;
-    }
+    mfr_status s = MFR_OK;
     double t1 = mfr__now();
     mfr_accuracy a;
     mfr_eval_accuracy(m, test, &a);
@@ -69,16 +62,31 @@ mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
     mfr_model_info_get(m, &info);
     out->n_train = info.n_train;
     out->epochs_run = info.epochs_run;
-    if (p->ranking) {
+    if (rank) {
         mfr_ranking rk;
-        mfr_ranking_params rp = p->rank;
-        if (rp.threads <= 0) rp.threads = p->train.threads > 0 ? p->train.threads : mfr_cpu_count();
-        s = mfr_eval_ranking(m, test, &rp, &rk, err);
+        s = mfr_eval_ranking(m, test, rank, &rk, err);
         if (!s) put_ranking(out, &rk);
     }
-    out->v[MFR_METRIC_FIT_S] = t1 - t0;
+    out->v[MFR_METRIC_FIT_S] = info.fit_seconds;
     out->v[MFR_METRIC_PREDICT_S] = t2 - t1;
-    if (p->ranking) out->v[MFR_METRIC_RANK_S] = mfr__now() - t2;
+    if (rank) out->v[MFR_METRIC_RANK_S] = mfr__now() - t2;
+    return s;
+}
+
+mfr_status mfr_eval_train_test(const mfr_dataset *ds, const mfr_ratings *train,
+                               const mfr_ratings *test, const mfr_cv_params *p,
+                               mfr_fold_result *out, mfr_error *err) {
+    fold_result_init(out);
+    mfr_model *m = NULL;
+    double t0 = mfr__now();
+    mfr_status s = mfr_model_train(ds, train, NULL, &p->train, &m, err);
+    double t1 = mfr__now();
+    if (!s) {
+        mfr_ranking_params rp = p->rank;
+        if (rp.threads <= 0) rp.threads = p->train.threads > 0 ? p->train.threads : mfr_cpu_count();
+        s = mfr_eval_model(m, test, p->ranking ? &rp : NULL, out, err);
+        out->v[MFR_METRIC_FIT_S] = t1 - t0;
+    }
     mfr_model_free(m);
     return s;
 }
