@@ -133,13 +133,6 @@ MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r)
 enum { IALS_PF = 6, IALS_GATHER = 4096 };
 #ifdef MFR_HAVE_AVX2
 
-MFR_AVX2 static inline float ials_hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /* out = sign · (G + lam·I)·x for symmetric G (k x k, full). */
 MFR_AVX2 static void ials_gx_avx2(const float *G, float lam, const float *x, float *out, int32_t k,
                                    float sign) {
@@ -200,7 +193,7 @@ ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, cons
             d1 = _mm256_fmadd_ps(_mm256_loadu_ps(y + f + 8), _mm256_loadu_ps(x + f + 8), d1);
         }
         if (f < k) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(y + f), _mm256_loadu_ps(x + f), d0);
-        float d = ials_hsum8(_mm256_add_ps(d0, d1));
+        float d = mfr__hsum256(_mm256_add_ps(d0, d1));
         float cw = 1.f + c->alpha * c->val[e];
         __m256 w = _mm256_set1_ps(resid ? cw - cw * d : cw * d);
         if (gath) {

@@ -48,6 +48,20 @@ static inline float block_rating(const mfr__sgd_block *b, int64_t j, uint32_t w)
     return b->rtab ? b->rtab[w >> b->rshift] : b->rf[j];
 }
 
+/* The one walk over a block's ratings every kernel makes: UPDATE on the rows
+ * of P and Q (float or half precision), each squared error added to se;
+ * PREFETCH(b, P, Q, w, row bytes) first for the rating PF_DIST ahead. */
+#define SGD_BLOCK_WALK(se, b, h, P, Q, UPDATE, PREFETCH)                                         \
+    for (int64_t j = 0; j < (b)->n; j++) {                                                      \
+        const size_t k_ = (size_t)(h)->k;                                                       \
+        if (j + PF_DIST < (b)->n) PREFETCH(b, P, Q, (b)->rec[j + PF_DIST], k_ * sizeof *(P));   \
+        uint32_t w = (b)->rec[j], u = w & (b)->umask, i = (w >> (b)->ishift) & (b)->imask;     \
+        float e = UPDATE((P) + u * k_, (Q) + i * k_, (b)->bu + u, (b)->bi + i,                 \
+                         block_rating(b, j, w), h);                                            \
+        (se) += (double)e * e;                                                                  \
+    }
+#define NO_PREFETCH(b, P, Q, w, bytes) ((void)0)
+
 float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
                              const mfr__sgd_hyper *h) {
     float dot = 0.f;
@@ -88,35 +102,12 @@ static float update_half_scalar(uint16_t *p, uint16_t *q, float *bu, float *bi, 
 
 double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     double se = 0.0;
-    const size_t k = (size_t)h->k;
-    if (b->Ph) {
-        for (int64_t j = 0; j < b->n; j++) {
-            uint32_t w = b->rec[j];
-            uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
-            float e = update_half_scalar(b->Ph + u * k, b->Qh + i * k, b->bu + u, b->bi + i,
-                                         block_rating(b, j, w), h);
-            se += (double)e * e;
-        }
-        return se;
-    }
-    for (int64_t j = 0; j < b->n; j++) {
-        uint32_t w = b->rec[j];
-        uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
-        float e = mfr__sgd_update_scalar(b->P + u * k, b->Q + i * k, b->bu + u, b->bi + i,
-                                         block_rating(b, j, w), h);
-        se += (double)e * e;
-    }
+    if (b->Ph) SGD_BLOCK_WALK(se, b, h, b->Ph, b->Qh, update_half_scalar, NO_PREFETCH)
+    else SGD_BLOCK_WALK(se, b, h, b->P, b->Q, mfr__sgd_update_scalar, NO_PREFETCH)
     return se;
 }
 
 #ifdef MFR_HAVE_AVX2
-MFR_AVX2 static inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /* One rating: the update of sgd_kernel.h with 8-wide FMA, scalar tail. */
 MFR_AVX2 static inline float update_avx2(
     float *restrict p, float *restrict q, float *bu, float *bi, float r, const mfr__sgd_hyper *h) {
@@ -133,7 +124,7 @@ MFR_AVX2 static inline float update_avx2(
     }
     for (; f + 8 <= k; f += 8)
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f), _mm256_loadu_ps(q + f), a0);
-    float dot = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float dot = mfr__hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (int32_t t = f; t < k; t++) dot += p[t] * q[t];
     float e = r - (h->mu + *bu + *bi + dot);
     *bu += h->lr * (e - h->reg_bias * *bu);
@@ -182,7 +173,7 @@ MFR_AVX2 static inline float update_half_avx2(uint16_t *restrict p, uint16_t *re
     }
     for (; f < k; f += 8) WIDEN(0, a0);
 #undef WIDEN
-    float dot = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float dot = mfr__hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     float e = r - (h->mu + *bu + *bi + dot);
     *bu += h->lr * (e - h->reg_bias * *bu);
     *bi += h->lr * (e - h->reg_bias * *bi);
@@ -205,24 +196,17 @@ MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f + 8), _mm256_loadu_ps(q + f + 8), a1);
     }
     for (; f + 8 <= k; f += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + f), _mm256_loadu_ps(q + f), a0);
-    float dot = hsum256(_mm256_add_ps(a0, a1));
+    float dot = mfr__hsum256(_mm256_add_ps(a0, a1));
     for (; f < k; f++) dot += p[f] * q[f];
     return dot;
 }
 
-MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b, uint32_t w, size_t k) {
-    const char *pp = (const char *)(b->P + (w & b->umask) * k);
-    const char *qp = (const char *)(b->Q + ((w >> b->ishift) & b->imask) * k);
-    for (size_t o = 0; o < k * sizeof(float); o += 64) {
-        _mm_prefetch(pp + o, _MM_HINT_T0);
-        _mm_prefetch(qp + o, _MM_HINT_T0);
-    }
-}
-
-MFR_AVX2 static inline void prefetch_half_rows(const mfr__sgd_block *b, uint32_t w, size_t k) {
-    const char *pp = (const char *)(b->Ph + (w & b->umask) * k);
-    const char *qp = (const char *)(b->Qh + ((w >> b->ishift) & b->imask) * k);
-    for (size_t o = 0; o < k * sizeof(uint16_t); o += 64) {
+/* The cache lines of rating w's rows of P and Q (bytes each). */
+MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b, const void *P, const void *Q,
+                                          uint32_t w, size_t bytes) {
+    const char *pp = (const char *)P + (w & b->umask) * bytes;
+    const char *qp = (const char *)Q + ((w >> b->ishift) & b->imask) * bytes;
+    for (size_t o = 0; o < bytes; o += 64) {
         _mm_prefetch(pp + o, _MM_HINT_T0);
         _mm_prefetch(qp + o, _MM_HINT_T0);
     }
@@ -232,25 +216,8 @@ MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hype
     double se = 0.0;
     const size_t k = (size_t)h->k;
     if (b->Ph && (k % 8 || k > HALF_MAX_K)) return mfr__sgd_block_scalar(b, h);
-    if (b->Ph) {
-        for (int64_t j = 0; j < b->n; j++) {
-            if (j + PF_DIST < b->n) prefetch_half_rows(b, b->rec[j + PF_DIST], k);
-            uint32_t w = b->rec[j];
-            uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
-            float e = update_half_avx2(b->Ph + u * k, b->Qh + i * k, b->bu + u, b->bi + i,
-                                       block_rating(b, j, w), h);
-            se += (double)e * e;
-        }
-        return se;
-    }
-    for (int64_t j = 0; j < b->n; j++) {
-        if (j + PF_DIST < b->n) prefetch_rows(b, b->rec[j + PF_DIST], k);
-        uint32_t w = b->rec[j];
-        uint32_t u = w & b->umask, i = (w >> b->ishift) & b->imask;
-        float e = update_avx2(b->P + u * k, b->Q + i * k, b->bu + u, b->bi + i,
-                              block_rating(b, j, w), h);
-        se += (double)e * e;
-    }
+    if (b->Ph) SGD_BLOCK_WALK(se, b, h, b->Ph, b->Qh, update_half_avx2, prefetch_rows)
+    else SGD_BLOCK_WALK(se, b, h, b->P, b->Q, update_avx2, prefetch_rows)
     return se;
 }
 #else

@@ -118,13 +118,6 @@ MFR_AVX2 static inline void prefetch_row(const float *r, int32_t k) {
     for (int32_t f = 0; f < k; f += 16) _mm_prefetch((const char *)(r + f), _MM_HINT_T0);
 }
 
-MFR_AVX2 static inline float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /* The same step as svdpp_user, 8 lanes at a time (scalar tail for k % 8):
  *     z_u = |N(u)|^-½ Σ y_j;  per rating: e = r − (μ + b_u + b_i + q_i·(p_u + z_u)),
  *     q_i ← (1 − γλ) q_i + γe (p_u + z_u),  p_u ← (1 − γλ) p_u + γe q_i (old q_i),
@@ -181,7 +174,7 @@ MFR_AVX2 static double svdpp_user_avx2(
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q0 + f + 8), _mm256_loadu_ps(pz + f + 8), a1);
         }
         for (; f < k8; f += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q0 + f), _mm256_loadu_ps(pz + f), a0);
-        dot = hsum8(_mm256_add_ps(a0, a1));
+        dot = mfr__hsum256(_mm256_add_ps(a0, a1));
         for (; f < k; f++) dot += q0[f] * pz[f];
     }
     for (int64_t e = b; e < end; e++) {
@@ -225,7 +218,7 @@ MFR_AVX2 static double svdpp_user_avx2(
             pz[t] = pu[t] + z[t];
             g[t] += err * qf;
         }
-        dot = hsum8(_mm256_add_ps(a0, a1));
+        dot = mfr__hsum256(_mm256_add_ps(a0, a1));
         for (; f < k; f++) dot += qn[f] * pz[f];
     }
     float decay = lr * reg * (float)n;

@@ -36,6 +36,13 @@
 #include <immintrin.h>
 #define MFR_HAVE_AVX2 1
 #define MFR_AVX2 __attribute__((target("avx2,fma,f16c")))
+/* The sum of v's 8 lanes (the dot products' last step). */
+MFR_AVX2 static inline float mfr__hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
 #endif
 
 typedef struct mfr__kernels {
