@@ -471,18 +471,6 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 /* ---- answers ------------------------------------------------------------ */
 
-static float bpr_predict(const mfr_model *m, int32_t u, int32_t i) {
-    float r = m->mu;
-    if (u >= 0 && u < m->n_users && m->user_bias) r += m->user_bias[u];
-    if (i >= 0 && i < m->n_items && m->item_bias) r += m->item_bias[i];
-    return r;
-}
-
-static void bpr_score_user(const mfr_model *m, int32_t u, float *scores) {
-    float b = m->mu + (m->user_bias ? m->user_bias[u] : 0.f);
-    for (int32_t i = 0; i < m->n_items; i++) scores[i] = b + (m->item_bias ? m->item_bias[i] : 0.f);
-}
-
 /* p (k floats) for a user given by their rated items (sorted) and ratings
  * (NULL: all liked): the training objective with Q and c fixed, by seeded
  * SGD on p from zero, BPR_FOLD_EPOCHS steps per positive (clamped).
@@ -575,8 +563,8 @@ const mfr__algo mfr__algo_bpr = {
     .id = MFR_ALGO_BPR,
     .name = "bpr",
     .fit = bpr_fit,
-    .predict = bpr_predict,
-    .score_user = bpr_score_user,
+    .predict = mfr__predict_bias, /* the biases alone give the rating */
+    .score_user = mfr__score_bias,
     .rank_user = bpr_rank_user,
     .no_fold_in = 1,
     .attach = bpr_attach,

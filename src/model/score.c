@@ -25,12 +25,21 @@
 #include <math.h>
 #include <string.h>
 
-float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i) {
+float mfr__predict_bias(const mfr_model *m, int32_t u, int32_t i) {
     float r = m->mu;
-    int ku = u >= 0 && u < m->n_users, ki = i >= 0 && i < m->n_items;
-    if (ku && m->user_bias) r += m->user_bias[u];
-    if (ki && m->item_bias) r += m->item_bias[i];
-    if (ku && ki && m->k > 0 && m->P && m->Q) {
+    if (u >= 0 && u < m->n_users && m->user_bias) r += m->user_bias[u];
+    if (i >= 0 && i < m->n_items && m->item_bias) r += m->item_bias[i];
+    return r;
+}
+
+void mfr__score_bias(const mfr_model *m, int32_t u, float *scores) {
+    float b = m->mu + (m->user_bias ? m->user_bias[u] : 0.f);
+    for (int32_t i = 0; i < m->n_items; i++) scores[i] = b + (m->item_bias ? m->item_bias[i] : 0.f);
+}
+
+float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i) {
+    float r = mfr__predict_bias(m, u, i);
+    if (u >= 0 && u < m->n_users && i >= 0 && i < m->n_items && m->k > 0 && m->P && m->Q) {
         const float *p = m->P + (size_t)u * m->k, *q = m->Q + (size_t)i * m->k;
         float dot = 0.f;
         for (int32_t f = 0; f < m->k; f++) dot += p[f] * q[f];
