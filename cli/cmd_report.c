@@ -170,15 +170,7 @@ static mfr_status train_all(const report_args *a, const mfr_dataset *ds, report_
                             mfr_error *err) {
     mfr_ratings all, train, test;
     mfr_dataset_ratings(ds, &all);
-    mfr_split_params sp = mfr_split_params_default();
-    sp.test_frac = a->test_frac;
-    sp.seed = a->seed;
-    int32_t *fold = malloc((size_t)(all.n > 0 ? all.n : 1) * sizeof *fold), nf;
-    if (!fold) return MFR_E_NOMEM;
-    mfr_status s = mfr_split_assign(&all, &sp, fold, &nf, err);
-    if (!s) s = mfr_ratings_select(&all, fold, 1, 0, &train, err);
-    if (!s) s = mfr_ratings_select(&all, fold, 1, 1, &test, err);
-    free(fold);
+    mfr_status s = mfr_ratings_holdout(&all, a->test_frac, a->seed, &train, &test, err);
     if (s) return s;
     char list[512];
     snprintf(list, sizeof list, "%s", a->algos);

@@ -158,16 +158,8 @@ static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err)
     if ((s = mfr_tune_space_parse(a->grid, &tp.base, &sp, err))) return s;
     mfr_ratings all, train = {0}, test = {0};
     mfr_dataset_ratings(ds, &all);
-    int32_t *fold = NULL, nf;
-    if (a->outer_frac > 0) {
-        mfr_split_params op = mfr_split_params_default();
-        op.test_frac = a->outer_frac;
-        op.seed = a->inner.p.seed ^ 0x0ddba11;
-        fold = malloc((size_t)(all.n > 0 ? all.n : 1) * sizeof *fold);
-        s = fold ? mfr_split_assign(&all, &op, fold, &nf, err) : MFR_E_NOMEM;
-        if (!s) s = mfr_ratings_select(&all, fold, 1, 0, &train, err);
-        if (!s) s = mfr_ratings_select(&all, fold, 1, 1, &test, err);
-    }
+    if (a->outer_frac > 0)
+        s = mfr_ratings_holdout(&all, a->outer_frac, a->inner.p.seed ^ 0x0ddba11, &train, &test, err);
     mfr_tune_result r = {0};
     mfr_fold_result outer;
     if (!s) s = mfr_tune_run(ds, a->outer_frac > 0 ? &train : NULL, sp, &tp, &r, err);
@@ -200,7 +192,6 @@ static mfr_status run(const tune_args *a, const mfr_dataset *ds, mfr_error *err)
     mfr_tune_space_free(sp);
     mfr_ratings_free(&train);
     mfr_ratings_free(&test);
-    free(fold);
     return s;
 }
 

@@ -182,6 +182,15 @@ mfr_status mfr_ratings_select(const mfr_ratings *r, const int32_t *fold, int32_t
                               int want, mfr_ratings *out, mfr_error *err);
 void mfr_ratings_free(mfr_ratings *r); /* frees the arrays, zeroes *r */
 
+/* The holdout split of all (mfr_split_params_default with test_frac frac and
+ * seed: exactly round(n * frac) ratings to test, chosen by a seeded shuffle;
+ * the others to train, both in their original order) as two owned subsets
+ * (mfr_ratings_free), both empty on failure. The library draws its own
+ * validation ratings with it (valid_frac, hybrid's weight fit), each use with
+ * its own seed (the caller's mixed with a tag). */
+mfr_status mfr_ratings_holdout(const mfr_ratings *all, double frac, uint64_t seed,
+                               mfr_ratings *train, mfr_ratings *test, mfr_error *err);
+
 /* The ratings of src re-indexed into dst's id maps (for a predefined test file
  * read as its own dataset). A user or movie of src unknown to dst gets index
  * -1 (scored by the model's fallback and counted as unknown, never dropped).

@@ -31,7 +31,6 @@
  * the content baseline; HYBW hybrid_weights. */
 #include "content.h"
 #include "baseline.h"
-#include "../data/split.h"
 
 #include <math.h>
 #include <string.h>
@@ -361,8 +360,8 @@ static mfr_status stage_weights(mfr_model *m, const mfr__fit_ctx *ctx, hybrid_we
     mfr_ratings fit = {0}, val = {0};
     mfr_model *base = NULL;
     int32_t *count = mfr__calloc((size_t)m->n_items + 1, sizeof *count);
-    mfr_status s = count ? mfr__ratings_holdout(ctx->train, 0.1, ctx->p->seed ^ 0x487962ull /* "Hyb" */,
-                                                &fit, &val, err)
+    mfr_status s = count ? mfr_ratings_holdout(ctx->train, 0.1, ctx->p->seed ^ 0x487962ull /* "Hyb" */,
+                                               &fit, &val, err)
                          : mfr__nomem(err, "hybrid counts");
     if (!s) s = train_base(ctx, &fit, 1, &base, err);
     if (!s) s = build_content(m, ctx, &fit, err);

@@ -14,7 +14,6 @@
  *   user-last — per user, the leave_out latest by (timestamp, index).
  * Subsets (mfr_ratings_select) are owned copies of the four parallel arrays. */
 #include "../core/core.h"
-#include "split.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -257,8 +256,8 @@ mfr_status mfr_ratings_map(const mfr_dataset *src, const mfr_dataset *dst,
     return MFR_OK;
 }
 
-mfr_status mfr__ratings_holdout(const mfr_ratings *all, double frac, uint64_t seed,
-                                mfr_ratings *tr, mfr_ratings *va, mfr_error *err) {
+mfr_status mfr_ratings_holdout(const mfr_ratings *all, double frac, uint64_t seed,
+                               mfr_ratings *tr, mfr_ratings *va, mfr_error *err) {
     memset(tr, 0, sizeof *tr), memset(va, 0, sizeof *va);
     mfr_split_params sp = mfr_split_params_default();
     sp.test_frac = frac;

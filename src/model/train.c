@@ -10,7 +10,6 @@
 #include "model_impl.h"
 #include "family.h"
 #include "../data/dataset_impl.h"
-#include "../data/split.h"
 
 #include <math.h>
 #include <omp.h>
@@ -105,8 +104,8 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
     else mfr_dataset_ratings(ds, &all);
     mfr_ratings tr = {0}, va = {0};
     if (!valid && p->valid_frac > 0.0f) {
-        if ((st = mfr__ratings_holdout(&all, p->valid_frac, p->seed ^ 0x76616c6964ull /* "valid" */,
-                                        &tr, &va, err))) return st;
+        if ((st = mfr_ratings_holdout(&all, p->valid_frac, p->seed ^ 0x76616c6964ull /* "valid" */,
+                                       &tr, &va, err))) return st;
         all = tr;
         valid = va.n > 0 ? &va : NULL;
     }
