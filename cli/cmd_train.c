@@ -42,7 +42,7 @@ const cli_spec cli_spec_train = {
     "family does not use is an error; mfrec train --algo NAME --help lists NAME's\n"
     "parameters with their defaults. Ctrl-C stops after the current epoch and saves\n"
     "that model (exit status 7).\n"
-    "Distributed (als, ials): mpirun -n P mfrec train DATA --algo als -o model.mfm\n"
+    "Distributed (als, ials, sgd): mpirun -n P mfrec train DATA --algo als -o model.mfm\n"
     "trains one model on P processes (--hostfile for several hosts); rank 0 writes\n"
     "it. A build without MPI refuses P > 1. See docs/distributed.md."};
 

@@ -1,6 +1,7 @@
 /* mfrec/dist.h — distributed training over MPI (Open MPI): one model trained
  * by the P processes `mpirun -n P` starts, each solving its share of the
- * users and items (als, ials) and exchanging factors with MPI collectives;
+ * users and items (als, ials; sgd: DSGD strata) and exchanging factors
+ * with MPI collectives;
  * rank 0 gets the model to save. Lives in its own library (libmfrec_dist,
  * linked into the mfrec tool; MPI only there, never in libmfrec) and is NOT
  * included from mfrec.h. A build without MPI (-DMFR_MPI=OFF or no Open MPI)
@@ -48,7 +49,7 @@ int mfr_dist_size(const mfr_dist *d);
  * status and message of the lowest rank that failed (*who = that rank, -1
  * when none did). */
 mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who);
-/* Collective: trains p->algo (als or ials) on ds, every rank holding the
+/* Collective: trains p->algo (als, ials or sgd) on ds, every rank holding the
  * same ds; *out gets the whole model on every rank. A failure that only
  * this rank met (the others wait in a collective) leaves
  * mfr_dist_failed_alone(d) true: print it and mfr_dist_abort. */

@@ -34,6 +34,32 @@ mfr_status mfr__part_sum_f(const mfr__part *pt, float *x, int64_t n, mfr_error *
     return pt->d ? pt->d->sum_f(pt->d, x, n, err) : MFR_OK;
 }
 
+mfr_status mfr__part_sum_d(const mfr__part *pt, double *x, int64_t n, mfr_error *err) {
+    return pt->d ? pt->d->sum_d(pt->d, x, n, err) : MFR_OK;
+}
+
+int32_t mfr__part_strata(const mfr__part *pt) { return pt->d ? pt->d->size : 1; }
+
+void mfr__part_stratum(const mfr__part *pt, int32_t s, int32_t *i0, int32_t *i1) {
+    const mfr__dist *d = pt->d;
+    if (!d) {
+        *i0 = pt->i0, *i1 = pt->i1;
+        return;
+    }
+    int b = (d->rank + s) % d->size;
+    *i0 = d->item_lo[b], *i1 = d->item_lo[b + 1];
+}
+
+mfr_status mfr__part_shift(const mfr__part *pt, int32_t s, float *X, int32_t k, float *xb,
+                           mfr_error *err) {
+    const mfr__dist *d = pt->d;
+    if (!d || d->size <= 1) return MFR_OK;
+    int send = (d->rank + s) % d->size, recv = (d->rank + s + 1) % d->size;
+    mfr_status st = d->shift_rows(d, X, k, d->item_lo, send, recv, err);
+    if (!st && xb) st = d->shift_rows(d, xb, 1, d->item_lo, send, recv, err);
+    return st;
+}
+
 double mfr__part_rmse(const mfr__part *pt, const mfr_model *m, const mfr_ratings *train,
                       const mfr__csr *bu) {
     if (!pt->d) return mfr__rmse(m, train);

@@ -25,6 +25,18 @@ mfr_status mfr__part_share(const mfr__part *pt, int by_item, float *X, int32_t k
                            mfr_error *err);
 /* Element-wise sum over the ranks (one process: nothing to do). */
 mfr_status mfr__part_sum_f(const mfr__part *pt, float *x, int64_t n, mfr_error *err);
+mfr_status mfr__part_sum_d(const mfr__part *pt, double *x, int64_t n, mfr_error *err);
+/* DSGD strata (sgd; Gemulla et al., KDD 2011): the item blocks are the
+ * ranks' item ranges, and in sub-epoch s = 0..strata-1 this part updates its
+ * users against item block (rank + s) mod P, items *i0..*i1-1 (one process:
+ * one stratum, all items). mfr__part_shift after sub-epoch s hands that
+ * block's rows of X (k wide) and of xb to rank - 1 and takes block
+ * (rank + s + 1) mod P from rank + 1, so after the last sub-epoch every rank
+ * holds its own block again, updated (then mfr__part_share). */
+int32_t mfr__part_strata(const mfr__part *pt);
+void mfr__part_stratum(const mfr__part *pt, int32_t s, int32_t *i0, int32_t *i1);
+mfr_status mfr__part_shift(const mfr__part *pt, int32_t s, float *X, int32_t k, float *xb,
+                           mfr_error *err);
 /* Training RMSE: one process mfr__rmse(m, train); distributed, the squared
  * errors of the share's users (bu) summed over the ranks. */
 double mfr__part_rmse(const mfr__part *pt, const mfr_model *m, const mfr_ratings *train,

@@ -38,8 +38,19 @@
  * RMSE of the epoch (errors before each update); the model's train_rmse is
  * exact, computed after the last epoch. A progress callback asking to stop
  * ends training with MFR_E_CANCELLED and the last completed epoch's model; a
- * non-finite training error ends it with MFR_E_RANGE ("diverged"). */
+ * non-finite training error ends it with MFR_E_RANGE ("diverged").
+ *
+ * Distributed (ctx->dist, part.h; docs/distributed.md): DSGD strata. Rank r
+ * keeps a grid of the ratings of its users against each of the P item
+ * blocks (the ranks' item ranges); in sub-epoch s it runs the same passes
+ * over its grid of item block (r + s) mod P, then hands that block's item
+ * rows and biases to rank r - 1 (mfr__part_shift) and takes the next from
+ * rank r + 1. After P sub-epochs each rank holds its own block again; user
+ * and item rows then go to every rank (mfr__part_share), so the validation
+ * RMSE, early stopping and checkpoints see the whole model, as in one
+ * process. Same seed and P: the same model; P = 1 is the one-process fit. */
 #include "algo.h"
+#include "part.h"
 #include "sgd_kernel.h"
 #include "../data/dataset_impl.h"
 
@@ -78,6 +89,7 @@ static void sgd_defaults(mfr_train_params *p) {
 typedef struct sgd_grid {
     int32_t nb;            /* blocks per side */
     int32_t ru, ri;        /* users / items per range */
+    int32_t u_first, i_first; /* model rows of the grid's first user / item (0 but in DSGD) */
     int64_t *off;          /* [nb*nb + 1] start of block (a, b) at a*nb + b */
     uint32_t *rec;         /* [n] packed ratings */
     float *rf;             /* [n] or NULL (code table used) */
@@ -127,16 +139,16 @@ static void grid_build_table(sgd_grid *g, const mfr_ratings *tr) {
     }
 }
 
-static void grid_shape(sgd_grid *g, const mfr_model *m, int threads) {
+static void grid_shape(sgd_grid *g, int32_t n_users, int32_t n_items, int threads) {
     int bits = g->n_codes ? SMALL_BITS : WIDE_BITS;
     int64_t cap = (int64_t)1 << bits;
     int64_t nb = MIN_BLOCKS;
     if (2 * (int64_t)threads > nb) nb = 2 * (int64_t)threads;
-    if ((m->n_users + cap - 1) / cap > nb) nb = (m->n_users + cap - 1) / cap;
-    if ((m->n_items + cap - 1) / cap > nb) nb = (m->n_items + cap - 1) / cap;
+    if ((n_users + cap - 1) / cap > nb) nb = (n_users + cap - 1) / cap;
+    if ((n_items + cap - 1) / cap > nb) nb = (n_items + cap - 1) / cap;
     g->nb = (int32_t)nb;
-    g->ru = (int32_t)((m->n_users + nb - 1) / nb);
-    g->ri = (int32_t)((m->n_items + nb - 1) / nb);
+    g->ru = (int32_t)((n_users + nb - 1) / nb);
+    g->ri = (int32_t)((n_items + nb - 1) / nb);
     if (g->ru < 1) g->ru = 1;
     if (g->ri < 1) g->ri = 1;
     g->umask = (uint32_t)(cap - 1);
@@ -297,11 +309,12 @@ static mfr_status grid_prepare(sgd_grid *g, uint64_t seed, int threads, mfr_erro
     return parallel_run(threads, prepare_part, &pa) ? mfr__nomem(err, "sgd: block scratch") : MFR_OK;
 }
 
-static mfr_status grid_build(sgd_grid *g, const mfr_model *m, const mfr_ratings *tr,
+/* The grid of tr's ratings of n_users x n_items (indices from 0). */
+static mfr_status grid_build(sgd_grid *g, int32_t n_users, int32_t n_items, const mfr_ratings *tr,
                              int threads, uint64_t seed, mfr_error *err) {
     memset(g, 0, sizeof *g);
     grid_build_table(g, tr);
-    grid_shape(g, m, threads);
+    grid_shape(g, n_users, n_items, threads);
     mfr_status st = grid_fill(g, tr, err);
     return st ? st : grid_prepare(g, seed, threads, err);
 }
@@ -340,14 +353,17 @@ static void barrier_set_count(sgd_barrier *b, int count) {
 /* ---- the threaded epoch ------------------------------------------------ */
 
 typedef struct sgd_run {
-    const sgd_grid *g;
+    const sgd_grid *g;     /* the grid of the current pass (set by thread 0 before it) */
+    const sgd_grid *grids; /* [n_grids]: one in one process, DSGD's strata distributed */
+    int32_t n_grids;
+    const mfr__part *pt;   /* the rank's share (part.h) */
     mfr_model *m;
     mfr__sgd_hyper h;
     mfr__sgd_kernel_fn kern;
     int t;                 /* threads taking part */
-    int32_t *order;        /* [nb] diagonals in this epoch's order */
+    int32_t *order;        /* [nb] diagonals in this pass's order (nb: the largest grid's) */
     double *loss;          /* [nb] squared error by row block */
-    atomic_int *row_done; /* [nb] rounds finished by row block a this epoch */
+    atomic_int *row_done; /* [nb] rounds finished by row block a this pass */
     atomic_int *col_done; /* [nb] rounds finished by column block b */
     atomic_llong ticket;  /* next block to claim, round-major: d * nb + a */
     sgd_barrier bar;
@@ -364,7 +380,8 @@ typedef struct sgd_worker {
 static double run_block(const sgd_run *R, int32_t a, int32_t b) {
     const sgd_grid *g = R->g;
     int64_t id = (int64_t)a * g->nb + b;
-    size_t u0 = (size_t)a * g->ru, i0 = (size_t)b * g->ri, k = (size_t)R->h.k;
+    size_t u0 = (size_t)g->u_first + (size_t)a * g->ru, i0 = (size_t)g->i_first + (size_t)b * g->ri;
+    size_t k = (size_t)R->h.k;
     mfr__sgd_block blk = {
         .rec = g->rec + g->off[id], .rf = g->rf ? g->rf + g->off[id] : NULL,
         .rtab = g->n_codes ? g->rtab : NULL, .n = g->off[id + 1] - g->off[id],
@@ -497,8 +514,8 @@ static double word_sq_error(const rmse_arg *ra, int32_t a, int32_t b, int64_t j)
     const sgd_grid *g = ra->g;
     const mfr_model *m = ra->m;
     uint32_t w = g->rec[j];
-    size_t u = (size_t)a * g->ru + (w & g->umask);
-    size_t i = (size_t)b * g->ri + ((w >> g->ishift) & g->imask);
+    size_t u = (size_t)g->u_first + (size_t)a * g->ru + (w & g->umask);
+    size_t i = (size_t)g->i_first + (size_t)b * g->ri + ((w >> g->ishift) & g->imask);
     float r = g->rf ? g->rf[j] : g->rtab[w >> g->rshift];
     float p = m->mu + m->user_bias[u] + m->item_bias[i] +
               (m->k ? ra->dot(m->P + u * m->k, m->Q + i * m->k, m->k) : 0.f);
@@ -521,19 +538,20 @@ static int rmse_part(void *arg, int j, int t) {
     return 0;
 }
 
-/* Exact RMSE of the clipped predictions on the training ratings, from the
- * blocked copy, row blocks shared among threads and summed in block order
- * (the same value for any thread count). NaN when there are none. */
-static double grid_train_rmse(const sgd_grid *g, const mfr_model *m, int threads,
-                              const mfr__kernels *ks) {
+/* Squared error of the clipped predictions on a grid's training ratings,
+ * from the blocked copy, row blocks shared among threads and summed in block
+ * order (the same value for any thread count). NaN when out of memory. */
+static double grid_sq_error(const sgd_grid *g, const mfr_model *m, int threads,
+                            const mfr__kernels *ks) {
     int64_t total = g->off[(int64_t)g->nb * g->nb];
-    rmse_arg ra = {g, m, mfr__sgd_dot(ks), total > 0 ? mfr__calloc((size_t)g->nb, sizeof(double)) : NULL};
+    if (total <= 0) return 0.0;
+    rmse_arg ra = {g, m, mfr__sgd_dot(ks), mfr__calloc((size_t)g->nb, sizeof(double))};
     if (!ra.row) return NAN;
     parallel_run(threads, rmse_part, &ra);
     double se = 0.0;
     for (int32_t a = 0; a < g->nb; a++) se += ra.row[a];
     mfr__free(ra.row);
-    return sqrt(se / (double)total);
+    return se;
 }
 
 typedef struct sgd_snap {
@@ -622,6 +640,45 @@ static void shuffle_order(int32_t *order, int32_t nb, uint64_t seed, int32_t epo
     }
 }
 
+/* One pass of all threads over grid g (every block once, the diagonals in
+ * the epoch's order): its squared error before each update. */
+static double grid_pass(sgd_run *R, const sgd_grid *g, uint64_t seed, int32_t ep) {
+    R->g = g;
+    shuffle_order(R->order, g->nb, seed, ep);
+    memset(R->loss, 0, (size_t)g->nb * sizeof *R->loss);
+    for (int32_t x = 0; x < g->nb; x++) {
+        atomic_store_explicit(&R->row_done[x], 0, memory_order_relaxed);
+        atomic_store_explicit(&R->col_done[x], 0, memory_order_relaxed);
+    }
+    atomic_store_explicit(&R->ticket, 0, memory_order_relaxed);
+    barrier_wait(&R->bar);
+    run_epoch_part(R);
+    double se = 0.0;
+    for (int32_t a = 0; a < g->nb; a++) se += R->loss[a];
+    return se;
+}
+
+static int64_t grid_count(const sgd_grid *g) { return g->off[(int64_t)g->nb * g->nb]; }
+
+/* One epoch: the pass over each grid; distributed (DSGD), the item block
+ * moves on to the next rank after each sub-epoch, and at the end every
+ * rank's user rows and (its own again) item block go to all. se[0] gets the
+ * squared errors, se[1] the ratings, both summed over the ranks. */
+static mfr_status epoch_pass(sgd_run *R, uint64_t seed, int32_t ep, double se[2], mfr_error *err) {
+    mfr_model *m = R->m;
+    mfr_status st = MFR_OK;
+    se[0] = se[1] = 0.0;
+    for (int32_t s = 0; !st && s < R->n_grids; s++) {
+        se[0] += grid_pass(R, &R->grids[s], seed, ep);
+        se[1] += (double)grid_count(&R->grids[s]);
+        st = mfr__part_shift(R->pt, s, m->Q, m->k, m->item_bias, err);
+    }
+    if (!st) st = mfr__part_share(R->pt, 0, m->P, m->k, m->user_bias, err);
+    if (!st) st = mfr__part_share(R->pt, 1, m->Q, m->k, m->item_bias, err);
+    if (!st) st = mfr__part_sum_d(R->pt, se, 2, err);
+    return st;
+}
+
 static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_model *m = R->m;
@@ -629,27 +686,22 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
     int early = ctx->valid && ctx->valid->n > 0 && p->early_stop > 0;
     mfr_status st = early ? snap_alloc(&snap, m, err) : MFR_OK;
     double best = INFINITY, t0 = mfr__now();
-    int32_t since = 0, best_epoch = 0;
+    int32_t since = 0, best_epoch = 0, done = 0;
+    /* a checkpoint's factors (distributed runs): the epochs after it run as
+     * they would have, at the learning rate they would have had */
+    if (!st) st = mfr__part_resume(R->pt, m, &done, err);
     float lr = p->lr;
-    for (int32_t ep = 1; !st && ep <= p->epochs; ep++) {
-        shuffle_order(R->order, R->g->nb, p->seed, ep);
-        memset(R->loss, 0, (size_t)R->g->nb * sizeof *R->loss);
-        for (int32_t x = 0; x < R->g->nb; x++) {
-            atomic_store_explicit(&R->row_done[x], 0, memory_order_relaxed);
-            atomic_store_explicit(&R->col_done[x], 0, memory_order_relaxed);
-        }
-        atomic_store_explicit(&R->ticket, 0, memory_order_relaxed);
+    for (int32_t ep = 1; ep <= done; ep++) lr *= p->lr_decay;
+    for (int32_t ep = done + 1; !st && ep <= p->epochs; ep++) {
         R->h.lr = lr;
-        barrier_wait(&R->bar);
-        run_epoch_part(R);
+        double se[2];
+        if ((st = epoch_pass(R, p->seed, ep, se, err))) break;
         if (ctx->valid && ctx->valid->n > 0) rows_sync(R, 0); /* sgd_rmse reads the model */
-        double se = 0.0;
-        for (int32_t a = 0; a < R->g->nb; a++) se += R->loss[a];
-        double tr = ctx->train->n ? sqrt(se / (double)ctx->train->n) : NAN;
+        double tr = se[1] > 0 ? sqrt(se[0] / se[1]) : NAN;
         double va = sgd_rmse(m, ctx->valid);
         m->epochs_run = ep;
         m->valid_rmse = va;
-        if (ctx->train->n && !isfinite(tr)) {
+        if (se[1] > 0 && !isfinite(tr)) {
             st = mfr__err(err, MFR_E_RANGE, "sgd: training diverged at epoch %d (lr %g too large?)",
                           (int)ep, (double)p->lr);
             break;
@@ -665,11 +717,9 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
             mfr__report_epoch(ctx, ep, p->epochs, tr, va, t0);
             break;
         }
-        if (mfr__report_epoch(ctx, ep, p->epochs, tr, va, t0)) {
+        /* the report (rank 0), a Ctrl-C every rank agrees on, the checkpoint */
+        if ((st = mfr__part_epoch(R->pt, ctx, m, "sgd", ep, tr, va, t0, err)) == MFR_E_CANCELLED)
             early = 0; /* keep the last completed epoch */
-            st = MFR_E_CANCELLED;
-            mfr__err(err, MFR_E_CANCELLED, "sgd: cancelled after epoch %d", (int)ep);
-        }
         lr *= p->lr_decay;
     }
     if (!(ctx->valid && ctx->valid->n > 0)) rows_sync(R, 0);
@@ -716,6 +766,73 @@ static void log_memory_plan(const sgd_grid *g, const mfr_model *m, const mfr__fi
              hb, scratch / MB, run / MB, (ds_b + seen + stats + blk + fac + bias + hrows + run) / MB);
 }
 
+/* ---- DSGD strata (a distributed run: part.h) ---------------------------
+ * Rank r trains its users u0..u1-1 against item block (r + s) mod P in
+ * sub-epoch s = 0..P-1, so the P ranks' strata of a sub-epoch share no user
+ * and no item (Gemulla, Nijkamp, Haas, Sismanis, "Large-Scale Matrix
+ * Factorization with Distributed Stochastic Gradient Descent", KDD 2011).
+ * Each stratum is a grid of its own (indices from its first user and item,
+ * u_first/i_first), trained by the same passes as the one-process grid; the
+ * block shuffles of stratum (r, b) draw from seed + φ·(r·P + b), so the one
+ * stratum of one rank is the one-process grid, and the model depends on P
+ * but not on the run. */
+static uint64_t stratum_seed(uint64_t seed, int64_t id) {
+    return seed + 0x9e3779b97f4a7c15ull * (uint64_t)id;
+}
+
+/* The grid of tr's ratings of users u0..u1-1 and items i0..i1-1; all of tr
+ * when that is every user and item (no copy). */
+static mfr_status stratum_build(sgd_grid *g, const mfr_model *m, const mfr_ratings *tr,
+                                int32_t u0, int32_t u1, int32_t i0, int32_t i1, int threads,
+                                uint64_t seed, mfr_error *err) {
+    if (u0 == 0 && u1 == m->n_users && i0 == 0 && i1 == m->n_items)
+        return grid_build(g, m->n_users, m->n_items, tr, threads, seed, err);
+    memset(g, 0, sizeof *g);
+    int64_t n = 0;
+    for (int64_t j = 0; j < tr->n; j++)
+        n += tr->user[j] >= u0 && tr->user[j] < u1 && tr->item[j] >= i0 && tr->item[j] < i1;
+    size_t cap = (size_t)(n > 0 ? n : 1);
+    int32_t *lu = mfr__malloc(cap * sizeof *lu), *li = mfr__malloc(cap * sizeof *li);
+    float *lr = mfr__malloc(cap * sizeof *lr);
+    mfr_status st = MFR_OK;
+    if (!lu || !li || !lr) {
+        st = mfr__nomem(err, "sgd: a stratum's ratings");
+    } else {
+        int64_t x = 0;
+        for (int64_t j = 0; j < tr->n; j++) {
+            int32_t u = tr->user[j], i = tr->item[j];
+            if (u < u0 || u >= u1 || i < i0 || i >= i1) continue;
+            lu[x] = u - u0;
+            li[x] = i - i0;
+            lr[x++] = tr->rating[j];
+        }
+        mfr_ratings loc = {.user = lu, .item = li, .rating = lr, .n = n};
+        st = grid_build(g, u1 - u0, i1 - i0, &loc, threads, seed, err);
+        g->u_first = u0, g->i_first = i0;
+    }
+    mfr__free(lu), mfr__free(li), mfr__free(lr);
+    return st;
+}
+
+static void grids_free(sgd_grid *grids, int32_t ng) {
+    for (int32_t s = 0; s < ng; s++) grid_free(&grids[s]);
+    mfr__free(grids);
+}
+
+/* The part's grids: one in one process, its P strata distributed. */
+static mfr_status grids_build(sgd_grid *grids, const mfr__part *pt, const mfr_model *m,
+                              const mfr_ratings *tr, int threads, uint64_t seed, mfr_error *err) {
+    int32_t ng = mfr__part_strata(pt), rank = pt->d ? pt->d->rank : 0;
+    mfr_status st = MFR_OK;
+    for (int32_t s = 0; !st && s < ng; s++) {
+        int32_t i0, i1;
+        mfr__part_stratum(pt, s, &i0, &i1);
+        st = stratum_build(&grids[s], m, tr, pt->u0, pt->u1, i0, i1, threads,
+                           stratum_seed(seed, (int64_t)rank * ng + (rank + s) % ng), err);
+    }
+    return st;
+}
+
 /* ---- fit --------------------------------------------------------------- */
 
 /* Workers 1..t-1; if one cannot start, the run shrinks to those that did
@@ -750,6 +867,19 @@ static mfr_status run_threads(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *er
     return st;
 }
 
+/* Exact train RMSE over the part's grids (summed over the ranks). */
+static double grids_train_rmse(const sgd_grid *grids, int32_t ng, const mfr__part *pt,
+                               const mfr_model *m, int threads, const mfr__kernels *ks) {
+    double se[2] = {0.0, 0.0};
+    for (int32_t s = 0; s < ng; s++) {
+        se[0] += grid_sq_error(&grids[s], m, threads, ks);
+        se[1] += (double)grid_count(&grids[s]);
+    }
+    mfr_error ignored = {0};
+    if (mfr__part_sum_d(pt, se, 2, &ignored)) return NAN;
+    return se[1] > 0 ? sqrt(se[0] / se[1]) : NAN;
+}
+
 static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__model_alloc_factors(m, p->factors, err);
@@ -757,44 +887,57 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     int t = ctx->threads < 1 ? 1 : ctx->threads > 64 ? 64 : ctx->threads;
     double t0 = mfr__now();
     init_factors(m, p->init_std, p->seed, t);
-    sgd_grid g;
-    if ((st = grid_build(&g, m, ctx->train, t, p->seed, err))) {
-        grid_free(&g);
+    mfr__part pt;
+    mfr__part_init(&pt, ctx, m->n_users, m->n_items);
+    int32_t ng = mfr__part_strata(&pt);
+    sgd_grid *grids = mfr__calloc((size_t)ng, sizeof *grids);
+    if (!grids) return mfr__nomem(err, "sgd: strata");
+    if ((st = grids_build(grids, &pt, m, ctx->train, t, p->seed, err))) {
+        grids_free(grids, ng);
         return st;
     }
-    mfr__log(MFR_LOG_INFO, "sgd: %d x %d blocks of %d users x %d items, %s ratings, set up in %.2f s",
-             (int)g.nb, (int)g.nb, (int)g.ru, (int)g.ri, g.n_codes ? "coded" : "float",
-             mfr__now() - t0);
+    int64_t n_part = 0;
+    int32_t nb = 1;
+    for (int32_t s = 0; s < ng; s++) {
+        n_part += grid_count(&grids[s]);
+        if (grids[s].nb > nb) nb = grids[s].nb;
+    }
+    const sgd_grid *g = &grids[0];
+    mfr__log(MFR_LOG_INFO, "sgd: %d x %d blocks of %d users x %d items%s, %s ratings, set up in %.2f s",
+             (int)g->nb, (int)g->nb, (int)g->ru, (int)g->ri, ng > 1 ? " (first stratum)" : "",
+             g->n_codes ? "coded" : "float", mfr__now() - t0);
     /* Threads pay only when each has enough work per round (on a busy
      * machine every wait for another thread's block can cost a time slice).
      * Fewer threads give the same model: nb was fixed from the requested
      * count above (kernel switch sgd_min_round_work, core/simd.h). */
     const mfr__kernels ks = ctx->kern ? *ctx->kern : MFR__KERNELS_DEFAULT;
-    int te = t > g.nb ? g.nb : t;
-    while (te > 1 && ctx->train->n / g.nb / te < ks.sgd_min_round_work) te--;
-    sgd_run R = {.g = &g, .m = m, .kern = mfr__sgd_kernel(&ks), .t = te, .threads_setup = t};
+    int te = t > nb ? nb : t;
+    while (te > 1 && n_part / ng / nb / te < ks.sgd_min_round_work) te--;
+    sgd_run R = {.grids = grids, .n_grids = ng, .pt = &pt, .m = m, .kern = mfr__sgd_kernel(&ks),
+                 .t = te, .threads_setup = t};
     R.h = (mfr__sgd_hyper){.mu = m->mu, .lr = p->lr, .reg = p->reg, .reg_bias = p->reg_bias, .k = m->k};
-    if (ks.sgd_half_rows && m->k > 0) {
+    /* half-precision rows stay with one process: the ranks pass float rows */
+    if (ks.sgd_half_rows && m->k > 0 && !pt.d) {
         R.Ph = mfr__aligned_alloc((size_t)m->n_users * (size_t)m->k * sizeof *R.Ph + 1);
         R.Qh = mfr__aligned_alloc((size_t)m->n_items * (size_t)m->k * sizeof *R.Qh + 1);
         if (!R.Ph || !R.Qh) st = mfr__nomem(err, "sgd: half-precision rows");
         else rows_sync(&R, 1);
     }
-    log_memory_plan(&g, m, ctx, t, R.Ph != NULL);
-    R.order = mfr__calloc((size_t)g.nb, sizeof *R.order);
-    R.loss = mfr__calloc((size_t)g.nb, sizeof *R.loss);
-    R.row_done = mfr__calloc((size_t)g.nb, sizeof *R.row_done);
-    R.col_done = mfr__calloc((size_t)g.nb, sizeof *R.col_done);
+    if (ng == 1) log_memory_plan(g, m, ctx, t, R.Ph != NULL);
+    R.order = mfr__calloc((size_t)nb, sizeof *R.order);
+    R.loss = mfr__calloc((size_t)nb, sizeof *R.loss);
+    R.row_done = mfr__calloc((size_t)nb, sizeof *R.row_done);
+    R.col_done = mfr__calloc((size_t)nb, sizeof *R.col_done);
     if (!st && (!R.order || !R.loss || !R.row_done || !R.col_done)) st = mfr__nomem(err, "sgd: schedule");
     if (!st) st = run_threads(&R, ctx, err);
-    if (!st || st == MFR_E_CANCELLED) m->train_rmse = grid_train_rmse(&g, m, t, &ks);
+    if (!st || st == MFR_E_CANCELLED) m->train_rmse = grids_train_rmse(grids, ng, &pt, m, t, &ks);
     mfr__free(R.Ph);
     mfr__free(R.Qh);
     mfr__free(R.order);
     mfr__free(R.loss);
     mfr__free(R.row_done);
     mfr__free(R.col_done);
-    grid_free(&g);
+    grids_free(grids, ng);
     return st;
 }
 
@@ -803,5 +946,6 @@ const mfr__algo mfr__algo_sgd = {
     .name = "sgd",
     .fit = sgd_fit,
     .defaults = sgd_defaults,
+    .distributed = 1,
     .ignores_time = 1,
 };

@@ -9,6 +9,8 @@
  * each rank's rows' part summed by MPI_Allreduce. Rows are solved by the
  * same row solver as one process, so the model equals one process's to
  * float rounding (the gramian's summation order is the only difference).
+ * sgd runs DSGD strata (src/algo/sgd.c): the item blocks pass round the
+ * ranks by MPI_Sendrecv (shift_rows) between its P sub-epochs.
  *
  * Built without MPI (MFR_HAVE_MPI undefined) the same code runs with one
  * rank and no communication. */
@@ -202,6 +204,32 @@ static mfr_status sum_d(const mfr__dist *fd, double *x, int64_t n, mfr_error *er
     return sum_any(fd, x, n, 1, err);
 }
 
+/* DSGD's rotation: rows of block send to rank - 1, of block recv from
+ * rank + 1 (MPI_Sendrecv, so the ring cannot deadlock). */
+static mfr_status shift_rows(const mfr__dist *fd, float *X, int32_t width, const int32_t *lo,
+                             int send, int recv, mfr_error *err) {
+    mfr_dist *d = fd->impl;
+#ifdef MFR_HAVE_MPI
+    if (d->size <= 1) return MFR_OK;
+    double t0 = mfr__now();
+    int to = (d->rank + d->size - 1) % d->size, from = (d->rank + 1) % d->size;
+    int ns = lo[send + 1] - lo[send], nr = lo[recv + 1] - lo[recv];
+    MPI_Datatype row;
+    MPI_Type_contiguous(width, MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
+    int rc = MPI_Sendrecv(X + (size_t)lo[send] * (size_t)width, ns, row, to, 9,
+                          X + (size_t)lo[recv] * (size_t)width, nr, row, from, 9, MPI_COMM_WORLD,
+                          MPI_STATUS_IGNORE);
+    MPI_Type_free(&row);
+    d->stats.bytes_sent += (uint64_t)ns * (uint64_t)width * 4u;
+    d->stats.comm_seconds += mfr__now() - t0;
+    if (rc != MPI_SUCCESS) return mfr__err(err, MFR_E_IO, "MPI_Sendrecv failed");
+#else
+    (void)d, (void)X, (void)width, (void)lo, (void)send, (void)recv, (void)err;
+#endif
+    return MFR_OK;
+}
+
 /* lo[0..size]: cuts of 0..rows-1 with about total/size of the weights
  * (ratings per row) each; the same on every rank. */
 static void cut_rows(const int64_t *count, int32_t rows, int size, int32_t *lo) {
@@ -225,9 +253,9 @@ mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_pa
     /* Checks every rank makes alike, before any collective. */
     mfr_status st = mfr_train_params_check(p, err);
     if (st) return st;
-    if (p->algo != MFR_ALGO_ALS && p->algo != MFR_ALGO_IALS)
+    if (p->algo != MFR_ALGO_ALS && p->algo != MFR_ALGO_IALS && p->algo != MFR_ALGO_SGD)
         return mfr__err(err, MFR_E_UNSUPPORTED,
-                        "distributed training: %s has no distributed fit (als and ials have)",
+                        "distributed training: %s has no distributed fit (als, ials and sgd have)",
                         mfr_algo_name(p->algo));
     mfr_ratings all;
     mfr_dataset_ratings(ds, &all);
@@ -282,20 +310,26 @@ mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_pa
     }
     if (d->rank != 0) run.progress = NULL;
     /* What a checkpoint must match: the parameters that shape the factors
-     * and the data's size (not threads or progress). */
+     * and the data's size (not threads or progress; sgd's learning rate and
+     * its decay too). */
+    const int sgd = p->algo == MFR_ALGO_SGD;
     const struct { const void *p; size_t n; } f[] = {
         {&p->algo, sizeof p->algo}, {&p->factors, sizeof p->factors}, {&p->seed, sizeof p->seed},
         {&p->reg, sizeof p->reg}, {&p->reg_bias, sizeof p->reg_bias},
         {&p->init_std, sizeof p->init_std}, {&p->alpha, sizeof p->alpha},
         {&p->unobserved, sizeof p->unobserved}, {&p->valid_frac, sizeof p->valid_frac},
-        {mine, sizeof mine}}; /* data sizes and checksum */
+        {mine, sizeof mine}, /* data sizes and checksum */
+        {&p->lr, sgd ? sizeof p->lr : 0}, {&p->lr_decay, sgd ? sizeof p->lr_decay : 0}};
     uint32_t h = mfr__crc32(0, NULL, 0);
-    for (size_t j = 0; j < sizeof f / sizeof f[0]; j++) h = mfr__crc32(h, f[j].p, f[j].n);
+    for (size_t j = 0; j < sizeof f / sizeof f[0]; j++)
+        if (f[j].n) h = mfr__crc32(h, f[j].p, f[j].n);
     d->fingerprint = h;
     d->dp = dp;
-    mfr__dist fd = {d->rank, d->size, lo, lo + P + 1, d, gather_rows, sum_f, sum_d,
-                    dp && dp->resume_dir ? mfr__dist_resume : NULL,
-                    dp && dp->checkpoint_dir ? mfr__dist_checkpoint : NULL};
+    mfr__dist fd = {.rank = d->rank, .size = d->size, .user_lo = lo, .item_lo = lo + P + 1,
+                    .impl = d, .gather_rows = gather_rows, .sum_f = sum_f, .sum_d = sum_d,
+                    .resume = dp && dp->resume_dir ? mfr__dist_resume : NULL,
+                    .epoch_done = dp && dp->checkpoint_dir ? mfr__dist_checkpoint : NULL,
+                    .shift_rows = shift_rows};
     d->stats.share_ratings = 0;
     for (int64_t j = 0; j < all.n; j++) {
         int32_t u = all.user[j], i = all.item[j];

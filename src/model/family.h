@@ -20,7 +20,9 @@
  * rank solves and the collectives a family calls between half-steps. Every
  * rank holds all factors; a half-step solves the rank's rows and
  * gather_rows hands every rank's rows to all. A family that supports it
- * (als, ials) trains the same model as one process, to float rounding. */
+ * (als, ials) trains the same model as one process, to float rounding;
+ * sgd trains DSGD strata (its users against one item block at a time,
+ * the blocks passed round the ranks by shift_rows). */
 typedef struct mfr__dist {
     int rank, size;
     const int32_t *user_lo;  /* [size + 1]: rank r solves users user_lo[r]..user_lo[r+1]-1 */
@@ -38,6 +40,10 @@ typedef struct mfr__dist {
     mfr_status (*resume)(const struct mfr__dist *d, mfr_model *m, int32_t *done, mfr_error *err);
     mfr_status (*epoch_done)(const struct mfr__dist *d, const mfr_model *m, int32_t epoch,
                              mfr_error *err);
+    /* DSGD's rotation (sgd): rows lo[send]..lo[send+1]-1 of X to rank - 1
+     * and rows lo[recv]..lo[recv+1]-1 from rank + 1 (a ring), in place */
+    mfr_status (*shift_rows)(const struct mfr__dist *d, float *X, int32_t width,
+                             const int32_t *lo, int send, int recv, mfr_error *err);
 } mfr__dist;
 
 typedef struct mfr__fit_ctx {

@@ -102,4 +102,21 @@ run_mpi 2 train "$T/d" --algo als --epochs 60 --factors 8 --threads 1 --seed 5 -
 rc=$?
 [ $rc -eq 5 ] && grep -q "checkpoint.mfc: a checkpoint of another run" "$T/7.out" && [ "$(grep -c 'another run' "$T/7.out")" = 1 ] &&
     ok "foreign checkpoint refused once (exit 5)" || bad "foreign checkpoint: exit $rc: $(head -3 "$T/7.out")"
+
+# 8. sgd (DSGD): the checkpoint of epoch 20 on 2 ranks, resumed to 40, gives
+# the uninterrupted 40-epoch model exactly (the learning rate continues
+# where it was; the strata and shuffles depend on the seed and P alone)
+sg=(--algo sgd --factors 16 --threads 1 --seed 5 -q)
+run_mpi 2 train "$T/d" "${sg[@]}" --epochs 40 -o "$T/sref.mfm" >"$T/8.out" 2>&1 &&
+    run_mpi 2 train "$T/d" "${sg[@]}" --epochs 20 --checkpoint "$T/sck" -o "$T/shalf.mfm" >>"$T/8.out" 2>&1 &&
+    run_mpi 2 train "$T/d" "${sg[@]}" --epochs 40 --resume "$T/sck" -o "$T/sres.mfm" >>"$T/8.out" 2>&1 &&
+    ok "sgd: reference, checkpoint and resumed runs" || bad "sgd resume: $(cat "$T/8.out")"
+d=$(same "$T/sref.mfm" "$T/sres.mfm" 0) && ok "sgd resumed = uninterrupted ($d)" || bad "sgd resumed differs: $d"
+d=$(same "$T/sref.mfm" "$T/shalf.mfm" 0) && bad "sgd: the 20-epoch model equals the 40-epoch one ($d)" ||
+    ok "sgd: the checkpointed run stopped at 20 epochs (its model differs)"
+# a checkpoint of another learning rate is another run
+run_mpi 2 train "$T/d" "${sg[@]}" --epochs 40 --lr 0.01 --resume "$T/sck" -o "$T/sy.mfm" >"$T/8b.out" 2>&1
+rc=$?
+[ $rc -eq 5 ] && grep -q "a checkpoint of another run" "$T/8b.out" && ok "sgd: checkpoint of another lr refused (exit 5)" ||
+    bad "sgd other lr: exit $rc: $(head -3 "$T/8b.out")"
 finish
