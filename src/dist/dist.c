@@ -333,8 +333,10 @@ mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_pa
     d->stats.share_ratings = 0;
     for (int64_t j = 0; j < all.n; j++) {
         int32_t u = all.user[j], i = all.item[j];
+        /* sgd keeps its users' ratings (all items); als and ials also
+         * those of its items */
         d->stats.share_ratings += (u >= lo[d->rank] && u < lo[d->rank + 1]) +
-                                  (i >= lo[P + 1 + d->rank] && i < lo[P + 1 + d->rank + 1]);
+                                  (!sgd && i >= lo[P + 1 + d->rank] && i < lo[P + 1 + d->rank + 1]);
     }
     double t0 = mfr__now();
     st = mfr__model_train_dist(ds, NULL, NULL, &run, NULL, &fd, out, err);
