@@ -30,6 +30,9 @@ void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, in
 #define MFR__TAG_TSVP MFR_TAG('T', 'S', 'V', 'P')
 #define MFR__TAG_TSVD MFR_TAG('T', 'S', 'V', 'D')
 #define MFR__TAG_TSVV MFR_TAG('T', 'S', 'V', 'V')
+/* TSVA: float [n_users * k], α_u of the user factors: p_u(t) = p_u +
+ * α_u·dev_u(t) (P holds p_u(t_last)). */
+#define MFR__TAG_TSVA MFR_TAG('T', 'S', 'V', 'A')
 
 /* timesvdpp.c's fixed settings (its header says why): item time bins,
  * dev_u's exponent, α's step (× lr) and penalty, the penalties of b_{u,t}
@@ -40,6 +43,10 @@ void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, in
 #define MFR__TS_ALPHA_REG 50.f
 #define MFR__TS_DAY_REG 0.3f
 #define MFR__TS_BIN_REG 5.f
+/* α_u of the user factors: step (× lr) and penalty, α_u's own (Koren's
+ * orders of magnitude, as for the bias drift) */
+#define MFR__TS_PDRIFT_LR 1e-3f
+#define MFR__TS_PDRIFT_REG 50.f
 
 typedef struct mfr__timesvdpp_header {
     int32_t bins;          /* item time bins */

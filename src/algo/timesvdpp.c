@@ -1,9 +1,10 @@
 /* timesvdpp.c — timeSVD++ (Koren 2009, "Collaborative filtering with
- * temporal dynamics", KDD, eq. 10 with the biases of eq. 9): SVD++ whose
- * biases move with the rating's day t,
+ * temporal dynamics", KDD, eq. 13 without c_u(t)): SVD++ whose biases and
+ * user factors move with the rating's day t,
  *
  *     r̂_ui(t) = μ + b_u + α_u·dev_u(t) + b_{u,t} + b_i + b_{i,Bin(t)}
- *               + q_iᵀ(p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j)
+ *               + q_iᵀ(p_u(t) + |N(u)|^-½ Σ_{j∈N(u)} y_j)
+ *     p_u(t) = p_u + α^p_u·dev_u(t)      (α^p_u: k floats per user)
  *
  *     dev_u(t) = sign(t − t_u)·|t − t_u|^β,  β = 0.4
  *
@@ -16,8 +17,16 @@
  *     b_u += γ(e − λ_b b_u)          b_{u,t} += γ(e − λ_d b_{u,t})
  *     b_i += γ(e − λ_b b_i)          b_{i,Bin(t)} += γ(e − λ_bin b_{i,Bin(t)})
  *     α_u += γ_α(e·dev_u(t) − λ_α α_u),  γ_α = 10⁻³γ, λ_α = 50
+ *     α^p_u += γ_α(e·dev_u(t)·q_i − λ_α α^p_u)   (the same step and penalty)
  * (α's tiny step and strong penalty follow Koren's orders of magnitude:
- * dev_u reaches 30 for a user rating over years), and q_i, p_u, y_j as SVD++.
+ * dev_u reaches 30 for a user rating over years), and q_i, p_u, y_j as SVD++
+ * with p_u(t) in place of p_u in q_i's step.
+ * Koren's scale of the movie bias, (b_i + b_{i,Bin(t)})·(c_u + c_{u,t}), was
+ * tried and left out: on the 5-fold CV of docs/benchmarks.md it never beat
+ * the model without it (RMSE 0.8548 with γ, λ 0.01 / 0.3; 0.8349–0.8350 with
+ * 0.1γ or 0.02γ and stronger penalties, against 0.8348) and it cut NDCG@10
+ * (0.0336–0.0405 against 0.0427); it would also need its own predict and
+ * score_user (a per-user factor on b_i), off the fast biased-MF paths.
  * λ_d = 0.3 and λ_bin = 5 are fixed: with reg_bias (0.01) for them the
  * bin biases overfit (one 80/20 split of ml-latest-small, seed 42: RMSE
  * 0.856; 0.836 with these; svdpp 0.842).
@@ -25,16 +34,17 @@
  * day 0: the model is then SVD++ with one more user bias.
  *
  * After the fit the model is stored as of each user's last rating day: P
- * holds p_u + the implicit sum, user_bias b_u + α_u dev_u(t_last) +
+ * holds p_u(t_last) + the implicit sum, user_bias b_u + α_u dev_u(t_last) +
  * b_{u,t_last}, item_bias b_i + b_{i,Bin(t)} of the last training day, so
  * predict, recommend and fold-in (a new user as for svdpp: src/model/fold.c
  * against Q and these item biases) use the plain biased-MF formula. mfr_model_predict_at(u, i,
  * t) gives the rating at day t from the sections (classic.h): b_u, α_u, t_u
- * and t_last per user (TSVU), the bin biases (TSVB) and each user's days
- * with their b_{u,t} (TSVP/TSVD/TSVV; a day u did not rate on has none);
- * eval predicts each test rating at its own timestamp this way. Memory
- * beyond SVD++'s: 16 bytes a user, 120 a movie, 8 a (user, day); the fit
- * adds 16 bytes a rating. Single-threaded, deterministic in the seed. */
+ * and t_last per user (TSVU), the bin biases (TSVB), each user's days
+ * with their b_{u,t} (TSVP/TSVD/TSVV; a day u did not rate on has none)
+ * and α^p_u (TSVA: P + (dev_u(t) − dev_u(t_last))·α^p_u is p_u(t) + the
+ * implicit sum); eval predicts each test rating at its own timestamp this
+ * way. Memory beyond SVD++'s: 16 + 4k bytes a user, 120 a movie, 8 a
+ * (user, day); the fit adds 16 bytes a rating. Single-threaded, deterministic in the seed. */
 #include "svdpp.h"
 #include "classic.h"
 #include "../core/binfile.h"
@@ -53,6 +63,7 @@ typedef struct ts_view {
     const int64_t *ptr; /* [n_users + 1] */
     const int32_t *day; /* [n_days] */
     const float *but;   /* [n_days] */
+    const float *A;     /* [n_users * k]: α_u of the user factors */
 } ts_view;
 
 static void timesvdpp_defaults(mfr_train_params *p) { mfr__svdpp_defaults(p); }
@@ -92,6 +103,7 @@ typedef struct ts_fit {
     int64_t *dptr;       /* TSVP */
     int32_t *days;       /* TSVD */
     float *but;          /* TSVV */
+    float *A;            /* TSVA */
     float *Y, *z, *pz, *g;
     int32_t *order;
 } ts_fit;
@@ -164,17 +176,19 @@ MFR_HOT static double ts_user(mfr_model *m, ts_fit *f, int32_t u, float lr,
     const int32_t k = m->k, nb = f->h.bins;
     int64_t n = c->ptr[u + 1] - c->ptr[u];
     if (n == 0) return 0.0;
-    float *pu = m->P + (size_t)u * k, *z = f->z, *pz = f->pz, *g = f->g;
+    float *pu = m->P + (size_t)u * k, *au = f->A + (size_t)u * k, *z = f->z, *pz = f->pz, *g = f->g;
     float *bu = m->user_bias + u, *al = f->U + 4 * u;
     const float rb = p->reg_bias, reg = p->reg, la = MFR__TS_ALPHA_LR * lr;
+    const float lp = MFR__TS_PDRIFT_LR * lr;
     mfr__svdpp_implicit(c, f->Y, u, k, z);
-    for (int32_t x = 0; x < k; x++) pz[x] = pu[x] + z[x], g[x] = 0.f;
+    for (int32_t x = 0; x < k; x++) g[x] = 0.f;
     double se = 0.0;
     for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
         int32_t i = c->idx[e];
         float *qi = m->Q + (size_t)i * k, *bi = m->item_bias + i;
         float *bib = f->B + (size_t)i * nb + f->bin[e], *but = f->but + f->slot[e];
         float dv = f->dev[e];
+        for (int32_t x = 0; x < k; x++) pz[x] = pu[x] + dv * au[x] + z[x]; /* p_u(t) + implicit */
         float err = c->val[e] - (m->mu + *bu + al[1] * dv + *but + *bi + *bib + mfr__dot(qi, pz, k));
         se += (double)err * err;
         *bu += lr * (err - rb * *bu);
@@ -187,7 +201,7 @@ MFR_HOT static double ts_user(mfr_model *m, ts_fit *f, int32_t u, float lr,
             float qf = qi[x];
             qi[x] += lr * (err * pz[x] - reg * qf);
             pu[x] += lr * (err * qf - reg * pu[x]);
-            pz[x] = pu[x] + z[x];
+            au[x] += lp * (err * dv * qf - MFR__TS_PDRIFT_REG * au[x]);
             g[x] += err * qf;
         }
     }
@@ -201,20 +215,20 @@ MFR_HOT static double ts_user(mfr_model *m, ts_fit *f, int32_t u, float lr,
     return se;
 }
 
-/* The model as of each user's last day (header): P += implicit sum; the
- * static b_u goes to TSVU, the biases to their last-day values (the movies'
- * to the bin of the last training day). */
+/* The model as of each user's last day (header): P += the implicit sum and
+ * the factor drift α_u·dev_u(t_last); the static b_u goes to TSVU, the
+ * biases to their last-day values (the movies' to the bin of the last
+ * training day). */
 static void store_present(mfr_model *m, ts_fit *f) {
     const int32_t k = m->k, nb = f->h.bins;
     for (int32_t u = 0; u < m->n_users; u++) {
         mfr__svdpp_implicit(&f->c, f->Y, u, k, f->z);
-        float *pu = m->P + (size_t)u * k;
-        for (int32_t x = 0; x < k; x++) pu[x] += f->z[x];
-        float *U = f->U + 4 * u;
+        float *pu = m->P + (size_t)u * k, *au = f->A + (size_t)u * k, *U = f->U + 4 * u;
+        float dl = mfr__timesvdpp_dev(U[3], U[2], f->h.beta);
+        for (int32_t x = 0; x < k; x++) pu[x] += f->z[x] + dl * au[x];
         U[0] = m->user_bias[u];
         if (f->dptr[u + 1] > f->dptr[u])
-            m->user_bias[u] = U[0] + U[1] * mfr__timesvdpp_dev(U[3], U[2], f->h.beta) +
-                              f->but[f->dptr[u + 1] - 1];
+            m->user_bias[u] = U[0] + U[1] * dl + f->but[f->dptr[u + 1] - 1];
     }
     const int32_t last = bin_of(&f->h, f->h.day_max);
     for (int32_t i = 0; i < m->n_items; i++) m->item_bias[i] += f->B[(size_t)i * nb + last];
@@ -241,6 +255,8 @@ static mfr_status store_sections(mfr_model *m, ts_fit *f, mfr_error *err) {
         st = add_owned(m, MFR__TAG_TSVP, (void **)&f->dptr, sizeof *f->dptr * ((size_t)m->n_users + 1), err);
     if (!st) st = add_owned(m, MFR__TAG_TSVD, (void **)&f->days, sizeof *f->days * (size_t)f->h.n_days, err);
     if (!st) st = add_owned(m, MFR__TAG_TSVV, (void **)&f->but, sizeof *f->but * (size_t)f->h.n_days, err);
+    if (!st)
+        st = add_owned(m, MFR__TAG_TSVA, (void **)&f->A, sizeof *f->A * (size_t)m->n_users * m->k, err);
     mfr__free(hp);
     if (!st) st = timesvdpp_attach(m, err);
     return st;
@@ -250,6 +266,7 @@ static void ts_fit_free(ts_fit *f) {
     mfr__csr_free(&f->c);
     mfr__free(f->bin), mfr__free(f->slot), mfr__free(f->dev);
     mfr__free(f->U), mfr__free(f->B), mfr__free(f->dptr), mfr__free(f->days), mfr__free(f->but);
+    mfr__free(f->A);
     mfr__free(f->Y), mfr__free(f->z), mfr__free(f->order);
 }
 
@@ -265,11 +282,13 @@ static mfr_status timesvdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
     f.Y = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items * k);
     f.z = mfr__aligned_alloc(sizeof(float) * 3 * (size_t)k);
     f.order = mfr__malloc(sizeof(int32_t) * ((size_t)m->n_users + 1));
-    if (!f.Y || !f.z || !f.order) {
+    f.A = mfr__aligned_alloc(sizeof(float) * ((size_t)m->n_users * k + 1));
+    if (!f.Y || !f.z || !f.order || !f.A) {
         st = mfr__nomem(err, "timesvdpp state");
         goto done;
     }
     memset(f.Y, 0, sizeof(float) * (size_t)m->n_items * k);
+    memset(f.A, 0, sizeof(float) * ((size_t)m->n_users * k + 1));
     f.pz = f.z + k, f.g = f.z + 2 * k;
     for (int32_t u = 0; u < m->n_users; u++) f.order[u] = u;
     mfr__fill_normal(m->P, (int64_t)m->n_users * k, p->init_std, p->seed, 1);
@@ -306,7 +325,7 @@ done:
 
 /* ---- load and predict --------------------------------------------------- */
 static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
-    uint64_t sh = 0, su = 0, sb = 0, sp = 0, sd = 0, sv = 0;
+    uint64_t sh = 0, su = 0, sb = 0, sp = 0, sd = 0, sv = 0, sa = 0;
     ts_view v;
     v.h = mfr__model_get_extra(m, MFR__TAG_TSVH, &sh);
     v.U = mfr__model_get_extra(m, MFR__TAG_TSVU, &su);
@@ -314,8 +333,9 @@ static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
     v.ptr = mfr__model_get_extra(m, MFR__TAG_TSVP, &sp);
     v.day = mfr__model_get_extra(m, MFR__TAG_TSVD, &sd);
     v.but = mfr__model_get_extra(m, MFR__TAG_TSVV, &sv);
-    if (!v.h || sh != sizeof *v.h || !v.U || !v.B || !v.ptr)
-        return mfr__err(err, MFR_E_FORMAT, "timesvdpp: section TSVH, TSVU, TSVB or TSVP missing");
+    v.A = mfr__model_get_extra(m, MFR__TAG_TSVA, &sa);
+    if (!v.h || sh != sizeof *v.h || !v.U || !v.B || !v.ptr || !v.A)
+        return mfr__err(err, MFR_E_FORMAT, "timesvdpp: section TSVH, TSVU, TSVB, TSVP or TSVA missing");
     if (m->k <= 0 || !m->P || !m->Q) return mfr__err(err, MFR_E_FORMAT, "timesvdpp: model has no factors");
     const mfr__timesvdpp_header *h = v.h;
     if (h->bins < 1 || h->bins > TS_MAX_BINS || h->day_min > h->day_max || h->n_days < 0 ||
@@ -325,13 +345,15 @@ static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
     if (!mfr__bytes_are(su, (int64_t)m->n_users * 4, 4) ||
         !mfr__bytes_are(sb, (int64_t)m->n_items * h->bins, 4) ||
         !mfr__bytes_are(sp, (int64_t)m->n_users + 1, 8) || !mfr__bytes_are(sd, h->n_days, 4) ||
-        !mfr__bytes_are(sv, h->n_days, 4) || (h->n_days > 0 && (!v.day || !v.but)))
+        !mfr__bytes_are(sv, h->n_days, 4) || !mfr__bytes_are(sa, (int64_t)m->n_users * m->k, 4) ||
+        (h->n_days > 0 && (!v.day || !v.but)))
         return mfr__err(err, MFR_E_FORMAT,
-                        "timesvdpp: sections TSVU/TSVB/TSVP/TSVD/TSVV (%llu/%llu/%llu/%llu/%llu bytes) "
-                        "do not match %d users, %d movies, %d bins, %lld day biases",
+                        "timesvdpp: sections TSVU/TSVB/TSVP/TSVD/TSVV/TSVA "
+                        "(%llu/%llu/%llu/%llu/%llu/%llu bytes) do not match %d users, "
+                        "%d movies, %d factors, %d bins, %lld day biases",
                         (unsigned long long)su, (unsigned long long)sb, (unsigned long long)sp,
-                        (unsigned long long)sd, (unsigned long long)sv, (int)m->n_users,
-                        (int)m->n_items, (int)h->bins, (long long)h->n_days);
+                        (unsigned long long)sd, (unsigned long long)sv, (unsigned long long)sa, (int)m->n_users,
+                        (int)m->n_items, (int)m->k, (int)h->bins, (long long)h->n_days);
     int64_t row;
     const char *why = mfr__csr_check(v.ptr, m->n_users, h->n_days, NULL, 0, -1, &row);
     if (why) return mfr__err(err, MFR_E_FORMAT, "timesvdpp: day lists (TSVP), user %lld: %s", (long long)row, why);
@@ -355,18 +377,23 @@ static void timesvdpp_release(mfr_model *m) {
 static float timesvdpp_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t) {
     const ts_view *s = m->algo_state;
     if (!s) return mfr__predict_mf(m, u, i);
-    const int32_t d = mfr__day_of(t), nb = s->h->bins;
-    float r = m->mu;
+    const int32_t d = mfr__day_of(t), nb = s->h->bins, k = m->k;
+    float r = m->mu, dd = 0.f;
     if (u >= 0) {
         const float *U = s->U + 4 * (size_t)u;
         int64_t q = find_day(s->day, s->ptr[u], s->ptr[u + 1], d);
-        r += U[0] + U[1] * mfr__timesvdpp_dev((float)d, U[2], s->h->beta) + (q >= 0 ? s->but[q] : 0.f);
+        float dv = mfr__timesvdpp_dev((float)d, U[2], s->h->beta);
+        r += U[0] + U[1] * dv + (q >= 0 ? s->but[q] : 0.f);
+        dd = dv - mfr__timesvdpp_dev(U[3], U[2], s->h->beta); /* P holds p_u(t_last) */
     }
     if (i >= 0) {
         const float *B = s->B + (size_t)i * nb;
         r += m->item_bias[i] - B[bin_of(s->h, s->h->day_max)] + B[bin_of(s->h, d)];
     }
-    if (u >= 0 && i >= 0) r += mfr__dot(m->P + (size_t)u * m->k, m->Q + (size_t)i * m->k, m->k);
+    if (u >= 0 && i >= 0) {
+        const float *qi = m->Q + (size_t)i * k;
+        r += mfr__dot(m->P + (size_t)u * k, qi, k) + dd * mfr__dot(s->A + (size_t)u * k, qi, k);
+    }
     return r;
 }
 

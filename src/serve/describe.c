@@ -49,6 +49,9 @@ int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *ou
     else if (in->algo == MFR_ALGO_EASE)
         ADD("recommendations", recs, "recommendations for training users: ranked by ease x·B of their ratings, stars "
             "from the baseline mu + b_u + b_i");
+    else if (in->algo == MFR_ALGO_VAE)
+        ADD("recommendations", recs, "recommendations for training users: ranked by the Mult-VAE's multinomial "
+            "scores of their rated movies, stars from the baseline mu + b_u + b_i (vae, k=%d)", (int)in->params.factors);
     else if (k > 0)
         ADD("recommendations", recs, "recommendations for training users: ranked by predicted rating (%s, k=%d)", algo, k);
     else
@@ -62,6 +65,9 @@ int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *ou
         ADD("recommendations_new_users", recs, "recommendations for new users: fold-in of their ratings (k=%d)%s", k, none);
     else if (in->algo == MFR_ALGO_EASE)
         ADD("recommendations_new_users", recs, "recommendations for new users: from their rated movies (ease x·B)%s", none);
+    else if (in->algo == MFR_ALGO_VAE)
+        ADD("recommendations_new_users", recs, "recommendations for new users: the Mult-VAE's multinomial scores of "
+            "their rated movies (vae)%s", none);
     else
         ADD("recommendations_new_users", recs, "recommendations for new users: from their rated movies (%s)%s", algo, none);
     /* similar: co-occurrence by default for every family; ?metric=pearson|cosine

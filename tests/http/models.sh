@@ -56,4 +56,13 @@ print(int(a == b))' "$L1" "$L2" "$R1" "$R2")
   assert_py "d['source']=='popular' and [m['id'] for m in d['recommendations']]==$COLD" "$a: without ratings the list is not popular again"
   stop_server "$PID"
 done
+# vae ranks by its decoder's multinomial scores, not by the stars it shows:
+# /api/health says so
+MODEL=$T/vae.mfm
+"$MFREC" train "$DATA" -o "$MODEL" --algo vae --epochs 2 --threads 1 -q >/dev/null 2>"$T/train.err" ||
+  fail "vae: train failed: $(cat "$T/train.err")"
+start_server "$T/vae.db"
+check "vae: health" GET /api/health "" "" 200
+assert_py "'multinomial scores' in d['routes']['recommendations'] and 'predicted rating' not in d['routes']['recommendations'] and 'multinomial scores' in d['routes']['recommendations_new_users']" "vae: health routes do not say how vae ranks"
+stop_server "$PID"
 echo "PASS models"

@@ -144,6 +144,17 @@ static inline const char *temp_dir(void) {
     return buf[k];
 }
 
+/* Saves m (then frees it) as path (a file name in a fresh temp_dir, cap
+ * bytes) and answers the file's bytes (malloc'd) and *len: the image a
+ * hostile-file test mutates. */
+static inline unsigned char *saved_image(mfr_model *m, const char *name, char *path, size_t cap,
+                                         long *len) {
+    snprintf(path, cap, "%s/%s", temp_dir(), name);
+    assert_int_equal(mfr_model_save(m, path, NULL), MFR_OK);
+    mfr_model_free(m);
+    return (unsigned char *)read_whole(path, len);
+}
+
 /* Train p on train (NULL: all of ds) with allocation n failing, for n = 0,
  * 1, ... until training succeeds: every failing run must answer
  * MFR_E_NOMEM with no model (leaks show under ASan). */

@@ -372,11 +372,8 @@ static void ease_hostile_model_file(void **state) {
     mfr_model *m = NULL;
     assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, NULL), MFR_OK);
     char path[512];
-    snprintf(path, sizeof path, "%s/h.mfm", temp_dir());
-    assert_int_equal(mfr_model_save(m, path, NULL), MFR_OK);
-    mfr_model_free(m);
     long len;
-    unsigned char *orig = (unsigned char *)read_whole(path, &len), *b = malloc((size_t)len);
+    unsigned char *orig = saved_image(m, "h.mfm", path, sizeof path, &len), *b = malloc((size_t)len);
     uint64_t easi_size, easb_size, srat_size;
     long easi = section_at(orig, len, "EASI", &easi_size), easb = section_at(orig, len, "EASB", &easb_size);
     long srat = section_at(orig, len, "SRAT", &srat_size);
