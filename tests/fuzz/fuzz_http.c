@@ -16,6 +16,11 @@
  *   Seeds are text files whose flags byte is a digit ('0' none, '1' user
  *   token, '2' admin, '4' a wrong token).
  *
+ * MFR_FUZZ_HTTP_ALARM=US: a SIGALRM every US microseconds (handler without
+ * SA_RESTART), as libFuzzer's timers send, so every blocking call of the
+ * client and of the server's threads meets EINTR; ctest replays
+ * crashes/http so (fuzz.replay.http_alarm).
+ *
  * Findings besides the sanitizers': no answer within 15 s, an answer that is
  * not HTTP, a 500 (bad input must get a 4xx), and (checks on by default;
  * MFR_FUZZ_HTTP_CHECKS=crash keeps only crashes and hangs) an /api answer
@@ -33,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -47,6 +53,7 @@ static int port;
 static char user_token[80];
 static long long user_id;
 static int checks = 1;
+static int last_close_errno; /* how the last exchange's connection ended: 0 EOF, else recv's errno */
 
 /* One request, the whole answer into a malloc'd buffer; -1: no answer in
  * time (or cannot connect). */
@@ -88,6 +95,7 @@ static long exchange(const char *req, size_t n, char **out) {
             continue;
         }
         if (r < 0 && errno == EINTR) continue;
+        last_close_errno = r < 0 ? errno : 0;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             close(fd);
             free(b);
@@ -101,6 +109,10 @@ static long exchange(const char *req, size_t n, char **out) {
     return (long)len;
 }
 
+static void on_alarm(int sig) {
+    (void)sig;
+}
+
 static void server_stop(void) {
     mfr_server_free(srv);
     srv = NULL;
@@ -110,6 +122,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     const char *c = getenv("MFR_FUZZ_HTTP_CHECKS");
     if (c && !strcmp(c, "crash")) checks = 0;
+    const char *al = getenv("MFR_FUZZ_HTTP_ALARM");
+    if (al && atol(al) > 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_alarm; /* no SA_RESTART: recv, send, connect answer EINTR */
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGALRM, &sa, NULL) != 0) fz_fail("sigaction: %s", strerror(errno));
+        long us = atol(al);
+        struct itimerval it = {{us / 1000000, us % 1000000}, {us / 1000000, us % 1000000}};
+        if (setitimer(ITIMER_REAL, &it, NULL) != 0) fz_fail("setitimer: %s", strerror(errno));
+    }
     char data[1024];
     snprintf(data, sizeof data, "%s/cli/synth_seed3", fz_fixtures());
     mfr_dataset *ds = NULL;
@@ -299,12 +322,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (len < 0) fz_fail("no answer within 15 s to:\n%.4000s", req.p);
     if (len == 0) { /* how long it took, and the deadline cuts, say who closed it */
         double dt = mfr__now() - t0;
+        int how = last_close_errno; /* before the next exchange */
         static const char mq[] = "GET /metrics HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n";
         char *met = NULL;
         const char *cuts = NULL;
         if (exchange(mq, sizeof mq - 1, &met) > 0) cuts = strstr(met, "\nmfrec_http_deadline_cuts_total ");
-        fz_fail("connection closed without an answer after %.3f s (%.60s) to:\n%.4000s", dt,
-                cuts ? cuts + 1 : "no deadline count", req.p);
+        fz_fail("connection closed without an answer after %.3f s (%s; %.60s) to:\n%.4000s", dt,
+                how ? strerror(how) : "end of file", cuts ? cuts + 1 : "no deadline count", req.p);
     }
     check_answer(ans, (size_t)len, target.p, &req);
     free(ans);
