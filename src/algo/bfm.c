@@ -836,8 +836,7 @@ static mfr_status state_init(bfm_state *s, const mfr_model *m, const mfr__fit_ct
     s->y = ctx->train->rating;
     s->threads = ctx->threads;
     s->probe = g_probe, s->probe_user = g_probe_user;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err)) ||
-        (st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err)) ||
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err)) ||
         (st = build_user_block(s, m, ctx, &bu, err)) || (st = build_item_block(s, m, ctx, &bi, err)) ||
         (st = build_ctx_block(s, m, ctx, err))) {
         mfr__csr_free(&bu), mfr__csr_free(&bi);

@@ -269,8 +269,7 @@ static void bmf_run_free(bmf_run *w) {
 static mfr_status bmf_alloc(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, int D,
                             mfr_error *err) {
     mfr_status st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &w->bu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &w->bi, err))) return st;
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &w->bu, &w->bi, err))) return st;
     w->U = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_users * D);
     w->V = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items * D);
     w->scratch = mfr__aligned_alloc(sizeof(float) * ((size_t)D * D + 2 * (size_t)D) * (size_t)ctx->threads);

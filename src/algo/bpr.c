@@ -394,12 +394,8 @@ static mfr_status run_alloc(bpr_run *R, const mfr_model *m, mfr_error *err) {
 static mfr_status fit_baseline(mfr_model *m, const mfr__fit_ctx *ctx, mfr__csr *bi,
                                mfr_error *err) {
     mfr__csr bu;
-    mfr_status st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err);
+    mfr_status st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, bi, err);
     if (st) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, bi, err))) {
-        mfr__csr_free(&bu);
-        return st;
-    }
     float rb = ctx->p->reg_bias;
     mfr__baseline_settings set = mfr__baseline_default(rb);
     mfr__baseline_fit(&bu, bi, m->mu, &set, m->user_bias, m->item_bias);

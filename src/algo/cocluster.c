@@ -211,11 +211,7 @@ static mfr_status cocluster_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
     mfr_status st = mfr__model_alloc_factors(m, 0, err);
     if (st) return st;
     mfr__csr byu, byi;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &byu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &byi, err))) {
-        mfr__csr_free(&byu);
-        return st;
-    }
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &byu, &byi, err))) return st;
     int32_t *hdr = mfr__aligned_alloc(2 * sizeof *hdr);
     int32_t *cu = mfr__aligned_alloc(sizeof *cu * ((size_t)m->n_users + 1));
     int32_t *ci = mfr__aligned_alloc(sizeof *ci * ((size_t)m->n_items + 1));

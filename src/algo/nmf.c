@@ -77,11 +77,7 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
             return mfr__err(err, MFR_E_INVALID, "nmf: training rating %lld is negative (%g)",
                             (long long)j, (double)ctx->train->rating[j]);
     mfr__csr bu, bi;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__csr_free(&bu);
-        return st;
-    }
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
     nmf_init(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     nmf_init(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
     /* An epoch is ~4·N·k flops: below ~16M (ml-latest-small at k = 15 is 5M)

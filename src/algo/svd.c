@@ -123,11 +123,7 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "svd", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     mfr__csr bu, bi;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__csr_free(&bu);
-        return st;
-    }
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
     mfr__baseline_fit(&bu, &bi, m->mu, &MFR__BASELINE_15, m->user_bias,
                       m->item_bias);
     centre(&bu, m->mu, m->user_bias, m->item_bias);

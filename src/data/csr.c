@@ -30,6 +30,14 @@ mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items,
                                err);
 }
 
+mfr_status mfr__csr_pair(const mfr_ratings *r, int32_t n_users, int32_t n_items, mfr__csr *bu,
+                         mfr__csr *bi, mfr_error *err) {
+    memset(bi, 0, sizeof *bi);
+    mfr_status st = mfr__csr_rows(r, n_users, n_items, 0, bu, err);
+    if (!st && (st = mfr__csr_rows(r, n_users, n_items, 1, bi, err))) mfr__csr_free(bu);
+    return st;
+}
+
 mfr_status mfr__csr_rows_range(const mfr_ratings *r, int32_t n_users, int32_t n_items,
                                int by_item, int32_t lo, int32_t hi, mfr__csr *out,
                                mfr_error *err) {

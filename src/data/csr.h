@@ -21,6 +21,10 @@ typedef struct mfr__csr {
  * Errors as mfr__csr_build. */
 mfr_status mfr__csr_rows(const mfr_ratings *r, int32_t n_users, int32_t n_items, int by_item,
                          mfr__csr *out, mfr_error *err);
+/* Both views a fit takes: mfr__csr_rows by user into bu and by item into
+ * bi; both empty on failure. */
+mfr_status mfr__csr_pair(const mfr_ratings *r, int32_t n_users, int32_t n_items, mfr__csr *bu,
+                         mfr__csr *bi, mfr_error *err);
 /* mfr__csr_rows of rows lo..hi-1 only (row r of out is row lo + r; a
  * distributed fit's share, src/dist): the same entries in the same order as
  * those rows of mfr__csr_rows. MFR_E_INVALID for a range outside the rows. */
