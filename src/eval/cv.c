@@ -197,18 +197,23 @@ mfr_status mfr__jobs_run(const mfr__job *jobs, int64_t n, int threads, const cha
 
 /* ---- cross-validation ----------------------------------------------------- */
 
+mfr_status mfr__folds(const mfr_dataset *ds, const mfr_ratings **data, mfr_ratings *all,
+                      const mfr_split_params *sp, int32_t **fold, int32_t *nf, mfr_error *err) {
+    if (!*data) mfr_dataset_ratings(ds, all), *data = all;
+    *nf = 0;
+    *fold = mfr__malloc((size_t)((*data)->n > 0 ? (*data)->n : 1) * sizeof **fold);
+    if (!*fold) return mfr__nomem(err, "fold assignment");
+    mfr_status s = mfr_split_assign(*data, sp, *fold, nf, err);
+    if (s) mfr__free(*fold), *fold = NULL;
+    return s;
+}
+
 mfr_status mfr_cv_run(const mfr_dataset *ds, const mfr_ratings *data,
                       const mfr_cv_params *p, mfr_cv_result *out, mfr_error *err) {
     memset(out, 0, sizeof *out);
     mfr_ratings all;
-    if (!data) {
-        mfr_dataset_ratings(ds, &all);
-        data = &all;
-    }
-    int32_t nf = 0;
-    int32_t *fold = mfr__malloc((size_t)(data->n > 0 ? data->n : 1) * sizeof *fold);
-    if (!fold) return mfr__nomem(err, "fold assignment");
-    mfr_status s = mfr_split_assign(data, &p->split, fold, &nf, err);
+    int32_t nf, *fold;
+    mfr_status s = mfr__folds(ds, &data, &all, &p->split, &fold, &nf, err);
     mfr__job *jobs = NULL;
     if (!s) {
         out->folds = mfr__calloc((size_t)nf, sizeof *out->folds);

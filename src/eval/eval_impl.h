@@ -18,6 +18,11 @@ typedef struct mfr__job {
 /* Build the job's subsets, train, measure into jb->out. */
 mfr_status mfr__job_run(const mfr__job *jb, mfr_error *err);
 
+/* The fold array of *data by sp (*data NULL: all of ds, viewed through
+ * *all): *fold (mfr__free; NULL on failure) and the number of test folds. */
+mfr_status mfr__folds(const mfr_dataset *ds, const mfr_ratings **data, mfr_ratings *all,
+                      const mfr_split_params *sp, int32_t **fold, int32_t *nf, mfr_error *err);
+
 /* Run n jobs on `threads` threads (the caller's thread is one of them).
  * Progress (stage, step = jobs done, ETA) after each job, serialised; a
  * non-zero return from it stops the pool (MFR_E_CANCELLED). Returns the first

@@ -274,14 +274,8 @@ mfr_status mfr_tune_run(const mfr_dataset *ds, const mfr_ratings *train,
                         "the search space has ranges (lo:hi): give a number of random points");
     if (np > 100000) return mfr__err(err, MFR_E_LIMIT, "%lld search points is too many", (long long)np);
     mfr_ratings all;
-    if (!train) {
-        mfr_dataset_ratings(ds, &all);
-        train = &all;
-    }
-    int32_t nf = 0;
-    int32_t *fold = mfr__malloc((size_t)(train->n > 0 ? train->n : 1) * sizeof *fold);
-    if (!fold) return mfr__nomem(err, "search folds");
-    mfr_status s = mfr_split_assign(train, &p->inner, fold, &nf, err);
+    int32_t nf, *fold;
+    mfr_status s = mfr__folds(ds, &train, &all, &p->inner, &fold, &nf, err);
     if (!s) s = alloc_points(out, np, nf, err);
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, p->base.seed, 0x7a2e);
