@@ -175,9 +175,7 @@ static int parse(int argc, char **argv, export_args *a) {
         switch (id) {
         case O_OUT: a->out = v; break;
         case O_FORMAT:
-            if (!strcasecmp(v, "csv")) a->npy = 0;
-            else if (!strcasecmp(v, "npy")) a->npy = 1;
-            else return cli_opt_error(&ps, "expected csv or npy, got \"%s\"", v);
+            if (cli_opt_choice(&ps, v, "csv|npy", &a->npy)) return MFR_E_INVALID;
             break;
         }
     }

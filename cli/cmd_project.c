@@ -107,9 +107,7 @@ static int parse(int argc, char **argv, project_opts_t *o) {
         switch (id) {
         case O_OUT: o->out = v; break;
         case O_FORMAT:
-            if (!strcasecmp(v, "csv")) o->json = 0;
-            else if (!strcasecmp(v, "json")) o->json = 1;
-            else return cli_opt_error(&ps, "expected csv or json, got \"%s\"", v);
+            if (cli_opt_choice(&ps, v, "csv|json", &o->json)) return MFR_E_INVALID;
             break;
         case O_MIN:
             if (cli_opt_int(&ps, v, 0, 2000000000, &o->min_ratings)) return MFR_E_INVALID;

@@ -113,16 +113,8 @@ static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
         p->head_timeout_s = (int)x;
         return 0;
     case O_METRICS:
-        if (!strcmp(v, "loopback")) p->metrics = MFR_METRICS_LOOPBACK;
-        else if (!strcmp(v, "any")) p->metrics = MFR_METRICS_ANY;
-        else if (!strcmp(v, "off")) p->metrics = MFR_METRICS_OFF;
-        else return cli_opt_error(ps, "expected loopback, any or off, got '%s'", v);
-        return 0;
-    case O_SYNC:
-        if (strcmp(v, "full") && strcmp(v, "normal"))
-            return cli_opt_error(ps, "expected full or normal, got '%s'", v);
-        p->synchronous_full = !strcmp(v, "full");
-        return 0;
+        return cli_opt_choice(ps, v, "loopback|any|off", &p->metrics); /* MFR_METRICS_* in order */
+    case O_SYNC: return cli_opt_choice(ps, v, "normal|full", &p->synchronous_full);
     }
     return MFR_E_INVALID;
 }

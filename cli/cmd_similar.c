@@ -32,7 +32,7 @@ const cli_spec cli_spec_similar = {
 int cmd_similar(int argc, char **argv) {
     long n = 10, min_ratings = MFR_SIMILAR_MIN_RATINGS;
     mfr_sim metric = MFR_SIM_COOC;
-    int json = 0, id;
+    int json = 0, id, k;
     const char *pos[2] = {NULL, NULL}, *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_similar, argc, argv);
@@ -43,10 +43,8 @@ int cmd_similar(int argc, char **argv) {
             if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
             break;
         case O_METRIC:
-            if (!strcasecmp(v, "cooccurrence")) metric = MFR_SIM_COOC;
-            else if (!strcasecmp(v, "pearson")) metric = MFR_SIM_PEARSON;
-            else if (!strcasecmp(v, "cosine")) metric = MFR_SIM_COSINE;
-            else return cli_opt_error(&ps, "expected cooccurrence, pearson or cosine, got \"%s\"", v);
+            if (cli_opt_choice(&ps, v, "cooccurrence|pearson|cosine", &k)) return MFR_E_INVALID;
+            metric = (mfr_sim[]){MFR_SIM_COOC, MFR_SIM_PEARSON, MFR_SIM_COSINE}[k];
             break;
         case O_MIN:
             if (cli_opt_int(&ps, v, 0, 2000000000, &min_ratings)) return MFR_E_INVALID;

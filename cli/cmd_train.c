@@ -77,6 +77,7 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
     cli_parser_init(&ps, &cli_spec_train, argc, argv);
     const cli_takes tk = {.args = {data}, .missing = "no DATA given", .train = t, .import = ip};
     int id;
+    long n;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &tk)) > 0) {
         switch (id) {
@@ -85,12 +86,10 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
         case O_VERBOSE: cli_set_verbose(); break;
         case O_CKPT: dp->checkpoint_dir = v; break;
         case O_RESUME: dp->resume_dir = v; break;
-        case O_CKPT_EVERY: {
-            long n;
-            if (cli_parse_int("train", "--checkpoint-every", v, 1, 1000000, &n)) return MFR_E_INVALID;
+        case O_CKPT_EVERY:
+            if (cli_opt_int(&ps, v, 1, 1000000, &n)) return MFR_E_INVALID;
             dp->checkpoint_every = (int32_t)n;
             break;
-        }
         }
     }
     if (id) return cli_stop(id);

@@ -184,9 +184,8 @@ int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_para
         else return cli_opt_error(ps, "expected one character or 'tab', got \"%s\"", v), -1;
         return 1;
     case CLI_I_HEADER:
-        if (!strcasecmp(v, "yes")) p->header = 1;
-        else if (!strcasecmp(v, "no")) p->header = 0;
-        else return cli_opt_error(ps, "expected yes or no, got \"%s\"", v), -1;
+        if (cli_opt_choice(ps, v, "yes|no", &p->header)) return -1;
+        p->header = !p->header; /* yes is 1 */
         return 1;
     case CLI_I_SCALE: {
         const char *dots = strstr(v, "..");

@@ -95,6 +95,20 @@ int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
     }
 }
 
+int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out) {
+    char list[256];
+    size_t w = 0, vn = strlen(v);
+    for (int k = 0;; k++) {
+        size_t n = strcspn(names, "|");
+        if (n == vn && !strncasecmp(v, names, n)) return *out = k, 0;
+        const char *sep = !names[n] ? "" : strchr(names + n + 1, '|') ? ", " : " or ";
+        w += (size_t)snprintf(list + w, sizeof list - w, "%.*s%s", (int)n, names, sep);
+        if (!names[n] || w >= sizeof list) break;
+        names += n + 1;
+    }
+    return cli_opt_error(ps, "expected %s, got \"%s\"", list, v);
+}
+
 int cli_stop(int id) { return id == CLI_HELP ? -1 : MFR_E_INVALID; }
 
 int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out) {

@@ -103,6 +103,10 @@ typedef struct cli_takes {
 int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t);
 /* After the loop: -1 for CLI_HELP (the command returns 0), else MFR_E_INVALID. */
 int cli_stop(int id);
+/* The value of the option just returned as one of the '|'-separated names
+ * (any case): its position into *out; 0, or MFR_E_INVALID after printing
+ * 'mfrec CMD: --opt: expected A, B or C, got "X"'. */
+int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out);
 /* A usage error about the option just returned: "mfrec CMD: --opt: <fmt>". */
 int cli_opt_error(const cli_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
