@@ -117,20 +117,20 @@ MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r)
 
 /* ---- AVX2 + FMA kernels for k % 8 == 0 --------------------------------
  * The same two products as ials_matvec / ials_residual above (the scalar
- * reference), in one pass per CG step over the row's rated items: for each
- * y_i the dot y_i·x is taken and y_i (still in L1) is added to out at once,
- * while the rows PF items ahead are prefetched (the y_i are scattered rows of
- * the other side's factors, so each pass is bound by their latency). G·x uses
- * the symmetry of G: out = Σ_f x_f G[f,:] (rows = columns), axpys of whole
- * rows with independent accumulators instead of k horizontal sums. Sums are
- * taken in a different order than the reference, so results differ from it
- * by rounding only (tests/unit/test_algo_ials.c compares the two); they
- * depend only on the row's inputs, so any thread count gives the same
- * model. */
-/* IALS_PF: prefetch distance in items; IALS_GATHER: rows with at most this
- * many items are copied contiguously in the first pass (1 MiB at k = 64, the
- * L2 size), so the cg_steps later passes stream instead of gathering. */
-enum { IALS_PF = 6, IALS_GATHER = 4096 };
+ * reference), in one pass per CG step over the row's rated items, IALS_RB
+ * items at a time (ials_items_avx2_k): their dots y_i·x, then their axpys
+ * while the y_i are in L1, with the next block's rows prefetched (the y_i
+ * are scattered rows of the other side's factors). G·x uses the symmetry of
+ * G: out = Σ_f x_f G[f,:] (rows = columns), axpys of whole rows with
+ * independent accumulators instead of k horizontal sums. The eigenbasis
+ * rotations use an owned GEMM (ials_gemm_avx2) on this path. Sums are taken
+ * in a different order than the reference, so results differ from it by
+ * rounding only (tests/unit/test_algo_ials.c compares the two); they depend
+ * only on the row's inputs, so any thread count gives the same model. */
+/* IALS_RB: items per block; IALS_GATHER: rows with at most this many items
+ * are copied contiguously in the first pass (1 MiB at k = 64, 4 MiB at
+ * k = 256), so the cg_steps later passes stream instead of gathering. */
+enum { IALS_RB = 8, IALS_GATHER = 4096 };
 #ifdef MFR_HAVE_AVX2
 
 /* out = sign · (G + lam·I)·x for symmetric G (k x k, full). */
@@ -167,52 +167,108 @@ MFR_AVX2 static void ials_gx_avx2(const float *G, float lam, const float *x, flo
     }
 }
 
+/* w_j = c_j (y_j·x) (matvec) or c_j − c_j (y_j·x) (residual) for the IALS_RB
+ * dot accumulators a[j] (lane sums of y_j·x) and c_j = 1 + α·val[j], into w. */
+MFR_AVX2 static inline __attribute__((always_inline)) void
+ials_block_w(const __m256 *a, const float *val, float alpha, int resid, float *w) {
+    __m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
+    __m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
+    t0 = _mm256_hadd_ps(t0, t1), t2 = _mm256_hadd_ps(t2, t3);
+    __m256 d = _mm256_add_ps(_mm256_permute2f128_ps(t0, t2, 0x20), _mm256_permute2f128_ps(t0, t2, 0x31));
+    __m256 cw = _mm256_fmadd_ps(_mm256_set1_ps(alpha), _mm256_loadu_ps(val), _mm256_set1_ps(1.f));
+    _mm256_storeu_ps(w, resid ? _mm256_fnmadd_ps(cw, d, cw) : _mm256_mul_ps(cw, d));
+}
+
 /* out (holding ±(G + λ_u I)·x) += Σ_i w_i y_i with w_i = c_i (y_i·x)
- * (matvec) or w_i = c_i − c_i (y_i·x) (residual), c_i = 1 + α·val_i. */
+ * (matvec) or w_i = c_i − c_i (y_i·x) (residual), c_i = 1 + α·val_i.
+ * Items go in blocks of IALS_RB: the block's IALS_RB dots in one sweep over
+ * f (one load of x per IALS_RB products, IALS_RB independent FMA chains),
+ * then its IALS_RB axpys in one more (one load and store of out per IALS_RB
+ * rows, the y_i now in L1): about one load per FMA instead of the two or
+ * three of a dot then an axpy per item. The last n % IALS_RB items go one
+ * at a time. While gathering, the next block's rows are prefetched. */
 MFR_AVX2 static inline __attribute__((always_inline)) void
 ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, const int32_t k) {
     const int32_t *idx = c->idx;
     const int64_t n = c->n;
     float *gath = resid ? c->gath : NULL;            /* first pass: copy the rows here */
     const int contig = !resid && c->gath;            /* later passes: read the copy */
-    for (int64_t e = 0; e < n; e++) {
-        const float *y;
-        if (contig) {
-            y = c->gath + (size_t)e * k;
-        } else {
-            if (e + IALS_PF < n) {
-                const char *q = (const char *)(c->Y + (size_t)idx[e + IALS_PF] * k);
-                for (int32_t b = 0; b < k * 4; b += 64) __builtin_prefetch(q + b, 0, 3);
+    const float *y[IALS_RB];
+    int64_t e = 0;
+    for (; e + IALS_RB <= n; e += IALS_RB) {
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++)
+            y[j] = contig ? c->gath + (size_t)(e + j) * k : c->Y + (size_t)idx[e + j] * k;
+        /* the next block's rows, prefetched a line of each per 16 floats of the dots */
+        const float *ny[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++)
+            ny[j] = contig ? y[j] : e + IALS_RB + j < n ? c->Y + (size_t)idx[e + IALS_RB + j] * k : y[j];
+        __m256 a[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++) a[j] = _mm256_setzero_ps();
+        if (gath) {
+            float *g = gath + (size_t)e * k;
+            for (int32_t f = 0; f < k; f += 8) {
+                __m256 xv = _mm256_loadu_ps(x + f);
+                if (f % 16 == 0)
+#pragma GCC unroll 8
+                    for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
+#pragma GCC unroll 8
+                for (int j = 0; j < IALS_RB; j++) {
+                    __m256 yv = _mm256_loadu_ps(y[j] + f);
+                    _mm256_storeu_ps(g + (size_t)j * k + f, yv);
+                    a[j] = _mm256_fmadd_ps(yv, xv, a[j]);
+                }
             }
-            y = c->Y + (size_t)idx[e] * k;
+        } else {
+            for (int32_t f = 0; f < k; f += 8) {
+                __m256 xv = _mm256_loadu_ps(x + f);
+                if (!contig && f % 16 == 0)
+#pragma GCC unroll 8
+                    for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
+#pragma GCC unroll 8
+                for (int j = 0; j < IALS_RB; j++)
+                    a[j] = _mm256_fmadd_ps(_mm256_loadu_ps(y[j] + f), xv, a[j]);
+            }
         }
+        float w[IALS_RB];
+        ials_block_w(a, c->val + e, c->alpha, resid, w);
+        __m256 wv[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++) wv[j] = _mm256_broadcast_ss(w + j);
+        for (int32_t f = 0; f < k; f += 8) {
+            __m256 o = _mm256_loadu_ps(out + f);
+#pragma GCC unroll 8
+            for (int j = 0; j < IALS_RB; j++) o = _mm256_fmadd_ps(wv[j], _mm256_loadu_ps(y[j] + f), o);
+            _mm256_storeu_ps(out + f, o);
+        }
+    }
+    for (; e < n; e++) {
+        const float *yr = contig ? c->gath + (size_t)e * k : c->Y + (size_t)idx[e] * k;
         __m256 d0 = _mm256_setzero_ps(), d1 = d0;
         int32_t f = 0;
         for (; f + 16 <= k; f += 16) {
-            d0 = _mm256_fmadd_ps(_mm256_loadu_ps(y + f), _mm256_loadu_ps(x + f), d0);
-            d1 = _mm256_fmadd_ps(_mm256_loadu_ps(y + f + 8), _mm256_loadu_ps(x + f + 8), d1);
+            d0 = _mm256_fmadd_ps(_mm256_loadu_ps(yr + f), _mm256_loadu_ps(x + f), d0);
+            d1 = _mm256_fmadd_ps(_mm256_loadu_ps(yr + f + 8), _mm256_loadu_ps(x + f + 8), d1);
         }
-        if (f < k) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(y + f), _mm256_loadu_ps(x + f), d0);
+        if (f < k) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(yr + f), _mm256_loadu_ps(x + f), d0);
         float d = mfr__hsum256(_mm256_add_ps(d0, d1));
         float cw = 1.f + c->alpha * c->val[e];
         __m256 w = _mm256_set1_ps(resid ? cw - cw * d : cw * d);
-        if (gath) {
-            float *g = gath + (size_t)e * k;
-            for (f = 0; f < k; f += 8) {
-                __m256 yv = _mm256_loadu_ps(y + f);
-                _mm256_storeu_ps(g + f, yv);
-                _mm256_storeu_ps(out + f, _mm256_fmadd_ps(w, yv, _mm256_loadu_ps(out + f)));
-            }
-        } else {
-            for (f = 0; f < k; f += 8)
-                _mm256_storeu_ps(out + f, _mm256_fmadd_ps(w, _mm256_loadu_ps(y + f), _mm256_loadu_ps(out + f)));
+        for (f = 0; f < k; f += 8) {
+            __m256 yv = _mm256_loadu_ps(yr + f);
+            if (gath) _mm256_storeu_ps(gath + (size_t)e * k + f, yv);
+            _mm256_storeu_ps(out + f, _mm256_fmadd_ps(w, yv, _mm256_loadu_ps(out + f)));
         }
     }
 }
 
-/* k = 64 (the default) gets a copy with the loops over f fully unrolled. */
+/* k = 64 (the default before) and 256 (the default) get copies with the
+ * loops over f fully unrolled. */
 MFR_AVX2 static void ials_items_avx2(const ials_row *c, const float *x, float *out, int resid) {
     if (c->k == 64) ials_items_avx2_k(c, x, out, resid, 64);
+    else if (c->k == 256) ials_items_avx2_k(c, x, out, resid, 256);
     else ials_items_avx2_k(c, x, out, resid, c->k);
 }
 
@@ -237,6 +293,51 @@ MFR_AVX2 static void ials_residual_avx2(const ials_row *c, const float *x, float
     if (c->gd) ials_dx_avx2(c->gd, c->lam, x, r, c->k, -1.f);
     else ials_gx_avx2(c->G, c->lam, x, r, c->k, -1.f);
     ials_items_avx2(c, x, r, 1);
+}
+
+/* out[r][j0..j0+8·NC) = Σ_f A[r][f]·B[f][j0..) for the NR (<= 6) rows of A
+ * (row stride k) and the k x k B (row-major): 2·NR accumulators, B's two
+ * vectors loaded once per f for the NR rows. Each entry is summed over f in
+ * order whatever NR is, so a row's result does not depend on which rows
+ * share its tile. */
+MFR_AVX2 static inline __attribute__((always_inline)) void
+ials_tile_avx2(const float *A, const float *B, float *out, int32_t k, const int NR, const int NC) {
+    __m256 c0[6], c1[6];
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; r++) c0[r] = c1[r] = _mm256_setzero_ps();
+    for (int32_t f = 0; f < k; f++) {
+        const float *b = B + (size_t)f * k;
+        __m256 b0 = _mm256_loadu_ps(b), b1 = NC > 1 ? _mm256_loadu_ps(b + 8) : b0;
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) {
+            __m256 a = _mm256_broadcast_ss(A + (size_t)r * k + f);
+            c0[r] = _mm256_fmadd_ps(a, b0, c0[r]);
+            if (NC > 1) c1[r] = _mm256_fmadd_ps(a, b1, c1[r]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; r++) {
+        _mm256_storeu_ps(out + (size_t)r * k, c0[r]);
+        if (NC > 1) _mm256_storeu_ps(out + (size_t)r * k + 8, c1[r]);
+    }
+}
+
+/* out = A·B for the m x k A and k x k B (k % 8 == 0), row-major: panels of
+ * 16 columns of B (16 KiB at k = 256, in L1) against tiles of 6 rows of A.
+ * The rotations' GEMM on the AVX2 path (the reference: cblas_sgemm). */
+MFR_AVX2 static void ials_gemm_avx2(const float *A, int32_t m, const float *B, int32_t k, float *out) {
+    for (int32_t j = 0; j < k; j += 16) {
+        const int two = k - j >= 16;
+        int32_t r = 0;
+        for (; r + 6 <= m; r += 6) {
+            if (two) ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 6, 2);
+            else ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 6, 1);
+        }
+        for (; r < m; r++) {
+            if (two) ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 1, 2);
+            else ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 1, 1);
+        }
+    }
 }
 #endif
 
@@ -323,16 +424,26 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
     return bad;
 }
 
-/* out = A·V (trans 0) or A·Vᵀ (trans 1) for the n x k matrix A and k x k V,
- * in blocks of IALS_ROT_BLOCK rows at fixed boundaries, in parallel. */
+/* out = A·V (Vt NULL) or A·Vᵀ (Vt = Vᵀ, for the AVX2 GEMM) for the n x k
+ * matrix A and k x k V, in blocks of IALS_ROT_BLOCK rows at fixed
+ * boundaries, in parallel; simd: the AVX2 GEMM (ials_gemm_avx2), else
+ * cblas_sgemm. */
 enum { IALS_ROT_BLOCK = 256 };
-static void rotate(const float *A, int32_t n, const float *V, int32_t k, int trans, float *out,
-                   int threads) {
+static void rotate(const float *A, int32_t n, const float *V, const float *Vt, int32_t k,
+                   float *out, int threads, int simd) {
     const int32_t nb = (n + IALS_ROT_BLOCK - 1) / IALS_ROT_BLOCK;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int32_t b = 0; b < nb; b++) {
         int32_t r0 = b * IALS_ROT_BLOCK, m = n - r0 < IALS_ROT_BLOCK ? n - r0 : IALS_ROT_BLOCK;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, trans ? CblasTrans : CblasNoTrans, m, k, k, 1.f,
+#ifdef MFR_HAVE_AVX2
+        if (simd) {
+            ials_gemm_avx2(A + (size_t)r0 * k, m, Vt ? Vt : V, k, out + (size_t)r0 * k);
+            continue;
+        }
+#else
+        (void)simd;
+#endif
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, Vt ? CblasTrans : CblasNoTrans, m, k, k, 1.f,
                     A + (size_t)r0 * k, k, V, k, 0.f, out + (size_t)r0 * k, k);
     }
 }
@@ -393,6 +504,7 @@ mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_oth
                                   (double)IALS_ROT_GAIN * (cg_steps + 1) * rows_all;
     float *Yr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
     float *Xr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
+    /* G0: a copy of G for when ssyevd fails; then Vᵀ for the AVX2 GEMM */
     float *G0 = rot ? mfr__aligned_alloc(sizeof(float) * (size_t)k * k) : NULL;
     if (!scratch || (simd && !gbuf) || (rot && (!Yr || !Xr || !G0))) {
         mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr), mfr__free(G0);
@@ -407,11 +519,13 @@ mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_oth
     int bad;
     if (rot && LAPACKE_ssyevd(LAPACK_ROW_MAJOR, 'V', 'L', k, G, k, s) == 0) {
         for (int32_t f = 0; f < k; f++) s[f] = s[f] > 0.f ? s[f] : 0.f; /* PSD up to rounding */
-        rotate(Y, n_other, G, k, 0, Yr, threads);
-        rotate(X, c->rows, G, k, 0, Xr, threads);
+        rotate(Y, n_other, G, NULL, k, Yr, threads, simd);
+        rotate(X, c->rows, G, NULL, k, Xr, threads, simd);
         bad = solve_rows(c, Yr, NULL, s, n_other, k, lam, alpha, a0, nu, cg_steps, Xr, threads,
                          scratch, per, gbuf, gper);
-        rotate(Xr, c->rows, G, k, 1, X, threads);
+        for (int32_t i = 0; simd && i < k; i++) /* G0 := Vᵀ */
+            for (int32_t j = 0; j < k; j++) G0[(size_t)j * k + i] = G[(size_t)i * k + j];
+        rotate(Xr, c->rows, G, simd ? G0 : G, k, X, threads, simd);
     } else {
         if (rot) /* ssyevd failed and overwrote G: take the copy */
             memcpy(G, G0, sizeof(float) * (size_t)k * k);

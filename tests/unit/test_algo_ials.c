@@ -90,19 +90,21 @@ static void ials_normal_equations_known_answer(void **state) {
     assert_true(d1 < d0 && d1 > 1e-8);
 }
 
-/* The AVX2+FMA row kernels (used when k % 8 == 0 and the CPU has them) give
- * the scalar reference's result up to rounding: k = 8, 24 (a k % 16 and
- * k % 32 tail), 64; rows of 0, 1, 7, 300 and 4100 items (longer than the
- * 4096 that are copied contiguously); against 4200 other-side rows (the
- * full-gramian products) and against 40 (the eigenbasis path, repeated
- * items), each with the Hu et al. weights (α0 = 1, ν = 0) and Rendle et
- * al.'s (α0 = 0.3, ν = 1). On a CPU without AVX2 both runs are the
- * reference and agree exactly. */
+/* The AVX2+FMA row kernels and rotation GEMM (used when k % 8 == 0 and the
+ * CPU has them) give the scalar reference's result up to rounding: k = 8,
+ * 24 (a k % 16 and k % 32 tail), 64 and 256 (the unrolled copies); rows of
+ * 0, 1, 7 (fewer than a block of 8), 300 (blocks and a tail of 4) and 4100
+ * items (longer than the 4096 that are copied contiguously); against 4200
+ * other-side rows (the full-gramian products) and against 40 (the eigenbasis
+ * path: GEMMs of 5 and 40 rows, a tile of 6 and its tail; repeated items),
+ * each with the Hu et al. weights (α0 = 1, ν = 0) and Rendle et al.'s
+ * (α0 = 0.3, ν = 1). On a CPU without AVX2 both runs are the reference and
+ * agree exactly. */
 static void ials_simd_matches_scalar(void **state) {
     (void)state;
     enum { NR = 5 };
     static const int32_t len[NR] = {0, 1, 7, 300, 4100};
-    static const int32_t ks[3] = {8, 24, 64}, nos[2] = {4200, 40};
+    static const int32_t ks[4] = {8, 24, 64, 256}, nos[2] = {4200, 40};
     int64_t ptr[NR + 1] = {0};
     for (int r = 0; r < NR; r++) ptr[r + 1] = ptr[r] + len[r];
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)ptr[NR]);
@@ -115,7 +117,7 @@ static void ials_simd_matches_scalar(void **state) {
             for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
                 idx[e] = (int32_t)((e - ptr[r]) * 7 % NO), val[e] = (float)(mfr__rng_uniform(&rng));
         mfr__csr c = {NR, ptr[NR], ptr, idx, val};
-        for (int t = 0; t < 3; t++)
+        for (int t = 0; t < 4; t++)
             for (int v = 0; v < 2; v++) {
                 const int32_t K = ks[t];
                 const float a0 = v ? 0.3f : 1.f, nu = v ? 1.f : 0.f, lam = v ? 0.01f : 0.1f;
