@@ -94,10 +94,13 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
                                 float lam, float alpha, float a0, float nu, int cg_steps,
                                 float *X, int threads, const mfr__kernels *ks, mfr_error *err);
 /* Its two steps, for a distributed fit (part.h) that sums the gramian over
- * the ranks: G (k x k + k floats) := a0·YᵀY of Y's n rows (lower triangle);
- * then c's rows solved against that G (overwritten), rows_all being the
- * side's whole row count (it picks the same solve path on every rank). */
-void mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float *G);
+ * the ranks: G (k x k + k floats) := a0·YᵀY of Y's n rows (lower triangle;
+ * on `threads` threads, the same G for any count; MFR_E_NOMEM for its
+ * scratch); then c's rows solved against that G (overwritten), rows_all
+ * being the side's whole row count (it picks the same solve path on every
+ * rank). */
+mfr_status mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float *G, int threads,
+                          const mfr__kernels *ks, mfr_error *err);
 mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_other, float *G,
                                 int32_t rows_all, int32_t k, float lam, float alpha, float a0,
                                 float nu, int cg_steps, float *X, int threads,

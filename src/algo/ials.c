@@ -295,48 +295,73 @@ MFR_AVX2 static void ials_residual_avx2(const ials_row *c, const float *x, float
     ials_items_avx2(c, x, r, 1);
 }
 
-/* out[r][j0..j0+8·NC) = Σ_f A[r][f]·B[f][j0..) for the NR (<= 6) rows of A
- * (row stride k) and the k x k B (row-major): 2·NR accumulators, B's two
- * vectors loaded once per f for the NR rows. Each entry is summed over f in
- * order whatever NR is, so a row's result does not depend on which rows
- * share its tile. */
+/* C[r][0..8·NC) (+)= Σ_{f < nf} A[r·lda + f]·B[f·ldb + 0..8·NC) for the NR
+ * (<= 6) rows of A: 2·NR accumulators, B's vectors loaded once per f for the
+ * NR rows; acc: add to C instead of overwriting it. Each entry is summed
+ * over f in order whatever NR is, so a row's result does not depend on
+ * which rows share its tile. */
 MFR_AVX2 static inline __attribute__((always_inline)) void
-ials_tile_avx2(const float *A, const float *B, float *out, int32_t k, const int NR, const int NC) {
+ials_tile_avx2(const float *A, size_t lda, const float *B, size_t ldb, int32_t nf, float *C,
+               size_t ldc, const int NR, const int NC, int acc) {
     __m256 c0[6], c1[6];
 #pragma GCC unroll 6
-    for (int r = 0; r < NR; r++) c0[r] = c1[r] = _mm256_setzero_ps();
-    for (int32_t f = 0; f < k; f++) {
-        const float *b = B + (size_t)f * k;
+    for (int r = 0; r < NR; r++) {
+        c0[r] = acc ? _mm256_loadu_ps(C + (size_t)r * ldc) : _mm256_setzero_ps();
+        c1[r] = acc && NC > 1 ? _mm256_loadu_ps(C + (size_t)r * ldc + 8) : _mm256_setzero_ps();
+    }
+    for (int32_t f = 0; f < nf; f++) {
+        const float *b = B + (size_t)f * ldb;
         __m256 b0 = _mm256_loadu_ps(b), b1 = NC > 1 ? _mm256_loadu_ps(b + 8) : b0;
 #pragma GCC unroll 6
         for (int r = 0; r < NR; r++) {
-            __m256 a = _mm256_broadcast_ss(A + (size_t)r * k + f);
+            __m256 a = _mm256_broadcast_ss(A + (size_t)r * lda + f);
             c0[r] = _mm256_fmadd_ps(a, b0, c0[r]);
             if (NC > 1) c1[r] = _mm256_fmadd_ps(a, b1, c1[r]);
         }
     }
 #pragma GCC unroll 6
     for (int r = 0; r < NR; r++) {
-        _mm256_storeu_ps(out + (size_t)r * k, c0[r]);
-        if (NC > 1) _mm256_storeu_ps(out + (size_t)r * k + 8, c1[r]);
+        _mm256_storeu_ps(C + (size_t)r * ldc, c0[r]);
+        if (NC > 1) _mm256_storeu_ps(C + (size_t)r * ldc + 8, c1[r]);
     }
+}
+
+/* ials_tile_avx2 for nr = 1..6 rows and 16 (two) or 8 columns. */
+MFR_AVX2 static void ials_tile_nr(const float *A, size_t lda, const float *B, size_t ldb, int32_t nf,
+                                  float *C, size_t ldc, int nr, int two, int acc) {
+#define IALS_TILE(R)                                                                               \
+    case R:                                                                                        \
+        if (two) ials_tile_avx2(A, lda, B, ldb, nf, C, ldc, R, 2, acc);                           \
+        else ials_tile_avx2(A, lda, B, ldb, nf, C, ldc, R, 1, acc);                               \
+        break;
+    switch (nr) {
+        IALS_TILE(1) IALS_TILE(2) IALS_TILE(3) IALS_TILE(4) IALS_TILE(5) IALS_TILE(6)
+    }
+#undef IALS_TILE
 }
 
 /* out = A·B for the m x k A and k x k B (k % 8 == 0), row-major: panels of
  * 16 columns of B (16 KiB at k = 256, in L1) against tiles of 6 rows of A.
  * The rotations' GEMM on the AVX2 path (the reference: cblas_sgemm). */
 MFR_AVX2 static void ials_gemm_avx2(const float *A, int32_t m, const float *B, int32_t k, float *out) {
-    for (int32_t j = 0; j < k; j += 16) {
-        const int two = k - j >= 16;
-        int32_t r = 0;
-        for (; r + 6 <= m; r += 6) {
-            if (two) ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 6, 2);
-            else ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 6, 1);
-        }
-        for (; r < m; r++) {
-            if (two) ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 1, 2);
-            else ials_tile_avx2(A + (size_t)r * k, B + j, out + (size_t)r * k + j, k, 1, 1);
-        }
+    for (int32_t j = 0; j < k; j += 16)
+        for (int32_t r = 0; r < m; r += 6)
+            ials_tile_nr(A + (size_t)r * k, (size_t)k, B + j, (size_t)k, k, out + (size_t)r * k + j,
+                         (size_t)k, m - r < 6 ? m - r : 6, k - j >= 16, 0);
+}
+
+/* C (k x k; the lower triangle and the diagonal tiles are written) +=
+ * Yᵀ·Y of Y's m rows (m <= IALS_ROT_BLOCK), through T (k x m scratch, Yᵀ):
+ * the tiles of 6 rows x 16 columns that meet the lower triangle. The
+ * gramian's kernel on the AVX2 path (the reference: cblas_ssyrk). */
+MFR_AVX2 static void ials_syrk_avx2(const float *Y, int32_t m, int32_t k, float *T, float *C) {
+    for (int32_t r = 0; r < m; r++)
+        for (int32_t f = 0; f < k; f++) T[(size_t)f * m + r] = Y[(size_t)r * k + f];
+    for (int32_t i = 0; i < k; i += 6) {
+        int nr = k - i < 6 ? k - i : 6;
+        for (int32_t j = 0; j < i + nr; j += 16)
+            ials_tile_nr(T + (size_t)i * m, (size_t)m, Y + j, (size_t)k, m, C + (size_t)i * k + j,
+                         (size_t)k, nr, k - j >= 16, 1);
     }
 }
 #endif
@@ -467,17 +492,54 @@ mfr_status mfr__ials_solve_side(const mfr__csr *c, const float *Y, int32_t n_oth
                                 float *X, int threads, const mfr__kernels *ks, mfr_error *err) {
     float *G = mfr__aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
     if (!G) return mfr__nomem(err, "ials scratch");
-    mfr__ials_gram(Y, n_other, k, a0, G);
-    mfr_status st = mfr__ials_solve_gram(c, Y, n_other, G, c->rows, k, lam, alpha, a0, nu,
-                                         cg_steps, X, threads, ks, err);
+    mfr_status st = mfr__ials_gram(Y, n_other, k, a0, G, threads, ks, err);
+    if (!st)
+        st = mfr__ials_solve_gram(c, Y, n_other, G, c->rows, k, lam, alpha, a0, nu, cg_steps, X,
+                                  threads, ks, err);
     mfr__free(G);
     return st;
 }
 
-void mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float *G) {
+/* The AVX2 gramian sums IALS_GRAM_PARTS fixed ranges of Y's rows apart (in
+ * parallel), then adds them in order: the same G for any thread count. */
+enum { IALS_GRAM_PARTS = 8 };
+
+mfr_status mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float *G, int threads,
+                          const mfr__kernels *ks, mfr_error *err) {
+#ifdef MFR_HAVE_AVX2
+    if (ials_use_avx2(ks, k)) {
+        const size_t kk = (size_t)k * k, tper = (size_t)k * IALS_ROT_BLOCK;
+        float *part = mfr__aligned_alloc(sizeof(float) * (kk * IALS_GRAM_PARTS + tper * (size_t)threads));
+        if (!part) return mfr__nomem(err, "ials gramian");
+        memset(part, 0, sizeof(float) * kk * IALS_GRAM_PARTS);
+#pragma omp parallel num_threads(threads)
+        {
+            float *T = part + kk * IALS_GRAM_PARTS + tper * (size_t)omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+            for (int q = 0; q < IALS_GRAM_PARTS; q++) {
+                int32_t r0 = (int32_t)((int64_t)n * q / IALS_GRAM_PARTS);
+                int32_t r1 = (int32_t)((int64_t)n * (q + 1) / IALS_GRAM_PARTS);
+                for (int32_t r = r0; r < r1; r += IALS_ROT_BLOCK)
+                    ials_syrk_avx2(Y + (size_t)r * k, r1 - r < IALS_ROT_BLOCK ? r1 - r : IALS_ROT_BLOCK,
+                                   k, T, part + kk * (size_t)q);
+            }
+        }
+        for (int32_t i = 0; i < k; i++)
+            for (int32_t j = 0; j <= i; j++) {
+                float sum = 0.f;
+                for (int q = 0; q < IALS_GRAM_PARTS; q++) sum += part[kk * (size_t)q + (size_t)i * k + j];
+                G[(size_t)i * k + j] = a0 * sum;
+            }
+        mfr__free(part);
+        return MFR_OK;
+    }
+#else
+    (void)threads, (void)ks, (void)err;
+#endif
     const int blas_before = mfr__blas_threads_set(1);
     cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, k, n, a0, Y, k, 0.f, G, k);
     mfr__blas_threads_set(blas_before);
+    return MFR_OK;
 }
 
 mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_other, float *G,
@@ -550,8 +612,8 @@ static mfr_status ials_half(const mfr__part *pt, int by_item, const mfr__csr *c,
                             const mfr__kernels *ks, mfr_error *err) {
     float *G = mfr__aligned_alloc(sizeof(float) * ((size_t)k * k + (size_t)k));
     if (!G) return mfr__nomem(err, "ials scratch");
-    mfr__ials_gram(Y + (size_t)y0 * k, y1 - y0, k, p->unobserved, G);
-    mfr_status st = mfr__part_sum_f(pt, G, (int64_t)k * k, err);
+    mfr_status st = mfr__ials_gram(Y + (size_t)y0 * k, y1 - y0, k, p->unobserved, G, threads, ks, err);
+    if (!st) st = mfr__part_sum_f(pt, G, (int64_t)k * k, err);
     int32_t x0 = by_item ? pt->i0 : pt->u0;
     if (!st)
         st = mfr__ials_solve_gram(c, Y, n_other, G, rows_all, k, p->reg, p->alpha, p->unobserved,

@@ -94,7 +94,7 @@ static void share_solve_equals_whole(void **state) {
                                               NULL, &err), MFR_OK);
         for (int q = 0; q < 4; q++) {
             float G[K * K + K];
-            mfr__ials_gram(Y, NI, K, 0.5f, G);
+            assert_int_equal(mfr__ials_gram(Y, NI, K, 0.5f, G, 1, NULL, &err), MFR_OK);
             mfr__csr part;
             assert_int_equal(mfr__csr_rows_range(&R, NU, NI, 0, cuts[q], cuts[q + 1], &part, &err), MFR_OK);
             assert_int_equal(mfr__ials_solve_gram(&part, Y, NI, G, NU, K, 0.05f, 2.f, 0.5f, 1.f, steps[s],
@@ -112,10 +112,12 @@ static void split_gramian_sums_to_whole(void **state) {
     enum { K = 16, N = 301 };
     float Y[N * K], G[K * K + K], S[K * K + K] = {0}, part[K * K + K];
     mfr__fill_normal(Y, N * K, 1.f, 13, 1);
-    mfr__ials_gram(Y, N, K, 1.5f, G);
+    mfr_error err;
+    assert_int_equal(mfr__ials_gram(Y, N, K, 1.5f, G, 2, NULL, &err), MFR_OK);
     const int cuts[] = {0, 100, 101, N};
     for (int q = 0; q < 3; q++) {
-        mfr__ials_gram(Y + cuts[q] * K, cuts[q + 1] - cuts[q], K, 1.5f, part);
+        assert_int_equal(mfr__ials_gram(Y + cuts[q] * K, cuts[q + 1] - cuts[q], K, 1.5f, part, 1,
+                                        NULL, &err), MFR_OK);
         for (int j = 0; j < K * K; j++) S[j] += part[j];
     }
     for (int a = 0; a < K; a++)
