@@ -50,10 +50,12 @@ int mfr_dist_size(const mfr_dist *d);
  * when none did). */
 mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who);
 /* Collective: trains p->algo (als, ials or sgd) on ds, every rank holding the
- * same ds; *out gets the whole model on every rank. A failure that only
+ * same ds; *out gets the whole model on every rank. Like
+ * mfr_model_train_consume, ds's rating arrays are handed over: after the
+ * call ds holds no ratings (ids and catalogue stay); free it as usual. A failure that only
  * this rank met (the others wait in a collective) leaves
  * mfr_dist_failed_alone(d) true: print it and mfr_dist_abort. */
-mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_params *p,
+mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
                           const mfr_dist_params *dp, mfr_model **out, mfr_error *err);
 int mfr_dist_failed_alone(const mfr_dist *d);
 void mfr_dist_stats_get(const mfr_dist *d, mfr_dist_stats *s);

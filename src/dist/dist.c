@@ -245,7 +245,7 @@ static void cut_rows(const int64_t *count, int32_t rows, int size, int32_t *lo) 
     for (; q <= size; q++) lo[q] = rows;
 }
 
-mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_params *p,
+mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
                           const mfr_dist_params *dp, mfr_model **out, mfr_error *err) {
     *out = NULL;
     d->failed_alone = 0;
@@ -339,7 +339,9 @@ mfr_status mfr_dist_train(mfr_dist *d, const mfr_dataset *ds, const mfr_train_pa
                                   (!sgd && i >= lo[P + 1 + d->rank] && i < lo[P + 1 + d->rank + 1]);
     }
     double t0 = mfr__now();
-    st = mfr__model_train_dist(ds, NULL, NULL, &run, NULL, &fd, out, err);
+    /* the ratings held once: the dataset's arrays go to the model (as
+     * mfr_model_train_consume) */
+    st = mfr__model_train_dist(ds, ds, NULL, NULL, &run, NULL, &fd, out, err);
     d->stats.train_seconds = mfr__now() - t0;
     d->dp = NULL;
     mfr__free(lo);

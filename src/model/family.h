@@ -66,8 +66,9 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
 
 /* mfr__model_train_with as one rank of a distributed run (dist NULL: the
  * same call); every rank gets the whole model. MFR_E_UNSUPPORTED for a
- * family without a distributed fit. */
-mfr_status mfr__model_train_dist(const mfr_dataset *ds, const mfr_ratings *train,
+ * family without a distributed fit. consume (NULL, or ds itself): its
+ * rating arrays are handed over as by mfr_model_train_consume. */
+mfr_status mfr__model_train_dist(const mfr_dataset *ds, mfr_dataset *consume, const mfr_ratings *train,
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
                                  mfr_error *err);

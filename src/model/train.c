@@ -36,7 +36,7 @@ mfr_status mfr_model_train(const mfr_dataset *ds, const mfr_ratings *train,
 mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train,
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
-    return mfr__model_train_dist(ds, train, valid, p, kern, NULL, out, err);
+    return mfr__model_train_dist(ds, NULL, train, valid, p, kern, NULL, out, err);
 }
 
 /* Once the model's seen lists hold the training ratings, a dataset given
@@ -65,11 +65,11 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
                              const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
                              mfr_error *err);
 
-mfr_status mfr__model_train_dist(const mfr_dataset *ds, const mfr_ratings *train,
+mfr_status mfr__model_train_dist(const mfr_dataset *ds, mfr_dataset *consume, const mfr_ratings *train,
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, const mfr__dist *dist, mfr_model **out,
                                  mfr_error *err) {
-    return train_impl(ds, NULL, train, valid, p, kern, dist, out, err);
+    return train_impl(ds, consume, train, valid, p, kern, dist, out, err);
 }
 
 mfr_status mfr_model_train_consume(mfr_dataset *ds, const mfr_train_params *p, mfr_model **out,
