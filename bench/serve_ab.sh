@@ -7,8 +7,10 @@
 #           each (fold-in from their ratings on every request)
 #   writes: PUT ratings of random API users x popular movies, each answered
 #           only after its SQLite commit (synchronous=FULL, group commit)
-# Each line: binary, test, requests/s, p50, p99, errors, load average at the
-# start of the run.
+# First, each binary's answers to a fixed set of requests are compared with
+# the first binary's, byte for byte. Each line: binary, test, requests/s, p50, p99, errors, the server's CPU time
+# per request (user + system, from /proc: on a loaded machine the figure that
+# moves least with the load), load average at the start of the run.
 # usage: bench/serve_ab.sh MODEL.mfm MFREC_A [MFREC_B ...]
 # env: ROUNDS (3), DUR (s a run, 10), CONNS (16), TESTS ("recs foldin writes"),
 #      SERVER_THREADS (0 = default)
@@ -78,19 +80,49 @@ request = function()
 end
 LUA
 
+# The answers: every binary must give the first one's bytes for the same
+# requests (model and API users, n, a genre, a decade, explain, similar).
+AU=$(sed -n 's/^{\([0-9]*\),.*/\1/p' "$T/ids.lua" | head -1)
+M1=$(sed -n 's/^movies = {\([0-9]*\),.*/\1/p' "$T/ids.lua")
+ASK="/api/users/1/recommendations?n=10 /api/users/$NU/recommendations?n=100
+/api/users/2/recommendations?n=20&genre=Comedy /api/users/3/recommendations?n=10&decade=1990
+/api/users/4/recommendations?n=10&explain=1 /api/users/$AU/recommendations?n=10
+/api/users/$AU/recommendations?n=50&explain=1 /api/movies/$M1/similar?n=10
+/api/movies/$M1/similar?n=10&user=$AU"
+k=0
+for b in "$@"; do
+  cp "$T/seed.db" "$T/run.db"
+  start "$b" "$T/run.db"
+  j=0
+  for a in $ASK; do curl -s "$BASE$a" >"$T/ans.$k.$j"; j=$((j + 1)); done
+  stop
+  if [ "$k" -gt 0 ]; then
+    same=yes
+    for q in $(seq 0 $((j - 1))); do cmp -s "$T/ans.0.$q" "$T/ans.$k.$q" || same=no; done
+    echo "answers of $b: $([ $same = yes ] && echo "the same bytes as $1's ($j requests; API user $AU, movie $M1)" || echo "DIFFER from $1's")"
+  fi
+  k=$((k + 1))
+done
+
 echo "model $MODEL ($NU users); $(nproc) cores; wrk 1 thread, $CONNS connections, ${DUR}s a run, cache off"
-printf "%-28s %-7s %9s %9s %9s %7s %s\n" binary test "req/s" p50 p99 errors load
+cputicks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+printf "%-28s %-7s %9s %9s %9s %7s %8s %s\n" binary test "req/s" p50 p99 errors "cpu_us" load
 for r in $(seq 1 "$ROUNDS"); do
   for b in "$@"; do
     cp "$T/seed.db" "$T/run.db"
     start "$b" "$T/run.db"
     for t in $TESTS; do
       L=$(cut -d' ' -f1 /proc/loadavg)
+      C0=$(cputicks)
       wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$T/$t.lua" "$BASE" >"$T/w.txt"
+      C1=$(cputicks)
+      NREQ=$(awk '/requests in/{print $1}' "$T/w.txt")
+      CPU=$(awk -v a="$C0" -v b="$C1" -v n="$NREQ" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN{printf "%.1f", (n > 0 ? (b - a) / hz / n * 1e6 : 0)}')
       RPS=$(awk '/Requests\/sec/{print $2}' "$T/w.txt")
       P50=$(awk '$1=="50%"{print $2}' "$T/w.txt"); P99=$(awk '$1=="99%"{print $2}' "$T/w.txt")
       ERR=$(awk '/Non-2xx/{print $NF}' "$T/w.txt"); ERR=${ERR:-0}
-      printf "%-28s %-7s %9s %9s %9s %7s %s\n" "$b" "$t" "$RPS" "$P50" "$P99" "$ERR" "$L"
+      printf "%-28s %-7s %9s %9s %9s %7s %8s %s\n" "$b" "$t" "$RPS" "$P50" "$P99" "$ERR" "$CPU" "$L"
     done
     stop
   done

@@ -17,6 +17,7 @@
 #include "ease.h"
 #include "../model/index.h"
 #include "../model/topn.h"
+#include "../core/simd.h"
 
 #include <math.h>
 
@@ -67,77 +68,103 @@ static void auto_rank_user(const mfr_model *m, const mfr__who *w, const float *p
     mfr__free(r);
 }
 
+/* lo[c], up[c]: an interval that holds covered row c's rank
+ * acc[c] + blend·r̂, from |p·q_i| ≤ ‖p‖‖q_i‖ ≤ pnorm·norm[c] (bias[c], norm[c]:
+ * mfr__ease_item_terms),
+ * widened by rel for float rounding (see auto_top_user). */
+MFR_HOT
+static void rank_bounds(const float *restrict acc, int32_t nc, const float *restrict bias,
+                        const float *restrict norm, float blend, float base, float pnorm, float rel,
+                        float *restrict lo, float *restrict up) {
+    float ab = fabsf(blend);
+#pragma omp simd
+    for (int32_t c = 0; c < nc; c++) {
+        float e = acc[c], bi = bias[c], qn = norm[c];
+        float mid = e + blend * (base + bi), rad = ab * pnorm * qn;
+        rad += rel * (fabsf(e) + ab * (fabsf(base) + fabsf(bi) + pnorm * qn)) + 1e-30f;
+        lo[c] = mid - rad;
+        up[c] = mid + rad;
+    }
+}
+
 /* The top n of auto_rank_user's order without r̂ for every covered movie:
- * x·B for all of them (mfr__ease_rank), then for each covered movie an
- * interval that holds its rank e_i + blend·r̂_i, from |p·q_i| ≤ ‖p‖‖q_i‖
- * (Cauchy–Schwarz; the index's per-movie norm bound when there is one,
- * widened for float rounding). The n-th largest lower bound among the
- * covered movies the filters keep is a threshold T; r̂ is computed (by the
- * same row kernel, mfr__model_predict_rows) only for the covered movies
- * whose upper bound reaches T, and those go through the plain path's bounded
- * heap in index order: the same rows, order and scores as auto_rank_user +
- * select_top (tests/unit/test_model_index.c). The uncovered movies rank
- * 10⁴ below every covered one, so they matter only when fewer than n covered
- * movies pass the filters: then, as without a covered movie or a factor
- * vector, -2 (the full ranking). */
+ * x·B for all of them (mfr__ease_scores, in the covered movies' order, the
+ * seen ones NaN), then for each covered movie an interval that holds its
+ * rank e_i + blend·r̂_i, from |p·q_i| ≤ ‖p‖‖q_i‖ (Cauchy–Schwarz; the index's
+ * per-movie norm bound when there is one, widened for float rounding). The n
+ * covered movies with the largest lower bounds that the filters keep are
+ * scored exactly first (r̂ by the same row kernel as every list,
+ * mfr__model_predict_rows); their n-th exact rank is a threshold T, and r̂
+ * is computed only for the other covered movies whose upper bound reaches T.
+ * The heap orders by rank, ties by the lower movie (covered rows are in
+ * movie order), so the order the movies enter it does not matter: the same
+ * rows, order and scores as auto_rank_user + select_top
+ * (tests/unit/test_model_index.c). The uncovered movies rank 10⁴ below every
+ * covered one, so they matter only when fewer than n covered movies pass the
+ * filters: then, as without a covered movie or a factor vector, -2 (the full
+ * ranking). */
 static int32_t auto_top_user(const mfr_model *m, const mfr__who *w, const mfr__filter *f,
                              int32_t n, mfr_scored *out) {
     int32_t nc;
     const int32_t *item = mfr__ease_items(m, &nc);
     const float *pu;
     float base;
-    if (nc == 0 || !mfr__who_vector(m, w, &pu, &base)) return -2;
+    const float *cbias, *cnorm;
+    if (nc == 0 || !mfr__who_vector(m, w, &pu, &base) || !mfr__ease_item_terms(m, &cbias, &cnorm))
+        return -2;
     if (n <= 0) return 0;
-    int32_t ni = m->n_items;
-    float *rank = mfr__malloc(((size_t)ni + 2 * (size_t)nc + 1) * sizeof *rank);
-    mfr_scored *low = mfr__malloc((size_t)n * sizeof *low);
-    if (!rank || !low) {
-        mfr__free(rank);
+    float *acc = mfr__malloc((4 * (size_t)nc + 1) * sizeof *acc);
+    mfr_scored *low = mfr__malloc((size_t)n * (sizeof *low + sizeof(float)));
+    if (!acc || !low) {
+        mfr__free(acc);
         mfr__free(low);
         return -1;
     }
-    float *up = rank + ni; /* [nc] upper bounds by covered row, then r̂ of the candidates */
-    int32_t *cand = (int32_t *)(up + nc); /* [nc] the candidates (int32 and float: one size) */
-    mfr__ease_rank(m, w, rank, 1);
+    float *up = acc + nc;                  /* [nc] upper bounds, then r̂ of the candidates */
+    int32_t *cand = (int32_t *)(up + nc);  /* [nc] candidates' movies (int32 and float: one size) */
+    int32_t *crow = cand + nc;             /* [nc] and their covered rows */
+    float *rhat = (float *)(low + n);      /* [n] r̂ of the first n scored */
+    mfr__ease_scores(m, w, f->seen, f->n_seen, acc);
+    mfr__filter g = *f;
+    g.n_seen = 0; /* the seen movies are NaN in acc */
     double pn = 0.0;
     for (int32_t fct = 0; fct < m->k; fct++) pn += (double)pu[fct] * pu[fct];
-    float blend = m->params.blend, ab = fabsf(blend), pnorm = (float)(sqrt(pn) * (1.0 + 1e-5));
+    float blend = m->params.blend, pnorm = (float)(sqrt(pn) * (1.0 + 1e-5));
     /* float rounding of r̂ (γ_k), blend·r̂ and the sum, with room */
     float rel = 1e-5f + (float)(2 * m->k + 8) * 5.97e-8f;
-    const mfr__qindex *x = m->qindex;
+    float *lo = (float *)cand; /* [nc] lower bounds until the candidates are chosen */
+    rank_bounds(acc, nc, cbias, cnorm, blend, base, pnorm, rel, lo, up);
     topn lh = {low, n, 0};
     for (int32_t c = 0; c < nc; c++) {
-        int32_t i = item[c];
-        float e = rank[i], bi = m->item_bias ? m->item_bias[i] : 0.f;
-        float qn = x ? x->item_norm[i] : (float)sqrt(m->item_sq[i]) * (1.0f + 1e-5f);
-        float mid = e + blend * (base + bi), rad = ab * pnorm * qn;
-        rad += rel * (fabsf(e) + ab * (fabsf(base) + fabsf(bi) + pnorm * qn)) + 1e-30f;
-        float lo = mid - rad;
-        up[c] = mid + rad;
-        if (lh.len == lh.cap && !(lo > lh.row[0].score)) continue;
-        if (isnan(lo) || !mfr__filter_pass(f, i)) continue;
-        mfr__topn_push(&lh, i, lo);
+        if (lh.len == lh.cap && !(lo[c] > lh.row[0].score)) continue;
+        if (isnan(lo[c]) || !mfr__filter_pass(&g, item[c])) continue;
+        mfr__topn_push(&lh, c, lo[c]);
     }
-    int full = lh.len == lh.cap;
-    float T = full ? lh.row[0].score : -INFINITY;
-    mfr__free(low);
-    int32_t ncand = 0;
-    for (int32_t c = 0; full && c < nc; c++)
-        if (up[c] >= T) cand[ncand++] = item[c];
     int32_t got = -2;
-    if (full) {
+    if (lh.len == lh.cap) {
         topn h = {out, n, 0};
+        /* the n best lower bounds first: their n-th exact rank is T */
+        for (int32_t j = 0; j < n; j++) cand[j] = item[low[j].item], crow[j] = low[j].item;
+        mfr__model_predict_rows(m, w, cand, n, rhat);
+        for (int32_t j = 0; j < n; j++) {
+            float v = acc[crow[j]] + blend * rhat[j];
+            if (!isnan(v)) mfr__topn_push(&h, crow[j], v);
+            up[crow[j]] = -INFINITY; /* scored */
+        }
+        float T = h.len == h.cap ? h.row[0].score : -INFINITY;
+        int32_t ncand = 0;
+        for (int32_t c = 0; c < nc; c++)
+            if (up[c] >= T && mfr__filter_pass(&g, item[c])) cand[ncand] = item[c], crow[ncand++] = c;
         mfr__model_predict_rows(m, w, cand, ncand, up); /* r̂ of cand[j] into up[j] */
         for (int32_t j = 0; j < ncand; j++) {
-            int32_t i = cand[j];
-            float v = rank[i] + blend * up[j];
-            if (h.len == h.cap && !(v > h.row[0].score)) continue;
-            if (isnan(v) || !mfr__filter_pass(f, i)) continue;
-            mfr__topn_push(&h, i, v);
+            float v = acc[crow[j]] + blend * up[j];
+            if (!isnan(v)) mfr__topn_push(&h, crow[j], v);
         }
         got = mfr__topn_finish(&h);
+        for (int32_t j = 0; j < got; j++) out[j].item = item[out[j].item];
     }
-    mfr__free(rank);
+    mfr__free(acc);
+    mfr__free(low);
     return got;
 }
 

@@ -24,6 +24,15 @@ void mfr__ease_release(mfr_model *m);
  * interested": it counts against); for the items
  * not covered NaN, or with_tail: μ + b_i − 10⁴ (after every covered one). */
 void mfr__ease_rank(const mfr_model *m, const mfr__who *w, float *rank, int with_tail);
+/* The same in the covered items' order: acc[c] (n floats, n from
+ * mfr__ease_items) for the c-th covered item, NaN for those in skip[0..n_skip)
+ * (model indices, any order). The one accumulation behind mfr__ease_rank. */
+void mfr__ease_scores(const mfr_model *m, const mfr__who *w, const int32_t *skip, int64_t n_skip,
+                      float *acc);
+/* For the covered items in their order: the item biases b_i and upper
+ * bounds ‖q_i‖·(1 + 10⁻⁵) of the factor norms, when the model has both
+ * (auto's rank bounds): 1, else 0 with both NULL. */
+int mfr__ease_item_terms(const mfr_model *m, const float **bias, const float **norm);
 /* The covered items (model indices, ascending), *n set; NULL before attach. */
 const int32_t *mfr__ease_items(const mfr_model *m, int32_t *n);
 /* Input weight of rating r: (r / rmax)^power, 1 when power is 0. */

@@ -122,13 +122,18 @@ enum MHD_Result mfr__h_similar(req *r) {
     cJSON_AddStringToObject(o, "metric", sim_label);
     cJSON *arr = cJSON_AddArrayToObject(o, "similar");
     int32_t *liked = NULL, n_liked = u ? mfr__user_liked(r, u, &liked) : 0;
-    for (int32_t j = 0; j < got; j++) {
-        cJSON *m = mfr__movie_json(r->mr, out[j].item);
-        mfr__json_fixed(m, "score", out[j].score, 4);
-        if (u) mfr__add_because(r, m, out[j].item, liked, n_liked);
-        cJSON_AddItemToArray(arr, m);
+    int oom = !arr;
+    for (int32_t j = 0; j < got && !oom; j++) {
+        cJSON *because = u ? mfr__because(r, out[j].item, liked, n_liked) : NULL;
+        cJSON *row = u && !because ? NULL
+                     : mfr__movie_row(r->mr, out[j].item, out[j].score, 4, 0.0, -1, because);
+        oom = !row || !cJSON_AddItemToArray(arr, row);
     }
     mfr__free(liked); /* mfr__user_liked allocates through the wrappers */
+    if (oom) {
+        cJSON_Delete(o);
+        return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    }
     return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
 }
 

@@ -339,11 +339,11 @@ int32_t mfr__user_liked(req *r, api_user *u, int32_t **out) {
     return n;
 }
 
-void mfr__add_because(req *r, cJSON *row, int32_t item, const int32_t *liked, int32_t n_liked) {
+cJSON *mfr__because(req *r, int32_t item, const int32_t *liked, int32_t n_liked) {
     mfr_scored why[2];
     int32_t nw = 0;
     if (n_liked) mfr_model_explain(r->mr->m, item, liked, n_liked, why, 2, &nw, NULL);
-    cJSON *b = cJSON_AddArrayToObject(row, "because");
+    cJSON *b = cJSON_CreateArray();
     for (int32_t w = 0; w < nw; w++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "id", (double)mfr_model_item_id(r->mr->m, why[w].item));
@@ -351,6 +351,7 @@ void mfr__add_because(req *r, cJSON *row, int32_t item, const int32_t *liked, in
         cJSON_AddStringToObject(x, "title", t ? t : "");
         cJSON_AddItemToArray(b, x);
     }
+    return b;
 }
 
 /* GET /api/users/{id}/recommendations?n&min_ratings&genre&decade&explain:
@@ -410,25 +411,29 @@ enum MHD_Result mfr__h_recs(req *r) {
     int32_t *liked = NULL, n_liked = 0;
     if (explain && u) n_liked = mfr__user_liked(r, u, &liked);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "user", (double)r->a);
+    mfr__json_int(o, "user", r->a);
     /* model: a training user; fold-in: an API user answered from their
      * ratings (folded in, or read as rated movies by models with fold_dim
      * 0); popular: an API user with no ratings the model knows */
     cJSON_AddStringToObject(o, "source", !u ? "model" : n_rated > 0 ? "fold-in" : "popular");
-    if (u) cJSON_AddNumberToObject(o, "ratings_used", n_rated);
-    cJSON_AddNumberToObject(o, "model_version", r->mr->version);
+    if (u) mfr__json_int(o, "ratings_used", n_rated);
+    mfr__json_int(o, "model_version", (int64_t)r->mr->version);
     if (p.genre) cJSON_AddStringToObject(o, "genre", p.genre);
-    if (decade) cJSON_AddNumberToObject(o, "decade", (double)decade);
+    if (decade) mfr__json_int(o, "decade", decade);
     cJSON *arr = cJSON_AddArrayToObject(o, "recommendations");
-    for (int32_t j = 0; j < got; j++) {
-        cJSON *m = mfr__movie_json(r->mr, out[j].item);
-        mfr__json_fixed(m, "score", out[j].score, 3);
-        mfr__json_fixed(m, "prediction", out[j].prediction, 1);
-        if (explain) mfr__add_because(r, m, out[j].item, liked, n_liked);
-        cJSON_AddItemToArray(arr, m);
+    int oom = !arr;
+    for (int32_t j = 0; j < got && !oom; j++) {
+        cJSON *because = explain ? mfr__because(r, out[j].item, liked, n_liked) : NULL;
+        cJSON *row = explain && !because ? NULL
+                     : mfr__movie_row(r->mr, out[j].item, out[j].score, 3, out[j].prediction, 1, because);
+        oom = !row || !cJSON_AddItemToArray(arr, row);
     }
     mfr__free(out);
     mfr__free(liked);
+    if (oom) {
+        cJSON_Delete(o);
+        return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
+    }
     if (u || explain) return mfr__send_json(r, 200, o);
     return mfr__send_json_cache(r, o, key);
 }

@@ -1,6 +1,7 @@
 /* model_ref.c — the reference-counted holder of the served model
  * (server_impl.h): built once per model (the popularity order, whether the
- * similar route can answer, the answer cache), acquired by each request and
+ * similar route can answer, the answer cache, the movies' JSON text as the
+ * lists first show them), acquired by each request and
  * by the retrain, swapped in by mfr__model_install, freed with its last
  * reference. */
 #include <stdlib.h>
@@ -29,6 +30,9 @@ model_ref *mfr__model_acquire(mfr_server *s) {
 
 void mfr__model_release(model_ref *mr) {
     if (mr && atomic_fetch_sub(&mr->refs, 1) == 1) {
+        for (int32_t i = 0; mr->movie_text && i < mfr_model_n_items(mr->m); i++)
+            cJSON_free(atomic_load(&mr->movie_text[i]));
+        mfr__free((void *)mr->movie_text);
         mfr_model_free(mr->m);
         mfr__free(mr->popular);
         mfr__free(mr->map_xy);
@@ -51,8 +55,10 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
     int32_t ni = mfr_model_n_items(m);
     int32_t *counts = mfr__malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));
     if (mr) mr->popular = mfr__malloc(sizeof *mr->popular * (size_t)(ni > 0 ? ni : 1));
-    if (!mr || !counts || !mr->popular) {
+    if (mr) mr->movie_text = mfr__calloc((size_t)(ni > 0 ? ni : 1), sizeof *mr->movie_text);
+    if (!mr || !counts || !mr->popular || !mr->movie_text) {
         if (mr) mfr__free(mr->popular);
+        if (mr) mfr__free((void *)mr->movie_text);
         mfr__free(mr);
         mfr__free(counts);
         return mfr__nomem(err, "the served model's tables");

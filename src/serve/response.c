@@ -168,13 +168,57 @@ int mfr__query_int(req *r, const char *name, long lo, long hi, long def, long *o
     return 0;
 }
 
+/* The digits of u, most significant first, into buf; returns the length. */
+static size_t put_digits(char *buf, uint64_t u) {
+    char tmp[24];
+    size_t n = 0;
+    do tmp[n++] = (char)('0' + u % 10);
+    while (u /= 10);
+    for (size_t j = 0; j < n; j++) buf[j] = tmp[n - 1 - j];
+    return n;
+}
+
+size_t mfr__fixed_text(char *buf, double v, int decimals) {
+    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double x = decimals >= 0 && decimals <= 6 ? fabs(v) * pow10[decimals] : -1.0;
+    if ((double)(float)v != v || !(x >= 0.0 && x < 1e15)) { /* not a float, too large, NaN, d > 6 */
+        int n = snprintf(buf, 48, "%.*f", decimals, v);
+        return n < 0 ? 0 : (size_t)n < 48 ? (size_t)n : 47;
+    }
+    /* v·10^d is exact (24 + 14 bits at most); nearbyint rounds it as printf
+     * rounds the exact decimal expansion: to nearest, ties to even */
+    uint64_t u = (uint64_t)nearbyint(x), scale = (uint64_t)pow10[decimals];
+    size_t n = 0;
+    if (signbit(v)) buf[n++] = '-';
+    n += put_digits(buf + n, u / scale);
+    if (decimals > 0) {
+        buf[n++] = '.';
+        uint64_t f = u % scale;
+        for (int d = decimals - 1; d >= 0; d--, f /= 10) buf[n + (size_t)d] = (char)('0' + f % 10);
+        n += (size_t)decimals;
+    }
+    buf[n] = 0;
+    return n;
+}
+
+void mfr__json_int(cJSON *o, const char *name, int64_t v) {
+    char buf[24];
+    size_t n = 0;
+    if (v < 0) buf[n++] = '-';
+    n += put_digits(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    buf[n] = 0;
+    cJSON_AddRawToObject(o, name, buf);
+}
+
 static void add_genres(cJSON *o, const char *g) {
     cJSON *arr = cJSON_AddArrayToObject(o, "genres");
     while (g && *g) {
         const char *bar = strchr(g, '|');
         size_t n = bar ? (size_t)(bar - g) : strlen(g);
         char buf[64];
-        snprintf(buf, sizeof buf, "%.*s", (int)(n < 63 ? n : 63), g);
+        if (n > 63) n = 63;
+        memcpy(buf, g, n);
+        buf[n] = 0;
         if (n && strcmp(buf, "(no genres listed)")) cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
         g = bar ? bar + 1 : NULL;
     }
@@ -186,24 +230,83 @@ void mfr__json_fixed(cJSON *o, const char *name, double v, int decimals) {
         cJSON_AddNullToObject(o, name);
         return;
     }
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    mfr__fixed_text(buf, v, decimals);
     cJSON_AddRawToObject(o, name, buf);
 }
 
 cJSON *mfr__movie_json(const model_ref *mr, int32_t i) {
     const mfr_model *m = mr->m;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)mfr_model_item_id(m, i));
+    mfr__json_int(o, "id", mfr_model_item_id(m, i));
     const char *t = mfr_model_item_title(m, i);
     cJSON_AddStringToObject(o, "title", t ? t : "");
     int32_t y = mfr_model_item_year(m, i);
-    if (y > 0) cJSON_AddNumberToObject(o, "year", y);
+    if (y > 0) mfr__json_int(o, "year", y);
     else cJSON_AddNullToObject(o, "year");
     add_genres(o, mfr_model_item_genres(m, i));
-    cJSON_AddNumberToObject(o, "rating_count", mfr_model_item_count(m, i));
+    mfr__json_int(o, "rating_count", mfr_model_item_count(m, i));
     float mean = mfr_model_item_mean(m, i);
     mfr__json_fixed(o, "rating_mean", mean, 3);
     return o;
+}
+
+const char *mfr__movie_text(model_ref *mr, int32_t i) {
+    char *t = atomic_load_explicit(&mr->movie_text[i], memory_order_acquire);
+    if (t) return t;
+    cJSON *o = mfr__movie_json(mr, i);
+    char *p = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!p) return NULL;
+    p[strlen(p) - 1] = 0; /* the closing brace: rows add members after it */
+    char *none = NULL;
+    if (atomic_compare_exchange_strong_explicit(&mr->movie_text[i], &none, p, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return p;
+    cJSON_free(p); /* another request printed it first */
+    return none;
+}
+
+/* ,"name":value with mfr__json_fixed's text into out; returns the length. */
+static size_t put_fixed(char *out, const char *name, double v, int decimals) {
+    size_t nl = strlen(name), n = nl + 4;
+    out[0] = ',', out[1] = '"';
+    memcpy(out + 2, name, nl);
+    out[nl + 2] = '"', out[nl + 3] = ':';
+    if (!isfinite(v)) {
+        memcpy(out + n, "null", 5);
+        return n + 4;
+    }
+    return n + mfr__fixed_text(out + n, v, decimals);
+}
+
+cJSON *mfr__movie_row(model_ref *mr, int32_t i, double score, int score_dec, double pred,
+                      int pred_dec, cJSON *because) {
+    const char *t = mfr__movie_text(mr, i);
+    char *bt = because ? cJSON_PrintUnformatted(because) : NULL;
+    cJSON_Delete(because);
+    if (!t || (because && !bt)) {
+        cJSON_free(bt);
+        return NULL;
+    }
+    size_t tl = strlen(t), bl = bt ? strlen(bt) : 0, need = tl + bl + 160;
+    char stack[2048], *row = need <= sizeof stack ? stack : mfr__malloc(need);
+    cJSON *node = NULL;
+    if (row) {
+        memcpy(row, t, tl);
+        size_t n = tl + put_fixed(row + tl, "score", score, score_dec);
+        if (pred_dec >= 0) n += put_fixed(row + n, "prediction", pred, pred_dec);
+        if (bt) {
+            memcpy(row + n, ",\"because\":", 11);
+            memcpy(row + n + 11, bt, bl);
+            n += 11 + bl;
+        }
+        row[n++] = '}';
+        row[n] = 0;
+        node = cJSON_CreateRaw(row);
+    }
+    if (row != stack) mfr__free(row);
+    cJSON_free(bt);
+    return node;
 }
 
 int mfr__auth_ok(req *r, const unsigned char hash[32]) {

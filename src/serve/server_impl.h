@@ -49,6 +49,7 @@ typedef struct model_ref {
     pthread_once_t map_once;
     mfr_status map_status;
     resp_cache *cache;      /* answers computed on this model; NULL: disabled */
+    _Atomic(char *) *movie_text; /* [n_items] mfr__movie_text of each movie, on first use */
 } model_ref;
 
 typedef struct api_user {
@@ -236,10 +237,29 @@ const char *mfr__query(req *r, const char *name);
 int mfr__query_int(req *r, const char *name, long lo, long hi, long def, long *out,
                    enum MHD_Result *res);
 /* Add v to o as a JSON number with this many decimals (null when not
- * finite), printed once by snprintf: cJSON's own number printing checks each
- * double by reading it back. */
+ * finite), printed once by mfr__fixed_text: cJSON's own number printing
+ * checks each double by reading it back. */
 void mfr__json_fixed(cJSON *o, const char *name, double v, int decimals);
+/* What snprintf(buf, 48, "%.*f", decimals, v) writes, into buf (48 bytes),
+ * its length returned: without printf when v is a float and decimals <= 6
+ * (v·10^decimals is then exact in double and nearbyint rounds it as printf
+ * rounds: to nearest, ties to even), through snprintf otherwise. */
+size_t mfr__fixed_text(char *buf, double v, int decimals);
+/* Add v (|v| < 10^15) to o as a JSON integer: the digits cJSON prints for
+ * it, without printf. */
+void mfr__json_int(cJSON *o, const char *name, int64_t v);
 cJSON *mfr__movie_json(const model_ref *mr, int32_t i);
+/* mfr__movie_json(mr, i) as cJSON prints it, without the closing brace:
+ * printed once per movie and model (mr->movie_text), so a list's rows cost
+ * a copy instead of a tree of a dozen allocations. NULL on no memory. */
+const char *mfr__movie_text(model_ref *mr, int32_t i);
+/* A row of a list answer as one raw cJSON node: movie i's object with
+ * "score" (score_dec decimals), "prediction" (pred_dec decimals; left out
+ * when pred_dec < 0) and "because" (the array, consumed; left out when
+ * NULL), the text mfr__movie_json with those members added prints. NULL on
+ * no memory. */
+cJSON *mfr__movie_row(model_ref *mr, int32_t i, double score, int score_dec, double pred,
+                      int pred_dec, cJSON *because);
 /* Check "Authorization: Bearer <token>" against hash; 1 when it matches. */
 int mfr__auth_ok(req *r, const unsigned char hash[32]);
 /* Copy n bytes of s into out (cap >= 4) as valid UTF-8: invalid or cut
@@ -252,9 +272,9 @@ api_user *mfr__user_find(mfr_server *s, int64_t id);
  * scale) as item indices of r's model in *out (malloc'd, NULL for none);
  * returns how many. For the "because you liked" explanations. */
 int32_t mfr__user_liked(req *r, api_user *u, int32_t **out);
-/* Add "because": up to two of liked[0..n_liked) that explain item
- * (mfr_model_explain) to the JSON row. */
-void mfr__add_because(req *r, cJSON *row, int32_t item, const int32_t *liked, int32_t n_liked);
+/* The "because" array of a row: up to two of liked[0..n_liked) that
+ * explain item (mfr_model_explain). */
+cJSON *mfr__because(req *r, int32_t item, const int32_t *liked, int32_t n_liked);
 mfr_status mfr__users_load(mfr_server *s, mfr_error *err);
 void mfr__users_free(mfr_server *s);
 /* u->mu held by the caller. The fold-in vector of u's ratings (items[j],

@@ -4,9 +4,11 @@
  * (ease) or met with the most rated movies (auto); a new user given by their
  * ratings gets the trained user's list; a "not interested" (the bottom of
  * the scale) pushes the movies like it down; eval's lists are recommend's;
- * save/load and determinism. */
+ * save/load and determinism; the pruned scoring kernel against a plain sum
+ * over the model's sections. */
 #include "factors_common.h"
 #include "mfrec/eval.h"
+#include "algo/ease.h"
 
 #include <math.h>
 #include <string.h>
@@ -423,7 +425,8 @@ static void ease_hostile_model_file(void **state) {
     }
     free(b);
     free(orig);
-    /* the pruned form: a column out of range, a row ending before it starts */
+    /* the pruned form: a column out of range, a row ending before it starts,
+     * a row's columns out of order */
     p.ease_keep = 3;
     assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, NULL), MFR_OK);
     assert_int_equal(mfr_model_save(m, path, NULL), MFR_OK);
@@ -433,15 +436,21 @@ static void ease_hostile_model_file(void **state) {
     uint64_t c_size, p_size;
     long easc = section_at(orig, len, "EASC", &c_size), easp = section_at(orig, len, "EASP", &p_size);
     assert_true(easc > 0 && easp > 0 && section_at(orig, len, "EASB", &easb_size) < 0);
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < 3; c++) {
         memcpy(b, orig, (size_t)len);
         if (c == 0) memcpy(b + easc, &(int32_t){NI}, 4);
-        else memcpy(b + easp + 8, &(int64_t){-1}, 8);
+        else if (c == 1) memcpy(b + easp + 8, &(int64_t){-1}, 8);
+        else { /* the first row's first two columns swapped: not ascending */
+            int32_t c01[2];
+            memcpy(c01, b + easc, 8);
+            memcpy(b + easc, &c01[1], 4);
+            memcpy(b + easc + 4, &c01[0], 4);
+        }
         fix_crcs(b, len);
         write_whole(path, (char *)b, len);
         mfr_error err = {0};
         assert_int_equal(mfr_model_load(path, &m, &err), MFR_E_FORMAT);
-        assert_non_null(strstr(err.message, c == 0 ? "EASC" : "EASP"));
+        assert_non_null(strstr(err.message, c == 1 ? "EASP" : "EASC"));
     }
     free(b);
     free(orig);
@@ -491,6 +500,79 @@ static void ease_pruned_rows(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* The scoring kernel (mfr__ease_scores: the columns as covered rows, four
+ * weights at a time) against the plain sum over the model's own sections
+ * EASP/EASC/EASV, in the catalogue's order, one weight at a time, in the
+ * same order of rated movies: every score bit for bit, and the list item for
+ * item. keep = 37 leaves rows with a remainder after the groups of four; the
+ * rating-weighted input and a 0.5 ("not interested", weight −1) among the
+ * ratings exercise the weights. */
+static void ease_pruned_kernel_matches_reference(void **state) {
+    (void)state;
+    mfr_dataset *ds;
+    mfr_ratings tr;
+    int32_t *bu, *bi;
+    float *br;
+    big_catalogue(&ds, &tr, &bu, &bi, &br);
+    for (int64_t j = 0; j < tr.n; j += 11) br[j] = 0.5f; /* some "not interested" */
+    mfr_train_params p = ease_params(1.f);
+    p.ease_keep = 37;
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(ds, &tr, NULL, &p, &m, NULL), MFR_OK);
+    uint64_t pb, cb, vb;
+    const int64_t *ptr = mfr__model_get_extra(m, MFR_TAG('E', 'A', 'S', 'P'), &pb);
+    const int32_t *col = mfr__model_get_extra(m, MFR_TAG('E', 'A', 'S', 'C'), &cb);
+    const float *val = mfr__model_get_extra(m, MFR_TAG('E', 'A', 'S', 'V'), &vb);
+    int32_t nc;
+    const int32_t *item = mfr__ease_items(m, &nc);
+    assert_non_null(ptr);
+    assert_true(nc > 37 && (uint64_t)nc + 1 == pb / sizeof *ptr);
+    int32_t ni = m->n_items, *row = malloc(sizeof *row * (size_t)ni);
+    float *ref = malloc(sizeof *ref * (size_t)ni), *got = malloc(sizeof *got * (size_t)ni);
+    for (int32_t i = 0; i < ni; i++) row[i] = -1;
+    for (int32_t c = 0; c < nc; c++) row[item[c]] = c;
+    for (int32_t u = 0; u < m->n_users; u++) {
+        for (int32_t i = 0; i < ni; i++) ref[i] = row[i] >= 0 ? 0.f : NAN;
+        for (int64_t j = m->seen_ptr[u]; j < m->seen_ptr[u + 1]; j++) {
+            int32_t r = row[m->seen_item[j]];
+            float rating = m->seen_rating[j];
+            float x = rating <= m->rmin ? -mfr__ease_weight(m, m->rmax) : mfr__ease_weight(m, rating);
+            for (int64_t e = r < 0 ? 0 : ptr[r]; r >= 0 && e < ptr[r + 1]; e++) ref[col[e]] += x * val[e];
+        }
+        mfr_recommend_params rp = mfr_recommend_params_default();
+        rp.n = 10, rp.min_ratings = 0, rp.scores = got;
+        mfr_scored list[10];
+        int32_t n;
+        assert_int_equal(mfr_model_recommend(m, u, &rp, list, &n, NULL), MFR_OK);
+        for (int32_t i = 0; i < ni; i++) {
+            if (isnan(ref[i])) assert_true(isnan(got[i]));
+            else assert_memory_equal(&ref[i], &got[i], sizeof(float));
+        }
+        /* the list: the best unseen covered movies by ref, ties by index */
+        int32_t want = 0;
+        for (int32_t k = 0; k < 10; k++) {
+            int32_t best = -1;
+            for (int32_t i = 0; i < ni; i++) {
+                int seen = 0, taken = 0;
+                for (int64_t j = m->seen_ptr[u]; j < m->seen_ptr[u + 1]; j++) seen |= m->seen_item[j] == i;
+                for (int32_t t = 0; t < k; t++) taken |= list[t].item == i;
+                if (isnan(ref[i]) || seen || taken) continue;
+                if (best < 0 || ref[i] > ref[best]) best = i;
+            }
+            if (best < 0) break;
+            assert_true(k < n);
+            assert_int_equal(list[k].item, best);
+            assert_memory_equal(&list[k].score, &ref[best], sizeof(float));
+            want++;
+        }
+        assert_int_equal(n, want);
+    }
+    free(row), free(ref), free(got);
+    mfr_model_free(m);
+    free(bu), free(bi), free(br);
+    mfr_dataset_free(ds);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ease_matches_direct_inverse),
@@ -500,6 +582,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ease_save_load_and_determinism),
         cmocka_unit_test(ease_hostile_model_file),
         cmocka_unit_test(ease_pruned_rows),
+        cmocka_unit_test(ease_pruned_kernel_matches_reference),
         cmocka_unit_test(ease_not_interested_pushes_similar_down),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);

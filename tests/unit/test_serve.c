@@ -64,6 +64,57 @@ static void sha256_vectors(void **state) {
     assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* mfr__fixed_text writes what snprintf("%.*f") writes: floats of every
+ * magnitude, the exact ties of each number of decimals (x.5 at 10^-d, which
+ * printf rounds to even), signs and negative zero, and the values it hands
+ * to snprintf (doubles that are not floats, over 10^15). mfr__json_int: the
+ * digits cJSON prints for the integers it is given. */
+static void fixed_text_matches_printf(void **state) {
+    (void)state;
+    char a[48], b[48];
+    uint64_t s = 12345;
+    for (int t = 0; t < 400000; t++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t bits = (uint32_t)(s >> 32);
+        float f;
+        if (t % 4 == 0) { /* any float bit pattern (NaN and infinities are printf's) */
+            memcpy(&f, &bits, sizeof f);
+        } else if (t % 4 == 1) { /* scores and ratings: -20..20 */
+            f = (float)((double)(bits % 4000000u) / 100000.0 - 20.0);
+        } else if (t % 4 == 2) { /* exact ties k/2·10^-d */
+            int d = (int)(bits % 7u);
+            f = (float)((double)(bits >> 8 & 0xFFFF) / 2.0 / pow(10.0, d));
+        } else {
+            f = (float)((double)(int32_t)bits / 1024.0);
+        }
+        int d = (int)(s >> 20 & 7u); /* 0..7: 7 goes to snprintf */
+        double v = t & 1 ? -(double)f : (double)f;
+        size_t n = mfr__fixed_text(a, v, d);
+        snprintf(b, sizeof b, "%.*f", d, v);
+        if (strcmp(a, b)) fail_msg("%.9g with %d decimals: \"%s\", printf \"%s\"", v, d, a, b);
+        assert_int_equal(n, strlen(b));
+    }
+    static const double odd[] = {0.0, -0.0, 0.0005, 0.0625, -0.0625, 2.5, 3.5, 0.1, 1e14, 1e16, 0.1 + 1e-17};
+    for (size_t j = 0; j < sizeof odd / sizeof *odd; j++)
+        for (int d = 0; d <= 6; d++) {
+            mfr__fixed_text(a, odd[j], d);
+            snprintf(b, sizeof b, "%.*f", d, odd[j]);
+            assert_string_equal(a, b);
+        }
+    static const int64_t ints[] = {0, 7, -7, 10, 2147483647, 2147483648LL, -2147483649LL, 999999999999999LL};
+    for (size_t j = 0; j < sizeof ints / sizeof *ints; j++) {
+        cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+        mfr__json_int(o, "v", ints[j]);
+        cJSON_AddNumberToObject(c, "v", (double)ints[j]);
+        char *x = cJSON_PrintUnformatted(o), *y = cJSON_PrintUnformatted(c);
+        assert_string_equal(x, y);
+        cJSON_free(x);
+        cJSON_free(y);
+        cJSON_Delete(o);
+        cJSON_Delete(c);
+    }
+}
+
 static void sha256_split_points(void **state) {
     (void)state;
     unsigned char msg[200], one[32], two[32];
@@ -709,6 +760,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_vectors),
         cmocka_unit_test(sha256_split_points),
+        cmocka_unit_test(fixed_text_matches_printf),
         cmocka_unit_test(ct_equal_works),
         cmocka_unit_test(store_roundtrip),
         cmocka_unit_test(store_open_error),
