@@ -7,10 +7,16 @@
  * Then, for a factor model: the share of movies whose Cauchy–Schwarz bound
  * base + b_i + ‖p‖‖q_i‖ reaches the user's 10th score (the movies the index
  * could ever have to read), over the first 200 of those users.
+ * Then, for a model the approximate index serves (mfr_model_set_index), for
+ * each nprobe asked for: recall@10 of its lists against the exact lists over
+ * the same users (|approx ∩ exact| / |exact|, averaged), and the CPU time a
+ * list of the exact index and of the approximate one in alternating rounds
+ * (best round each), with their ratio; the index's build time (wall) first.
  *
- * usage: serve_topn MODEL.mfm [calls per round (2000)] [rounds (6)] */
+ * usage: serve_topn MODEL.mfm [calls per round (2000)] [rounds (6)]
+ *                   [nprobe,nprobe,... (4,8,16,24,32,64)] [lists (0: √movies)] */
 #include "mfrec.h"
-#include "model/index.h"
+#include "model/ann.h"
 #include "model/family.h"
 
 #include <math.h>
@@ -19,10 +25,79 @@
 #include <string.h>
 #include <time.h>
 
+static double wall(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The approximate index against the exact one: recall@10 and CPU time a
+ * list for each nprobe in the comma-separated list; exact[10 * calls] the
+ * exact lists. Returns 1 when building or a list fails. */
+static int approx(mfr_model *m, const int32_t *users, int calls, int rounds,
+                  const mfr_scored *exact, const char *probes, int32_t lists) {
+    mfr_error err;
+    mfr_index_params ip = mfr_index_params_default();
+    ip.kind = MFR_INDEX_APPROX, ip.lists = lists;
+    double t0 = wall();
+    mfr_status st = mfr_model_set_index(m, &ip, &err);
+    if (st == MFR_E_UNSUPPORTED) {
+        printf("approximate index: %s\n", err.message);
+        return 0;
+    }
+    if (st) {
+        fprintf(stderr, "approximate index: %s\n", err.message);
+        return 1;
+    }
+    printf("approximate index: %d lists, built in %.2f s (wall, k-means %d iterations)\n",
+           (int)m->ann->lists, wall() - t0, (int)ip.max_iter);
+    mfr_recommend_params p = mfr_recommend_params_default();
+    mfr_scored *o = malloc(sizeof *o * 10 * (size_t)calls);
+    int32_t n;
+    int bad = 0;
+    printf("%7s %10s %12s %12s %7s\n", "nprobe", "recall@10", "exact us", "approx us", "ratio");
+    for (const char *c = probes; *c;) {
+        ip.nprobe = atoi(c);
+        if (ip.nprobe < 1 || mfr_model_set_index(m, &ip, &err)) {
+            fprintf(stderr, "nprobe %s: %s\n", c, ip.nprobe < 1 ? "not a number >= 1" : err.message);
+            bad = 1;
+            break;
+        }
+        mfr__ann *a = m->ann;
+        double best[2] = {1e30, 1e30};
+        for (int r = 0; r < rounds; r++)
+            for (int v = 0; v < 2; v++) {
+                m->ann = v ? a : NULL;
+                double t1 = now();
+                for (int u = 0; u < calls; u++)
+                    bad |= mfr_model_recommend(m, users[u], &p, o + 10 * u, &n, NULL) != MFR_OK;
+                double t = (now() - t1) / calls;
+                if (t < best[v]) best[v] = t;
+            }
+        m->ann = a;
+        int64_t hit = 0, want = 0;
+        for (int u = 0; u < calls; u++) { /* o holds the approximate lists */
+            for (int j = 0; j < 10; j++) {
+                int32_t it = exact[10 * u + j].item;
+                if (it < 0) continue; /* a list shorter than 10 */
+                want++;
+                for (int i = 0; i < 10; i++) hit += o[10 * u + i].item == it;
+            }
+        }
+        printf("%7d %10.4f %12.1f %12.1f %6.2fx\n", (int)a->nprobe, (double)hit / (double)want,
+               1e6 * best[0], 1e6 * best[1], best[0] / best[1]);
+        c = strchr(c, ',');
+        if (!c) break;
+        c++;
+    }
+    free(o);
+    return bad;
 }
 
 int main(int argc, char **argv) {
@@ -53,6 +128,7 @@ int main(int argc, char **argv) {
     }
     mfr_recommend_params p = mfr_recommend_params_default();
     mfr_scored *a = malloc(sizeof *a * 10 * (size_t)calls), *b = malloc(sizeof *b * 10 * (size_t)calls);
+    memset(b, 0xff, sizeof *b * 10 * (size_t)calls); /* item -1: no row */
     int32_t n;
     double best[2] = {1e30, 1e30};
     for (int r = 0; r < rounds; r++)
@@ -95,6 +171,8 @@ int main(int argc, char **argv) {
         printf("movies whose Cauchy-Schwarz bound reaches the 10th score: %.1f %% (%d users)\n",
                100.0 * share, nu);
     }
+    diff += approx(m, users, calls, rounds, b, argc > 4 ? argv[4] : "4,8,16,24,32,64",
+                   argc > 5 ? atoi(argv[5]) : 0);
     free(users);
     free(a);
     free(b);

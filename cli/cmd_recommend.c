@@ -19,8 +19,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "index_opts.h"
 
-enum { O_USER = 1, O_COUNT, O_GENRE, O_MIN, O_JSON, O_ALL, O_OUT, O_THREADS };
+enum { O_USER = 1, O_COUNT, O_GENRE, O_MIN, O_JSON, O_ALL, O_OUT, O_THREADS, O_INDEX, O_NPROBE };
 
 static const cli_opt recommend_opts[] = {
     {O_USER, 'u', "user", "ID", "userId as in the ratings"},
@@ -36,6 +37,7 @@ static const cli_opt recommend_opts[] = {
      "{user, recommendations: [...]}"},
     {O_OUT, 'o', "output", "FILE", "write to FILE instead of standard output"},
     {O_THREADS, 0, "threads", "N", "threads for --all (0 = all cores)"},
+    CLI_INDEX_ROWS(O_INDEX, O_NPROBE),
     {0, 0, 0, 0, 0}};
 
 const cli_spec cli_spec_recommend = {
@@ -190,7 +192,8 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
 int cmd_recommend(int argc, char **argv) {
     mfr_recommend_params rp = mfr_recommend_params_default();
     long user = 0, v;
-    int have_user = 0, all = 0, json = 0, threads = 0, id;
+    int have_user = 0, all = 0, json = 0, threads = 0, id, have_nprobe = 0;
+    mfr_index_params ip = mfr_index_params_default();
     const char *path = NULL, *model = NULL, *val;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_recommend, argc, argv);
@@ -217,9 +220,15 @@ int cmd_recommend(int argc, char **argv) {
             if (cli_opt_int(&ps, val, 0, 4096, &v)) return MFR_E_INVALID;
             threads = (int)v;
             break;
+        case O_INDEX:
+        case O_NPROBE:
+            if (cli_index_take(&ps, id == O_NPROBE, val, &ip)) return MFR_E_INVALID;
+            have_nprobe |= id == O_NPROBE;
+            break;
         }
     }
     if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
+    if (cli_index_check("recommend", &ip, have_nprobe)) return MFR_E_INVALID;
     if (have_user && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
     if (!have_user && !all) return cli_usage_error("recommend", "--user ID or --all is required");
     if (path && !*path) return cli_usage_error("recommend", "-o: empty file name");
@@ -227,12 +236,17 @@ int cmd_recommend(int argc, char **argv) {
     mfr_model *m;
     int rc = cli_load_model("recommend", model, &m);
     if (rc) return rc;
+    mfr_error err = {0};
+    mfr_status s = mfr_model_set_index(m, &ip, &err);
+    if (s) {
+        mfr_model_free(m);
+        return cli_fail("recommend", s, &err);
+    }
     if (all) {
         rc = recommend_all(m, &rp, threads, json, path);
         mfr_model_free(m);
         return rc;
     }
-    mfr_error err = {0};
     int32_t u = mfr_model_user_index(m, user);
     if (u < 0) {
         mfr_model_free(m);
@@ -240,7 +254,7 @@ int cmd_recommend(int argc, char **argv) {
     }
     mfr_scored *rows = malloc((size_t)rp.n * sizeof *rows);
     int32_t n = 0;
-    mfr_status s = rows ? mfr_model_recommend(m, u, &rp, rows, &n, &err) : MFR_E_NOMEM;
+    s = rows ? mfr_model_recommend(m, u, &rp, rows, &n, &err) : MFR_E_NOMEM;
     if (!s) {
         out_file o;
         rc = out_open(&o, path);

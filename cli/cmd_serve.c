@@ -16,10 +16,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "index_opts.h"
 #include "mfrec/serve.h"
 
 enum { O_DB = 1, O_BIND, O_PORT, O_THREADS, O_DATA, O_TOKEN_FILE, O_WRITE_RATE, O_WRITE_BURST,
-       O_MAX_BODY, O_TIMEOUT, O_SYNC, O_CACHE, O_HEAD_TIMEOUT, O_METRICS };
+       O_MAX_BODY, O_TIMEOUT, O_SYNC, O_CACHE, O_HEAD_TIMEOUT, O_METRICS, O_INDEX, O_NPROBE };
 
 static const cli_opt serve_opts[] = {
     {O_DB, 0, "db", "FILE", "SQLite store of API users, token hashes and ratings; created if\nabsent (ratings.db)"},
@@ -36,6 +37,7 @@ static const cli_opt serve_opts[] = {
     {O_CACHE, 0, "cache", "N", "cached answers per model version, 0 = off (8192)"},
     {O_HEAD_TIMEOUT, 0, "head-timeout", "S", "seconds a client has to send a whole request, from\nconnecting or from the previous answer (10)"},
     {O_METRICS, 0, "metrics", "loopback|any|off", "who may read GET /metrics (loopback: clients on\n127.0.0.0/8 only, the default)"},
+    CLI_INDEX_ROWS(O_INDEX, O_NPROBE),
     {0, 0, 0, 0, 0}};
 
 const cli_spec cli_spec_serve = {
@@ -68,6 +70,8 @@ static int read_token_file(const char *path, char *buf, size_t cap) {
 typedef struct opts {
     mfr_server_params p;
     const char *token_file;
+    mfr_index_params ip; /* --index, --nprobe: into p.index, p.nprobe */
+    int have_nprobe;
 } opts;
 
 /* One option with its value; returns 0, or an exit status. */
@@ -115,6 +119,13 @@ static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
     case O_METRICS:
         return cli_opt_choice(ps, v, "loopback|any|off", &p->metrics); /* MFR_METRICS_* in order */
     case O_SYNC: return cli_opt_choice(ps, v, "normal|full", &p->synchronous_full);
+    case O_INDEX:
+    case O_NPROBE:
+        if (cli_index_take(ps, id == O_NPROBE, v, &o->ip)) return MFR_E_INVALID;
+        o->have_nprobe |= id == O_NPROBE;
+        p->index = (int)o->ip.kind;
+        p->nprobe = o->have_nprobe ? (int)o->ip.nprobe : 0;
+        return 0;
     }
     return MFR_E_INVALID;
 }
@@ -127,11 +138,11 @@ static int parse_args(int argc, char **argv, opts *o) {
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0)
         if ((rc = set_option(&ps, o, id, v))) return rc;
-    return id ? cli_stop(id) : 0;
+    return id ? cli_stop(id) : cli_index_check("serve", &o->ip, o->have_nprobe);
 }
 
 int cmd_serve(int argc, char **argv) {
-    opts o = {mfr_server_params_default(), NULL};
+    opts o = {mfr_server_params_default(), NULL, mfr_index_params_default(), 0};
     int rc = parse_args(argc, argv, &o);
     if (rc < 0) return 0;
     if (rc) return rc;

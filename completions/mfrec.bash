@@ -26,7 +26,7 @@ _mfrec() {
         import) opts="--output --json --quiet --format --columns --delimiter --header --scale --movies --strict --help" ;;
         synth) opts="--output --users --movies --ratings --rank --noise --zipf --seed --tags --quiet --help" ;;
         train) opts="--output --quiet --verbose --checkpoint --checkpoint-every --resume --format --columns --delimiter --header --scale --movies --strict --algo --params --set --help $params" ;;
-        recommend) opts="--user --all --count --genre --min-ratings --json --output --threads --help" ;;
+        recommend) opts="--user --all --count --genre --min-ratings --json --output --threads --index --nprobe --help" ;;
         similar) opts="--count --metric --min-ratings --json --help" ;;
         predict) opts="--user --movie --input --json --help" ;;
         eval) opts="--seed --no-ranking --ranking --jobs --json --quiet --test-frac --folds --leave-out --time-frac --user-last --min-user-ratings --split-seed --train --test --k --threshold --algo --params --set --help $params" ;;
@@ -37,7 +37,7 @@ _mfrec() {
         cluster) opts="--k --seed --top --min-ratings --max-iter --json --help" ;;
         project) opts="--output --format --min-ratings --clusters --seed --help" ;;
         export) opts="--output --format --help" ;;
-        serve) opts="--db --bind --port --threads --data --admin-token-file --write-rate --write-burst --max-body --timeout --sync --cache --head-timeout --metrics --help" ;;
+        serve) opts="--db --bind --port --threads --data --admin-token-file --write-rate --write-burst --max-body --timeout --sync --cache --head-timeout --metrics --index --nprobe --help" ;;
     esac
     # the value of an option that takes one: complete file names
     case $cur in

@@ -109,6 +109,40 @@ mfr_status mfr_model_project_2d(const mfr_model *m, int32_t min_ratings,
                                 int32_t *items, float *xy, int32_t *n_out,
                                 float *explained, mfr_error *err);
 
+/* ---- the approximate top-n index of a factor model --------------------- */
+
+/* How a factor model finds its top-n lists. Exact (the default): every
+ * movie that can reach the list is scored; the lists are the plain scoring
+ * path's. Approximate: an inverted file built from k-means of the movie rows
+ * [q_i, b_i] (mfr_kmeans, `lists` clusters); a list is the exact top-n of the
+ * movies in the `nprobe` clusters whose centroid scores highest for the user
+ * (twice as many clusters while the filters leave fewer than n movies), so a
+ * movie of a cluster not probed can be missed; nprobe >= lists gives the
+ * exact lists item for item. docs/perf/serve.md has recall@10 and speed. */
+typedef enum mfr_index_kind { MFR_INDEX_EXACT = 0, MFR_INDEX_APPROX = 1 } mfr_index_kind;
+
+typedef struct mfr_index_params {
+    mfr_index_kind kind;  /* default MFR_INDEX_EXACT */
+    int32_t lists;        /* approximate: clusters, 0 = round(sqrt(movies)) (default 0) */
+    int32_t nprobe;       /* approximate: clusters searched a list (default MFR_INDEX_NPROBE) */
+    uint64_t seed;        /* k-means seed (default 42) */
+    int32_t max_iter;     /* k-means iterations (default 10) */
+} mfr_index_params;
+
+#define MFR_INDEX_NPROBE 24
+
+mfr_index_params mfr_index_params_default(void);
+
+/* Set how m's lists are found (p NULL: the defaults, exact) for every list
+ * after it: mfr_model_recommend, the batch, mfr_model_recommend_vec, the
+ * server's. Approximate builds the index (k-means over the movies: about a
+ * second at 60,000 movies, k = 64); exact drops it. Not thread-safe: call it
+ * before the model answers queries. MFR_E_UNSUPPORTED for approximate on a
+ * model whose lists are not ordered by its factor score (ranking models such
+ * as auto, ease, ials; knn, baseline), MFR_E_INVALID for a bad parameter,
+ * MFR_E_NOMEM. On failure the model keeps the index it had. */
+mfr_status mfr_model_set_index(mfr_model *m, const mfr_index_params *p, mfr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,10 @@ typedef struct mfr_server_params {
                                  headers, body) from connecting or from the
                                  previous answer (10); then the socket is shut */
     int metrics;              /* who may read GET /metrics (MFR_METRICS_*) */
+    int index;                /* how lists are found: MFR_INDEX_EXACT (0, the default)
+                                 or MFR_INDEX_APPROX (mfrec/analysis.h), set on every
+                                 model served (the loaded one, each retrain) */
+    int nprobe;               /* approximate: clusters searched a list, 0 = MFR_INDEX_NPROBE */
 } mfr_server_params;
 
 /* GET /metrics exposure: loopback clients only (the default: the counters

@@ -64,36 +64,23 @@ void mfr__qindex_free(mfr__qindex *x) {
     mfr__free(x);
 }
 
-/* Build order: the movies by b_i + c·n_i, highest first (ties by index), c
- * the users' mean ‖p_u‖, so a block holds movies of like bounds and the
- * blocks that can reach the list come first. */
-typedef struct keyed {
-    float key;
-    int32_t item;
-} keyed;
-
-static int by_key(const void *a, const void *b) {
-    const keyed *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? 1 : -1;
-    return (x->item > y->item) - (x->item < y->item);
+/* ‖q‖₂ plus the largest rounding a byte adds to it (σ √k / 2), rounded up. */
+static float item_norm_of(const float *q, int32_t k) {
+    double sq = 0.0, top = 0.0;
+    for (int32_t f = 0; f < k; f++) {
+        sq += (double)q[f] * q[f];
+        if (fabs((double)q[f]) > top) top = fabs((double)q[f]);
+    }
+    return (float)((sqrt(sq) + top / 127.0 * sqrt((double)k) * 0.5) * (1.0 + 1e-5));
 }
 
-mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
-    mfr__qindex_free(m->qindex);
-    m->qindex = NULL;
-    if (m->k <= 0 || m->k > MAX_K || !m->Q || m->n_items <= 0) return MFR_OK;
-    size_t nq = (size_t)m->n_items * (size_t)m->k;
-    for (size_t t = 0; t < nq; t++)
-        if (!isfinite(m->Q[t])) return MFR_OK; /* the plain path serves */
-    int32_t nb = (m->n_items + LANES - 1) / LANES, k = m->k, ni = m->n_items;
+mfr_status mfr__qindex_from_slots(const mfr_model *m, const int32_t *slot, int32_t nb,
+                                  mfr__qindex **out, mfr_error *err) {
+    *out = NULL;
+    int32_t k = m->k, ni = m->n_items;
     size_t nl = (size_t)nb * LANES;
     mfr__qindex *x = mfr__calloc(1, sizeof *x);
-    keyed *order = mfr__malloc((size_t)ni * sizeof *order);
-    if (!x || !order) {
-        mfr__free(x);
-        mfr__free(order);
-        return mfr__nomem(err, "item index");
-    }
+    if (!x) return mfr__nomem(err, "item index");
     x->q8 = mfr__aligned_alloc((size_t)nb * BLOCK_BYTES(k));
     x->bias = mfr__aligned_alloc(nl * sizeof *x->bias);
     x->norm = mfr__aligned_alloc(nl * sizeof *x->norm);
@@ -107,39 +94,21 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     if (!x->q8 || !x->bias || !x->norm || !x->rad || !x->scale || !x->item || !x->item_norm ||
         !x->max_bias || !x->max_norm || !x->max_abs_bias) {
         mfr__qindex_free(x);
-        mfr__free(order);
         return mfr__nomem(err, "item index");
     }
     x->n_items = ni, x->k = k, x->n_blocks = nb;
-    for (int32_t i = 0; i < ni; i++) {
-        const float *q = m->Q + (size_t)i * k;
-        double sq = 0.0, top = 0.0;
-        for (int32_t f = 0; f < k; f++) {
-            sq += (double)q[f] * q[f];
-            if (fabs((double)q[f]) > top) top = fabs((double)q[f]);
-        }
-        x->item_norm[i] = (float)((sqrt(sq) + top / 127.0 * sqrt((double)k) * 0.5) * (1.0 + 1e-5));
-    }
-    double c = 0.0;
-    for (int32_t u = 0; m->P && u < m->n_users; u++) {
-        double a = 0.0;
-        for (int32_t f = 0; f < k; f++) a += (double)m->P[(size_t)u * k + f] * m->P[(size_t)u * k + f];
-        c += sqrt(a) / m->n_users;
-    }
-    for (int32_t i = 0; i < ni; i++)
-        order[i] = (keyed){(m->item_bias ? m->item_bias[i] : 0.f) + (float)c * x->item_norm[i], i};
-    qsort(order, (size_t)ni, sizeof *order, by_key);
+    for (int32_t i = 0; i < ni; i++) x->item_norm[i] = item_norm_of(m->Q + (size_t)i * k, k);
     for (size_t l = 0; l < nl; l++) {
         int32_t b = (int32_t)(l / LANES), j = (int32_t)(l % LANES);
         int8_t *h = x->q8 + (size_t)b * BLOCK_BYTES(k);
         if (k & 1) h[POS(k, j)] = 0; /* the pad byte of an odd k */
         x->bias[l] = x->scale[l] = x->norm[l] = x->rad[l] = 0.f;
-        if (l >= (size_t)ni) { /* padding: never offered or scored */
+        if (slot[l] >= ni) { /* padding: never offered or scored */
             x->item[l] = ni;
             for (int32_t f = 0; f < k; f++) h[POS(f, j)] = 0;
             continue;
         }
-        int32_t i = order[l].item;
+        int32_t i = slot[l];
         const float *q = m->Q + (size_t)i * k;
         double top = 0.0;
         for (int32_t f = 0; f < k; f++)
@@ -157,17 +126,64 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     }
     for (int32_t b = 0; b < nb; b++) {
         float mb = -INFINITY, mn = 0.f, ma = 0.f;
-        for (int32_t j = 0; j < LANES && (size_t)b * LANES + j < (size_t)ni; j++) {
+        for (int32_t j = 0; j < LANES; j++) {
             size_t l = (size_t)b * LANES + j;
+            if (x->item[l] >= ni) continue;
             mb = x->bias[l] > mb ? x->bias[l] : mb;
             mn = x->norm[l] > mn ? x->norm[l] : mn;
             ma = fabsf(x->bias[l]) > ma ? fabsf(x->bias[l]) : ma;
         }
         x->max_bias[b] = mb, x->max_norm[b] = mn, x->max_abs_bias[b] = ma;
     }
-    mfr__free(order);
-    m->qindex = x;
+    *out = x;
     return MFR_OK;
+}
+
+int mfr__qindex_usable(const mfr_model *m) {
+    if (m->k <= 0 || m->k > MAX_K || !m->Q || m->n_items <= 0) return 0;
+    size_t nq = (size_t)m->n_items * (size_t)m->k;
+    for (size_t t = 0; t < nq; t++)
+        if (!isfinite(m->Q[t])) return 0;
+    return 1;
+}
+
+float mfr__qindex_order_key(const mfr_model *m, double c, int32_t i) {
+    return (m->item_bias ? m->item_bias[i] : 0.f) + (float)c * item_norm_of(m->Q + (size_t)i * m->k, m->k);
+}
+
+int mfr__qindex_by_key(const void *a, const void *b) {
+    const mfr__keyed *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? 1 : -1;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
+    mfr__qindex_free(m->qindex);
+    m->qindex = NULL;
+    if (!mfr__qindex_usable(m)) return MFR_OK; /* the plain path serves */
+    int32_t nb = (m->n_items + LANES - 1) / LANES, k = m->k, ni = m->n_items;
+    size_t nl = (size_t)nb * LANES;
+    mfr__keyed *order = mfr__malloc((size_t)ni * sizeof *order);
+    int32_t *slot = mfr__malloc(nl * sizeof *slot);
+    if (!order || !slot) {
+        mfr__free(order);
+        mfr__free(slot);
+        return mfr__nomem(err, "item index");
+    }
+    double c = 0.0;
+    for (int32_t u = 0; m->P && u < m->n_users; u++) {
+        double a = 0.0;
+        for (int32_t f = 0; f < k; f++) a += (double)m->P[(size_t)u * k + f] * m->P[(size_t)u * k + f];
+        c += sqrt(a) / m->n_users;
+    }
+    for (int32_t i = 0; i < ni; i++) order[i] = (mfr__keyed){mfr__qindex_order_key(m, c, i), i};
+    qsort(order, (size_t)ni, sizeof *order, mfr__qindex_by_key);
+    for (size_t l = 0; l < nl; l++) slot[l] = l < (size_t)ni ? order[l].item : ni;
+    mfr__free(order);
+    mfr_status st = mfr__qindex_from_slots(m, slot, nb, &m->qindex, err);
+    mfr__free(slot);
+    if (m->qindex) m->qindex->user_norm = c;
+    return st;
 }
 
 /* The per-request constants of E_i = R·rad_i + A·norm_i + C·|b_i| + D, and
@@ -232,11 +248,12 @@ static void block_ref(const mfr__qindex *x, const float *p, float base, int32_t 
     }
 }
 
-static void pass1_ref(const mfr__qindex *x, const float *p, float base, bounds e, pass1 *s,
-                      float *max_up) {
+static void pass1_ref(const mfr__qindex *x, const int32_t *blocks, int32_t nv, const float *p,
+                      float base, bounds e, pass1 *s, float *max_up) {
     float a[LANES];
-    for (int32_t b = 0; b < x->n_blocks; b++) {
-        max_up[b] = -INFINITY;
+    for (int32_t t = 0; t < nv; t++) {
+        int32_t b = blocks ? blocks[t] : t;
+        max_up[t] = -INFINITY;
         if (!(block_top(x, base, e, b) >= worst(s))) continue;
         block_ref(x, p, base, b, a);
         float top = -INFINITY;
@@ -247,7 +264,7 @@ static void pass1_ref(const mfr__qindex *x, const float *p, float base, bounds e
             if (up > top) top = up;
             if (lo > worst(s)) offer(s, x->item[l], lo);
         }
-        max_up[b] = top;
+        max_up[t] = top;
     }
 }
 
@@ -288,9 +305,9 @@ MFR_AVX2 static inline float finish_block(const mfr__qindex *x, __m256i acc, flo
 #define PAIR(acc, ptr, pp) \
     acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(ptr))), pp))
 
-MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const float *p, float base, bounds e,
-                                pass1 *s, float *max_up) {
-    const int32_t k = x->k, nb = x->n_blocks, np = (k + 1) / 2;
+MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const int32_t *blocks, int32_t nv,
+                                const float *p, float base, bounds e, pass1 *s, float *max_up) {
+    const int32_t k = x->k, np = (k + 1) / 2;
     const size_t step = BLOCK_BYTES(k);
     int32_t pq[MAX_K / 2]; /* p̂/sp as int16 pairs */
     float inv = e.sp > 0.f ? 1.0f / e.sp : 0.f;
@@ -302,8 +319,9 @@ MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const float *p, float base
     }
     /* one block at a time: the integer adds chain at one cycle each, and a
      * block whose bound cannot reach the heap is skipped unread */
-    for (int32_t b = 0; b < nb; b++) {
-        max_up[b] = -INFINITY;
+    for (int32_t t = 0; t < nv; t++) {
+        int32_t b = blocks ? blocks[t] : t;
+        max_up[t] = -INFINITY;
         if (!(block_top(x, base, e, b) >= worst(s))) continue;
         const int8_t *h = x->q8 + (size_t)b * step;
         __m256i a0 = _mm256_setzero_si256(), a1 = a0;
@@ -313,17 +331,18 @@ MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const float *p, float base
             PAIR(a1, h + (size_t)(g + 1) * 2 * LANES, _mm256_set1_epi32(pq[g + 1]));
         }
         if (g < np) PAIR(a0, h + (size_t)g * 2 * LANES, _mm256_set1_epi32(pq[g]));
-        max_up[b] = finish_block(x, _mm256_add_epi32(a0, a1), base, e, b, s);
+        max_up[t] = finish_block(x, _mm256_add_epi32(a0, a1), base, e, b, s);
     }
 }
 #endif
 
-int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
-                         int32_t n, mfr_scored *out, const mfr__kernels *ks) {
-    const mfr__qindex *x = m->qindex;
+int32_t mfr__qindex_search(const mfr_model *m, const mfr__qindex *x, const int32_t *blocks,
+                           int32_t nv, const float *p, float base, const mfr__filter *f, int32_t n,
+                           mfr_scored *out, const mfr__kernels *ks) {
     if (n <= 0) return 0;
+    if (!blocks) nv = x->n_blocks;
     mfr_scored *low = mfr__malloc((size_t)n * sizeof *low);
-    float *max_up = mfr__malloc(((size_t)x->n_blocks + 1) * sizeof *max_up);
+    float *max_up = mfr__malloc(((size_t)nv + 1) * sizeof *max_up);
     if (!low || !max_up) {
         mfr__free(low);
         mfr__free(max_up);
@@ -332,11 +351,11 @@ int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const m
     bounds e = bounds_of(p, x->k, base);
     pass1 s = {f, {low, n, 0}, m->n_items};
 #ifdef MFR_HAVE_AVX2
-    if (mfr__use_avx2(ks)) pass1_avx2(x, p, base, e, &s, max_up);
-    else pass1_ref(x, p, base, e, &s, max_up);
+    if (mfr__use_avx2(ks)) pass1_avx2(x, blocks, nv, p, base, e, &s, max_up);
+    else pass1_ref(x, blocks, nv, p, base, e, &s, max_up);
 #else
     (void)ks;
-    pass1_ref(x, p, base, e, &s, max_up);
+    pass1_ref(x, blocks, nv, p, base, e, &s, max_up);
 #endif
     float T = worst(&s);
     mfr__free(low);
@@ -345,10 +364,11 @@ int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const m
      * kept is decided by the item index here, as the heap does */
     topn h = {out, n, 0};
     float v[LANES];
-    for (int32_t b = 0; b < x->n_blocks; b++) {
-        if (!(max_up[b] >= T)) continue;
-        int32_t cnt = m->n_items - b * LANES < LANES ? m->n_items - b * LANES : LANES;
+    for (int32_t t = 0; t < nv; t++) {
+        if (!(max_up[t] >= T)) continue;
+        int32_t b = blocks ? blocks[t] : t, cnt = 0;
         const int32_t *it = x->item + (size_t)b * LANES;
+        while (cnt < LANES && it[cnt] < m->n_items) cnt++; /* padding ends a block */
         mfr__score_rows_idx(m->Q, m->k, p, it, cnt, base, m->item_bias, v);
         for (int32_t j = 0; j < cnt; j++) {
             if (h.len == h.cap && (v[j] < h.row[0].score ||
@@ -360,4 +380,10 @@ int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const m
     }
     mfr__free(max_up);
     return mfr__topn_finish(&h);
+}
+
+int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
+                         int32_t n, mfr_scored *out, const mfr__kernels *ks) {
+    if (m->ann) return mfr__ann_topn(m, p, base, f, n, out, ks);
+    return mfr__qindex_search(m, m->qindex, NULL, 0, p, base, f, n, out, ks);
 }

@@ -28,6 +28,7 @@ typedef struct mfr__qindex {
                         movies by b_i + c·‖q_i‖, highest first (c: the users' mean ‖p_u‖) */
     float *item_norm;    /* [n_items] norm by movie index */
     float *max_bias, *max_abs_bias, *max_norm; /* [n_blocks] per block, for skipping it */
+    double user_norm;    /* c: the users' mean ‖p_u‖ (the exact index's order) */
 } mfr__qindex;
 
 /* The index of m's Q (m->qindex), or NULL (and MFR_OK) when the model has no
@@ -35,6 +36,22 @@ typedef struct mfr__qindex {
  * MFR_E_NOMEM. */
 mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err);
 void mfr__qindex_free(mfr__qindex *x);
+/* 1 when m's Q can be indexed: 1 <= k <= 512, every factor finite. */
+int mfr__qindex_usable(const mfr_model *m);
+/* An index whose slot l (n_blocks * 8 of them) holds movie slot[l], or
+ * padding when slot[l] >= n_items; padding comes last in a block (a block's
+ * movies are its first lanes). m's Q must be usable. *out NULL on failure.
+ * MFR_E_NOMEM. */
+mfr_status mfr__qindex_from_slots(const mfr_model *m, const int32_t *slot, int32_t n_blocks,
+                                  mfr__qindex **out, mfr_error *err);
+/* The order the exact index places movies in: key b_i + c·n_i (c: the users'
+ * mean ‖p_u‖), highest first, ties by the lower index (qsort comparator). */
+typedef struct mfr__keyed {
+    float key;
+    int32_t item;
+} mfr__keyed;
+float mfr__qindex_order_key(const mfr_model *m, double c, int32_t i);
+int mfr__qindex_by_key(const void *a, const void *b);
 
 /* What a list keeps: p's filters for one user (seen sorted, n_seen entries). */
 typedef struct mfr__filter {
@@ -55,10 +72,19 @@ int mfr__who_vector(const mfr_model *m, const mfr__who *w, const float **p, floa
  * user or a folded-in vector): 1 with *p and *base set, else 0 (score.c). */
 int mfr__who_mf(const mfr_model *m, const mfr__who *w, const float **p, float *base);
 
-/* Top-n of base + b_i + p·q_i over the items f lets through into out (the
- * scores exact, predictions not set), best first, ties by the lower item;
- * returns the count, or -1 on no memory. ks: NULL or the kernel switches
- * (scalar: the portable reference filter). */
+/* Top-n of base + b_i + p·q_i over the movies of x's blocks blocks[0..nv)
+ * (NULL: every block) that f lets through into out (the scores exact,
+ * predictions not set), best first, ties by the lower item: the exact top-n
+ * of those movies. Returns the count, or -1 on no memory. ks: NULL or the
+ * kernel switches (scalar: the portable reference filter). */
+int32_t mfr__qindex_search(const mfr_model *m, const mfr__qindex *x, const int32_t *blocks,
+                           int32_t nv, const float *p, float base, const mfr__filter *f, int32_t n,
+                           mfr_scored *out, const mfr__kernels *ks);
+/* The model's top-n search, as mfr__qindex_search: through the approximate
+ * index when one is set (m->ann, ann.c: mfr_model_set_index), else the
+ * exact search over every block of m->qindex. */
+int32_t mfr__ann_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
+                      int32_t n, mfr_scored *out, const mfr__kernels *ks);
 int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
                          int32_t n, mfr_scored *out, const mfr__kernels *ks);
 

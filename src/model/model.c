@@ -8,7 +8,7 @@
  * seen_item sorted within each user). A model built here owns every array
  * (map_base == NULL); a loaded one points into the file's block (mfm.c). */
 #include "model_impl.h"
-#include "index.h"
+#include "ann.h"
 #include "family.h"
 #include "../data/dataset_impl.h"
 #include "../core/binfile.h"
@@ -217,6 +217,8 @@ mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
     m->item_sq = m->item_sum = NULL;
     mfr__qindex_free(m->qindex);
     m->qindex = NULL;
+    mfr__ann_free(m->ann); /* built from the old factors */
+    m->ann = NULL;
     if (m->k <= 0 || !m->Q) return MFR_OK;
     m->item_sq = mfr__malloc((size_t)m->n_items * sizeof *m->item_sq + 1);
     m->item_sum = mfr__malloc((size_t)m->n_items * sizeof *m->item_sum + 1);
@@ -239,6 +241,7 @@ void mfr_model_free(mfr_model *m) {
     mfr__free(m->item_sq);
     mfr__free(m->item_sum);
     mfr__qindex_free(m->qindex);
+    mfr__ann_free(m->ann);
     if (m->vt && m->vt->release && m->algo_state) m->vt->release(m);
     for (int j = 0; j < m->n_extra; j++)
         if (m->extra[j].owned) mfr__free(m->extra[j].data);

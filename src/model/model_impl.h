@@ -75,6 +75,9 @@ struct mfr_model {
     /* Q as bytes in blocks of 8 movies for the exact top-n (index.h), built by
      * mfr__model_prepare; NULL without Q. */
     struct mfr__qindex *qindex;
+    /* The approximate top-n index (ann.h), NULL unless asked for
+     * (mfr_model_set_index); lists then come from it. */
+    struct mfr__ann *ann;
 };
 
 /* One user as a model scores them: a trained user (u >= 0; items are the

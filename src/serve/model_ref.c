@@ -51,6 +51,12 @@ static int by_count_desc(const void *a, const void *b) {
 }
 
 mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_error *err) {
+    if (s->p.index != MFR_INDEX_EXACT) { /* --index approx: built before any query */
+        mfr_index_params ip = mfr_index_params_default();
+        ip.kind = (mfr_index_kind)s->p.index, ip.nprobe = s->p.nprobe ? s->p.nprobe : ip.nprobe;
+        mfr_status st = mfr_model_set_index(m, &ip, err);
+        if (st != MFR_OK) return st;
+    }
     model_ref *mr = mfr__calloc(1, sizeof *mr);
     int32_t ni = mfr_model_n_items(m);
     int32_t *counts = mfr__malloc(sizeof *counts * (size_t)(ni > 0 ? ni : 1));

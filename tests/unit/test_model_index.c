@@ -3,9 +3,16 @@
  * of the plain scoring path row for row: the same movies in the same order
  * with bit-identical scores and predictions, for trained users, folded-in
  * vectors, every filter, exact ties, and both pass-1 kernels (AVX2 and the
- * portable reference). */
+ * portable reference).
+ *
+ * The approximate index (src/model/ann.c, mfr_model_set_index): probing
+ * every cluster gives the exact lists item for item; on movies in
+ * well-separated clusters one probed cluster already gives them (recall
+ * 1.0); filters that empty the probed clusters widen the search; the same
+ * seed builds the same index; bad parameters and models it cannot serve are
+ * refused; out of memory is reported, nothing leaked. */
 #include "test.h"
-#include "model/index.h"
+#include "model/ann.h"
 #include "model/topn.h"
 #include "model/family.h"
 
@@ -57,8 +64,8 @@ static void built_for_factor_models(void **state) {
     assert_int_equal(g_m->qindex->n_blocks, (1203 + 7) / 8);
 }
 
-static void trained_users_match_plain_path(void **state) {
-    (void)state;
+/* Trained users' lists with every filter, against the plain path's. */
+static void match_plain_every_filter(void) {
     enum { N = 40 };
     mfr_scored a[N], b[N];
     const char *genres[] = {NULL, "Comedy", "Western"};
@@ -72,6 +79,11 @@ static void trained_users_match_plain_path(void **state) {
                     assert_int_equal(mfr_model_recommend(g_m, u, &p, a, &na, NULL), MFR_OK);
                     same_rows(a, na, b, plain(g_m, u, NULL, NULL, NULL, 0, &p, b));
                 }
+}
+
+static void trained_users_match_plain_path(void **state) {
+    (void)state;
+    match_plain_every_filter();
 }
 
 static void folded_in_users_match_plain_path(void **state) {
@@ -281,6 +293,170 @@ static void auto_top_user_matches_full_ranking(void **state) {
     mfr_model_free(m);
 }
 
+static mfr_index_params approx(int32_t lists, int32_t nprobe) {
+    mfr_index_params ip = mfr_index_params_default();
+    ip.kind = MFR_INDEX_APPROX, ip.lists = lists, ip.nprobe = nprobe;
+    return ip;
+}
+
+/* nprobe = every list: the exact lists, for trained users with every filter,
+ * folded-in users and the batch. */
+static void approx_all_lists_is_exact(void **state) {
+    mfr_index_params ip = approx(0, 1000);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    assert_non_null(g_m->ann);
+    assert_int_equal(g_m->ann->lists, 35); /* round(sqrt(1203)) */
+    assert_int_equal(g_m->ann->nprobe, 35);
+    trained_users_match_plain_path(state);
+    folded_in_users_match_plain_path(state);
+    mfr_scored b[10];
+    mfr_scored *ba = malloc(sizeof *ba * 10 * 300);
+    int32_t *nba = malloc(sizeof *nba * 300);
+    mfr_recommend_params p = mfr_recommend_params_default();
+    assert_int_equal(mfr_model_recommend_batch(g_m, NULL, 300, &p, 2, ba, nba, NULL), MFR_OK);
+    for (int32_t u = 0; u < 300; u++) same_rows(ba + 10 * u, nba[u], b, plain(g_m, u, NULL, NULL, NULL, 0, &p, b));
+    free(ba);
+    free(nba);
+    ip.kind = MFR_INDEX_EXACT;
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    assert_null(g_m->ann);
+}
+
+/* Movies in C tight clusters along the axes, each user along one axis: one
+ * probed list (k-means finds the clusters) holds the user's whole exact list,
+ * so recall is 1.0 at nprobe = 1, item for item, while fewer movies than the
+ * catalogue are read. A filter no movie of the user's cluster passes: the
+ * search widens until the list is full, as long as the exact one. */
+static void approx_separated_clusters_recall_one(void **state) {
+    (void)state;
+    mfr_model *m = g_m;
+    int32_t k = m->k, ni = m->n_items, C = 8;
+    float *Q0 = malloc(sizeof *Q0 * (size_t)ni * k), *P0 = malloc(sizeof *P0 * (size_t)m->n_users * k);
+    float *b0 = malloc(sizeof *b0 * (size_t)ni);
+    memcpy(Q0, m->Q, sizeof *Q0 * (size_t)ni * k);
+    memcpy(P0, m->P, sizeof *P0 * (size_t)m->n_users * k);
+    memcpy(b0, m->item_bias, sizeof *b0 * (size_t)ni);
+    uint64_t s = 5;
+    for (int32_t i = 0; i < ni; i++)
+        for (int32_t f = 0; f < k; f++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            float noise = 0.01f * ((float)(s >> 40) / (float)(1 << 24) - 0.5f);
+            m->Q[(size_t)i * k + f] = (f == i % C ? 3.0f : 0.f) + noise;
+            m->item_bias[i] = 0.05f * noise;
+        }
+    for (int32_t u = 0; u < m->n_users; u++)
+        for (int32_t f = 0; f < k; f++) m->P[(size_t)u * k + f] = f == u % C ? 1.0f : 0.f;
+    assert_int_equal(mfr__model_prepare(m, NULL), MFR_OK);
+    mfr_index_params ip = approx(C, 1);
+    assert_int_equal(mfr_model_set_index(m, &ip, NULL), MFR_OK);
+    assert_int_equal(m->ann->lists, C);
+    for (int32_t c = 0; c < C; c++) /* every list one cluster: about ni / C movies */
+        assert_true(m->ann->first[c + 1] - m->ann->first[c] <= (ni / C + 1 + 7) / 8);
+    mfr_scored a[10], b[10];
+    mfr_recommend_params p = mfr_recommend_params_default();
+    int32_t full = 0;
+    for (int32_t u = 0; u < m->n_users; u++) {
+        int32_t na = -1, nb = plain(m, u, NULL, NULL, NULL, 0, &p, b);
+        full += nb == 10; /* (a few users have seen every movie) */
+        assert_int_equal(mfr_model_recommend(m, u, &p, a, &na, NULL), MFR_OK);
+        same_rows(a, na, b, nb);
+        for (int32_t j = 0; j < na; j++) assert_int_equal(a[j].item % C, u % C);
+    }
+    assert_true(full > 250);
+    /* no movie of cluster 0 has the 3 ratings a list asks for: for the
+     * users along axis 0 the search widens to the other clusters until the
+     * list is as long as the exact one */
+    int32_t *cnt = m->item_count, saved[1203];
+    memcpy(saved, cnt, sizeof saved);
+    for (int32_t i = 0; i < ni; i++) cnt[i] = i % C == 0 ? 0 : 5;
+    for (int32_t u = 0; u < m->n_users; u += C) {
+        int32_t na = -1, nb = plain(m, u, NULL, NULL, NULL, 0, &p, b);
+        assert_int_equal(mfr_model_recommend(m, u, &p, a, &na, NULL), MFR_OK);
+        assert_int_equal(na, nb);
+        full += nb == 10 ? 1000 : 0;
+    }
+    assert_true(full > 250 + 30 * 1000);
+    memcpy(cnt, saved, sizeof saved);
+    memcpy(m->Q, Q0, sizeof *Q0 * (size_t)ni * k);
+    memcpy(m->P, P0, sizeof *P0 * (size_t)m->n_users * k);
+    memcpy(m->item_bias, b0, sizeof *b0 * (size_t)ni);
+    assert_int_equal(mfr__model_prepare(m, NULL), MFR_OK); /* drops the index */
+    assert_null(m->ann);
+    free(Q0);
+    free(P0);
+    free(b0);
+}
+
+/* The same seed builds the same lists; fewer probes read fewer blocks and
+ * give lists no better than the exact ones. */
+static void approx_deterministic_with_seed(void **state) {
+    (void)state;
+    mfr_index_params ip = approx(20, 3);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    int32_t first[21], item[1203 + 8 * 21];
+    int32_t nb = g_m->ann->x->n_blocks;
+    assert_true(nb * 8 <= (int32_t)(sizeof item / sizeof item[0]));
+    memcpy(first, g_m->ann->first, sizeof first);
+    memcpy(item, g_m->ann->x->item, sizeof *item * (size_t)nb * 8);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    assert_memory_equal(first, g_m->ann->first, sizeof first);
+    assert_memory_equal(item, g_m->ann->x->item, sizeof *item * (size_t)nb * 8);
+    mfr_scored a[10], b[10];
+    mfr_recommend_params p = mfr_recommend_params_default();
+    for (int32_t u = 0; u < 300; u += 3) {
+        int32_t na = -1, nb2 = plain(g_m, u, NULL, NULL, NULL, 0, &p, b);
+        assert_int_equal(mfr_model_recommend(g_m, u, &p, a, &na, NULL), MFR_OK);
+        assert_int_equal(na, nb2);
+        for (int32_t j = 0; j < na; j++) assert_true(a[j].score <= b[j].score);
+    }
+    ip.kind = MFR_INDEX_EXACT;
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+}
+
+static void approx_refused(void **state) {
+    (void)state;
+    mfr_error err;
+    mfr_index_params ip = approx(0, 0);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
+    ip = approx(-1, 4);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
+    ip = approx(1204, 4);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
+    ip.kind = (mfr_index_kind)7;
+    assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
+    assert_null(g_m->ann);
+    assert_int_equal(mfr_model_set_index(NULL, NULL, &err), MFR_E_INVALID);
+    mfr_train_params tp = mfr_train_params_default(MFR_ALGO_AUTO);
+    tp.factors = 8, tp.epochs = 2, tp.threads = 1, tp.valid_frac = 0;
+    mfr_model *m = NULL;
+    assert_int_equal(mfr_model_train(g_ds, NULL, NULL, &tp, &m, NULL), MFR_OK);
+    ip = approx(0, 4);
+    assert_int_equal(mfr_model_set_index(m, &ip, &err), MFR_E_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "auto"));
+    assert_null(m->ann);
+    assert_int_equal(mfr_model_set_index(m, NULL, &err), MFR_OK); /* exact: nothing to drop */
+    mfr_model_free(m);
+}
+
+/* Out of memory while building and while answering: MFR_E_NOMEM, the old
+ * index kept, no leak (the ASan build checks). */
+static void approx_out_of_memory(void **state) {
+    mfr_index_params ip = approx(10, 2);
+    int nomem = 0;
+    for (long n = 0; n < 12; n++) {
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_set_index(g_m, &ip, NULL);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_E_NOMEM) nomem++;
+        else assert_int_equal(st, MFR_OK);
+    }
+    assert_true(nomem >= 8);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    out_of_memory(state); /* the lists' buffers, now the approximate index's */
+    ip.kind = MFR_INDEX_EXACT;
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(built_for_factor_models),
@@ -292,6 +468,11 @@ int main(int argc, char **argv) {
         cmocka_unit_test(nonfinite_factor_falls_back),
         cmocka_unit_test(out_of_memory),
         cmocka_unit_test(auto_top_user_matches_full_ranking),
+        cmocka_unit_test(approx_all_lists_is_exact),
+        cmocka_unit_test(approx_separated_clusters_recall_one),
+        cmocka_unit_test(approx_deterministic_with_seed),
+        cmocka_unit_test(approx_refused),
+        cmocka_unit_test(approx_out_of_memory),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,38 @@
+/* ann.h — the approximate top-n index of a factor model (issue 15): an
+ * inverted file of the movie factors. The movies are clustered by k-means of
+ * their rows [q_i, b_i] into lists (src/analysis/ann_build.c calls
+ * mfr_kmeans and hands the clustering here); each list is laid out as the
+ * exact index's blocks of 8 movies (index.h), the lists one after another.
+ * A query scores the centroids (base + c_b + p·c_q, the list's mean score),
+ * takes the nprobe lists with the highest, and returns the exact top-n of the
+ * movies in those lists (the exact index's two passes over their blocks):
+ * probing every list gives the exact answer item for item; fewer lists give
+ * fewer movies to read and may miss a movie of a list not probed. When the
+ * filters leave fewer than n movies in the probed lists, twice as many lists
+ * are probed, up to all of them. */
+#ifndef MFR_ANN_H
+#define MFR_ANN_H
+
+#include "index.h"
+
+typedef struct mfr__ann {
+    int32_t lists, nprobe, k;
+    float *cq;         /* [lists * k] the centroids' factor part (64-byte aligned) */
+    float *cb;         /* [lists] the centroids' bias part */
+    int32_t *first;    /* [lists + 1] list c is blocks first[c] .. first[c+1]-1 of x */
+    mfr__qindex *x;    /* the movies list by list, each list in whole blocks */
+} mfr__ann;
+
+/* 1 when m's lists are ordered by the biased-MF score, which the index
+ * searches (a factor family without its own ranking, scoring or prediction,
+ * with the exact index built). */
+int mfr__ann_supported(const mfr_model *m);
+/* Set m->ann from a clustering of its n_items movies: assign[i] the list of
+ * movie i (0..lists-1), centroid[c * (k + 1) ..] list c's mean of [q_i, b_i];
+ * nprobe >= 1 (more than lists: every list). Replaces an index already set.
+ * MFR_E_UNSUPPORTED (see mfr__ann_supported), MFR_E_INVALID, MFR_E_NOMEM. */
+mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
+                        const float *centroid, int32_t nprobe, mfr_error *err);
+void mfr__ann_free(mfr__ann *a);
+
+#endif
