@@ -35,6 +35,9 @@ mfr_status mfr_model_set_index(mfr_model *m, const mfr_index_params *p, mfr_erro
     if (lists < 1) lists = 1;
     if (lists > n)
         return mfr__err(err, MFR_E_INVALID, "index: %d lists for %d movies", (int)lists, (int)n);
+    for (int32_t i = 0; m->item_bias && i < n; i++) /* Q is finite (the exact index's rule) */
+        if (!isfinite(m->item_bias[i]))
+            return mfr__err(err, MFR_E_INVALID, "index: the bias of movie %d is not finite", (int)i);
     float *X = mfr__malloc((size_t)n * d * sizeof *X);
     float *C = mfr__malloc((size_t)lists * d * sizeof *C);
     int32_t *assign = mfr__malloc((size_t)n * sizeof *assign);

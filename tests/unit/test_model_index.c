@@ -426,6 +426,12 @@ static void approx_refused(void **state) {
     assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
     assert_null(g_m->ann);
     assert_int_equal(mfr_model_set_index(NULL, NULL, &err), MFR_E_INVALID);
+    float b3 = g_m->item_bias[3];
+    g_m->item_bias[3] = NAN; /* a hostile file's bias */
+    ip = approx(0, 4);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
+    assert_non_null(strstr(err.message, "not finite"));
+    g_m->item_bias[3] = b3;
     mfr_train_params tp = mfr_train_params_default(MFR_ALGO_AUTO);
     tp.factors = 8, tp.epochs = 2, tp.threads = 1, tp.valid_frac = 0;
     mfr_model *m = NULL;
