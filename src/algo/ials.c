@@ -646,11 +646,7 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
                         (double)p->alpha, (double)p->reg, (double)p->unobserved,
                         (double)p->reg_exp, (double)p->rating_power, p->cg_steps);
     mfr__csr bu, bi;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__csr_free(&bu);
-        return st;
-    }
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
     /* The stars a list shows: the baseline μ + b_u + b_i (the ranking is
      * x_u·y_i, a preference score, not a rating). */
     float rb = p->reg_bias;

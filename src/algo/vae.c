@@ -333,11 +333,7 @@ static mfr_status vae_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     if ((st = mfr__model_alloc_factors(m, 0, err))) return st;
     /* the stars: the baseline */
     mfr__csr bu, bi;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) return st;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 1, &bi, err))) {
-        mfr__csr_free(&bu);
-        return st;
-    }
+    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
     mfr__baseline_settings bset = mfr__baseline_default(p->reg_bias);
     mfr__baseline_fit(&bu, &bi, m->mu, &bset, m->user_bias, m->item_bias);
     mfr__csr_free(&bu), mfr__csr_free(&bi);
@@ -396,18 +392,6 @@ typedef struct vae_state {
     int32_t *col;          /* [n_items] column, -1 if not covered */
     const float *w[8];     /* the eight arrays in VAEW */
 } vae_state;
-
-static float vae_predict(const mfr_model *m, int32_t u, int32_t i) {
-    float r = m->mu;
-    if (u >= 0 && u < m->n_users && m->user_bias) r += m->user_bias[u];
-    if (i >= 0 && i < m->n_items && m->item_bias) r += m->item_bias[i];
-    return r;
-}
-
-static void vae_score_user(const mfr_model *m, int32_t u, float *scores) {
-    float b = m->mu + (m->user_bias ? m->user_bias[u] : 0.f);
-    for (int32_t i = 0; i < m->n_items; i++) scores[i] = b + (m->item_bias ? m->item_bias[i] : 0.f);
-}
 
 /* logits[n] for the rated movies items/ratings (ratings NULL: r_max) through
  * the encoder's mean and the decoder; ws: 2h + 2k floats. */
@@ -503,8 +487,8 @@ const mfr__algo mfr__algo_vae = {
     .id = MFR_ALGO_VAE,
     .name = "vae",
     .fit = vae_fit,
-    .predict = vae_predict,
-    .score_user = vae_score_user,
+    .predict = mfr__predict_bias, /* the stars are the baseline's */
+    .score_user = mfr__score_bias,
     .rank_user = vae_rank_user,
     .no_fold_in = 1,
     .attach = vae_attach,
