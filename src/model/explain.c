@@ -27,8 +27,7 @@ mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *li
     *n_out = 0;
     if (!m || (n_liked > 0 && !liked) || n_liked < 0 || cap < 0 || (cap > 0 && !out))
         return mfr__err(err, MFR_E_INVALID, "explain: NULL model/list or a negative count");
-    if (item < 0 || item >= m->n_items)
-        return mfr__err(err, MFR_E_NOT_FOUND, "explain: item index %d not in the model", (int)item);
+    if (mfr__check_index(m, 1, item, "explain", err)) return MFR_E_NOT_FOUND;
     if (n_liked == 0 || cap == 0) return MFR_OK;
     int32_t *sorted = mfr__malloc(sizeof *sorted * (size_t)n_liked);
     mfr_scored *nb = mfr__malloc(sizeof *nb * EXPLAIN_NEIGHBOURS);
@@ -55,8 +54,7 @@ mfr_status mfr_model_item_histogram(const mfr_model *m, int32_t i, int32_t count
                                     mfr_error *err) {
     if (!m || !counts) return mfr__err(err, MFR_E_INVALID, "histogram: model or counts is NULL");
     for (int b = 0; b < 10; b++) counts[b] = 0;
-    if (i < 0 || i >= m->n_items)
-        return mfr__err(err, MFR_E_NOT_FOUND, "histogram: item index %d not in the model", (int)i);
+    if (mfr__check_index(m, 1, i, "histogram", err)) return MFR_E_NOT_FOUND;
     if (!m->seen_ptr || !m->seen_rating)
         return mfr__err(err, MFR_E_UNSUPPORTED, "histogram: this model file keeps no ratings");
     int64_t n = m->seen_ptr[m->n_users];

@@ -111,6 +111,10 @@ float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i);
  * for every movie of a user in the model, into scores[n_items]. */
 float mfr__predict_bias(const mfr_model *m, int32_t u, int32_t i);
 void mfr__score_bias(const mfr_model *m, int32_t u, float *scores);
+/* Every per-user (by_item 0) / per-movie query's check: MFR_E_INVALID "WHAT: model is
+ * NULL", MFR_E_NOT_FOUND "WHAT: user|item index IDX not in the model (0..n-1)". */
+mfr_status mfr__check_index(const mfr_model *m, int by_item, int32_t idx, const char *what,
+                            mfr_error *err);
 /* RMSE of the model's (clipped) predictions on r; NaN when r is NULL/empty. */
 double mfr__rmse(const mfr_model *m, const mfr_ratings *r);
 

@@ -134,6 +134,15 @@ mfr_status mfr__recommend_with(const mfr_model *m, const mfr__who *w, const int3
     return st;
 }
 
+mfr_status mfr__check_index(const mfr_model *m, int by_item, int32_t idx, const char *what,
+                            mfr_error *err) {
+    if (!m) return mfr__err(err, MFR_E_INVALID, "%s: model is NULL", what);
+    int32_t n = by_item ? m->n_items : m->n_users;
+    if (idx >= 0 && idx < n) return MFR_OK;
+    return mfr__err(err, MFR_E_NOT_FOUND, "%s: %s index %d not in the model (0..%d)", what,
+                    by_item ? "item" : "user", (int)idx, (int)n - 1);
+}
+
 static mfr__who trained_user(const mfr_model *m, int32_t u) {
     int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1];
     const float *r = m->seen_rating ? m->seen_rating + lo : NULL;
@@ -145,10 +154,8 @@ mfr_status mfr_model_recommend(const mfr_model *m, int32_t u, const mfr_recommen
     int32_t dummy;
     if (!n_out) n_out = &dummy;
     *n_out = 0;
-    if (!m) return mfr__err(err, MFR_E_INVALID, "recommend: model is NULL");
-    if (u < 0 || u >= m->n_users)
-        return mfr__err(err, MFR_E_NOT_FOUND, "recommend: user index %d not in the model (0..%d)",
-                        (int)u, (int)m->n_users - 1);
+    mfr_status st = mfr__check_index(m, 0, u, "recommend", err);
+    if (st) return st;
     mfr__who w = trained_user(m, u);
     return mfr__recommend_with(m, &w, w.items, w.n, p, out, n_out, err);
 }
@@ -161,9 +168,7 @@ mfr_status mfr_model_recommend_batch(const mfr_model *m, const int32_t *users, i
     if (!m || n_users < 0 || (n_users > 0 && (!out || !n_out)) || p->scores || p->n < 0)
         return mfr__err(err, MFR_E_INVALID, "recommend batch: NULL model/output, n < 0 or scores set");
     for (int32_t j = 0; users && j < n_users; j++)
-        if (users[j] < 0 || users[j] >= m->n_users)
-            return mfr__err(err, MFR_E_NOT_FOUND, "recommend batch: user index %d not in the model",
-                            (int)users[j]);
+        if (mfr__check_index(m, 0, users[j], "recommend batch", err)) return MFR_E_NOT_FOUND;
     if (!users && n_users > m->n_users)
         return mfr__err(err, MFR_E_INVALID, "recommend batch: %d users, the model has %d",
                         (int)n_users, (int)m->n_users);

@@ -194,10 +194,8 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
     int32_t dummy;
     if (!n_out) n_out = &dummy;
     *n_out = 0;
-    if (!m) return mfr__err(err, MFR_E_INVALID, "similar: model is NULL");
-    if (i < 0 || i >= m->n_items)
-        return mfr__err(err, MFR_E_NOT_FOUND, "similar: item index %d not in the model (0..%d)",
-                        (int)i, (int)m->n_items - 1);
+    mfr_status st = mfr__check_index(m, 1, i, "similar", err);
+    if (st) return st;
     if (n < 0 || (n > 0 && !out))
         return mfr__err(err, MFR_E_INVALID, "similar: n = %d / out NULL", (int)n);
     int factors = m->k > 0 && m->Q && m->item_sq && m->item_sum;
@@ -213,7 +211,6 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
                         mfr_algo_name(m->algo));
     float *scores = mfr__malloc(((size_t)m->n_items + (size_t)m->k + 1) * sizeof *scores);
     if (!scores) return mfr__nomem(err, "similarity scores");
-    mfr_status st = MFR_OK;
     int found = 0;
     if (cooc && m->seen_ptr && m->seen_item)
         st = cooc_similar(m, i, n, min_ratings, scores, &found);
