@@ -38,17 +38,6 @@ static int has_genre(const char *genres, const char *want) {
     return 0;
 }
 
-/* 1 when item i is in the sorted list seen[0..n). */
-static int in_sorted(const int32_t *seen, int64_t n, int32_t i) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (seen[mid] < i) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && seen[lo] == i;
-}
-
 static float clip(const mfr_model *m, float r) {
     if (isnan(r)) r = m->mu;
     return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
@@ -57,7 +46,7 @@ static float clip(const mfr_model *m, float r) {
 int mfr__filter_pass(const mfr__filter *f, int32_t i) {
     const mfr_model *m = f->m;
     if (m->item_count[i] < f->p->min_ratings) return 0;
-    if (f->n_seen && in_sorted(f->seen, f->n_seen, i)) return 0;
+    if (f->n_seen && mfr__find_sorted(f->seen, f->n_seen, i) >= 0) return 0;
     return !f->p->genre || has_genre(mfr_model_item_genres(m, i), f->p->genre);
 }
 

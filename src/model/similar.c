@@ -78,17 +78,6 @@ static void factor_similar(const mfr_model *m, int32_t i, mfr_sim metric, float 
 
 /* ---- co-occurrence ------------------------------------------------------ */
 
-/* Position of item i in the sorted list s[0..n), or -1. */
-static int64_t find_sorted(const int32_t *s, int64_t n, int32_t i) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (s[mid] < i) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && s[lo] == i ? lo : -1;
-}
-
 /* User u's mean training rating, for the weights (0 without ratings). */
 static double user_mean(const mfr_model *m, int64_t lo, int64_t hi) {
     if (!m->seen_rating || hi <= lo) return 0.0;
@@ -126,7 +115,7 @@ static mfr_status cooc_similar(const mfr_model *m, int32_t i, int32_t n, int32_t
         int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1];
         if (hi <= lo) continue;
         double mean = user_mean(m, lo, hi);
-        int64_t at = find_sorted(m->seen_item + lo, hi - lo, i);
+        int64_t at = mfr__find_sorted(m->seen_item + lo, hi - lo, i);
         double wi = at >= 0 ? entry_weight(m, tilt, mean, lo + at) : 0.0;
         for (int64_t t = lo; t < hi; t++) {
             double w = entry_weight(m, tilt, mean, t);
