@@ -37,20 +37,20 @@ int cli_progress(const mfr_progress *p, void *user);
 void cli_catch_sigint(void);
 extern volatile sig_atomic_t cli_interrupted;
 
-/* The reading options of import and train (ids CLI_I_*): --format, --columns,
- * --delimiter, --header, --scale MIN..MAX, --movies FILE, --strict. */
-extern const cli_opt cli_import_group[];
-/* Option id (value v) of that group into p: 1 taken, 0 not one, -1 after a
- * usage error. */
-int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p);
-
 /* Load a dataset from any accepted path (folder, zip, ratings file, .mfd). */
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
                             mfr_dataset **out, mfr_error *err);
 
-/* Parse numbers strictly; return 0 on success, else print a usage error. */
-int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
-int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* The value of the option just returned as a number in lo..hi; 0, or
+ * MFR_E_INVALID after printing "mfrec CMD: --opt: ...". */
+int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out);
+int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out);
+/* The value of the option just returned as one of the '|'-separated names
+ * (any case): its position into *out; 0, or MFR_E_INVALID after printing
+ * 'mfrec CMD: --opt: expected A, B or C, got "X"'. */
+int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out);
+/* A usage error about the option just returned: "mfrec CMD: --opt: <fmt>". */
+int cli_opt_error(const cli_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Resolve a movie given as an external id or a title (mfr_model_search_titles:
  * one exact title, or the only non-typo match): otherwise prints the best

@@ -1,11 +1,12 @@
 /* common.c — what the subcommands share (declared in cli.h): one-line error
- * messages "mfrec <cmd>: <message>" on stderr, strict number parsing for
- * options, the one progress line on a terminal (epochs, folds, tune points), Ctrl-C as "stop after this
+ * messages "mfrec <cmd>: <message>" on stderr, the value of an option read
+ * strictly (a number in range, one of named choices), the one progress line
+ * on a terminal (epochs, folds, tune points), Ctrl-C as "stop after this
  * epoch", loading a dataset from any accepted path, resolving a movie given
  * by id or title, JSON string escaping, and the dataset statistics table that
- * `import` and `info` both print. Nothing here keeps state beyond the quiet
- * flag, the progress-line flag and the interrupt flag (one command per
- * process). */
+ * `import` and `info` both print. It calls nothing else of cli/. Nothing here
+ * keeps state beyond the quiet flag, the progress-line flag and the interrupt
+ * flag (one command per process). */
 #include "cli.h"
 
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "train_opts.h"
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,13 +39,62 @@ int cli_fail(const char *cmd, mfr_status s, const mfr_error *err) {
     return cli_error(cmd, s, "%s", err && err->message[0] ? err->message : mfr_status_message(s));
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...) {
+/* "mfrec CMD: [OPT: ]MESSAGE (see mfrec CMD --help)"; MFR_E_INVALID. */
+static int usage_v(const char *cmd, const char *opt, const char *fmt, va_list ap) {
     char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return cli_error(cmd, MFR_E_INVALID, "%s%s%s (see mfrec %s --help)", opt ? opt : "", opt ? ": " : "",
+                     msg, cmd);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int r = usage_v(cmd, NULL, fmt, ap);
     va_end(ap);
-    return cli_error(cmd, MFR_E_INVALID, "%s (see mfrec %s --help)", msg, cmd);
+    return r;
+}
+
+int cli_opt_error(const cli_parser *ps, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = usage_v(ps->spec->name, ps->opt, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || errno == ERANGE) return cli_opt_error(ps, "expected an integer, got \"%s\"", v);
+    if (x < lo || x > hi) return cli_opt_error(ps, "%ld is outside %ld..%ld", x, lo, hi);
+    *out = x;
+    return 0;
+}
+
+int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || *end || errno == ERANGE || isnan(x)) return cli_opt_error(ps, "expected a number, got \"%s\"", v);
+    if (x < lo || x > hi) return cli_opt_error(ps, "%g is outside %g..%g", x, lo, hi);
+    *out = x;
+    return 0;
+}
+
+int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out) {
+    char list[256];
+    size_t w = 0, vn = strlen(v);
+    for (int k = 0;; k++) {
+        size_t n = strcspn(names, "|");
+        if (n == vn && !strncasecmp(v, names, n)) return *out = k, 0;
+        const char *sep = !names[n] ? "" : strchr(names + n + 1, '|') ? ", " : " or ";
+        w += (size_t)snprintf(list + w, sizeof list - w, "%.*s%s", (int)n, names, sep);
+        if (!names[n] || w >= sizeof list) break;
+        names += n + 1;
+    }
+    return cli_opt_error(ps, "expected %s, got \"%s\"", list, v);
 }
 
 int32_t cli_ranked_items(const mfr_model_info *in) {
@@ -144,69 +193,6 @@ void cli_catch_sigint(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
-const cli_opt cli_import_group[] = {
-    {CLI_I_FORMAT, 0, "format", "F", "auto (default: from the path and contents), movielens, ml100k,\nmldat, csv"},
-    {CLI_I_COLUMNS, 0, "columns", "SPEC",
-     "column order of a generic file, e.g. user,item,rating,timestamp\n(user, item, rating, timestamp, skip; "
-     "without rating every row is\na rating of 1: implicit data for ranking models; implies --format csv)"},
-    {CLI_I_DELIM, 0, "delimiter", "C", "field delimiter of a generic file: one character, or tab"},
-    {CLI_I_HEADER, 0, "header", "yes|no", "whether the first line of a generic file is a header (detected)"},
-    {CLI_I_SCALE, 0, "scale", "MIN..MAX",
-     "the rating scale, e.g. 1..10: ratings outside it are bad rows\n(default: the format's; a generic file's own min..max)"},
-    {CLI_I_MOVIES, 0, "movies", "FILE",
-     "catalogue for a single ratings file (movies.csv, u.item or\nmovies.dat layout): titles and genres"},
-    {CLI_I_STRICT, 0, "strict", NULL, "fail on the first bad row (exit 3, file:line in the message)"},
-    {0, 0, 0, 0, 0}};
-
-static int import_format(const cli_parser *ps, const char *s, mfr_format *out) {
-    static const struct { const char *name; mfr_format f; } names[] = {
-        {"auto", MFR_FMT_AUTO}, {"movielens", MFR_FMT_ML_CSV}, {"ml100k", MFR_FMT_ML_100K},
-        {"mldat", MFR_FMT_ML_DAT}, {"csv", MFR_FMT_GENERIC}, {"mfd", MFR_FMT_MFD}};
-    for (size_t j = 0; j < sizeof names / sizeof *names; j++)
-        if (!strcasecmp(s, names[j].name)) {
-            *out = names[j].f;
-            return 1;
-        }
-    return cli_opt_error(ps, "unknown format \"%s\" (auto, movielens, ml100k, mldat, csv)", s), -1;
-}
-
-int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p) {
-    mfr_error err = {0};
-    switch (id) {
-    case CLI_I_FORMAT: return import_format(ps, v, &p->format);
-    case CLI_I_COLUMNS:
-        if (mfr_import_params_set_columns(p, v, &err)) return cli_opt_error(ps, "%s", err.message), -1;
-        if (p->format == MFR_FMT_AUTO) p->format = MFR_FMT_GENERIC;
-        return 1;
-    case CLI_I_DELIM:
-        if (!strcasecmp(v, "tab") || !strcmp(v, "\\t")) p->delimiter = '\t';
-        else if (strlen(v) == 1) p->delimiter = v[0];
-        else return cli_opt_error(ps, "expected one character or 'tab', got \"%s\"", v), -1;
-        return 1;
-    case CLI_I_HEADER:
-        if (cli_opt_choice(ps, v, "yes|no", &p->header)) return -1;
-        p->header = !p->header; /* yes is 1 */
-        return 1;
-    case CLI_I_SCALE: {
-        const char *dots = strstr(v, "..");
-        char lo[64];
-        double a, b;
-        if (!dots || (size_t)(dots - v) >= sizeof lo)
-            return cli_opt_error(ps, "expected MIN..MAX (e.g. 1..10), got \"%s\"", v), -1;
-        snprintf(lo, sizeof lo, "%.*s", (int)(dots - v), v);
-        if (cli_opt_float(ps, lo, -1e9, 1e9, &a) || cli_opt_float(ps, dots + 2, -1e9, 1e9, &b)) return -1;
-        if (!(a < b)) return cli_opt_error(ps, "MIN must be below MAX, got \"%s\"", v), -1;
-        if (a == 0 && b == 0) return cli_opt_error(ps, "0..0 is not a scale"), -1;
-        p->rating_min = (float)a;
-        p->rating_max = (float)b;
-        return 1;
-    }
-    case CLI_I_MOVIES: p->movies_path = v; return 1;
-    case CLI_I_STRICT: p->strict = 1; return 1;
-    }
-    return 0;
-}
-
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_dataset **out,
                             mfr_error *err) {
     struct stat sb;
@@ -227,28 +213,6 @@ mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_da
     mfr_status s = mfr_dataset_import(path, &q, out, err);
     cli_progress_end();
     return s;
-}
-
-int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno == ERANGE)
-        return cli_usage_error(cmd, "%s: expected an integer, got \"%s\"", opt, s);
-    if (v < lo || v > hi) return cli_usage_error(cmd, "%s: %ld is outside %ld..%ld", opt, v, lo, hi);
-    *out = v;
-    return 0;
-}
-
-int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno == ERANGE || isnan(v))
-        return cli_usage_error(cmd, "%s: expected a number, got \"%s\"", opt, s);
-    if (v < lo || v > hi) return cli_usage_error(cmd, "%s: %g is outside %g..%g", opt, v, lo, hi);
-    *out = v;
-    return 0;
 }
 
 static int cli_is_integer(const char *s) {

@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "train_opts.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,15 +60,6 @@ void cli_parser_init(cli_parser *ps, const cli_spec *spec, int argc, char **argv
     ps->i = 1;
 }
 
-int cli_opt_error(const cli_parser *ps, const char *fmt, ...) {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return cli_usage_error(ps->spec->name, "%s: %s", ps->opt, msg);
-}
-
 int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
     for (;;) {
         int id = cli_next(ps, val), r = 0;
@@ -95,29 +85,7 @@ int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
     }
 }
 
-int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out) {
-    char list[256];
-    size_t w = 0, vn = strlen(v);
-    for (int k = 0;; k++) {
-        size_t n = strcspn(names, "|");
-        if (n == vn && !strncasecmp(v, names, n)) return *out = k, 0;
-        const char *sep = !names[n] ? "" : strchr(names + n + 1, '|') ? ", " : " or ";
-        w += (size_t)snprintf(list + w, sizeof list - w, "%.*s%s", (int)n, names, sep);
-        if (!names[n] || w >= sizeof list) break;
-        names += n + 1;
-    }
-    return cli_opt_error(ps, "expected %s, got \"%s\"", list, v);
-}
-
 int cli_stop(int id) { return id == CLI_HELP ? -1 : MFR_E_INVALID; }
-
-int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out) {
-    return cli_parse_int(ps->spec->name, ps->opt, v, lo, hi, out);
-}
-
-int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out) {
-    return cli_parse_float(ps->spec->name, ps->opt, v, lo, hi, out);
-}
 
 /* The family named by --algo anywhere on the line (for --help), or NULL. */
 static const char *help_algo(const cli_parser *ps) {

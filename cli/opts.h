@@ -13,8 +13,10 @@
  * and exits 0. Commands that train also take the training option group
  * (train_opts.h: --algo, --params, --set, --NAME VALUE for every training
  * parameter); eval, split and tune the split option group; import and train
- * the import option group (cli.h: --format, --columns, --scale, --movies...);
- * eval, tune and report the ranking-metric group (train_opts.h: --k, --threshold).
+ * the import option group (--format, --columns, --scale, --movies...); eval,
+ * tune and report the ranking-metric group (--k, --threshold): all four in
+ * train_opts.h. The values of a command's own options are read with
+ * cli_opt_int, cli_opt_float and cli_opt_choice (cli.h).
  * A command reads its line with cli_next_own, which takes the positional
  * arguments and the groups for it. */
 #ifndef MFR_CLI_OPTS_H
@@ -77,15 +79,11 @@ void cli_parser_init(cli_parser *ps, const cli_spec *spec, int argc, char **argv
  * the command returns 0) or CLI_ERR (a usage error was printed: the command
  * returns MFR_E_INVALID). */
 int cli_next(cli_parser *ps, const char **val);
-/* The value of the option just returned as a number in lo..hi; 0, or
- * MFR_E_INVALID after printing "mfrec CMD: --opt: ...". */
-int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out);
-int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out);
 /* What a command's option loop takes besides its own options: the slots its
  * positional arguments fill in order (a further one is the usage error
  * 'unexpected argument "X"'), the usage error printed at the end while the
  * first slot is empty (NULL: the command checks), and where the shared
- * groups of its spec go (train_opts.h, cli.h). */
+ * groups of its spec go (train_opts.h). */
 struct train_opts;
 struct cli_split;
 typedef struct cli_takes {
@@ -103,13 +101,6 @@ typedef struct cli_takes {
 int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t);
 /* After the loop: -1 for CLI_HELP (the command returns 0), else MFR_E_INVALID. */
 int cli_stop(int id);
-/* The value of the option just returned as one of the '|'-separated names
- * (any case): its position into *out; 0, or MFR_E_INVALID after printing
- * 'mfrec CMD: --opt: expected A, B or C, got "X"'. */
-int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out);
-/* A usage error about the option just returned: "mfrec CMD: --opt: <fmt>". */
-int cli_opt_error(const cli_parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* The help of a command (to f); for a command with training options and an
  * algo named, also that family's parameters and their defaults. */
 void cli_help(FILE *f, const cli_spec *spec, const char *algo);

@@ -1,5 +1,5 @@
-/* train_opts.c — the training and split option groups (train_opts.h), params
- * files, and the JSON of a CV result. Training options are kept as (name,
+/* train_opts.c — the training, split, ranking and reading option groups
+ * (train_opts.h), params files, and the JSON of a CV result. Training options are kept as (name,
  * text) pairs until resolve, which applies them through
  * mfr_train_params_set, so every field the library knows is an option here
  * without a table to keep in step, and mfr_train_params_applies says which of
@@ -8,9 +8,9 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 const cli_opt cli_train_group[] = {
@@ -252,6 +252,69 @@ void train_opts_help_algo(FILE *f, const char *algo) {
     fprintf(f, "\nparameters of %s (defaults; --NAME VALUE or --set NAME=VALUE):\n", mfr_algo_name(a));
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
         if (strncmp(line, "algo=", 5)) fprintf(f, "  %s\n", line);
+}
+
+const cli_opt cli_import_group[] = {
+    {CLI_I_FORMAT, 0, "format", "F", "auto (default: from the path and contents), movielens, ml100k,\nmldat, csv"},
+    {CLI_I_COLUMNS, 0, "columns", "SPEC",
+     "column order of a generic file, e.g. user,item,rating,timestamp\n(user, item, rating, timestamp, skip; "
+     "without rating every row is\na rating of 1: implicit data for ranking models; implies --format csv)"},
+    {CLI_I_DELIM, 0, "delimiter", "C", "field delimiter of a generic file: one character, or tab"},
+    {CLI_I_HEADER, 0, "header", "yes|no", "whether the first line of a generic file is a header (detected)"},
+    {CLI_I_SCALE, 0, "scale", "MIN..MAX",
+     "the rating scale, e.g. 1..10: ratings outside it are bad rows\n(default: the format's; a generic file's own min..max)"},
+    {CLI_I_MOVIES, 0, "movies", "FILE",
+     "catalogue for a single ratings file (movies.csv, u.item or\nmovies.dat layout): titles and genres"},
+    {CLI_I_STRICT, 0, "strict", NULL, "fail on the first bad row (exit 3, file:line in the message)"},
+    {0, 0, 0, 0, 0}};
+
+static int import_format(const cli_parser *ps, const char *s, mfr_format *out) {
+    static const struct { const char *name; mfr_format f; } names[] = {
+        {"auto", MFR_FMT_AUTO}, {"movielens", MFR_FMT_ML_CSV}, {"ml100k", MFR_FMT_ML_100K},
+        {"mldat", MFR_FMT_ML_DAT}, {"csv", MFR_FMT_GENERIC}, {"mfd", MFR_FMT_MFD}};
+    for (size_t j = 0; j < sizeof names / sizeof *names; j++)
+        if (!strcasecmp(s, names[j].name)) {
+            *out = names[j].f;
+            return 1;
+        }
+    return cli_opt_error(ps, "unknown format \"%s\" (auto, movielens, ml100k, mldat, csv)", s), -1;
+}
+
+int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p) {
+    mfr_error err = {0};
+    switch (id) {
+    case CLI_I_FORMAT: return import_format(ps, v, &p->format);
+    case CLI_I_COLUMNS:
+        if (mfr_import_params_set_columns(p, v, &err)) return cli_opt_error(ps, "%s", err.message), -1;
+        if (p->format == MFR_FMT_AUTO) p->format = MFR_FMT_GENERIC;
+        return 1;
+    case CLI_I_DELIM:
+        if (!strcasecmp(v, "tab") || !strcmp(v, "\\t")) p->delimiter = '\t';
+        else if (strlen(v) == 1) p->delimiter = v[0];
+        else return cli_opt_error(ps, "expected one character or 'tab', got \"%s\"", v), -1;
+        return 1;
+    case CLI_I_HEADER:
+        if (cli_opt_choice(ps, v, "yes|no", &p->header)) return -1;
+        p->header = !p->header; /* yes is 1 */
+        return 1;
+    case CLI_I_SCALE: {
+        const char *dots = strstr(v, "..");
+        char lo[64];
+        double a, b;
+        if (!dots || (size_t)(dots - v) >= sizeof lo)
+            return cli_opt_error(ps, "expected MIN..MAX (e.g. 1..10), got \"%s\"", v), -1;
+        snprintf(lo, sizeof lo, "%.*s", (int)(dots - v), v);
+        if (cli_opt_float(ps, lo, -1e9, 1e9, &a) || cli_opt_float(ps, dots + 2, -1e9, 1e9, &b)) return -1;
+        if (!(a < b)) return cli_opt_error(ps, "MIN must be below MAX, got \"%s\"", v), -1;
+        if (a == 0 && b == 0) return cli_opt_error(ps, "0..0 is not a scale"), -1;
+        p->rating_min = (float)a;
+        p->rating_max = (float)b;
+        return 1;
+    }
+    case CLI_I_MOVIES: p->movies_path = v; return 1;
+    case CLI_I_STRICT: p->strict = 1; return 1;
+    }
+    return 0;
 }
 
 /* ---- split options ---------------------------------------------------------- */

@@ -1,7 +1,9 @@
 /* train_opts.h — the option groups commands share (opts.h): the training
  * options of train, eval, tune and report, the split options of eval and
- * split, and the ranking-metric options of eval, tune and report; plus params
- * files and the JSON of a CV result.
+ * split, the reading options of import and train, and the ranking-metric
+ * options of eval, tune and report; plus params files and the JSON of a CV
+ * result. They read their values with cli.h's cli_opt_* (the option layer,
+ * opts.c, calls them; they do not call it).
  *
  * Training options are collected while the command line is read and applied
  * once it is complete, in one documented order (docs/cli.md "Precedence"):
@@ -76,6 +78,13 @@ void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap);
 /* As train_opts_take, for the ranking-metric group (eval, tune, report):
  * --k and --threshold into *r. */
 int cli_rank_take(const cli_parser *ps, int id, const char *v, mfr_ranking_params *r);
+
+/* The reading options of import and train (ids CLI_I_*): --format, --columns,
+ * --delimiter, --header, --scale MIN..MAX, --movies FILE, --strict. */
+extern const cli_opt cli_import_group[];
+/* Option id (value v) of that group into p: 1 taken, 0 not one, -1 after a
+ * usage error. */
+int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p);
 
 /* JSON of a CV result: {"mean":{..},"std":{..},"folds":[{..},..]} (NaN: null). */
 void cli_cv_json(FILE *f, const mfr_cv_result *r);
