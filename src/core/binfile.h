@@ -25,30 +25,22 @@
 #define MFR_BIN_ALIGN 64u
 
 /* ---- little-endian fields (the host is checked by mfr__bin_host_ok) ---- */
-static inline uint32_t mfr__get32(const void *b, size_t off) {
-    uint32_t v;
-    memcpy(&v, (const unsigned char *)b + off, 4);
-    return v;
-}
-static inline uint64_t mfr__get64(const void *b, size_t off) {
-    uint64_t v;
-    memcpy(&v, (const unsigned char *)b + off, 8);
-    return v;
-}
-static inline float mfr__getf(const void *b, size_t off) {
-    float v;
-    memcpy(&v, (const unsigned char *)b + off, 4);
-    return v;
-}
-static inline double mfr__getd(const void *b, size_t off) {
-    double v;
-    memcpy(&v, (const unsigned char *)b + off, 8);
-    return v;
-}
-static inline void mfr__put32(void *b, size_t off, uint32_t v) { memcpy((unsigned char *)b + off, &v, 4); }
-static inline void mfr__put64(void *b, size_t off, uint64_t v) { memcpy((unsigned char *)b + off, &v, 8); }
-static inline void mfr__putf(void *b, size_t off, float v) { memcpy((unsigned char *)b + off, &v, 4); }
-static inline void mfr__putd(void *b, size_t off, double v) { memcpy((unsigned char *)b + off, &v, 8); }
+/* mfr__get32/64/f/d: the field of that type at byte off of b; mfr__put32/64/f/d
+ * write one there. */
+#define MFR__LE_FIELD(SUFFIX, T)                                                                   \
+    static inline T mfr__get##SUFFIX(const void *b, size_t off) {                                  \
+        T v;                                                                                       \
+        memcpy(&v, (const unsigned char *)b + off, sizeof v);                                      \
+        return v;                                                                                  \
+    }                                                                                              \
+    static inline void mfr__put##SUFFIX(void *b, size_t off, T v) {                                \
+        memcpy((unsigned char *)b + off, &v, sizeof v);                                            \
+    }
+MFR__LE_FIELD(32, uint32_t)
+MFR__LE_FIELD(64, uint64_t)
+MFR__LE_FIELD(f, float)
+MFR__LE_FIELD(d, double)
+#undef MFR__LE_FIELD
 
 static inline uint64_t mfr__align64(uint64_t x) {
     return (x + MFR_BIN_ALIGN - 1) & ~(uint64_t)(MFR_BIN_ALIGN - 1);

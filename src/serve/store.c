@@ -353,6 +353,19 @@ static mfr_status open_db(mfr_store *s, const char *path, int sync_full, mfr_err
     return MFR_OK;
 }
 
+/* Everything open_db and mfr__store_open set up, whatever of it succeeded
+ * (the writer thread already joined or never started). */
+static void store_free(mfr_store *s) {
+    for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    unwatch(&s->files[0]);
+    unwatch(&s->files[1]);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->done);
+    mfr__free(s);
+}
+
 mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr_error *err) {
     *out = NULL;
     mfr_store *s = mfr__calloc(1, sizeof *s);
@@ -365,14 +378,7 @@ mfr_status mfr__store_open(const char *path, int sync_full, mfr_store **out, mfr
     if (st == MFR_OK && pthread_create(&s->writer, NULL, writer_main, s) != 0)
         st = db_fail(NULL, "store: cannot start the writer thread", err);
     if (st != MFR_OK) {
-        for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
-        sqlite3_close(s->db);
-        unwatch(&s->files[0]);
-        unwatch(&s->files[1]);
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->wake);
-        pthread_cond_destroy(&s->done);
-        mfr__free(s);
+        store_free(s);
         return st;
     }
     *out = s;
@@ -392,14 +398,7 @@ void mfr__store_stop(mfr_store *s) {
 void mfr__store_close(mfr_store *s) {
     if (!s) return;
     mfr__store_stop(s);
-    for (int i = 0; i < ST__N; i++) sqlite3_finalize(s->st[i]);
-    sqlite3_close(s->db);
-    unwatch(&s->files[0]);
-    unwatch(&s->files[1]);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->wake);
-    pthread_cond_destroy(&s->done);
-    mfr__free(s);
+    store_free(s);
 }
 
 int mfr__store_unavailable(mfr_store *s) {
