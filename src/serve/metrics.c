@@ -16,9 +16,9 @@ static const unsigned int status_codes[MFR_N_STATUS] = {200, 201, 202, 204, 400,
                                                         405, 409, 413, 414, 415, 429, 500, 503, 0};
 static const double lat_bounds[MFR_N_LAT] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                              0.01,   0.025,   0.05,   0.1,   0.25,   0.5, 1, 5};
-static const char *const route_names[R__COUNT] = {
-    "health", "movies", "movie", "similar", "recommendations", "users_create", "rating_put",
-    "rating_delete", "ratings_get", "retrain", "map", "metrics", "static", "not_found"};
+#define ROUTE_LABEL(id, label, method, path, fn, limit) label,
+static const char *const route_names[R__COUNT] = {MFR__ROUTES(ROUTE_LABEL) "static", "not_found"};
+#undef ROUTE_LABEL
 
 void mfr__metrics_record(mfr_server *s, int route, unsigned int status, double seconds) {
     if (route < 0 || route >= R__COUNT) route = R_NOT_FOUND;

@@ -38,31 +38,17 @@ extern const struct mfr_web_asset mfr_web_assets[]; /* generated from web/ */
 
 /* ---- routing ---- */
 
-/* Which per-address bucket a route draws on before its handler runs. */
-enum { LIMIT_NONE, LIMIT_WRITE, LIMIT_ADMIN };
-
 typedef struct route {
     const char *method;
     const char *pattern;  /* segments; "#" = numeric id */
     int id;
     handler_fn fn;
-    int limit;            /* LIMIT_*: writes and admin routes are rate-limited */
+    int limit;            /* LIMIT_* */
 } route;
 
-static const route routes[] = {
-    {"GET", "/api/health", R_HEALTH, mfr__h_health, LIMIT_NONE},
-    {"GET", "/api/movies", R_MOVIES, mfr__h_movies, LIMIT_NONE},
-    {"GET", "/api/movies/#", R_MOVIE, mfr__h_movie, LIMIT_NONE},
-    {"GET", "/api/movies/#/similar", R_SIMILAR, mfr__h_similar, LIMIT_NONE},
-    {"GET", "/api/map", R_MAP, mfr__h_map, LIMIT_NONE},
-    {"GET", "/api/users/#/recommendations", R_RECS, mfr__h_recs, LIMIT_NONE},
-    {"POST", "/api/users", R_USERS_CREATE, mfr__h_users_create, LIMIT_WRITE},
-    {"PUT", "/api/users/#/ratings/#", R_RATING_PUT, mfr__h_rating_put, LIMIT_WRITE},
-    {"DELETE", "/api/users/#/ratings/#", R_RATING_DELETE, mfr__h_rating_delete, LIMIT_WRITE},
-    {"GET", "/api/users/#/ratings", R_RATINGS_GET, mfr__h_ratings_get, LIMIT_NONE},
-    {"POST", "/api/admin/retrain", R_RETRAIN, mfr__h_retrain, LIMIT_ADMIN},
-    {"GET", "/metrics", R_METRICS, mfr__h_metrics, LIMIT_NONE},
-};
+#define ROUTE_ROW(id, label, method, path, fn, limit) {method, path, id, fn, limit},
+static const route routes[] = {MFR__ROUTES(ROUTE_ROW)};
+#undef ROUTE_ROW
 
 /* Match url against pattern; numeric segments go to nums (up to 2). 1 on match. */
 static int match(const char *pat, const char *url, int64_t nums[2]) {

@@ -67,12 +67,33 @@ typedef struct api_user {
     int vec_dim;
 } api_user;
 
-/* Route ids, also the /metrics label values. */
-enum {
-    R_HEALTH, R_MOVIES, R_MOVIE, R_SIMILAR, R_RECS, R_USERS_CREATE, R_RATING_PUT,
-    R_RATING_DELETE, R_RATINGS_GET, R_RETRAIN, R_MAP, R_METRICS, R_STATIC, R_NOT_FOUND,
-    R__COUNT
-};
+/* The API's routes, one row each: route id, its /metrics label, method, path
+ * ("#": a numeric id segment), handler, and the per-address bucket drawn on
+ * before the handler runs (LIMIT_*: writes and admin routes are
+ * rate-limited). The route ids, the handlers' declarations, server.c's
+ * routing table and metrics.c's labels all come from this one list. */
+#define MFR__ROUTES(X)                                                                             \
+    X(R_HEALTH, "health", "GET", "/api/health", mfr__h_health, LIMIT_NONE)                         \
+    X(R_MOVIES, "movies", "GET", "/api/movies", mfr__h_movies, LIMIT_NONE)                         \
+    X(R_MOVIE, "movie", "GET", "/api/movies/#", mfr__h_movie, LIMIT_NONE)                          \
+    X(R_SIMILAR, "similar", "GET", "/api/movies/#/similar", mfr__h_similar, LIMIT_NONE)            \
+    X(R_RECS, "recommendations", "GET", "/api/users/#/recommendations", mfr__h_recs, LIMIT_NONE)   \
+    X(R_USERS_CREATE, "users_create", "POST", "/api/users", mfr__h_users_create, LIMIT_WRITE)      \
+    X(R_RATING_PUT, "rating_put", "PUT", "/api/users/#/ratings/#", mfr__h_rating_put, LIMIT_WRITE) \
+    X(R_RATING_DELETE, "rating_delete", "DELETE", "/api/users/#/ratings/#", mfr__h_rating_delete,  \
+      LIMIT_WRITE)                                                                                 \
+    X(R_RATINGS_GET, "ratings_get", "GET", "/api/users/#/ratings", mfr__h_ratings_get, LIMIT_NONE) \
+    X(R_RETRAIN, "retrain", "POST", "/api/admin/retrain", mfr__h_retrain, LIMIT_ADMIN)             \
+    X(R_MAP, "map", "GET", "/api/map", mfr__h_map, LIMIT_NONE)                                     \
+    X(R_METRICS, "metrics", "GET", "/metrics", mfr__h_metrics, LIMIT_NONE)
+
+enum { LIMIT_NONE, LIMIT_WRITE, LIMIT_ADMIN };
+
+/* Route ids (the /metrics label's index): the API's, then static files and
+ * no route. */
+#define MFR__ROUTE_ID(id, label, method, path, fn, limit) id,
+enum { MFR__ROUTES(MFR__ROUTE_ID) R_STATIC, R_NOT_FOUND, R__COUNT };
+#undef MFR__ROUTE_ID
 
 #define MFR_N_STATUS 17
 #define MFR_N_LAT 14
@@ -291,19 +312,10 @@ int mfr__user_unset(api_user *u, int64_t movie);
 /* Append a user whose id is above all others. -1 on OOM. */
 int mfr__users_append(mfr_server *s, api_user *u);
 
-/* handlers (status.c: GET /api/health and GET /metrics) */
-enum MHD_Result mfr__h_health(req *r);
-enum MHD_Result mfr__h_movies(req *r);
-enum MHD_Result mfr__h_movie(req *r);
-enum MHD_Result mfr__h_similar(req *r);
-enum MHD_Result mfr__h_map(req *r);
-enum MHD_Result mfr__h_recs(req *r);
-enum MHD_Result mfr__h_users_create(req *r);
-enum MHD_Result mfr__h_rating_put(req *r);
-enum MHD_Result mfr__h_rating_delete(req *r);
-enum MHD_Result mfr__h_ratings_get(req *r);
-enum MHD_Result mfr__h_retrain(req *r);
-enum MHD_Result mfr__h_metrics(req *r);
+/* handlers, one per MFR__ROUTES row (status.c: GET /api/health and GET /metrics) */
+#define MFR__ROUTE_HANDLER(id, label, method, path, fn, limit) enum MHD_Result fn(req *r);
+MFR__ROUTES(MFR__ROUTE_HANDLER)
+#undef MFR__ROUTE_HANDLER
 /* Answer a write whose commit finished (the connection was resumed). */
 enum MHD_Result mfr__write_answer(req *r);
 
