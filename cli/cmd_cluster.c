@@ -93,7 +93,6 @@ out:
 /* Options into o; returns 0, or the exit status after printing. */
 static int parse(int argc, char **argv, cluster_opts_t *o) {
     int id;
-    long v;
     const char *val;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_cluster, argc, argv);
@@ -101,23 +100,19 @@ static int parse(int argc, char **argv, cluster_opts_t *o) {
     while ((id = cli_next_own(&ps, &val, &t)) > 0) {
         switch (id) {
         case O_K:
-            if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
-            o->p.k = (int32_t)v;
+            if (cli_opt_int(&ps, val, 1, 100000, &o->p.k)) return MFR_E_INVALID;
             break;
         case O_SEED:
-            if (cli_opt_int(&ps, val, 0, 0x7fffffffL, &v)) return MFR_E_INVALID;
-            o->p.seed = (uint64_t)v;
+            if (cli_opt_int(&ps, val, 0, 0x7fffffffL, &o->p.seed)) return MFR_E_INVALID;
             break;
         case O_TOP:
             if (cli_opt_int(&ps, val, 1, 1000, &o->top)) return MFR_E_INVALID;
             break;
         case O_MIN:
-            if (cli_opt_int(&ps, val, 0, 2000000000, &v)) return MFR_E_INVALID;
-            o->p.min_ratings = (int32_t)v;
+            if (cli_opt_int(&ps, val, 0, 2000000000, &o->p.min_ratings)) return MFR_E_INVALID;
             break;
         case O_ITER:
-            if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
-            o->p.max_iter = (int32_t)v;
+            if (cli_opt_int(&ps, val, 1, 100000, &o->p.max_iter)) return MFR_E_INVALID;
             break;
         case O_JSON: o->json = 1; break;
         }

@@ -52,7 +52,6 @@ static int parse(int argc, char **argv, eval_args *a) {
     const cli_takes t = {.args = {&a->data}, .train = &a->topts, .split = &a->split,
                          .rank = &a->rank};
     int id;
-    long n;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
@@ -64,8 +63,7 @@ static int parse(int argc, char **argv, eval_args *a) {
             if (cli_seed_take(&ps, v, &a->split, &a->topts) < 0) return MFR_E_INVALID;
             break;
         case O_JOBS:
-            if (cli_opt_int(&ps, v, 1, 1024, &n)) return MFR_E_INVALID;
-            a->jobs = n;
+            if (cli_opt_int(&ps, v, 1, 1024, &a->jobs)) return MFR_E_INVALID;
             break;
         }
     }

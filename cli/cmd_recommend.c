@@ -191,7 +191,7 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
 
 int cmd_recommend(int argc, char **argv) {
     mfr_recommend_params rp = mfr_recommend_params_default();
-    long user = 0, v;
+    long user = 0;
     int have_user = 0, all = 0, json = 0, threads = 0, id, have_nprobe = 0;
     mfr_index_params ip = mfr_index_params_default();
     const char *path = NULL, *model = NULL, *val;
@@ -205,20 +205,17 @@ int cmd_recommend(int argc, char **argv) {
             have_user = 1;
             break;
         case O_COUNT:
-            if (cli_opt_int(&ps, val, 1, 100000, &v)) return MFR_E_INVALID;
-            rp.n = (int32_t)v;
+            if (cli_opt_int(&ps, val, 1, 100000, &rp.n)) return MFR_E_INVALID;
             break;
         case O_GENRE: rp.genre = val; break;
         case O_MIN:
-            if (cli_opt_int(&ps, val, 0, 2000000000, &v)) return MFR_E_INVALID;
-            rp.min_ratings = (int32_t)v;
+            if (cli_opt_int(&ps, val, 0, 2000000000, &rp.min_ratings)) return MFR_E_INVALID;
             break;
         case O_JSON: json = 1; break;
         case O_ALL: all = 1; break;
         case O_OUT: path = val; break;
         case O_THREADS:
-            if (cli_opt_int(&ps, val, 0, 4096, &v)) return MFR_E_INVALID;
-            threads = (int)v;
+            if (cli_opt_int(&ps, val, 0, 4096, &threads)) return MFR_E_INVALID;
             break;
         case O_INDEX:
         case O_NPROBE:

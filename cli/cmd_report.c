@@ -76,7 +76,6 @@ static int parse(int argc, char **argv, report_args *a) {
                          .train = &a->topts, .rank = &a->rank};
     int id;
     long n;
-    double x;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
@@ -94,12 +93,10 @@ static int parse(int argc, char **argv, report_args *a) {
             *(id == O_CLUSTERS ? &a->clusters : &a->labels) = n;
             break;
         case O_SEED:
-            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID;
-            a->seed = (uint64_t)n;
+            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &a->seed)) return MFR_E_INVALID;
             break;
         case O_TEST_FRAC:
-            if (cli_opt_float(&ps, v, 1e-6, 0.9, &x)) return MFR_E_INVALID;
-            a->test_frac = x;
+            if (cli_opt_float(&ps, v, 1e-6, 0.9, &a->test_frac)) return MFR_E_INVALID;
             break;
         }
     }

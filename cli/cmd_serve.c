@@ -76,46 +76,20 @@ typedef struct opts {
 
 /* One option with its value; returns 0, or an exit status. */
 static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
-    long x;
-    double d;
     mfr_server_params *p = &o->p;
     switch (id) {
     case O_DB: p->db_path = v; return 0;
     case O_BIND: p->bind = v; return 0;
     case O_DATA: p->data_path = v; return 0;
     case O_TOKEN_FILE: o->token_file = v; return 0;
-    case O_PORT:
-        if (cli_opt_int(ps, v, 0, 65535, &x)) return MFR_E_INVALID;
-        p->port = (int)x;
-        return 0;
-    case O_THREADS:
-        if (cli_opt_int(ps, v, 0, 1024, &x)) return MFR_E_INVALID;
-        p->threads = (int)x;
-        return 0;
-    case O_MAX_BODY:
-        if (cli_opt_int(ps, v, 64, 64L << 20, &x)) return MFR_E_INVALID;
-        p->max_body = (size_t)x;
-        return 0;
-    case O_TIMEOUT:
-        if (cli_opt_int(ps, v, 1, 3600, &x)) return MFR_E_INVALID;
-        p->timeout_s = (int)x;
-        return 0;
-    case O_WRITE_RATE:
-        if (cli_opt_float(ps, v, 0, 1e9, &d)) return MFR_E_INVALID;
-        p->write_rate = d;
-        return 0;
-    case O_WRITE_BURST:
-        if (cli_opt_float(ps, v, 1, 1e9, &d)) return MFR_E_INVALID;
-        p->write_burst = d;
-        return 0;
-    case O_CACHE:
-        if (cli_opt_int(ps, v, 0, 1L << 24, &x)) return MFR_E_INVALID;
-        p->cache_slots = (int)x;
-        return 0;
-    case O_HEAD_TIMEOUT:
-        if (cli_opt_int(ps, v, 1, 3600, &x)) return MFR_E_INVALID;
-        p->head_timeout_s = (int)x;
-        return 0;
+    case O_PORT: return cli_opt_int(ps, v, 0, 65535, &p->port);
+    case O_THREADS: return cli_opt_int(ps, v, 0, 1024, &p->threads);
+    case O_MAX_BODY: return cli_opt_int(ps, v, 64, 64L << 20, &p->max_body);
+    case O_TIMEOUT: return cli_opt_int(ps, v, 1, 3600, &p->timeout_s);
+    case O_WRITE_RATE: return cli_opt_float(ps, v, 0, 1e9, &p->write_rate);
+    case O_WRITE_BURST: return cli_opt_float(ps, v, 1, 1e9, &p->write_burst);
+    case O_CACHE: return cli_opt_int(ps, v, 0, 1L << 24, &p->cache_slots);
+    case O_HEAD_TIMEOUT: return cli_opt_int(ps, v, 1, 3600, &p->head_timeout_s);
     case O_METRICS:
         return cli_opt_choice(ps, v, "loopback|any|off", &p->metrics); /* MFR_METRICS_* in order */
     case O_SYNC: return cli_opt_choice(ps, v, "normal|full", &p->synchronous_full);

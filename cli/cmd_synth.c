@@ -31,37 +31,14 @@ const cli_spec cli_spec_synth = {
 
 /* One option into p; returns 0 or the exit status of a usage error. */
 static int synth_option(const cli_parser *ps, int c, const char *arg, mfr_synth_params *p) {
-    long v;
-    double d;
     switch (c) {
-    case O_USERS:
-        if (cli_opt_int(ps, arg, 1, 100000000, &v)) return MFR_E_INVALID;
-        p->users = (int32_t)v;
-        return 0;
-    case O_MOVIES:
-        if (cli_opt_int(ps, arg, 1, 100000000, &v)) return MFR_E_INVALID;
-        p->movies = (int32_t)v;
-        return 0;
-    case O_RATINGS:
-        if (cli_opt_int(ps, arg, 1, 2000000000, &v)) return MFR_E_INVALID;
-        p->ratings = v;
-        return 0;
-    case O_RANK:
-        if (cli_opt_int(ps, arg, 1, 1024, &v)) return MFR_E_INVALID;
-        p->rank = (int32_t)v;
-        return 0;
-    case O_NOISE:
-        if (cli_opt_float(ps, arg, 0, 10, &d)) return MFR_E_INVALID;
-        p->noise = (float)d;
-        return 0;
-    case O_ZIPF:
-        if (cli_opt_float(ps, arg, 0, 5, &d)) return MFR_E_INVALID;
-        p->zipf = (float)d;
-        return 0;
-    case O_SEED:
-        if (cli_opt_int(ps, arg, 0, 2147483647, &v)) return MFR_E_INVALID;
-        p->seed = (uint64_t)v;
-        return 0;
+    case O_USERS: return cli_opt_int(ps, arg, 1, 100000000, &p->users);
+    case O_MOVIES: return cli_opt_int(ps, arg, 1, 100000000, &p->movies);
+    case O_RATINGS: return cli_opt_int(ps, arg, 1, 2000000000, &p->ratings);
+    case O_RANK: return cli_opt_int(ps, arg, 1, 1024, &p->rank);
+    case O_NOISE: return cli_opt_float(ps, arg, 0, 10, &p->noise);
+    case O_ZIPF: return cli_opt_float(ps, arg, 0, 5, &p->zipf);
+    case O_SEED: return cli_opt_int(ps, arg, 0, 2147483647, &p->seed);
     case O_TAGS: p->with_tags = 1; return 0;
     }
     return MFR_E_INVALID;

@@ -77,7 +77,6 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
     cli_parser_init(&ps, &cli_spec_train, argc, argv);
     const cli_takes tk = {.args = {data}, .missing = "no DATA given", .train = t, .import = ip};
     int id;
-    long n;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &tk)) > 0) {
         switch (id) {
@@ -87,8 +86,7 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
         case O_CKPT: dp->checkpoint_dir = v; break;
         case O_RESUME: dp->resume_dir = v; break;
         case O_CKPT_EVERY:
-            if (cli_opt_int(&ps, v, 1, 1000000, &n)) return MFR_E_INVALID;
-            dp->checkpoint_every = (int32_t)n;
+            if (cli_opt_int(&ps, v, 1, 1000000, &dp->checkpoint_every)) return MFR_E_INVALID;
             break;
         }
     }

@@ -61,8 +61,6 @@ static int parse(int argc, char **argv, tune_args *a) {
     const cli_takes t = {.args = {&a->data}, .missing = "no DATA given", .train = &a->topts,
                          .rank = &a->rank};
     int id;
-    long n;
-    double x;
     mfr_error e;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
@@ -81,15 +79,13 @@ static int parse(int argc, char **argv, tune_args *a) {
             if (cli_opt_int(&ps, v, 1, 1000000, &a->top)) return MFR_E_INVALID;
             break;
         case O_FOLDS:
-            if (cli_opt_int(&ps, v, 2, 1000, &n)) return MFR_E_INVALID;
-            a->inner.p.folds = (int32_t)n;
+            if (cli_opt_int(&ps, v, 2, 1000, &a->inner.p.folds)) return MFR_E_INVALID;
             break;
         case O_METRIC:
             if (mfr_metric_from_name(v, &a->metric, &e)) return cli_opt_error(&ps, "%s", e.message);
             break;
         case O_TEST_FRAC:
-            if (cli_opt_float(&ps, v, 1e-9, 1 - 1e-9, &x)) return MFR_E_INVALID;
-            a->outer_frac = x;
+            if (cli_opt_float(&ps, v, 1e-9, 1 - 1e-9, &a->outer_frac)) return MFR_E_INVALID;
             break;
         case O_SEED:
             if (cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;

@@ -63,23 +63,25 @@ int cli_opt_error(const cli_parser *ps, const char *fmt, ...) {
     return r;
 }
 
-int cli_opt_int(const cli_parser *ps, const char *v, long lo, long hi, long *out) {
+int cli_opt_int_n(const cli_parser *ps, const char *v, long lo, long hi, void *out, size_t size) {
     char *end;
     errno = 0;
     long x = strtol(v, &end, 10);
     if (!*v || *end || errno == ERANGE) return cli_opt_error(ps, "expected an integer, got \"%s\"", v);
     if (x < lo || x > hi) return cli_opt_error(ps, "%ld is outside %ld..%ld", x, lo, hi);
-    *out = x;
+    if (size == sizeof(int)) *(int *)out = (int)x;
+    else *(long *)out = x; /* long, or unsigned long: lo..hi is within both */
     return 0;
 }
 
-int cli_opt_float(const cli_parser *ps, const char *v, double lo, double hi, double *out) {
+int cli_opt_float_n(const cli_parser *ps, const char *v, double lo, double hi, void *out, size_t size) {
     char *end;
     errno = 0;
     double x = strtod(v, &end);
     if (!*v || *end || errno == ERANGE || isnan(x)) return cli_opt_error(ps, "expected a number, got \"%s\"", v);
     if (x < lo || x > hi) return cli_opt_error(ps, "%g is outside %g..%g", x, lo, hi);
-    *out = x;
+    if (size == sizeof(float)) *(float *)out = (float)x;
+    else *(double *)out = x;
     return 0;
 }
 

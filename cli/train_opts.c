@@ -43,16 +43,12 @@ const cli_opt cli_rank_group[] = {
     {0, 0, 0, 0, 0}};
 
 int cli_rank_take(const cli_parser *ps, int id, const char *v, mfr_ranking_params *r) {
-    long n;
-    double x;
     switch (id) {
     case CLI_R_K:
-        if (cli_opt_int(ps, v, 1, 100000, &n)) return -1;
-        r->k = (int32_t)n;
+        if (cli_opt_int(ps, v, 1, 100000, &r->k)) return -1;
         return 1;
     case CLI_R_THRESHOLD:
-        if (cli_opt_float(ps, v, -1e9, 1e9, &x)) return -1;
-        r->threshold = (float)x;
+        if (cli_opt_float(ps, v, -1e9, 1e9, &r->threshold)) return -1;
         return 1;
     }
     return 0;
@@ -329,33 +325,26 @@ static int take_kind(const cli_parser *ps, cli_split *s, mfr_split_kind k) {
 }
 
 int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s) {
-    long n;
-    double x;
     switch (id) {
     case CLI_S_TRAIN: s->train_file = v; return 1;
     case CLI_S_TEST: s->test_file = v; return 1;
     case CLI_S_TEST_FRAC:
     case CLI_S_TIME_FRAC:
-        if (cli_opt_float(ps, v, 1e-9, 1 - 1e-9, &x)) return -1;
-        s->p.test_frac = x;
+        if (cli_opt_float(ps, v, 1e-9, 1 - 1e-9, &s->p.test_frac)) return -1;
         return take_kind(ps, s, id == CLI_S_TEST_FRAC ? MFR_SPLIT_HOLDOUT : MFR_SPLIT_TIME);
     case CLI_S_SPLIT_SEED:
-        if (cli_opt_int(ps, v, 0, 0x7fffffffffffffffL, &n)) return -1;
-        s->p.seed = (uint64_t)n;
+        if (cli_opt_int(ps, v, 0, 0x7fffffffffffffffL, &s->p.seed)) return -1;
         s->seed_set = 1;
         return 1;
     case CLI_S_MIN_USER:
-        if (cli_opt_int(ps, v, 0, 1000000, &n)) return -1;
-        s->p.min_user_ratings = (int32_t)n;
+        if (cli_opt_int(ps, v, 0, 1000000, &s->p.min_user_ratings)) return -1;
         return 1;
     case CLI_S_FOLDS:
-        if (cli_opt_int(ps, v, 2, 1000000, &n)) return -1;
-        s->p.folds = (int32_t)n;
+        if (cli_opt_int(ps, v, 2, 1000000, &s->p.folds)) return -1;
         return take_kind(ps, s, MFR_SPLIT_KFOLD);
     case CLI_S_LEAVE_OUT:
     case CLI_S_USER_LAST:
-        if (cli_opt_int(ps, v, 1, 1000000, &n)) return -1;
-        s->p.leave_out = (int32_t)n;
+        if (cli_opt_int(ps, v, 1, 1000000, &s->p.leave_out)) return -1;
         return take_kind(ps, s, id == CLI_S_LEAVE_OUT ? MFR_SPLIT_LEAVE_OUT : MFR_SPLIT_USER_LAST);
     }
     return 0;
