@@ -5,7 +5,6 @@
  * near-equals) and the dominant genres with the share of the cluster's movies
  * carrying each. Deterministic for a given seed. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -31,63 +30,67 @@ const cli_spec cli_spec_cluster = {
 typedef struct cluster_opts_t {
     const char *model;
     mfr_cluster_params p;
-    long top;
+    int32_t top;
     int json;
 } cluster_opts_t;
 
+/* The most --top may ask for. */
+enum { TOP_MAX = 1000 };
+
+/* One cluster's leading genres (name pointers, lengths, shares: ng) and its
+ * typical movies (nt), as both printers show them. */
+typedef struct cluster_lists {
+    const char *gn[TOP_MAX];
+    int32_t gl[TOP_MAX], typ[TOP_MAX], ng, nt;
+    float gs[TOP_MAX];
+} cluster_lists;
+
+static void cluster_lists_get(const mfr_model *m, const mfr_clustering *c, int32_t k, int32_t top,
+                              cluster_lists *l) {
+    l->ng = mfr_clustering_genres(m, c, k, top, l->gn, l->gl, l->gs);
+    l->nt = mfr_clustering_typical(m, c, k, top, l->typ);
+}
+
 static void print_text(const mfr_model *m, const mfr_clustering *c, int32_t top) {
-    int32_t *typ = malloc(sizeof(int32_t) * (size_t)top);
-    const char **gn = malloc(sizeof(char *) * (size_t)top);
-    int32_t *gl = malloc(sizeof(int32_t) * (size_t)top);
-    float *gs = malloc(sizeof(float) * (size_t)top);
-    if (!typ || !gn || !gl || !gs) goto out;
+    cluster_lists l;
     printf("%d clusters of %d movies (inertia %.4g)\n", (int)c->k, (int)c->n, c->inertia);
     for (int32_t k = 0; k < c->k; k++) {
+        cluster_lists_get(m, c, k, top, &l);
         printf("\ncluster %d  (%d movies)\n  genres:", (int)k + 1, (int)c->size[k]);
-        int32_t ng = mfr_clustering_genres(m, c, k, top, gn, gl, gs);
-        for (int32_t g = 0; g < ng; g++) printf(" %.*s %.0f%%", (int)gl[g], gn[g], 100.0 * gs[g]);
+        for (int32_t g = 0; g < l.ng; g++)
+            printf(" %.*s %.0f%%", (int)l.gl[g], l.gn[g], 100.0 * l.gs[g]);
         printf("\n");
-        int32_t nt = mfr_clustering_typical(m, c, k, top, typ);
-        for (int32_t t = 0; t < nt; t++)
-            printf("  %7lld  %s  (%d ratings)\n", (long long)mfr_model_item_id(m, typ[t]),
-                   mfr_model_item_title(m, typ[t]), (int)mfr_model_item_count(m, typ[t]));
+        for (int32_t t = 0; t < l.nt; t++)
+            printf("  %7lld  %s  (%d ratings)\n", (long long)mfr_model_item_id(m, l.typ[t]),
+                   mfr_model_item_title(m, l.typ[t]), (int)mfr_model_item_count(m, l.typ[t]));
     }
-out:
-    free(typ), free(gn), free(gl), free(gs);
 }
 
 static void print_json(const mfr_model *m, const mfr_clustering *c, int32_t top) {
-    int32_t *typ = malloc(sizeof(int32_t) * (size_t)top);
-    const char **gn = malloc(sizeof(char *) * (size_t)top);
-    int32_t *gl = malloc(sizeof(int32_t) * (size_t)top);
-    float *gs = malloc(sizeof(float) * (size_t)top);
-    if (!typ || !gn || !gl || !gs) goto out;
+    cluster_lists l;
     printf("{\"k\": %d, \"movies\": %d, \"inertia\": %.6g, \"clusters\": [", (int)c->k, (int)c->n,
            c->inertia);
     for (int32_t k = 0; k < c->k; k++) {
+        cluster_lists_get(m, c, k, top, &l);
         printf("%s\n  {\"cluster\": %d, \"size\": %d, \"genres\": [", k ? "," : "", (int)k + 1,
                (int)c->size[k]);
-        int32_t ng = mfr_clustering_genres(m, c, k, top, gn, gl, gs);
-        for (int32_t g = 0; g < ng; g++) {
+        for (int32_t g = 0; g < l.ng; g++) {
             char name[128];
-            snprintf(name, sizeof name, "%.*s", (int)gl[g], gn[g]);
+            snprintf(name, sizeof name, "%.*s", (int)l.gl[g], l.gn[g]);
             printf("%s{\"genre\": ", g ? ", " : "");
             cli_json_string(stdout, name);
-            printf(", \"share\": %.4f}", gs[g]);
+            printf(", \"share\": %.4f}", l.gs[g]);
         }
         printf("], \"typical\": [");
-        int32_t nt = mfr_clustering_typical(m, c, k, top, typ);
-        for (int32_t t = 0; t < nt; t++) {
+        for (int32_t t = 0; t < l.nt; t++) {
             printf("%s{\"movieId\": %lld, \"title\": ", t ? ", " : "",
-                   (long long)mfr_model_item_id(m, typ[t]));
-            cli_json_string(stdout, mfr_model_item_title(m, typ[t]));
-            printf(", \"ratings\": %d}", (int)mfr_model_item_count(m, typ[t]));
+                   (long long)mfr_model_item_id(m, l.typ[t]));
+            cli_json_string(stdout, mfr_model_item_title(m, l.typ[t]));
+            printf(", \"ratings\": %d}", (int)mfr_model_item_count(m, l.typ[t]));
         }
         printf("]}");
     }
     printf("\n]}\n");
-out:
-    free(typ), free(gn), free(gl), free(gs);
 }
 
 /* Options into o; returns 0, or the exit status after printing. */
@@ -106,7 +109,7 @@ static int parse(int argc, char **argv, cluster_opts_t *o) {
             if (cli_opt_int(&ps, val, 0, 0x7fffffffL, &o->p.seed)) return MFR_E_INVALID;
             break;
         case O_TOP:
-            if (cli_opt_int(&ps, val, 1, 1000, &o->top)) return MFR_E_INVALID;
+            if (cli_opt_int(&ps, val, 1, TOP_MAX, &o->top)) return MFR_E_INVALID;
             break;
         case O_MIN:
             if (cli_opt_int(&ps, val, 0, 2000000000, &o->p.min_ratings)) return MFR_E_INVALID;
@@ -130,8 +133,8 @@ int cmd_cluster(int argc, char **argv) {
     mfr_clustering *c = NULL;
     mfr_status s = mfr_model_cluster(m, &o.p, &c, &err);
     if (!s) {
-        if (o.json) print_json(m, c, (int32_t)o.top);
-        else print_text(m, c, (int32_t)o.top);
+        if (o.json) print_json(m, c, o.top);
+        else print_text(m, c, o.top);
     }
     mfr_clustering_free(c);
     mfr_model_free(m);
