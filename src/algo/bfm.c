@@ -270,7 +270,7 @@ static uint64_t fnv1a(const char *s, size_t len) {
 /* Calls fn(tag hash) for each of movie i's kept tags ('|'-joined list). */
 #define FOR_TAGS(m, i, H, BODY)                                                       \
     do {                                                                              \
-        const char *t_ = (m)->tags_off ? (m)->strings + (m)->tags_off[i] : "";        \
+        const char *t_ = mfr_model_item_tags(m, i);                                   \
         while (*t_) {                                                                 \
             const char *e_ = strchr(t_, '|');                                         \
             size_t l_ = e_ ? (size_t)(e_ - t_) : strlen(t_);                          \
@@ -357,9 +357,9 @@ static mfr_status build_item_block(bfm_state *s, const mfr_model *m, const mfr__
                 if (c == 1 && mfr__idmap_put(&tags, h, n_tags++) < 0) st = mfr__nomem(err, "bfm tags");
             });
     }
-    if (!st && (feat & MFR_FEAT_GENRES) && m->genres_off)
+    if (!st && (feat & MFR_FEAT_GENRES) && m->cat.genres_off)
         for (int32_t i = 0; i < m->n_items; i++) {
-            const char *g = m->strings + m->genres_off[i];
+            const char *g = mfr_model_item_genres(m, i);
             while (*g) {
                 const char *e = strchr(g, '|');
                 size_t len = e ? (size_t)(e - g) : strlen(g);
@@ -367,9 +367,9 @@ static mfr_status build_item_block(bfm_state *s, const mfr_model *m, const mfr__
                 g += len + (e ? 1 : 0);
             }
         }
-    if (!st && (feat & MFR_FEAT_TIME) && m->year)
+    if (!st && (feat & MFR_FEAT_TIME) && m->cat.year)
         for (int32_t i = 0; i < m->n_items; i++)
-            if (year_band(m->year[i]) + 1 > n_year) n_year = year_band(m->year[i]) + 1;
+            if (year_band(m->cat.year[i]) + 1 > n_year) n_year = year_band(m->cat.year[i]) + 1;
     group_take(s, G_IID, (feat & MFR_FEAT_ID) ? m->n_items : 0);
     group_take(s, G_FLIP, (feat & MFR_FEAT_FLIPPED) ? m->n_users : 0);
     group_take(s, G_GENRE, n_gen);
@@ -391,7 +391,7 @@ static mfr_status build_item_block(bfm_state *s, const mfr_model *m, const mfr__
         }
         if (n_gen) {
             int32_t ng = 0;
-            const char *g = m->strings + m->genres_off[i];
+            const char *g = mfr_model_item_genres(m, i);
             while (*g) {
                 const char *e = strchr(g, '|');
                 size_t len = e ? (size_t)(e - g) : strlen(g);
@@ -412,8 +412,8 @@ static mfr_status build_item_block(bfm_state *s, const mfr_model *m, const mfr__
             });
             for (int64_t t = t0; t < l.n; t++) l.val[t] = 1.f / sqrtf((float)(l.n - t0));
         }
-        if (n_year && year_band(m->year[i]) >= 0)
-            bad |= flist_push(&l, s->glo[G_YEAR] + year_band(m->year[i]), 1.f);
+        if (n_year && year_band(m->cat.year[i]) >= 0)
+            bad |= flist_push(&l, s->glo[G_YEAR] + year_band(m->cat.year[i]), 1.f);
     }
     if (!st) {
         b->fptr[b->n_ent] = l.n;

@@ -322,12 +322,12 @@ static void count_genres(const char *g, genre_count *t, int32_t *nt, int32_t cap
 int32_t mfr_clustering_genres(const mfr_model *m, const mfr_clustering *c,
                               int32_t cluster, int32_t n, const char **names,
                               int32_t *len, float *share) {
-    if (cluster < 0 || cluster >= c->k || n <= 0 || !m->strings || !m->genres_off) return 0;
+    if (cluster < 0 || cluster >= c->k || n <= 0 || !m->cat.strings || !m->cat.genres_off) return 0;
     genre_count t[64];
     int32_t nt = 0;
     for (int32_t j = 0; j < c->n; j++)
         if (c->assign[j] == cluster)
-            count_genres(m->strings + m->genres_off[c->items[j]], t, &nt, 64);
+            count_genres(mfr_model_item_genres(m, c->items[j]), t, &nt, 64);
     int32_t got = 0;
     for (; got < n && got < nt; got++) {
         int32_t b = got;

@@ -10,12 +10,12 @@
 mfr_dataset *mfr__dataset_new(void) {
     mfr_dataset *ds = mfr__calloc(1, sizeof *ds);
     if (!ds) return NULL;
-    ds->strings = mfr__calloc(1, 1);
-    if (!ds->strings) {
+    ds->cat.strings = mfr__calloc(1, 1);
+    if (!ds->cat.strings) {
         mfr__free(ds);
         return NULL;
     }
-    ds->strings_len = 1;
+    ds->cat.strings_len = 1;
     ds->scale_min = 0.5f;
     ds->scale_max = 5.0f;
     return ds;
@@ -32,11 +32,7 @@ void mfr_dataset_free(mfr_dataset *ds) {
         mfr__free(ds->time);
         mfr__free(ds->user_ids);
         mfr__free(ds->item_ids);
-        mfr__free(ds->strings);
-        mfr__free(ds->title_off);
-        mfr__free(ds->genres_off);
-        mfr__free(ds->year);
-        mfr__free(ds->links);
+        mfr__catalog_free(&ds->cat);
         mfr__free(ds->tag_item);
         mfr__free(ds->tag_user);
         mfr__free(ds->tag_off);
@@ -88,24 +84,20 @@ int32_t mfr_dataset_item_index(const mfr_dataset *ds, int64_t id) {
     return mfr__idmap_get(&ds->item_map, id);
 }
 
-static const char *pool_str(const mfr_dataset *ds, const uint32_t *off, int32_t i) {
-    if (!off || i < 0 || i >= ds->n_items || off[i] >= ds->strings_len) return "";
-    return ds->strings + off[i];
-}
 const char *mfr_dataset_item_title(const mfr_dataset *ds, int32_t i) {
-    return pool_str(ds, ds->title_off, i);
+    return mfr__catalog_title(&ds->cat, ds->n_items, i);
 }
 const char *mfr_dataset_item_genres(const mfr_dataset *ds, int32_t i) {
-    return pool_str(ds, ds->genres_off, i);
+    return mfr__catalog_genres(&ds->cat, ds->n_items, i);
 }
 int32_t mfr_dataset_item_imdb(const mfr_dataset *ds, int32_t i) {
-    return ds->links && i >= 0 && i < ds->n_items ? ds->links[2 * (size_t)i] : 0;
+    return mfr__catalog_imdb(&ds->cat, ds->n_items, i);
 }
 int32_t mfr_dataset_item_tmdb(const mfr_dataset *ds, int32_t i) {
-    return ds->links && i >= 0 && i < ds->n_items ? ds->links[2 * (size_t)i + 1] : 0;
+    return mfr__catalog_tmdb(&ds->cat, ds->n_items, i);
 }
 int32_t mfr_dataset_item_year(const mfr_dataset *ds, int32_t i) {
-    return ds->year && i >= 0 && i < ds->n_items ? ds->year[i] : 0;
+    return mfr__catalog_year(&ds->cat, ds->n_items, i);
 }
 
 int64_t mfr_dataset_n_tags(const mfr_dataset *ds) { return ds->n_tags; }
@@ -115,7 +107,7 @@ void mfr_dataset_tag(const mfr_dataset *ds, int64_t t, int32_t *item, int32_t *u
     int ok = t >= 0 && t < ds->n_tags;
     if (item) *item = ok ? ds->tag_item[t] : -1;
     if (user) *user = ok ? ds->tag_user[t] : -1;
-    if (text) *text = ok && ds->tag_off[t] < ds->strings_len ? ds->strings + ds->tag_off[t] : "";
+    if (text) *text = mfr__catalog_str(&ds->cat, ds->tag_off, ds->n_tags, t);
 }
 
 void mfr_dataset_stats_get(const mfr_dataset *ds, mfr_dataset_stats *out) {
@@ -182,11 +174,11 @@ mfr_status mfr__dataset_from_arrays(int32_t n_users, int32_t n_items, int64_t n,
     ds->time = time ? mfr__malloc((size_t)n * sizeof *ds->time) : NULL;
     ds->user_ids = mfr__malloc((size_t)n_users * sizeof *ds->user_ids);
     ds->item_ids = mfr__malloc((size_t)n_items * sizeof *ds->item_ids);
-    ds->title_off = mfr__calloc((size_t)n_items, sizeof *ds->title_off);
-    ds->genres_off = mfr__calloc((size_t)n_items, sizeof *ds->genres_off);
-    ds->year = mfr__calloc((size_t)n_items, sizeof *ds->year);
+    ds->cat.title_off = mfr__calloc((size_t)n_items, sizeof *ds->cat.title_off);
+    ds->cat.genres_off = mfr__calloc((size_t)n_items, sizeof *ds->cat.genres_off);
+    ds->cat.year = mfr__calloc((size_t)n_items, sizeof *ds->cat.year);
     if (!ds->user || !ds->item || !ds->rating || (time && !ds->time) || !ds->user_ids ||
-        !ds->item_ids || !ds->title_off || !ds->genres_off || !ds->year)
+        !ds->item_ids || !ds->cat.title_off || !ds->cat.genres_off || !ds->cat.year)
         goto nomem;
     if (mfr__idmap_init(&ds->user_map, (uint64_t)n_users, err) ||
         mfr__idmap_init(&ds->item_map, (uint64_t)n_items, err))

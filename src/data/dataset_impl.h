@@ -3,13 +3,14 @@
  * Ratings are parallel arrays of length n_ratings. When the dataset was
  * loaded from a .mfd file the arrays point into the file's block (map_base) and
  * are not freed one by one; otherwise each is owned (mfr__free).
- * Catalogue strings live in one pool: title_off[i] / genres_off[i] are byte
- * offsets of NUL-terminated strings in `strings` (offset 0 is "").
+ * The catalogue is an mfr__catalog (catalog.h): one string pool with
+ * per-movie offsets, shared in layout and accessors with the model.
  * Tags: tag_item/tag_user/tag_off arrays of length n_tags. */
 #ifndef MFR_DATASET_IMPL_H
 #define MFR_DATASET_IMPL_H
 
 #include "../core/core.h"
+#include "catalog.h"
 
 struct mfr_dataset {
     int32_t n_users, n_items;
@@ -23,19 +24,13 @@ struct mfr_dataset {
     int64_t *item_ids;    /* [n_items] */
     mfr__idmap user_map, item_map;
 
-    /* catalogue */
-    char *strings;        /* pool; strings[0] == '\0' */
-    int64_t strings_len;
-    uint32_t *title_off;  /* [n_items] */
-    uint32_t *genres_off; /* [n_items] */
-    int16_t *year;        /* [n_items] */
-    int32_t *links;       /* [2 n_items]: imdbId, tmdbId (0 = none); NULL without links.csv */
-    int32_t n_catalog;
+    mfr__catalog cat;  /* titles, genres, years, links; the pool holds the tags' text too */
+    int32_t n_catalog; /* movies the catalogue file listed */
 
     /* tags */
     int64_t n_tags;
     int32_t *tag_item, *tag_user;
-    uint32_t *tag_off;    /* into strings */
+    uint32_t *tag_off; /* into cat.strings */
 
     /* user attributes (ml-100k u.user, ml-1m users.dat; src/io/catalog.c),
      * all three NULL when the data set has none */

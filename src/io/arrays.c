@@ -18,13 +18,14 @@ static mfr_status copy_catalog(mfr__build *b, const mfr_dataset *c, mfr_error *e
     for (int32_t i = 0; i < c->n_items; i++) {
         int32_t k = mfr__item_add(b, c->item_ids[i]);
         if (k < 0) return mfr__nomem(err, "catalogue");
-        const char *t = c->strings + c->title_off[i], *g = c->strings + c->genres_off[i];
+        const char *t = c->cat.strings + c->cat.title_off[i];
+        const char *g = c->cat.strings + c->cat.genres_off[i];
         int64_t to = mfr__pool_add(b, t, strlen(t));
         int64_t go = to < 0 ? -1 : mfr__pool_add(b, g, strlen(g));
         if (go < 0) return mfr__nomem(err, "catalogue");
-        ds->title_off[k] = (uint32_t)to;
-        ds->genres_off[k] = (uint32_t)go;
-        ds->year[k] = c->year[i];
+        ds->cat.title_off[k] = (uint32_t)to;
+        ds->cat.genres_off[k] = (uint32_t)go;
+        ds->cat.year[k] = c->cat.year[i];
     }
     ds->n_catalog = c->n_catalog;
     ds->report.catalog_rows = c->n_catalog;
@@ -38,7 +39,7 @@ static mfr_status copy_tags(mfr__build *b, const mfr_dataset *c, mfr_error *err)
         int32_t u = c->tag_user[t];
         int32_t nu = u >= 0 ? mfr__idmap_get(&b->ds->user_map, c->user_ids[u]) : -1;
         int32_t it = mfr__idmap_get(&b->ds->item_map, c->item_ids[c->tag_item[t]]);
-        const char *text = c->strings + c->tag_off[t];
+        const char *text = c->cat.strings + c->tag_off[t];
         if (it < 0) continue; /* cannot happen: every catalogue movie was copied */
         if (mfr__tag_add(b, it, nu, text, strlen(text))) return mfr__nomem(err, "tags");
     }

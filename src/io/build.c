@@ -83,14 +83,14 @@ mfr_status mfr__bad(mfr__build *b, int64_t *counter, mfr_error *err, const char 
 int64_t mfr__pool_add(mfr__build *b, const char *s, size_t n) {
     mfr_dataset *ds = b->ds;
     if (n == 0) return 0;
-    if (ds->strings_len + (int64_t)n + 1 > (int64_t)UINT32_MAX) return -1;
-    void *pool = ds->strings;
-    if (grow(&pool, &b->pool_cap, ds->strings_len + (int64_t)n + 1, 1)) return -1;
-    ds->strings = pool;
-    int64_t off = ds->strings_len;
-    memcpy(ds->strings + off, s, n);
-    ds->strings[off + (int64_t)n] = '\0';
-    ds->strings_len += (int64_t)n + 1;
+    if (ds->cat.strings_len + (int64_t)n + 1 > (int64_t)UINT32_MAX) return -1;
+    void *pool = ds->cat.strings;
+    if (grow(&pool, &b->pool_cap, ds->cat.strings_len + (int64_t)n + 1, 1)) return -1;
+    ds->cat.strings = pool;
+    int64_t off = ds->cat.strings_len;
+    memcpy(ds->cat.strings + off, s, n);
+    ds->cat.strings[off + (int64_t)n] = '\0';
+    ds->cat.strings_len += (int64_t)n + 1;
     return off;
 }
 
@@ -164,15 +164,15 @@ int32_t mfr__item_add(mfr__build *b, int64_t id) {
     int64_t need = (int64_t)ds->n_items + 1;
     if (need > b->icap) {
         int64_t c = b->icap, c2 = b->icap, c3 = b->icap, c4 = b->icap;
-        void *a = ds->item_ids, *t = ds->title_off, *g = ds->genres_off, *y = ds->year;
+        void *a = ds->item_ids, *t = ds->cat.title_off, *g = ds->cat.genres_off, *y = ds->cat.year;
         int bad = grow(&a, &c, need, sizeof(int64_t));
         ds->item_ids = a;
         bad |= grow(&t, &c2, need, sizeof(uint32_t));
-        ds->title_off = t;
+        ds->cat.title_off = t;
         bad |= grow(&g, &c3, need, sizeof(uint32_t));
-        ds->genres_off = g;
+        ds->cat.genres_off = g;
         bad |= grow(&y, &c4, need, sizeof(int16_t));
-        ds->year = y;
+        ds->cat.year = y;
         if (bad) return -2;
         b->icap = (int32_t)(c > INT32_MAX ? INT32_MAX : c);
     }
@@ -180,9 +180,9 @@ int32_t mfr__item_add(mfr__build *b, int64_t id) {
     i = ds->n_items++;
     if (id >= 0 && id < b->dense_item_len) b->dense_item[id] = i;
     ds->item_ids[i] = id;
-    ds->title_off[i] = 0;
-    ds->genres_off[i] = 0;
-    ds->year[i] = 0;
+    ds->cat.title_off[i] = 0;
+    ds->cat.genres_off[i] = 0;
+    ds->cat.year[i] = 0;
     return i;
 }
 
@@ -328,11 +328,11 @@ mfr_status mfr__build_finish(mfr__build *b, mfr_error *err) {
     if (!ds->rating) ds->rating = mfr__malloc(sizeof *ds->rating);
     if (!ds->user_ids) ds->user_ids = mfr__malloc(sizeof *ds->user_ids);
     if (!ds->item_ids) ds->item_ids = mfr__malloc(sizeof *ds->item_ids);
-    if (!ds->title_off) ds->title_off = mfr__calloc(1, sizeof *ds->title_off);
-    if (!ds->genres_off) ds->genres_off = mfr__calloc(1, sizeof *ds->genres_off);
-    if (!ds->year) ds->year = mfr__calloc(1, sizeof *ds->year);
-    if (!ds->user || !ds->item || !ds->rating || !ds->user_ids || !ds->item_ids || !ds->title_off ||
-        !ds->genres_off || !ds->year)
+    if (!ds->cat.title_off) ds->cat.title_off = mfr__calloc(1, sizeof *ds->cat.title_off);
+    if (!ds->cat.genres_off) ds->cat.genres_off = mfr__calloc(1, sizeof *ds->cat.genres_off);
+    if (!ds->cat.year) ds->cat.year = mfr__calloc(1, sizeof *ds->cat.year);
+    if (!ds->user || !ds->item || !ds->rating || !ds->user_ids || !ds->item_ids ||
+        !ds->cat.title_off || !ds->cat.genres_off || !ds->cat.year)
         return mfr__nomem(err, "dataset arrays");
     return MFR_OK;
 }

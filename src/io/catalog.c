@@ -5,7 +5,7 @@
  *   movies.dat  MovieID::Title::Genres        UTF-8 or Latin-1
  *   tags.csv    userId,movieId,tag,timestamp  RFC 4180 quotes
  *   tags.dat    UserID::MovieID::Tag::Timestamp
- *   links.csv   movieId,imdbId,tmdbId         the IMDb / TMDB ids (ds->links)
+ *   links.csv   movieId,imdbId,tmdbId         the IMDb / TMDB ids (ds->cat.links)
  *   u.user      id|age|gender|occupation|zip  ml-100k user attributes
  *   users.dat   UserID::Gender::Age::Occupation::Zip-code   ml-1m's
  *
@@ -44,9 +44,9 @@ static mfr_status add_movie(mfr__build *b, const char *file, int64_t line, const
     int64_t go = to < 0 ? -1 : mfr__pool_add(b, genres, gn);
     if (go < 0) return mfr__nomem(err, "catalogue");
     int32_t y = mfr__title_year(title, tn);
-    b->ds->title_off[i] = (uint32_t)to;
-    b->ds->genres_off[i] = (uint32_t)go;
-    b->ds->year[i] = (int16_t)(y ? y : year_fallback);
+    b->ds->cat.title_off[i] = (uint32_t)to;
+    b->ds->cat.genres_off[i] = (uint32_t)go;
+    b->ds->cat.year[i] = (int16_t)(y ? y : year_fallback);
     b->ds->n_catalog++;
     rep->catalog_rows++;
     return MFR_OK;
@@ -191,15 +191,16 @@ static mfr_status link_row(mfr__build *b, const char *file, int64_t line, mfr__r
                             field[k], (int)(r->len[k] < 60 ? r->len[k] : 60), r->f[k]);
     int32_t i = mfr__item_find(b, v[0]);
     if (i < 0) return MFR_OK;
-    b->ds->links[2 * (size_t)i] = (int32_t)v[1];
-    b->ds->links[2 * (size_t)i + 1] = (int32_t)v[2];
+    b->ds->cat.links[2 * (size_t)i] = (int32_t)v[1];
+    b->ds->cat.links[2 * (size_t)i + 1] = (int32_t)v[2];
     return MFR_OK;
 }
 
 mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err) {
-    mfr__free(b->ds->links);
-    b->ds->links = mfr__calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->links);
-    if (!b->ds->links) return mfr__nomem(err, "links");
+    mfr__free(b->ds->cat.links);
+    b->ds->cat.links =
+        mfr__calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->cat.links);
+    if (!b->ds->cat.links) return mfr__nomem(err, "links");
     return each_record(b, s, name, ",", 1, link_row, err);
 }
 

@@ -42,7 +42,7 @@ static void fill_header(const mfr_dataset *ds, unsigned char h[MFD_HEADER_SIZE],
     memcpy(h, MFD_MAGIC, 4);
     mfr__put32(h, 4, MFD_VERSION);
     mfr__put32(h, 8, MFD_HEADER_SIZE);
-    mfr__put32(h, 12, (ds->time ? MFD_FLAG_TIME : 0) | (ds->links ? MFD_FLAG_LINKS : 0) |
+    mfr__put32(h, 12, (ds->time ? MFD_FLAG_TIME : 0) | (ds->cat.links ? MFD_FLAG_LINKS : 0) |
                           (ds->user_age ? MFD_FLAG_USERS : 0));
     mfr__put64(h, 16, (uint64_t)ds->n_ratings);
     mfr__put32(h, 24, (uint32_t)ds->n_users);
@@ -52,7 +52,7 @@ static void fill_header(const mfr_dataset *ds, unsigned char h[MFD_HEADER_SIZE],
     mfr__putf(h, 40, ds->scale_max);
     mfr__put32(h, 44, (uint32_t)ds->report.n_messages);
     mfr__put64(h, 48, (uint64_t)ds->n_tags);
-    mfr__put64(h, 56, (uint64_t)ds->strings_len);
+    mfr__put64(h, 56, (uint64_t)ds->cat.strings_len);
     mfr__put64(h, 64, file_size);
     for (int k = 0; k < MFD_SECTIONS; k++) {
         mfr__put64(h, MFD_OFF_TABLE + 16 * (size_t)k, s[k].off);
@@ -95,15 +95,16 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
         pos += l;
     }
     counts c = {(uint64_t)ds->n_ratings, (uint64_t)ds->n_users, (uint64_t)ds->n_items, 0,
-                (uint64_t)ds->n_tags,    (uint64_t)ds->strings_len, 0, ds->time != NULL,
-                ds->links != NULL, ds->user_age != NULL};
+                (uint64_t)ds->n_tags,    (uint64_t)ds->cat.strings_len, 0, ds->time != NULL,
+                ds->cat.links != NULL, ds->user_age != NULL};
     uint64_t len[MFD_SECTIONS];
     section_lengths(&c, len);
     len[MFD_MESSAGES] = msg_len;
-    const void *ptr[MFD_SECTIONS] = {ds->user,       ds->item,     ds->rating,   ds->time,
-                                     ds->user_ids,   ds->item_ids, ds->strings,  ds->title_off,
-                                     ds->genres_off, ds->year,     ds->tag_item, ds->tag_user,
-                                     ds->tag_off,    report,       msgs,         ds->links};
+    const void *ptr[MFD_SECTIONS] = {
+        ds->user,           ds->item,     ds->rating,      ds->time,
+        ds->user_ids,       ds->item_ids, ds->cat.strings, ds->cat.title_off,
+        ds->cat.genres_off, ds->cat.year, ds->tag_item,    ds->tag_user,
+        ds->tag_off,        report,       msgs,            ds->cat.links};
     mfr__bsec s[MFD_SECTIONS + 1];
     for (int k = 0; k < MFD_SECTIONS; k++) /* an array a builder left NULL is written as zeros */
         s[k] = (mfr__bsec){0, len[k] ? ptr[k] : NULL, len[k], 0};
@@ -217,7 +218,7 @@ static void attach(mfr_dataset *ds, unsigned char *b, const counts *c) {
     ds->n_items = (int32_t)c->ni;
     ds->n_catalog = (int32_t)c->nc;
     ds->n_tags = (int64_t)c->nt;
-    ds->strings_len = (int64_t)c->sl;
+    ds->cat.strings_len = (int64_t)c->sl;
     ds->scale_min = mfr__getf(b, 36);
     ds->scale_max = mfr__getf(b, 40);
     ds->user = sec(b, MFD_USER);
@@ -226,14 +227,14 @@ static void attach(mfr_dataset *ds, unsigned char *b, const counts *c) {
     ds->time = c->has_time ? sec(b, MFD_TIME) : NULL;
     ds->user_ids = sec(b, MFD_USER_IDS);
     ds->item_ids = sec(b, MFD_ITEM_IDS);
-    ds->strings = sec(b, MFD_STRINGS);
-    ds->title_off = sec(b, MFD_TITLE_OFF);
-    ds->genres_off = sec(b, MFD_GENRES_OFF);
-    ds->year = sec(b, MFD_YEAR);
+    ds->cat.strings = sec(b, MFD_STRINGS);
+    ds->cat.title_off = sec(b, MFD_TITLE_OFF);
+    ds->cat.genres_off = sec(b, MFD_GENRES_OFF);
+    ds->cat.year = sec(b, MFD_YEAR);
     ds->tag_item = sec(b, MFD_TAG_ITEM);
     ds->tag_user = sec(b, MFD_TAG_USER);
     ds->tag_off = sec(b, MFD_TAG_OFF);
-    ds->links = c->has_links ? sec(b, MFD_LINKS) : NULL;
+    ds->cat.links = c->has_links ? sec(b, MFD_LINKS) : NULL;
     if (c->has_users) {
         unsigned char *u = b + mfr__get64(b, MFD_OFF_USERS);
         ds->user_age = (int16_t *)(void *)u;
@@ -258,18 +259,19 @@ static void attach(mfr_dataset *ds, unsigned char *b, const counts *c) {
 
 /* Every index and offset in range. Returns the name of what is wrong, or NULL. */
 static const char *check_contents(const mfr_dataset *ds) {
-    if (ds->strings[0] != '\0' || ds->strings[ds->strings_len - 1] != '\0') return "string pool";
+    const mfr__catalog *cat = &ds->cat;
+    if (cat->strings[0] != '\0' || cat->strings[cat->strings_len - 1] != '\0') return "string pool";
     if (mfr__first_out_of_range(ds->user, ds->n_ratings, 0, ds->n_users) >= 0 ||
         mfr__first_out_of_range(ds->item, ds->n_ratings, 0, ds->n_items) >= 0)
         return "rating index";
     for (int32_t i = 0; i < ds->n_items; i++)
-        if (ds->title_off[i] >= ds->strings_len || ds->genres_off[i] >= ds->strings_len)
+        if (cat->title_off[i] >= cat->strings_len || cat->genres_off[i] >= cat->strings_len)
             return "catalogue string offset";
     if (mfr__first_out_of_range(ds->tag_item, ds->n_tags, 0, ds->n_items) >= 0 ||
         mfr__first_out_of_range(ds->tag_user, ds->n_tags, -1, ds->n_users) >= 0)
         return "tag";
     for (int64_t t = 0; t < ds->n_tags; t++)
-        if (ds->tag_off[t] >= ds->strings_len) return "tag";
+        if (ds->tag_off[t] >= cat->strings_len) return "tag";
     for (int32_t u = 0; ds->user_age && u < ds->n_users; u++)
         if (ds->user_age[u] < 0 || ds->user_age[u] > 120 || ds->user_occ[u] < -1 ||
             (ds->user_gender[u] && ds->user_gender[u] != 'M' && ds->user_gender[u] != 'F'))
@@ -317,7 +319,7 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
         mfr__bin_free(base, size);
         return rc;
     }
-    mfr__free(ds->strings); /* the pool lives in the file's block */
+    mfr__free(ds->cat.strings); /* the pool lives in the file's block */
     ds->map_base = base;
     ds->map_len = (size_t)size;
     attach(ds, b, &c);

@@ -558,21 +558,21 @@ static mfr_status synth_fill_catalog(const synth *s, mfr_dataset *ds, mfr_error 
             pool = np;
             cap = ncap;
         }
-        ds->title_off[i] = (uint32_t)len;
+        ds->cat.title_off[i] = (uint32_t)len;
         memcpy(pool + len, title, tl);
         len += tl;
         if (strcmp(genres, "(no genres listed)") == 0) {
-            ds->genres_off[i] = 0;
+            ds->cat.genres_off[i] = 0;
         } else {
-            ds->genres_off[i] = (uint32_t)len;
+            ds->cat.genres_off[i] = (uint32_t)len;
             memcpy(pool + len, genres, gl);
             len += gl;
         }
-        ds->year[i] = s->year[i];
+        ds->cat.year[i] = s->year[i];
     }
-    mfr__free(ds->strings);
-    ds->strings = pool;
-    ds->strings_len = (int64_t)len;
+    mfr__free(ds->cat.strings);
+    ds->cat.strings = pool;
+    ds->cat.strings_len = (int64_t)len;
     ds->n_catalog = n;
     ds->report.catalog_rows = n;
     return MFR_OK;

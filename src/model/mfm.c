@@ -117,16 +117,16 @@ static int collect_sections(const mfr_model *m, sec *s) {
     if (k) n = add_sec(s, n, T_Q, m->Q, ni * k * 4);
     n = add_sec(s, n, T_UIDS, m->user_ids, nu * 8);
     n = add_sec(s, n, T_IIDS, m->item_ids, ni * 8);
-    n = add_sec(s, n, T_STRS, m->strings, (uint64_t)m->strings_len);
-    n = add_sec(s, n, T_TOFF, m->title_off, ni * 4);
-    n = add_sec(s, n, T_GOFF, m->genres_off, ni * 4);
-    n = add_sec(s, n, T_YEAR, m->year, ni * 2);
+    n = add_sec(s, n, T_STRS, m->cat.strings, (uint64_t)m->cat.strings_len);
+    n = add_sec(s, n, T_TOFF, m->cat.title_off, ni * 4);
+    n = add_sec(s, n, T_GOFF, m->cat.genres_off, ni * 4);
+    n = add_sec(s, n, T_YEAR, m->cat.year, ni * 2);
     n = add_sec(s, n, T_ICNT, m->item_count, ni * 4);
     n = add_sec(s, n, T_IMEA, m->item_mean, ni * 4);
     n = add_sec(s, n, T_SPTR, m->seen_ptr, (nu + 1) * 8);
     n = add_sec(s, n, T_SITM, m->seen_item, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
     n = add_sec(s, n, T_SRAT, m->seen_rating, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
-    n = add_sec(s, n, T_LINK, m->links, ni * 8);
+    n = add_sec(s, n, T_LINK, m->cat.links, ni * 8);
     n = add_sec(s, n, T_TGOF, m->tags_off, ni * 4);
     for (int j = 0; j < m->n_extra; j++)
         n = add_sec(s, n, m->extra[j].tag, m->extra[j].data, m->extra[j].size);
@@ -152,7 +152,7 @@ static void build_header(const mfr_model *m, const sec *s, int n, uint64_t data_
     mfr__putd(h, MFM_OFF_TRAIN_RMSE, m->train_rmse);
     mfr__putd(h, MFM_OFF_VALID_RMSE, m->valid_rmse);
     mfr__putd(h, MFM_OFF_FIT_SECONDS, m->fit_seconds);
-    mfr__put64(h, MFM_OFF_STRLEN, (uint64_t)m->strings_len);
+    mfr__put64(h, MFM_OFF_STRLEN, (uint64_t)m->cat.strings_len);
     mfr__put64(h, MFM_OFF_FILE_SIZE, file_size);
     mfr__put64(h, MFM_OFF_DATA, data_off);
     put_params(h, &m->params);
@@ -264,10 +264,10 @@ static mfr_status read_scalars(const view *v, mfr_model *m, mfr_error *err) {
     m->train_rmse = mfr__getd(b, MFM_OFF_TRAIN_RMSE);
     m->valid_rmse = mfr__getd(b, MFM_OFF_VALID_RMSE);
     m->fit_seconds = mfr__getd(b, MFM_OFF_FIT_SECONDS);
-    m->strings_len = (int64_t)mfr__get64(b, MFM_OFF_STRLEN);
+    m->cat.strings_len = (int64_t)mfr__get64(b, MFM_OFF_STRLEN);
     m->file_version = mfr__get32(b, MFM_OFF_VERSION);
     get_params(b, &m->params);
-    if (m->n_users < 0 || m->n_items < 0 || m->k < 0 || m->k > 4096 || m->strings_len < 1 ||
+    if (m->n_users < 0 || m->n_items < 0 || m->k < 0 || m->k > 4096 || m->cat.strings_len < 1 ||
         !isfinite(m->mu) || !(m->rmin <= m->rmax))
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: bad counts in header (%d users, %d items, k %d)",
                         v->path, (int)m->n_users, (int)m->n_items, (int)m->k);
@@ -289,16 +289,16 @@ static void **core_slot(mfr_model *m, uint32_t tag, uint64_t *want) {
     case T_Q: *want = ni * k * 4; return (void **)&m->Q;
     case T_UIDS: *want = nu * 8; return (void **)&m->user_ids;
     case T_IIDS: *want = ni * 8; return (void **)&m->item_ids;
-    case T_STRS: *want = (uint64_t)m->strings_len; return (void **)&m->strings;
-    case T_TOFF: *want = ni * 4; return (void **)&m->title_off;
-    case T_GOFF: *want = ni * 4; return (void **)&m->genres_off;
-    case T_YEAR: *want = ni * 2; return (void **)&m->year;
+    case T_STRS: *want = (uint64_t)m->cat.strings_len; return (void **)&m->cat.strings;
+    case T_TOFF: *want = ni * 4; return (void **)&m->cat.title_off;
+    case T_GOFF: *want = ni * 4; return (void **)&m->cat.genres_off;
+    case T_YEAR: *want = ni * 2; return (void **)&m->cat.year;
     case T_ICNT: *want = ni * 4; return (void **)&m->item_count;
     case T_IMEA: *want = ni * 4; return (void **)&m->item_mean;
     case T_SPTR: *want = (nu + 1) * 8; return (void **)&m->seen_ptr;
     case T_SITM: *want = UINT64_MAX; return (void **)&m->seen_item; /* checked with SPTR */
     case T_SRAT: *want = UINT64_MAX; return (void **)&m->seen_rating; /* optional; with SPTR */
-    case T_LINK: *want = ni * 8; return (void **)&m->links; /* optional */
+    case T_LINK: *want = ni * 8; return (void **)&m->cat.links; /* optional */
     case T_TGOF: *want = ni * 4; return (void **)&m->tags_off; /* optional */
     default: return NULL;
     }
@@ -334,8 +334,10 @@ static mfr_status attach_sections(const view *v, mfr_model *m, const sec *s, uin
  * file's bytes. */
 static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s, uint32_t n,
                                  mfr_error *err) {
-    const void *req[] = {m->user_ids, m->item_ids, m->strings, m->title_off, m->genres_off,
-                         m->year, m->item_count, m->item_mean, m->seen_ptr, m->seen_item};
+    const mfr__catalog *cat = &m->cat;
+    const void *req[] = {m->user_ids,       m->item_ids,   cat->strings,  cat->title_off,
+                         cat->genres_off,   cat->year,     m->item_count, m->item_mean,
+                         m->seen_ptr,       m->seen_item};
     static const char *names[] = {"UIDS", "IIDS", "STRS", "TOFF", "GOFF", "YEAR", "ICNT", "IMEA", "SPTR", "SITM"};
     for (int j = 0; j < 10; j++)
         if (!req[j]) return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: section %s missing", v->path, names[j]);
@@ -360,11 +362,11 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
     if (why)
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen list of user %lld (SPTR/SITM): %s", v->path,
                         (long long)row, why);
-    if (m->strings[m->strings_len - 1] != '\0')
+    if (cat->strings[cat->strings_len - 1] != '\0')
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: string pool not NUL-terminated", v->path);
     for (int32_t i = 0; i < m->n_items; i++)
-        if (m->title_off[i] >= m->strings_len || m->genres_off[i] >= m->strings_len ||
-            (m->tags_off && m->tags_off[i] >= m->strings_len))
+        if (cat->title_off[i] >= cat->strings_len || cat->genres_off[i] >= cat->strings_len ||
+            (m->tags_off && m->tags_off[i] >= cat->strings_len))
             return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: title/genres offset of item %d", v->path, (int)i);
     return MFR_OK;
 }

@@ -58,18 +58,20 @@ mfr_status mfr__model_build_maps(mfr_model *m, mfr_error *err) {
     return st ? st : mfr__idmap_from_ids(&m->item_map, m->item_ids, m->n_items, NULL, "movie", err);
 }
 
-/* Catalogue: string pool, offsets and years copied from ds. */
+/* Catalogue: an owned copy of ds's (pool, offsets, years, links), the pool NUL-ended. */
 static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error *err) {
     size_t n = (size_t)m->n_items;
-    m->strings_len = ds->strings_len > 0 ? ds->strings_len : 1;
-    m->strings = dup_array(ds->strings_len > 0 ? ds->strings : NULL, (size_t)m->strings_len, 1);
-    m->title_off = dup_array(ds->title_off, n, sizeof *m->title_off);
-    m->genres_off = dup_array(ds->genres_off, n, sizeof *m->genres_off);
-    m->year = dup_array(ds->year, n, sizeof *m->year);
-    m->links = ds->links ? dup_array(ds->links, 2 * n, sizeof *m->links) : NULL;
-    if (!m->strings || !m->title_off || !m->genres_off || !m->year || (ds->links && !m->links))
+    const mfr__catalog *src = &ds->cat;
+    mfr__catalog *c = &m->cat;
+    c->strings_len = src->strings_len > 0 ? src->strings_len : 1;
+    c->strings = dup_array(src->strings_len > 0 ? src->strings : NULL, (size_t)c->strings_len, 1);
+    c->title_off = dup_array(src->title_off, n, sizeof *c->title_off);
+    c->genres_off = dup_array(src->genres_off, n, sizeof *c->genres_off);
+    c->year = dup_array(src->year, n, sizeof *c->year);
+    c->links = src->links ? dup_array(src->links, 2 * n, sizeof *c->links) : NULL;
+    if (!c->strings || !c->title_off || !c->genres_off || !c->year || (src->links && !c->links))
         return mfr__nomem(err, "model catalogue");
-    m->strings[m->strings_len - 1] = '\0';
+    c->strings[c->strings_len - 1] = '\0';
     return MFR_OK;
 }
 
@@ -246,11 +248,11 @@ void mfr_model_free(mfr_model *m) {
     for (int j = 0; j < m->n_extra; j++)
         if (m->extra[j].owned) mfr__free(m->extra[j].data);
     if (!m->map_base) {
-        void *arrays[] = {m->user_bias, m->item_bias, m->P, m->Q, m->user_ids, m->item_ids,
-                          m->strings, m->title_off, m->genres_off, m->year, m->item_count,
-                          m->item_mean, m->seen_ptr, m->seen_item, m->seen_rating, m->links,
-                          m->tags_off};
+        void *arrays[] = {m->user_bias, m->item_bias, m->P,           m->Q,
+                          m->user_ids,  m->item_ids,  m->item_count,  m->item_mean,
+                          m->seen_ptr,  m->seen_item, m->seen_rating, m->tags_off};
         for (size_t j = 0; j < sizeof arrays / sizeof arrays[0]; j++) mfr__free(arrays[j]);
+        mfr__catalog_free(&m->cat);
     } else {
         mfr__bin_free(m->map_base, m->map_len); /* the .mfm file's contents */
     }
@@ -293,20 +295,20 @@ int64_t mfr_model_item_id(const mfr_model *m, int32_t i) {
 int32_t mfr_model_user_index(const mfr_model *m, int64_t id) { return mfr__idmap_get(&m->user_map, id); }
 int32_t mfr_model_item_index(const mfr_model *m, int64_t id) { return mfr__idmap_get(&m->item_map, id); }
 
-static const char *pool_str(const mfr_model *m, const uint32_t *off, int32_t i) {
-    if (!off || !m->strings || i < 0 || i >= m->n_items || off[i] >= m->strings_len) return "";
-    return m->strings + off[i];
+const char *mfr_model_item_title(const mfr_model *m, int32_t i) {
+    return mfr__catalog_title(&m->cat, m->n_items, i);
 }
-const char *mfr_model_item_title(const mfr_model *m, int32_t i) { return pool_str(m, m->title_off, i); }
-const char *mfr_model_item_genres(const mfr_model *m, int32_t i) { return pool_str(m, m->genres_off, i); }
+const char *mfr_model_item_genres(const mfr_model *m, int32_t i) {
+    return mfr__catalog_genres(&m->cat, m->n_items, i);
+}
 int32_t mfr_model_item_imdb(const mfr_model *m, int32_t i) {
-    return m->links && i >= 0 && i < m->n_items ? m->links[2 * (size_t)i] : 0;
+    return mfr__catalog_imdb(&m->cat, m->n_items, i);
 }
 int32_t mfr_model_item_tmdb(const mfr_model *m, int32_t i) {
-    return m->links && i >= 0 && i < m->n_items ? m->links[2 * (size_t)i + 1] : 0;
+    return mfr__catalog_tmdb(&m->cat, m->n_items, i);
 }
 int32_t mfr_model_item_year(const mfr_model *m, int32_t i) {
-    return m->year && i >= 0 && i < m->n_items ? m->year[i] : 0;
+    return mfr__catalog_year(&m->cat, m->n_items, i);
 }
 int32_t mfr_model_item_count(const mfr_model *m, int32_t i) {
     return m->item_count && i >= 0 && i < m->n_items ? m->item_count[i] : 0;

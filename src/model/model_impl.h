@@ -12,6 +12,7 @@
 #define MFR_MODEL_IMPL_H
 
 #include "../core/core.h"
+#include "../data/catalog.h"
 
 struct mfr__algo;
 
@@ -47,12 +48,8 @@ struct mfr_model {
     int64_t *item_ids;    /* [n_items] */
     mfr__idmap user_map, item_map;  /* built on load, always owned */
 
-    char *strings;        /* catalogue pool, strings[0] == '\0' */
-    int64_t strings_len;
-    uint32_t *title_off, *genres_off; /* [n_items] */
-    int16_t *year;        /* [n_items] */
-    int32_t *links;       /* [2 n_items] imdbId, tmdbId (0 = none), or NULL */
-    uint32_t *tags_off;   /* [n_items] into strings: top tags '|'-joined (tags.c), or NULL */
+    mfr__catalog cat;     /* the dataset's catalogue (../data/catalog.h), copied */
+    uint32_t *tags_off;   /* [n_items] into cat.strings: top tags '|'-joined (tags.c), or NULL */
     int32_t *item_count;  /* [n_items] training ratings */
     float *item_mean;     /* [n_items] NaN when none */
 

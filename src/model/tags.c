@@ -46,8 +46,8 @@ mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *e
     int64_t n = 0;
     for (int64_t t = 0; t < nt; t++) {
         int32_t i = ds->tag_item[t];
-        if (i < 0 || i >= m->n_items || ds->tag_off[t] >= ds->strings_len) continue;
-        const char *s = ds->strings + ds->tag_off[t];
+        if (i < 0 || i >= m->n_items || ds->tag_off[t] >= ds->cat.strings_len) continue;
+        const char *s = ds->cat.strings + ds->tag_off[t];
         while (*s == ' ' || *s == '\t') s++;
         tag_row *r = &rows[n];
         mfr__text_fold(s, r->text, sizeof r->text);
@@ -71,14 +71,14 @@ mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *e
     /* the lists, appended to a new pool */
     size_t extra = 0;
     for (int64_t j = 0; j < w; j++) extra += strlen(rows[j].text) + 1;
-    char *pool = mfr__malloc((size_t)m->strings_len + extra + 1);
+    char *pool = mfr__malloc((size_t)m->cat.strings_len + extra + 1);
     if (!pool) {
         mfr__free(rows);
         mfr__free(off);
         return mfr__nomem(err, "model tags");
     }
-    memcpy(pool, m->strings, (size_t)m->strings_len);
-    size_t len = (size_t)m->strings_len;
+    memcpy(pool, m->cat.strings, (size_t)m->cat.strings_len);
+    size_t len = (size_t)m->cat.strings_len;
     for (int64_t a = 0; a < w;) {
         int64_t b = a;
         while (b < w && rows[b].item == rows[a].item) b++;
@@ -94,16 +94,13 @@ mfr_status mfr__model_top_tags(mfr_model *m, const mfr_dataset *ds, mfr_error *e
         a = b;
     }
     mfr__free(rows);
-    mfr__free(m->strings);
-    m->strings = pool;
-    m->strings_len = (int64_t)len;
+    mfr__free(m->cat.strings);
+    m->cat.strings = pool;
+    m->cat.strings_len = (int64_t)len;
     m->tags_off = off;
     return MFR_OK;
 }
 
 const char *mfr_model_item_tags(const mfr_model *m, int32_t i) {
-    if (!m || !m->tags_off || !m->strings || i < 0 || i >= m->n_items ||
-        m->tags_off[i] >= m->strings_len)
-        return "";
-    return m->strings + m->tags_off[i];
+    return m ? mfr__catalog_str(&m->cat, m->tags_off, m->n_items, i) : "";
 }

@@ -54,8 +54,8 @@ static inline mfr_dataset *catalog_fixture(void) {
     size_t len = 1;
     pool[0] = '\0';
     for (int j = 0; j < 6; j++) {
-        ds->title_off[j] = cf_put(pool, &len, CF_TITLE[j]);
-        ds->genres_off[j] = cf_put(pool, &len, CF_GENRES[j]);
+        ds->cat.title_off[j] = cf_put(pool, &len, CF_TITLE[j]);
+        ds->cat.genres_off[j] = cf_put(pool, &len, CF_GENRES[j]);
     }
     ds->tag_item = mfr__malloc(sizeof(int32_t) * CF_NTAGS);
     ds->tag_user = mfr__malloc(sizeof(int32_t) * CF_NTAGS);
@@ -66,9 +66,9 @@ static inline mfr_dataset *catalog_fixture(void) {
         ds->tag_off[j] = cf_put(pool, &len, CF_TAGS[j].text);
     }
     ds->n_tags = CF_NTAGS;
-    mfr__free(ds->strings);
-    ds->strings = pool;
-    ds->strings_len = (int64_t)len;
+    mfr__free(ds->cat.strings);
+    ds->cat.strings = pool;
+    ds->cat.strings_len = (int64_t)len;
     ds->n_catalog = 6;
     return ds;
 }

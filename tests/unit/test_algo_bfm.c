@@ -173,9 +173,9 @@ static mfr_dataset *side_effects_data(void) {
     ds->scale_min = -10.f, ds->scale_max = 10.f;
     char *pool = mfr__malloc(64);
     memcpy(pool, "\0Action\0Drama", 14);
-    mfr__free(ds->strings);
-    ds->strings = pool, ds->strings_len = 14;
-    for (int32_t b = 0; b < RI; b++) ds->genres_off[b] = b % 2 ? 8 : 1;
+    mfr__free(ds->cat.strings);
+    ds->cat.strings = pool, ds->cat.strings_len = 14;
+    for (int32_t b = 0; b < RI; b++) ds->cat.genres_off[b] = b % 2 ? 8 : 1;
     ds->user_age = mfr__malloc(sizeof(int16_t) * RU);
     ds->user_gender = mfr__malloc(RU);
     ds->user_occ = mfr__malloc(sizeof(int16_t) * RU);

@@ -102,14 +102,14 @@ static mfr_dataset *taste_groups(void) {
     for (int32_t b = 0; b < TG_MOVIES; b++) {
         char title[64];
         snprintf(title, sizeof title, "Taste Movie %d (2000)", (int)b);
-        ds->title_off[b] = (uint32_t)len;
+        ds->cat.title_off[b] = (uint32_t)len;
         memcpy(pool + len, title, strlen(title) + 1), len += strlen(title) + 1;
-        ds->genres_off[b] = (uint32_t)len;
+        ds->cat.genres_off[b] = (uint32_t)len;
         memcpy(pool + len, genres[b % 3], strlen(genres[b % 3]) + 1), len += strlen(genres[b % 3]) + 1;
     }
-    mfr__free(ds->strings);
-    ds->strings = pool;
-    ds->strings_len = (int64_t)len;
+    mfr__free(ds->cat.strings);
+    ds->cat.strings = pool;
+    ds->cat.strings_len = (int64_t)len;
     ds->n_catalog = TG_MOVIES;
     return ds;
 }

@@ -38,7 +38,7 @@ static void assert_same(const mfr_dataset *a, const mfr_dataset *b) {
     assert_int_equal(a->n_items, b->n_items);
     assert_int_equal(a->n_catalog, b->n_catalog);
     assert_int_equal(a->n_tags, b->n_tags);
-    assert_int_equal(a->strings_len, b->strings_len);
+    assert_int_equal(a->cat.strings_len, b->cat.strings_len);
     assert_float_near(a->scale_min, b->scale_min, 0);
     assert_float_near(a->scale_max, b->scale_max, 0);
     SAME_ARRAY(a->user, b->user, a->n_ratings);
@@ -48,10 +48,10 @@ static void assert_same(const mfr_dataset *a, const mfr_dataset *b) {
     if (a->time) SAME_ARRAY(a->time, b->time, a->n_ratings);
     SAME_ARRAY(a->user_ids, b->user_ids, a->n_users);
     SAME_ARRAY(a->item_ids, b->item_ids, a->n_items);
-    SAME_ARRAY(a->strings, b->strings, a->strings_len);
-    SAME_ARRAY(a->title_off, b->title_off, a->n_items);
-    SAME_ARRAY(a->genres_off, b->genres_off, a->n_items);
-    SAME_ARRAY(a->year, b->year, a->n_items);
+    SAME_ARRAY(a->cat.strings, b->cat.strings, a->cat.strings_len);
+    SAME_ARRAY(a->cat.title_off, b->cat.title_off, a->n_items);
+    SAME_ARRAY(a->cat.genres_off, b->cat.genres_off, a->n_items);
+    SAME_ARRAY(a->cat.year, b->cat.year, a->n_items);
     if (a->n_tags) {
         SAME_ARRAY(a->tag_item, b->tag_item, a->n_tags);
         SAME_ARRAY(a->tag_user, b->tag_user, a->n_tags);

@@ -78,19 +78,19 @@ static mfr_dataset *make_dataset(void) {
     size_t o = 1;
     pool[0] = '\0';
     for (int i = 0; i < 8; i++) {
-        ds->title_off[i] = (uint32_t)o;
+        ds->cat.title_off[i] = (uint32_t)o;
         memcpy(pool + o, TITLES[i], strlen(TITLES[i]) + 1);
         o += strlen(TITLES[i]) + 1;
-        ds->genres_off[i] = (uint32_t)o;
+        ds->cat.genres_off[i] = (uint32_t)o;
         memcpy(pool + o, GENRES[i], strlen(GENRES[i]) + 1);
         o += strlen(GENRES[i]) + 1;
-        ds->year[i] = (int16_t)(1990 + i);
+        ds->cat.year[i] = (int16_t)(1990 + i);
     }
-    mfr__free(ds->strings);
-    ds->strings = mfr__malloc(o);
-    assert_non_null(ds->strings);
-    memcpy(ds->strings, pool, o);
-    ds->strings_len = (int64_t)o;
+    mfr__free(ds->cat.strings);
+    ds->cat.strings = mfr__malloc(o);
+    assert_non_null(ds->cat.strings);
+    memcpy(ds->cat.strings, pool, o);
+    ds->cat.strings_len = (int64_t)o;
     free(pool);
     return ds;
 }

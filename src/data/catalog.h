@@ -1,0 +1,37 @@
+/* catalog.h — the movie catalogue that a dataset reads and a model keeps:
+ * titles, genres, years and IMDb/TMDB links of n_items movies, and the one
+ * set of accessors both mfr_dataset_item_* and mfr_model_item_* answer with.
+ *
+ * Strings live in one pool: title_off[i] / genres_off[i] (and a dataset's tag
+ * offsets, a model's top-tag offsets) are byte offsets of NUL-terminated
+ * strings in `strings` (offset 0 is ""). The arrays are owned (mfr__free) or
+ * point into a loaded file's block; the owner decides which. The number of
+ * movies is the owner's n_items, passed to each accessor. Not public API. */
+#ifndef MFR_CATALOG_H
+#define MFR_CATALOG_H
+
+#include "../core/core.h"
+
+typedef struct mfr__catalog {
+    char *strings; /* pool; strings[0] == '\0' */
+    int64_t strings_len;
+    uint32_t *title_off;  /* [n_items] */
+    uint32_t *genres_off; /* [n_items] */
+    int16_t *year;        /* [n_items] */
+    int32_t *links;       /* [2 n_items]: imdbId, tmdbId (0 = none); NULL without links.csv */
+} mfr__catalog;
+
+/* The pool's string at off[i] (i in 0..n-1); "" when off or the pool is
+ * NULL, i is out of range or the offset lies outside the pool. */
+const char *mfr__catalog_str(const mfr__catalog *c, const uint32_t *off, int64_t n, int64_t i);
+/* Movie i's title, genres ("" as mfr__catalog_str), year, IMDb and TMDB ids
+ * (0 when unknown, absent or i out of 0..n-1). */
+const char *mfr__catalog_title(const mfr__catalog *c, int32_t n, int32_t i);
+const char *mfr__catalog_genres(const mfr__catalog *c, int32_t n, int32_t i);
+int32_t mfr__catalog_year(const mfr__catalog *c, int32_t n, int32_t i);
+int32_t mfr__catalog_imdb(const mfr__catalog *c, int32_t n, int32_t i);
+int32_t mfr__catalog_tmdb(const mfr__catalog *c, int32_t n, int32_t i);
+/* Frees the arrays of an owned catalogue and zeroes it. */
+void mfr__catalog_free(mfr__catalog *c);
+
+#endif
