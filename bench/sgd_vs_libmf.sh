@@ -8,8 +8,10 @@
 # LIBMF_DIR holds a built mf-train and mf-predict (github.com/cjlin1/libmf,
 # built outside this repository; this project ships none of it). WORK_DIR
 # (default /tmp/mfr-sgd-vs-libmf) gets ~2 GB of data. RUNS (3) pairs each,
-# EPOCHS (20). The load average is printed before each part: on a busy
-# machine compare the CPU seconds, not the wall seconds.
+# EPOCHS (20). BASE=OTHER_BUILD_DIR adds that build's mfrec to every turn
+# (mfrec, base, LIBMF ...): old and new code side by side with LIBMF in one
+# run. The load average is printed before each part: on a busy machine
+# compare the CPU seconds, not the wall seconds.
 set -euo pipefail
 build=${1:?usage: sgd_vs_libmf.sh BUILD_DIR LIBMF_DIR [WORK_DIR]}
 libmf=${2:?usage: sgd_vs_libmf.sh BUILD_DIR LIBMF_DIR [WORK_DIR]}
@@ -17,7 +19,8 @@ work=${3:-/tmp/mfr-sgd-vs-libmf}
 runs=${RUNS:-3}
 epochs=${EPOCHS:-20}
 mfrec=$build/mfrec
-for x in "$mfrec" "$libmf/mf-train" "$libmf/mf-predict"; do
+base=${BASE:+$BASE/mfrec}
+for x in "$mfrec" ${base:+"$base"} "$libmf/mf-train" "$libmf/mf-predict"; do
   [ -x "$x" ] || { echo "sgd_vs_libmf.sh: no $x" >&2; exit 1; }
 done
 mkdir -p "$work" && cd "$work"
@@ -36,6 +39,8 @@ for e in 1 $((epochs + 1)); do
   echo "== $e epoch(s), $runs pairs ($(cut -d' ' -f1-3 /proc/loadavg) load): user s, sys s, wall s, peak MB"
   for _ in $(seq "$runs"); do
     printf 'mfrec %s\n' "$(t "$mfrec" train train.mfd --algo sgd --factors 64 --threads 2 --epochs "$e" -q -o a.mfm)"
+    [ -z "$base" ] ||
+      printf 'base  %s\n' "$(t "$base" train train.mfd --algo sgd --factors 64 --threads 2 --epochs "$e" -q -o b.mfm)"
     printf 'libmf %s\n' "$(t "$libmf/mf-train" -k 64 -t "$e" -s 2 lm_train.txt lm.model)"
   done
 done

@@ -160,12 +160,16 @@ static void recovers_low_rank(void **state) {
     mfr_dataset_free(ds);
 }
 
-static char last_log[512];
+static char last_log[512], kept_log[512];
 
+/* last_log: sgd's grid line; kept_log: its share of blocks that stayed on
+ * their row block's thread */
 static void keep_log(int level, const char *msg, void *user) {
     (void)level;
     (void)user;
-    if (strncmp(msg, "sgd:", 4) == 0) snprintf(last_log, sizeof last_log, "%s", msg);
+    if (strncmp(msg, "sgd:", 4) != 0) return;
+    if (strstr(msg, " blocks of ")) snprintf(last_log, sizeof last_log, "%s", msg);
+    if (strstr(msg, "previous round")) snprintf(kept_log, sizeof kept_log, "%s", msg);
 }
 
 /* Half-star ratings (10 values: the 4-byte coded layout) with more users than
@@ -194,13 +198,19 @@ static void coded_layout_round_trips(void **state) {
     p.factors = 8;
     p.epochs = 3;
     p.threads = 2;
-    last_log[0] = 0;
+    last_log[0] = kept_log[0] = 0;
     mfr_set_log(keep_log, NULL);
     mfr_model *m = train_or_fail(ds, NULL, NULL, &p);
     mfr_set_log(NULL, NULL);
     print_message("%s\n", last_log);
     assert_non_null(strstr(last_log, "18 x 18 blocks"));
     assert_non_null(strstr(last_log, "coded"));
+    /* one thread here (too little work for two): its claims follow its own
+     * row blocks whenever they are ready, so some blocks stay on it */
+    print_message("%s\n", kept_log);
+    int share = -1;
+    assert_int_equal(sscanf(kept_log, "sgd: %d%%", &share), 1);
+    assert_true(share > 0 && share <= 100);
     mfr_ratings all;
     mfr_dataset_ratings(ds, &all);
     mfr_model_info info;
