@@ -114,20 +114,31 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
     cli_set_quiet(quiet || rank != 0);
     cli_catch_sigint();
     mfr_dataset *ds = NULL;
-    s = cli_load_dataset(data, ip, &ds, &err);
-    int who;
-    mfr_status all = mfr_dist_agree(d, s, &err, &who); /* the first rank that failed */
-    if (all) {
-        if (who == rank) dist_fail(d, all, &err);
-        mfr_dataset_free(ds);
-        mfr_dist_close(d);
-        return all;
-    }
-    p->progress = rank == 0 ? cli_progress : NULL;
-    p->progress_user = NULL;
     mfr_model *m = NULL;
     double t0 = cli_now();
-    s = mfr_dist_train(d, ds, p, dp, &m, &err);
+    p->progress = rank == 0 ? cli_progress : NULL;
+    p->progress_user = NULL;
+    int who = -1;
+    if (mfr_dist_reads_share(data, p) && !ip->movies_path) {
+        /* a .mfd: each rank reads only its share (docs/distributed.md) */
+        s = mfr_dist_train_mfd(d, data, p, dp, &m, &who, &err);
+        if (s && who >= 0) { /* the file, on the rank that read it */
+            if (who == rank) dist_fail(d, s, &err);
+            mfr_dist_close(d);
+            return s;
+        }
+    } else {
+        s = cli_load_dataset(data, ip, &ds, &err);
+        mfr_status all = mfr_dist_agree(d, s, &err, &who); /* the first rank that failed */
+        if (all) {
+            if (who == rank) dist_fail(d, all, &err);
+            mfr_dataset_free(ds);
+            mfr_dist_close(d);
+            return all;
+        }
+        t0 = cli_now();
+        s = mfr_dist_train(d, ds, p, dp, &m, &err);
+    }
     double secs = cli_now() - t0;
     cli_progress_end();
     mfr_dataset_free(ds);

@@ -57,6 +57,22 @@ mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who);
  * mfr_dist_failed_alone(d) true: print it and mfr_dist_abort. */
 mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
                           const mfr_dist_params *dp, mfr_model **out, mfr_error *err);
+/* 1 when mfr_dist_train_mfd can train p on the file at path: a .mfd (by
+ * its magic) and no validation split (valid_frac 0: the holdout draws from
+ * every rating). */
+int mfr_dist_reads_share(const char *path, const mfr_train_params *p);
+/* Collective: as mfr_dist_train, but each rank reads only its share of the
+ * .mfd at path (two streaming passes, never the whole file: the ratings of
+ * its users and, als and ials, of its items) and the model's common part
+ * comes from counts summed over the ranks, so the memory per rank falls
+ * with P (docs/distributed.md). Rank 0's *out also gets the seen lists, from
+ * one more pass over the file, for the model file; the other ranks' models
+ * have none (their factors are whole). An error reading the file on any
+ * rank stops all: *who is then the rank whose message err holds (print it
+ * there), -1 otherwise. */
+mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_params *p,
+                              const mfr_dist_params *dp, mfr_model **out, int *who,
+                              mfr_error *err);
 int mfr_dist_failed_alone(const mfr_dist *d);
 void mfr_dist_stats_get(const mfr_dist *d, mfr_dist_stats *s);
 /* Ends every rank of the run with exit status code (MPI_Abort); without MPI

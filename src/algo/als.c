@@ -162,6 +162,7 @@ static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     mfr__part_init(&pt, ctx, m->n_users, m->n_items);
     mfr__csr bu, bi;
     if ((st = mfr__part_csr(&pt, ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
+    mfr__fit_drop_train(ctx); /* a rank's share: its rows are all the fit reads */
     /* Items start random, users are solved first, so P needs no init. */
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);
     int32_t done = 0;

@@ -28,8 +28,7 @@ mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch) {
                     family, epoch);
 }
 
-static void baseline_pass(const mfr__csr *c, float mu, float reg, const float *other,
-                          float *b) {
+void mfr__baseline_pass(const mfr__csr *c, float mu, float reg, const float *other, float *b) {
     for (int32_t r = 0; r < c->rows; r++) {
         double s = 0.0;
         for (int64_t e = c->ptr[r]; e < c->ptr[r + 1]; e++)
@@ -43,13 +42,16 @@ void mfr__baseline_fit(const mfr__csr *by_user, const mfr__csr *by_item, float m
     memset(bu, 0, sizeof(float) * (size_t)by_user->rows);
     memset(bi, 0, sizeof(float) * (size_t)by_item->rows);
     for (int p = 0; p < set->passes; p++) {
-        baseline_pass(by_item, mu, set->reg_item, bu, bi);
-        baseline_pass(by_user, mu, set->reg_user, bi, bu);
+        mfr__baseline_pass(by_item, mu, set->reg_item, bu, bi);
+        mfr__baseline_pass(by_user, mu, set->reg_user, bi, bu);
     }
-    for (int32_t r = 0; r < by_user->rows; r++) /* 0/0 when λ = 0 and the row is empty */
-        if (!isfinite(bu[r])) bu[r] = 0.f;
-    for (int32_t r = 0; r < by_item->rows; r++)
-        if (!isfinite(bi[r])) bi[r] = 0.f;
+    mfr__baseline_finite(bu, by_user->rows);
+    mfr__baseline_finite(bi, by_item->rows);
+}
+
+void mfr__baseline_finite(float *b, int32_t n) {
+    for (int32_t r = 0; r < n; r++) /* 0/0 when λ = 0 and the row is empty */
+        if (!isfinite(b[r])) b[r] = 0.f;
 }
 
 mfr_status mfr__best_init(mfr__best *b, const mfr_model *m, const mfr__fit_ctx *ctx,

@@ -42,6 +42,12 @@ static const mfr__baseline_settings MFR__BASELINE_15 = {10, 15.f, 10.f};
  * bu/bi are overwritten; a row with no ratings and λ = 0 gets 0. */
 void mfr__baseline_fit(const mfr__csr *by_user, const mfr__csr *by_item, float mu,
                        const mfr__baseline_settings *s, float *bu, float *bi);
+/* One half-pass of it: b[r] for each row r of c against the other side's
+ * biases (indexed by c's columns); a distributed fit passes its share's rows
+ * and b at its first row (src/algo/part.c). */
+void mfr__baseline_pass(const mfr__csr *c, float mu, float reg, const float *other, float *b);
+/* Its last step: a bias that is not finite (0/0) becomes 0. */
+void mfr__baseline_finite(float *b, int32_t n);
 
 /* ---- early stopping ---------------------------------------------------
  * With a validation set and p->early_stop > 0, a fit calls mfr__best_update

@@ -645,24 +645,31 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
                         "unobserved > 0 and cg_steps >= 0 (got %g, %g, %g, %g, %g, %d)",
                         (double)p->alpha, (double)p->reg, (double)p->unobserved,
                         (double)p->reg_exp, (double)p->rating_power, p->cg_steps);
+    /* One process: every row; distributed, only the share's rows (its
+     * users' and its items'), the baseline's passes exchanged as the
+     * factors are (the same biases as one process). */
+    mfr__part pt;
+    mfr__part_init(&pt, ctx, m->n_users, m->n_items);
     mfr__csr bu, bi;
-    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
+    st = pt.d ? mfr__part_csr(&pt, ctx->train, m->n_users, m->n_items, &bu, &bi, err)
+              : mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err);
+    if (st) return st;
+    mfr__fit_drop_train(ctx); /* a rank's share: its rows are all the fit reads */
     /* The stars a list shows: the baseline μ + b_u + b_i (the ranking is
      * x_u·y_i, a preference score, not a rating). */
     float rb = p->reg_bias;
     mfr__baseline_settings bset = mfr__baseline_default(rb);
-    mfr__baseline_fit(&bu, &bi, m->mu, &bset, m->user_bias, m->item_bias);
+    st = mfr__part_baseline(&pt, &bu, &bi, m->mu, &bset, m->n_users, m->n_items, m->user_bias,
+                            m->item_bias, err);
     float rmax = m->rmax;
-    if (!(rmax > 0.f))
+    if (!st && !(rmax > 0.f)) {
         for (int64_t e = 0; e < bu.nnz; e++) rmax = bu.val[e] > rmax ? bu.val[e] : rmax;
-    /* A distributed fit keeps only its share's rows past the baseline (a
-     * pass over all of them, the same on every rank). */
-    mfr__part pt;
-    mfr__part_init(&pt, ctx, m->n_users, m->n_items);
-    if (pt.d) {
+        st = mfr__part_max_f(&pt, &rmax, err);
+    }
+    if (st) {
         mfr__csr_free(&bu);
         mfr__csr_free(&bi);
-        if ((st = mfr__part_csr(&pt, ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
+        return st;
     }
     rating_weights(&bu, rmax, p->rating_power);
     rating_weights(&bi, rmax, p->rating_power);

@@ -2,6 +2,7 @@
 #include "part.h"
 
 #include <math.h>
+#include <string.h>
 
 void mfr__part_init(mfr__part *pt, const mfr__fit_ctx *ctx, int32_t n_users, int32_t n_items) {
     const mfr__dist *d = ctx->dist;
@@ -90,4 +91,37 @@ mfr_status mfr__part_epoch(const mfr__part *pt, const mfr__fit_ctx *ctx, mfr_mod
 mfr_status mfr__part_resume(const mfr__part *pt, mfr_model *m, int32_t *done, mfr_error *err) {
     *done = 0;
     return pt->d && pt->d->resume ? pt->d->resume(pt->d, m, done, err) : MFR_OK;
+}
+
+mfr_status mfr__part_baseline(const mfr__part *pt, const mfr__csr *bu, const mfr__csr *bi,
+                              float mu, const mfr__baseline_settings *set, int32_t n_users,
+                              int32_t n_items, float *ub, float *ib, mfr_error *err) {
+    if (!pt->d) {
+        mfr__baseline_fit(bu, bi, mu, set, ub, ib);
+        return MFR_OK;
+    }
+    memset(ub, 0, sizeof(float) * (size_t)n_users);
+    memset(ib, 0, sizeof(float) * (size_t)n_items);
+    mfr_status st = MFR_OK;
+    for (int p = 0; p < set->passes && !st; p++) {
+        mfr__baseline_pass(bi, mu, set->reg_item, ub, ib + pt->i0);
+        st = pt->d->gather_rows(pt->d, ib, 1, pt->d->item_lo, err);
+        if (!st) mfr__baseline_pass(bu, mu, set->reg_user, ib, ub + pt->u0);
+        if (!st) st = pt->d->gather_rows(pt->d, ub, 1, pt->d->user_lo, err);
+    }
+    mfr__baseline_finite(ub, n_users);
+    mfr__baseline_finite(ib, n_items);
+    return st;
+}
+
+mfr_status mfr__part_max_f(const mfr__part *pt, float *x, mfr_error *err) {
+    if (!pt->d || pt->d->size <= 1) return MFR_OK;
+    float *all = mfr__calloc((size_t)pt->d->size, sizeof *all);
+    if (!all) return mfr__nomem(err, "maximum over the ranks");
+    all[pt->d->rank] = *x; /* each rank its own slot: the sum is every rank's value */
+    mfr_status st = pt->d->sum_f(pt->d, all, pt->d->size, err);
+    for (int q = 0; !st && q < pt->d->size; q++)
+        if (all[q] > *x) *x = all[q];
+    mfr__free(all);
+    return st;
 }

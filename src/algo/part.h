@@ -26,6 +26,15 @@ mfr_status mfr__part_share(const mfr__part *pt, int by_item, float *X, int32_t k
 /* Element-wise sum over the ranks (one process: nothing to do). */
 mfr_status mfr__part_sum_f(const mfr__part *pt, float *x, int64_t n, mfr_error *err);
 mfr_status mfr__part_sum_d(const mfr__part *pt, double *x, int64_t n, mfr_error *err);
+/* The regularised baseline (mfr__baseline_fit) from the share's rows bu
+ * (users u0..) and bi (items i0..): each half-pass solves the share's rows
+ * and hands them to all, so every rank gets the biases one process fits
+ * (the same rows, in the same order). One process: mfr__baseline_fit. */
+mfr_status mfr__part_baseline(const mfr__part *pt, const mfr__csr *bu, const mfr__csr *bi,
+                              float mu, const mfr__baseline_settings *set, int32_t n_users,
+                              int32_t n_items, float *ub, float *ib, mfr_error *err);
+/* *x becomes the largest of every rank's *x (one process: unchanged). */
+mfr_status mfr__part_max_f(const mfr__part *pt, float *x, mfr_error *err);
 /* DSGD strata (sgd; Gemulla et al., KDD 2011): the item blocks are the
  * ranks' item ranges, and in sub-epoch s = 0..strata-1 this part updates its
  * users against item block (rank + s) mod P, items *i0..*i1-1 (one process:

@@ -955,6 +955,7 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         grids_free(grids, ng);
         return st;
     }
+    mfr__fit_drop_train(ctx); /* a rank's share: its grids are all the fit reads */
     int64_t n_part = 0;
     int32_t nb = 1;
     for (int32_t s = 0; s < ng; s++) {

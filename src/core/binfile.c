@@ -119,6 +119,16 @@ mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, co
 
 /* ---- reading ---------------------------------------------------------- */
 
+void *mfr__bin_alloc(uint64_t n) {
+    /* anonymous pages of our own, handed back whole on free: malloc would
+     * keep a freed block this size in its heap (glibc raises its mmap
+     * threshold after the first one), growing a process that reloads */
+    if (n > SIZE_MAX - MFR_BIN_ALIGN || mfr__alloc_injected_failure()) return NULL;
+    void *p = mmap(NULL, (size_t)(n ? n : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
 mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64_t *len,
                          mfr_error *err) {
     *data = NULL;
@@ -143,13 +153,8 @@ mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64
         return mfr__err(err, MFR_E_LIMIT, "%s: %llu bytes do not fit in memory", path,
                         (unsigned long long)n);
     }
-    /* anonymous pages of our own, handed back whole on free: malloc would
-     * keep a freed block this size in its heap (glibc raises its mmap
-     * threshold after the first one), growing a process that reloads */
-    void *p = mfr__alloc_injected_failure()
-                  ? MAP_FAILED
-                  : mmap(NULL, (size_t)(n ? n : 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
+    void *p = mfr__bin_alloc(n);
+    if (!p) {
         close(fd);
         return mfr__nomem(err, "file contents");
     }

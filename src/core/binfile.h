@@ -79,7 +79,11 @@ mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, co
  * MFR_E_IO names the path and the system's reason. */
 mfr_status mfr__bin_read(const char *path, uint64_t min_len, void **data, uint64_t *len,
                          mfr_error *err);
-/* Frees what mfr__bin_read returned (NULL: nothing). */
+/* n bytes of zeroed anonymous pages (mfr__bin_free; NULL on no memory): a
+ * page counts in RSS only once written, so a reader that fills part of a
+ * block pays for that part only. */
+void *mfr__bin_alloc(uint64_t n);
+/* Frees what mfr__bin_read or mfr__bin_alloc returned (NULL: nothing). */
 void mfr__bin_free(void *data, uint64_t len);
 /* Hands the whole pages inside [p, p + len) of a block from mfr__bin_read
  * back to the system (they read as zeros afterwards): a loader's caller

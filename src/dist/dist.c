@@ -16,6 +16,9 @@
  * rank and no communication. */
 #include "dist.h"
 #include "../core/core.h"
+#include "../io/mfd_share.h"
+
+#include <stdio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -245,32 +248,37 @@ static void cut_rows(const int64_t *count, int32_t rows, int size, int32_t *lo) 
     for (; q <= size; q++) lo[q] = rows;
 }
 
-mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
-                          const mfr_dist_params *dp, mfr_model **out, mfr_error *err) {
-    *out = NULL;
+/* The checks every rank makes alike, before any collective. */
+static mfr_status check_run(mfr_dist *d, const mfr_train_params *p, mfr_error *err) {
     d->failed_alone = 0;
-    if (!ds || !p) return mfr__err(err, MFR_E_INVALID, "dist train: dataset or params is NULL");
-    /* Checks every rank makes alike, before any collective. */
+    if (!p) return mfr__err(err, MFR_E_INVALID, "dist train: params is NULL");
     mfr_status st = mfr_train_params_check(p, err);
     if (st) return st;
     if (p->algo != MFR_ALGO_ALS && p->algo != MFR_ALGO_IALS && p->algo != MFR_ALGO_SGD)
         return mfr__err(err, MFR_E_UNSUPPORTED,
                         "distributed training: %s has no distributed fit (als, ials and sgd have)",
                         mfr_algo_name(p->algo));
-    mfr_ratings all;
-    mfr_dataset_ratings(ds, &all);
-    int32_t nu = all.n_users, ni = all.n_items;
-    size_t P = (size_t)d->size;
-    /* Every rank must have read the same ratings (a skipped row on one
-     * host, another file of the same name): rank 0's sizes and checksum
-     * against each rank's, the first that differs named. */
-    uint64_t mine[4] = {(uint64_t)all.n, (uint64_t)nu, (uint64_t)ni, 0}, root[4];
-    uint32_t crc = mfr__crc32(0, NULL, 0);
-    crc = mfr__crc32(crc, all.user, sizeof(int32_t) * (size_t)all.n);
-    crc = mfr__crc32(crc, all.item, sizeof(int32_t) * (size_t)all.n);
-    mine[3] = mfr__crc32(crc, all.rating, sizeof(float) * (size_t)all.n);
+    return MFR_OK;
+}
+
+/* What every rank read: ratings, users, movies and one checksum of the
+ * CRC-32s of the user, item and rating arrays (so a whole dataset and a
+ * .mfd read as shares give the same value). */
+static void data_id(uint64_t id[4], int64_t n, int32_t nu, int32_t ni, const uint32_t crc[3]) {
+    id[0] = (uint64_t)n, id[1] = (uint64_t)nu, id[2] = (uint64_t)ni;
+    id[3] = mfr__crc32(mfr__crc32(0, NULL, 0), crc, 3 * sizeof *crc);
+}
+
+/* Every rank must have read the same ratings (a skipped row on one host,
+ * another file of the same name): rank 0's sizes and checksum against each
+ * rank's, the first that differs named; then the checkpoint folder exists
+ * before the first epoch (made when missing, one level), not found missing
+ * after it. Collective; every rank gets the same status. */
+static mfr_status agree_data(mfr_dist *d, const uint64_t mine[4], const mfr_dist_params *dp,
+                             mfr_error *err) {
+    uint64_t root[4];
     memcpy(root, mine, sizeof root);
-    st = mfr__dist_bcast(d, root, sizeof root, err);
+    mfr_status st = mfr__dist_bcast(d, root, sizeof root, err);
     if (!st && memcmp(root, mine, sizeof root) != 0)
         st = mfr__err(err, MFR_E_INVALID,
                       "rank %d: its data differs from rank 0's (%llu ratings of %llu users and %llu "
@@ -282,27 +290,30 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
                       (unsigned long long)root[2], (unsigned long long)root[3]);
     int who;
     if ((st = mfr_dist_agree(d, st, err, &who))) return st;
-    /* The checkpoint folder exists before the first epoch (made when
-     * missing, one level), not found missing after it. */
     if (dp && dp->checkpoint_dir && d->rank == 0 && mkdir(dp->checkpoint_dir, 0755) != 0 &&
         errno != EEXIST)
         st = mfr__err(err, MFR_E_IO, "cannot create the checkpoint folder %s: %s",
                       dp->checkpoint_dir, strerror(errno));
-    if ((st = mfr_dist_agree(d, st, err, &who))) return st;
+    return mfr_dist_agree(d, st, err, &who);
+}
+
+/* lo[0..P] the users' cuts, lo[P+1..2P+1] the items' (NULL on no memory). */
+static int32_t *cut_both(const mfr_dist *d, const int64_t *cu, int32_t nu, const int64_t *ci,
+                         int32_t ni) {
+    size_t P = (size_t)d->size;
     int32_t *lo = mfr__malloc(sizeof(int32_t) * 2 * (P + 1));
-    int64_t *cu = mfr__calloc((size_t)nu + 1, sizeof *cu), *ci = mfr__calloc((size_t)ni + 1, sizeof *ci);
-    if (!lo || !cu || !ci) {
-        mfr__free(lo), mfr__free(cu), mfr__free(ci);
-        d->failed_alone = d->size > 1;
-        return mfr__nomem(err, "distributed row ranges");
-    }
-    for (int64_t j = 0; j < all.n; j++) {
-        if (all.user[j] >= 0 && all.user[j] < nu) cu[all.user[j]]++;
-        if (all.item[j] >= 0 && all.item[j] < ni) ci[all.item[j]]++;
-    }
+    if (!lo) return NULL;
     cut_rows(cu, nu, d->size, lo);
     cut_rows(ci, ni, d->size, lo + P + 1);
-    mfr__free(cu), mfr__free(ci);
+    return lo;
+}
+
+/* The fit on cuts lo (cut_both) of ds's ratings, all of them or (share)
+ * only this rank's; ds's rating arrays are handed over. */
+static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, const mfr_train_params *p,
+                          const mfr_dist_params *dp, const int32_t *lo, const uint64_t mine[4],
+                          mfr_model **out, mfr_error *err) {
+    size_t P = (size_t)d->size;
     mfr_train_params run = *p;
     if (run.threads <= 0) { /* the cores of this host, shared by its ranks */
         int t = mfr_cpu_count() / (d->local_size > 0 ? d->local_size : 1);
@@ -318,7 +329,7 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
         {&p->reg, sizeof p->reg}, {&p->reg_bias, sizeof p->reg_bias},
         {&p->init_std, sizeof p->init_std}, {&p->alpha, sizeof p->alpha},
         {&p->unobserved, sizeof p->unobserved}, {&p->valid_frac, sizeof p->valid_frac},
-        {mine, sizeof mine}, /* data sizes and checksum */
+        {mine, 4 * sizeof *mine}, /* data sizes and checksum */
         {&p->lr, sgd ? sizeof p->lr : 0}, {&p->lr_decay, sgd ? sizeof p->lr_decay : 0}};
     uint32_t h = mfr__crc32(0, NULL, 0);
     for (size_t j = 0; j < sizeof f / sizeof f[0]; j++)
@@ -326,13 +337,13 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
     d->fingerprint = h;
     d->dp = dp;
     mfr__dist fd = {.rank = d->rank, .size = d->size, .user_lo = lo, .item_lo = lo + P + 1,
-                    .impl = d, .gather_rows = gather_rows, .sum_f = sum_f, .sum_d = sum_d,
-                    .resume = dp && dp->resume_dir ? mfr__dist_resume : NULL,
+                    .share = share, .impl = d, .gather_rows = gather_rows, .sum_f = sum_f,
+                    .sum_d = sum_d, .resume = dp && dp->resume_dir ? mfr__dist_resume : NULL,
                     .epoch_done = dp && dp->checkpoint_dir ? mfr__dist_checkpoint : NULL,
                     .shift_rows = shift_rows};
     d->stats.share_ratings = 0;
-    for (int64_t j = 0; j < all.n; j++) {
-        int32_t u = all.user[j], i = all.item[j];
+    for (int64_t j = 0; j < ds->n_ratings; j++) {
+        int32_t u = ds->user[j], i = ds->item[j];
         /* sgd keeps its users' ratings (all items); als and ials also
          * those of its items */
         d->stats.share_ratings += (u >= lo[d->rank] && u < lo[d->rank + 1]) +
@@ -341,14 +352,129 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
     double t0 = mfr__now();
     /* the ratings held once: the dataset's arrays go to the model (as
      * mfr_model_train_consume) */
-    st = mfr__model_train_dist(ds, ds, NULL, NULL, &run, NULL, &fd, out, err);
+    mfr_status st = mfr__model_train_dist(ds, ds, NULL, NULL, &run, NULL, &fd, out, err);
     d->stats.train_seconds = mfr__now() - t0;
     d->dp = NULL;
-    mfr__free(lo);
     /* A failure inside the fit that the others did not share (no memory on
      * this rank) leaves them waiting in a collective; Ctrl-C and a
      * checkpoint's error are agreed by every rank. */
     if (st && st != MFR_E_CANCELLED && !d->agreed && d->size > 1) d->failed_alone = 1;
     d->agreed = 0;
+    return st;
+}
+
+mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
+                          const mfr_dist_params *dp, mfr_model **out, mfr_error *err) {
+    *out = NULL;
+    mfr_status st = check_run(d, p, err);
+    if (st) return st;
+    if (!ds) return mfr__err(err, MFR_E_INVALID, "dist train: dataset is NULL");
+    mfr_ratings all;
+    mfr_dataset_ratings(ds, &all);
+    int32_t nu = all.n_users, ni = all.n_items;
+    uint32_t crc[3] = {mfr__crc32(0, NULL, 0), 0, 0};
+    crc[1] = crc[2] = crc[0];
+    crc[0] = mfr__crc32(crc[0], all.user, sizeof(int32_t) * (size_t)all.n);
+    crc[1] = mfr__crc32(crc[1], all.item, sizeof(int32_t) * (size_t)all.n);
+    crc[2] = mfr__crc32(crc[2], all.rating, sizeof(float) * (size_t)all.n);
+    uint64_t mine[4];
+    data_id(mine, all.n, nu, ni, crc);
+    if ((st = agree_data(d, mine, dp, err))) return st;
+    int64_t *cu = mfr__calloc((size_t)nu + 1, sizeof *cu), *ci = mfr__calloc((size_t)ni + 1, sizeof *ci);
+    for (int64_t j = 0; cu && ci && j < all.n; j++) {
+        if (all.user[j] >= 0 && all.user[j] < nu) cu[all.user[j]]++;
+        if (all.item[j] >= 0 && all.item[j] < ni) ci[all.item[j]]++;
+    }
+    int32_t *lo = cu && ci ? cut_both(d, cu, nu, ci, ni) : NULL;
+    mfr__free(cu), mfr__free(ci);
+    if (!lo) {
+        d->failed_alone = d->size > 1;
+        return mfr__nomem(err, "distributed row ranges");
+    }
+    st = run_fit(d, ds, 0, p, dp, lo, mine, out, err);
+    mfr__free(lo);
+    return st;
+}
+
+int mfr_dist_reads_share(const char *path, const mfr_train_params *p) {
+    if (!path || !p || p->valid_frac > 0.0f) return 0;
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    int is_mfd = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "MFRD", 4) == 0;
+    if (f) fclose(f);
+    return is_mfd;
+}
+
+/* Rank 0's seen lists for the model file, from a third pass over the file. */
+static void seen_chunk(void *ctx, const int32_t *u, const int32_t *i, const float *r, int64_t n) {
+    void **c = ctx;
+    mfr__model_seen_add(c[0], c[1], u, i, r, n);
+}
+
+static mfr_status seen_from_file(mfr_model *m, mfr__mfd_share *sh, mfr_error *err) {
+    mfr__seen_fill f;
+    mfr_status st = mfr__model_seen_begin(m, sh->user_count, &f, err);
+    if (st) return st;
+    void *c[2] = {m, &f};
+    st = mfr__mfd_share_each(sh, seen_chunk, c, err);
+    mfr_status se = mfr__model_seen_end(m, &f, err);
+    return st ? st : se;
+}
+
+mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_params *p,
+                              const mfr_dist_params *dp, mfr_model **out, int *who,
+                              mfr_error *err) {
+    *out = NULL;
+    *who = -1;
+    mfr_status st = check_run(d, p, err);
+    if (st) return st;
+    if (p->valid_frac > 0.0f)
+        return mfr__err(err, MFR_E_UNSUPPORTED,
+                        "distributed training from shares: valid_frac > 0 needs every rating "
+                        "(mfr_dist_train)");
+    /* the first pass: counts and checksums; a failure on any rank stops all */
+    mfr__mfd_share sh;
+    st = mfr__mfd_share_open(path, &sh, err);
+    if ((st = mfr_dist_agree(d, st, err, who))) {
+        mfr__mfd_share_close(&sh);
+        return st;
+    }
+    uint64_t mine[4];
+    data_id(mine, sh.n, sh.n_users, sh.n_items, sh.crc);
+    if ((st = agree_data(d, mine, dp, err))) {
+        mfr__mfd_share_close(&sh);
+        return st;
+    }
+    int32_t *lo = cut_both(d, sh.user_count, sh.n_users, sh.item_count, sh.n_items);
+    mfr_dataset *ds = NULL;
+    st = lo ? MFR_OK : mfr__nomem(err, "distributed row ranges");
+    /* the second pass: the ratings of this rank's users (and, als and
+     * ials, of its items) */
+    const size_t P = (size_t)d->size;
+    const int sgd = p->algo == MFR_ALGO_SGD;
+    if (!st)
+        st = mfr__mfd_share_take(&sh, lo[d->rank], lo[d->rank + 1], sgd ? 0 : lo[P + 1 + d->rank],
+                                 sgd ? 0 : lo[P + 2 + d->rank], &ds, err);
+    if ((st = mfr_dist_agree(d, st, err, who))) {
+        mfr__free(lo);
+        mfr__mfd_share_close(&sh);
+        return st;
+    }
+    *who = -1;
+    if (d->rank != 0) mfr__mfd_share_close(&sh); /* rank 0 reads the file once more */
+    st = run_fit(d, ds, 1, p, dp, lo, mine, out, err);
+    mfr_dataset_free(ds);
+    mfr__free(lo);
+    if (d->rank == 0 && *out && (!st || st == MFR_E_CANCELLED)) {
+        /* after every collective: a failure here is rank 0's alone, and no
+         * rank waits for it */
+        mfr_status ss = seen_from_file(*out, &sh, err);
+        if (ss) {
+            mfr_model_free(*out);
+            *out = NULL;
+            st = ss;
+        }
+    }
+    mfr__mfd_share_close(&sh);
     return st;
 }

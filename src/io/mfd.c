@@ -10,9 +10,14 @@
  * that block (ds->map_base, freed by mfr_dataset_free). */
 #include "io_internal.h"
 #include "mfd.h"
+#include "mfd_share.h"
 #include "../core/binfile.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const sec_name[MFD_SECTIONS] = {
     "user",       "item", "rating",   "time",     "user_ids", "item_ids", "strings",  "title_off",
@@ -168,8 +173,9 @@ static mfr_status read_counts(const char *path, const unsigned char *h, uint64_t
     return MFR_OK;
 }
 
-static mfr_status check_sections(const char *path, const unsigned char *h, uint64_t size,
-                                 const counts *c, mfr_error *err) {
+/* The section table: each section inside the file, aligned, its exact length. */
+static mfr_status check_table(const char *path, const unsigned char *h, uint64_t size,
+                              const counts *c, mfr_error *err) {
     uint64_t want[MFD_SECTIONS];
     section_lengths(c, want);
     for (int k = 0; k < MFD_SECTIONS; k++) {
@@ -197,14 +203,28 @@ static mfr_status check_sections(const char *path, const unsigned char *h, uint6
                             "is not 64-byte aligned or is not 5 bytes a user",
                             path, (unsigned long long)off, (unsigned long long)len);
     }
+    return MFR_OK;
+}
+
+static mfr_status check_data_crc(const char *path, const unsigned char *h, uint32_t got,
+                                 mfr_error *err) {
     uint32_t stored = mfr__get32(h, MFD_OFF_DATA_CRC);
-    uint32_t got = mfr__crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE));
     if (stored != got)
         return mfr__err(err, MFR_E_FORMAT,
                         "%s: data checksum mismatch (stored %08x, computed %08x): the file is "
                         "corrupted",
                         path, stored, got);
     return MFR_OK;
+}
+
+static mfr_status check_sections(const char *path, const unsigned char *h, uint64_t size,
+                                 const counts *c, mfr_error *err) {
+    mfr_status rc = check_table(path, h, size, c, err);
+    if (!rc)
+        rc = check_data_crc(path, h,
+                            mfr__crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE)),
+                            err);
+    return rc;
 }
 
 static void *sec(unsigned char *base, int k) {
@@ -333,4 +353,203 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
     }
     *out = ds;
     return MFR_OK;
+}
+
+/* ---- one rank's share (mfd_share.h) ---------------------------------------- */
+
+#define SHARE_CHUNK ((size_t)1 << 20)   /* bytes a read in the first pass */
+#define SHARE_VALUES ((int64_t)1 << 16) /* ratings a read in the later passes */
+
+static mfr_status pread_full(int fd, void *buf, size_t n, uint64_t off, const char *path,
+                             mfr_error *err) {
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return mfr__err(err, MFR_E_IO, "%s: read failed: %s", path, strerror(errno));
+        if (r == 0)
+            return mfr__err(err, MFR_E_FORMAT, "%s: truncated while being read: the file changed",
+                            path);
+        got += (size_t)r;
+    }
+    return MFR_OK;
+}
+
+/* Bytes [pos, pos + n) of the file (in buf) into the block, except those
+ * inside the skipped sections (their pages are never touched). */
+static void copy_outside(unsigned char *block, const unsigned char *buf, uint64_t pos, uint64_t n,
+                         const uint64_t skip[4][2]) {
+    for (uint64_t x = pos, end = pos + n; x < end;) {
+        int moved = 0;
+        for (int k = 0; k < 4; k++)
+            if (skip[k][0] <= x && x < skip[k][1]) x = skip[k][1], moved = 1;
+        if (moved) continue;
+        uint64_t next = end;
+        for (int k = 0; k < 4; k++)
+            if (skip[k][0] > x && skip[k][0] < next) next = skip[k][0];
+        memcpy(block + x, buf + (x - pos), (size_t)(next - x));
+        x = next;
+    }
+}
+
+/* Counts the indices in bytes [a, b) of a user or item section (at off):
+ * 0 when one is outside 0..rows-1. */
+static int count_indices(const unsigned char *p, uint64_t bytes, int64_t *count, uint32_t rows) {
+    for (uint64_t x = 0; x + 4 <= bytes; x += 4) {
+        int32_t v;
+        memcpy(&v, p + x, 4);
+        if (v < 0 || (uint32_t)v >= rows) return 0;
+        count[v]++;
+    }
+    return 1;
+}
+
+mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *err) {
+    memset(sh, 0, sizeof *sh);
+    sh->fd = -1;
+    mfr_status rc = mfr__bin_host_ok(path, err);
+    if (rc) return rc;
+    if (!(sh->path = mfr__strdup(path))) return mfr__nomem(err, "share path");
+    sh->fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (sh->fd < 0) return mfr__err(err, MFR_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(sh->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return mfr__err(err, MFR_E_IO, "%s: not a readable file", path);
+    uint64_t size = (uint64_t)st.st_size;
+    if (size < MFD_HEADER_SIZE)
+        return mfr__err(err, MFR_E_FORMAT, "%s: truncated: header needs %u bytes, file has %llu",
+                        path, MFD_HEADER_SIZE, (unsigned long long)size);
+    unsigned char *block = mfr__bin_alloc(size), *buf = mfr__malloc(SHARE_CHUNK);
+    mfr_dataset *ds = block && buf ? mfr__dataset_new() : NULL;
+    if (!ds) {
+        mfr__bin_free(block, size), mfr__free(buf);
+        return mfr__nomem(err, "share reader");
+    }
+    mfr__free(ds->cat.strings); /* the pool lives in the block */
+    ds->cat.strings = NULL;
+    ds->map_base = block;
+    ds->map_len = (size_t)size;
+    counts c;
+    rc = pread_full(sh->fd, block, MFD_HEADER_SIZE, 0, path, err);
+    if (!rc) rc = check_header(path, block, size, err);
+    if (!rc) rc = read_counts(path, block, size, &c, err);
+    if (!rc) rc = check_table(path, block, size, &c, err);
+    if (!rc) {
+        sh->user_count = mfr__calloc((size_t)c.nu + 1, sizeof *sh->user_count);
+        sh->item_count = mfr__calloc((size_t)c.ni + 1, sizeof *sh->item_count);
+        if (!sh->user_count || !sh->item_count) rc = mfr__nomem(err, "share counts");
+    }
+    uint64_t skip[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+    const int ks[4] = {MFD_USER, MFD_ITEM, MFD_RATING, MFD_TIME};
+    for (int k = 0; !rc && k < 4; k++) {
+        skip[k][0] = mfr__get64(block, MFD_OFF_TABLE + 16 * (size_t)ks[k]);
+        skip[k][1] = skip[k][0] + mfr__get64(block, MFD_OFF_TABLE + 16 * (size_t)ks[k] + 8);
+        if (k < 3) sh->off[k] = skip[k][0];
+    }
+    uint32_t data_crc = mfr__crc32(0, NULL, 0);
+    for (int k = 0; k < 3; k++) sh->crc[k] = mfr__crc32(0, NULL, 0);
+    for (uint64_t pos = MFD_HEADER_SIZE; !rc && pos < size;) {
+        size_t n = size - pos > SHARE_CHUNK ? SHARE_CHUNK : (size_t)(size - pos);
+        if ((rc = pread_full(sh->fd, buf, n, pos, path, err))) break;
+        data_crc = mfr__crc32(data_crc, buf, n);
+        for (int k = 0; k < 3; k++) { /* the chunk's part of section k (4-byte values) */
+            uint64_t a = skip[k][0] > pos ? skip[k][0] : pos;
+            uint64_t b = skip[k][1] < pos + n ? skip[k][1] : pos + n;
+            if (a >= b) continue;
+            sh->crc[k] = mfr__crc32(sh->crc[k], buf + (a - pos), (size_t)(b - a));
+            if (k < 2 && !count_indices(buf + (a - pos), b - a, k ? sh->item_count : sh->user_count,
+                                        k ? (uint32_t)c.ni : (uint32_t)c.nu))
+                rc = mfr__err(err, MFR_E_FORMAT, "%s: rating index out of range (inconsistent file)",
+                              path);
+        }
+        copy_outside(block, buf, pos, n, skip);
+        pos += n;
+    }
+    mfr__free(buf);
+    if (!rc) rc = check_data_crc(path, block, data_crc, err);
+    if (!rc) {
+        attach(ds, block, &c);
+        ds->n_ratings = 0; /* until take fills the share */
+        ds->time = NULL;
+        const char *bad = check_contents(ds);
+        if (bad) rc = mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
+    }
+    if (!rc) rc = finish_load(path, ds, block, &c, err);
+    if (!rc && !(ds->source = mfr__strdup(path))) rc = mfr__nomem(err, "source");
+    if (rc) {
+        mfr_dataset_free(ds);
+        return rc;
+    }
+    sh->ds = ds;
+    sh->n = (int64_t)c.n;
+    sh->n_users = (int32_t)c.nu;
+    sh->n_items = (int32_t)c.ni;
+    return MFR_OK;
+}
+
+mfr_status mfr__mfd_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *ctx,
+                               mfr_error *err) {
+    int32_t *u = mfr__malloc((size_t)SHARE_VALUES * 12), *it = u + SHARE_VALUES;
+    float *r = (float *)(void *)(it + SHARE_VALUES);
+    if (!u) return mfr__nomem(err, "share buffers");
+    void *dst[3] = {u, it, r};
+    uint32_t crc[3];
+    for (int k = 0; k < 3; k++) crc[k] = mfr__crc32(0, NULL, 0);
+    mfr_status rc = MFR_OK;
+    for (int64_t j = 0; !rc && j < sh->n;) {
+        int64_t n = sh->n - j > SHARE_VALUES ? SHARE_VALUES : sh->n - j;
+        for (int k = 0; !rc && k < 3; k++) {
+            rc = pread_full(sh->fd, dst[k], (size_t)n * 4, sh->off[k] + (uint64_t)j * 4, sh->path,
+                            err);
+            if (!rc) crc[k] = mfr__crc32(crc[k], dst[k], (size_t)n * 4);
+        }
+        if (!rc && (mfr__first_out_of_range(u, n, 0, sh->n_users) >= 0 ||
+                    mfr__first_out_of_range(it, n, 0, sh->n_items) >= 0))
+            rc = mfr__err(err, MFR_E_FORMAT, "%s: rating index out of range: the file changed",
+                          sh->path);
+        if (!rc) fn(ctx, u, it, r, n);
+        j += n;
+    }
+    mfr__free(u);
+    if (!rc && memcmp(crc, sh->crc, sizeof crc) != 0)
+        rc = mfr__err(err, MFR_E_FORMAT, "%s: the ratings changed while being read", sh->path);
+    return rc;
+}
+
+typedef struct share_keep {
+    mfr_dataset *ds;
+    int32_t u0, u1, i0, i1;
+} share_keep;
+
+static void keep_chunk(void *ctx, const int32_t *u, const int32_t *it, const float *r, int64_t n) {
+    share_keep *k = ctx;
+    mfr_dataset *ds = k->ds;
+    for (int64_t j = 0; j < n; j++) {
+        if (!((u[j] >= k->u0 && u[j] < k->u1) || (it[j] >= k->i0 && it[j] < k->i1))) continue;
+        ds->user[ds->n_ratings] = u[j];
+        ds->item[ds->n_ratings] = it[j];
+        ds->rating[ds->n_ratings++] = r[j];
+    }
+}
+
+mfr_status mfr__mfd_share_take(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32_t i0, int32_t i1,
+                               mfr_dataset **out, mfr_error *err) {
+    *out = NULL;
+    if (!sh->ds) return mfr__err(err, MFR_E_INVALID, "share: already taken or not open");
+    share_keep k = {sh->ds, u0, u1, i0, i1};
+    sh->ds->n_ratings = 0; /* the kept ratings go to the sections' first bytes */
+    mfr_status rc = mfr__mfd_share_each(sh, keep_chunk, &k, err);
+    if (rc) return rc;
+    *out = sh->ds;
+    sh->ds = NULL;
+    return MFR_OK;
+}
+
+void mfr__mfd_share_close(mfr__mfd_share *sh) {
+    if (sh->fd >= 0) close(sh->fd);
+    mfr_dataset_free(sh->ds);
+    mfr__free(sh->user_count);
+    mfr__free(sh->item_count);
+    mfr__free(sh->path);
+    memset(sh, 0, sizeof *sh);
+    sh->fd = -1;
 }

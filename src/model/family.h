@@ -27,6 +27,8 @@ typedef struct mfr__dist {
     int rank, size;
     const int32_t *user_lo;  /* [size + 1]: rank r solves users user_lo[r]..user_lo[r+1]-1 */
     const int32_t *item_lo;  /* [size + 1]: and items item_lo[r]..item_lo[r+1]-1 */
+    int share;               /* 1: the dataset and train hold only this rank's share of the
+                                ratings (its users' and, als/ials, its items'), not all */
     void *impl;
     /* rows lo[q]..lo[q+1]-1 of X (width floats a row) of every rank q to all, in place */
     mfr_status (*gather_rows)(const struct mfr__dist *d, float *X, int32_t width,
@@ -54,7 +56,14 @@ typedef struct mfr__fit_ctx {
     int threads;                  /* resolved (>= 1) */
     const mfr__kernels *kern;     /* kernel switches (core/simd.h); NULL: the defaults */
     const mfr__dist *dist;        /* NULL: one process */
+    mfr_dataset *drop;            /* whose rating arrays train is and nothing else reads (a
+                                     rank's share): the fit drops them once it holds its own
+                                     rows (mfr__fit_drop_train); NULL: they stay */
 } mfr__fit_ctx;
+
+/* A fit that has built its own rows from ctx->train and reads it no more:
+ * ctx->drop's rating arrays are handed back (nothing when drop is NULL). */
+void mfr__fit_drop_train(const mfr__fit_ctx *ctx);
 
 /* mfr_model_train with kernel switches (NULL: the defaults, as
  * mfr_model_train): how the tests and benchmarks run the scalar reference

@@ -75,49 +75,58 @@ static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error 
     return MFR_OK;
 }
 
-/* Item counts and means, seen CSR, μ from the training ratings tr. Each
- * user's (item, rating) pairs are placed straight into seen_item /
- * seen_rating and only a row that is not already in item order is sorted,
- * through a scratch the size of the longest row: no second copy of the
- * ratings (8 B a rating) while the lists are built. */
-static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_error *err) {
-    size_t nu = (size_t)m->n_users, ni = (size_t)m->n_items;
-    double *sum = mfr__calloc(ni + 1, sizeof *sum);
-    int64_t *fillp = mfr__calloc(nu + 1, sizeof *fillp);
-    m->item_count = dup_array(NULL, ni, sizeof *m->item_count);
-    m->item_mean = dup_array(NULL, ni, sizeof *m->item_mean);
+/* Seen lists, in three steps (fill_from_ratings, and rank 0 of a
+ * distributed run streaming the file: mfr__model_seen_begin/add/end).
+ * begin: seen_ptr from the ratings per user, the lists allocated. */
+mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
+                                 mfr_error *err) {
+    size_t nu = (size_t)m->n_users;
+    memset(f, 0, sizeof *f);
     m->seen_ptr = dup_array(NULL, nu + 1, sizeof *m->seen_ptr);
-    m->seen_item = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_item);
-    m->seen_rating = dup_array(NULL, (size_t)tr->n, sizeof *m->seen_rating);
-    if (!sum || !fillp || !m->item_count || !m->item_mean || !m->seen_ptr || !m->seen_item ||
-        !m->seen_rating) {
-        mfr__free(sum);
-        mfr__free(fillp);
-        return mfr__nomem(err, "model item statistics and seen lists");
-    }
-    double total = 0.0;
-    for (int64_t j = 0; j < tr->n; j++) {
-        int32_t i = tr->item[j];
-        m->item_count[i]++;
-        sum[i] += tr->rating[j];
-        total += tr->rating[j];
-        m->seen_ptr[tr->user[j] + 1]++;
-    }
-    for (size_t i = 0; i < ni; i++)
-        m->item_mean[i] = m->item_count[i] ? (float)(sum[i] / m->item_count[i]) : NAN;
-    int64_t longest = 0;
+    if (!m->seen_ptr) return mfr__nomem(err, "model seen lists");
     for (size_t u = 0; u < nu; u++) {
-        int64_t len = m->seen_ptr[u + 1];
-        if (len > longest) longest = len;
-        m->seen_ptr[u + 1] += m->seen_ptr[u];
+        if (user_count[u] > f->longest) f->longest = user_count[u];
+        m->seen_ptr[u + 1] = m->seen_ptr[u] + user_count[u];
     }
-    memcpy(fillp, m->seen_ptr, nu * sizeof *fillp);
-    for (int64_t j = 0; j < tr->n; j++) {
-        int64_t d = fillp[tr->user[j]]++;
-        m->seen_item[d] = tr->item[j];
-        m->seen_rating[d] = tr->rating[j];
+    m->seen_item = dup_array(NULL, (size_t)m->seen_ptr[nu], sizeof *m->seen_item);
+    m->seen_rating = dup_array(NULL, (size_t)m->seen_ptr[nu], sizeof *m->seen_rating);
+    f->next = dup_array(m->seen_ptr, nu, sizeof *f->next);
+    if (!m->seen_item || !m->seen_rating || !f->next) {
+        mfr__free(f->next);
+        f->next = NULL;
+        return mfr__nomem(err, "model seen lists");
     }
-    mfr__free(fillp);
+    return MFR_OK;
+}
+
+/* add: each user's (item, rating) pairs placed straight into its row (a
+ * rating beyond the row's count is an error at end, never a write). */
+void mfr__model_seen_add(mfr_model *m, mfr__seen_fill *f, const int32_t *user, const int32_t *item,
+                         const float *rating, int64_t n) {
+    for (int64_t j = 0; j < n; j++) {
+        int32_t u = user[j];
+        if (u < 0 || u >= m->n_users || f->next[u] >= m->seen_ptr[u + 1]) {
+            f->overflow = 1;
+            continue;
+        }
+        int64_t d = f->next[u]++;
+        m->seen_item[d] = item[j];
+        m->seen_rating[d] = rating[j];
+    }
+}
+
+/* end: only a row that is not already in item order is sorted, through a
+ * scratch the size of the longest row: no second copy of the ratings (8 B
+ * a rating) while the lists are built. */
+mfr_status mfr__model_seen_end(mfr_model *m, mfr__seen_fill *f, mfr_error *err) {
+    size_t nu = (size_t)m->n_users;
+    int short_row = 0;
+    for (size_t u = 0; u < nu && !f->overflow; u++) short_row |= f->next[u] != m->seen_ptr[u + 1];
+    mfr__free(f->next);
+    f->next = NULL;
+    if (f->overflow || short_row)
+        return mfr__err(err, MFR_E_INVALID, "model seen lists: the ratings per user do not match "
+                        "the counts they were sized by");
     seen_pair *row = NULL;
     for (size_t u = 0; u < nu; u++) {
         int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1], t = lo + 1;
@@ -126,10 +135,8 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
                            !(m->seen_rating[t - 1] > m->seen_rating[t]))))
             t++;
         if (t >= hi) continue; /* in cmp_pair's order already */
-        if (!row && !(row = mfr__malloc((size_t)longest * sizeof *row))) {
-            mfr__free(sum);
+        if (!row && !(row = mfr__malloc((size_t)f->longest * sizeof *row)))
             return mfr__nomem(err, "model seen lists");
-        }
         for (int64_t x = lo; x < hi; x++) row[x - lo] = (seen_pair){m->seen_item[x], m->seen_rating[x]};
         qsort(row, (size_t)(hi - lo), sizeof *row, cmp_pair);
         for (int64_t x = lo; x < hi; x++) {
@@ -138,14 +145,64 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
         }
     }
     mfr__free(row);
-    m->mu = tr->n ? (float)(total / (double)tr->n) : 0.5f * (m->rmin + m->rmax);
-    m->n_train = tr->n;
-    mfr__free(sum);
     return MFR_OK;
 }
 
+/* Item counts and means, μ and n_train from per-item counts and sums
+ * (s[i], s[ni + i]) and their totals (s[2 ni], s[2 ni + 1]). */
+static void stats_from_sums(mfr_model *m, const double *s) {
+    size_t ni = (size_t)m->n_items;
+    for (size_t i = 0; i < ni; i++) {
+        m->item_count[i] = (int32_t)s[i];
+        m->item_mean[i] = m->item_count[i] ? (float)(s[ni + i] / m->item_count[i]) : NAN;
+    }
+    m->n_train = (int64_t)s[2 * ni];
+    m->mu = m->n_train ? (float)(s[2 * ni + 1] / (double)m->n_train) : 0.5f * (m->rmin + m->rmax);
+}
+
+/* The sums over tr's ratings whose user is u0..u1-1 (each rating once
+ * over the ranks of a distributed run: the users' ranges partition them),
+ * summed over the ranks (share; NULL: one process), then the statistics. */
+static mfr_status fill_stats(mfr_model *m, const mfr_ratings *tr, int32_t u0, int32_t u1,
+                             const mfr__dist *share, mfr_error *err) {
+    size_t ni = (size_t)m->n_items;
+    double *s = mfr__calloc(2 * ni + 2, sizeof *s);
+    m->item_count = dup_array(NULL, ni, sizeof *m->item_count);
+    m->item_mean = dup_array(NULL, ni, sizeof *m->item_mean);
+    if (!s || !m->item_count || !m->item_mean) {
+        mfr__free(s);
+        return mfr__nomem(err, "model item statistics");
+    }
+    for (int64_t j = 0; j < tr->n; j++) {
+        if (tr->user[j] < u0 || tr->user[j] >= u1) continue;
+        int32_t i = tr->item[j];
+        s[i] += 1.0;
+        s[ni + i] += tr->rating[j];
+        s[2 * ni] += 1.0;
+        s[2 * ni + 1] += tr->rating[j];
+    }
+    mfr_status st = share ? share->sum_d(share, s, (int64_t)(2 * ni + 2), err) : MFR_OK;
+    if (!st) stats_from_sums(m, s);
+    mfr__free(s);
+    return st;
+}
+
+/* Item counts and means, μ and the seen CSR from the training ratings tr. */
+static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_error *err) {
+    mfr_status st = fill_stats(m, tr, 0, m->n_users, NULL, err);
+    int64_t *cnt = st ? NULL : mfr__calloc((size_t)m->n_users + 1, sizeof *cnt);
+    if (!st && !cnt) st = mfr__nomem(err, "model seen lists");
+    for (int64_t j = 0; !st && j < tr->n; j++) cnt[tr->user[j]]++;
+    mfr__seen_fill f;
+    if (!st) st = mfr__model_seen_begin(m, cnt, &f, err);
+    mfr__free(cnt);
+    if (st) return st;
+    mfr__model_seen_add(m, &f, tr->user, tr->item, tr->rating, tr->n);
+    return mfr__model_seen_end(m, &f, err);
+}
+
 mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds, const mfr_ratings *train,
-                                  mfr_error *err) {
+                                  const mfr__dist *share, mfr_error *err) {
     m->n_users = ds->n_users;
     m->n_items = ds->n_items;
     mfr_dataset_scale(ds, &m->rmin, &m->rmax);
@@ -163,6 +220,9 @@ mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds, const mfr
     mfr_status st = mfr__model_build_maps(m, err);
     if (!st) st = copy_catalogue(m, ds, err);
     if (!st) st = mfr__model_top_tags(m, ds, err);
+    if (share) /* a rank's share: the statistics summed over the ranks, no seen lists */
+        return st ? st : fill_stats(m, train, share->user_lo[share->rank],
+                                    share->user_lo[share->rank + 1], share, err);
     if (!st) st = fill_from_ratings(m, train, err);
     return st;
 }

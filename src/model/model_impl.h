@@ -127,10 +127,29 @@ double mfr__rmse(const mfr_model *m, const mfr_ratings *r);
 
 /* Empty model with algo set and vt resolved; NULL on no memory. */
 mfr_model *mfr__model_new(mfr_algo algo);
+struct mfr__dist;
 /* Fill ids, catalogue, seen lists, item counts/means, mu and scale from ds
- * and the training subset. */
+ * and the training subset. share (NULL: none): train is only this rank's
+ * share of a distributed run's ratings (family.h); the item counts, means
+ * and mu are then summed over the ranks (collective) and no seen lists are
+ * built (rank 0 builds them for the file: mfr__model_seen_begin). */
 mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
-                                  const mfr_ratings *train, mfr_error *err);
+                                  const mfr_ratings *train, const struct mfr__dist *share,
+                                  mfr_error *err);
+/* The seen lists from the ratings per user (begin: seen_ptr, the lists
+ * allocated), the ratings in any order, a chunk at a time (add), then each
+ * row sorted by item (end; an error when the ratings did not match the
+ * counts). end (or a failed begin) frees f. */
+typedef struct mfr__seen_fill {
+    int64_t *next;    /* [n_users]: where user u's next rating goes */
+    int64_t longest;  /* the longest row */
+    int overflow;
+} mfr__seen_fill;
+mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
+                                 mfr_error *err);
+void mfr__model_seen_add(mfr_model *m, mfr__seen_fill *f, const int32_t *user, const int32_t *item,
+                         const float *rating, int64_t n);
+mfr_status mfr__model_seen_end(mfr_model *m, mfr__seen_fill *f, mfr_error *err);
 /* Allocate P, Q (aligned, zeroed) and biases for k factors. */
 mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
 /* Add an owned extra section (takes ownership of data, allocated with

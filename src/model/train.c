@@ -23,7 +23,7 @@ static void record_results(mfr_model *m, const mfr__fit_ctx *ctx, double t0) {
      * biased-MF formula, a second pass over the data for families with their
      * own predictor (neighbourhood, content, hybrid), which set it
      * themselves when they want it reported. */
-    if (isnan(m->train_rmse) && !m->vt->predict) m->train_rmse = mfr__rmse(m, ctx->train);
+    if (isnan(m->train_rmse) && !m->vt->predict && !ctx->drop) m->train_rmse = mfr__rmse(m, ctx->train);
     if (isnan(m->valid_rmse) && ctx->valid) m->valid_rmse = mfr__rmse(m, ctx->valid);
 }
 
@@ -37,6 +37,13 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, mfr_model **out, mfr_error *err) {
     return mfr__model_train_dist(ds, NULL, train, valid, p, kern, NULL, out, err);
+}
+
+void mfr__fit_drop_train(const mfr__fit_ctx *ctx) {
+    if (!ctx->drop || !ctx->drop->user) return;
+    mfr__log(MFR_LOG_INFO, "train: the share's %lld ratings (%.1f MB) dropped; the fit holds its rows",
+             (long long)ctx->drop->n_ratings, (double)ctx->drop->n_ratings * 12 / 1e6);
+    mfr__dataset_release(ctx->drop, MFR__DS_USER | MFR__DS_ITEM_RATING | MFR__DS_TIME);
 }
 
 /* Once the model's seen lists hold the training ratings, a dataset given
@@ -102,6 +109,10 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
     mfr_ratings all;
     if (train) all = *train;
     else mfr_dataset_ratings(ds, &all);
+    const int share = dist && dist->share; /* ds holds only this rank's share */
+    if (share && !valid && p->valid_frac > 0.0f) /* the holdout draws from every rating */
+        return mfr__err(err, MFR_E_UNSUPPORTED,
+                        "train: a rank's share of the ratings cannot draw the validation split");
     mfr_ratings tr = {0}, va = {0};
     if (!valid && p->valid_frac > 0.0f) {
         if ((st = mfr_ratings_holdout(&all, p->valid_frac, p->seed ^ 0x76616c6964ull /* "valid" */,
@@ -119,9 +130,9 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
     m->params.progress_user = NULL;
     mfr_train_params run = *p;
     run.threads = p->threads > 0 ? p->threads : mfr_cpu_count();
-    mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern, dist};
-    st = mfr__model_fill_common(m, ds, &all, err);
-    if (!st && consume && !tr.n) consume_ratings(consume, m, &all);
+    mfr__fit_ctx ctx = {ds, &all, valid, &run, run.threads, kern, dist, share ? consume : NULL};
+    st = mfr__model_fill_common(m, ds, &all, share ? dist : NULL, err);
+    if (!st && consume && !tr.n && !share) consume_ratings(consume, m, &all);
     double t0 = mfr__now();
     /* OpenMP regions in the fit without their own num_threads clause follow
      * the caller's thread count (this ICV is per calling thread, so folds

@@ -1,0 +1,47 @@
+/* mfd_share.h — one rank's share of a .mfd's ratings, for distributed
+ * training (src/dist, docs/distributed.md "Memory per rank"). The file is
+ * never held whole: mfr__mfd_share_open makes one streaming pass over it in
+ * fixed-size chunks (the header and section checks of mfr__mfd_load, the
+ * data CRC, every rating index in range, the ratings per user and per item,
+ * a CRC of each rating section) and keeps everything but the rating
+ * sections (ids, catalogue, tags: small); mfr__mfd_share_take makes a
+ * second pass over the three rating sections and keeps the ratings of the
+ * given user and item ranges, in file order. mfr__mfd_share_each streams the
+ * ratings again (rank 0's seen lists after the fit). Both later passes check
+ * the sections' CRCs against the first pass's: a file changed in between is
+ * an error, not a silently different share. */
+#ifndef MFR_IO_MFD_SHARE_H
+#define MFR_IO_MFD_SHARE_H
+
+#include "../core/core.h"
+#include "../data/dataset_impl.h"
+
+typedef struct mfr__mfd_share {
+    int64_t n;                      /* ratings in the file */
+    int32_t n_users, n_items;
+    int64_t *user_count;            /* [n_users]: ratings per user, the whole file */
+    int64_t *item_count;            /* [n_items] */
+    uint32_t crc[3];                /* CRC-32 of the user, item and rating sections */
+    /* private */
+    char *path;
+    int fd;
+    uint64_t off[3];                /* the three sections' offsets */
+    mfr_dataset *ds;                /* until take: ids, catalogue, tags; no ratings */
+} mfr__mfd_share;
+
+/* The first pass (above). On failure sh holds nothing (close is still safe). */
+mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *err);
+/* The dataset of the ratings whose user is in u0..u1-1 or whose item is in
+ * i0..i1-1 (an empty range: none by that side), in file order, without
+ * timestamps; ids, catalogue and tags whole. Once per share; *out is the
+ * caller's (mfr_dataset_free). */
+mfr_status mfr__mfd_share_take(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32_t i0, int32_t i1,
+                               mfr_dataset **out, mfr_error *err);
+/* Every rating again, in file order, a chunk at a time. */
+typedef void (*mfr__mfd_chunk_fn)(void *ctx, const int32_t *user, const int32_t *item,
+                                  const float *rating, int64_t n);
+mfr_status mfr__mfd_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *ctx,
+                               mfr_error *err);
+void mfr__mfd_share_close(mfr__mfd_share *sh);
+
+#endif
