@@ -16,7 +16,8 @@ mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k
                           const char *family, mfr_error *err) {
     if (k < 1 || k > 4096)
         return mfr__err(err, MFR_E_INVALID, "%s: factors = %d, allowed 1..4096", family, k);
-    if (!ctx->train || ctx->train->n <= 0)
+    const mfr__csr *rows = ctx->dist ? ctx->dist->rows : NULL; /* a share read as rows */
+    if ((!ctx->train || ctx->train->n <= 0) && !(rows && rows[0].nnz + rows[1].nnz > 0))
         return mfr__err(err, MFR_E_INVALID, "%s: no training ratings", family);
     if (m->n_users <= 0 || m->n_items <= 0)
         return mfr__err(err, MFR_E_INVALID, "%s: model has no users or items", family);

@@ -15,6 +15,11 @@ void mfr__part_init(mfr__part *pt, const mfr__fit_ctx *ctx, int32_t n_users, int
 
 mfr_status mfr__part_csr(const mfr__part *pt, const mfr_ratings *r, int32_t n_users,
                          int32_t n_items, mfr__csr *bu, mfr__csr *bi, mfr_error *err) {
+    if (pt->d && pt->d->rows) { /* read straight from the file: taken, not copied */
+        *bu = pt->d->rows[0], *bi = pt->d->rows[1];
+        memset(pt->d->rows, 0, 2 * sizeof *pt->d->rows);
+        return MFR_OK;
+    }
     mfr_status st = mfr__csr_rows_range(r, n_users, n_items, 0, pt->u0, pt->u1, bu, err);
     if (!st && (st = mfr__csr_rows_range(r, n_users, n_items, 1, pt->i0, pt->i1, bi, err)))
         mfr__csr_free(bu);

@@ -16,7 +16,8 @@ typedef struct mfr__part {
 } mfr__part;
 
 void mfr__part_init(mfr__part *pt, const mfr__fit_ctx *ctx, int32_t n_users, int32_t n_items);
-/* The share's rows of r: by user (rows u0..u1-1) and by item (i0..i1-1). */
+/* The share's rows of r: by user (rows u0..u1-1) and by item (i0..i1-1);
+ * those the run read straight from the file (mfr__dist's rows) when it did. */
 mfr_status mfr__part_csr(const mfr__part *pt, const mfr_ratings *r, int32_t n_users,
                          int32_t n_items, mfr__csr *bu, mfr__csr *bi, mfr_error *err);
 /* After a half-step: every rank's rows of X (k wide) and of xb (NULL: none)

@@ -310,9 +310,9 @@ static int32_t *cut_both(const mfr_dist *d, const int64_t *cu, int32_t nu, const
 
 /* The fit on cuts lo (cut_both) of ds's ratings, all of them or (share)
  * only this rank's; ds's rating arrays are handed over. */
-static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, const mfr_train_params *p,
-                          const mfr_dist_params *dp, const int32_t *lo, const uint64_t mine[4],
-                          mfr_model **out, mfr_error *err) {
+static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, mfr__csr *rows,
+                          const mfr_train_params *p, const mfr_dist_params *dp, const int32_t *lo,
+                          const uint64_t mine[4], mfr_model **out, mfr_error *err) {
     size_t P = (size_t)d->size;
     mfr_train_params run = *p;
     if (run.threads <= 0) { /* the cores of this host, shared by its ranks */
@@ -337,11 +337,11 @@ static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, const mfr_tra
     d->fingerprint = h;
     d->dp = dp;
     mfr__dist fd = {.rank = d->rank, .size = d->size, .user_lo = lo, .item_lo = lo + P + 1,
-                    .share = share, .impl = d, .gather_rows = gather_rows, .sum_f = sum_f,
+                    .share = share, .rows = rows, .impl = d, .gather_rows = gather_rows, .sum_f = sum_f,
                     .sum_d = sum_d, .resume = dp && dp->resume_dir ? mfr__dist_resume : NULL,
                     .epoch_done = dp && dp->checkpoint_dir ? mfr__dist_checkpoint : NULL,
                     .shift_rows = shift_rows};
-    d->stats.share_ratings = 0;
+    d->stats.share_ratings = rows ? rows[0].nnz + rows[1].nnz : 0;
     for (int64_t j = 0; j < ds->n_ratings; j++) {
         int32_t u = ds->user[j], i = ds->item[j];
         /* sgd keeps its users' ratings (all items); als and ials also
@@ -391,7 +391,7 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
         d->failed_alone = d->size > 1;
         return mfr__nomem(err, "distributed row ranges");
     }
-    st = run_fit(d, ds, 0, p, dp, lo, mine, out, err);
+    st = run_fit(d, ds, 0, NULL, p, dp, lo, mine, out, err);
     mfr__free(lo);
     return st;
 }
@@ -448,21 +448,27 @@ mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_par
     int32_t *lo = cut_both(d, sh.user_count, sh.n_users, sh.item_count, sh.n_items);
     mfr_dataset *ds = NULL;
     st = lo ? MFR_OK : mfr__nomem(err, "distributed row ranges");
-    /* the second pass: the ratings of this rank's users (and, als and
-     * ials, of its items) */
+    /* the second pass: als and ials, the rows of this rank's users and
+     * items straight from the file; sgd, its users' ratings (its grids are
+     * built from them) */
     const size_t P = (size_t)d->size;
     const int sgd = p->algo == MFR_ALGO_SGD;
-    if (!st)
-        st = mfr__mfd_share_take(&sh, lo[d->rank], lo[d->rank + 1], sgd ? 0 : lo[P + 1 + d->rank],
-                                 sgd ? 0 : lo[P + 2 + d->rank], &ds, err);
+    mfr__csr rows[2];
+    memset(rows, 0, sizeof rows);
+    const int32_t u0 = lo ? lo[d->rank] : 0, u1 = lo ? lo[d->rank + 1] : 0;
+    const int32_t i0 = lo ? lo[P + 1 + d->rank] : 0, i1 = lo ? lo[P + 2 + d->rank] : 0;
+    if (!st && !sgd) st = mfr__mfd_share_rows(&sh, u0, u1, i0, i1, &rows[0], &rows[1], err);
+    if (!st) st = mfr__mfd_share_take(&sh, u0, sgd ? u1 : u0, 0, 0, &ds, err);
     if ((st = mfr_dist_agree(d, st, err, who))) {
+        mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]);
         mfr__free(lo);
         mfr__mfd_share_close(&sh);
         return st;
     }
     *who = -1;
     if (d->rank != 0) mfr__mfd_share_close(&sh); /* rank 0 reads the file once more */
-    st = run_fit(d, ds, 1, p, dp, lo, mine, out, err);
+    st = run_fit(d, ds, 1, sgd ? NULL : rows, p, dp, lo, mine, out, err);
+    mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]); /* when the fit did not take them */
     mfr_dataset_free(ds);
     mfr__free(lo);
     if (d->rank == 0 && *out && (!st || st == MFR_E_CANCELLED)) {

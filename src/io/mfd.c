@@ -11,6 +11,7 @@
 #include "io_internal.h"
 #include "mfd.h"
 #include "mfd_share.h"
+#include "../data/csr.h"
 #include "../core/binfile.h"
 
 #include <errno.h>
@@ -321,6 +322,20 @@ static mfr_status finish_load(const char *path, mfr_dataset *ds, unsigned char *
     return rc;
 }
 
+/* Point ds into block b, check its contents and finish it (messages, id
+ * maps, source). ratings 0: the rating sections were not read (a share's
+ * reader; indices checked as they streamed past): no ratings, no times. */
+static mfr_status attach_checked(const char *path, mfr_dataset *ds, unsigned char *b,
+                                 const counts *c, int ratings, mfr_error *err) {
+    attach(ds, b, c);
+    if (!ratings) ds->n_ratings = 0, ds->time = NULL;
+    const char *bad = check_contents(ds);
+    if (bad) return mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
+    mfr_status rc = finish_load(path, ds, b, c, err);
+    if (!rc && !(ds->source = mfr__strdup(path))) rc = mfr__nomem(err, "source");
+    return rc;
+}
+
 mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
     *out = NULL;
     void *base = NULL;
@@ -342,12 +357,7 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
     mfr__free(ds->cat.strings); /* the pool lives in the file's block */
     ds->map_base = base;
     ds->map_len = (size_t)size;
-    attach(ds, b, &c);
-    const char *bad = check_contents(ds);
-    if (bad) rc = mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
-    if (!rc) rc = finish_load(path, ds, b, &c, err);
-    if (!rc && !(ds->source = mfr__strdup(path))) rc = mfr__nomem(err, "source");
-    if (rc) {
+    if ((rc = attach_checked(path, ds, b, &c, 1, err))) {
         mfr_dataset_free(ds);
         return rc;
     }
@@ -466,15 +476,7 @@ mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *
     }
     mfr__free(buf);
     if (!rc) rc = check_data_crc(path, block, data_crc, err);
-    if (!rc) {
-        attach(ds, block, &c);
-        ds->n_ratings = 0; /* until take fills the share */
-        ds->time = NULL;
-        const char *bad = check_contents(ds);
-        if (bad) rc = mfr__err(err, MFR_E_FORMAT, "%s: %s out of range (inconsistent file)", path, bad);
-    }
-    if (!rc) rc = finish_load(path, ds, block, &c, err);
-    if (!rc && !(ds->source = mfr__strdup(path))) rc = mfr__nomem(err, "source");
+    if (!rc) rc = attach_checked(path, ds, block, &c, 0, err); /* take fills the ratings */
     if (rc) {
         mfr_dataset_free(ds);
         return rc;
@@ -537,11 +539,67 @@ mfr_status mfr__mfd_share_take(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32
     if (!sh->ds) return mfr__err(err, MFR_E_INVALID, "share: already taken or not open");
     share_keep k = {sh->ds, u0, u1, i0, i1};
     sh->ds->n_ratings = 0; /* the kept ratings go to the sections' first bytes */
-    mfr_status rc = mfr__mfd_share_each(sh, keep_chunk, &k, err);
+    mfr_status rc = u0 < u1 || i0 < i1 ? mfr__mfd_share_each(sh, keep_chunk, &k, err) : MFR_OK;
     if (rc) return rc;
     *out = sh->ds;
     sh->ds = NULL;
     return MFR_OK;
+}
+
+/* Rows lo..hi-1 of one side, sized from the first pass's counts. */
+static mfr_status rows_alloc(mfr__csr *c, const int64_t *count, int32_t lo, int32_t hi,
+                             int64_t **fill, mfr_error *err) {
+    memset(c, 0, sizeof *c);
+    c->rows = hi - lo;
+    c->ptr = mfr__calloc((size_t)c->rows + 1, sizeof *c->ptr);
+    *fill = mfr__malloc(sizeof **fill * ((size_t)c->rows + 1));
+    for (int32_t r = 0; c->ptr && r < c->rows; r++) c->ptr[r + 1] = c->ptr[r] + count[lo + r];
+    c->nnz = c->ptr ? c->ptr[c->rows] : 0;
+    c->idx = mfr__malloc(sizeof *c->idx * (size_t)(c->nnz > 0 ? c->nnz : 1));
+    c->val = mfr__malloc(sizeof *c->val * (size_t)(c->nnz > 0 ? c->nnz : 1));
+    if (!c->ptr || !*fill || !c->idx || !c->val) return mfr__nomem(err, "share rows");
+    memcpy(*fill, c->ptr, sizeof **fill * ((size_t)c->rows + 1));
+    return MFR_OK;
+}
+
+typedef struct share_rows {
+    mfr__csr *c[2];
+    int64_t *fill[2];
+    int32_t lo[2];
+    int over;
+} share_rows;
+
+static void rows_chunk(void *ctx, const int32_t *u, const int32_t *it, const float *r, int64_t n) {
+    share_rows *s = ctx;
+    for (int side = 0; side < 2; side++) {
+        const int32_t *row = side ? it : u, *col = side ? u : it;
+        mfr__csr *c = s->c[side];
+        for (int64_t j = 0; j < n; j++) {
+            int64_t x = (int64_t)row[j] - s->lo[side];
+            if (x < 0 || x >= c->rows) continue;
+            int64_t at = s->fill[side][x]++;
+            if (at >= c->ptr[x + 1]) { /* more than the first pass counted */
+                s->over = 1;
+                continue;
+            }
+            c->idx[at] = col[j];
+            c->val[at] = r[j];
+        }
+    }
+}
+
+mfr_status mfr__mfd_share_rows(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32_t i0, int32_t i1,
+                               mfr__csr *bu, mfr__csr *bi, mfr_error *err) {
+    share_rows s = {{bu, bi}, {NULL, NULL}, {u0, i0}, 0};
+    mfr_status rc = rows_alloc(bu, sh->user_count, u0, u1, &s.fill[0], err);
+    if (!rc) rc = rows_alloc(bi, sh->item_count, i0, i1, &s.fill[1], err);
+    if (!rc) rc = mfr__mfd_share_each(sh, rows_chunk, &s, err);
+    if (!rc && s.over)
+        rc = mfr__err(err, MFR_E_FORMAT, "%s: the ratings changed while being read", sh->path);
+    mfr__free(s.fill[0]);
+    mfr__free(s.fill[1]);
+    if (rc) mfr__csr_free(bu), mfr__csr_free(bi);
+    return rc;
 }
 
 void mfr__mfd_share_close(mfr__mfd_share *sh) {

@@ -37,6 +37,14 @@ mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *
  * caller's (mfr_dataset_free). */
 mfr_status mfr__mfd_share_take(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32_t i0, int32_t i1,
                                mfr_dataset **out, mfr_error *err);
+/* als, ials: the share's rows straight from the file, no ratings array in
+ * between: bu the users u0..u1-1 (columns: items), bi the items i0..i1-1
+ * (columns: users), each row's entries in file order (the rows
+ * mfr__csr_rows_range builds from the ratings take keeps); both empty on
+ * failure. Then take with empty ranges hands over the dataset (no pass). */
+struct mfr__csr;
+mfr_status mfr__mfd_share_rows(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32_t i0, int32_t i1,
+                               struct mfr__csr *bu, struct mfr__csr *bi, mfr_error *err);
 /* Every rating again, in file order, a chunk at a time. */
 typedef void (*mfr__mfd_chunk_fn)(void *ctx, const int32_t *user, const int32_t *item,
                                   const float *rating, int64_t n);

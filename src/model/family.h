@@ -15,6 +15,7 @@
 
 #include "model_impl.h"
 #include "../core/simd.h"
+#include "../data/csr.h"
 
 /* Distributed training (src/dist; NULL in one process): which rows this
  * rank solves and the collectives a family calls between half-steps. Every
@@ -29,6 +30,9 @@ typedef struct mfr__dist {
     const int32_t *item_lo;  /* [size + 1]: and items item_lo[r]..item_lo[r+1]-1 */
     int share;               /* 1: the dataset and train hold only this rank's share of the
                                 ratings (its users' and, als/ials, its items'), not all */
+    mfr__csr *rows;          /* share, als/ials: [2] the share's rows by user and by item,
+                                read straight from the file (train then holds none); the
+                                fit takes them (mfr__part_csr). NULL: none */
     void *impl;
     /* rows lo[q]..lo[q+1]-1 of X (width floats a row) of every rank q to all, in place */
     mfr_status (*gather_rows)(const struct mfr__dist *d, float *X, int32_t width,

@@ -161,8 +161,9 @@ static void stats_from_sums(mfr_model *m, const double *s) {
 }
 
 /* The sums over tr's ratings whose user is u0..u1-1 (each rating once
- * over the ranks of a distributed run: the users' ranges partition them),
- * summed over the ranks (share; NULL: one process), then the statistics. */
+ * over the ranks of a distributed run: the users' ranges partition them)
+ * and over the share's user rows when it was read as rows, summed over the
+ * ranks (share; NULL: one process), then the statistics. */
 static mfr_status fill_stats(mfr_model *m, const mfr_ratings *tr, int32_t u0, int32_t u1,
                              const mfr__dist *share, mfr_error *err) {
     size_t ni = (size_t)m->n_items;
@@ -180,6 +181,14 @@ static mfr_status fill_stats(mfr_model *m, const mfr_ratings *tr, int32_t u0, in
         s[ni + i] += tr->rating[j];
         s[2 * ni] += 1.0;
         s[2 * ni + 1] += tr->rating[j];
+    }
+    const mfr__csr *bu = share && share->rows ? &share->rows[0] : NULL; /* its users' rows */
+    for (int64_t e = 0; bu && e < bu->nnz; e++) {
+        int32_t i = bu->idx[e];
+        s[i] += 1.0;
+        s[ni + i] += bu->val[e];
+        s[2 * ni] += 1.0;
+        s[2 * ni + 1] += bu->val[e];
     }
     mfr_status st = share ? share->sum_d(share, s, (int64_t)(2 * ni + 2), err) : MFR_OK;
     if (!st) stats_from_sums(m, s);

@@ -23,6 +23,19 @@ run_mpi() { # run_mpi P ARGS...: mfrec on P ranks of this host
     local n=$1; shift
     timeout 120 mpirun --oversubscribe --bind-to none -n "$n" "$MFREC" "$@"
 }
+# train_1p DATA TAG ARGS...: mfrec train in one process, to $T/TAG.1p.mfm
+# (output $T/TAG.1p.out); a failure is reported (status 1)
+train_1p() {
+    local d=$1 tag=$2; shift 2
+    "$MFREC" train "$d" "$@" -o "$T/$tag.1p.mfm" >"$T/$tag.1p.out" 2>&1 ||
+        { bad "$tag: one process: $(cat "$T/$tag.1p.out")"; return 1; }
+}
+# train_np P DATA TAG ARGS...: the same on P ranks, to $T/TAG.P.mfm (.out, .err)
+train_np() {
+    local n=$1 d=$2 tag=$3; shift 3
+    run_mpi "$n" train "$d" "$@" -o "$T/$tag.$n.mfm" >"$T/$tag.$n.out" 2>"$T/$tag.$n.err" ||
+        { bad "$tag P=$n: exit $?: $(cat "$T/$tag.$n.err")"; return 1; }
+}
 # one process, no mpirun (MPI never started): leaks are checked under ASan
 run_one() { ASAN_OPTIONS="${ASAN_OPTIONS%detect_leaks=0}" "$MFREC" "$@"; }
 synth() { # synth DIR: 600 users, 900 movies, 40 000 ratings

@@ -20,14 +20,10 @@ for algo in als ials sgd; do
     # sgd: 60 epochs, near convergence (valid RMSE still falls by 0.08 from
     # epoch 10 to 20 on this set, so early epochs differ more between P)
     [ "$algo" = sgd ] && common=(--algo sgd --epochs 60 --factors 16 --threads 1 --set valid_frac=0.1 --seed 7)
-    "$MFREC" train "$T/d" "${common[@]}" -o "$T/$algo.1p.mfm" >"$T/$algo.1p.out" 2>&1 ||
-        { bad "$algo: one process: $(cat "$T/$algo.1p.out")"; continue; }
+    train_1p "$T/d" "$algo" "${common[@]}" || continue
     want=$(rmse "$T/$algo.1p.out")
     for n in 1 2 4; do
-        if ! run_mpi "$n" train "$T/d" "${common[@]}" -o "$T/$algo.$n.mfm" >"$T/$algo.$n.out" 2>"$T/$algo.$n.err"; then
-            bad "$algo P=$n: exit $?: $(cat "$T/$algo.$n.err")"
-            continue
-        fi
+        train_np "$n" "$T/d" "$algo" "${common[@]}" || continue
         got=$(rmse "$T/$algo.$n.out")
         summary "$algo" "$n" "$T/$algo.$n.out"
         if [ "$algo" = sgd ]; then

@@ -15,14 +15,10 @@ field() { "$MFREC" info "$1" | sed -n "s/^$2 *//p"; }
 for algo in als ials sgd; do
     common=(--algo "$algo" --epochs 4 --factors 16 --threads 1 --seed 7)
     [ "$algo" = sgd ] && common=(--algo sgd --epochs 60 --factors 16 --threads 1 --seed 7)
-    "$MFREC" train "$T/d.mfd" "${common[@]}" -o "$T/$algo.1p.mfm" >"$T/$algo.1p.out" 2>&1 ||
-        { bad "$algo: one process: $(cat "$T/$algo.1p.out")"; continue; }
+    train_1p "$T/d.mfd" "$algo" "${common[@]}" || continue
     want=$(payload "$T/$algo.1p.mfm")
     for n in 1 2 4; do
-        if ! run_mpi "$n" train "$T/d.mfd" "${common[@]}" -o "$T/$algo.$n.mfm" >"$T/$algo.$n.out" 2>"$T/$algo.$n.err"; then
-            bad "$algo P=$n: exit $?: $(cat "$T/$algo.$n.err")"
-            continue
-        fi
+        train_np "$n" "$T/d.mfd" "$algo" "${common[@]}" || continue
         [ "$(grep -c '^trained ' "$T/$algo.$n.out")" = 1 ] && ok "$algo P=$n: one summary" ||
             bad "$algo P=$n: $(cat "$T/$algo.$n.out")"
         # rank 0's seen lists and the statistics summed over the ranks
