@@ -10,7 +10,8 @@
  *
  * Started by mpirun (or with --checkpoint / --resume) it trains through the
  * distributed trainer (include/mfrec/dist.h, docs/distributed.md): every
- * rank loads DATA; an error on any rank stops all of them with that rank's
+ * rank reads DATA (a .mfd without a validation split: only its share of
+ * the ratings, mfr_dist_train_mfd; anything else whole); an error on any rank stops all of them with that rank's
  * message (printed by that rank, "rank R: ..."); rank 0 alone prints
  * progress and the summary and writes the model. */
 #include <math.h>

@@ -1,6 +1,8 @@
 /* dist.c — distributed training over MPI (include/mfrec/dist.h).
  *
- * Every rank holds the dataset and all factors; rank q solves users
+ * Every rank holds all factors and, from a .mfd (mfr_dist_train_mfd), only
+ * the ratings of its own rows (src/io/mfd_share.h), else the whole dataset
+ * (mfr_dist_train); rank q solves users
  * user_lo[q]..user_lo[q+1]-1 and items item_lo[q]..item_lo[q+1]-1, ranges
  * cut so that each holds about nnz/P ratings, and keeps only those rows'
  * ratings for the fit (src/algo/part.h). After each half-step the rows are
