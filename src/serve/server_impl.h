@@ -161,6 +161,9 @@ struct mfr_server {
     int have_admin;
     struct MHD_Daemon *d;
     int port;
+    int lfd;                     /* the listening socket (-1: none) */
+    pthread_t acceptor;          /* accept_loop: hands connections to d */
+    int acceptor_joinable;
     double started;
 
     pthread_mutex_t model_mu;
