@@ -10,7 +10,10 @@
 # First, each binary's answers to a fixed set of requests are compared with
 # the first binary's, byte for byte. Each line: binary, test, requests/s, p50, p99, errors, the server's CPU time
 # per request (user + system, from /proc: on a loaded machine the figure that
-# moves least with the load), load average at the start of the run.
+# moves least with the load), load average at the start of the run, and the
+# spread: wrk's connections on each of the server's epoll sets (one a request
+# thread), read from /proc half-way through the run (e.g. 4/4/4/4; 16/0/0/0
+# means one thread serves every connection and the server uses one core).
 # usage: bench/serve_ab.sh MODEL.mfm MFREC_A [MFREC_B ...]
 # env: ROUNDS (3), DUR (s a run, 10), CONNS (16), TESTS ("recs foldin writes"),
 #      SERVER_THREADS (0 = default)
@@ -106,7 +109,23 @@ done
 
 echo "model $MODEL ($NU users); $(nproc) cores; wrk 1 thread, $CONNS connections, ${DUR}s a run, cache off"
 cputicks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
-printf "%-28s %-7s %9s %9s %9s %7s %8s %s\n" binary test "req/s" p50 p99 errors "cpu_us" load
+# Client connections in each epoll set of the server: its sockets except the
+# listening ones (state 0A in /proc/net/tcp), per eventpoll descriptor.
+spread() {
+  local lis out="" f n t ino
+  lis=$(awk '$4 == "0A" {print $10}' /proc/net/tcp /proc/net/tcp6 2>/dev/null | tr '\n' ' ')
+  for f in /proc/"$PID"/fd/*; do
+    [ "$(readlink "$f" 2>/dev/null)" = "anon_inode:[eventpoll]" ] || continue
+    n=0
+    for t in $(awk '/^tfd:/ {print $2}' "/proc/$PID/fdinfo/${f##*/}" 2>/dev/null); do
+      ino=$(readlink "/proc/$PID/fd/$t" 2>/dev/null | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
+      [ -n "$ino" ] && [[ " $lis " != *" $ino "* ]] && n=$((n + 1))
+    done
+    out="$out${out:+/}$n"
+  done
+  echo "${out:-?}"
+}
+printf "%-28s %-7s %9s %9s %9s %7s %8s %5s %s\n" binary test "req/s" p50 p99 errors "cpu_us" load spread
 for r in $(seq 1 "$ROUNDS"); do
   for b in "$@"; do
     cp "$T/seed.db" "$T/run.db"
@@ -114,15 +133,19 @@ for r in $(seq 1 "$ROUNDS"); do
     for t in $TESTS; do
       L=$(cut -d' ' -f1 /proc/loadavg)
       C0=$(cputicks)
+      (sleep "$(awk -v d="$DUR" 'BEGIN{print d / 2}')"; spread >"$T/spread") &
+      SP=$!
       wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$T/$t.lua" "$BASE" >"$T/w.txt"
       C1=$(cputicks)
+      wait "$SP" || true
       NREQ=$(awk '/requests in/{print $1}' "$T/w.txt")
       CPU=$(awk -v a="$C0" -v b="$C1" -v n="$NREQ" -v hz="$(getconf CLK_TCK)" \
             'BEGIN{printf "%.1f", (n > 0 ? (b - a) / hz / n * 1e6 : 0)}')
       RPS=$(awk '/Requests\/sec/{print $2}' "$T/w.txt")
       P50=$(awk '$1=="50%"{print $2}' "$T/w.txt"); P99=$(awk '$1=="99%"{print $2}' "$T/w.txt")
       ERR=$(awk '/Non-2xx/{print $NF}' "$T/w.txt"); ERR=${ERR:-0}
-      printf "%-28s %-7s %9s %9s %9s %7s %8s %s\n" "$b" "$t" "$RPS" "$P50" "$P99" "$ERR" "$CPU" "$L"
+      printf "%-28s %-7s %9s %9s %9s %7s %8s %5s %s\n" "$b" "$t" "$RPS" "$P50" "$P99" "$ERR" "$CPU" "$L" \
+        "$(cat "$T/spread")"
     done
     stop
   done
