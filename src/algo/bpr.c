@@ -138,19 +138,6 @@ static double log_loss(float x) {
     return x > 0.f ? log1p(exp(-(double)x)) : -(double)x + log1p(exp((double)x));
 }
 
-/* Index of j in the sorted a[0..n), or -1. */
-BPR_INLINE int64_t find_sorted(const int32_t *a, int64_t n, int32_t j) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < j)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == j ? lo : -1;
-}
-
 /* Positives threshold: the upper half of the scale. */
 static float pos_threshold(const mfr_model *m) { return 0.5f * (m->rmin + m->rmax); }
 
@@ -294,7 +281,7 @@ BPR_INLINE int32_t draw_negative(const bpr_run *R, int32_t u, const float *pu, i
         for (int32_t c = 0; c < c1; c++) {
             for (int t = 0; t < BPR_TRIES; t++) {
                 int32_t j = R->pool[lo + (int64_t)mfr__rng_below(rng, (uint64_t)n)];
-                if (find_sorted(pos, npu, j) >= 0) continue;
+                if (mfr__find_sorted(pos, npu, j) >= 0) continue;
                 js[nj++] = j;
                 const char *q = (const char *)(R->Q + (size_t)j * k);
                 for (int32_t o = 0; o < k * 4; o += 64) __builtin_prefetch(q + o, 0, 3);
@@ -501,7 +488,7 @@ MFR_HOT static int bpr_fold(const mfr_model *m, const float *cb, const mfr__who 
             int32_t j = -1;
             for (int t = 0; t < BPR_TRIES && j < 0; t++) {
                 j = (int32_t)mfr__rng_below(&rng, (uint64_t)m->n_items);
-                if (m->item_count[j] == 0 || find_sorted(pos, np, j) >= 0) j = -1;
+                if (m->item_count[j] == 0 || mfr__find_sorted(pos, np, j) >= 0) j = -1;
             }
             if (j < 0) continue;
             float sj = cb[j] + dotf(p, m->Q + (size_t)j * k, k);

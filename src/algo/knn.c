@@ -542,18 +542,6 @@ static mfr_status knn_attach(mfr_model *m, mfr_error *err) {
 
 /* ---- predict ---------------------------------------------------------------- */
 
-/* Position of value x in the sorted v[lo..hi), or -1. */
-static int64_t find_i32(const int32_t *v, int64_t lo, int64_t hi, int32_t x) {
-    hi--;
-    while (lo <= hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (v[mid] == x) return mid;
-        if (v[mid] < x) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return -1;
-}
-
 static int32_t log2_ceil(int64_t n) {
     int32_t l = 1;
     while (l < 62 && (1LL << l) < n) l++;
@@ -571,13 +559,13 @@ static int32_t matches(const knn_state *s, int32_t a, int32_t o, cand *buf) {
     int32_t n = 0;
     if (no * log2_ceil(na) < na + no) {
         for (int64_t q = q0; q < qe; q++) {
-            int64_t p = find_i32(s->nb, p0, pe, s->lcol[q]);
-            if (p >= 0) buf[n++] = (cand){s->sim[p], (int32_t)(q - q0)};
+            int64_t p = mfr__find_sorted(s->nb + p0, na, s->lcol[q]);
+            if (p >= 0) buf[n++] = (cand){s->sim[p0 + p], (int32_t)(q - q0)};
         }
     } else if (na * log2_ceil(no) < na + no) {
         for (int64_t p = p0; p < pe; p++) {
-            int64_t q = find_i32(s->lcol, q0, qe, s->nb[p]);
-            if (q >= 0) buf[n++] = (cand){s->sim[p], (int32_t)(q - q0)};
+            int64_t q = mfr__find_sorted(s->lcol + q0, no, s->nb[p]);
+            if (q >= 0) buf[n++] = (cand){s->sim[p], (int32_t)q};
         }
     } else {
         int64_t p = p0, q = q0;

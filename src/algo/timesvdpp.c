@@ -81,15 +81,10 @@ static int32_t bin_of(const mfr__timesvdpp_header *h, int32_t day) {
     return (int32_t)(b < 0 ? 0 : b >= h->bins ? h->bins - 1 : b);
 }
 
-/* Position of day in days[lo..hi) (ascending), or -1. */
+/* Position of day in days[lo..hi) (ascending, no repeats), or -1. */
 static int64_t find_day(const int32_t *days, int64_t lo, int64_t hi, int32_t day) {
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (days[mid] < day) lo = mid + 1;
-        else if (days[mid] > day) hi = mid;
-        else return mid;
-    }
-    return -1;
+    int64_t at = mfr__find_sorted(days + lo, hi - lo, day);
+    return at < 0 ? -1 : lo + at;
 }
 
 /* ---- the fit ------------------------------------------------------------ */

@@ -233,14 +233,8 @@ mfr_status mfr_model_cluster(const mfr_model *m, const mfr_cluster_params *p,
 }
 
 int32_t mfr_clustering_of(const mfr_clustering *c, int32_t item) {
-    int32_t lo = 0, hi = c->n - 1;
-    while (lo <= hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        if (c->items[mid] == item) return c->assign[mid];
-        if (c->items[mid] < item) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return -1;
+    int64_t at = mfr__find_sorted(c->items, c->n, item); /* items ascending */
+    return at < 0 ? -1 : c->assign[at];
 }
 
 static int cmp_float(const void *x, const void *y) {

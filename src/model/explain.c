@@ -42,7 +42,7 @@ mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *li
     mfr_status st = mfr_model_similar(m, item, MFR_SIM_COOC, EXPLAIN_NEIGHBOURS, 0, nb, &got, err);
     for (int32_t j = 0; st == MFR_OK && j < got && *n_out < cap; j++) {
         if (!(nb[j].score > 0) || nb[j].item == item) continue;
-        if (!bsearch(&nb[j].item, sorted, (size_t)n_liked, sizeof *sorted, cmp_i32)) continue;
+        if (mfr__find_sorted(sorted, n_liked, nb[j].item) < 0) continue;
         out[(*n_out)++] = (mfr_scored){nb[j].item, nb[j].score, NAN};
     }
     mfr__free(sorted);

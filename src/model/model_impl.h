@@ -13,6 +13,7 @@
 
 #include "../core/core.h"
 #include "../data/catalog.h"
+#include "../data/csr.h"
 
 struct mfr__algo;
 
@@ -108,16 +109,6 @@ float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i);
  * for every movie of a user in the model, into scores[n_items]. */
 float mfr__predict_bias(const mfr_model *m, int32_t u, int32_t i);
 void mfr__score_bias(const mfr_model *m, int32_t u, float *scores);
-/* Position of item i in the ascending list s[0..n) (a user's seen items), or -1. */
-static inline int64_t mfr__find_sorted(const int32_t *s, int64_t n, int32_t i) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (s[mid] < i) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && s[lo] == i ? lo : -1;
-}
 /* Every per-user (by_item 0) / per-movie query's check: MFR_E_INVALID "WHAT: model is
  * NULL", MFR_E_NOT_FOUND "WHAT: user|item index IDX not in the model (0..n-1)". */
 mfr_status mfr__check_index(const mfr_model *m, int by_item, int32_t idx, const char *what,
