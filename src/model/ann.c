@@ -1,6 +1,8 @@
 /* ann.c — the approximate top-n index (ann.h): the lists' layout and the
- * query. The clustering comes from src/analysis/ann_build.c (mfr_kmeans);
- * this file only places the movies and searches them. */
+ * query, and the model's top-n dispatch (mfr__qindex_topn: this index when
+ * set, else the exact one). The clustering comes from
+ * src/analysis/ann_build.c (mfr_kmeans); this file only places the movies
+ * and searches them. */
 #include "ann.h"
 #include "family.h"
 #include "topn.h"
@@ -90,8 +92,10 @@ nomem:
     return mfr__nomem(err, "approximate index");
 }
 
-int32_t mfr__ann_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
-                      int32_t n, mfr_scored *out, const mfr__kernels *ks) {
+/* The approximate search (m->ann): the nprobe best lists first, twice as
+ * many while the filters leave fewer than n movies. */
+static int32_t ann_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
+                        int32_t n, mfr_scored *out, const mfr__kernels *ks) {
     const mfr__ann *a = m->ann;
     if (n <= 0) return 0;
     float *cs = mfr__malloc((size_t)a->lists * sizeof *cs);
@@ -119,4 +123,10 @@ done:
     mfr__free(pick);
     mfr__free(blocks);
     return got;
+}
+
+int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
+                         int32_t n, mfr_scored *out, const mfr__kernels *ks) {
+    if (m->ann) return ann_topn(m, p, base, f, n, out, ks);
+    return mfr__qindex_search(m, m->qindex, NULL, 0, p, base, f, n, out, ks);
 }

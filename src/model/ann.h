@@ -34,5 +34,10 @@ int mfr__ann_supported(const mfr_model *m);
 mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
                         const float *centroid, int32_t nprobe, mfr_error *err);
 void mfr__ann_free(mfr__ann *a);
+/* The model's top-n search, as mfr__qindex_search (index.h): through the
+ * approximate index when one is set (m->ann: mfr_model_set_index), else the
+ * exact search over every block of m->qindex. */
+int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
+                         int32_t n, mfr_scored *out, const mfr__kernels *ks);
 
 #endif

@@ -1,5 +1,7 @@
 /* index.c — exact top-n of a factor model's biased-MF scores
- * s_i = base + b_i + p·q_i through an 8-bit filter (index.h).
+ * s_i = base + b_i + p·q_i through an 8-bit filter (index.h), and the
+ * filters every list applies (mfr__filter_pass: training ratings, seen,
+ * genre), here beside the search that calls them most.
  *
  * Each movie's factors are stored as signed bytes on its own scale
  * σ_i = max_f |q_if| / 127 (q̂_if = σ_i·round(q_if / σ_i), |q_if − q̂_if| ≤ σ_i/2),
@@ -40,6 +42,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 enum { LANES = 8, MAX_K = 512 };
 
@@ -382,8 +385,24 @@ int32_t mfr__qindex_search(const mfr_model *m, const mfr__qindex *x, const int32
     return mfr__topn_finish(&h);
 }
 
-int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
-                         int32_t n, mfr_scored *out, const mfr__kernels *ks) {
-    if (m->ann) return mfr__ann_topn(m, p, base, f, n, out, ks);
-    return mfr__qindex_search(m, m->qindex, NULL, 0, p, base, f, n, out, ks);
+/* ---- the filters a list applies ---------------------------------------- */
+
+/* 1 when the '|'-separated list genres holds want (case-insensitive). */
+static int has_genre(const char *genres, const char *want) {
+    size_t wl = strlen(want);
+    for (const char *g = genres; *g;) {
+        const char *e = strchr(g, '|');
+        size_t len = e ? (size_t)(e - g) : strlen(g);
+        if (len == wl && strncasecmp(g, want, wl) == 0) return 1;
+        if (!e) break;
+        g = e + 1;
+    }
+    return 0;
+}
+
+int mfr__filter_pass(const mfr__filter *f, int32_t i) {
+    const mfr_model *m = f->m;
+    if (m->item_count[i] < f->p->min_ratings) return 0;
+    if (f->n_seen && mfr__find_sorted(f->seen, f->n_seen, i) >= 0) return 0;
+    return !f->p->genre || has_genre(mfr__catalog_genres(&m->cat, m->n_items, i), f->p->genre);
 }

@@ -60,7 +60,8 @@ typedef struct mfr__filter {
     const int32_t *seen;
     int64_t n_seen;
 } mfr__filter;
-/* 1 when item i may be in the list (query.c). */
+/* 1 when item i may be in the list: enough training ratings, not seen,
+ * of the genre asked for (index.c). */
 int mfr__filter_pass(const mfr__filter *f, int32_t i);
 
 /* w's factor vector p and base μ + b_u for the biased-MF formula: 1 when w
@@ -80,12 +81,5 @@ int mfr__who_mf(const mfr_model *m, const mfr__who *w, const float **p, float *b
 int32_t mfr__qindex_search(const mfr_model *m, const mfr__qindex *x, const int32_t *blocks,
                            int32_t nv, const float *p, float base, const mfr__filter *f, int32_t n,
                            mfr_scored *out, const mfr__kernels *ks);
-/* The model's top-n search, as mfr__qindex_search: through the approximate
- * index when one is set (m->ann, ann.c: mfr_model_set_index), else the
- * exact search over every block of m->qindex. */
-int32_t mfr__ann_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
-                      int32_t n, mfr_scored *out, const mfr__kernels *ks);
-int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
-                         int32_t n, mfr_scored *out, const mfr__kernels *ks);
 
 #endif

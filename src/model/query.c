@@ -13,41 +13,20 @@
  *
  * Similar movies: similar.c. */
 #include "topn.h"
-#include "index.h"
+#include "ann.h"
 #include "family.h"
 
 #include <math.h>
 #include <string.h>
-#include <strings.h>
 
 mfr_recommend_params mfr_recommend_params_default(void) {
     mfr_recommend_params p = {10, NULL, MFR_RECOMMEND_MIN_RATINGS, 1, NULL};
     return p;
 }
 
-/* 1 when the '|'-separated list genres holds want (case-insensitive). */
-static int has_genre(const char *genres, const char *want) {
-    size_t wl = strlen(want);
-    for (const char *g = genres; *g;) {
-        const char *e = strchr(g, '|');
-        size_t len = e ? (size_t)(e - g) : strlen(g);
-        if (len == wl && strncasecmp(g, want, wl) == 0) return 1;
-        if (!e) break;
-        g = e + 1;
-    }
-    return 0;
-}
-
 static float clip(const mfr_model *m, float r) {
     if (isnan(r)) r = m->mu;
     return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
-}
-
-int mfr__filter_pass(const mfr__filter *f, int32_t i) {
-    const mfr_model *m = f->m;
-    if (m->item_count[i] < f->p->min_ratings) return 0;
-    if (f->n_seen && mfr__find_sorted(f->seen, f->n_seen, i) >= 0) return 0;
-    return !f->p->genre || has_genre(mfr_model_item_genres(m, i), f->p->genre);
 }
 
 /* The stars of the rows kept: a few predictions, in blocks. */
