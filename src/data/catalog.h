@@ -31,6 +31,27 @@ const char *mfr__catalog_genres(const mfr__catalog *c, int32_t n, int32_t i);
 int32_t mfr__catalog_year(const mfr__catalog *c, int32_t n, int32_t i);
 int32_t mfr__catalog_imdb(const mfr__catalog *c, int32_t n, int32_t i);
 int32_t mfr__catalog_tmdb(const mfr__catalog *c, int32_t n, int32_t i);
+/* The public movie getters of an owner type T (mfr_dataset, mfr_model: a
+ * struct with fields `cat` and `n_items`), defined once for both:
+ * T_item_title, T_item_genres, T_item_year, T_item_imdb, T_item_tmdb, each
+ * answering as the mfr__catalog_* of the same name. */
+#define MFR__CATALOG_GETTERS(T)                                                                    \
+    const char *T##_item_title(const T *o, int32_t i) {                                            \
+        return mfr__catalog_title(&o->cat, o->n_items, i);                                         \
+    }                                                                                              \
+    const char *T##_item_genres(const T *o, int32_t i) {                                           \
+        return mfr__catalog_genres(&o->cat, o->n_items, i);                                        \
+    }                                                                                              \
+    int32_t T##_item_year(const T *o, int32_t i) {                                                 \
+        return mfr__catalog_year(&o->cat, o->n_items, i);                                          \
+    }                                                                                              \
+    int32_t T##_item_imdb(const T *o, int32_t i) {                                                 \
+        return mfr__catalog_imdb(&o->cat, o->n_items, i);                                          \
+    }                                                                                              \
+    int32_t T##_item_tmdb(const T *o, int32_t i) {                                                 \
+        return mfr__catalog_tmdb(&o->cat, o->n_items, i);                                          \
+    }
+
 /* Frees the arrays of an owned catalogue and zeroes it. */
 void mfr__catalog_free(mfr__catalog *c);
 

@@ -84,21 +84,8 @@ int32_t mfr_dataset_item_index(const mfr_dataset *ds, int64_t id) {
     return mfr__idmap_get(&ds->item_map, id);
 }
 
-const char *mfr_dataset_item_title(const mfr_dataset *ds, int32_t i) {
-    return mfr__catalog_title(&ds->cat, ds->n_items, i);
-}
-const char *mfr_dataset_item_genres(const mfr_dataset *ds, int32_t i) {
-    return mfr__catalog_genres(&ds->cat, ds->n_items, i);
-}
-int32_t mfr_dataset_item_imdb(const mfr_dataset *ds, int32_t i) {
-    return mfr__catalog_imdb(&ds->cat, ds->n_items, i);
-}
-int32_t mfr_dataset_item_tmdb(const mfr_dataset *ds, int32_t i) {
-    return mfr__catalog_tmdb(&ds->cat, ds->n_items, i);
-}
-int32_t mfr_dataset_item_year(const mfr_dataset *ds, int32_t i) {
-    return mfr__catalog_year(&ds->cat, ds->n_items, i);
-}
+/* mfr_dataset_item_title, _genres, _year, _imdb, _tmdb */
+MFR__CATALOG_GETTERS(mfr_dataset)
 
 int64_t mfr_dataset_n_tags(const mfr_dataset *ds) { return ds->n_tags; }
 

@@ -364,21 +364,8 @@ int64_t mfr_model_item_id(const mfr_model *m, int32_t i) {
 int32_t mfr_model_user_index(const mfr_model *m, int64_t id) { return mfr__idmap_get(&m->user_map, id); }
 int32_t mfr_model_item_index(const mfr_model *m, int64_t id) { return mfr__idmap_get(&m->item_map, id); }
 
-const char *mfr_model_item_title(const mfr_model *m, int32_t i) {
-    return mfr__catalog_title(&m->cat, m->n_items, i);
-}
-const char *mfr_model_item_genres(const mfr_model *m, int32_t i) {
-    return mfr__catalog_genres(&m->cat, m->n_items, i);
-}
-int32_t mfr_model_item_imdb(const mfr_model *m, int32_t i) {
-    return mfr__catalog_imdb(&m->cat, m->n_items, i);
-}
-int32_t mfr_model_item_tmdb(const mfr_model *m, int32_t i) {
-    return mfr__catalog_tmdb(&m->cat, m->n_items, i);
-}
-int32_t mfr_model_item_year(const mfr_model *m, int32_t i) {
-    return mfr__catalog_year(&m->cat, m->n_items, i);
-}
+/* mfr_model_item_title, _genres, _year, _imdb, _tmdb */
+MFR__CATALOG_GETTERS(mfr_model)
 int32_t mfr_model_item_count(const mfr_model *m, int32_t i) {
     return m->item_count && i >= 0 && i < m->n_items ? m->item_count[i] : 0;
 }
