@@ -2,11 +2,11 @@
  * the text form ("name=value" lines) used by params files and the CLI.
  *
  * Every field of mfr_train_params is described once in the FIELDS table
- * below: its name, type, offset and the set of algorithms it applies to (a
- * bit mask over mfr_algo). _set, _format and the params files all go through
- * that table, so a new field needs one row here. Generic defaults live in
- * mfr_train_params_default; each family refines them in its vt->defaults
- * hook (src/algo/<family>.c), never here. */
+ * below: its name, type, offset, the set of algorithms it applies to (a
+ * bit mask over mfr_algo), its range and its generic default. _default,
+ * _check, _set, _format and the params files all go through that table, so
+ * a new field needs one row here. Each family refines the generic defaults
+ * in its vt->defaults hook (src/algo/<family>.c), never here. */
 #include "model_impl.h"
 #include "family.h"
 
@@ -71,83 +71,67 @@ typedef struct field {
     size_t off;
     uint32_t algos;
     double lo, hi; /* allowed range (inclusive) for numbers */
+    double def;    /* the generic default (floats as float literals: exact) */
 } field;
 
 #define P(f) offsetof(mfr_train_params, f)
 static const field FIELDS[] = {
-    {"algo", F_ALGO, P(algo), ALL, 0, MFR_ALGO__COUNT - 1},
-    {"factors", F_I32, P(factors), FACTOR | A(COCLUSTER), 0, 4096},
-    {"epochs", F_I32, P(epochs), ITER, 0, 1000000},
-    {"lr", F_F32, P(lr), GRAD, 0, 10},
-    {"lr_decay", F_F32, P(lr_decay), GRAD, 0, 1},
-    {"reg", F_F32, P(reg), FACTOR, 0, 1e6},
-    {"reg_bias", F_F32, P(reg_bias), BIAS, 0, 1e6},
-    {"init_std", F_F32, P(init_std), FACTOR, 0, 100},
-    {"seed", F_U64, P(seed), ALL, 0, 0},
-    {"threads", F_I32, P(threads), ALL, 0, 4096},
-    {"valid_frac", F_F32, P(valid_frac), ALL, 0, 0.99},
-    {"early_stop", F_I32, P(early_stop), ITER, 0, 1000000},
-    {"batch", F_I32, P(batch), A(ADAM) | NN, 1, 1 << 24},
-    {"beta1", F_F32, P(beta1), A(ADAM) | NN, 0, 0.999999},
-    {"beta2", F_F32, P(beta2), A(ADAM) | NN, 0, 0.999999},
-    {"alpha", F_F32, P(alpha), A(IALS), 0, 1e6},
-    {"cg_steps", F_I32, P(cg_steps), A(IALS) | A(BPR), 0, 1000},
-    {"burnin", F_I32, P(burnin), A(BMF) | A(BFM), 0, 1000000},
-    {"samples", F_I32, P(samples), A(BMF) | A(BFM), 1, 1000000},
-    {"knn_k", F_I32, P(knn_k), KNN, 1, 1 << 20},
-    {"min_support", F_I32, P(min_support), KNN, 0, 1 << 20},
-    {"shrinkage", F_F32, P(shrinkage), KNN, 0, 1e9},
-    {"sim", F_SIM, P(sim), KNN, 0, N_SIM - 1},
-    {"hybrid_base", F_ALGO, P(hybrid_base), A(HYBRID), 0, MFR_ALGO__COUNT - 1},
-    {"ease_lambda", F_F32, P(ease_lambda), RANK, 0, 1e9},
-    {"max_memory_mb", F_I32, P(max_memory_mb), RANK, 0, 1 << 30},
-    {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK | A(VAE), 1, 1 << 30},
-    {"rating_power", F_F32, P(rating_power), RANK | A(IALS) | A(BPR) | A(VAE), 0, 16},
-    {"blend", F_F32, P(blend), A(AUTO), 0, 1e6},
-    {"ease_keep", F_I32, P(ease_keep), RANK, 0, 1 << 30},
-    {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6},
-    {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4},
-    {"features", F_FEAT, P(features), A(BFM), 1, MFR_FEAT_ALL},
+    {"algo", F_ALGO, P(algo), ALL, 0, MFR_ALGO__COUNT - 1, 0}, /* set by the caller */
+    {"factors", F_I32, P(factors), FACTOR | A(COCLUSTER), 0, 4096, 64},
+    {"epochs", F_I32, P(epochs), ITER, 0, 1000000, 20},
+    {"lr", F_F32, P(lr), GRAD, 0, 10, 0.005f},
+    {"lr_decay", F_F32, P(lr_decay), GRAD, 0, 1, 1.0f},
+    {"reg", F_F32, P(reg), FACTOR, 0, 1e6, 0.02f},
+    {"reg_bias", F_F32, P(reg_bias), BIAS, 0, 1e6, 0.02f},
+    {"init_std", F_F32, P(init_std), FACTOR, 0, 100, 0.1f},
+    {"seed", F_U64, P(seed), ALL, 0, 0, 42},
+    {"threads", F_I32, P(threads), ALL, 0, 4096, 0},
+    {"valid_frac", F_F32, P(valid_frac), ALL, 0, 0.99, 0.0f},
+    {"early_stop", F_I32, P(early_stop), ITER, 0, 1000000, 0},
+    {"batch", F_I32, P(batch), A(ADAM) | NN, 1, 1 << 24, 256},
+    {"beta1", F_F32, P(beta1), A(ADAM) | NN, 0, 0.999999, 0.9f},
+    {"beta2", F_F32, P(beta2), A(ADAM) | NN, 0, 0.999999, 0.999f},
+    {"alpha", F_F32, P(alpha), A(IALS), 0, 1e6, 40.0f},
+    {"cg_steps", F_I32, P(cg_steps), A(IALS) | A(BPR), 0, 1000, 3},
+    {"burnin", F_I32, P(burnin), A(BMF) | A(BFM), 0, 1000000, 10},
+    {"samples", F_I32, P(samples), A(BMF) | A(BFM), 1, 1000000, 50},
+    {"knn_k", F_I32, P(knn_k), KNN, 1, 1 << 20, 40},
+    {"min_support", F_I32, P(min_support), KNN, 0, 1 << 20, 3},
+    {"shrinkage", F_F32, P(shrinkage), KNN, 0, 1e9, 100.0f},
+    {"sim", F_SIM, P(sim), KNN, 0, N_SIM - 1, MFR_SIM_PEARSON_BASELINE},
+    {"hybrid_base", F_ALGO, P(hybrid_base), A(HYBRID), 0, MFR_ALGO__COUNT - 1, MFR_ALGO_SGD},
+    {"ease_lambda", F_F32, P(ease_lambda), RANK, 0, 1e9, 200.0f},
+    {"max_memory_mb", F_I32, P(max_memory_mb), RANK, 0, 1 << 30, 4096},
+    {"rank_min_ratings", F_I32, P(rank_min_ratings), RANK | A(VAE), 1, 1 << 30,
+     MFR_RECOMMEND_MIN_RATINGS},
+    {"rating_power", F_F32, P(rating_power), RANK | A(IALS) | A(BPR) | A(VAE), 0, 16, 0.0f},
+    {"blend", F_F32, P(blend), A(AUTO), 0, 1e6, 0.0f},
+    {"ease_keep", F_I32, P(ease_keep), RANK, 0, 1 << 30, 0},
+    {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6, 1.0f},
+    {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4, 0.0f},
+    {"features", F_FEAT, P(features), A(BFM), 1, MFR_FEAT_ALL, MFR_FEAT_ALL},
 };
 #undef P
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))
 
+/* Store v into field f of p (converted to the field's type). */
+static void put_value(mfr_train_params *p, const field *f, double v) {
+    char *b = (char *)p + f->off;
+    switch (f->type) {
+    case F_I32:
+    case F_FEAT: *(int32_t *)(void *)b = (int32_t)v; break;
+    case F_F32: *(float *)(void *)b = (float)v; break;
+    case F_U64: *(uint64_t *)(void *)b = (uint64_t)v; break;
+    case F_ALGO: *(mfr_algo *)(void *)b = (mfr_algo)(int)v; break;
+    case F_SIM: *(mfr_sim *)(void *)b = (mfr_sim)(int)v; break;
+    }
+}
+
 mfr_train_params mfr_train_params_default(mfr_algo algo) {
     mfr_train_params p;
     memset(&p, 0, sizeof p);
+    for (int j = 0; j < N_FIELDS; j++) put_value(&p, &FIELDS[j], FIELDS[j].def);
     p.algo = algo;
-    p.factors = 64;
-    p.epochs = 20;
-    p.lr = 0.005f;
-    p.lr_decay = 1.0f;
-    p.reg = 0.02f;
-    p.reg_bias = 0.02f;
-    p.init_std = 0.1f;
-    p.seed = 42;
-    p.threads = 0;
-    p.valid_frac = 0.0f;
-    p.early_stop = 0;
-    p.batch = 256;
-    p.beta1 = 0.9f;
-    p.beta2 = 0.999f;
-    p.alpha = 40.0f;
-    p.cg_steps = 3;
-    p.burnin = 10;
-    p.samples = 50;
-    p.knn_k = 40;
-    p.min_support = 3;
-    p.shrinkage = 100.0f;
-    p.sim = MFR_SIM_PEARSON_BASELINE;
-    p.hybrid_base = MFR_ALGO_SGD;
-    p.ease_lambda = 200.0f;
-    p.max_memory_mb = 4096;
-    p.rank_min_ratings = MFR_RECOMMEND_MIN_RATINGS;
-    p.rating_power = 0.0f;
-    p.blend = 0.0f;
-    p.ease_keep = 0;
-    p.unobserved = 1.0f;
-    p.reg_exp = 0.0f;
-    p.features = MFR_FEAT_ALL;
     const mfr__algo *vt = mfr__algo_get(algo);
     if (vt && vt->defaults) vt->defaults(&p);
     p.algo = algo; /* a hook must not change the family */
