@@ -160,57 +160,47 @@ static mfr_status given_catalog(mfr__build *b, mfr_error *err) {
     return mfr__read_movies_csv(b, &c, NULL, err);
 }
 
-static mfr_status opt_catalog(mfr__build *b, const mfr__src *s, const char *name,
-                              mfr_status (*fn)(mfr__build *, const mfr__src *, const char *,
-                                               mfr_error *),
-                              mfr_error *err) {
-    if (s->kind == MFR__SRC_FILE && b->p->movies_path) return given_catalog(b, err);
-    if (!b->p->load_catalog || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
-    return fn(b, s, name, err);
+/* A side file of a MovieLens folder or zip: read only when it is there, the
+ * source is not a single ratings file, and flag (load_catalog, load_tags) is on. */
+static int has_side(const mfr__src *s, const char *name, int flag) {
+    return name && flag && s->kind != MFR__SRC_FILE && mfr__src_has(s, name);
 }
 
-static mfr_status opt_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
-                           int quotes, mfr_error *err) {
-    if (!b->p->load_tags || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
-    return mfr__read_tags(b, s, name, delim, quotes, err);
-}
+typedef mfr_status (*catalog_fn)(mfr__build *, const mfr__src *, const char *, mfr_error *);
 
-static mfr_status opt_users(mfr__build *b, const mfr__src *s, const char *name, int dat,
-                            mfr_error *err) {
-    if (!b->p->load_catalog || s->kind == MFR__SRC_FILE || !mfr__src_has(s, name)) return MFR_OK;
-    return mfr__read_users(b, s, name, dat, err);
-}
+/* The three MovieLens layouts: their file names (NULL: the layout has none),
+ * catalogue reader, lowest rating, delimiter, and the tags' quoting and
+ * users' layout. */
+typedef struct ml_layout {
+    const char *movies, *ratings, *tags, *users, *links;
+    catalog_fn read_movies;
+    float rmin;
+    const char *delim;
+    int tag_quotes, users_dat;
+} ml_layout;
 
-static mfr_status read_ml_csv(mfr__build *b, const mfr__src *s, mfr_error *err) {
-    mfr_status rc = opt_catalog(b, s, "movies.csv", mfr__read_movies_csv, err);
-    set_range(b, 0.5f, 5.f);
+static const ml_layout ml_csv = {"movies.csv", "ratings.csv", "tags.csv", NULL, "links.csv",
+                                 mfr__read_movies_csv, 0.5f, ",", 1, 0};
+static const ml_layout ml_100k = {"u.item", "u.data", NULL, "u.user", NULL,
+                                  mfr__read_u_item, 1.f, "\t", 0, 0};
+static const ml_layout ml_dat = {"movies.dat", "ratings.dat", "tags.dat", "users.dat", NULL,
+                                 mfr__read_movies_dat, 0.5f, "::", 0, 1};
+
+/* Catalogue, ratings, then tags, users and links where the layout has them. */
+static mfr_status read_ml(mfr__build *b, const mfr__src *s, const ml_layout *l, mfr_error *err) {
+    const mfr_import_params *p = b->p;
+    mfr_status rc = MFR_OK;
+    if (s->kind == MFR__SRC_FILE && p->movies_path) rc = given_catalog(b, err);
+    else if (has_side(s, l->movies, p->load_catalog)) rc = l->read_movies(b, s, l->movies, err);
+    set_range(b, l->rmin, 5.f);
     if (!rc)
-        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.csv",
-                               std_cols(",", -1), err);
-    if (!rc) rc = opt_tags(b, s, "tags.csv", ",", 1, err);
-    if (!rc && b->p->load_catalog && s->kind != MFR__SRC_FILE && mfr__src_has(s, "links.csv"))
-        rc = mfr__read_links(b, s, "links.csv", err);
-    return rc;
-}
-
-static mfr_status read_100k(mfr__build *b, const mfr__src *s, mfr_error *err) {
-    mfr_status rc = opt_catalog(b, s, "u.item", mfr__read_u_item, err);
-    set_range(b, 1.f, 5.f);
-    if (!rc)
-        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "u.data", std_cols("\t", -1),
-                               err);
-    if (!rc) rc = opt_users(b, s, "u.user", 0, err);
-    return rc;
-}
-
-static mfr_status read_dat(mfr__build *b, const mfr__src *s, mfr_error *err) {
-    mfr_status rc = opt_catalog(b, s, "movies.dat", mfr__read_movies_dat, err);
-    set_range(b, 0.5f, 5.f);
-    if (!rc)
-        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : "ratings.dat",
-                               std_cols("::", -1), err);
-    if (!rc) rc = opt_tags(b, s, "tags.dat", "::", 0, err);
-    if (!rc) rc = opt_users(b, s, "users.dat", 1, err);
+        rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : l->ratings,
+                               std_cols(l->delim, -1), err);
+    if (!rc && has_side(s, l->tags, p->load_tags))
+        rc = mfr__read_tags(b, s, l->tags, l->delim, l->tag_quotes, err);
+    if (!rc && has_side(s, l->users, p->load_catalog))
+        rc = mfr__read_users(b, s, l->users, l->users_dat, err);
+    if (!rc && has_side(s, l->links, p->load_catalog)) rc = mfr__read_links(b, s, l->links, err);
     return rc;
 }
 
@@ -303,12 +293,9 @@ static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src 
 
 static mfr_status run_layout(mfr__build *b, const mfr__src *s, int layout, mfr_error *err) {
     switch (layout) {
-    case MFR_FMT_ML_CSV:
-        return read_ml_csv(b, s, err);
-    case MFR_FMT_ML_100K:
-        return read_100k(b, s, err);
-    case MFR_FMT_ML_DAT:
-        return read_dat(b, s, err);
+    case MFR_FMT_ML_CSV: return read_ml(b, s, &ml_csv, err);
+    case MFR_FMT_ML_100K: return read_ml(b, s, &ml_100k, err);
+    case MFR_FMT_ML_DAT: return read_ml(b, s, &ml_dat, err);
     default:
         return read_generic(b, s, err);
     }
