@@ -111,6 +111,20 @@ void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32
 void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int json);
 /* One recommendation row as a JSON object (no newline), as cli_print_recs. */
 void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank);
+/* An output file written under a temporary name beside it ("PATH.tmp.PID")
+ * and renamed over PATH once complete, so a reader never sees half a file
+ * and a failure leaves no temporary behind; path NULL: standard output. */
+typedef struct cli_out {
+    FILE *f;
+    const char *path; /* as given (kept until cli_out_close) */
+    char tmp[4200];
+} cli_out;
+/* Open it ("w" or "wb"): 0, or -1 with errno set. */
+int cli_out_open(cli_out *o, const char *path, const char *mode);
+/* ok: check every write, close and rename over path (stdout: flush), 0 once
+ * the file is in place; -1 with errno set when that failed. !ok: remove
+ * it, 0 (errno as it was). */
+int cli_out_close(cli_out *o, int ok);
 /* mfr_model_load with the failure printed; returns 0 or the exit status. */
 int cli_load_model(const char *cmd, const char *path, mfr_model **out);
 

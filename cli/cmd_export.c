@@ -52,29 +52,24 @@ typedef struct export_args {
 
 typedef struct sink {
     const char *dir;
-    char path[4096], tmp[4200];
+    char path[4096];
+    cli_out out;
     char files[8][32];
     int n_files;
 } sink;
 
 static FILE *sink_open(sink *s, const char *name, mfr_error *err) {
     snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
-    snprintf(s->tmp, sizeof s->tmp, "%s.tmp", s->path);
-    FILE *f = fopen(s->tmp, "wb");
-    if (!f) {
-        err->code = MFR_E_IO;
-        snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", s->tmp, strerror(errno));
-    }
-    return f;
+    if (!cli_out_open(&s->out, s->path, "wb")) return s->out.f;
+    err->code = MFR_E_IO;
+    snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", s->out.tmp, strerror(errno));
+    return NULL;
 }
 
-static mfr_status sink_close(sink *s, FILE *f, const char *name, mfr_error *err) {
-    int bad = ferror(f);
-    bad |= fclose(f);
-    if (bad || rename(s->tmp, s->path)) {
+static mfr_status sink_close(sink *s, const char *name, mfr_error *err) {
+    if (cli_out_close(&s->out, 1)) {
         err->code = MFR_E_IO;
         snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", s->path, strerror(errno));
-        remove(s->tmp);
         return MFR_E_IO;
     }
     if (s->n_files < 8) snprintf(s->files[s->n_files++], sizeof s->files[0], "%s", name);
@@ -104,7 +99,7 @@ static mfr_status write_npy(sink *s, const char *name, const char *descr, size_t
     fputc('\n', f);
     size_t count = (size_t)rows * (size_t)(cols > 0 ? cols : 1);
     if (count) fwrite(data, elem, count, f);
-    return sink_close(s, f, name, err);
+    return sink_close(s, name, err);
 }
 
 /* users.csv or items.csv: id,bias?,f1..fk[,title]. */
@@ -130,7 +125,7 @@ static mfr_status write_csv(sink *s, const mfr_model *m, int items, int32_t k, m
         }
         fputc('\n', f);
     }
-    return sink_close(s, f, name, err);
+    return sink_close(s, name, err);
 }
 
 static mfr_status write_npys(sink *s, const mfr_model *m, int32_t k, mfr_error *err) {
@@ -162,7 +157,7 @@ static mfr_status write_meta(sink *s, const mfr_model *m, const mfr_model_info *
         cli_json_string(f, s->files[j]);
     }
     fputs("]}\n", f);
-    return sink_close(s, f, "model.json", err);
+    return sink_close(s, "model.json", err);
 }
 
 static int parse(int argc, char **argv, export_args *a) {

@@ -76,25 +76,14 @@ static mfr_status write_map(const mfr_model *m, const project_opts_t *o, const i
         write_rows(stdout, m, o, items, xy, n, expl, c);
         return MFR_OK;
     }
-    size_t len = strlen(o->out) + 8;
-    char *tmp = malloc(len);
-    if (!tmp) return MFR_E_NOMEM;
-    snprintf(tmp, len, "%s.tmp", o->out);
-    FILE *f = fopen(tmp, "w");
-    mfr_status s = MFR_OK;
-    if (!f) {
-        s = MFR_E_IO;
-    } else {
-        write_rows(f, m, o, items, xy, n, expl, c);
-        if (ferror(f) | fclose(f) || rename(tmp, o->out)) s = MFR_E_IO;
+    cli_out out;
+    if (!cli_out_open(&out, o->out, "w")) {
+        write_rows(out.f, m, o, items, xy, n, expl, c);
+        if (!cli_out_close(&out, 1)) return MFR_OK;
     }
-    if (s) {
-        err->code = s;
-        snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", o->out, strerror(errno));
-        remove(tmp);
-    }
-    free(tmp);
-    return s;
+    err->code = MFR_E_IO;
+    snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", o->out, strerror(errno));
+    return MFR_E_IO;
 }
 
 static int parse(int argc, char **argv, project_opts_t *o) {

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "index_opts.h"
@@ -59,57 +58,18 @@ static int by_user_id(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* An output file written under a temporary name and renamed when done. */
-typedef struct out_file {
-    FILE *f;
-    const char *path;   /* as given; NULL: stdout */
-    char *tmp;
-} out_file;
-
-static int out_open(out_file *o, const char *path) {
-    o->path = path;
-    o->tmp = NULL;
-    if (!path) {
-        o->f = stdout;
-        return 0;
-    }
-    size_t len = strlen(path) + 32;
-    o->tmp = malloc(len);
-    if (!o->tmp) {
-        return cli_error("recommend", MFR_E_NOMEM, "out of memory");
-    }
-    snprintf(o->tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    o->f = fopen(o->tmp, "w");
-    if (!o->f) {
-        int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
-        return cli_error("recommend", MFR_E_IO, "-o %s: cannot write: %s", path, strerror(e));
-    }
+/* -o FILE (or stdout) opened, printing the failure; 0 or the exit status. */
+static int out_open(cli_out *o, const char *path) {
+    if (cli_out_open(o, path, "w"))
+        return cli_error("recommend", MFR_E_IO, "-o %s: cannot write: %s", path, strerror(errno));
     return 0;
 }
 
 /* Close (ok: keep the file) or abandon it; returns 0 or MFR_E_IO. */
-static int out_close(out_file *o, int ok) {
-    int rc = 0;
-    if (!o->path) {
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            rc = cli_error("recommend", MFR_E_IO, "writing standard output: %s", strerror(errno));
-        }
-        return rc;
-    }
-    int bad = ferror(o->f);
-    if (fclose(o->f) != 0) bad = 1;
-    if (ok && bad) {
-        rc = cli_error("recommend", MFR_E_IO, "-o %s: write failed: %s", o->path, strerror(errno));
-    }
-    if (ok && !bad && rename(o->tmp, o->path) != 0) {
-        rc = cli_error("recommend", MFR_E_IO, "-o %s: %s", o->path, strerror(errno));
-    }
-    if (!ok || rc) unlink(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
-    return rc;
+static int out_close(cli_out *o, int ok) {
+    if (!cli_out_close(o, ok)) return 0;
+    if (!o->path) return cli_error("recommend", MFR_E_IO, "writing standard output: %s", strerror(errno));
+    return cli_error("recommend", MFR_E_IO, "-o %s: %s", o->path, strerror(errno));
 }
 
 static void write_csv_rows(FILE *f, const mfr_model *m, int64_t user, const mfr_scored *rows,
@@ -153,7 +113,7 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
     for (int32_t u = 0; u < nu; u++) users[u] = u;
     g_sort_model = m;
     qsort(users, (size_t)nu, sizeof *users, by_user_id);
-    out_file o;
+    cli_out o;
     int rc = out_open(&o, path);
     if (rc) {
         free(users);
@@ -253,7 +213,7 @@ int cmd_recommend(int argc, char **argv) {
     int32_t n = 0;
     s = rows ? mfr_model_recommend(m, u, &rp, rows, &n, &err) : MFR_E_NOMEM;
     if (!s) {
-        out_file o;
+        cli_out o;
         rc = out_open(&o, path);
         if (!rc) {
             cli_print_recs(o.f, m, rows, n, json);

@@ -460,6 +460,28 @@ void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t
     }
 }
 
+int cli_out_open(cli_out *o, const char *path, const char *mode) {
+    o->path = path;
+    o->f = stdout;
+    if (!path) return 0;
+    if ((size_t)snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof o->tmp)
+        return errno = ENAMETOOLONG, -1;
+    o->f = fopen(o->tmp, mode);
+    return o->f ? 0 : -1;
+}
+
+int cli_out_close(cli_out *o, int ok) {
+    int e = errno;
+    if (!o->path) return ok && (fflush(stdout) || ferror(stdout)) ? -1 : 0;
+    int bad = ferror(o->f);
+    if (fclose(o->f)) bad = 1;
+    if (ok && !bad && !rename(o->tmp, o->path)) return 0;
+    if (ok) e = bad && !errno ? EIO : errno;
+    remove(o->tmp);
+    errno = e;
+    return ok ? -1 : 0;
+}
+
 /* Loads a model, printing "mfrec <cmd>: <message>"; 0 or the exit status. */
 int cli_load_model(const char *cmd, const char *path, mfr_model **out) {
     mfr_error err = {0};

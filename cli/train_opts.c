@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 const cli_opt cli_train_group[] = {
     {CLI_T_ALGO, 0, "algo", "NAME",
@@ -171,35 +170,20 @@ mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error
 
 mfr_status train_opts_write_file(const char *path, const mfr_train_params *p,
                                  const char *comment, mfr_error *err) {
-    char tmp[4096];
-    if (strlen(path) > sizeof tmp - 32) {
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%.200s...: path longer than %d characters", path,
-                     (int)sizeof tmp - 32);
-        }
-        return MFR_E_IO;
-    }
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
     char buf[8192];
     mfr_train_params_format(p, buf, sizeof buf);
-    int ok = f != NULL;
-    if (ok && comment) ok = fprintf(f, "# %s\n", comment) >= 0;
-    if (ok && !strstr(buf, "algo=")) ok = fprintf(f, "algo=%s\n", mfr_algo_name(p->algo)) >= 0;
-    if (ok) ok = fputs(buf, f) >= 0;
-    if (f && fclose(f)) ok = 0;
-    if (ok && rename(tmp, path)) ok = 0;
-    if (!ok) {
-        int e = errno;
-        remove(tmp);
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%s: %s", path, strerror(e));
-        }
-        return MFR_E_IO;
+    cli_out out;
+    if (!cli_out_open(&out, path, "w")) {
+        int ok = !comment || fprintf(out.f, "# %s\n", comment) >= 0;
+        if (ok && !strstr(buf, "algo=")) ok = fprintf(out.f, "algo=%s\n", mfr_algo_name(p->algo)) >= 0;
+        if (ok) ok = fputs(buf, out.f) >= 0;
+        if (!cli_out_close(&out, ok) && ok) return MFR_OK;
     }
-    return MFR_OK;
+    if (err) {
+        err->code = MFR_E_IO;
+        snprintf(err->message, sizeof err->message, "%s: %s", path, strerror(errno));
+    }
+    return MFR_E_IO;
 }
 
 mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_error *err) {
