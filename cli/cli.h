@@ -37,6 +37,8 @@ int cli_progress(const mfr_progress *p, void *user);
 void cli_catch_sigint(void);
 extern volatile sig_atomic_t cli_interrupted;
 
+/* err (may be NULL) as "PATH: <strerror(errno)>" with MFR_E_IO; returns MFR_E_IO. */
+mfr_status cli_io_error(mfr_error *err, const char *path);
 /* Load a dataset from any accepted path (folder, zip, ratings file, .mfd). */
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
                             mfr_dataset **out, mfr_error *err);

@@ -53,9 +53,7 @@ static mfr_status write_part(const mfr_dataset *ds, const mfr_ratings *r, const 
     }
     if (fclose(out) == 0) return MFR_OK;
 ioerr:
-    err->code = MFR_E_IO;
-    snprintf(err->message, sizeof err->message, "%.400s: %s", path, strerror(errno));
-    return MFR_E_IO;
+    return cli_io_error(err, path);
 }
 
 static mfr_status write_folds(const mfr_dataset *ds, const cli_split *sp, const char *dir,
@@ -70,8 +68,7 @@ static mfr_status write_folds(const mfr_dataset *ds, const cli_split *sp, const 
         if (sp->p.kind == MFR_SPLIT_KFOLD) snprintf(sub, sizeof sub, "%s/fold%d", dir, t + 1);
         else snprintf(sub, sizeof sub, "%s", dir);
         if (make_dir(sub)) {
-            err->code = s = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%.400s: %s", sub, strerror(errno));
+            s = cli_io_error(err, sub);
             break;
         }
         snprintf(tr, sizeof tr, "%s/train.csv", sub);
@@ -108,10 +105,7 @@ int cmd_split(int argc, char **argv) {
     mfr_dataset *ds = NULL;
     mfr_status s = cli_load_dataset(data, NULL, &ds, &err);
     if (s) return cli_fail(CMD, s, &err);
-    if (make_dir(dir)) {
-        err.code = s = MFR_E_IO;
-        snprintf(err.message, sizeof err.message, "%.400s: %s", dir, strerror(errno));
-    }
+    if (make_dir(dir)) s = cli_io_error(&err, dir);
     if (!s) s = write_folds(ds, &sp, dir, &err);
     mfr_dataset_free(ds);
     return s ? cli_fail(CMD, s, &err) : 0;

@@ -195,17 +195,19 @@ void cli_catch_sigint(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
+mfr_status cli_io_error(mfr_error *err, const char *path) {
+    if (err) {
+        err->code = MFR_E_IO;
+        snprintf(err->message, sizeof err->message, "%.400s: %s", path, strerror(errno));
+    }
+    return MFR_E_IO;
+}
+
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_dataset **out,
                             mfr_error *err) {
     struct stat sb;
     *out = NULL;
-    if (stat(path, &sb) != 0) {
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%s: %s", path, strerror(errno));
-        }
-        return MFR_E_IO;
-    }
+    if (stat(path, &sb) != 0) return cli_io_error(err, path);
     /* a line of rows read on a terminal; Ctrl-C (when caught) cancels */
     mfr_import_params q = p ? *p : mfr_import_params_default();
     if (!q.progress) {
@@ -378,6 +380,19 @@ static void cli_print_title(FILE *f, const char *s, int width) {
 
 static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n);
 
+/* The end of a table line of cli_print_scored and cli_print_recs: movie i's
+ * title (tw columns) and genres; with m NULL, the header's. */
+static void table_tail(FILE *f, const mfr_model *m, int32_t i, int tw) {
+    if (!m) {
+        cli_print_padded(f, "title", tw);
+        fputs("  genres\n", f);
+        return;
+    }
+    cli_print_title(f, mfr_model_item_title(m, i), tw);
+    const char *g = mfr_model_item_genres(m, i);
+    fprintf(f, "  %s\n", *g ? g : "-");
+}
+
 /* Rows as a table (rank, movieId, score, title, genres) or a JSON array
  * (similar; recommendations use cli_print_recs). */
 void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
@@ -398,14 +413,11 @@ void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32
     }
     int tw = cli_title_width(m, rows, n);
     fprintf(f, "%4s  %7s  %10s  ", "rank", "movieId", score_name);
-    cli_print_padded(f, "title", tw);
-    fputs("  genres\n", f);
+    table_tail(f, NULL, -1, tw);
     for (int32_t j = 0; j < n; j++) {
         int32_t i = rows[j].item;
         fprintf(f, "%4d  %7lld  %10.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
-        cli_print_title(f, mfr_model_item_title(m, i), tw);
-        const char *g = mfr_model_item_genres(m, i);
-        fprintf(f, "  %s\n", *g ? g : "-");
+        table_tail(f, m, i, tw);
     }
 }
 
@@ -447,16 +459,13 @@ void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t
     }
     int tw = cli_title_width(m, rows, n);
     fprintf(f, "%4s  %7s  %9s  %10s  ", "rank", "movieId", "score", "prediction");
-    cli_print_padded(f, "title", tw);
-    fputs("  genres\n", f);
+    table_tail(f, NULL, -1, tw);
     for (int32_t j = 0; j < n; j++) {
         int32_t i = rows[j].item;
         fprintf(f, "%4d  %7lld  %9.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
         if (isfinite(rows[j].prediction)) fprintf(f, "%10.1f  ", (double)rows[j].prediction);
         else fprintf(f, "%10s  ", "-");
-        cli_print_title(f, mfr_model_item_title(m, i), tw);
-        const char *g = mfr_model_item_genres(m, i);
-        fprintf(f, "  %s\n", *g ? g : "-");
+        table_tail(f, m, i, tw);
     }
 }
 
@@ -487,11 +496,6 @@ int cli_load_model(const char *cmd, const char *path, mfr_model **out) {
     mfr_error err = {0};
     struct stat sb;
     *out = NULL;
-    if (stat(path, &sb) != 0) {
-        err.code = MFR_E_IO;
-        snprintf(err.message, sizeof err.message, "%s: %s", path, strerror(errno));
-        return cli_fail(cmd, MFR_E_IO, &err);
-    }
-    mfr_status s = mfr_model_load(path, out, &err);
+    mfr_status s = stat(path, &sb) ? cli_io_error(&err, path) : mfr_model_load(path, out, &err);
     return s ? cli_fail(cmd, s, &err) : 0;
 }

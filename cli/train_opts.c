@@ -7,7 +7,6 @@
 #include "train_opts.h"
 #include "cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -113,13 +112,7 @@ static char *trim(char *s) {
 
 mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error *err) {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        if (err) {
-            err->code = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%s: %s", path, strerror(errno));
-        }
-        return MFR_E_IO;
-    }
+    if (!f) return cli_io_error(err, path);
     char line[1024];
     int ln = 0;
     mfr_status s = MFR_OK;
@@ -179,11 +172,7 @@ mfr_status train_opts_write_file(const char *path, const mfr_train_params *p,
         if (ok) ok = fputs(buf, out.f) >= 0;
         if (!cli_out_close(&out, ok) && ok) return MFR_OK;
     }
-    if (err) {
-        err->code = MFR_E_IO;
-        snprintf(err->message, sizeof err->message, "%s: %s", path, strerror(errno));
-    }
-    return MFR_E_IO;
+    return cli_io_error(err, path);
 }
 
 mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_error *err) {
