@@ -23,7 +23,7 @@
 #include "mfrec/dist.h"
 #include "train_opts.h"
 
-enum { O_OUT = 1, O_QUIET, O_CKPT, O_CKPT_EVERY, O_RESUME, O_VERBOSE };
+enum { O_OUT = 1, O_QUIET, O_CKPT, O_CKPT_EVERY, O_RESUME, O_VERBOSE, O_RANK_TIMEOUT };
 
 static const cli_opt train_opts_table[] = {
     {O_OUT, 'o', "output", "FILE", "model file to write (required)"},
@@ -32,6 +32,7 @@ static const cli_opt train_opts_table[] = {
     {O_CKPT, 0, "checkpoint", "DIR", "als, ials: write the factors to DIR/checkpoint.mfc after epochs (atomically)"},
     {O_CKPT_EVERY, 0, "checkpoint-every", "N", "epochs between checkpoints (default 1)"},
     {O_RESUME, 0, "resume", "DIR", "als, ials: continue from DIR/checkpoint.mfc (the same model as an uninterrupted run)"},
+    {O_RANK_TIMEOUT, 0, "rank-timeout", "SECONDS", "distributed: the longest wait for another rank before the run ends (default 60)"},
     {0, 0, 0, 0, 0}};
 
 const cli_spec cli_spec_train = {
@@ -73,7 +74,7 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
 
 static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_params *ip,
                             const char **data, const char **out, int *quiet,
-                            mfr_dist_params *dp) {
+                            mfr_dist_params *dp, double *rank_timeout) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_train, argc, argv);
     const cli_takes tk = {.args = {data}, .missing = "no DATA given", .train = t, .import = ip};
@@ -88,6 +89,9 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
         case O_RESUME: dp->resume_dir = v; break;
         case O_CKPT_EVERY:
             if (cli_opt_int(&ps, v, 1, 1000000, &dp->checkpoint_every)) return MFR_E_INVALID;
+            break;
+        case O_RANK_TIMEOUT:
+            if (cli_opt_float(&ps, v, 0.1, 1e6, rank_timeout)) return MFR_E_INVALID;
             break;
         }
     }
@@ -105,11 +109,23 @@ static int dist_fail(const mfr_dist *d, mfr_status s, const mfr_error *err) {
 }
 
 /* The distributed trainer (mpirun, or --checkpoint / --resume). */
+/* A failure the other ranks did not share (they may wait for this rank, or
+ * this rank waited past --rank-timeout for them): its message, then the
+ * whole run ends with its status. */
+static int dist_abort(mfr_dist *d, mfr_status s, const mfr_error *err) {
+    dist_fail(d, s, err);
+    fflush(NULL);
+    mfr_dist_abort(d, s);
+    mfr_dist_close(d);
+    return s;
+}
+
 static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_params *p,
-                      const mfr_dist_params *dp, const char *out, int quiet) {
+                      const mfr_dist_params *dp, double rank_timeout, const char *out, int quiet) {
     mfr_error err = {0};
     mfr_dist *d = NULL;
-    mfr_status s = mfr_dist_open(&d, &err);
+    mfr_status s = mfr_dist_open(&d, rank_timeout, &err);
+    if (s && mfr_dist_failed_alone(d)) return dist_abort(d, s, &err);
     if (s) return cli_fail("train", s, &err);
     const int rank = mfr_dist_rank(d), size = mfr_dist_size(d);
     cli_set_quiet(quiet || rank != 0);
@@ -123,7 +139,7 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
     if (mfr_dist_reads_share(data, p) && !ip->movies_path) {
         /* a .mfd: each rank reads only its share (docs/distributed.md) */
         s = mfr_dist_train_mfd(d, data, p, dp, &m, &who, &err);
-        if (s && who >= 0) { /* the file, on the rank that read it */
+        if (s && who >= 0 && !mfr_dist_failed_alone(d)) { /* the file, on the rank that read it */
             if (who == rank) dist_fail(d, s, &err);
             mfr_dist_close(d);
             return s;
@@ -131,6 +147,10 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
     } else {
         s = cli_load_dataset(data, ip, &ds, &err);
         mfr_status all = mfr_dist_agree(d, s, &err, &who); /* the first rank that failed */
+        if (all && mfr_dist_failed_alone(d)) { /* this rank waited past --rank-timeout */
+            mfr_dataset_free(ds);
+            return dist_abort(d, all, &err);
+        }
         if (all) {
             if (who == rank) dist_fail(d, all, &err);
             mfr_dataset_free(ds);
@@ -144,11 +164,8 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
     cli_progress_end();
     mfr_dataset_free(ds);
     if (s && mfr_dist_failed_alone(d)) { /* the others wait in a collective */
-        dist_fail(d, s, &err);
         mfr_model_free(m);
-        mfr_dist_abort(d, s);
-        mfr_dist_close(d);
-        return s;
+        return dist_abort(d, s, &err);
     }
     int cancelled = s == MFR_E_CANCELLED && m;
     int rc = 0;
@@ -190,14 +207,15 @@ int cmd_train(int argc, char **argv) {
     memset(&topts, 0, sizeof topts);
     mfr_import_params ip = mfr_import_params_default();
     mfr_dist_params dp = {NULL, 1, NULL};
-    int rc = train_parse_args(argc, argv, &topts, &ip, &data, &out, &quiet, &dp);
+    double rank_timeout = MFR_DIST_RANK_TIMEOUT;
+    int rc = train_parse_args(argc, argv, &topts, &ip, &data, &out, &quiet, &dp, &rank_timeout);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_train_params p;
     mfr_error err = {0};
     mfr_status s = train_opts_resolve(&topts, &p, &err);
     if (s) return cli_fail("train", s, &err);
     if (mfr_dist_launched() || dp.checkpoint_dir || dp.resume_dir)
-        return train_dist(data, &ip, &p, &dp, out, quiet);
+        return train_dist(data, &ip, &p, &dp, rank_timeout, out, quiet);
     cli_set_quiet(quiet);
     cli_catch_sigint(); /* Ctrl-C while loading cancels the load (exit 7) */
     mfr_dataset *ds = NULL;

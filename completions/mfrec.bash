@@ -25,7 +25,7 @@ _mfrec() {
         help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
         import) opts="--output --json --quiet --format --columns --delimiter --header --scale --movies --strict --help" ;;
         synth) opts="--output --users --movies --ratings --rank --noise --zipf --seed --tags --quiet --help" ;;
-        train) opts="--output --quiet --verbose --checkpoint --checkpoint-every --resume --format --columns --delimiter --header --scale --movies --strict --algo --params --set --help $params" ;;
+        train) opts="--output --quiet --verbose --checkpoint --checkpoint-every --resume --rank-timeout --format --columns --delimiter --header --scale --movies --strict --algo --params --set --help $params" ;;
         recommend) opts="--user --all --count --genre --min-ratings --json --output --threads --index --nprobe --help" ;;
         similar) opts="--count --metric --min-ratings --json --help" ;;
         predict) opts="--user --movie --input --json --help" ;;

@@ -28,6 +28,8 @@ typedef struct mfr_dist_params {
     const char *resume_dir;     /* NULL: start afresh; else continue from DIR/checkpoint.mfc */
 } mfr_dist_params;
 
+#define MFR_DIST_RANK_TIMEOUT 60.0 /* rank_timeout's default, seconds */
+
 typedef struct mfr_dist_stats {
     uint64_t bytes_sent;        /* factor payload this rank sent (see docs/distributed.md) */
     double comm_seconds;        /* wall time inside collectives */
@@ -40,9 +42,15 @@ int mfr_dist_built_with_mpi(void);
 /* The process count mpirun announced in the environment (Open MPI, PMIx or
  * PMI), or 0 when this process was not started by mpirun. */
 int mfr_dist_launched(void);
-/* Joins the run (MPI_Init) on every rank. Without MPI: MFR_E_UNSUPPORTED
- * when mpirun started more than one process. */
-mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err);
+/* Joins the run (MPI_Init) on every rank, with rank_timeout seconds (<= 0:
+ * MFR_DIST_RANK_TIMEOUT) as the bound on every wait for another rank from
+ * then on (the collectives below and those of mfr_dist_train; the host names
+ * are exchanged under it). A wait past it fails with MFR_E_TIMEOUT naming
+ * the operation, the epoch and the ranks and hosts it waited for; every
+ * later collective then fails at once the same way and
+ * mfr_dist_failed_alone(d) is true: print it and mfr_dist_abort. Without
+ * MPI: MFR_E_UNSUPPORTED when mpirun started more than one process. */
+mfr_status mfr_dist_open(mfr_dist **out, double rank_timeout, mfr_error *err);
 int mfr_dist_rank(const mfr_dist *d);
 int mfr_dist_size(const mfr_dist *d);
 /* Collective: every rank passes its own status and error; all get the

@@ -28,7 +28,8 @@ extern "C" {
     X(MFR_E_AUTH, 11, "not authorized")                     \
     X(MFR_E_LIMIT, 12, "limit exceeded")                    \
     X(MFR_E_EXISTS, 13, "already exists")                   \
-    X(MFR_E_INTERNAL, 14, "internal error")
+    X(MFR_E_INTERNAL, 14, "internal error")                 \
+    X(MFR_E_TIMEOUT, 15, "timed out")
 
 typedef enum mfr_status {
 #define MFR__STATUS_ENUM(name, num, msg) name = num,

@@ -126,5 +126,6 @@ mfr_status mfr__dist_resume(const mfr__dist *fd, mfr_model *m, int32_t *done, mf
     if (!st) st = mfr__dist_bcast(d, m->user_bias, (uint64_t)m->n_users * 4, err);
     if (!st) st = mfr__dist_bcast(d, m->item_bias, (uint64_t)m->n_items * 4, err);
     *done = ep;
+    d->epoch = ep;
     return st;
 }

@@ -12,7 +12,15 @@
  * same row solver as one process, so the model equals one process's to
  * float rounding (the gramian's summation order is the only difference).
  * sgd runs DSGD strata (src/algo/sgd.c): the item blocks pass round the
- * ranks by MPI_Sendrecv (shift_rows) between its P sub-epochs.
+ * ranks by MPI_Isend/MPI_Irecv (shift_rows) between its P sub-epochs.
+ *
+ * No wait for another rank is left to Open MPI's own timeouts: every one is
+ * a non-blocking operation polled by wait_bounded against d->timeout (the
+ * CLI's --rank-timeout), past which it fails with MFR_E_TIMEOUT naming the
+ * operation, the epoch and the ranks (and their hosts) it waited for. The
+ * factor exchange is point-to-point (each rank's rows sent to every other,
+ * MPI_Isend/MPI_Irecv) so that the ranks that did not answer can be named;
+ * the sums and broadcasts are MPI_Iallreduce and MPI_Ibcast.
  *
  * Built without MPI (MFR_HAVE_MPI undefined) the same code runs with one
  * rank and no communication. */
@@ -51,7 +59,80 @@ int mfr_dist_launched(void) {
     return 0;
 }
 
-mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err) {
+#ifdef MFR_HAVE_MPI
+/* ---- the bound on every wait for another rank -------------------------- */
+
+/* "rank 2 (host b)": rank q and where it runs */
+static int put_rank(const mfr_dist *d, int q, char *buf, size_t cap) {
+    const char *h = d->hosts ? d->hosts + (size_t)q * MFR_DIST_HOST : "";
+    return snprintf(buf, cap, h[0] ? "rank %d (host %s)" : "rank %d", q, h);
+}
+
+/* Waits until req[0..n-1] complete or d->timeout seconds pass. peer[j]: the
+ * rank req[j] exchanges with, -1 for a collective (then all the others
+ * are named, as any of them may be the one missing; overwritten). On
+ * timeout: the message, kept in d for every later call, and MFR_E_TIMEOUT. */
+static mfr_status wait_bounded(mfr_dist *d, int n, MPI_Request *req, int *peer, const char *op,
+                               mfr_error *err) {
+    double t0 = mfr__now();
+    for (unsigned spin = 1;; spin++) {
+        int done = 0;
+        if (MPI_Testall(n, req, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+            return mfr__err(err, MFR_E_IO, "%s failed", op);
+        if (done) return MFR_OK;
+        if (spin % 16 == 0 && mfr__now() - t0 > d->timeout) break;
+    }
+    /* which of the ranks waited for have not answered: the peers of the
+     * requests still open (a collective's: all the others) */
+    const int coll = peer[0] < 0;
+    char who[320] = "";
+    size_t at = 0;
+    int named = 0, more = 0;
+    for (int j = 0; j < n; j++) {
+        int flag = 0;
+        if (peer[j] >= 0 && (MPI_Test(&req[j], &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS || flag)) {
+            peer[j] = -2; /* answered */
+            continue;
+        }
+        for (int q = 0; q < d->size; q++) {
+            int seen = q == d->rank || (peer[j] >= 0 && q != peer[j]);
+            for (int i = 0; i < j && !seen; i++) seen = peer[i] == q; /* named already */
+            if (seen) continue;
+            if (named++ == 4) {
+                more++, named--;
+                continue;
+            }
+            if (at < sizeof who) at += (size_t)snprintf(who + at, sizeof who - at, "%s", named > 1 ? ", " : "");
+            if (at < sizeof who) at += (size_t)put_rank(d, q, who + at, sizeof who - at);
+        }
+    }
+    if (more && at < sizeof who) snprintf(who + at, sizeof who - at, " and %d more", more);
+    char when[32] = "before training";
+    if (d->in_fit) snprintf(when, sizeof when, "of epoch %d", (int)d->epoch + 1);
+    const char *host = d->hosts ? d->hosts + (size_t)d->rank * MFR_DIST_HOST : "";
+    snprintf(d->timeout_msg, sizeof d->timeout_msg,
+             "%s%s%swaited %g s (--rank-timeout) for %s%s in %s %s: no answer (that rank stopped, or "
+             "its host cannot be reached); the run ends",
+             host[0] ? "on host " : "", host, host[0] ? ", " : "", d->timeout, coll ? "any of " : "",
+             who, op, when);
+    d->timed_out = 1;
+    return mfr__err(err, MFR_E_TIMEOUT, "%s", d->timeout_msg);
+}
+
+/* After a wait ran past the bound the run is over: no further exchange. */
+static mfr_status check_alive(const mfr_dist *d, mfr_error *err) {
+    return d->timed_out ? mfr__err(err, MFR_E_TIMEOUT, "%s", d->timeout_msg) : MFR_OK;
+}
+
+/* A collective's one request: any other rank may be the one it waits for. */
+static mfr_status wait_coll(mfr_dist *d, MPI_Request *rq, const char *op, mfr_error *err) {
+    int all = -1;
+    return wait_bounded(d, 1, rq, &all, op, err);
+}
+enum { MFR_DIST_TAG_SHIFT = 9, MFR_DIST_TAG_GATHER = 10 };
+#endif
+
+mfr_status mfr_dist_open(mfr_dist **out, double rank_timeout, mfr_error *err) {
     *out = NULL;
 #ifndef MFR_HAVE_MPI
     int n = mfr_dist_launched();
@@ -63,6 +144,7 @@ mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err) {
     mfr_dist *d = mfr__calloc(1, sizeof *d);
     if (!d) return mfr__nomem(err, "distributed run");
     d->size = d->local_size = 1;
+    d->timeout = rank_timeout > 0 ? rank_timeout : MFR_DIST_RANK_TIMEOUT;
 #ifdef MFR_HAVE_MPI
     /* Not started by mpirun: one process, MPI is not started at all (no
      * singleton runtime, nothing of Open MPI's in the process). */
@@ -83,6 +165,28 @@ mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err) {
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
     MPI_Comm_size(local, &d->local_size);
     MPI_Comm_free(&local);
+    /* every rank's host name, for the messages of a wait past the bound */
+    if (d->size > 1) {
+        d->hosts = mfr__calloc((size_t)d->size, MFR_DIST_HOST);
+        char name[MPI_MAX_PROCESSOR_NAME + 1] = "", mine[MFR_DIST_HOST] = "";
+        int len = 0;
+        MPI_Get_processor_name(name, &len);
+        snprintf(mine, sizeof mine, "%.*s", MFR_DIST_HOST - 1, name);
+        MPI_Request rq;
+        mfr_status st = MFR_OK;
+        if (!d->hosts)
+            st = mfr__nomem(err, "host names");
+        else if (MPI_Iallgather(mine, MFR_DIST_HOST, MPI_CHAR, d->hosts, MFR_DIST_HOST, MPI_CHAR,
+                                MPI_COMM_WORLD, &rq) != MPI_SUCCESS)
+            st = mfr__err(err, MFR_E_IO, "MPI_Iallgather failed");
+        else
+            st = wait_coll(d, &rq, "the exchange of host names (MPI_Iallgather)", err);
+        if (st) { /* the others may wait for this rank: the caller aborts the run */
+            d->failed_alone = 1;
+            *out = d;
+            return st;
+        }
+    }
 #endif
     *out = d;
     return MFR_OK;
@@ -90,7 +194,7 @@ mfr_status mfr_dist_open(mfr_dist **out, mfr_error *err) {
 
 int mfr_dist_rank(const mfr_dist *d) { return d ? d->rank : 0; }
 int mfr_dist_size(const mfr_dist *d) { return d ? d->size : 1; }
-int mfr_dist_failed_alone(const mfr_dist *d) { return d && d->failed_alone; }
+int mfr_dist_failed_alone(const mfr_dist *d) { return d && (d->failed_alone || d->timed_out); }
 void mfr_dist_stats_get(const mfr_dist *d, mfr_dist_stats *s) {
     if (d) *s = d->stats;
     else memset(s, 0, sizeof *s);
@@ -100,15 +204,27 @@ mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who) 
     *who = st ? d->rank : -1;
 #ifdef MFR_HAVE_MPI
     if (d->size > 1) {
+        mfr_status ws = check_alive(d, err);
         int mine = st ? d->rank : d->size, first = d->size;
-        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        MPI_Request rq;
+        if (!ws && MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &rq) == MPI_SUCCESS)
+            ws = wait_coll(d, &rq, "the agreement on errors (MPI_Iallreduce)", err);
+        if (ws) { /* this rank alone, past the bound: its message */
+            *who = d->rank;
+            return ws;
+        }
         if (first == d->size) {
             *who = -1;
             return MFR_OK;
         }
         mfr_error e = {0};
         if (d->rank == first) e = *err, e.code = st;
-        MPI_Bcast(&e, (int)sizeof e, MPI_BYTE, first, MPI_COMM_WORLD);
+        if (MPI_Ibcast(&e, (int)sizeof e, MPI_BYTE, first, MPI_COMM_WORLD, &rq) == MPI_SUCCESS)
+            ws = wait_coll(d, &rq, "the broadcast of an error (MPI_Ibcast)", err);
+        if (ws) {
+            *who = d->rank;
+            return ws;
+        }
         e.message[sizeof e.message - 1] = '\0';
         if (err) *err = e;
         *who = first;
@@ -121,12 +237,16 @@ mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who) 
 mfr_status mfr__dist_bcast(mfr_dist *d, void *buf, uint64_t n, mfr_error *err) {
 #ifdef MFR_HAVE_MPI
     unsigned char *p = buf;
-    for (uint64_t at = 0; d->size > 1 && at < n;) { /* counts are int */
+    mfr_status st = d->size > 1 ? check_alive(d, err) : MFR_OK;
+    for (uint64_t at = 0; d->size > 1 && at < n && !st;) { /* counts are int */
         int c = n - at > (1u << 30) ? 1 << 30 : (int)(n - at);
-        if (MPI_Bcast(p + at, c, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
-            return mfr__err(err, MFR_E_IO, "MPI_Bcast failed");
+        MPI_Request rq;
+        if (MPI_Ibcast(p + at, c, MPI_BYTE, 0, MPI_COMM_WORLD, &rq) != MPI_SUCCESS)
+            return mfr__err(err, MFR_E_IO, "MPI_Ibcast failed");
+        st = wait_coll(d, &rq, "a broadcast from rank 0 (MPI_Ibcast)", err);
         at += (uint64_t)c;
     }
+    if (st) return st;
 #else
     (void)d, (void)buf, (void)n, (void)err;
 #endif
@@ -148,31 +268,62 @@ void mfr_dist_close(mfr_dist *d) {
     if (d->mpi) MPI_Finalized(&fin);
     if (d->mpi && !fin) MPI_Finalize();
 #endif
+    mfr__free(d->hosts);
     mfr__free(d);
 }
 
 /* ---- the collectives a fit calls (family.h's mfr__dist) ---------------- */
 
+#ifdef MFR_HAVE_MPI
+/* "the movie factors' exchange" */
+static void exchange_name(const mfr__dist *fd, const int32_t *lo, int32_t width, char *buf, size_t n) {
+    snprintf(buf, n, "the %s %s' exchange (MPI_Isend/MPI_Irecv)", lo == fd->item_lo ? "movie" : "user",
+             width == 1 ? "biases" : "factors");
+}
+#endif
+
+/* Rows lo[q]..lo[q+1]-1 of every rank q to all, in place: this rank's rows
+ * sent to each other rank and each other rank's received (an allgather of
+ * P - 1 sends and receives a rank, so the ranks that did not answer can be
+ * named; the bytes are those of any allgather). */
 static mfr_status gather_rows(const mfr__dist *fd, float *X, int32_t width, const int32_t *lo,
                               mfr_error *err) {
     mfr_dist *d = fd->impl;
 #ifdef MFR_HAVE_MPI
     if (d->size <= 1) return MFR_OK;
+    mfr_status st = check_alive(d, err);
+    if (st) return st;
     double t0 = mfr__now();
-    int *cnt = mfr__malloc(sizeof(int) * 2 * (size_t)d->size);
-    if (!cnt) return mfr__nomem(err, "allgather counts");
-    int *dsp = cnt + d->size;
-    for (int q = 0; q < d->size; q++) cnt[q] = lo[q + 1] - lo[q], dsp[q] = lo[q];
+    const int P = d->size, me = d->rank;
+    MPI_Request *rq = mfr__malloc((sizeof(MPI_Request) + sizeof(int)) * 2 * (size_t)P);
+    if (!rq) return mfr__nomem(err, "factor exchange requests");
+    int *peer = (int *)(rq + 2 * P), n = 0, rc = MPI_SUCCESS;
     MPI_Datatype row;
     MPI_Type_contiguous(width, MPI_FLOAT, &row);
     MPI_Type_commit(&row);
-    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, X, cnt, dsp, row, MPI_COMM_WORLD);
+    for (int j = 1; j < P && rc == MPI_SUCCESS; j++) { /* from me+1, me+2, ...; to me-1, me-2, ... */
+        int from = (me + j) % P, to = (me + P - j) % P;
+        rc = MPI_Irecv(X + (size_t)lo[from] * (size_t)width, lo[from + 1] - lo[from], row, from,
+                       MFR_DIST_TAG_GATHER, MPI_COMM_WORLD, &rq[n]);
+        if (rc == MPI_SUCCESS) peer[n++] = from;
+        if (rc == MPI_SUCCESS)
+            rc = MPI_Isend(X + (size_t)lo[me] * (size_t)width, lo[me + 1] - lo[me], row, to,
+                           MFR_DIST_TAG_GATHER, MPI_COMM_WORLD, &rq[n]);
+        if (rc == MPI_SUCCESS) peer[n++] = to;
+    }
     MPI_Type_free(&row);
+    if (rc != MPI_SUCCESS) {
+        st = mfr__err(err, MFR_E_IO, "MPI_Isend/MPI_Irecv failed");
+    } else {
+        char op[64];
+        exchange_name(fd, lo, width, op, sizeof op);
+        st = wait_bounded(d, n, rq, peer, op, err);
+    }
+    mfr__free(rq);
     /* each rank's rows reach the P - 1 others */
-    d->stats.bytes_sent += (uint64_t)cnt[d->rank] * (uint64_t)width * 4u * (uint64_t)(d->size - 1);
-    mfr__free(cnt);
+    d->stats.bytes_sent += (uint64_t)(lo[me + 1] - lo[me]) * (uint64_t)width * 4u * (uint64_t)(P - 1);
     d->stats.comm_seconds += mfr__now() - t0;
-    if (rc != MPI_SUCCESS) return mfr__err(err, MFR_E_IO, "MPI_Allgatherv failed");
+    return st;
 #else
     (void)d, (void)X, (void)width, (void)lo, (void)err;
 #endif
@@ -183,19 +334,27 @@ static mfr_status sum_any(const mfr__dist *fd, void *x, int64_t n, int dbl, mfr_
     mfr_dist *d = fd->impl;
 #ifdef MFR_HAVE_MPI
     if (d->size <= 1 || n <= 0) return MFR_OK;
+    mfr_status st = check_alive(d, err);
+    if (st) return st;
     double t0 = mfr__now();
-    int rc = MPI_SUCCESS;
     size_t elem = dbl ? 8 : 4;
-    for (int64_t at = 0; at < n && rc == MPI_SUCCESS;) {
+    char op[96];
+    snprintf(op, sizeof op, "the sum over the ranks of %lld %s (MPI_Iallreduce)", (long long)n,
+             n == 1 ? "value" : "values");
+    for (int64_t at = 0; at < n && !st;) {
         int c = n - at > (1 << 28) ? 1 << 28 : (int)(n - at);
-        rc = MPI_Allreduce(MPI_IN_PLACE, (char *)x + (size_t)at * elem, c,
-                           dbl ? MPI_DOUBLE : MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        MPI_Request rq;
+        if (MPI_Iallreduce(MPI_IN_PLACE, (char *)x + (size_t)at * elem, c, dbl ? MPI_DOUBLE : MPI_FLOAT,
+                           MPI_SUM, MPI_COMM_WORLD, &rq) != MPI_SUCCESS)
+            st = mfr__err(err, MFR_E_IO, "MPI_Iallreduce failed");
+        else
+            st = wait_coll(d, &rq, op, err);
         at += c;
     }
     /* a reduce-scatter + allgather moves 2 (P - 1) / P of the array per rank */
     d->stats.bytes_sent += (uint64_t)n * elem * 2u * (uint64_t)(d->size - 1) / (uint64_t)d->size;
     d->stats.comm_seconds += mfr__now() - t0;
-    if (rc != MPI_SUCCESS) return mfr__err(err, MFR_E_IO, "MPI_Allreduce failed");
+    if (st) return st;
 #else
     (void)d, (void)x, (void)n, (void)dbl, (void)err;
 #endif
@@ -210,29 +369,49 @@ static mfr_status sum_d(const mfr__dist *fd, double *x, int64_t n, mfr_error *er
 }
 
 /* DSGD's rotation: rows of block send to rank - 1, of block recv from
- * rank + 1 (MPI_Sendrecv, so the ring cannot deadlock). */
+ * rank + 1 (both posted before either is waited for, so the ring cannot
+ * deadlock). */
 static mfr_status shift_rows(const mfr__dist *fd, float *X, int32_t width, const int32_t *lo,
                              int send, int recv, mfr_error *err) {
     mfr_dist *d = fd->impl;
 #ifdef MFR_HAVE_MPI
     if (d->size <= 1) return MFR_OK;
+    mfr_status st = check_alive(d, err);
+    if (st) return st;
     double t0 = mfr__now();
     int to = (d->rank + d->size - 1) % d->size, from = (d->rank + 1) % d->size;
     int ns = lo[send + 1] - lo[send], nr = lo[recv + 1] - lo[recv];
     MPI_Datatype row;
     MPI_Type_contiguous(width, MPI_FLOAT, &row);
     MPI_Type_commit(&row);
-    int rc = MPI_Sendrecv(X + (size_t)lo[send] * (size_t)width, ns, row, to, 9,
-                          X + (size_t)lo[recv] * (size_t)width, nr, row, from, 9, MPI_COMM_WORLD,
-                          MPI_STATUS_IGNORE);
+    MPI_Request rq[2];
+    int peer[2] = {from, to};
+    int rc = MPI_Irecv(X + (size_t)lo[recv] * (size_t)width, nr, row, from, MFR_DIST_TAG_SHIFT,
+                       MPI_COMM_WORLD, &rq[0]);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Isend(X + (size_t)lo[send] * (size_t)width, ns, row, to, MFR_DIST_TAG_SHIFT,
+                       MPI_COMM_WORLD, &rq[1]);
     MPI_Type_free(&row);
+    char op[80];
+    snprintf(op, sizeof op, "the rotation of movie block %d's %s (MPI_Isend/MPI_Irecv)", recv,
+             width == 1 ? "biases" : "factors");
+    st = rc != MPI_SUCCESS ? mfr__err(err, MFR_E_IO, "MPI_Isend/MPI_Irecv failed")
+                           : wait_bounded(d, 2, rq, peer, op, err);
     d->stats.bytes_sent += (uint64_t)ns * (uint64_t)width * 4u;
     d->stats.comm_seconds += mfr__now() - t0;
-    if (rc != MPI_SUCCESS) return mfr__err(err, MFR_E_IO, "MPI_Sendrecv failed");
+    if (st) return st;
 #else
     (void)d, (void)X, (void)width, (void)lo, (void)send, (void)recv, (void)err;
 #endif
     return MFR_OK;
+}
+
+/* After each epoch (every rank): the epoch the waits name, and the
+ * checkpoint when one is due. */
+static mfr_status epoch_done(const mfr__dist *fd, const mfr_model *m, int32_t epoch, mfr_error *err) {
+    mfr_dist *d = fd->impl;
+    d->epoch = epoch;
+    return d->dp && d->dp->checkpoint_dir ? mfr__dist_checkpoint(fd, m, epoch, err) : MFR_OK;
 }
 
 /* lo[0..size]: cuts of 0..rows-1 with about total/size of the weights
@@ -341,7 +520,7 @@ static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, mfr__csr *row
     mfr__dist fd = {.rank = d->rank, .size = d->size, .user_lo = lo, .item_lo = lo + P + 1,
                     .share = share, .rows = rows, .impl = d, .gather_rows = gather_rows, .sum_f = sum_f,
                     .sum_d = sum_d, .resume = dp && dp->resume_dir ? mfr__dist_resume : NULL,
-                    .epoch_done = dp && dp->checkpoint_dir ? mfr__dist_checkpoint : NULL,
+                    .epoch_done = epoch_done,
                     .shift_rows = shift_rows};
     d->stats.share_ratings = rows ? rows[0].nnz + rows[1].nnz : 0;
     for (int64_t j = 0; j < ds->n_ratings; j++) {
@@ -354,7 +533,9 @@ static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, mfr__csr *row
     double t0 = mfr__now();
     /* the ratings held once: the dataset's arrays go to the model (as
      * mfr_model_train_consume) */
+    d->in_fit = 1, d->epoch = 0;
     mfr_status st = mfr__model_train_dist(ds, ds, NULL, NULL, &run, NULL, &fd, out, err);
+    d->in_fit = 0;
     d->stats.train_seconds = mfr__now() - t0;
     d->dp = NULL;
     /* A failure inside the fit that the others did not share (no memory on

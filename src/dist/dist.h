@@ -14,7 +14,16 @@ struct mfr_dist {
     mfr_dist_stats stats;
     const mfr_dist_params *dp;   /* during mfr_dist_train */
     uint64_t fingerprint;        /* of the run's parameters and data, in checkpoints */
+    /* mfrec's bound on waits for other ranks (dist.c's wait_bounded) */
+    double timeout;              /* seconds */
+    int in_fit;                  /* 1 inside the fit: waits name the epoch */
+    int32_t epoch;               /* epochs completed (the fit's, or the checkpoint's) */
+    int timed_out;               /* a wait ran past the bound: every later one fails at once */
+    char timeout_msg[MFR_ERROR_MSG_MAX];
+    char *hosts;                 /* [size][MFR_DIST_HOST]: each rank's host name */
 };
+
+enum { MFR_DIST_HOST = 64 };
 
 /* Collective broadcast of n bytes from rank 0 (nothing in one process). */
 mfr_status mfr__dist_bcast(mfr_dist *d, void *buf, uint64_t n, mfr_error *err);

@@ -2,7 +2,8 @@
 # faults.sh — failures in a distributed run (issue 9): bad input on one rank
 # stops every rank with that rank's file:line error; data that differs
 # between ranks is refused; a rank killed mid-training makes mpirun and all
-# ranks exit non-zero within a bound (no hang); --resume from the last
+# ranks exit non-zero within a bound (no hang), and so does a rank that
+# stops answering (the others' --rank-timeout); --resume from the last
 # checkpoint then gives the model an uninterrupted run gives.
 source "$(dirname "$0")/lib.bash"
 synth "$T/d"
@@ -74,6 +75,40 @@ else
     [ $alive -eq 0 ] && ok "no rank left running" || bad "$alive ranks still running"
     [ ! -e "$T/cut.mfm" ] && ok "the killed run wrote no model" || bad "the killed run wrote a model"
 fi
+
+# 5b. a rank that stops answering (SIGSTOP: alive, its connections open, so
+# neither Open MPI nor TCP notices): the other ranks wait --rank-timeout for
+# it, name it, and the run ends with exit 15 (MFR_E_TIMEOUT)
+timeout 120 mpirun --oversubscribe --bind-to none -n 3 "$MFREC" train "$T/d" --algo als --epochs 1000000 \
+    --factors 16 --threads 1 --seed 5 -q --rank-timeout 3 --checkpoint "$T/ckstop" --checkpoint-every 20 \
+    -o "$T/stop.mfm" >"$T/5b.out" 2>&1 &
+job=$!
+for _ in $(seq 600); do [ -s "$T/ckstop/checkpoint.mfc" ] && break; sleep 0.1; done
+stopped=""
+for pid in $(pgrep -P "$job" -x mpirun 2>/dev/null) $job; do
+    for c in $(pgrep -P "$pid" 2>/dev/null); do
+        [ "$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | grep -c -- "--checkpoint $T/ckstop")" = 1 ] &&
+            [ "$(tr '\0' '\n' <"/proc/$c/environ" 2>/dev/null | grep -c '^OMPI_COMM_WORLD_RANK=2$')" = 1 ] && stopped=$c
+    done
+done
+if [ -z "$stopped" ]; then
+    bad "did not find rank 2 to stop; $(cat "$T/5b.out")"
+    kill "$job" 2>/dev/null
+else
+    t0=$(date +%s)
+    kill -STOP "$stopped"
+    wait "$job"
+    rc=$?
+    t1=$(date +%s)
+    [ $rc -eq 15 ] && [ $((t1 - t0)) -le 40 ] && ok "rank 2 stopped: mpirun exit 15 after $((t1 - t0)) s" ||
+        bad "rank 2 stopped: exit $rc after $((t1 - t0)) s: $(head -5 "$T/5b.out")"
+    grep -Eq "mfrec train: rank [01]: on host [^ ]+, waited 3 s \(--rank-timeout\) for (any of .*)?rank 2 \(host [^)]+\).* of epoch [0-9]+: no answer" "$T/5b.out" &&
+        ok "the others named rank 2, the operation and the epoch" || bad "no timeout message: $(head -5 "$T/5b.out")"
+    for _ in $(seq 100); do kill -0 "$stopped" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$stopped" 2>/dev/null && { bad "the stopped rank is still there"; kill -9 "$stopped"; } || ok "the stopped rank is gone too"
+fi
+run_one train "$T/d" --algo als --rank-timeout 0 -o "$T/z.mfm" >"$T/5c.out" 2>&1
+[ $? -eq 5 ] && grep -q "rank-timeout" "$T/5c.out" && ok "--rank-timeout 0 refused (exit 5)" || bad "--rank-timeout 0: $(cat "$T/5c.out")"
 
 # 6. resume: completes, and equals the uninterrupted model exactly (als is deterministic)
 run_mpi 2 train "$T/d" "${args[@]}" --resume "$T/ck" --checkpoint "$T/ck" -o "$T/res.mfm" -q >"$T/6.out" 2>&1 &&
