@@ -19,9 +19,9 @@ finish() { [ "$fails" -eq 0 ] && { echo "all passed"; exit 0; }; echo "$fails fa
 # dlopen'ed components leak by design and LSan cannot name them to
 # suppress (CMakeLists.txt). Memory errors are still reported.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-run_mpi() { # run_mpi P ARGS...: mfrec on P ranks of this host
-    local n=$1; shift
-    timeout 120 mpirun --oversubscribe --bind-to none -n "$n" "$MFREC" "$@"
+run_mpi() { # run_mpi P ARGS...: mfrec on P ranks of this host (240 s: an ASan
+    local n=$1; shift # build on a loaded 2-core machine took 65 s for faults.sh's 400 epochs)
+    timeout 240 mpirun --oversubscribe --bind-to none -n "$n" "$MFREC" "$@"
 }
 # train_1p DATA TAG ARGS...: mfrec train in one process, to $T/TAG.1p.mfm
 # (output $T/TAG.1p.out); a failure is reported (status 1)

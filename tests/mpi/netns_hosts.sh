@@ -12,50 +12,16 @@
 # namespaces (not root, or a container without CAP_SYS_ADMIN) the test says
 # so and is skipped (exit 77), never faked.
 source "$(dirname "$0")/lib.bash"
-A=mfrA$$ B=mfrB$$ NET=10.209.77
-cleanup() {
-    for ns in "$A" "$B"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-if ! ip netns add "$A" 2>"$T/ns.err"; then
-    echo "SKIP: cannot make network namespaces here ($(cat "$T/ns.err")); the multi-host test needs root with CAP_SYS_ADMIN"
-    exit 77
-fi
-command -v unshare >/dev/null || { echo "SKIP: no unshare (util-linux)"; exit 77; }
-set -e
-ip netns add "$B"
-ip link add "v$A" type veth peer name "v$B"
-ip link set "v$A" netns "$A"
-ip link set "v$B" netns "$B"
-ip -n "$A" addr add "$NET.1/24" dev "v$A"
-ip -n "$B" addr add "$NET.2/24" dev "v$B"
-for ns in "$A" "$B"; do
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set "v$ns" up
-done
-set +e
+source "$HERE/netns.bash"
+NET=10.209.77
+netns_hosts "$NET"
 ip -n "$A" route get "$NET.2" | grep -q "dev v$A" && ok "hosts $A ($NET.1) and $B ($NET.2) joined by a veth pair" ||
     bad "no route between the namespaces"
-# "ssh HOST COMMAND": enter HOST's namespace, with its own host name
-cat >"$T/agent" <<AGENT
-#!/bin/sh
-host=\$1; shift
-exec ip netns exec "\$host" unshare --uts /bin/sh -c "hostname \$host; \$*"
-AGENT
-chmod +x "$T/agent"
-printf '%s slots=2\n%s slots=2\n' "$A" "$B" >"$T/hosts"
 synth "$T/d"
 args=(--algo als --epochs 4 --factors 16 --threads 1 --seed 9)
 "$MFREC" train "$T/d" "${args[@]}" -o "$T/one.mfm" -q >/dev/null || bad "one process"
 rx0=$(ip netns exec "$B" cat "/sys/class/net/v$B/statistics/rx_bytes")
-mca=(--mca plm_rsh_agent "$T/agent" --mca plm_rsh_no_tree_spawn 1 --mca btl tcp,self
-     --mca btl_tcp_if_include "$NET.0/24" --mca oob_tcp_if_include "$NET.0/24")
-timeout 120 ip netns exec "$A" unshare --uts /bin/sh -c "hostname $A; exec \"\$@\"" sh \
-    mpirun --hostfile "$T/hosts" -n 4 --bind-to none "${mca[@]}" \
+in_host 120 "$A" mpirun --hostfile "$T/hosts" -n 4 --bind-to none "${mca[@]}" \
     -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
     "$MFREC" train "$T/d" "${args[@]}" -o "$T/net.mfm" >"$T/net.out" 2>&1
 rc=$?
