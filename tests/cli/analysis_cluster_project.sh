@@ -54,7 +54,10 @@ expect_exit 5 "cluster --k 0" "$MFREC" cluster "$M" --k 0
 expect_exit 5 "cluster with more clusters than movies" "$MFREC" cluster "$M" --k 100000 && expect_err_has "movies have" "cluster names the count"
 expect_exit 5 "project --format xml" "$MFREC" project "$M" --format xml
 expect_exit 2 "project to an unwritable path" "$MFREC" project "$M" -o "$T/no/such/dir/map.csv"
-[ ! -e "$T/no/such/dir/map.csv.tmp" ] && ok "no temporary file left" || fail "temporary file left behind"
+mkdir -p "$T/outdir"
+expect_exit 2 "project onto a folder" "$MFREC" project "$M" -o "$T/outdir"
+left=$(find "$T" -maxdepth 1 -name 'outdir.tmp.*' | wc -l)
+[ "$left" -eq 0 ] && ok "no temporary file left after a failed rename" || fail "temporary file left behind: $(find "$T" -maxdepth 1 -name 'outdir.tmp.*')"
 
 # ---- knn-item answers similar from its neighbour lists ----
 "$MFREC" similar "$T/knn.mfm" 1 -n 5 --min-ratings 0 >"$T/sim"
