@@ -185,8 +185,8 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
             mfr_model_info info;
             mfr_model_info_get(m, &info);
             int ep = info.epochs_run > 0 ? info.epochs_run : 1;
-            printf("distributed: %d rank%s%s; rank 0 kept %lld ratings of its rows, sent %.0f bytes "
-                   "per epoch, %.3f s per epoch in collectives, %.3f s per epoch in all\n",
+            printf("distributed: %d rank%s%s; rank 0 kept %lld ratings for its user and movie rows "
+                   "(one in both counts twice), sent %.0f bytes per epoch, %.3f s per epoch in collectives, %.3f s per epoch in all\n",
                    size, size == 1 ? "" : "s", mfr_dist_built_with_mpi() ? "" : " (built without MPI)",
                    (long long)st.share_ratings, (double)st.bytes_sent / ep, st.comm_seconds / ep,
                    st.train_seconds / ep);
