@@ -28,6 +28,9 @@ PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 
 start() { # binary db
+  # the last server's output goes first: the shell truncates it only once the
+  # new one is forked, and a look before that would read the old address
+  rm -f "$T/out" "$T/err"
   "$1" serve "$MODEL" --port 0 --db "$2" --write-rate 0 --cache 0 --threads "$SERVER_THREADS" \
     >"$T/out" 2>"$T/err" &
   PID=$!
