@@ -25,7 +25,8 @@ typedef struct mfr__qindex {
     float *norm;     /* [n_blocks * 8] ‖q_i‖₂ + scale_i √k / 2 */
     float *bias;     /* [n_blocks * 8] item bias (0 without); all 0 in padding */
     int32_t *item;   /* [n_blocks * 8] the movie in each slot (n_items in padding): the
-                        movies by b_i + c·‖q_i‖, highest first (c: the users' mean ‖p_u‖) */
+                        movies by b_i + c·‖q_i‖, highest first (c: the users' mean ‖p_u‖),
+                        each band of 1,024 of them by ‖q_i‖, highest first */
     float *item_norm;    /* [n_items] norm by movie index */
     float *max_bias, *max_abs_bias, *max_norm; /* [n_blocks] per block, for skipping it */
     double user_norm;    /* c: the users' mean ‖p_u‖ (the exact index's order) */

@@ -64,6 +64,34 @@ static void built_for_factor_models(void **state) {
     assert_int_equal(g_m->qindex->n_blocks, (1203 + 7) / 8);
 }
 
+/* The exact index's layout: every movie in one slot, padding at the end;
+ * the bands of 1,024 slots in the order of b_i + c·n_i (every key of a band
+ * at least every key of the next), each band by norm, highest first, so a
+ * block's movies have like norms (and the block's bound is close to
+ * theirs). 1,203 movies: a full band and a part one. */
+static void blocks_of_like_norm(void **state) {
+    (void)state;
+    const mfr__qindex *x = g_m->qindex;
+    int32_t ni = g_m->n_items, seen[1203] = {0};
+    for (int32_t l = 0; l < x->n_blocks * 8; l++) {
+        if (l >= ni) {
+            assert_int_equal(x->item[l], ni);
+            continue;
+        }
+        assert_true(x->item[l] >= 0 && x->item[l] < ni);
+        assert_int_equal(seen[x->item[l]]++, 0);
+        if (l % 1024) assert_true(x->norm[l] <= x->norm[l - 1]);
+    }
+    float low = INFINITY, high = -INFINITY; /* band 0's lowest key, band 1's highest */
+    for (int32_t l = 0; l < ni; l++) {
+        float key = mfr__qindex_order_key(g_m, x->user_norm, x->item[l]);
+        if (l < 1024) low = key < low ? key : low;
+        else high = key > high ? key : high;
+    }
+    assert_true(low >= high);
+    assert_true(x->norm[0] > x->norm[1023]); /* not all alike */
+}
+
 /* Trained users' lists with every filter, against the plain path's. */
 static void match_plain_every_filter(void) {
     enum { N = 40 };
@@ -466,6 +494,7 @@ static void approx_out_of_memory(void **state) {
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(built_for_factor_models),
+        cmocka_unit_test(blocks_of_like_norm),
         cmocka_unit_test(trained_users_match_plain_path),
         cmocka_unit_test(folded_in_users_match_plain_path),
         cmocka_unit_test(odd_k_matches_plain_path),
