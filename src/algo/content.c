@@ -387,11 +387,6 @@ static void loo_sums(const mfr__content_view *v, const mfr__csr *byu, int32_t u,
     }
 }
 
-static int cmp_i32(const void *x, const void *y) {
-    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
-    return (a > b) - (a < b);
-}
-
 typedef struct prof_job {
     const mfr__content_view *v;
     const mfr__csr *byu;
@@ -407,7 +402,7 @@ static int one_profile(const prof_job *j, int32_t u, double *acc, int32_t *touch
     int32_t nt;
     double n2 = raw_profile(j->v, j->byu, u, j->bu, j->bi, j->mu, acc, touched, &nt, seen);
     loo_sums(j->v, j->byu, u, j->bu, j->bi, j->mu, acc, n2, &j->ce[u], &j->cc[u]);
-    qsort(touched, (size_t)nt, sizeof *touched, cmp_i32);
+    qsort(touched, (size_t)nt, sizeof *touched, mfr__cmp_i32);
     double inv = n2 > 0 ? 1.0 / sqrt(n2) : 0.0;
     j->term[u] = mfr__malloc(sizeof(int32_t) * (size_t)(nt ? nt : 1));
     j->w[u] = mfr__malloc(sizeof(float) * (size_t)(nt ? nt : 1));

@@ -103,11 +103,6 @@ typedef struct ts_fit {
     int32_t *order;
 } ts_fit;
 
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Days of every entry of the by-user view (the stable counting sort keeps
  * each user's ratings in the view's order), the users' day lists, and each
  * entry's bin, day slot and dev_u. */
@@ -143,7 +138,7 @@ static mfr_status build_days(ts_fit *f, const mfr_ratings *r, int32_t nu, int32_
         int64_t b = c->ptr[u], e = c->ptr[u + 1], start = nd;
         double sum = 0.0;
         for (int64_t q = b; q < e; q++) f->days[nd + (q - b)] = eday[q], sum += eday[q];
-        qsort(f->days + start, (size_t)(e - b), sizeof *f->days, cmp_i32);
+        qsort(f->days + start, (size_t)(e - b), sizeof *f->days, mfr__cmp_i32);
         for (int64_t q = 0; q < e - b; q++) /* unique */
             if (nd == start || f->days[nd - 1] != f->days[start + q]) f->days[nd++] = f->days[start + q];
         f->dptr[u + 1] = nd;

@@ -1,6 +1,7 @@
 /* core.h — internal helpers every module shares: allocation wrappers with
- * fault injection, error formatting, logging, a seeded RNG, timing, and an
- * int64 -> int32 hash map for external ids. Nothing here is public API. */
+ * fault injection, error formatting, logging, a seeded RNG, timing, an
+ * int64 -> int32 hash map for external ids, and the one binary search and
+ * sort order of ascending arrays. Nothing here is public API. */
 #ifndef MFR_CORE_INTERNAL_H
 #define MFR_CORE_INTERNAL_H
 
@@ -80,6 +81,32 @@ int32_t mfr__idmap_put(mfr__idmap *m, int64_t key, int32_t val);
 
 /* ---- checksum (CRC-32, zlib polynomial) ------------------------------ */
 uint32_t mfr__crc32(uint32_t crc, const void *data, size_t n);
+
+/* ---- sorted arrays ---------------------------------------------------
+ * MFR__FIND_SORTED(NAME, T, K, KEY) defines the one binary search of an
+ * array ascending by a key: int64_t NAME(const T *s, int64_t n, K x), the
+ * position of the first element of s[0..n) whose KEY(element) equals x, or
+ * -1. Always inlined, into the MFR_HOT clones too (GCC inlines a plain
+ * inline function into no clone of another arch). mfr__find_sorted is the
+ * one for an int32 index list (a user's seen items, a neighbour list, a
+ * user's days); the server's users table defines one by user id. */
+#define MFR__FIND_SORTED(NAME, T, K, KEY)                                                          \
+    static inline __attribute__((always_inline)) int64_t NAME(const T *s, int64_t n, K x) {        \
+        int64_t lo = 0, hi = n;                                                                    \
+        while (lo < hi) {                                                                          \
+            int64_t mid = lo + (hi - lo) / 2;                                                      \
+            if (KEY(s[mid]) < x) lo = mid + 1;                                                     \
+            else hi = mid;                                                                         \
+        }                                                                                          \
+        return lo < n && KEY(s[lo]) == x ? lo : -1;                                                \
+    }
+#define MFR__KEY_SELF(e) (e)
+MFR__FIND_SORTED(mfr__find_sorted, int32_t, int32_t, MFR__KEY_SELF)
+/* The one ascending order of int32 values for qsort. */
+static inline int mfr__cmp_i32(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
 
 /* ---- text helpers ---------------------------------------------------- */
 /* Case-insensitive, accent-folding (Latin-1 range of UTF-8) substring test. */

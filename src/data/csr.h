@@ -39,19 +39,4 @@ mfr_status mfr__csr_build(const mfr_ratings *r, int by_item, mfr__csr *out,
                           mfr_error *err);
 void mfr__csr_free(mfr__csr *c);
 
-/* Position of i in the ascending list s[0..n) (a sorted row: a user's seen
- * items, a neighbour list), the first when i repeats, or -1. The one binary
- * search of a sorted index list; always inlined, into the MFR_HOT clones
- * too (GCC inlines a plain inline function into no clone of another arch). */
-static inline __attribute__((always_inline)) int64_t
-mfr__find_sorted(const int32_t *s, int64_t n, int32_t i) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (s[mid] < i) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && s[lo] == i ? lo : -1;
-}
-
 #endif

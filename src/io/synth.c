@@ -255,11 +255,6 @@ static mfr_status synth_init(synth *s, const mfr_synth_params *p, mfr_error *err
 
 /* ---- one user's ratings ----------------------------------------------- */
 
-static int synth_cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 static inline int synth_seen(const synth *s, int32_t i) { return (int)(s->seen[i >> 6] >> (i & 63)) & 1; }
 static inline void synth_mark(synth *s, int32_t i) { s->seen[i >> 6] |= UINT64_C(1) << (i & 63); }
 
@@ -287,7 +282,7 @@ static int32_t synth_user_items(synth *s, int32_t u, mfr__rng *r) {
         }
     }
     for (int32_t j = 0; j < n; j++) s->seen[s->items[j] >> 6] = 0; /* reset */
-    qsort(s->items, (size_t)n, sizeof *s->items, synth_cmp_i32);
+    qsort(s->items, (size_t)n, sizeof *s->items, mfr__cmp_i32);
     return n;
 }
 

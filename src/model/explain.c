@@ -14,11 +14,6 @@
 
 #define EXPLAIN_NEIGHBOURS 100
 
-static int cmp_i32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *liked,
                              int32_t n_liked, mfr_scored *out, int32_t cap, int32_t *n_out,
                              mfr_error *err) {
@@ -37,7 +32,7 @@ mfr_status mfr_model_explain(const mfr_model *m, int32_t item, const int32_t *li
         return mfr__nomem(err, "explain");
     }
     for (int32_t j = 0; j < n_liked; j++) sorted[j] = liked[j];
-    qsort(sorted, (size_t)n_liked, sizeof *sorted, cmp_i32);
+    qsort(sorted, (size_t)n_liked, sizeof *sorted, mfr__cmp_i32);
     int32_t got = 0;
     mfr_status st = mfr_model_similar(m, item, MFR_SIM_COOC, EXPLAIN_NEIGHBOURS, 0, nb, &got, err);
     for (int32_t j = 0; st == MFR_OK && j < got && *n_out < cap; j++) {

@@ -11,17 +11,14 @@
 
 #include "server_impl.h"
 
+typedef api_user *user_ref;
+#define USER_ID(u) ((u)->id)
+MFR__FIND_SORTED(find_user, user_ref, int64_t, USER_ID) /* s->users ascending by id */
+
 api_user *mfr__user_find(mfr_server *s, int64_t id) {
-    api_user *u = NULL;
     pthread_rwlock_rdlock(&s->users_lock);
-    int64_t lo = 0, hi = s->n_users - 1;
-    while (lo <= hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        int64_t v = s->users[mid]->id;
-        if (v == id) { u = s->users[mid]; break; }
-        if (v < id) lo = mid + 1;
-        else hi = mid - 1;
-    }
+    int64_t at = find_user(s->users, s->n_users, id);
+    api_user *u = at < 0 ? NULL : s->users[at];
     pthread_rwlock_unlock(&s->users_lock);
     return u;
 }
