@@ -27,6 +27,18 @@ int32_t mfr__catalog_tmdb(const mfr__catalog *c, int32_t n, int32_t i) {
     return link_id(c, n, i, 1);
 }
 
+const char *mfr__catalog_check(const mfr__catalog *c, int32_t n, const uint32_t *extra, int32_t *item) {
+    *item = -1;
+    if (c->strings_len < 1 || c->strings[c->strings_len - 1] != '\0') return "string pool";
+    for (int32_t i = 0; i < n; i++)
+        if (c->title_off[i] >= c->strings_len || c->genres_off[i] >= c->strings_len ||
+            (extra && extra[i] >= c->strings_len)) {
+            *item = i;
+            return "string offset";
+        }
+    return NULL;
+}
+
 void mfr__catalog_free(mfr__catalog *c) {
     mfr__free(c->strings);
     mfr__free(c->title_off);

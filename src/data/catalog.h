@@ -52,6 +52,12 @@ int32_t mfr__catalog_tmdb(const mfr__catalog *c, int32_t n, int32_t i);
         return mfr__catalog_tmdb(&o->cat, o->n_items, i);                                          \
     }
 
+/* The one check of a loaded catalogue of n movies: NULL when the pool ends
+ * in NUL and every movie's title and genres offset, and extra[i] (another
+ * per-movie offset into the pool, a model's top tags; NULL for none), lies
+ * inside it; else "string pool" (*item = -1) or "string offset" with *item
+ * the first movie whose offset does not. */
+const char *mfr__catalog_check(const mfr__catalog *c, int32_t n, const uint32_t *extra, int32_t *item);
 /* Frees the arrays of an owned catalogue and zeroes it. */
 void mfr__catalog_free(mfr__catalog *c);
 

@@ -281,13 +281,12 @@ static void attach(mfr_dataset *ds, unsigned char *b, const counts *c) {
 /* Every index and offset in range. Returns the name of what is wrong, or NULL. */
 static const char *check_contents(const mfr_dataset *ds) {
     const mfr__catalog *cat = &ds->cat;
-    if (cat->strings[0] != '\0' || cat->strings[cat->strings_len - 1] != '\0') return "string pool";
+    int32_t bad;
+    if (mfr__catalog_check(cat, ds->n_items, NULL, &bad) || cat->strings[0] != '\0')
+        return bad >= 0 ? "catalogue string offset" : "string pool";
     if (mfr__first_out_of_range(ds->user, ds->n_ratings, 0, ds->n_users) >= 0 ||
         mfr__first_out_of_range(ds->item, ds->n_ratings, 0, ds->n_items) >= 0)
         return "rating index";
-    for (int32_t i = 0; i < ds->n_items; i++)
-        if (cat->title_off[i] >= cat->strings_len || cat->genres_off[i] >= cat->strings_len)
-            return "catalogue string offset";
     if (mfr__first_out_of_range(ds->tag_item, ds->n_tags, 0, ds->n_items) >= 0 ||
         mfr__first_out_of_range(ds->tag_user, ds->n_tags, -1, ds->n_users) >= 0)
         return "tag";

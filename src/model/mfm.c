@@ -362,13 +362,10 @@ static mfr_status check_contents(const view *v, const mfr_model *m, const sec *s
     if (why)
         return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: seen list of user %lld (SPTR/SITM): %s", v->path,
                         (long long)row, why);
-    if (cat->strings[cat->strings_len - 1] != '\0')
-        return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: string pool not NUL-terminated", v->path);
-    for (int32_t i = 0; i < m->n_items; i++)
-        if (cat->title_off[i] >= cat->strings_len || cat->genres_off[i] >= cat->strings_len ||
-            (m->tags_off && m->tags_off[i] >= cat->strings_len))
-            return mfr__err(err, MFR_E_FORMAT, "%s: corrupted: title/genres offset of item %d", v->path, (int)i);
-    return MFR_OK;
+    int32_t bad;
+    if (!mfr__catalog_check(cat, m->n_items, m->tags_off, &bad)) return MFR_OK;
+    return bad < 0 ? mfr__err(err, MFR_E_FORMAT, "%s: corrupted: string pool not NUL-terminated", v->path)
+                   : mfr__err(err, MFR_E_FORMAT, "%s: corrupted: title/genres offset of item %d", v->path, (int)bad);
 }
 
 mfr_status mfr_model_load(const char *path, mfr_model **out, mfr_error *err) {

@@ -278,6 +278,48 @@ static void reseal_all(unsigned char *b, size_t n) {
     reseal_header(b);
 }
 
+/* The catalogue is checked as the model's is (mfr__catalog_check): a title
+ * offset past the string pool, and a pool that does not end (or start) with
+ * NUL, are refused; the file restored loads again. */
+static void mfd_catalogue_checked(void **state) {
+    (void)state;
+    const char *d = temp_dir();
+    char p[512];
+    snprintf(p, sizeof p, "%s/k.mfd", d);
+    size_t n;
+    unsigned char *b = saved_bytes(p, &n);
+    uint64_t toff, soff, slen;
+    memcpy(&toff, b + MFD_OFF_TABLE + 16 * MFD_TITLE_OFF, 8);
+    memcpy(&soff, b + MFD_OFF_TABLE + 16 * MFD_STRINGS, 8);
+    memcpy(&slen, b + MFD_OFF_TABLE + 16 * MFD_STRINGS + 8, 8);
+    assert_true(slen >= 2);
+    uint32_t far = (uint32_t)slen, title1; /* one past the pool */
+    memcpy(&title1, b + toff + 4, 4);       /* movie 1's title */
+    memcpy(b + toff + 4, &far, 4);
+    reseal_all(b, n);
+    write_bytes(p, b, n);
+    expect_format(p, "catalogue string offset out of range");
+    memcpy(b + toff + 4, &title1, 4);
+    b[soff + slen - 1] = 'x';
+    reseal_all(b, n);
+    write_bytes(p, b, n);
+    expect_format(p, "string pool out of range");
+    b[soff + slen - 1] = '\0';
+    b[soff] = 'x';
+    reseal_all(b, n);
+    write_bytes(p, b, n);
+    expect_format(p, "string pool out of range");
+    b[soff] = '\0';
+    reseal_all(b, n);
+    write_bytes(p, b, n);
+    mfr_dataset *ok = import_ok(p);
+    assert_string_equal(mfr_dataset_item_title(ok, 1), (const char *)b + soff + title1);
+    mfr_dataset_free(ok);
+    free(b);
+    unlink(p);
+    rmdir(d);
+}
+
 /* n_messages was trusted: 2^31 - 1 in a 1.6 KB file made the loader calloc
  * 16 GiB before finding the section malformed (defect 7). Each message takes
  * at least its NUL byte, so the count is bounded by the section's length. */
@@ -415,6 +457,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(mfd_round_trip_movielens),
         cmocka_unit_test(mfd_truncated),
         cmocka_unit_test(mfd_corrupted),
+        cmocka_unit_test(mfd_catalogue_checked),
         cmocka_unit_test(mfd_wrong_magic_and_version),
         cmocka_unit_test(mfd_inconsistent_contents),
         cmocka_unit_test(mfd_message_count_bounded),

@@ -752,6 +752,38 @@ static void load_refuses_bad_seen_lists(void **state) {
     unlink(path);
 }
 
+/* The catalogue is checked as the dataset's is (mfr__catalog_check): a
+ * title offset past the string pool, and a pool whose last byte is not NUL,
+ * are refused naming the movie or the pool. */
+static void load_refuses_bad_catalogue(void **state) {
+    (void)state;
+    char path[512];
+    long len;
+    unsigned char *orig = (unsigned char *)saved_bytes(path, sizeof path, &len);
+    unsigned char *b = malloc((size_t)len);
+    memcpy(b, orig, (size_t)len);
+    uint64_t ts = 0, ss = 0;
+    unsigned char *toff = mfm_section(b, len, "TOFF", &ts, NULL);
+    unsigned char *strs = mfm_section(b, len, "STRS", &ss, NULL);
+    assert_non_null(toff);
+    assert_non_null(strs);
+    assert_true(ts >= 8 && ss >= 1);
+    uint32_t far = (uint32_t)ss; /* one past the pool */
+    memcpy(toff + 4, &far, 4);  /* movie 1's title */
+    fix_crcs(b, len);
+    write_whole(path, (char *)b, len);
+    expect_model_refused(path, "title/genres offset of item 1");
+    memcpy(b, orig, (size_t)len);
+    strs = mfm_section(b, len, "STRS", &ss, NULL);
+    strs[ss - 1] = 'x';
+    fix_crcs(b, len);
+    write_whole(path, (char *)b, len);
+    expect_model_refused(path, "string pool not NUL-terminated");
+    free(b);
+    free(orig);
+    unlink(path);
+}
+
 /* A loaded model owns its bytes: the file truncated or overwritten in place
  * afterwards (a server keeps its model loaded for days) changes nothing. A
  * MAP_PRIVATE mapping raised SIGBUS on the next query after a truncation
@@ -1164,6 +1196,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(load_crafted_mutations),
         cmocka_unit_test(load_refuses_duplicate_ids),
         cmocka_unit_test(load_refuses_bad_seen_lists),
+        cmocka_unit_test(load_refuses_bad_catalogue),
         cmocka_unit_test(loaded_model_survives_file_rewritten_in_place),
         cmocka_unit_test(save_io_error),
         cmocka_unit_test(fault_model_save_load),
