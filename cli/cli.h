@@ -13,8 +13,8 @@
 #include "mfrec.h"
 #include "opts.h"
 
-/* The one error helper: prints "mfrec <cmd>: <message>" to stderr (ending a
- * progress line first) and returns the exit status s. cli_fail takes the
+/* The one error helper: prints "mfrec <cmd>: <message>" to stderr as one
+ * write (ending a progress line first) and returns the exit status s. cli_fail takes the
  * message of a library error (or the status's own text). */
 int cli_error(const char *cmd, mfr_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cli_fail(const char *cmd, mfr_status s, const mfr_error *err);

@@ -24,14 +24,25 @@ volatile sig_atomic_t cli_interrupted = 0;
 static int cli_quiet = 0;
 static int cli_progress_shown = 0;
 
+/* The line is put together first and written in one write(2), so the lines
+ * of several processes on one stderr (the ranks of mpirun) never interleave;
+ * a longer line is cut at 4 KiB. */
 int cli_error(const char *cmd, mfr_status s, const char *fmt, ...) {
     if (cli_progress_shown) cli_progress_end();
+    char line[4096];
+    int n = snprintf(line, sizeof line, "mfrec %s: ", cmd);
     va_list ap;
-    fprintf(stderr, "mfrec %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    if (n >= 0 && (size_t)n < sizeof line) n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
+    line[len++] = '\n';
+    for (size_t at = 0; at < len;) {
+        ssize_t w = write(STDERR_FILENO, line + at, len - at);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        at += (size_t)w;
+    }
     return s ? (int)s : (int)MFR_E_INTERNAL;
 }
 

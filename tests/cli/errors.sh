@@ -17,6 +17,15 @@ for c in recommend similar predict; do
 done
 expect_exit 2 "predict: missing input" "$MFREC" predict "$T/tiny.mfm" --input "$T/nopairs.csv" && expect_err_has "$T/nopairs.csv" "names the missing input"
 
+# an error line is one write(2) of the whole line, so the lines of several
+# processes on one stderr (mpirun's ranks) never interleave
+if command -v strace >/dev/null && strace -qq -o /dev/null true 2>/dev/null; then
+  strace -qq -s 4096 -e trace=write -o "$T/strace" "$MFREC" info "$T/no/such/ratings.csv" 2>/dev/null || :
+  [ "$(grep -c '^write(2, ' "$T/strace")" = 1 ] &&
+    grep -q "^write(2, \"mfrec info: $T/no/such/ratings.csv: no such file or folder\\\\n\", " "$T/strace" &&
+    ok "the error line is one write" || fail "writes to stderr: $(cat "$T/strace")"
+fi
+
 # malformed rows: skipped and reported by default, fatal with --strict
 expect_exit 0 "import skips bad rows" "$MFREC" import "$TINY"
 grep -q "ratings.csv:10: rating \"7.5\"" "$T/out" && ok "report keeps file:line messages" || fail "report messages: $(grep -A4 problems "$T/out")"
