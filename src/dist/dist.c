@@ -280,6 +280,42 @@ static void exchange_name(const mfr__dist *fd, const int32_t *lo, int32_t width,
     snprintf(buf, n, "the %s %s' exchange (MPI_Isend/MPI_Irecv)", lo == fd->item_lo ? "movie" : "user",
              width == 1 ? "biases" : "factors");
 }
+
+/* The one exchange of factor rows between ranks: for j = 1..n, the rows of
+ * block recv (-1: block me + j, the sender's own) received from rank me + j
+ * and the rows of block send sent to rank me - j (mod P), all posted before
+ * any is waited for (so a ring cannot deadlock), the wait bounded by
+ * --rank-timeout and named op; the bytes sent and the time counted. */
+static mfr_status swap_rows(mfr_dist *d, float *X, int32_t width, const int32_t *lo, int n, int send,
+                            int recv, int tag, const char *op, mfr_error *err) {
+    mfr_status st = check_alive(d, err);
+    if (st) return st;
+    double t0 = mfr__now();
+    const int P = d->size, me = d->rank;
+    MPI_Request *rq = mfr__malloc((sizeof(MPI_Request) + sizeof(int)) * 2 * (size_t)n);
+    if (!rq) return mfr__nomem(err, "factor exchange requests");
+    int *peer = (int *)(rq + 2 * n), k = 0, rc = MPI_SUCCESS;
+    MPI_Datatype row;
+    MPI_Type_contiguous(width, MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
+    for (int j = 1; j <= n && rc == MPI_SUCCESS; j++) { /* from me+1, me+2, ...; to me-1, me-2, ... */
+        int from = (me + j) % P, to = (me + P - j) % P, blk = recv < 0 ? from : recv;
+        rc = MPI_Irecv(X + (size_t)lo[blk] * (size_t)width, lo[blk + 1] - lo[blk], row, from, tag,
+                       MPI_COMM_WORLD, &rq[k]);
+        if (rc == MPI_SUCCESS) peer[k++] = from;
+        if (rc == MPI_SUCCESS)
+            rc = MPI_Isend(X + (size_t)lo[send] * (size_t)width, lo[send + 1] - lo[send], row, to, tag,
+                           MPI_COMM_WORLD, &rq[k]);
+        if (rc == MPI_SUCCESS) peer[k++] = to;
+    }
+    MPI_Type_free(&row);
+    st = rc != MPI_SUCCESS ? mfr__err(err, MFR_E_IO, "MPI_Isend/MPI_Irecv failed")
+                           : wait_bounded(d, k, rq, peer, op, err);
+    mfr__free(rq);
+    d->stats.bytes_sent += (uint64_t)(lo[send + 1] - lo[send]) * (uint64_t)width * 4u * (uint64_t)n;
+    d->stats.comm_seconds += mfr__now() - t0;
+    return st;
+}
 #endif
 
 /* Rows lo[q]..lo[q+1]-1 of every rank q to all, in place: this rank's rows
@@ -291,39 +327,9 @@ static mfr_status gather_rows(const mfr__dist *fd, float *X, int32_t width, cons
     mfr_dist *d = fd->impl;
 #ifdef MFR_HAVE_MPI
     if (d->size <= 1) return MFR_OK;
-    mfr_status st = check_alive(d, err);
-    if (st) return st;
-    double t0 = mfr__now();
-    const int P = d->size, me = d->rank;
-    MPI_Request *rq = mfr__malloc((sizeof(MPI_Request) + sizeof(int)) * 2 * (size_t)P);
-    if (!rq) return mfr__nomem(err, "factor exchange requests");
-    int *peer = (int *)(rq + 2 * P), n = 0, rc = MPI_SUCCESS;
-    MPI_Datatype row;
-    MPI_Type_contiguous(width, MPI_FLOAT, &row);
-    MPI_Type_commit(&row);
-    for (int j = 1; j < P && rc == MPI_SUCCESS; j++) { /* from me+1, me+2, ...; to me-1, me-2, ... */
-        int from = (me + j) % P, to = (me + P - j) % P;
-        rc = MPI_Irecv(X + (size_t)lo[from] * (size_t)width, lo[from + 1] - lo[from], row, from,
-                       MFR_DIST_TAG_GATHER, MPI_COMM_WORLD, &rq[n]);
-        if (rc == MPI_SUCCESS) peer[n++] = from;
-        if (rc == MPI_SUCCESS)
-            rc = MPI_Isend(X + (size_t)lo[me] * (size_t)width, lo[me + 1] - lo[me], row, to,
-                           MFR_DIST_TAG_GATHER, MPI_COMM_WORLD, &rq[n]);
-        if (rc == MPI_SUCCESS) peer[n++] = to;
-    }
-    MPI_Type_free(&row);
-    if (rc != MPI_SUCCESS) {
-        st = mfr__err(err, MFR_E_IO, "MPI_Isend/MPI_Irecv failed");
-    } else {
-        char op[64];
-        exchange_name(fd, lo, width, op, sizeof op);
-        st = wait_bounded(d, n, rq, peer, op, err);
-    }
-    mfr__free(rq);
-    /* each rank's rows reach the P - 1 others */
-    d->stats.bytes_sent += (uint64_t)(lo[me + 1] - lo[me]) * (uint64_t)width * 4u * (uint64_t)(P - 1);
-    d->stats.comm_seconds += mfr__now() - t0;
-    return st;
+    char op[64];
+    exchange_name(fd, lo, width, op, sizeof op);
+    return swap_rows(d, X, width, lo, d->size - 1, d->rank, -1, MFR_DIST_TAG_GATHER, op, err);
 #else
     (void)d, (void)X, (void)width, (void)lo, (void)err;
 #endif
@@ -376,30 +382,10 @@ static mfr_status shift_rows(const mfr__dist *fd, float *X, int32_t width, const
     mfr_dist *d = fd->impl;
 #ifdef MFR_HAVE_MPI
     if (d->size <= 1) return MFR_OK;
-    mfr_status st = check_alive(d, err);
-    if (st) return st;
-    double t0 = mfr__now();
-    int to = (d->rank + d->size - 1) % d->size, from = (d->rank + 1) % d->size;
-    int ns = lo[send + 1] - lo[send], nr = lo[recv + 1] - lo[recv];
-    MPI_Datatype row;
-    MPI_Type_contiguous(width, MPI_FLOAT, &row);
-    MPI_Type_commit(&row);
-    MPI_Request rq[2];
-    int peer[2] = {from, to};
-    int rc = MPI_Irecv(X + (size_t)lo[recv] * (size_t)width, nr, row, from, MFR_DIST_TAG_SHIFT,
-                       MPI_COMM_WORLD, &rq[0]);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Isend(X + (size_t)lo[send] * (size_t)width, ns, row, to, MFR_DIST_TAG_SHIFT,
-                       MPI_COMM_WORLD, &rq[1]);
-    MPI_Type_free(&row);
     char op[80];
     snprintf(op, sizeof op, "the rotation of movie block %d's %s (MPI_Isend/MPI_Irecv)", recv,
              width == 1 ? "biases" : "factors");
-    st = rc != MPI_SUCCESS ? mfr__err(err, MFR_E_IO, "MPI_Isend/MPI_Irecv failed")
-                           : wait_bounded(d, 2, rq, peer, op, err);
-    d->stats.bytes_sent += (uint64_t)ns * (uint64_t)width * 4u;
-    d->stats.comm_seconds += mfr__now() - t0;
-    if (st) return st;
+    return swap_rows(d, X, width, lo, 1, send, recv, MFR_DIST_TAG_SHIFT, op, err);
 #else
     (void)d, (void)X, (void)width, (void)lo, (void)send, (void)recv, (void)err;
 #endif
