@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
     mfr__algo plain_vt = *vt;
     plain_vt.top_user = NULL;
     int fast = x || vt->top_user;
-    printf("model: %s, %d users, %d movies, k = %d; index %s, top_user %s\n", vt->name,
+    printf("model: %s, %d users, %d movies, k = %d; index %s, top_user %s\n", mfr_algo_name(m->algo),
            (int)m->n_users, (int)m->n_items, (int)m->k, x ? "built" : "none",
            vt->top_user ? "yes" : "no");
     int32_t *users = malloc(sizeof *users * (size_t)calls);

@@ -183,7 +183,6 @@ static mfr_status adam_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
 
 const mfr__algo mfr__algo_adam = {
     .id = MFR_ALGO_ADAM,
-    .name = "adam",
     .fit = adam_fit,
     .defaults = adam_defaults,
 };

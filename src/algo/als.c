@@ -179,7 +179,6 @@ static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 const mfr__algo mfr__algo_als = {
     .id = MFR_ALGO_ALS,
-    .name = "als",
     .fit = als_fit,
     .defaults = als_defaults,
     .distributed = 1,

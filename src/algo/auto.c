@@ -170,7 +170,6 @@ static int32_t auto_top_user(const mfr_model *m, const mfr__who *w, const mfr__f
 
 const mfr__algo mfr__algo_auto = {
     .id = MFR_ALGO_AUTO,
-    .name = "auto",
     .fit = auto_fit,
     .rank_user = auto_rank_user,
     .rank_without_pred = 1,

@@ -322,7 +322,6 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
 
 const mfr__algo mfr__algo_autorec = {
     .id = MFR_ALGO_AUTOREC,
-    .name = "autorec",
     .fit = autorec_fit,
     .defaults = autorec_defaults,
     .ignores_time = 1,

@@ -97,7 +97,6 @@ static mfr_status baseline_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error 
 
 const mfr__algo mfr__algo_baseline = {
     .id = MFR_ALGO_BASELINE,
-    .name = "baseline",
     .fit = baseline_fit,
     .defaults = baseline_defaults,
 };

@@ -906,7 +906,6 @@ static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 const mfr__algo mfr__algo_bfm = {
     .id = MFR_ALGO_BFM,
-    .name = "bfm",
     .fit = bfm_fit,
     .predict_at = bfm_predict_at,
     .attach = bfm_attach,

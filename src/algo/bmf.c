@@ -302,7 +302,6 @@ static mfr_status bmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 const mfr__algo mfr__algo_bmf = {
     .id = MFR_ALGO_BMF,
-    .name = "bmf",
     .fit = bmf_fit,
     .defaults = bmf_defaults,
 };

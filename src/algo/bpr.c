@@ -544,7 +544,6 @@ static mfr_status bpr_attach(mfr_model *m, mfr_error *err) {
 
 const mfr__algo mfr__algo_bpr = {
     .id = MFR_ALGO_BPR,
-    .name = "bpr",
     .fit = bpr_fit,
     .predict = mfr__predict_bias, /* the biases alone give the rating */
     .score_user = mfr__score_bias,

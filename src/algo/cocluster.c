@@ -259,7 +259,6 @@ done:
 
 const mfr__algo mfr__algo_cocluster = {
     .id = MFR_ALGO_COCLUSTER,
-    .name = "cocluster",
     .fit = cocluster_fit,
     .predict = cocluster_predict,
     .rank_user = cocluster_rank_user,

@@ -569,7 +569,6 @@ static void content_defaults(mfr_train_params *p) {
 
 const mfr__algo mfr__algo_content = {
     .id = MFR_ALGO_CONTENT,
-    .name = "content",
     .fit = content_fit,
     .predict = content_predict,
     .rank_user = content_rank_user,

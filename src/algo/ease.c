@@ -518,7 +518,6 @@ static void ease_rank_user(const mfr_model *m, const mfr__who *w, const float *p
 
 const mfr__algo mfr__algo_ease = {
     .id = MFR_ALGO_EASE,
-    .name = "ease",
     .fit = ease_fit,
     .rank_user = ease_rank_user,
     .rank_without_pred = 1,

@@ -405,7 +405,6 @@ static void hybrid_defaults(mfr_train_params *p) {
 
 const mfr__algo mfr__algo_hybrid = {
     .id = MFR_ALGO_HYBRID,
-    .name = "hybrid",
     .fit = hybrid_fit,
     .predict = hybrid_predict,
     .rank_user = hybrid_rank_user,

@@ -763,7 +763,6 @@ static void ials_release(mfr_model *m) {
 
 const mfr__algo mfr__algo_ials = {
     .id = MFR_ALGO_IALS,
-    .name = "ials",
     .fit = ials_fit,
     .predict = ials_predict,
     .rank_user = ials_rank_user,

@@ -809,7 +809,6 @@ static void knn_user_defaults(mfr_train_params *p) {
 
 const mfr__algo mfr__algo_knn_item = {
     .id = MFR_ALGO_KNN_ITEM,
-    .name = "knn-item",
     .fit = knn_item_fit,
     .predict = knn_predict,
     .score_user = knn_item_score_user,
@@ -822,7 +821,6 @@ const mfr__algo mfr__algo_knn_item = {
 
 const mfr__algo mfr__algo_knn_user = {
     .id = MFR_ALGO_KNN_USER,
-    .name = "knn-user",
     .fit = knn_user_fit,
     .predict = knn_predict,
     .rank_user = knn_user_rank_user,

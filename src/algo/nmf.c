@@ -107,7 +107,6 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 const mfr__algo mfr__algo_nmf = {
     .id = MFR_ALGO_NMF,
-    .name = "nmf",
     .fit = nmf_fit,
     .predict = nmf_predict,
     .defaults = nmf_defaults,

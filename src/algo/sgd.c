@@ -1011,7 +1011,6 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 const mfr__algo mfr__algo_sgd = {
     .id = MFR_ALGO_SGD,
-    .name = "sgd",
     .fit = sgd_fit,
     .defaults = sgd_defaults,
     .distributed = 1,

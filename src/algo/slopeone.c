@@ -230,7 +230,6 @@ void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, in
 
 const mfr__algo mfr__algo_slopeone = {
     .id = MFR_ALGO_SLOPEONE,
-    .name = "slopeone",
     .fit = slopeone_fit,
     .predict = slopeone_predict,
     .score_user = slopeone_score_user,

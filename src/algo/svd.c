@@ -143,7 +143,6 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
 
 const mfr__algo mfr__algo_svd = {
     .id = MFR_ALGO_SVD,
-    .name = "svd",
     .fit = svd_fit,
     .defaults = svd_defaults,
 };

@@ -320,7 +320,6 @@ static mfr_status svdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *er
 
 const mfr__algo mfr__algo_svdpp = {
     .id = MFR_ALGO_SVDPP,
-    .name = "svdpp",
     .fit = svdpp_fit,
     .defaults = mfr__svdpp_defaults,
 };

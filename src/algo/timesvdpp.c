@@ -389,7 +389,6 @@ static float timesvdpp_predict_at(const mfr_model *m, int32_t u, int32_t i, int6
 
 const mfr__algo mfr__algo_timesvdpp = {
     .id = MFR_ALGO_TIMESVDPP,
-    .name = "timesvdpp",
     .fit = timesvdpp_fit,
     .predict_at = timesvdpp_predict_at,
     .attach = timesvdpp_attach,

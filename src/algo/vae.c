@@ -485,7 +485,6 @@ static mfr_status vae_attach(mfr_model *m, mfr_error *err) {
 
 const mfr__algo mfr__algo_vae = {
     .id = MFR_ALGO_VAE,
-    .name = "vae",
     .fit = vae_fit,
     .predict = mfr__predict_bias, /* the stars are the baseline's */
     .score_user = mfr__score_bias,

@@ -33,7 +33,7 @@ mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
         return mfr__err(err, MFR_E_UNSUPPORTED,
                         "approximate index: this model (%s) does not order its lists by the "
                         "factor score (a factor model such as sgd, als or svd does)",
-                        m->vt ? m->vt->name : "?");
+                        mfr_algo_name(m->algo));
     int32_t ni = m->n_items, k = m->k;
     if (lists < 1 || lists > ni || nprobe < 1)
         return mfr__err(err, MFR_E_INVALID, "approximate index: %d lists, nprobe %d (need 1..%d "

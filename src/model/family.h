@@ -90,7 +90,6 @@ struct mfr__filter; /* index.h: what a list keeps */
 
 typedef struct mfr__algo {
     mfr_algo id;
-    const char *name;
     mfr_status (*fit)(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err);
     /* NULL: default biased-MF formula. u or i may be -1. Unclipped. */
     float (*predict)(const mfr_model *m, int32_t u, int32_t i);

@@ -99,11 +99,11 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
                         mfr_algo_name(p->algo));
     if (dist && !vt->distributed)
         return mfr__err(err, MFR_E_UNSUPPORTED,
-                        "train: %s has no distributed fit (als, ials and sgd have)", vt->name);
+                        "train: %s has no distributed fit (als, ials and sgd have)", mfr_algo_name(p->algo));
     /* a family that never reads timestamps lets them go before anything else */
     if (consume && vt->ignores_time && consume->time) {
         mfr__log(MFR_LOG_INFO, "train: the dataset's timestamps (%.1f MB) dropped (%s reads none)",
-                 (double)consume->n_ratings * 8 / 1e6, vt->name);
+                 (double)consume->n_ratings * 8 / 1e6, mfr_algo_name(p->algo));
         mfr__dataset_release(consume, MFR__DS_TIME);
     }
     mfr_ratings all;

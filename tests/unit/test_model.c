@@ -47,8 +47,8 @@ static mfr_status test_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     return st;
 }
 
-static const mfr__algo test_vt = {.id = MFR_ALGO_SGD, .name = "sgd", .fit = test_fit};
-static const mfr__algo nofit_vt = {.id = MFR_ALGO_SGD, .name = "sgd"};
+static const mfr__algo test_vt = {.id = MFR_ALGO_SGD, .fit = test_fit};
+static const mfr__algo nofit_vt = {.id = MFR_ALGO_SGD};
 
 /* 6 users x 8 items with a hand-made catalogue. */
 static const char *TITLES[8] = {"Toy Story (1995)", "Toy Story 2 (1999)", "Am\xc3\xa9lie (2001)", "Heat (1995)",
