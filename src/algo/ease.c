@@ -105,40 +105,15 @@ static int32_t choose_items(const mfr_model *m, int32_t min, int64_t max_n, int3
 }
 
 /* G += X_bᵀ X_b over users [u0, u1), G lower triangle; xb scratch 256 × n. */
-static void gram_block(const mfr_model *m, const mfr_ratings *byu, const int64_t *ptr,
-                       const int32_t *row, int32_t u0, int32_t u1, int32_t n, float *xb, float *G) {
+static void gram_block(const mfr_model *m, const mfr__csr *byu, const int32_t *row, int32_t u0,
+                       int32_t u1, int32_t n, float *xb, float *G) {
     memset(xb, 0, (size_t)(u1 - u0) * (size_t)n * sizeof *xb);
     for (int32_t u = u0; u < u1; u++)
-        for (int64_t j = ptr[u]; j < ptr[u + 1]; j++) {
-            int32_t r = row[byu->item[j]];
-            if (r >= 0) xb[(size_t)(u - u0) * n + r] = mfr__ease_weight(m, byu->rating[j]);
+        for (int64_t j = byu->ptr[u]; j < byu->ptr[u + 1]; j++) {
+            int32_t r = row[byu->idx[j]];
+            if (r >= 0) xb[(size_t)(u - u0) * n + r] = mfr__ease_weight(m, byu->val[j]);
         }
     cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, n, u1 - u0, 1.0f, xb, n, 1.0f, G, n);
-}
-
-/* The training ratings grouped by user (counting sort): ptr[n_users + 1]
- * and item/rating arrays in *out (owned). */
-static mfr_status group_by_user(const mfr_ratings *tr, int32_t nu, int64_t **ptr, mfr_ratings *out,
-                                mfr_error *err) {
-    int64_t *p = mfr__calloc((size_t)nu + 2, sizeof *p);
-    int32_t *item = mfr__malloc(((size_t)tr->n + 1) * sizeof *item);
-    float *rating = mfr__malloc(((size_t)tr->n + 1) * sizeof *rating);
-    if (!p || !item || !rating) {
-        mfr__free(p);
-        mfr__free(item);
-        mfr__free(rating);
-        return mfr__nomem(err, "ease: ratings by user");
-    }
-    for (int64_t j = 0; j < tr->n; j++) p[tr->user[j] + 2]++;
-    for (int32_t u = 0; u < nu; u++) p[u + 2] += p[u + 1];
-    for (int64_t j = 0; j < tr->n; j++) {
-        int64_t d = p[tr->user[j] + 1]++;
-        item[d] = tr->item[j];
-        rating[d] = tr->rating[j];
-    }
-    *ptr = p;
-    *out = (mfr_ratings){tr->n, tr->n_users, tr->n_items, NULL, item, rating, NULL};
-    return MFR_OK;
 }
 
 /* The keep largest |B_jc| of row j (ties by the smaller column) into col /
@@ -246,10 +221,9 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row);
     float *G = mfr__aligned_alloc((size_t)n * (size_t)n * sizeof *G);
     float *xb = mfr__aligned_alloc((size_t)EASE_BLOCK * (size_t)n * sizeof *xb);
-    int64_t *ptr = NULL;
-    mfr_ratings byu = {0};
+    mfr__csr byu = {0};
     mfr_status st = !row || !G || !xb ? mfr__nomem(err, "ease: item-item matrix")
-                                      : group_by_user(ctx->train, m->n_users, &ptr, &byu, err);
+                                      : mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &byu, err);
     if (!st) {
         int blas_before = mfr__blas_threads_set(ctx->threads);
         for (int32_t i = 0; i < m->n_items; i++) row[i] = -1;
@@ -257,7 +231,7 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
         memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
         for (int32_t u0 = 0; u0 < m->n_users; u0 += EASE_BLOCK) {
             int32_t u1 = u0 + EASE_BLOCK < m->n_users ? u0 + EASE_BLOCK : m->n_users;
-            gram_block(m, &byu, ptr, row, u0, u1, n, xb, G);
+            gram_block(m, &byu, row, u0, u1, n, xb, G);
         }
         for (int32_t r = 0; r < n; r++) G[(size_t)r * n + r] += p->ease_lambda;
         int bad = mfr__chol(G, n, n) != 0;
@@ -281,9 +255,7 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     }
     mfr__free(xb);
     mfr__free(row);
-    mfr__free(ptr);
-    mfr__free((void *)byu.item);
-    mfr__free((void *)byu.rating);
+    mfr__csr_free(&byu);
     if (!st) st = mfr__model_add_extra(m, T_EASI, item, (uint64_t)n * sizeof *item, err);
     else mfr__free(item);
     if (!st && p->ease_keep > 0 && p->ease_keep < n) {
