@@ -779,15 +779,10 @@ static mfr_status time_section_init(bfm_state *s, const mfr_model *m, mfr_error 
     return MFR_OK;
 }
 
-static void bfm_release(mfr_model *m) {
-    mfr__free(m->algo_state);
-    m->algo_state = NULL;
-}
-
 /* The BFMT section's view, checked against the model (a file's section is
  * untrusted): MFR_E_FORMAT when it does not fit. No section: no view. */
 static mfr_status bfm_attach(mfr_model *m, mfr_error *err) {
-    bfm_release(m);
+    mfr__model_release_state(m);
     uint64_t size = 0;
     const unsigned char *p = mfr__model_get_extra(m, T_BFMT, &size);
     if (!p) return MFR_OK;
@@ -909,6 +904,6 @@ const mfr__algo mfr__algo_bfm = {
     .fit = bfm_fit,
     .predict_at = bfm_predict_at,
     .attach = bfm_attach,
-    .release = bfm_release,
+    .release = mfr__model_release_state,
     .defaults = bfm_defaults,
 };

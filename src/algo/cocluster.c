@@ -146,17 +146,7 @@ static mfr_status cocluster_attach(mfr_model *m, mfr_error *err) {
     cc_view v;
     mfr_status st = view_of(m, &v, err);
     if (st) return st;
-    cc_view *s = mfr__malloc(sizeof *s);
-    if (!s) return mfr__nomem(err, "cocluster state");
-    *s = v;
-    mfr__free(m->algo_state);
-    m->algo_state = s;
-    return MFR_OK;
-}
-
-static void cocluster_release(mfr_model *m) {
-    mfr__free(m->algo_state);
-    m->algo_state = NULL;
+    return mfr__model_set_state(m, &v, sizeof v, "cocluster state", err);
 }
 
 static float cocluster_predict(const mfr_model *m, int32_t u, int32_t i) {
@@ -263,6 +253,6 @@ const mfr__algo mfr__algo_cocluster = {
     .predict = cocluster_predict,
     .rank_user = cocluster_rank_user,
     .attach = cocluster_attach,
-    .release = cocluster_release,
+    .release = mfr__model_release_state,
     .defaults = cocluster_defaults,
 };

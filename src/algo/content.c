@@ -486,21 +486,11 @@ mfr_status mfr__content_build(mfr_model *m, const mfr__fit_ctx *ctx, const float
 
 /* ---- the content family --------------------------------------------------- */
 
-static void content_release(mfr_model *m) {
-    mfr__free(m->algo_state);
-    m->algo_state = NULL;
-}
-
 static mfr_status content_attach(mfr_model *m, mfr_error *err) {
     mfr__content_view v;
     mfr_status s = mfr__content_view_get(m, &v, err);
     if (s) return s;
-    mfr__content_view *p = mfr__malloc(sizeof *p);
-    if (!p) return mfr__nomem(err, "content state");
-    *p = v;
-    content_release(m);
-    m->algo_state = p;
-    return MFR_OK;
+    return mfr__model_set_state(m, &v, sizeof v, "content state", err);
 }
 
 static mfr_status content_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
@@ -574,6 +564,6 @@ const mfr__algo mfr__algo_content = {
     .rank_user = content_rank_user,
     .similar = content_similar,
     .attach = content_attach,
-    .release = content_release,
+    .release = mfr__model_release_state,
     .defaults = content_defaults,
 };

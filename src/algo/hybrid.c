@@ -106,11 +106,6 @@ static void hybrid_rank_user(const mfr_model *m, const mfr__who *w, const float 
 
 /* ---- attach / release ------------------------------------------------------ */
 
-static void hybrid_release(mfr_model *m) {
-    mfr__free(m->algo_state);
-    m->algo_state = NULL;
-}
-
 static mfr_status hybrid_attach(mfr_model *m, mfr_error *err) {
     hybrid_state st;
     uint64_t su, si, sw;
@@ -122,12 +117,7 @@ static mfr_status hybrid_attach(mfr_model *m, mfr_error *err) {
     if (!st.cbu || !st.cbi || !st.w || su != sizeof(float) * (uint64_t)m->n_users ||
         si != sizeof(float) * (uint64_t)m->n_items || sw != sizeof(hybrid_weights))
         return mfr__err(err, MFR_E_FORMAT, "hybrid model: missing or bad HYBU/HYBI/HYBW section");
-    hybrid_state *p = mfr__malloc(sizeof *p);
-    if (!p) return mfr__nomem(err, "hybrid state");
-    *p = st;
-    hybrid_release(m);
-    m->algo_state = p;
-    return MFR_OK;
+    return mfr__model_set_state(m, &st, sizeof st, "hybrid state", err);
 }
 
 /* ---- fit ---------------------------------------------------------------------- */
@@ -409,6 +399,6 @@ const mfr__algo mfr__algo_hybrid = {
     .predict = hybrid_predict,
     .rank_user = hybrid_rank_user,
     .attach = hybrid_attach,
-    .release = hybrid_release,
+    .release = mfr__model_release_state,
     .defaults = hybrid_defaults,
 };

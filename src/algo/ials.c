@@ -632,7 +632,6 @@ static void rating_weights(mfr__csr *c, float rmax, float power) {
 }
 
 static mfr_status ials_attach(mfr_model *m, mfr_error *err);
-static void ials_release(mfr_model *m);
 
 static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
@@ -743,7 +742,7 @@ static void ials_rank_user(const mfr_model *m, const mfr__who *w, const float *p
 /* α0·QᵀQ (full k x k) for the new-user solve, after a fit or a load. */
 static mfr_status ials_attach(mfr_model *m, mfr_error *err) {
     if (m->k <= 0 || !m->Q) return MFR_OK;
-    ials_release(m);
+    mfr__model_release_state(m);
     float *G = mfr__malloc((size_t)m->k * m->k * sizeof *G);
     if (!G) return mfr__nomem(err, "ials: item gramian");
     int before = mfr__blas_threads_set(1);
@@ -756,11 +755,6 @@ static mfr_status ials_attach(mfr_model *m, mfr_error *err) {
     return MFR_OK;
 }
 
-static void ials_release(mfr_model *m) {
-    mfr__free(m->algo_state);
-    m->algo_state = NULL;
-}
-
 const mfr__algo mfr__algo_ials = {
     .id = MFR_ALGO_IALS,
     .fit = ials_fit,
@@ -769,7 +763,7 @@ const mfr__algo mfr__algo_ials = {
     .no_fold_in = 1,
     .rank_without_pred = 1,
     .attach = ials_attach,
-    .release = ials_release,
+    .release = mfr__model_release_state,
     .defaults = ials_defaults,
     .distributed = 1,
 };

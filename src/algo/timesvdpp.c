@@ -351,17 +351,7 @@ static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
         for (int64_t e = v.ptr[u] + 1; e < v.ptr[u + 1]; e++)
             if (v.day[e] <= v.day[e - 1])
                 return mfr__err(err, MFR_E_FORMAT, "timesvdpp: days of user %d not ascending (TSVD)", (int)u);
-    ts_view *s = mfr__malloc(sizeof *s);
-    if (!s) return mfr__nomem(err, "timesvdpp state");
-    *s = v;
-    mfr__free(m->algo_state);
-    m->algo_state = s;
-    return MFR_OK;
-}
-
-static void timesvdpp_release(mfr_model *m) {
-    mfr__free(m->algo_state);
-    m->algo_state = NULL;
+    return mfr__model_set_state(m, &v, sizeof v, "timesvdpp state", err);
 }
 
 static float timesvdpp_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t) {
@@ -392,6 +382,6 @@ const mfr__algo mfr__algo_timesvdpp = {
     .fit = timesvdpp_fit,
     .predict_at = timesvdpp_predict_at,
     .attach = timesvdpp_attach,
-    .release = timesvdpp_release,
+    .release = mfr__model_release_state,
     .defaults = timesvdpp_defaults,
 };

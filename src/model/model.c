@@ -307,6 +307,21 @@ mfr_status mfr__model_prepare(mfr_model *m, mfr_error *err) {
     return mfr__qindex_build(m, err);
 }
 
+mfr_status mfr__model_set_state(mfr_model *m, const void *v, size_t n, const char *what,
+                                mfr_error *err) {
+    void *s = mfr__malloc(n);
+    if (!s) return mfr__nomem(err, what);
+    memcpy(s, v, n);
+    mfr__model_release_state(m);
+    m->algo_state = s;
+    return MFR_OK;
+}
+
+void mfr__model_release_state(mfr_model *m) {
+    mfr__free(m->algo_state);
+    m->algo_state = NULL;
+}
+
 void mfr_model_free(mfr_model *m) {
     if (!m) return;
     mfr__free(m->item_sq);

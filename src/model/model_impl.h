@@ -151,6 +151,13 @@ mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,
                                 uint64_t size, mfr_error *err);
 /* Extra section by tag, or NULL; *size set when non-NULL. */
 void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size);
+/* The family state of the families whose state is one block (vt->attach,
+ * vt->release): _set keeps a copy of the n bytes at v as m->algo_state, the
+ * old one freed (MFR_E_NOMEM naming what, the old one kept); _release frees
+ * it, the vt->release of those families. */
+mfr_status mfr__model_set_state(mfr_model *m, const void *v, size_t n, const char *what,
+                                mfr_error *err);
+void mfr__model_release_state(mfr_model *m);
 /* Test hook (src/model/registry.c): make mfr__algo_get(a) return vt instead
  * of the built family; NULL restores it. Not thread-safe; tests only. */
 void mfr__algo_set_override(mfr_algo a, const struct mfr__algo *vt);
