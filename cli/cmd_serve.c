@@ -49,16 +49,14 @@ const cli_spec cli_spec_serve = {
 /* The admin token's one length rule, naming where the token came from. */
 static int token_long_enough(const char *source, const char *token) {
     if (strlen(token) >= 16) return 1;
-    fprintf(stderr, "mfrec serve: %s: admin token shorter than 16 characters\n", source);
+    cli_error("serve", MFR_E_INVALID, "%s: admin token shorter than 16 characters", source);
     return 0;
 }
 
 static int read_token_file(const char *path, char *buf, size_t cap) {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "mfrec serve: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
+    mfr_error err;
+    if (!f) return cli_fail("serve", cli_io_error(&err, path), &err), -1;
     if (!fgets(buf, (int)cap, f)) buf[0] = 0;
     int whole = strchr(buf, '\n') || fgetc(f) == EOF; /* the line fit in buf */
     fclose(f);

@@ -16,6 +16,8 @@ for c in recommend similar predict; do
   expect_exit 2 "$c: missing model" "$MFREC" $c "$T/none.mfm" "${extra[@]}" && expect_err_has "$T/none.mfm" "$c names the missing model"
 done
 expect_exit 2 "predict: missing input" "$MFREC" predict "$T/tiny.mfm" --input "$T/nopairs.csv" && expect_err_has "$T/nopairs.csv" "names the missing input"
+expect_exit 2 "serve: missing admin token file" "$MFREC" serve "$T/tiny.mfm" --admin-token-file "$T/no-token" &&
+  expect_err_has "mfrec serve: $T/no-token: No such file or directory" "serve names the missing token file"
 
 # an error line is one write(2) of the whole line, so the lines of several
 # processes on one stderr (mpirun's ranks) never interleave
