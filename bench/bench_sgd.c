@@ -1,7 +1,7 @@
 /* bench_sgd.c — speed, memory and accuracy of the SGD trainer (src/algo/sgd.c).
  *
  *   bench_sgd synth [users=160000 items=60000 ratings=20000000 k=64 threads=2
- *                    epochs=3 seed=1]
+ *                    epochs=3 seed=1 half_rows=0 avx512=1]
  *       Builds a MovieLens-shaped synthetic set in memory (Zipf-like movie
  *       popularity, heavy-tailed user activity, rank-10 truth + noise, half
  *       stars 0.5..5, no timestamps), trains it through mfr_model_train and
@@ -9,6 +9,13 @@
  *       rating arrays are handed to the dataset without a copy, so the peak is
  *       what training this data costs: dataset 12 B/rating, the model's seen
  *       lists 4 B/rating, SGD's blocked copy 4 B/rating, and the factors.
+ *       avx512=0 keeps the AVX2 kernel where the CPU has AVX-512 (the same
+ *       model bit for bit; for A/B runs in one binary).
+ *
+ *   bench_sgd kernel [users=4000 items=1500 ratings=1000000 k=64]
+ *       One block's rows and random ratings, each kernel (scalar, AVX2,
+ *       AVX-512 where the CPU has it; float and half rows) over three orders
+ *       of the same ratings on one thread, per CPU-second.
  *
  *   bench_sgd movielens DIR [seeds=3] [name=value ...]
  *       Imports DIR (ml-latest-small), and for seeds 1..n splits it 80/20 at
@@ -166,6 +173,7 @@ static int bench_synth(int argc, char **argv) {
     clk.cpu_last = cpu_s(CLOCK_PROCESS_CPUTIME_ID); /* epoch 1's CPU figure includes setup */
     mfr__kernels kern = MFR__KERNELS_DEFAULT;
     kern.sgd_half_rows = (int)arg_ll(argc, argv, "half_rows", 0);
+    kern.no_avx512 = !arg_ll(argc, argv, "avx512", 1);
     mfr_status st = mfr__model_train_with(ds, NULL, NULL, &p, &kern, &m, &err);
     if (st) {
         fprintf(stderr, "bench_sgd: %s\n", err.message);
@@ -221,15 +229,17 @@ static int bench_kernel(int argc, char **argv) {
     if (!Ph || !Qh) return 1;
     for (int64_t j = 0; j < (int64_t)nu * k; j++) Ph[j] = mfr__float_to_half(P[j]);
     for (int64_t j = 0; j < (int64_t)ni * k; j++) Qh[j] = mfr__float_to_half(Q[j]);
-    mfr__sgd_kernel_fn fns[4] = {mfr__sgd_block_scalar, mfr__sgd_block_avx2, mfr__sgd_block_scalar,
-                                 mfr__sgd_block_avx2};
-    static const char *const kname[4] = {"scalar", "avx2  ", "scalar-half", "avx2-half  "};
+    mfr__sgd_kernel_fn fns[5] = {mfr__sgd_block_scalar, mfr__sgd_block_avx2, mfr__sgd_block_scalar,
+                                 mfr__sgd_block_avx2, mfr__sgd_block_avx512};
+    static const char *const kname[5] = {"scalar", "avx2  ", "scalar-half", "avx2-half  ", "avx512"};
     for (int pass = 0; pass < 3; pass++)
-        for (int v = 0; v < 4; v++) {
-            if (v % 2 == 1 && !mfr__cpu_avx2()) continue;
+        for (int v = 0; v < 5; v++) {
+            if ((v == 1 || v == 3) && !mfr__cpu_avx2()) continue;
+            if (v == 4 && !mfr__cpu_avx512()) continue;
             for (int ord = 0; ord < 3; ord++) {
+                int half = v == 2 || v == 3;
                 mfr__sgd_block b = {orders[ord], NULL, rtab, n, 0xfff, 12, 0xfff, 24, P, Q, bu, bi,
-                                    v >= 2 ? Ph : NULL, v >= 2 ? Qh : NULL};
+                                    half ? Ph : NULL, half ? Qh : NULL};
                 double t0 = mfr__now(), c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
                 fns[v](&b, &h);
                 double dt = mfr__now() - t0, dc = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;

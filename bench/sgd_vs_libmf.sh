@@ -10,12 +10,16 @@
 # (default /tmp/mfr-sgd-vs-libmf) gets ~2 GB of data. RUNS (3) pairs each,
 # EPOCHS (20). BASE=OTHER_BUILD_DIR adds that build's mfrec to every turn
 # (mfrec, base, LIBMF ...): old and new code side by side with LIBMF in one
-# run. The load average is printed before each part: on a busy machine
+# run. SYNTH=DIR takes that `mfrec synth` folder (e.g. /work/data/syn)
+# instead of making s20m (rank 10, noise 0.3) in WORK_DIR. The load average is printed before each part: on a busy machine
 # compare the CPU seconds, not the wall seconds.
 set -euo pipefail
 build=${1:?usage: sgd_vs_libmf.sh BUILD_DIR LIBMF_DIR [WORK_DIR]}
 libmf=${2:?usage: sgd_vs_libmf.sh BUILD_DIR LIBMF_DIR [WORK_DIR]}
 work=${3:-/tmp/mfr-sgd-vs-libmf}
+# absolute: the runs happen in WORK_DIR
+build=$(cd "$build" && pwd) libmf=$(cd "$libmf" && pwd)
+[ -z "${BASE:-}" ] || BASE=$(cd "$BASE" && pwd)
 runs=${RUNS:-3}
 epochs=${EPOCHS:-20}
 mfrec=$build/mfrec
@@ -25,7 +29,11 @@ for x in "$mfrec" ${base:+"$base"} "$libmf/mf-train" "$libmf/mf-predict"; do
 done
 mkdir -p "$work" && cd "$work"
 if [ ! -f train.mfd ]; then
-  "$mfrec" synth -o s20m --users 160000 --movies 60000 --ratings 20000000 --rank 10 --noise 0.3 -q
+  if [ -n "${SYNTH:-}" ]; then
+    rm -f s20m && ln -s "$SYNTH" s20m
+  else
+    "$mfrec" synth -o s20m --users 160000 --movies 60000 --ratings 20000000 --rank 10 --noise 0.3 -q
+  fi
   "$mfrec" import s20m -o s20m.mfd -q
   "$mfrec" split s20m.mfd -o sp --test-frac 0.01 --seed 1
   mkdir -p trainset && mv sp/train.csv trainset/ratings.csv && cp s20m/movies.csv trainset/

@@ -1,5 +1,6 @@
-/* sgd_kernel.c — the SGD inner loops: a plain scalar reference and an
- * AVX2+FMA variant picked at run time (mfr__use_avx2, core/simd.h). Data layout
+/* sgd_kernel.c — the SGD inner loops: a plain scalar reference, an
+ * AVX2+FMA variant and its AVX-512F form (the same floats), picked at run
+ * time (mfr__use_avx2, mfr__use_avx512, core/simd.h). Data layout
  * and the update are described in sgd_kernel.h. Both kernels walk a block's
  * packed ratings in order; the AVX2 one prefetches the factor rows of the
  * rating PF_DIST ahead, since rows of P and Q are visited in random order. */
@@ -212,12 +213,52 @@ MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b, const void *P
     }
 }
 
+/* update_avx2 in 16 lanes, for k % 32 == 0: lanes 0-7 and 8-15 of A are
+ * update_avx2's a0 and a1, those of B its a2 and a3 (the same FMAs in the
+ * same order), summed as it sums them, and the row updates are lane by
+ * lane the same expressions, so the floats are update_avx2's bit for bit
+ * (simd.h; test_sgd.c avx512_matches_avx2). Half the instructions. */
+MFR_AVX512 static inline __m256 hi256(__m512 v) {
+    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+MFR_AVX512 static inline float update_avx512(
+    float *restrict p, float *restrict q, float *bu, float *bi, float r, const mfr__sgd_hyper *h) {
+    const int32_t k = h->k;
+    __m512 A = _mm512_setzero_ps(), B = _mm512_setzero_ps();
+    for (int32_t f = 0; f < k; f += 32) {
+        A = _mm512_fmadd_ps(_mm512_loadu_ps(p + f), _mm512_loadu_ps(q + f), A);
+        B = _mm512_fmadd_ps(_mm512_loadu_ps(p + f + 16), _mm512_loadu_ps(q + f + 16), B);
+    }
+    __m256 s01 = _mm256_add_ps(_mm512_castps512_ps256(A), hi256(A));
+    __m256 s23 = _mm256_add_ps(_mm512_castps512_ps256(B), hi256(B));
+    float dot = mfr__hsum256(_mm256_add_ps(s01, s23));
+    float e = r - (h->mu + *bu + *bi + dot);
+    *bu += h->lr * (e - h->reg_bias * *bu);
+    *bi += h->lr * (e - h->reg_bias * *bi);
+    const __m512 vle = _mm512_set1_ps(h->lr * e), vdec = _mm512_set1_ps(1.f - h->lr * h->reg);
+    for (int32_t g = 0; g < k; g += 16) {
+        __m512 pv = _mm512_loadu_ps(p + g), qv = _mm512_loadu_ps(q + g);
+        _mm512_storeu_ps(p + g, _mm512_fmadd_ps(vle, qv, _mm512_mul_ps(vdec, pv)));
+        _mm512_storeu_ps(q + g, _mm512_fmadd_ps(vle, pv, _mm512_mul_ps(vdec, qv)));
+    }
+    return e;
+}
+
 MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     double se = 0.0;
     const size_t k = (size_t)h->k;
     if (b->Ph && (k % 8 || k > HALF_MAX_K)) return mfr__sgd_block_scalar(b, h);
     if (b->Ph) SGD_BLOCK_WALK(se, b, h, b->Ph, b->Qh, update_half_avx2, prefetch_rows)
     else SGD_BLOCK_WALK(se, b, h, b->P, b->Q, update_avx2, prefetch_rows)
+    return se;
+}
+/* Float rows with k % 32 == 0 on update_avx512; anything else as
+ * mfr__sgd_block_avx2 (same results either way). */
+MFR_AVX512 double mfr__sgd_block_avx512(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
+    if (b->Ph || h->k % 32) return mfr__sgd_block_avx2(b, h);
+    double se = 0.0;
+    SGD_BLOCK_WALK(se, b, h, b->P, b->Q, update_avx512, prefetch_rows)
     return se;
 }
 #else
@@ -227,10 +268,15 @@ float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     return mfr__sgd_block_scalar(b, h);
 }
+double mfr__sgd_block_avx512(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
+    return mfr__sgd_block_scalar(b, h);
+}
 #endif
 
 mfr__sgd_kernel_fn mfr__sgd_kernel(const mfr__kernels *ks) {
-    return mfr__use_avx2(ks) ? mfr__sgd_block_avx2 : mfr__sgd_block_scalar;
+    return mfr__use_avx512(ks) ? mfr__sgd_block_avx512
+           : mfr__use_avx2(ks) ? mfr__sgd_block_avx2
+                               : mfr__sgd_block_scalar;
 }
 
 mfr__sgd_dot_fn mfr__sgd_dot(const mfr__kernels *ks) {

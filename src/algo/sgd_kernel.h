@@ -56,9 +56,14 @@ typedef double (*mfr__sgd_kernel_fn)(const mfr__sgd_block *b, const mfr__sgd_hyp
 double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
 /* Only call when mfr__cpu_avx2() is true (off x86-64: the scalar one). */
 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
+/* mfr__sgd_block_avx2 in 16 lanes where k % 32 == 0 and the rows are float
+ * (otherwise it is that kernel): the same floats bit for bit, half the
+ * vector instructions. Only call when mfr__cpu_avx512() is true. */
+double mfr__sgd_block_avx512(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
 
-/* The kernel to use under switches ks (NULL: defaults): AVX2+FMA when
- * mfr__use_avx2(ks), else the scalar reference. */
+/* The kernel to use under switches ks (NULL: defaults): the AVX-512 form
+ * when mfr__use_avx512(ks), else AVX2+FMA when mfr__use_avx2(ks), else the
+ * scalar reference. */
 mfr__sgd_kernel_fn mfr__sgd_kernel(const mfr__kernels *ks);
 
 /* One update of the scalar reference on one rating r; returns e (before the

@@ -1,4 +1,5 @@
-/* simd.c — the CPU feature check behind mfr__use_avx2 (simd.h). */
+/* simd.c — the CPU feature checks behind mfr__use_avx2 and mfr__use_avx512
+ * (simd.h). */
 #include <stdatomic.h>
 
 #include "simd.h"
@@ -11,7 +12,7 @@
  * under perf: 5 % of the server's CPU on the 20 M model, ~12 µs a request,
  * when every list asked again). 0: not asked yet, 1: no, 2: yes; two
  * threads asking at once both store the same answer. */
-static atomic_int cpu_avx2_answer;
+static atomic_int cpu_avx2_answer, cpu_avx512_answer;
 
 static int ask_cpu_avx2(void) {
 #ifdef MFR_HAVE_AVX2
@@ -36,3 +37,27 @@ int mfr__cpu_avx2(void) {
 }
 
 int mfr__use_avx2(const mfr__kernels *ks) { return !(ks && ks->scalar) && mfr__cpu_avx2(); }
+
+/* libgcc's check of "avx512f" also asks XGETBV whether the OS saves the
+ * zmm registers. */
+static int ask_cpu_avx512(void) {
+#ifdef MFR_HAVE_AVX2
+    __builtin_cpu_init();
+    return mfr__cpu_avx2() && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+int mfr__cpu_avx512(void) {
+    int a = atomic_load_explicit(&cpu_avx512_answer, memory_order_relaxed);
+    if (!a) {
+        a = ask_cpu_avx512() ? 2 : 1;
+        atomic_store_explicit(&cpu_avx512_answer, a, memory_order_relaxed);
+    }
+    return a == 2;
+}
+
+int mfr__use_avx512(const mfr__kernels *ks) {
+    return mfr__use_avx2(ks) && !(ks && ks->no_avx512) && mfr__cpu_avx512();
+}

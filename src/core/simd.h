@@ -12,14 +12,19 @@
  *     and exist only where MFR_HAVE_AVX2 is defined; each has a scalar
  *     reference beside it, and the caller picks one per call through
  *     mfr__use_avx2(ks): the CPU has AVX2, FMA and F16C and ks does not ask for
- *     the reference. The tests run both and compare.
+ *     the reference. The tests run both and compare. A kernel may also have
+ *     an AVX-512F form (MFR_AVX512, picked by mfr__use_avx512(ks)) only when
+ *     it gives the AVX2 form's results bit for bit (the same sums in the
+ *     same order, 16 lanes being two of the AVX2 form's 8-lane
+ *     accumulators), so the model does not depend on which the CPU has; its
+ *     test compares the two with memcmp.
  *
  * Kernel switches travel as a mfr__kernels the caller passes down (fit
  * context, solver arguments); the library reads no environment variable and
  * keeps no global knob. NULL means MFR__KERNELS_DEFAULT. None of them changes
  * the model beyond rounding (scalar: float order; sgd_half_rows: sgd's
  * factor rows kept in half precision during the epochs) or at all
- * (sgd_min_round_work). */
+ * (sgd_min_round_work, no_avx512). */
 #ifndef MFR_SIMD_H
 #define MFR_SIMD_H
 
@@ -43,6 +48,7 @@ MFR_AVX2 static inline float mfr__hsum256(__m256 v) {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
+#define MFR_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
 #endif
 
 typedef struct mfr__kernels {
@@ -51,6 +57,8 @@ typedef struct mfr__kernels {
                                    another thread is used (0: always all threads) */
     int sgd_half_rows;          /* sgd: 1 = factor rows in half precision during the
                                    epochs (0, the default: float; docs/perf/sgd.md) */
+    int no_avx512;              /* 1: the AVX2 form where a kernel also has an AVX-512
+                                   one (same results bit for bit; for A/B runs) */
 } mfr__kernels;
 
 #define MFR__KERNELS_DEFAULT ((mfr__kernels){.scalar = 0, .sgd_min_round_work = 20000, .sgd_half_rows = 0})
@@ -61,5 +69,13 @@ int mfr__cpu_avx2(void);
 
 /* 1: use the MFR_AVX2 kernels under switches ks (NULL: the defaults). */
 int mfr__use_avx2(const mfr__kernels *ks);
+
+/* 1 when this CPU (and the OS, for the zmm state) also runs AVX-512F; asked
+ * once; 0 off x86-64. */
+int mfr__cpu_avx512(void);
+
+/* 1: use the MFR_AVX512 form of a kernel under ks: mfr__use_avx2(ks), the
+ * CPU has AVX-512F and ks does not set no_avx512. */
+int mfr__use_avx512(const mfr__kernels *ks);
 
 #endif

@@ -2,7 +2,8 @@
  * recovery of a known low-rank matrix (float-rating layout), the coded 4-byte
  * layout round trip on a grid larger than the minimum, determinism (same seed
  * -> identical bytes for 1 and 2 threads; different seed -> different), the
- * AVX2 kernel against the scalar reference, one update against finite
+ * AVX2 kernel against the scalar reference, its AVX-512 form against it bit
+ * for bit, one update against finite
  * differences of the loss, early stopping, cancellation, divergence, every
  * allocation failing in turn, and the accuracy target on ml-latest-small with
  * the default parameters (skipped without the data). */
@@ -379,6 +380,55 @@ static void simd_matches_scalar(void **state) {
     }
 }
 
+/* The AVX-512 form against the AVX2 kernel: the same floats bit for bit
+ * (simd.h's rule for a kernel's AVX-512 form), for k a multiple of 32 (its
+ * own loop) and otherwise (the AVX2 kernel itself); then a whole 2-thread
+ * fit at k = 64 gives the same model with and without it. */
+static void avx512_matches_avx2(void **state) {
+    (void)state;
+    if (!mfr__cpu_avx512()) {
+        print_message("skipped: this CPU has no AVX-512F\n");
+        skip();
+    }
+    const int32_t ks[] = {19, 32, 64, 96, 128};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        int32_t k = ks[t];
+        float *P1 = calloc(50 * (size_t)k, 4), *Q1 = calloc(40 * (size_t)k, 4);
+        float *P2 = calloc(50 * (size_t)k, 4), *Q2 = calloc(40 * (size_t)k, 4);
+        float bu1[50], bi1[40], bu2[50], bi2[40];
+        run_kernel(mfr__sgd_block_avx2, k, 5, P1, Q1, bu1, bi1, 99, 0);
+        run_kernel(mfr__sgd_block_avx512, k, 5, P2, Q2, bu2, bi2, 99, 0);
+        assert_memory_equal(P1, P2, 50 * (size_t)k * 4);
+        assert_memory_equal(Q1, Q2, 40 * (size_t)k * 4);
+        assert_memory_equal(bu1, bu2, sizeof bu1);
+        assert_memory_equal(bi1, bi2, sizeof bi1);
+        /* and the updates did something (not two untouched copies) */
+        float *P0 = calloc(50 * (size_t)k, 4), *Q0 = calloc(40 * (size_t)k, 4), bu0[50], bi0[40];
+        run_kernel(mfr__sgd_block_avx2, k, 0, P0, Q0, bu0, bi0, 99, 0);
+        assert_true(memcmp(P0, P1, 50 * (size_t)k * 4) != 0);
+        free(P0);
+        free(Q0);
+        free(P1);
+        free(Q1);
+        free(P2);
+        free(Q2);
+    }
+    mfr_dataset *ds = low_rank_dataset(300, 200, 3, 0.2, 0.2, 3);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_SGD);
+    p.epochs = 3;
+    p.threads = 2;
+    mfr__kernels no512 = ALL_THREADS;
+    no512.no_avx512 = 1;
+    mfr_model *a = train_or_fail(ds, NULL, NULL, &p), *b = NULL;
+    mfr_error err = {0};
+    assert_int_equal(mfr__model_train_with(ds, NULL, NULL, &p, &no512, &b, &err), MFR_OK);
+    assert_int_equal(a->k, 64);
+    assert_true(same_model(a, b));
+    mfr_model_free(a);
+    mfr_model_free(b);
+    mfr_dataset_free(ds);
+}
+
 /* Half-precision rows: the AVX2 kernel (F16C) against the scalar reference
  * on the same binary16 rows. Each stored element is rounded to 11 bits, so a
  * float-rounding difference in the dot product can move an element by one
@@ -711,6 +761,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(half_rows_fit),
         cmocka_unit_test(simd_matches_scalar),
         cmocka_unit_test(simd_half_matches_scalar),
+        cmocka_unit_test(avx512_matches_avx2),
         cmocka_unit_test(half_conversion_exact),
         cmocka_unit_test(gradient_check),
         cmocka_unit_test(early_stop_restores_best),
