@@ -202,9 +202,12 @@ MFR_AVX2 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
     return dot;
 }
 
-/* The cache lines of rating w's rows of P and Q (bytes each). */
-MFR_AVX2 static inline void prefetch_rows(const mfr__sgd_block *b, const void *P, const void *Q,
-                                          uint32_t w, size_t bytes) {
+/* The cache lines of rating w's rows of P and Q (bytes each). Always
+ * inlined: without that GCC 12 at -O1/-O2 emitted no prefetch at all in
+ * the block kernels (gone after its interprocedural passes; there at -O0),
+ * so before 2026-12-02 no kernel prefetched anything (docs/perf/sgd.md). */
+MFR_AVX2 __attribute__((always_inline)) static inline void
+prefetch_rows(const mfr__sgd_block *b, const void *P, const void *Q, uint32_t w, size_t bytes) {
     const char *pp = (const char *)P + (w & b->umask) * bytes;
     const char *qp = (const char *)Q + ((w >> b->ishift) & b->imask) * bytes;
     for (size_t o = 0; o < bytes; o += 64) {
