@@ -17,8 +17,8 @@
  * base + max b_i + ‖p‖·max n_i (Cauchy–Schwarz, plus the exact kernel's
  * rounding) is below the heap's worst lower bound is skipped unread (AVX2:
  * 8 blocks' bounds in one compare). On the 20 M-rating synthetic model 8.6 %
- * of the movies can reach a top-10 by that bound, and about 10 % of the
- * blocks are read (58 % without the bands). The others are scored from the bytes (AVX2: p rounded to
+ * of the movies can reach a top-10 by that bound, and 10.8 % of the
+ * blocks are read (59.8 % without the bands). The others are scored from the bytes (AVX2: p rounded to
  * 16-bit integers on its own scale sp, one widening of a factor pair's 16
  * bytes and one vpmaddwd per pair, exact 32-bit integer sums in two chains;
  * the portable pass multiplies the bytes by p in float), each movie with an
