@@ -287,6 +287,20 @@ static int32_t year_band(int16_t y) { return y >= 1880 ? (y - 1880) / BFM_YEAR_B
 
 /* ---- building the blocks ------------------------------------------------ */
 
+/* Entity e's first features, the same on both sides: its own id (group gid)
+ * and its row of c (group grow; the user's movies, the movie's raters), each
+ * 1/sqrt(n) of the row's n. Non-zero on out of memory. */
+static int push_id_and_row(flist *l, const bfm_state *s, int gid, int grow, const mfr__csr *c, int32_t e) {
+    int bad = 0;
+    if (s->ghi[gid] > s->glo[gid]) bad |= flist_push(l, s->glo[gid] + e, 1.f);
+    int64_t n = c->ptr[e + 1] - c->ptr[e];
+    if (n > 0 && s->ghi[grow] > s->glo[grow]) {
+        float x = 1.f / sqrtf((float)n);
+        for (int64_t t = c->ptr[e]; t < c->ptr[e + 1] && !bad; t++) bad |= flist_push(l, s->glo[grow] + c->idx[t], x);
+    }
+    return bad;
+}
+
 static mfr_status build_user_block(bfm_state *s, const mfr_model *m, const mfr__fit_ctx *ctx,
                                    const mfr__csr *bu, mfr_error *err) {
     const int32_t feat = ctx->p->features;
@@ -314,13 +328,7 @@ static mfr_status build_user_block(bfm_state *s, const mfr_model *m, const mfr__
     int bad = 0;
     for (int32_t u = 0; u < b->n_ent && !bad; u++) {
         b->fptr[u] = l.n;
-        if (s->ghi[G_UID] > s->glo[G_UID]) bad |= flist_push(&l, s->glo[G_UID] + u, 1.f);
-        int64_t n = bu->ptr[u + 1] - bu->ptr[u];
-        if (n > 0 && s->ghi[G_IMPL] > s->glo[G_IMPL]) {
-            float x = 1.f / sqrtf((float)n);
-            for (int64_t t = bu->ptr[u]; t < bu->ptr[u + 1] && !bad; t++)
-                bad |= flist_push(&l, s->glo[G_IMPL] + bu->idx[t], x);
-        }
+        bad |= push_id_and_row(&l, s, G_UID, G_IMPL, bu, u);
         if (has_attr) {
             if (ds->user_age[u] > 0) bad |= flist_push(&l, s->glo[G_AGE] + ds->user_age[u] / 10, 1.f);
             if (ds->user_gender[u] == 'M' || ds->user_gender[u] == 'F')
@@ -382,13 +390,7 @@ static mfr_status build_item_block(bfm_state *s, const mfr_model *m, const mfr__
         st = mfr__nomem(err, "bfm movie block");
     for (int32_t i = 0; !st && i < b->n_ent && !bad; i++) {
         b->fptr[i] = l.n;
-        if (s->ghi[G_IID] > s->glo[G_IID]) bad |= flist_push(&l, s->glo[G_IID] + i, 1.f);
-        int64_t n = bi->ptr[i + 1] - bi->ptr[i];
-        if (n > 0 && s->ghi[G_FLIP] > s->glo[G_FLIP]) {
-            float x = 1.f / sqrtf((float)n);
-            for (int64_t t = bi->ptr[i]; t < bi->ptr[i + 1] && !bad; t++)
-                bad |= flist_push(&l, s->glo[G_FLIP] + bi->idx[t], x);
-        }
+        bad |= push_id_and_row(&l, s, G_IID, G_FLIP, bi, i);
         if (n_gen) {
             int32_t ng = 0;
             const char *g = mfr_model_item_genres(m, i);
