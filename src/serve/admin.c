@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "server_impl.h"
-#include "../core/core.h" /* mfr__now (server_impl.h has it too once it includes core.h) */
 
 /* Messages may be cut at their buffer size; a path cut at 4 KiB fails to open
  * and is reported, so truncation is never silent corruption. */

@@ -41,12 +41,11 @@ void mfr__model_release(model_ref *mr) {
     }
 }
 
-static const int32_t *g_counts_for_sort; /* only under sort_mu */
-static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int by_count_desc(const void *a, const void *b) {
+/* qsort_r's order of movies: more ratings first (counts[i], ctx), then by index. */
+static int by_count_desc(const void *a, const void *b, void *ctx) {
+    const int32_t *counts = ctx;
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    int32_t cx = g_counts_for_sort[x], cy = g_counts_for_sort[y];
+    int32_t cx = counts[x], cy = counts[y];
     return cx != cy ? (cx < cy) - (cx > cy) : (x > y) - (x < y);
 }
 
@@ -85,10 +84,7 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
         counts[i] = mfr_model_item_count(m, i);
         if (counts[i] > 0) mr->popular[n++] = i;
     }
-    pthread_mutex_lock(&sort_mu);
-    g_counts_for_sort = counts;
-    qsort(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc);
-    pthread_mutex_unlock(&sort_mu);
+    qsort_r(mr->popular, (size_t)n, sizeof *mr->popular, by_count_desc, counts);
     mfr__free(counts);
     mr->n_popular = n;
     mr->cache = mfr__cache_new(s->p.cache_slots > 0 ? (size_t)s->p.cache_slots : 0);
