@@ -173,7 +173,7 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
         if (rank == 0) cli_fail("train", s, &err);
         rc = s;
     } else if (rank == 0) {
-        mfr_status ss = mfr_model_save(m, out, &err);
+        mfr_status ss = mfr_dist_model_save(d, m, out, &err); /* the seen lists from the file */
         if (ss) {
             rc = cli_fail("train", ss, &err);
         } else {

@@ -73,14 +73,20 @@ int mfr_dist_reads_share(const char *path, const mfr_train_params *p);
  * .mfd at path (two streaming passes, never the whole file: the ratings of
  * its users and, als and ials, of its items) and the model's common part
  * comes from counts summed over the ranks, so the memory per rank falls
- * with P (docs/distributed.md). Rank 0's *out also gets the seen lists, from
- * one more pass over the file, for the model file; the other ranks' models
- * have none (their factors are whole). An error reading the file on any
+ * with P (docs/distributed.md). No rank's *out holds the seen lists (their
+ * factors are whole): rank 0 keeps the file open, and mfr_dist_model_save
+ * writes the lists into the model file from it, a band of users at a time,
+ * never holding them whole. An error reading the file on any
  * rank stops all: *who is then the rank whose message err holds (print it
  * there), -1 otherwise. */
 mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_params *p,
                               const mfr_dist_params *dp, mfr_model **out, int *who,
                               mfr_error *err);
+/* Saves m to path as mfr_model_save does, byte for byte the same file; on
+ * rank 0 after mfr_dist_train_mfd (m without seen lists) the seen lists are
+ * streamed into it from the .mfd, in P bands of about N/P ratings (8 bytes
+ * each), one more pass over the file's ratings a band. Not collective. */
+mfr_status mfr_dist_model_save(mfr_dist *d, const mfr_model *m, const char *path, mfr_error *err);
 int mfr_dist_failed_alone(const mfr_dist *d);
 void mfr_dist_stats_get(const mfr_dist *d, mfr_dist_stats *s);
 /* Ends every rank of the run with exit status code (MPI_Abort); without MPI

@@ -42,36 +42,28 @@ uint32_t mfr__bsec_crc(const mfr__bsec *s, int n, uint64_t data_off) {
     uint64_t pos = data_off;
     for (int j = 0; j < n; j++) {
         crc = crc_zeros(crc, s[j].off - pos);
-        crc = s[j].data ? mfr__crc32(crc, s[j].data, (size_t)s[j].size) : crc_zeros(crc, s[j].size);
+        if (s[j].streamed) crc = mfr__crc32_combine(crc, s[j].crc, s[j].size);
+        else if (s[j].data) crc = mfr__crc32(crc, s[j].data, (size_t)s[j].size);
+        else crc = crc_zeros(crc, s[j].size);
         pos = s[j].off + s[j].size;
     }
     return crc;
 }
 
-/* 0 or an errno. */
-static int write_bytes(int fd, const void *data, uint64_t n) {
+/* 0 or an errno: n bytes of data (NULL: zeros) at off. */
+static int write_at(int fd, uint64_t off, const void *data, uint64_t n) {
     const unsigned char *p = data;
     while (n > 0) {
         size_t want = n > (1u << 30) ? (1u << 30) : (size_t)n;
         if (!data && want > sizeof zeros) want = sizeof zeros;
-        ssize_t w = write(fd, data ? (const void *)p : zeros, want);
+        ssize_t w = pwrite(fd, data ? (const void *)p : zeros, want, (off_t)off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) return w < 0 ? errno : EIO;
         if (data) p += w;
+        off += (uint64_t)w;
         n -= (uint64_t)w;
     }
     return 0;
-}
-
-static int write_sections(int fd, const void *head, size_t head_len, const mfr__bsec *s, int n) {
-    int e = write_bytes(fd, head, head_len);
-    uint64_t pos = head_len;
-    for (int j = 0; j < n && !e; j++) {
-        e = write_bytes(fd, NULL, s[j].off - pos);
-        if (!e) e = write_bytes(fd, s[j].data, s[j].size);
-        pos = s[j].off + s[j].size;
-    }
-    return e;
 }
 
 /* fsync the folder holding path, so the rename itself is durable. */
@@ -89,8 +81,12 @@ static int sync_dir(const char *path) {
     return e;
 }
 
-mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, const mfr__bsec *s,
-                         int n, mfr_error *err) {
+static mfr_status write_failed(const char *path, int e, mfr_error *err) {
+    return mfr__err(err, MFR_E_IO, "%s: write failed: %s", path, strerror(e));
+}
+
+mfr_status mfr__bin_out_open(mfr__bin_out *o, const char *path, mfr_error *err) {
+    *o = (mfr__bin_out){path, NULL, -1};
     size_t pl = strlen(path);
     if (pl > 4000) return mfr__err(err, MFR_E_INVALID, "%s: path too long", path);
     char *tmp = mfr__malloc(pl + 16);
@@ -104,17 +100,62 @@ mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, co
         return mfr__err(err, MFR_E_IO, "%s: cannot create a temporary file beside it: %s", path,
                         strerror(e));
     }
+    o->tmp = tmp, o->fd = fd;
     /* mkstemp makes 0600; models and datasets are shared like any data file */
-    int e = fchmod(fd, 0644) ? errno : 0;
-    if (!e) e = write_sections(fd, head, head_len, s, n);
-    if (!e && fsync(fd) != 0) e = errno;
-    if (close(fd) != 0 && !e) e = errno;
-    if (!e && rename(tmp, path) != 0) e = errno;
-    if (e) unlink(tmp);
-    else e = sync_dir(path);
-    mfr__free(tmp);
-    if (e) return mfr__err(err, MFR_E_IO, "%s: write failed: %s", path, strerror(e));
+    if (fchmod(fd, 0644) != 0) {
+        int e = errno;
+        mfr__bin_out_abort(o);
+        return write_failed(path, e, err);
+    }
     return MFR_OK;
+}
+
+mfr_status mfr__bin_out_at(mfr__bin_out *o, uint64_t off, const void *data, uint64_t n,
+                           mfr_error *err) {
+    int e = write_at(o->fd, off, data, n);
+    return e ? write_failed(o->path, e, err) : MFR_OK;
+}
+
+mfr_status mfr__bin_out_sections(mfr__bin_out *o, uint64_t head_len, const mfr__bsec *s, int n,
+                                 mfr_error *err) {
+    uint64_t pos = head_len;
+    int e = 0;
+    for (int j = 0; j < n && !e; j++) {
+        e = write_at(o->fd, pos, NULL, s[j].off - pos);
+        if (!e && !s[j].streamed) e = write_at(o->fd, s[j].off, s[j].data, s[j].size);
+        pos = s[j].off + s[j].size;
+    }
+    return e ? write_failed(o->path, e, err) : MFR_OK;
+}
+
+mfr_status mfr__bin_out_commit(mfr__bin_out *o, mfr_error *err) {
+    int e = fsync(o->fd) != 0 ? errno : 0;
+    if (close(o->fd) != 0 && !e) e = errno;
+    o->fd = -1;
+    if (!e && rename(o->tmp, o->path) != 0) e = errno;
+    if (e) unlink(o->tmp);
+    else e = sync_dir(o->path);
+    mfr__free(o->tmp);
+    o->tmp = NULL;
+    return e ? write_failed(o->path, e, err) : MFR_OK;
+}
+
+void mfr__bin_out_abort(mfr__bin_out *o) {
+    if (o->fd >= 0) close(o->fd);
+    if (o->tmp) unlink(o->tmp);
+    mfr__free(o->tmp);
+    *o = (mfr__bin_out){o->path, NULL, -1};
+}
+
+mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, const mfr__bsec *s,
+                         int n, mfr_error *err) {
+    mfr__bin_out o;
+    mfr_status st = mfr__bin_out_open(&o, path, err);
+    if (!st) st = mfr__bin_out_at(&o, 0, head, head_len, err);
+    if (!st) st = mfr__bin_out_sections(&o, head_len, s, n, err);
+    if (!st) return mfr__bin_out_commit(&o, err);
+    mfr__bin_out_abort(&o);
+    return st;
 }
 
 /* ---- reading ---------------------------------------------------------- */

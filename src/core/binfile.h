@@ -52,9 +52,11 @@ mfr_status mfr__bin_host_ok(const char *path, mfr_error *err);
 /* ---- writing ---------------------------------------------------------- */
 typedef struct mfr__bsec {
     uint32_t tag;     /* for formats with a directory (.mfm); 0 otherwise */
-    const void *data; /* NULL with size > 0: that many zero bytes */
+    const void *data; /* NULL with size > 0: that many zero bytes, or (streamed) */
     uint64_t size;    /* bytes */
     uint64_t off;     /* set by mfr__bsec_layout */
+    int streamed;     /* 1: the caller writes its bytes (mfr__bin_out_at), crc is theirs */
+    uint32_t crc;     /* streamed: CRC-32 of its bytes (from 0) */
 } mfr__bsec;
 
 /* Offsets of s[0..n) laid out 64-byte aligned from data_off (s[0] at
@@ -66,9 +68,29 @@ uint32_t mfr__bsec_crc(const mfr__bsec *s, int n, uint64_t data_off);
  * the data_off the layout used), then the sections, into a temporary file
  * beside path; mode 0644, fsync, rename over path, fsync the folder. A
  * reader never sees a half-written file. MFR_E_IO / MFR_E_INVALID (path
- * too long) / MFR_E_NOMEM. */
+ * too long) / MFR_E_NOMEM. (mfr__bin_out_open, _sections, _commit.) */
 mfr_status mfr__bin_save(const char *path, const void *head, size_t head_len, const mfr__bsec *s,
                          int n, mfr_error *err);
+
+/* The same save in steps, for a file some of whose sections are streamed
+ * (written piece by piece at their offsets, not held whole): open the
+ * temporary file, write the sections that have data and the padding
+ * (_sections: from head_len on), the streamed ones and the header at their
+ * offsets (_at: data NULL writes zeros), then _commit (fsync, rename,
+ * fsync the folder) or _abort (the temporary file removed). Messages as
+ * mfr__bin_save's; after a failed _at or _sections call _abort. */
+typedef struct mfr__bin_out {
+    const char *path;
+    char *tmp;
+    int fd;
+} mfr__bin_out;
+mfr_status mfr__bin_out_open(mfr__bin_out *o, const char *path, mfr_error *err);
+mfr_status mfr__bin_out_at(mfr__bin_out *o, uint64_t off, const void *data, uint64_t n,
+                           mfr_error *err);
+mfr_status mfr__bin_out_sections(mfr__bin_out *o, uint64_t head_len, const mfr__bsec *s, int n,
+                                 mfr_error *err);
+mfr_status mfr__bin_out_commit(mfr__bin_out *o, mfr_error *err);
+void mfr__bin_out_abort(mfr__bin_out *o);
 
 /* ---- reading ---------------------------------------------------------- */
 /* The whole regular file into *data (page-aligned anonymous memory, owned:

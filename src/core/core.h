@@ -81,6 +81,9 @@ int32_t mfr__idmap_put(mfr__idmap *m, int64_t key, int32_t val);
 
 /* ---- checksum (CRC-32, zlib polynomial) ------------------------------ */
 uint32_t mfr__crc32(uint32_t crc, const void *data, size_t n);
+/* The CRC-32 of A then B from crc_a (of A) and crc_b (of B, from 0) and B's
+ * length: pieces checksummed apart, in any order, combined in file order. */
+uint32_t mfr__crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
 
 /* ---- sorted arrays ---------------------------------------------------
  * MFR__FIND_SORTED(NAME, T, K, KEY) defines the one binary search of an

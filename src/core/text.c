@@ -16,6 +16,10 @@ uint32_t mfr__crc32(uint32_t crc, const void *data, size_t n) {
     return crc;
 }
 
+uint32_t mfr__crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b) {
+    return (uint32_t)crc32_combine(crc_a, crc_b, (z_off_t)len_b); /* z_off_t: 64 bits on the hosts built for */
+}
+
 /* Base letter for a UTF-8 two-byte sequence C3 xx (U+00C0..U+00FF), or 0. */
 static char fold_c3(unsigned char b) {
     static const char map[64] =

@@ -26,10 +26,10 @@ enum { CK_HEAD = 64, CK_VERSION = 1 };
 
 static void ck_sections(const mfr_model *m, mfr__bsec *s) {
     size_t k = (size_t)m->k;
-    s[0] = (mfr__bsec){0, m->P, (uint64_t)m->n_users * k * 4, 0};
-    s[1] = (mfr__bsec){0, m->Q, (uint64_t)m->n_items * k * 4, 0};
-    s[2] = (mfr__bsec){0, m->user_bias, (uint64_t)m->n_users * 4, 0};
-    s[3] = (mfr__bsec){0, m->item_bias, (uint64_t)m->n_items * 4, 0};
+    s[0] = (mfr__bsec){.data = m->P, .size = (uint64_t)m->n_users * k * 4};
+    s[1] = (mfr__bsec){.data = m->Q, .size = (uint64_t)m->n_items * k * 4};
+    s[2] = (mfr__bsec){.data = m->user_bias, .size = (uint64_t)m->n_users * 4};
+    s[3] = (mfr__bsec){.data = m->item_bias, .size = (uint64_t)m->n_items * 4};
 }
 
 static int ck_path(char *buf, size_t n, const char *dir) {

@@ -261,6 +261,14 @@ void mfr_dist_abort(mfr_dist *d, int code) {
 #endif
 }
 
+/* Rank 0's file kept for the model file's seen lists, closed. */
+static void drop_share(mfr_dist *d) {
+    if (!d->share) return;
+    mfr__mfd_share_close(d->share);
+    mfr__free(d->share);
+    d->share = NULL;
+}
+
 void mfr_dist_close(mfr_dist *d) {
     if (!d) return;
 #ifdef MFR_HAVE_MPI
@@ -269,6 +277,7 @@ void mfr_dist_close(mfr_dist *d) {
     if (d->mpi && !fin) MPI_Finalize();
 #endif
     mfr__free(d->hosts);
+    drop_share(d);
     mfr__free(d);
 }
 
@@ -574,20 +583,27 @@ int mfr_dist_reads_share(const char *path, const mfr_train_params *p) {
     return is_mfd;
 }
 
-/* Rank 0's seen lists for the model file, from a third pass over the file. */
+/* The model file's seen lists, a band of users at a time, each band from
+ * one more pass over the share's file (mfr_dist_model_save). */
 static void seen_chunk(void *ctx, const int32_t *u, const int32_t *i, const float *r, int64_t n) {
-    void **c = ctx;
-    mfr__model_seen_add(c[0], c[1], u, i, r, n);
+    mfr__seen_fill_add(ctx, u, i, r, n);
 }
 
-static mfr_status seen_from_file(mfr_model *m, mfr__mfd_share *sh, mfr_error *err) {
-    mfr__seen_fill f;
-    mfr_status st = mfr__model_seen_begin(m, sh->user_count, &f, err);
-    if (st) return st;
-    void *c[2] = {m, &f};
-    st = mfr__mfd_share_each(sh, seen_chunk, c, err);
-    mfr_status se = mfr__model_seen_end(m, &f, err);
-    return st ? st : se;
+static mfr_status seen_feed(void *ctx, mfr__seen_fill *f, mfr_error *err) {
+    return mfr__mfd_share_each(ctx, seen_chunk, f, err);
+}
+
+mfr_status mfr_dist_model_save(mfr_dist *d, const mfr_model *m, const char *path, mfr_error *err) {
+    mfr__mfd_share *sh = d ? d->share : NULL;
+    if (!m || !sh || m->seen_ptr) return mfr_model_save(m, path, err);
+    int64_t *ptr = mfr__seen_ptr(sh->user_count, sh->n_users);
+    if (!ptr) return mfr__nomem(err, "model seen lists");
+    /* bands of about a share's ratings (8 bytes each): no more than the
+     * fit's rows held, P passes over the file */
+    int64_t band = (sh->n + d->size - 1) / d->size;
+    mfr_status st = mfr__model_save_seen(m, path, ptr, band, seen_feed, sh, err);
+    mfr__free(ptr);
+    return st;
 }
 
 mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_params *p,
@@ -635,20 +651,22 @@ mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_par
         return st;
     }
     *who = -1;
-    if (d->rank != 0) mfr__mfd_share_close(&sh); /* rank 0 reads the file once more */
+    if (d->rank != 0) mfr__mfd_share_close(&sh); /* rank 0 reads it again for the seen lists */
     st = run_fit(d, ds, 1, sgd ? NULL : rows, p, dp, lo, mine, out, err);
     mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]); /* when the fit did not take them */
     mfr_dataset_free(ds);
     mfr__free(lo);
     if (d->rank == 0 && *out && (!st || st == MFR_E_CANCELLED)) {
-        /* after every collective: a failure here is rank 0's alone, and no
-         * rank waits for it */
-        mfr_status ss = seen_from_file(*out, &sh, err);
-        if (ss) {
-            mfr_model_free(*out);
-            *out = NULL;
-            st = ss;
+        /* the file stays open for the model file's seen lists */
+        drop_share(d);
+        d->share = mfr__malloc(sizeof sh);
+        if (d->share) {
+            *d->share = sh;
+            return st;
         }
+        mfr_model_free(*out); /* after every collective: rank 0's failure alone */
+        *out = NULL;
+        st = mfr__nomem(err, "distributed run");
     }
     mfr__mfd_share_close(&sh);
     return st;

@@ -21,6 +21,8 @@ struct mfr_dist {
     int timed_out;               /* a wait ran past the bound: every later one fails at once */
     char timeout_msg[MFR_ERROR_MSG_MAX];
     char *hosts;                 /* [size][MFR_DIST_HOST]: each rank's host name */
+    struct mfr__mfd_share *share; /* rank 0 after a run from shares: the file, for the
+                                   * model file's seen lists (mfr_dist_model_save) */
 };
 
 enum { MFR_DIST_HOST = 64 };

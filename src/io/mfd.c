@@ -113,8 +113,8 @@ mfr_status mfr_dataset_save(const mfr_dataset *ds, const char *path, mfr_error *
         ds->tag_off,        report,       msgs,            ds->cat.links};
     mfr__bsec s[MFD_SECTIONS + 1];
     for (int k = 0; k < MFD_SECTIONS; k++) /* an array a builder left NULL is written as zeros */
-        s[k] = (mfr__bsec){0, len[k] ? ptr[k] : NULL, len[k], 0};
-    s[MFD_USERS] = (mfr__bsec){0, users, ulen, 0};
+        s[k] = (mfr__bsec){.data = len[k] ? ptr[k] : NULL, .size = len[k]};
+    s[MFD_USERS] = (mfr__bsec){.data = users, .size = ulen};
     unsigned char h[MFD_HEADER_SIZE];
     fill_header(ds, h, s, mfr__bsec_layout(s, MFD_SECTIONS + 1, MFD_HEADER_SIZE));
     rc = mfr__bin_save(path, h, sizeof h, s, MFD_SECTIONS + 1, err);

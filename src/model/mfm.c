@@ -101,14 +101,19 @@ static void get_params(const uint8_t *b, mfr_train_params *p) {
 /* ---- save ---------------------------------------------------------------- */
 static int add_sec(sec *s, int n, uint32_t tag, const void *data, uint64_t size) {
     if (!data) return n;
-    s[n].tag = tag;
-    s[n].data = data;
-    s[n].size = size;
+    s[n] = (sec){.tag = tag, .data = data, .size = size};
     return n + 1;
 }
 
-/* The sections of m in file order; returns their count. */
-static int collect_sections(const mfr_model *m, sec *s) {
+/* A section whose bytes the save streams (mfr__model_save_seen). */
+static int add_streamed(sec *s, int n, uint32_t tag, uint64_t size) {
+    s[n] = (sec){.tag = tag, .size = size, .streamed = 1};
+    return n + 1;
+}
+
+/* The sections of m in file order; returns their count. seen (NULL: m's
+ * own): the seen lists' row starts of a save that streams SITM and SRAT. */
+static int collect_sections(const mfr_model *m, const int64_t *seen, sec *s) {
     uint64_t nu = (uint64_t)m->n_users, ni = (uint64_t)m->n_items, k = (uint64_t)m->k;
     int n = 0;
     n = add_sec(s, n, T_UBIA, m->user_bias, nu * 4);
@@ -123,9 +128,15 @@ static int collect_sections(const mfr_model *m, sec *s) {
     n = add_sec(s, n, T_YEAR, m->cat.year, ni * 2);
     n = add_sec(s, n, T_ICNT, m->item_count, ni * 4);
     n = add_sec(s, n, T_IMEA, m->item_mean, ni * 4);
-    n = add_sec(s, n, T_SPTR, m->seen_ptr, (nu + 1) * 8);
-    n = add_sec(s, n, T_SITM, m->seen_item, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
-    n = add_sec(s, n, T_SRAT, m->seen_rating, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
+    if (seen) {
+        n = add_sec(s, n, T_SPTR, seen, (nu + 1) * 8);
+        n = add_streamed(s, n, T_SITM, (uint64_t)seen[nu] * 4);
+        n = add_streamed(s, n, T_SRAT, (uint64_t)seen[nu] * 4);
+    } else {
+        n = add_sec(s, n, T_SPTR, m->seen_ptr, (nu + 1) * 8);
+        n = add_sec(s, n, T_SITM, m->seen_item, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
+        n = add_sec(s, n, T_SRAT, m->seen_rating, m->seen_ptr ? (uint64_t)m->seen_ptr[nu] * 4 : 0);
+    }
     n = add_sec(s, n, T_LINK, m->cat.links, ni * 8);
     n = add_sec(s, n, T_TGOF, m->tags_off, ni * 4);
     for (int j = 0; j < m->n_extra; j++)
@@ -172,13 +183,74 @@ mfr_status mfr_model_save(const mfr_model *m, const char *path, mfr_error *err) 
     mfr_status st = mfr__bin_host_ok(path, err);
     if (st) return st;
     sec s[N_CORE + MFR_MODEL_MAX_EXTRA];
-    int n = collect_sections(m, s);
+    int n = collect_sections(m, NULL, s);
     uint64_t data_off = mfr__align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY);
     uint64_t file_size = mfr__bsec_layout(s, n, data_off);
     uint8_t h[MFM_HEADER_BYTES + (N_CORE + MFR_MODEL_MAX_EXTRA) * MFM_DIR_ENTRY + MFM_ALIGN];
     memset(h, 0, sizeof h);
     build_header(m, s, n, data_off, file_size, h);
     return mfr__bin_save(path, h, (size_t)data_off, s, n, err);
+}
+
+/* The seen lists band by band (model_impl.h): each band's rows filled by
+ * feed, sorted, written at their offsets in SITM and SRAT, their CRCs
+ * combined; the header, which holds the payload CRC, written last. */
+static mfr_status stream_seen(mfr__bin_out *o, const int64_t *ptr, int32_t nu, int64_t band,
+                              mfr__seen_feed_fn feed, void *ctx, sec *itm, sec *rat,
+                              mfr_error *err) {
+    int64_t cap = band > 0 ? band : 1;
+    for (int32_t u = 0; u < nu; u++)
+        if (ptr[u + 1] - ptr[u] > cap) cap = ptr[u + 1] - ptr[u];
+    if (cap > ptr[nu]) cap = ptr[nu] > 0 ? ptr[nu] : 1;
+    int32_t *item = mfr__malloc((size_t)cap * sizeof *item);
+    float *rating = mfr__malloc((size_t)cap * sizeof *rating);
+    mfr_status st = item && rating ? MFR_OK : mfr__nomem(err, "model seen lists");
+    itm->crc = rat->crc = mfr__crc32(0, NULL, 0);
+    for (int32_t u0 = 0, u1; !st && u0 < nu; u0 = u1) {
+        for (u1 = u0 + 1; u1 < nu && ptr[u1 + 1] - ptr[u0] <= cap;) u1++;
+        mfr__seen_fill f;
+        st = mfr__seen_fill_begin(&f, ptr, nu, u0, u1, item, rating, err);
+        if (st) break;
+        st = feed(ctx, &f, err);
+        mfr_status se = mfr__seen_fill_end(&f, st ? NULL : err); /* frees f either way */
+        if (!st) st = se;
+        uint64_t at = (uint64_t)ptr[u0] * 4, bytes = (uint64_t)(ptr[u1] - ptr[u0]) * 4;
+        if (!st) st = mfr__bin_out_at(o, itm->off + at, item, bytes, err);
+        if (!st) st = mfr__bin_out_at(o, rat->off + at, rating, bytes, err);
+        itm->crc = mfr__crc32_combine(itm->crc, mfr__crc32(0, item, (size_t)bytes), bytes);
+        rat->crc = mfr__crc32_combine(rat->crc, mfr__crc32(0, rating, (size_t)bytes), bytes);
+    }
+    mfr__free(item);
+    mfr__free(rating);
+    return st;
+}
+
+mfr_status mfr__model_save_seen(const mfr_model *m, const char *path, const int64_t *ptr,
+                                int64_t band, mfr__seen_feed_fn feed, void *ctx, mfr_error *err) {
+    if (!m || !path || !ptr || !feed || m->seen_ptr)
+        return mfr__err(err, MFR_E_INVALID, "save: model, path or seen lists wrong");
+    mfr_status st = mfr__bin_host_ok(path, err);
+    if (st) return st;
+    sec s[N_CORE + MFR_MODEL_MAX_EXTRA];
+    int n = collect_sections(m, ptr, s);
+    uint64_t data_off = mfr__align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY);
+    uint64_t file_size = mfr__bsec_layout(s, n, data_off);
+    sec *itm = NULL, *rat = NULL;
+    for (int j = 0; j < n; j++) {
+        if (s[j].tag == T_SITM) itm = &s[j];
+        if (s[j].tag == T_SRAT) rat = &s[j];
+    }
+    mfr__bin_out o;
+    if ((st = mfr__bin_out_open(&o, path, err))) return st;
+    st = mfr__bin_out_sections(&o, data_off, s, n, err);
+    if (!st) st = stream_seen(&o, ptr, m->n_users, band, feed, ctx, itm, rat, err);
+    uint8_t h[MFM_HEADER_BYTES + (N_CORE + MFR_MODEL_MAX_EXTRA) * MFM_DIR_ENTRY + MFM_ALIGN];
+    memset(h, 0, sizeof h);
+    if (!st) build_header(m, s, n, data_off, file_size, h);
+    if (!st) st = mfr__bin_out_at(&o, 0, h, data_off, err);
+    if (!st) return mfr__bin_out_commit(&o, err);
+    mfr__bin_out_abort(&o);
+    return st;
 }
 
 /* ---- load ---------------------------------------------------------------- */

@@ -75,77 +75,88 @@ static mfr_status copy_catalogue(mfr_model *m, const mfr_dataset *ds, mfr_error 
     return MFR_OK;
 }
 
-/* Seen lists, in three steps (fill_from_ratings, and rank 0 of a
- * distributed run streaming the file: mfr__model_seen_begin/add/end).
- * begin: seen_ptr from the ratings per user, the lists allocated. */
-mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
-                                 mfr_error *err) {
-    size_t nu = (size_t)m->n_users;
-    memset(f, 0, sizeof *f);
-    m->seen_ptr = dup_array(NULL, nu + 1, sizeof *m->seen_ptr);
-    if (!m->seen_ptr) return mfr__nomem(err, "model seen lists");
-    for (size_t u = 0; u < nu; u++) {
-        if (user_count[u] > f->longest) f->longest = user_count[u];
-        m->seen_ptr[u + 1] = m->seen_ptr[u] + user_count[u];
-    }
-    m->seen_item = dup_array(NULL, (size_t)m->seen_ptr[nu], sizeof *m->seen_item);
-    m->seen_rating = dup_array(NULL, (size_t)m->seen_ptr[nu], sizeof *m->seen_rating);
-    f->next = dup_array(m->seen_ptr, nu, sizeof *f->next);
-    if (!m->seen_item || !m->seen_rating || !f->next) {
-        mfr__free(f->next);
-        f->next = NULL;
-        return mfr__nomem(err, "model seen lists");
+/* Seen lists (model_impl.h: mfr__seen_fill). */
+int64_t *mfr__seen_ptr(const int64_t *user_count, int32_t n_users) {
+    int64_t *ptr = dup_array(NULL, (size_t)n_users + 1, sizeof *ptr);
+    for (int32_t u = 0; ptr && u < n_users; u++) ptr[u + 1] = ptr[u] + user_count[u];
+    return ptr;
+}
+
+mfr_status mfr__seen_fill_begin(mfr__seen_fill *f, const int64_t *ptr, int32_t n_users, int32_t u0,
+                                int32_t u1, int32_t *item, float *rating, mfr_error *err) {
+    *f = (mfr__seen_fill){.ptr = ptr, .n_users = n_users, .u0 = u0, .u1 = u1, .item = item,
+                          .rating = rating};
+    f->next = dup_array(NULL, (size_t)(u1 - u0), sizeof *f->next);
+    if (!f->next) return mfr__nomem(err, "model seen lists");
+    for (int32_t u = u0; u < u1; u++) {
+        f->next[u - u0] = ptr[u] - ptr[u0];
+        if (ptr[u + 1] - ptr[u] > f->longest) f->longest = ptr[u + 1] - ptr[u];
     }
     return MFR_OK;
 }
 
-/* add: each user's (item, rating) pairs placed straight into its row (a
- * rating beyond the row's count is an error at end, never a write). */
-void mfr__model_seen_add(mfr_model *m, mfr__seen_fill *f, const int32_t *user, const int32_t *item,
-                         const float *rating, int64_t n) {
+void mfr__seen_fill_add(mfr__seen_fill *f, const int32_t *user, const int32_t *item,
+                        const float *rating, int64_t n) {
+    const int64_t base = f->ptr[f->u0];
     for (int64_t j = 0; j < n; j++) {
         int32_t u = user[j];
-        if (u < 0 || u >= m->n_users || f->next[u] >= m->seen_ptr[u + 1]) {
+        if (u < 0 || u >= f->n_users) {
             f->overflow = 1;
             continue;
         }
-        int64_t d = f->next[u]++;
-        m->seen_item[d] = item[j];
-        m->seen_rating[d] = rating[j];
+        if (u < f->u0 || u >= f->u1) continue; /* another band's */
+        int64_t *d = &f->next[u - f->u0];
+        if (*d >= f->ptr[u + 1] - base) {
+            f->overflow = 1;
+            continue;
+        }
+        f->item[*d] = item[j];
+        f->rating[*d] = rating[j];
+        (*d)++;
     }
 }
 
-/* end: only a row that is not already in item order is sorted, through a
- * scratch the size of the longest row: no second copy of the ratings (8 B
- * a rating) while the lists are built. */
-mfr_status mfr__model_seen_end(mfr_model *m, mfr__seen_fill *f, mfr_error *err) {
-    size_t nu = (size_t)m->n_users;
+mfr_status mfr__seen_fill_end(mfr__seen_fill *f, mfr_error *err) {
+    const int64_t base = f->ptr[f->u0];
     int short_row = 0;
-    for (size_t u = 0; u < nu && !f->overflow; u++) short_row |= f->next[u] != m->seen_ptr[u + 1];
+    for (int32_t u = f->u0; u < f->u1 && !f->overflow; u++)
+        short_row |= f->next[u - f->u0] != f->ptr[u + 1] - base;
     mfr__free(f->next);
     f->next = NULL;
     if (f->overflow || short_row)
         return mfr__err(err, MFR_E_INVALID, "model seen lists: the ratings per user do not match "
                         "the counts they were sized by");
+    int32_t *it = f->item;
+    float *r = f->rating;
     seen_pair *row = NULL;
-    for (size_t u = 0; u < nu; u++) {
-        int64_t lo = m->seen_ptr[u], hi = m->seen_ptr[u + 1], t = lo + 1;
-        while (t < hi && (m->seen_item[t - 1] < m->seen_item[t] ||
-                          (m->seen_item[t - 1] == m->seen_item[t] &&
-                           !(m->seen_rating[t - 1] > m->seen_rating[t]))))
-            t++;
+    for (int32_t u = f->u0; u < f->u1; u++) {
+        int64_t lo = f->ptr[u] - base, hi = f->ptr[u + 1] - base, t = lo + 1;
+        while (t < hi && (it[t - 1] < it[t] || (it[t - 1] == it[t] && !(r[t - 1] > r[t])))) t++;
         if (t >= hi) continue; /* in cmp_pair's order already */
         if (!row && !(row = mfr__malloc((size_t)f->longest * sizeof *row)))
             return mfr__nomem(err, "model seen lists");
-        for (int64_t x = lo; x < hi; x++) row[x - lo] = (seen_pair){m->seen_item[x], m->seen_rating[x]};
+        for (int64_t x = lo; x < hi; x++) row[x - lo] = (seen_pair){it[x], r[x]};
         qsort(row, (size_t)(hi - lo), sizeof *row, cmp_pair);
         for (int64_t x = lo; x < hi; x++) {
-            m->seen_item[x] = row[x - lo].item;
-            m->seen_rating[x] = row[x - lo].rating;
+            it[x] = row[x - lo].item;
+            r[x] = row[x - lo].rating;
         }
     }
     mfr__free(row);
     return MFR_OK;
+}
+
+mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
+                                 mfr_error *err) {
+    memset(f, 0, sizeof *f);
+    m->seen_ptr = mfr__seen_ptr(user_count, m->n_users);
+    if (!m->seen_ptr) return mfr__nomem(err, "model seen lists");
+    size_t nnz = (size_t)m->seen_ptr[m->n_users];
+    m->seen_item = dup_array(NULL, nnz, sizeof *m->seen_item);
+    m->seen_rating = dup_array(NULL, nnz, sizeof *m->seen_rating);
+    if (!m->seen_item || !m->seen_rating) return mfr__nomem(err, "model seen lists");
+    return mfr__seen_fill_begin(f, m->seen_ptr, m->n_users, 0, m->n_users, m->seen_item,
+                                m->seen_rating, err);
 }
 
 /* Item counts and means, μ and n_train from per-item counts and sums
@@ -206,8 +217,8 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
     if (!st) st = mfr__model_seen_begin(m, cnt, &f, err);
     mfr__free(cnt);
     if (st) return st;
-    mfr__model_seen_add(m, &f, tr->user, tr->item, tr->rating, tr->n);
-    return mfr__model_seen_end(m, &f, err);
+    mfr__seen_fill_add(&f, tr->user, tr->item, tr->rating, tr->n);
+    return mfr__seen_fill_end(&f, err);
 }
 
 mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds, const mfr_ratings *train,

@@ -123,24 +123,54 @@ struct mfr__dist;
  * and the training subset. share (NULL: none): train is only this rank's
  * share of a distributed run's ratings (family.h); the item counts, means
  * and mu are then summed over the ranks (collective) and no seen lists are
- * built (rank 0 builds them for the file: mfr__model_seen_begin). */
+ * built (rank 0's model file gets them from mfr__model_save_seen). */
 mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
                                   const mfr_ratings *train, const struct mfr__dist *share,
                                   mfr_error *err);
-/* The seen lists from the ratings per user (begin: seen_ptr, the lists
- * allocated), the ratings in any order, a chunk at a time (add), then each
- * row sorted by item (end; an error when the ratings did not match the
- * counts). end (or a failed begin) frees f. */
+/* Seen lists, the one way they are built: rows u0..u1-1 of the lists whose
+ * row u starts at ptr[u] (ptr[0..n_users], mfr__seen_ptr), into item[] and
+ * rating[] (ptr[u1] - ptr[u0] each, the caller's; row u at ptr[u] - ptr[u0]).
+ * begin: the fill set up; add: ratings in any order, a chunk at a time,
+ * each placed straight into its row (a user of 0..n_users-1 outside
+ * u0..u1-1 skipped; one outside 0..n_users-1, or beyond its row's count, an
+ * error at end, never a write); end: each row sorted by item, then rating
+ * (only a row not in that order already, through a scratch the size of the
+ * longest row), or an error when the ratings did not match the counts. end
+ * (or a failed begin) frees what f holds. A whole model's lists are one fill
+ * of 0..n_users-1 (mfr__model_seen_begin); a model file's writer fills them
+ * a band of users at a time (mfr__model_save_seen). */
 typedef struct mfr__seen_fill {
-    int64_t *next;    /* [n_users]: where user u's next rating goes */
+    const int64_t *ptr;
+    int32_t n_users, u0, u1;
+    int32_t *item;
+    float *rating;
+    int64_t *next;    /* [u1 - u0]: where user u's next rating goes, from ptr[u0] */
     int64_t longest;  /* the longest row */
     int overflow;
 } mfr__seen_fill;
+/* ptr[0..n_users] from the ratings per user (NULL on no memory; mfr__free). */
+int64_t *mfr__seen_ptr(const int64_t *user_count, int32_t n_users);
+mfr_status mfr__seen_fill_begin(mfr__seen_fill *f, const int64_t *ptr, int32_t n_users, int32_t u0,
+                                int32_t u1, int32_t *item, float *rating, mfr_error *err);
+void mfr__seen_fill_add(mfr__seen_fill *f, const int32_t *user, const int32_t *item,
+                        const float *rating, int64_t n);
+mfr_status mfr__seen_fill_end(mfr__seen_fill *f, mfr_error *err);
+/* The model's whole seen lists allocated from the ratings per user and a
+ * fill of all its users begun into them. */
 mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
                                  mfr_error *err);
-void mfr__model_seen_add(mfr_model *m, mfr__seen_fill *f, const int32_t *user, const int32_t *item,
-                         const float *rating, int64_t n);
-mfr_status mfr__model_seen_end(mfr_model *m, mfr__seen_fill *f, mfr_error *err);
+/* mfr_model_save for a model without seen lists (m->seen_ptr NULL) whose
+ * lists come from elsewhere, never held whole: ptr[0..n_users] their row
+ * starts (mfr__seen_ptr); the lists are written a band of users at a time,
+ * each band at most band ratings (or one user's row, when longer): feed
+ * adds every rating (mfr__seen_fill_add; it may add them all, the fill
+ * keeps the band's), the rows are sorted and written at their place in
+ * sections SITM and SRAT. The file is byte for byte what mfr_model_save
+ * writes for m with those lists (the payload CRC combined from the pieces),
+ * through the same atomic save. feed's failure is the save's. */
+typedef mfr_status (*mfr__seen_feed_fn)(void *ctx, mfr__seen_fill *f, mfr_error *err);
+mfr_status mfr__model_save_seen(const mfr_model *m, const char *path, const int64_t *ptr,
+                                int64_t band, mfr__seen_feed_fn feed, void *ctx, mfr_error *err);
 /* Allocate P, Q (aligned, zeroed) and biases for k factors. */
 mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
 /* Add an owned extra section (takes ownership of data, allocated with

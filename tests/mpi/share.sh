@@ -4,7 +4,9 @@
 # is still one process's (als: the same payload bytes at P = 1, 2, 4, seen
 # lists and item statistics included; ials: max |Δfactor| <= 1e-4, P = 1 the
 # same bytes; sgd: P = 1 the same bytes, P = 2, 4 train RMSE within 0.002),
-# a damaged file stops every rank with one message, and a validation split
+# rank 0's seen lists streamed into the model file in bands (rows stored out
+# of order too), an unwritable model path refused, a damaged file stops
+# every rank with one message, and a validation split
 # (which needs every rating) still trains through the whole-dataset path.
 source "$(dirname "$0")/lib.bash"
 synth "$T/d"
@@ -48,6 +50,23 @@ done
 "$MFREC" recommend "$T/als.1p.mfm" --user 5 -n 10 >"$T/r1" 2>&1
 "$MFREC" recommend "$T/als.4.mfm" --user 5 -n 10 >"$T/r4" 2>&1
 [ -s "$T/r1" ] && cmp -s "$T/r1" "$T/r4" && ok "als P=4: the same top 10 for user 5" || bad "als P=4 recommends: $(diff "$T/r1" "$T/r4" | head -3)"
+# rank 0 writes the seen lists into the model file a band of users at a time
+# (P bands, one pass over the file each): ratings stored in no order of user
+# or item come out as one process sorts them, the same payload at P = 3
+mkdir -p "$T/shuf" && cp "$T/d/movies.csv" "$T/shuf/" &&
+    { head -1 "$T/d/ratings.csv"; tail -n +2 "$T/d/ratings.csv" | shuf --random-source=<(yes); } >"$T/shuf/ratings.csv" &&
+    "$MFREC" import "$T/shuf" -o "$T/shuf.mfd" -q >/dev/null 2>&1 || bad "shuffled import"
+s=(--algo als --epochs 2 --factors 8 --threads 1 --seed 7)
+if train_1p "$T/shuf.mfd" shuf "${s[@]}" && train_np 3 "$T/shuf.mfd" shuf "${s[@]}"; then
+    [ "$(payload "$T/shuf.1p.mfm")" = "$(payload "$T/shuf.3.mfm")" ] &&
+        ok "rows out of order, P=3: the one-process payload ($(payload "$T/shuf.3.mfm"))" ||
+        bad "rows out of order, P=3: payload $(payload "$T/shuf.3.mfm"), one process $(payload "$T/shuf.1p.mfm")"
+fi
+# the model file cannot be written: rank 0 says so, nothing left behind
+run_mpi 2 train "$T/d.mfd" "${s[@]}" -o "$T/nodir/m.mfm" >"$T/nodir.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q "nodir/m.mfm: cannot create a temporary file" "$T/nodir.out" && [ ! -e "$T/nodir" ] &&
+    ok "unwritable -o refused by rank 0 (exit $rc)" || bad "unwritable -o: exit $rc: $(cat "$T/nodir.out")"
 # a damaged file: every rank stops, the message printed once, exit 4 (format)
 cp "$T/d.mfd" "$T/bad.mfd"
 printf '\377' | dd of="$T/bad.mfd" bs=1 seek=100000 conv=notrunc 2>/dev/null

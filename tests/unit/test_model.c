@@ -483,6 +483,91 @@ static void assert_same_model(const mfr_model *a, const mfr_model *b) {
     }
 }
 
+/* The seen lists as a rating stream for mfr__model_save_seen: the model's
+ * own lists, fed last row first and each row backwards (out of every order). */
+typedef struct seen_src {
+    const int64_t *ptr;
+    const int32_t *item;
+    const float *rating;
+    int32_t n_users;
+    int fail;  /* feed fails at this call (1-based), 0 never */
+    int calls;
+} seen_src;
+
+static mfr_status feed_seen(void *ctx, mfr__seen_fill *f, mfr_error *err) {
+    seen_src *s = ctx;
+    if (++s->calls == s->fail) return mfr__err(err, MFR_E_IO, "feed failed");
+    for (int32_t u = s->n_users - 1; u >= 0; u--)
+        for (int64_t e = s->ptr[u + 1] - 1; e >= s->ptr[u]; e--)
+            mfr__seen_fill_add(f, &u, &s->item[e], &s->rating[e], 1);
+    return MFR_OK;
+}
+
+/* A model file whose seen lists are streamed in bands (a distributed run's
+ * rank 0) is the bytes mfr_model_save writes, whatever the band; a failing
+ * feed or allocation leaves no file. */
+static void save_seen_streamed(void **state) {
+    (void)state;
+    mfr_dataset *ds = make_dataset();
+    mfr_model *m = train_test_model(ds, 5);
+    const char *dir = temp_dir();
+    char whole[512], part[512];
+    snprintf(whole, sizeof whole, "%s/whole.mfm", dir);
+    snprintf(part, sizeof part, "%s/part.mfm", dir);
+    mfr_error err = {0};
+    assert_int_equal(mfr_model_save(m, whole, &err), MFR_OK);
+    long nw;
+    char *bw = read_whole(whole, &nw);
+    /* the lists out of the model, as a distributed rank 0 has none */
+    int64_t *ptr = m->seen_ptr;
+    int32_t *item = m->seen_item;
+    float *rating = m->seen_rating;
+    m->seen_ptr = NULL, m->seen_item = NULL, m->seen_rating = NULL;
+    seen_src src = {ptr, item, rating, m->n_users, 0, 0};
+    const int64_t bands[] = {1, 7, 8, 20, 1000};
+    for (size_t b = 0; b < sizeof bands / sizeof bands[0]; b++) {
+        src.calls = 0;
+        assert_int_equal(mfr__model_save_seen(m, part, ptr, bands[b], feed_seen, &src, &err), MFR_OK);
+        long np;
+        char *bp = read_whole(part, &np);
+        assert_int_equal(np, nw);
+        assert_memory_equal(bp, bw, (size_t)nw);
+        free(bp);
+        /* band 1: one user a band (rows of 8 are longer than the band) */
+        if (bands[b] == 1) assert_int_equal(src.calls, m->n_users);
+        if (bands[b] == 1000) assert_int_equal(src.calls, 1);
+        unlink(part);
+    }
+    /* the feed fails in the second band: its error, no file, no temporary */
+    src.calls = 0, src.fail = 2;
+    assert_int_equal(mfr__model_save_seen(m, part, ptr, 8, feed_seen, &src, &err), MFR_E_IO);
+    assert_string_equal(err.message, "feed failed");
+    src.fail = 0;
+    /* every allocation failing in turn: an error, never a leak or a file */
+    for (int k = 0; k < 8; k++) {
+        mfr__alloc_fail_after(k);
+        mfr_status st = mfr__model_save_seen(m, part, ptr, 8, feed_seen, &src, &err);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_OK) {
+            unlink(part);
+            break;
+        }
+        assert_int_equal(st, MFR_E_NOMEM);
+    }
+    /* a model that has its own lists is refused (mfr_model_save is the way) */
+    m->seen_ptr = ptr, m->seen_item = item, m->seen_rating = rating;
+    assert_int_equal(mfr__model_save_seen(m, part, ptr, 8, feed_seen, &src, &err), MFR_E_INVALID);
+    DIR *d = opendir(dir);
+    int files = 0;
+    for (struct dirent *e; (e = readdir(d));) files += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(files, 1); /* whole.mfm */
+    unlink(whole);
+    free(bw);
+    mfr_model_free(m);
+    mfr_dataset_free(ds);
+}
+
 static void save_load_roundtrip(void **state) {
     (void)state;
     mfr_dataset *ds = make_dataset();
@@ -1191,6 +1276,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(train_cancel_and_errors),
         cmocka_unit_test(predict_fallbacks),
         cmocka_unit_test(save_load_roundtrip),
+        cmocka_unit_test(save_seen_streamed),
         cmocka_unit_test(load_truncated),
         cmocka_unit_test(load_corrupted),
         cmocka_unit_test(load_crafted_mutations),
