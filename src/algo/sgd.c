@@ -127,12 +127,24 @@ static int32_t rating_code(sgd_grid *g, int16_t *slot, float v) {
     return g->n_codes++;
 }
 
-/* n_codes > 0 when every rating value fits the table, else 0. */
-static void grid_build_table(sgd_grid *g, const mfr_ratings *tr) {
+/* The ratings a grid holds: users u0..u1-1 and items i0..i1-1 of a
+ * ratings array (all of it in one process, a DSGD stratum of a rank's
+ * users' ratings), numbered from u0 and i0; read in place, not copied. */
+typedef struct sgd_win {
+    int32_t u0, u1, i0, i1;
+} sgd_win;
+
+static inline int in_win(const sgd_win *w, int32_t u, int32_t i) {
+    return u >= w->u0 && u < w->u1 && i >= w->i0 && i < w->i1;
+}
+
+/* n_codes > 0 when every rating value of the window fits the table, else 0. */
+static void grid_build_table(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w) {
     int16_t slot[2 * MAX_CODES];
     memset(slot, 0xff, sizeof slot);
     g->n_codes = 0;
     for (int64_t j = 0; j < tr->n; j++) {
+        if (!in_win(w, tr->user[j], tr->item[j])) continue;
         if (rating_code(g, slot, tr->rating[j]) < 0) {
             g->n_codes = 0;
             return;
@@ -162,27 +174,35 @@ static int64_t block_of(const sgd_grid *g, int32_t u, int32_t i) {
     return (int64_t)(u / g->ru) * g->nb + i / g->ri;
 }
 
-/* Counting sort of the ratings into block order, packing each. */
-static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, mfr_error *err) {
+/* Counting sort of the window's ratings into block order, packing each. */
+static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w, mfr_error *err) {
     int64_t nblk = (int64_t)g->nb * g->nb;
     int16_t slot[2 * MAX_CODES];
     g->off = mfr__calloc((size_t)nblk + 1, sizeof *g->off);
     int64_t *cur = mfr__calloc((size_t)nblk, sizeof *cur);
-    g->rec = mfr__aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rec);
-    g->rf = g->n_codes ? NULL : mfr__aligned_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *g->rf);
-    if (!g->off || !cur || !g->rec || (!g->n_codes && !g->rf)) {
+    if (!g->off || !cur) {
         mfr__free(cur);
         return mfr__nomem(err, "sgd: blocked ratings");
     }
-    for (int64_t j = 0; j < tr->n; j++) g->off[block_of(g, tr->user[j], tr->item[j]) + 1]++;
+    for (int64_t j = 0; j < tr->n; j++)
+        if (in_win(w, tr->user[j], tr->item[j]))
+            g->off[block_of(g, tr->user[j] - w->u0, tr->item[j] - w->i0) + 1]++;
     for (int64_t b = 0; b < nblk; b++) g->off[b + 1] += g->off[b];
+    size_t n = (size_t)(g->off[nblk] > 0 ? g->off[nblk] : 1);
+    g->rec = mfr__aligned_alloc(n * sizeof *g->rec);
+    g->rf = g->n_codes ? NULL : mfr__aligned_alloc(n * sizeof *g->rf);
+    if (!g->rec || (!g->n_codes && !g->rf)) {
+        mfr__free(cur);
+        return mfr__nomem(err, "sgd: blocked ratings");
+    }
     memcpy(cur, g->off, (size_t)nblk * sizeof *cur);
     /* re-derive the codes in first-seen order: same table as grid_build_table */
     memset(slot, 0xff, sizeof slot);
     int32_t n_codes = g->n_codes;
     g->n_codes = 0;
     for (int64_t j = 0; j < tr->n; j++) {
-        int32_t u = tr->user[j], i = tr->item[j];
+        if (!in_win(w, tr->user[j], tr->item[j])) continue;
+        int32_t u = tr->user[j] - w->u0, i = tr->item[j] - w->i0;
         int64_t pos = cur[block_of(g, u, i)]++;
         uint32_t w = (uint32_t)(u % g->ru) | (uint32_t)(i % g->ri) << g->ishift;
         if (n_codes) w |= (uint32_t)rating_code(g, slot, tr->rating[j]) << g->rshift;
@@ -310,13 +330,15 @@ static mfr_status grid_prepare(sgd_grid *g, uint64_t seed, int threads, mfr_erro
     return parallel_run(threads, prepare_part, &pa) ? mfr__nomem(err, "sgd: block scratch") : MFR_OK;
 }
 
-/* The grid of tr's ratings of n_users x n_items (indices from 0). */
-static mfr_status grid_build(sgd_grid *g, int32_t n_users, int32_t n_items, const mfr_ratings *tr,
-                             int threads, uint64_t seed, mfr_error *err) {
+/* The grid of tr's ratings in window w (indices from its first user and
+ * item, u_first/i_first). */
+static mfr_status grid_build(sgd_grid *g, const sgd_win *w, const mfr_ratings *tr, int threads,
+                             uint64_t seed, mfr_error *err) {
     memset(g, 0, sizeof *g);
-    grid_build_table(g, tr);
-    grid_shape(g, n_users, n_items, threads);
-    mfr_status st = grid_fill(g, tr, err);
+    grid_build_table(g, tr, w);
+    grid_shape(g, w->u1 - w->u0, w->i1 - w->i0, threads);
+    g->u_first = w->u0, g->i_first = w->i0;
+    mfr_status st = grid_fill(g, tr, w, err);
     return st ? st : grid_prepare(g, seed, threads, err);
 }
 
@@ -839,38 +861,14 @@ static uint64_t stratum_seed(uint64_t seed, int64_t id) {
     return seed + 0x9e3779b97f4a7c15ull * (uint64_t)id;
 }
 
-/* The grid of tr's ratings of users u0..u1-1 and items i0..i1-1; all of tr
- * when that is every user and item (no copy). */
-static mfr_status stratum_build(sgd_grid *g, const mfr_model *m, const mfr_ratings *tr,
-                                int32_t u0, int32_t u1, int32_t i0, int32_t i1, int threads,
-                                uint64_t seed, mfr_error *err) {
-    if (u0 == 0 && u1 == m->n_users && i0 == 0 && i1 == m->n_items)
-        return grid_build(g, m->n_users, m->n_items, tr, threads, seed, err);
-    memset(g, 0, sizeof *g);
-    int64_t n = 0;
-    for (int64_t j = 0; j < tr->n; j++)
-        n += tr->user[j] >= u0 && tr->user[j] < u1 && tr->item[j] >= i0 && tr->item[j] < i1;
-    size_t cap = (size_t)(n > 0 ? n : 1);
-    int32_t *lu = mfr__malloc(cap * sizeof *lu), *li = mfr__malloc(cap * sizeof *li);
-    float *lr = mfr__malloc(cap * sizeof *lr);
-    mfr_status st = MFR_OK;
-    if (!lu || !li || !lr) {
-        st = mfr__nomem(err, "sgd: a stratum's ratings");
-    } else {
-        int64_t x = 0;
-        for (int64_t j = 0; j < tr->n; j++) {
-            int32_t u = tr->user[j], i = tr->item[j];
-            if (u < u0 || u >= u1 || i < i0 || i >= i1) continue;
-            lu[x] = u - u0;
-            li[x] = i - i0;
-            lr[x++] = tr->rating[j];
-        }
-        mfr_ratings loc = {.user = lu, .item = li, .rating = lr, .n = n};
-        st = grid_build(g, u1 - u0, i1 - i0, &loc, threads, seed, err);
-        g->u_first = u0, g->i_first = i0;
-    }
-    mfr__free(lu), mfr__free(li), mfr__free(lr);
-    return st;
+/* The grid of tr's ratings of users u0..u1-1 and items i0..i1-1, read in
+ * place (a stratum's ratings are not copied out first: 12 bytes a rating
+ * of the stratum less while the grids are built). */
+static mfr_status stratum_build(sgd_grid *g, const mfr_ratings *tr, int32_t u0, int32_t u1,
+                                int32_t i0, int32_t i1, int threads, uint64_t seed,
+                                mfr_error *err) {
+    const sgd_win w = {u0, u1, i0, i1};
+    return grid_build(g, &w, tr, threads, seed, err);
 }
 
 static void grids_free(sgd_grid *grids, int32_t ng) {
@@ -879,14 +877,14 @@ static void grids_free(sgd_grid *grids, int32_t ng) {
 }
 
 /* The part's grids: one in one process, its P strata distributed. */
-static mfr_status grids_build(sgd_grid *grids, const mfr__part *pt, const mfr_model *m,
-                              const mfr_ratings *tr, int threads, uint64_t seed, mfr_error *err) {
+static mfr_status grids_build(sgd_grid *grids, const mfr__part *pt, const mfr_ratings *tr,
+                              int threads, uint64_t seed, mfr_error *err) {
     int32_t ng = mfr__part_strata(pt), rank = pt->d ? pt->d->rank : 0;
     mfr_status st = MFR_OK;
     for (int32_t s = 0; !st && s < ng; s++) {
         int32_t i0, i1;
         mfr__part_stratum(pt, s, &i0, &i1);
-        st = stratum_build(&grids[s], m, tr, pt->u0, pt->u1, i0, i1, threads,
+        st = stratum_build(&grids[s], tr, pt->u0, pt->u1, i0, i1, threads,
                            stratum_seed(seed, (int64_t)rank * ng + (rank + s) % ng), err);
     }
     return st;
@@ -951,7 +949,7 @@ static mfr_status sgd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     int32_t ng = mfr__part_strata(&pt);
     sgd_grid *grids = mfr__calloc((size_t)ng, sizeof *grids);
     if (!grids) return mfr__nomem(err, "sgd: strata");
-    if ((st = grids_build(grids, &pt, m, ctx->train, t, p->seed, err))) {
+    if ((st = grids_build(grids, &pt, ctx->train, t, p->seed, err))) {
         grids_free(grids, ng);
         return st;
     }

@@ -237,7 +237,8 @@ mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds, const mfr
     m->user_ids = dup_array(ds->user_ids, (size_t)m->n_users, sizeof *m->user_ids);
     m->item_ids = dup_array(ds->item_ids, (size_t)m->n_items, sizeof *m->item_ids);
     if (!m->user_ids || !m->item_ids) return mfr__nomem(err, "model ids");
-    mfr_status st = mfr__model_build_maps(m, err);
+    /* a rank's share: the id maps after the fit (train.c), not held through it */
+    mfr_status st = share ? MFR_OK : mfr__model_build_maps(m, err);
     if (!st) st = copy_catalogue(m, ds, err);
     if (!st) st = mfr__model_top_tags(m, ds, err);
     if (share) /* a rank's share: the statistics summed over the ranks, no seen lists */

@@ -122,8 +122,9 @@ struct mfr__dist;
 /* Fill ids, catalogue, seen lists, item counts/means, mu and scale from ds
  * and the training subset. share (NULL: none): train is only this rank's
  * share of a distributed run's ratings (family.h); the item counts, means
- * and mu are then summed over the ranks (collective) and no seen lists are
- * built (rank 0's model file gets them from mfr__model_save_seen). */
+ * and mu are then summed over the ranks (collective), no seen lists are
+ * built (rank 0's model file gets them from mfr__model_save_seen) and the id
+ * maps are left to the caller, after the fit (mfr__model_build_maps). */
 mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
                                   const mfr_ratings *train, const struct mfr__dist *share,
                                   mfr_error *err);

@@ -141,6 +141,10 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
     omp_set_num_threads(run.threads);
     if (!st) st = vt->fit(m, &ctx, err);
     omp_set_num_threads(omp_before);
+    if (share && (!st || st == MFR_E_CANCELLED)) { /* not held through a share's fit */
+        mfr_status mst = mfr__model_build_maps(m, err);
+        if (mst) st = mst;
+    }
     if (!st || st == MFR_E_CANCELLED) {
         mfr_status pst = mfr__model_prepare(m, err);
         if (pst) st = pst;
