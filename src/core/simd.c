@@ -27,14 +27,17 @@ static int ask_cpu_avx2(void) {
 #endif
 }
 
-int mfr__cpu_avx2(void) {
-    int a = atomic_load_explicit(&cpu_avx2_answer, memory_order_relaxed);
+/* ask()'s answer, asked once and kept in *slot (0 not asked, 1 no, 2 yes). */
+static int cpu_answer(atomic_int *slot, int (*ask)(void)) {
+    int a = atomic_load_explicit(slot, memory_order_relaxed);
     if (!a) {
-        a = ask_cpu_avx2() ? 2 : 1;
-        atomic_store_explicit(&cpu_avx2_answer, a, memory_order_relaxed);
+        a = ask() ? 2 : 1;
+        atomic_store_explicit(slot, a, memory_order_relaxed);
     }
     return a == 2;
 }
+
+int mfr__cpu_avx2(void) { return cpu_answer(&cpu_avx2_answer, ask_cpu_avx2); }
 
 int mfr__use_avx2(const mfr__kernels *ks) { return !(ks && ks->scalar) && mfr__cpu_avx2(); }
 
@@ -49,14 +52,7 @@ static int ask_cpu_avx512(void) {
 #endif
 }
 
-int mfr__cpu_avx512(void) {
-    int a = atomic_load_explicit(&cpu_avx512_answer, memory_order_relaxed);
-    if (!a) {
-        a = ask_cpu_avx512() ? 2 : 1;
-        atomic_store_explicit(&cpu_avx512_answer, a, memory_order_relaxed);
-    }
-    return a == 2;
-}
+int mfr__cpu_avx512(void) { return cpu_answer(&cpu_avx512_answer, ask_cpu_avx512); }
 
 int mfr__use_avx512(const mfr__kernels *ks) {
     return mfr__use_avx2(ks) && !(ks && ks->no_avx512) && mfr__cpu_avx512();
