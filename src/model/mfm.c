@@ -178,18 +178,34 @@ static void build_header(const mfr_model *m, const sec *s, int n, uint64_t data_
     mfr__put32(h, MFM_OFF_HEADER_CRC, crc);
 }
 
-mfr_status mfr_model_save(const mfr_model *m, const char *path, mfr_error *err) {
-    if (!m || !path) return mfr__err(err, MFR_E_INVALID, "save: model or path is NULL");
+/* A model file laid out, for both writers: its sections (the seen lists'
+ * from ptr when not NULL, else m's own), where the data starts, the file's
+ * size, and room for the header (zeroed). */
+typedef struct plan {
+    sec s[N_CORE + MFR_MODEL_MAX_EXTRA];
+    int n;
+    uint64_t data_off, file_size;
+    uint8_t h[MFM_HEADER_BYTES + (N_CORE + MFR_MODEL_MAX_EXTRA) * MFM_DIR_ENTRY + MFM_ALIGN];
+} plan;
+
+static mfr_status plan_file(const mfr_model *m, const char *path, const int64_t *ptr, plan *p,
+                            mfr_error *err) {
     mfr_status st = mfr__bin_host_ok(path, err);
     if (st) return st;
-    sec s[N_CORE + MFR_MODEL_MAX_EXTRA];
-    int n = collect_sections(m, NULL, s);
-    uint64_t data_off = mfr__align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY);
-    uint64_t file_size = mfr__bsec_layout(s, n, data_off);
-    uint8_t h[MFM_HEADER_BYTES + (N_CORE + MFR_MODEL_MAX_EXTRA) * MFM_DIR_ENTRY + MFM_ALIGN];
-    memset(h, 0, sizeof h);
-    build_header(m, s, n, data_off, file_size, h);
-    return mfr__bin_save(path, h, (size_t)data_off, s, n, err);
+    p->n = collect_sections(m, ptr, p->s);
+    p->data_off = mfr__align64(MFM_HEADER_BYTES + (uint64_t)p->n * MFM_DIR_ENTRY);
+    p->file_size = mfr__bsec_layout(p->s, p->n, p->data_off);
+    memset(p->h, 0, sizeof p->h);
+    return MFR_OK;
+}
+
+mfr_status mfr_model_save(const mfr_model *m, const char *path, mfr_error *err) {
+    if (!m || !path) return mfr__err(err, MFR_E_INVALID, "save: model or path is NULL");
+    plan p;
+    mfr_status st = plan_file(m, path, NULL, &p, err);
+    if (st) return st;
+    build_header(m, p.s, p.n, p.data_off, p.file_size, p.h);
+    return mfr__bin_save(path, p.h, (size_t)p.data_off, p.s, p.n, err);
 }
 
 /* The seen lists band by band (model_impl.h): each band's rows filled by
@@ -229,25 +245,20 @@ mfr_status mfr__model_save_seen(const mfr_model *m, const char *path, const int6
                                 int64_t band, mfr__seen_feed_fn feed, void *ctx, mfr_error *err) {
     if (!m || !path || !ptr || !feed || m->seen_ptr)
         return mfr__err(err, MFR_E_INVALID, "save: model, path or seen lists wrong");
-    mfr_status st = mfr__bin_host_ok(path, err);
+    plan p;
+    mfr_status st = plan_file(m, path, ptr, &p, err);
     if (st) return st;
-    sec s[N_CORE + MFR_MODEL_MAX_EXTRA];
-    int n = collect_sections(m, ptr, s);
-    uint64_t data_off = mfr__align64(MFM_HEADER_BYTES + (uint64_t)n * MFM_DIR_ENTRY);
-    uint64_t file_size = mfr__bsec_layout(s, n, data_off);
     sec *itm = NULL, *rat = NULL;
-    for (int j = 0; j < n; j++) {
-        if (s[j].tag == T_SITM) itm = &s[j];
-        if (s[j].tag == T_SRAT) rat = &s[j];
+    for (int j = 0; j < p.n; j++) {
+        if (p.s[j].tag == T_SITM) itm = &p.s[j];
+        if (p.s[j].tag == T_SRAT) rat = &p.s[j];
     }
     mfr__bin_out o;
     if ((st = mfr__bin_out_open(&o, path, err))) return st;
-    st = mfr__bin_out_sections(&o, data_off, s, n, err);
+    st = mfr__bin_out_sections(&o, p.data_off, p.s, p.n, err);
     if (!st) st = stream_seen(&o, ptr, m->n_users, band, feed, ctx, itm, rat, err);
-    uint8_t h[MFM_HEADER_BYTES + (N_CORE + MFR_MODEL_MAX_EXTRA) * MFM_DIR_ENTRY + MFM_ALIGN];
-    memset(h, 0, sizeof h);
-    if (!st) build_header(m, s, n, data_off, file_size, h);
-    if (!st) st = mfr__bin_out_at(&o, 0, h, data_off, err);
+    if (!st) build_header(m, p.s, p.n, p.data_off, p.file_size, p.h);
+    if (!st) st = mfr__bin_out_at(&o, 0, p.h, p.data_off, err);
     if (!st) return mfr__bin_out_commit(&o, err);
     mfr__bin_out_abort(&o);
     return st;
