@@ -79,8 +79,11 @@ fi
 # 5b. a rank that stops answering (SIGSTOP: alive, its connections open, so
 # neither Open MPI nor TCP notices): the other ranks wait --rank-timeout for
 # it, name it, and the run ends with exit 15 (MFR_E_TIMEOUT)
+# (10 s: with 3 s the name check failed twice in this project's full suites
+# at a load of 17 on 2 cores, and passed when rerun alone; a live rank that is
+# off the CPU must not look like the stopped one)
 timeout 120 mpirun --oversubscribe --bind-to none -n 3 "$MFREC" train "$T/d" --algo als --epochs 1000000 \
-    --factors 16 --threads 1 --seed 5 -q --rank-timeout 3 --checkpoint "$T/ckstop" --checkpoint-every 20 \
+    --factors 16 --threads 1 --seed 5 -q --rank-timeout 10 --checkpoint "$T/ckstop" --checkpoint-every 20 \
     -o "$T/stop.mfm" >"$T/5b.out" 2>&1 &
 job=$!
 for _ in $(seq 600); do [ -s "$T/ckstop/checkpoint.mfc" ] && break; sleep 0.1; done
@@ -102,7 +105,7 @@ else
     t1=$(date +%s)
     [ $rc -eq 15 ] && [ $((t1 - t0)) -le 40 ] && ok "rank 2 stopped: mpirun exit 15 after $((t1 - t0)) s" ||
         bad "rank 2 stopped: exit $rc after $((t1 - t0)) s: $(head -5 "$T/5b.out")"
-    grep -Eq "mfrec train: rank [01]: on host [^ ]+, waited 3 s \(--rank-timeout\) for (any of .*)?rank 2 \(host [^)]+\).* of epoch [0-9]+: no answer" "$T/5b.out" &&
+    grep -Eq "mfrec train: rank [01]: on host [^ ]+, waited 10 s \(--rank-timeout\) for (any of .*)?rank 2 \(host [^)]+\).* of epoch [0-9]+: no answer" "$T/5b.out" &&
         ok "the others named rank 2, the operation and the epoch" || bad "no timeout message: $(head -5 "$T/5b.out")"
     for _ in $(seq 100); do kill -0 "$stopped" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$stopped" 2>/dev/null && { bad "the stopped rank is still there"; kill -9 "$stopped"; } || ok "the stopped rank is gone too"
