@@ -111,5 +111,14 @@ mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_oth
                                 int32_t rows_all, int32_t k, float lam, float alpha, float a0,
                                 float nu, int cg_steps, float *X, int threads,
                                 const mfr__kernels *ks, mfr_error *err);
+/* The same solve for a rank's share (part.h), the same floats into X, with
+ * less memory: where the solve rotates to the eigenbasis, Y (n_other x k)
+ * and X are rotated in place instead of into copies; Y's rows
+ * keep0..keep1-1 (the rank's own) come back bit for bit, its other rows are
+ * left rotated (the caller gathers them again before they are read). */
+mfr_status mfr__ials_solve_share(const mfr__csr *c, float *Y, int32_t n_other, int32_t keep0,
+                                 int32_t keep1, float *G, int32_t rows_all, int32_t k, float lam,
+                                 float alpha, float a0, float nu, int cg_steps, float *X,
+                                 int threads, const mfr__kernels *ks, mfr_error *err);
 
 #endif

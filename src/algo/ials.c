@@ -452,24 +452,28 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
 /* out = A·V (Vt NULL) or A·Vᵀ (Vt = Vᵀ, for the AVX2 GEMM) for the n x k
  * matrix A and k x k V, in blocks of IALS_ROT_BLOCK rows at fixed
  * boundaries, in parallel; simd: the AVX2 GEMM (ials_gemm_avx2), else
- * cblas_sgemm. */
+ * cblas_sgemm. out may be A (in place) when tmp holds IALS_ROT_BLOCK·k
+ * floats a thread: each block is multiplied into the thread's tmp, then
+ * copied over its rows, so every row gets the bits it gets out of place. */
 enum { IALS_ROT_BLOCK = 256 };
 static void rotate(const float *A, int32_t n, const float *V, const float *Vt, int32_t k,
-                   float *out, int threads, int simd) {
+                   float *out, float *tmp, int threads, int simd) {
     const int32_t nb = (n + IALS_ROT_BLOCK - 1) / IALS_ROT_BLOCK;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int32_t b = 0; b < nb; b++) {
         int32_t r0 = b * IALS_ROT_BLOCK, m = n - r0 < IALS_ROT_BLOCK ? n - r0 : IALS_ROT_BLOCK;
+        float *o = out == A ? tmp + (size_t)IALS_ROT_BLOCK * k * (size_t)omp_get_thread_num()
+                            : out + (size_t)r0 * k;
+        int done = 0;
 #ifdef MFR_HAVE_AVX2
-        if (simd) {
-            ials_gemm_avx2(A + (size_t)r0 * k, m, Vt ? Vt : V, k, out + (size_t)r0 * k);
-            continue;
-        }
+        if (simd) ials_gemm_avx2(A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
 #else
         (void)simd;
 #endif
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, Vt ? CblasTrans : CblasNoTrans, m, k, k, 1.f,
-                    A + (size_t)r0 * k, k, V, k, 0.f, out + (size_t)r0 * k, k);
+        if (!done)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, Vt ? CblasTrans : CblasNoTrans, m, k, k, 1.f,
+                        A + (size_t)r0 * k, k, V, k, 0.f, o, k);
+        if (out == A) memcpy(out + (size_t)r0 * k, o, sizeof(float) * (size_t)m * k);
     }
 }
 
@@ -542,10 +546,15 @@ mfr_status mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float 
     return MFR_OK;
 }
 
-mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_other, float *G,
-                                int32_t rows_all, int32_t k, float lam, float alpha, float a0,
-                                float nu, int cg_steps, float *X, int threads,
-                                const mfr__kernels *ks, mfr_error *err) {
+/* mfr__ials_solve_gram (Yw NULL: Y is rotated into a copy, X through one)
+ * and mfr__ials_solve_share (Yw = Y, a share's: both rotated in place
+ * through rotate's per-thread block, Y's rows keep0..keep1-1 saved before
+ * and put back after, its other rows left rotated). The same floats either
+ * way: the rotations are row by row, at the same block boundaries. */
+static mfr_status solve_gram(const mfr__csr *c, const float *Y, float *Yw, int32_t keep0,
+                             int32_t keep1, int32_t n_other, float *G, int32_t rows_all, int32_t k,
+                             float lam, float alpha, float a0, float nu, int cg_steps, float *X,
+                             int threads, const mfr__kernels *ks, mfr_error *err) {
     const int exact = cg_steps <= 0;
     size_t per = (exact ? (size_t)k * k + 2 * (size_t)k : 4 * (size_t)k) + 16;
     float *scratch = mfr__aligned_alloc(sizeof(float) * per * (size_t)threads);
@@ -564,12 +573,19 @@ mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_oth
      * so that every rank of a distributed run takes the same path. */
     const int rot = !exact && (double)n_other + 2.0 * rows_all <
                                   (double)IALS_ROT_GAIN * (cg_steps + 1) * rows_all;
-    float *Yr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
-    float *Xr = rot ? mfr__aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
+    const int copy = rot && !Yw, inplace = rot && Yw;
+    float *Yr = copy ? mfr__aligned_alloc(sizeof(float) * ((size_t)n_other * k + 1)) : NULL;
+    float *Xr = copy ? mfr__aligned_alloc(sizeof(float) * ((size_t)c->rows * k + 1)) : NULL;
+    /* in place: the kept rows, and each thread's block of rotated rows */
+    float *keep = inplace ? mfr__aligned_alloc(sizeof(float) * ((size_t)(keep1 - keep0) * k + 1)) : NULL;
+    float *tmp = inplace ? mfr__aligned_alloc(sizeof(float) * (size_t)IALS_ROT_BLOCK * k * (size_t)threads)
+                         : NULL;
     /* G0: a copy of G for when ssyevd fails; then Vᵀ for the AVX2 GEMM */
     float *G0 = rot ? mfr__aligned_alloc(sizeof(float) * (size_t)k * k) : NULL;
-    if (!scratch || (simd && !gbuf) || (rot && (!Yr || !Xr || !G0))) {
+    if (!scratch || (simd && !gbuf) || (copy && (!Yr || !Xr)) || (inplace && (!keep || !tmp)) ||
+        (rot && !G0)) {
         mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr), mfr__free(G0);
+        mfr__free(keep), mfr__free(tmp);
         return mfr__nomem(err, "ials scratch");
     }
     float *s = G + (size_t)k * k;
@@ -581,13 +597,16 @@ mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_oth
     int bad;
     if (rot && LAPACKE_ssyevd(LAPACK_ROW_MAJOR, 'V', 'L', k, G, k, s) == 0) {
         for (int32_t f = 0; f < k; f++) s[f] = s[f] > 0.f ? s[f] : 0.f; /* PSD up to rounding */
-        rotate(Y, n_other, G, NULL, k, Yr, threads, simd);
-        rotate(X, c->rows, G, NULL, k, Xr, threads, simd);
+        const size_t kept = sizeof(float) * (size_t)(keep1 - keep0) * k;
+        if (inplace) memcpy(keep, Yw + (size_t)keep0 * k, kept), Yr = Yw, Xr = X;
+        rotate(Y, n_other, G, NULL, k, Yr, tmp, threads, simd);
+        rotate(X, c->rows, G, NULL, k, Xr, tmp, threads, simd);
         bad = solve_rows(c, Yr, NULL, s, n_other, k, lam, alpha, a0, nu, cg_steps, Xr, threads,
                          scratch, per, gbuf, gper);
         for (int32_t i = 0; simd && i < k; i++) /* G0 := Vᵀ */
             for (int32_t j = 0; j < k; j++) G0[(size_t)j * k + i] = G[(size_t)i * k + j];
-        rotate(Xr, c->rows, G, simd ? G0 : G, k, X, threads, simd);
+        rotate(Xr, c->rows, G, simd ? G0 : G, k, X, tmp, threads, simd);
+        if (inplace) memcpy(Yw + (size_t)keep0 * k, keep, kept), Yr = Xr = NULL; /* not ours */
     } else {
         if (rot) /* ssyevd failed and overwrote G: take the copy */
             memcpy(G, G0, sizeof(float) * (size_t)k * k);
@@ -597,16 +616,37 @@ mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_oth
     }
     mfr__blas_threads_set(blas_before);
     mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr), mfr__free(G0);
+    mfr__free(keep), mfr__free(tmp);
     if (bad)
         return mfr__err(err, MFR_E_INVALID,
                         "ials: normal equations not positive definite (reg = 0 and unobserved = 0?)");
     return MFR_OK;
 }
 
+mfr_status mfr__ials_solve_gram(const mfr__csr *c, const float *Y, int32_t n_other, float *G,
+                                int32_t rows_all, int32_t k, float lam, float alpha, float a0,
+                                float nu, int cg_steps, float *X, int threads,
+                                const mfr__kernels *ks, mfr_error *err) {
+    return solve_gram(c, Y, NULL, 0, 0, n_other, G, rows_all, k, lam, alpha, a0, nu, cg_steps, X,
+                      threads, ks, err);
+}
+
+mfr_status mfr__ials_solve_share(const mfr__csr *c, float *Y, int32_t n_other, int32_t keep0,
+                                 int32_t keep1, float *G, int32_t rows_all, int32_t k, float lam,
+                                 float alpha, float a0, float nu, int cg_steps, float *X,
+                                 int threads, const mfr__kernels *ks, mfr_error *err) {
+    return solve_gram(c, Y, Y, keep0, keep1, n_other, G, rows_all, k, lam, alpha, a0, nu, cg_steps,
+                      X, threads, ks, err);
+}
+
 /* One half-step of the part (part.h): a0·YᵀY from every rank's rows of Y
  * (y0..y1-1 here; summed over the ranks), the part's rows of X solved
- * against it, then shared. */
-static mfr_status ials_half(const mfr__part *pt, int by_item, const mfr__csr *c, const float *Y,
+ * against it, then shared. Distributed, Y is rotated in place
+ * (mfr__ials_solve_share): its rows y0..y1-1 come back as they were, the
+ * other ranks' rows are left rotated (the other side's half-step gathers
+ * them again; ials_fit, after the items' half-step). One process: Y is
+ * untouched (mfr__ials_solve_gram). */
+static mfr_status ials_half(const mfr__part *pt, int by_item, const mfr__csr *c, float *Y,
                             int32_t n_other, int32_t y0, int32_t y1, int32_t rows_all,
                             const mfr_train_params *p, int32_t k, float *X, int threads,
                             const mfr__kernels *ks, mfr_error *err) {
@@ -614,10 +654,13 @@ static mfr_status ials_half(const mfr__part *pt, int by_item, const mfr__csr *c,
     if (!G) return mfr__nomem(err, "ials scratch");
     mfr_status st = mfr__ials_gram(Y + (size_t)y0 * k, y1 - y0, k, p->unobserved, G, threads, ks, err);
     if (!st) st = mfr__part_sum_f(pt, G, (int64_t)k * k, err);
-    int32_t x0 = by_item ? pt->i0 : pt->u0;
-    if (!st)
+    float *Xs = X + (size_t)(by_item ? pt->i0 : pt->u0) * k;
+    if (!st && pt->d)
+        st = mfr__ials_solve_share(c, Y, n_other, y0, y1, G, rows_all, k, p->reg, p->alpha,
+                                   p->unobserved, p->reg_exp, p->cg_steps, Xs, threads, ks, err);
+    else if (!st)
         st = mfr__ials_solve_gram(c, Y, n_other, G, rows_all, k, p->reg, p->alpha, p->unobserved,
-                                  p->reg_exp, p->cg_steps, X + (size_t)x0 * k, threads, ks, err);
+                                  p->reg_exp, p->cg_steps, Xs, threads, ks, err);
     mfr__free(G);
     if (!st) st = mfr__part_share(pt, by_item, X, k, NULL, err);
     return st;
@@ -677,14 +720,27 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     int32_t done = 0;
     st = mfr__part_resume(&pt, m, &done, err);
     double t0 = mfr__now();
+    /* Distributed, the items' half-step leaves the other ranks' user rows
+     * rotated (ials_half) until the next users' half-step gathers them:
+     * where the whole is read (the end, a checkpoint, a stop) they are
+     * gathered again first. */
+    int stale = 0;
     for (int32_t ep = done + 1; ep <= p->epochs && !st; ep++) {
         st = ials_half(&pt, 0, &bu, m->Q, m->n_items, pt.i0, pt.i1, m->n_users, p, m->k, m->P,
                        ctx->threads, ctx->kern, err);
         if (!st)
             st = ials_half(&pt, 1, &bi, m->P, m->n_users, pt.u0, pt.u1, m->n_items, p, m->k,
                            m->Q, ctx->threads, ctx->kern, err);
+        stale = pt.d != NULL;
+        if (!st && mfr__part_whole_due(&pt, ep, p->epochs) &&
+            !(st = mfr__part_share(&pt, 0, m->P, m->k, NULL, err)))
+            stale = 0;
         if (!st) m->epochs_run = ep;
         if (!st) st = mfr__part_epoch(&pt, ctx, m, "ials", ep, NAN, NAN, t0, err);
+    }
+    if (st == MFR_E_CANCELLED && stale) { /* every rank stopped after the same epoch */
+        mfr_status gs = mfr__part_share(&pt, 0, m->P, m->k, NULL, err);
+        if (gs) st = gs;
     }
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);

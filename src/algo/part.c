@@ -93,6 +93,11 @@ mfr_status mfr__part_epoch(const mfr__part *pt, const mfr__fit_ctx *ctx, mfr_mod
     return d && d->epoch_done ? d->epoch_done(d, m, epoch, err) : MFR_OK;
 }
 
+int mfr__part_whole_due(const mfr__part *pt, int32_t epoch, int32_t epochs) {
+    const mfr__dist *d = pt->d;
+    return d && (epoch == epochs || (d->checkpoint_due && d->checkpoint_due(d, epoch)));
+}
+
 mfr_status mfr__part_resume(const mfr__part *pt, mfr_model *m, int32_t *done, mfr_error *err) {
     *done = 0;
     return pt->d && pt->d->resume ? pt->d->resume(pt->d, m, done, err) : MFR_OK;

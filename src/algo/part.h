@@ -57,6 +57,10 @@ double mfr__part_rmse(const mfr__part *pt, const mfr_model *m, const mfr_ratings
 mfr_status mfr__part_epoch(const mfr__part *pt, const mfr__fit_ctx *ctx, mfr_model *m,
                            const char *family, int32_t epoch, double train_rmse,
                            double valid_rmse, double t0, mfr_error *err);
+/* 1 when, after epoch `epoch` of `epochs`, the whole of the factors is read
+ * (distributed: the last epoch, or a checkpoint due; one process: 0): a fit
+ * that left the other ranks' rows stale (ials) gathers them first. */
+int mfr__part_whole_due(const mfr__part *pt, int32_t epoch, int32_t epochs);
 /* A checkpoint's factors into m: the epochs it had completed, 0 for none. */
 mfr_status mfr__part_resume(const mfr__part *pt, mfr_model *m, int32_t *done, mfr_error *err);
 

@@ -44,11 +44,17 @@ static mfr_status agreed(mfr_dist *d, mfr_status st, mfr_error *err) {
     return st;
 }
 
+int mfr__dist_checkpoint_due(const mfr__dist *fd, int32_t epoch) {
+    const mfr_dist *d = fd->impl;
+    if (!d->dp || !d->dp->checkpoint_dir) return 0;
+    int32_t every = d->dp->checkpoint_every > 0 ? d->dp->checkpoint_every : 1;
+    return epoch % every == 0;
+}
+
 mfr_status mfr__dist_checkpoint(const mfr__dist *fd, const mfr_model *m, int32_t epoch,
                                 mfr_error *err) {
     mfr_dist *d = fd->impl;
-    int32_t every = d->dp->checkpoint_every > 0 ? d->dp->checkpoint_every : 1;
-    if (epoch % every != 0 && epoch != m->params.epochs) return MFR_OK;
+    if (!mfr__dist_checkpoint_due(fd, epoch) && epoch != m->params.epochs) return MFR_OK;
     mfr_status st = MFR_OK;
     if (d->rank == 0) {
         char path[4096];

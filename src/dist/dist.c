@@ -516,6 +516,7 @@ static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, mfr__csr *row
                     .share = share, .rows = rows, .impl = d, .gather_rows = gather_rows, .sum_f = sum_f,
                     .sum_d = sum_d, .resume = dp && dp->resume_dir ? mfr__dist_resume : NULL,
                     .epoch_done = epoch_done,
+                    .checkpoint_due = dp && dp->checkpoint_dir ? mfr__dist_checkpoint_due : NULL,
                     .shift_rows = shift_rows};
     d->stats.share_ratings = rows ? rows[0].nnz + rows[1].nnz : 0;
     for (int64_t j = 0; j < ds->n_ratings; j++) {

@@ -35,6 +35,9 @@ mfr_status mfr__dist_bcast(mfr_dist *d, void *buf, uint64_t n, mfr_error *err);
  * factors to every rank. Both collective, all ranks get the same status. */
 mfr_status mfr__dist_checkpoint(const mfr__dist *fd, const mfr_model *m, int32_t epoch,
                                 mfr_error *err);
+/* 1 when a checkpoint is due after `epoch` (every dp->checkpoint_every-th;
+ * mfr__dist_checkpoint writes after the last epoch too). */
+int mfr__dist_checkpoint_due(const mfr__dist *fd, int32_t epoch);
 mfr_status mfr__dist_resume(const mfr__dist *fd, mfr_model *m, int32_t *done, mfr_error *err);
 
 #endif

@@ -46,6 +46,9 @@ typedef struct mfr__dist {
     mfr_status (*resume)(const struct mfr__dist *d, mfr_model *m, int32_t *done, mfr_error *err);
     mfr_status (*epoch_done)(const struct mfr__dist *d, const mfr_model *m, int32_t epoch,
                              mfr_error *err);
+    /* 1 when epoch_done after `epoch` writes a checkpoint (reads every
+     * factor row); NULL: never */
+    int (*checkpoint_due)(const struct mfr__dist *d, int32_t epoch);
     /* DSGD's rotation (sgd): rows lo[send]..lo[send+1]-1 of X to rank - 1
      * and rows lo[recv]..lo[recv+1]-1 from rank + 1 (a ring), in place */
     mfr_status (*shift_rows)(const struct mfr__dist *d, float *X, int32_t width,

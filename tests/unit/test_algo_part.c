@@ -2,7 +2,8 @@
  * part.h, issue 9), in one process: the compressed rows of a row range are
  * those rows of the whole view; a range's rows solved by the ALS and iALS
  * row solvers equal the same rows of a whole-side solve bit for bit (what
- * makes P ranks train the one-process model); the iALS gramian of a split
+ * makes P ranks train the one-process model), iALS's in-place share solve
+ * too; the iALS gramian of a split
  * side, summed, is the whole side's to rounding. */
 #include "factors_common.h"
 
@@ -106,6 +107,94 @@ static void share_solve_equals_whole(void **state) {
     mfr__csr_free(&all);
 }
 
+/* A share's solve rotating Y and X in place (mfr__ials_solve_share) gives
+ * the rows mfr__ials_solve_gram gives through copies, bit for bit, and
+ * gives back the share's own rows of Y bit for bit, the others rotated
+ * (changed): with and without the rotation (CG, exact), the AVX2 and the
+ * reference kernels (k = 16) and BLAS's GEMM (k = 12), Y longer than one
+ * rotation block (256 rows), on one and two threads. */
+static void share_solve_in_place_equals_copy(void **state) {
+    (void)state;
+    enum { NY = 700, NX = 90, PER = 12 };
+    const int32_t keeps[][2] = {{0, 0}, {0, 300}, {250, 520}, {600, NY}, {0, NY}};
+    const int32_t ks[] = {16, 12}, steps[] = {3, 0};
+    const mfr__kernels ref = {.scalar = 1};
+    int64_t ptr[NX + 1];
+    int32_t idx[NX * PER];
+    float val[NX * PER];
+    for (int32_t r = 0; r <= NX; r++) ptr[r] = (int64_t)r * PER;
+    for (int e = 0; e < NX * PER; e++) idx[e] = (int32_t)((e * 37 + e / PER) % NY), val[e] = 0.25f * (float)(e % 5);
+    mfr__csr c = {NX, NX * PER, ptr, idx, val};
+    float *Y = malloc(sizeof(float) * NY * 16), *Yw = malloc(sizeof(float) * NY * 16);
+    float *Xc = malloc(sizeof(float) * NX * 16), *Xi = malloc(sizeof(float) * NX * 16);
+    float G[16 * 16 + 16], Gi[16 * 16 + 16];
+    mfr_error err;
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 2; s++)
+            for (int kern = 0; kern < 2; kern++)
+                for (size_t q = 0; q < sizeof keeps / sizeof keeps[0]; q++) {
+                    const int32_t K = ks[t], k0 = keeps[q][0], k1 = keeps[q][1];
+                    const int threads = 1 + (int)(q % 2);
+                    const size_t ny = sizeof(float) * NY * (size_t)K, nx = sizeof(float) * NX * (size_t)K;
+                    mfr__fill_normal(Y, (int64_t)NY * K, 0.3f, 21, 1);
+                    mfr__fill_normal(Xc, (int64_t)NX * K, 0.1f, 22, 2);
+                    memcpy(Yw, Y, ny), memcpy(Xi, Xc, nx);
+                    assert_int_equal(mfr__ials_gram(Y, NY, K, 0.5f, G, 1, NULL, &err), MFR_OK);
+                    memcpy(Gi, G, sizeof G);
+                    /* rows_all = NX rotates (700 + 180 < 12·90) unless exact */
+                    assert_int_equal(mfr__ials_solve_gram(&c, Y, NY, G, NX, K, 0.05f, 2.f, 0.5f, 1.f,
+                                                          steps[s], Xc, threads, kern ? &ref : NULL, &err),
+                                     MFR_OK);
+                    assert_int_equal(mfr__ials_solve_share(&c, Yw, NY, k0, k1, Gi, NX, K, 0.05f, 2.f,
+                                                           0.5f, 1.f, steps[s], Xi, threads,
+                                                           kern ? &ref : NULL, &err),
+                                     MFR_OK);
+                    assert_memory_equal(Xi, Xc, nx);
+                    assert_memory_equal(Yw + (size_t)k0 * K, Y + (size_t)k0 * K,
+                                        sizeof(float) * (size_t)(k1 - k0) * K);
+                    /* the other rows: rotated when the solve rotated, else untouched */
+                    int changed = k0 > 0 && memcmp(Yw, Y, sizeof(float) * (size_t)k0 * K) != 0;
+                    if (k1 < NY)
+                        changed |= memcmp(Yw + (size_t)k1 * K, Y + (size_t)k1 * K,
+                                          sizeof(float) * (size_t)(NY - k1) * K) != 0;
+                    assert_int_equal(changed, steps[s] > 0 && (k0 > 0 || k1 < NY));
+                }
+    free(Y), free(Yw), free(Xc), free(Xi);
+}
+
+/* Each allocation of the in-place share solve failing in turn: MFR_E_NOMEM,
+ * Y and X as they were (nothing is rotated before every buffer is held),
+ * no leak (ASan); then it succeeds. */
+static void fault_share_solve_alloc_failures(void **state) {
+    (void)state;
+    enum { NY = 300, NX = 40, PER = 6, K = 8 };
+    int64_t ptr[NX + 1];
+    int32_t idx[NX * PER];
+    float val[NX * PER], Y[NY * K], Y0[NY * K], X[NX * K], X0[NX * K], G[K * K + K];
+    for (int32_t r = 0; r <= NX; r++) ptr[r] = (int64_t)r * PER;
+    for (int e = 0; e < NX * PER; e++) idx[e] = (int32_t)(e * 13 % NY), val[e] = 1.f;
+    mfr__csr c = {NX, NX * PER, ptr, idx, val};
+    mfr__fill_normal(Y0, NY * K, 0.3f, 5, 1);
+    mfr__fill_normal(X0, NX * K, 0.1f, 6, 2);
+    mfr_error err;
+    mfr_status st = MFR_E_NOMEM;
+    long n = 0;
+    for (; st == MFR_E_NOMEM && n < 100; n++) {
+        memcpy(Y, Y0, sizeof Y), memcpy(X, X0, sizeof X);
+        assert_int_equal(mfr__ials_gram(Y, NY, K, 0.5f, G, 1, NULL, &err), MFR_OK);
+        mfr__alloc_fail_after(n);
+        st = mfr__ials_solve_share(&c, Y, NY, 100, 200, G, NX, K, 0.05f, 2.f, 0.5f, 1.f, 3, X, 2,
+                                   NULL, &err);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_E_NOMEM) {
+            assert_memory_equal(Y, Y0, sizeof Y);
+            assert_memory_equal(X, X0, sizeof X);
+        }
+    }
+    assert_int_equal(st, MFR_OK);
+    assert_true(n > 4); /* scratch, gather copies, kept rows, blocks, G0 */
+}
+
 /* a0·YᵀY of Y's rows in three blocks, summed, is the whole gramian to rounding. */
 static void split_gramian_sums_to_whole(void **state) {
     (void)state;
@@ -130,6 +219,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(csr_range_is_rows_of_whole),
         cmocka_unit_test(csr_range_outside_is_invalid),
         cmocka_unit_test(share_solve_equals_whole),
+        cmocka_unit_test(share_solve_in_place_equals_copy),
+        cmocka_unit_test(fault_share_solve_alloc_failures),
         cmocka_unit_test(split_gramian_sums_to_whole),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
