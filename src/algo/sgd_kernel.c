@@ -256,10 +256,100 @@ MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hype
     else SGD_BLOCK_WALK(se, b, h, b->P, b->Q, update_avx2, prefetch_rows)
     return se;
 }
+/* k = 64: the stored order interleaves 4 user runs, so rating j is mostly
+ * run j % 4's. Slot s = j % 4 keeps its user's p_u in 4 zmm registers
+ * across that user's consecutive ratings and stores it back when the slot
+ * changes user (a user held by another slot is stored from there first),
+ * so only q_i is loaded and stored per update. update_avx512's floats. */
+#define K64_SLOT_VARS(s) __m512 s##0 = _mm512_setzero_ps(), s##1 = s##0, s##2 = s##0, s##3 = s##0
+#define K64_FLUSH(s, su)                                                                     \
+    do {                                                                                     \
+        float *p_ = b->P + (size_t)(su) * 64;                                                \
+        _mm512_storeu_ps(p_, s##0);                                                          \
+        _mm512_storeu_ps(p_ + 16, s##1);                                                     \
+        _mm512_storeu_ps(p_ + 32, s##2);                                                     \
+        _mm512_storeu_ps(p_ + 48, s##3);                                                     \
+    } while (0)
+#define K64_DROP(s, su, u)                                                                   \
+    do {                                                                                     \
+        if ((su) == (int64_t)(u)) {                                                          \
+            K64_FLUSH(s, su);                                                                \
+            (su) = -1;                                                                       \
+        }                                                                                    \
+    } while (0)
+#define K64_STEP(s, su, jj)                                                                  \
+    do {                                                                                     \
+        const int64_t j_ = (jj);                                                             \
+        if (j_ + PF_DIST < n) prefetch_rows(b, b->P, b->Q, b->rec[j_ + PF_DIST], 256);       \
+        uint32_t w = b->rec[j_], u = w & b->umask, i = (w >> b->ishift) & b->imask;          \
+        if ((su) != (int64_t)u) {                                                            \
+            if ((su) >= 0) K64_FLUSH(s, su);                                                 \
+            K64_DROP(x0_, su0, u);                                                           \
+            K64_DROP(x1_, su1, u);                                                           \
+            K64_DROP(x2_, su2, u);                                                           \
+            K64_DROP(x3_, su3, u);                                                           \
+            const float *p_ = b->P + (size_t)u * 64;                                         \
+            s##0 = _mm512_loadu_ps(p_);                                                      \
+            s##1 = _mm512_loadu_ps(p_ + 16);                                                 \
+            s##2 = _mm512_loadu_ps(p_ + 32);                                                 \
+            s##3 = _mm512_loadu_ps(p_ + 48);                                                 \
+            (su) = u;                                                                        \
+        }                                                                                    \
+        float *q_ = b->Q + (size_t)i * 64;                                                   \
+        __m512 q0 = _mm512_loadu_ps(q_), q1 = _mm512_loadu_ps(q_ + 16);                     \
+        __m512 q2 = _mm512_loadu_ps(q_ + 32), q3 = _mm512_loadu_ps(q_ + 48);                \
+        __m512 A = _mm512_fmadd_ps(s##0, q0, _mm512_setzero_ps());                           \
+        __m512 B = _mm512_fmadd_ps(s##1, q1, _mm512_setzero_ps());                           \
+        A = _mm512_fmadd_ps(s##2, q2, A);                                                    \
+        B = _mm512_fmadd_ps(s##3, q3, B);                                                    \
+        __m256 s01 = _mm256_add_ps(_mm512_castps512_ps256(A), hi256(A));                     \
+        __m256 s23 = _mm256_add_ps(_mm512_castps512_ps256(B), hi256(B));                     \
+        float dot = mfr__hsum256(_mm256_add_ps(s01, s23));                                   \
+        float *bu = b->bu + u, *bi = b->bi + i;                                              \
+        float e = block_rating(b, j_, w) - (h->mu + *bu + *bi + dot);                        \
+        *bu += h->lr * (e - h->reg_bias * *bu);                                              \
+        *bi += h->lr * (e - h->reg_bias * *bi);                                              \
+        const __m512 vle = _mm512_set1_ps(h->lr * e), vdec = _mm512_set1_ps(1.f - h->lr * h->reg); \
+        _mm512_storeu_ps(q_, _mm512_fmadd_ps(vle, s##0, _mm512_mul_ps(vdec, q0)));           \
+        _mm512_storeu_ps(q_ + 16, _mm512_fmadd_ps(vle, s##1, _mm512_mul_ps(vdec, q1)));      \
+        _mm512_storeu_ps(q_ + 32, _mm512_fmadd_ps(vle, s##2, _mm512_mul_ps(vdec, q2)));      \
+        _mm512_storeu_ps(q_ + 48, _mm512_fmadd_ps(vle, s##3, _mm512_mul_ps(vdec, q3)));      \
+        s##0 = _mm512_fmadd_ps(vle, q0, _mm512_mul_ps(vdec, s##0));                          \
+        s##1 = _mm512_fmadd_ps(vle, q1, _mm512_mul_ps(vdec, s##1));                          \
+        s##2 = _mm512_fmadd_ps(vle, q2, _mm512_mul_ps(vdec, s##2));                          \
+        s##3 = _mm512_fmadd_ps(vle, q3, _mm512_mul_ps(vdec, s##3));                          \
+        se += (double)e * e;                                                                 \
+    } while (0)
+
+MFR_AVX512 static double block_avx512_k64(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
+    double se = 0.0;
+    const int64_t n = b->n;
+    int64_t su0 = -1, su1 = -1, su2 = -1, su3 = -1, j = 0;
+    K64_SLOT_VARS(x0_);
+    K64_SLOT_VARS(x1_);
+    K64_SLOT_VARS(x2_);
+    K64_SLOT_VARS(x3_);
+    for (; j + 4 <= n; j += 4) {
+        K64_STEP(x0_, su0, j);
+        K64_STEP(x1_, su1, j + 1);
+        K64_STEP(x2_, su2, j + 2);
+        K64_STEP(x3_, su3, j + 3);
+    }
+    if (j < n) K64_STEP(x0_, su0, j);
+    if (j + 1 < n) K64_STEP(x1_, su1, j + 1);
+    if (j + 2 < n) K64_STEP(x2_, su2, j + 2);
+    if (su0 >= 0) K64_FLUSH(x0_, su0);
+    if (su1 >= 0) K64_FLUSH(x1_, su1);
+    if (su2 >= 0) K64_FLUSH(x2_, su2);
+    if (su3 >= 0) K64_FLUSH(x3_, su3);
+    return se;
+}
+
 /* Float rows with k % 32 == 0 on update_avx512; anything else as
  * mfr__sgd_block_avx2 (same results either way). */
 MFR_AVX512 double mfr__sgd_block_avx512(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     if (b->Ph || h->k % 32) return mfr__sgd_block_avx2(b, h);
+    if (h->k == 64) return block_avx512_k64(b, h);
     double se = 0.0;
     SGD_BLOCK_WALK(se, b, h, b->P, b->Q, update_avx512, prefetch_rows)
     return se;

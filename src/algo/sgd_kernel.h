@@ -58,7 +58,9 @@ double mfr__sgd_block_scalar(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
 /* mfr__sgd_block_avx2 in 16 lanes where k % 32 == 0 and the rows are float
  * (otherwise it is that kernel): the same floats bit for bit, half the
- * vector instructions. Only call when mfr__cpu_avx512() is true. */
+ * vector instructions; at k = 64 each of the 4 interleaved user runs keeps
+ * its p_u in registers across its user's ratings. Only call when
+ * mfr__cpu_avx512() is true. */
 double mfr__sgd_block_avx512(const mfr__sgd_block *b, const mfr__sgd_hyper *h);
 
 /* The kernel to use under switches ks (NULL: defaults): the AVX-512 form
