@@ -112,8 +112,6 @@ static inline int mfr__cmp_i32(const void *a, const void *b) {
 }
 
 /* ---- text helpers ---------------------------------------------------- */
-/* Case-insensitive, accent-folding (Latin-1 range of UTF-8) substring test. */
-int mfr__text_contains_folded(const char *haystack, const char *needle);
 /* Fold s into out (lowercase ASCII, common accented letters to their base). */
 void mfr__text_fold(const char *s, char *out, size_t cap);
 /* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or

@@ -49,13 +49,6 @@ void mfr__text_fold(const char *s, char *out, size_t cap) {
     out[o] = '\0';
 }
 
-int mfr__text_contains_folded(const char *haystack, const char *needle) {
-    char h[1024], n[256];
-    mfr__text_fold(haystack, h, sizeof h);
-    mfr__text_fold(needle, n, sizeof n);
-    return strstr(h, n) != NULL;
-}
-
 int mfr__utf8_valid(const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
