@@ -10,8 +10,9 @@
  *
  * Started by mpirun (or with --checkpoint / --resume) it trains through the
  * distributed trainer (include/mfrec/dist.h, docs/distributed.md): every
- * rank reads DATA (a .mfd without a validation split: only its share of
- * the ratings, mfr_dist_train_mfd; anything else whole); an error on any rank stops all of them with that rank's
+ * rank reads DATA (without a validation split only its share of the
+ * ratings, mfr_dist_train_share; with one, or a text file that repeats a
+ * (user, movie) pair, whole); an error on any rank stops all of them with that rank's
  * message (printed by that rank, "rank R: ..."); rank 0 alone prints
  * progress and the summary and writes the model. */
 #include <math.h>
@@ -135,16 +136,17 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
     double t0 = cli_now();
     p->progress = rank == 0 ? cli_progress : NULL;
     p->progress_user = NULL;
-    int who = -1;
-    if (mfr_dist_reads_share(data, p) && !ip->movies_path) {
-        /* a .mfd: each rank reads only its share (docs/distributed.md) */
-        s = mfr_dist_train_mfd(d, data, p, dp, &m, &who, &err);
+    int who = -1, whole = !mfr_dist_reads_share(data, ip, p);
+    if (!whole) {
+        /* each rank reads only its share (docs/distributed.md) */
+        s = mfr_dist_train_share(d, data, ip, p, dp, &m, &who, &whole, &err);
         if (s && who >= 0 && !mfr_dist_failed_alone(d)) { /* the file, on the rank that read it */
             if (who == rank) dist_fail(d, s, &err);
             mfr_dist_close(d);
             return s;
         }
-    } else {
+    }
+    if (whole) { /* a validation split, or duplicate rows: every rank reads DATA whole */
         s = cli_load_dataset(data, ip, &ds, &err);
         mfr_status all = mfr_dist_agree(d, s, &err, &who); /* the first rank that failed */
         if (all && mfr_dist_failed_alone(d)) { /* this rank waited past --rank-timeout */

@@ -65,26 +65,32 @@ mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who);
  * mfr_dist_failed_alone(d) true: print it and mfr_dist_abort. */
 mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
                           const mfr_dist_params *dp, mfr_model **out, mfr_error *err);
-/* 1 when mfr_dist_train_mfd can train p on the file at path: a .mfd (by
- * its magic) and no validation split (valid_frac 0: the holdout draws from
- * every rating). */
-int mfr_dist_reads_share(const char *path, const mfr_train_params *p);
+/* 1 when mfr_dist_train_share can train p on DATA at path imported with
+ * ip (NULL: the defaults): no validation split (valid_frac 0: the holdout
+ * draws from every rating), and not a .mfd (by its magic) with
+ * ip->movies_path (refused by the import). */
+int mfr_dist_reads_share(const char *path, const mfr_import_params *ip, const mfr_train_params *p);
 /* Collective: as mfr_dist_train, but each rank reads only its share of the
- * .mfd at path (two streaming passes, never the whole file: the ratings of
- * its users and, als and ials, of its items) and the model's common part
- * comes from counts summed over the ranks, so the memory per rank falls
- * with P (docs/distributed.md). No rank's *out holds the seen lists (their
+ * DATA at path (two streaming passes, never the whole file: the ratings of
+ * its users and, als and ials, of its items): a .mfd directly, any
+ * other input (CSV, MovieLens folder or zip) through the importer with ip,
+ * its ratings streamed past; the model's common part comes from counts
+ * summed over the ranks, so the memory per rank falls with P
+ * (docs/distributed.md). No rank's *out holds the seen lists (their
  * factors are whole): rank 0 keeps the file open, and mfr_dist_model_save
  * writes the lists into the model file from it, a band of users at a time,
- * never holding them whole. An error reading the file on any
- * rank stops all: *who is then the rank whose message err holds (print it
- * there), -1 otherwise. */
-mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_params *p,
-                              const mfr_dist_params *dp, mfr_model **out, int *who,
-                              mfr_error *err);
+ * never holding them whole. An error reading the file on any rank stops
+ * all: *who is then the rank whose message err holds (print it there), -1
+ * otherwise. A text input whose rows repeat a (user, movie) pair (which
+ * the import drops once it holds every rating) is not trained: every rank
+ * returns MFR_OK with *out NULL and *whole 1 — read it whole
+ * (mfr_dataset_import, mfr_dist_train). */
+mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_params *ip,
+                                const mfr_train_params *p, const mfr_dist_params *dp,
+                                mfr_model **out, int *who, int *whole, mfr_error *err);
 /* Saves m to path as mfr_model_save does, byte for byte the same file; on
- * rank 0 after mfr_dist_train_mfd (m without seen lists) the seen lists are
- * streamed into it from the .mfd, in P bands of about N/P ratings (8 bytes
+ * rank 0 after mfr_dist_train_share (m without seen lists) the seen lists are
+ * streamed into it from DATA, in P bands of about N/P ratings (8 bytes
  * each), one more pass over the file's ratings a band. Not collective. */
 mfr_status mfr_dist_model_save(mfr_dist *d, const mfr_model *m, const char *path, mfr_error *err);
 int mfr_dist_failed_alone(const mfr_dist *d);

@@ -1,8 +1,9 @@
 /* dist.c — distributed training over MPI (include/mfrec/dist.h).
  *
- * Every rank holds all factors and, from a .mfd (mfr_dist_train_mfd), only
- * the ratings of its own rows (src/io/mfd_share.h), else the whole dataset
- * (mfr_dist_train); rank q solves users
+ * Every rank holds all factors and, read as shares (mfr_dist_train_share:
+ * a .mfd, or a text input through the importer), only the ratings of its
+ * own rows (src/io/mfd_share.h), else the whole dataset (mfr_dist_train);
+ * rank q solves users
  * user_lo[q]..user_lo[q+1]-1 and items item_lo[q]..item_lo[q+1]-1, ranges
  * cut so that each holds about nnz/P ratings, and keeps only those rows'
  * ratings for the fit (src/algo/part.h). After each half-step the rows are
@@ -575,13 +576,35 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
     return st;
 }
 
-int mfr_dist_reads_share(const char *path, const mfr_train_params *p) {
-    if (!path || !p || p->valid_frac > 0.0f) return 0;
+/* A .mfd by its magic, or by ip's format. */
+static int is_mfd(const char *path, const mfr_import_params *ip) {
     FILE *f = fopen(path, "rb");
     char magic[4] = {0};
-    int is_mfd = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "MFRD", 4) == 0;
+    int mfd = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "MFRD", 4) == 0;
     if (f) fclose(f);
-    return is_mfd;
+    return mfd || (ip && ip->format == MFR_FMT_MFD);
+}
+
+int mfr_dist_reads_share(const char *path, const mfr_import_params *ip, const mfr_train_params *p) {
+    if (!path || !p || p->valid_frac > 0.0f) return 0;
+    return !(ip && ip->movies_path && is_mfd(path, ip));
+}
+
+/* A text share's duplicates (mfd_share.h): 1 when a user row of bu (users
+ * u0.., columns the items 0..n_items-1) holds an item twice, -1 on no
+ * memory. */
+static int rows_repeat(const mfr__csr *bu, int32_t n_items) {
+    int32_t *stamp = mfr__malloc(sizeof *stamp * ((size_t)n_items + 1));
+    if (!stamp) return -1;
+    memset(stamp, 0xff, sizeof *stamp * ((size_t)n_items + 1));
+    int rep = 0;
+    for (int32_t r = 0; r < bu->rows && !rep; r++)
+        for (int64_t e = bu->ptr[r]; e < bu->ptr[r + 1] && !rep; e++) {
+            rep = stamp[bu->idx[e]] == r;
+            stamp[bu->idx[e]] = r;
+        }
+    mfr__free(stamp);
+    return rep;
 }
 
 /* The model file's seen lists, a band of users at a time, each band from
@@ -607,20 +630,23 @@ mfr_status mfr_dist_model_save(mfr_dist *d, const mfr_model *m, const char *path
     return st;
 }
 
-mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_params *p,
-                              const mfr_dist_params *dp, mfr_model **out, int *who,
-                              mfr_error *err) {
+mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_params *ip,
+                                const mfr_train_params *p, const mfr_dist_params *dp,
+                                mfr_model **out, int *who, int *whole, mfr_error *err) {
     *out = NULL;
     *who = -1;
+    *whole = 0;
     mfr_status st = check_run(d, p, err);
     if (st) return st;
+    if (!path) return mfr__err(err, MFR_E_INVALID, "dist train: path is NULL");
     if (p->valid_frac > 0.0f)
         return mfr__err(err, MFR_E_UNSUPPORTED,
                         "distributed training from shares: valid_frac > 0 needs every rating "
                         "(mfr_dist_train)");
     /* the first pass: counts and checksums; a failure on any rank stops all */
     mfr__mfd_share sh;
-    st = mfr__mfd_share_open(path, &sh, err);
+    st = is_mfd(path, ip) ? mfr__mfd_share_open(path, &sh, err)
+                                  : mfr__text_share_open(path, ip, &sh, err);
     if ((st = mfr_dist_agree(d, st, err, who))) {
         mfr__mfd_share_close(&sh);
         return st;
@@ -645,8 +671,27 @@ mfr_status mfr_dist_train_mfd(mfr_dist *d, const char *path, const mfr_train_par
     const int32_t i0 = lo ? lo[P + 1 + d->rank] : 0, i1 = lo ? lo[P + 2 + d->rank] : 0;
     if (!st && !sgd) st = mfr__mfd_share_rows(&sh, u0, u1, i0, i1, &rows[0], &rows[1], err);
     if (!st) st = mfr__mfd_share_take(&sh, u0, sgd ? u1 : u0, 0, 0, &ds, err);
-    if ((st = mfr_dist_agree(d, st, err, who))) {
+    /* a text share holds duplicate rows as read: each user's are in its
+     * owner's rows, so every rank looks at its users' */
+    int dup = 0;
+    if (!st && sh.text) {
+        int64_t k = sgd ? mfr__mark_duplicates(ds) : rows_repeat(&rows[0], sh.n_items);
+        dup = k > 0;
+        if (k < 0) st = mfr__nomem(err, "duplicate check");
+    }
+    mfr_error dup_err = {0};
+    if (!(st = mfr_dist_agree(d, st, err, who)) &&
+        mfr_dist_agree(d, dup ? MFR_E_FORMAT : MFR_OK, &dup_err, who)) { /* on any rank */
+        if (d->rank == 0)
+            mfr__log(MFR_LOG_WARN, "%s repeats a (user, movie) pair: read whole, duplicates dropped",
+                     path);
+        *who = -1;
+        *whole = !mfr_dist_failed_alone(d);
+        st = *whole ? MFR_OK : mfr__err(err, dup_err.code, "%s", dup_err.message);
+    }
+    if (st || *whole) {
         mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]);
+        mfr_dataset_free(ds);
         mfr__free(lo);
         mfr__mfd_share_close(&sh);
         return st;

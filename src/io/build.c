@@ -28,6 +28,7 @@ mfr_status mfr__build_init(mfr__build *b, const mfr_import_params *p, const char
     b->next_progress = 1 << 20;
     b->last_uid = -1;
     b->last_u = -1;
+    b->whole = 1;
     b->ds = mfr__dataset_new();
     if (!b->ds) return mfr__nomem(err, "dataset");
     b->pool_cap = 1;
@@ -186,9 +187,29 @@ int32_t mfr__item_add(mfr__build *b, int64_t id) {
     return i;
 }
 
+void mfr__build_flush(mfr__build *b) {
+    mfr_dataset *ds = b->ds;
+    int64_t n = ds->n_ratings;
+    if (!b->each || n <= 0) return;
+    for (int64_t j = 0; j < n; j++) {
+        float r = ds->rating[j];
+        if (b->streamed + j == 0) b->lo = b->hi = r;
+        if (r < b->lo) b->lo = r;
+        if (r > b->hi) b->hi = r;
+        b->whole &= r == floorf(r);
+    }
+    b->each(b->each_ctx, ds->user, ds->item, ds->rating, n);
+    b->streamed += n;
+    ds->n_ratings = 0;
+}
+
 mfr_status mfr__rating_add(mfr__build *b, int32_t u, int32_t i, float r, int64_t t) {
     mfr_dataset *ds = b->ds;
     int64_t n = ds->n_ratings;
+    if (MFR_UNLIKELY(n == b->cap) && b->each && n >= MFR__EACH_CHUNK) { /* streaming: a chunk */
+        mfr__build_flush(b);
+        n = 0;
+    }
     if (MFR_UNLIKELY(n == b->cap)) {
         int64_t c1 = b->cap, c2 = b->cap, c3 = b->cap, c4 = b->cap;
         void *pu = ds->user, *pi = ds->item, *pr = ds->rating, *pt = ds->time;
@@ -260,8 +281,8 @@ mfr_status mfr__progress(mfr__build *b, mfr_error *err) {
 }
 
 /* Mark duplicates (item = -1 on the losing row); returns the count, or -1 on
- * no memory. */
-static int64_t mark_duplicates(mfr_dataset *ds) {
+ * no memory (mfd_share.h). */
+int64_t mfr__mark_duplicates(mfr_dataset *ds) {
     int64_t n = ds->n_ratings;
     int32_t *start = mfr__calloc((size_t)ds->n_users + 1, sizeof *start);
     int32_t *perm = mfr__malloc((size_t)n * sizeof *perm);
@@ -315,8 +336,13 @@ static void compact(mfr_dataset *ds) {
 
 mfr_status mfr__build_finish(mfr__build *b, mfr_error *err) {
     mfr_dataset *ds = b->ds;
+    mfr__build_flush(b);
+    if (b->each) { /* streamed: nothing held, duplicates not looked for */
+        ds->report.rows_kept = b->streamed;
+        return MFR_OK;
+    }
     if (ds->n_ratings > 0) {
-        int64_t d = mark_duplicates(ds);
+        int64_t d = mfr__mark_duplicates(ds);
         if (d < 0) return mfr__nomem(err, "duplicate detection");
         if (d > 0) compact(ds);
         ds->report.duplicates = d;

@@ -227,7 +227,8 @@ static mfr_status read_generic(mfr__build *b, const mfr__src *s, mfr_error *err)
     return rc ? rc : mfr__read_ratings(b, s, NULL, c, err);
 }
 
-/* Scale once the ratings are known (see the top of the file). */
+/* Scale once the ratings are known (see the top of the file): from the
+ * kept ratings, or (streaming) from those streamed. */
 static void finish_scale(mfr__build *b, int layout) {
     mfr_dataset *ds = b->ds;
     if (b->rmax >= b->rmin) {
@@ -235,13 +236,17 @@ static void finish_scale(mfr__build *b, int layout) {
         ds->scale_max = b->rmax;
     }
     int given = b->p->rating_min != 0.f || b->p->rating_max != 0.f;
+    int64_t n = b->each ? b->streamed : ds->n_ratings;
     if (layout == MFR_FMT_ML_DAT && !given) {
-        int whole = 1;
-        for (int64_t j = 0; j < ds->n_ratings && whole; j++)
+        int whole = b->each ? b->whole : 1;
+        for (int64_t j = 0; !b->each && j < n && whole; j++)
             whole = ds->rating[j] == floorf(ds->rating[j]);
-        ds->scale_min = whole && ds->n_ratings ? 1.f : 0.5f;
+        ds->scale_min = whole && n ? 1.f : 0.5f;
     }
-    if (layout == MFR_FMT_GENERIC && !given && ds->n_ratings) mfr__scale_from_ratings(ds);
+    if (layout == MFR_FMT_GENERIC && !given && n) {
+        if (!b->each) mfr__scale_from_ratings(ds);
+        else ds->scale_min = b->lo, ds->scale_max = b->hi;
+    }
 }
 
 static int layout_of_name(const char *name) {
@@ -301,8 +306,9 @@ static mfr_status run_layout(mfr__build *b, const mfr__src *s, int layout, mfr_e
     }
 }
 
-mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p, mfr_dataset **out,
-                              mfr_error *err) {
+/* The import (fn NULL) or the streaming one (mfr__import_each). */
+static mfr_status import_impl(const char *path, const mfr_import_params *p, mfr__mfd_chunk_fn fn,
+                              void *ctx, mfr_dataset **out, mfr_error *err) {
     if (!out) return mfr__err(err, MFR_E_INVALID, "import: out is NULL");
     *out = NULL;
     if (!path || !*path) return mfr__err(err, MFR_E_INVALID, "import: empty path");
@@ -316,13 +322,16 @@ mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p, mfr_
         return mfr__err(err, MFR_E_INVALID,
                         "%s: a catalogue file (%s) goes with a single ratings file, not a "
                         "folder, zip or .mfd", path, params.movies_path);
+    if (layout == MFR_FMT_MFD && fn)
+        return mfr__err(err, MFR_E_INVALID, "%s: a .mfd is not streamed by the importer", path);
     if (layout == MFR_FMT_MFD) return mfr__mfd_load(path, out, err);
     mfr__build b;
     rc = mfr__build_init(&b, &params, path, err);
     if (rc) return rc;
+    b.each = fn, b.each_ctx = ctx;
     rc = run_layout(&b, &s, layout, err);
     if (!rc) rc = mfr__build_finish(&b, err);
-    if (!rc && b.ds->n_ratings == 0) {
+    if (!rc && b.ds->report.rows_kept == 0) {
         const mfr_import_report *r = &b.ds->report;
         rc = mfr__err(err, MFR_E_PARSE, "%s: no usable rating among %lld rows%s%s", path,
                       (long long)r->rows_read, r->n_messages ? " (first problem: " : "",
@@ -332,10 +341,24 @@ mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p, mfr_
     }
     if (!rc) finish_scale(&b, layout);
     mfr__build_release(&b);
+    if (!rc && fn) { /* streamed: the dataset without ratings */
+        mfr__dataset_release(b.ds, MFR__DS_USER | MFR__DS_ITEM_RATING | MFR__DS_TIME);
+        b.ds->n_ratings = 0;
+    }
     if (rc) {
         mfr_dataset_free(b.ds);
         return rc;
     }
     *out = b.ds;
     return MFR_OK;
+}
+
+mfr_status mfr_dataset_import(const char *path, const mfr_import_params *p, mfr_dataset **out,
+                              mfr_error *err) {
+    return import_impl(path, p, NULL, NULL, out, err);
+}
+
+mfr_status mfr__import_each(const char *path, const mfr_import_params *p, mfr__mfd_chunk_fn fn,
+                            void *ctx, mfr_dataset **out, mfr_error *err) {
+    return import_impl(path, p, fn, ctx, out, err);
 }

@@ -26,6 +26,7 @@
 
 #include "../core/core.h"
 #include "../data/dataset_impl.h"
+#include "mfd_share.h"
 
 #include <stdio.h>
 
@@ -102,7 +103,18 @@ typedef struct mfr__build {
     int64_t dense_user_len, dense_item_len;
     int64_t last_uid; /* ratings come grouped by user: cache the last */
     int32_t last_u;
+    /* Streaming (mfr__import_each): each gets the ratings a chunk of
+     * MFR__EACH_CHUNK at a time, the rating arrays' first slots reused for
+     * every chunk, so the ratings are never held; streamed counts them and
+     * lo, hi, whole describe them (the scale), duplicates are not looked for. */
+    mfr__mfd_chunk_fn each;
+    void *each_ctx;
+    int64_t streamed;
+    float lo, hi;
+    int whole;
 } mfr__build;
+
+#define MFR__EACH_CHUNK ((int64_t)1 << 16)
 
 #define MFR__DENSE_MAX ((int64_t)1 << 24)
 
@@ -126,7 +138,10 @@ mfr_status mfr__rating_add(mfr__build *b, int32_t u, int32_t i, float r, int64_t
 mfr_status mfr__tag_add(mfr__build *b, int32_t item, int32_t user, const char *text, size_t n);
 /* Progress every 2^20 rows; MFR_E_CANCELLED when the callback asks. */
 mfr_status mfr__progress(mfr__build *b, mfr_error *err);
-/* Drop duplicates, fix the scale, shrink: the dataset is complete. */
+/* Streaming: the ratings held so far to b->each, the arrays emptied. */
+void mfr__build_flush(mfr__build *b);
+/* Drop duplicates, fix the scale, shrink: the dataset is complete
+ * (streaming: the last chunk to b->each, no duplicates looked for). */
 mfr_status mfr__build_finish(mfr__build *b, mfr_error *err);
 /* The scale from the data: the smallest and largest rating present (for
  * generic files and arrays without a given range; n_ratings > 0). */
@@ -179,6 +194,19 @@ mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, i
                            mfr_error *err);
 mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
                           int quotes, mfr_error *err);
+
+/* mfr_dataset_import with the ratings streamed to fn in file order, a chunk
+ * at a time, as the import would store them before dropping duplicates
+ * (indices mapped, bad rows skipped or, strict, the import's file:line
+ * error): *out gets everything else (ids in the import's order, catalogue,
+ * tags, report, scale), no ratings (n_ratings 0, rating arrays NULL);
+ * report.rows_kept counts the ratings streamed. Not for a .mfd. */
+mfr_status mfr__import_each(const char *path, const mfr_import_params *p, mfr__mfd_chunk_fn fn,
+                            void *ctx, mfr_dataset **out, mfr_error *err);
+
+/* mfr__mfd_share_each of a text share (share_text.c). */
+mfr_status mfr__text_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *ctx,
+                                mfr_error *err);
 
 /* ---- binary dataset file (mfd.c) ----------------------------------------- */
 mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err);

@@ -489,6 +489,7 @@ mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *
 
 mfr_status mfr__mfd_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *ctx,
                                mfr_error *err) {
+    if (sh->text) return mfr__text_share_each(sh, fn, ctx, err);
     int32_t *u = mfr__malloc((size_t)SHARE_VALUES * 12), *it = u + SHARE_VALUES;
     float *r = (float *)(void *)(it + SHARE_VALUES);
     if (!u) return mfr__nomem(err, "share buffers");
@@ -519,6 +520,8 @@ mfr_status mfr__mfd_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *c
 typedef struct share_keep {
     mfr_dataset *ds;
     int32_t u0, u1, i0, i1;
+    int64_t cap; /* the ratings the arrays hold */
+    int over;    /* more than the first pass counted: the file changed */
 } share_keep;
 
 static void keep_chunk(void *ctx, const int32_t *u, const int32_t *it, const float *r, int64_t n) {
@@ -526,6 +529,10 @@ static void keep_chunk(void *ctx, const int32_t *u, const int32_t *it, const flo
     mfr_dataset *ds = k->ds;
     for (int64_t j = 0; j < n; j++) {
         if (!((u[j] >= k->u0 && u[j] < k->u1) || (it[j] >= k->i0 && it[j] < k->i1))) continue;
+        if (ds->n_ratings == k->cap) {
+            k->over = 1;
+            continue;
+        }
         ds->user[ds->n_ratings] = u[j];
         ds->item[ds->n_ratings] = it[j];
         ds->rating[ds->n_ratings++] = r[j];
@@ -536,9 +543,22 @@ mfr_status mfr__mfd_share_take(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32
                                mfr_dataset **out, mfr_error *err) {
     *out = NULL;
     if (!sh->ds) return mfr__err(err, MFR_E_INVALID, "share: already taken or not open");
-    share_keep k = {sh->ds, u0, u1, i0, i1};
-    sh->ds->n_ratings = 0; /* the kept ratings go to the sections' first bytes */
+    share_keep k = {sh->ds, u0, u1, i0, i1, sh->n, 0};
+    mfr_dataset *ds = sh->ds;
+    ds->n_ratings = 0; /* the kept ratings go to the sections' first bytes */
+    if (!ds->user) { /* a text share: arrays for the ratings the counts say are kept */
+        int64_t cap = 1;
+        for (int32_t u = u0; u < u1; u++) cap += sh->user_count[u];
+        for (int32_t i = i0; i < i1; i++) cap += sh->item_count[i];
+        ds->user = mfr__malloc(sizeof *ds->user * (size_t)cap);
+        ds->item = mfr__malloc(sizeof *ds->item * (size_t)cap);
+        ds->rating = mfr__malloc(sizeof *ds->rating * (size_t)cap);
+        if (!ds->user || !ds->item || !ds->rating) return mfr__nomem(err, "share ratings");
+        k.cap = cap;
+    }
     mfr_status rc = u0 < u1 || i0 < i1 ? mfr__mfd_share_each(sh, keep_chunk, &k, err) : MFR_OK;
+    if (!rc && k.over)
+        rc = mfr__err(err, MFR_E_FORMAT, "%s: the ratings changed while being read", sh->path);
     if (rc) return rc;
     *out = sh->ds;
     sh->ds = NULL;

@@ -9,12 +9,28 @@
  * given user and item ranges, in file order. mfr__mfd_share_each streams the
  * ratings again (rank 0's seen lists after the fit). Both later passes check
  * the sections' CRCs against the first pass's: a file changed in between is
- * an error, not a silently different share. */
+ * an error, not a silently different share.
+ *
+ * A text input (CSV, MovieLens folder or zip: mfr__text_share_open) is the
+ * same kind of share, its passes the importer's own (mfr__import_each, the
+ * ratings streamed a chunk at a time, never held): the first keeps the
+ * dataset without ratings (ids in the import's order, catalogue, tags) and
+ * counts; every later pass parses the file again and checks it gives the
+ * same ratings. The importer drops duplicate (user, movie) rows only once
+ * it holds them all, so a text share holds them as read: the caller checks
+ * its users' ratings for duplicates (its user rows, or
+ * mfr__mark_duplicates) and reads the file whole when there are any
+ * (src/dist). */
 #ifndef MFR_IO_MFD_SHARE_H
 #define MFR_IO_MFD_SHARE_H
 
 #include "../core/core.h"
 #include "../data/dataset_impl.h"
+
+/* A chunk of ratings, in file order (the passes over a share; the
+ * importer's streaming, mfr__import_each). */
+typedef void (*mfr__mfd_chunk_fn)(void *ctx, const int32_t *user, const int32_t *item,
+                                  const float *rating, int64_t n);
 
 typedef struct mfr__mfd_share {
     int64_t n;                      /* ratings in the file */
@@ -27,10 +43,18 @@ typedef struct mfr__mfd_share {
     int fd;
     uint64_t off[3];                /* the three sections' offsets */
     mfr_dataset *ds;                /* until take: ids, catalogue, tags; no ratings */
+    int text;                       /* read by the importer (mfr__text_share_open) */
+    mfr_import_params ip;           /* text: its parameters (their pointers the caller's) */
 } mfr__mfd_share;
 
 /* The first pass (above). On failure sh holds nothing (close is still safe). */
 mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *err);
+/* The first pass over a text input at path, imported with ip (NULL: the
+ * defaults): the import's errors (a malformed row with ip->strict is its
+ * file:line). n, the counts and crc are those of the ratings as read,
+ * duplicates included. */
+mfr_status mfr__text_share_open(const char *path, const mfr_import_params *ip, mfr__mfd_share *sh,
+                                mfr_error *err);
 /* The dataset of the ratings whose user is in u0..u1-1 or whose item is in
  * i0..i1-1 (an empty range: none by that side), in file order, without
  * timestamps; ids, catalogue and tags whole. Once per share; *out is the
@@ -46,10 +70,12 @@ struct mfr__csr;
 mfr_status mfr__mfd_share_rows(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32_t i0, int32_t i1,
                                struct mfr__csr *bu, struct mfr__csr *bi, mfr_error *err);
 /* Every rating again, in file order, a chunk at a time. */
-typedef void (*mfr__mfd_chunk_fn)(void *ctx, const int32_t *user, const int32_t *item,
-                                  const float *rating, int64_t n);
 mfr_status mfr__mfd_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *ctx,
                                mfr_error *err);
 void mfr__mfd_share_close(mfr__mfd_share *sh);
+/* The import's duplicate check (build.c) on ds's ratings: how many rows
+ * repeat a (user, movie) pair, each losing row marked item -1; -1 on no
+ * memory. */
+int64_t mfr__mark_duplicates(mfr_dataset *ds);
 
 #endif

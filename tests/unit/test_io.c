@@ -205,6 +205,81 @@ static void duplicates_keep_latest(void **state) {
     mfr_dataset_free(ds);
 }
 
+/* mfr__import_each hands on the ratings the import keeps before dropping
+ * duplicates, in file order, and keeps everything else; a text share's
+ * counts and checksums are those of the ratings as read (issue 9). */
+typedef struct streamed {
+    int32_t *u, *i;
+    float *r;
+    int64_t n, chunks;
+} streamed;
+
+static void keep_streamed(void *ctx, const int32_t *u, const int32_t *i, const float *r, int64_t n) {
+    streamed *s = ctx;
+    s->u = realloc(s->u, sizeof *s->u * (size_t)(s->n + n));
+    s->i = realloc(s->i, sizeof *s->i * (size_t)(s->n + n));
+    s->r = realloc(s->r, sizeof *s->r * (size_t)(s->n + n));
+    assert_non_null(s->u), assert_non_null(s->i), assert_non_null(s->r);
+    memcpy(s->u + s->n, u, sizeof *u * (size_t)n);
+    memcpy(s->i + s->n, i, sizeof *i * (size_t)n);
+    memcpy(s->r + s->n, r, sizeof *r * (size_t)n);
+    s->n += n, s->chunks++;
+}
+
+static void streamed_as_imported(const char *path, int64_t dups) {
+    mfr_dataset *whole = import_ok(path, NULL), *ds = NULL;
+    mfr_error e = {0};
+    streamed s = {0};
+    assert_int_equal(mfr__import_each(path, NULL, keep_streamed, &s, &ds, &e), MFR_OK);
+    mfr_ratings r;
+    mfr_dataset_ratings(whole, &r);
+    assert_int_equal(s.n, r.n + dups);
+    assert_int_equal(mfr_dataset_report(ds)->rows_kept, s.n);
+    assert_int_equal(ds->n_ratings, 0);
+    assert_null(ds->user);
+    assert_int_equal(ds->n_users, whole->n_users);
+    assert_int_equal(ds->n_items, whole->n_items);
+    assert_memory_equal(ds->user_ids, whole->user_ids, sizeof *ds->user_ids * (size_t)ds->n_users);
+    assert_memory_equal(ds->item_ids, whole->item_ids, sizeof *ds->item_ids * (size_t)ds->n_items);
+    assert_int_equal(ds->n_tags, whole->n_tags);
+    assert_float_near(ds->scale_min, whole->scale_min, 0);
+    assert_float_near(ds->scale_max, whole->scale_max, 0);
+    if (!dups) { /* the import's arrays, in its order */
+        assert_memory_equal(s.u, r.user, sizeof *s.u * (size_t)r.n);
+        assert_memory_equal(s.i, r.item, sizeof *s.i * (size_t)r.n);
+        assert_memory_equal(s.r, r.rating, sizeof *s.r * (size_t)r.n);
+    }
+    /* the share: counts and the checksums of those arrays, and every rating
+     * again when taken (the second pass); duplicates found by the import's check */
+    mfr__mfd_share sh;
+    assert_int_equal(mfr__text_share_open(path, NULL, &sh, &e), MFR_OK);
+    assert_int_equal(sh.n, s.n);
+    assert_int_equal(sh.crc[0], mfr__crc32(mfr__crc32(0, NULL, 0), s.u, sizeof *s.u * (size_t)s.n));
+    assert_int_equal(sh.crc[2], mfr__crc32(mfr__crc32(0, NULL, 0), s.r, sizeof *s.r * (size_t)s.n));
+    int64_t total = 0;
+    for (int32_t u = 0; u < sh.n_users; u++) total += sh.user_count[u];
+    assert_int_equal(total, s.n);
+    mfr_dataset *take = NULL;
+    assert_int_equal(mfr__mfd_share_take(&sh, 0, sh.n_users, 0, 0, &take, &e), MFR_OK);
+    assert_int_equal(take->n_ratings, s.n);
+    assert_memory_equal(take->item, s.i, sizeof *s.i * (size_t)s.n);
+    assert_int_equal(mfr__mark_duplicates(take), dups);
+    mfr_dataset_free(take);
+    mfr__mfd_share_close(&sh);
+    free(s.u), free(s.i), free(s.r);
+    mfr_dataset_free(ds);
+    mfr_dataset_free(whole);
+}
+
+static void import_streamed(void **state) {
+    (void)state;
+    streamed_as_imported(fixture("io/csv"), 0);
+    streamed_as_imported(fixture("io/dat"), 0);
+    streamed_as_imported(fixture("io/bad"), 3);
+    const char *dir = movielens_dir(); /* several chunks */
+    if (dir) streamed_as_imported(dir, 0);
+}
+
 static void strict_mode(void **state) {
     (void)state;
     mfr_import_params p = mfr_import_params_default();
@@ -807,6 +882,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(bad_rows_messages),
         cmocka_unit_test(bad_rows_max_messages),
         cmocka_unit_test(duplicates_keep_latest),
+        cmocka_unit_test(import_streamed),
         cmocka_unit_test(strict_mode),
         cmocka_unit_test(missing_path),
         cmocka_unit_test(unreadable_catalog),
