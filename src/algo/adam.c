@@ -130,10 +130,7 @@ static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w
     int32_t bn = 0;
     double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
-        for (int64_t j = r->n - 1; j > 0; j--) { /* Fisher-Yates */
-            int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1), t = w->order[j];
-            w->order[j] = w->order[s], w->order[s] = t;
-        }
+        mfr__shuffle_i64(&rng, w->order, r->n);
         double se = 0.0;
         for (int64_t lo = 0; lo < r->n; lo += p->batch, bn++)
             se += adam_batch(m, r, w, lo, lo + p->batch < r->n ? lo + p->batch : r->n, bn, lr, p);

@@ -212,10 +212,7 @@ static mfr_status run_alloc(ar_run *R, mfr_model *m, const mfr__fit_ctx *ctx, in
 static double run_epoch(ar_run *R, mfr_model *m, const mfr__fit_ctx *ctx, mfr__rng *rng,
                         int32_t bsz, float lr, int64_t *step) {
     const mfr_train_params *p = ctx->p;
-    for (int32_t j = R->n_active - 1; j > 0; j--) {
-        int32_t s = (int32_t)mfr__rng_below(rng, (uint64_t)j + 1), t = R->order[j];
-        R->order[j] = R->order[s], R->order[s] = t;
-    }
+    mfr__shuffle_i32(rng, R->order, R->n_active);
     double se = 0.0;
     const double nnz = (double)R->bi.nnz;
     const float keep_scale = 1.f / (1.f - AR_DROP);

@@ -35,10 +35,7 @@ static int64_t *shuffled(int64_t n, uint64_t seed) {
     for (int64_t j = 0; j < n; j++) o[j] = j;
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, seed, 0xba5e);
-    for (int64_t j = n - 1; j > 0; j--) {
-        int64_t k = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1), t = o[j];
-        o[j] = o[k], o[k] = t;
-    }
+    mfr__shuffle_i64(&rng, o, n);
     return o;
 }
 

@@ -220,14 +220,6 @@ typedef struct bpr_run {
     double *loss;  /* [nb*nb] */
 } bpr_run;
 
-static void shuffle_i32(int32_t *a, int64_t n, mfr__rng *rng) {
-    for (int64_t j = n - 1; j > 0; j--) {
-        int64_t s = (int64_t)mfr__rng_below(rng, (uint64_t)j + 1);
-        int32_t t = a[j];
-        a[j] = a[s], a[s] = t;
-    }
-}
-
 /* Deal users and active items into groups, sort the positives into blocks
  * and draw the diagonals' order, all from the epoch's stream. */
 static void epoch_plan(bpr_run *R, int32_t ep) {
@@ -236,11 +228,11 @@ static void epoch_plan(bpr_run *R, int32_t ep) {
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, R->seed, S_EPOCH + (uint64_t)ep);
     for (int32_t u = 0; u < R->n_users; u++) R->perm[u] = u;
-    shuffle_i32(R->perm, R->n_users, &rng);
+    mfr__shuffle_i32(&rng, R->perm, R->n_users);
     for (int32_t r = 0; r < R->n_users; r++)
         R->ugrp[R->perm[r]] = (int32_t)((int64_t)r * nb / R->n_users);
     memcpy(R->pool, d->active, (size_t)d->n_active * sizeof *R->pool);
-    shuffle_i32(R->pool, d->n_active, &rng);
+    mfr__shuffle_i32(&rng, R->pool, d->n_active);
     for (int32_t r = 0; r < d->n_active; r++)
         R->igrp[R->pool[r]] = (int32_t)((int64_t)r * nb / d->n_active);
     for (int32_t b = 0; b <= nb; b++) /* first r with r·nb/n >= b */
@@ -257,7 +249,7 @@ static void epoch_plan(bpr_run *R, int32_t ep) {
     for (int64_t b = nblk; b > 0; b--) R->boff[b] = R->boff[b - 1];
     R->boff[0] = 0;
     for (int32_t j = 0; j < nb; j++) R->diag[j] = j;
-    shuffle_i32(R->diag, nb, &rng);
+    mfr__shuffle_i32(&rng, R->diag, nb);
 }
 
 /* A negative for u from item group b: the best scored of `cand` draws that
@@ -305,10 +297,7 @@ MFR_HOT static void run_block(bpr_run *R, int32_t ep, int32_t a, int32_t b) {
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, R->seed, S_BLOCK + ((uint64_t)ep << 26) + (uint64_t)blk);
     int64_t *ord = R->bpos + lo;
-    for (int64_t j = n - 1; j > 0; j--) {
-        int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1), t = ord[j];
-        ord[j] = ord[s], ord[s] = t;
-    }
+    mfr__shuffle_i64(&rng, ord, n);
     double loss = 0.0;
     for (int64_t s = 0; s < n; s++) {
         const int64_t e = ord[s];

@@ -252,13 +252,6 @@ static svdpp_user_fn svdpp_user_kernel(const mfr__kernels *ks) {
     return svdpp_user;
 }
 
-void mfr__svdpp_shuffle(int32_t *a, int32_t n, mfr__rng *rng) {
-    for (int32_t j = n - 1; j > 0; j--) {
-        int32_t r = (int32_t)mfr__rng_below(rng, (uint64_t)j + 1), t = a[j];
-        a[j] = a[r], a[r] = t;
-    }
-}
-
 /* P[u] += z_u for every user: the model then predicts with the default formula. */
 static void fold_implicit(mfr_model *m, svdpp_state *s) {
     for (int32_t u = 0; u < m->n_users; u++) {
@@ -277,7 +270,7 @@ static mfr_status svdpp_epochs(mfr_model *m, const mfr__fit_ctx *ctx, svdpp_stat
     const svdpp_user_fn user_step = svdpp_user_kernel(ctx->kern);
     double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
-        mfr__svdpp_shuffle(s->order, m->n_users, &rng);
+        mfr__shuffle_i32(&rng, s->order, m->n_users);
         double se = 0.0;
         for (int32_t j = 0; j < m->n_users; j++) se += user_step(m, s, s->order[j], lr, p);
         lr *= p->lr_decay;

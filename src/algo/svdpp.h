@@ -11,7 +11,5 @@
 void mfr__svdpp_defaults(mfr_train_params *p);
 /* z = |N(u)|^-½ Σ_{j∈N(u)} y_j over row u of c (by user), Y k floats a row. */
 void mfr__svdpp_implicit(const mfr__csr *c, const float *Y, int32_t u, int32_t k, float *z);
-/* Fisher-Yates shuffle of a[0..n) from rng (the users' order of an epoch). */
-void mfr__svdpp_shuffle(int32_t *a, int32_t n, mfr__rng *rng);
 
 #endif

@@ -288,7 +288,7 @@ static mfr_status timesvdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
     float lr = p->lr;
     double t0 = mfr__now();
     for (int32_t ep = 1; ep <= p->epochs; ep++) {
-        mfr__svdpp_shuffle(f.order, m->n_users, &rng);
+        mfr__shuffle_i32(&rng, f.order, m->n_users);
         double se = 0.0;
         for (int32_t j = 0; j < m->n_users; j++) se += ts_user(m, &f, f.order[j], lr, p);
         lr *= p->lr_decay;

@@ -75,10 +75,6 @@ int64_t mfr__vae_scratch(const mfr__vae_net *net, int32_t batch) {
     return (int64_t)batch * (3 * (int64_t)net->h + 6 * (int64_t)net->k + net->n);
 }
 
-static void colsum_into(const float *dY, int32_t n, int out, float *db) {
-    mfr__nn_bias_grad(dY, n, out, db);
-}
-
 double mfr__vae_batch(const mfr__kernels *ks, int threads, mfr__vae_net *net, int32_t n,
                       const int64_t *ptr, const int32_t *idx, const float *xin,
                       const float *xcnt, const float *eps, float beta, float lam, float *ws) {
@@ -113,11 +109,11 @@ double mfr__vae_batch(const mfr__kernels *ks, int threads, mfr__vae_net *net, in
                                    ptr[r + 1] - ptr[r], inv);
     /* backward: decoder */
     mfr__nn_gemm(ks, 1, 0, H, N, n, 1.f, A3, H, L, N, 1.f, net->W4.g, N);
-    colsum_into(L, n, N, net->b4.g);
+    mfr__nn_bias_grad(L, n, N, net->b4.g);
     mfr__nn_gemm(ks, 0, 1, n, H, N, 1.f, L, N, net->W4.x, N, 0.f, dA, H);
     mfr__nn_tanh_bwd(A3, dA, (int64_t)n * H);
     mfr__nn_gemm(ks, 1, 0, K, H, n, 1.f, Z, K, dA, H, 1.f, net->W3.g, H);
-    colsum_into(dA, n, H, net->b3.g);
+    mfr__nn_bias_grad(dA, n, H, net->b3.g);
     mfr__nn_gemm(ks, 0, 1, n, K, H, 1.f, dA, H, net->W3.x, H, 0.f, dz, K);
     /* the sample and the KL term */
     for (int32_t r = 0; r < n; r++) {
@@ -132,11 +128,11 @@ double mfr__vae_batch(const mfr__kernels *ks, int threads, mfr__vae_net *net, in
     }
     /* encoder */
     mfr__nn_gemm(ks, 1, 0, H, 2 * K, n, 1.f, A1, H, dZ2, 2 * K, 1.f, net->W2.g, 2 * K);
-    colsum_into(dZ2, n, 2 * K, net->b2.g);
+    mfr__nn_bias_grad(dZ2, n, 2 * K, net->b2.g);
     mfr__nn_gemm(ks, 0, 1, n, H, 2 * K, 1.f, dZ2, 2 * K, net->W2.x, 2 * K, 0.f, dA, H);
     mfr__nn_tanh_bwd(A1, dA, (int64_t)n * H);
     mfr__nn_sparse_bwd(ks, threads, n, ptr, idx, xin, dA, H, net->W1.g);
-    colsum_into(dA, n, H, net->b1.g);
+    mfr__nn_bias_grad(dA, n, H, net->b1.g);
     /* L2 on the weights */
     double sq = 0.0;
     if (lam > 0.f) {
@@ -279,10 +275,7 @@ static double run_epoch(vae_run *R, const vae_data *d, const mfr__fit_ctx *ctx, 
                         int32_t bsz, float lr, int64_t *step, int64_t anneal) {
     const mfr_train_params *p = ctx->p;
     const int32_t K = R->net.k;
-    for (int32_t j = R->n_active - 1; j > 0; j--) {
-        int32_t s = (int32_t)mfr__rng_below(rng, (uint64_t)j + 1), t = R->order[j];
-        R->order[j] = R->order[s], R->order[s] = t;
-    }
+    mfr__shuffle_i32(rng, R->order, R->n_active);
     double sum = 0.0;
     int32_t nb = 0;
     const float keep = 1.f - VAE_DROP;

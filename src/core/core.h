@@ -59,6 +59,10 @@ double mfr__rng_normal(mfr__rng *r);             /* N(0, 1) */
 double mfr__rng_gamma(mfr__rng *r, double shape); /* Gamma(shape, 1), shape > 0 */
 /* Independent stream for (seed, stream): splitmix of both. */
 void mfr__rng_seed_stream(mfr__rng *r, uint64_t seed, uint64_t stream);
+/* Fisher-Yates shuffle of a[0..n) from r (one draw of mfr__rng_below(j + 1)
+ * for j = n-1 down to 1, so a stream's position depends only on n). */
+void mfr__shuffle_i32(mfr__rng *r, int32_t *a, int64_t n);
+void mfr__shuffle_i64(mfr__rng *r, int64_t *a, int64_t n);
 
 /* ---- time ------------------------------------------------------------ */
 double mfr__now(void); /* monotonic seconds */

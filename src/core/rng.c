@@ -52,6 +52,16 @@ uint64_t mfr__rng_below(mfr__rng *r, uint64_t n) {
     return x % n;
 }
 
+#define SHUFFLE(a, n, r)                                                                           \
+    for (int64_t j = (n) - 1; j > 0; j--) {                                                        \
+        int64_t s = (int64_t)mfr__rng_below(r, (uint64_t)j + 1);                                   \
+        __typeof__(*(a)) t = (a)[j];                                                               \
+        (a)[j] = (a)[s], (a)[s] = t;                                                               \
+    }
+
+void mfr__shuffle_i32(mfr__rng *r, int32_t *a, int64_t n) { SHUFFLE(a, n, r) }
+void mfr__shuffle_i64(mfr__rng *r, int64_t *a, int64_t n) { SHUFFLE(a, n, r) }
+
 double mfr__rng_normal(mfr__rng *r) {
     double u, v, s;
     do {

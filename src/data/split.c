@@ -41,12 +41,7 @@ static void shuffle(int64_t *perm, int64_t n, uint64_t seed) {
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, seed, 0x5e11);
     for (int64_t j = 0; j < n; j++) perm[j] = j;
-    for (int64_t j = n - 1; j > 0; j--) {
-        int64_t s = (int64_t)mfr__rng_below(&rng, (uint64_t)j + 1);
-        int64_t t = perm[j];
-        perm[j] = perm[s];
-        perm[s] = t;
-    }
+    mfr__shuffle_i64(&rng, perm, n);
 }
 
 static int64_t frac_count(int64_t n, double frac) {
