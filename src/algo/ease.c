@@ -308,13 +308,13 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
     }
     mfr__ease_release(m);
     ease_state *s = mfr__calloc(1, sizeof *s);
-    int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row);
-    float *tail = mfr__malloc(((size_t)m->n_items + 1) * sizeof *tail);
+    int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row), *crow32 = NULL;
+    float *tail = mfr__malloc(((size_t)m->n_items + 1) * sizeof *tail), *cbias = NULL, *cnorm = NULL;
+    uint16_t *crow = NULL;
+    mfr_status st;
     if (!s || !row || !tail) {
-        mfr__free(s);
-        mfr__free(row);
-        mfr__free(tail);
-        return mfr__nomem(err, "ease: item rows");
+        st = mfr__nomem(err, "ease: item rows");
+        goto fail;
     }
     for (int32_t i = 0; i < m->n_items; i++) {
         row[i] = -1;
@@ -323,42 +323,29 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
     for (uint64_t r = 0; r < n; r++) row[item[r]] = (int32_t)r, tail[item[r]] = 0.0f;
     for (int64_t e = 0; !B && e < ptr[n]; e++)
         if (col[e] < 0 || col[e] >= m->n_items || row[col[e]] < 0) {
-            int32_t c = col[e];
-            mfr__free(s);
-            mfr__free(row);
-            mfr__free(tail);
-            return mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d is not a covered movie", (int)c);
+            st = mfr__err(err, MFR_E_FORMAT, "ease: section EASC: column %d is not a covered movie",
+                          (int)col[e]);
+            goto fail;
         }
-    uint16_t *crow = NULL;
-    int32_t *crow32 = NULL;
     if (!B) { /* the columns as covered rows: scores accumulate in n floats, 2 bytes a weight */
         size_t nnz = (size_t)ptr[n];
         if (n <= 65536) crow = mfr__malloc(nnz * sizeof *crow + 1);
         else crow32 = mfr__malloc(nnz * sizeof *crow32 + 1);
         if (!crow && !crow32) {
-            mfr__free(s);
-            mfr__free(row);
-            mfr__free(tail);
-            return mfr__nomem(err, "ease: covered columns");
+            st = mfr__nomem(err, "ease: covered columns");
+            goto fail;
         }
         for (size_t e = 0; e < nnz; e++) {
             if (crow) crow[e] = (uint16_t)row[col[e]];
             else crow32[e] = row[col[e]];
         }
     }
-    float *cbias = NULL, *cnorm = NULL;
     if (m->item_bias && m->Q && m->k > 0) {
         cbias = mfr__malloc((n + 1) * sizeof *cbias);
         cnorm = mfr__malloc((n + 1) * sizeof *cnorm);
         if (!cbias || !cnorm) {
-            mfr__free(cbias);
-            mfr__free(cnorm);
-            mfr__free(crow);
-            mfr__free(crow32);
-            mfr__free(s);
-            mfr__free(row);
-            mfr__free(tail);
-            return mfr__nomem(err, "ease: covered item terms");
+            st = mfr__nomem(err, "ease: covered item terms");
+            goto fail;
         }
         for (uint64_t r = 0; r < n; r++) {
             const float *q = m->Q + (size_t)item[r] * m->k;
@@ -373,6 +360,10 @@ mfr_status mfr__ease_attach(mfr_model *m, mfr_error *err) {
     m->algo_state = s;
     m->ranked_items = (int32_t)n;
     return MFR_OK;
+fail:
+    mfr__free(s), mfr__free(row), mfr__free(tail), mfr__free(crow), mfr__free(crow32);
+    mfr__free(cbias), mfr__free(cnorm);
+    return st;
 }
 
 void mfr__ease_release(mfr_model *m) {
