@@ -112,6 +112,9 @@ typedef struct mfr_train_params {
     float reg_exp;         /* reg scaled by (n_rated + unobserved * n_other)^reg_exp */
     /* bfm: the feature groups (MFR_FEAT_* bits; text "id,implicit,...") */
     int32_t features;
+    /* autorec: 1 = its layers as dense batched products through cblas_sgemm
+       (0: the sparse layers; the same model up to float rounding) */
+    int32_t dense;
     /* host callbacks */
     mfr_progress_fn progress; void *progress_user;
 } mfr_train_params;

@@ -22,12 +22,18 @@
  * a user's rows by n_u, a movie's bias by n_i), so that fold-in (below)
  * minimises the decoder's own training objective.
  * The decoder's output bias is bu (one per user, as in the paper) plus bi,
- * both starting at the baseline (Surprise's λ 15 / 10). Every layer is a sparse one: the
- * encoder adds the rows of V of a movie's raters, the decoder is evaluated at
- * the observed entries only, and their gradients are the transposed sparse
- * products (nn.c), O(ratings · k) an epoch — a dense cblas_sgemm over the
- * masked n_users × batch output would do ~60 times the work on
- * ml-latest-small (1.7 % dense) for the same numbers.
+ * both starting at the baseline (Surprise's λ 15 / 10). Two forms of the
+ * layers, the same numbers up to float rounding (tests/unit/test_algo_nn.c):
+ * by default every layer is a sparse one: the encoder adds the rows of V of
+ * a movie's raters, the decoder is evaluated at the observed entries only,
+ * and their gradients are the transposed sparse products (nn.c), O(ratings ·
+ * k) an epoch. With `dense` = 1 a batch is a dense batch × n_users block X
+ * (0 where a user did not rate) and the layers are cblas_sgemm calls
+ * (mfr__autorec_batch_dense: H = σ(X·V + c), the decoder H·Wᵀ over the whole
+ * block read at the observed entries, the masked error back through three
+ * more products), O(movies · n_users · k) an epoch: ~60 times the work on
+ * ml-latest-small (1.7 % dense), slower there than the sparse form although
+ * OpenBLAS runs near its peak (docs/models.md has the figures).
  *
  * Stored as a factor model: P = W (the decoder row of each user), Q = h (each
  * movie's code), user_bias = bu, item_bias = bi, so predictions, lists,
@@ -42,9 +48,11 @@
  * penalty n·reg, n·reg_bias) — the decoder's training objective for that row.
  *
  * Deterministic for a seed: the sparse kernels give the same bits for any
- * thread count (nn.h), so thread count changes nothing either. */
+ * thread count (nn.h), so thread count changes nothing either; the dense
+ * form is deterministic for a seed and a thread count (OpenBLAS's split). */
 #include "nn.h"
 #include "factor_util.h"
+#include "../linalg/linalg.h"
 
 #include <math.h>
 #include <string.h>
@@ -72,26 +80,27 @@ static void autorec_defaults(mfr_train_params *p) {
     p->beta2 = 0.999f;
 }
 
-MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__autorec_net *net, int32_t n,
-                          const int32_t *item, const int64_t *ptr, const int32_t *idx,
-                          const float *val, const float *t, const float *uw, float lam,
-                          float lam_b, float share, float *H, float *D,
-                          float *E) {
-    const int k = net->k;
-    /* encoder */
-    mfr__nn_sparse_fwd(ks, threads, n, ptr, idx, val, net->V.x, net->c.x, k, H);
-    mfr__nn_sigmoid(H, (int64_t)n * k);
-    /* decoder at the observed entries: E = t̂ − t */
+/* The decoder at the observed entries, given the encoder's output H:
+ * E = t̂ − t at each entry (O: the dense n × n_users decoder output W·h, or
+ * NULL: the sparse dot products); their bias gradients. Returns Σ e². */
+MFR_HOT static double ar_decode(int threads, mfr__autorec_net *net, int32_t n, const int32_t *item,
+                                const int64_t *ptr, const int32_t *idx, const float *t,
+                                const float *H, const float *O, float *E) {
+    const int k = net->k, nu = net->n_users;
     double se = 0.0;
-    int par = mfr__nn_parallel(threads, (ptr[n] - ptr[0]) * (int64_t)k);
+    int par = !O && mfr__nn_parallel(threads, (ptr[n] - ptr[0]) * (int64_t)k);
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : se) if (par)
     for (int32_t r = 0; r < n; r++) {
         const float *h = H + (size_t)r * k;
         for (int64_t j = ptr[r]; j < ptr[r + 1]; j++) {
-            const float *w = net->W.x + (size_t)idx[j] * k;
             float d = 0.f;
+            if (O) {
+                d = O[(size_t)r * nu + idx[j]];
+            } else {
+                const float *w = net->W.x + (size_t)idx[j] * k;
 #pragma omp simd reduction(+ : d)
-            for (int f = 0; f < k; f++) d += w[f] * h[f];
+                for (int f = 0; f < k; f++) d += w[f] * h[f];
+            }
             float e = d + net->bu.x[idx[j]] + net->bi.x[item[r]] - t[j];
             E[j] = e;
             se += (double)e * e;
@@ -102,14 +111,16 @@ MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__auto
             net->bu.g[idx[j]] += E[j];
             net->bi.g[item[r]] += E[j];
         }
-    /* dW_u += e·h_r;  dH_r = Σ e·W_u;  dZ = dH ⊙ h(1 − h);  dV_u += x·dZ_r */
-    mfr__nn_sparse_bwd(ks, threads, n, ptr, idx, E, H, k, net->W.g);
-    mfr__nn_sparse_fwd(ks, threads, n, ptr, idx, E, net->W.x, NULL, k, D);
-    mfr__nn_sigmoid_bwd(H, D, (int64_t)n * k);
-    mfr__nn_sparse_bwd(ks, threads, n, ptr, idx, val, D, k, net->V.g);
-    mfr__nn_bias_grad(D, n, k, net->c.g);
-    /* weighted-λ penalties: a user's rows by their rating count (uw), a
-     * movie's bias by its own count (its ratings are all in this batch) */
+    return se;
+}
+
+/* The weighted-λ penalties and their gradients: a user's rows by their
+ * rating count (uw), a movie's bias by its own count (its ratings are all
+ * in this batch). */
+MFR_HOT static double ar_penalty(int threads, mfr__autorec_net *net, int32_t n, const int32_t *item,
+                                 const int64_t *ptr, const float *uw, float lam, float lam_b,
+                                 float share) {
+    const int k = net->k;
     double pen = 0.0;
     for (int32_t r = 0; r < n; r++) {
         float b = net->bi.x[item[r]], w = lam_b * (float)(ptr[r + 1] - ptr[r]);
@@ -118,7 +129,7 @@ MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__auto
     }
     const int32_t nu = net->n_users;
     double sq = 0.0;
-    par = mfr__nn_parallel(threads, 2 * (int64_t)nu * k);
+    int par = mfr__nn_parallel(threads, 2 * (int64_t)nu * k);
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : sq) if (par)
     for (int32_t u = 0; u < nu; u++) {
         float w = share * lam * (uw ? uw[u] : 1.f), wb = share * lam_b * (uw ? uw[u] : 1.f);
@@ -133,7 +144,59 @@ MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__auto
         net->bu.g[u] += wb * b;
         sq += 0.5 * ((double)w * s + (double)wb * b * b);
     }
-    return 0.5 * se + pen + sq;
+    return pen + sq;
+}
+
+MFR_HOT double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__autorec_net *net, int32_t n,
+                          const int32_t *item, const int64_t *ptr, const int32_t *idx,
+                          const float *val, const float *t, const float *uw, float lam,
+                          float lam_b, float share, float *H, float *D,
+                          float *E) {
+    const int k = net->k;
+    /* encoder */
+    mfr__nn_sparse_fwd(ks, threads, n, ptr, idx, val, net->V.x, net->c.x, k, H);
+    mfr__nn_sigmoid(H, (int64_t)n * k);
+    /* decoder at the observed entries: E = t̂ − t */
+    double se = ar_decode(threads, net, n, item, ptr, idx, t, H, NULL, E);
+    /* dW_u += e·h_r;  dH_r = Σ e·W_u;  dZ = dH ⊙ h(1 − h);  dV_u += x·dZ_r */
+    mfr__nn_sparse_bwd(ks, threads, n, ptr, idx, E, H, k, net->W.g);
+    mfr__nn_sparse_fwd(ks, threads, n, ptr, idx, E, net->W.x, NULL, k, D);
+    mfr__nn_sigmoid_bwd(H, D, (int64_t)n * k);
+    mfr__nn_sparse_bwd(ks, threads, n, ptr, idx, val, D, k, net->V.g);
+    mfr__nn_bias_grad(D, n, k, net->c.g);
+    return 0.5 * se + ar_penalty(threads, net, n, item, ptr, uw, lam, lam_b, share);
+}
+
+/* X[r][idx_j] = val_j for row r's entries, 0 elsewhere (n × n_users). */
+static void ar_scatter(int32_t n, int32_t nu, const int64_t *ptr, const int32_t *idx,
+                       const float *val, float *X) {
+    memset(X, 0, sizeof *X * (size_t)n * (size_t)nu);
+    for (int32_t r = 0; r < n; r++)
+        for (int64_t j = ptr[r]; j < ptr[r + 1]; j++) X[(size_t)r * nu + idx[j]] = val[j];
+}
+
+MFR_HOT double mfr__autorec_batch_dense(const mfr__kernels *ks, int threads, mfr__autorec_net *net,
+                                int32_t n, const int32_t *item, const int64_t *ptr,
+                                const int32_t *idx, const float *val, const float *t,
+                                const float *uw, float lam, float lam_b, float share, float *H,
+                                float *D, float *E, float *X, float *O) {
+    const int k = net->k, nu = net->n_users;
+    /* encoder: H = σ(X·V + c), X the batch's dense n × n_users input */
+    ar_scatter(n, nu, ptr, idx, val, X);
+    mfr__nn_gemm(ks, 0, 0, n, k, nu, 1.f, X, nu, net->V.x, k, 0.f, H, k);
+    mfr__nn_add_bias(H, n, k, net->c.x);
+    mfr__nn_sigmoid(H, (int64_t)n * k);
+    /* decoder: O = H·Wᵀ (n × n_users), read at the observed entries */
+    mfr__nn_gemm(ks, 0, 1, n, nu, k, 1.f, H, k, net->W.x, k, 0.f, O, nu);
+    double se = ar_decode(threads, net, n, item, ptr, idx, t, H, O, E);
+    /* the masked error as a dense matrix: dW += Oᵀ·H, dH = O·W, dV += Xᵀ·dZ */
+    ar_scatter(n, nu, ptr, idx, E, O);
+    mfr__nn_gemm(ks, 1, 0, nu, k, n, 1.f, O, nu, H, k, 1.f, net->W.g, k);
+    mfr__nn_gemm(ks, 0, 0, n, k, nu, 1.f, O, nu, net->W.x, k, 0.f, D, k);
+    mfr__nn_sigmoid_bwd(H, D, (int64_t)n * k);
+    mfr__nn_gemm(ks, 1, 0, nu, k, n, 1.f, X, nu, D, k, 1.f, net->V.g, k);
+    mfr__nn_bias_grad(D, n, k, net->c.g);
+    return 0.5 * se + ar_penalty(threads, net, n, item, ptr, uw, lam, lam_b, share);
 }
 
 /* The training state: the by-movie ratings, the net, a batch's own CSR. */
@@ -147,7 +210,7 @@ typedef struct ar_run {
     float *bval, *bt, *H, *D, *E;
     float *xall;           /* [nnz] encoder input of every entry (rating − baseline) */
     float *uw;             /* [n_users] each user's training ratings (penalty weights) */
-
+    float *X, *O;          /* dense: [batch × n_users] input and decoder output / error */
 } ar_run;
 
 static void run_free(ar_run *R) {
@@ -158,7 +221,7 @@ static void run_free(ar_run *R) {
     mfr__nn_param_free(&R->net.bi);
     mfr__free(R->bptr), mfr__free(R->bidx), mfr__free(R->bitem);
     mfr__free(R->bval), mfr__free(R->bt), mfr__free(R->H), mfr__free(R->D), mfr__free(R->E);
-    mfr__free(R->xall), mfr__free(R->uw);
+    mfr__free(R->xall), mfr__free(R->uw), mfr__free(R->X), mfr__free(R->O);
 }
 
 /* Q = σ(X·V + c) for every movie (an unrated one: σ(c)). */
@@ -194,6 +257,11 @@ static mfr_status run_alloc(ar_run *R, mfr_model *m, const mfr__fit_ctx *ctx, in
     R->net.n_users = nu, R->net.k = k;
     int bad = !R->order || !R->bptr || !R->bitem || !R->bidx || !R->bval || !R->bt || !R->E ||
               !R->H || !R->D || !R->xall || !R->uw;
+    if (ctx->p->dense) {
+        R->X = mfr__aligned_alloc(sizeof *R->X * (size_t)bsz * (size_t)nu);
+        R->O = mfr__aligned_alloc(sizeof *R->O * (size_t)bsz * (size_t)nu);
+        bad |= !R->X || !R->O;
+    }
     bad |= mfr__nn_param_alloc(&R->net.V, (int64_t)nu * k, NULL);
     bad |= mfr__nn_param_alloc(&R->net.c, k, NULL);
     bad |= mfr__nn_param_alloc(&R->net.W, (int64_t)nu * k, m->P);
@@ -232,9 +300,13 @@ static double run_epoch(ar_run *R, mfr_model *m, const mfr__fit_ctx *ctx, mfr__r
         }
         /* the users' penalties' share: this batch's ratings of all ratings */
         float share = (float)((double)e / nnz);
-        double loss = mfr__autorec_batch(ctx->kern, ctx->threads, &R->net, n, R->bitem, R->bptr,
-                                         R->bidx, R->bval, R->bt, R->uw, p->reg, p->reg_bias,
-                                         share, R->H, R->D, R->E);
+        double loss =
+            p->dense ? mfr__autorec_batch_dense(ctx->kern, ctx->threads, &R->net, n, R->bitem,
+                                                R->bptr, R->bidx, R->bval, R->bt, R->uw, p->reg,
+                                                p->reg_bias, share, R->H, R->D, R->E, R->X, R->O)
+                     : mfr__autorec_batch(ctx->kern, ctx->threads, &R->net, n, R->bitem, R->bptr,
+                                          R->bidx, R->bval, R->bt, R->uw, p->reg, p->reg_bias,
+                                          share, R->H, R->D, R->E);
         for (int64_t j = 0; j < e; j++) se += (double)R->E[j] * R->E[j];
         if (!isfinite(loss)) return NAN;
         ++*step;
@@ -289,6 +361,9 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
         run_free(&R);
         return st;
     }
+    /* the dense path's products run on the fit's threads (its model then
+     * depends on the thread count too: OpenBLAS's split) */
+    int blas_before = p->dense ? mfr__blas_threads_set(ctx->threads) : 0;
     double t0 = mfr__now();
     float lr = p->lr;
     int64_t step = 0;
@@ -309,6 +384,7 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
         else if (mfr__best_update(&best, m, m->valid_rmse, ep))
             break;
     }
+    if (p->dense) mfr__blas_threads_set(blas_before);
     if (m->epochs_run == 0) encode_all(m, &R, ctx->kern, ctx->threads);
     if (!st || st == MFR_E_CANCELLED) mfr__best_restore(&best, m);
     mfr__best_free(&best);

@@ -98,6 +98,17 @@ double mfr__autorec_batch(const mfr__kernels *ks, int threads, mfr__autorec_net 
                           const int32_t *item, const int64_t *ptr, const int32_t *idx,
                           const float *val, const float *t, const float *uw, float lam,
                           float lam_b, float share, float *H, float *D, float *E);
+/* The same batch through dense products (cblas_sgemm, mfr__nn_gemm): the
+ * n × n_users input X (0 where a user did not rate the movie), H = σ(X·V +
+ * c), the decoder O = H·Wᵀ everywhere and read at the entries, the masked
+ * error back through Oᵀ·H, O·W and Xᵀ·dZ. The same loss and gradients as
+ * mfr__autorec_batch up to float rounding; X, O: n × n_users floats of
+ * scratch. */
+double mfr__autorec_batch_dense(const mfr__kernels *ks, int threads, mfr__autorec_net *net,
+                                int32_t n, const int32_t *item, const int64_t *ptr,
+                                const int32_t *idx, const float *val, const float *t,
+                                const float *uw, float lam, float lam_b, float share, float *H,
+                                float *D, float *E, float *X, float *O);
 
 /* Mult-VAE: n input movies, h hidden units, k latent dimensions, the
  * weights of the four layers (input-major; vae.c has the formulas). A batch

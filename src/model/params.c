@@ -110,6 +110,7 @@ static const field FIELDS[] = {
     {"unobserved", F_F32, P(unobserved), A(IALS), 0, 1e6, 1.0f},
     {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4, 0.0f},
     {"features", F_FEAT, P(features), A(BFM), 1, MFR_FEAT_ALL, MFR_FEAT_ALL},
+    {"dense", F_I32, P(dense), A(AUTOREC), 0, 1, 0},
 };
 #undef P
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))

@@ -142,14 +142,54 @@ typedef struct ar_case {
     mfr__autorec_net net;
     int64_t ptr[4];
     int32_t item[3], idx[8];
-    float val[8], t[8], H[3 * 4], D[3 * 4], E[8], uw[5];
+    float val[8], t[8], H[3 * 4], D[3 * 4], E[8], uw[5], X[3 * 5], O[3 * 5];
     float lam, lam_b, share;
+    int dense;                /* 1: mfr__autorec_batch_dense */
+    const mfr__kernels *ks;   /* NULL: SCALAR */
 } ar_case;
 
 static double ar_loss(void *p) {
     ar_case *c = p;
-    return mfr__autorec_batch(&SCALAR, 1, &c->net, 3, c->item, c->ptr, c->idx, c->val, c->t, c->uw,
+    const mfr__kernels *ks = c->ks ? c->ks : &SCALAR;
+    int threads = ks == &SCALAR ? 1 : 2;
+    if (c->dense)
+        return mfr__autorec_batch_dense(ks, threads, &c->net, 3, c->item, c->ptr, c->idx, c->val,
+                                        c->t, c->uw, c->lam, c->lam_b, c->share, c->H, c->D, c->E,
+                                        c->X, c->O);
+    return mfr__autorec_batch(ks, threads, &c->net, 3, c->item, c->ptr, c->idx, c->val, c->t, c->uw,
                               c->lam, c->lam_b, c->share, c->H, c->D, c->E);
+}
+
+/* The batch of the tests below: 3 movies, 5 users, 4 hidden units. */
+static void ar_setup(ar_case *c) {
+    memset(c, 0, sizeof *c);
+    const int nu = 5, ni = 4, k = 4;
+    c->net.n_users = nu, c->net.k = k, c->lam = 0.3f, c->lam_b = 0.2f, c->share = 0.6f;
+    for (int u = 0; u < nu; u++) c->uw[u] = 1.f + (float)u;
+    assert_int_equal(mfr__nn_param_alloc(&c->net.V, nu * k, NULL), 0);
+    assert_int_equal(mfr__nn_param_alloc(&c->net.c, k, NULL), 0);
+    assert_int_equal(mfr__nn_param_alloc(&c->net.W, nu * k, NULL), 0);
+    assert_int_equal(mfr__nn_param_alloc(&c->net.bu, nu, NULL), 0);
+    assert_int_equal(mfr__nn_param_alloc(&c->net.bi, ni, NULL), 0);
+    mfr__nn_param *ps[5] = {&c->net.V, &c->net.c, &c->net.W, &c->net.bu, &c->net.bi};
+    for (int q = 0; q < 5; q++) fill(ps[q]->x, ps[q]->n, 0.5, 10 + (uint64_t)q);
+    int64_t ptr[4] = {0, 3, 4, 8};
+    int32_t item[3] = {2, 0, 3}, idx[8] = {0, 2, 4, 1, 0, 1, 3, 4};
+    memcpy(c->ptr, ptr, sizeof ptr), memcpy(c->item, item, sizeof item), memcpy(c->idx, idx, sizeof idx);
+    fill(c->val, 8, 1, 20), fill(c->t, 8, 1, 21);
+}
+
+/* The loss of c's current path and its gradient, copied into g[5] (the
+ * parameters' g cleared before and after). */
+static double ar_grad(ar_case *c, float *g[5]) {
+    mfr__nn_param *ps[5] = {&c->net.V, &c->net.c, &c->net.W, &c->net.bu, &c->net.bi};
+    for (int q = 0; q < 5; q++) memset(ps[q]->g, 0, sizeof(float) * (size_t)ps[q]->n);
+    double l = ar_loss(c);
+    for (int q = 0; q < 5; q++) {
+        memcpy(g[q], ps[q]->g, sizeof(float) * (size_t)ps[q]->n);
+        memset(ps[q]->g, 0, sizeof(float) * (size_t)ps[q]->n);
+    }
+    return l;
 }
 
 /* One I-AutoRec batch (3 movies, 5 users, 4 hidden units, λ 0.3 with
@@ -161,41 +201,56 @@ static double ar_loss(void *p) {
 static void autorec_gradient_finite_differences(void **state) {
     (void)state;
     static ar_case c;
-    memset(&c, 0, sizeof c);
-    const int nu = 5, ni = 4, k = 4;
-    c.net.n_users = nu, c.net.k = k, c.lam = 0.3f, c.lam_b = 0.2f, c.share = 0.6f;
-    for (int u = 0; u < nu; u++) c.uw[u] = 1.f + (float)u;
-    assert_int_equal(mfr__nn_param_alloc(&c.net.V, nu * k, NULL), 0);
-    assert_int_equal(mfr__nn_param_alloc(&c.net.c, k, NULL), 0);
-    assert_int_equal(mfr__nn_param_alloc(&c.net.W, nu * k, NULL), 0);
-    assert_int_equal(mfr__nn_param_alloc(&c.net.bu, nu, NULL), 0);
-    assert_int_equal(mfr__nn_param_alloc(&c.net.bi, ni, NULL), 0);
+    ar_setup(&c);
     mfr__nn_param *ps[5] = {&c.net.V, &c.net.c, &c.net.W, &c.net.bu, &c.net.bi};
-    for (int q = 0; q < 5; q++) fill(ps[q]->x, ps[q]->n, 0.5, 10 + (uint64_t)q);
-    int64_t ptr[4] = {0, 3, 4, 8};
-    int32_t item[3] = {2, 0, 3}, idx[8] = {0, 2, 4, 1, 0, 1, 3, 4};
-    memcpy(c.ptr, ptr, sizeof ptr), memcpy(c.item, item, sizeof item), memcpy(c.idx, idx, sizeof idx);
-    fill(c.val, 8, 1, 20), fill(c.t, 8, 1, 21);
     ar_loss(&c);
     const char *names[5] = {"V", "c", "W", "bu", "bi"};
-    float *g[5];
+    float *g[5], *g1[5];
     for (int q = 0; q < 5; q++) {
         g[q] = malloc(sizeof(float) * (size_t)ps[q]->n);
+        g1[q] = malloc(sizeof(float) * (size_t)ps[q]->n);
         memcpy(g[q], ps[q]->g, sizeof(float) * (size_t)ps[q]->n);
     }
     for (int q = 0; q < 5; q++) check_fd(names[q], ps[q]->x, ps[q]->n, g[q], ar_loss, &c, 1e-2, 2e-3);
     /* fast kernels: the same loss and gradient as the scalar ones */
-    for (int q = 0; q < 5; q++) memset(ps[q]->g, 0, sizeof(float) * (size_t)ps[q]->n);
-    double l0 = ar_loss(&c);
-    for (int q = 0; q < 5; q++) {
-        memcpy(g[q], ps[q]->g, sizeof(float) * (size_t)ps[q]->n);
-        memset(ps[q]->g, 0, sizeof(float) * (size_t)ps[q]->n);
-    }
-    double l1 = mfr__autorec_batch(&FAST, 2, &c.net, 3, c.item, c.ptr, c.idx, c.val, c.t, c.uw,
-                                   c.lam, c.lam_b, c.share, c.H, c.D, c.E);
+    double l0 = ar_grad(&c, g);
+    c.ks = &FAST;
+    double l1 = ar_grad(&c, g1);
     assert_float_near(l1, l0, 1e-5 * fabs(l0));
-    for (int q = 0; q < 5; q++) assert_close(ps[q]->g, g[q], ps[q]->n, 1e-5);
-    for (int q = 0; q < 5; q++) mfr__nn_param_free(ps[q]), free(g[q]);
+    for (int q = 0; q < 5; q++) assert_close(g1[q], g[q], ps[q]->n, 1e-5);
+    for (int q = 0; q < 5; q++) mfr__nn_param_free(ps[q]), free(g[q]), free(g1[q]);
+}
+
+/* The dense batch (sgemm over the n × n_users input and output, the error
+ * masked to the observed entries) against the sparse one on the batch
+ * above: the same loss and gradient of every parameter, both through the
+ * scalar reference and through OpenBLAS (2 threads), and its gradient
+ * against central differences of its own loss. */
+static void autorec_dense_matches_sparse(void **state) {
+    (void)state;
+    static ar_case c;
+    ar_setup(&c);
+    mfr__nn_param *ps[5] = {&c.net.V, &c.net.c, &c.net.W, &c.net.bu, &c.net.bi};
+    float *g0[5], *g1[5];
+    for (int q = 0; q < 5; q++) {
+        g0[q] = malloc(sizeof(float) * (size_t)ps[q]->n);
+        g1[q] = malloc(sizeof(float) * (size_t)ps[q]->n);
+    }
+    double l0 = ar_grad(&c, g0); /* sparse, scalar reference */
+    const mfr__kernels *kss[2] = {&SCALAR, &FAST};
+    for (int s = 0; s < 2; s++) {
+        c.dense = 1, c.ks = kss[s];
+        double l1 = ar_grad(&c, g1);
+        assert_float_near(l1, l0, 1e-5 * fabs(l0));
+        for (int q = 0; q < 5; q++) assert_close(g1[q], g0[q], ps[q]->n, 1e-5);
+        /* the masked output: E is the error at the entries only */
+        for (int j = 0; j < 8; j++) assert_true(isfinite(c.E[j]));
+    }
+    c.dense = 1, c.ks = &FAST;
+    ar_grad(&c, g1);
+    const char *names[5] = {"V", "c", "W", "bu", "bi"};
+    for (int q = 0; q < 5; q++) check_fd(names[q], ps[q]->x, ps[q]->n, g1[q], ar_loss, &c, 1e-2, 2e-3);
+    for (int q = 0; q < 5; q++) mfr__nn_param_free(ps[q]), free(g0[q]), free(g1[q]);
 }
 
 typedef struct vae_case {
@@ -322,6 +377,47 @@ static void autorec_same_seed_identical(void **state) {
     mfr_model *c = train_ok(&L, &p);
     assert_true(memcmp(a->Q, c->Q, sizeof(float) * (size_t)a->n_items * a->k) != 0);
     mfr_model_free(a), mfr_model_free(b), mfr_model_free(c);
+    lowrank_free(&L);
+}
+
+/* dense = 1 trains the same model as the sparse layers up to float
+ * rounding (test predictions within 1e-3 after 40 epochs), the same model
+ * again for one seed and thread count, keeps `dense` in the file and
+ * predicts the same after save/load. */
+static void autorec_dense_trains_as_sparse(void **state) {
+    (void)state;
+    lowrank L;
+    lowrank_make(&L, 120, 80, 2, 0.4, 0.2, 3);
+    mfr_train_params p = small_autorec();
+    p.threads = 1;
+    mfr_model *s = train_ok(&L, &p);
+    p.dense = 1;
+    mfr_model *d = train_ok(&L, &p);
+    mfr_model *d2 = train_ok(&L, &p);
+    assert_models_identical(d, d2);
+    double most = 0;
+    for (int64_t t = 0; t < L.test.n; t++) {
+        double e = fabs((double)mfr_model_predict(d, L.test.user[t], L.test.item[t]) -
+                        mfr_model_predict(s, L.test.user[t], L.test.item[t]));
+        most = e > most ? e : most;
+    }
+    print_message("dense against sparse: largest test prediction difference %.2g\n", most);
+    assert_true(most < 1e-3);
+    check_save_load(d, &L.test);
+    const char *dir = temp_dir();
+    assert_non_null(dir);
+    char path[512];
+    snprintf(path, sizeof path, "%s/d.mfm", dir);
+    mfr_error err;
+    mfr_model *l = NULL;
+    assert_int_equal(mfr_model_save(d, path, &err), MFR_OK);
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    mfr_model_info info;
+    mfr_model_info_get(l, &info);
+    assert_int_equal(info.params.dense, 1);
+    mfr_model_free(l);
+    unlink(path), rmdir(dir);
+    mfr_model_free(s), mfr_model_free(d), mfr_model_free(d2);
     lowrank_free(&L);
 }
 
@@ -587,10 +683,12 @@ int main(int argc, char **argv) {
         cmocka_unit_test(nn_adam_known_answer),
         cmocka_unit_test(nn_multinomial_gradient),
         cmocka_unit_test(autorec_gradient_finite_differences),
+        cmocka_unit_test(autorec_dense_matches_sparse),
         cmocka_unit_test(vae_gradient_finite_differences),
         cmocka_unit_test(autorec_beats_baseline),
         cmocka_unit_test(autorec_same_seed_identical),
         cmocka_unit_test(autorec_save_load_and_fold_in),
+        cmocka_unit_test(autorec_dense_trains_as_sparse),
         cmocka_unit_test(vae_two_groups_and_new_users),
         cmocka_unit_test(vae_same_seed_identical),
         cmocka_unit_test(vae_save_load_same_lists),
