@@ -46,7 +46,7 @@ int mfr__use_avx2(const mfr__kernels *ks) { return !(ks && ks->scalar) && mfr__c
 static int ask_cpu_avx512(void) {
 #ifdef MFR_HAVE_AVX2
     __builtin_cpu_init();
-    return mfr__cpu_avx2() && __builtin_cpu_supports("avx512f");
+    return mfr__cpu_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 #else
     return 0;
 #endif

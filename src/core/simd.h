@@ -48,7 +48,10 @@ MFR_AVX2 static inline float mfr__hsum256(__m256 v) {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
-#define MFR_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
+/* AVX-512VL too: without it the 128/256-bit steps of a zmm kernel are VEX
+ * encoded, can use only registers 0-15, and GCC spills through the stack
+ * (docs/perf/sgd.md, "On the Zen 4 again"). */
+#define MFR_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma,f16c")))
 #endif
 
 typedef struct mfr__kernels {
@@ -70,7 +73,7 @@ int mfr__cpu_avx2(void);
 /* 1: use the MFR_AVX2 kernels under switches ks (NULL: the defaults). */
 int mfr__use_avx2(const mfr__kernels *ks);
 
-/* 1 when this CPU (and the OS, for the zmm state) also runs AVX-512F; asked
+/* 1 when this CPU (and the OS, for the zmm state) also runs AVX-512F and VL; asked
  * once; 0 off x86-64. */
 int mfr__cpu_avx512(void);
 
