@@ -44,18 +44,12 @@ mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
                             mfr_dataset **out, mfr_error *err);
 
 /* The value of the option just returned as a number in lo..hi, stored into
- * *out of its own type (cli_opt_int: int, int32_t, long, int64_t, uint64_t,
- * size_t; cli_opt_float: float, double; another type does not compile), so
- * a command reads an option straight into its field; 0, or MFR_E_INVALID
- * after printing "mfrec CMD: --opt: ...". */
-#define cli_opt_int(ps, v, lo, hi, out)                                                            \
-    cli_opt_int_n(ps, v, lo, hi,                                                                   \
-                  _Generic((out), int *: (void *)(out), long *: (void *)(out),                     \
-                           unsigned long *: (void *)(out)),                                        \
-                  sizeof *(out))
-#define cli_opt_float(ps, v, lo, hi, out)                                                          \
-    cli_opt_float_n(ps, v, lo, hi, _Generic((out), float *: (void *)(out), double *: (void *)(out)), \
-                    sizeof *(out))
+ * *out of its own type (CLI_INT_OUT, opts.h), so a command reads an option
+ * straight into its field; 0, or MFR_E_INVALID after printing
+ * "mfrec CMD: --opt: ...". A plain numeric option is a row of the command's
+ * cli_takes.nums instead (opts.h). */
+#define cli_opt_int(ps, v, lo, hi, out) cli_opt_int_n(ps, v, lo, hi, CLI_INT_OUT(out), sizeof *(out))
+#define cli_opt_float(ps, v, lo, hi, out) cli_opt_float_n(ps, v, lo, hi, CLI_FLOAT_OUT(out), sizeof *(out))
 int cli_opt_int_n(const cli_parser *ps, const char *v, long lo, long hi, void *out, size_t size);
 int cli_opt_float_n(const cli_parser *ps, const char *v, double lo, double hi, void *out, size_t size);
 /* The value of the option just returned as one of the '|'-separated names

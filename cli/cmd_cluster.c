@@ -99,27 +99,13 @@ static int parse(int argc, char **argv, cluster_opts_t *o) {
     const char *val;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_cluster, argc, argv);
-    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL"};
-    while ((id = cli_next_own(&ps, &val, &t)) > 0) {
-        switch (id) {
-        case O_K:
-            if (cli_opt_int(&ps, val, 1, 100000, &o->p.k)) return MFR_E_INVALID;
-            break;
-        case O_SEED:
-            if (cli_opt_int(&ps, val, 0, 0x7fffffffL, &o->p.seed)) return MFR_E_INVALID;
-            break;
-        case O_TOP:
-            if (cli_opt_int(&ps, val, 1, TOP_MAX, &o->top)) return MFR_E_INVALID;
-            break;
-        case O_MIN:
-            if (cli_opt_int(&ps, val, 0, 2000000000, &o->p.min_ratings)) return MFR_E_INVALID;
-            break;
-        case O_ITER:
-            if (cli_opt_int(&ps, val, 1, 100000, &o->p.max_iter)) return MFR_E_INVALID;
-            break;
-        case O_JSON: o->json = 1; break;
-        }
-    }
+    const cli_num nums[] = {CLI_INT(O_K, 1, 100000, &o->p.k),
+                            CLI_INT(O_SEED, 0, 0x7fffffffL, &o->p.seed),
+                            CLI_INT(O_TOP, 1, TOP_MAX, &o->top),
+                            CLI_INT(O_MIN, 0, 2000000000, &o->p.min_ratings),
+                            CLI_INT(O_ITER, 1, 100000, &o->p.max_iter), {0}};
+    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL", .nums = nums};
+    while ((id = cli_next_own(&ps, &val, &t)) > 0) o->json = 1; /* --json, the one option left */
     return id ? cli_stop(id) : 0;
 }
 

@@ -49,7 +49,8 @@ const cli_spec cli_spec_eval = {
 static int parse(int argc, char **argv, eval_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_eval, argc, argv);
-    const cli_takes t = {.args = {&a->data}, .train = &a->topts, .split = &a->split,
+    const cli_num nums[] = {CLI_INT(O_JOBS, 1, 1024, &a->jobs), {0}};
+    const cli_takes t = {.args = {&a->data}, .nums = nums, .train = &a->topts, .split = &a->split,
                          .rank = &a->rank};
     int id;
     const char *v;
@@ -61,9 +62,6 @@ static int parse(int argc, char **argv, eval_args *a) {
         case O_QUIET: a->quiet = 1; break;
         case O_SEED:
             if (cli_seed_take(&ps, v, &a->split, &a->topts) < 0) return MFR_E_INVALID;
-            break;
-        case O_JOBS:
-            if (cli_opt_int(&ps, v, 1, 1024, &a->jobs)) return MFR_E_INVALID;
             break;
         }
     }

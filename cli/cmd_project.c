@@ -91,23 +91,13 @@ static int parse(int argc, char **argv, project_opts_t *o) {
     const char *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_project, argc, argv);
-    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL"};
+    const cli_num nums[] = {CLI_INT(O_MIN, 0, 2000000000, &o->min_ratings),
+                            CLI_INT(O_CLUSTERS, 1, 100000, &o->clusters),
+                            CLI_INT(O_SEED, 0, 0x7fffffffL, &o->seed), {0}};
+    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL", .nums = nums};
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_OUT: o->out = v; break;
-        case O_FORMAT:
-            if (cli_opt_choice(&ps, v, "csv|json", &o->json)) return MFR_E_INVALID;
-            break;
-        case O_MIN:
-            if (cli_opt_int(&ps, v, 0, 2000000000, &o->min_ratings)) return MFR_E_INVALID;
-            break;
-        case O_CLUSTERS:
-            if (cli_opt_int(&ps, v, 1, 100000, &o->clusters)) return MFR_E_INVALID;
-            break;
-        case O_SEED:
-            if (cli_opt_int(&ps, v, 0, 0x7fffffffL, &o->seed)) return MFR_E_INVALID;
-            break;
-        }
+        if (id == O_OUT) o->out = v;
+        else if (cli_opt_choice(&ps, v, "csv|json", &o->json)) return MFR_E_INVALID; /* --format */
     }
     return id ? cli_stop(id) : 0;
 }

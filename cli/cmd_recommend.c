@@ -151,32 +151,23 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
 
 int cmd_recommend(int argc, char **argv) {
     mfr_recommend_params rp = mfr_recommend_params_default();
-    long user = 0;
-    int have_user = 0, all = 0, json = 0, threads = 0, id, have_nprobe = 0;
+    long user = -1; /* -1: not given */
+    int all = 0, json = 0, threads = 0, id, have_nprobe = 0;
     mfr_index_params ip = mfr_index_params_default();
     const char *path = NULL, *model = NULL, *val;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_recommend, argc, argv);
-    const cli_takes t = {.args = {&model}, .missing = "no MODEL given"};
+    const cli_num nums[] = {CLI_INT(O_USER, 0, 9223372036854775807L, &user),
+                            CLI_INT(O_COUNT, 1, 100000, &rp.n),
+                            CLI_INT(O_MIN, 0, 2000000000, &rp.min_ratings),
+                            CLI_INT(O_THREADS, 0, 4096, &threads), {0}};
+    const cli_takes t = {.args = {&model}, .missing = "no MODEL given", .nums = nums};
     while ((id = cli_next_own(&ps, &val, &t)) > 0) {
         switch (id) {
-        case O_USER:
-            if (cli_opt_int(&ps, val, 0, 9223372036854775807L, &user)) return MFR_E_INVALID;
-            have_user = 1;
-            break;
-        case O_COUNT:
-            if (cli_opt_int(&ps, val, 1, 100000, &rp.n)) return MFR_E_INVALID;
-            break;
         case O_GENRE: rp.genre = val; break;
-        case O_MIN:
-            if (cli_opt_int(&ps, val, 0, 2000000000, &rp.min_ratings)) return MFR_E_INVALID;
-            break;
         case O_JSON: json = 1; break;
         case O_ALL: all = 1; break;
         case O_OUT: path = val; break;
-        case O_THREADS:
-            if (cli_opt_int(&ps, val, 0, 4096, &threads)) return MFR_E_INVALID;
-            break;
         case O_INDEX:
         case O_NPROBE:
             if (cli_index_take(&ps, id == O_NPROBE, val, &ip)) return MFR_E_INVALID;
@@ -186,8 +177,8 @@ int cmd_recommend(int argc, char **argv) {
     }
     if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     if (cli_index_check("recommend", &ip, have_nprobe)) return MFR_E_INVALID;
-    if (have_user && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
-    if (!have_user && !all) return cli_usage_error("recommend", "--user ID or --all is required");
+    if (user >= 0 && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
+    if (user < 0 && !all) return cli_usage_error("recommend", "--user ID or --all is required");
     if (path && !*path) return cli_usage_error("recommend", "-o: empty file name");
     if (rp.n > 1000 && all) return cli_usage_error("recommend", "-n %d: at most 1000 with --all", (int)rp.n);
     mfr_model *m;

@@ -72,10 +72,13 @@ static int some_algo_uses(const char *list, const char *name) {
 static int parse(int argc, char **argv, report_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_report, argc, argv);
-    const cli_takes t = {.args = {&a->input}, .missing = "no DATA or MODEL given",
+    const cli_num nums[] = {CLI_INT(O_CLUSTERS, 0, 1000, &a->clusters),
+                            CLI_INT(O_LABELS, 0, 1000, &a->labels),
+                            CLI_INT(O_SEED, 0, 0x7fffffffffffffffL, &a->seed),
+                            CLI_FLOAT(O_TEST_FRAC, 1e-6, 0.9, &a->test_frac), {0}};
+    const cli_takes t = {.args = {&a->input}, .missing = "no DATA or MODEL given", .nums = nums,
                          .train = &a->topts, .rank = &a->rank};
     int id;
-    long n;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
@@ -87,17 +90,6 @@ static int parse(int argc, char **argv, report_args *a) {
         case O_TABLE: a->md = v; break;
         case O_TABLE_JSON: a->json = v; break;
         case O_QUIET: a->quiet = 1; break;
-        case O_CLUSTERS:
-        case O_LABELS:
-            if (cli_opt_int(&ps, v, 0, 1000, &n)) return MFR_E_INVALID;
-            *(id == O_CLUSTERS ? &a->clusters : &a->labels) = n;
-            break;
-        case O_SEED:
-            if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &a->seed)) return MFR_E_INVALID;
-            break;
-        case O_TEST_FRAC:
-            if (cli_opt_float(&ps, v, 1e-6, 0.9, &a->test_frac)) return MFR_E_INVALID;
-            break;
         }
     }
     if (id) return cli_stop(id);

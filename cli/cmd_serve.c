@@ -80,14 +80,6 @@ static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
     case O_BIND: p->bind = v; return 0;
     case O_DATA: p->data_path = v; return 0;
     case O_TOKEN_FILE: o->token_file = v; return 0;
-    case O_PORT: return cli_opt_int(ps, v, 0, 65535, &p->port);
-    case O_THREADS: return cli_opt_int(ps, v, 0, 1024, &p->threads);
-    case O_MAX_BODY: return cli_opt_int(ps, v, 64, 64L << 20, &p->max_body);
-    case O_TIMEOUT: return cli_opt_int(ps, v, 1, 3600, &p->timeout_s);
-    case O_WRITE_RATE: return cli_opt_float(ps, v, 0, 1e9, &p->write_rate);
-    case O_WRITE_BURST: return cli_opt_float(ps, v, 1, 1e9, &p->write_burst);
-    case O_CACHE: return cli_opt_int(ps, v, 0, 1L << 24, &p->cache_slots);
-    case O_HEAD_TIMEOUT: return cli_opt_int(ps, v, 1, 3600, &p->head_timeout_s);
     case O_METRICS:
         return cli_opt_choice(ps, v, "loopback|any|off", &p->metrics); /* MFR_METRICS_* in order */
     case O_SYNC: return cli_opt_choice(ps, v, "normal|full", &p->synchronous_full);
@@ -105,7 +97,16 @@ static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
 static int parse_args(int argc, char **argv, opts *o) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_serve, argc, argv);
-    const cli_takes t = {.args = {&o->p.model_path}, .missing = "no MODEL given"};
+    mfr_server_params *p = &o->p;
+    const cli_num nums[] = {CLI_INT(O_PORT, 0, 65535, &p->port),
+                            CLI_INT(O_THREADS, 0, 1024, &p->threads),
+                            CLI_INT(O_MAX_BODY, 64, 64L << 20, &p->max_body),
+                            CLI_INT(O_TIMEOUT, 1, 3600, &p->timeout_s),
+                            CLI_FLOAT(O_WRITE_RATE, 0, 1e9, &p->write_rate),
+                            CLI_FLOAT(O_WRITE_BURST, 1, 1e9, &p->write_burst),
+                            CLI_INT(O_CACHE, 0, 1L << 24, &p->cache_slots),
+                            CLI_INT(O_HEAD_TIMEOUT, 1, 3600, &p->head_timeout_s), {0}};
+    const cli_takes t = {.args = {&p->model_path}, .missing = "no MODEL given", .nums = nums};
     int id, rc;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0)

@@ -36,18 +36,15 @@ int cmd_similar(int argc, char **argv) {
     const char *pos[2] = {NULL, NULL}, *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_similar, argc, argv);
-    const cli_takes t = {.args = {&pos[0], &pos[1]}, .missing = "expected MODEL and MOVIE"};
+    const cli_num nums[] = {CLI_INT(O_COUNT, 1, 100000, &n),
+                            CLI_INT(O_MIN, 0, 2000000000, &min_ratings), {0}};
+    const cli_takes t = {.args = {&pos[0], &pos[1]}, .missing = "expected MODEL and MOVIE",
+                         .nums = nums};
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         switch (id) {
-        case O_COUNT:
-            if (cli_opt_int(&ps, v, 1, 100000, &n)) return MFR_E_INVALID;
-            break;
         case O_METRIC:
             if (cli_opt_choice(&ps, v, "cooccurrence|pearson|cosine", &k)) return MFR_E_INVALID;
             metric = (mfr_sim[]){MFR_SIM_COOC, MFR_SIM_PEARSON, MFR_SIM_COSINE}[k];
-            break;
-        case O_MIN:
-            if (cli_opt_int(&ps, v, 0, 2000000000, &min_ratings)) return MFR_E_INVALID;
             break;
         case O_JSON: json = 1; break;
         }

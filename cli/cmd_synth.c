@@ -29,21 +29,6 @@ const cli_spec cli_spec_synth = {
     "ratings = 3.5 + b_u + b_i + p_u.q_i + N(0, noise^2), rounded to half stars.",
     synth_opts, 0, NULL};
 
-/* One option into p; returns 0 or the exit status of a usage error. */
-static int synth_option(const cli_parser *ps, int c, const char *arg, mfr_synth_params *p) {
-    switch (c) {
-    case O_USERS: return cli_opt_int(ps, arg, 1, 100000000, &p->users);
-    case O_MOVIES: return cli_opt_int(ps, arg, 1, 100000000, &p->movies);
-    case O_RATINGS: return cli_opt_int(ps, arg, 1, 2000000000, &p->ratings);
-    case O_RANK: return cli_opt_int(ps, arg, 1, 1024, &p->rank);
-    case O_NOISE: return cli_opt_float(ps, arg, 0, 10, &p->noise);
-    case O_ZIPF: return cli_opt_float(ps, arg, 0, 5, &p->zipf);
-    case O_SEED: return cli_opt_int(ps, arg, 0, 2147483647, &p->seed);
-    case O_TAGS: p->with_tags = 1; return 0;
-    }
-    return MFR_E_INVALID;
-}
-
 int cmd_synth(int argc, char **argv) {
     mfr_synth_params p = mfr_synth_params_default();
     const char *dir = NULL;
@@ -51,11 +36,18 @@ int cmd_synth(int argc, char **argv) {
     const char *v;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_synth, argc, argv);
-    const cli_takes t = {.missing = NULL};
+    const cli_num nums[] = {CLI_INT(O_USERS, 1, 100000000, &p.users),
+                            CLI_INT(O_MOVIES, 1, 100000000, &p.movies),
+                            CLI_INT(O_RATINGS, 1, 2000000000, &p.ratings),
+                            CLI_INT(O_RANK, 1, 1024, &p.rank),
+                            CLI_FLOAT(O_NOISE, 0, 10, &p.noise),
+                            CLI_FLOAT(O_ZIPF, 0, 5, &p.zipf),
+                            CLI_INT(O_SEED, 0, 2147483647, &p.seed), {0}};
+    const cli_takes t = {.nums = nums};
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
         if (id == O_OUT) dir = v;
         else if (id == O_QUIET) quiet = 1;
-        else if (synth_option(&ps, id, v, &p)) return MFR_E_INVALID;
+        else p.with_tags = 1; /* --tags */
     }
     if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     if (!dir) return cli_usage_error("synth", "-o DIR is required");

@@ -78,7 +78,10 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
                             mfr_dist_params *dp, double *rank_timeout) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_train, argc, argv);
-    const cli_takes tk = {.args = {data}, .missing = "no DATA given", .train = t, .import = ip};
+    const cli_num nums[] = {CLI_INT(O_CKPT_EVERY, 1, 1000000, &dp->checkpoint_every),
+                            CLI_FLOAT(O_RANK_TIMEOUT, 0.1, 1e6, rank_timeout), {0}};
+    const cli_takes tk = {.args = {data}, .missing = "no DATA given", .nums = nums, .train = t,
+                          .import = ip};
     int id;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &tk)) > 0) {
@@ -88,12 +91,6 @@ static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_par
         case O_VERBOSE: cli_set_verbose(); break;
         case O_CKPT: dp->checkpoint_dir = v; break;
         case O_RESUME: dp->resume_dir = v; break;
-        case O_CKPT_EVERY:
-            if (cli_opt_int(&ps, v, 1, 1000000, &dp->checkpoint_every)) return MFR_E_INVALID;
-            break;
-        case O_RANK_TIMEOUT:
-            if (cli_opt_float(&ps, v, 0.1, 1e6, rank_timeout)) return MFR_E_INVALID;
-            break;
         }
     }
     if (id) return cli_stop(id);

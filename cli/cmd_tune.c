@@ -58,8 +58,13 @@ const cli_spec cli_spec_tune = {
 static int parse(int argc, char **argv, tune_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_tune, argc, argv);
-    const cli_takes t = {.args = {&a->data}, .missing = "no DATA given", .train = &a->topts,
-                         .rank = &a->rank};
+    const cli_num nums[] = {CLI_INT(O_RANDOM, 1, 100000, &a->random),
+                            CLI_INT(O_JOBS, 1, 1024, &a->jobs),
+                            CLI_INT(O_TOP, 1, 1000000, &a->top),
+                            CLI_INT(O_FOLDS, 2, 1000, &a->inner.p.folds),
+                            CLI_FLOAT(O_TEST_FRAC, 1e-9, 1 - 1e-9, &a->outer_frac), {0}};
+    const cli_takes t = {.args = {&a->data}, .missing = "no DATA given", .nums = nums,
+                         .train = &a->topts, .rank = &a->rank};
     int id;
     mfr_error e;
     const char *v;
@@ -69,23 +74,8 @@ static int parse(int argc, char **argv, tune_args *a) {
         case O_QUIET: a->quiet = 1; break;
         case O_GRID: a->grid = v; break;
         case O_OUT: a->out = v; break;
-        case O_RANDOM:
-            if (cli_opt_int(&ps, v, 1, 100000, &a->random)) return MFR_E_INVALID;
-            break;
-        case O_JOBS:
-            if (cli_opt_int(&ps, v, 1, 1024, &a->jobs)) return MFR_E_INVALID;
-            break;
-        case O_TOP:
-            if (cli_opt_int(&ps, v, 1, 1000000, &a->top)) return MFR_E_INVALID;
-            break;
-        case O_FOLDS:
-            if (cli_opt_int(&ps, v, 2, 1000, &a->inner.p.folds)) return MFR_E_INVALID;
-            break;
         case O_METRIC:
             if (mfr_metric_from_name(v, &a->metric, &e)) return cli_opt_error(&ps, "%s", e.message);
-            break;
-        case O_TEST_FRAC:
-            if (cli_opt_float(&ps, v, 1e-9, 1 - 1e-9, &a->outer_frac)) return MFR_E_INVALID;
             break;
         case O_SEED:
             if (cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;

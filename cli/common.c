@@ -96,6 +96,14 @@ int cli_opt_float_n(const cli_parser *ps, const char *v, double lo, double hi, v
     return 0;
 }
 
+int cli_num_take(const cli_parser *ps, int id, const char *v, const cli_num *nums) {
+    for (const cli_num *n = nums; n && n->id; n++)
+        if (n->id == id)
+            return (n->flo < n->fhi ? cli_opt_float_n(ps, v, n->flo, n->fhi, n->out, n->size)
+                                    : cli_opt_int_n(ps, v, n->lo, n->hi, n->out, n->size)) ? -1 : 1;
+    return 0;
+}
+
 int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out) {
     char list[256];
     size_t w = 0, vn = strlen(v);

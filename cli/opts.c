@@ -75,6 +75,10 @@ int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
             *slot = *val;
             continue;
         }
+        if ((r = cli_num_take(ps, id, *val, t->nums))) {
+            if (r < 0) return CLI_ERR;
+            continue;
+        }
         if (id < CLI_T_ALGO) return id;
         if (t->train) r = train_opts_take(ps, id, *val, t->train);
         if (!r && t->split) r = cli_split_take(ps, id, *val, t->split);

@@ -86,14 +86,35 @@ int cli_next(cli_parser *ps, const char **val);
  * groups of its spec go (train_opts.h). */
 struct train_opts;
 struct cli_split;
+/* A command's option whose value is a number in lo..hi, read straight into
+ * its field as cli_opt_int / cli_opt_float (cli.h) read it: a row
+ * CLI_INT(O_COUNT, 1, 100000, &n) or CLI_FLOAT(...) of cli_takes.nums. */
+typedef struct cli_num {
+    int id;
+    void *out;
+    size_t size;
+    long lo, hi;      /* an integer */
+    double flo, fhi;  /* a float or double (flo < fhi) */
+} cli_num;
+/* The field's type chooses the store (cli_opt_int: int, int32_t, long,
+ * int64_t, uint64_t, size_t; cli_opt_float: float, double; another type
+ * does not compile). */
+#define CLI_INT_OUT(out) _Generic((out), int *: (void *)(out), long *: (void *)(out), unsigned long *: (void *)(out))
+#define CLI_FLOAT_OUT(out) _Generic((out), float *: (void *)(out), double *: (void *)(out))
+#define CLI_INT(id, lo, hi, out) {(id), CLI_INT_OUT(out), sizeof *(out), (lo), (hi), 0, 0}
+#define CLI_FLOAT(id, lo, hi, out) {(id), CLI_FLOAT_OUT(out), sizeof *(out), 0, 0, (lo), (hi)}
 typedef struct cli_takes {
     const char **args[2];
     const char *missing;
+    const cli_num *nums; /* the numeric options, ending with {0} (NULL: none) */
     struct train_opts *train;
     struct cli_split *split;
     mfr_ranking_params *rank;
     mfr_import_params *import;
 } cli_takes;
+/* The value v of option id when nums has it: 1 stored, -1 after the usage
+ * error, 0 not one of nums. */
+int cli_num_take(const cli_parser *ps, int id, const char *v, const cli_num *nums);
 /* cli_next with the positional arguments and the group options taken as t
  * says: the next of the command's own options (its id, > 0), or CLI_END,
  * CLI_HELP, CLI_ERR as cli_next. A command's loop ends with

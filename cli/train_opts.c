@@ -41,15 +41,9 @@ const cli_opt cli_rank_group[] = {
     {0, 0, 0, 0, 0}};
 
 int cli_rank_take(const cli_parser *ps, int id, const char *v, mfr_ranking_params *r) {
-    switch (id) {
-    case CLI_R_K:
-        if (cli_opt_int(ps, v, 1, 100000, &r->k)) return -1;
-        return 1;
-    case CLI_R_THRESHOLD:
-        if (cli_opt_float(ps, v, -1e9, 1e9, &r->threshold)) return -1;
-        return 1;
-    }
-    return 0;
+    const cli_num nums[] = {CLI_INT(CLI_R_K, 1, 100000, &r->k),
+                            CLI_FLOAT(CLI_R_THRESHOLD, -1e9, 1e9, &r->threshold), {0}};
+    return cli_num_take(ps, id, v, nums);
 }
 
 int train_opts_add(const char *cmd, train_opts *o, const char *name, const char *value,
