@@ -150,11 +150,9 @@ static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w
 static mfr_status adam_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "adam", err);
-    if (st) return st;
-    if (p->batch < 1 || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1))
-        return mfr__err(err, MFR_E_INVALID, "adam: need batch >= 1 and beta1, beta2 in [0, 1) "
-                        "(got %d, %g, %g)", p->batch, (double)p->beta1, (double)p->beta2);
-    if ((st = mfr__model_alloc_factors(m, p->factors, err))) return st;
+    if (st || (st = mfr__nn_check_adam(p, "adam", err)) ||
+        (st = mfr__model_alloc_factors(m, p->factors, err)))
+        return st;
     for (int64_t j = 0; j < ctx->train->n; j++)
         if (ctx->train->user[j] < 0 || ctx->train->user[j] >= m->n_users ||
             ctx->train->item[j] < 0 || ctx->train->item[j] >= m->n_items)

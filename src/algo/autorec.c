@@ -320,12 +320,7 @@ static double run_epoch(ar_run *R, mfr_model *m, const mfr__fit_ctx *ctx, mfr__r
 static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "autorec", err);
-    if (st) return st;
-    if (p->batch < 1 || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1) ||
-        !(p->lr > 0))
-        return mfr__err(err, MFR_E_INVALID, "autorec: need lr > 0, batch >= 1 and beta1, beta2 "
-                        "in [0, 1) (got %g, %d, %g, %g)", (double)p->lr, (int)p->batch,
-                        (double)p->beta1, (double)p->beta2);
+    if (st || (st = mfr__nn_check_adam(p, "autorec", err))) return st;
     if ((st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     /* at least AR_MIN_STEPS steps an epoch, so a small catalogue still
      * trains (Adam's steps are small) */

@@ -69,9 +69,16 @@ MFR_HOT void mfr__svdpp_implicit(const mfr__csr *c, const float *Y, int32_t u, i
     for (int32_t f = 0; f < k; f++) z[f] *= nrm;
 }
 
-/* z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j. */
-static void implicit_sum(const svdpp_state *s, int32_t u, int32_t k, float *z) {
-    mfr__svdpp_implicit(s->c, s->Y, u, k, z);
+MFR_HOT void mfr__svdpp_push_y(const mfr__csr *c, float *Y, int32_t u, int32_t k, const float *g,
+                               float lr, float reg) {
+    int64_t n = c->ptr[u + 1] - c->ptr[u];
+    float nrm = 1.f / sqrtf((float)n), decay = lr * reg * (float)n;
+    if (decay > 0.5f) decay = 0.5f; /* keep the batched shrink stable for heavy users */
+    for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
+        float *y = Y + (size_t)c->idx[e] * k;
+#pragma omp simd
+        for (int32_t f = 0; f < k; f++) y[f] += lr * nrm * g[f] - decay * y[f];
+    }
 }
 
 /* One user's ratings; returns the sum of squared errors. */
@@ -82,7 +89,7 @@ MFR_HOT static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float 
     int64_t n = c->ptr[u + 1] - c->ptr[u];
     if (n == 0) return 0.0;
     float *pu = m->P + (size_t)u * k, *z = s->z, *pz = s->pz, *g = s->g;
-    implicit_sum(s, u, k, z);
+    mfr__svdpp_implicit(c, s->Y, u, k, z);
     for (int32_t f = 0; f < k; f++) pz[f] = pu[f] + z[f], g[f] = 0.f;
     double se = 0.0;
     for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
@@ -101,13 +108,7 @@ MFR_HOT static double svdpp_user(mfr_model *m, svdpp_state *s, int32_t u, float 
             g[f] += err * qf;
         }
     }
-    float nrm = 1.f / sqrtf((float)n), decay = lr * p->reg * (float)n;
-    if (decay > 0.5f) decay = 0.5f; /* keep the batched shrink stable for heavy users */
-    for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
-        float *y = s->Y + (size_t)c->idx[e] * k;
-#pragma omp simd
-        for (int32_t f = 0; f < k; f++) y[f] += lr * nrm * g[f] - decay * y[f];
-    }
+    mfr__svdpp_push_y(c, s->Y, u, k, g, lr, p->reg);
     return se;
 }
 
@@ -134,7 +135,7 @@ MFR_AVX2 static double svdpp_user_avx2(
     float *Q = m->Q;
     const int32_t *idx = c->idx;
     const float nrm = 1.f / sqrtf((float)n);
-    /* z = |N(u)|^-½ Σ y_j, rows summed in order (as implicit_sum) */
+    /* z = |N(u)|^-½ Σ y_j, rows summed in order (as mfr__svdpp_implicit) */
     for (int32_t f = 0; f < k; f++) z[f] = 0.f;
     for (int64_t e = b; e < end; e++) {
         if (e + SVDPP_PF < end) prefetch_row(Y + (size_t)idx[e + SVDPP_PF] * k, k);
@@ -255,7 +256,7 @@ static svdpp_user_fn svdpp_user_kernel(const mfr__kernels *ks) {
 /* P[u] += z_u for every user: the model then predicts with the default formula. */
 static void fold_implicit(mfr_model *m, svdpp_state *s) {
     for (int32_t u = 0; u < m->n_users; u++) {
-        implicit_sum(s, u, m->k, s->z);
+        mfr__svdpp_implicit(s->c, s->Y, u, m->k, s->z);
         float *pu = m->P + (size_t)u * m->k;
         for (int32_t f = 0; f < m->k; f++) pu[f] += s->z[f];
     }

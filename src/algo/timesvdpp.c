@@ -195,13 +195,7 @@ MFR_HOT static double ts_user(mfr_model *m, ts_fit *f, int32_t u, float lr,
             g[x] += err * qf;
         }
     }
-    float nrm = 1.f / sqrtf((float)n), decay = lr * reg * (float)n;
-    if (decay > 0.5f) decay = 0.5f; /* as svdpp */
-    for (int64_t e = c->ptr[u]; e < c->ptr[u + 1]; e++) {
-        float *y = f->Y + (size_t)c->idx[e] * k;
-#pragma omp simd
-        for (int32_t x = 0; x < k; x++) y[x] += lr * nrm * g[x] - decay * y[x];
-    }
+    mfr__svdpp_push_y(c, f->Y, u, k, g, lr, reg);
     return se;
 }
 

@@ -318,12 +318,8 @@ static mfr_status vae_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     if (p->factors > 1365)
         return mfr__err(err, MFR_E_INVALID, "vae: factors = %d, allowed 1..1365 (3 x factors "
                         "hidden units)", (int)p->factors);
-    if (p->batch < 1 || !(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1) ||
-        !(p->lr > 0))
-        return mfr__err(err, MFR_E_INVALID, "vae: need lr > 0, batch >= 1 and beta1, beta2 "
-                        "in [0, 1) (got %g, %d, %g, %g)", (double)p->lr, (int)p->batch,
-                        (double)p->beta1, (double)p->beta2);
-    if ((st = mfr__model_alloc_factors(m, 0, err))) return st;
+    if ((st = mfr__nn_check_adam(p, "vae", err)) || (st = mfr__model_alloc_factors(m, 0, err)))
+        return st;
     /* the stars: the baseline */
     mfr__csr bu, bi;
     if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
