@@ -115,6 +115,8 @@ typedef struct mfr_train_params {
     /* autorec: 1 = its layers as dense batched products through cblas_sgemm
        (0: the sparse layers; the same model up to float rounding) */
     int32_t dense;
+    /* timesvdpp: 1 = Koren's scale of the movie bias, (b_i + b_{i,Bin(t)})·(c_u + c_{u,t}) */
+    int32_t item_scale;
     /* host callbacks */
     mfr_progress_fn progress; void *progress_user;
 } mfr_train_params;

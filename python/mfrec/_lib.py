@@ -107,7 +107,7 @@ class TrainParams(Structure):
                 ("rating_power", c_float), ("blend", c_float),
                 ("ease_keep", c_int32), ("unobserved", c_float),
                 ("reg_exp", c_float), ("features", c_int32),
-                ("dense", c_int32),
+                ("dense", c_int32), ("item_scale", c_int32),
                 ("progress", PROGRESS_FN),
                 ("progress_user", c_void_p)]
 

@@ -33,6 +33,12 @@ void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, in
 /* TSVA: float [n_users * k], α_u of the user factors: p_u(t) = p_u +
  * α_u·dev_u(t) (P holds p_u(t_last)). */
 #define MFR__TAG_TSVA MFR_TAG('T', 'S', 'V', 'A')
+/* TSVC (item_scale = 1 only): float [n_users + n_days], c_u of every user,
+ * then c_{u,t} of every (user, day) of TSVD: the movie bias of eq. 13 is
+ * (b_i + b_{i,Bin(t)})·(c_u + c_{u,t}). Its model has k + 1 factor columns,
+ * the last P[u][k] = c_u + c_{u,t_last} − 1, Q[i][k] = item_bias[i]; TSVA
+ * then has n_users × (k − 1) floats (the model's own factors). */
+#define MFR__TAG_TSVC MFR_TAG('T', 'S', 'V', 'C')
 
 /* timesvdpp.c's fixed settings (its header says why): item time bins,
  * dev_u's exponent, α's step (× lr) and penalty, the penalties of b_{u,t}
@@ -47,6 +53,11 @@ void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, in
  * orders of magnitude, as for the bias drift) */
 #define MFR__TS_PDRIFT_LR 1e-3f
 #define MFR__TS_PDRIFT_REG 50.f
+/* the scale c_u(t) (item_scale): step (× lr), penalties of c_u − 1 and of
+ * c_{u,t} (docs/models.md: how they were chosen) */
+#define MFR__TS_SCALE_LR 0.02f
+#define MFR__TS_SCALE_REG 0.3f
+#define MFR__TS_SCALE_DAY_REG 1.f
 
 typedef struct mfr__timesvdpp_header {
     int32_t bins;          /* item time bins */

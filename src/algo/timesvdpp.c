@@ -1,9 +1,10 @@
 /* timesvdpp.c — timeSVD++ (Koren 2009, "Collaborative filtering with
- * temporal dynamics", KDD, eq. 13 without c_u(t)): SVD++ whose biases and
- * user factors move with the rating's day t,
+ * temporal dynamics", KDD, eq. 13; the scale c_u(t) an option): SVD++ whose
+ * biases and user factors move with the rating's day t,
  *
- *     r̂_ui(t) = μ + b_u + α_u·dev_u(t) + b_{u,t} + b_i + b_{i,Bin(t)}
+ *     r̂_ui(t) = μ + b_u + α_u·dev_u(t) + b_{u,t} + (b_i + b_{i,Bin(t)})·c_u(t)
  *               + q_iᵀ(p_u(t) + |N(u)|^-½ Σ_{j∈N(u)} y_j)
+ *     c_u(t) = c_u + c_{u,t}    (item_scale = 1; else 1)
  *     p_u(t) = p_u + α^p_u·dev_u(t)      (α^p_u: k floats per user)
  *
  *     dev_u(t) = sign(t − t_u)·|t − t_u|^β,  β = 0.4
@@ -21,12 +22,14 @@
  * (α's tiny step and strong penalty follow Koren's orders of magnitude:
  * dev_u reaches 30 for a user rating over years), and q_i, p_u, y_j as SVD++
  * with p_u(t) in place of p_u in q_i's step.
- * Koren's scale of the movie bias, (b_i + b_{i,Bin(t)})·(c_u + c_{u,t}), was
- * tried and left out: on the 5-fold CV of docs/benchmarks.md it never beat
- * the model without it (RMSE 0.8548 with γ, λ 0.01 / 0.3; 0.8349–0.8350 with
- * 0.1γ or 0.02γ and stronger penalties, against 0.8348) and it cut NDCG@10
- * (0.0336–0.0405 against 0.0427); it would also need its own predict and
- * score_user (a per-user factor on b_i), off the fast biased-MF paths.
+ * Koren's scale of the movie bias, c_u(t) with c_u starting at 1 and
+ * c_{u,t} (one per user and day rated, as b_{u,t}) at 0, is the parameter
+ * item_scale; with s = c_u + c_{u,t} and b = b_i + b_{i,Bin(t)}:
+ *     b_i += γ(e·s − λ_b b_i),  b_{i,Bin(t)} += γ(e·s − λ_bin b_{i,Bin(t)})
+ *     c_u += γ_c(e·b − λ_c (c_u − 1)),  c_{u,t} += γ_c(e·b − λ_ct c_{u,t})
+ * (γ_c, λ_c, λ_ct: classic.h). Off by default: on the 5-fold CV of
+ * docs/benchmarks.md it does not beat the model without it (docs/models.md
+ * has the figures). Off, the fit and the model are exactly those without it.
  * λ_d = 0.3 and λ_bin = 5 are fixed: with reg_bias (0.01) for them the
  * bin biases overfit (one 80/20 split of ml-latest-small, seed 42: RMSE
  * 0.856; 0.836 with these; svdpp 0.842).
@@ -43,8 +46,13 @@
  * with their b_{u,t} (TSVP/TSVD/TSVV; a day u did not rate on has none)
  * and α^p_u (TSVA: P + (dev_u(t) − dev_u(t_last))·α^p_u is p_u(t) + the
  * implicit sum); eval predicts each test rating at its own timestamp this
- * way. Memory beyond SVD++'s: 16 + 4k bytes a user, 120 a movie, 8 a
- * (user, day); the fit adds 16 bytes a rating. Single-threaded, deterministic in the seed. */
+ * way. With item_scale the model has one more factor column, P[u][k] =
+ * c_u(t_last) − 1 against Q[i][k] = item_bias[i], so that the plain formula
+ * still gives the last day's (b_i + b_{i,Bin})·c_u(t_last), and TSVC holds
+ * c_u and c_{u,t} for predict_at (classic.h). Memory beyond SVD++'s: 16 + 4k
+ * bytes a user, 120 a movie, 8 a (user, day); item_scale adds 8 bytes a
+ * user, 4 a movie and 4 a (user, day); the fit adds 16 bytes a rating.
+ * Single-threaded, deterministic in the seed. */
 #include "svdpp.h"
 #include "classic.h"
 #include "../core/binfile.h"
@@ -63,7 +71,9 @@ typedef struct ts_view {
     const int64_t *ptr; /* [n_users + 1] */
     const int32_t *day; /* [n_days] */
     const float *but;   /* [n_days] */
-    const float *A;     /* [n_users * k]: α_u of the user factors */
+    const float *A;     /* [n_users * kf]: α_u of the user factors */
+    const float *C;     /* [n_users + n_days]: c_u, then c_{u,t} by day (NULL: no scale) */
+    int32_t kf;         /* the model's own factors: k, or k − 1 with the scale's column */
 } ts_view;
 
 static void timesvdpp_defaults(mfr_train_params *p) { mfr__svdpp_defaults(p); }
@@ -99,6 +109,7 @@ typedef struct ts_fit {
     int32_t *days;       /* TSVD */
     float *but;          /* TSVV */
     float *A;            /* TSVA */
+    float *C;            /* TSVC: c_u [n_users], c_{u,t} [n_days] (item_scale; else NULL) */
     float *Y, *z, *pz, *g;
     int32_t *order;
 } ts_fit;
@@ -169,7 +180,8 @@ MFR_HOT static double ts_user(mfr_model *m, ts_fit *f, int32_t u, float lr,
     float *pu = m->P + (size_t)u * k, *au = f->A + (size_t)u * k, *z = f->z, *pz = f->pz, *g = f->g;
     float *bu = m->user_bias + u, *al = f->U + 4 * u;
     const float rb = p->reg_bias, reg = p->reg, la = MFR__TS_ALPHA_LR * lr;
-    const float lp = MFR__TS_PDRIFT_LR * lr;
+    const float lp = MFR__TS_PDRIFT_LR * lr, lc = MFR__TS_SCALE_LR * lr;
+    float *cu = f->C ? f->C + u : NULL, *cday = f->C ? f->C + m->n_users : NULL;
     mfr__svdpp_implicit(c, f->Y, u, k, z);
     for (int32_t x = 0; x < k; x++) g[x] = 0.f;
     double se = 0.0;
@@ -179,13 +191,23 @@ MFR_HOT static double ts_user(mfr_model *m, ts_fit *f, int32_t u, float lr,
         float *bib = f->B + (size_t)i * nb + f->bin[e], *but = f->but + f->slot[e];
         float dv = f->dev[e];
         for (int32_t x = 0; x < k; x++) pz[x] = pu[x] + dv * au[x] + z[x]; /* p_u(t) + implicit */
-        float err = c->val[e] - (m->mu + *bu + al[1] * dv + *but + *bi + *bib + mfr__dot(qi, pz, k));
+        float err;
+        if (cu) { /* the movie bias scaled by c_u + c_{u,t} */
+            float *cut = cday + f->slot[e], sc = *cu + *cut, bb = *bi + *bib;
+            err = c->val[e] - (m->mu + *bu + al[1] * dv + *but + bb * sc + mfr__dot(qi, pz, k));
+            *bi += lr * (err * sc - rb * *bi);
+            *bib += lr * (err * sc - MFR__TS_BIN_REG * *bib);
+            *cu += lc * (err * bb - MFR__TS_SCALE_REG * (*cu - 1.f));
+            *cut += lc * (err * bb - MFR__TS_SCALE_DAY_REG * *cut);
+        } else {
+            err = c->val[e] - (m->mu + *bu + al[1] * dv + *but + *bi + *bib + mfr__dot(qi, pz, k));
+            *bi += lr * (err - rb * *bi);
+            *bib += lr * (err - MFR__TS_BIN_REG * *bib);
+        }
         se += (double)err * err;
         *bu += lr * (err - rb * *bu);
         al[1] += la * (err * dv - MFR__TS_ALPHA_REG * al[1]);
         *but += lr * (err - MFR__TS_DAY_REG * *but);
-        *bi += lr * (err - rb * *bi);
-        *bib += lr * (err - MFR__TS_BIN_REG * *bib);
 #pragma omp simd
         for (int32_t x = 0; x < k; x++) {
             float qf = qi[x];
@@ -218,6 +240,32 @@ static void store_present(mfr_model *m, ts_fit *f) {
     for (int32_t i = 0; i < m->n_items; i++) m->item_bias[i] += f->B[(size_t)i * nb + last];
 }
 
+/* With the scale c_u(t): one more factor column, so that the biased-MF
+ * formula gives (b_i + b_{i,Bin})·c_u(t_last) — P[u][k] = c_u + c_{u,t_last}
+ * − 1 (a user without ratings: 0), Q[i][k] = item_bias (b_i + b_{i,Bin} of the
+ * last training day). */
+static mfr_status add_scale_column(mfr_model *m, const ts_fit *f, mfr_error *err) {
+    const int32_t k = m->k, k2 = k + 1;
+    float *P = mfr__aligned_alloc(sizeof *P * (size_t)m->n_users * (size_t)k2);
+    float *Q = mfr__aligned_alloc(sizeof *Q * (size_t)m->n_items * (size_t)k2);
+    if (!P || !Q) {
+        mfr__free(P), mfr__free(Q);
+        return mfr__nomem(err, "timesvdpp scale column");
+    }
+    for (int32_t u = 0; u < m->n_users; u++) {
+        memcpy(P + (size_t)u * k2, m->P + (size_t)u * k, sizeof *P * (size_t)k);
+        int64_t d = f->dptr[u + 1];
+        P[(size_t)u * k2 + k] = d > f->dptr[u] ? f->C[u] + f->C[m->n_users + d - 1] - 1.f : 0.f;
+    }
+    for (int32_t i = 0; i < m->n_items; i++) {
+        memcpy(Q + (size_t)i * k2, m->Q + (size_t)i * k, sizeof *Q * (size_t)k);
+        Q[(size_t)i * k2 + k] = m->item_bias[i];
+    }
+    mfr__free(m->P), mfr__free(m->Q);
+    m->P = P, m->Q = Q, m->k = k2;
+    return MFR_OK;
+}
+
 static mfr_status add_owned(mfr_model *m, uint32_t tag, void **data, uint64_t bytes, mfr_error *err) {
     mfr_status st = mfr__model_add_extra(m, tag, *data, bytes, err);
     if (!st) *data = NULL;
@@ -231,7 +279,9 @@ static mfr_status store_sections(mfr_model *m, ts_fit *f, mfr_error *err) {
     if (!h) return mfr__nomem(err, "timesvdpp header");
     *h = f->h;
     void *hp = h;
-    mfr_status st = add_owned(m, MFR__TAG_TSVH, &hp, sizeof *h, err);
+    const int32_t kf = m->k; /* the model's own factors (before the scale's column) */
+    mfr_status st = f->C ? add_scale_column(m, f, err) : MFR_OK;
+    if (!st) st = add_owned(m, MFR__TAG_TSVH, &hp, sizeof *h, err);
     if (!st) st = add_owned(m, MFR__TAG_TSVU, (void **)&f->U, sizeof *f->U * 4 * (size_t)m->n_users, err);
     if (!st)
         st = add_owned(m, MFR__TAG_TSVB, (void **)&f->B, sizeof *f->B * (size_t)m->n_items * f->h.bins, err);
@@ -240,7 +290,10 @@ static mfr_status store_sections(mfr_model *m, ts_fit *f, mfr_error *err) {
     if (!st) st = add_owned(m, MFR__TAG_TSVD, (void **)&f->days, sizeof *f->days * (size_t)f->h.n_days, err);
     if (!st) st = add_owned(m, MFR__TAG_TSVV, (void **)&f->but, sizeof *f->but * (size_t)f->h.n_days, err);
     if (!st)
-        st = add_owned(m, MFR__TAG_TSVA, (void **)&f->A, sizeof *f->A * (size_t)m->n_users * m->k, err);
+        st = add_owned(m, MFR__TAG_TSVA, (void **)&f->A, sizeof *f->A * (size_t)m->n_users * kf, err);
+    if (!st && f->C)
+        st = add_owned(m, MFR__TAG_TSVC, (void **)&f->C,
+                       sizeof *f->C * ((size_t)m->n_users + (size_t)f->h.n_days), err);
     mfr__free(hp);
     if (!st) st = timesvdpp_attach(m, err);
     return st;
@@ -250,7 +303,7 @@ static void ts_fit_free(ts_fit *f) {
     mfr__csr_free(&f->c);
     mfr__free(f->bin), mfr__free(f->slot), mfr__free(f->dev);
     mfr__free(f->U), mfr__free(f->B), mfr__free(f->dptr), mfr__free(f->days), mfr__free(f->but);
-    mfr__free(f->A);
+    mfr__free(f->A), mfr__free(f->C);
     mfr__free(f->Y), mfr__free(f->z), mfr__free(f->order);
 }
 
@@ -263,6 +316,14 @@ static mfr_status timesvdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
     if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &f.c, err))) return st;
     const int32_t k = m->k;
     if ((st = build_days(&f, ctx->train, m->n_users, m->n_items, err))) goto done;
+    if (p->item_scale) { /* c_u = 1, c_{u,t} = 0 */
+        size_t nc = (size_t)m->n_users + (size_t)f.h.n_days;
+        if (!(f.C = mfr__aligned_alloc(sizeof *f.C * (nc + 1)))) {
+            st = mfr__nomem(err, "timesvdpp scale");
+            goto done;
+        }
+        for (size_t j = 0; j < nc; j++) f.C[j] = j < (size_t)m->n_users ? 1.f : 0.f;
+    }
     f.Y = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items * k);
     f.z = mfr__aligned_alloc(sizeof(float) * 3 * (size_t)k);
     f.order = mfr__malloc(sizeof(int32_t) * ((size_t)m->n_users + 1));
@@ -309,7 +370,7 @@ done:
 
 /* ---- load and predict --------------------------------------------------- */
 static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
-    uint64_t sh = 0, su = 0, sb = 0, sp = 0, sd = 0, sv = 0, sa = 0;
+    uint64_t sh = 0, su = 0, sb = 0, sp = 0, sd = 0, sv = 0, sa = 0, sc = 0;
     ts_view v;
     v.h = mfr__model_get_extra(m, MFR__TAG_TSVH, &sh);
     v.U = mfr__model_get_extra(m, MFR__TAG_TSVU, &su);
@@ -318,10 +379,16 @@ static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
     v.day = mfr__model_get_extra(m, MFR__TAG_TSVD, &sd);
     v.but = mfr__model_get_extra(m, MFR__TAG_TSVV, &sv);
     v.A = mfr__model_get_extra(m, MFR__TAG_TSVA, &sa);
+    v.C = mfr__model_get_extra(m, MFR__TAG_TSVC, &sc);
     if (!v.h || sh != sizeof *v.h || !v.U || !v.B || !v.ptr || !v.A)
         return mfr__err(err, MFR_E_FORMAT, "timesvdpp: section TSVH, TSVU, TSVB, TSVP or TSVA missing");
     if (m->k <= 0 || !m->P || !m->Q) return mfr__err(err, MFR_E_FORMAT, "timesvdpp: model has no factors");
     const mfr__timesvdpp_header *h = v.h;
+    /* the scale's section goes with its factor column and the parameter */
+    v.kf = m->k - (v.C != NULL);
+    if ((v.C != NULL) != (m->params.item_scale != 0) || v.kf < 1)
+        return mfr__err(err, MFR_E_FORMAT, "timesvdpp: item_scale = %d but section TSVC %s (%d factors)",
+                        (int)m->params.item_scale, v.C ? "present" : "missing", (int)m->k);
     if (h->bins < 1 || h->bins > TS_MAX_BINS || h->day_min > h->day_max || h->n_days < 0 ||
         !isfinite(h->beta))
         return mfr__err(err, MFR_E_FORMAT, "timesvdpp: header (TSVH) says %d bins, days %d..%d, %lld day biases",
@@ -329,15 +396,17 @@ static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
     if (!mfr__bytes_are(su, (int64_t)m->n_users * 4, 4) ||
         !mfr__bytes_are(sb, (int64_t)m->n_items * h->bins, 4) ||
         !mfr__bytes_are(sp, (int64_t)m->n_users + 1, 8) || !mfr__bytes_are(sd, h->n_days, 4) ||
-        !mfr__bytes_are(sv, h->n_days, 4) || !mfr__bytes_are(sa, (int64_t)m->n_users * m->k, 4) ||
+        !mfr__bytes_are(sv, h->n_days, 4) || !mfr__bytes_are(sa, (int64_t)m->n_users * v.kf, 4) ||
+        (v.C && !mfr__bytes_are(sc, (int64_t)m->n_users + h->n_days, 4)) ||
         (h->n_days > 0 && (!v.day || !v.but)))
         return mfr__err(err, MFR_E_FORMAT,
-                        "timesvdpp: sections TSVU/TSVB/TSVP/TSVD/TSVV/TSVA "
-                        "(%llu/%llu/%llu/%llu/%llu/%llu bytes) do not match %d users, "
+                        "timesvdpp: sections TSVU/TSVB/TSVP/TSVD/TSVV/TSVA/TSVC "
+                        "(%llu/%llu/%llu/%llu/%llu/%llu/%llu bytes) do not match %d users, "
                         "%d movies, %d factors, %d bins, %lld day biases",
                         (unsigned long long)su, (unsigned long long)sb, (unsigned long long)sp,
-                        (unsigned long long)sd, (unsigned long long)sv, (unsigned long long)sa, (int)m->n_users,
-                        (int)m->n_items, (int)m->k, (int)h->bins, (long long)h->n_days);
+                        (unsigned long long)sd, (unsigned long long)sv, (unsigned long long)sa,
+                        (unsigned long long)sc, (int)m->n_users, (int)m->n_items, (int)v.kf,
+                        (int)h->bins, (long long)h->n_days);
     int64_t row;
     const char *why = mfr__csr_check(v.ptr, m->n_users, h->n_days, NULL, 0, -1, &row);
     if (why) return mfr__err(err, MFR_E_FORMAT, "timesvdpp: day lists (TSVP), user %lld: %s", (long long)row, why);
@@ -351,22 +420,24 @@ static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err) {
 static float timesvdpp_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t) {
     const ts_view *s = m->algo_state;
     if (!s) return mfr__predict_mf(m, u, i);
-    const int32_t d = mfr__day_of(t), nb = s->h->bins, k = m->k;
-    float r = m->mu, dd = 0.f;
+    const int32_t d = mfr__day_of(t), nb = s->h->bins, k = m->k, kf = s->kf;
+    float r = m->mu, dd = 0.f, sc = 1.f; /* sc: c_u + c_{u,t} (1: no scale) */
     if (u >= 0) {
         const float *U = s->U + 4 * (size_t)u;
         int64_t q = find_day(s->day, s->ptr[u], s->ptr[u + 1], d);
         float dv = mfr__timesvdpp_dev((float)d, U[2], s->h->beta);
         r += U[0] + U[1] * dv + (q >= 0 ? s->but[q] : 0.f);
         dd = dv - mfr__timesvdpp_dev(U[3], U[2], s->h->beta); /* P holds p_u(t_last) */
+        if (s->C) sc = s->C[u] + (q >= 0 ? s->C[m->n_users + q] : 0.f);
     }
     if (i >= 0) {
         const float *B = s->B + (size_t)i * nb;
-        r += m->item_bias[i] - B[bin_of(s->h, s->h->day_max)] + B[bin_of(s->h, d)];
+        float bb = m->item_bias[i] - B[bin_of(s->h, s->h->day_max)] + B[bin_of(s->h, d)];
+        r += s->C ? bb * sc : bb;
     }
-    if (u >= 0 && i >= 0) {
+    if (u >= 0 && i >= 0) { /* the model's own factors (not the scale's column) */
         const float *qi = m->Q + (size_t)i * k;
-        r += mfr__dot(m->P + (size_t)u * k, qi, k) + dd * mfr__dot(s->A + (size_t)u * k, qi, k);
+        r += mfr__dot(m->P + (size_t)u * k, qi, kf) + dd * mfr__dot(s->A + (size_t)u * kf, qi, kf);
     }
     return r;
 }

@@ -72,6 +72,7 @@ static void put_params(uint8_t *h, const mfr_train_params *p) {
     mfr__putf(b, 236, p->blend);                mfr__putf(b, 240, p->unobserved);
     mfr__putf(b, 244, p->reg_exp);              mfr__put32(b, 248, (uint32_t)p->ease_keep);
     mfr__put32(b, 252, (uint32_t)p->features);
+    mfr__put32(b, 112, (uint32_t)p->item_scale);
     mfr__put32(b, 116, (uint32_t)p->dense);
 }
 
@@ -94,6 +95,7 @@ static void get_params(const uint8_t *b, mfr_train_params *p) {
     p->blend = mfr__getf(b, 236);                 p->unobserved = mfr__getf(b, 240);
     p->reg_exp = mfr__getf(b, 244);               p->ease_keep = (int32_t)mfr__get32(b, 248);
     p->features = (int32_t)mfr__get32(b, 252);
+    p->item_scale = (int32_t)mfr__get32(b, 112);
     p->dense = (int32_t)mfr__get32(b, 116);
     /* Files written before these fields existed hold zeros there. */
     if (p->rank_min_ratings < 1) p->rank_min_ratings = 1;

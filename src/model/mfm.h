@@ -19,7 +19,7 @@
  *   104  u32  payload CRC-32 over bytes [data_offset, file_size)
  *   108  u32  header CRC-32 over bytes [0, 256) with this field as 0, then
  *             over the section directory
- *   112  4 bytes zero
+ *   112  i32 item_scale (timesvdpp's c_u(t); 0 in older files: off)
  *   116  i32 dense (autorec's dense layers; 0 in older files: sparse)
  *   120  training parameters, each field explicitly (callbacks not stored):
  *        120 u32 algo   124 i32 factors  128 i32 epochs   132 f32 lr

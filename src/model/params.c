@@ -111,6 +111,7 @@ static const field FIELDS[] = {
     {"reg_exp", F_F32, P(reg_exp), A(IALS), 0, 4, 0.0f},
     {"features", F_FEAT, P(features), A(BFM), 1, MFR_FEAT_ALL, MFR_FEAT_ALL},
     {"dense", F_I32, P(dense), A(AUTOREC), 0, 1, 0},
+    {"item_scale", F_I32, P(item_scale), A(TIMESVDPP), 0, 1, 0},
 };
 #undef P
 #define N_FIELDS ((int)(sizeof FIELDS / sizeof FIELDS[0]))

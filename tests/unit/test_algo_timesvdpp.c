@@ -1,9 +1,10 @@
-/* test_algo_timesvdpp.c — timeSVD++: one epoch on a tiny problem against the
- * update rules computed by hand in double (day and bin biases, α_u with
- * dev_u(t), the implicit term), predict_at against the formula over the
- * stored sections, a planted day effect that only the time terms capture,
- * user factors drifting in time that only p_u(t) follows, a drift section
- * that a crafted file leaves out or cuts short,
+/* test_algo_timesvdpp.c — timeSVD++: one and two epochs on a tiny problem
+ * against the update rules computed by hand in double (day and bin biases,
+ * α_u with dev_u(t), the implicit term, the scale c_u + c_{u,t} of the movie
+ * bias), predict_at against the formula over the stored sections (with and
+ * without the scale), a planted day effect that only the time terms capture,
+ * user factors drifting in time that only p_u(t) follows, a drift or scale
+ * section that a crafted file leaves out or cuts short,
  * determinism, save/load, fold-in, bad input, hostile sections, allocation
  * failures. */
 #include "factors_common.h"
@@ -18,8 +19,10 @@ static double dev_of(double day, double mean) {
 }
 
 /* One user, three movies on days 0, 0 and 10 (bins 0, 0 and 27 of 30 over
- * the 11-day span), k = K, one epoch. */
-static void check_one_epoch(const int K) {
+ * the 11-day span), k = K, E epochs by hand in double; scale: item_scale (c_u = 1 and
+ * c_{u,t} = 0 at the start, the stored model one factor column wider; the
+ * scale first moves in the second epoch, when the movie biases are not 0). */
+static void check_epochs(const int K, const int scale, const int E) {
     enum { MAXK = 16, NI = 3 };
     int32_t u[NI] = {0, 0, 0}, it[NI] = {0, 1, 2};
     float r[NI] = {4.f, 2.f, 5.f};
@@ -30,8 +33,8 @@ static void check_one_epoch(const int K) {
     assert_int_equal(mfr__dataset_from_arrays(1, NI, NI, u, it, r, t, &ds, &err), MFR_OK);
     ds->scale_min = 0.5f, ds->scale_max = 5.f;
     mfr_train_params p = mfr_train_params_default(MFR_ALGO_TIMESVDPP);
-    p.factors = K, p.epochs = 1, p.lr = 0.05f, p.reg = 0.1f, p.reg_bias = 0.2f;
-    p.init_std = 0.3f, p.seed = 17, p.lr_decay = 1.f;
+    p.factors = K, p.epochs = E, p.lr = 0.05f, p.reg = 0.1f, p.reg_bias = 0.2f;
+    p.init_std = 0.3f, p.seed = 17, p.lr_decay = 1.f, p.item_scale = scale;
     mfr_model *m = NULL;
     assert_int_equal(mfr_model_train(ds, NULL, NULL, &p, &m, &err), MFR_OK);
     float P0[MAXK], Q0[NI * MAXK];
@@ -39,37 +42,64 @@ static void check_one_epoch(const int K) {
     mfr__fill_normal(Q0, NI * K, p.init_std, p.seed, 2);
     double mu = 11.0 / 3, bu = 0, al = 0, but[2] = {0}, bi[NI] = {0}, bib[NI] = {0};
     double a[MAXK] = {0}; /* the drift α_u of the user factors */
+    double cu = 1, cut[2] = {0}; /* the scale (scale = 1) */
     double pu[MAXK], q[NI][MAXK], g[MAXK] = {0}, lr = p.lr, mean = 10.0 / 3;
+    /* every y_j takes the same steps (one user), y: their common value; the
+     * implicit sum |N|^-½ Σ_j y_j is then √3·y */
+    double y[MAXK] = {0}, z[MAXK] = {0};
     for (int f = 0; f < K; f++) pu[f] = P0[f];
     for (int i = 0; i < NI; i++)
         for (int f = 0; f < K; f++) q[i][f] = Q0[i * K + f];
-    for (int i = 0; i < NI; i++) { /* y = 0: the implicit sum is 0 this epoch */
+    for (int ep = 0; ep < E; ep++) {
+    for (int f = 0; f < K; f++) z[f] = sqrt(3.0) * y[f], g[f] = 0;
+    for (int i = 0; i < NI; i++) {
         int sl = slot[i];
-        double dv = dev_of(day[i], mean), pred = mu + bu + al * dv + but[sl] + bi[i] + bib[i];
-        for (int f = 0; f < K; f++) pred += q[i][f] * (pu[f] + dv * a[f]);
+        double sc = scale ? cu + cut[sl] : 1, bb = bi[i] + bib[i];
+        double dv = dev_of(day[i], mean), pred = mu + bu + al * dv + but[sl] + bb * sc;
+        for (int f = 0; f < K; f++) pred += q[i][f] * (pu[f] + dv * a[f] + z[f]);
         double e = r[i] - pred;
         bu += lr * (e - p.reg_bias * bu);
         al += MFR__TS_ALPHA_LR * lr * (e * dv - MFR__TS_ALPHA_REG * al);
         but[sl] += lr * (e - MFR__TS_DAY_REG * but[sl]);
-        bi[i] += lr * (e - p.reg_bias * bi[i]);
-        bib[i] += lr * (e - MFR__TS_BIN_REG * bib[i]);
+        bi[i] += lr * (e * sc - p.reg_bias * bi[i]);
+        bib[i] += lr * (e * sc - MFR__TS_BIN_REG * bib[i]);
+        if (scale) {
+            cu += MFR__TS_SCALE_LR * lr * (e * bb - MFR__TS_SCALE_REG * (cu - 1));
+            cut[sl] += MFR__TS_SCALE_LR * lr * (e * bb - MFR__TS_SCALE_DAY_REG * cut[sl]);
+        }
         for (int f = 0; f < K; f++) {
             double qf = q[i][f], pf = pu[f];
-            q[i][f] += lr * (e * (pf + dv * a[f]) - p.reg * qf);
+            q[i][f] += lr * (e * (pf + dv * a[f] + z[f]) - p.reg * qf);
             pu[f] += lr * (e * qf - p.reg * pf);
             a[f] += MFR__TS_PDRIFT_LR * lr * (e * dv * qf - MFR__TS_PDRIFT_REG * a[f]);
             g[f] += e * qf;
         }
     }
-    /* y_j = lr |N|^-½ g, so the folded implicit sum is |N|^-½ Σ_j y_j = lr g;
-     * P is p_u(t_last) = p_u + α_u dev_u(10) plus that sum */
+    double decay = fmin(lr * p.reg * NI, 0.5);
+    for (int f = 0; f < K; f++) y[f] += lr / sqrt(3.0) * g[f] - decay * y[f];
+    }
+    /* P is p_u(t_last) = p_u + α_u dev_u(10) plus the implicit sum √3·y */
     const double dl = dev_of(10, mean);
+    const int KS = K + scale; /* the stored factor columns */
+    assert_int_equal(m->k, KS);
     const float *A = mfr__model_get_extra(m, MFR__TAG_TSVA, NULL);
     assert_non_null(A);
     for (int f = 0; f < K; f++) {
         assert_float_near(A[f], a[f], 1e-9);
-        assert_float_near(m->P[f], pu[f] + lr * g[f] + dl * a[f], 1e-5);
-        for (int i = 0; i < NI; i++) assert_float_near(m->Q[i * K + f], q[i][f], 1e-5);
+        assert_float_near(m->P[f], pu[f] + sqrt(3.0) * y[f] + dl * a[f], 1e-5);
+        for (int i = 0; i < NI; i++) assert_float_near(m->Q[i * KS + f], q[i][f], 1e-5);
+    }
+    const float *C = mfr__model_get_extra(m, MFR__TAG_TSVC, NULL);
+    if (!scale) assert_null(C);
+    else {
+        assert_non_null(C);
+        assert_float_near(C[0], cu, 1e-6);
+        assert_float_near(C[1], cut[0], 1e-6);
+        assert_float_near(C[2], cut[1], 1e-6);
+        if (E > 1) assert_true(cu != 1 && cut[0] != 0 && cut[1] != 0); /* trained */
+        /* the scale's column as of the last day (day 10: c_{u,t} of slot 1) */
+        assert_float_near(m->P[K], cu + cut[1] - 1, 1e-6);
+        for (int i = 0; i < NI; i++) assert_float_near(m->Q[i * KS + K], m->item_bias[i], 0);
     }
     const float *U = mfr__model_get_extra(m, MFR__TAG_TSVU, NULL);
     const float *B = mfr__model_get_extra(m, MFR__TAG_TSVB, NULL);
@@ -90,9 +120,9 @@ static void check_one_epoch(const int K) {
     assert_float_near(m->user_bias[0], bu + al * dl + but[1], 1e-6);
     /* predict_at on day 0 against the formula; predict = predict_at(last day) */
     for (int i = 0; i < NI; i++) {
-        double d0 = dev_of(0, mean);
-        double want = mu + bu + al * d0 + but[0] + bi[i] + (bin[i] == 0 ? bib[i] : 0);
-        for (int f = 0; f < K; f++) want += (m->P[f] + (d0 - dl) * a[f]) * m->Q[i * K + f];
+        double d0 = dev_of(0, mean), sc = scale ? cu + cut[0] : 1;
+        double want = mu + bu + al * d0 + but[0] + (bi[i] + (bin[i] == 0 ? bib[i] : 0)) * sc;
+        for (int f = 0; f < K; f++) want += (m->P[f] + (d0 - dl) * a[f]) * m->Q[i * KS + f];
         want = want < 0.5 ? 0.5 : want > 5 ? 5 : want;
         assert_float_near(mfr_model_predict_at(m, 0, i, 7200), want, 1e-5);
         assert_float_near(mfr_model_predict_at(m, 0, i, 10 * 86400), mfr_model_predict(m, 0, i), 1e-6);
@@ -104,10 +134,13 @@ static void check_one_epoch(const int K) {
     mfr_dataset_free(ds);
 }
 
-static void timesvdpp_one_epoch_matches_hand_computation(void **state) {
+static void timesvdpp_epochs_match_hand_computation(void **state) {
     (void)state;
-    check_one_epoch(2);
-    check_one_epoch(11);
+    check_epochs(2, 0, 1);
+    check_epochs(11, 0, 1);
+    check_epochs(3, 0, 2);
+    check_epochs(2, 1, 2);
+    check_epochs(11, 1, 2);
 }
 
 /* Users rate on three days each, every (user, day) with its own offset
@@ -332,6 +365,99 @@ static void timesvdpp_hostile_drift_section(void **state) {
     dayed_free(&d);
 }
 
+/* item_scale = 1 on the day-offset data: the same model for one seed, a
+ * model without the scale unchanged by the option's existence (no TSVC, k
+ * factor columns), predict_at over the parts (c_u + c_{u,t} on the movie
+ * bias), identical predictions after save/load at any time, and files with
+ * the scale's section missing, cut short, or too long for its counts
+ * refused naming TSVC. */
+static void timesvdpp_item_scale(void **state) {
+    (void)state;
+    dayed d;
+    dayed_make(&d, 60, 40);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_TIMESVDPP);
+    p.factors = 3, p.epochs = 10, p.lr = 0.02f, p.reg = 0.02f, p.threads = 1;
+    mfr_model *off = NULL, *m = NULL, *again = NULL;
+    mfr_error err;
+    assert_int_equal(mfr_model_train(d.ds, &d.train, NULL, &p, &off, &err), MFR_OK);
+    assert_int_equal(off->k, 3);
+    assert_null(mfr__model_get_extra(off, MFR__TAG_TSVC, NULL));
+    p.item_scale = 1;
+    assert_int_equal(mfr_model_train(d.ds, &d.train, NULL, &p, &m, &err), MFR_OK);
+    assert_int_equal(mfr_model_train(d.ds, &d.train, NULL, &p, &again, &err), MFR_OK);
+    assert_models_identical(m, again);
+    assert_int_equal(m->k, 4);
+    assert_int_equal(mfr_model_fold_dim(m), 5);
+    /* predict_at from the parts */
+    const mfr__timesvdpp_header *h = mfr__model_get_extra(m, MFR__TAG_TSVH, NULL);
+    const float *U = mfr__model_get_extra(m, MFR__TAG_TSVU, NULL);
+    const float *B = mfr__model_get_extra(m, MFR__TAG_TSVB, NULL);
+    const int64_t *ptr = mfr__model_get_extra(m, MFR__TAG_TSVP, NULL);
+    const int32_t *D = mfr__model_get_extra(m, MFR__TAG_TSVD, NULL);
+    const float *V = mfr__model_get_extra(m, MFR__TAG_TSVV, NULL);
+    const float *A = mfr__model_get_extra(m, MFR__TAG_TSVA, NULL);
+    uint64_t csize = 0;
+    const float *C = mfr__model_get_extra(m, MFR__TAG_TSVC, &csize);
+    assert_non_null(C);
+    assert_int_equal(csize, 4 * (60 + h->n_days));
+    double moved = 0;
+    for (int64_t j = 0; j < 60 + h->n_days; j++) moved = fmax(moved, fabs(C[j] - (j < 60 ? 1 : 0)));
+    assert_true(moved > 1e-3); /* c was trained */
+    int32_t last_bin = h->bins - 1;
+    for (int64_t j = 0; j < d.test.n; j++) {
+        int32_t u = d.vu[j], i = d.vi[j], day = (int32_t)(d.vt[j] / 86400);
+        int64_t q = -1;
+        for (int64_t e = ptr[u]; e < ptr[u + 1]; e++)
+            if (D[e] == day) q = e;
+        int64_t span = (int64_t)h->day_max - h->day_min + 1;
+        int32_t dc = day < h->day_min ? h->day_min : day > h->day_max ? h->day_max : day;
+        int32_t bin = (int32_t)((int64_t)(dc - h->day_min) * h->bins / span);
+        double dv = dev_of(day, U[4 * u + 2]), dl = dev_of(U[4 * u + 3], U[4 * u + 2]);
+        double sc = C[u] + (q >= 0 ? C[60 + q] : 0);
+        double bb = m->item_bias[i] - B[i * h->bins + last_bin] + B[i * h->bins + bin];
+        double want = m->mu + U[4 * u] + U[4 * u + 1] * dv + (q >= 0 ? V[q] : 0) + bb * sc;
+        for (int f = 0; f < 3; f++)
+            want += (m->P[u * 4 + f] + (dv - dl) * A[u * 3 + f]) * m->Q[i * 4 + f];
+        want = want < -20 ? -20 : want > 20 ? 20 : want;
+        assert_float_near(mfr_model_predict_at(m, u, i, d.vt[j]), want, 2e-5);
+    }
+    check_save_load(m, &d.test);
+    const char *dir = temp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/s.mfm", dir);
+    assert_int_equal(mfr_model_save(m, path, &err), MFR_OK);
+    mfr_model *l = NULL;
+    assert_int_equal(mfr_model_load(path, &l, &err), MFR_OK);
+    mfr_model_info info;
+    mfr_model_info_get(l, &info);
+    assert_int_equal(info.params.item_scale, 1);
+    for (int64_t j = 0; j < d.test.n; j++)
+        for (int64_t dt = -400; dt <= 400; dt += 200)
+            assert_true(mfr_model_predict_at(m, d.vu[j], d.vi[j], d.vt[j] + dt * 86400) ==
+                        mfr_model_predict_at(l, d.vu[j], d.vi[j], d.vt[j] + dt * 86400));
+    mfr_model_free(l);
+    unlink(path), rmdir(dir);
+    /* hostile: TSVC missing (item_scale = 1 in the header), short, long */
+    long len;
+    unsigned char *orig = saved_image(m, "c.mfm", path, sizeof path, &len), *b = malloc((size_t)len);
+    m = NULL; /* saved_image frees it */
+    for (int c = 0; c < 3; c++) {
+        memcpy(b, orig, (size_t)len);
+        uint64_t size = 0;
+        unsigned char *ent = NULL;
+        assert_non_null(mfm_section(b, len, "TSVC", &size, &ent));
+        if (c == 0) memcpy(ent, "TSVX", 4);
+        else size = c == 1 ? size - 4 : 4 * 60, memcpy(ent + 16, &size, 8);
+        fix_crcs(b, len);
+        write_whole(path, (char *)b, len);
+        expect_model_refused(path, "TSVC");
+    }
+    free(orig), free(b);
+    unlink(path);
+    mfr_model_free(off), mfr_model_free(m), mfr_model_free(again);
+    dayed_free(&d);
+}
+
 /* Without timestamps every rating is on day 0; bad steps are refused. */
 static void timesvdpp_no_time_and_bad_params(void **state) {
     (void)state;
@@ -364,6 +490,13 @@ static void timesvdpp_no_time_and_bad_params(void **state) {
 static void fault_timesvdpp_alloc_failures(void **state) {
     (void)state;
     check_alloc_failures(MFR_ALGO_TIMESVDPP, 3);
+    /* and with the scale (its state, its section, the wider P and Q) */
+    lowrank L;
+    lowrank_make(&L, 30, 20, 2, 0.4, 0.1, 2);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_TIMESVDPP);
+    p.factors = 3, p.epochs = 2, p.item_scale = 1;
+    check_train_alloc_failures_on(L.ds, &L.train, &p);
+    lowrank_free(&L);
 }
 
 /* Defaults on ml-latest-small, 80/20 (seed 42): measured 0.8354 (0.8356 before p_u(t); svdpp
@@ -377,10 +510,11 @@ static void timesvdpp_movielens_rmse_slow(void **state) {
 
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(timesvdpp_one_epoch_matches_hand_computation),
+        cmocka_unit_test(timesvdpp_epochs_match_hand_computation),
         cmocka_unit_test(timesvdpp_captures_day_effects),
         cmocka_unit_test(timesvdpp_user_factor_drift),
         cmocka_unit_test(timesvdpp_hostile_drift_section),
+        cmocka_unit_test(timesvdpp_item_scale),
         cmocka_unit_test(timesvdpp_no_time_and_bad_params),
         cmocka_unit_test(fault_timesvdpp_alloc_failures),
         cmocka_unit_test(timesvdpp_movielens_rmse_slow),
