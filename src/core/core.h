@@ -121,5 +121,15 @@ void mfr__text_fold(const char *s, char *out, size_t cap);
 /* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or
  * code points past U+10FFFF); the one check of the readers and the server. */
 int mfr__utf8_valid(const char *s, size_t n);
+/* The decimal digits of u, most significant first, into buf (20 bytes at
+ * most, no NUL); returns the count. */
+static inline size_t mfr__put_u64(char *buf, uint64_t u) {
+    char tmp[24];
+    size_t n = 0;
+    do tmp[n++] = (char)('0' + u % 10);
+    while (u /= 10);
+    for (size_t j = 0; j < n; j++) buf[j] = tmp[n - 1 - j];
+    return n;
+}
 
 #endif

@@ -384,14 +384,6 @@ static mfr_status synth_flush(synth_out *o, mfr_error *err) {
     return MFR_OK;
 }
 
-static inline char *synth_put_u64(char *p, uint64_t v) {
-    char tmp[24];
-    int n = 0;
-    do tmp[n++] = (char)('0' + v % 10); while (v /= 10);
-    while (n) *p++ = tmp[--n];
-    return p;
-}
-
 static mfr_status synth_sink_csv(void *ctx, int32_t u, int32_t n, const int32_t *items,
                                  const float *rating, const int64_t *time, mfr_error *err) {
     synth_out *o = ctx;
@@ -401,16 +393,16 @@ static mfr_status synth_sink_csv(void *ctx, int32_t u, int32_t n, const int32_t 
             if (st) return st;
         }
         char *p = o->buf + o->len;
-        p = synth_put_u64(p, (uint64_t)u + 1);
+        p += mfr__put_u64(p, (uint64_t)u + 1);
         *p++ = ',';
-        p = synth_put_u64(p, (uint64_t)items[j] + 1);
+        p += mfr__put_u64(p, (uint64_t)items[j] + 1);
         *p++ = ',';
         int half = (int)(rating[j] * 2.0f + 0.5f);
-        p = synth_put_u64(p, (uint64_t)(half / 2));
+        p += mfr__put_u64(p, (uint64_t)(half / 2));
         *p++ = '.';
         *p++ = half % 2 ? '5' : '0';
         *p++ = ',';
-        p = synth_put_u64(p, (uint64_t)time[j]);
+        p += mfr__put_u64(p, (uint64_t)time[j]);
         *p++ = '\n';
         o->len = (size_t)(p - o->buf);
     }

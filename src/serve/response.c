@@ -168,16 +168,6 @@ int mfr__query_int(req *r, const char *name, long lo, long hi, long def, long *o
     return 0;
 }
 
-/* The digits of u, most significant first, into buf; returns the length. */
-static size_t put_digits(char *buf, uint64_t u) {
-    char tmp[24];
-    size_t n = 0;
-    do tmp[n++] = (char)('0' + u % 10);
-    while (u /= 10);
-    for (size_t j = 0; j < n; j++) buf[j] = tmp[n - 1 - j];
-    return n;
-}
-
 size_t mfr__fixed_text(char *buf, double v, int decimals) {
     static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
     double x = decimals >= 0 && decimals <= 6 ? fabs(v) * pow10[decimals] : -1.0;
@@ -190,7 +180,7 @@ size_t mfr__fixed_text(char *buf, double v, int decimals) {
     uint64_t u = (uint64_t)nearbyint(x), scale = (uint64_t)pow10[decimals];
     size_t n = 0;
     if (signbit(v)) buf[n++] = '-';
-    n += put_digits(buf + n, u / scale);
+    n += mfr__put_u64(buf + n, u / scale);
     if (decimals > 0) {
         buf[n++] = '.';
         uint64_t f = u % scale;
@@ -205,7 +195,7 @@ void mfr__json_int(cJSON *o, const char *name, int64_t v) {
     char buf[24];
     size_t n = 0;
     if (v < 0) buf[n++] = '-';
-    n += put_digits(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    n += mfr__put_u64(buf + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     buf[n] = 0;
     cJSON_AddRawToObject(o, name, buf);
 }
