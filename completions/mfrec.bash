@@ -8,7 +8,7 @@ _mfrec() {
     cmd=${COMP_WORDS[1]}
     local commands="help import synth train recommend similar predict eval info split tune report cluster project export serve"
     local algos="sgd adam als svd svdpp ials nmf bmf baseline knn-user knn-item content hybrid ease auto bpr bfm slopeone cocluster timesvdpp autorec vae"
-    local params="--factors --epochs --lr --lr-decay --reg --reg-bias --init-std --seed --threads --valid-frac --early-stop --batch --beta1 --beta2 --alpha --cg-steps --burnin --samples --knn-k --min-support --shrinkage --sim --hybrid-base --ease-lambda --max-memory-mb --rank-min-ratings --rating-power --blend --ease-keep --unobserved --reg-exp --features"
+    local params="--factors --epochs --lr --lr-decay --reg --reg-bias --init-std --seed --threads --valid-frac --early-stop --batch --beta1 --beta2 --alpha --cg-steps --burnin --samples --knn-k --min-support --shrinkage --sim --hybrid-base --ease-lambda --max-memory-mb --rank-min-ratings --rating-power --blend --ease-keep --unobserved --reg-exp --features --dense --item-scale"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
