@@ -669,6 +669,13 @@ static void nn_bad_params(void **state) {
 static void fault_autorec_alloc_failures(void **state) {
     (void)state;
     check_alloc_failures(MFR_ALGO_AUTOREC, 3);
+    /* and the dense layers' blocks */
+    lowrank L;
+    lowrank_make(&L, 30, 20, 2, 0.4, 0.1, 2);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_AUTOREC);
+    p.factors = 3, p.epochs = 2, p.dense = 1;
+    check_train_alloc_failures_on(L.ds, &L.train, &p);
+    lowrank_free(&L);
 }
 
 static void fault_vae_alloc_failures(void **state) {
