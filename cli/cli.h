@@ -96,17 +96,14 @@ void cli_json_dataset_stats(FILE *f, const mfr_dataset *ds);
 int32_t cli_ranked_items(const mfr_model_info *in);
 /* Monotonic clock in seconds. */
 double cli_now(void);
-/* Answer rows as a table (rank, movieId, <score_name>, title, genres) or, with
- * json, an array of objects with those keys (genres as an array). */
-void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
-                      const char *score_name, int json);
-/* Recommendation rows (rank, movieId, score = the ranking score the list is
- * ordered by, 3 decimals; prediction = the predicted rating, 1 decimal;
- * title, genres) as a table, or with json an array of objects with those
- * keys (score 4 decimals, genres as an array). */
-void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int json);
-/* One recommendation row as a JSON object (no newline), as cli_print_recs. */
-void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank);
+/* Answer rows (rank, movieId, score, 3 decimals; with recs the list is
+ * recommendations and prediction, the predicted rating with 1 decimal,
+ * follows the score; title, genres) as a table, or with json an array of
+ * objects with those keys (score 4 decimals, genres as an array). */
+void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int recs,
+                      int json);
+/* One row as a JSON object (no newline), as cli_print_scored. */
+void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank, int recs);
 /* An output file written under a temporary name beside it ("PATH.tmp.PID")
  * and renamed over PATH once complete, so a reader never sees half a file
  * and a failure leaves no temporary behind; path NULL: standard output. */

@@ -89,7 +89,7 @@ static void write_json_user(FILE *f, const mfr_model *m, int64_t user, const mfr
     fprintf(f, "%s\n  {\"user\": %lld, \"recommendations\": [", first ? "" : ",", (long long)user);
     for (int32_t j = 0; j < n; j++) {
         fputs(j ? ",\n    " : "\n    ", f);
-        cli_json_rec(f, m, &rows[j], j + 1);
+        cli_json_rec(f, m, &rows[j], j + 1, 1);
     }
     fputs(n ? "\n  ]}" : "]}", f);
 }
@@ -207,7 +207,7 @@ int cmd_recommend(int argc, char **argv) {
         cli_out o;
         rc = out_open(&o, path);
         if (!rc) {
-            cli_print_recs(o.f, m, rows, n, json);
+            cli_print_scored(o.f, m, rows, n, 1, json);
             rc = out_close(&o, 1);
         }
     }

@@ -67,7 +67,7 @@ int cmd_similar(int argc, char **argv) {
         if (!json)
             printf("movies most similar to %s [movieId %lld]:\n", mfr_model_item_title(m, item),
                    (long long)mfr_model_item_id(m, item));
-        cli_print_scored(stdout, m, rows, got, "score", json);
+        cli_print_scored(stdout, m, rows, got, 0, json);
     }
     free(rows);
     mfr_model_free(m);

@@ -399,8 +399,8 @@ static void cli_print_title(FILE *f, const char *s, int width) {
 
 static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n);
 
-/* The end of a table line of cli_print_scored and cli_print_recs: movie i's
- * title (tw columns) and genres; with m NULL, the header's. */
+/* The end of a table line of cli_print_scored: movie i's title (tw columns)
+ * and genres; with m NULL, the header's. */
 static void table_tail(FILE *f, const mfr_model *m, int32_t i, int tw) {
     if (!m) {
         cli_print_padded(f, "title", tw);
@@ -412,30 +412,30 @@ static void table_tail(FILE *f, const mfr_model *m, int32_t i, int tw) {
     fprintf(f, "  %s\n", *g ? g : "-");
 }
 
-/* Rows as a table (rank, movieId, score, title, genres) or a JSON array
- * (similar; recommendations use cli_print_recs). */
-void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n,
-                      const char *score_name, int json) {
+/* Rows as a table or a JSON array: similar's (recs 0) and recommendations,
+ * ordered by score (the model's ranking score), each with the predicted
+ * rating on the scale. */
+void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int recs,
+                      int json) {
     if (json) {
         fputc('[', f);
         for (int32_t j = 0; j < n; j++) {
-            int32_t i = rows[j].item;
-            fprintf(f, "%s\n  {\"rank\": %d, \"movieId\": %lld, \"%s\": %.4f, \"title\": ", j ? "," : "",
-                    j + 1, (long long)mfr_model_item_id(m, i), score_name, (double)rows[j].score);
-            cli_json_string(f, mfr_model_item_title(m, i));
-            fputs(", \"genres\": ", f);
-            cli_json_genres(f, mfr_model_item_genres(m, i));
-            fputc('}', f);
+            fputs(j ? ",\n  " : "\n  ", f);
+            cli_json_rec(f, m, &rows[j], j + 1, recs);
         }
         fputs(n ? "\n]\n" : "]\n", f);
         return;
     }
     int tw = cli_title_width(m, rows, n);
-    fprintf(f, "%4s  %7s  %10s  ", "rank", "movieId", score_name);
+    if (recs) fprintf(f, "%4s  %7s  %9s  %10s  ", "rank", "movieId", "score", "prediction");
+    else fprintf(f, "%4s  %7s  %10s  ", "rank", "movieId", "score");
     table_tail(f, NULL, -1, tw);
     for (int32_t j = 0; j < n; j++) {
         int32_t i = rows[j].item;
-        fprintf(f, "%4d  %7lld  %10.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
+        fprintf(f, "%4d  %7lld  %*.3f  ", j + 1, (long long)mfr_model_item_id(m, i), recs ? 9 : 10,
+                (double)rows[j].score);
+        if (recs && isfinite(rows[j].prediction)) fprintf(f, "%10.1f  ", (double)rows[j].prediction);
+        else if (recs) fprintf(f, "%10s  ", "-");
         table_tail(f, m, i, tw);
     }
 }
@@ -450,42 +450,19 @@ static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n
     return tw > 60 ? 60 : tw;
 }
 
-void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank) {
+void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank, int recs) {
     int32_t i = row->item;
     fprintf(f, "{\"rank\": %d, \"movieId\": %lld, \"score\": ", rank,
             (long long)mfr_model_item_id(m, i));
     if (isfinite(row->score)) fprintf(f, "%.4f", (double)row->score);
     else fputs("null", f);
-    if (isfinite(row->prediction)) fprintf(f, ", \"prediction\": %.1f, \"title\": ", (double)row->prediction);
-    else fputs(", \"prediction\": null, \"title\": ", f);
+    if (recs && isfinite(row->prediction)) fprintf(f, ", \"prediction\": %.1f", (double)row->prediction);
+    else if (recs) fputs(", \"prediction\": null", f);
+    fputs(", \"title\": ", f);
     cli_json_string(f, mfr_model_item_title(m, i));
     fputs(", \"genres\": ", f);
     cli_json_genres(f, mfr_model_item_genres(m, i));
     fputc('}', f);
-}
-
-/* Recommendation rows: ordered by score (the model's ranking score), each
- * with the predicted rating on the scale. */
-void cli_print_recs(FILE *f, const mfr_model *m, const mfr_scored *rows, int32_t n, int json) {
-    if (json) {
-        fputc('[', f);
-        for (int32_t j = 0; j < n; j++) {
-            fputs(j ? ",\n  " : "\n  ", f);
-            cli_json_rec(f, m, &rows[j], j + 1);
-        }
-        fputs(n ? "\n]\n" : "]\n", f);
-        return;
-    }
-    int tw = cli_title_width(m, rows, n);
-    fprintf(f, "%4s  %7s  %9s  %10s  ", "rank", "movieId", "score", "prediction");
-    table_tail(f, NULL, -1, tw);
-    for (int32_t j = 0; j < n; j++) {
-        int32_t i = rows[j].item;
-        fprintf(f, "%4d  %7lld  %9.3f  ", j + 1, (long long)mfr_model_item_id(m, i), (double)rows[j].score);
-        if (isfinite(rows[j].prediction)) fprintf(f, "%10.1f  ", (double)rows[j].prediction);
-        else fprintf(f, "%10s  ", "-");
-        table_tail(f, m, i, tw);
-    }
 }
 
 int cli_out_open(cli_out *o, const char *path, const char *mode) {
