@@ -30,6 +30,10 @@ mfr_status mfr__folds(const mfr_dataset *ds, const mfr_ratings **data, mfr_ratin
 mfr_status mfr__jobs_run(const mfr__job *jobs, int64_t n, int threads, const char *stage,
                          mfr_progress_fn progress, void *user, mfr_error *err);
 
+/* s XML-escaped to f (& < > "), at most max characters (max < 0: all), then
+ * "…" when cut (svg.c; the report's HTML and charts, the map's labels). */
+void mfr__xml_text(FILE *f, const char *s, int max);
+
 /* x is in a[0..n-1]. */
 static inline int mfr__contains(const int32_t *a, int32_t n, int32_t x) {
     for (int32_t j = 0; j < n; j++)

@@ -6,7 +6,7 @@
  * grey) or by k-means cluster (mfr_model_cluster), and the `labels` most
  * rated movies named. Dots are drawn least popular first so the well-known
  * ones stay visible. */
-#include "../core/core.h"
+#include "eval_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,17 +17,6 @@
 
 static const char *COLORS[10] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-
-static void xml(FILE *f, const char *s, int max) {
-    for (int n = 0; *s && n < max; s++, n++) {
-        if (*s == '&') fputs("&amp;", f);
-        else if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '"') fputs("&quot;", f);
-        else fputc(*s, f);
-    }
-    if (*s) fputs("…", f);
-}
 
 typedef struct genre_tab {
     int n;
@@ -122,7 +111,7 @@ static void legend(FILE *f, int32_t clusters, const genre_tab *gt, const int *sl
         if (!name) continue;
         fprintf(f, "<circle cx=\"572\" cy=\"%d\" r=\"6\" fill=\"%s\"/><text x=\"584\" y=\"%d\">",
                 60 + row * 20, COLORS[r], 64 + row * 20);
-        xml(f, name, 30);
+        mfr__xml_text(f, name, 30);
         fputs("</text>\n", f);
         row++;
     }
@@ -170,7 +159,7 @@ static void label_movies(FILE *f, const mfr_model *m, map_data *d, int32_t label
             placed[np++] = b;
             fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" stroke=\"#fff\" stroke-width=\"3\" "
                        "paint-order=\"stroke\">", pos[p][0], pos[p][1]);
-            xml(f, t, 28);
+            mfr__xml_text(f, t, 28);
             fputs("</text>\n", f);
             break;
         }
@@ -218,7 +207,7 @@ mfr_status mfr_svg_movie_map(const mfr_model *m, int32_t clusters, int32_t label
             double cy = Y0 + H - 8 - (d.xy[2 * j + 1] - ymin) / (ymax - ymin) * (H - 16);
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>", cx, cy,
                     1.5 + 7 * sqrt(share), dot_color(d.color[j], clusters, slot));
-            xml(f, mfr_model_item_title(m, d.items[j]), 120);
+            mfr__xml_text(f, mfr_model_item_title(m, d.items[j]), 120);
             fprintf(f, " (%d ratings)</title></circle>\n", c);
         }
     fputs("</g>\n<g class=\"labels\" font-size=\"11\" fill=\"#222\">\n", f);

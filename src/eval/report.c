@@ -7,7 +7,7 @@
  * the models' metrics table, the learning curves, the movie map, then the
  * rating distribution and the long tail side by side. A curve is grown
  * epoch by epoch (doubling arrays) from mfr_progress reports. */
-#include "../core/core.h"
+#include "eval_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -149,16 +149,6 @@ static const char *CSS =
     "th{background:#eef1f4}td.best{font-weight:700;color:#1a7f37}\n"
     ".note{color:#666;font-size:12px}footer{color:#777;font-size:12px;padding:8px 32px 24px}\n";
 
-static void html_text(FILE *f, const char *s) {
-    for (; *s; s++) {
-        if (*s == '&') fputs("&amp;", f);
-        else if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '"') fputs("&quot;", f);
-        else fputc(*s, f);
-    }
-}
-
 /* Best value of column c over the rows (by the metric's direction). */
 static double best_of(const mfr_report_row *rows, int32_t n, mfr_metric m) {
     double b = NAN;
@@ -176,7 +166,7 @@ static void html_table(FILE *f, const mfr_report_row *rows, int32_t n) {
     fputs("</tr></thead><tbody>\n", f);
     for (int32_t r = 0; r < n; r++) {
         fputs("<tr><td>", f);
-        html_text(f, rows[r].name);
+        mfr__xml_text(f, rows[r].name, -1);
         fputs("</td>", f);
         for (int c = 0; c < N_COLS; c++) {
             mfr_metric m = TABLE_COLS[c];
@@ -197,15 +187,16 @@ static void html_header(FILE *f, const mfr_report_input *in) {
     const char *title = in->title ? in->title : "mfrec report";
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
-    html_text(f, title);
+    mfr__xml_text(f, title, -1);
     fprintf(f, "</title>\n<style>\n%s</style></head><body>\n<header><h1>", CSS);
-    html_text(f, title);
+    mfr__xml_text(f, title, -1);
     fputs("</h1>\n", f);
     if (in->ds) {
         mfr_dataset_stats st;
         mfr_dataset_stats_get(in->ds, &st);
         fputs("<p>", f);
-        html_text(f, mfr_dataset_source(in->ds)[0] ? mfr_dataset_source(in->ds) : "synthetic data");
+        const char *src = mfr_dataset_source(in->ds);
+        mfr__xml_text(f, src[0] ? src : "synthetic data", -1);
         fprintf(f, "</p>\n<p>%lld ratings · %d users · %d movies (%d rated) · density %.2f%% · "
                    "mean rating %.2f</p>\n",
                 (long long)st.n_ratings, st.n_users, st.n_items, st.n_items_rated,

@@ -11,7 +11,7 @@
  *   movie map      — PCA of the item factors (mfr_model_project_2d), one dot a
  *                    movie (area ∝ ratings), coloured by first genre or by
  *                    k-means cluster, the most rated movies labelled. */
-#include "../core/core.h"
+#include "eval_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,16 +38,15 @@ static double py(const box *b, double y) {
     return b->y0 + b->h - (y - b->ymin) / (b->ymax - b->ymin) * b->h;
 }
 
-static void xml_text(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
+void mfr__xml_text(FILE *f, const char *s, int max) {
+    for (int n = 0; *s && (max < 0 || n < max); s++, n++) {
+        if (*s == '&') fputs("&amp;", f);
+        else if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '"') fputs("&quot;", f);
+        else fputc(*s, f);
     }
+    if (*s) fputs("…", f);
 }
 
 static double nice_step(double span, int target) {
@@ -60,11 +59,11 @@ static void svg_open(FILE *f, const char *id, int w, int h, const char *title) {
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"%s\" "
                "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n"
                "<title>", id, w, h, w, h);
-    xml_text(f, title);
+    mfr__xml_text(f, title, -1);
     fprintf(f, "</title>\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", w, h);
     fprintf(f, "<text x=\"%d\" y=\"22\" class=\"ctitle\" text-anchor=\"middle\" "
                "font-size=\"15\" font-weight=\"600\">", w / 2);
-    xml_text(f, title);
+    mfr__xml_text(f, title, -1);
     fputs("</text>\n", f);
 }
 
@@ -93,10 +92,10 @@ static void axes(FILE *f, const box *b, const char *xlabel, const char *ylabel) 
     }
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\">", b->x0 + b->w / 2,
             b->y0 + b->h + 34);
-    xml_text(f, xlabel);
+    mfr__xml_text(f, xlabel, -1);
     fprintf(f, "</text><text transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\" "
                "font-size=\"12\">", b->x0 - 46, b->y0 + b->h / 2);
-    xml_text(f, ylabel);
+    mfr__xml_text(f, ylabel, -1);
     fputs("</text>\n</g>\n", f);
 }
 
@@ -157,7 +156,7 @@ mfr_status mfr_svg_learning_curves(const mfr_curve *c, int32_t n, FILE *f, mfr_e
         fprintf(f, "<line x1=\"565\" x2=\"590\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" "
                    "stroke-width=\"2\"/><text x=\"596\" y=\"%.0f\" font-size=\"12\">", ly, ly, col,
                 ly + 4);
-        xml_text(f, c[q].name);
+        mfr__xml_text(f, c[q].name, -1);
         fputs("</text>\n", f);
     }
     double ly = 60 + n * 20;
