@@ -10,9 +10,8 @@
  *
  * Started by mpirun (or with --checkpoint / --resume) it trains through the
  * distributed trainer (include/mfrec/dist.h, docs/distributed.md): every
- * rank reads DATA (without a validation split only its share of the
- * ratings, mfr_dist_train_share; with one, or a text file that repeats a
- * (user, movie) pair, whole); an error on any rank stops all of them with that rank's
+ * rank reads DATA (only its share of the ratings, mfr_dist_train_share;
+ * a text file that repeats a (user, movie) pair whole); an error on any rank stops all of them with that rank's
  * message (printed by that rank, "rank R: ..."); rank 0 alone prints
  * progress and the summary and writes the model. */
 #include <math.h>
@@ -143,7 +142,7 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
             return s;
         }
     }
-    if (whole) { /* a validation split, or duplicate rows: every rank reads DATA whole */
+    if (whole) { /* duplicate rows (or a .mfd with --movies): every rank reads DATA whole */
         s = cli_load_dataset(data, ip, &ds, &err);
         mfr_status all = mfr_dist_agree(d, s, &err, &who); /* the first rank that failed */
         if (all && mfr_dist_failed_alone(d)) { /* this rank waited past --rank-timeout */

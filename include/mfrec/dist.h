@@ -66,9 +66,8 @@ mfr_status mfr_dist_agree(mfr_dist *d, mfr_status st, mfr_error *err, int *who);
 mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *p,
                           const mfr_dist_params *dp, mfr_model **out, mfr_error *err);
 /* 1 when mfr_dist_train_share can train p on DATA at path imported with
- * ip (NULL: the defaults): no validation split (valid_frac 0: the holdout
- * draws from every rating), and not a .mfd (by its magic) with
- * ip->movies_path (refused by the import). */
+ * ip (NULL: the defaults): not a .mfd (by its magic) with ip->movies_path
+ * (refused by the import). */
 int mfr_dist_reads_share(const char *path, const mfr_import_params *ip, const mfr_train_params *p);
 /* Collective: as mfr_dist_train, but each rank reads only its share of the
  * DATA at path (two streaming passes, never the whole file: the ratings of
@@ -79,7 +78,9 @@ int mfr_dist_reads_share(const char *path, const mfr_import_params *ip, const mf
  * (docs/distributed.md). No rank's *out holds the seen lists (their
  * factors are whole): rank 0 keeps the file open, and mfr_dist_model_save
  * writes the lists into the model file from it, a band of users at a time,
- * never holding them whole. An error reading the file on any rank stops
+ * never holding them whole. A validation split (p->valid_frac) is one
+ * process's holdout, drawn by every rank from the ratings' count; the held
+ * ratings are kept whole on every rank. An error reading the file on any rank stops
  * all: *who is then the rank whose message err holds (print it there), -1
  * otherwise. A text input whose rows repeat a (user, movie) pair (which
  * the import drops once it holds every rating) is not trained: every rank

@@ -68,4 +68,12 @@ mfr_status mfr__dataset_from_arrays(int32_t n_users, int32_t n_items, int64_t n,
                                     const float *rating, const int64_t *time,
                                     mfr_dataset **out, mfr_error *err);
 
+/* The holdout of mfr_ratings_holdout(all, frac, seed, ...) for any all of
+ * n ratings, without the ratings: bit j of *bits (n/64 + 1 words, the
+ * caller's, mfr__free) set when rating j is held out, *held of them. It
+ * depends on n, frac and seed only, so a distributed run's ranks draw the
+ * one-process split from their counts (src/dist). 4·n bytes while drawn. */
+mfr_status mfr__holdout_bits(int64_t n, double frac, uint64_t seed, uint64_t **bits,
+                             int64_t *held, mfr_error *err);
+
 #endif

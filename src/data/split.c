@@ -14,6 +14,7 @@
  *   user-last — per user, the leave_out latest by (timestamp, index).
  * Subsets (mfr_ratings_select) are owned copies of the four parallel arrays. */
 #include "../core/core.h"
+#include "dataset_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -251,18 +252,58 @@ mfr_status mfr_ratings_map(const mfr_dataset *src, const mfr_dataset *dst,
     return MFR_OK;
 }
 
+mfr_status mfr__holdout_bits(int64_t n, double frac, uint64_t seed, uint64_t **bits,
+                             int64_t *held, mfr_error *err) {
+    *bits = NULL, *held = 0;
+    if (!(frac > 0.0 && frac < 1.0))
+        return mfr__err(err, MFR_E_INVALID, "test_frac %g outside (0, 1)", frac);
+    if (n < 0 || n > INT32_MAX) return mfr__err(err, MFR_E_INVALID, "holdout of %lld ratings", (long long)n);
+    /* the shuffle of a holdout split (mfr_split_assign), of 4-byte positions */
+    int32_t *perm = mfr__malloc(sizeof *perm * (size_t)(n > 0 ? n : 1));
+    uint64_t *b = mfr__calloc((size_t)n / 64 + 1, sizeof *b);
+    if (!perm || !b) {
+        mfr__free(perm), mfr__free(b);
+        return mfr__nomem(err, "validation split");
+    }
+    mfr__rng rng;
+    mfr__rng_seed_stream(&rng, seed, 0x5e11);
+    for (int64_t j = 0; j < n; j++) perm[j] = (int32_t)j;
+    mfr__shuffle_i32(&rng, perm, n);
+    int64_t nt = frac_count(n, frac);
+    for (int64_t q = 0; q < nt; q++) b[perm[q] >> 6] |= (uint64_t)1 << (perm[q] & 63);
+    mfr__free(perm);
+    *bits = b, *held = nt;
+    return MFR_OK;
+}
+
+/* all's ratings whose bit is want (held out: 1). */
+static mfr_status select_bits(const mfr_ratings *all, const uint64_t *bits, int want, int64_t n,
+                              mfr_ratings *out, mfr_error *err) {
+    mfr_status s = ratings_alloc(out, n, all->time != NULL, err);
+    if (s) return s;
+    out->n_users = all->n_users;
+    out->n_items = all->n_items;
+    int32_t *u = (int32_t *)out->user, *i = (int32_t *)out->item;
+    float *v = (float *)out->rating;
+    int64_t *t = (int64_t *)out->time, q = 0;
+    for (int64_t j = 0; j < all->n; j++) {
+        if ((int)(bits[j >> 6] >> (j & 63) & 1) != want) continue;
+        u[q] = all->user[j], i[q] = all->item[j], v[q] = all->rating[j];
+        if (t) t[q] = all->time[j];
+        q++;
+    }
+    return MFR_OK;
+}
+
 mfr_status mfr_ratings_holdout(const mfr_ratings *all, double frac, uint64_t seed,
                                mfr_ratings *tr, mfr_ratings *va, mfr_error *err) {
     memset(tr, 0, sizeof *tr), memset(va, 0, sizeof *va);
-    mfr_split_params sp = mfr_split_params_default();
-    sp.test_frac = frac;
-    sp.seed = seed;
-    int32_t *fold = mfr__malloc(sizeof *fold * (size_t)(all->n > 0 ? all->n : 1)), n_folds;
-    if (!fold) return mfr__nomem(err, "validation split");
-    mfr_status st = mfr_split_assign(all, &sp, fold, &n_folds, err);
-    if (!st) st = mfr_ratings_select(all, fold, 1, 0, tr, err);
-    if (!st) st = mfr_ratings_select(all, fold, 1, 1, va, err);
-    mfr__free(fold);
+    uint64_t *bits;
+    int64_t held;
+    mfr_status st = mfr__holdout_bits(all->n, frac, seed, &bits, &held, err);
+    if (!st) st = select_bits(all, bits, 0, all->n - held, tr, err);
+    if (!st) st = select_bits(all, bits, 1, held, va, err);
+    mfr__free(bits);
     if (st) mfr_ratings_free(tr), mfr_ratings_free(va);
     return st;
 }

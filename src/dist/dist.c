@@ -486,10 +486,12 @@ static int32_t *cut_both(const mfr_dist *d, const int64_t *cu, int32_t nu, const
 }
 
 /* The fit on cuts lo (cut_both) of ds's ratings, all of them or (share)
- * only this rank's; ds's rating arrays are handed over. */
+ * only this rank's training ratings, the validation set then valid
+ * (whole); ds's rating arrays are handed over. */
 static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, mfr__csr *rows,
-                          const mfr_train_params *p, const mfr_dist_params *dp, const int32_t *lo,
-                          const uint64_t mine[4], mfr_model **out, mfr_error *err) {
+                          const mfr_ratings *valid, const mfr_train_params *p,
+                          const mfr_dist_params *dp, const int32_t *lo, const uint64_t mine[4],
+                          mfr_model **out, mfr_error *err) {
     size_t P = (size_t)d->size;
     mfr_train_params run = *p;
     if (run.threads <= 0) { /* the cores of this host, shared by its ranks */
@@ -531,7 +533,7 @@ static mfr_status run_fit(mfr_dist *d, mfr_dataset *ds, int share, mfr__csr *row
     /* the ratings held once: the dataset's arrays go to the model (as
      * mfr_model_train_consume) */
     d->in_fit = 1, d->epoch = 0;
-    mfr_status st = mfr__model_train_dist(ds, ds, NULL, NULL, &run, NULL, &fd, out, err);
+    mfr_status st = mfr__model_train_dist(ds, ds, NULL, valid, &run, NULL, &fd, out, err);
     d->in_fit = 0;
     d->stats.train_seconds = mfr__now() - t0;
     d->dp = NULL;
@@ -571,7 +573,7 @@ mfr_status mfr_dist_train(mfr_dist *d, mfr_dataset *ds, const mfr_train_params *
         d->failed_alone = d->size > 1;
         return mfr__nomem(err, "distributed row ranges");
     }
-    st = run_fit(d, ds, 0, NULL, p, dp, lo, mine, out, err);
+    st = run_fit(d, ds, 0, NULL, NULL, p, dp, lo, mine, out, err);
     mfr__free(lo);
     return st;
 }
@@ -586,7 +588,7 @@ static int is_mfd(const char *path, const mfr_import_params *ip) {
 }
 
 int mfr_dist_reads_share(const char *path, const mfr_import_params *ip, const mfr_train_params *p) {
-    if (!path || !p || p->valid_frac > 0.0f) return 0;
+    if (!path || !p) return 0;
     return !(ip && ip->movies_path && is_mfd(path, ip));
 }
 
@@ -639,10 +641,6 @@ mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_
     mfr_status st = check_run(d, p, err);
     if (st) return st;
     if (!path) return mfr__err(err, MFR_E_INVALID, "dist train: path is NULL");
-    if (p->valid_frac > 0.0f)
-        return mfr__err(err, MFR_E_UNSUPPORTED,
-                        "distributed training from shares: valid_frac > 0 needs every rating "
-                        "(mfr_dist_train)");
     /* the first pass: counts and checksums; a failure on any rank stops all */
     mfr__mfd_share sh;
     st = is_mfd(path, ip) ? mfr__mfd_share_open(path, &sh, err)
@@ -660,6 +658,12 @@ mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_
     int32_t *lo = cut_both(d, sh.user_count, sh.n_users, sh.item_count, sh.n_items);
     mfr_dataset *ds = NULL;
     st = lo ? MFR_OK : mfr__nomem(err, "distributed row ranges");
+    /* a validation split: one process's holdout, drawn from the count; the
+     * held ratings kept whole on every rank, the later passes without them */
+    mfr_ratings va;
+    memset(&va, 0, sizeof va);
+    if (!st && p->valid_frac > 0.0f)
+        st = mfr__mfd_share_holdout(&sh, p->valid_frac, MFR__VALID_SEED(p->seed), &va, err);
     /* the second pass: als and ials, the rows of this rank's users and
      * items straight from the file; sgd, its users' ratings (its grids are
      * built from them) */
@@ -691,6 +695,7 @@ mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_
     }
     if (st || *whole) {
         mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]);
+        mfr_ratings_free(&va);
         mfr_dataset_free(ds);
         mfr__free(lo);
         mfr__mfd_share_close(&sh);
@@ -703,8 +708,10 @@ mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_
      * slots an id or more (7 MB at 138 000 users), not held through the fit */
     mfr__idmap_free(&ds->user_map);
     mfr__idmap_free(&ds->item_map);
-    st = run_fit(d, ds, 1, sgd ? NULL : rows, p, dp, lo, mine, out, err);
+    const mfr_ratings *valid = p->valid_frac > 0.0f ? &va : NULL;
+    st = run_fit(d, ds, 1, sgd ? NULL : rows, valid, p, dp, lo, mine, out, err);
     mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]); /* when the fit did not take them */
+    mfr_ratings_free(&va);
     mfr_dataset_free(ds);
     mfr__free(lo);
     if (d->rank == 0 && *out && (!st || st == MFR_E_CANCELLED)) {

@@ -508,7 +508,7 @@ mfr_status mfr__mfd_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *c
                     mfr__first_out_of_range(it, n, 0, sh->n_items) >= 0))
             rc = mfr__err(err, MFR_E_FORMAT, "%s: rating index out of range: the file changed",
                           sh->path);
-        if (!rc) fn(ctx, u, it, r, n);
+        if (!rc) fn(ctx, u, it, r, mfr__share_unheld(sh->held, j, u, it, r, n, u, it, r));
         j += n;
     }
     mfr__free(u);
@@ -621,7 +621,69 @@ mfr_status mfr__mfd_share_rows(mfr__mfd_share *sh, int32_t u0, int32_t u1, int32
     return rc;
 }
 
+int64_t mfr__share_unheld(const uint64_t *held, int64_t at, const int32_t *u, const int32_t *i,
+                          const float *r, int64_t n, int32_t *ou, int32_t *oi, float *orr) {
+    int64_t k = 0;
+    for (int64_t j = 0; j < n; j++) {
+        int64_t x = at + j;
+        if (held && held[x >> 6] >> (x & 63) & 1) continue;
+        ou[k] = u[j], oi[k] = i[j], orr[k] = r[j];
+        k++;
+    }
+    return k;
+}
+
+typedef struct share_hold {
+    const uint64_t *bits;
+    int64_t at, cap;
+    int32_t *u, *i;
+    float *r;
+    int64_t n_held;
+    int64_t *cu, *ci; /* the rest's counts */
+} share_hold;
+
+static void hold_chunk(void *ctx, const int32_t *u, const int32_t *it, const float *r, int64_t n) {
+    share_hold *h = ctx;
+    for (int64_t j = 0; j < n; j++, h->at++) {
+        if (!(h->bits[h->at >> 6] >> (h->at & 63) & 1)) {
+            h->cu[u[j]]++, h->ci[it[j]]++;
+        } else if (h->n_held < h->cap) {
+            h->u[h->n_held] = u[j], h->i[h->n_held] = it[j], h->r[h->n_held++] = r[j];
+        }
+    }
+}
+
+mfr_status mfr__mfd_share_holdout(mfr__mfd_share *sh, double frac, uint64_t seed,
+                                  mfr_ratings *va, mfr_error *err) {
+    memset(va, 0, sizeof *va);
+    share_hold h = {0};
+    uint64_t *bits = NULL;
+    mfr_status rc = mfr__holdout_bits(sh->n, frac, seed, &bits, &h.cap, err);
+    if (rc) return rc;
+    size_t c = (size_t)(h.cap > 0 ? h.cap : 1);
+    h.bits = bits;
+    h.u = mfr__malloc(sizeof *h.u * c), h.i = mfr__malloc(sizeof *h.i * c);
+    h.r = mfr__malloc(sizeof *h.r * c);
+    h.cu = mfr__calloc((size_t)sh->n_users + 1, sizeof *h.cu);
+    h.ci = mfr__calloc((size_t)sh->n_items + 1, sizeof *h.ci);
+    if (!h.u || !h.i || !h.r || !h.cu || !h.ci) rc = mfr__nomem(err, "validation split");
+    if (!rc) rc = mfr__mfd_share_each(sh, hold_chunk, &h, err);
+    if (!rc && h.n_held != h.cap)
+        rc = mfr__err(err, MFR_E_FORMAT, "%s: the ratings changed while being read", sh->path);
+    if (rc) {
+        mfr__free(bits), mfr__free(h.u), mfr__free(h.i), mfr__free(h.r), mfr__free(h.cu), mfr__free(h.ci);
+        return rc;
+    }
+    mfr__free(sh->user_count), mfr__free(sh->item_count);
+    sh->user_count = h.cu, sh->item_count = h.ci;
+    sh->held = bits;
+    va->n = h.n_held, va->n_users = sh->n_users, va->n_items = sh->n_items;
+    va->user = h.u, va->item = h.i, va->rating = h.r;
+    return MFR_OK;
+}
+
 void mfr__mfd_share_close(mfr__mfd_share *sh) {
+    mfr__free(sh->held);
     if (sh->fd >= 0) close(sh->fd);
     mfr_dataset_free(sh->ds);
     mfr__free(sh->user_count);

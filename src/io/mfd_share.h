@@ -43,6 +43,8 @@ typedef struct mfr__mfd_share {
     int fd;
     uint64_t off[3];                /* the three sections' offsets */
     mfr_dataset *ds;                /* until take: ids, catalogue, tags; no ratings */
+    uint64_t *held;                 /* bit j: rating j held out of every later pass
+                                       (mfr__mfd_share_holdout), or NULL */
     int text;                       /* read by the importer (mfr__text_share_open) */
     mfr_import_params ip;           /* text: its parameters (their pointers the caller's) */
 } mfr__mfd_share;
@@ -55,6 +57,19 @@ mfr_status mfr__mfd_share_open(const char *path, mfr__mfd_share *sh, mfr_error *
  * duplicates included. */
 mfr_status mfr__text_share_open(const char *path, const mfr_import_params *ip, mfr__mfd_share *sh,
                                 mfr_error *err);
+/* A validation split (valid_frac): the holdout mfr_ratings_holdout(all,
+ * frac, seed) draws from the file's n ratings (mfr__holdout_bits), the held
+ * ratings into *va (every one, in file order: the validation set every rank
+ * keeps whole), then the counts become those of the rest, which every later
+ * pass hands on alone. One pass; after the cuts (they are the whole data's,
+ * as in mfr_dist_train). */
+mfr_status mfr__mfd_share_holdout(mfr__mfd_share *sh, double frac, uint64_t seed,
+                                  mfr_ratings *va, mfr_error *err);
+/* A chunk of ratings from position at of the file's: those not held out by
+ * held (NULL: all), moved to the front of ou, oi, or (which may be the
+ * chunk's own arrays); their count. */
+int64_t mfr__share_unheld(const uint64_t *held, int64_t at, const int32_t *u, const int32_t *i,
+                          const float *r, int64_t n, int32_t *ou, int32_t *oi, float *orr);
 /* The dataset of the ratings whose user is in u0..u1-1 or whose item is in
  * i0..i1-1 (an empty range: none by that side), in file order, without
  * timestamps; ids, catalogue and tags whole. Once per share; *out is the

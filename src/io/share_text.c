@@ -18,8 +18,10 @@ typedef struct text_pass {
     uint32_t crc[3];     /* of the user, item and rating arrays so far */
     int64_t ucap, icap;  /* first pass: the counts' slots */
     int nomem, changed;  /* first pass: no memory; later: an index past the first pass's */
-    mfr__mfd_chunk_fn fn; /* later passes: handed the chunks */
+    mfr__mfd_chunk_fn fn; /* later passes: handed the chunks (those not held out) */
     void *ctx;
+    int32_t *ku, *ki;     /* later passes with a holdout: the chunk's rest */
+    float *kr;
 } text_pass;
 
 /* The counts cover index want (slots zeroed); 0 or -1. */
@@ -45,7 +47,13 @@ static void pass_chunk(void *ctx, const int32_t *u, const int32_t *i, const floa
         if (mfr__first_out_of_range(u, n, 0, sh->n_users) >= 0 ||
             mfr__first_out_of_range(i, n, 0, sh->n_items) >= 0)
             t->changed = 1;
-        if (!t->changed) t->fn(t->ctx, u, i, r, n);
+        if (t->changed) return;
+        if (!sh->held) {
+            t->fn(t->ctx, u, i, r, n);
+            return;
+        }
+        int64_t k = mfr__share_unheld(sh->held, t->n - n, u, i, r, n, t->ku, t->ki, t->kr);
+        t->fn(t->ctx, t->ku, t->ki, t->kr, k);
         return;
     }
     for (int64_t j = 0; j < n && !t->nomem; j++) {
@@ -95,9 +103,19 @@ mfr_status mfr__text_share_each(mfr__mfd_share *sh, mfr__mfd_chunk_fn fn, void *
     text_pass t;
     pass_init(&t, sh);
     t.fn = fn, t.ctx = ctx;
+    if (sh->held) { /* the importer's chunks are at most MFR__EACH_CHUNK */
+        t.ku = mfr__malloc(sizeof *t.ku * (size_t)MFR__EACH_CHUNK);
+        t.ki = mfr__malloc(sizeof *t.ki * (size_t)MFR__EACH_CHUNK);
+        t.kr = mfr__malloc(sizeof *t.kr * (size_t)MFR__EACH_CHUNK);
+        if (!t.ku || !t.ki || !t.kr) {
+            mfr__free(t.ku), mfr__free(t.ki), mfr__free(t.kr);
+            return mfr__nomem(err, "share chunk");
+        }
+    }
     mfr_dataset *again = NULL;
     mfr_status rc = mfr__import_each(sh->path, &sh->ip, pass_chunk, &t, &again, err);
     mfr_dataset_free(again);
+    mfr__free(t.ku), mfr__free(t.ki), mfr__free(t.kr);
     if (!rc && (t.changed || t.n != sh->n || memcmp(t.crc, sh->crc, sizeof t.crc) != 0))
         rc = mfr__err(err, MFR_E_FORMAT, "%s: the ratings changed while being read", sh->path);
     return rc;

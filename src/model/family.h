@@ -80,6 +80,10 @@ mfr_status mfr__model_train_with(const mfr_dataset *ds, const mfr_ratings *train
                                  const mfr_ratings *valid, const mfr_train_params *p,
                                  const mfr__kernels *kern, mfr_model **out, mfr_error *err);
 
+/* The seed of the validation split (valid_frac) drawn from p->seed: by the
+ * trainer from its ratings, by a distributed run's shares from their count. */
+#define MFR__VALID_SEED(seed) ((seed) ^ 0x76616c6964ull /* "valid" */)
+
 /* mfr__model_train_with as one rank of a distributed run (dist NULL: the
  * same call); every rank gets the whole model. MFR_E_UNSUPPORTED for a
  * family without a distributed fit. consume (NULL, or ds itself): its

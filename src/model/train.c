@@ -115,11 +115,12 @@ static mfr_status train_impl(const mfr_dataset *ds, mfr_dataset *consume, const 
                         "train: a rank's share of the ratings cannot draw the validation split");
     mfr_ratings tr = {0}, va = {0};
     if (!valid && p->valid_frac > 0.0f) {
-        if ((st = mfr_ratings_holdout(&all, p->valid_frac, p->seed ^ 0x76616c6964ull /* "valid" */,
+        if ((st = mfr_ratings_holdout(&all, p->valid_frac, MFR__VALID_SEED(p->seed),
                                        &tr, &va, err))) return st;
         all = tr;
         valid = va.n > 0 ? &va : NULL;
     }
+    if (valid && valid->n == 0) valid = NULL; /* a share's empty holdout: none, as one process */
     mfr_model *m = mfr__model_new(p->algo);
     if (!m) {
         mfr_ratings_free(&tr), mfr_ratings_free(&va);

@@ -6,8 +6,8 @@
 # same bytes; sgd: P = 1 the same bytes, P = 2, 4 train RMSE within 0.002),
 # rank 0's seen lists streamed into the model file in bands (rows stored out
 # of order too), an unwritable model path refused, a damaged file stops
-# every rank with one message, and a validation split
-# (which needs every rating) still trains through the whole-dataset path.
+# every rank with one message, and a validation split (one process's
+# holdout, drawn by every rank from the count) gives the one-process model.
 source "$(dirname "$0")/lib.bash"
 synth "$T/d"
 "$MFREC" import "$T/d" -o "$T/d.mfd" -q >/dev/null 2>&1 || { bad "import"; finish; }
@@ -80,7 +80,7 @@ run_mpi 2 train "$T/short.mfd" --algo sgd --epochs 2 -o "$T/short.mfm" >"$T/shor
 rc=$?
 [ $rc -ne 0 ] && grep -q 'truncated' "$T/short.out" && ok "truncated .mfd refused (exit $rc)" ||
     bad "truncated .mfd: exit $rc: $(cat "$T/short.out")"
-# a validation split needs every rating: the whole-dataset path, same model
+# a validation split: the one-process holdout, drawn from the count, same model
 v=(--algo als --epochs 3 --factors 8 --threads 1 --seed 7 --set valid_frac=0.1)
 "$MFREC" train "$T/d.mfd" "${v[@]}" -o "$T/v1.mfm" >"$T/v1.out" 2>&1
 run_mpi 2 train "$T/d.mfd" "${v[@]}" -o "$T/v2.mfm" >"$T/v2.out" 2>&1 &&

@@ -7,7 +7,8 @@
 # about 2N/P ratings at P = 4, not N; rank 0's seen lists from a file whose
 # users' rows are not together; a file that repeats a (user, movie) pair
 # read whole (the one-process model); a malformed row with --strict stops
-# every rank with its file:line, printed once.
+# every rank with its file:line, printed once; a validation split read as
+# shares gives the one-process model.
 source "$(dirname "$0")/lib.bash"
 synth "$T/d"
 "$MFREC" import "$T/d" -o "$T/d.mfd" -q >/dev/null 2>&1 || { bad "import"; finish; }
@@ -59,6 +60,20 @@ done
 run_mpi 2 train "$T/dup" --algo als --epochs 2 --factors 8 --threads 1 --seed 7 -o "$T/dup2.mfm" >/dev/null 2>&1 &&
     [ "$(payload "$T/dup2.mfm")" = "$(payload "$T/dupals.1p.mfm")" ] && ok "als P=2: repeated pair read whole" ||
     bad "als P=2: repeated pair: $(payload "$T/dup2.mfm" 2>/dev/null)"
+# a validation split read as shares: the one-process holdout and model,
+# the same valid RMSE, rank 0 keeping a share of the training ratings
+v=(--algo als --epochs 3 --factors 8 --threads 1 --seed 7 --set valid_frac=0.1)
+vr() { sed -n 's/.*valid RMSE \([0-9.]*\).*/\1/p' "$1"; }
+if train_1p "$T/d" valid "${v[@]}"; then
+    for n in 1 2 4; do
+        train_np "$n" "$T/d" valid "${v[@]}" || continue
+        k=$(kept "$T/valid.$n.out") w=$(vr "$T/valid.1p.out") g=$(vr "$T/valid.$n.out")
+        [ "$(payload "$T/valid.$n.mfm")" = "$(payload "$T/valid.1p.mfm")" ] && [ -n "$g" ] && [ "$g" = "$w" ] &&
+            [ "$k" -le $((72000 / n + 2000)) ] &&
+            ok "valid_frac=0.1, P=$n: the one-process model, valid RMSE $g, rank 0 kept $k" ||
+            bad "valid_frac=0.1, P=$n: payload $(payload "$T/valid.$n.mfm"), valid RMSE '$g' ('$w'), kept '$k'"
+    done
+fi
 # a malformed row with --strict on every rank: one message, its file:line, exit 3
 mkdir -p "$T/bad" && cp "$T/d"/*.csv "$T/bad/" && sed -i '7s/.*/3,4,x,99/' "$T/bad/ratings.csv"
 run_mpi 2 train "$T/bad" --algo sgd --strict -o "$T/bad.mfm" >"$T/bad.out" 2>&1
