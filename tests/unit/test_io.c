@@ -271,6 +271,41 @@ static void streamed_as_imported(const char *path, int64_t dups) {
     mfr_dataset_free(whole);
 }
 
+/* A share's validation split is one process's (mfr_ratings_holdout of the
+ * whole data): the held ratings in file order, and the later passes hand
+ * on exactly the training ratings, which the counts then describe. */
+static void share_holdout_as_one_process(void **state) {
+    (void)state;
+    const char *dir = movielens_dir();
+    const char *path = dir ? dir : fixture("io/csv");
+    mfr_dataset *whole = import_ok(path, NULL);
+    mfr_ratings all, tr, va, sva;
+    mfr_dataset_ratings(whole, &all);
+    mfr_error e = {0};
+    assert_int_equal(mfr_ratings_holdout(&all, 0.2, 99, &tr, &va, &e), MFR_OK);
+    mfr__mfd_share sh;
+    assert_int_equal(mfr__text_share_open(path, NULL, &sh, &e), MFR_OK);
+    assert_int_equal(mfr__mfd_share_holdout(&sh, 0.2, 99, &sva, &e), MFR_OK);
+    assert_int_equal(sva.n, va.n);
+    assert_true(va.n > 0 && tr.n > 0);
+    assert_memory_equal(sva.user, va.user, sizeof *va.user * (size_t)va.n);
+    assert_memory_equal(sva.item, va.item, sizeof *va.item * (size_t)va.n);
+    assert_memory_equal(sva.rating, va.rating, sizeof *va.rating * (size_t)va.n);
+    int64_t total = 0;
+    for (int32_t u = 0; u < sh.n_users; u++) total += sh.user_count[u];
+    assert_int_equal(total, tr.n);
+    mfr_dataset *take = NULL;
+    assert_int_equal(mfr__mfd_share_take(&sh, 0, sh.n_users, 0, 0, &take, &e), MFR_OK);
+    assert_int_equal(take->n_ratings, tr.n);
+    assert_memory_equal(take->user, tr.user, sizeof *tr.user * (size_t)tr.n);
+    assert_memory_equal(take->item, tr.item, sizeof *tr.item * (size_t)tr.n);
+    assert_memory_equal(take->rating, tr.rating, sizeof *tr.rating * (size_t)tr.n);
+    mfr_dataset_free(take);
+    mfr__mfd_share_close(&sh);
+    mfr_ratings_free(&sva), mfr_ratings_free(&tr), mfr_ratings_free(&va);
+    mfr_dataset_free(whole);
+}
+
 static void import_streamed(void **state) {
     (void)state;
     streamed_as_imported(fixture("io/csv"), 0);
@@ -883,6 +918,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(bad_rows_max_messages),
         cmocka_unit_test(duplicates_keep_latest),
         cmocka_unit_test(import_streamed),
+        cmocka_unit_test(share_holdout_as_one_process),
         cmocka_unit_test(strict_mode),
         cmocka_unit_test(missing_path),
         cmocka_unit_test(unreadable_catalog),
