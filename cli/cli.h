@@ -37,6 +37,8 @@ int cli_progress(const mfr_progress *p, void *user);
 void cli_catch_sigint(void);
 extern volatile sig_atomic_t cli_interrupted;
 
+/* err (may be NULL) as the status s and the formatted message; returns s. */
+mfr_status cli_set_error(mfr_error *err, mfr_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* err (may be NULL) as "PATH: <strerror(errno)>" with MFR_E_IO; returns MFR_E_IO. */
 mfr_status cli_io_error(mfr_error *err, const char *path);
 /* Load a dataset from any accepted path (folder, zip, ratings file, .mfd). */

@@ -61,17 +61,13 @@ typedef struct sink {
 static FILE *sink_open(sink *s, const char *name, mfr_error *err) {
     snprintf(s->path, sizeof s->path, "%s/%s", s->dir, name);
     if (!cli_out_open(&s->out, s->path, "wb")) return s->out.f;
-    err->code = MFR_E_IO;
-    snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", s->out.tmp, strerror(errno));
+    cli_set_error(err, MFR_E_IO, "cannot write %.400s: %s", s->out.tmp, strerror(errno));
     return NULL;
 }
 
 static mfr_status sink_close(sink *s, const char *name, mfr_error *err) {
-    if (cli_out_close(&s->out, 1)) {
-        err->code = MFR_E_IO;
-        snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", s->path, strerror(errno));
-        return MFR_E_IO;
-    }
+    if (cli_out_close(&s->out, 1))
+        return cli_set_error(err, MFR_E_IO, "cannot write %.400s: %s", s->path, strerror(errno));
     if (s->n_files < 8) snprintf(s->files[s->n_files++], sizeof s->files[0], "%s", name);
     return MFR_OK;
 }
@@ -195,15 +191,11 @@ int cmd_export(int argc, char **argv) {
     mfr_error err = {0};
     mfr_status st = MFR_OK;
     int has_f = mfr_model_user_factors(m) && mfr_model_item_factors(m);
-    if (!has_f && !mfr_model_user_bias(m) && !mfr_model_item_bias(m)) {
-        err.code = st = MFR_E_UNSUPPORTED;
-        snprintf(err.message, sizeof err.message,
-                 "%s: a %s model has neither factors nor biases to export", a.model,
-                 mfr_algo_name(in.algo));
-    } else if (mkdir(dir, 0755) && errno != EEXIST) {
-        err.code = st = MFR_E_IO;
-        snprintf(err.message, sizeof err.message, "cannot create %.400s: %s", dir, strerror(errno));
-    }
+    if (!has_f && !mfr_model_user_bias(m) && !mfr_model_item_bias(m))
+        st = cli_set_error(&err, MFR_E_UNSUPPORTED, "%s: a %s model has neither factors nor biases "
+                           "to export", a.model, mfr_algo_name(in.algo));
+    else if (mkdir(dir, 0755) && errno != EEXIST)
+        st = cli_set_error(&err, MFR_E_IO, "cannot create %.400s: %s", dir, strerror(errno));
     sink s = {.dir = dir};
     int32_t k = has_f ? in.factors : 0;
     if (!st && a.npy) st = write_npys(&s, m, k, &err);

@@ -103,11 +103,7 @@ int cmd_info(int argc, char **argv) {
     if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
     mfr_error err = {0};
     struct stat sb;
-    if (stat(path, &sb) != 0) {
-        err.code = MFR_E_IO;
-        snprintf(err.message, sizeof err.message, "%s: no such file or folder", path);
-        return cli_fail("info", MFR_E_IO, &err);
-    }
+    if (stat(path, &sb) != 0) return cli_error("info", MFR_E_IO, "%s: no such file or folder", path);
     mfr_model *m = NULL;
     mfr_status s = MFR_E_FORMAT;
     if (S_ISREG(sb.st_mode)) s = mfr_model_load(path, &m, &err);

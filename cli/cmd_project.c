@@ -81,9 +81,7 @@ static mfr_status write_map(const mfr_model *m, const project_opts_t *o, const i
         write_rows(out.f, m, o, items, xy, n, expl, c);
         if (!cli_out_close(&out, 1)) return MFR_OK;
     }
-    err->code = MFR_E_IO;
-    snprintf(err->message, sizeof err->message, "cannot write %.400s: %s", o->out, strerror(errno));
-    return MFR_E_IO;
+    return cli_set_error(err, MFR_E_IO, "cannot write %.400s: %s", o->out, strerror(errno));
 }
 
 static int parse(int argc, char **argv, project_opts_t *o) {

@@ -50,11 +50,10 @@ const cli_spec cli_spec_recommend = {
     "title, genres. --all CSV columns: user,rank,movieId,score,prediction.\n"
     "Exit status 6 when the user is not in the model."};
 
-/* Users of the model in increasing external id. */
-static const mfr_model *g_sort_model; /* one command per process */
-static int by_user_id(const void *a, const void *b) {
-    int64_t x = mfr_model_user_id(g_sort_model, *(const int32_t *)a);
-    int64_t y = mfr_model_user_id(g_sort_model, *(const int32_t *)b);
+/* Users of the model m in increasing external id (qsort_r). */
+static int by_user_id(const void *a, const void *b, void *m) {
+    int64_t x = mfr_model_user_id(m, *(const int32_t *)a);
+    int64_t y = mfr_model_user_id(m, *(const int32_t *)b);
     return (x > y) - (x < y);
 }
 
@@ -111,8 +110,7 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
         return cli_error("recommend", MFR_E_NOMEM, "out of memory for %d users x %d rows", nu, rp->n);
     }
     for (int32_t u = 0; u < nu; u++) users[u] = u;
-    g_sort_model = m;
-    qsort(users, (size_t)nu, sizeof *users, by_user_id);
+    qsort_r(users, (size_t)nu, sizeof *users, by_user_id, (void *)m);
     cli_out o;
     int rc = out_open(&o, path);
     if (rc) {

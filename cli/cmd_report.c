@@ -185,16 +185,12 @@ static mfr_status write_outputs(const report_args *a, const mfr_dataset *ds, rep
         if (!paths[q]) continue;
         FILE *f = fopen(paths[q], "w");
         if (!f) {
-            err->code = s = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%.400s: cannot write", paths[q]);
+            s = cli_set_error(err, MFR_E_IO, "%.400s: cannot write", paths[q]);
             break;
         }
         if (q == 0) s = mfr_report_write_html(&in, f, err);
         else s = mfr_report_write_table(st->rows, st->n_rows, q == 2, f, err);
-        if (fclose(f) && !s) {
-            err->code = s = MFR_E_IO;
-            snprintf(err->message, sizeof err->message, "%.400s: write failed", paths[q]);
-        }
+        if (fclose(f) && !s) s = cli_set_error(err, MFR_E_IO, "%.400s: write failed", paths[q]);
     }
     if (!s && !a->quiet) printf("wrote %s (%d models)\n", a->out, st->n_rows);
     return s;

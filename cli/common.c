@@ -214,12 +214,18 @@ void cli_catch_sigint(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
+mfr_status cli_set_error(mfr_error *err, mfr_status s, const char *fmt, ...) {
+    if (!err) return s;
+    va_list ap;
+    va_start(ap, fmt);
+    err->code = s;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 mfr_status cli_io_error(mfr_error *err, const char *path) {
-    if (err) {
-        err->code = MFR_E_IO;
-        snprintf(err->message, sizeof err->message, "%.400s: %s", path, strerror(errno));
-    }
-    return MFR_E_IO;
+    return cli_set_error(err, MFR_E_IO, "%.400s: %s", path, strerror(errno));
 }
 
 mfr_status cli_load_dataset(const char *path, const mfr_import_params *p, mfr_dataset **out,
@@ -252,14 +258,9 @@ static int cli_is_integer(const char *s) {
  * MFR_E_AMBIGUOUS, so an obscure movie is never picked silently. */
 mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *item, mfr_error *err) {
     enum { CAP = 10 };
-    mfr_error local;
-    if (!err) err = &local;
     if (cli_is_integer(query)) {
         int32_t i = mfr_model_item_index(m, strtoll(query, NULL, 10));
-        if (i < 0) {
-            snprintf(err->message, sizeof err->message, "no movie with movieId %s in the model", query);
-            return err->code = MFR_E_NOT_FOUND;
-        }
+        if (i < 0) return cli_set_error(err, MFR_E_NOT_FOUND, "no movie with movieId %s in the model", query);
         *item = i;
         return MFR_OK;
     }
@@ -273,19 +274,15 @@ mfr_status cli_resolve_movie(const mfr_model *m, const char *query, int32_t *ite
         *item = h[0].item;
         return MFR_OK;
     }
-    if (n == 0) {
-        snprintf(err->message, sizeof err->message, "no movie title matches \"%s\"", query);
-        return err->code = MFR_E_NOT_FOUND;
-    }
+    if (n == 0) return cli_set_error(err, MFR_E_NOT_FOUND, "no movie title matches \"%s\"", query);
     fprintf(stderr, "\"%s\" %s %d movies:\n", query,
             h[0].quality == MFR_TITLE_TYPO ? "is close to" : "matches", n);
     for (int32_t j = 0; j < n && j < CAP; j++)
         fprintf(stderr, "  %8lld  %s  (%d ratings)\n", (long long)mfr_model_item_id(m, h[j].item),
                 mfr_model_item_title(m, h[j].item), mfr_model_item_count(m, h[j].item));
     if (n > CAP) fprintf(stderr, "  ... and %d more\n", n - CAP);
-    snprintf(err->message, sizeof err->message,
-             "\"%s\" matches %d movies; give the movieId of one of them", query, n);
-    return err->code = MFR_E_AMBIGUOUS;
+    return cli_set_error(err, MFR_E_AMBIGUOUS, "\"%s\" matches %d movies; give the movieId of one of them",
+                         query, n);
 }
 
 void cli_json_string(FILE *f, const char *s) {

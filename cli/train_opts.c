@@ -89,12 +89,8 @@ static mfr_status not_used(mfr_algo a, const char *where, const char *name, mfr_
     for (int j = 1; mfr_train_params_field(j) && n < sizeof list - 40; j++)
         if (mfr_train_params_applies(a, mfr_train_params_field(j)) == 1)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", mfr_train_params_field(j));
-    if (err) {
-        err->code = MFR_E_INVALID;
-        snprintf(err->message, sizeof err->message, "%.80s: %s does not use %.32s; its parameters: %.350s",
-                 where, mfr_algo_name(a), name, list);
-    }
-    return MFR_E_INVALID;
+    return cli_set_error(err, MFR_E_INVALID, "%.80s: %s does not use %.32s; its parameters: %.350s",
+                         where, mfr_algo_name(a), name, list);
 }
 
 static char *trim(char *s) {
@@ -121,11 +117,7 @@ mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error
             if (!*t) continue;
             char *eq = strchr(t, '=');
             if (!eq) {
-                s = MFR_E_PARSE;
-                if (err) {
-                    err->code = s;
-                    snprintf(err->message, sizeof err->message, "%s:%d: not name=value", path, ln);
-                }
+                s = cli_set_error(err, MFR_E_PARSE, "%s:%d: not name=value", path, ln);
                 break;
             }
             *eq = 0;
@@ -143,11 +135,8 @@ mfr_status train_opts_read_file(const char *path, mfr_train_params *p, mfr_error
                     s = not_used(p->algo, where, name, err);
                     break;
                 }
-                s = mfr_train_params_set(p, name, val, &e);
-                if (s && err) {
-                    err->code = s;
-                    snprintf(err->message, sizeof err->message, "%s:%d: %.400s", path, ln, e.message);
-                }
+                if ((s = mfr_train_params_set(p, name, val, &e)))
+                    cli_set_error(err, s, "%s:%d: %.400s", path, ln, e.message);
             }
         }
     }
@@ -180,24 +169,15 @@ mfr_status train_opts_resolve(const train_opts *o, mfr_train_params *p, mfr_erro
         mfr_status s = train_opts_read_file(o->params_file, p, err);
         if (s) return s;
         if (o->algo[0] && p->algo != a)
-            return err ? (err->code = MFR_E_INVALID,
-                          snprintf(err->message, sizeof err->message,
-                                   "--algo %s but %s says algo=%s", o->algo, o->params_file,
-                                   mfr_algo_name(p->algo)), MFR_E_INVALID)
-                       : MFR_E_INVALID;
+            return cli_set_error(err, MFR_E_INVALID, "--algo %s but %s says algo=%s", o->algo,
+                                 o->params_file, mfr_algo_name(p->algo));
     }
     for (int q = 0; q < o->n; q++) {
         if (mfr_train_params_applies(p->algo, o->names[q]) == 0)
             return not_used(p->algo, o->from[q], o->names[q], err);
         mfr_error e;
         mfr_status s = mfr_train_params_set(p, o->names[q], o->values[q], &e);
-        if (s) {
-            if (err) {
-                err->code = s;
-                snprintf(err->message, sizeof err->message, "%s: %.450s", o->from[q], e.message);
-            }
-            return s;
-        }
+        if (s) return cli_set_error(err, s, "%s: %.450s", o->from[q], e.message);
     }
     return mfr_train_params_check(p, err);
 }
