@@ -1,15 +1,11 @@
-/* classic.h — what the classic families of issue 10 (slopeone.c,
- * cocluster.c, timesvdpp.c) show their tests: the tags of their file
- * sections and the direct computations the unit tests check them against.
+/* classic.h — what the classic families of issue 10 (cocluster.c,
+ * timesvdpp.c) show their tests: the tags of their file sections and the
+ * direct computations the unit tests check them against.
  * Not public API. */
 #ifndef MFR_CLASSIC_H
 #define MFR_CLASSIC_H
 
 #include "algo.h"
-
-/* slopeone.c: dev_ij and c_ij = |U_ij| by their definition, from the
- * model's stored training ratings (dev 0 when no user rated both). */
-void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, int32_t *count);
 
 /* cocluster.c: sections. CCLH: two int32, the user and movie cluster
  * counts; CCLU / CCLI: int32 cluster of every user / movie; CCLT: float

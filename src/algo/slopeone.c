@@ -28,7 +28,6 @@
  * their ratings (rank_user; their stars are the fallback μ + b_i, as for the
  * other families without factors). Deterministic: no randomness at all. */
 #include "baseline.h"
-#include "classic.h"
 
 #include <math.h>
 #include <string.h>
@@ -210,22 +209,6 @@ static mfr_status slopeone_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error 
     mfr__csr_free(&bu), mfr__csr_free(&bi);
     m->epochs_run = 1;
     return slopeone_attach(m, err);
-}
-
-/* classic.h: the direct definition the tests check the predictions against. */
-void mfr__slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, int32_t *count) {
-    double s = 0.0;
-    int32_t c = 0;
-    for (int32_t v = 0; v < m->n_users; v++) {
-        float ri = NAN, rj = NAN;
-        for (int64_t e = m->seen_ptr[v]; e < m->seen_ptr[v + 1]; e++) {
-            if (m->seen_item[e] == i) ri = m->seen_rating[e];
-            if (m->seen_item[e] == j) rj = m->seen_rating[e];
-        }
-        if (!isnan(ri) && !isnan(rj)) s += (double)ri - rj, c++;
-    }
-    *dev = c ? s / c : 0.0;
-    *count = c;
 }
 
 const mfr__algo mfr__algo_slopeone = {

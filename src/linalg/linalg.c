@@ -80,10 +80,6 @@ MFR_HOT float mfr__dot(const float *a, const float *b, int n) {
     return s;
 }
 
-void mfr__symv_full(const float *A, int n, int lda, const float *x, float *y) {
-    for (int i = 0; i < n; i++) y[i] = mfr__dot(A + (size_t)i * lda, x, n);
-}
-
 int mfr__cg_residual(mfr__matvec_fn matvec, const void *ctx, float *x, int n, int steps,
                      float tol2, float *scratch) {
     float *r = scratch, *p = scratch + n, *Ap = scratch + 2 * n;
@@ -105,14 +101,6 @@ int mfr__cg_residual(mfr__matvec_fn matvec, const void *ctx, float *x, int n, in
         rs = rs2;
     }
     return it;
-}
-
-int mfr__cg(mfr__matvec_fn matvec, const void *ctx, const float *b, float *x,
-            int n, int steps, float tol2, float *scratch) {
-    float *r = scratch, *Ap = scratch + 2 * n;
-    matvec(ctx, x, Ap);
-    for (int i = 0; i < n; i++) r[i] = b[i] - Ap[i];
-    return mfr__cg_residual(matvec, ctx, x, n, steps, tol2, scratch);
 }
 
 int mfr__blas_threads_set(int n) {

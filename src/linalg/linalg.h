@@ -49,23 +49,17 @@ void mfr__syr_lower(float *A, int n, int lda, const float *x, float w);
 /* Copy the lower triangle onto the upper one. */
 void mfr__sym_fill_upper(float *A, int n, int lda);
 
-/* y = A·x for the symmetric A stored fully (both triangles). */
-void mfr__symv_full(const float *A, int n, int lda, const float *x, float *y);
-
 /* Dot product of n floats, accumulated in float lanes (vectorised). */
 float mfr__dot(const float *a, const float *b, int n);
 
 /* Conjugate gradient for A x = b with A symmetric positive definite, given
- * through matvec(ctx, x, Ax) (n floats each). x holds the starting point and
- * receives the result; scratch needs 3n floats. Stops after `steps`
- * iterations or when |r|² < tol2. Returns the iterations done.
+ * through matvec(ctx, x, Ax) (n floats each), starting from the residual
+ * r = b − A·x the caller has put in scratch[0..n) (it fuses that product
+ * with building b). x holds the starting point and receives the result;
+ * scratch needs 3n floats. Stops after `steps` iterations or when
+ * |r|² < tol2. Returns the iterations done.
  * Reference: Hestenes & Stiefel 1952; used as in Takács, Pilászy & Tikk 2011. */
 typedef void (*mfr__matvec_fn)(const void *ctx, const float *x, float *y);
-int mfr__cg(mfr__matvec_fn matvec, const void *ctx, const float *b, float *x,
-            int n, int steps, float tol2, float *scratch);
-
-/* The same, starting from a residual r = b − A·x the caller has already put
- * in scratch[0..n) (saves one product when it can be fused with building b). */
 int mfr__cg_residual(mfr__matvec_fn matvec, const void *ctx, float *x, int n, int steps,
                      float tol2, float *scratch);
 

@@ -3,7 +3,6 @@
  * scores against the pair definition on a random matrix, a new user served
  * from their ratings, save/load, bad input, allocation failures. */
 #include "factors_common.h"
-#include "algo/classic.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +11,24 @@
  *   u0    5   3   2
  *   u1    3   4   .
  *   u2    .   2   5                                                      */
+/* dev_ij and c_ij = |U_ij| by their definition, from the model's stored
+ * training ratings (dev 0 when no user rated both): what the predictions
+ * are checked against. */
+static void slopeone_dev(const mfr_model *m, int32_t i, int32_t j, double *dev, int32_t *count) {
+    double s = 0.0;
+    int32_t c = 0;
+    for (int32_t v = 0; v < m->n_users; v++) {
+        float ri = NAN, rj = NAN;
+        for (int64_t e = m->seen_ptr[v]; e < m->seen_ptr[v + 1]; e++) {
+            if (m->seen_item[e] == i) ri = m->seen_rating[e];
+            if (m->seen_item[e] == j) rj = m->seen_rating[e];
+        }
+        if (!isnan(ri) && !isnan(rj)) s += (double)ri - rj, c++;
+    }
+    *dev = c ? s / c : 0.0;
+    *count = c;
+}
+
 static mfr_dataset *tiny(void) {
     int32_t u[7] = {0, 0, 0, 1, 1, 2, 2}, it[7] = {0, 1, 2, 0, 1, 1, 2};
     float r[7] = {5, 3, 2, 3, 4, 2, 5};
@@ -38,13 +55,13 @@ static void slopeone_hand_deviations_and_predictions(void **state) {
     double dev;
     int32_t c;
     /* dev(0,1): u0 5−3, u1 3−4 → (2 − 1)/2 */
-    mfr__slopeone_dev(m, 0, 1, &dev, &c);
+    slopeone_dev(m, 0, 1, &dev, &c);
     assert_int_equal(c, 2); assert_float_near(dev, 0.5, 1e-12);
-    mfr__slopeone_dev(m, 0, 2, &dev, &c); /* u0 5−2 */
+    slopeone_dev(m, 0, 2, &dev, &c); /* u0 5−2 */
     assert_int_equal(c, 1); assert_float_near(dev, 3.0, 1e-12);
-    mfr__slopeone_dev(m, 2, 1, &dev, &c); /* u0 2−3, u2 5−2 */
+    slopeone_dev(m, 2, 1, &dev, &c); /* u0 2−3, u2 5−2 */
     assert_int_equal(c, 2); assert_float_near(dev, 1.0, 1e-12);
-    mfr__slopeone_dev(m, 2, 0, &dev, &c);
+    slopeone_dev(m, 2, 0, &dev, &c);
     assert_int_equal(c, 1); assert_float_near(dev, -3.0, 1e-12);
     /* u1, i2: [(dev20 + r10)·1 + (dev21 + r11)·2] / 3 = [(−3 + 3) + (1 + 4)·2] / 3 */
     assert_float_near(mfr_model_predict(m, 1, 2), 10.0 / 3.0, 1e-6);
@@ -68,7 +85,7 @@ static double by_definition(const mfr_model *m, int32_t u, int32_t i, double fal
         if (j == i) continue;
         double dev;
         int32_t c;
-        mfr__slopeone_dev(m, i, j, &dev, &c);
+        slopeone_dev(m, i, j, &dev, &c);
         num += (dev + m->seen_rating[e]) * c, den += c;
     }
     return den > 0 ? num / den : fallback;
