@@ -306,10 +306,10 @@ MFR_AVX2 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hype
         __m256 s23 = _mm256_add_ps(_mm512_castps512_ps256(B), hi256(B));                     \
         float dot = mfr__hsum256(_mm256_add_ps(s01, s23));                                   \
         float *bu = b->bu + u, *bi = b->bi + i;                                              \
-        float e = block_rating(b, j_, w) - (h->mu + *bu + *bi + dot);                        \
-        *bu += h->lr * (e - h->reg_bias * *bu);                                              \
-        *bi += h->lr * (e - h->reg_bias * *bi);                                              \
-        const __m512 vle = _mm512_set1_ps(h->lr * e), vdec = _mm512_set1_ps(1.f - h->lr * h->reg); \
+        float e = (rtab ? rtab[w >> rshift] : b->rf[j_]) - (mu + *bu + *bi + dot);           \
+        *bu += lr * (e - rb * *bu);                                                          \
+        *bi += lr * (e - rb * *bi);                                                          \
+        const __m512 vle = _mm512_set1_ps(lr * e);                                           \
         _mm512_storeu_ps(q_, _mm512_fmadd_ps(vle, s##0, _mm512_mul_ps(vdec, q0)));           \
         _mm512_storeu_ps(q_ + 16, _mm512_fmadd_ps(vle, s##1, _mm512_mul_ps(vdec, q1)));      \
         _mm512_storeu_ps(q_ + 32, _mm512_fmadd_ps(vle, s##2, _mm512_mul_ps(vdec, q2)));      \
@@ -325,6 +325,11 @@ MFR_AVX512 static double block_avx512_k64(const mfr__sgd_block *b, const mfr__sg
     double se = 0.0;
     const int64_t n = b->n;
     int64_t su0 = -1, su1 = -1, su2 = -1, su3 = -1, j = 0;
+    /* locals, not h->: a bias store could alias *h, so each update would
+     * reload them and recompute the decay */
+    const float mu = h->mu, lr = h->lr, rb = h->reg_bias, *const rtab = b->rtab;
+    const uint32_t rshift = b->rshift;
+    const __m512 vdec = _mm512_set1_ps(1.f - h->lr * h->reg);
     K64_SLOT_VARS(x0_);
     K64_SLOT_VARS(x1_);
     K64_SLOT_VARS(x2_);
