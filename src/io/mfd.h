@@ -88,7 +88,6 @@
 #define MFD_MAGIC          "MFRD"
 #define MFD_VERSION        1u
 #define MFD_HEADER_SIZE    384u
-#define MFD_ALIGN          64u
 #define MFD_SECTIONS       16
 #define MFD_OFF_TABLE      72u
 #define MFD_OFF_DATA_CRC   328u
