@@ -893,7 +893,7 @@ static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     if (!st) finish(m, &s, p->samples, p->samples);
     if (s.tsec && (!st || st == MFR_E_CANCELLED)) {
         mfr_status at = mfr__model_add_extra(m, T_BFMT, s.tsec, time_section_size(m->n_users, s.b[B_CTX].n_ent, m->k), err);
-        if (!at) s.tsec = NULL; /* the model owns it */
+        s.tsec = NULL; /* the model's (freed by it on failure) */
         if (!at) at = bfm_attach(m, err);
         if (at) st = at;
     }

@@ -432,10 +432,7 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     run_free(&R);
     data_free(&d);
     mfr_status est = mfr__model_add_extra(m, T_BPRB, cb, (uint64_t)m->n_items * sizeof *cb, err);
-    if (est) {
-        mfr__free(cb);
-        return est;
-    }
+    if (est) return est;
     m->ranked_items = m->n_items;
     m->train_rmse = mfr__rmse(m, ctx->train);
     return st;

@@ -101,13 +101,6 @@ static void row_means(const mfr__csr *c, float mu, float *bias) {
     }
 }
 
-static mfr_status add_section(mfr_model *m, uint32_t tag, void *data, uint64_t bytes,
-                              mfr_error *err) {
-    mfr_status st = mfr__model_add_extra(m, tag, data, bytes, err);
-    if (st) mfr__free(data);
-    return st;
-}
-
 static mfr_status view_of(const mfr_model *m, cc_view *v, mfr_error *err) {
     uint64_t sh = 0, su = 0, si = 0, st = 0;
     const int32_t *h = mfr__model_get_extra(m, MFR__TAG_CCLH, &sh);
@@ -233,12 +226,12 @@ static mfr_status cocluster_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
         }
     }
     averages(&byu, m->mu, m->n_users, K, K, cu, ci, acc, T);
-    /* each array is the model's once added (add_section frees it on failure) */
-    mfr_status s2 = add_section(m, MFR__TAG_CCLH, hdr, 2 * sizeof *hdr, err);
+    /* each array is the model's once added (mfr__model_add_extra frees it on failure) */
+    mfr_status s2 = mfr__model_add_extra(m, MFR__TAG_CCLH, hdr, 2 * sizeof *hdr, err);
     hdr = NULL;
-    if (!s2) s2 = add_section(m, MFR__TAG_CCLU, cu, sizeof *cu * (size_t)m->n_users, err), cu = NULL;
-    if (!s2) s2 = add_section(m, MFR__TAG_CCLI, ci, sizeof *ci * (size_t)m->n_items, err), ci = NULL;
-    if (!s2) s2 = add_section(m, MFR__TAG_CCLT, T, sizeof *T * (size_t)K * K, err), T = NULL;
+    if (!s2) s2 = mfr__model_add_extra(m, MFR__TAG_CCLU, cu, sizeof *cu * (size_t)m->n_users, err), cu = NULL;
+    if (!s2) s2 = mfr__model_add_extra(m, MFR__TAG_CCLI, ci, sizeof *ci * (size_t)m->n_items, err), ci = NULL;
+    if (!s2) s2 = mfr__model_add_extra(m, MFR__TAG_CCLT, T, sizeof *T * (size_t)K * K, err), T = NULL;
     if (!s2) s2 = cocluster_attach(m, err);
     if (s2) st = s2;
 done:

@@ -177,12 +177,7 @@ static int cmp_triple(const void *x, const void *y) {
 typedef struct sparse_rows { int64_t *ptr; int32_t *term; float *w; } sparse_rows;
 
 static mfr_status add_sec(mfr_model *m, uint32_t tag, size_t bytes, void **out, mfr_error *err) {
-    void *d = mfr__aligned_alloc(bytes ? bytes : 1);
-    if (!d) return mfr__nomem(err, "content model section");
-    mfr_status s = mfr__model_add_extra(m, tag, d, bytes, err);
-    if (s) mfr__free(d);
-    *out = s ? NULL : d;
-    return s;
+    return mfr__model_new_extra(m, tag, bytes, out, "content model section", err);
 }
 
 static mfr_status alloc_rows(mfr_model *m, uint32_t tp, uint32_t tt, uint32_t tw, int32_t rows,

@@ -169,12 +169,11 @@ static mfr_status prune(mfr_model *m, const float *B, const int32_t *item, int32
         for (size_t e = 0; e < nnz; e++) col[e] = item[col[e]];
     }
     mfr__free(tmp);
-    if (!st && !(st = mfr__model_add_extra(m, T_EASP, ptr, ((uint64_t)n + 1) * sizeof *ptr, err))) ptr = NULL;
-    if (!st && !(st = mfr__model_add_extra(m, T_EASC, col, nnz * sizeof *col, err))) col = NULL;
-    if (!st && !(st = mfr__model_add_extra(m, T_EASV, val, nnz * sizeof *val, err))) val = NULL;
-    mfr__free(ptr);
-    mfr__free(col);
-    mfr__free(val);
+    if (st) mfr__free(ptr), mfr__free(col), mfr__free(val);
+    else if ((st = mfr__model_add_extra(m, T_EASP, ptr, ((uint64_t)n + 1) * sizeof *ptr, err)))
+        mfr__free(col), mfr__free(val);
+    else if ((st = mfr__model_add_extra(m, T_EASC, col, nnz * sizeof *col, err))) mfr__free(val);
+    else st = mfr__model_add_extra(m, T_EASV, val, nnz * sizeof *val, err);
     return st;
 }
 
@@ -208,15 +207,9 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
                         "(lower rank_min_ratings)", (int)p->rank_min_ratings);
     }
     if (n == 0) { /* auto on data too small: no ranker, lists by rating */
-        float *none = mfr__aligned_alloc(sizeof *none);
-        mfr_status st = none ? mfr__model_add_extra(m, T_EASI, item, 0, err) : mfr__nomem(err, "ease");
-        if (st) {
-            mfr__free(item);
-            mfr__free(none);
-            return st;
-        }
-        if ((st = mfr__model_add_extra(m, T_EASB, none, 0, err))) mfr__free(none);
-        return st;
+        mfr_status st = mfr__model_add_extra(m, T_EASI, item, 0, err);
+        void *none;
+        return st ? st : mfr__model_new_extra(m, T_EASB, 0, &none, "ease", err);
     }
     int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row);
     float *G = mfr__aligned_alloc((size_t)n * (size_t)n * sizeof *G);
@@ -263,12 +256,8 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
         mfr__free(G);
         return st;
     }
-    if (!st) {
-        st = mfr__model_add_extra(m, T_EASB, G, (uint64_t)n * (uint64_t)n * sizeof *G, err);
-        if (st) mfr__free(G);
-    } else {
-        mfr__free(G);
-    }
+    if (!st) return mfr__model_add_extra(m, T_EASB, G, (uint64_t)n * (uint64_t)n * sizeof *G, err);
+    mfr__free(G);
     return st;
 }
 

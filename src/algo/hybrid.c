@@ -129,7 +129,6 @@ static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr
     mfr__csr byu = {0}, byi = {0};
     float *cbu = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_users + 1);
     float *cbi = mfr__aligned_alloc(sizeof(float) * (size_t)m->n_items + 1);
-    int own_u = 0, own_i = 0;
     mfr_status s = !cbu || !cbi ? mfr__nomem(err, "content baseline") : MFR_OK;
     if (!s) s = mfr__csr_build(r, 0, &byu, err);
     if (!s) s = mfr__csr_build(r, 1, &byi, err);
@@ -137,12 +136,10 @@ static mfr_status build_content(mfr_model *m, const mfr__fit_ctx *ctx, const mfr
         mfr__baseline_fit(&byu, &byi, m->mu, &MFR__BASELINE_15, cbu, cbi);
         s = mfr__content_build(m, ctx, cbu, cbi, &byu, err);
     }
-    if (!s && !(s = mfr__model_add_extra(m, TAG_HU, cbu, sizeof(float) * (size_t)m->n_users, err)))
-        own_u = 1;
-    if (!s && !(s = mfr__model_add_extra(m, TAG_HI, cbi, sizeof(float) * (size_t)m->n_items, err)))
-        own_i = 1;
-    if (!own_u) mfr__free(cbu);
-    if (!own_i) mfr__free(cbi);
+    if (s) mfr__free(cbu), mfr__free(cbi);
+    else if ((s = mfr__model_add_extra(m, TAG_HU, cbu, sizeof(float) * (size_t)m->n_users, err)))
+        mfr__free(cbi);
+    else s = mfr__model_add_extra(m, TAG_HI, cbi, sizeof(float) * (size_t)m->n_items, err);
     mfr__csr_free(&byu);
     mfr__csr_free(&byi);
     return s;
@@ -378,7 +375,7 @@ static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *e
         hybrid_weights *pw = mfr__aligned_alloc(sizeof *pw);
         if (!pw) s = mfr__nomem(err, "hybrid weights");
         else *pw = w;
-        if (!s && (s = mfr__model_add_extra(m, TAG_HW, pw, sizeof *pw, err))) mfr__free(pw);
+        if (!s) s = mfr__model_add_extra(m, TAG_HW, pw, sizeof *pw, err);
     }
     if (!s) s = hybrid_attach(m, err);
     if (!s && m->k > 0) s = impute_cold(m, &((hybrid_state *)m->algo_state)->cv, ctx->threads, err);

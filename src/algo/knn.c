@@ -364,12 +364,7 @@ static mfr_status compute_rows(const sim_job *jb, const mfr__fit_ctx *ctx, mfr_e
 /* Allocate a section of `bytes` and register it; *out gets the data. */
 static mfr_status add_section(mfr_model *m, uint32_t tag, size_t bytes, void **out,
                               mfr_error *err) {
-    void *d = mfr__aligned_alloc(bytes ? bytes : 1);
-    if (!d) return mfr__nomem(err, "neighbour model section");
-    mfr_status s = mfr__model_add_extra(m, tag, d, bytes, err);
-    if (s) mfr__free(d);
-    *out = s ? NULL : d;
-    return s;
+    return mfr__model_new_extra(m, tag, bytes, out, "neighbour model section", err);
 }
 
 /* Compact the per-row lists into the KNNP/KNNJ/KNNS sections. */

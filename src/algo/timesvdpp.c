@@ -268,7 +268,7 @@ static mfr_status add_scale_column(mfr_model *m, const ts_fit *f, mfr_error *err
 
 static mfr_status add_owned(mfr_model *m, uint32_t tag, void **data, uint64_t bytes, mfr_error *err) {
     mfr_status st = mfr__model_add_extra(m, tag, *data, bytes, err);
-    if (!st) *data = NULL;
+    *data = NULL; /* the model's (freed by it on failure) */
     return st;
 }
 

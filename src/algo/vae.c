@@ -357,10 +357,9 @@ static mfr_status vae_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     if (!st || st == MFR_E_CANCELLED) {
         int64_t off[9];
         uint64_t wbytes = (uint64_t)layout(d.n, R.net.h, R.net.k, off) * sizeof(float);
-        if (!(est = mfr__model_add_extra(m, T_VAEI, d.item, (uint64_t)d.n * sizeof *d.item, err))) {
-            d.item = NULL;
-            if (!(est = mfr__model_add_extra(m, T_VAEW, R.w, wbytes, err))) R.w = NULL;
-        }
+        est = mfr__model_add_extra(m, T_VAEI, d.item, (uint64_t)d.n * sizeof *d.item, err);
+        d.item = NULL; /* the model's (freed by it on failure) */
+        if (!est) est = mfr__model_add_extra(m, T_VAEW, R.w, wbytes, err), R.w = NULL;
         if (!est) {
             for (int q = 0; q < 8; q++) net_params(&R.net, q)->x = NULL;
             est = vae_attach(m, err);

@@ -278,10 +278,20 @@ mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data, uint64_t
         m->extra[j] = (mfr__section){tag, size, data, 1};
         return MFR_OK;
     }
-    if (m->n_extra >= MFR_MODEL_MAX_EXTRA)
+    if (m->n_extra >= MFR_MODEL_MAX_EXTRA) {
+        mfr__free(data);
         return mfr__err(err, MFR_E_LIMIT, "model: more than %d extra sections", MFR_MODEL_MAX_EXTRA);
+    }
     m->extra[m->n_extra++] = (mfr__section){tag, size, data, 1};
     return MFR_OK;
+}
+
+mfr_status mfr__model_new_extra(mfr_model *m, uint32_t tag, size_t bytes, void **out,
+                                const char *what, mfr_error *err) {
+    void *d = mfr__aligned_alloc(bytes ? bytes : 1);
+    mfr_status s = d ? mfr__model_add_extra(m, tag, d, bytes, err) : mfr__nomem(err, what);
+    *out = s ? NULL : d;
+    return s;
 }
 
 void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size) {

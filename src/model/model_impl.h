@@ -174,12 +174,15 @@ mfr_status mfr__model_save_seen(const mfr_model *m, const char *path, const int6
                                 int64_t band, mfr__seen_feed_fn feed, void *ctx, mfr_error *err);
 /* Allocate P, Q (aligned, zeroed) and biases for k factors. */
 mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
-/* Add an owned extra section (takes ownership of data, allocated with
- * mfr__aligned_alloc, on success only: on MFR_E_LIMIT the caller still owns
- * data). A section with the same tag is replaced (the old one freed).
- * Returns MFR_E_LIMIT if full. */
+/* Add an owned extra section: takes ownership of data (allocated with
+ * mfr__aligned_alloc) from the call, freeing it on failure (MFR_E_LIMIT when
+ * full). A section with the same tag is replaced (the old one freed). */
 mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,
                                 uint64_t size, mfr_error *err);
+/* A new section of `bytes` (not zeroed) added as mfr__model_add_extra does;
+ * *out the data, or NULL on failure (MFR_E_NOMEM naming what). */
+mfr_status mfr__model_new_extra(mfr_model *m, uint32_t tag, size_t bytes, void **out,
+                                const char *what, mfr_error *err);
 /* Extra section by tag, or NULL; *size set when non-NULL. */
 void *mfr__model_get_extra(const mfr_model *m, uint32_t tag, uint64_t *size);
 /* The family state of the families whose state is one block (vt->attach,

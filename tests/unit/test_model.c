@@ -39,7 +39,7 @@ static mfr_status test_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     uint8_t *extra = mfr__aligned_alloc(10);
     if (!extra) return mfr__nomem(err, "extra");
     memcpy(extra, "extra-data", 10);
-    if ((st = mfr__model_add_extra(m, MFR_TAG('T', 'E', 'S', 'T'), extra, 10, err))) mfr__free(extra);
+    st = mfr__model_add_extra(m, MFR_TAG('T', 'E', 'S', 'T'), extra, 10, err);
     for (int32_t e = 1; !st && e <= ctx->p->epochs; e++) {
         m->epochs_run = e;
         if (mfr__report_epoch(ctx, e, ctx->p->epochs, NAN, NAN, mfr__now())) return MFR_E_CANCELLED;
