@@ -103,8 +103,7 @@ float mfr_model_predict_vec(const mfr_model *m, const float *vec, int32_t i) {
         if (m->item_bias) r += m->item_bias[i];
         if (m->k > 0 && m->Q) r += mfr__dot_ref(vec + 1, m->Q + (size_t)i * m->k, m->k);
     }
-    if (isnan(r)) r = m->mu;
-    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
+    return mfr__clip(m, r);
 }
 
 /* (item, rating) pairs ordered by item. */

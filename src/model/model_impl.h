@@ -104,6 +104,8 @@ void mfr__model_predict_rows(const mfr_model *m, const mfr__who *w, const int32_
 /* Default biased-MF prediction μ + b_u + b_i + p_u·q_i (unclipped); u or i
  * may be -1 (unknown): the known terms only. */
 float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i);
+/* r on the model's scale rmin..rmax (NaN: μ), as every rating the API returns. */
+float mfr__clip(const mfr_model *m, float r);
 /* mu + b_u + b_i (an absent bias, or an id out of range, adds 0): the rating
  * of a ranking family whose factors give no rating (bpr, vae); and the same
  * for every movie of a user in the model, into scores[n_items]. */

@@ -24,11 +24,6 @@ mfr_recommend_params mfr_recommend_params_default(void) {
     return p;
 }
 
-static float clip(const mfr_model *m, float r) {
-    if (isnan(r)) r = m->mu;
-    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
-}
-
 /* The stars of the rows kept: a few predictions, in blocks. */
 static void fill_predictions(const mfr_model *m, const mfr__who *w, mfr_scored *out, int32_t n) {
     enum { BLK = 64 };
@@ -37,7 +32,7 @@ static void fill_predictions(const mfr_model *m, const mfr__who *w, mfr_scored *
         float pr[BLK];
         for (int32_t j = 0; j < nb; j++) idx[j] = out[j0 + j].item;
         mfr__model_predict_rows(m, w, idx, nb, pr);
-        for (int32_t j = 0; j < nb; j++) out[j0 + j].prediction = clip(m, pr[j]);
+        for (int32_t j = 0; j < nb; j++) out[j0 + j].prediction = mfr__clip(m, pr[j]);
     }
 }
 

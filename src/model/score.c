@@ -48,7 +48,7 @@ float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i) {
     return r;
 }
 
-static float clip(const mfr_model *m, float r) {
+float mfr__clip(const mfr_model *m, float r) {
     if (isnan(r)) r = m->mu;
     return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
 }
@@ -57,14 +57,14 @@ float mfr_model_predict(const mfr_model *m, int32_t u, int32_t i) {
     if (u < 0 || u >= m->n_users) u = -1;
     if (i < 0 || i >= m->n_items) i = -1;
     float r = m->vt && m->vt->predict ? m->vt->predict(m, u, i) : mfr__predict_mf(m, u, i);
-    return clip(m, r);
+    return mfr__clip(m, r);
 }
 
 float mfr_model_predict_at(const mfr_model *m, int32_t u, int32_t i, int64_t t) {
     if (!m->vt || !m->vt->predict_at) return mfr_model_predict(m, u, i);
     if (u < 0 || u >= m->n_users) u = -1;
     if (i < 0 || i >= m->n_items) i = -1;
-    return clip(m, m->vt->predict_at(m, u, i, t));
+    return mfr__clip(m, m->vt->predict_at(m, u, i, t));
 }
 
 /* With timestamps each rating is predicted at its own time. */
