@@ -580,32 +580,21 @@ mfr_status mfr_synth_dataset(const mfr_synth_params *p, mfr_dataset **out, mfr_e
     st = mfr__dataset_from_arrays(p->users, p->movies, 0, no_idx, no_idx, no_rating, NULL, &ds,
                                   err);
     synth_arrays a = {0};
-    if (!st) {
-        a.user = mfr__malloc((size_t)s.total * sizeof *a.user);
-        a.item = mfr__malloc((size_t)s.total * sizeof *a.item);
-        a.rating = mfr__malloc((size_t)s.total * sizeof *a.rating);
-        a.time = mfr__malloc((size_t)s.total * sizeof *a.time);
+    if (!st) { /* the dataset's own arrays, so a failure frees them with it */
+        mfr__free(ds->user), mfr__free(ds->item), mfr__free(ds->rating), mfr__free(ds->time);
+        ds->user = a.user = mfr__malloc((size_t)s.total * sizeof *a.user);
+        ds->item = a.item = mfr__malloc((size_t)s.total * sizeof *a.item);
+        ds->rating = a.rating = mfr__malloc((size_t)s.total * sizeof *a.rating);
+        ds->time = a.time = mfr__malloc((size_t)s.total * sizeof *a.time);
         if (!a.user || !a.item || !a.rating || !a.time) st = mfr__nomem(err, "synthetic ratings");
     }
     if (!st) st = synth_run(&s, synth_sink_arrays, &a, err);
     if (!st) st = synth_fill_catalog(&s, ds, err);
     if (!st) {
-        mfr__free(ds->user);
-        mfr__free(ds->item);
-        mfr__free(ds->rating);
-        mfr__free(ds->time);
-        ds->user = a.user;
-        ds->item = a.item;
-        ds->rating = a.rating;
-        ds->time = a.time;
         ds->n_ratings = a.n;
         ds->report.rows_read = ds->report.rows_kept = a.n;
         *out = ds;
     } else {
-        mfr__free(a.user);
-        mfr__free(a.item);
-        mfr__free(a.rating);
-        mfr__free(a.time);
         mfr_dataset_free(ds);
     }
     synth_free(&s);
