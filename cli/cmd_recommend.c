@@ -103,22 +103,18 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
     mfr_scored *rows = malloc(sizeof *rows * (size_t)chunk * (size_t)rp->n);
     int32_t *got = malloc(sizeof *got * (size_t)chunk);
     mfr_error err = {0};
-    if (!users || !rows || !got) {
-        free(users);
-        free(rows);
-        free(got);
-        return cli_error("recommend", MFR_E_NOMEM, "out of memory for %d users x %d rows", nu, rp->n);
-    }
-    for (int32_t u = 0; u < nu; u++) users[u] = u;
-    qsort_r(users, (size_t)nu, sizeof *users, by_user_id, (void *)m);
     cli_out o;
-    int rc = out_open(&o, path);
+    int rc = !users || !rows || !got ? cli_error("recommend", MFR_E_NOMEM, "out of memory for %d "
+                                                 "users x %d rows", nu, rp->n)
+                                     : out_open(&o, path);
     if (rc) {
         free(users);
         free(rows);
         free(got);
         return rc;
     }
+    for (int32_t u = 0; u < nu; u++) users[u] = u;
+    qsort_r(users, (size_t)nu, sizeof *users, by_user_id, (void *)m);
     double t0 = cli_now();
     int64_t n_rows = 0;
     mfr_status s = MFR_OK;
