@@ -261,12 +261,6 @@ static int32_t genre_id(char names[][32], int32_t *n, const char *s, size_t len)
     return (*n)++;
 }
 
-static uint64_t fnv1a(const char *s, size_t len) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t t = 0; t < len; t++) h = (h ^ (unsigned char)s[t]) * 1099511628211ull;
-    return h & 0x7fffffffffffffffull;
-}
-
 /* Calls fn(tag hash) for each of movie i's kept tags ('|'-joined list). */
 #define FOR_TAGS(m, i, H, BODY)                                                       \
     do {                                                                              \
@@ -275,7 +269,7 @@ static uint64_t fnv1a(const char *s, size_t len) {
             const char *e_ = strchr(t_, '|');                                         \
             size_t l_ = e_ ? (size_t)(e_ - t_) : strlen(t_);                          \
             if (l_) {                                                                 \
-                int64_t H = (int64_t)fnv1a(t_, l_);                                   \
+                int64_t H = (int64_t)(mfr__fnv1a(t_, l_) & 0x7fffffffffffffffull);     \
                 BODY                                                                  \
             }                                                                         \
             t_ += l_ + (e_ ? 1 : 0);                                                  \

@@ -121,6 +121,12 @@ void mfr__text_fold(const char *s, char *out, size_t cap);
 /* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlong forms, surrogates or
  * code points past U+10FFFF); the one check of the readers and the server. */
 int mfr__utf8_valid(const char *s, size_t n);
+/* FNV-1a, 64 bits, of s[0..len) (the server's cache keys, bfm's tags). */
+static inline uint64_t mfr__fnv1a(const char *s, size_t len) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t t = 0; t < len; t++) h = (h ^ (unsigned char)s[t]) * 1099511628211ull;
+    return h;
+}
 /* The decimal digits of u, most significant first, into buf (20 bytes at
  * most, no NUL); returns the count. */
 static inline size_t mfr__put_u64(char *buf, uint64_t u) {

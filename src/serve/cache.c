@@ -26,12 +26,6 @@ struct resp_cache {
     atomic_llong hits, misses;
 };
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 resp_cache *mfr__cache_new(size_t n_slots) {
     if (n_slots == 0) return NULL;
     resp_cache *c = mfr__calloc(1, sizeof *c);
@@ -56,7 +50,7 @@ void mfr__cache_free(resp_cache *c) {
 
 char *mfr__cache_get(resp_cache *c, const char *key, size_t *len) {
     if (!c) return NULL;
-    size_t i = fnv1a(key) % c->n;
+    size_t i = mfr__fnv1a(key, strlen(key)) % c->n;
     char *copy = NULL;
     pthread_mutex_lock(&c->mu[i % STRIPES]);
     slot *s = &c->slots[i];
@@ -77,7 +71,7 @@ void mfr__cache_put(resp_cache *c, const char *key, const char *text, size_t len
     char *copy = mfr__malloc(len);
     if (!copy) return;
     memcpy(copy, text, len);
-    size_t i = fnv1a(key) % c->n;
+    size_t i = mfr__fnv1a(key, strlen(key)) % c->n;
     pthread_mutex_lock(&c->mu[i % STRIPES]);
     slot *s = &c->slots[i];
     char *old = s->text;
