@@ -87,11 +87,6 @@ static int ends_with(const char *s, const char *suffix) {
     return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
-static const char *base_name(const char *p) {
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
 /* First bytes of a file (up to n), 0-filled; of its contents when it is
  * gzip-compressed (zlib reads other files as they are). Bytes read or -1. */
 static long head_bytes(const char *path, char *buf, size_t n) {
@@ -145,7 +140,7 @@ static mfr__rcols std_cols(const char *delim, int header) {
 
 /* The file name of path without a ".gz": "ratings.csv.gz" reads as "ratings.csv". */
 static void plain_name(const char *path, char *out, size_t cap) {
-    snprintf(out, cap, "%s", base_name(path));
+    snprintf(out, cap, "%s", mfr__base_name(path));
     if (ends_with(out, ".gz")) out[strlen(out) - 3] = '\0';
 }
 

@@ -33,6 +33,9 @@
 /* ---- sources and streams ------------------------------------------------ */
 enum { MFR__SRC_DIR = 1, MFR__SRC_ZIP, MFR__SRC_FILE };
 
+/* The last component of path p (after its last '/'; source.c). */
+const char *mfr__base_name(const char *p);
+
 typedef struct mfr__src {
     int kind;
     const char *path; /* folder, zip file, or the single file */

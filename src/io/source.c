@@ -34,7 +34,7 @@ static void set_unpack_limit(mfr__stream *st, uint64_t packed) {
     st->unpack_limit = lim > MFR__UNPACK_FLOOR ? lim : MFR__UNPACK_FLOOR;
 }
 
-static const char *base_name(const char *p) {
+const char *mfr__base_name(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
 }
@@ -137,7 +137,7 @@ mfr_status mfr__stream_open(const mfr__src *s, const char *name, mfr__stream *st
         snprintf(st->path, sizeof st->path, "%s/%s", s->path, name);
     else
         snprintf(st->path, sizeof st->path, "%s", s->path);
-    const char *bn = base_name(st->path);
+    const char *bn = mfr__base_name(st->path);
     size_t bl = strlen(bn);
     if (bl >= sizeof st->name) bl = sizeof st->name - 1;
     memcpy(st->name, bn, bl);
