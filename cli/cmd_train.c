@@ -125,8 +125,7 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
     if (s && mfr_dist_failed_alone(d)) return dist_abort(d, s, &err);
     if (s) return cli_fail("train", s, &err);
     const int rank = mfr_dist_rank(d), size = mfr_dist_size(d);
-    cli_set_quiet(quiet || rank != 0);
-    cli_catch_sigint();
+    cli_begin(quiet || rank != 0);
     mfr_dataset *ds = NULL;
     mfr_model *m = NULL;
     double t0 = cli_now();
@@ -214,8 +213,7 @@ int cmd_train(int argc, char **argv) {
     if (s) return cli_fail("train", s, &err);
     if (mfr_dist_launched() || dp.checkpoint_dir || dp.resume_dir)
         return train_dist(data, &ip, &p, &dp, rank_timeout, out, quiet);
-    cli_set_quiet(quiet);
-    cli_catch_sigint(); /* Ctrl-C while loading cancels the load (exit 7) */
+    cli_begin(quiet); /* Ctrl-C while loading cancels the load (exit 7) */
     mfr_dataset *ds = NULL;
     s = cli_load_dataset(data, &ip, &ds, &err);
     if (s) return cli_fail("train", s, &err);
