@@ -53,12 +53,12 @@ static mfr_status add_movie(mfr__build *b, const char *file, int64_t line, const
 }
 
 /* Shared loop: read file, skip a header (first field not an integer when
- * header_detect), hand each record to fn. */
-typedef mfr_status (*rec_fn)(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+ * header_detect), hand each record to fn with the reader's arg (a layout). */
+typedef mfr_status (*rec_fn)(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int arg,
                              mfr_error *err);
 
 static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
-                              int quotes, rec_fn fn, mfr_error *err) {
+                              int quotes, rec_fn fn, int arg, mfr_error *err) {
     char *buf, file[256];
     size_t len;
     mfr_status rc = mfr__slurp_text(s, name, &buf, &len, file, sizeof file, err);
@@ -78,7 +78,7 @@ static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name
         if (r.n == 1 && r.len[0] == 0) continue; /* empty line */
         int64_t v;
         if (first && !mfr__parse_i64(r.f[0], r.f[0] + r.len[0], &v)) continue; /* header */
-        rc = fn(b, file, line, &r, err);
+        rc = fn(b, file, line, &r, arg, err);
         if (rc) break;
     }
     mfr__free(r.scratch);
@@ -86,34 +86,18 @@ static mfr_status each_record(mfr__build *b, const mfr__src *s, const char *name
     return rc;
 }
 
-static mfr_status movie_csv_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
-                                mfr_error *err) {
-    if (r->n != 3)
+/* One catalogue row of layout (MFR_FMT_ML_CSV, MFR_FMT_ML_DAT: movieId,
+ * title, genres; MFR_FMT_ML_100K: u.item's 24 fields, the genres from its 19
+ * flags and the year from the release date when the title has none). */
+static mfr_status movie_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int layout,
+                            mfr_error *err) {
+    const int fields = layout == MFR_FMT_ML_100K ? 24 : 3;
+    if (r->n != fields)
         return mfr__bad(b, &b->ds->report.catalog_bad, err, file, line,
-                        "expected 3 fields, found %d", r->n);
-    return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], r->f[2], r->len[2], 0,
-                     err);
-}
-
-mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name,
-                                mfr_error *err) {
-    mfr_status rc = each_record(b, s, name, ",", 1, movie_csv_row, err);
-    if (!rc) b->have_catalog = 1;
-    return rc;
-}
-
-mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name,
-                                mfr_error *err) {
-    mfr_status rc = each_record(b, s, name, "::", 0, movie_csv_row, err);
-    if (!rc) b->have_catalog = 1;
-    return rc;
-}
-
-static mfr_status u_item_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
-                             mfr_error *err) {
-    if (r->n != 24)
-        return mfr__bad(b, &b->ds->report.catalog_bad, err, file, line,
-                        "expected 24 fields, found %d", r->n);
+                        "expected %d fields, found %d", fields, r->n);
+    if (layout != MFR_FMT_ML_100K)
+        return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], r->f[2], r->len[2],
+                         0, err);
     char g[256];
     size_t gn = 0;
     for (int k = 0; k < 19; k++) {
@@ -135,13 +119,16 @@ static mfr_status u_item_row(mfr__build *b, const char *file, int64_t line, mfr_
     return add_movie(b, file, line, r->f[0], r->len[0], r->f[1], r->len[1], g, gn, y, err);
 }
 
-mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err) {
-    mfr_status rc = each_record(b, s, name, "|", 0, u_item_row, err);
+mfr_status mfr__read_movies(mfr__build *b, const mfr__src *s, const char *name, int layout,
+                            mfr_error *err) {
+    const char *delim = layout == MFR_FMT_ML_100K ? "|" : layout == MFR_FMT_ML_DAT ? "::" : ",";
+    mfr_status rc =
+        each_record(b, s, name, delim, layout == MFR_FMT_ML_CSV, movie_row, layout, err);
     if (!rc) b->have_catalog = 1;
     return rc;
 }
 
-static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int arg,
                           mfr_error *err) {
     mfr_import_report *rep = &b->ds->report;
     if (r->n != 4)
@@ -166,9 +153,10 @@ static mfr_status tag_row(mfr__build *b, const char *file, int64_t line, mfr__re
     return MFR_OK;
 }
 
-mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
-                          int quotes, mfr_error *err) {
-    return each_record(b, s, name, delim, quotes, tag_row, err);
+mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, int layout,
+                          mfr_error *err) {
+    int dat = layout == MFR_FMT_ML_DAT;
+    return each_record(b, s, name, dat ? "::" : ",", !dat, tag_row, 0, err);
 }
 
 /* links.csv: movieId,imdbId,tmdbId (ml-latest; either id may be empty, as
@@ -176,7 +164,7 @@ mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, co
  * index: ids of movies the dataset does not know are skipped silently (as in
  * links.csv of a subset). A wrong field count or an id that is not a
  * non-negative 32-bit number is a bad catalogue row (file:line, the field). */
-static mfr_status link_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
+static mfr_status link_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int arg,
                            mfr_error *err) {
     mfr_import_report *rep = &b->ds->report;
     static const char *const field[3] = {"movieId", "imdbId", "tmdbId"};
@@ -201,7 +189,7 @@ mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, m
     b->ds->cat.links =
         mfr__calloc(2 * (size_t)(b->ds->n_items > 0 ? b->ds->n_items : 1), sizeof *b->ds->cat.links);
     if (!b->ds->cat.links) return mfr__nomem(err, "links");
-    return each_record(b, s, name, ",", 1, link_row, err);
+    return each_record(b, s, name, ",", 1, link_row, 0, err);
 }
 
 /* ---- user attributes: u.user (ml-100k), users.dat (ml-1m) -----------------
@@ -219,8 +207,9 @@ static const char *const occupations_100k[21] = {
     "none",          "other",     "programmer", "retired",    "salesman", "scientist",
     "student",       "technician", "writer"};
 
-static mfr_status user_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int dat,
+static mfr_status user_row(mfr__build *b, const char *file, int64_t line, mfr__rec *r, int layout,
                            mfr_error *err) {
+    const int dat = layout == MFR_FMT_ML_DAT;
     mfr_import_report *rep = &b->ds->report;
     mfr_dataset *ds = b->ds;
     if (r->n != 5)
@@ -262,17 +251,7 @@ static mfr_status user_row(mfr__build *b, const char *file, int64_t line, mfr__r
     return MFR_OK;
 }
 
-static mfr_status user_row_100k(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
-                                mfr_error *err) {
-    return user_row(b, file, line, r, 0, err);
-}
-
-static mfr_status user_row_dat(mfr__build *b, const char *file, int64_t line, mfr__rec *r,
-                               mfr_error *err) {
-    return user_row(b, file, line, r, 1, err);
-}
-
-mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, int dat,
+mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, int layout,
                            mfr_error *err) {
     mfr_dataset *ds = b->ds;
     size_t n = (size_t)(ds->n_users > 0 ? ds->n_users : 1);
@@ -282,5 +261,5 @@ mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, i
     ds->user_occ = mfr__malloc(n * sizeof *ds->user_occ);
     if (!ds->user_age || !ds->user_gender || !ds->user_occ) return mfr__nomem(err, "user attributes");
     for (size_t u = 0; u < n; u++) ds->user_occ[u] = -1;
-    return each_record(b, s, name, dat ? "::" : "|", 0, dat ? user_row_dat : user_row_100k, err);
+    return each_record(b, s, name, layout == MFR_FMT_ML_DAT ? "::" : "|", 0, user_row, layout, err);
 }

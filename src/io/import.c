@@ -150,9 +150,9 @@ static mfr_status given_catalog(mfr__build *b, mfr_error *err) {
     mfr__src c = {.kind = MFR__SRC_FILE, .path = b->p->movies_path};
     char name[256];
     plain_name(c.path, name, sizeof name);
-    if (!strcmp(name, "u.item")) return mfr__read_u_item(b, &c, NULL, err);
-    if (ends_with(name, ".dat")) return mfr__read_movies_dat(b, &c, NULL, err);
-    return mfr__read_movies_csv(b, &c, NULL, err);
+    int layout = ends_with(name, ".dat") ? MFR_FMT_ML_DAT : MFR_FMT_ML_CSV;
+    if (!strcmp(name, "u.item")) layout = MFR_FMT_ML_100K;
+    return mfr__read_movies(b, &c, NULL, layout, err);
 }
 
 /* A side file of a MovieLens folder or zip: read only when it is there, the
@@ -161,40 +161,38 @@ static int has_side(const mfr__src *s, const char *name, int flag) {
     return name && flag && s->kind != MFR__SRC_FILE && mfr__src_has(s, name);
 }
 
-typedef mfr_status (*catalog_fn)(mfr__build *, const mfr__src *, const char *, mfr_error *);
-
 /* The three MovieLens layouts: their file names (NULL: the layout has none),
- * catalogue reader, lowest rating, delimiter, and the tags' quoting and
- * users' layout. */
+ * the layout (MFR_FMT_ML_*: how the side files are read), lowest rating and
+ * the ratings' delimiter. */
 typedef struct ml_layout {
     const char *movies, *ratings, *tags, *users, *links;
-    catalog_fn read_movies;
+    int layout;
     float rmin;
     const char *delim;
-    int tag_quotes, users_dat;
 } ml_layout;
 
 static const ml_layout ml_csv = {"movies.csv", "ratings.csv", "tags.csv", NULL, "links.csv",
-                                 mfr__read_movies_csv, 0.5f, ",", 1, 0};
+                                 MFR_FMT_ML_CSV, 0.5f, ","};
 static const ml_layout ml_100k = {"u.item", "u.data", NULL, "u.user", NULL,
-                                  mfr__read_u_item, 1.f, "\t", 0, 0};
+                                  MFR_FMT_ML_100K, 1.f, "\t"};
 static const ml_layout ml_dat = {"movies.dat", "ratings.dat", "tags.dat", "users.dat", NULL,
-                                 mfr__read_movies_dat, 0.5f, "::", 0, 1};
+                                 MFR_FMT_ML_DAT, 0.5f, "::"};
 
 /* Catalogue, ratings, then tags, users and links where the layout has them. */
 static mfr_status read_ml(mfr__build *b, const mfr__src *s, const ml_layout *l, mfr_error *err) {
     const mfr_import_params *p = b->p;
     mfr_status rc = MFR_OK;
     if (s->kind == MFR__SRC_FILE && p->movies_path) rc = given_catalog(b, err);
-    else if (has_side(s, l->movies, p->load_catalog)) rc = l->read_movies(b, s, l->movies, err);
+    else if (has_side(s, l->movies, p->load_catalog))
+        rc = mfr__read_movies(b, s, l->movies, l->layout, err);
     set_range(b, l->rmin, 5.f);
     if (!rc)
         rc = mfr__read_ratings(b, s, s->kind == MFR__SRC_FILE ? NULL : l->ratings,
                                std_cols(l->delim, -1), err);
     if (!rc && has_side(s, l->tags, p->load_tags))
-        rc = mfr__read_tags(b, s, l->tags, l->delim, l->tag_quotes, err);
+        rc = mfr__read_tags(b, s, l->tags, l->layout, err);
     if (!rc && has_side(s, l->users, p->load_catalog))
-        rc = mfr__read_users(b, s, l->users, l->users_dat, err);
+        rc = mfr__read_users(b, s, l->users, l->layout, err);
     if (!rc && has_side(s, l->links, p->load_catalog)) rc = mfr__read_links(b, s, l->links, err);
     return rc;
 }

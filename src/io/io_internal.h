@@ -79,9 +79,6 @@ mfr_status mfr__slurp_text(const mfr__src *s, const char *name, char **buf, size
  * present (in order), or NULL. */
 const char *mfr__zip_find(mfr__src *s, const char *const *names, mfr_error *err);
 
-/* UTF-8 validity, and Latin-1 -> UTF-8 (out holds 2*n+1 bytes). */
-size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out);
-
 /* ---- builder ------------------------------------------------------------- */
 typedef struct mfr__build {
     const mfr_import_params *p;
@@ -186,17 +183,20 @@ mfr_status mfr__read_ratings(mfr__build *b, const mfr__src *s, const char *name,
                              mfr_error *err);
 
 /* Catalogue and tags readers (catalog.c). Each returns MFR_OK, MFR_E_IO,
- * MFR_E_PARSE (strict) or MFR_E_NOMEM. */
-mfr_status mfr__read_movies_csv(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
-mfr_status mfr__read_u_item(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
-mfr_status mfr__read_movies_dat(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
+ * MFR_E_PARSE (strict) or MFR_E_NOMEM. The catalogue of a layout:
+ * MFR_FMT_ML_CSV (movies.csv), MFR_FMT_ML_100K (u.item), MFR_FMT_ML_DAT
+ * (movies.dat). */
+mfr_status mfr__read_movies(mfr__build *b, const mfr__src *s, const char *name, int layout,
+                            mfr_error *err);
 /* links.csv (movieId,imdbId,tmdbId) into ds->links; after the ratings. */
 mfr_status mfr__read_links(mfr__build *b, const mfr__src *s, const char *name, mfr_error *err);
-/* u.user (dat 0) or users.dat (dat 1): ds->user_age / _gender / _occ. */
-mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, int dat,
+/* u.user (MFR_FMT_ML_100K) or users.dat (MFR_FMT_ML_DAT): ds->user_age /
+ * _gender / _occ. */
+mfr_status mfr__read_users(mfr__build *b, const mfr__src *s, const char *name, int layout,
                            mfr_error *err);
-mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, const char *delim,
-                          int quotes, mfr_error *err);
+/* tags.csv (MFR_FMT_ML_CSV) or tags.dat (MFR_FMT_ML_DAT). */
+mfr_status mfr__read_tags(mfr__build *b, const mfr__src *s, const char *name, int layout,
+                          mfr_error *err);
 
 /* mfr_dataset_import with the ratings streamed to fn in file order, a chunk
  * at a time, as the import would store them before dropping duplicates

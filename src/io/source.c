@@ -207,7 +207,8 @@ void mfr__stream_close(mfr__stream *st) {
     st->fd = -1;
 }
 
-size_t mfr__latin1_to_utf8(const char *in, size_t n, char *out) {
+/* Latin-1 -> UTF-8 (out holds 2*n+1 bytes). */
+static size_t latin1_to_utf8(const char *in, size_t n, char *out) {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)in[i];
@@ -276,7 +277,7 @@ mfr_status mfr__slurp_text(const mfr__src *s, const char *name, char **buf, size
         mfr__free(raw);
         return mfr__nomem(err, "text conversion");
     }
-    *len = mfr__latin1_to_utf8(raw, n, u);
+    *len = latin1_to_utf8(raw, n, u);
     *buf = u;
     mfr__free(raw);
     return MFR_OK;
