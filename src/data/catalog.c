@@ -8,23 +8,11 @@ const char *mfr__catalog_str(const mfr__catalog *c, const uint32_t *off, int64_t
     if (!off || !c->strings || i < 0 || i >= n || off[i] >= c->strings_len) return "";
     return c->strings + off[i];
 }
-const char *mfr__catalog_title(const mfr__catalog *c, int32_t n, int32_t i) {
-    return mfr__catalog_str(c, c->title_off, n, i);
-}
 const char *mfr__catalog_genres(const mfr__catalog *c, int32_t n, int32_t i) {
     return mfr__catalog_str(c, c->genres_off, n, i);
 }
-int32_t mfr__catalog_year(const mfr__catalog *c, int32_t n, int32_t i) {
-    return c->year && i >= 0 && i < n ? c->year[i] : 0;
-}
-static int32_t link_id(const mfr__catalog *c, int32_t n, int32_t i, int which) {
+int32_t mfr__catalog_link(const mfr__catalog *c, int32_t n, int32_t i, int which) {
     return c->links && i >= 0 && i < n ? c->links[2 * (size_t)i + (size_t)which] : 0;
-}
-int32_t mfr__catalog_imdb(const mfr__catalog *c, int32_t n, int32_t i) {
-    return link_id(c, n, i, 0);
-}
-int32_t mfr__catalog_tmdb(const mfr__catalog *c, int32_t n, int32_t i) {
-    return link_id(c, n, i, 1);
 }
 
 const char *mfr__catalog_check(const mfr__catalog *c, int32_t n, const uint32_t *extra, int32_t *item) {

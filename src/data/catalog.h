@@ -24,32 +24,29 @@ typedef struct mfr__catalog {
 /* The pool's string at off[i] (i in 0..n-1); "" when off or the pool is
  * NULL, i is out of range or the offset lies outside the pool. */
 const char *mfr__catalog_str(const mfr__catalog *c, const uint32_t *off, int64_t n, int64_t i);
-/* Movie i's title, genres ("" as mfr__catalog_str), year, IMDb and TMDB ids
- * (0 when unknown, absent or i out of 0..n-1). */
-const char *mfr__catalog_title(const mfr__catalog *c, int32_t n, int32_t i);
+/* Movie i's genres ("" as mfr__catalog_str), and its IMDb (which 0) or TMDB
+ * (which 1) id: 0 when unknown, absent or i out of 0..n-1. */
 const char *mfr__catalog_genres(const mfr__catalog *c, int32_t n, int32_t i);
-int32_t mfr__catalog_year(const mfr__catalog *c, int32_t n, int32_t i);
-int32_t mfr__catalog_imdb(const mfr__catalog *c, int32_t n, int32_t i);
-int32_t mfr__catalog_tmdb(const mfr__catalog *c, int32_t n, int32_t i);
+int32_t mfr__catalog_link(const mfr__catalog *c, int32_t n, int32_t i, int which);
 /* The public movie getters of an owner type T (mfr_dataset, mfr_model: a
  * struct with fields `cat` and `n_items`), defined once for both:
- * T_item_title, T_item_genres, T_item_year, T_item_imdb, T_item_tmdb, each
- * answering as the mfr__catalog_* of the same name. */
+ * T_item_title ("" as mfr__catalog_str), T_item_genres, T_item_year (0 when
+ * unknown or i out of range), T_item_imdb, T_item_tmdb (mfr__catalog_link). */
 #define MFR__CATALOG_GETTERS(T)                                                                    \
     const char *T##_item_title(const T *o, int32_t i) {                                            \
-        return mfr__catalog_title(&o->cat, o->n_items, i);                                         \
+        return mfr__catalog_str(&o->cat, o->cat.title_off, o->n_items, i);                         \
     }                                                                                              \
     const char *T##_item_genres(const T *o, int32_t i) {                                           \
         return mfr__catalog_genres(&o->cat, o->n_items, i);                                        \
     }                                                                                              \
     int32_t T##_item_year(const T *o, int32_t i) {                                                 \
-        return mfr__catalog_year(&o->cat, o->n_items, i);                                          \
+        return o->cat.year && i >= 0 && i < o->n_items ? o->cat.year[i] : 0;                       \
     }                                                                                              \
     int32_t T##_item_imdb(const T *o, int32_t i) {                                                 \
-        return mfr__catalog_imdb(&o->cat, o->n_items, i);                                          \
+        return mfr__catalog_link(&o->cat, o->n_items, i, 0);                                       \
     }                                                                                              \
     int32_t T##_item_tmdb(const T *o, int32_t i) {                                                 \
-        return mfr__catalog_tmdb(&o->cat, o->n_items, i);                                          \
+        return mfr__catalog_link(&o->cat, o->n_items, i, 1);                                       \
     }
 
 /* The one check of a loaded catalogue of n movies: NULL when the pool ends
