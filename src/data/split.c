@@ -51,22 +51,17 @@ static int64_t frac_count(int64_t n, double frac) {
 }
 
 /* Ratings grouped by user: order[start[u] .. start[u+1]) are user u's
- * rating indices in increasing index order. */
+ * rating indices in increasing index order. Both arrays are the caller's
+ * to free, also on failure. */
 static mfr_status group_by_user(const mfr_ratings *r, int64_t **order, int64_t **start,
                                 mfr_error *err) {
-    int64_t *st = mfr__calloc((size_t)r->n_users + 2, sizeof *st);
-    int64_t *ord = mfr__malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *ord);
-    if (!st || !ord) {
-        mfr__free(st);
-        mfr__free(ord);
-        return mfr__nomem(err, "split user groups");
-    }
+    int64_t *st = *start = mfr__calloc((size_t)r->n_users + 2, sizeof *st);
+    int64_t *ord = *order = mfr__malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *ord);
+    if (!st || !ord) return mfr__nomem(err, "split user groups");
     for (int64_t j = 0; j < r->n; j++) st[r->user[j] + 2]++;
     for (int32_t u = 0; u < r->n_users; u++) st[u + 2] += st[u + 1];
     for (int64_t j = 0; j < r->n; j++) ord[st[r->user[j] + 1]++] = j;
-    *order = ord;
-    *start = st; /* st[u] .. st[u+1] after the fill shifted it by one */
-    return MFR_OK;
+    return MFR_OK; /* st[u] .. st[u+1] after the fill shifted it by one */
 }
 
 typedef struct tkey {
@@ -95,21 +90,16 @@ static mfr_status split_per_user(const mfr_ratings *r, const mfr_split_params *p
                                  int32_t *fold, mfr_error *err) {
     int64_t *order = NULL, *start = NULL;
     mfr_status s = group_by_user(r, &order, &start, err);
-    if (s) return s;
     int32_t minr = p->min_user_ratings > p->leave_out ? p->min_user_ratings : p->leave_out + 1;
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, p->seed, 0x1eaf);
     int64_t maxc = 0;
-    for (int32_t u = 0; u < r->n_users; u++)
+    for (int32_t u = 0; !s && u < r->n_users; u++)
         if (start[u + 1] - start[u] > maxc) maxc = start[u + 1] - start[u];
-    tkey *k = mfr__malloc((size_t)(maxc > 0 ? maxc : 1) * sizeof *k);
-    if (!k) {
-        mfr__free(order);
-        mfr__free(start);
-        return mfr__nomem(err, "per-user split");
-    }
-    for (int64_t j = 0; j < r->n; j++) fold[j] = 0;
-    for (int32_t u = 0; u < r->n_users; u++) {
+    tkey *k = s ? NULL : mfr__malloc((size_t)(maxc > 0 ? maxc : 1) * sizeof *k);
+    if (!s && !k) s = mfr__nomem(err, "per-user split");
+    for (int64_t j = 0; !s && j < r->n; j++) fold[j] = 0;
+    for (int32_t u = 0; !s && u < r->n_users; u++) {
         int64_t *g = order + start[u], c = start[u + 1] - start[u];
         if (c < minr) continue;
         if (p->kind == MFR_SPLIT_LEAVE_OUT) {
@@ -129,7 +119,7 @@ static mfr_status split_per_user(const mfr_ratings *r, const mfr_split_params *p
     mfr__free(k);
     mfr__free(order);
     mfr__free(start);
-    return MFR_OK;
+    return s;
 }
 
 static mfr_status check_params(const mfr_ratings *r, const mfr_split_params *p, mfr_error *err) {
@@ -199,27 +189,34 @@ static mfr_status ratings_alloc(mfr_ratings *o, int64_t n, int with_time, mfr_er
     return MFR_OK;
 }
 
+/* The n ratings j of all whose keep(j) == want into out: keep(j) is
+ * fold[j] == f, or (fold NULL) bit j of bits (held out: 1). */
+static mfr_status select_rows(const mfr_ratings *all, const int32_t *fold, int32_t f,
+                              const uint64_t *bits, int want, int64_t n, mfr_ratings *out,
+                              mfr_error *err) {
+    mfr_status s = ratings_alloc(out, n, all->time != NULL, err);
+    if (s) return s;
+    out->n_users = all->n_users;
+    out->n_items = all->n_items;
+    int32_t *u = (int32_t *)out->user, *i = (int32_t *)out->item;
+    float *v = (float *)out->rating;
+    int64_t *t = (int64_t *)out->time, q = 0;
+    for (int64_t j = 0; j < all->n; j++) {
+        int keep = fold ? fold[j] == f : (int)(bits[j >> 6] >> (j & 63) & 1);
+        if (keep != !!want) continue;
+        u[q] = all->user[j], i[q] = all->item[j], v[q] = all->rating[j];
+        if (t) t[q] = all->time[j];
+        q++;
+    }
+    return MFR_OK;
+}
+
 mfr_status mfr_ratings_select(const mfr_ratings *r, const int32_t *fold, int32_t f,
                               int want, mfr_ratings *out, mfr_error *err) {
     memset(out, 0, sizeof *out);
     int64_t n = 0;
     for (int64_t j = 0; j < r->n; j++) n += (fold[j] == f) == !!want;
-    mfr_status s = ratings_alloc(out, n, r->time != NULL, err);
-    if (s) return s;
-    out->n_users = r->n_users;
-    out->n_items = r->n_items;
-    int32_t *u = (int32_t *)out->user, *i = (int32_t *)out->item;
-    float *v = (float *)out->rating;
-    int64_t *t = (int64_t *)out->time, q = 0;
-    for (int64_t j = 0; j < r->n; j++) {
-        if ((fold[j] == f) != !!want) continue;
-        u[q] = r->user[j];
-        i[q] = r->item[j];
-        v[q] = r->rating[j];
-        if (t) t[q] = r->time[j];
-        q++;
-    }
-    return MFR_OK;
+    return select_rows(r, fold, f, NULL, want, n, out, err);
 }
 
 void mfr_ratings_free(mfr_ratings *r) {
@@ -276,33 +273,14 @@ mfr_status mfr__holdout_bits(int64_t n, double frac, uint64_t seed, uint64_t **b
     return MFR_OK;
 }
 
-/* all's ratings whose bit is want (held out: 1). */
-static mfr_status select_bits(const mfr_ratings *all, const uint64_t *bits, int want, int64_t n,
-                              mfr_ratings *out, mfr_error *err) {
-    mfr_status s = ratings_alloc(out, n, all->time != NULL, err);
-    if (s) return s;
-    out->n_users = all->n_users;
-    out->n_items = all->n_items;
-    int32_t *u = (int32_t *)out->user, *i = (int32_t *)out->item;
-    float *v = (float *)out->rating;
-    int64_t *t = (int64_t *)out->time, q = 0;
-    for (int64_t j = 0; j < all->n; j++) {
-        if ((int)(bits[j >> 6] >> (j & 63) & 1) != want) continue;
-        u[q] = all->user[j], i[q] = all->item[j], v[q] = all->rating[j];
-        if (t) t[q] = all->time[j];
-        q++;
-    }
-    return MFR_OK;
-}
-
 mfr_status mfr_ratings_holdout(const mfr_ratings *all, double frac, uint64_t seed,
                                mfr_ratings *tr, mfr_ratings *va, mfr_error *err) {
     memset(tr, 0, sizeof *tr), memset(va, 0, sizeof *va);
     uint64_t *bits;
     int64_t held;
     mfr_status st = mfr__holdout_bits(all->n, frac, seed, &bits, &held, err);
-    if (!st) st = select_bits(all, bits, 0, all->n - held, tr, err);
-    if (!st) st = select_bits(all, bits, 1, held, va, err);
+    if (!st) st = select_rows(all, NULL, 0, bits, 0, all->n - held, tr, err);
+    if (!st) st = select_rows(all, NULL, 0, bits, 1, held, va, err);
     mfr__free(bits);
     if (st) mfr_ratings_free(tr), mfr_ratings_free(va);
     return st;

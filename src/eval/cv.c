@@ -151,6 +151,18 @@ static void job_finished(pool *pl, mfr_status s, const mfr_error *e) {
     pthread_mutex_unlock(&pl->mu);
 }
 
+/* Build the job's subsets, train, measure into jb->out. */
+static mfr_status job_run(const mfr__job *jb, mfr_error *err) {
+    mfr_ratings train, test;
+    mfr_status s = mfr_ratings_select(jb->data, jb->fold, jb->test_fold, 0, &train, err);
+    if (s) return s;
+    s = mfr_ratings_select(jb->data, jb->fold, jb->test_fold, 1, &test, err);
+    if (!s) s = mfr_eval_train_test(jb->ds, &train, &test, jb->params, jb->out, err);
+    mfr_ratings_free(&train);
+    mfr_ratings_free(&test);
+    return s;
+}
+
 static void *worker(void *arg) {
     pool *pl = arg;
     for (;;) {
@@ -160,20 +172,9 @@ static void *worker(void *arg) {
         if (j >= pl->n) return NULL;
         const mfr__job *jb = &pl->jobs[j];
         mfr_error e = {0};
-        mfr_status s = mfr__job_run(jb, &e);
+        mfr_status s = job_run(jb, &e);
         job_finished(pl, s, &e);
     }
-}
-
-mfr_status mfr__job_run(const mfr__job *jb, mfr_error *err) {
-    mfr_ratings train, test;
-    mfr_status s = mfr_ratings_select(jb->data, jb->fold, jb->test_fold, 0, &train, err);
-    if (s) return s;
-    s = mfr_ratings_select(jb->data, jb->fold, jb->test_fold, 1, &test, err);
-    if (!s) s = mfr_eval_train_test(jb->ds, &train, &test, jb->params, jb->out, err);
-    mfr_ratings_free(&train);
-    mfr_ratings_free(&test);
-    return s;
 }
 
 mfr_status mfr__jobs_run(const mfr__job *jobs, int64_t n, int threads, const char *stage,

@@ -15,9 +15,6 @@ typedef struct mfr__job {
     mfr_fold_result *out;        /* written by this job only */
 } mfr__job;
 
-/* Build the job's subsets, train, measure into jb->out. */
-mfr_status mfr__job_run(const mfr__job *jb, mfr_error *err);
-
 /* The fold array of *data by sp (*data NULL: all of ds, viewed through
  * *all): *fold (mfr__free; NULL on failure) and the number of test folds. */
 mfr_status mfr__folds(const mfr_dataset *ds, const mfr_ratings **data, mfr_ratings *all,

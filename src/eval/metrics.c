@@ -169,20 +169,16 @@ static mfr_status popularity_rank(const mfr_model *m, int32_t *rank, mfr_error *
     int32_t n = mfr_model_n_items(m);
     int32_t *cnt = mfr__malloc((size_t)(n > 0 ? n : 1) * sizeof *cnt);
     int32_t *ord = mfr__malloc((size_t)(n > 0 ? n : 1) * sizeof *ord);
-    if (!cnt || !ord) {
-        mfr__free(cnt);
-        mfr__free(ord);
-        return mfr__nomem(err, "popularity ranks");
-    }
-    for (int32_t i = 0; i < n; i++) {
+    mfr_status s = cnt && ord ? MFR_OK : mfr__nomem(err, "popularity ranks");
+    for (int32_t i = 0; !s && i < n; i++) {
         cnt[i] = mfr_model_item_count(m, i);
         ord[i] = i;
     }
-    qsort_r(ord, (size_t)n, sizeof *ord, cmp_pop, cnt);
-    for (int32_t r = 0; r < n; r++) rank[ord[r]] = r + 1;
+    if (!s) qsort_r(ord, (size_t)n, sizeof *ord, cmp_pop, cnt);
+    for (int32_t r = 0; !s && r < n; r++) rank[ord[r]] = r + 1;
     mfr__free(cnt);
     mfr__free(ord);
-    return MFR_OK;
+    return s;
 }
 
 /* Means over ranked users; coverage and novelty over their lists. */
@@ -194,12 +190,7 @@ static mfr_status summarize(const rank_work *w, mfr_ranking *out, mfr_error *err
     double pop_sum = 0.0;
     uint8_t *hit = mfr__calloc((size_t)mfr_model_n_items(m) + 1, 1);
     int32_t *rank = mfr__malloc(((size_t)mfr_model_n_items(m) + 1) * sizeof *rank);
-    if (!hit || !rank) {
-        mfr__free(hit);
-        mfr__free(rank);
-        return mfr__nomem(err, "ranking summary");
-    }
-    mfr_status s = popularity_rank(m, rank, err);
+    mfr_status s = hit && rank ? popularity_rank(m, rank, err) : mfr__nomem(err, "ranking summary");
     for (int32_t u = 0; u < mfr_model_n_users(m) && !s; u++) {
         if (w->state[u] == -1) s = mfr__nomem(err, "ranking buffers");
         else if (w->state[u] == 2) out->users_no_relevant++;
