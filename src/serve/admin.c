@@ -301,5 +301,5 @@ enum MHD_Result mfr__h_retrain(req *r) {
     cJSON_AddStringToObject(o, "status", "started");
     cJSON_AddNumberToObject(o, "model_version", r->mr->version);
     cJSON_AddStringToObject(o, "poll", "/api/health");
-    return mfr__send_json(r, 202, o);
+    return mfr__send_json(r, 202, o, NULL);
 }

@@ -39,7 +39,7 @@ enum MHD_Result mfr__h_movies(req *r) {
         if (q && *q) cJSON_AddStringToObject(m, "match", mfr_title_quality_name(hits[j].quality));
         cJSON_AddItemToArray(arr, m);
     }
-    return mfr__send_json(r, 200, o);
+    return mfr__send_json(r, 200, o, NULL);
 }
 
 static int32_t movie_or_404(req *r, int64_t id, enum MHD_Result *res) {
@@ -79,7 +79,7 @@ enum MHD_Result mfr__h_movie(req *r) {
     } else {
         cJSON_AddNullToObject(o, "histogram");
     }
-    return mfr__send_json(r, 200, o);
+    return mfr__send_json(r, 200, o, NULL);
 }
 
 enum MHD_Result mfr__h_similar(req *r) {
@@ -120,21 +120,7 @@ enum MHD_Result mfr__h_similar(req *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "movie", mfr__movie_json(r->mr, i));
     cJSON_AddStringToObject(o, "metric", sim_label);
-    cJSON *arr = cJSON_AddArrayToObject(o, "similar");
-    int32_t *liked = NULL, n_liked = u ? mfr__user_liked(r, u, &liked) : 0;
-    int oom = !arr;
-    for (int32_t j = 0; j < got && !oom; j++) {
-        cJSON *because = u ? mfr__because(r, out[j].item, liked, n_liked) : NULL;
-        cJSON *row = u && !because ? NULL
-                     : mfr__movie_row(r->mr, out[j].item, out[j].score, 4, 0.0, -1, because);
-        oom = !row || !cJSON_AddItemToArray(arr, row);
-    }
-    mfr__free(liked); /* mfr__user_liked allocates through the wrappers */
-    if (oom) {
-        cJSON_Delete(o);
-        return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
-    }
-    return u ? mfr__send_json(r, 200, o) : mfr__send_json_cache(r, o, key);
+    return mfr__send_rows(r, o, "similar", out, got, 4, -1, u != NULL, u, u ? NULL : key);
 }
 
 /* The map: mfr_model_project_2d (include/mfrec/analysis.h: PCA of the item
@@ -186,5 +172,5 @@ enum MHD_Result mfr__h_map(req *r) {
         cJSON_AddNumberToObject(p, "y", round(r->mr->map_xy[2 * i + 1] * 1e4) / 1e4);
         cJSON_AddItemToArray(arr, p);
     }
-    return mfr__send_json(r, 200, o);
+    return mfr__send_json(r, 200, o, NULL);
 }

@@ -76,7 +76,7 @@ enum MHD_Result mfr__h_users_create(req *r) {
     cJSON_AddNumberToObject(o, "id", (double)id);
     cJSON_AddStringToObject(o, "token", token);
     cJSON_AddStringToObject(o, "note", "keep this token: it is shown only once");
-    return mfr__send_json(r, 201, o);
+    return mfr__send_json(r, 201, o, NULL);
 }
 
 /* ---- writes ---- */
@@ -222,7 +222,7 @@ enum MHD_Result mfr__write_answer(req *r) {
         } else {
             cJSON_AddBoolToObject(o, "deleted", 1);
         }
-        res = mfr__send_json(r, w->kind == R_RATING_PUT && w->changed == 1 ? 201 : 200, o);
+        res = mfr__send_json(r, w->kind == R_RATING_PUT && w->changed == 1 ? 201 : 200, o, NULL);
     }
     r->mr = NULL;
     mfr__model_release(w->mr);
@@ -289,7 +289,7 @@ enum MHD_Result mfr__h_ratings_get(req *r) {
             cJSON_AddItemToArray(arr, x);
         }
     }
-    return mfr__send_json(r, 200, o);
+    return mfr__send_json(r, 200, o, NULL);
 }
 
 /* Top-n for an API user from their stored ratings (the movies the model
@@ -324,7 +324,7 @@ static mfr_status recs_api_user(req *r, api_user *u, const mfr_recommend_params 
 /* The liked movies of API user u: rated in the top third of the scale (3.5
  * and up on 0.5..5), as item indices in *out (malloc'd; NULL when none or
  * out of memory). */
-int32_t mfr__user_liked(req *r, api_user *u, int32_t **out) {
+static int32_t user_liked(req *r, api_user *u, int32_t **out) {
     float lo = r->mr->info.rating_min, hi = r->mr->info.rating_max;
     if (!(lo < hi)) { lo = 0.5f; hi = 5.0f; }
     float cut = lo + (hi - lo) * 2.0f / 3.0f - 1e-4f;
@@ -339,7 +339,9 @@ int32_t mfr__user_liked(req *r, api_user *u, int32_t **out) {
     return n;
 }
 
-cJSON *mfr__because(req *r, int32_t item, const int32_t *liked, int32_t n_liked) {
+/* The "because" array of a row: up to two of liked[0..n_liked) that
+ * explain item (mfr_model_explain). */
+static cJSON *because_array(req *r, int32_t item, const int32_t *liked, int32_t n_liked) {
     mfr_scored why[2];
     int32_t nw = 0;
     if (n_liked) mfr_model_explain(r->mr->m, item, liked, n_liked, why, 2, &nw, NULL);
@@ -408,8 +410,6 @@ enum MHD_Result mfr__h_recs(req *r) {
         }
         got = k;
     }
-    int32_t *liked = NULL, n_liked = 0;
-    if (explain && u) n_liked = mfr__user_liked(r, u, &liked);
     cJSON *o = cJSON_CreateObject();
     mfr__json_int(o, "user", r->a);
     /* model: a training user; fold-in: an API user answered from their
@@ -420,20 +420,29 @@ enum MHD_Result mfr__h_recs(req *r) {
     mfr__json_int(o, "model_version", (int64_t)r->mr->version);
     if (p.genre) cJSON_AddStringToObject(o, "genre", p.genre);
     if (decade) mfr__json_int(o, "decade", decade);
-    cJSON *arr = cJSON_AddArrayToObject(o, "recommendations");
+    res = mfr__send_rows(r, o, "recommendations", out, got, 3, 1, (int)explain, u,
+                         u || explain ? NULL : key);
+    mfr__free(out);
+    return res;
+}
+
+enum MHD_Result mfr__send_rows(req *r, cJSON *o, const char *name, const mfr_scored *rows,
+                               int32_t n, int score_dec, int pred_dec, int explain, api_user *u,
+                               const char *key) {
+    int32_t *liked = NULL, n_liked = explain && u ? user_liked(r, u, &liked) : 0;
+    cJSON *arr = cJSON_AddArrayToObject(o, name);
     int oom = !arr;
-    for (int32_t j = 0; j < got && !oom; j++) {
-        cJSON *because = explain ? mfr__because(r, out[j].item, liked, n_liked) : NULL;
+    for (int32_t j = 0; j < n && !oom; j++) {
+        cJSON *because = explain ? because_array(r, rows[j].item, liked, n_liked) : NULL;
         cJSON *row = explain && !because ? NULL
-                     : mfr__movie_row(r->mr, out[j].item, out[j].score, 3, out[j].prediction, 1, because);
+                     : mfr__movie_row(r->mr, rows[j].item, rows[j].score, score_dec,
+                                      rows[j].prediction, pred_dec, because);
         oom = !row || !cJSON_AddItemToArray(arr, row);
     }
-    mfr__free(out);
-    mfr__free(liked);
+    mfr__free(liked); /* user_liked allocates through the wrappers */
     if (oom) {
         cJSON_Delete(o);
         return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
     }
-    if (u || explain) return mfr__send_json(r, 200, o);
-    return mfr__send_json_cache(r, o, key);
+    return mfr__send_json(r, 200, o, key);
 }

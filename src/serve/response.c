@@ -75,7 +75,16 @@ enum MHD_Result mfr__send_buffer(req *r, unsigned int status, const char *type,
     return queue(r, status, resp, type, cache);
 }
 
-enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body) {
+/* text (len bytes, freed by release once sent) as a JSON answer. */
+static enum MHD_Result send_owned(req *r, unsigned int status, char *text, size_t len,
+                                  void (*release)(void *)) {
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, text, release);
+    if (!resp) release(text);
+    return queue(r, status, resp, "application/json", 0);
+}
+
+enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body, const char *key) {
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     cJSON_Delete(body);
     if (!text) {
@@ -83,31 +92,16 @@ enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body) {
             "{\"error\":{\"code\":\"MFR_E_NOMEM\",\"message\":\"out of memory\"}}";
         return mfr__send_buffer(r, 500, "application/json", oom, sizeof oom - 1, 0, 0);
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(strlen(text), text, cJSON_free);
-    if (!resp) cJSON_free(text);
-    return queue(r, status, resp, "application/json", 0);
+    size_t len = strlen(text);
+    if (key) mfr__cache_put(r->mr->cache, key, text, len);
+    return send_owned(r, status, text, len, cJSON_free);
 }
 
 int mfr__send_cached(req *r, const char *key, enum MHD_Result *res) {
     size_t len = 0;
     char *text = mfr__cache_get(r->mr->cache, key, &len);
-    if (!text) return 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, mfr__free);
-    if (!resp) mfr__free(text);
-    *res = queue(r, 200, resp, "application/json", 0);
-    return 1;
-}
-
-enum MHD_Result mfr__send_json_cache(req *r, cJSON *body, const char *key) {
-    char *text = cJSON_PrintUnformatted(body);
-    cJSON_Delete(body);
-    if (!text) return mfr__send_error(r, 500, MFR_E_NOMEM, "out of memory");
-    size_t len = strlen(text);
-    mfr__cache_put(r->mr->cache, key, text, len);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, cJSON_free);
-    if (!resp) cJSON_free(text);
-    return queue(r, 200, resp, "application/json", 0);
+    if (text) *res = send_owned(r, 200, text, len, mfr__free);
+    return text != NULL;
 }
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
@@ -117,7 +111,9 @@ static size_t utf8_seq(const char *s, size_t n) {
     return 0;
 }
 
-size_t mfr__utf8_clean(const char *s, size_t n, char *out, size_t cap) {
+/* Copy n bytes of s into out (cap >= 4) as valid UTF-8: invalid or cut
+ * sequences become U+FFFD; NUL-terminated. Returns the length written. */
+static size_t utf8_clean(const char *s, size_t n, char *out, size_t cap) {
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t k = utf8_seq(s + i, n - i);
@@ -140,12 +136,12 @@ enum MHD_Result mfr__send_error(req *r, unsigned int status, mfr_status code, co
     int n = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-    mfr__utf8_clean(raw, len, msg, sizeof msg);
+    utf8_clean(raw, len, msg, sizeof msg);
     cJSON *root = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(e, "code", mfr_status_name(code));
     cJSON_AddStringToObject(e, "message", msg);
-    return mfr__send_json(r, status, root);
+    return mfr__send_json(r, status, root, NULL);
 }
 
 const char *mfr__query(req *r, const char *name) {

@@ -244,7 +244,10 @@ mfr_status mfr__model_ref_new(mfr_server *s, mfr_model *m, model_ref **out, mfr_
 void mfr__model_install(mfr_server *s, model_ref *mr);
 
 /* response.c */
-enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body);
+/* body as a JSON answer (consumed; NULL or no memory to print it: the
+ * out-of-memory answer, 500), its text kept in the cache under key unless
+ * key is NULL. */
+enum MHD_Result mfr__send_json(req *r, unsigned int status, cJSON *body, const char *key);
 /* The one error answer: {"error":{"code","message"}}; the message is made
  * valid UTF-8 (a cut or invalid sequence becomes U+FFFD), since it may quote
  * the request. */
@@ -286,19 +289,18 @@ cJSON *mfr__movie_row(model_ref *mr, int32_t i, double score, int score_dec, dou
                       int pred_dec, cJSON *because);
 /* Check "Authorization: Bearer <token>" against hash; 1 when it matches. */
 int mfr__auth_ok(req *r, const unsigned char hash[32]);
-/* Copy n bytes of s into out (cap >= 4) as valid UTF-8: invalid or cut
- * sequences become U+FFFD; NUL-terminated. Returns the length written. */
-size_t mfr__utf8_clean(const char *s, size_t n, char *out, size_t cap);
 
 /* users.c */
 api_user *mfr__user_find(mfr_server *s, int64_t id);
-/* api_users.c: API user u's liked movies (rated in the top third of the
- * scale) as item indices of r's model in *out (malloc'd, NULL for none);
- * returns how many. For the "because you liked" explanations. */
-int32_t mfr__user_liked(req *r, api_user *u, int32_t **out);
-/* The "because" array of a row: up to two of liked[0..n_liked) that
- * explain item (mfr_model_explain). */
-cJSON *mfr__because(req *r, int32_t item, const int32_t *liked, int32_t n_liked);
+/* api_users.c: a list answer sent: o with the array name of rows[0..n),
+ * each mfr__movie_row's ("score" score_dec decimals, "prediction" pred_dec,
+ * none when < 0; with explain, "because": up to two of API user u's liked
+ * movies (rated in the top third of the scale; none for u NULL) that
+ * explain it, mfr_model_explain), cached under key unless key is NULL. o is
+ * consumed. */
+enum MHD_Result mfr__send_rows(req *r, cJSON *o, const char *name, const mfr_scored *rows,
+                               int32_t n, int score_dec, int pred_dec, int explain, api_user *u,
+                               const char *key);
 mfr_status mfr__users_load(mfr_server *s, mfr_error *err);
 void mfr__users_free(mfr_server *s);
 /* u->mu held by the caller. The fold-in vector of u's ratings (items[j],
@@ -344,7 +346,5 @@ void mfr__cache_put(resp_cache *c, const char *key, const char *text, size_t len
 void mfr__cache_stats(resp_cache *c, long long *hits, long long *misses);
 /* response.c: answer from the cache when key is there (1), else 0. */
 int mfr__send_cached(req *r, const char *key, enum MHD_Result *res);
-/* Send body as JSON (200) and keep its text in the cache under key. */
-enum MHD_Result mfr__send_json_cache(req *r, cJSON *body, const char *key);
 
 #endif

@@ -47,7 +47,7 @@ enum MHD_Result mfr__h_health(req *r) {
         cJSON_AddStringToObject(rt, "last_message", s->retrain_message);
     }
     pthread_mutex_unlock(&s->retrain_mu);
-    return mfr__send_json(r, 200, o);
+    return mfr__send_json(r, 200, o, NULL);
 }
 
 enum MHD_Result mfr__h_metrics(req *r) {

@@ -41,20 +41,17 @@ typedef struct load_ctx {
 static void on_user(void *ctx, int64_t id, const unsigned char hash[32], int64_t created) {
     load_ctx *lc = ctx;
     mfr_server *s = lc->s;
-    if (s->n_users == s->cap_users) {
-        int64_t cap = s->cap_users ? s->cap_users * 2 : 64;
-        api_user **v = mfr__realloc(s->users, sizeof *v * (size_t)cap);
-        if (!v) { lc->oom = 1; return; }
-        s->users = v;
-        s->cap_users = cap;
-    }
     api_user *u = mfr__calloc(1, sizeof *u);
     if (!u) { lc->oom = 1; return; }
     u->id = id;
     memcpy(u->hash, hash, 32);
     u->created = created;
     pthread_mutex_init(&u->mu, NULL);
-    s->users[s->n_users++] = u;
+    if (mfr__users_append(s, u) < 0) { /* the store lists users by increasing id */
+        user_free(u);
+        lc->oom = 1;
+        return;
+    }
     if (id >= s->next_user_id) s->next_user_id = id + 1;
 }
 
