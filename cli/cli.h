@@ -48,8 +48,8 @@ mfr_status cli_load_dataset(const char *path, const mfr_import_params *p,
 /* The value of the option just returned as a number in lo..hi, stored into
  * *out of its own type (CLI_INT_OUT, opts.h), so a command reads an option
  * straight into its field; 0, or MFR_E_INVALID after printing
- * "mfrec CMD: --opt: ...". A plain numeric option is a row of the command's
- * cli_takes.nums instead (opts.h). */
+ * "mfrec CMD: --opt: ...". A command's plain option is a row of its
+ * cli_takes.vals instead (opts.h). */
 #define cli_opt_int(ps, v, lo, hi, out) cli_opt_int_n(ps, v, lo, hi, CLI_INT_OUT(out), sizeof *(out))
 #define cli_opt_float(ps, v, lo, hi, out) cli_opt_float_n(ps, v, lo, hi, CLI_FLOAT_OUT(out), sizeof *(out))
 int cli_opt_int_n(const cli_parser *ps, const char *v, long lo, long hi, void *out, size_t size);

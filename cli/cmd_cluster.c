@@ -27,13 +27,6 @@ const cli_spec cli_spec_cluster = {
     "Exit status 8 for a model without movie factors (baseline, knn, content),\n"
     "5 when fewer than k movies qualify."};
 
-typedef struct cluster_opts_t {
-    const char *model;
-    mfr_cluster_params p;
-    int32_t top;
-    int json;
-} cluster_opts_t;
-
 /* The most --top may ask for. */
 enum { TOP_MAX = 1000 };
 
@@ -93,34 +86,28 @@ static void print_json(const mfr_model *m, const mfr_clustering *c, int32_t top)
     printf("\n]}\n");
 }
 
-/* Options into o; returns 0, or the exit status after printing. */
-static int parse(int argc, char **argv, cluster_opts_t *o) {
-    int id;
-    const char *val;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_cluster, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_K, 1, 100000, &o->p.k),
-                            CLI_INT(O_SEED, 0, 0x7fffffffL, &o->p.seed),
-                            CLI_INT(O_TOP, 1, TOP_MAX, &o->top),
-                            CLI_INT(O_MIN, 0, 2000000000, &o->p.min_ratings),
-                            CLI_INT(O_ITER, 1, 100000, &o->p.max_iter), {0}};
-    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL", .nums = nums};
-    while ((id = cli_next_own(&ps, &val, &t)) > 0) o->json = 1; /* --json, the one option left */
-    return id ? cli_stop(id) : 0;
-}
-
 int cmd_cluster(int argc, char **argv) {
-    cluster_opts_t o = {NULL, mfr_cluster_params_default(), 5, 0};
-    int rc = parse(argc, argv, &o);
+    const char *model = NULL;
+    mfr_cluster_params p = mfr_cluster_params_default();
+    int32_t top = 5;
+    int json = 0;
+    const cli_val vals[] = {CLI_INT(O_K, 1, 100000, &p.k),
+                            CLI_INT(O_SEED, 0, 0x7fffffffL, &p.seed),
+                            CLI_INT(O_TOP, 1, TOP_MAX, &top),
+                            CLI_INT(O_MIN, 0, 2000000000, &p.min_ratings),
+                            CLI_INT(O_ITER, 1, 100000, &p.max_iter),
+                            CLI_FLAG(O_JSON, &json), {0}};
+    const cli_takes t = {.args = {&model}, .missing = "expected MODEL", .vals = vals};
+    int rc = cli_parse(&cli_spec_cluster, argc, argv, &t);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_model *m;
-    if ((rc = cli_load_model("cluster", o.model, &m))) return rc;
+    if ((rc = cli_load_model("cluster", model, &m))) return rc;
     mfr_error err = {0};
     mfr_clustering *c = NULL;
-    mfr_status s = mfr_model_cluster(m, &o.p, &c, &err);
+    mfr_status s = mfr_model_cluster(m, &p, &c, &err);
     if (!s) {
-        if (o.json) print_json(m, c, o.top);
-        else print_text(m, c, o.top);
+        if (json) print_json(m, c, top);
+        else print_text(m, c, top);
     }
     mfr_clustering_free(c);
     mfr_model_free(m);

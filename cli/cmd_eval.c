@@ -49,22 +49,17 @@ const cli_spec cli_spec_eval = {
 static int parse(int argc, char **argv, eval_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_eval, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_JOBS, 1, 1024, &a->jobs), {0}};
-    const cli_takes t = {.args = {&a->data}, .nums = nums, .train = &a->topts, .split = &a->split,
+    const cli_val vals[] = {CLI_INT(O_JOBS, 1, 1024, &a->jobs),
+                            CLI_FLAG(O_JSON, &a->json),
+                            CLI_SET(O_NO_RANKING, &a->ranking, 0),
+                            CLI_FLAG(O_RANKING, &a->ranking),
+                            CLI_FLAG(O_QUIET, &a->quiet), {0}};
+    const cli_takes t = {.args = {&a->data}, .vals = vals, .train = &a->topts, .split = &a->split,
                          .rank = &a->rank};
     int id;
     const char *v;
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_JSON: a->json = 1; break;
-        case O_NO_RANKING: a->ranking = 0; break;
-        case O_RANKING: a->ranking = 1; break;
-        case O_QUIET: a->quiet = 1; break;
-        case O_SEED:
-            if (cli_seed_take(&ps, v, &a->split, &a->topts) < 0) return MFR_E_INVALID;
-            break;
-        }
-    }
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) /* --seed */
+        if (cli_seed_take(&ps, v, &a->split, &a->topts) < 0) return MFR_E_INVALID;
     if (id) return cli_stop(id);
     if (a->split.train_file && a->data)
         return cli_usage_error(CMD, "give DATA or --train FILE, not both");

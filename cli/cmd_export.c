@@ -156,26 +156,12 @@ static mfr_status write_meta(sink *s, const mfr_model *m, const mfr_model_info *
     return sink_close(s, "model.json", err);
 }
 
-static int parse(int argc, char **argv, export_args *a) {
-    int id;
-    const char *v;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_export, argc, argv);
-    const cli_takes t = {.args = {&a->model}, .missing = "expected MODEL"};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_OUT: a->out = v; break;
-        case O_FORMAT:
-            if (cli_opt_choice(&ps, v, "csv|npy", &a->npy)) return MFR_E_INVALID;
-            break;
-        }
-    }
-    return id ? cli_stop(id) : 0;
-}
-
 int cmd_export(int argc, char **argv) {
     export_args a = {0};
-    int rc = parse(argc, argv, &a);
+    const cli_val vals[] = {CLI_TEXT(O_OUT, &a.out),
+                            CLI_CHOICE(O_FORMAT, "csv|npy", &a.npy), {0}};
+    const cli_takes t = {.args = {&a.model}, .missing = "expected MODEL", .vals = vals};
+    int rc = cli_parse(&cli_spec_export, argc, argv, &t);
     if (rc) return rc < 0 ? 0 : rc;
     char dir[4096];
     if (a.out) {

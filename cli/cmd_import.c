@@ -76,17 +76,14 @@ static void import_print_json(const mfr_dataset *ds, const char *out) {
 
 int cmd_import(int argc, char **argv) {
     mfr_import_params p = mfr_import_params_default();
-    const char *out = NULL, *path = NULL, *v;
-    int quiet = 0, json = 0, id;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_import, argc, argv);
-    const cli_takes t = {.args = {&path}, .missing = "no PATH given", .import = &p};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        if (id == O_OUT) out = v;
-        quiet |= id == O_QUIET;
-        json |= id == O_JSON;
-    }
-    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
+    const char *out = NULL, *path = NULL;
+    int quiet = 0, json = 0;
+    const cli_val vals[] = {CLI_TEXT(O_OUT, &out),
+                            CLI_FLAG(O_QUIET, &quiet),
+                            CLI_FLAG(O_JSON, &json), {0}};
+    const cli_takes t = {.args = {&path}, .missing = "no PATH given", .vals = vals, .import = &p};
+    int rc = cli_parse(&cli_spec_import, argc, argv, &t);
+    if (rc) return rc < 0 ? 0 : rc;
     cli_set_quiet(quiet);
     mfr_error err = {0};
     mfr_dataset *ds = NULL;

@@ -94,13 +94,12 @@ static void info_model(const char *path, const mfr_model *m) {
 }
 
 int cmd_info(int argc, char **argv) {
-    const char *path = NULL, *v;
-    int json = 0, id;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_info, argc, argv);
-    const cli_takes t = {.args = {&path}, .missing = "no MODEL or DATA given"};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) json = 1; /* --json, its one option */
-    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
+    const char *path = NULL;
+    int json = 0;
+    const cli_val vals[] = {CLI_FLAG(O_JSON, &json), {0}};
+    const cli_takes t = {.args = {&path}, .missing = "no MODEL or DATA given", .vals = vals};
+    int rc = cli_parse(&cli_spec_info, argc, argv, &t);
+    if (rc) return rc < 0 ? 0 : rc;
     mfr_error err = {0};
     struct stat sb;
     if (stat(path, &sb) != 0) return cli_error("info", MFR_E_IO, "%s: no such file or folder", path);

@@ -120,27 +120,20 @@ static int predict_batch(const mfr_model *m, const char *path) {
 
 int cmd_predict(int argc, char **argv) {
     long user = -1, movie = -1; /* -1: not given */
-    int id;
-    const char *input = NULL, *model = NULL, *v;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_predict, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_USER, 0, 9223372036854775807L, &user),
-                            CLI_INT(O_MOVIE, 0, 9223372036854775807L, &movie), {0}};
-    const cli_takes t = {.args = {&model}, .missing = "no MODEL given", .nums = nums};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_INPUT: input = v; break;
-        case O_JSON: predict_json = 1; break;
-        }
-    }
-    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
+    const char *input = NULL, *model = NULL;
+    const cli_val vals[] = {CLI_INT(O_USER, 0, 9223372036854775807L, &user),
+                            CLI_INT(O_MOVIE, 0, 9223372036854775807L, &movie),
+                            CLI_TEXT(O_INPUT, &input),
+                            CLI_FLAG(O_JSON, &predict_json), {0}};
+    const cli_takes t = {.args = {&model}, .missing = "no MODEL given", .vals = vals};
+    int rc = cli_parse(&cli_spec_predict, argc, argv, &t);
+    if (rc) return rc < 0 ? 0 : rc;
     if (input && (user >= 0 || movie >= 0))
         return cli_usage_error("predict", "give either --input or --user and --movie, not both");
     if (!input && !(user >= 0 && movie >= 0))
         return cli_usage_error("predict", "--user and --movie (or --input FILE) are required");
     mfr_model *m;
-    int rc = cli_load_model("predict", model, &m);
-    if (rc) return rc;
+    if ((rc = cli_load_model("predict", model, &m))) return rc;
     if (input) rc = predict_batch(m, input);
     else predict_one(stdout, m, user, movie);
     mfr_model_free(m);

@@ -84,25 +84,15 @@ static mfr_status write_map(const mfr_model *m, const project_opts_t *o, const i
     return cli_set_error(err, MFR_E_IO, "cannot write %.400s: %s", o->out, strerror(errno));
 }
 
-static int parse(int argc, char **argv, project_opts_t *o) {
-    int id;
-    const char *v;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_project, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_MIN, 0, 2000000000, &o->min_ratings),
-                            CLI_INT(O_CLUSTERS, 1, 100000, &o->clusters),
-                            CLI_INT(O_SEED, 0, 0x7fffffffL, &o->seed), {0}};
-    const cli_takes t = {.args = {&o->model}, .missing = "expected MODEL", .nums = nums};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        if (id == O_OUT) o->out = v;
-        else if (cli_opt_choice(&ps, v, "csv|json", &o->json)) return MFR_E_INVALID; /* --format */
-    }
-    return id ? cli_stop(id) : 0;
-}
-
 int cmd_project(int argc, char **argv) {
     project_opts_t o = {NULL, NULL, 0, 10, 0, 42};
-    int rc = parse(argc, argv, &o);
+    const cli_val vals[] = {CLI_TEXT(O_OUT, &o.out),
+                            CLI_CHOICE(O_FORMAT, "csv|json", &o.json),
+                            CLI_INT(O_MIN, 0, 2000000000, &o.min_ratings),
+                            CLI_INT(O_CLUSTERS, 1, 100000, &o.clusters),
+                            CLI_INT(O_SEED, 0, 0x7fffffffL, &o.seed), {0}};
+    const cli_takes t = {.args = {&o.model}, .missing = "expected MODEL", .vals = vals};
+    int rc = cli_parse(&cli_spec_project, argc, argv, &t);
     if (rc) return rc < 0 ? 0 : rc;
     mfr_model *m;
     if ((rc = cli_load_model("project", o.model, &m))) return rc;

@@ -146,38 +146,29 @@ static int recommend_all(const mfr_model *m, const mfr_recommend_params *rp, int
 int cmd_recommend(int argc, char **argv) {
     mfr_recommend_params rp = mfr_recommend_params_default();
     long user = -1; /* -1: not given */
-    int all = 0, json = 0, threads = 0, id, have_nprobe = 0;
+    int all = 0, json = 0, threads = 0;
+    cli_index x = {0, 0};
     mfr_index_params ip = mfr_index_params_default();
-    const char *path = NULL, *model = NULL, *val;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_recommend, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_USER, 0, 9223372036854775807L, &user),
+    const char *path = NULL, *model = NULL;
+    const cli_val vals[] = {CLI_INT(O_USER, 0, 9223372036854775807L, &user),
                             CLI_INT(O_COUNT, 1, 100000, &rp.n),
                             CLI_INT(O_MIN, 0, 2000000000, &rp.min_ratings),
-                            CLI_INT(O_THREADS, 0, 4096, &threads), {0}};
-    const cli_takes t = {.args = {&model}, .missing = "no MODEL given", .nums = nums};
-    while ((id = cli_next_own(&ps, &val, &t)) > 0) {
-        switch (id) {
-        case O_GENRE: rp.genre = val; break;
-        case O_JSON: json = 1; break;
-        case O_ALL: all = 1; break;
-        case O_OUT: path = val; break;
-        case O_INDEX:
-        case O_NPROBE:
-            if (cli_index_take(&ps, id == O_NPROBE, val, &ip)) return MFR_E_INVALID;
-            have_nprobe |= id == O_NPROBE;
-            break;
-        }
-    }
-    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
-    if (cli_index_check("recommend", &ip, have_nprobe)) return MFR_E_INVALID;
+                            CLI_INT(O_THREADS, 0, 4096, &threads),
+                            CLI_TEXT(O_GENRE, &rp.genre),
+                            CLI_FLAG(O_JSON, &json),
+                            CLI_FLAG(O_ALL, &all),
+                            CLI_TEXT(O_OUT, &path),
+                            CLI_INDEX_VALS(O_INDEX, O_NPROBE, &x), {0}};
+    const cli_takes t = {.args = {&model}, .missing = "no MODEL given", .vals = vals};
+    int rc = cli_parse(&cli_spec_recommend, argc, argv, &t);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (cli_index_check("recommend", &x, &ip)) return MFR_E_INVALID;
     if (user >= 0 && all) return cli_usage_error("recommend", "give either --user ID or --all, not both");
     if (user < 0 && !all) return cli_usage_error("recommend", "--user ID or --all is required");
     if (path && !*path) return cli_usage_error("recommend", "-o: empty file name");
     if (rp.n > 1000 && all) return cli_usage_error("recommend", "-n %d: at most 1000 with --all", (int)rp.n);
     mfr_model *m;
-    int rc = cli_load_model("recommend", model, &m);
-    if (rc) return rc;
+    if ((rc = cli_load_model("recommend", model, &m))) return rc;
     mfr_error err = {0};
     mfr_status s = mfr_model_set_index(m, &ip, &err);
     if (s) {

@@ -70,30 +70,22 @@ static int some_algo_uses(const char *list, const char *name) {
 }
 
 static int parse(int argc, char **argv, report_args *a) {
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_report, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_CLUSTERS, 0, 1000, &a->clusters),
+    const cli_val vals[] = {CLI_INT(O_CLUSTERS, 0, 1000, &a->clusters),
                             CLI_INT(O_LABELS, 0, 1000, &a->labels),
                             CLI_INT(O_SEED, 0, 0x7fffffffffffffffL, &a->seed),
-                            CLI_FLOAT(O_TEST_FRAC, 1e-6, 0.9, &a->test_frac), {0}};
-    const cli_takes t = {.args = {&a->input}, .missing = "no DATA or MODEL given", .nums = nums,
+                            CLI_FLOAT(O_TEST_FRAC, 1e-6, 0.9, &a->test_frac),
+                            CLI_NEED(O_OUT, &a->out, "no output file (-o report.html)"),
+                            CLI_TEXT(O_ALGOS, &a->algos),
+                            CLI_TEXT(O_MODEL, &a->model_path),
+                            CLI_TEXT(O_DATA, &a->data_path),
+                            CLI_TEXT(O_TITLE, &a->title),
+                            CLI_TEXT(O_TABLE, &a->md),
+                            CLI_TEXT(O_TABLE_JSON, &a->json),
+                            CLI_FLAG(O_QUIET, &a->quiet), {0}};
+    const cli_takes t = {.args = {&a->input}, .missing = "no DATA or MODEL given", .vals = vals,
                          .train = &a->topts, .rank = &a->rank};
-    int id;
-    const char *v;
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_OUT: a->out = v; break;
-        case O_ALGOS: a->algos = v; break;
-        case O_MODEL: a->model_path = v; break;
-        case O_DATA: a->data_path = v; break;
-        case O_TITLE: a->title = v; break;
-        case O_TABLE: a->md = v; break;
-        case O_TABLE_JSON: a->json = v; break;
-        case O_QUIET: a->quiet = 1; break;
-        }
-    }
-    if (id) return cli_stop(id);
-    if (!a->out) return cli_usage_error(CMD, "no output file (-o report.html)");
+    int rc = cli_parse(&cli_spec_report, argc, argv, &t);
+    if (rc) return rc;
     if (a->topts.algo[0]) return cli_usage_error(CMD, "use --algos A,B to choose the models");
     int n_algos = 1;
     for (const char *c = a->algos; *c; c++) n_algos += *c == ',';

@@ -65,67 +65,44 @@ static int read_token_file(const char *path, char *buf, size_t cap) {
     return token_long_enough(path, buf) ? 0 : -1;
 }
 
-typedef struct opts {
-    mfr_server_params p;
-    const char *token_file;
-    mfr_index_params ip; /* --index, --nprobe: into p.index, p.nprobe */
-    int have_nprobe;
-} opts;
-
-/* One option with its value; returns 0, or an exit status. */
-static int set_option(const cli_parser *ps, opts *o, int id, const char *v) {
-    mfr_server_params *p = &o->p;
-    switch (id) {
-    case O_DB: p->db_path = v; return 0;
-    case O_BIND: p->bind = v; return 0;
-    case O_DATA: p->data_path = v; return 0;
-    case O_TOKEN_FILE: o->token_file = v; return 0;
-    case O_METRICS:
-        return cli_opt_choice(ps, v, "loopback|any|off", &p->metrics); /* MFR_METRICS_* in order */
-    case O_SYNC: return cli_opt_choice(ps, v, "normal|full", &p->synchronous_full);
-    case O_INDEX:
-    case O_NPROBE:
-        if (cli_index_take(ps, id == O_NPROBE, v, &o->ip)) return MFR_E_INVALID;
-        o->have_nprobe |= id == O_NPROBE;
-        p->index = (int)o->ip.kind;
-        p->nprobe = o->have_nprobe ? (int)o->ip.nprobe : 0;
-        return 0;
-    }
-    return MFR_E_INVALID;
-}
-
-static int parse_args(int argc, char **argv, opts *o) {
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_serve, argc, argv);
-    mfr_server_params *p = &o->p;
-    const cli_num nums[] = {CLI_INT(O_PORT, 0, 65535, &p->port),
+static int parse_args(int argc, char **argv, mfr_server_params *p, const char **token_file) {
+    cli_index x = {0, 0}; /* --index, --nprobe: into p->index, p->nprobe */
+    const cli_val vals[] = {CLI_INT(O_PORT, 0, 65535, &p->port),
                             CLI_INT(O_THREADS, 0, 1024, &p->threads),
                             CLI_INT(O_MAX_BODY, 64, 64L << 20, &p->max_body),
                             CLI_INT(O_TIMEOUT, 1, 3600, &p->timeout_s),
                             CLI_FLOAT(O_WRITE_RATE, 0, 1e9, &p->write_rate),
                             CLI_FLOAT(O_WRITE_BURST, 1, 1e9, &p->write_burst),
                             CLI_INT(O_CACHE, 0, 1L << 24, &p->cache_slots),
-                            CLI_INT(O_HEAD_TIMEOUT, 1, 3600, &p->head_timeout_s), {0}};
-    const cli_takes t = {.args = {&p->model_path}, .missing = "no MODEL given", .nums = nums};
-    int id, rc;
-    const char *v;
-    while ((id = cli_next_own(&ps, &v, &t)) > 0)
-        if ((rc = set_option(&ps, o, id, v))) return rc;
-    return id ? cli_stop(id) : cli_index_check("serve", &o->ip, o->have_nprobe);
+                            CLI_INT(O_HEAD_TIMEOUT, 1, 3600, &p->head_timeout_s),
+                            CLI_TEXT(O_DB, &p->db_path),
+                            CLI_TEXT(O_BIND, &p->bind),
+                            CLI_TEXT(O_DATA, &p->data_path),
+                            CLI_TEXT(O_TOKEN_FILE, token_file),
+                            /* the names in MFR_METRICS_* order */
+                            CLI_CHOICE(O_METRICS, "loopback|any|off", &p->metrics),
+                            CLI_CHOICE(O_SYNC, "normal|full", &p->synchronous_full),
+                            CLI_INDEX_VALS(O_INDEX, O_NPROBE, &x), {0}};
+    const cli_takes t = {.args = {&p->model_path}, .missing = "no MODEL given", .vals = vals};
+    int rc = cli_parse(&cli_spec_serve, argc, argv, &t);
+    if (!rc) rc = cli_index_check("serve", &x, NULL);
+    p->index = x.kind;
+    p->nprobe = x.nprobe;
+    return rc;
 }
 
 int cmd_serve(int argc, char **argv) {
-    opts o = {mfr_server_params_default(), NULL, mfr_index_params_default(), 0};
-    int rc = parse_args(argc, argv, &o);
-    if (rc < 0) return 0;
-    if (rc) return rc;
+    mfr_server_params p = mfr_server_params_default();
+    const char *token_file = NULL;
+    int rc = parse_args(argc, argv, &p, &token_file);
+    if (rc) return rc < 0 ? 0 : rc;
     char token[512] = "";
-    if (o.token_file) {
-        if (read_token_file(o.token_file, token, sizeof token) < 0) return MFR_E_IO;
-        o.p.admin_token = token;
+    if (token_file) {
+        if (read_token_file(token_file, token, sizeof token) < 0) return MFR_E_IO;
+        p.admin_token = token;
     } else if (getenv("MFREC_ADMIN_TOKEN") && *getenv("MFREC_ADMIN_TOKEN")) {
-        o.p.admin_token = getenv("MFREC_ADMIN_TOKEN");
-        if (!token_long_enough("$MFREC_ADMIN_TOKEN", o.p.admin_token)) return MFR_E_INVALID;
+        p.admin_token = getenv("MFREC_ADMIN_TOKEN");
+        if (!token_long_enough("$MFREC_ADMIN_TOKEN", p.admin_token)) return MFR_E_INVALID;
     }
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
@@ -136,7 +113,7 @@ int cmd_serve(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     mfr_server *s = NULL;
     mfr_error err = {0};
-    mfr_status st = mfr_server_create(&o.p, &s, &err);
+    mfr_status st = mfr_server_create(&p, &s, &err);
     if (st != MFR_OK) return cli_fail("serve", st, &err);
     /* what each model-dependent route will do with this model, one line each */
     char desc[4096];
@@ -146,7 +123,7 @@ int cmd_serve(int argc, char **argv) {
         if (!nl) break;
         fprintf(stderr, "mfrec serve: %.*s\n", (int)(nl - line), line);
     }
-    printf("listening on http://%s:%d\n", o.p.bind, mfr_server_port(s));
+    printf("listening on http://%s:%d\n", p.bind, mfr_server_port(s));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

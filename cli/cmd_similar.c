@@ -31,29 +31,19 @@ const cli_spec cli_spec_similar = {
 
 int cmd_similar(int argc, char **argv) {
     long n = 10, min_ratings = MFR_SIMILAR_MIN_RATINGS;
-    mfr_sim metric = MFR_SIM_COOC;
-    int json = 0, id, k;
-    const char *pos[2] = {NULL, NULL}, *v;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_similar, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_COUNT, 1, 100000, &n),
-                            CLI_INT(O_MIN, 0, 2000000000, &min_ratings), {0}};
+    int json = 0, k = 0;
+    const char *pos[2] = {NULL, NULL};
+    const cli_val vals[] = {CLI_INT(O_COUNT, 1, 100000, &n),
+                            CLI_INT(O_MIN, 0, 2000000000, &min_ratings),
+                            CLI_CHOICE(O_METRIC, "cooccurrence|pearson|cosine", &k),
+                            CLI_FLAG(O_JSON, &json), {0}};
     const cli_takes t = {.args = {&pos[0], &pos[1]}, .missing = "expected MODEL and MOVIE",
-                         .nums = nums};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_METRIC:
-            if (cli_opt_choice(&ps, v, "cooccurrence|pearson|cosine", &k)) return MFR_E_INVALID;
-            metric = (mfr_sim[]){MFR_SIM_COOC, MFR_SIM_PEARSON, MFR_SIM_COSINE}[k];
-            break;
-        case O_JSON: json = 1; break;
-        }
-    }
-    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
-    if (!pos[1]) return cli_usage_error("similar", "expected MODEL and MOVIE");
+                         .vals = vals};
+    int rc = cli_parse(&cli_spec_similar, argc, argv, &t);
+    if (rc) return rc < 0 ? 0 : rc;
+    mfr_sim metric = (mfr_sim[]){MFR_SIM_COOC, MFR_SIM_PEARSON, MFR_SIM_COSINE}[k];
     mfr_model *m;
-    int rc = cli_load_model("similar", pos[0], &m);
-    if (rc) return rc;
+    if ((rc = cli_load_model("similar", pos[0], &m))) return rc;
     mfr_error err = {0};
     int32_t item, got = 0;
     mfr_status s = cli_resolve_movie(m, pos[1], &item, &err);

@@ -86,18 +86,14 @@ static mfr_status write_folds(const mfr_dataset *ds, const cli_split *sp, const 
 int cmd_split(int argc, char **argv) {
     cli_split sp = {.p = mfr_split_params_default()};
     const char *data = NULL, *dir = NULL, *v;
-    long n;
     int id;
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_split, argc, argv);
-    const cli_takes t = {.args = {&data}, .missing = "no DATA given", .split = &sp};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        if (id == O_OUT) dir = v;
-        else if (cli_opt_int(&ps, v, 0, 0x7fffffffffffffffL, &n)) return MFR_E_INVALID; /* --seed */
-        else if (!sp.seed_set) sp.p.seed = (uint64_t)n;
-    }
+    const cli_val vals[] = {CLI_NEED(O_OUT, &dir, "no output folder (-o DIR)"), {0}};
+    const cli_takes t = {.args = {&data}, .missing = "no DATA given", .vals = vals, .split = &sp};
+    while ((id = cli_next_own(&ps, &v, &t)) > 0) /* --seed */
+        if (cli_seed_take(&ps, v, &sp, NULL) < 0) return MFR_E_INVALID;
     if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
-    if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 2900) return cli_usage_error(CMD, "-o: folder name longer than 2900 characters");
     if (sp.train_file || sp.test_file) return cli_usage_error(CMD, "--train/--test are for mfrec eval");
     cli_begin(0);

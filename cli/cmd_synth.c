@@ -32,25 +32,20 @@ const cli_spec cli_spec_synth = {
 int cmd_synth(int argc, char **argv) {
     mfr_synth_params p = mfr_synth_params_default();
     const char *dir = NULL;
-    int quiet = 0, id;
-    const char *v;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_synth, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_USERS, 1, 100000000, &p.users),
+    int quiet = 0;
+    const cli_val vals[] = {CLI_NEED(O_OUT, &dir, "-o DIR is required"),
+                            CLI_FLAG(O_QUIET, &quiet),
+                            CLI_FLAG(O_TAGS, &p.with_tags),
+                            CLI_INT(O_USERS, 1, 100000000, &p.users),
                             CLI_INT(O_MOVIES, 1, 100000000, &p.movies),
                             CLI_INT(O_RATINGS, 1, 2000000000, &p.ratings),
                             CLI_INT(O_RANK, 1, 1024, &p.rank),
                             CLI_FLOAT(O_NOISE, 0, 10, &p.noise),
                             CLI_FLOAT(O_ZIPF, 0, 5, &p.zipf),
                             CLI_INT(O_SEED, 0, 2147483647, &p.seed), {0}};
-    const cli_takes t = {.nums = nums};
-    while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        if (id == O_OUT) dir = v;
-        else if (id == O_QUIET) quiet = 1;
-        else p.with_tags = 1; /* --tags */
-    }
-    if (id) return id == CLI_HELP ? 0 : MFR_E_INVALID;
-    if (!dir) return cli_usage_error("synth", "-o DIR is required");
+    const cli_takes t = {.vals = vals};
+    int rc = cli_parse(&cli_spec_synth, argc, argv, &t);
+    if (rc) return rc < 0 ? 0 : rc;
     mfr_error err = {0};
     double t0 = cli_now();
     mfr_status s = mfr_synth_write(&p, dir, &err);

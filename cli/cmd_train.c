@@ -72,31 +72,6 @@ static void train_summary(const mfr_model *m, const char *path, double secs, int
     printf("saved %s\n", path);
 }
 
-static int train_parse_args(int argc, char **argv, train_opts *t, mfr_import_params *ip,
-                            const char **data, const char **out, int *quiet,
-                            mfr_dist_params *dp, double *rank_timeout) {
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_spec_train, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_CKPT_EVERY, 1, 1000000, &dp->checkpoint_every),
-                            CLI_FLOAT(O_RANK_TIMEOUT, 0.1, 1e6, rank_timeout), {0}};
-    const cli_takes tk = {.args = {data}, .missing = "no DATA given", .nums = nums, .train = t,
-                          .import = ip};
-    int id;
-    const char *v;
-    while ((id = cli_next_own(&ps, &v, &tk)) > 0) {
-        switch (id) {
-        case O_OUT: *out = v; break;
-        case O_QUIET: *quiet = 1; break;
-        case O_VERBOSE: cli_set_verbose(); break;
-        case O_CKPT: dp->checkpoint_dir = v; break;
-        case O_RESUME: dp->resume_dir = v; break;
-        }
-    }
-    if (id) return cli_stop(id);
-    if (!*out) return cli_usage_error("train", "-o model.mfm is required");
-    return 0;
-}
-
 /* One rank's failure in front of the others: "rank R: message" when there
  * are several. */
 static int dist_fail(const mfr_dist *d, mfr_status s, const mfr_error *err) {
@@ -200,13 +175,23 @@ static int train_dist(const char *data, const mfr_import_params *ip, mfr_train_p
 int cmd_train(int argc, char **argv) {
     static train_opts topts; /* a few KB: not on the stack */
     const char *out = NULL, *data = NULL;
-    int quiet = 0;
+    int quiet = 0, verbose = 0;
     memset(&topts, 0, sizeof topts);
     mfr_import_params ip = mfr_import_params_default();
     mfr_dist_params dp = {NULL, 1, NULL};
     double rank_timeout = MFR_DIST_RANK_TIMEOUT;
-    int rc = train_parse_args(argc, argv, &topts, &ip, &data, &out, &quiet, &dp, &rank_timeout);
+    const cli_val vals[] = {CLI_NEED(O_OUT, &out, "-o model.mfm is required"),
+                            CLI_FLAG(O_QUIET, &quiet),
+                            CLI_FLAG(O_VERBOSE, &verbose),
+                            CLI_TEXT(O_CKPT, &dp.checkpoint_dir),
+                            CLI_TEXT(O_RESUME, &dp.resume_dir),
+                            CLI_INT(O_CKPT_EVERY, 1, 1000000, &dp.checkpoint_every),
+                            CLI_FLOAT(O_RANK_TIMEOUT, 0.1, 1e6, &rank_timeout), {0}};
+    const cli_takes t = {.args = {&data}, .missing = "no DATA given", .vals = vals,
+                         .train = &topts, .import = &ip};
+    int rc = cli_parse(&cli_spec_train, argc, argv, &t);
     if (rc) return rc < 0 ? 0 : rc;
+    if (verbose) cli_set_verbose();
     mfr_train_params p;
     mfr_error err = {0};
     mfr_status s = train_opts_resolve(&topts, &p, &err);

@@ -58,33 +58,27 @@ const cli_spec cli_spec_tune = {
 static int parse(int argc, char **argv, tune_args *a) {
     cli_parser ps;
     cli_parser_init(&ps, &cli_spec_tune, argc, argv);
-    const cli_num nums[] = {CLI_INT(O_RANDOM, 1, 100000, &a->random),
+    const cli_val vals[] = {CLI_INT(O_RANDOM, 1, 100000, &a->random),
                             CLI_INT(O_JOBS, 1, 1024, &a->jobs),
                             CLI_INT(O_TOP, 1, 1000000, &a->top),
                             CLI_INT(O_FOLDS, 2, 1000, &a->inner.p.folds),
-                            CLI_FLOAT(O_TEST_FRAC, 1e-9, 1 - 1e-9, &a->outer_frac), {0}};
-    const cli_takes t = {.args = {&a->data}, .missing = "no DATA given", .nums = nums,
+                            CLI_FLOAT(O_TEST_FRAC, 1e-9, 1 - 1e-9, &a->outer_frac),
+                            CLI_FLAG(O_JSON, &a->json),
+                            CLI_FLAG(O_QUIET, &a->quiet),
+                            CLI_NEED(O_GRID, &a->grid,
+                                     "no search space (--grid 'factors=32,64 reg=0.02,0.05')"),
+                            CLI_TEXT(O_OUT, &a->out), {0}};
+    const cli_takes t = {.args = {&a->data}, .missing = "no DATA given", .vals = vals,
                          .train = &a->topts, .rank = &a->rank};
     int id;
     mfr_error e;
     const char *v;
     while ((id = cli_next_own(&ps, &v, &t)) > 0) {
-        switch (id) {
-        case O_JSON: a->json = 1; break;
-        case O_QUIET: a->quiet = 1; break;
-        case O_GRID: a->grid = v; break;
-        case O_OUT: a->out = v; break;
-        case O_METRIC:
-            if (mfr_metric_from_name(v, &a->metric, &e)) return cli_opt_error(&ps, "%s", e.message);
-            break;
-        case O_SEED:
-            if (cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;
-            break;
-        }
+        if (id == O_SEED && cli_seed_take(&ps, v, &a->inner, &a->topts) < 0) return MFR_E_INVALID;
+        if (id == O_METRIC && mfr_metric_from_name(v, &a->metric, &e))
+            return cli_opt_error(&ps, "%s", e.message);
     }
-    if (id) return cli_stop(id);
-    if (!a->grid) return cli_usage_error(CMD, "no search space (--grid 'factors=32,64 reg=0.02,0.05')");
-    return 0;
+    return id ? cli_stop(id) : 0;
 }
 
 static void print_table(const tune_args *a, const mfr_tune_result *r) {
@@ -108,12 +102,8 @@ static void print_json(const mfr_tune_result *r, const mfr_fold_result *outer) {
     }
     printf("]");
     if (outer) {
-        printf(",\"test\":{");
-        for (int m = 0; m < MFR_METRIC__COUNT; m++) {
-            printf("%s\"%s\":", m ? "," : "", mfr_metric_name((mfr_metric)m));
-            cli_json_num(stdout, outer->v[m]);
-        }
-        printf("}");
+        printf(",\"test\":");
+        cli_json_metrics(stdout, outer->v);
     }
     printf("}\n");
 }

@@ -96,12 +96,17 @@ int cli_opt_float_n(const cli_parser *ps, const char *v, double lo, double hi, v
     return 0;
 }
 
-int cli_num_take(const cli_parser *ps, int id, const char *v, const cli_num *nums) {
-    for (const cli_num *n = nums; n && n->id; n++)
-        if (n->id == id)
-            return (n->flo < n->fhi ? cli_opt_float_n(ps, v, n->flo, n->fhi, n->out, n->size)
-                                    : cli_opt_int_n(ps, v, n->lo, n->hi, n->out, n->size)) ? -1 : 1;
-    return 0;
+int cli_val_take(const cli_parser *ps, int id, const char *v, const cli_val *vals) {
+    const cli_val *n = vals;
+    while (n && n->id && n->id != id) n++;
+    if (!n || !n->id) return 0;
+    switch (n->kind) {
+    case CLI_K_TEXT: *(const char **)n->out = v; return 1;
+    case CLI_K_SET: *(int *)n->out = (int)n->lo; return 1;
+    case CLI_K_CHOICE: return cli_opt_choice(ps, v, n->text, n->out) ? -1 : 1;
+    }
+    return (n->flo < n->fhi ? cli_opt_float_n(ps, v, n->flo, n->fhi, n->out, n->size)
+                            : cli_opt_int_n(ps, v, n->lo, n->hi, n->out, n->size)) ? -1 : 1;
 }
 
 int cli_opt_choice(const cli_parser *ps, const char *v, const char *names, int *out) {
@@ -394,7 +399,15 @@ static void cli_print_title(FILE *f, const char *s, int width) {
     fprintf(f, "%.*s...", (int)(p - s), s);
 }
 
-static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n);
+/* Title column width for rows: the widest title, 5..60 columns. */
+static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n) {
+    int tw = 5;
+    for (int32_t j = 0; j < n; j++) {
+        int w = cli_text_width(mfr_model_item_title(m, rows[j].item));
+        if (w > tw) tw = w;
+    }
+    return tw > 60 ? 60 : tw;
+}
 
 /* The end of a table line of cli_print_scored: movie i's title (tw columns)
  * and genres; with m NULL, the header's. */
@@ -435,16 +448,6 @@ void cli_print_scored(FILE *f, const mfr_model *m, const mfr_scored *rows, int32
         else if (recs) fprintf(f, "%10s  ", "-");
         table_tail(f, m, i, tw);
     }
-}
-
-/* Title column width for rows: the widest title, 5..60 columns. */
-static int cli_title_width(const mfr_model *m, const mfr_scored *rows, int32_t n) {
-    int tw = 5;
-    for (int32_t j = 0; j < n; j++) {
-        int w = cli_text_width(mfr_model_item_title(m, rows[j].item));
-        if (w > tw) tw = w;
-    }
-    return tw > 60 ? 60 : tw;
 }
 
 void cli_json_rec(FILE *f, const mfr_model *m, const mfr_scored *row, int32_t rank, int recs) {

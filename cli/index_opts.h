@@ -1,6 +1,7 @@
 /* index_opts.h — --index exact|approx and --nprobe N, the top-n search
  * switch of recommend and serve (mfr_model_set_index, mfrec/analysis.h):
- * the two rows of their option tables and the one parser behind both. */
+ * the two rows of their option tables, the two that read them and the one
+ * check behind both. */
 #ifndef MFR_CLI_INDEX_OPTS_H
 #define MFR_CLI_INDEX_OPTS_H
 
@@ -15,11 +16,18 @@
      "with --index approx: clusters searched a list (24 of about\nsqrt(movies); more: higher "         \
      "recall, slower; all: the exact\nlists)"}
 
-/* The value v of --index (nprobe 0) or --nprobe (nprobe 1) into ip: 0, or
- * MFR_E_INVALID after a usage error. */
-int cli_index_take(const cli_parser *ps, int nprobe, const char *v, mfr_index_params *ip);
+/* What --index and --nprobe gave, read by the two rows of a command's
+ * cli_takes.vals that CLI_INDEX_VALS makes: kind (MFR_INDEX_* in
+ * "exact|approx" order), nprobe (0: not given). */
+typedef struct cli_index {
+    int kind, nprobe;
+} cli_index;
+#define CLI_INDEX_VALS(ID_INDEX, ID_NPROBE, x)                                                     \
+    CLI_CHOICE(ID_INDEX, "exact|approx", &(x)->kind),                                              \
+    CLI_INT(ID_NPROBE, 1, 1000000, &(x)->nprobe)
 /* After the options: --nprobe without --index approx is a usage error
- * (MFR_E_INVALID); 0 otherwise. have_nprobe: --nprobe was given. */
-int cli_index_check(const char *cmd, const mfr_index_params *ip, int have_nprobe);
+ * (MFR_E_INVALID); else 0, and ip (when not NULL) gets the kind and the
+ * nprobe given. */
+int cli_index_check(const char *cmd, const cli_index *x, mfr_index_params *ip);
 
 #endif

@@ -63,8 +63,12 @@ void cli_parser_init(cli_parser *ps, const cli_spec *spec, int argc, char **argv
 int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
     for (;;) {
         int id = cli_next(ps, val), r = 0;
-        if (id == CLI_END && t->missing && t->args[0] && !*t->args[0])
+        const char **last = t->args[1] ? t->args[1] : t->args[0];
+        if (id == CLI_END && t->missing && last && !*last)
             return cli_usage_error(ps->spec->name, "%s", t->missing), CLI_ERR;
+        for (const cli_val *n = t->vals; id == CLI_END && n && n->id; n++)
+            if (n->kind == CLI_K_TEXT && n->text && !*(const char **)n->out)
+                return cli_usage_error(ps->spec->name, "%s", n->text), CLI_ERR;
         if (id == CLI_ARG) {
             int k = t->args[0] && *t->args[0] && t->args[1];
             const char *cmd = ps->spec->name, **slot = t->args[k];
@@ -75,7 +79,7 @@ int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
             *slot = *val;
             continue;
         }
-        if ((r = cli_num_take(ps, id, *val, t->nums))) {
+        if ((r = cli_val_take(ps, id, *val, t->vals))) {
             if (r < 0) return CLI_ERR;
             continue;
         }
@@ -90,6 +94,15 @@ int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t) {
 }
 
 int cli_stop(int id) { return id == CLI_HELP ? -1 : MFR_E_INVALID; }
+
+int cli_parse(const cli_spec *spec, int argc, char **argv, const cli_takes *t) {
+    cli_parser ps;
+    cli_parser_init(&ps, spec, argc, argv);
+    const char *v;
+    int id = cli_next_own(&ps, &v, t);
+    if (id > 0) return cli_error(spec->name, MFR_E_INTERNAL, "%s: not read by the command", ps.opt);
+    return id ? cli_stop(id) : 0;
+}
 
 /* The family named by --algo anywhere on the line (for --help), or NULL. */
 static const char *help_algo(const cli_parser *ps) {

@@ -15,10 +15,12 @@
  * parameter); eval, split and tune the split option group; import and train
  * the import option group (--format, --columns, --scale, --movies...); eval,
  * tune and report the ranking-metric group (--k, --threshold): all four in
- * train_opts.h. The values of a command's own options are read with
- * cli_opt_int, cli_opt_float and cli_opt_choice (cli.h).
- * A command reads its line with cli_next_own, which takes the positional
- * arguments and the groups for it. */
+ * train_opts.h. The values of a command's own options are rows of its
+ * cli_takes.vals (a number, a choice, a text, a flag: read straight into
+ * their fields), else read with cli_opt_int, cli_opt_float and
+ * cli_opt_choice (cli.h). A command reads its line with cli_parse, or with
+ * cli_next_own where some option needs more than a field (--seed), which
+ * takes the positional arguments, the vals and the groups for it. */
 #ifndef MFR_CLI_OPTS_H
 #define MFR_CLI_OPTS_H
 
@@ -81,45 +83,64 @@ void cli_parser_init(cli_parser *ps, const cli_spec *spec, int argc, char **argv
 int cli_next(cli_parser *ps, const char **val);
 /* What a command's option loop takes besides its own options: the slots its
  * positional arguments fill in order (a further one is the usage error
- * 'unexpected argument "X"'), the usage error printed at the end while the
- * first slot is empty (NULL: the command checks), and where the shared
- * groups of its spec go (train_opts.h). */
+ * 'unexpected argument "X"'), the usage error printed at the end while a
+ * slot is empty (NULL: the command checks), the options read straight into
+ * their fields (vals) and where the shared groups of its spec go
+ * (train_opts.h). */
 struct train_opts;
 struct cli_split;
-/* A command's option whose value is a number in lo..hi, read straight into
- * its field as cli_opt_int / cli_opt_float (cli.h) read it: a row
- * CLI_INT(O_COUNT, 1, 100000, &n) or CLI_FLOAT(...) of cli_takes.nums. */
-typedef struct cli_num {
+/* A command's option read straight into its field, a row of cli_takes.vals:
+ * a number in lo..hi as cli_opt_int / cli_opt_float (cli.h) read it
+ * (CLI_INT(O_COUNT, 1, 100000, &n), CLI_FLOAT), one of '|'-separated names
+ * as its position, as cli_opt_choice reads it (CLI_CHOICE(O_FORMAT,
+ * "csv|json", &json)), the value as given (CLI_TEXT(O_OUT, &path); CLI_NEED
+ * when the command requires it: msg is the usage error printed at the end
+ * while it is missing), or for a flag a constant into an int
+ * (CLI_SET(O_NO_RANKING, &ranking, 0); CLI_FLAG sets 1). */
+enum { CLI_K_NUM, CLI_K_CHOICE, CLI_K_TEXT, CLI_K_SET };
+typedef struct cli_val {
     int id;
     void *out;
     size_t size;
-    long lo, hi;      /* an integer */
+    long lo, hi;      /* an integer; CLI_SET: the constant */
     double flo, fhi;  /* a float or double (flo < fhi) */
-} cli_num;
+    int kind;         /* CLI_K_* */
+    const char *text; /* CLI_CHOICE: the names; CLI_NEED: the usage error */
+} cli_val;
 /* The field's type chooses the store (cli_opt_int: int, int32_t, long,
- * int64_t, uint64_t, size_t; cli_opt_float: float, double; another type
- * does not compile). */
+ * int64_t, uint64_t, size_t; cli_opt_float: float, double; CLI_CHOICE and
+ * CLI_SET: int; CLI_TEXT: const char *; another type does not compile). */
 #define CLI_INT_OUT(out) _Generic((out), int *: (void *)(out), long *: (void *)(out), unsigned long *: (void *)(out))
 #define CLI_FLOAT_OUT(out) _Generic((out), float *: (void *)(out), double *: (void *)(out))
-#define CLI_INT(id, lo, hi, out) {(id), CLI_INT_OUT(out), sizeof *(out), (lo), (hi), 0, 0}
-#define CLI_FLOAT(id, lo, hi, out) {(id), CLI_FLOAT_OUT(out), sizeof *(out), 0, 0, (lo), (hi)}
+#define CLI_INT(id, lo, hi, out) {(id), CLI_INT_OUT(out), sizeof *(out), (lo), (hi), 0, 0, CLI_K_NUM, NULL}
+#define CLI_FLOAT(id, lo, hi, out) {(id), CLI_FLOAT_OUT(out), sizeof *(out), 0, 0, (lo), (hi), CLI_K_NUM, NULL}
+#define CLI_INT_ONLY(out) _Generic((out), int *: (void *)(out))
+#define CLI_TEXT_OUT(out) _Generic((out), const char **: (void *)(out))
+#define CLI_CHOICE(id, names, out) {(id), CLI_INT_ONLY(out), sizeof(int), 0, 0, 0, 0, CLI_K_CHOICE, (names)}
+#define CLI_NEED(id, out, msg) {(id), CLI_TEXT_OUT(out), 0, 0, 0, 0, 0, CLI_K_TEXT, (msg)}
+#define CLI_TEXT(id, out) CLI_NEED(id, out, NULL)
+#define CLI_SET(id, out, v) {(id), CLI_INT_ONLY(out), sizeof(int), (v), 0, 0, 0, CLI_K_SET, NULL}
+#define CLI_FLAG(id, out) CLI_SET(id, out, 1)
 typedef struct cli_takes {
     const char **args[2];
     const char *missing;
-    const cli_num *nums; /* the numeric options, ending with {0} (NULL: none) */
+    const cli_val *vals; /* ending with {0} (NULL: none) */
     struct train_opts *train;
     struct cli_split *split;
     mfr_ranking_params *rank;
     mfr_import_params *import;
 } cli_takes;
-/* The value v of option id when nums has it: 1 stored, -1 after the usage
- * error, 0 not one of nums. */
-int cli_num_take(const cli_parser *ps, int id, const char *v, const cli_num *nums);
-/* cli_next with the positional arguments and the group options taken as t
- * says: the next of the command's own options (its id, > 0), or CLI_END,
- * CLI_HELP, CLI_ERR as cli_next. A command's loop ends with
- * "if (id) return cli_stop(id);". */
+/* The value v of option id when vals has it: 1 stored, -1 after the usage
+ * error, 0 not one of vals. */
+int cli_val_take(const cli_parser *ps, int id, const char *v, const cli_val *vals);
+/* cli_next with the positional arguments, the rows of t->vals and the group
+ * options taken as t says: the next of the command's other options (its id,
+ * > 0), or CLI_END, CLI_HELP, CLI_ERR as cli_next. A command's loop ends
+ * with "if (id) return cli_stop(id);". */
 int cli_next_own(cli_parser *ps, const char **val, const cli_takes *t);
+/* The whole command line of a command whose every option t reads (a row of
+ * t->vals or a group): 0, or as cli_stop. */
+int cli_parse(const cli_spec *spec, int argc, char **argv, const cli_takes *t);
 /* After the loop: -1 for CLI_HELP (the command returns 0), else MFR_E_INVALID. */
 int cli_stop(int id);
 /* The help of a command (to f); for a command with training options and an

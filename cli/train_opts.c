@@ -41,9 +41,9 @@ const cli_opt cli_rank_group[] = {
     {0, 0, 0, 0, 0}};
 
 int cli_rank_take(const cli_parser *ps, int id, const char *v, mfr_ranking_params *r) {
-    const cli_num nums[] = {CLI_INT(CLI_R_K, 1, 100000, &r->k),
+    const cli_val vals[] = {CLI_INT(CLI_R_K, 1, 100000, &r->k),
                             CLI_FLOAT(CLI_R_THRESHOLD, -1e9, 1e9, &r->threshold), {0}};
-    return cli_num_take(ps, id, v, nums);
+    return cli_val_take(ps, id, v, vals);
 }
 
 int train_opts_add(const char *cmd, train_opts *o, const char *name, const char *value,
@@ -301,7 +301,7 @@ int cli_seed_take(const cli_parser *ps, const char *v, cli_split *s, train_opts 
     long n;
     if (cli_opt_int(ps, v, 0, 0x7fffffffffffffffL, &n)) return -1;
     if (!s->seed_set) s->p.seed = (uint64_t)n;
-    return train_opts_add(ps->spec->name, o, "seed", v, "--seed");
+    return o ? train_opts_add(ps->spec->name, o, "seed", v, "--seed") : 1;
 }
 
 void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap) {
@@ -315,7 +315,7 @@ void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap) {
     }
 }
 
-static void metrics_obj(FILE *f, const double *v) {
+void cli_json_metrics(FILE *f, const double *v) {
     fputc('{', f);
     for (int m = 0; m < MFR_METRIC__COUNT; m++) {
         fprintf(f, "%s\"%s\":", m ? "," : "", mfr_metric_name((mfr_metric)m));
@@ -326,14 +326,14 @@ static void metrics_obj(FILE *f, const double *v) {
 
 void cli_cv_json(FILE *f, const mfr_cv_result *r) {
     fputs("{\"mean\":", f);
-    metrics_obj(f, r->mean);
+    cli_json_metrics(f, r->mean);
     fputs(",\"std\":", f);
-    metrics_obj(f, r->std);
+    cli_json_metrics(f, r->std);
     fputs(",\"folds\":[", f);
     for (int32_t q = 0; q < r->n_folds; q++) {
         const mfr_fold_result *x = &r->folds[q];
         fprintf(f, "%s{\"metrics\":", q ? "," : "");
-        metrics_obj(f, x->v);
+        cli_json_metrics(f, x->v);
         fprintf(f,
                 ",\"n_train\":%lld,\"n_test\":%lld,\"unknown_users\":%lld,\"unknown_items\":%lld,"
                 "\"users_ranked\":%lld,\"users_no_relevant\":%lld,\"users_unknown\":%lld,"

@@ -69,8 +69,8 @@ typedef struct cli_split {
 
 /* As train_opts_take, for the split group. */
 int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s);
-/* --seed S of eval and tune: the training seed, and the split's unless
- * --split-seed gave that. 1, or -1 after a usage error. */
+/* --seed S of eval, tune and split: the training seed (o NULL: none), and
+ * the split's unless --split-seed gave that. 1, or -1 after a usage error. */
 int cli_seed_take(const cli_parser *ps, const char *v, cli_split *s, train_opts *o);
 /* "5-fold CV", "random holdout 20%", ... into buf. */
 void cli_split_describe(const mfr_split_params *p, char *buf, size_t cap);
@@ -86,7 +86,9 @@ extern const cli_opt cli_import_group[];
  * usage error. */
 int cli_import_take(const cli_parser *ps, int id, const char *v, mfr_import_params *p);
 
-/* JSON of a CV result: {"mean":{..},"std":{..},"folds":[{..},..]} (NaN: null). */
+/* JSON of a CV result: {"mean":{..},"std":{..},"folds":[{..},..]} (NaN: null);
+ * each {..} one value a metric, cli_json_metrics's {"rmse":..,"mae":..,..}. */
 void cli_cv_json(FILE *f, const mfr_cv_result *r);
+void cli_json_metrics(FILE *f, const double *v);
 
 #endif
