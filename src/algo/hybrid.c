@@ -54,10 +54,6 @@ typedef struct hybrid_state {
 
 /* ---- prediction --------------------------------------------------------- */
 
-static float clipf(const mfr_model *m, float r) {
-    return r < m->rmin ? m->rmin : r > m->rmax ? m->rmax : r;
-}
-
 /* f_c with the given view and content baseline. */
 static float content_part(const mfr_model *m, const mfr__content_view *v, const float *cbu,
                           const float *cbi, int32_t u, int32_t i) {
@@ -73,7 +69,7 @@ static float blend(const hybrid_weights *w, float fmf, float fc, int32_t n_i) {
 
 static float hybrid_predict(const mfr_model *m, int32_t u, int32_t i) {
     const hybrid_state *s = m->algo_state;
-    float fmf = clipf(m, mfr__predict_mf(m, u, i));
+    float fmf = mfr__clip(m, mfr__predict_mf(m, u, i));
     if (!s) return fmf;
     float fc = content_part(m, &s->cv, s->cbu, s->cbi, u, i);
     return blend(s->w, fmf, fc, i >= 0 && m->item_count ? m->item_count[i] : 0);
@@ -100,7 +96,7 @@ static void hybrid_rank_user(const mfr_model *m, const mfr__who *w, const float 
     int zero = mfr__content_fold_cos(m, &s->cv, w, bu, s->cbi, rank);
     for (int32_t i = 0; i < n; i++) {
         float fc = m->mu + bu + s->cbi[i] + (zero ? 0.f : rank[i]);
-        rank[i] = blend(s->w, clipf(m, pred[i]), fc, m->item_count ? m->item_count[i] : 0);
+        rank[i] = blend(s->w, mfr__clip(m, pred[i]), fc, m->item_count ? m->item_count[i] : 0);
     }
 }
 

@@ -753,13 +753,6 @@ static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
 
 /* ---- answers ------------------------------------------------------------- */
 
-static float ials_predict(const mfr_model *m, int32_t u, int32_t i) {
-    float r = m->mu;
-    if (u >= 0 && u < m->n_users) r += m->user_bias[u];
-    if (i >= 0 && i < m->n_items) r += m->item_bias[i];
-    return r;
-}
-
 /* A user not in the model: the closed-form solve of the user half-step of
  * training (the system above, exact, against the fixed Y = Q and its
  * α0·QᵀQ prepared at load), then x·y_i. Trained users: p_u·q_i. */
@@ -814,7 +807,7 @@ static mfr_status ials_attach(mfr_model *m, mfr_error *err) {
 const mfr__algo mfr__algo_ials = {
     .id = MFR_ALGO_IALS,
     .fit = ials_fit,
-    .predict = ials_predict,
+    .predict = mfr__predict_bias, /* the stars are the baseline's */
     .rank_user = ials_rank_user,
     .no_fold_in = 1,
     .rank_without_pred = 1,

@@ -5,6 +5,7 @@
  * packed ratings in order; the AVX2 one prefetches the factor rows of the
  * rating PF_DIST ahead, since rows of P and Q are visited in random order. */
 #include "sgd_kernel.h"
+#include "../model/topn.h"
 
 #ifndef PF_DIST
 #define PF_DIST 8 /* ratings ahead whose rows are prefetched */
@@ -76,12 +77,6 @@ float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
         q[f] = qf + h->lr * (e * pf - h->reg * qf);
     }
     return e;
-}
-
-float mfr__sgd_dot_scalar(const float *p, const float *q, int32_t k) {
-    float dot = 0.f;
-    for (int32_t f = 0; f < k; f++) dot += p[f] * q[f];
-    return dot;
 }
 
 /* The scalar update on half-precision rows: sgd_kernel.h's update with
@@ -361,7 +356,7 @@ MFR_AVX512 double mfr__sgd_block_avx512(const mfr__sgd_block *b, const mfr__sgd_
 }
 #else
 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k) {
-    return mfr__sgd_dot_scalar(p, q, k);
+    return mfr__dot_ref(p, q, k);
 }
 double mfr__sgd_block_avx2(const mfr__sgd_block *b, const mfr__sgd_hyper *h) {
     return mfr__sgd_block_scalar(b, h);
@@ -378,5 +373,5 @@ mfr__sgd_kernel_fn mfr__sgd_kernel(const mfr__kernels *ks) {
 }
 
 mfr__sgd_dot_fn mfr__sgd_dot(const mfr__kernels *ks) {
-    return mfr__use_avx2(ks) ? mfr__sgd_dot_avx2 : mfr__sgd_dot_scalar;
+    return mfr__use_avx2(ks) ? mfr__sgd_dot_avx2 : mfr__dot_ref;
 }

@@ -78,10 +78,10 @@ float mfr__sgd_update_scalar(float *p, float *q, float *bu, float *bi, float r,
 float mfr__half_to_float(uint16_t h);
 uint16_t mfr__float_to_half(float f);
 
-/* p·q over k floats: the scalar sum in order, or the AVX2 one (8 lanes);
- * mfr__sgd_dot(ks) picks like mfr__sgd_kernel(ks). */
+/* p·q over k floats: the scalar sum in order (the model's mfr__dot_ref,
+ * src/model/topn.h), or the AVX2 one (8 lanes); mfr__sgd_dot(ks) picks like
+ * mfr__sgd_kernel(ks). */
 typedef float (*mfr__sgd_dot_fn)(const float *p, const float *q, int32_t k);
-float mfr__sgd_dot_scalar(const float *p, const float *q, int32_t k);
 float mfr__sgd_dot_avx2(const float *p, const float *q, int32_t k);
 mfr__sgd_dot_fn mfr__sgd_dot(const mfr__kernels *ks);
 

@@ -82,10 +82,6 @@ static mfr_status slopeone_attach(mfr_model *m, mfr_error *err) {
     return MFR_OK;
 }
 
-static float baseline_of(const mfr_model *m, int32_t u, int32_t i) {
-    return mfr__predict_mf(m, u, i);
-}
-
 /* x[j] = the rating u gave j, NaN where u did not rate j. */
 static void user_row(const mfr_model *m, int32_t u, float *x) {
     for (int32_t j = 0; j < m->n_items; j++) x[j] = NAN;
@@ -111,7 +107,7 @@ static double predict_row(const mfr_model *m, const slopeone_state *s, const flo
 
 static float slopeone_predict(const mfr_model *m, int32_t u, int32_t i) {
     const slopeone_state *s = m->algo_state;
-    float base = baseline_of(m, u, i);
+    float base = mfr__predict_bias(m, u, i);
     if (!s || u < 0 || i < 0) return base;
     float *x = mfr__malloc(sizeof *x * (size_t)m->n_items);
     if (!x) return base; /* no memory: the baseline */
@@ -165,13 +161,13 @@ static void slopeone_score_user(const mfr_model *m, int32_t u, float *scores) {
     float *x;
     double *nv;
     if (!s || !scratch(m, &x, &nv)) { /* no memory: the baseline */
-        for (int32_t i = 0; i < m->n_items; i++) scores[i] = baseline_of(m, u, i);
+        for (int32_t i = 0; i < m->n_items; i++) scores[i] = mfr__predict_bias(m, u, i);
         return;
     }
     user_row(m, u, x);
     predict_all(m, s, x, nv, nv + m->n_users, scores);
     for (int32_t i = 0; i < m->n_items; i++)
-        if (isnan(scores[i])) scores[i] = baseline_of(m, u, i);
+        if (isnan(scores[i])) scores[i] = mfr__predict_bias(m, u, i);
     mfr__free(x), mfr__free(nv);
 }
 

@@ -266,35 +266,32 @@ static mfr_status add_scale_column(mfr_model *m, const ts_fit *f, mfr_error *err
     return MFR_OK;
 }
 
-static mfr_status add_owned(mfr_model *m, uint32_t tag, void **data, uint64_t bytes, mfr_error *err) {
-    mfr_status st = mfr__model_add_extra(m, tag, *data, bytes, err);
-    *data = NULL; /* the model's (freed by it on failure) */
-    return st;
-}
-
 static mfr_status timesvdpp_attach(mfr_model *m, mfr_error *err);
 
+/* The fit's arrays become the model's sections, in this order (TSVC, last,
+ * only with item_scale): each is the model's from its mfr__model_add_extra
+ * (freed by it on failure), so f forgets it. */
 static mfr_status store_sections(mfr_model *m, ts_fit *f, mfr_error *err) {
-    mfr__timesvdpp_header *h = mfr__aligned_alloc(sizeof *h);
-    if (!h) return mfr__nomem(err, "timesvdpp header");
-    *h = f->h;
-    void *hp = h;
     const int32_t kf = m->k; /* the model's own factors (before the scale's column) */
+    mfr__timesvdpp_header *h;
     mfr_status st = f->C ? add_scale_column(m, f, err) : MFR_OK;
-    if (!st) st = add_owned(m, MFR__TAG_TSVH, &hp, sizeof *h, err);
-    if (!st) st = add_owned(m, MFR__TAG_TSVU, (void **)&f->U, sizeof *f->U * 4 * (size_t)m->n_users, err);
     if (!st)
-        st = add_owned(m, MFR__TAG_TSVB, (void **)&f->B, sizeof *f->B * (size_t)m->n_items * f->h.bins, err);
-    if (!st)
-        st = add_owned(m, MFR__TAG_TSVP, (void **)&f->dptr, sizeof *f->dptr * ((size_t)m->n_users + 1), err);
-    if (!st) st = add_owned(m, MFR__TAG_TSVD, (void **)&f->days, sizeof *f->days * (size_t)f->h.n_days, err);
-    if (!st) st = add_owned(m, MFR__TAG_TSVV, (void **)&f->but, sizeof *f->but * (size_t)f->h.n_days, err);
-    if (!st)
-        st = add_owned(m, MFR__TAG_TSVA, (void **)&f->A, sizeof *f->A * (size_t)m->n_users * kf, err);
-    if (!st && f->C)
-        st = add_owned(m, MFR__TAG_TSVC, (void **)&f->C,
-                       sizeof *f->C * ((size_t)m->n_users + (size_t)f->h.n_days), err);
-    mfr__free(hp);
+        st = mfr__model_new_extra(m, MFR__TAG_TSVH, sizeof *h, (void **)&h, "timesvdpp header",
+                                  err);
+    if (!st) *h = f->h;
+    const struct { uint32_t tag; void **data; size_t bytes; } sec[] = {
+        {MFR__TAG_TSVU, (void **)&f->U, sizeof *f->U * 4 * (size_t)m->n_users},
+        {MFR__TAG_TSVB, (void **)&f->B, sizeof *f->B * (size_t)m->n_items * f->h.bins},
+        {MFR__TAG_TSVP, (void **)&f->dptr, sizeof *f->dptr * ((size_t)m->n_users + 1)},
+        {MFR__TAG_TSVD, (void **)&f->days, sizeof *f->days * (size_t)f->h.n_days},
+        {MFR__TAG_TSVV, (void **)&f->but, sizeof *f->but * (size_t)f->h.n_days},
+        {MFR__TAG_TSVA, (void **)&f->A, sizeof *f->A * (size_t)m->n_users * kf},
+        {MFR__TAG_TSVC, (void **)&f->C, sizeof *f->C * (size_t)(m->n_users + f->h.n_days)},
+    };
+    for (size_t j = 0; !st && j < sizeof sec / sizeof sec[0] && *sec[j].data; j++) {
+        st = mfr__model_add_extra(m, sec[j].tag, *sec[j].data, sec[j].bytes, err);
+        *sec[j].data = NULL;
+    }
     if (!st) st = timesvdpp_attach(m, err);
     return st;
 }

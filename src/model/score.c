@@ -39,12 +39,8 @@ void mfr__score_bias(const mfr_model *m, int32_t u, float *scores) {
 
 float mfr__predict_mf(const mfr_model *m, int32_t u, int32_t i) {
     float r = mfr__predict_bias(m, u, i);
-    if (u >= 0 && u < m->n_users && i >= 0 && i < m->n_items && m->k > 0 && m->P && m->Q) {
-        const float *p = m->P + (size_t)u * m->k, *q = m->Q + (size_t)i * m->k;
-        float dot = 0.f;
-        for (int32_t f = 0; f < m->k; f++) dot += p[f] * q[f];
-        r += dot;
-    }
+    if (u >= 0 && u < m->n_users && i >= 0 && i < m->n_items && m->k > 0 && m->P && m->Q)
+        r += mfr__dot_ref(m->P + (size_t)u * m->k, m->Q + (size_t)i * m->k, m->k);
     return r;
 }
 

@@ -14,6 +14,7 @@
 #include "core/core.h"
 #include "data/dataset_impl.h"
 #include "model/model_impl.h"
+#include "model/topn.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -371,7 +372,7 @@ static void simd_matches_scalar(void **state) {
         print_message("k=%d: max rel diff P %.2e Q %.2e biases %.2e\n", k, dp, dq, db);
         assert_true(dp < 1e-4 && dq < 1e-4 && db < 1e-4);
         /* the dot product used for the exact train RMSE: relative 1e-5 */
-        float ds_ = mfr__sgd_dot_scalar(P1, Q1, k), dv = mfr__sgd_dot_avx2(P1, Q1, k);
+        float ds_ = mfr__dot_ref(P1, Q1, k), dv = mfr__sgd_dot_avx2(P1, Q1, k);
         assert_float_near(dv, ds_, 1e-5 * (1e-3 + fabs(ds_)) + 1e-7);
         free(P1);
         free(Q1);
