@@ -35,11 +35,13 @@
  * lr_decay after each epoch. With a validation set the exact validation RMSE
  * (predictions clipped to the scale) is reported every epoch; with
  * early_stop > 0 training stops after that many epochs without a better one and
- * the best epoch's parameters are restored. Progress carries the running train
- * RMSE of the epoch (errors before each update); the model's train_rmse is
- * exact, computed after the last epoch. A progress callback asking to stop
- * ends training with MFR_E_CANCELLED and the last completed epoch's model; a
- * non-finite training error ends it with MFR_E_RANGE ("diverged").
+ * the best epoch's parameters are restored (mfr__best, factor_util.h; the
+ * model's epochs_run is then that epoch, as for the other families).
+ * Progress carries the running train RMSE of the epoch (errors before each
+ * update); the model's train_rmse is exact, computed after the last epoch. A
+ * progress callback asking to stop ends training with MFR_E_CANCELLED and the
+ * last completed epoch's model; a non-finite training error ends it with
+ * MFR_E_RANGE ("diverged").
  *
  * Distributed (ctx->dist, part.h; docs/distributed.md): DSGD strata. Rank r
  * keeps a grid of the ratings of its users against each of the P item
@@ -528,7 +530,7 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* ---- parameters, validation, snapshots --------------------------------- */
+/* ---- initial factors, the training error -------------------------------- */
 
 #define INIT_ROWS 1024 /* rows per RNG stream of the initial factors */
 
@@ -543,13 +545,10 @@ typedef struct init_arg {
 /* Chunks j, j + t, ... of INIT_ROWS rows, each from stream (seed, tag + c). */
 static int init_part(void *arg, int j, int t) {
     init_arg *ia = arg;
-    size_t k = (size_t)ia->k;
     for (int64_t c = j; c * INIT_ROWS < ia->n; c += t) {
-        mfr__rng rng;
-        mfr__rng_seed_stream(&rng, ia->seed, ia->tag + (uint64_t)c);
         int64_t end = (c + 1) * INIT_ROWS < ia->n ? (c + 1) * INIT_ROWS : ia->n;
-        for (size_t x = (size_t)(c * INIT_ROWS) * k; x < (size_t)end * k; x++)
-            ia->X[x] = (float)(ia->std * mfr__rng_normal(&rng));
+        mfr__fill_normal(ia->X + (size_t)(c * INIT_ROWS) * (size_t)ia->k,
+                         (end - c * INIT_ROWS) * ia->k, ia->std, ia->seed, ia->tag + (uint64_t)c);
     }
     return 0;
 }
@@ -561,26 +560,12 @@ static void init_rows(float *X, int64_t n, int32_t k, float std, uint64_t seed, 
     parallel_run(threads, init_part, &ia);
 }
 
+/* The biases stay at 0: mfr__model_alloc_factors zeroes them. */
 static void init_factors(mfr_model *m, float std, uint64_t seed, int threads) {
     if (m->k > 0) {
         init_rows(m->P, m->n_users, m->k, std, seed, 1ull << 40, threads);
         init_rows(m->Q, m->n_items, m->k, std, seed, 2ull << 40, threads);
     }
-    memset(m->user_bias, 0, (size_t)m->n_users * sizeof(float));
-    memset(m->item_bias, 0, (size_t)m->n_items * sizeof(float));
-}
-
-/* Exact RMSE of the clipped predictions on r (NaN when r is NULL/empty). */
-static double sgd_rmse(const mfr_model *m, const mfr_ratings *r) {
-    if (!r || r->n <= 0) return NAN;
-    double se = 0.0;
-    for (int64_t j = 0; j < r->n; j++) {
-        float p = mfr__predict_mf(m, r->user[j], r->item[j]);
-        if (m->rmax > m->rmin) p = p < m->rmin ? m->rmin : p > m->rmax ? m->rmax : p;
-        double e = (double)p - r->rating[j];
-        se += e * e;
-    }
-    return sqrt(se / (double)r->n);
 }
 
 typedef struct rmse_arg {
@@ -634,44 +619,6 @@ static double grid_sq_error(const sgd_grid *g, const mfr_model *m, int threads,
     return se;
 }
 
-typedef struct sgd_snap {
-    float *P, *Q, *bu, *bi;
-    double train_rmse, valid_rmse;
-} sgd_snap;
-
-static void snap_free(sgd_snap *s) {
-    mfr__free(s->P);
-    mfr__free(s->Q);
-    mfr__free(s->bu);
-    mfr__free(s->bi);
-}
-
-static mfr_status snap_alloc(sgd_snap *s, const mfr_model *m, mfr_error *err) {
-    s->P = mfr__aligned_alloc((size_t)m->n_users * m->k * sizeof(float) + 1);
-    s->Q = mfr__aligned_alloc((size_t)m->n_items * m->k * sizeof(float) + 1);
-    s->bu = mfr__aligned_alloc((size_t)m->n_users * sizeof(float) + 1);
-    s->bi = mfr__aligned_alloc((size_t)m->n_items * sizeof(float) + 1);
-    if (!s->P || !s->Q || !s->bu || !s->bi) return mfr__nomem(err, "sgd: early-stopping copy");
-    return MFR_OK;
-}
-
-/* to_model = 0: model -> snapshot; 1: snapshot -> model. */
-static void snap_copy(sgd_snap *s, mfr_model *m, int to_model) {
-    size_t np = (size_t)m->n_users * m->k * sizeof(float), nq = (size_t)m->n_items * m->k * sizeof(float);
-    size_t nu = (size_t)m->n_users * sizeof(float), ni = (size_t)m->n_items * sizeof(float);
-    if (to_model) {
-        memcpy(m->P, s->P, np);
-        memcpy(m->Q, s->Q, nq);
-        memcpy(m->user_bias, s->bu, nu);
-        memcpy(m->item_bias, s->bi, ni);
-    } else {
-        memcpy(s->P, m->P, np);
-        memcpy(s->Q, m->Q, nq);
-        memcpy(s->bu, m->user_bias, nu);
-        memcpy(s->bi, m->item_bias, ni);
-    }
-}
-
 /* ---- half-precision rows (kernel switch sgd_half_rows) -------------------
  * The epochs update binary16 copies of P and Q (half the bytes a row, so
  * twice the rows fit each cache level); the model's float P and Q are filled
@@ -713,11 +660,7 @@ static void shuffle_order(int32_t *order, int32_t nb, uint64_t seed, int32_t epo
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, seed, 0x200000000ull + (uint64_t)epoch);
     for (int32_t d = 0; d < nb; d++) order[d] = d;
-    for (int32_t n = nb; n > 1; n--) {
-        int32_t s = (int32_t)mfr__rng_below(&rng, (uint64_t)n), t = order[n - 1];
-        order[n - 1] = order[s];
-        order[s] = t;
-    }
+    mfr__shuffle_i32(&rng, order, nb);
 }
 
 /* One pass of all threads over grid g (every block once, the diagonals in
@@ -763,11 +706,10 @@ static mfr_status epoch_pass(sgd_run *R, uint64_t seed, int32_t ep, double se[2]
 static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
     mfr_model *m = R->m;
-    sgd_snap snap = {0};
-    int early = ctx->valid && ctx->valid->n > 0 && p->early_stop > 0;
-    mfr_status st = early ? snap_alloc(&snap, m, err) : MFR_OK;
-    double best = INFINITY, t0 = mfr__now();
-    int32_t since = 0, best_epoch = 0, done = 0;
+    mfr__best best;
+    mfr_status st = mfr__best_init(&best, m, ctx, err);
+    double t0 = mfr__now();
+    int32_t done = 0;
     /* a checkpoint's factors (distributed runs): the epochs after it run as
      * they would have, at the learning rate they would have had */
     if (!st) st = mfr__part_resume(R->pt, m, &done, err);
@@ -777,9 +719,9 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
         R->h.lr = lr;
         double se[2];
         if ((st = epoch_pass(R, p->seed, ep, se, err))) break;
-        if (ctx->valid && ctx->valid->n > 0) rows_sync(R, 0); /* sgd_rmse reads the model */
+        if (ctx->valid && ctx->valid->n > 0) rows_sync(R, 0); /* mfr__rmse reads the model */
         double tr = se[1] > 0 ? sqrt(se[0] / se[1]) : NAN;
-        double va = sgd_rmse(m, ctx->valid);
+        double va = mfr__rmse(m, ctx->valid);
         m->epochs_run = ep;
         m->valid_rmse = va;
         if (se[1] > 0 && !isfinite(tr)) {
@@ -787,28 +729,18 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
                           (int)ep, (double)p->lr);
             break;
         }
-        if (early && va < best) {
-            best = va;
-            best_epoch = ep;
-            since = 0;
-            snap.train_rmse = tr;
-            snap.valid_rmse = va;
-            snap_copy(&snap, m, 0);
-        } else if (early && ++since >= p->early_stop) {
+        if (mfr__best_update(&best, m, va, ep)) {
             mfr__report_epoch(ctx, ep, p->epochs, tr, va, t0);
             break;
         }
-        /* the report (rank 0), a Ctrl-C every rank agrees on, the checkpoint */
-        if ((st = mfr__part_epoch(R->pt, ctx, m, "sgd", ep, tr, va, t0, err)) == MFR_E_CANCELLED)
-            early = 0; /* keep the last completed epoch */
+        /* the report (rank 0), a Ctrl-C every rank agrees on (the model
+         * keeps that epoch), the checkpoint */
+        st = mfr__part_epoch(R->pt, ctx, m, "sgd", ep, tr, va, t0, err);
         lr *= p->lr_decay;
     }
     if (!(ctx->valid && ctx->valid->n > 0)) rows_sync(R, 0);
-    if (!st && early && best_epoch > 0 && best_epoch < m->epochs_run) {
-        snap_copy(&snap, m, 1);
-        m->valid_rmse = snap.valid_rmse;
-    }
-    snap_free(&snap);
+    if (!st) mfr__best_restore(&best, m);
+    mfr__best_free(&best);
     return st;
 }
 

@@ -578,6 +578,7 @@ static void early_stop_restores_best(void **state) {
     assert_true(log.valid[log.n - 1] > best);
     assert_float_near(rmse_on(m, &va.r), best, 1e-5);
     assert_float_near(info.valid_rmse, best, 1e-6);
+    assert_int_equal(info.epochs_run, best_ep); /* the epoch it keeps, as every family */
     mfr_model_free(m);
     owned_free(&tr);
     owned_free(&va);
