@@ -765,10 +765,9 @@ static mfr_status time_section_init(bfm_state *s, const mfr_model *m, mfr_error 
     const bfm_block *bc = &s->b[B_CTX];
     if (bc->f1 == bc->f0) return MFR_OK;
     uint64_t size = time_section_size(m->n_users, bc->n_ent, m->k);
-    s->tsec = mfr__aligned_alloc((size_t)size);
+    s->tsec = mfr__aligned_alloc((size_t)size); /* zeroed */
     s->ksum = mfr__calloc((size_t)bc->n_ent, sizeof(double));
     if (!s->tsec || !s->ksum) return mfr__nomem(err, "bfm time section");
-    memset(s->tsec, 0, (size_t)size);
     bfm_time_hdr *h = (bfm_time_hdr *)(void *)s->tsec;
     *h = (bfm_time_hdr){s->t0, BFM_BIN_SECONDS, bc->n_ent, m->k, m->n_users, 0};
     memcpy(s->tsec + sizeof *h, s->user_bin, 4 * (size_t)m->n_users);

@@ -401,19 +401,17 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     st = data_build(m, &bi, &d, err);
     mfr__csr_free(&bi);
     if (st) return st;
-    float *cb = mfr__aligned_alloc(((size_t)m->n_items + 1) * sizeof *cb); /* zeroed */
+    float *cb; /* the ranking biases c: the model's section BPRB, zeroed */
+    st = mfr__model_new_extra(m, T_BPRB, (size_t)m->n_items * sizeof *cb, (void **)&cb,
+                              "bpr: ranking biases", err);
     bpr_run R;
     memset(&R, 0, sizeof R);
     R.d = &d, R.P = m->P, R.Q = m->Q, R.cb = cb, R.k = m->k, R.n_users = m->n_users;
     R.nb = block_count(ctx->threads, m->n_users, d.n_active);
     R.cand = p->cg_steps > 1 ? p->cg_steps : 1;
     R.lr = p->lr, R.reg = p->reg, R.seed = p->seed;
-    if (!cb)
-        st = mfr__nomem(err, "bpr: ranking biases");
-    else
-        st = run_alloc(&R, m, err);
+    if (!st) st = run_alloc(&R, m, err);
     if (st) {
-        mfr__free(cb);
         data_free(&d);
         return st;
     }
@@ -431,8 +429,6 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     }
     run_free(&R);
     data_free(&d);
-    mfr_status est = mfr__model_add_extra(m, T_BPRB, cb, (uint64_t)m->n_items * sizeof *cb, err);
-    if (est) return est;
     m->ranked_items = m->n_items;
     m->train_rmse = mfr__rmse(m, ctx->train);
     return st;

@@ -199,7 +199,6 @@ static mfr_status movie_rows(mfr_model *m, const triples *t, int32_t n_terms, in
     int32_t *df = s ? NULL : mfr__calloc((size_t)n_terms + 1, sizeof *df);
     if (s || !df) return s ? s : mfr__nomem(err, "document frequencies");
     int64_t o = 0, j = 0, docs = 0;
-    memset(r.ptr, 0, sizeof(int64_t) * ((size_t)m->n_items + 1));
     while (j < t->n) {
         int64_t e = j;
         while (e < t->n && t->a[e].item == t->a[j].item && t->a[e].term == t->a[j].term) e++;

@@ -154,12 +154,16 @@ static void keep_row(const float *b, int32_t n, int32_t keep, float *tmp, int32_
 static mfr_status prune(mfr_model *m, const float *B, const int32_t *item, int32_t n, int32_t keep,
                         int threads, mfr_error *err) {
     size_t nnz = (size_t)n * (size_t)keep;
-    int64_t *ptr = mfr__aligned_alloc(((size_t)n + 1) * sizeof *ptr);
-    int32_t *col = mfr__aligned_alloc(nnz * sizeof *col);
-    float *val = mfr__aligned_alloc(nnz * sizeof *val);
-    float *tmp = mfr__malloc((size_t)threads * (size_t)n * sizeof *tmp);
-    mfr_status st = MFR_OK;
-    if (!ptr || !col || !val || !tmp) st = mfr__nomem(err, "ease: pruned B");
+    int64_t *ptr;
+    int32_t *col;
+    float *val, *tmp = NULL;
+    const char *what = "ease: pruned B";
+    mfr_status st = mfr__model_new_extra(m, T_EASP, ((size_t)n + 1) * sizeof *ptr, (void **)&ptr,
+                                         what, err);
+    if (!st) st = mfr__model_new_extra(m, T_EASC, nnz * sizeof *col, (void **)&col, what, err);
+    if (!st) st = mfr__model_new_extra(m, T_EASV, nnz * sizeof *val, (void **)&val, what, err);
+    if (!st && !(tmp = mfr__malloc((size_t)threads * (size_t)n * sizeof *tmp)))
+        st = mfr__nomem(err, what);
     if (!st) {
         for (int32_t j = 0; j <= n; j++) ptr[j] = (int64_t)j * keep;
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -169,11 +173,6 @@ static mfr_status prune(mfr_model *m, const float *B, const int32_t *item, int32
         for (size_t e = 0; e < nnz; e++) col[e] = item[col[e]];
     }
     mfr__free(tmp);
-    if (st) mfr__free(ptr), mfr__free(col), mfr__free(val);
-    else if ((st = mfr__model_add_extra(m, T_EASP, ptr, ((uint64_t)n + 1) * sizeof *ptr, err)))
-        mfr__free(col), mfr__free(val);
-    else if ((st = mfr__model_add_extra(m, T_EASC, col, nnz * sizeof *col, err))) mfr__free(val);
-    else st = mfr__model_add_extra(m, T_EASV, val, nnz * sizeof *val, err);
     return st;
 }
 
@@ -212,7 +211,7 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
         return st ? st : mfr__model_new_extra(m, T_EASB, 0, &none, "ease", err);
     }
     int32_t *row = mfr__malloc(((size_t)m->n_items + 1) * sizeof *row);
-    float *G = mfr__aligned_alloc((size_t)n * (size_t)n * sizeof *G);
+    float *G = mfr__aligned_alloc((size_t)n * (size_t)n * sizeof *G); /* zeroed */
     float *xb = mfr__aligned_alloc((size_t)EASE_BLOCK * (size_t)n * sizeof *xb);
     mfr__csr byu = {0};
     mfr_status st = !row || !G || !xb ? mfr__nomem(err, "ease: item-item matrix")
@@ -221,7 +220,6 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
         int blas_before = mfr__blas_threads_set(ctx->threads);
         for (int32_t i = 0; i < m->n_items; i++) row[i] = -1;
         for (int32_t r = 0; r < n; r++) row[item[r]] = r;
-        memset(G, 0, (size_t)n * (size_t)n * sizeof *G);
         for (int32_t u0 = 0; u0 < m->n_users; u0 += EASE_BLOCK) {
             int32_t u1 = u0 + EASE_BLOCK < m->n_users ? u0 + EASE_BLOCK : m->n_users;
             gram_block(m, &byu, row, u0, u1, n, xb, G);

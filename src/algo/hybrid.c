@@ -324,16 +324,15 @@ static mfr_status impute_cold(mfr_model *m, const mfr__content_view *v, int thre
     return failed ? mfr__nomem(err, "cold-movie imputation") : MFR_OK;
 }
 
-/* Copy the base model's factors and biases into m. */
+/* Copy the base model's factors and biases into m (an absent bias stays 0:
+ * mfr__model_alloc_factors zeroes them). */
 static mfr_status take_factors(mfr_model *m, const mfr_model *b, mfr_error *err) {
     mfr_status s = mfr__model_alloc_factors(m, b->k, err);
     if (s) return s;
     memcpy(m->P, b->P, sizeof(float) * (size_t)b->k * m->n_users);
     memcpy(m->Q, b->Q, sizeof(float) * (size_t)b->k * m->n_items);
     if (b->user_bias) memcpy(m->user_bias, b->user_bias, sizeof(float) * (size_t)m->n_users);
-    else memset(m->user_bias, 0, sizeof(float) * (size_t)m->n_users);
     if (b->item_bias) memcpy(m->item_bias, b->item_bias, sizeof(float) * (size_t)m->n_items);
-    else memset(m->item_bias, 0, sizeof(float) * (size_t)m->n_items);
     return MFR_OK;
 }
 
@@ -367,12 +366,9 @@ static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *e
     if (s == MFR_E_CANCELLED && base) cancel = s, s = MFR_OK; /* finish around it */
     if (!s) s = build_content(m, ctx, ctx->train, err);
     if (!s) s = take_factors(m, base, err);
-    if (!s) {
-        hybrid_weights *pw = mfr__aligned_alloc(sizeof *pw);
-        if (!pw) s = mfr__nomem(err, "hybrid weights");
-        else *pw = w;
-        if (!s) s = mfr__model_add_extra(m, TAG_HW, pw, sizeof *pw, err);
-    }
+    hybrid_weights *pw;
+    if (!s) s = mfr__model_new_extra(m, TAG_HW, sizeof *pw, (void **)&pw, "hybrid weights", err);
+    if (!s) *pw = w;
     if (!s) s = hybrid_attach(m, err);
     if (!s && m->k > 0) s = impute_cold(m, &((hybrid_state *)m->algo_state)->cv, ctx->threads, err);
     if (base) m->epochs_run = base->epochs_run;

@@ -142,7 +142,6 @@ static mfr_status build_days(ts_fit *f, const mfr_ratings *r, int32_t nu, int32_
         if (j == 0 || d > dmax) dmax = d;
     }
     f->h = (mfr__timesvdpp_header){MFR__TS_BINS, dmin, dmax, MFR__TS_BETA, 0};
-    memset(f->B, 0, sizeof *f->B * (size_t)ni * MFR__TS_BINS);
     int64_t nd = 0;
     f->dptr[0] = 0;
     for (int32_t u = 0; u < nu; u++) {
@@ -166,7 +165,6 @@ static mfr_status build_days(ts_fit *f, const mfr_ratings *r, int32_t nu, int32_
     f->but = mfr__aligned_alloc(sizeof *f->but * (size_t)(nd + 1));
     mfr__free(eday), mfr__free(fill);
     if (!f->but) return mfr__nomem(err, "timesvdpp day biases");
-    memset(f->but, 0, sizeof *f->but * (size_t)(nd + 1));
     return MFR_OK;
 }
 
@@ -329,9 +327,7 @@ static mfr_status timesvdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
         st = mfr__nomem(err, "timesvdpp state");
         goto done;
     }
-    memset(f.Y, 0, sizeof(float) * (size_t)m->n_items * k);
-    memset(f.A, 0, sizeof(float) * ((size_t)m->n_users * k + 1));
-    f.pz = f.z + k, f.g = f.z + 2 * k;
+    f.pz = f.z + k, f.g = f.z + 2 * k; /* Y and A start at 0: mfr__aligned_alloc zeroes */
     for (int32_t u = 0; u < m->n_users; u++) f.order[u] = u;
     mfr__fill_normal(m->P, (int64_t)m->n_users * k, p->init_std, p->seed, 1);
     mfr__fill_normal(m->Q, (int64_t)m->n_items * k, p->init_std, p->seed, 2);

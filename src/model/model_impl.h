@@ -181,7 +181,7 @@ mfr_status mfr__model_alloc_factors(mfr_model *m, int32_t k, mfr_error *err);
  * full). A section with the same tag is replaced (the old one freed). */
 mfr_status mfr__model_add_extra(mfr_model *m, uint32_t tag, void *data,
                                 uint64_t size, mfr_error *err);
-/* A new section of `bytes` (not zeroed) added as mfr__model_add_extra does;
+/* A new section of `bytes` (zeroed) added as mfr__model_add_extra does;
  * *out the data, or NULL on failure (MFR_E_NOMEM naming what). */
 mfr_status mfr__model_new_extra(mfr_model *m, uint32_t tag, size_t bytes, void **out,
                                 const char *what, mfr_error *err);
