@@ -218,16 +218,6 @@ static mfr_status check_data_crc(const char *path, const unsigned char *h, uint3
     return MFR_OK;
 }
 
-static mfr_status check_sections(const char *path, const unsigned char *h, uint64_t size,
-                                 const counts *c, mfr_error *err) {
-    mfr_status rc = check_table(path, h, size, c, err);
-    if (!rc)
-        rc = check_data_crc(path, h,
-                            mfr__crc32(0, h + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE)),
-                            err);
-    return rc;
-}
-
 static void *sec(unsigned char *base, int k) {
     return base + mfr__get64(base, MFD_OFF_TABLE + 16 * (size_t)k);
 }
@@ -346,7 +336,9 @@ mfr_status mfr__mfd_load(const char *path, mfr_dataset **out, mfr_error *err) {
     counts c;
     rc = check_header(path, b, size, err);
     if (!rc) rc = read_counts(path, b, size, &c, err);
-    if (!rc) rc = check_sections(path, b, size, &c, err);
+    if (!rc) rc = check_table(path, b, size, &c, err);
+    uint32_t crc = rc ? 0 : mfr__crc32(0, b + MFD_HEADER_SIZE, (size_t)(size - MFD_HEADER_SIZE));
+    if (!rc) rc = check_data_crc(path, b, crc, err);
     mfr_dataset *ds = rc ? NULL : mfr__dataset_new();
     if (!rc && !ds) rc = mfr__nomem(err, "dataset");
     if (rc) {

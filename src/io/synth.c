@@ -159,10 +159,7 @@ static mfr_status synth_popularity(synth *s, mfr__rng *r, mfr_error *err) {
         goto out;
     }
     for (int32_t i = 0; i < n; i++) perm[i] = i;
-    for (int32_t i = n - 1; i > 0; i--) {
-        int32_t j = (int32_t)mfr__rng_below(r, (uint64_t)i + 1);
-        int32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
-    }
+    mfr__shuffle_i32(r, perm, n);
     for (int32_t j = 0; j < n; j++) w[perm[j]] = pow((double)j + 1.0, -(double)s->p.zipf);
     synth_alias_build(w, n, s->alias_prob, s->alias_idx, small, large);
 out:
