@@ -64,6 +64,13 @@ void mfr__rng_seed_stream(mfr__rng *r, uint64_t seed, uint64_t stream);
 void mfr__shuffle_i32(mfr__rng *r, int32_t *a, int64_t n);
 void mfr__shuffle_i64(mfr__rng *r, int64_t *a, int64_t n);
 
+/* splitmix64's output mix of z: rng.c's seeding, the server's address hash. */
+static inline uint64_t mfr__mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 /* ---- time ------------------------------------------------------------ */
 double mfr__now(void); /* monotonic seconds */
 

@@ -56,19 +56,11 @@ void mfr__limiter_free(mfr__limiter *l) {
     mfr__free(l);
 }
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 static uint64_t addr_hash(const unsigned char a[16]) {
     uint64_t hi, lo;
     memcpy(&hi, a, 8);
     memcpy(&lo, a + 8, 8);
-    return mix64(mix64(hi) ^ lo);
+    return mfr__mix64(mfr__mix64(hi) ^ lo);
 }
 
 static double level(const mfr__limiter *l, const bucket *b, double now) {
