@@ -32,71 +32,68 @@ int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *ou
     if (!algo) algo = "unknown";
     int k = mr->fold_dim > 0 ? mr->fold_dim - 1 : 0;
     int n = 0;
-#define ADD(KEY, ROUTE, ...)                                                         \
+#define ADD(KEY, ...)                                                                \
     do {                                                                             \
         if (n < cap) {                                                               \
             out[n].key = KEY;                                                        \
-            out[n].route = ROUTE;                                                    \
             snprintf(out[n].text, sizeof out[n].text, __VA_ARGS__);                  \
             n++;                                                                     \
         }                                                                            \
     } while (0)
-    const char *recs = "GET /api/users/{id}/recommendations";
     /* training users */
     if (in->algo == MFR_ALGO_AUTO)
-        ADD("recommendations", recs, "recommendations for training users: ranked by ease x·B of their ratings + %g x "
+        ADD("recommendations", "recommendations for training users: ranked by ease x·B of their ratings + %g x "
             "predicted stars, stars from biased MF (auto, k=%d)", (double)in->params.blend, k);
     else if (in->algo == MFR_ALGO_EASE)
-        ADD("recommendations", recs, "recommendations for training users: ranked by ease x·B of their ratings, stars "
+        ADD("recommendations", "recommendations for training users: ranked by ease x·B of their ratings, stars "
             "from the baseline mu + b_u + b_i");
     else if (in->algo == MFR_ALGO_VAE)
-        ADD("recommendations", recs, "recommendations for training users: ranked by the Mult-VAE's multinomial "
+        ADD("recommendations", "recommendations for training users: ranked by the Mult-VAE's multinomial "
             "scores of their rated movies, stars from the baseline mu + b_u + b_i (vae, k=%d)", (int)in->params.factors);
     else if (k > 0)
-        ADD("recommendations", recs, "recommendations for training users: ranked by predicted rating (%s, k=%d)", algo, k);
+        ADD("recommendations", "recommendations for training users: ranked by predicted rating (%s, k=%d)", algo, k);
     else
-        ADD("recommendations", recs, "recommendations for training users: ranked by predicted rating (%s)", algo);
+        ADD("recommendations", "recommendations for training users: ranked by predicted rating (%s)", algo);
     /* API users */
     const char *none = "; no ratings yet: most-rated movies (\"source\": \"popular\")";
     if (in->algo == MFR_ALGO_AUTO)
-        ADD("recommendations_new_users", recs, "recommendations for new users: ranked by ease x·B of their rated movies, "
+        ADD("recommendations_new_users", "recommendations for new users: ranked by ease x·B of their rated movies, "
             "stars by fold-in of their ratings (k=%d)%s", k, none);
     else if (mr->fold_dim > 0)
-        ADD("recommendations_new_users", recs, "recommendations for new users: fold-in of their ratings (k=%d)%s", k, none);
+        ADD("recommendations_new_users", "recommendations for new users: fold-in of their ratings (k=%d)%s", k, none);
     else if (in->algo == MFR_ALGO_EASE)
-        ADD("recommendations_new_users", recs, "recommendations for new users: from their rated movies (ease x·B)%s", none);
+        ADD("recommendations_new_users", "recommendations for new users: from their rated movies (ease x·B)%s", none);
     else if (in->algo == MFR_ALGO_VAE)
-        ADD("recommendations_new_users", recs, "recommendations for new users: the Mult-VAE's multinomial scores of "
+        ADD("recommendations_new_users", "recommendations for new users: the Mult-VAE's multinomial scores of "
             "their rated movies (vae)%s", none);
     else
-        ADD("recommendations_new_users", recs, "recommendations for new users: from their rated movies (%s)%s", algo, none);
+        ADD("recommendations_new_users", "recommendations for new users: from their rated movies (%s)%s", algo, none);
     /* similar: co-occurrence by default for every family; ?metric=pearson|cosine
      * on the factors, or the model's own item similarity */
-    const char *sim = "GET /api/movies/{id}/similar";
     const char *cooc = "similar: cooccurrence by default (who rated both movies, re-scored by a "
                        "neighbourhood regression)";
     if (mr->fold_dim > 0)
-        ADD("similar", sim, "%s; ?metric=pearson|cosine: of the item factors (k=%d)", cooc, k);
+        ADD("similar", "%s; ?metric=pearson|cosine: of the item factors (k=%d)", cooc, k);
     else if (!mr->similar_ok)
-        ADD("similar", sim, "%s; ?metric=pearson|cosine: not available for %s models (400)", cooc, algo);
+        ADD("similar", "%s; ?metric=pearson|cosine: not available for %s models (400)", cooc, algo);
     else if (in->algo == MFR_ALGO_KNN_ITEM)
-        ADD("similar", sim, "%s; ?metric=pearson|cosine: the model's item-item %s similarity "
+        ADD("similar", "%s; ?metric=pearson|cosine: the model's item-item %s similarity "
             "(knn-item)", cooc, sim_name(in->params.sim));
     else if (in->algo == MFR_ALGO_CONTENT)
-        ADD("similar", sim, "%s; ?metric=pearson|cosine: TF-IDF cosine of genres and tags (content)",
+        ADD("similar", "%s; ?metric=pearson|cosine: TF-IDF cosine of genres and tags (content)",
             cooc);
     else
-        ADD("similar", sim, "%s; ?metric=pearson|cosine: the model's own item similarity (%s)", cooc,
+        ADD("similar", "%s; ?metric=pearson|cosine: the model's own item similarity (%s)", cooc,
             algo);
     /* map */
-    if (mr->fold_dim > 0) ADD("map", "GET /api/map", "map: 2-D PCA of the item factors (k=%d)", k);
-    else ADD("map", "GET /api/map", "map: not available without item factors (answers 400)");
+    if (mr->fold_dim > 0) ADD("map", "map: 2-D PCA of the item factors (k=%d)", k);
+    else ADD("map", "map: not available without item factors (answers 400)");
     /* retrain */
     if (s->data_path && s->have_admin)
-        ADD("retrain", "POST /api/admin/retrain", "retrain: %s with the model's parameters on %s "
+        ADD("retrain", "retrain: %s with the model's parameters on %s "
             "plus the stored ratings", algo, s->data_path);
     else
-        ADD("retrain", "POST /api/admin/retrain", "retrain: off (needs --data DIR and an admin token)");
+        ADD("retrain", "retrain: off (needs --data DIR and an admin token)");
 #undef ADD
     return n;
 }

@@ -102,7 +102,6 @@ typedef struct arg_check {
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                  size_t key_size, const char *value, size_t value_size) {
     arg_check *a = cls;
-    (void)kind;
     const char *why = NULL;
     if (memchr(key, 0, key_size) || (value && memchr(value, 0, value_size)))
         why = "holds a NUL byte";
@@ -206,8 +205,6 @@ static int body_append(req_ctx *ctx, const char *data, size_t n, size_t max) {
  * parameters is cut at its '?' (the buffer is libmicrohttpd's own, writable
  * at this point: the parser writes into it next) and answered 414. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
-    (void)cls;
-    (void)c;
     req_ctx *ctx = mfr__calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
     ctx->start = mfr__now();
@@ -256,7 +253,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    mfr_server *s = cls;
     req_ctx *ctx = *con_cls;
     if (!ctx) return;
     /* connection closed after the commit, before the answer (a write still
@@ -268,8 +264,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     mfr__free(ctx->body);
     mfr__free(ctx);
     *con_cls = NULL;
-    (void)s;
-    (void)toe;
     mfr__watchdog_head(c, 0); /* the next request's time starts now */
 }
 

@@ -327,7 +327,6 @@ enum MHD_Result mfr__write_answer(req *r);
 /* describe.c: one sentence per model-dependent route (describe.h). */
 typedef struct mfr__route_desc {
     const char *key;     /* "recommendations", "recommendations_new_users", "similar", ... */
-    const char *route;   /* "GET /api/movies/{id}/similar" */
     char text[320];
 } mfr__route_desc;
 int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *out, int cap);

@@ -143,6 +143,14 @@ static mfr_status db_fail(sqlite3 *db, const char *what, mfr_error *err) {
     return mfr__err(err, MFR_E_IO, "%s: %s", what, db ? sqlite3_errmsg(db) : "?");
 }
 
+/* One statement run and reset for the next, its bindings cleared. */
+static int step_simple(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
 static int run_op(mfr_store *s, op *o) {
     sqlite3_stmt *st;
     if (o->kind == OP_USER) {
@@ -159,9 +167,7 @@ static int run_op(mfr_store *s, op *o) {
             sqlite3_bind_int64(st, 4, o->time);
         }
     }
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    int rc = step_simple(st);
     if (rc != SQLITE_DONE) return rc;
     if (o->kind == OP_USER) return SQLITE_DONE;
     st = s->st[ST_LOG];
@@ -170,16 +176,7 @@ static int run_op(mfr_store *s, op *o) {
     if (o->kind == OP_PUT) sqlite3_bind_double(st, 3, o->rating);
     else sqlite3_bind_null(st, 3);
     sqlite3_bind_int64(st, 4, o->time);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc;
-}
-
-static int step_simple(sqlite3_stmt *st) {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc;
+    return step_simple(st);
 }
 
 /* One transaction for the batch; 0 on commit. The failing op's message goes
