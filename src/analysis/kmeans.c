@@ -201,16 +201,15 @@ mfr_status mfr_model_cluster(const mfr_model *m, const mfr_cluster_params *p,
     int32_t *items = NULL, n = 0;
     mfr_status s = mfr__gather_item_factors(m, p->min_ratings, &items, &X, &n, err);
     if (s) return s;
-    if (p->k < 1 || n < p->k) {
+    mfr_clustering *c = NULL;
+    if (p->k < 1 || n < p->k)
+        s = mfr__err(err, MFR_E_INVALID, "cannot make %d clusters: %d movies have >= %d ratings",
+                     (int)p->k, (int)n, (int)p->min_ratings);
+    else if (!(c = mfr__calloc(1, sizeof *c)))
+        s = mfr__nomem(err, "clustering");
+    if (s) {
         mfr__free(items), mfr__free(X);
-        return mfr__err(err, MFR_E_INVALID,
-                        "cannot make %d clusters: %d movies have >= %d ratings",
-                        (int)p->k, (int)n, (int)p->min_ratings);
-    }
-    mfr_clustering *c = mfr__calloc(1, sizeof *c);
-    if (!c) {
-        mfr__free(items), mfr__free(X);
-        return mfr__nomem(err, "clustering");
+        return s;
     }
     c->k = p->k, c->d = m->k, c->n = n, c->items = items;
     s = clustering_alloc(c, n, p->k, m->k, err);

@@ -248,8 +248,6 @@ mfr_status mfr__dist_bcast(mfr_dist *d, void *buf, uint64_t n, mfr_error *err) {
         at += (uint64_t)c;
     }
     if (st) return st;
-#else
-    (void)d, (void)buf, (void)n, (void)err;
 #endif
     return MFR_OK;
 }
@@ -257,8 +255,6 @@ mfr_status mfr__dist_bcast(mfr_dist *d, void *buf, uint64_t n, mfr_error *err) {
 void mfr_dist_abort(mfr_dist *d, int code) {
 #ifdef MFR_HAVE_MPI
     if (d && d->size > 1) MPI_Abort(MPI_COMM_WORLD, code ? code : 1);
-#else
-    (void)d, (void)code;
 #endif
 }
 
@@ -693,23 +689,17 @@ mfr_status mfr_dist_train_share(mfr_dist *d, const char *path, const mfr_import_
         *whole = !mfr_dist_failed_alone(d);
         st = *whole ? MFR_OK : mfr__err(err, dup_err.code, "%s", dup_err.message);
     }
-    if (st || *whole) {
-        mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]);
-        mfr_ratings_free(&va);
-        mfr_dataset_free(ds);
-        mfr__free(lo);
-        mfr__mfd_share_close(&sh);
-        return st;
+    if (!st && !*whole) { /* the fit on this rank's share */
+        *who = -1;
+        if (d->rank != 0) mfr__mfd_share_close(&sh); /* rank 0 reads it again for the seen lists */
+        /* the id maps checked the ids once (each id once); the model builds its
+         * own from the ids, nothing asks ds for an index: 12 bytes a slot, two
+         * slots an id or more (7 MB at 138 000 users), not held through the fit */
+        mfr__idmap_free(&ds->user_map);
+        mfr__idmap_free(&ds->item_map);
+        const mfr_ratings *valid = p->valid_frac > 0.0f ? &va : NULL;
+        st = run_fit(d, ds, 1, sgd ? NULL : rows, valid, p, dp, lo, mine, out, err);
     }
-    *who = -1;
-    if (d->rank != 0) mfr__mfd_share_close(&sh); /* rank 0 reads it again for the seen lists */
-    /* the id maps checked the ids once (each id once); the model builds its
-     * own from the ids, nothing asks ds for an index: 12 bytes a slot, two
-     * slots an id or more (7 MB at 138 000 users), not held through the fit */
-    mfr__idmap_free(&ds->user_map);
-    mfr__idmap_free(&ds->item_map);
-    const mfr_ratings *valid = p->valid_frac > 0.0f ? &va : NULL;
-    st = run_fit(d, ds, 1, sgd ? NULL : rows, valid, p, dp, lo, mine, out, err);
     mfr__csr_free(&rows[0]), mfr__csr_free(&rows[1]); /* when the fit did not take them */
     mfr_ratings_free(&va);
     mfr_dataset_free(ds);
