@@ -141,7 +141,6 @@ double cli_now(void) {
 void cli_set_quiet(int quiet) { cli_quiet = quiet; }
 
 static void cli_log_line(int level, const char *msg, void *user) {
-    (void)user;
     if (level < MFR_LOG_INFO) return;
     if (cli_progress_shown) cli_progress_end();
     fprintf(stderr, "mfrec: %s%s\n", level >= MFR_LOG_WARN ? "warning: " : "", msg);
@@ -173,7 +172,6 @@ static void cli_fmt_secs(char *buf, size_t cap, double s) {
 }
 
 int cli_progress(const mfr_progress *p, void *user) {
-    (void)user;
     if (cli_show_progress()) {
         char el[32], eta[32], line[256];
         int n = 0;

@@ -272,29 +272,25 @@ static int take_kind(const cli_parser *ps, cli_split *s, mfr_split_kind k) {
 }
 
 int cli_split_take(const cli_parser *ps, int id, const char *v, cli_split *s) {
-    switch (id) {
-    case CLI_S_TRAIN: s->train_file = v; return 1;
-    case CLI_S_TEST: s->test_file = v; return 1;
-    case CLI_S_TEST_FRAC:
-    case CLI_S_TIME_FRAC:
-        if (cli_opt_float(ps, v, 1e-9, 1 - 1e-9, &s->p.test_frac)) return -1;
-        return take_kind(ps, s, id == CLI_S_TEST_FRAC ? MFR_SPLIT_HOLDOUT : MFR_SPLIT_TIME);
-    case CLI_S_SPLIT_SEED:
-        if (cli_opt_int(ps, v, 0, 0x7fffffffffffffffL, &s->p.seed)) return -1;
-        s->seed_set = 1;
-        return 1;
-    case CLI_S_MIN_USER:
-        if (cli_opt_int(ps, v, 0, 1000000, &s->p.min_user_ratings)) return -1;
-        return 1;
-    case CLI_S_FOLDS:
-        if (cli_opt_int(ps, v, 2, 1000000, &s->p.folds)) return -1;
-        return take_kind(ps, s, MFR_SPLIT_KFOLD);
-    case CLI_S_LEAVE_OUT:
-    case CLI_S_USER_LAST:
-        if (cli_opt_int(ps, v, 1, 1000000, &s->p.leave_out)) return -1;
-        return take_kind(ps, s, id == CLI_S_LEAVE_OUT ? MFR_SPLIT_LEAVE_OUT : MFR_SPLIT_USER_LAST);
+    const cli_val vals[] = {CLI_TEXT(CLI_S_TRAIN, &s->train_file),
+                            CLI_TEXT(CLI_S_TEST, &s->test_file),
+                            CLI_FLOAT(CLI_S_TEST_FRAC, 1e-9, 1 - 1e-9, &s->p.test_frac),
+                            CLI_FLOAT(CLI_S_TIME_FRAC, 1e-9, 1 - 1e-9, &s->p.test_frac),
+                            CLI_INT(CLI_S_SPLIT_SEED, 0, 0x7fffffffffffffffL, &s->p.seed),
+                            CLI_INT(CLI_S_MIN_USER, 0, 1000000, &s->p.min_user_ratings),
+                            CLI_INT(CLI_S_FOLDS, 2, 1000000, &s->p.folds),
+                            CLI_INT(CLI_S_LEAVE_OUT, 1, 1000000, &s->p.leave_out),
+                            CLI_INT(CLI_S_USER_LAST, 1, 1000000, &s->p.leave_out), {0}};
+    int r = cli_val_take(ps, id, v, vals);
+    switch (r > 0 ? id : 0) { /* what the value sets besides its field */
+    case CLI_S_SPLIT_SEED: s->seed_set = 1; break;
+    case CLI_S_TEST_FRAC: return take_kind(ps, s, MFR_SPLIT_HOLDOUT);
+    case CLI_S_TIME_FRAC: return take_kind(ps, s, MFR_SPLIT_TIME);
+    case CLI_S_FOLDS: return take_kind(ps, s, MFR_SPLIT_KFOLD);
+    case CLI_S_LEAVE_OUT: return take_kind(ps, s, MFR_SPLIT_LEAVE_OUT);
+    case CLI_S_USER_LAST: return take_kind(ps, s, MFR_SPLIT_USER_LAST);
     }
-    return 0;
+    return r;
 }
 
 int cli_seed_take(const cli_parser *ps, const char *v, cli_split *s, train_opts *o) {
