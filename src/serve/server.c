@@ -286,10 +286,6 @@ mfr_server_params mfr_server_params_default(void) {
     return p;
 }
 
-static char *dup_or_null(const char *s) {
-    return s && *s ? mfr__strdup(s) : NULL;
-}
-
 /* The accepting thread. libmicrohttpd's own listening socket would be in
  * every pool thread's epoll set, and a thread that wakes accepts up to ten
  * connections in a row: a burst of connections (a load generator's 16, a
@@ -421,10 +417,8 @@ static void server_destroy(mfr_server *s) {
 
 /* cJSON allocates through the library's wrappers (fault injection reaches
  * the answers' JSON too). Process-wide, set once. */
-static void *json_malloc(size_t n) { return mfr__malloc(n); }
-static void json_free(void *p) { mfr__free(p); }
 static void json_hooks_init(void) {
-    cJSON_Hooks h = {json_malloc, json_free};
+    cJSON_Hooks h = {mfr__malloc, mfr__free};
     cJSON_InitHooks(&h);
 }
 static pthread_once_t json_once = PTHREAD_ONCE_INIT;
@@ -457,7 +451,7 @@ mfr_status mfr_server_create(const mfr_server_params *p, mfr_server **out, mfr_e
     s->p = *p;
     s->model_path = mfr__strdup(p->model_path);
     s->db_path = mfr__strdup(p->db_path && *p->db_path ? p->db_path : "ratings.db");
-    s->data_path = dup_or_null(p->data_path);
+    s->data_path = p->data_path && *p->data_path ? mfr__strdup(p->data_path) : NULL;
     s->bind = mfr__strdup(p->bind && *p->bind ? p->bind : "127.0.0.1");
     if (!s->p.max_body) s->p.max_body = 16384;
     if (!s->p.max_header) s->p.max_header = 32768;
