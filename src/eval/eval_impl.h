@@ -27,6 +27,8 @@ mfr_status mfr__folds(const mfr_dataset *ds, const mfr_ratings **data, mfr_ratin
 mfr_status mfr__jobs_run(const mfr__job *jobs, int64_t n, int threads, const char *stage,
                          mfr_progress_fn progress, void *user, mfr_error *err);
 
+/* The ten colours of every chart and the map (Tableau 10; svg.c). */
+extern const char *const mfr__palette[10];
 /* s XML-escaped to f (& < > "), at most max characters (max < 0: all), then
  * "…" when cut (svg.c; the report's HTML and charts, the map's labels). */
 void mfr__xml_text(FILE *f, const char *s, int max);

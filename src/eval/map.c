@@ -15,9 +15,6 @@
 #define MAP_MIN_RATINGS 10
 #define MAP_GENRES 9
 
-static const char *COLORS[10] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-
 typedef struct genre_tab {
     int n;
     char name[64][32];
@@ -88,8 +85,8 @@ static mfr_status place(const mfr_model *m, int32_t clusters, map_data *d, genre
 }
 
 static const char *dot_color(int32_t c, int32_t clusters, const int *slot) {
-    if (c < 0) return COLORS[9];
-    return clusters > 0 ? COLORS[c % 10] : COLORS[slot[c]];
+    if (c < 0) return mfr__palette[9];
+    return clusters > 0 ? mfr__palette[c % 10] : mfr__palette[slot[c]];
 }
 
 /* One legend row per colour in use, in slot order, "other genres" last. */
@@ -110,7 +107,7 @@ static void legend(FILE *f, int32_t clusters, const genre_tab *gt, const int *sl
         }
         if (!name) continue;
         fprintf(f, "<circle cx=\"572\" cy=\"%d\" r=\"6\" fill=\"%s\"/><text x=\"584\" y=\"%d\">",
-                60 + row * 20, COLORS[r], 64 + row * 20);
+                60 + row * 20, mfr__palette[r], 64 + row * 20);
         mfr__xml_text(f, name, 30);
         fputs("</text>\n", f);
         row++;

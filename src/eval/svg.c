@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *PALETTE[10] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+const char *const mfr__palette[10] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 
 typedef struct box {
     double x0, y0, w, h;        /* plot area in pixels */
@@ -149,7 +149,7 @@ mfr_status mfr_svg_learning_curves(const mfr_curve *c, int32_t n, FILE *f, mfr_e
     svg_open(f, "curves", 720, 400, "Learning curves: RMSE per epoch");
     axes(f, &b, "epoch", "RMSE");
     for (int32_t q = 0; q < n; q++) {
-        const char *col = PALETTE[q % 10];
+        const char *col = mfr__palette[q % 10];
         curve_path(f, &b, c[q].valid_rmse, c[q].n, col, 0, "valid");
         curve_path(f, &b, c[q].train_rmse, c[q].n, col, 1, "train");
         double ly = 50 + q * 20;
@@ -195,7 +195,7 @@ mfr_status mfr_svg_rating_hist(const mfr_dataset *ds, FILE *f, mfr_error *err) {
         double x = px(&b, lo + q * 0.5), y = py(&b, (double)cnt[q]);
         fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                    "fill=\"%s\"><title>%g stars: %lld ratings</title></rect>\n",
-                x - bw / 2, y, bw, b.y0 + b.h - y, PALETTE[0], lo + q * 0.5, (long long)cnt[q]);
+                x - bw / 2, y, bw, b.y0 + b.h - y, mfr__palette[0], lo + q * 0.5, (long long)cnt[q]);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" "
                    "fill=\"#333\">%.1f%%</text>\n",
                 x, y - 4, 100.0 * (double)cnt[q] / (double)(r.n ? r.n : 1));
@@ -227,7 +227,7 @@ mfr_status mfr_svg_long_tail(const mfr_dataset *ds, FILE *f, mfr_error *err) {
     svg_open(f, "longtail", 720, 400, "The long tail: ratings per movie by popularity rank");
     axes(f, &b, "movies, most rated first", "ratings (log scale)");
     fprintf(f, "<path class=\"tail\" fill=\"%s\" fill-opacity=\"0.35\" stroke=\"%s\" "
-               "stroke-width=\"1.5\" d=\"M%.1f %.1f", PALETTE[1], PALETTE[1], px(&b, 0), py(&b, 1));
+               "stroke-width=\"1.5\" d=\"M%.1f %.1f", mfr__palette[1], mfr__palette[1], px(&b, 0), py(&b, 1));
     int32_t step = nr > 2000 ? nr / 2000 : 1;
     for (int32_t q = 0; q < nr; q += step) fprintf(f, "L%.1f %.1f", px(&b, q + 1), py(&b, (double)cnt[q]));
     if (nr) fprintf(f, "L%.1f %.1f", px(&b, nr), py(&b, (double)cnt[nr - 1]));
