@@ -859,13 +859,9 @@ static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "bfm", err);
     if (st) return st;
-    if (p->samples < 1 || p->burnin < 0 || (int64_t)p->factors * p->samples > 65536)
-        return mfr__err(err, MFR_E_INVALID,
-                        "bfm: need samples >= 1, burnin >= 0 and factors*samples <= 65536 "
-                        "(got factors %d, samples %d, burnin %d)", p->factors, p->samples, p->burnin);
-    if (!(p->features & MFR_FEAT_ALL) || (p->features & ~MFR_FEAT_ALL))
-        return mfr__err(err, MFR_E_INVALID, "bfm: features: need at least one of id, implicit, "
-                        "flipped, genres, tags, user, time");
+    if ((int64_t)p->factors * p->samples > 65536) /* (the params check holds samples >= 1) */
+        return mfr__err(err, MFR_E_INVALID, "bfm: need factors*samples <= 65536 (got factors %d, "
+                        "samples %d)", p->factors, p->samples);
     if ((st = mfr__model_alloc_factors(m, p->factors * p->samples, err))) return st;
     bfm_state s = {0};
     if ((st = state_init(&s, m, ctx, err)) || (st = time_section_init(&s, m, err))) {

@@ -283,11 +283,9 @@ static mfr_status bmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     const mfr_train_params *p = ctx->p;
     mfr_status st = mfr__check_fit(m, ctx, p->factors, "bmf", err);
     if (st) return st;
-    if (p->factors + 1 > BMF_MAXD || p->samples < 1 || p->burnin < 0 ||
-        (int64_t)p->factors * p->samples > 65536)
-        return mfr__err(err, MFR_E_INVALID,
-                        "bmf: need factors <= %d, samples >= 1, burnin >= 0 and factors*samples <= 65536 "
-                        "(got %d, %d, %d)", BMF_MAXD - 1, p->factors, p->samples, p->burnin);
+    if (p->factors + 1 > BMF_MAXD || (int64_t)p->factors * p->samples > 65536)
+        return mfr__err(err, MFR_E_INVALID, "bmf: need factors <= %d and factors*samples <= 65536 "
+                        "(got %d, %d)", BMF_MAXD - 1, p->factors, p->samples);
     const int D = p->factors + 1;
     if ((st = mfr__model_alloc_factors(m, p->factors * p->samples, err))) return st;
     bmf_run w = {0};

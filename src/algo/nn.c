@@ -182,14 +182,6 @@ void mfr__nn_param_step(mfr__nn_param *p, float gscale, float lr, float b1, floa
     memset(p->g, 0, sizeof *p->g * (size_t)p->n);
 }
 
-mfr_status mfr__nn_check_adam(const mfr_train_params *p, const char *algo, mfr_error *err) {
-    if (p->lr > 0 && p->batch >= 1 && p->beta1 >= 0 && p->beta1 < 1 && p->beta2 >= 0 && p->beta2 < 1)
-        return MFR_OK;
-    return mfr__err(err, MFR_E_INVALID, "%s: need lr > 0, batch >= 1 and beta1, beta2 in [0, 1) "
-                    "(got %g, %d, %g, %g)", algo, (double)p->lr, (int)p->batch, (double)p->beta1,
-                    (double)p->beta2);
-}
-
 void mfr__nn_param_free(mfr__nn_param *p) {
     if (p->own_x) mfr__free(p->x);
     mfr__free(p->g), mfr__free(p->m), mfr__free(p->v);

@@ -64,10 +64,6 @@ double mfr__nn_multinomial(float *l, int n, const int32_t *cols, const float *va
 void mfr__adam_update(float *x, const float *g, float *m, float *v, int64_t n, float gscale,
                       float lr, float b1, float b2, float c1, float c2);
 
-/* p's Adam settings for family algo: 0, or MFR_E_INVALID naming them
- * (lr > 0, batch >= 1, beta1 and beta2 in [0, 1)). */
-mfr_status mfr__nn_check_adam(const mfr_train_params *p, const char *algo, mfr_error *err);
-
 /* A parameter array with its gradient and Adam moments; x is owned unless
  * it was borrowed (a model array the fit writes in place). */
 typedef struct mfr__nn_param {

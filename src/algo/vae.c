@@ -318,8 +318,7 @@ static mfr_status vae_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
     if (p->factors > 1365)
         return mfr__err(err, MFR_E_INVALID, "vae: factors = %d, allowed 1..1365 (3 x factors "
                         "hidden units)", (int)p->factors);
-    if ((st = mfr__nn_check_adam(p, "vae", err)) || (st = mfr__model_alloc_factors(m, 0, err)))
-        return st;
+    if ((st = mfr__model_alloc_factors(m, 0, err))) return st;
     /* the stars: the baseline */
     mfr__csr bu, bi;
     if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;
