@@ -138,8 +138,9 @@ static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w
         m->epochs_run = ep;
         m->train_rmse = sqrt(se / (double)r->n);
         m->valid_rmse = mfr__rmse(m, ctx->valid);
-        if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, m->valid_rmse, t0))
-            return mfr__cancelled(err, "adam", ep);
+        mfr_status st = mfr__report_epoch(ctx, "adam", ep, p->epochs, m->train_rmse,
+                                          m->valid_rmse, t0, err);
+        if (st) return st;
         if (mfr__best_update(best, m, m->valid_rmse, ep)) break;
     }
     m->train_rmse = NAN; /* measured by the caller at the final parameters */

@@ -373,10 +373,9 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
         m->epochs_run = ep;
         m->train_rmse = sqrt(se / (double)R.bi.nnz);
         m->valid_rmse = mfr__rmse(m, ctx->valid);
-        if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, m->valid_rmse, t0))
-            st = mfr__cancelled(err, "autorec", ep);
-        else if (mfr__best_update(&best, m, m->valid_rmse, ep))
-            break;
+        st = mfr__report_epoch(ctx, "autorec", ep, p->epochs, m->train_rmse, m->valid_rmse, t0,
+                               err);
+        if (!st && mfr__best_update(&best, m, m->valid_rmse, ep)) break;
     }
     if (p->dense) mfr__blas_threads_set(blas_before);
     if (m->epochs_run == 0) encode_all(m, &R, ctx->kern, ctx->threads);

@@ -59,11 +59,9 @@ static mfr_status fit_sgd(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         }
         lr *= ctx->p->lr_decay;
         m->epochs_run = e + 1;
-        if (mfr__report_epoch(ctx, e + 1, ctx->p->epochs, sqrt(se / (r->n ? r->n : 1)),
-                              NAN, t0)) {
-            st = mfr__err(err, MFR_E_CANCELLED, "baseline: cancelled after epoch %d", (int)e + 1);
+        if ((st = mfr__report_epoch(ctx, "baseline", e + 1, ctx->p->epochs,
+                                    sqrt(se / (r->n ? r->n : 1)), NAN, t0, err)))
             break;
-        }
     }
     mfr__free(order);
     return st;

@@ -874,10 +874,9 @@ static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         double sse = bfm_sweep(&s, p->seed, sw);
         if (sw > p->burnin) collect(m, &s, sw - p->burnin - 1, p->samples);
         m->epochs_run = sw;
-        if (mfr__report_epoch(ctx, sw, total, sqrt(sse / (double)s.N), NAN, t0)) {
+        if ((st = mfr__report_epoch(ctx, "bfm", sw, total, sqrt(sse / (double)s.N), NAN, t0,
+                                    err)))
             finish(m, &s, sw - p->burnin, p->samples);
-            st = mfr__cancelled(err, "bfm", sw);
-        }
     }
     if (!st) finish(m, &s, p->samples, p->samples);
     if (s.tsec && (!st || st == MFR_E_CANCELLED)) {

@@ -253,9 +253,9 @@ static mfr_status bmf_chain(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
         if (sw > p->burnin) collect(m, w, D, sw - p->burnin - 1, p->samples);
         m->epochs_run = sw;
         double tr = sqrt(bmf_sse(w, D, m->mu) / (double)w->bu.nnz); /* last draw */
-        if (mfr__report_epoch(ctx, sw, total, tr, NAN, t0)) {
+        if ((st = mfr__report_epoch(ctx, "bmf", sw, total, tr, NAN, t0, err))) {
             rescale_partial(m, sw - p->burnin, p->samples);
-            return mfr__cancelled(err, "bmf", sw);
+            return st;
         }
     }
     return MFR_OK;

@@ -424,8 +424,7 @@ static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         if (!isfinite(loss))
             st = mfr__err(err, MFR_E_RANGE, "bpr: diverged in epoch %d (lr = %g too large?)",
                           (int)ep, (double)p->lr);
-        else if (mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0))
-            st = mfr__cancelled(err, "bpr", ep);
+        else st = mfr__report_epoch(ctx, "bpr", ep, p->epochs, NAN, NAN, t0, err);
     }
     run_free(&R);
     data_free(&d);

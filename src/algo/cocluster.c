@@ -220,10 +220,7 @@ static mfr_status cocluster_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
         for (int32_t i = 0; i < m->n_items; i++)
             ci[i] = best_cluster(&byi, i, m->mu + m->item_bias[i], m->user_bias, cu, T, K, K, 1);
         m->epochs_run = ep;
-        if (mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0)) {
-            st = mfr__cancelled(err, "cocluster", ep);
-            break;
-        }
+        if ((st = mfr__report_epoch(ctx, "cocluster", ep, p->epochs, NAN, NAN, t0, err))) break;
     }
     averages(&byu, m->mu, m->n_users, K, K, cu, ci, acc, T);
     /* each array is the model's once added (mfr__model_add_extra frees it on failure) */

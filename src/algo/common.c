@@ -4,9 +4,15 @@
 
 #include <math.h>
 
-int mfr__report_epoch(const mfr__fit_ctx *ctx, int32_t epoch, int32_t epochs,
-                      double train_rmse, double valid_rmse, double t0) {
-    if (!ctx->p->progress) return 0;
+mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch) {
+    return mfr__err(err, MFR_E_CANCELLED, "%s: training cancelled after epoch %d",
+                    family, epoch);
+}
+
+mfr_status mfr__report_epoch(const mfr__fit_ctx *ctx, const char *family, int32_t epoch,
+                             int32_t epochs, double train_rmse, double valid_rmse, double t0,
+                             mfr_error *err) {
+    if (!ctx->p->progress) return MFR_OK;
     double el = mfr__now() - t0;
     mfr_progress pr = {
         .stage = "train", .step = epoch, .steps = epochs,
@@ -14,5 +20,6 @@ int mfr__report_epoch(const mfr__fit_ctx *ctx, int32_t epoch, int32_t epochs,
         .elapsed_s = el,
         .eta_s = epoch > 0 && epochs > 0 ? el / epoch * (epochs - epoch) : NAN,
     };
-    return ctx->p->progress(&pr, ctx->p->progress_user);
+    return ctx->p->progress(&pr, ctx->p->progress_user) ? mfr__cancelled(err, family, epoch)
+                                                        : MFR_OK;
 }

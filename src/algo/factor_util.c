@@ -24,11 +24,6 @@ mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k
     return MFR_OK;
 }
 
-mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch) {
-    return mfr__err(err, MFR_E_CANCELLED, "%s: training cancelled after epoch %d",
-                    family, epoch);
-}
-
 void mfr__baseline_pass(const mfr__csr *c, float mu, float reg, const float *other, float *b) {
     for (int32_t r = 0; r < c->rows; r++) {
         double s = 0.0;

@@ -15,10 +15,6 @@ void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t st
 mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
                           const char *family, mfr_error *err);
 
-/* Cancellation during a fit: the status to return (MFR_E_CANCELLED, message
- * naming the family and epoch). The model keeps the last completed epoch. */
-mfr_status mfr__cancelled(mfr_error *err, const char *family, int32_t epoch);
-
 /* How a baseline μ + b_u + b_i is fitted: alternating passes and the two
  * penalties. */
 typedef struct mfr__baseline_settings {

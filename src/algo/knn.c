@@ -354,7 +354,8 @@ static mfr_status compute_rows(const sim_job *jb, const mfr__fit_ctx *ctx, mfr_e
     for (int32_t st = 0; st < KNN_STEPS; st++) {
         int32_t lo = (int32_t)((int64_t)n * st / KNN_STEPS), hi = (int32_t)((int64_t)n * (st + 1) / KNN_STEPS);
         if (compute_range(jb, lo, hi, ctx->threads)) return mfr__nomem(err, "similarity rows");
-        if (st + 1 < KNN_STEPS && mfr__report_epoch(ctx, st + 1, KNN_STEPS, NAN, NAN, t0))
+        if (st + 1 < KNN_STEPS &&
+            mfr__report_epoch(ctx, "knn", st + 1, KNN_STEPS, NAN, NAN, t0, err))
             return mfr__err(err, MFR_E_CANCELLED, "knn: cancelled after %d of %d rows; the rest predict the baseline",
                             (int)hi, (int)n);
     }

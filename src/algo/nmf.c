@@ -93,10 +93,8 @@ static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         nmf_side(&bi, m->P, m->k, p->reg, m->Q, threads);
         m->epochs_run = ep;
         m->valid_rmse = mfr__rmse(m, ctx->valid);
-        if (mfr__report_epoch(ctx, ep, p->epochs, NAN, m->valid_rmse, t0))
-            st = mfr__cancelled(err, "nmf", ep);
-        else if (mfr__best_update(&best, m, m->valid_rmse, ep))
-            break;
+        st = mfr__report_epoch(ctx, "nmf", ep, p->epochs, NAN, m->valid_rmse, t0, err);
+        if (!st && mfr__best_update(&best, m, m->valid_rmse, ep)) break;
     }
     if (!st) mfr__best_restore(&best, m);
     mfr__best_free(&best);

@@ -84,7 +84,8 @@ mfr_status mfr__part_epoch(const mfr__part *pt, const mfr__fit_ctx *ctx, mfr_mod
                            const char *family, int32_t epoch, double train_rmse,
                            double valid_rmse, double t0, mfr_error *err) {
     const mfr__dist *d = pt->d;
-    double stop = mfr__report_epoch(ctx, epoch, ctx->p->epochs, train_rmse, valid_rmse, t0) != 0;
+    double stop = mfr__report_epoch(ctx, family, epoch, ctx->p->epochs, train_rmse, valid_rmse, t0,
+                                    err) != MFR_OK;
     if (d) { /* rank 0 alone sees Ctrl-C: every rank stops after the same epoch */
         mfr_status st = d->sum_d(d, &stop, 1, err);
         if (st) return st;

@@ -730,7 +730,7 @@ static mfr_status epoch_loop(sgd_run *R, const mfr__fit_ctx *ctx, mfr_error *err
             break;
         }
         if (mfr__best_update(&best, m, va, ep)) {
-            mfr__report_epoch(ctx, ep, p->epochs, tr, va, t0);
+            mfr__report_epoch(ctx, "sgd", ep, p->epochs, tr, va, t0, NULL);
             break;
         }
         /* the report (rank 0), a Ctrl-C every rank agrees on (the model

@@ -134,7 +134,7 @@ static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
         split_sigma(m->P, m->n_users, m->k, S);
         split_sigma(m->Q, m->n_items, m->k, S);
         m->epochs_run = 1;
-        if (mfr__report_epoch(ctx, 1, 1, NAN, NAN, mfr__now())) st = mfr__cancelled(err, "svd", 1);
+        st = mfr__report_epoch(ctx, "svd", 1, 1, NAN, NAN, mfr__now(), err);
     }
     mfr__csr_free(&bu);
     mfr__csr_free(&bi);

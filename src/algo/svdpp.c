@@ -277,9 +277,11 @@ static mfr_status svdpp_epochs(mfr_model *m, const mfr__fit_ctx *ctx, svdpp_stat
         lr *= p->lr_decay;
         m->epochs_run = ep;
         m->train_rmse = sqrt(se / (double)s->c->nnz); /* during the epoch */
-        if (mfr__report_epoch(ctx, ep, p->epochs, m->train_rmse, NAN, t0)) {
+        mfr_status st =
+            mfr__report_epoch(ctx, "svdpp", ep, p->epochs, m->train_rmse, NAN, t0, err);
+        if (st) {
             fold_implicit(m, s);
-            return mfr__cancelled(err, "svdpp", ep);
+            return st;
         }
     }
     fold_implicit(m, s);

@@ -345,10 +345,9 @@ static mfr_status timesvdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error
             st = mfr__err(err, MFR_E_RANGE, "timesvdpp: diverged in epoch %d (lower lr)", (int)ep);
             goto done;
         }
-        if (mfr__report_epoch(ctx, ep, p->epochs, sqrt(se / (double)f.c.nnz), NAN, t0)) {
-            st = mfr__cancelled(err, "timesvdpp", ep);
+        if ((st = mfr__report_epoch(ctx, "timesvdpp", ep, p->epochs, sqrt(se / (double)f.c.nnz),
+                                    NAN, t0, err)))
             break;
-        }
     }
     store_present(m, &f);
     {

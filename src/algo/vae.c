@@ -349,7 +349,7 @@ static mfr_status vae_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err)
             break;
         }
         m->epochs_run = ep;
-        if (mfr__report_epoch(ctx, ep, p->epochs, NAN, NAN, t0)) st = mfr__cancelled(err, "vae", ep);
+        st = mfr__report_epoch(ctx, "vae", ep, p->epochs, NAN, NAN, t0, err);
     }
     mfr__blas_threads_set(blas_before);
     mfr_status est = MFR_OK;

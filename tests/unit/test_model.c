@@ -42,7 +42,8 @@ static mfr_status test_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err
     st = mfr__model_add_extra(m, MFR_TAG('T', 'E', 'S', 'T'), extra, 10, err);
     for (int32_t e = 1; !st && e <= ctx->p->epochs; e++) {
         m->epochs_run = e;
-        if (mfr__report_epoch(ctx, e, ctx->p->epochs, NAN, NAN, mfr__now())) return MFR_E_CANCELLED;
+        if (mfr__report_epoch(ctx, "test", e, ctx->p->epochs, NAN, NAN, mfr__now(), err))
+            return MFR_E_CANCELLED;
     }
     return st;
 }
