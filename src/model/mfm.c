@@ -18,6 +18,7 @@
 #include "../core/binfile.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef mfr__bsec sec;
@@ -52,51 +53,34 @@ static const char *tag_name(uint32_t tag, char out[5]) {
 #define T_TGOF MFR_TAG('T', 'G', 'O', 'F') /* optional: top tags offsets */
 #define N_CORE 17
 
-/* ---- params block ------------------------------------------------------- */
+/* ---- params block -------------------------------------------------------
+ * Where each field of mfr_train_params lies in the header (absolute byte
+ * offsets, docs/model-format.md), copied as its host bytes: little-endian
+ * (mfr__bin_host_ok), the enums 4-byte ints, the seed 8 bytes. */
+_Static_assert(sizeof(mfr_algo) == 4 && sizeof(mfr_sim) == 4, "4-byte enums");
+#define PF(at, f) {at, sizeof(((mfr_train_params *)0)->f), offsetof(mfr_train_params, f)}
+static const struct { uint8_t at, size; uint16_t off; } PARAMS[] = {
+    PF(112, item_scale), PF(116, dense), PF(120, algo), PF(124, factors), PF(128, epochs),
+    PF(132, lr), PF(136, lr_decay), PF(140, reg), PF(144, reg_bias), PF(148, init_std),
+    PF(152, seed), PF(160, threads), PF(164, valid_frac), PF(168, early_stop), PF(172, batch),
+    PF(176, beta1), PF(180, beta2), PF(184, alpha), PF(188, cg_steps), PF(192, burnin),
+    PF(196, samples), PF(200, knn_k), PF(204, min_support), PF(208, shrinkage), PF(212, sim),
+    PF(216, hybrid_base), PF(220, ease_lambda), PF(224, max_memory_mb),
+    PF(228, rank_min_ratings), PF(232, rating_power), PF(236, blend), PF(240, unobserved),
+    PF(244, reg_exp), PF(248, ease_keep), PF(252, features),
+};
+#undef PF
+#define N_PARAMS (sizeof PARAMS / sizeof PARAMS[0])
+
 static void put_params(uint8_t *h, const mfr_train_params *p) {
-    uint8_t *b = h + MFM_OFF_PARAMS - 120; /* offsets below are absolute */
-    mfr__put32(b, 120, (uint32_t)p->algo);      mfr__put32(b, 124, (uint32_t)p->factors);
-    mfr__put32(b, 128, (uint32_t)p->epochs);    mfr__putf(b, 132, p->lr);
-    mfr__putf(b, 136, p->lr_decay);             mfr__putf(b, 140, p->reg);
-    mfr__putf(b, 144, p->reg_bias);             mfr__putf(b, 148, p->init_std);
-    mfr__put64(b, 152, p->seed);                mfr__put32(b, 160, (uint32_t)p->threads);
-    mfr__putf(b, 164, p->valid_frac);           mfr__put32(b, 168, (uint32_t)p->early_stop);
-    mfr__put32(b, 172, (uint32_t)p->batch);     mfr__putf(b, 176, p->beta1);
-    mfr__putf(b, 180, p->beta2);                mfr__putf(b, 184, p->alpha);
-    mfr__put32(b, 188, (uint32_t)p->cg_steps);  mfr__put32(b, 192, (uint32_t)p->burnin);
-    mfr__put32(b, 196, (uint32_t)p->samples);   mfr__put32(b, 200, (uint32_t)p->knn_k);
-    mfr__put32(b, 204, (uint32_t)p->min_support); mfr__putf(b, 208, p->shrinkage);
-    mfr__put32(b, 212, (uint32_t)p->sim);       mfr__put32(b, 216, (uint32_t)p->hybrid_base);
-    mfr__putf(b, 220, p->ease_lambda);          mfr__put32(b, 224, (uint32_t)p->max_memory_mb);
-    mfr__put32(b, 228, (uint32_t)p->rank_min_ratings); mfr__putf(b, 232, p->rating_power);
-    mfr__putf(b, 236, p->blend);                mfr__putf(b, 240, p->unobserved);
-    mfr__putf(b, 244, p->reg_exp);              mfr__put32(b, 248, (uint32_t)p->ease_keep);
-    mfr__put32(b, 252, (uint32_t)p->features);
-    mfr__put32(b, 112, (uint32_t)p->item_scale);
-    mfr__put32(b, 116, (uint32_t)p->dense);
+    for (size_t j = 0; j < N_PARAMS; j++)
+        memcpy(h + PARAMS[j].at, (const char *)p + PARAMS[j].off, PARAMS[j].size);
 }
 
 static void get_params(const uint8_t *b, mfr_train_params *p) {
     memset(p, 0, sizeof *p);
-    p->algo = (mfr_algo)mfr__get32(b, 120);       p->factors = (int32_t)mfr__get32(b, 124);
-    p->epochs = (int32_t)mfr__get32(b, 128);      p->lr = mfr__getf(b, 132);
-    p->lr_decay = mfr__getf(b, 136);              p->reg = mfr__getf(b, 140);
-    p->reg_bias = mfr__getf(b, 144);              p->init_std = mfr__getf(b, 148);
-    p->seed = mfr__get64(b, 152);                 p->threads = (int32_t)mfr__get32(b, 160);
-    p->valid_frac = mfr__getf(b, 164);            p->early_stop = (int32_t)mfr__get32(b, 168);
-    p->batch = (int32_t)mfr__get32(b, 172);       p->beta1 = mfr__getf(b, 176);
-    p->beta2 = mfr__getf(b, 180);                 p->alpha = mfr__getf(b, 184);
-    p->cg_steps = (int32_t)mfr__get32(b, 188);    p->burnin = (int32_t)mfr__get32(b, 192);
-    p->samples = (int32_t)mfr__get32(b, 196);     p->knn_k = (int32_t)mfr__get32(b, 200);
-    p->min_support = (int32_t)mfr__get32(b, 204); p->shrinkage = mfr__getf(b, 208);
-    p->sim = (mfr_sim)mfr__get32(b, 212);         p->hybrid_base = (mfr_algo)mfr__get32(b, 216);
-    p->ease_lambda = mfr__getf(b, 220);           p->max_memory_mb = (int32_t)mfr__get32(b, 224);
-    p->rank_min_ratings = (int32_t)mfr__get32(b, 228); p->rating_power = mfr__getf(b, 232);
-    p->blend = mfr__getf(b, 236);                 p->unobserved = mfr__getf(b, 240);
-    p->reg_exp = mfr__getf(b, 244);               p->ease_keep = (int32_t)mfr__get32(b, 248);
-    p->features = (int32_t)mfr__get32(b, 252);
-    p->item_scale = (int32_t)mfr__get32(b, 112);
-    p->dense = (int32_t)mfr__get32(b, 116);
+    for (size_t j = 0; j < N_PARAMS; j++)
+        memcpy((char *)p + PARAMS[j].off, b + PARAMS[j].at, PARAMS[j].size);
     /* Files written before these fields existed hold zeros there. */
     if (p->rank_min_ratings < 1) p->rank_min_ratings = 1;
     if (p->features == 0) p->features = MFR_FEAT_ALL;
