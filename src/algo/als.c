@@ -67,22 +67,19 @@ static void als_row(const mfr__csr *c, int32_t r, const float *Y, const float *y
     const int D = k + 1;
     int64_t n = c->ptr[r + 1] - c->ptr[r];
     float *x = X + (size_t)r * k;
-    if (n == 0) {
-        memset(x, 0, sizeof(float) * (size_t)k);
-        if (xb) xb[r] = 0.f;
-        return;
+    if (n > 0) {
+        memset(A, 0, sizeof(float) * (size_t)D * D);
+        memset(b, 0, sizeof(float) * (size_t)D);
+        als_gram(c, r, Y, yb, mu, k, A, b, G, t);
+        A[0] += (float)n * lam_b;
+        for (int f = 1; f < D; f++) A[(size_t)f * D + f] += (float)n * lam;
+        if (!xb) { /* no bias: drop the first row/column by pinning b to 0 */
+            for (int f = 1; f < D; f++) A[(size_t)f * D] = 0.f;
+            A[0] = 1.f;
+            b[0] = 0.f;
+        }
     }
-    memset(A, 0, sizeof(float) * (size_t)D * D);
-    memset(b, 0, sizeof(float) * (size_t)D);
-    als_gram(c, r, Y, yb, mu, k, A, b, G, t);
-    A[0] += (float)n * lam_b;
-    for (int f = 1; f < D; f++) A[(size_t)f * D + f] += (float)n * lam;
-    if (!xb) { /* no bias: drop the first row/column by pinning b to 0 */
-        for (int f = 1; f < D; f++) A[(size_t)f * D] = 0.f;
-        A[0] = 1.f;
-        b[0] = 0.f;
-    }
-    if (mfr__chol(A, D, D) != 0) { /* λ = 0, rank-deficient */
+    if (n == 0 || mfr__chol(A, D, D) != 0) { /* empty, or λ = 0 and rank-deficient */
         memset(x, 0, sizeof(float) * (size_t)k);
         if (xb) xb[r] = 0.f;
         return;

@@ -329,16 +329,16 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
     int32_t bsz = p->batch < cap ? p->batch : cap > 0 ? cap : 1;
     ar_run R;
     memset(&R, 0, sizeof R);
-    if ((st = run_alloc(&R, m, ctx, bsz, err))) {
+    mfr__csr bu = {0};
+    mfr__best best;
+    if ((st = run_alloc(&R, m, ctx, bsz, err)) ||
+        (st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err)) ||
+        (st = mfr__best_init(&best, m, ctx, err))) {
         run_free(&R);
+        mfr__csr_free(&bu);
         return st;
     }
     /* the biases start at the regularised baseline */
-    mfr__csr bu;
-    if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &bu, err))) {
-        run_free(&R);
-        return st;
-    }
     mfr__baseline_fit(&bu, &R.bi, m->mu, &MFR__BASELINE_15, m->user_bias, m->item_bias);
     mfr__csr_free(&bu);
     for (int32_t i = 0; i < m->n_items; i++)
@@ -350,11 +350,6 @@ static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *
         if (R.uw[u] == 0.f) memset(R.net.W.x + (size_t)u * m->k, 0, sizeof(float) * (size_t)m->k);
     mfr__rng rng;
     mfr__rng_seed_stream(&rng, p->seed, S_ORDER);
-    mfr__best best;
-    if ((st = mfr__best_init(&best, m, ctx, err))) {
-        run_free(&R);
-        return st;
-    }
     /* the dense path's products run on the fit's threads (its model then
      * depends on the thread count too: OpenBLAS's split) */
     int blas_before = p->dense ? mfr__blas_threads_set(ctx->threads) : 0;

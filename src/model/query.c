@@ -67,34 +67,27 @@ mfr_status mfr__recommend_with(const mfr_model *m, const mfr__who *w, const int3
     mfr__filter f = {m, p, seen, p->exclude_seen ? n_seen : 0};
     const float *pu;
     float base;
-    if (!p->scores && m->qindex && mfr__who_mf(m, w, &pu, &base)) {
-        /* ordered by the biased-MF score: the index's exact top-n (index.c) */
-        int32_t n = mfr__qindex_topn(m, pu, base, &f, p->n, out, NULL);
-        if (n < 0) return mfr__nomem(err, "recommend scores");
-        fill_predictions(m, w, out, n);
-        *n_out = n;
-        return MFR_OK;
+    /* the count kept; -1: no memory, -2: from the full ranking below. Ordered
+     * by the biased-MF score: the index's exact top-n (index.c). */
+    int32_t n = -2;
+    if (!p->scores && m->qindex && mfr__who_mf(m, w, &pu, &base))
+        n = mfr__qindex_topn(m, pu, base, &f, p->n, out, NULL);
+    else if (!p->scores && m->vt && m->vt->top_user && !(w->u < 0 && w->n == 0))
+        n = m->vt->top_user(m, w, &f, p->n, out); /* the family's own top-n, or -2 */
+    if (n == -2) {
+        size_t ni = (size_t)m->n_items;
+        float *buf = mfr__malloc((p->scores ? ni : 2 * ni) * sizeof *buf + 1);
+        if (!buf) return mfr__nomem(err, "recommend scores");
+        float *scratch = buf, *rank = p->scores ? p->scores : buf + ni;
+        mfr_status st = mfr__model_score(m, w, rank, scratch, err);
+        if (!st) n = select_top(m, rank, &f, out);
+        mfr__free(buf);
+        if (st) return st;
     }
-    if (!p->scores && m->vt && m->vt->top_user && !(w->u < 0 && w->n == 0)) {
-        int32_t n = m->vt->top_user(m, w, &f, p->n, out); /* the family's own top-n */
-        if (n == -1) return mfr__nomem(err, "recommend scores");
-        if (n >= 0) {
-            fill_predictions(m, w, out, n);
-            *n_out = n;
-            return MFR_OK;
-        }
-    }
-    size_t ni = (size_t)m->n_items;
-    float *buf = mfr__malloc((p->scores ? ni : 2 * ni) * sizeof *buf + 1);
-    if (!buf) return mfr__nomem(err, "recommend scores");
-    float *scratch = buf, *rank = p->scores ? p->scores : buf + ni;
-    mfr_status st = mfr__model_score(m, w, rank, scratch, err);
-    if (!st) {
-        *n_out = select_top(m, rank, &f, out);
-        fill_predictions(m, w, out, *n_out);
-    }
-    mfr__free(buf);
-    return st;
+    if (n < 0) return mfr__nomem(err, "recommend scores");
+    fill_predictions(m, w, out, n);
+    *n_out = n;
+    return MFR_OK;
 }
 
 mfr_status mfr__check_index(const mfr_model *m, int by_item, int32_t idx, const char *what,
