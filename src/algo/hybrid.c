@@ -31,6 +31,7 @@
  * the content baseline; HYBW hybrid_weights. */
 #include "content.h"
 #include "baseline.h"
+#include "../model/topn.h"
 
 #include <math.h>
 #include <string.h>
@@ -250,30 +251,14 @@ static int inverted_build(const mfr_model *m, const mfr__content_view *v, invert
     return 0;
 }
 
-/* The COLD_NEIGHBOURS best-scoring touched movies into best[], best first. */
-static int32_t top_touched(const float *sc, const int32_t *touched, int32_t nt, int32_t *best) {
-    int32_t nb = 0;
-    for (int32_t t = 0; t < nt; t++) {
-        int32_t j = touched[t], pos;
-        if (nb < COLD_NEIGHBOURS) {
-            pos = nb++;
-        } else {
-            if (sc[best[COLD_NEIGHBOURS - 1]] > sc[j] ||
-                (sc[best[COLD_NEIGHBOURS - 1]] == sc[j] && best[COLD_NEIGHBOURS - 1] < j))
-                continue;
-            pos = COLD_NEIGHBOURS - 1;
-        }
-        while (pos > 0 && (sc[best[pos - 1]] < sc[j] || (sc[best[pos - 1]] == sc[j] && best[pos - 1] > j)))
-            best[pos] = best[pos - 1], pos--;
-        best[pos] = j;
-    }
-    return nb;
-}
-
-/* Movie i (no ratings): q_i and b_i from its content neighbours. */
+/* Movie i (no ratings): q_i and b_i from its content neighbours, the
+ * COLD_NEIGHBOURS best-scoring movies it shares a term with (topn.h's
+ * order: higher score, then lower index). */
 static void impute_one(mfr_model *m, const mfr__content_view *v, const inverted *x, int32_t i,
                        float *sc, int32_t *touched) {
-    int32_t nt = 0, k = m->k, best[COLD_NEIGHBOURS];
+    int32_t nt = 0, k = m->k;
+    mfr_scored best[COLD_NEIGHBOURS];
+    topn h = {best, COLD_NEIGHBOURS, 0};
     for (int64_t p = v->iptr[i]; p < v->iptr[i + 1]; p++) {
         int32_t t = v->iterm[p];
         for (int64_t q = x->ptr[t]; q < x->ptr[t + 1]; q++) {
@@ -282,18 +267,19 @@ static void impute_one(mfr_model *m, const mfr__content_view *v, const inverted 
             sc[j] += v->iw[p] * x->w[q];
         }
     }
-    int32_t nb = top_touched(sc, touched, nt, best);
+    for (int32_t t = 0; t < nt; t++) mfr__topn_push(&h, touched[t], sc[touched[t]]);
+    int32_t nb = mfr__topn_finish(&h);
     double den = 0.0;
-    for (int32_t t = 0; t < nb; t++) den += sc[best[t]];
+    for (int32_t t = 0; t < nb; t++) den += sc[best[t].item];
     if (nb && den > 0.0) {
         float *q = m->Q + (size_t)i * k;
         double b = 0.0;
         memset(q, 0, sizeof(float) * (size_t)k);
         for (int32_t t = 0; t < nb; t++) {
-            float wgt = (float)(sc[best[t]] / den);
-            const float *qj = m->Q + (size_t)best[t] * k;
+            float wgt = (float)(sc[best[t].item] / den);
+            const float *qj = m->Q + (size_t)best[t].item * k;
             for (int32_t f = 0; f < k; f++) q[f] += wgt * qj[f];
-            b += wgt * m->item_bias[best[t]];
+            b += wgt * m->item_bias[best[t].item];
         }
         m->item_bias[i] = (float)b;
     }
