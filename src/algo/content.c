@@ -303,17 +303,6 @@ float mfr__content_cos(const mfr__content_view *v, int32_t u, int32_t i) {
                              v->iptr[i + 1] - b);
 }
 
-void mfr__content_similar(const mfr__content_view *v, int32_t i, float *scores) {
-    int64_t a = v->iptr[i], na = v->iptr[i + 1] - a;
-    for (int32_t j = 0; j < v->h->n_items; j++) {
-        int64_t b = v->iptr[j];
-        double d = na ? sparse_dot(v->iterm + a, v->iw + a, na, v->iterm + b, v->iw + b,
-                                   v->iptr[j + 1] - b)
-                      : 0.0;
-        scores[j] = d > 0.0 ? (float)d : NAN;
-    }
-}
-
 int mfr__content_fold_cos(const mfr_model *m, const mfr__content_view *v, const mfr__who *w,
                           float bu, const float *bi, float *cos) {
     int32_t nt = v->h->n_terms;
@@ -539,10 +528,18 @@ static void content_rank_user(const mfr_model *m, const mfr__who *w, const float
         rank[i] = m->mu + bu + m->item_bias[i] + CONTENT_NEW_WEIGHT * rank[i];
 }
 
+/* cos(v_i, v_j) for every j into scores[n_items]; NaN where <= 0. */
 static mfr_status content_similar(const mfr_model *m, int32_t i, mfr_sim metric, float *scores) {
     const mfr__content_view *v = m->algo_state;
     if (!v || i < 0 || i >= m->n_items) return MFR_E_UNSUPPORTED;
-    mfr__content_similar(v, i, scores);
+    int64_t a = v->iptr[i], na = v->iptr[i + 1] - a;
+    for (int32_t j = 0; j < v->h->n_items; j++) {
+        int64_t b = v->iptr[j];
+        double d = na ? sparse_dot(v->iterm + a, v->iw + a, na, v->iterm + b, v->iw + b,
+                                   v->iptr[j + 1] - b)
+                      : 0.0;
+        scores[j] = d > 0.0 ? (float)d : NAN;
+    }
     return MFR_OK;
 }
 

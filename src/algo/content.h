@@ -30,8 +30,6 @@ mfr_status mfr__content_build(mfr_model *m, const mfr__fit_ctx *ctx, const float
 mfr_status mfr__content_view_get(const mfr_model *m, mfr__content_view *v, mfr_error *err);
 /* cos(p_u, v_i) (both unit or zero). */
 float mfr__content_cos(const mfr__content_view *v, int32_t u, int32_t i);
-/* cos(v_i, v_j) for every j into scores[n_items]; NaN where <= 0. */
-void mfr__content_similar(const mfr__content_view *v, int32_t i, float *scores);
 /* A user who is not in the model: the profile p = Σ_j (r_j − μ − bu − bi_j) v_j
  * of w's rated movies (the training profile's formula, bu from
  * mfr__who_bias), and cos(p, v_i) for every movie into cos[n_items].

@@ -793,31 +793,24 @@ static uint64_t stratum_seed(uint64_t seed, int64_t id) {
     return seed + 0x9e3779b97f4a7c15ull * (uint64_t)id;
 }
 
-/* The grid of tr's ratings of users u0..u1-1 and items i0..i1-1, read in
- * place (a stratum's ratings are not copied out first: 12 bytes a rating
- * of the stratum less while the grids are built). */
-static mfr_status stratum_build(sgd_grid *g, const mfr_ratings *tr, int32_t u0, int32_t u1,
-                                int32_t i0, int32_t i1, int threads, uint64_t seed,
-                                mfr_error *err) {
-    const sgd_win w = {u0, u1, i0, i1};
-    return grid_build(g, &w, tr, threads, seed, err);
-}
-
 static void grids_free(sgd_grid *grids, int32_t ng) {
     for (int32_t s = 0; s < ng; s++) grid_free(&grids[s]);
     mfr__free(grids);
 }
 
-/* The part's grids: one in one process, its P strata distributed. */
+/* The part's grids: one in one process, its P strata distributed, each
+ * the grid of tr's ratings of the part's users and the stratum's items,
+ * read in place (a stratum's ratings are not copied out first: 12 bytes a
+ * rating of the stratum less while the grids are built). */
 static mfr_status grids_build(sgd_grid *grids, const mfr__part *pt, const mfr_ratings *tr,
                               int threads, uint64_t seed, mfr_error *err) {
     int32_t ng = mfr__part_strata(pt), rank = pt->d ? pt->d->rank : 0;
     mfr_status st = MFR_OK;
     for (int32_t s = 0; !st && s < ng; s++) {
-        int32_t i0, i1;
-        mfr__part_stratum(pt, s, &i0, &i1);
-        st = stratum_build(&grids[s], tr, pt->u0, pt->u1, i0, i1, threads,
-                           stratum_seed(seed, (int64_t)rank * ng + (rank + s) % ng), err);
+        sgd_win w = {pt->u0, pt->u1, 0, 0};
+        mfr__part_stratum(pt, s, &w.i0, &w.i1);
+        st = grid_build(&grids[s], &w, tr, threads,
+                        stratum_seed(seed, (int64_t)rank * ng + (rank + s) % ng), err);
     }
     return st;
 }

@@ -147,7 +147,8 @@ mfr_status mfr__qindex_from_slots(const mfr_model *m, const int32_t *slot, int32
     return MFR_OK;
 }
 
-int mfr__qindex_usable(const mfr_model *m) {
+/* 1 when m's Q can be indexed: 1 <= k <= 512, every factor finite. */
+static int qindex_usable(const mfr_model *m) {
     if (m->k <= 0 || m->k > MAX_K || !m->Q || m->n_items <= 0) return 0;
     size_t nq = (size_t)m->n_items * (size_t)m->k;
     for (size_t t = 0; t < nq; t++)
@@ -168,7 +169,7 @@ int mfr__qindex_by_key(const void *a, const void *b) {
 mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
     mfr__qindex_free(m->qindex);
     m->qindex = NULL;
-    if (!mfr__qindex_usable(m)) return MFR_OK; /* the plain path serves */
+    if (!qindex_usable(m)) return MFR_OK; /* the plain path serves */
     int32_t nb = (m->n_items + LANES - 1) / LANES, k = m->k, ni = m->n_items;
     size_t nl = (size_t)nb * LANES;
     mfr__keyed *order = mfr__malloc((size_t)ni * sizeof *order);

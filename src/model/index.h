@@ -37,8 +37,6 @@ typedef struct mfr__qindex {
  * MFR_E_NOMEM. */
 mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err);
 void mfr__qindex_free(mfr__qindex *x);
-/* 1 when m's Q can be indexed: 1 <= k <= 512, every factor finite. */
-int mfr__qindex_usable(const mfr_model *m);
 /* An index whose slot l (n_blocks * 8 of them) holds movie slot[l], or
  * padding when slot[l] >= n_items; padding comes last in a block (a block's
  * movies are its first lanes). m's Q must be usable. *out NULL on failure.

@@ -146,8 +146,10 @@ mfr_status mfr__seen_fill_end(mfr__seen_fill *f, mfr_error *err) {
     return MFR_OK;
 }
 
-mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
-                                 mfr_error *err) {
+/* The model's whole seen lists allocated from the ratings per user and a
+ * fill of all its users begun into them. */
+static mfr_status seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
+                             mfr_error *err) {
     memset(f, 0, sizeof *f);
     m->seen_ptr = mfr__seen_ptr(user_count, m->n_users);
     if (!m->seen_ptr) return mfr__nomem(err, "model seen lists");
@@ -214,7 +216,7 @@ static mfr_status fill_from_ratings(mfr_model *m, const mfr_ratings *tr, mfr_err
     if (!st && !cnt) st = mfr__nomem(err, "model seen lists");
     for (int64_t j = 0; !st && j < tr->n; j++) cnt[tr->user[j]]++;
     mfr__seen_fill f;
-    if (!st) st = mfr__model_seen_begin(m, cnt, &f, err);
+    if (!st) st = seen_begin(m, cnt, &f, err);
     mfr__free(cnt);
     if (st) return st;
     mfr__seen_fill_add(&f, tr->user, tr->item, tr->rating, tr->n);

@@ -140,7 +140,7 @@ mfr_status mfr__model_fill_common(mfr_model *m, const mfr_dataset *ds,
  * (only a row not in that order already, through a scratch the size of the
  * longest row), or an error when the ratings did not match the counts. end
  * (or a failed begin) frees what f holds. A whole model's lists are one fill
- * of 0..n_users-1 (mfr__model_seen_begin); a model file's writer fills them
+ * of 0..n_users-1 (model.c's seen_begin); a model file's writer fills them
  * a band of users at a time (mfr__model_save_seen). */
 typedef struct mfr__seen_fill {
     const int64_t *ptr;
@@ -158,10 +158,6 @@ mfr_status mfr__seen_fill_begin(mfr__seen_fill *f, const int64_t *ptr, int32_t n
 void mfr__seen_fill_add(mfr__seen_fill *f, const int32_t *user, const int32_t *item,
                         const float *rating, int64_t n);
 mfr_status mfr__seen_fill_end(mfr__seen_fill *f, mfr_error *err);
-/* The model's whole seen lists allocated from the ratings per user and a
- * fill of all its users begun into them. */
-mfr_status mfr__model_seen_begin(mfr_model *m, const int64_t *user_count, mfr__seen_fill *f,
-                                 mfr_error *err);
 /* mfr_model_save for a model without seen lists (m->seen_ptr NULL) whose
  * lists come from elsewhere, never held whole: ptr[0..n_users] their row
  * starts (mfr__seen_ptr); the lists are written a band of users at a time,
