@@ -171,12 +171,10 @@ typedef struct ml_layout {
     const char *delim;
 } ml_layout;
 
-static const ml_layout ml_csv = {"movies.csv", "ratings.csv", "tags.csv", NULL, "links.csv",
-                                 MFR_FMT_ML_CSV, 0.5f, ","};
-static const ml_layout ml_100k = {"u.item", "u.data", NULL, "u.user", NULL,
-                                  MFR_FMT_ML_100K, 1.f, "\t"};
-static const ml_layout ml_dat = {"movies.dat", "ratings.dat", "tags.dat", "users.dat", NULL,
-                                 MFR_FMT_ML_DAT, 0.5f, "::"};
+static const ml_layout ml_layouts[3] = {
+    {"movies.csv", "ratings.csv", "tags.csv", NULL, "links.csv", MFR_FMT_ML_CSV, 0.5f, ","},
+    {"u.item", "u.data", NULL, "u.user", NULL, MFR_FMT_ML_100K, 1.f, "\t"},
+    {"movies.dat", "ratings.dat", "tags.dat", "users.dat", NULL, MFR_FMT_ML_DAT, 0.5f, "::"}};
 
 /* Catalogue, ratings, then tags, users and links where the layout has them. */
 static mfr_status read_ml(mfr__build *b, const mfr__src *s, const ml_layout *l, mfr_error *err) {
@@ -242,11 +240,11 @@ static void finish_scale(mfr__build *b, int layout) {
     }
 }
 
+/* A ratings file's layout by its name (ml-100k's u1.base, u1.test ... too). */
 static int layout_of_name(const char *name) {
-    if (strcmp(name, "ratings.csv") == 0) return MFR_FMT_ML_CSV;
-    if (strcmp(name, "u.data") == 0 || ends_with(name, ".base") || ends_with(name, ".test"))
-        return MFR_FMT_ML_100K;
-    if (strcmp(name, "ratings.dat") == 0) return MFR_FMT_ML_DAT;
+    if (ends_with(name, ".base") || ends_with(name, ".test")) return MFR_FMT_ML_100K;
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(name, ml_layouts[k].ratings)) return ml_layouts[k].layout;
     return MFR_FMT_GENERIC;
 }
 
@@ -290,13 +288,9 @@ static mfr_status detect(const char *path, const mfr_import_params *p, mfr__src 
 }
 
 static mfr_status run_layout(mfr__build *b, const mfr__src *s, int layout, mfr_error *err) {
-    switch (layout) {
-    case MFR_FMT_ML_CSV: return read_ml(b, s, &ml_csv, err);
-    case MFR_FMT_ML_100K: return read_ml(b, s, &ml_100k, err);
-    case MFR_FMT_ML_DAT: return read_ml(b, s, &ml_dat, err);
-    default:
-        return read_generic(b, s, err);
-    }
+    for (int k = 0; k < 3; k++)
+        if (ml_layouts[k].layout == layout) return read_ml(b, s, &ml_layouts[k], err);
+    return read_generic(b, s, err);
 }
 
 /* The import (fn NULL) or the streaming one (mfr__import_each). */
