@@ -150,7 +150,7 @@ static mfr_status adam_epochs(mfr_model *m, const mfr__fit_ctx *ctx, adam_run *w
 
 static mfr_status adam_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "adam", err);
+    mfr_status st = mfr__check_fit(m, ctx, "adam", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     mfr__fill_normal(m->P, (int64_t)m->n_users * m->k, p->init_std, p->seed, 1);
     mfr__fill_normal(m->Q, (int64_t)m->n_items * m->k, p->init_std, p->seed, 2);

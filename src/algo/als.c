@@ -152,7 +152,7 @@ static mfr_status als_epochs(mfr_model *m, const mfr__fit_ctx *ctx, const mfr__p
 
 static mfr_status als_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "als", err);
+    mfr_status st = mfr__check_fit(m, ctx, "als", err);
     if (st) return st;
     if ((st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     mfr__part pt;

@@ -319,7 +319,7 @@ static double run_epoch(ar_run *R, mfr_model *m, const mfr__fit_ctx *ctx, mfr__r
 
 static mfr_status autorec_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "autorec", err);
+    mfr_status st = mfr__check_fit(m, ctx, "autorec", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     /* at least AR_MIN_STEPS steps an epoch, so a small catalogue still
      * trains (Adam's steps are small) */

@@ -826,13 +826,12 @@ static mfr_status state_init(bfm_state *s, const mfr_model *m, const mfr__fit_ct
     s->y = ctx->train->rating;
     s->threads = ctx->threads;
     s->probe = g_probe, s->probe_user = g_probe_user;
-    if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err)) ||
-        (st = build_user_block(s, m, ctx, &bu, err)) || (st = build_item_block(s, m, ctx, &bi, err)) ||
-        (st = build_ctx_block(s, m, ctx, err))) {
-        mfr__csr_free(&bu), mfr__csr_free(&bi);
-        return st;
-    }
+    st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err);
+    if (!st) st = build_user_block(s, m, ctx, &bu, err);
+    if (!st) st = build_item_block(s, m, ctx, &bi, err);
+    if (!st) st = build_ctx_block(s, m, ctx, err);
     mfr__csr_free(&bu), mfr__csr_free(&bi);
+    if (st) return st;
     for (int bb = 0; bb < B_COUNT; bb++)
         if ((st = block_rows(&s->b[bb], s->N, err)) || (st = block_finish(&s->b[bb], s->k, err))) return st;
     size_t F = (size_t)(s->F > 0 ? s->F : 1), k = (size_t)s->k;
@@ -857,7 +856,7 @@ static mfr_status state_init(bfm_state *s, const mfr_model *m, const mfr__fit_ct
 
 static mfr_status bfm_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "bfm", err);
+    mfr_status st = mfr__check_fit(m, ctx, "bfm", err);
     if (st) return st;
     if ((int64_t)p->factors * p->samples > 65536) /* (the params check holds samples >= 1) */
         return mfr__err(err, MFR_E_INVALID, "bfm: need factors*samples <= 65536 (got factors %d, "

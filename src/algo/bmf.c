@@ -281,7 +281,7 @@ static mfr_status bmf_alloc(mfr_model *m, const mfr__fit_ctx *ctx, bmf_run *w, i
 
 static mfr_status bmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "bmf", err);
+    mfr_status st = mfr__check_fit(m, ctx, "bmf", err);
     if (st) return st;
     if (p->factors + 1 > BMF_MAXD || (int64_t)p->factors * p->samples > 65536)
         return mfr__err(err, MFR_E_INVALID, "bmf: need factors <= %d and factors*samples <= 65536 "

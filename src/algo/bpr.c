@@ -393,7 +393,7 @@ static void init_factors(mfr_model *m, const bpr_data *d, float std, uint64_t se
 
 static mfr_status bpr_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "bpr", err);
+    mfr_status st = mfr__check_fit(m, ctx, "bpr", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     mfr__csr bi;
     if ((st = fit_baseline(m, ctx, &bi, err))) return st;

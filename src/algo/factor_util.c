@@ -12,10 +12,8 @@ void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t st
     for (int64_t j = 0; j < n; j++) x[j] = (float)(std * mfr__rng_normal(&rng));
 }
 
-mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
-                          const char *family, mfr_error *err) {
-    if (k < 1 || k > 4096)
-        return mfr__err(err, MFR_E_INVALID, "%s: factors = %d, allowed 1..4096", family, k);
+mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, const char *family,
+                          mfr_error *err) {
     const mfr__csr *rows = ctx->dist ? ctx->dist->rows : NULL; /* a share read as rows */
     if ((!ctx->train || ctx->train->n <= 0) && !(rows && rows[0].nnz + rows[1].nnz > 0))
         return mfr__err(err, MFR_E_INVALID, "%s: no training ratings", family);

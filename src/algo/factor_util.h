@@ -11,9 +11,10 @@
 /* x[0..n) ~ N(0, std²) from the stream (seed, stream). */
 void mfr__fill_normal(float *x, int64_t n, float std, uint64_t seed, uint64_t stream);
 
-/* MFR_E_INVALID when k is out of 1..4096 or the training set is empty. */
-mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, int32_t k,
-                          const char *family, mfr_error *err);
+/* MFR_E_INVALID when the training set is empty or the model has no users or
+ * items (the params check holds a factor family's factors in 1..4096). */
+mfr_status mfr__check_fit(const mfr_model *m, const mfr__fit_ctx *ctx, const char *family,
+                          mfr_error *err);
 
 /* How a baseline μ + b_u + b_i is fitted: alternating passes and the two
  * penalties. */

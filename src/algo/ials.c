@@ -678,7 +678,7 @@ static mfr_status ials_attach(mfr_model *m, mfr_error *err);
 
 static mfr_status ials_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "ials", err);
+    mfr_status st = mfr__check_fit(m, ctx, "ials", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     /* (the params check holds every setting in its range, none negative) */
     if (!(p->reg > 0 || p->unobserved > 0))

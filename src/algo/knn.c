@@ -657,10 +657,6 @@ static void knn_item_score_user(const mfr_model *m, int32_t u, float *scores) {
  * variants in docs/models-neighbourhood.md. */
 #define NEW_GAMMA 0.5
 
-static void copy_pred(const mfr_model *m, const float *pred, float *rank) {
-    if (rank != pred) memcpy(rank, pred, sizeof(float) * (size_t)m->n_items);
-}
-
 /* Residuals e_j of w's ratings into resid[n_items] (NaN: not rated). */
 static void who_residuals(const mfr_model *m, const mfr__who *w, float *resid) {
     float bu = mfr__who_bias(m, w, m->item_bias, 15.f);
@@ -685,7 +681,7 @@ static void knn_item_rank_user(const mfr_model *m, const mfr__who *w, const floa
                                float *rank) {
     const knn_state *s = m->algo_state;
     if (w->u >= 0 || !s || !s->h->by_item) {
-        copy_pred(m, pred, rank);
+        memcpy(rank, pred, sizeof(float) * (size_t)m->n_items);
         return;
     }
     int32_t n = m->n_items, k = s->h->k > 0 ? s->h->k : 1;
@@ -694,7 +690,7 @@ static void knn_item_rank_user(const mfr_model *m, const mfr__who *w, const floa
     cand *buf = mfr__malloc(sizeof(cand) * ((size_t)s->h->m + 1));
     if (!resid || !buf) { /* no memory: the fallback order */
         mfr__free(resid), mfr__free(buf);
-        copy_pred(m, pred, rank);
+        memcpy(rank, pred, sizeof(float) * (size_t)m->n_items);
         return;
     }
     who_residuals(m, w, resid);
@@ -726,7 +722,7 @@ static void knn_user_rank_user(const mfr_model *m, const mfr__who *w, const floa
                                float *rank) {
     const knn_state *s = m->algo_state;
     if (w->u >= 0 || !s || s->h->by_item) {
-        copy_pred(m, pred, rank);
+        memcpy(rank, pred, sizeof(float) * (size_t)m->n_items);
         return;
     }
     int32_t nu = m->n_users, ni = m->n_items, k = s->h->k > 0 ? s->h->k : 1;
@@ -735,7 +731,7 @@ static void knn_user_rank_user(const mfr_model *m, const mfr__who *w, const floa
     cand *buf = mfr__malloc(sizeof(cand) * ((size_t)nu + 1));
     if (!acc || !wt || !buf) { /* no memory: the fallback order */
         mfr__free(acc), mfr__free(wt), mfr__free(buf);
-        copy_pred(m, pred, rank);
+        memcpy(rank, pred, sizeof(float) * (size_t)m->n_items);
         return;
     }
     mfr_sim sm = (mfr_sim)s->h->sim;

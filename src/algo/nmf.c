@@ -70,7 +70,7 @@ static void nmf_init(float *X, int64_t n, float std, uint64_t seed, uint64_t str
 
 static mfr_status nmf_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "nmf", err);
+    mfr_status st = mfr__check_fit(m, ctx, "nmf", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     for (int64_t j = 0; j < ctx->train->n; j++)
         if (ctx->train->rating[j] < 0)

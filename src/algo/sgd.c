@@ -140,10 +140,10 @@ static inline int in_win(const sgd_win *w, int32_t u, int32_t i) {
     return u >= w->u0 && u < w->u1 && i >= w->i0 && i < w->i1;
 }
 
-/* n_codes > 0 when every rating value of the window fits the table, else 0. */
-static void grid_build_table(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w) {
-    int16_t slot[2 * MAX_CODES];
-    memset(slot, 0xff, sizeof slot);
+/* n_codes > 0 when every rating value of the window fits the table, else 0;
+ * slot[2 * MAX_CODES] the table's hash slots (value -> code), for grid_fill. */
+static void grid_build_table(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w, int16_t *slot) {
+    memset(slot, 0xff, 2 * MAX_CODES * sizeof *slot);
     g->n_codes = 0;
     for (int64_t j = 0; j < tr->n; j++) {
         if (!in_win(w, tr->user[j], tr->item[j])) continue;
@@ -177,9 +177,9 @@ static int64_t block_of(const sgd_grid *g, int32_t u, int32_t i) {
 }
 
 /* Counting sort of the window's ratings into block order, packing each. */
-static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w, mfr_error *err) {
+static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w,
+                            int16_t *slot, mfr_error *err) {
     int64_t nblk = (int64_t)g->nb * g->nb;
-    int16_t slot[2 * MAX_CODES];
     g->off = mfr__calloc((size_t)nblk + 1, sizeof *g->off);
     int64_t *cur = mfr__calloc((size_t)nblk, sizeof *cur);
     if (!g->off || !cur) {
@@ -198,16 +198,12 @@ static mfr_status grid_fill(sgd_grid *g, const mfr_ratings *tr, const sgd_win *w
         return mfr__nomem(err, "sgd: blocked ratings");
     }
     memcpy(cur, g->off, (size_t)nblk * sizeof *cur);
-    /* re-derive the codes in first-seen order: same table as grid_build_table */
-    memset(slot, 0xff, sizeof slot);
-    int32_t n_codes = g->n_codes;
-    g->n_codes = 0;
     for (int64_t j = 0; j < tr->n; j++) {
         if (!in_win(w, tr->user[j], tr->item[j])) continue;
         int32_t u = tr->user[j] - w->u0, i = tr->item[j] - w->i0;
         int64_t pos = cur[block_of(g, u, i)]++;
         uint32_t w = (uint32_t)(u % g->ru) | (uint32_t)(i % g->ri) << g->ishift;
-        if (n_codes) w |= (uint32_t)rating_code(g, slot, tr->rating[j]) << g->rshift;
+        if (g->n_codes) w |= (uint32_t)rating_code(g, slot, tr->rating[j]) << g->rshift;
         else g->rf[pos] = tr->rating[j];
         g->rec[pos] = w;
     }
@@ -337,10 +333,11 @@ static mfr_status grid_prepare(sgd_grid *g, uint64_t seed, int threads, mfr_erro
 static mfr_status grid_build(sgd_grid *g, const sgd_win *w, const mfr_ratings *tr, int threads,
                              uint64_t seed, mfr_error *err) {
     memset(g, 0, sizeof *g);
-    grid_build_table(g, tr, w);
+    int16_t slot[2 * MAX_CODES];
+    grid_build_table(g, tr, w, slot);
     grid_shape(g, w->u1 - w->u0, w->i1 - w->i0, threads);
     g->u_first = w->u0, g->i_first = w->i0;
-    mfr_status st = grid_fill(g, tr, w, err);
+    mfr_status st = grid_fill(g, tr, w, slot, err);
     return st ? st : grid_prepare(g, seed, threads, err);
 }
 

@@ -120,7 +120,7 @@ static void split_sigma(float *X, int32_t rows, int32_t k, const float *S) {
 
 static mfr_status svd_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "svd", err);
+    mfr_status st = mfr__check_fit(m, ctx, "svd", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     mfr__csr bu, bi;
     if ((st = mfr__csr_pair(ctx->train, m->n_users, m->n_items, &bu, &bi, err))) return st;

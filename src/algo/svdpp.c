@@ -270,28 +270,24 @@ static mfr_status svdpp_epochs(mfr_model *m, const mfr__fit_ctx *ctx, svdpp_stat
     float lr = p->lr;
     const svdpp_user_fn user_step = svdpp_user_kernel(ctx->kern);
     double t0 = mfr__now();
-    for (int32_t ep = 1; ep <= p->epochs; ep++) {
+    mfr_status st = MFR_OK;
+    for (int32_t ep = 1; ep <= p->epochs && !st; ep++) {
         mfr__shuffle_i32(&rng, s->order, m->n_users);
         double se = 0.0;
         for (int32_t j = 0; j < m->n_users; j++) se += user_step(m, s, s->order[j], lr, p);
         lr *= p->lr_decay;
         m->epochs_run = ep;
         m->train_rmse = sqrt(se / (double)s->c->nnz); /* during the epoch */
-        mfr_status st =
-            mfr__report_epoch(ctx, "svdpp", ep, p->epochs, m->train_rmse, NAN, t0, err);
-        if (st) {
-            fold_implicit(m, s);
-            return st;
-        }
+        st = mfr__report_epoch(ctx, "svdpp", ep, p->epochs, m->train_rmse, NAN, t0, err);
     }
     fold_implicit(m, s);
-    m->train_rmse = NAN; /* re-measured by the caller on the folded model */
-    return MFR_OK;
+    if (!st) m->train_rmse = NAN; /* re-measured by the caller on the folded model */
+    return st;
 }
 
 static mfr_status svdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "svdpp", err);
+    mfr_status st = mfr__check_fit(m, ctx, "svdpp", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     mfr__csr c;
     if ((st = mfr__csr_rows(ctx->train, m->n_users, m->n_items, 0, &c, err))) return st;

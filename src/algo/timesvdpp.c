@@ -304,7 +304,7 @@ static void ts_fit_free(ts_fit *f) {
 
 static mfr_status timesvdpp_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "timesvdpp", err);
+    mfr_status st = mfr__check_fit(m, ctx, "timesvdpp", err);
     if (st || (st = mfr__model_alloc_factors(m, p->factors, err))) return st;
     ts_fit f;
     memset(&f, 0, sizeof f);

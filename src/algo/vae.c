@@ -313,7 +313,7 @@ static mfr_status vae_attach(mfr_model *m, mfr_error *err);
 
 static mfr_status vae_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *err) {
     const mfr_train_params *p = ctx->p;
-    mfr_status st = mfr__check_fit(m, ctx, p->factors, "vae", err);
+    mfr_status st = mfr__check_fit(m, ctx, "vae", err);
     if (st) return st;
     if (p->factors > 1365)
         return mfr__err(err, MFR_E_INVALID, "vae: factors = %d, allowed 1..1365 (3 x factors "
