@@ -181,12 +181,9 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
     int64_t budget = p->max_memory_mb > 0 ? (int64_t)p->max_memory_mb << 20 : INT64_MAX;
     int64_t max_n = (int64_t)floor(sqrt((double)budget / 4.0));
     if (max_n > m->n_items) max_n = m->n_items;
-    int32_t *item = mfr__aligned_alloc(((size_t)m->n_items + 1) * sizeof *item);
-    if (!item) return mfr__nomem(err, "ease: item list");
     int32_t n_all = 0;
     for (int32_t i = 0; i < m->n_items; i++) n_all += m->item_count[i] >= p->rank_min_ratings;
     if (n_all > max_n && !shrink) {
-        mfr__free(item);
         double need = 4.0 * (double)n_all * (double)n_all / 1048576.0;
         return mfr__err(err, MFR_E_LIMIT,
                         "ease: %d movies with >= %d training ratings need a %d x %d matrix B "
@@ -195,15 +192,14 @@ mfr_status mfr__ease_build(mfr_model *m, const mfr__fit_ctx *ctx, int shrink, mf
                         (int)n_all, (int)p->rank_min_ratings, (int)n_all, (int)n_all, need,
                         (int)p->max_memory_mb);
     }
+    int32_t *item = mfr__aligned_alloc(((size_t)m->n_items + 1) * sizeof *item);
+    if (!item) return mfr__nomem(err, "ease: item list");
     int32_t n = choose_items(m, p->rank_min_ratings, max_n, item);
-    if (n < 0) {
+    if (n < 0 || (n == 0 && !shrink)) {
         mfr__free(item);
-        return mfr__nomem(err, "ease: item choice");
-    }
-    if (n == 0 && !shrink) {
-        mfr__free(item);
-        return mfr__err(err, MFR_E_INVALID, "ease: no movie has %d or more training ratings "
-                        "(lower rank_min_ratings)", (int)p->rank_min_ratings);
+        return n < 0 ? mfr__nomem(err, "ease: item choice")
+                     : mfr__err(err, MFR_E_INVALID, "ease: no movie has %d or more training "
+                                "ratings (lower rank_min_ratings)", (int)p->rank_min_ratings);
     }
     if (n == 0) { /* auto on data too small: no ranker, lists by rating */
         mfr_status st = mfr__model_add_extra(m, T_EASI, item, 0, err);

@@ -363,8 +363,7 @@ static mfr_status hybrid_fit(mfr_model *m, const mfr__fit_ctx *ctx, mfr_error *e
 }
 
 static void hybrid_defaults(mfr_train_params *p) {
-    const mfr__algo *b = mfr__algo_get(MFR_ALGO_SGD);
-    if (b && b->defaults) b->defaults(p);
+    if (mfr__algo_sgd.defaults) mfr__algo_sgd.defaults(p); /* as auto's */
     p->hybrid_base = MFR_ALGO_SGD;
 }
 
