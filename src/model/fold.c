@@ -76,19 +76,17 @@ mfr_status mfr_model_fold_in(const mfr_model *m, const int32_t *items, const flo
     /* With reg or reg_bias 0 and too few ratings the system is singular: a
      * tiny ridge then picks the minimum-norm-like solution. */
     double ridge = 0.0;
-    for (int tries = 0; tries < 3; tries++) {
+    int bad = 1;
+    for (int tries = 0; tries < 3 && bad; tries++, ridge = ridge == 0.0 ? 1e-6 : ridge * 1e3) {
         normal_equations(m, items, ratings, n, ridge, A, b, L, x);
-        if (mfr__chol(L, d, d) == 0) break;
-        ridge = ridge == 0.0 ? 1e-6 : ridge * 1e3;
-        if (tries == 2) {
-            mfr__free(A), mfr__free(L);
-            return mfr__err(err, MFR_E_RANGE, "fold-in: system not positive definite");
-        }
+        bad = mfr__chol(L, d, d) != 0;
     }
-    mfr__chol_solve(L, d, d, x);
-    memcpy(vec, x, (size_t)d * sizeof *vec);
+    if (!bad) {
+        mfr__chol_solve(L, d, d, x);
+        memcpy(vec, x, (size_t)d * sizeof *vec);
+    }
     mfr__free(A), mfr__free(L);
-    return MFR_OK;
+    return bad ? mfr__err(err, MFR_E_RANGE, "fold-in: system not positive definite") : MFR_OK;
 }
 
 int32_t mfr_model_fold_dim(const mfr_model *m) {

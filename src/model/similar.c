@@ -203,26 +203,21 @@ mfr_status mfr_model_similar(const mfr_model *m, int32_t i, mfr_sim metric, int3
     int found = 0;
     if (cooc && m->seen_ptr && m->seen_item)
         st = cooc_similar(m, i, n, min_ratings, scores, &found);
-    if (!st && !found && cooc && !own) {
-        mfr__free(scores);
-        return MFR_OK; /* nobody co-rated the movie and the model has nothing else */
-    }
-    if (!st && !found) {
+    if (!st && !found && own) {
         mfr_sim fm = cooc ? MFR_SIM_COSINE : metric;
         if (factors) factor_similar(m, i, fm, scores + m->n_items, scores);
         else st = m->vt->similar(m, i, fm, scores);
     }
-    if (st) {
-        mfr__free(scores);
-        return st == MFR_E_NOMEM ? mfr__nomem(err, "similarity scores")
-                                 : mfr__err(err, st, "similar: %s", mfr_status_message(st));
+    if (!st && (found || own)) { /* else nobody co-rated the movie and the model has nothing else */
+        topn h = {out, n, 0};
+        for (int32_t j = 0; j < m->n_items; j++) {
+            if (j == i || isnan(scores[j]) || m->item_count[j] < min_ratings) continue;
+            mfr__topn_push(&h, j, scores[j]);
+        }
+        *n_out = mfr__topn_finish(&h);
     }
-    topn h = {out, n, 0};
-    for (int32_t j = 0; j < m->n_items; j++) {
-        if (j == i || isnan(scores[j]) || m->item_count[j] < min_ratings) continue;
-        mfr__topn_push(&h, j, scores[j]);
-    }
-    *n_out = mfr__topn_finish(&h);
     mfr__free(scores);
-    return MFR_OK;
+    if (!st) return MFR_OK;
+    return st == MFR_E_NOMEM ? mfr__nomem(err, "similarity scores")
+                             : mfr__err(err, st, "similar: %s", mfr_status_message(st));
 }
