@@ -11,7 +11,8 @@
  *                   [name value ... : overrides of the ials parameters]
  * MFR_IALS_SCALAR=1 in the environment runs the scalar reference kernels
  * (the code before the AVX2 ones; kernel switch scalar, core/simd.h) for a
- * before/after comparison. */
+ * before/after comparison; MFR_IALS_NO_AVX512=1 the AVX2 forms where the
+ * CPU also has the AVX-512 ones (the same floats; switch no_avx512). */
 #include "bench_factors_data.h"
 #include "mfrec.h"
 
@@ -162,7 +163,11 @@ int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     const char *sc = getenv("MFR_IALS_SCALAR");
     if (sc && *sc == '1') kern.scalar = 1;
-    printf("ials kernels: %s\n", !kern.scalar ? "auto (AVX2+FMA when k % 8 == 0)" : "scalar reference");
+    const char *n5 = getenv("MFR_IALS_NO_AVX512");
+    if (n5 && *n5 == '1') kern.no_avx512 = 1;
+    printf("ials kernels: %s\n", kern.scalar      ? "scalar reference"
+                                 : kern.no_avx512 ? "AVX2+FMA when k % 8 == 0"
+                                                  : "auto (AVX-512 when k % 16 == 0, AVX2+FMA when k % 8 == 0)");
     int64_t target = argc > 2 ? atoll(argv[2]) : 20000263;
     const char *dir = argc > 3 ? argv[3] : getenv("MFR_DATA_DIR");
     if (!dir || !*dir) dir = "../shared/datasets/ml-latest-small";

@@ -126,7 +126,9 @@ MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r)
  * rotations use an owned GEMM (ials_gemm_avx2) on this path. Sums are taken
  * in a different order than the reference, so results differ from it by
  * rounding only (tests/unit/test_algo_ials.c compares the two); they depend
- * only on the row's inputs, so any thread count gives the same model. */
+ * only on the row's inputs, so any thread count gives the same model. Each
+ * kernel has an AVX-512F form (below, k % 16 == 0) with the same floats, so
+ * the model does not depend on which of the two the CPU runs either. */
 /* IALS_RB: items per block; IALS_GATHER: rows with at most this many items
  * are copied contiguously in the first pass (1 MiB at k = 64, 4 MiB at
  * k = 256), so the cg_steps later passes stream instead of gathering. */
@@ -181,9 +183,11 @@ ials_block_w(const __m256 *a, const float *val, float alpha, int resid, float *w
 
 /* out (holding ±(G + λ_u I)·x) += Σ_i w_i y_i with w_i = c_i (y_i·x)
  * (matvec) or w_i = c_i − c_i (y_i·x) (residual), c_i = 1 + α·val_i.
- * Items go in blocks of IALS_RB: the block's IALS_RB dots in one sweep over
- * f (one load of x per IALS_RB products, IALS_RB independent FMA chains),
- * then its IALS_RB axpys in one more (one load and store of out per IALS_RB
+ * Items go in blocks of IALS_RB: the block's IALS_RB dots in two sweeps over
+ * f, the 8 floats of each 16 at f % 16 < 8, then the other 8, summed apart
+ * and added lane by lane (the order of the AVX-512 form's 16-lane sums; one
+ * load of x per IALS_RB products, IALS_RB independent FMA chains), then its
+ * IALS_RB axpys in one more (one load and store of out per IALS_RB
  * rows, the y_i now in L1): about one load per FMA instead of the two or
  * three of a dot then an axpy per item. The last n % IALS_RB items go one
  * at a time. While gathering, the next block's rows are prefetched. */
@@ -204,33 +208,39 @@ ials_items_avx2_k(const ials_row *c, const float *x, float *out, int resid, cons
 #pragma GCC unroll 8
         for (int j = 0; j < IALS_RB; j++)
             ny[j] = contig ? y[j] : e + IALS_RB + j < n ? c->Y + (size_t)idx[e + IALS_RB + j] * k : y[j];
-        __m256 a[IALS_RB];
+        /* two sweeps: the lanes f % 16 < 8 (with the prefetches), then the
+         * others; a[j] + h[j] is the AVX-512 form's 16-lane sum folded */
+        __m256 a[IALS_RB], h[IALS_RB];
+        for (int32_t half = 0; half < 16; half += 8) {
 #pragma GCC unroll 8
-        for (int j = 0; j < IALS_RB; j++) a[j] = _mm256_setzero_ps();
-        if (gath) {
-            float *g = gath + (size_t)e * k;
-            for (int32_t f = 0; f < k; f += 8) {
-                __m256 xv = _mm256_loadu_ps(x + f);
-                if (f % 16 == 0)
+            for (int j = 0; j < IALS_RB; j++) h[j] = _mm256_setzero_ps();
+            if (gath) {
+                float *g = gath + (size_t)e * k;
+                for (int32_t f = half; f < k; f += 16) {
+                    __m256 xv = _mm256_loadu_ps(x + f);
+                    if (!half)
 #pragma GCC unroll 8
-                    for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
+                        for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
 #pragma GCC unroll 8
-                for (int j = 0; j < IALS_RB; j++) {
-                    __m256 yv = _mm256_loadu_ps(y[j] + f);
-                    _mm256_storeu_ps(g + (size_t)j * k + f, yv);
-                    a[j] = _mm256_fmadd_ps(yv, xv, a[j]);
+                    for (int j = 0; j < IALS_RB; j++) {
+                        __m256 yv = _mm256_loadu_ps(y[j] + f);
+                        _mm256_storeu_ps(g + (size_t)j * k + f, yv);
+                        h[j] = _mm256_fmadd_ps(yv, xv, h[j]);
+                    }
+                }
+            } else {
+                for (int32_t f = half; f < k; f += 16) {
+                    __m256 xv = _mm256_loadu_ps(x + f);
+                    if (!contig && !half)
+#pragma GCC unroll 8
+                        for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
+#pragma GCC unroll 8
+                    for (int j = 0; j < IALS_RB; j++)
+                        h[j] = _mm256_fmadd_ps(_mm256_loadu_ps(y[j] + f), xv, h[j]);
                 }
             }
-        } else {
-            for (int32_t f = 0; f < k; f += 8) {
-                __m256 xv = _mm256_loadu_ps(x + f);
-                if (!contig && f % 16 == 0)
 #pragma GCC unroll 8
-                    for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
-#pragma GCC unroll 8
-                for (int j = 0; j < IALS_RB; j++)
-                    a[j] = _mm256_fmadd_ps(_mm256_loadu_ps(y[j] + f), xv, a[j]);
-            }
+            for (int j = 0; j < IALS_RB; j++) a[j] = half ? _mm256_add_ps(a[j], h[j]) : h[j];
         }
         float w[IALS_RB];
         ials_block_w(a, c->val + e, c->alpha, resid, w);
@@ -364,11 +374,222 @@ MFR_AVX2 static void ials_syrk_avx2(const float *Y, int32_t m, int32_t k, float 
                          (size_t)k, nr, k - j >= 16, 1);
     }
 }
+
+/* ---- AVX-512F forms of the kernels above, for k % 16 == 0 ---------------
+ * The same floats as the AVX2 forms bit for bit (core/simd.h): a zmm
+ * accumulator of a dot y·x is the AVX2 form's two sweeps at once (lanes
+ * 0-7: f % 16 < 8, lanes 8-15: the others), folded by one add into the
+ * AVX2 form's a[j]; every other sum is per element, in the same order over
+ * items (axpys) or over f (G·x, the GEMM tiles), 16 lanes wide. */
+
+/* The 8 lanes of a's lower half plus those of its upper half. */
+MFR_AVX512 static inline __m256 ials_fold512(__m512 a) {
+    return _mm256_add_ps(_mm512_castps512_ps256(a),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+}
+
+/* out = sign · (G + lam·I)·x, as ials_gx_avx2. */
+MFR_AVX512 static void ials_gx_avx512(const float *G, float lam, const float *x, float *out,
+                                       int32_t k, float sign) {
+    const __m512 lv = _mm512_set1_ps(lam), sg = _mm512_set1_ps(sign);
+    int32_t j = 0;
+    for (; j + 64 <= k; j += 64) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int32_t f = 0; f < k; f++) {
+            const float *g = G + (size_t)f * k + j;
+            __m512 xf = _mm512_set1_ps(x[f]);
+            a0 = _mm512_fmadd_ps(xf, _mm512_loadu_ps(g), a0);
+            a1 = _mm512_fmadd_ps(xf, _mm512_loadu_ps(g + 16), a1);
+            a2 = _mm512_fmadd_ps(xf, _mm512_loadu_ps(g + 32), a2);
+            a3 = _mm512_fmadd_ps(xf, _mm512_loadu_ps(g + 48), a3);
+        }
+        _mm512_storeu_ps(out + j, _mm512_mul_ps(sg, _mm512_fmadd_ps(lv, _mm512_loadu_ps(x + j), a0)));
+        _mm512_storeu_ps(out + j + 16, _mm512_mul_ps(sg, _mm512_fmadd_ps(lv, _mm512_loadu_ps(x + j + 16), a1)));
+        _mm512_storeu_ps(out + j + 32, _mm512_mul_ps(sg, _mm512_fmadd_ps(lv, _mm512_loadu_ps(x + j + 32), a2)));
+        _mm512_storeu_ps(out + j + 48, _mm512_mul_ps(sg, _mm512_fmadd_ps(lv, _mm512_loadu_ps(x + j + 48), a3)));
+    }
+    for (; j < k; j += 16) {
+        __m512 a0 = _mm512_setzero_ps();
+        for (int32_t f = 0; f < k; f++)
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[f]), _mm512_loadu_ps(G + (size_t)f * k + j), a0);
+        _mm512_storeu_ps(out + j, _mm512_mul_ps(sg, _mm512_fmadd_ps(lv, _mm512_loadu_ps(x + j), a0)));
+    }
+}
+
+/* ials_items_avx2_k, 16 floats a step. */
+MFR_AVX512 static inline __attribute__((always_inline)) void
+ials_items_avx512_k(const ials_row *c, const float *x, float *out, int resid, const int32_t k) {
+    const int32_t *idx = c->idx;
+    const int64_t n = c->n;
+    float *gath = resid ? c->gath : NULL;
+    const int contig = !resid && c->gath;
+    const float *y[IALS_RB];
+    int64_t e = 0;
+    for (; e + IALS_RB <= n; e += IALS_RB) {
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++)
+            y[j] = contig ? c->gath + (size_t)(e + j) * k : c->Y + (size_t)idx[e + j] * k;
+        const float *ny[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++)
+            ny[j] = contig ? y[j] : e + IALS_RB + j < n ? c->Y + (size_t)idx[e + IALS_RB + j] * k : y[j];
+        __m512 a[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++) a[j] = _mm512_setzero_ps();
+        if (gath) {
+            float *g = gath + (size_t)e * k;
+            for (int32_t f = 0; f < k; f += 16) {
+                __m512 xv = _mm512_loadu_ps(x + f);
+#pragma GCC unroll 8
+                for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
+#pragma GCC unroll 8
+                for (int j = 0; j < IALS_RB; j++) {
+                    __m512 yv = _mm512_loadu_ps(y[j] + f);
+                    _mm512_storeu_ps(g + (size_t)j * k + f, yv);
+                    a[j] = _mm512_fmadd_ps(yv, xv, a[j]);
+                }
+            }
+        } else {
+            for (int32_t f = 0; f < k; f += 16) {
+                __m512 xv = _mm512_loadu_ps(x + f);
+                if (!contig)
+#pragma GCC unroll 8
+                    for (int j = 0; j < IALS_RB; j++) __builtin_prefetch(ny[j] + f, 0, 3);
+#pragma GCC unroll 8
+                for (int j = 0; j < IALS_RB; j++)
+                    a[j] = _mm512_fmadd_ps(_mm512_loadu_ps(y[j] + f), xv, a[j]);
+            }
+        }
+        __m256 h[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++) h[j] = ials_fold512(a[j]);
+        float w[IALS_RB];
+        ials_block_w(h, c->val + e, c->alpha, resid, w);
+        __m512 wv[IALS_RB];
+#pragma GCC unroll 8
+        for (int j = 0; j < IALS_RB; j++) wv[j] = _mm512_set1_ps(w[j]);
+        for (int32_t f = 0; f < k; f += 16) {
+            __m512 o = _mm512_loadu_ps(out + f);
+#pragma GCC unroll 8
+            for (int j = 0; j < IALS_RB; j++) o = _mm512_fmadd_ps(wv[j], _mm512_loadu_ps(y[j] + f), o);
+            _mm512_storeu_ps(out + f, o);
+        }
+    }
+    for (; e < n; e++) {
+        const float *yr = contig ? c->gath + (size_t)e * k : c->Y + (size_t)idx[e] * k;
+        __m512 d0 = _mm512_setzero_ps();
+        for (int32_t f = 0; f < k; f += 16)
+            d0 = _mm512_fmadd_ps(_mm512_loadu_ps(yr + f), _mm512_loadu_ps(x + f), d0);
+        float d = mfr__hsum256(ials_fold512(d0));
+        float cw = 1.f + c->alpha * c->val[e];
+        __m512 w = _mm512_set1_ps(resid ? cw - cw * d : cw * d);
+        for (int32_t f = 0; f < k; f += 16) {
+            __m512 yv = _mm512_loadu_ps(yr + f);
+            if (gath) _mm512_storeu_ps(gath + (size_t)e * k + f, yv);
+            _mm512_storeu_ps(out + f, _mm512_fmadd_ps(w, yv, _mm512_loadu_ps(out + f)));
+        }
+    }
+}
+
+MFR_AVX512 static void ials_items_avx512(const ials_row *c, const float *x, float *out, int resid) {
+    if (c->k == 64) ials_items_avx512_k(c, x, out, resid, 64);
+    else if (c->k == 256) ials_items_avx512_k(c, x, out, resid, 256);
+    else ials_items_avx512_k(c, x, out, resid, c->k);
+}
+
+/* out = sign · (diag(gd) + lam·I)·x. */
+MFR_AVX512 static void ials_dx_avx512(const float *gd, float lam, const float *x, float *out,
+                                       int32_t k, float sign) {
+    const __m512 lv = _mm512_set1_ps(lam), sg = _mm512_set1_ps(sign);
+    for (int32_t j = 0; j < k; j += 16) {
+        __m512 d = _mm512_mul_ps(sg, _mm512_add_ps(_mm512_loadu_ps(gd + j), lv));
+        _mm512_storeu_ps(out + j, _mm512_mul_ps(d, _mm512_loadu_ps(x + j)));
+    }
+}
+
+MFR_AVX512 static void ials_matvec_avx512(const void *vctx, const float *x, float *out) {
+    const ials_row *c = vctx;
+    if (c->gd) ials_dx_avx512(c->gd, c->lam, x, out, c->k, 1.f);
+    else ials_gx_avx512(c->G, c->lam, x, out, c->k, 1.f);
+    ials_items_avx512(c, x, out, 0);
+}
+
+MFR_AVX512 static void ials_residual_avx512(const ials_row *c, const float *x, float *r) {
+    if (c->gd) ials_dx_avx512(c->gd, c->lam, x, r, c->k, -1.f);
+    else ials_gx_avx512(c->G, c->lam, x, r, c->k, -1.f);
+    ials_items_avx512(c, x, r, 1);
+}
+
+/* ials_tile_avx2 with NC (1 or 2) zmm columns: 16 or 32 columns of C. */
+MFR_AVX512 static inline __attribute__((always_inline)) void
+ials_tile_avx512(const float *A, size_t lda, const float *B, size_t ldb, int32_t nf, float *C,
+                 size_t ldc, const int NR, const int NC, int acc) {
+    __m512 c0[6], c1[6];
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; r++) {
+        c0[r] = acc ? _mm512_loadu_ps(C + (size_t)r * ldc) : _mm512_setzero_ps();
+        c1[r] = acc && NC > 1 ? _mm512_loadu_ps(C + (size_t)r * ldc + 16) : _mm512_setzero_ps();
+    }
+    for (int32_t f = 0; f < nf; f++) {
+        const float *b = B + (size_t)f * ldb;
+        __m512 b0 = _mm512_loadu_ps(b), b1 = NC > 1 ? _mm512_loadu_ps(b + 16) : b0;
+#pragma GCC unroll 6
+        for (int r = 0; r < NR; r++) {
+            __m512 a = _mm512_set1_ps(A[(size_t)r * lda + f]);
+            c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+            if (NC > 1) c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; r++) {
+        _mm512_storeu_ps(C + (size_t)r * ldc, c0[r]);
+        if (NC > 1) _mm512_storeu_ps(C + (size_t)r * ldc + 16, c1[r]);
+    }
+}
+
+MFR_AVX512 static void ials_tile_nr512(const float *A, size_t lda, const float *B, size_t ldb,
+                                       int32_t nf, float *C, size_t ldc, int nr, int two, int acc) {
+#define IALS_TILE(R)                                                                               \
+    case R:                                                                                        \
+        if (two) ials_tile_avx512(A, lda, B, ldb, nf, C, ldc, R, 2, acc);                         \
+        else ials_tile_avx512(A, lda, B, ldb, nf, C, ldc, R, 1, acc);                             \
+        break;
+    switch (nr) {
+        IALS_TILE(1) IALS_TILE(2) IALS_TILE(3) IALS_TILE(4) IALS_TILE(5) IALS_TILE(6)
+    }
+#undef IALS_TILE
+}
+
+/* ials_gemm_avx2 in panels of 32 columns (32 KiB of B at k = 256). */
+MFR_AVX512 static void ials_gemm_avx512(const float *A, int32_t m, const float *B, int32_t k,
+                                        float *out) {
+    for (int32_t j = 0; j < k; j += 32)
+        for (int32_t r = 0; r < m; r += 6)
+            ials_tile_nr512(A + (size_t)r * k, (size_t)k, B + j, (size_t)k, k,
+                            out + (size_t)r * k + j, (size_t)k, m - r < 6 ? m - r : 6, k - j >= 32, 0);
+}
+
+/* ials_syrk_avx2 with ials_tile_nr512's tiles (their columns past the
+ * diagonal tile are written too, and not read). */
+MFR_AVX512 static void ials_syrk_avx512(const float *Y, int32_t m, int32_t k, float *T, float *C) {
+    for (int32_t r = 0; r < m; r++)
+        for (int32_t f = 0; f < k; f++) T[(size_t)f * m + r] = Y[(size_t)r * k + f];
+    for (int32_t i = 0; i < k; i += 6) {
+        int nr = k - i < 6 ? k - i : 6;
+        for (int32_t j = 0; j < i + nr; j += 32)
+            ials_tile_nr512(T + (size_t)i * m, (size_t)m, Y + j, (size_t)k, m, C + (size_t)i * k + j,
+                            (size_t)k, nr, k - j >= 32, 1);
+    }
+}
 #endif
 
-/* The AVX2 row kernels need k % 8 == 0 and mfr__use_avx2(ks) (core/simd.h). */
-static int ials_use_avx2(const mfr__kernels *ks, int32_t k) {
-    return k % 8 == 0 && mfr__use_avx2(ks);
+/* Which row kernels run (core/simd.h): IALS_AVX512 when k % 16 == 0 and
+ * mfr__use_avx512(ks), else IALS_AVX2 when k % 8 == 0 and mfr__use_avx2(ks),
+ * else IALS_REF (the scalar reference, cblas for the GEMMs). */
+enum { IALS_REF = 0, IALS_AVX2 = 1, IALS_AVX512 = 2 };
+static int ials_kernels(const mfr__kernels *ks, int32_t k) {
+    if (k % 8 || !mfr__use_avx2(ks)) return IALS_REF;
+    return k % 16 == 0 && mfr__use_avx512(ks) ? IALS_AVX512 : IALS_AVX2;
 }
 
 /* λ_u = λ·(n_u + α0·n_other)^ν (ν = 0: plain λ). */
@@ -415,8 +636,8 @@ static int ials_exact(const ials_row *row, float *A, float *b, float *x) {
 static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const float *gd,
                       int32_t n_other, int32_t k, float lam, float alpha, float a0, float nu,
                       int cg_steps, float *X, int threads, float *scratch, size_t per,
-                      float *gbuf, size_t gper) {
-    const int exact = cg_steps <= 0, simd = gbuf != NULL;
+                      float *gbuf, size_t gper, int simd) {
+    const int exact = cg_steps <= 0;
     int bad = 0;
 #pragma omp parallel num_threads(threads) reduction(| : bad)
     {
@@ -435,8 +656,10 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
 #ifdef MFR_HAVE_AVX2
             if (simd) {
                 row.gath = row.n <= IALS_GATHER ? gath : NULL;
-                ials_residual_avx2(&row, x, cg);
-                mfr__cg_residual(ials_matvec_avx2, &row, x, k, cg_steps, 1e-12f, cg);
+                if (simd == IALS_AVX512) ials_residual_avx512(&row, x, cg);
+                else ials_residual_avx2(&row, x, cg);
+                mfr__cg_residual(simd == IALS_AVX512 ? ials_matvec_avx512 : ials_matvec_avx2, &row,
+                                 x, k, cg_steps, 1e-12f, cg);
                 continue;
             }
 #else
@@ -451,8 +674,8 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
 
 /* out = A·V (Vt NULL) or A·Vᵀ (Vt = Vᵀ, for the AVX2 GEMM) for the n x k
  * matrix A and k x k V, in blocks of IALS_ROT_BLOCK rows at fixed
- * boundaries, in parallel; simd: the AVX2 GEMM (ials_gemm_avx2), else
- * cblas_sgemm. out may be A (in place) when tmp holds IALS_ROT_BLOCK·k
+ * boundaries, in parallel; simd (ials_kernels): the owned GEMM
+ * (ials_gemm_avx2 or _avx512: the same floats), else cblas_sgemm. out may be A (in place) when tmp holds IALS_ROT_BLOCK·k
  * floats a thread: each block is multiplied into the thread's tmp, then
  * copied over its rows, so every row gets the bits it gets out of place. */
 enum { IALS_ROT_BLOCK = 256 };
@@ -466,7 +689,8 @@ static void rotate(const float *A, int32_t n, const float *V, const float *Vt, i
                             : out + (size_t)r0 * k;
         int done = 0;
 #ifdef MFR_HAVE_AVX2
-        if (simd) ials_gemm_avx2(A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
+        if (simd == IALS_AVX512) ials_gemm_avx512(A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
+        else if (simd) ials_gemm_avx2(A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
 #else
         (void)simd;
 #endif
@@ -511,7 +735,8 @@ enum { IALS_GRAM_PARTS = 8 };
 mfr_status mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float *G, int threads,
                           const mfr__kernels *ks, mfr_error *err) {
 #ifdef MFR_HAVE_AVX2
-    if (ials_use_avx2(ks, k)) {
+    const int simd = ials_kernels(ks, k);
+    if (simd) {
         const size_t kk = (size_t)k * k, tper = (size_t)k * IALS_ROT_BLOCK;
         float *part = mfr__aligned_alloc(sizeof(float) * (kk * IALS_GRAM_PARTS + tper * (size_t)threads));
         if (!part) return mfr__nomem(err, "ials gramian");
@@ -523,9 +748,11 @@ mfr_status mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float 
             for (int q = 0; q < IALS_GRAM_PARTS; q++) {
                 int32_t r0 = (int32_t)((int64_t)n * q / IALS_GRAM_PARTS);
                 int32_t r1 = (int32_t)((int64_t)n * (q + 1) / IALS_GRAM_PARTS);
-                for (int32_t r = r0; r < r1; r += IALS_ROT_BLOCK)
-                    ials_syrk_avx2(Y + (size_t)r * k, r1 - r < IALS_ROT_BLOCK ? r1 - r : IALS_ROT_BLOCK,
-                                   k, T, part + kk * (size_t)q);
+                for (int32_t r = r0; r < r1; r += IALS_ROT_BLOCK) {
+                    int32_t m = r1 - r < IALS_ROT_BLOCK ? r1 - r : IALS_ROT_BLOCK;
+                    if (simd == IALS_AVX512) ials_syrk_avx512(Y + (size_t)r * k, m, k, T, part + kk * (size_t)q);
+                    else ials_syrk_avx2(Y + (size_t)r * k, m, k, T, part + kk * (size_t)q);
+                }
             }
         }
         for (int32_t i = 0; i < k; i++)
@@ -558,7 +785,7 @@ static mfr_status solve_gram(const mfr__csr *c, const float *Y, float *Yw, int32
     const int exact = cg_steps <= 0;
     size_t per = (exact ? (size_t)k * k + 2 * (size_t)k : 4 * (size_t)k) + 16;
     float *scratch = mfr__aligned_alloc(sizeof(float) * per * (size_t)threads);
-    const int simd = !exact && ials_use_avx2(ks, k);
+    const int simd = exact ? IALS_REF : ials_kernels(ks, k);
     int64_t glen = 0; /* longest row that is copied */
     for (int32_t r = 0; simd && r < c->rows; r++) {
         int64_t n = c->ptr[r + 1] - c->ptr[r];
@@ -602,7 +829,7 @@ static mfr_status solve_gram(const mfr__csr *c, const float *Y, float *Yw, int32
         rotate(Y, n_other, G, NULL, k, Yr, tmp, threads, simd);
         rotate(X, c->rows, G, NULL, k, Xr, tmp, threads, simd);
         bad = solve_rows(c, Yr, NULL, s, n_other, k, lam, alpha, a0, nu, cg_steps, Xr, threads,
-                         scratch, per, gbuf, gper);
+                         scratch, per, gbuf, gper, simd);
         for (int32_t i = 0; simd && i < k; i++) /* G0 := Vᵀ */
             for (int32_t j = 0; j < k; j++) G0[(size_t)j * k + i] = G[(size_t)i * k + j];
         rotate(Xr, c->rows, G, simd ? G0 : G, k, X, tmp, threads, simd);
@@ -612,7 +839,7 @@ static mfr_status solve_gram(const mfr__csr *c, const float *Y, float *Yw, int32
             memcpy(G, G0, sizeof(float) * (size_t)k * k);
         mfr__sym_fill_upper(G, k, k);
         bad = solve_rows(c, Y, G, NULL, n_other, k, lam, alpha, a0, nu, cg_steps, X, threads,
-                         scratch, per, gbuf, gper);
+                         scratch, per, gbuf, gper, simd);
     }
     mfr__blas_threads_set(blas_before);
     mfr__free(scratch), mfr__free(gbuf), mfr__free(Yr), mfr__free(Xr), mfr__free(G0);

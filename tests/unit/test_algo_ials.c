@@ -145,6 +145,66 @@ static void ials_simd_matches_scalar(void **state) {
     free(idx), free(val);
 }
 
+/* The AVX-512F forms (k % 16 == 0, a CPU with AVX-512F) give the AVX2
+ * forms' floats bit for bit (core/simd.h's rule: the model does not depend
+ * on which the CPU has) and the scalar reference's up to rounding: k = 16
+ * (one 16-column GEMM panel, the G·x tail of 16), 64 and 256 (the unrolled
+ * copies, 32-column panels, G·x in 64s) and 80 (a panel of 32 and one of
+ * 16, G·x 64 + 16); rows of 0, 1, 7, 300 and 4100 items, against 4200
+ * other-side rows (the full gramian) and 40 (the eigenbasis: the GEMMs and
+ * the gramian's tiles). The gramian alone is compared too. */
+static void ials_avx512_matches_avx2_and_scalar(void **state) {
+    (void)state;
+    if (!mfr__cpu_avx512()) {
+        print_message("skipped: this CPU has no AVX-512F\n");
+        skip();
+    }
+    enum { NR = 5 };
+    static const int32_t len[NR] = {0, 1, 7, 300, 4100};
+    static const int32_t ks[4] = {16, 64, 80, 256}, nos[2] = {4200, 40};
+    int64_t ptr[NR + 1] = {0};
+    for (int r = 0; r < NR; r++) ptr[r + 1] = ptr[r] + len[r];
+    int32_t *idx = malloc(sizeof(int32_t) * (size_t)ptr[NR]);
+    float *val = malloc(sizeof(float) * (size_t)ptr[NR]);
+    mfr__rng rng;
+    mfr__rng_seed(&rng, 12);
+    const mfr__kernels ref = {.scalar = 1}, no512 = {.no_avx512 = 1};
+    for (int o = 0; o < 2; o++) {
+        const int32_t NO = nos[o];
+        for (int r = 0; r < NR; r++)
+            for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
+                idx[e] = (int32_t)((e - ptr[r]) * 5 % NO), val[e] = (float)(mfr__rng_uniform(&rng));
+        mfr__csr c = {NR, ptr[NR], ptr, idx, val};
+        for (int t = 0; t < 4; t++) {
+            const int32_t K = ks[t];
+            const float a0 = o ? 0.3f : 1.f, nu = o ? 1.f : 0.f, lam = o ? 0.01f : 0.1f;
+            float *Y = malloc(sizeof(float) * NO * K), *Xs = malloc(sizeof(float) * NR * K),
+                  *Xa = malloc(sizeof(float) * NR * K), *Xv = malloc(sizeof(float) * NR * K),
+                  *Ga = malloc(sizeof(float) * K * K), *Gv = malloc(sizeof(float) * K * K);
+            for (int j = 0; j < NO * K; j++) Y[j] = (float)(0.1 * mfr__rng_normal(&rng));
+            for (int j = 0; j < NR * K; j++) Xs[j] = Xa[j] = Xv[j] = (float)(0.1 * mfr__rng_normal(&rng));
+            mfr_error err;
+            assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xs, 1, &ref, &err), MFR_OK);
+            assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xa, 2, &no512, &err), MFR_OK);
+            assert_int_equal(mfr__ials_solve_side(&c, Y, NO, K, lam, 2.f, a0, nu, 3, Xv, 1, NULL, &err), MFR_OK);
+            assert_memory_equal(Xa, Xv, sizeof(float) * NR * K);
+            for (int r = 0; r < NR; r++) {
+                double nrm = 0;
+                for (int f = 0; f < K; f++) nrm += (double)Xs[r * K + f] * Xs[r * K + f];
+                if (len[r]) assert_true(nrm > 1e-6); /* a row that was solved */
+                for (int f = 0; f < K; f++)
+                    assert_float_near(Xv[r * K + f], Xs[r * K + f], 1e-4 * (1 + sqrt(nrm)));
+            }
+            assert_int_equal(mfr__ials_gram(Y, NO, K, a0, Ga, 2, &no512, &err), MFR_OK);
+            assert_int_equal(mfr__ials_gram(Y, NO, K, a0, Gv, 1, NULL, &err), MFR_OK);
+            for (int i = 0; i < K; i++) /* the lower triangle is the gramian */
+                assert_memory_equal(Ga + (size_t)i * K, Gv + (size_t)i * K, sizeof(float) * (size_t)(i + 1));
+            free(Y), free(Xs), free(Xa), free(Xv), free(Ga), free(Gv);
+        }
+    }
+    free(idx), free(val);
+}
+
 /* 4 user groups x 4 item groups; a user rates ~40% of its group's items. */
 static void clustered(mfr_dataset **ds, mfr_ratings *train, int32_t *hu, int32_t *hi, int *nh) {
     enum { NU = 200, NI = 120 };
@@ -328,6 +388,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(ials_normal_equations_known_answer),
         cmocka_unit_test(ials_new_user_closed_form),
         cmocka_unit_test(ials_simd_matches_scalar),
+        cmocka_unit_test(ials_avx512_matches_avx2_and_scalar),
         cmocka_unit_test(ials_ranks_heldout_positives_high),
         cmocka_unit_test(ials_same_seed_identical),
         cmocka_unit_test(fault_ials_alloc_failures),
