@@ -152,7 +152,8 @@ static void ials_simd_matches_scalar(void **state) {
  * copies, 32-column panels, G·x in 64s) and 80 (a panel of 32 and one of
  * 16, G·x 64 + 16); rows of 0, 1, 7, 300 and 4100 items, against 4200
  * other-side rows (the full gramian) and 40 (the eigenbasis: the GEMMs and
- * the gramian's tiles). The gramian alone is compared too. */
+ * the gramian's tiles). The gramian alone is compared too, and a whole
+ * fit at k = 16 gives the same model byte for byte. */
 static void ials_avx512_matches_avx2_and_scalar(void **state) {
     (void)state;
     if (!mfr__cpu_avx512()) {
@@ -203,6 +204,18 @@ static void ials_avx512_matches_avx2_and_scalar(void **state) {
         }
     }
     free(idx), free(val);
+    /* a whole fit (both halves, the baseline, 3 epochs, 2 threads) at k = 16:
+     * the same model byte for byte */
+    lowrank L;
+    lowrank_make(&L, 100, 80, 3, 0.3, 0.2, 6);
+    mfr_train_params p = mfr_train_params_default(MFR_ALGO_IALS);
+    p.factors = 16, p.epochs = 3, p.threads = 2;
+    mfr_model *a = train_ok(&L, &p), *b = NULL;
+    mfr_error err;
+    assert_int_equal(mfr__model_train_with(L.ds, &L.train, NULL, &p, &no512, &b, &err), MFR_OK);
+    assert_models_identical(a, b);
+    mfr_model_free(a), mfr_model_free(b);
+    lowrank_free(&L);
 }
 
 /* 4 user groups x 4 item groups; a user rates ~40% of its group's items. */
