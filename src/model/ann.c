@@ -73,7 +73,7 @@ mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
         int32_t i = order[j].item, c = assign[i];
         slot[(size_t)a->first[c] * LANES + cnt[c]++] = i;
     }
-    mfr_status st = mfr__qindex_from_slots(m, slot, nb, &a->x, err);
+    mfr_status st = mfr__qindex_from_slots(m, slot, nb, m->qindex->rot, m->qindex->pre, &a->x, err);
     mfr__free(slot);
     mfr__free(order);
     mfr__free(cnt);

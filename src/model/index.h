@@ -19,17 +19,31 @@
 
 typedef struct mfr__qindex {
     int32_t n_items, k, n_blocks;
-    int8_t *q8;      /* [n_blocks][k][8] round(q_if / scale_i), movie-major by factor */
-    float *scale;    /* [n_blocks * 8] scale_i = max_f |q_if| / 127 */
+    /* The bytes round(q_if / scale_i), movie-major by factor pair (8 lanes x
+     * 2 bytes a pair), in two arrays of per-block records: hot (what every
+     * block pass 1 reads: its 8 scale_i = max_f |q_if| / 127 and 8 b_i (bias,
+     * 0 without) as floats, then the prefix's pairs) and cold (the pairs
+     * beyond the prefix: all of them without one), so the prefix pass reads
+     * hot records only (960 KB for 60,000 movies with an 8-factor prefix). */
+    int8_t *hot, *q8;
+    size_t hot_stride, cold_stride; /* bytes a record, whole cache lines */
     float *rad;      /* [n_blocks * 8] scale_i / 2: the largest rounding of a byte */
     float *norm;     /* [n_blocks * 8] ‖q_i‖₂ + scale_i √k / 2 */
-    float *bias;     /* [n_blocks * 8] item bias (0 without); all 0 in padding */
     int32_t *item;   /* [n_blocks * 8] the movie in each slot (n_items in padding): the
                         movies by b_i + c·‖q_i‖, highest first (c: the users' mean ‖p_u‖),
                         each band of 1,024 of them by ‖q_i‖, highest first */
-    float *item_norm;    /* [n_items] norm by movie index */
     float *max_bias, *max_abs_bias, *max_norm; /* [n_blocks] per block, for skipping it */
+    float *max_rad, *max_tail; /* [n_blocks] the largest rad_i and ‖q̃_i beyond the prefix‖ */
     double user_norm;    /* c: the users' mean ‖p_u‖ (the exact index's order) */
+    /* The principal axes of Q, when a few of them hold most of its energy
+     * (NULL otherwise): rot[r * k + c] is component r of the c-th axis
+     * (QᵀQ's eigenvectors, the largest eigenvalue first), and the bytes hold
+     * q̃_i = rotᵀ q_i, so p·q_i = p̃·q̃_i with p̃ = rotᵀ p. Pass 1 then scores
+     * the first 2·pre factors of a block, bounds the rest by
+     * ‖p̃_rest‖·max_tail, and reads the others only when that bound can
+     * reach the heap. */
+    double *rot;
+    int32_t pre;         /* factor pairs of the prefix (0 with rot NULL) */
 } mfr__qindex;
 
 /* The index of m's Q (m->qindex), or NULL (and MFR_OK) when the model has no
@@ -39,10 +53,12 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err);
 void mfr__qindex_free(mfr__qindex *x);
 /* An index whose slot l (n_blocks * 8 of them) holds movie slot[l], or
  * padding when slot[l] >= n_items; padding comes last in a block (a block's
- * movies are its first lanes). m's Q must be usable. *out NULL on failure.
- * MFR_E_NOMEM. */
+ * movies are its first lanes), in the basis of the axes rot (k x k, copied;
+ * NULL: Q's own) with a prefix of pre factor pairs. m's Q must be usable.
+ * *out NULL on failure. MFR_E_NOMEM. */
 mfr_status mfr__qindex_from_slots(const mfr_model *m, const int32_t *slot, int32_t n_blocks,
-                                  mfr__qindex **out, mfr_error *err);
+                                  const double *rot, int32_t pre, mfr__qindex **out,
+                                  mfr_error *err);
 /* The order the exact index places movies in: key b_i + c·n_i (c: the users'
  * mean ‖p_u‖), highest first, ties by the lower index (qsort comparator). */
 typedef struct mfr__keyed {
