@@ -124,11 +124,17 @@ typedef enum mfr_index_kind { MFR_INDEX_EXACT = 0, MFR_INDEX_APPROX = 1 } mfr_in
 typedef struct mfr_index_params {
     mfr_index_kind kind;  /* default MFR_INDEX_EXACT */
     int32_t lists;        /* approximate: clusters, 0 = round(sqrt(movies)) (default 0) */
-    int32_t nprobe;       /* approximate: clusters searched a list (default MFR_INDEX_NPROBE) */
+    int32_t nprobe;       /* approximate: clusters searched a list; 0 (the default): the
+                             smallest whose recall@10 against the exact lists, measured
+                             at build on up to MFR_INDEX_TUNE_USERS model users, reaches
+                             MFR_INDEX_RECALL (mfr__log says the nprobe and recall) */
     uint64_t seed;        /* k-means seed (default 42) */
     int32_t max_iter;     /* k-means iterations (default 10) */
 } mfr_index_params;
 
+#define MFR_INDEX_RECALL 0.96
+#define MFR_INDEX_TUNE_USERS 256
+/* nprobe 0 for a model without users to measure on: this many */
 #define MFR_INDEX_NPROBE 24
 
 mfr_index_params mfr_index_params_default(void);
@@ -142,6 +148,11 @@ mfr_index_params mfr_index_params_default(void);
  * as auto, ease, ials; knn, baseline), MFR_E_INVALID for a bad parameter,
  * MFR_E_NOMEM. On failure the model keeps the index it had. */
 mfr_status mfr_model_set_index(mfr_model *m, const mfr_index_params *p, mfr_error *err);
+
+/* The approximate index m serves with: its clusters, the clusters searched a
+ * list, and the recall@10 measured when nprobe was chosen (nprobe 0; -1 when
+ * it was given). 0 with *lists = 0 when m lists exactly. */
+int mfr_model_index_info(const mfr_model *m, int32_t *lists, int32_t *nprobe, double *recall);
 
 #ifdef __cplusplus
 }

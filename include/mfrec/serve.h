@@ -47,7 +47,8 @@ typedef struct mfr_server_params {
     int index;                /* how lists are found: MFR_INDEX_EXACT (0, the default)
                                  or MFR_INDEX_APPROX (mfrec/analysis.h), set on every
                                  model served (the loaded one, each retrain) */
-    int nprobe;               /* approximate: clusters searched a list, 0 = MFR_INDEX_NPROBE */
+    int nprobe;               /* approximate: clusters searched a list, 0 = measured at start
+                                 (mfr_index_params) */
 } mfr_server_params;
 
 /* GET /metrics exposure: loopback clients only (the default: the counters

@@ -28,7 +28,7 @@ int mfr__ann_supported(const mfr_model *m) {
 }
 
 mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
-                        const float *centroid, int32_t nprobe, mfr_error *err) {
+                        const float *centroid, int32_t cd, int32_t nprobe, mfr_error *err) {
     if (!mfr__ann_supported(m))
         return mfr__err(err, MFR_E_UNSUPPORTED,
                         "approximate index: this model (%s) does not order its lists by the "
@@ -38,6 +38,9 @@ mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
     if (lists < 1 || lists > ni || nprobe < 1)
         return mfr__err(err, MFR_E_INVALID, "approximate index: %d lists, nprobe %d (need 1..%d "
                         "lists, nprobe >= 1)", (int)lists, (int)nprobe, (int)ni);
+    if (cd < 1 || cd > k || (cd < k && !m->qindex->rot))
+        return mfr__err(err, MFR_E_INVALID, "approximate index: centroids of %d dimensions for "
+                        "k = %d%s", (int)cd, (int)k, cd < k ? " without principal axes" : "");
     for (int32_t i = 0; i < ni; i++)
         if (assign[i] < 0 || assign[i] >= lists)
             return mfr__err(err, MFR_E_INVALID, "approximate index: movie %d in list %d of %d",
@@ -47,14 +50,15 @@ mfr_status mfr__ann_set(mfr_model *m, int32_t lists, const int32_t *assign,
     mfr__keyed *order = mfr__malloc((size_t)ni * sizeof *order);
     int32_t *slot = NULL;
     if (!a || !cnt || !order) goto nomem;
-    a->lists = lists, a->nprobe = nprobe > lists ? lists : nprobe, a->k = k;
-    a->cq = mfr__aligned_alloc((size_t)lists * k * sizeof *a->cq);
+    a->lists = lists, a->nprobe = nprobe > lists ? lists : nprobe, a->k = k, a->cd = cd;
+    a->recall = -1.0;
+    a->cq = mfr__aligned_alloc((size_t)lists * cd * sizeof *a->cq);
     a->cb = mfr__aligned_alloc((size_t)lists * sizeof *a->cb);
     a->first = mfr__malloc(((size_t)lists + 1) * sizeof *a->first);
     if (!a->cq || !a->cb || !a->first) goto nomem;
     for (int32_t c = 0; c < lists; c++) {
-        memcpy(a->cq + (size_t)c * k, centroid + (size_t)c * (k + 1), (size_t)k * sizeof *a->cq);
-        a->cb[c] = centroid[(size_t)c * (k + 1) + k];
+        memcpy(a->cq + (size_t)c * cd, centroid + (size_t)c * (cd + 1), (size_t)cd * sizeof *a->cq);
+        a->cb[c] = centroid[(size_t)c * (cd + 1) + cd];
     }
     /* the blocks of each list, then the movies list by list, each list in
      * the exact index's order (b_i + c·n_i, highest first) */
@@ -103,8 +107,15 @@ static int32_t ann_topn(const mfr_model *m, const float *p, float base, const mf
     int32_t *blocks = mfr__malloc(((size_t)a->x->n_blocks + 1) * sizeof *blocks);
     int32_t got = -1;
     if (!cs || !pick || !blocks) goto done;
-    /* each list's mean score: base + c_b + p·c_q, base left out (the same for all) */
-    mfr__score_rows(a->cq, a->k, p, 0, a->lists, 0.f, a->cb, cs);
+    /* each list's mean score: base + c_b + p·c_x, base left out (the same for
+     * all), p in the centroids' coordinates */
+    float pt[512]; /* p in the axes, for the centroids and the search */
+    const float *pv = p;
+    if (a->x->rot) {
+        mfr__qindex_rotate(a->x, p, pt);
+        if (a->cd < a->k) pv = pt;
+    }
+    mfr__score_rows(a->cq, a->cd, pv, 0, a->lists, 0.f, a->cb, cs);
     for (int32_t probe = a->nprobe;; probe = 2 * probe < a->lists ? 2 * probe : a->lists) {
         topn h = {pick, probe, 0};
         for (int32_t c = 0; c < a->lists; c++) {
@@ -115,7 +126,7 @@ static int32_t ann_topn(const mfr_model *m, const float *p, float base, const mf
         for (int32_t j = 0; j < np; j++)
             for (int32_t b = a->first[pick[j].item]; b < a->first[pick[j].item + 1]; b++)
                 blocks[nv++] = b;
-        got = mfr__qindex_search(m, a->x, blocks, nv, p, base, f, n, out, ks);
+        got = mfr__qindex_search(m, a->x, blocks, nv, p, a->x->rot ? pt : NULL, base, f, n, out, ks);
         if (got < 0 || got >= n || probe >= a->lists) break;
     }
 done:
@@ -128,5 +139,5 @@ done:
 int32_t mfr__qindex_topn(const mfr_model *m, const float *p, float base, const mfr__filter *f,
                          int32_t n, mfr_scored *out, const mfr__kernels *ks) {
     if (m->ann) return ann_topn(m, p, base, f, n, out, ks);
-    return mfr__qindex_search(m, m->qindex, NULL, 0, p, base, f, n, out, ks);
+    return mfr__qindex_search(m, m->qindex, NULL, 0, p, NULL, base, f, n, out, ks);
 }

@@ -97,6 +97,7 @@ void mfr__qindex_free(mfr__qindex *x) {
     mfr__free(x->rad);
     mfr__free(x->item);
     mfr__free(x->rot);
+    mfr__free(x->rotf);
     mfr__free(x->max_bias);
     mfr__free(x->max_norm);
     mfr__free(x->max_abs_bias);
@@ -126,6 +127,16 @@ MFR_HOT static void rotate(const double *rot, int32_t k, const float *q, double 
         const double *v = rot + (size_t)r * k;
         double qr = q[r];
         for (int32_t c = 0; c < k; c++) out[c] += qr * v[c];
+    }
+}
+
+MFR_HOT void mfr__qindex_rotate(const mfr__qindex *x, const float *v, float *out) {
+    const int32_t k = x->k;
+    for (int32_t c = 0; c < k; c++) out[c] = 0.f;
+    for (int32_t r = 0; r < k; r++) {
+        const float *w = x->rotf + (size_t)r * k, vr = v[r];
+#pragma omp simd
+        for (int32_t c = 0; c < k; c++) out[c] += vr * w[c];
     }
 }
 
@@ -194,18 +205,20 @@ mfr_status mfr__qindex_from_slots(const mfr_model *m, const int32_t *slot, int32
     x->rad = mfr__aligned_alloc(nl * sizeof *x->rad);
     x->item = mfr__aligned_alloc(nl * sizeof *x->item);
     x->rot = rot ? mfr__malloc((size_t)k * k * sizeof *x->rot) : NULL;
+    x->rotf = rot ? mfr__aligned_alloc((size_t)k * k * sizeof *x->rotf) : NULL;
     x->max_bias = mfr__aligned_alloc((size_t)nb * sizeof *x->max_bias);
     x->max_norm = mfr__aligned_alloc((size_t)nb * sizeof *x->max_norm);
     x->max_abs_bias = mfr__aligned_alloc((size_t)nb * sizeof *x->max_abs_bias);
     x->max_rad = mfr__aligned_alloc((size_t)nb * sizeof *x->max_rad);
     x->max_tail = mfr__aligned_alloc((size_t)nb * sizeof *x->max_tail);
-    if (!x->hot || !x->q8 || !x->norm || !x->rad || !x->item || (rot && !x->rot) ||
+    if (!x->hot || !x->q8 || !x->norm || !x->rad || !x->item || (rot && (!x->rot || !x->rotf)) ||
         !x->max_bias || !x->max_norm || !x->max_abs_bias || !x->max_rad || !x->max_tail) {
         mfr__qindex_free(x);
         return mfr__nomem(err, "item index");
     }
     x->n_items = ni, x->k = k, x->n_blocks = nb, x->pre = rot ? pre : 0;
     if (rot) memcpy(x->rot, rot, (size_t)k * k * sizeof *x->rot);
+    for (size_t t = 0; rot && t < (size_t)k * k; t++) x->rotf[t] = (float)rot[t];
     memset(x->hot, 0, (size_t)nb * x->hot_stride); /* the pad byte of an odd k too */
     memset(x->q8, 0, (size_t)nb * x->cold_stride);
     memset(x->max_tail, 0, (size_t)nb * sizeof *x->max_tail);
@@ -324,10 +337,12 @@ mfr_status mfr__qindex_build(mfr_model *m, mfr_error *err) {
  * the scale sp of p as 16-bit integers (AVX2 pass: p̂_f = sp·round(p_f/sp),
  * |p_f − p̂_f| ≤ sp/2, so |p̂·q̂ − p·q̂| ≤ (sp/2)·√k·‖q̂‖ and ‖p̂‖₁ ≤ ‖p‖₁ + k·sp/2;
  * the portable pass, with p itself, is within the same bound). In a rotated
- * index p is p̃ rounded to float, within 2⁻²⁴·max|p̃| ≤ sp/1000 of the exact
- * p̃: sp/2 becomes 1.01·sp/2 in the bound, and A gains 10⁻⁹‖p‖ for the
- * rotations' rounding (p̃·q̃ = p·q to about 10⁻¹³‖p‖‖q‖ in double). T: the
- * prefix pass's ‖p̃ beyond the prefix‖, rounded up. */
+ * index p is p̃ = rotᵀ p summed in float over rot rounded to float
+ * (mfr__qindex_rotate): within ε = 1.05 √k (k + 2) 2⁻²⁴ ‖p‖ of the exact
+ * rotation (the matrix's rounding, u√k‖p‖, and the sums', √k γ_k ‖p‖), so
+ * A gains 1.01 ε (|(p̃ − Vᵀp)·q̃| ≤ ε n_i), the skip test uses ‖p‖ itself,
+ * and the prefix's T, ‖p̃ beyond the prefix‖, gains ε; 1 % on sp and 10⁻⁹‖p‖
+ * on A cover the rest (q̃ = Vᵀq in double; V orthogonal to ~10⁻¹⁵). */
 typedef struct bounds {
     float R, A, C, D, sp, pn, T;
 } bounds;
@@ -563,28 +578,34 @@ MFR_AVX2 static void pass1_avx2(const mfr__qindex *x, const int32_t *blocks, int
 #endif
 
 int32_t mfr__qindex_search(const mfr_model *m, const mfr__qindex *x, const int32_t *blocks,
-                           int32_t nv, const float *p, float base, const mfr__filter *f, int32_t n,
-                           mfr_scored *out, const mfr__kernels *ks) {
+                           int32_t nv, const float *p, const float *pt, float base,
+                           const mfr__filter *f, int32_t n, mfr_scored *out,
+                           const mfr__kernels *ks) {
     if (n <= 0) return 0;
     if (!blocks) nv = x->n_blocks;
     mfr_scored *low = mfr__malloc((size_t)n * sizeof *low);
     mfr__read first[128];
     if (!low) return -1;
-    /* pass 1 in the index's basis: p̃ = rotᵀ p, and its norm beyond the prefix */
-    float pt[MAX_K];
+    /* pass 1 in the index's basis: p̃ = rotᵀ p (in float: within ε‖p‖ of
+     * the exact rotation, see bounds_of), and its norm beyond the prefix */
+    float own[MAX_K];
     const float *pp = p;
-    double tl = 0.0;
     if (x->rot) {
-        double pd[MAX_K];
-        rotate(x->rot, x->k, p, pd);
-        for (int32_t f = 0; f < x->k; f++) {
-            pt[f] = (float)pd[f];
-            if (f >= 2 * x->pre) tl += pd[f] * pd[f];
-        }
-        pp = pt;
+        if (!pt) mfr__qindex_rotate(x, p, own);
+        pp = pt ? pt : own;
     }
     bounds e = bounds_of(pp, x->k, base, x->rot != NULL);
-    e.T = (float)(sqrt(tl) * (1.0 + 1e-5));
+    if (x->rot) {
+        double l2 = 0.0, tl = 0.0;
+        for (int32_t c = 0; c < x->k; c++) {
+            l2 += (double)p[c] * p[c];
+            if (c >= 2 * x->pre) tl += (double)pp[c] * pp[c];
+        }
+        double eps = 1.05 * sqrt((double)x->k) * (x->k + 2) * ldexp(1.0, -24) * sqrt(l2);
+        e.pn = (float)(sqrt(l2) * (1.0 + 1e-5)); /* ‖p‖ itself, for the skip test */
+        e.A += (float)(eps * 1.01);
+        e.T = (float)((sqrt(tl) + eps) * (1.0 + 1e-5));
+    }
     pass1 s = {f, {low, n, 0}, m->n_items, 0, 128, 0, first, NULL};
 #ifdef MFR_HAVE_AVX2
     if (mfr__use_avx2(ks)) pass1_avx2(x, blocks, nv, pp, base, e, &s);

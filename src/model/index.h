@@ -43,6 +43,7 @@ typedef struct mfr__qindex {
      * ‖p̃_rest‖·max_tail, and reads the others only when that bound can
      * reach the heap. */
     double *rot;
+    float *rotf;         /* rot rounded to float, for p̃ (mfr__qindex_rotate) */
     int32_t pre;         /* factor pairs of the prefix (0 with rot NULL) */
 } mfr__qindex;
 
@@ -59,6 +60,9 @@ void mfr__qindex_free(mfr__qindex *x);
 mfr_status mfr__qindex_from_slots(const mfr_model *m, const int32_t *slot, int32_t n_blocks,
                                   const double *rot, int32_t pre, mfr__qindex **out,
                                   mfr_error *err);
+/* v (k floats) in x's principal axes (x->rot set): out = rotᵀ v, summed in
+ * float over rot rounded to float (index.c bounds the difference). */
+void mfr__qindex_rotate(const mfr__qindex *x, const float *v, float *out);
 /* The order the exact index places movies in: key b_i + c·n_i (c: the users'
  * mean ‖p_u‖), highest first, ties by the lower index (qsort comparator). */
 typedef struct mfr__keyed {
@@ -88,13 +92,15 @@ int mfr__who_vector(const mfr_model *m, const mfr__who *w, const float **p, floa
  * user or a folded-in vector): 1 with *p and *base set, else 0 (score.c). */
 int mfr__who_mf(const mfr_model *m, const mfr__who *w, const float **p, float *base);
 
-/* Top-n of base + b_i + p·q_i over the movies of x's blocks blocks[0..nv)
+/* pt: p in x's axes (mfr__qindex_rotate; NULL: rotated here when x->rot).
+ * Top-n of base + b_i + p·q_i over the movies of x's blocks blocks[0..nv)
  * (NULL: every block) that f lets through into out (the scores exact,
  * predictions not set), best first, ties by the lower item: the exact top-n
  * of those movies. Returns the count, or -1 on no memory. ks: NULL or the
  * kernel switches (scalar: the portable reference filter). */
 int32_t mfr__qindex_search(const mfr_model *m, const mfr__qindex *x, const int32_t *blocks,
-                           int32_t nv, const float *p, float base, const mfr__filter *f, int32_t n,
-                           mfr_scored *out, const mfr__kernels *ks);
+                           int32_t nv, const float *p, const float *pt, float base,
+                           const mfr__filter *f, int32_t n, mfr_scored *out,
+                           const mfr__kernels *ks);
 
 #endif

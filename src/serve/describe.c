@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mfrec/analysis.h"
 #include "mfrec/serve.h"
 #include "server_impl.h"
 
@@ -85,6 +86,17 @@ int mfr__describe_routes(mfr_server *s, const model_ref *mr, mfr__route_desc *ou
     else
         ADD("similar", "%s; ?metric=pearson|cosine: the model's own item similarity (%s)", cooc,
             algo);
+    /* how the lists are searched (the approximate index: --index approx) */
+    int32_t lists = 0, nprobe = 0;
+    double recall = -1.0;
+    mfr_model_index_info(mr->m, &lists, &nprobe, &recall);
+    if (lists > 0 && recall >= 0.0)
+        ADD("index", "lists: approximate index, %d of %d clusters searched a list (recall@10 %.3f "
+            "against the exact lists of %d model users)", (int)nprobe, (int)lists, recall,
+            (int)(in->n_users < MFR_INDEX_TUNE_USERS ? in->n_users : MFR_INDEX_TUNE_USERS));
+    else if (lists > 0)
+        ADD("index", "lists: approximate index, %d of %d clusters searched a list", (int)nprobe,
+            (int)lists);
     /* map */
     if (mr->fold_dim > 0) ADD("map", "map: 2-D PCA of the item factors (k=%d)", k);
     else ADD("map", "map: not available without item factors (answers 400)");

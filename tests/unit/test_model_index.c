@@ -507,10 +507,69 @@ static void approx_deterministic_with_seed(void **state) {
     assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
 }
 
+/* nprobe 0: the smallest step whose recall@10 over MFR_INDEX_TUNE_USERS
+ * sampled users reaches MFR_INDEX_RECALL (or every list); recounted here over
+ * every user it is near that; the same seed picks the same; out of memory
+ * while measuring keeps the index the model had. */
+static void approx_nprobe_measured(void **state) {
+    (void)state;
+    mfr_index_params ip = approx(35, 0);
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    const mfr__ann *a = g_m->ann;
+    int32_t chosen = a->nprobe;
+    assert_true(chosen >= 1 && chosen <= 35);
+    assert_true(a->recall >= MFR_INDEX_RECALL || chosen == 35);
+    mfr_recommend_params p = mfr_recommend_params_default();
+    mfr_scored x[10], y[10];
+    int64_t hit = 0, want = 0;
+    for (int32_t u = 0; u < 300; u++) {
+        int32_t nx = -1, ny = plain(g_m, u, NULL, NULL, NULL, 0, &p, y);
+        assert_int_equal(mfr_model_recommend(g_m, u, &p, x, &nx, NULL), MFR_OK);
+        for (int32_t i = 0; i < ny; i++)
+            for (int32_t j = 0; j < nx; j++) hit += x[j].item == y[i].item;
+        want += ny;
+    }
+    assert_true((double)hit / (double)want >= MFR_INDEX_RECALL - 0.05);
+    if (chosen > 1) { /* a smaller nprobe measures below the target */
+        ip.nprobe = chosen - 1;
+        assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+        hit = want = 0;
+        for (int32_t u = 0; u < 300; u++) {
+            int32_t nx = -1, ny = plain(g_m, u, NULL, NULL, NULL, 0, &p, y);
+            assert_int_equal(mfr_model_recommend(g_m, u, &p, x, &nx, NULL), MFR_OK);
+            for (int32_t i = 0; i < ny; i++)
+                for (int32_t j = 0; j < nx; j++) hit += x[j].item == y[i].item;
+            want += ny;
+        }
+        assert_true((double)hit / (double)want < MFR_INDEX_RECALL + 0.03);
+    }
+    ip.nprobe = 0;
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+    assert_int_equal(g_m->ann->nprobe, chosen);
+    const mfr__ann *before = g_m->ann;
+    int nomem = 0;
+    for (long n = 0; n < 40; n++) {
+        mfr__alloc_fail_after(n);
+        mfr_status st = mfr_model_set_index(g_m, &ip, NULL);
+        mfr__alloc_fail_after(-1);
+        if (st == MFR_E_NOMEM) {
+            nomem++;
+            assert_ptr_equal(g_m->ann, before); /* the old index stays */
+            assert_int_equal(g_m->ann->nprobe, chosen);
+        } else {
+            assert_int_equal(st, MFR_OK);
+            before = g_m->ann;
+        }
+    }
+    assert_true(nomem >= 10);
+    ip.kind = MFR_INDEX_EXACT;
+    assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
+}
+
 static void approx_refused(void **state) {
     (void)state;
     mfr_error err;
-    mfr_index_params ip = approx(0, 0);
+    mfr_index_params ip = approx(0, -1);
     assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
     ip = approx(-1, 4);
     assert_int_equal(mfr_model_set_index(g_m, &ip, &err), MFR_E_INVALID);
@@ -573,6 +632,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(approx_all_lists_is_exact),
         cmocka_unit_test(approx_separated_clusters_recall_one),
         cmocka_unit_test(approx_deterministic_with_seed),
+        cmocka_unit_test(approx_nprobe_measured),
         cmocka_unit_test(approx_refused),
         cmocka_unit_test(approx_out_of_memory),
     };
