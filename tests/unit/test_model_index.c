@@ -507,6 +507,22 @@ static void approx_deterministic_with_seed(void **state) {
     assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
 }
 
+/* recall@10 of g_m's lists (its index as set) against the plain path's,
+ * over all 300 users. */
+static double recall_all_users(void) {
+    mfr_recommend_params p = mfr_recommend_params_default();
+    mfr_scored x[10], y[10];
+    int64_t hit = 0, want = 0;
+    for (int32_t u = 0; u < 300; u++) {
+        int32_t nx = -1, ny = plain(g_m, u, NULL, NULL, NULL, 0, &p, y);
+        assert_int_equal(mfr_model_recommend(g_m, u, &p, x, &nx, NULL), MFR_OK);
+        for (int32_t i = 0; i < ny; i++)
+            for (int32_t j = 0; j < nx; j++) hit += x[j].item == y[i].item;
+        want += ny;
+    }
+    return (double)hit / (double)want;
+}
+
 /* nprobe 0: the smallest step whose recall@10 over MFR_INDEX_TUNE_USERS
  * sampled users reaches MFR_INDEX_RECALL (or every list); recounted here over
  * every user it is near that; the same seed picks the same; out of memory
@@ -519,29 +535,11 @@ static void approx_nprobe_measured(void **state) {
     int32_t chosen = a->nprobe;
     assert_true(chosen >= 1 && chosen <= 35);
     assert_true(a->recall >= MFR_INDEX_RECALL || chosen == 35);
-    mfr_recommend_params p = mfr_recommend_params_default();
-    mfr_scored x[10], y[10];
-    int64_t hit = 0, want = 0;
-    for (int32_t u = 0; u < 300; u++) {
-        int32_t nx = -1, ny = plain(g_m, u, NULL, NULL, NULL, 0, &p, y);
-        assert_int_equal(mfr_model_recommend(g_m, u, &p, x, &nx, NULL), MFR_OK);
-        for (int32_t i = 0; i < ny; i++)
-            for (int32_t j = 0; j < nx; j++) hit += x[j].item == y[i].item;
-        want += ny;
-    }
-    assert_true((double)hit / (double)want >= MFR_INDEX_RECALL - 0.05);
+    assert_true(recall_all_users() >= MFR_INDEX_RECALL - 0.05);
     if (chosen > 1) { /* a smaller nprobe measures below the target */
         ip.nprobe = chosen - 1;
         assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
-        hit = want = 0;
-        for (int32_t u = 0; u < 300; u++) {
-            int32_t nx = -1, ny = plain(g_m, u, NULL, NULL, NULL, 0, &p, y);
-            assert_int_equal(mfr_model_recommend(g_m, u, &p, x, &nx, NULL), MFR_OK);
-            for (int32_t i = 0; i < ny; i++)
-                for (int32_t j = 0; j < nx; j++) hit += x[j].item == y[i].item;
-            want += ny;
-        }
-        assert_true((double)hit / (double)want < MFR_INDEX_RECALL + 0.03);
+        assert_true(recall_all_users() < MFR_INDEX_RECALL + 0.03);
     }
     ip.nprobe = 0;
     assert_int_equal(mfr_model_set_index(g_m, &ip, NULL), MFR_OK);
