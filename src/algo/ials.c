@@ -67,6 +67,7 @@ typedef struct ials_row {
     float alpha;          /* c_i = 1 + alpha·val_i */
     float lam;            /* this row's λ_u */
     float *gath;          /* n x k copy of the y_i (AVX2 path, rows n <= IALS_GATHER) or NULL */
+    int simd;             /* the SIMD path's kernels (ials_kernels), for ials_products */
 } ials_row;
 
 /* out = (α0·YᵀY + λ_u I)x + Σ c_i (y_i·x) y_i */
@@ -123,7 +124,7 @@ MFR_HOT static void ials_residual(const ials_row *row, const float *x, float *r)
  * are scattered rows of the other side's factors). G·x uses the symmetry of
  * G: out = Σ_f x_f G[f,:] (rows = columns), axpys of whole rows with
  * independent accumulators instead of k horizontal sums. The eigenbasis
- * rotations use an owned GEMM (ials_gemm_avx2) on this path. Sums are taken
+ * rotations use an owned GEMM (ials_gemm) on this path. Sums are taken
  * in a different order than the reference, so results differ from it by
  * rounding only (tests/unit/test_algo_ials.c compares the two); they depend
  * only on the row's inputs, so any thread count gives the same model. Each
@@ -292,19 +293,6 @@ MFR_AVX2 static void ials_dx_avx2(const float *gd, float lam, const float *x, fl
     }
 }
 
-MFR_AVX2 static void ials_matvec_avx2(const void *vctx, const float *x, float *out) {
-    const ials_row *c = vctx;
-    if (c->gd) ials_dx_avx2(c->gd, c->lam, x, out, c->k, 1.f);
-    else ials_gx_avx2(c->G, c->lam, x, out, c->k, 1.f);
-    ials_items_avx2(c, x, out, 0);
-}
-
-MFR_AVX2 static void ials_residual_avx2(const ials_row *c, const float *x, float *r) {
-    if (c->gd) ials_dx_avx2(c->gd, c->lam, x, r, c->k, -1.f);
-    else ials_gx_avx2(c->G, c->lam, x, r, c->k, -1.f);
-    ials_items_avx2(c, x, r, 1);
-}
-
 /* C[r][0..8·NC) (+)= Σ_{f < nf} A[r·lda + f]·B[f·ldb + 0..8·NC) for the NR
  * (<= 6) rows of A: 2·NR accumulators, B's vectors loaded once per f for the
  * NR rows; acc: add to C instead of overwriting it. Each entry is summed
@@ -350,30 +338,6 @@ MFR_AVX2 static void ials_tile_nr(const float *A, size_t lda, const float *B, si
 #undef IALS_TILE
 }
 
-/* out = A·B for the m x k A and k x k B (k % 8 == 0), row-major: panels of
- * 16 columns of B (16 KiB at k = 256, in L1) against tiles of 6 rows of A.
- * The rotations' GEMM on the AVX2 path (the reference: cblas_sgemm). */
-MFR_AVX2 static void ials_gemm_avx2(const float *A, int32_t m, const float *B, int32_t k, float *out) {
-    for (int32_t j = 0; j < k; j += 16)
-        for (int32_t r = 0; r < m; r += 6)
-            ials_tile_nr(A + (size_t)r * k, (size_t)k, B + j, (size_t)k, k, out + (size_t)r * k + j,
-                         (size_t)k, m - r < 6 ? m - r : 6, k - j >= 16, 0);
-}
-
-/* C (k x k; the lower triangle and the diagonal tiles are written) +=
- * Yᵀ·Y of Y's m rows (m <= IALS_ROT_BLOCK), through T (k x m scratch, Yᵀ):
- * the tiles of 6 rows x 16 columns that meet the lower triangle. The
- * gramian's kernel on the AVX2 path (the reference: cblas_ssyrk). */
-MFR_AVX2 static void ials_syrk_avx2(const float *Y, int32_t m, int32_t k, float *T, float *C) {
-    for (int32_t r = 0; r < m; r++)
-        for (int32_t f = 0; f < k; f++) T[(size_t)f * m + r] = Y[(size_t)r * k + f];
-    for (int32_t i = 0; i < k; i += 6) {
-        int nr = k - i < 6 ? k - i : 6;
-        for (int32_t j = 0; j < i + nr; j += 16)
-            ials_tile_nr(T + (size_t)i * m, (size_t)m, Y + j, (size_t)k, m, C + (size_t)i * k + j,
-                         (size_t)k, nr, k - j >= 16, 1);
-    }
-}
 
 /* ---- AVX-512F forms of the kernels above, for k % 16 == 0 ---------------
  * The same floats as the AVX2 forms bit for bit (core/simd.h): a zmm
@@ -507,19 +471,6 @@ MFR_AVX512 static void ials_dx_avx512(const float *gd, float lam, const float *x
     }
 }
 
-MFR_AVX512 static void ials_matvec_avx512(const void *vctx, const float *x, float *out) {
-    const ials_row *c = vctx;
-    if (c->gd) ials_dx_avx512(c->gd, c->lam, x, out, c->k, 1.f);
-    else ials_gx_avx512(c->G, c->lam, x, out, c->k, 1.f);
-    ials_items_avx512(c, x, out, 0);
-}
-
-MFR_AVX512 static void ials_residual_avx512(const ials_row *c, const float *x, float *r) {
-    if (c->gd) ials_dx_avx512(c->gd, c->lam, x, r, c->k, -1.f);
-    else ials_gx_avx512(c->G, c->lam, x, r, c->k, -1.f);
-    ials_items_avx512(c, x, r, 1);
-}
-
 /* ials_tile_avx2 with NC (1 or 2) zmm columns: 16 or 32 columns of C. */
 MFR_AVX512 static inline __attribute__((always_inline)) void
 ials_tile_avx512(const float *A, size_t lda, const float *B, size_t ldb, int32_t nf, float *C,
@@ -560,27 +511,6 @@ MFR_AVX512 static void ials_tile_nr512(const float *A, size_t lda, const float *
 #undef IALS_TILE
 }
 
-/* ials_gemm_avx2 in panels of 32 columns (32 KiB of B at k = 256). */
-MFR_AVX512 static void ials_gemm_avx512(const float *A, int32_t m, const float *B, int32_t k,
-                                        float *out) {
-    for (int32_t j = 0; j < k; j += 32)
-        for (int32_t r = 0; r < m; r += 6)
-            ials_tile_nr512(A + (size_t)r * k, (size_t)k, B + j, (size_t)k, k,
-                            out + (size_t)r * k + j, (size_t)k, m - r < 6 ? m - r : 6, k - j >= 32, 0);
-}
-
-/* ials_syrk_avx2 with ials_tile_nr512's tiles (their columns past the
- * diagonal tile are written too, and not read). */
-MFR_AVX512 static void ials_syrk_avx512(const float *Y, int32_t m, int32_t k, float *T, float *C) {
-    for (int32_t r = 0; r < m; r++)
-        for (int32_t f = 0; f < k; f++) T[(size_t)f * m + r] = Y[(size_t)r * k + f];
-    for (int32_t i = 0; i < k; i += 6) {
-        int nr = k - i < 6 ? k - i : 6;
-        for (int32_t j = 0; j < i + nr; j += 32)
-            ials_tile_nr512(T + (size_t)i * m, (size_t)m, Y + j, (size_t)k, m, C + (size_t)i * k + j,
-                            (size_t)k, nr, k - j >= 32, 1);
-    }
-}
 #endif
 
 /* Which row kernels run (core/simd.h): IALS_AVX512 when k % 16 == 0 and
@@ -591,6 +521,61 @@ static int ials_kernels(const mfr__kernels *ks, int32_t k) {
     if (k % 8 || !mfr__use_avx2(ks)) return IALS_REF;
     return k % 16 == 0 && mfr__use_avx512(ks) ? IALS_AVX512 : IALS_AVX2;
 }
+
+#ifdef MFR_HAVE_AVX2
+/* The CG products of row c on its SIMD path (c->simd): out = ±(G + λ_u I)·x
+ * (the diagonal in the eigenbasis) plus the items' sum; resid: the start
+ * residual (b − A·x, the sign −1), else A·x. */
+static void ials_products(const ials_row *c, const float *x, float *out, int resid) {
+    const float sign = resid ? -1.f : 1.f;
+    if (c->simd == IALS_AVX512) {
+        if (c->gd) ials_dx_avx512(c->gd, c->lam, x, out, c->k, sign);
+        else ials_gx_avx512(c->G, c->lam, x, out, c->k, sign);
+        ials_items_avx512(c, x, out, resid);
+    } else {
+        if (c->gd) ials_dx_avx2(c->gd, c->lam, x, out, c->k, sign);
+        else ials_gx_avx2(c->G, c->lam, x, out, c->k, sign);
+        ials_items_avx2(c, x, out, resid);
+    }
+}
+
+static void ials_matvec_simd(const void *vctx, const float *x, float *out) {
+    ials_products(vctx, x, out, 0);
+}
+
+/* The owned GEMM and gramian of the SIMD paths, over the path's tiles of 6
+ * rows x 2 vectors of columns (16 for AVX2, 32 for AVX-512: the same floats).
+ * out = A·B for the m x k A and k x k B, row-major: panels of B's columns
+ * (16 or 32 KiB at k = 256, in L1) against tiles of 6 rows of A. The
+ * rotations' GEMM (the reference: cblas_sgemm). */
+typedef void ials_tile_fn(const float *A, size_t lda, const float *B, size_t ldb, int32_t nf,
+                          float *C, size_t ldc, int nr, int two, int acc);
+static void ials_gemm(int simd, const float *A, int32_t m, const float *B, int32_t k, float *out) {
+    ials_tile_fn *tile = simd == IALS_AVX512 ? ials_tile_nr512 : ials_tile_nr;
+    const int32_t w = simd == IALS_AVX512 ? 32 : 16;
+    for (int32_t j = 0; j < k; j += w)
+        for (int32_t r = 0; r < m; r += 6)
+            tile(A + (size_t)r * k, (size_t)k, B + j, (size_t)k, k, out + (size_t)r * k + j,
+                 (size_t)k, m - r < 6 ? m - r : 6, k - j >= w, 0);
+}
+
+/* C (k x k; the lower triangle and the diagonal tiles are written, AVX-512's
+ * columns past them too, not read) += Yᵀ·Y of Y's m rows
+ * (m <= IALS_ROT_BLOCK), through T (k x m scratch, Yᵀ): the tiles that meet
+ * the lower triangle. The gramian's kernel (the reference: cblas_ssyrk). */
+static void ials_syrk(int simd, const float *Y, int32_t m, int32_t k, float *T, float *C) {
+    ials_tile_fn *tile = simd == IALS_AVX512 ? ials_tile_nr512 : ials_tile_nr;
+    const int32_t w = simd == IALS_AVX512 ? 32 : 16;
+    for (int32_t r = 0; r < m; r++)
+        for (int32_t f = 0; f < k; f++) T[(size_t)f * m + r] = Y[(size_t)r * k + f];
+    for (int32_t i = 0; i < k; i += 6) {
+        int nr = k - i < 6 ? k - i : 6;
+        for (int32_t j = 0; j < i + nr; j += w)
+            tile(T + (size_t)i * m, (size_t)m, Y + j, (size_t)k, m, C + (size_t)i * k + j,
+                 (size_t)k, nr, k - j >= w, 1);
+    }
+}
+#endif
 
 /* λ_u = λ·(n_u + α0·n_other)^ν (ν = 0: plain λ). */
 /* Rotating to the eigenbasis pays when the GEMMs (n_other + 2·rows rows) cost
@@ -647,7 +632,7 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
         for (int32_t r = 0; r < c->rows; r++) {
             int64_t n = c->ptr[r + 1] - c->ptr[r];
             ials_row row = {G, gd, Y, c->idx + c->ptr[r], c->val + c->ptr[r], n, k, alpha,
-                            row_reg(lam, a0, nu, n, n_other), NULL};
+                            row_reg(lam, a0, nu, n, n_other), NULL, IALS_REF};
             float *x = X + (size_t)r * k;
             if (exact) {
                 bad |= ials_exact(&row, cg, cg + (size_t)k * k, x) != 0;
@@ -656,10 +641,9 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
 #ifdef MFR_HAVE_AVX2
             if (simd) {
                 row.gath = row.n <= IALS_GATHER ? gath : NULL;
-                if (simd == IALS_AVX512) ials_residual_avx512(&row, x, cg);
-                else ials_residual_avx2(&row, x, cg);
-                mfr__cg_residual(simd == IALS_AVX512 ? ials_matvec_avx512 : ials_matvec_avx2, &row,
-                                 x, k, cg_steps, 1e-12f, cg);
+                row.simd = simd;
+                ials_products(&row, x, cg, 1);
+                mfr__cg_residual(ials_matvec_simd, &row, x, k, cg_steps, 1e-12f, cg);
                 continue;
             }
 #else
@@ -675,7 +659,7 @@ static int solve_rows(const mfr__csr *c, const float *Y, const float *G, const f
 /* out = A·V (Vt NULL) or A·Vᵀ (Vt = Vᵀ, for the AVX2 GEMM) for the n x k
  * matrix A and k x k V, in blocks of IALS_ROT_BLOCK rows at fixed
  * boundaries, in parallel; simd (ials_kernels): the owned GEMM
- * (ials_gemm_avx2 or _avx512: the same floats), else cblas_sgemm. out may be A (in place) when tmp holds IALS_ROT_BLOCK·k
+ * (ials_gemm, AVX2 or AVX-512 tiles: the same floats), else cblas_sgemm. out may be A (in place) when tmp holds IALS_ROT_BLOCK·k
  * floats a thread: each block is multiplied into the thread's tmp, then
  * copied over its rows, so every row gets the bits it gets out of place. */
 enum { IALS_ROT_BLOCK = 256 };
@@ -689,8 +673,7 @@ static void rotate(const float *A, int32_t n, const float *V, const float *Vt, i
                             : out + (size_t)r0 * k;
         int done = 0;
 #ifdef MFR_HAVE_AVX2
-        if (simd == IALS_AVX512) ials_gemm_avx512(A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
-        else if (simd) ials_gemm_avx2(A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
+        if (simd) ials_gemm(simd, A + (size_t)r0 * k, m, Vt ? Vt : V, k, o), done = 1;
 #else
         (void)simd;
 #endif
@@ -750,8 +733,7 @@ mfr_status mfr__ials_gram(const float *Y, int32_t n, int32_t k, float a0, float 
                 int32_t r1 = (int32_t)((int64_t)n * (q + 1) / IALS_GRAM_PARTS);
                 for (int32_t r = r0; r < r1; r += IALS_ROT_BLOCK) {
                     int32_t m = r1 - r < IALS_ROT_BLOCK ? r1 - r : IALS_ROT_BLOCK;
-                    if (simd == IALS_AVX512) ials_syrk_avx512(Y + (size_t)r * k, m, k, T, part + kk * (size_t)q);
-                    else ials_syrk_avx2(Y + (size_t)r * k, m, k, T, part + kk * (size_t)q);
+                    ials_syrk(simd, Y + (size_t)r * k, m, k, T, part + kk * (size_t)q);
                 }
             }
         }
